@@ -1,0 +1,205 @@
+// Package cases is the one case model shared by every kind of case —
+// hazards now; warning talks, penalties, escalations and accidents later:
+// case numbers, actors, deadlines, and the step record that every workflow
+// writes to the read model and the audit log.
+package cases
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duty-project/duty"
+)
+
+// Kind is a kind of case; each kind is its own workflow.
+type Kind string
+
+// The kinds of case.
+const (
+	KindHazard Kind = "hazard" // 隐患整改
+)
+
+// kindPrefixes are the letters a case number starts with, as printed on
+// documents (YH = 隐患).
+var kindPrefixes = map[Kind]string{KindHazard: "YH"}
+
+// Prefix is the case-number prefix of the kind.
+func (k Kind) Prefix() string { return kindPrefixes[k] }
+
+// Label is the kind's name for people, Chinese first.
+func (k Kind) Label() string {
+	switch k {
+	case KindHazard:
+		return "隐患整改 hazard rectification"
+	}
+	return string(k)
+}
+
+// Number is a case number people can say and print, e.g.
+// YH-140502-2026-000123: kind, region code, year, sequence in that year.
+type Number struct {
+	Kind   Kind
+	Region string
+	Year   int
+	Seq    int
+}
+
+// String formats the number.
+func (n Number) String() string {
+	return fmt.Sprintf("%s-%s-%04d-%06d", n.Kind.Prefix(), n.Region, n.Year, n.Seq)
+}
+
+// WorkflowID is the Temporal workflow ID of the case: derived from the
+// business key, so starting the same case twice is refused by Temporal.
+func (n Number) WorkflowID() string { return string(n.Kind) + "/" + n.String() }
+
+// ParseNumber parses a printed case number.
+func ParseNumber(s string) (Number, error) {
+	parts := strings.Split(s, "-")
+	bad := duty.Errorf(duty.EInvalid, "%q is not a case number (案件编号); expected e.g. YH-140502-2026-000123", s)
+	if len(parts) != 4 {
+		return Number{}, bad
+	}
+	var kind Kind
+	for k, p := range kindPrefixes {
+		if p == parts[0] {
+			kind = k
+		}
+	}
+	year, errY := strconv.Atoi(parts[2])
+	seq, errS := strconv.Atoi(parts[3])
+	if kind == "" || errY != nil || errS != nil || len(parts[2]) != 4 || len(parts[3]) != 6 || !isDigits(parts[1]) {
+		return Number{}, bad
+	}
+	return Number{Kind: kind, Region: parts[1], Year: year, Seq: seq}, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Actor is who took a step, in which post, at that moment. The API fills
+// it from the organisation (never from the request body) so that the record
+// keeps the post even after the person moves on.
+type Actor struct {
+	PersonID int64  `json:"person_id,omitempty"`
+	Name     string `json:"name"`
+	PostID   int64  `json:"post_id,omitempty"`
+	Role     string `json:"role"`
+	Title    string `json:"title,omitempty"`
+	OrgID    int64  `json:"org_id,omitempty"`
+	OrgName  string `json:"org_name,omitempty"`
+	// Side is which party the post belongs to (SideRegulator, ...): the
+	// workflows check it again, so a bug in the API cannot let an
+	// enterprise issue an order.
+	Side string `json:"side"`
+}
+
+// Sides of a case.
+const (
+	SideRegulator  = "regulator"  // 监管部门
+	SideEnterprise = "enterprise" // 生产经营单位
+	SideLeader     = "leader"     // 党政领导, superior governments
+	SideSystem     = "system"     // the engine itself
+)
+
+// SystemActor is the actor of steps taken by the engine itself: timers
+// firing reminders and overdue notices.
+var SystemActor = Actor{Name: "系统 system", Role: "system", Side: SideSystem}
+
+// DeadlineState says where a deadline stands.
+type DeadlineState string
+
+// Deadline states.
+const (
+	DeadlinePending  DeadlineState = "pending"
+	DeadlineMet      DeadlineState = "met"
+	DeadlineMissed   DeadlineState = "missed"
+	DeadlinePaused   DeadlineState = "paused"
+	DeadlineExtended DeadlineState = "extended" // pending, with a date moved by a granted extension
+)
+
+// Deadline is something due from a party by a time.
+type Deadline struct {
+	Key   string        `json:"key"`
+	What  string        `json:"what"`
+	Party string        `json:"party"`
+	DueAt time.Time     `json:"due_at"`
+	State DeadlineState `json:"state"`
+}
+
+// Open reports whether the deadline is still running.
+func (d Deadline) Open() bool { return d.State == DeadlinePending || d.State == DeadlineExtended }
+
+// Party names who a deadline binds.
+const (
+	PartyEnterprise = "enterprise"
+	PartyRegulator  = "regulator"
+)
+
+// Org names an organisation in a case.
+type Org struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Summary is the part every case shares, whatever its kind: what lists,
+// boards and statistics read.
+type Summary struct {
+	WorkflowID       string     `json:"workflow_id"`
+	CaseNo           string     `json:"case_no"`
+	Kind             Kind       `json:"kind"`
+	State            string     `json:"state"`
+	Grade            string     `json:"grade,omitempty"`
+	RegionCode       string     `json:"region_code"`
+	RegionPath       string     `json:"region_path"`
+	Industry         string     `json:"industry,omitempty"`
+	Enterprise       Org        `json:"enterprise"`
+	ActingOrg        Org        `json:"acting_org"`
+	ParentWorkflowID string     `json:"parent_workflow_id,omitempty"`
+	RuleSet          string     `json:"rule_set"`
+	Title            string     `json:"title"`
+	Overdue          bool       `json:"overdue"`
+	LadderDue        bool       `json:"ladder_due"`
+	OpenedAt         time.Time  `json:"opened_at"`
+	ClosedAt         *time.Time `json:"closed_at,omitempty"`
+	Deadlines        []Deadline `json:"deadlines"`
+}
+
+// NextDeadline is the earliest open deadline, if any.
+func (s Summary) NextDeadline() (time.Time, bool) {
+	var next time.Time
+	for _, d := range s.Deadlines {
+		if d.Open() && (next.IsZero() || d.DueAt.Before(next)) {
+			next = d.DueAt
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// Step is one state change of a case, as a workflow hands it to the
+// RecordStep activity: the audit entry plus the case as it now stands.
+// (WorkflowID, Seq) is its identity; writing it twice changes nothing.
+type Step struct {
+	Seq         int64           `json:"seq"`
+	At          time.Time       `json:"at"`
+	Action      string          `json:"action"`
+	Actor       Actor           `json:"actor"`
+	StateBefore string          `json:"state_before"`
+	StateAfter  string          `json:"state_after"`
+	Details     json.RawMessage `json:"details,omitempty"`
+	Case        Summary         `json:"case"`
+	// View is the kind-specific full state, stored beside the summary.
+	View json.RawMessage `json:"view"`
+}

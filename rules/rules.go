@@ -1,0 +1,123 @@
+// Package rules holds the values that statutes and provinces may change —
+// reminder offsets, maximum periods — as rule sets with an effective date.
+// A case is pinned to the rule set in force on the day it was opened and
+// keeps it for life: the workflow receives it in its input, so history
+// replays with the values it started with.
+package rules
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+)
+
+// Duration is a time.Duration written as "72h" in rule files.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a Go duration string such as "72h" or "30m".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("rules: duration must be a string like \"72h\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("rules: %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// RuleSet is one version of the configurable rules.
+type RuleSet struct {
+	ID string `json:"id"`
+	// EffectiveFrom is the first day (Asia/Shanghai) the set applies to new cases.
+	EffectiveFrom string `json:"effective_from"`
+	// HazardReminders are how long before a rectification deadline the
+	// enterprise is reminded (责令限期整改 reminders), largest first.
+	HazardReminders []Duration `json:"hazard_reminders"`
+	// MaxRectificationPeriod bounds an ordered deadline (e.g. 挂牌督办: at
+	// most one year in several provinces).
+	MaxRectificationPeriod Duration `json:"max_rectification_period"`
+}
+
+// Catalogue is every rule set, oldest first.
+type Catalogue struct {
+	sets []RuleSet
+}
+
+// China is where effective dates are read: a set effective "2026-01-01"
+// applies from midnight Beijing time.
+var China = time.FixedZone("CST", 8*60*60)
+
+//go:embed rulesets.json
+var builtin []byte
+
+// Builtin is the catalogue shipped with duty.
+func Builtin() *Catalogue {
+	c, err := Parse(builtin)
+	if err != nil {
+		panic("rules: the built-in rulesets.json is invalid: " + err.Error())
+	}
+	return c
+}
+
+// LoadFile reads a catalogue from a JSON file (a list of rule sets), for
+// installations whose province sets its own values.
+func LoadFile(path string) (*Catalogue, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	return Parse(b)
+}
+
+// Parse reads and checks a catalogue.
+func Parse(b []byte) (*Catalogue, error) {
+	var sets []RuleSet
+	if err := json.Unmarshal(b, &sets); err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("rules: the catalogue has no rule set")
+	}
+	seen := map[string]bool{}
+	for _, s := range sets {
+		if s.ID == "" || seen[s.ID] {
+			return nil, fmt.Errorf("rules: rule set ids must be present and unique (%q)", s.ID)
+		}
+		seen[s.ID] = true
+		if _, err := time.ParseInLocation(time.DateOnly, s.EffectiveFrom, China); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: effective_from: %w", s.ID, err)
+		}
+		for _, r := range s.HazardReminders {
+			if r <= 0 {
+				return nil, fmt.Errorf("rules: rule set %s: reminder offsets must be positive", s.ID)
+			}
+		}
+		if s.MaxRectificationPeriod <= 0 {
+			return nil, fmt.Errorf("rules: rule set %s: max_rectification_period must be positive", s.ID)
+		}
+	}
+	sort.Slice(sets, func(i, j int) bool { return sets[i].EffectiveFrom < sets[j].EffectiveFrom })
+	return &Catalogue{sets: sets}, nil
+}
+
+// InForce returns the rule set in force at t: the latest whose effective
+// date is not after t's day in China. Before the first set, the first.
+func (c *Catalogue) InForce(t time.Time) RuleSet {
+	day := t.In(China).Format(time.DateOnly)
+	chosen := c.sets[0]
+	for _, s := range c.sets {
+		if s.EffectiveFrom <= day {
+			chosen = s
+		}
+	}
+	return chosen
+}

@@ -1,0 +1,46 @@
+package rules
+
+import (
+	"testing"
+	"time"
+)
+
+func TestInForcePicksLatestEffectiveSet(t *testing.T) {
+	c, err := Parse([]byte(`[
+		{"id":"A","effective_from":"2021-09-01","hazard_reminders":["72h"],"max_rectification_period":"8760h"},
+		{"id":"B","effective_from":"2027-01-01","hazard_reminders":["48h"],"max_rectification_period":"8760h"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2020, 1, 1, 0, 0, 0, 0, China), "A"},
+		{time.Date(2026, 12, 31, 23, 59, 0, 0, China), "A"},
+		// 16:00 UTC on Dec 31 is already Jan 1 in Beijing.
+		{time.Date(2026, 12, 31, 16, 0, 0, 0, time.UTC), "B"},
+	}
+	for _, tc := range cases {
+		if got := c.InForce(tc.at).ID; got != tc.want {
+			t.Errorf("InForce(%v) = %s, want %s", tc.at, got, tc.want)
+		}
+	}
+}
+
+func TestParseRejectsBadSets(t *testing.T) {
+	for name, doc := range map[string]string{
+		"empty":        `[]`,
+		"bad date":     `[{"id":"A","effective_from":"2021-13-01","hazard_reminders":[],"max_rectification_period":"1h"}]`,
+		"bad duration": `[{"id":"A","effective_from":"2021-01-01","hazard_reminders":["soon"],"max_rectification_period":"1h"}]`,
+		"duplicate":    `[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h"},{"id":"A","effective_from":"2022-01-01","max_rectification_period":"1h"}]`,
+		"no max":       `[{"id":"A","effective_from":"2021-01-01"}]`,
+	} {
+		if _, err := Parse([]byte(doc)); err == nil {
+			t.Errorf("%s: Parse accepted %s", name, doc)
+		}
+	}
+	if Builtin().InForce(time.Now()).ID == "" {
+		t.Error("built-in catalogue has no set in force")
+	}
+}

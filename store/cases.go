@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
+)
+
+// RecordStep writes one workflow step: the audit entry, and the case row
+// and deadlines as they stand after it. It is idempotent on (workflow id,
+// seq): a repeated step writes nothing. A step older than the stored case
+// row (two updates whose activities finished out of order) still gets its
+// audit entry but does not roll the read model back.
+func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, err error) {
+	c := st.Case
+	details := st.Details
+	if len(details) == 0 {
+		details = json.RawMessage(`{}`)
+	}
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
+				actor_post, actor_org_id, actor_org, state_before, state_after, details)
+			VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, NULLIF($10, 0), $11, $12, $13, $14)
+			ON CONFLICT (workflow_id, seq) DO NOTHING`,
+			c.WorkflowID, st.Seq, c.CaseNo, st.At, st.Action, st.Actor.PersonID, st.Actor.Name, st.Actor.Role,
+			st.Actor.Title, st.Actor.OrgID, st.Actor.OrgName, st.StateBefore, st.StateAfter, details)
+		if err != nil {
+			return fmt.Errorf("audit entry: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // this step was written by an earlier attempt
+		}
+		written = true
+		next, hasNext := c.NextDeadline()
+		var nextDeadline *time.Time
+		if hasNext {
+			nextDeadline = &next
+		}
+		tag, err = tx.Exec(ctx, `
+			INSERT INTO cases (workflow_id, case_no, kind, state, grade, region_code, region_path, industry,
+				enterprise_id, acting_org_id, parent_workflow_id, rule_set, title, overdue, ladder_due,
+				next_deadline, seq, opened_at, updated_at, closed_at, view)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, 0), NULLIF($10, 0), NULLIF($11, ''), $12, $13, $14, $15,
+				$16, $17, $18, $19, $20, $21)
+			ON CONFLICT (workflow_id) DO UPDATE SET
+				state = EXCLUDED.state, overdue = EXCLUDED.overdue, ladder_due = EXCLUDED.ladder_due,
+				next_deadline = EXCLUDED.next_deadline, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at,
+				closed_at = EXCLUDED.closed_at, view = EXCLUDED.view, title = EXCLUDED.title
+			WHERE cases.seq < EXCLUDED.seq`,
+			c.WorkflowID, c.CaseNo, string(c.Kind), c.State, c.Grade, c.RegionCode, c.RegionPath, c.Industry,
+			c.Enterprise.ID, c.ActingOrg.ID, c.ParentWorkflowID, c.RuleSet, c.Title, c.Overdue, c.LadderDue,
+			nextDeadline, st.Seq, c.OpenedAt, st.At, c.ClosedAt, st.View)
+		if err != nil {
+			return fmt.Errorf("case row: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // a later step already stands in the read model
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM deadlines WHERE workflow_id = $1`, c.WorkflowID); err != nil {
+			return fmt.Errorf("deadlines: %w", err)
+		}
+		for _, d := range c.Deadlines {
+			if _, err := tx.Exec(ctx, `INSERT INTO deadlines (workflow_id, key, what, party, due_at, state) VALUES ($1, $2, $3, $4, $5, $6)`,
+				c.WorkflowID, d.Key, d.What, d.Party, d.DueAt, string(d.State)); err != nil {
+				return fmt.Errorf("deadline %s: %w", d.Key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: record step %s#%d: %w", c.WorkflowID, st.Seq, err)
+	}
+	return written, nil
+}
+
+// CaseRow is a case as the read model holds it.
+type CaseRow struct {
+	Summary cases.Summary
+	Seq     int64
+	View    json.RawMessage
+}
+
+// AuditEntry is one line of a case's timeline.
+type AuditEntry struct {
+	Seq         int64           `json:"seq"`
+	At          time.Time       `json:"at"`
+	Action      string          `json:"action"`
+	Actor       cases.Actor     `json:"actor"`
+	StateBefore string          `json:"state_before"`
+	StateAfter  string          `json:"state_after"`
+	Details     json.RawMessage `json:"details"`
+}
+
+// CaseFilter narrows a case list. Empty fields do not filter.
+type CaseFilter struct {
+	// RegionPath limits to a region and below; EnterpriseID to one enterprise.
+	RegionPath   string
+	EnterpriseID int64
+	State        string
+	Kind         string
+	OverdueOnly  bool
+	Limit        int
+	// AfterCaseNo continues a list after the last case number seen.
+	AfterCaseNo string
+}
+
+const caseColumns = `view, seq`
+
+// GetCase reads one case by its number.
+func (s *Store) GetCase(ctx context.Context, caseNo string) (CaseRow, error) {
+	row := s.Pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE case_no = $1`, caseNo)
+	c, err := scanCase(row)
+	if err != nil {
+		return CaseRow{}, notFound(err, "no case %s (案件不存在)", caseNo)
+	}
+	return c, nil
+}
+
+// ListCases lists cases in case-number order, overdue first when asked.
+func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	rows, err := s.Pool.Query(ctx, `
+		SELECT `+caseColumns+` FROM cases
+		WHERE ($1 = '' OR region_path LIKE $1 || '%')
+		  AND ($2 = 0 OR enterprise_id = $2)
+		  AND ($3 = '' OR state = $3)
+		  AND ($4 = '' OR kind = $4)
+		  AND (NOT $5 OR overdue)
+		  AND case_no > $6
+		ORDER BY case_no
+		LIMIT $7`,
+		f.RegionPath, f.EnterpriseID, f.State, f.Kind, f.OverdueOnly, f.AfterCaseNo, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []CaseRow
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func scanCase(row pgx.Row) (CaseRow, error) {
+	var c CaseRow
+	if err := row.Scan(&c.View, &c.Seq); err != nil {
+		return CaseRow{}, err
+	}
+	if err := json.Unmarshal(c.View, &c.Summary); err != nil {
+		return CaseRow{}, fmt.Errorf("store: case view: %w", err)
+	}
+	return c, nil
+}
+
+// Timeline lists a case's audit entries in step order.
+func (s *Store) Timeline(ctx context.Context, workflowID string) ([]AuditEntry, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT seq, at, action, coalesce(actor_id, 0), actor_name, actor_role, actor_post,
+			coalesce(actor_org_id, 0), actor_org, state_before, state_after, details
+		FROM audit_log WHERE workflow_id = $1 ORDER BY seq`, workflowID)
+	if err != nil {
+		return nil, fmt.Errorf("store: timeline: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.Seq, &e.At, &e.Action, &e.Actor.PersonID, &e.Actor.Name, &e.Actor.Role, &e.Actor.Title,
+			&e.Actor.OrgID, &e.Actor.OrgName, &e.StateBefore, &e.StateAfter, &e.Details); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// NextCaseNumber allocates the next case number for a kind, region and
+// year. Numbers burned by a start that then fails leave a gap, which a
+// register may show; they are never reused.
+func (s *Store) NextCaseNumber(ctx context.Context, kind cases.Kind, region string, year int) (cases.Number, error) {
+	if kind.Prefix() == "" {
+		return cases.Number{}, duty.Errorf(duty.EInvalid, "unknown case kind %q", kind)
+	}
+	var seq int
+	err := s.Pool.QueryRow(ctx, `
+		INSERT INTO case_numbers (kind, region_code, year, last) VALUES ($1, $2, $3, 1)
+		ON CONFLICT (kind, region_code, year) DO UPDATE SET last = case_numbers.last + 1
+		RETURNING last`, string(kind), region, year).Scan(&seq)
+	if err != nil {
+		return cases.Number{}, fmt.Errorf("store: case number: %w", err)
+	}
+	return cases.Number{Kind: kind, Region: region, Year: year, Seq: seq}, nil
+}

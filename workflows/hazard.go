@@ -1,0 +1,557 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/activities"
+	"github.com/duty-project/duty/cases"
+)
+
+// act is how workflows name activities: a nil pointer is enough for the SDK
+// to find the method names; the worker registers the real struct.
+var act *activities.Activities
+
+// HazardRectification runs one hazard case (隐患整改) from report to 销号:
+// order, 治理方案 for 重大 hazards, completion, re-inspection, extensions,
+// and reminder/overdue timers that survive any restart.
+func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, error) {
+	if err := in.Validate(); err != nil {
+		return HazardResult{}, refusal(err)
+	}
+	h := newHazard(in, workflow.Now(ctx))
+	if err := h.register(ctx); err != nil {
+		return HazardResult{}, err
+	}
+	if err := h.record(ctx, "report", in.Inspector, "", in); err != nil {
+		return HazardResult{}, err
+	}
+	if err := h.runTimers(ctx); err != nil {
+		return HazardResult{}, err
+	}
+	// Let a running update finish recording before the workflow completes.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return HazardResult{}, err
+	}
+	return HazardResult{CaseNo: in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.closedAt}, nil
+}
+
+// alarm is a timer the case wants: a reminder before the deadline, or the
+// deadline itself.
+type alarm struct {
+	at      time.Time
+	overdue bool
+	before  time.Duration // for reminders: how long before the deadline
+}
+
+// hazard is the workflow's state; every method is deterministic.
+type hazard struct {
+	in       HazardInput
+	state    HazardState
+	openedAt time.Time
+	closedAt *time.Time
+	seq      int64
+	round    int
+	deadline time.Time
+	overdue  bool
+	ladder   bool
+	// alarms are pending timers in time order; revision changes whenever
+	// they are replaced, which wakes the timer loop to re-arm.
+	alarms        []alarm
+	revision      int
+	remindersSent int
+	deadlines     []cases.Deadline
+	orders        []Order
+	plans         []PlanRecord
+	completions   []Completion
+	reinspections []Reinspection
+	extensions    []Extension
+}
+
+func newHazard(in HazardInput, now time.Time) *hazard {
+	return &hazard{in: in, state: HazardReported, openedAt: now}
+}
+
+func (h *hazard) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryHazard, func() (HazardView, error) { return h.view(), nil }); err != nil {
+		return err
+	}
+	regs := []error{
+		setUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
+		setUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
+		setUpdate(ctx, UpdateReviewPlan, h, (*hazard).checkReviewPlan, (*hazard).applyReviewPlan),
+		setUpdate(ctx, UpdateReportCompletion, h, (*hazard).checkReportCompletion, (*hazard).applyReportCompletion),
+		setUpdate(ctx, UpdateReinspect, h, (*hazard).checkReinspect, (*hazard).applyReinspect),
+		setUpdate(ctx, UpdateRequestExtension, h, (*hazard).checkRequestExtension, (*hazard).applyRequestExtension),
+		setUpdate(ctx, UpdateDecideExtension, h, (*hazard).checkDecideExtension, (*hazard).applyDecideExtension),
+	}
+	return errors.Join(regs...)
+}
+
+// setUpdate registers an update whose validator and handler share one
+// check, so a transition refused by the validator never enters history and
+// the handler re-checks it (two updates may be validated against the same
+// state before either runs). apply changes state without blocking and
+// returns the audit action and details; the step is then recorded.
+func setUpdate[I any](ctx workflow.Context, name string, h *hazard,
+	check func(*hazard, I, time.Time) error,
+	apply func(*hazard, I, time.Time) (cases.Actor, any),
+) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, name,
+		func(ctx workflow.Context, in I) (HazardView, error) {
+			now := workflow.Now(ctx)
+			if err := check(h, in, now); err != nil {
+				return HazardView{}, refusal(err)
+			}
+			before := h.state
+			actor, details := apply(h, in, now)
+			if err := h.record(ctx, name, actor, before, details); err != nil {
+				return HazardView{}, err
+			}
+			return h.view(), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in I) error {
+			return refusal(check(h, in, workflow.Now(ctx)))
+		}},
+	)
+}
+
+// runTimers sleeps until the next alarm and fires it, re-arming whenever
+// an update replaces the alarms, until the case closes. Timers are durable:
+// one that comes due while no worker runs fires when a worker returns.
+func (h *hazard) runTimers(ctx workflow.Context) error {
+	for h.state != HazardClosed {
+		rev := h.revision
+		if len(h.alarms) == 0 {
+			if err := workflow.Await(ctx, func() bool { return h.revision != rev || h.state == HazardClosed }); err != nil {
+				return err
+			}
+			continue
+		}
+		next := h.alarms[0]
+		if wait := next.at.Sub(workflow.Now(ctx)); wait > 0 {
+			changed, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return h.revision != rev })
+			if err != nil {
+				return err
+			}
+			if changed {
+				continue
+			}
+		}
+		h.alarms = h.alarms[1:]
+		if err := h.fire(ctx, next); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *hazard) fire(ctx workflow.Context, a alarm) error {
+	if !a.overdue {
+		h.remindersSent++
+		return h.record(ctx, "remind", cases.SystemActor, h.state, struct {
+			Deadline time.Time `json:"deadline"`
+			Before   string    `json:"before"`
+		}{h.deadline, a.before.String()})
+	}
+	h.overdue = true
+	// The enforcement ladder (约谈 → 书面警告 → 处罚 → 提请上级) starts from
+	// this flag; the ladder workflows themselves are a later piece of work.
+	h.ladder = true
+	h.setDeadlineState(cases.DeadlineMissed)
+	return h.record(ctx, "overdue", cases.SystemActor, h.state, struct {
+		Deadline time.Time `json:"deadline"`
+		Ladder   string    `json:"ladder"`
+	}{h.deadline, "enforcement ladder due 执法升级待启动"})
+}
+
+// armDeadline sets a new rectification deadline and its alarms. Reminders
+// whose moment has already passed are dropped: a reminder three days
+// ahead of a deadline two days away would only confuse.
+func (h *hazard) armDeadline(deadline, now time.Time) {
+	h.deadline = deadline
+	h.overdue = false
+	h.alarms = h.alarms[:0]
+	for _, before := range h.in.RuleSet.HazardReminders {
+		if at := deadline.Add(-time.Duration(before)); at.After(now) {
+			h.alarms = append(h.alarms, alarm{at: at, before: time.Duration(before)})
+		}
+	}
+	h.alarms = append(h.alarms, alarm{at: deadline, overdue: true})
+	slices.SortStableFunc(h.alarms, func(a, b alarm) int { return a.at.Compare(b.at) })
+	h.revision++
+}
+
+func (h *hazard) disarm() {
+	h.alarms = h.alarms[:0]
+	h.revision++
+}
+
+func (h *hazard) rectifyKey() string { return "rectify-" + strconv.Itoa(h.round) }
+
+func (h *hazard) setDeadlineState(st cases.DeadlineState) {
+	for i := range h.deadlines {
+		if h.deadlines[i].Key == h.rectifyKey() {
+			h.deadlines[i].State = st
+			h.deadlines[i].DueAt = h.deadline
+		}
+	}
+}
+
+// --- checks: pure functions of state and input, used by validator and handler.
+
+func (h *hazard) checkOrder(in OrderInput, now time.Time) error {
+	if err := h.regulator(in.Actor); err != nil {
+		return err
+	}
+	if h.state != HazardReported {
+		return h.wrongState(UpdateOrder, "a case already ordered gets its next order through a failed re-inspection (复查不合格)")
+	}
+	return in.Validate(now, h.in.RuleSet)
+}
+
+func (h *hazard) checkSubmitPlan(in SubmitPlanInput, now time.Time) error {
+	if err := h.enterprise(in.Actor); err != nil {
+		return err
+	}
+	if h.in.Grade != GradeMajor {
+		return conflict("only a 重大隐患 (major hazard) needs a 治理方案; report completion instead")
+	}
+	if h.state != HazardOrdered {
+		return h.wrongState(UpdateSubmitPlan, "")
+	}
+	if err := in.Validate(now); err != nil {
+		return err
+	}
+	if in.Plan.Deadline.After(h.deadline) {
+		return invalid("the plan's deadline (时限) %s is after the ordered deadline %s; ask for an extension (延期) first",
+			in.Plan.Deadline.Format(time.DateOnly), h.deadline.Format(time.DateOnly))
+	}
+	return nil
+}
+
+func (h *hazard) checkReviewPlan(in ReviewPlanInput, _ time.Time) error {
+	if err := h.regulator(in.Actor); err != nil {
+		return err
+	}
+	if h.state != HazardPlanSubmitted {
+		return h.wrongState(UpdateReviewPlan, "")
+	}
+	return in.Validate()
+}
+
+func (h *hazard) checkReportCompletion(in ReportCompletionInput, _ time.Time) error {
+	if err := h.enterprise(in.Actor); err != nil {
+		return err
+	}
+	switch {
+	case h.in.Grade == GradeMajor && h.state == HazardOrdered:
+		return conflict("a 重大隐患 needs an approved 治理方案 before completion can be reported")
+	case h.in.Grade == GradeMajor && h.state == HazardPlanSubmitted:
+		return conflict("the 治理方案 is still under review; completion can be reported once it is approved")
+	case h.state != HazardOrdered && h.state != HazardRectifying:
+		return h.wrongState(UpdateReportCompletion, "")
+	}
+	return in.Validate()
+}
+
+func (h *hazard) checkReinspect(in ReinspectInput, now time.Time) error {
+	if err := h.regulator(in.Actor); err != nil {
+		return err
+	}
+	if h.state != HazardCompletionReported {
+		return h.wrongState(UpdateReinspect, "re-inspection follows the enterprise's completion report")
+	}
+	return in.Validate(now, h.in.RuleSet)
+}
+
+func (h *hazard) checkRequestExtension(in RequestExtensionInput, now time.Time) error {
+	if err := h.enterprise(in.Actor); err != nil {
+		return err
+	}
+	if !h.deadlineRunning() {
+		return h.wrongState(UpdateRequestExtension, "an extension applies while a rectification deadline is running")
+	}
+	if h.pendingExtension() != nil {
+		return conflict("an extension request is already awaiting a decision")
+	}
+	if !now.Before(h.deadline) {
+		return conflict("the deadline %s has passed; an extension must be requested before it", h.deadline.Format(time.RFC3339))
+	}
+	if err := in.Validate(now, h.in.RuleSet); err != nil {
+		return err
+	}
+	if !in.NewDeadline.After(h.deadline) {
+		return invalid("new_deadline must be later than the current deadline %s", h.deadline.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (h *hazard) checkDecideExtension(in DecideExtensionInput, now time.Time) error {
+	if err := h.regulator(in.Actor); err != nil {
+		return err
+	}
+	ext := h.pendingExtension()
+	if ext == nil {
+		return conflict("there is no extension request awaiting a decision")
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if in.Grant {
+		d := in.NewDeadline
+		if d.IsZero() {
+			d = ext.Requested
+		}
+		if !d.After(now) {
+			return invalid("the extended deadline %s is already past; give a later new_deadline", d.Format(time.RFC3339))
+		}
+		if d.After(ext.Requested) {
+			return invalid("a grant may not go beyond the date asked for (%s)", ext.Requested.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// --- applies: change state without blocking; return who acted and the details.
+
+func (h *hazard) applyOrder(in OrderInput, now time.Time) (cases.Actor, any) {
+	h.issueOrder(in.Actor, in.Measures, in.Deadline, now)
+	return in.Actor, in
+}
+
+func (h *hazard) issueOrder(by cases.Actor, measures string, deadline, now time.Time) {
+	h.round++
+	h.orders = append(h.orders, Order{Round: h.round, Measures: measures, Deadline: deadline, IssuedBy: by, IssuedAt: now})
+	h.deadlines = append(h.deadlines, cases.Deadline{
+		Key: h.rectifyKey(), What: "整改完成 rectification complete (round " + strconv.Itoa(h.round) + ")",
+		Party: cases.PartyEnterprise, DueAt: deadline, State: cases.DeadlinePending,
+	})
+	h.state = HazardOrdered
+	h.armDeadline(deadline, now)
+}
+
+func (h *hazard) applySubmitPlan(in SubmitPlanInput, now time.Time) (cases.Actor, any) {
+	h.plans = append(h.plans, PlanRecord{Round: h.round, Plan: in.Plan, SubmittedBy: in.Actor, SubmittedAt: now})
+	h.state = HazardPlanSubmitted
+	return in.Actor, in
+}
+
+func (h *hazard) applyReviewPlan(in ReviewPlanInput, now time.Time) (cases.Actor, any) {
+	h.plans[len(h.plans)-1].Review = &Review{Approved: in.Approve, Comment: in.Comment, By: in.Actor, At: now}
+	if in.Approve {
+		h.state = HazardRectifying
+	} else {
+		h.state = HazardOrdered
+	}
+	return in.Actor, in
+}
+
+func (h *hazard) applyReportCompletion(in ReportCompletionInput, now time.Time) (cases.Actor, any) {
+	h.completions = append(h.completions, Completion{Round: h.round, Summary: in.Summary, Evidence: in.Evidence, ReportedBy: in.Actor, ReportedAt: now})
+	if !h.overdue {
+		h.setDeadlineState(cases.DeadlineMet)
+	}
+	h.overdue = false
+	// A pending extension request is moot once the work is reported done.
+	if ext := h.pendingExtension(); ext != nil {
+		ext.Decision = &Review{Approved: false, Comment: "completion reported 已报告整改完成", By: cases.SystemActor, At: now}
+	}
+	h.state = HazardCompletionReported
+	h.disarm()
+	return in.Actor, in
+}
+
+func (h *hazard) applyReinspect(in ReinspectInput, now time.Time) (cases.Actor, any) {
+	h.reinspections = append(h.reinspections, Reinspection{Round: h.round, Passed: in.Passed, Findings: in.Findings, By: in.Actor, At: now})
+	if in.Passed {
+		h.state = HazardClosed
+		h.ladder = false
+		h.closedAt = &now
+		h.disarm()
+	} else {
+		h.issueOrder(in.Actor, in.NewMeasures, in.NewDeadline, now)
+	}
+	return in.Actor, in
+}
+
+func (h *hazard) applyRequestExtension(in RequestExtensionInput, now time.Time) (cases.Actor, any) {
+	h.extensions = append(h.extensions, Extension{Round: h.round, Reason: in.Reason, Requested: in.NewDeadline, RequestedBy: in.Actor, RequestedAt: now})
+	return in.Actor, in
+}
+
+func (h *hazard) applyDecideExtension(in DecideExtensionInput, now time.Time) (cases.Actor, any) {
+	ext := h.pendingExtension()
+	ext.Decision = &Review{Approved: in.Grant, Comment: in.Comment, By: in.Actor, At: now}
+	if in.Grant {
+		ext.Granted = in.NewDeadline
+		if ext.Granted.IsZero() {
+			ext.Granted = ext.Requested
+		}
+		h.armDeadline(ext.Granted, now)
+		h.setDeadlineState(cases.DeadlineExtended)
+	}
+	return in.Actor, in
+}
+
+// --- helpers
+
+func (h *hazard) deadlineRunning() bool {
+	return h.state == HazardOrdered || h.state == HazardPlanSubmitted || h.state == HazardRectifying
+}
+
+func (h *hazard) pendingExtension() *Extension {
+	if n := len(h.extensions); n > 0 && h.extensions[n-1].Decision == nil {
+		return &h.extensions[n-1]
+	}
+	return nil
+}
+
+func (h *hazard) regulator(a cases.Actor) error {
+	if a.Side != cases.SideRegulator {
+		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+	}
+	return nil
+}
+
+func (h *hazard) enterprise(a cases.Actor) error {
+	if a.Side != cases.SideEnterprise || a.OrgID != h.in.Enterprise.ID {
+		return duty.Errorf(duty.EForbidden, "only %s, the enterprise concerned, may take this step", h.in.Enterprise.Name)
+	}
+	return nil
+}
+
+func (h *hazard) wrongState(action, hint string) error {
+	msg := "the case is " + h.state.Label() + "; " + action + " is not allowed now"
+	if next := h.nextActions(); len(next) > 0 {
+		msg += " (allowed: " + strings.Join(next, ", ") + ")"
+	}
+	if hint != "" {
+		msg += ": " + hint
+	}
+	return conflict("%s", msg)
+}
+
+// nextActions lists the updates the state allows, for people and pages.
+func (h *hazard) nextActions() []string {
+	var out []string
+	switch h.state {
+	case HazardReported:
+		out = append(out, UpdateOrder)
+	case HazardOrdered:
+		if h.in.Grade == GradeMajor {
+			out = append(out, UpdateSubmitPlan)
+		} else {
+			out = append(out, UpdateReportCompletion)
+		}
+	case HazardPlanSubmitted:
+		out = append(out, UpdateReviewPlan)
+	case HazardRectifying:
+		out = append(out, UpdateReportCompletion)
+	case HazardCompletionReported:
+		out = append(out, UpdateReinspect)
+	}
+	if h.deadlineRunning() {
+		if h.pendingExtension() != nil {
+			out = append(out, UpdateDecideExtension)
+		} else if !h.overdue {
+			out = append(out, UpdateRequestExtension)
+		}
+	}
+	return out
+}
+
+func (h *hazard) summary() cases.Summary {
+	return cases.Summary{
+		WorkflowID: h.in.WorkflowID,
+		CaseNo:     h.in.CaseNo,
+		Kind:       cases.KindHazard,
+		State:      string(h.state),
+		Grade:      string(h.in.Grade),
+		RegionCode: h.in.RegionCode,
+		RegionPath: h.in.RegionPath,
+		Industry:   h.in.Industry,
+		Enterprise: h.in.Enterprise,
+		ActingOrg:  h.in.ActingOrg,
+		RuleSet:    h.in.RuleSet.ID,
+		Title:      h.in.Grade.Label() + " · " + h.in.Location,
+		Overdue:    h.overdue,
+		LadderDue:  h.ladder,
+		OpenedAt:   h.openedAt,
+		ClosedAt:   h.closedAt,
+		Deadlines:  slices.Clone(h.deadlines),
+	}
+}
+
+func (h *hazard) view() HazardView {
+	return HazardView{
+		Summary:       h.summary(),
+		Report:        h.in,
+		Round:         h.round,
+		Deadline:      h.deadline,
+		Orders:        slices.Clone(h.orders),
+		Plans:         slices.Clone(h.plans),
+		Completions:   slices.Clone(h.completions),
+		Reinspections: slices.Clone(h.reinspections),
+		Extensions:    slices.Clone(h.extensions),
+		RemindersSent: h.remindersSent,
+		NextActions:   h.nextActions(),
+		Seq:           h.seq,
+	}
+}
+
+// record writes the step just taken (state already changed) to the read
+// model and audit log. The sequence number is taken before the activity
+// blocks, so concurrent updates get distinct, ordered numbers.
+func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before HazardState, details any) error {
+	h.seq++
+	d, err := json.Marshal(details)
+	if err != nil {
+		return err
+	}
+	v := h.view()
+	view, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	step := cases.Step{
+		Seq: h.seq, At: workflow.Now(ctx), Action: action, Actor: actor,
+		StateBefore: string(before), StateAfter: string(h.state),
+		Details: d, Case: v.Summary, View: view,
+	}
+	ctx = workflow.WithActivityOptions(ctx, recordOptions)
+	return workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil)
+}
+
+// recordOptions retry without limit: a step must reach PostgreSQL even if
+// the database is down for a while, and the write is idempotent.
+var recordOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	},
+}
+
+// refusal turns a user-facing *duty.Error into a Temporal application
+// error whose type is the error code, so the API can map it back after it
+// crosses the wire. nil stays nil.
+func refusal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *duty.Error
+	if errors.As(err, &e) {
+		return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
+	}
+	return err
+}

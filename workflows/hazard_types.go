@@ -1,0 +1,419 @@
+package workflows
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
+)
+
+// TaskQueue is the queue every duty workflow and activity runs on.
+const TaskQueue = "duty-cases"
+
+// Names of the hazard workflow, its updates and its query: the API and the
+// worker both use these, so they cannot drift apart.
+const (
+	HazardWorkflowName     = "HazardRectification"
+	UpdateOrder            = "order"
+	UpdateSubmitPlan       = "submit_plan"
+	UpdateReviewPlan       = "review_plan"
+	UpdateReportCompletion = "report_completion"
+	UpdateReinspect        = "reinspect"
+	UpdateRequestExtension = "request_extension"
+	UpdateDecideExtension  = "decide_extension"
+	QueryHazard            = "hazard"
+)
+
+// Grade is a hazard's grade.
+type Grade string
+
+// Hazard grades (隐患等级).
+const (
+	GradeGeneral Grade = "general" // 一般隐患: low harm, fixed by the unit at once
+	GradeMajor   Grade = "major"   // 重大隐患: needs a 治理方案 and often a stop
+)
+
+// Label is the grade's name for people.
+func (g Grade) Label() string {
+	switch g {
+	case GradeGeneral:
+		return "一般隐患 general"
+	case GradeMajor:
+		return "重大隐患 major"
+	}
+	return string(g)
+}
+
+// HazardState is where a hazard case stands.
+type HazardState string
+
+// Hazard case states, in the order a case usually passes them.
+const (
+	HazardReported           HazardState = "reported"            // 已报告: found, no order yet
+	HazardOrdered            HazardState = "ordered"             // 已责令整改: order issued, deadline running
+	HazardPlanSubmitted      HazardState = "plan_submitted"      // 治理方案待审: a 重大 hazard's plan awaits review
+	HazardRectifying         HazardState = "rectifying"          // 整改中: plan approved, work under way
+	HazardCompletionReported HazardState = "completion_reported" // 待复查: awaiting re-inspection
+	HazardClosed             HazardState = "closed"              // 已销号: re-inspection passed
+)
+
+// Label is the state's name for people.
+func (s HazardState) Label() string {
+	switch s {
+	case HazardReported:
+		return "已报告 reported"
+	case HazardOrdered:
+		return "已责令整改 ordered"
+	case HazardPlanSubmitted:
+		return "治理方案待审 plan submitted"
+	case HazardRectifying:
+		return "整改中 rectifying"
+	case HazardCompletionReported:
+		return "待复查 awaiting re-inspection"
+	case HazardClosed:
+		return "已销号 closed"
+	}
+	return string(s)
+}
+
+// Evidence is a reference to a file (photo, report) kept outside the case.
+type Evidence struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256,omitempty"`
+	URI    string `json:"uri,omitempty"`
+}
+
+// HazardInput opens a hazard case: what the inspector found, where, and
+// the rule set the case keeps for life. The API fills the organisation
+// fields from its own records.
+type HazardInput struct {
+	CaseNo      string        `json:"case_no"`
+	WorkflowID  string        `json:"workflow_id"`
+	RegionCode  string        `json:"region_code"`
+	RegionPath  string        `json:"region_path"`
+	Industry    string        `json:"industry"`
+	Enterprise  cases.Org     `json:"enterprise"`
+	ActingOrg   cases.Org     `json:"acting_org"`
+	Grade       Grade         `json:"grade"`
+	Location    string        `json:"location"`
+	Description string        `json:"description"`
+	Evidence    []Evidence    `json:"evidence,omitempty"`
+	Inspector   cases.Actor   `json:"inspector"`
+	RuleSet     rules.RuleSet `json:"rule_set"`
+}
+
+// Limits on free text, so one request cannot bloat a workflow history.
+const (
+	maxTextLen     = 4000
+	maxEvidence    = 50
+	maxNameLen     = 200
+	sha256HexChars = 64
+)
+
+// Validate checks the report's own fields.
+func (in HazardInput) Validate() error {
+	if in.Grade != GradeGeneral && in.Grade != GradeMajor {
+		return invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
+	}
+	if in.Enterprise.ID == 0 {
+		return invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
+	}
+	if err := text("location (地点)", in.Location, true); err != nil {
+		return err
+	}
+	if err := text("description (隐患描述)", in.Description, true); err != nil {
+		return err
+	}
+	return validEvidence(in.Evidence, false)
+}
+
+// OrderInput is a rectification order (责令限期整改指令): what must be done, by when.
+type OrderInput struct {
+	Actor    cases.Actor `json:"actor"`
+	Measures string      `json:"measures"`
+	Deadline time.Time   `json:"deadline"`
+}
+
+// Validate checks the order against the rule set at now.
+func (in OrderInput) Validate(now time.Time, rs rules.RuleSet) error {
+	if err := text("measures (整改措施)", in.Measures, true); err != nil {
+		return err
+	}
+	return validDeadline("deadline (整改期限)", in.Deadline, now, rs)
+}
+
+// Plan is a 重大隐患 治理方案; it must cover all of the 五落实.
+type Plan struct {
+	ResponsiblePerson string    `json:"responsible_person"` // 责任落实
+	Measures          string    `json:"measures"`           // 措施落实
+	FundsYuan         int64     `json:"funds_yuan"`         // 资金落实
+	Deadline          time.Time `json:"deadline"`           // 时限落实
+	EmergencyPlan     string    `json:"emergency_plan"`     // 预案落实
+}
+
+// SubmitPlanInput is the enterprise's remediation plan.
+type SubmitPlanInput struct {
+	Actor cases.Actor `json:"actor"`
+	Plan  Plan        `json:"plan"`
+}
+
+// Validate checks that the plan covers all of the 五落实.
+func (in SubmitPlanInput) Validate(now time.Time) error {
+	p := in.Plan
+	var missing []string
+	if strings.TrimSpace(p.ResponsiblePerson) == "" {
+		missing = append(missing, "responsible_person (责任)")
+	}
+	if strings.TrimSpace(p.Measures) == "" {
+		missing = append(missing, "measures (措施)")
+	}
+	if p.FundsYuan <= 0 {
+		missing = append(missing, "funds_yuan (资金, > 0)")
+	}
+	if p.Deadline.IsZero() {
+		missing = append(missing, "deadline (时限)")
+	}
+	if strings.TrimSpace(p.EmergencyPlan) == "" {
+		missing = append(missing, "emergency_plan (预案)")
+	}
+	if len(missing) > 0 {
+		return invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
+	}
+	for _, f := range []struct{ name, v string }{
+		{"responsible_person", p.ResponsiblePerson}, {"measures", p.Measures}, {"emergency_plan", p.EmergencyPlan},
+	} {
+		if err := text(f.name, f.v, true); err != nil {
+			return err
+		}
+	}
+	if !p.Deadline.After(now) {
+		return invalid("the plan's deadline (时限) must be in the future")
+	}
+	return nil
+}
+
+// ReviewPlanInput approves or returns a plan.
+type ReviewPlanInput struct {
+	Actor   cases.Actor `json:"actor"`
+	Approve bool        `json:"approve"`
+	Comment string      `json:"comment"`
+}
+
+// Validate requires a reason when the plan is returned.
+func (in ReviewPlanInput) Validate() error {
+	return text("comment (审查意见)", in.Comment, !in.Approve)
+}
+
+// ReportCompletionInput is the enterprise's report that the work is done.
+type ReportCompletionInput struct {
+	Actor    cases.Actor `json:"actor"`
+	Summary  string      `json:"summary"`
+	Evidence []Evidence  `json:"evidence"`
+}
+
+// Validate requires a summary and at least one piece of evidence.
+func (in ReportCompletionInput) Validate() error {
+	if err := text("summary (整改情况)", in.Summary, true); err != nil {
+		return err
+	}
+	return validEvidence(in.Evidence, true)
+}
+
+// ReinspectInput is the regulator's re-inspection (复查): pass closes the
+// case; fail must carry the new order.
+type ReinspectInput struct {
+	Actor       cases.Actor `json:"actor"`
+	Passed      bool        `json:"passed"`
+	Findings    string      `json:"findings"`
+	NewMeasures string      `json:"new_measures,omitempty"`
+	NewDeadline time.Time   `json:"new_deadline,omitzero"`
+}
+
+// Validate checks the findings and, on failure, the new order.
+func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
+	if err := text("findings (复查意见)", in.Findings, true); err != nil {
+		return err
+	}
+	if in.Passed {
+		if in.NewMeasures != "" || !in.NewDeadline.IsZero() {
+			return invalid("a passed re-inspection closes the case; new_measures and new_deadline belong to a failed one")
+		}
+		return nil
+	}
+	if err := text("new_measures (重新整改措施)", in.NewMeasures, true); err != nil {
+		return invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
+	}
+	return validDeadline("new_deadline (新整改期限)", in.NewDeadline, now, rs)
+}
+
+// RequestExtensionInput asks for a later deadline (延期申请).
+type RequestExtensionInput struct {
+	Actor       cases.Actor `json:"actor"`
+	Reason      string      `json:"reason"`
+	NewDeadline time.Time   `json:"new_deadline"`
+}
+
+// Validate checks the reason and the date asked for.
+func (in RequestExtensionInput) Validate(now time.Time, rs rules.RuleSet) error {
+	if err := text("reason (延期理由)", in.Reason, true); err != nil {
+		return err
+	}
+	return validDeadline("new_deadline (申请延期至)", in.NewDeadline, now, rs)
+}
+
+// DecideExtensionInput grants or refuses a pending extension request. A
+// grant may set an earlier date than the one asked for.
+type DecideExtensionInput struct {
+	Actor       cases.Actor `json:"actor"`
+	Grant       bool        `json:"grant"`
+	Comment     string      `json:"comment"`
+	NewDeadline time.Time   `json:"new_deadline,omitzero"`
+}
+
+// Validate requires a reason for a refusal.
+func (in DecideExtensionInput) Validate() error {
+	if !in.Grant && !in.NewDeadline.IsZero() {
+		return invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
+	}
+	return text("comment (审批意见)", in.Comment, !in.Grant)
+}
+
+// Order is an issued rectification order; a failed re-inspection issues
+// the next round.
+type Order struct {
+	Round    int         `json:"round"`
+	Measures string      `json:"measures"`
+	Deadline time.Time   `json:"deadline"`
+	IssuedBy cases.Actor `json:"issued_by"`
+	IssuedAt time.Time   `json:"issued_at"`
+}
+
+// PlanRecord is a submitted plan and what became of it.
+type PlanRecord struct {
+	Round       int          `json:"round"`
+	Plan        Plan         `json:"plan"`
+	SubmittedBy cases.Actor  `json:"submitted_by"`
+	SubmittedAt time.Time    `json:"submitted_at"`
+	Review      *Review      `json:"review,omitempty"`
+	ReviewedBy  *cases.Actor `json:"reviewed_by,omitempty"`
+}
+
+// Review is a decision on a plan or extension.
+type Review struct {
+	Approved bool        `json:"approved"`
+	Comment  string      `json:"comment,omitempty"`
+	By       cases.Actor `json:"by"`
+	At       time.Time   `json:"at"`
+}
+
+// Completion is a completion report.
+type Completion struct {
+	Round      int         `json:"round"`
+	Summary    string      `json:"summary"`
+	Evidence   []Evidence  `json:"evidence"`
+	ReportedBy cases.Actor `json:"reported_by"`
+	ReportedAt time.Time   `json:"reported_at"`
+}
+
+// Reinspection is a re-inspection's outcome.
+type Reinspection struct {
+	Round    int         `json:"round"`
+	Passed   bool        `json:"passed"`
+	Findings string      `json:"findings"`
+	By       cases.Actor `json:"by"`
+	At       time.Time   `json:"at"`
+}
+
+// Extension is an extension request and its decision.
+type Extension struct {
+	Round       int         `json:"round"`
+	Reason      string      `json:"reason"`
+	Requested   time.Time   `json:"requested"`
+	RequestedBy cases.Actor `json:"requested_by"`
+	RequestedAt time.Time   `json:"requested_at"`
+	Decision    *Review     `json:"decision,omitempty"`
+	Granted     time.Time   `json:"granted,omitzero"`
+}
+
+// HazardView is the whole case as the workflow holds it: the query result,
+// every update's result, and the kind-specific part of the read model.
+type HazardView struct {
+	cases.Summary
+	Report        HazardInput    `json:"report"`
+	Round         int            `json:"round"`
+	Deadline      time.Time      `json:"deadline,omitzero"`
+	Orders        []Order        `json:"orders"`
+	Plans         []PlanRecord   `json:"plans"`
+	Completions   []Completion   `json:"completions"`
+	Reinspections []Reinspection `json:"reinspections"`
+	Extensions    []Extension    `json:"extensions"`
+	RemindersSent int            `json:"reminders_sent"`
+	// NextActions are the updates the current state allows, so a page can
+	// offer only what will be accepted.
+	NextActions []string `json:"next_actions"`
+	Seq         int64    `json:"seq"`
+}
+
+// HazardResult is what a closed hazard case returns.
+type HazardResult struct {
+	CaseNo   string    `json:"case_no"`
+	State    string    `json:"state"`
+	Rounds   int       `json:"rounds"`
+	ClosedAt time.Time `json:"closed_at"`
+}
+
+func invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
+
+func conflict(format string, args ...any) error { return duty.Errorf(duty.EConflict, format, args...) }
+
+// text checks a free-text field: present when required, not too long.
+func text(name, v string, required bool) error {
+	if required && strings.TrimSpace(v) == "" {
+		return invalid("%s is required", name)
+	}
+	if !utf8.ValidString(v) {
+		return invalid("%s is not valid UTF-8 text", name)
+	}
+	if utf8.RuneCountInString(v) > maxTextLen {
+		return invalid("%s is longer than %d characters", name, maxTextLen)
+	}
+	return nil
+}
+
+func validEvidence(ev []Evidence, required bool) error {
+	if required && len(ev) == 0 {
+		return invalid("at least one piece of evidence (整改证据) is required")
+	}
+	if len(ev) > maxEvidence {
+		return invalid("at most %d pieces of evidence per step", maxEvidence)
+	}
+	for i, e := range ev {
+		if strings.TrimSpace(e.Name) == "" || utf8.RuneCountInString(e.Name) > maxNameLen {
+			return invalid("evidence %d needs a name of 1 to %d characters", i+1, maxNameLen)
+		}
+		if e.SHA256 != "" && (len(e.SHA256) != sha256HexChars || strings.Trim(strings.ToLower(e.SHA256), "0123456789abcdef") != "") {
+			return invalid("evidence %d: sha256 must be 64 hexadecimal characters", i+1)
+		}
+		if err := text("evidence uri", e.URI, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validDeadline(name string, d, now time.Time, rs rules.RuleSet) error {
+	if d.IsZero() {
+		return invalid("%s is required", name)
+	}
+	if !d.After(now) {
+		return invalid("%s must be in the future (it is %s)", name, d.Format(time.RFC3339))
+	}
+	if limit := now.Add(time.Duration(rs.MaxRectificationPeriod)); d.After(limit) {
+		return invalid("%s may be at most %s ahead under rule set %s (until %s)", name,
+			time.Duration(rs.MaxRectificationPeriod), rs.ID, limit.Format(time.DateOnly))
+	}
+	return nil
+}
