@@ -13,11 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	tlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
 	"go.temporal.io/server/common/membership/static"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
@@ -37,7 +39,7 @@ type Options struct {
 	FrontendPort int
 	// Namespaces are registered at start (the server itself creates none).
 	Namespaces []string
-	// LogLevel is the server's own log level ("warn" by default: at "info"
+	// LogLevel is the server's own log level ("error" by default: at "info"
 	// the server prints hundreds of lines on every run).
 	LogLevel string
 	// Retention is how long closed workflow histories are kept.
@@ -48,6 +50,7 @@ type Options struct {
 type Server struct {
 	server  temporal.Server
 	address string
+	logger  *quietOnStop
 }
 
 const clusterName = "active"
@@ -65,7 +68,7 @@ func Start(opts Options) (*Server, error) {
 		opts.Host = "127.0.0.1"
 	}
 	if opts.LogLevel == "" {
-		opts.LogLevel = "warn"
+		opts.LogLevel = "error"
 	}
 	if opts.Retention == 0 {
 		opts.Retention = 30 * 24 * time.Hour
@@ -112,7 +115,7 @@ func Start(opts Options) (*Server, error) {
 				Enabled:                true,
 				InitialFailoverVersion: 1,
 				RPCAddress:             frontend,
-				ClusterID:              "duty-embedded",
+				ClusterID:              "6475742d-656d-6265-6464-656400000001",
 			},
 		},
 	}
@@ -124,7 +127,7 @@ func Start(opts Options) (*Server, error) {
 	// The worker service dials the frontend through this; it panics without it.
 	conf.PublicClient.HostPort = frontend
 
-	logger := tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: opts.LogLevel, Format: "console"}))
+	logger := &quietOnStop{Logger: tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: opts.LogLevel, Format: "console"}))}
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(conf),
 		temporal.ForServices(services),
@@ -137,14 +140,53 @@ func Start(opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: start server: %w", err)
 	}
-	return &Server{server: srv, address: frontend}, nil
+	return &Server{server: srv, address: frontend, logger: logger}, nil
 }
 
 // Address is the frontend's host:port for SDK clients.
 func (s *Server) Address() string { return s.address }
 
 // Stop shuts the services down; open workflows resume on the next Start.
-func (s *Server) Stop() error { return s.server.Stop() }
+func (s *Server) Stop() error {
+	s.logger.stopping.Store(true)
+	return s.server.Stop()
+}
+
+// quietOnStop drops the server's log lines once it is stopping: every
+// service then reports its cancelled polls and transactions as errors with
+// stack traces, which is noise after a clean Ctrl-C.
+type quietOnStop struct {
+	tlog.Logger
+	stopping atomic.Bool
+}
+
+// Debug logs unless the server is stopping.
+func (l *quietOnStop) Debug(msg string, tags ...tag.Tag) {
+	if !l.stopping.Load() {
+		l.Logger.Debug(msg, tags...)
+	}
+}
+
+// Info logs unless the server is stopping.
+func (l *quietOnStop) Info(msg string, tags ...tag.Tag) {
+	if !l.stopping.Load() {
+		l.Logger.Info(msg, tags...)
+	}
+}
+
+// Warn logs unless the server is stopping.
+func (l *quietOnStop) Warn(msg string, tags ...tag.Tag) {
+	if !l.stopping.Load() {
+		l.Logger.Warn(msg, tags...)
+	}
+}
+
+// Error logs unless the server is stopping.
+func (l *quietOnStop) Error(msg string, tags ...tag.Tag) {
+	if !l.stopping.Load() {
+		l.Logger.Error(msg, tags...)
+	}
+}
 
 // prepareSQLite creates the schema in a new file and registers namespaces
 // (a no-op for those that exist), returning the persistence config.

@@ -487,7 +487,7 @@ func (h *hazard) summary() cases.Summary {
 		LadderDue:  h.ladder,
 		OpenedAt:   h.openedAt,
 		ClosedAt:   h.closedAt,
-		Deadlines:  slices.Clone(h.deadlines),
+		Deadlines:  cloneList(h.deadlines),
 	}
 }
 
@@ -497,13 +497,13 @@ func (h *hazard) view() HazardView {
 		Report:        h.in,
 		Round:         h.round,
 		Deadline:      h.deadline,
-		Orders:        slices.Clone(h.orders),
-		Plans:         slices.Clone(h.plans),
-		Completions:   slices.Clone(h.completions),
-		Reinspections: slices.Clone(h.reinspections),
-		Extensions:    slices.Clone(h.extensions),
+		Orders:        cloneList(h.orders),
+		Plans:         cloneList(h.plans),
+		Completions:   cloneList(h.completions),
+		Reinspections: cloneList(h.reinspections),
+		Extensions:    cloneList(h.extensions),
 		RemindersSent: h.remindersSent,
-		NextActions:   h.nextActions(),
+		NextActions:   cloneList(h.nextActions()),
 		Seq:           h.seq,
 	}
 }
@@ -554,4 +554,10 @@ func refusal(err error) error {
 		return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
 	}
 	return err
+}
+
+// cloneList copies a list for a view; an empty list stays a list ([] in
+// JSON, not null), so clients need not tell the two apart.
+func cloneList[T any](xs []T) []T {
+	return append(make([]T, 0, len(xs)), xs...)
 }

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/workflows"
+)
+
+// hazardStep is what every hazard action needs to build its workflow
+// input: the caller as actor, the time, and the case as it stands.
+type hazardStep struct {
+	actor cases.Actor
+	now   time.Time
+	view  workflows.HazardView
+}
+
+// hazardAction makes the handler of one hazard update. It authorises the
+// caller on the case, builds and validates the input with the workflow's
+// own rules (so a bad request is a 400 before Temporal sees it), then sends
+// the update and waits until the workflow has taken and recorded the step.
+// The workflow's validator checks the transition again against the live
+// state; its refusal comes back as a 409 with the reason.
+func hazardAction[B any](update string, build func(body B, st hazardStep) (validated any, err error)) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var body B
+		if err := decode(w, r, &body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		row, resource, err := s.visibleCase(r, c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if row.Summary.Kind != cases.KindHazard {
+			s.writeError(w, r, duty.Errorf(duty.ENotFound, "%s is not a hazard case", row.Summary.CaseNo))
+			return
+		}
+		post, err := s.Warden.AllowedBy(r.Context(), c.subject(), policy.Action(string(cases.KindHazard), update), resource, nil)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var view workflows.HazardView
+		if err := json.Unmarshal(row.View, &view); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if view.State == string(workflows.HazardClosed) {
+			s.writeError(w, r, duty.Errorf(duty.EConflict, "the case is closed (已销号); no further steps are possible"))
+			return
+		}
+		input, err := build(body, hazardStep{actor: c.actor(post), now: s.Now(), view: view})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
+		defer cancel()
+		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			// A client retrying with the same Idempotency-Key gets the first
+			// outcome instead of a second step.
+			UpdateID:     r.Header.Get("Idempotency-Key"),
+			WorkflowID:   row.Summary.WorkflowID,
+			UpdateName:   update,
+			Args:         []any{input},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var result workflows.HazardView
+		if err := handle.Get(ctx, &result); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		updated, err := s.Store.GetCase(r.Context(), row.Summary.CaseNo)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.writeCase(w, r, http.StatusOK, updated)
+	}
+}
+
+var (
+	orderHazard = hazardAction(workflows.UpdateOrder, func(b OrderRequest, st hazardStep) (any, error) {
+		in := workflows.OrderInput{Actor: st.actor, Measures: b.Measures, Deadline: b.Deadline.Time}
+		return in, in.Validate(st.now, st.view.Report.RuleSet)
+	})
+	submitPlan = hazardAction(workflows.UpdateSubmitPlan, func(b PlanRequest, st hazardStep) (any, error) {
+		in := workflows.SubmitPlanInput{Actor: st.actor, Plan: workflows.Plan{ResponsiblePerson: b.ResponsiblePerson,
+			Measures: b.Measures, FundsYuan: b.FundsYuan, Deadline: b.Deadline.Time, EmergencyPlan: b.EmergencyPlan}}
+		return in, in.Validate(st.now)
+	})
+	reviewPlan = hazardAction(workflows.UpdateReviewPlan, func(b PlanReviewRequest, st hazardStep) (any, error) {
+		in := workflows.ReviewPlanInput{Actor: st.actor, Approve: b.Approve, Comment: b.Comment}
+		return in, in.Validate()
+	})
+	reportCompletion = hazardAction(workflows.UpdateReportCompletion, func(b CompletionRequest, st hazardStep) (any, error) {
+		in := workflows.ReportCompletionInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}
+		return in, in.Validate()
+	})
+	reinspect = hazardAction(workflows.UpdateReinspect, func(b ReinspectionRequest, st hazardStep) (any, error) {
+		in := workflows.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time}
+		return in, in.Validate(st.now, st.view.Report.RuleSet)
+	})
+	requestExtension = hazardAction(workflows.UpdateRequestExtension, func(b ExtensionRequest, st hazardStep) (any, error) {
+		in := workflows.RequestExtensionInput{Actor: st.actor, Reason: b.Reason, NewDeadline: b.NewDeadline.Time}
+		return in, in.Validate(st.now, st.view.Report.RuleSet)
+	})
+	decideExtension = hazardAction(workflows.UpdateDecideExtension, func(b ExtensionDecisionRequest, st hazardStep) (any, error) {
+		in := workflows.DecideExtensionInput{Actor: st.actor, Grant: b.Grant, Comment: b.Comment, NewDeadline: b.NewDeadline.Time}
+		return in, in.Validate()
+	})
+)
+
+func routes() []route {
+	hz := "/api/v1/hazards/{caseNo}/"
+	return []route{
+		{method: "GET", path: "/healthz", summary: "PostgreSQL and Temporal reachability", response: Health{}, public: true,
+			handle: (*Server).health},
+		{method: "GET", path: "/openapi.json", summary: "this API's OpenAPI 3 document", public: true,
+			handle: (*Server).openapi},
+		{method: "POST", path: "/api/v1/login", summary: "log in with a login and password; returns a bearer token (登录)",
+			request: LoginRequest{}, response: LoginResponse{}, public: true, handle: (*Server).login},
+		{method: "GET", path: "/api/v1/me", summary: "who the token belongs to and the posts they hold today",
+			response: MeResponse{}, handle: (*Server).me},
+		{method: "POST", path: "/api/v1/hazards", summary: "report a hazard and open its case (隐患登记)",
+			request: OpenHazardRequest{}, response: CaseResponse{}, handle: (*Server).openHazard},
+		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; filters: state, kind, enterprise_id, overdue, after, limit",
+			response: CaseList{}, handle: (*Server).listCases},
+		{method: "GET", path: "/api/v1/cases/{caseNo}", summary: "one case with its deadlines and full timeline",
+			response: CaseResponse{}, handle: (*Server).getCase},
+		{method: "POST", path: hz + "order", summary: "issue the rectification order (责令限期整改)",
+			request: OrderRequest{}, response: CaseResponse{}, handle: orderHazard},
+		{method: "POST", path: hz + "plan", summary: "submit the 治理方案 of a 重大隐患 (五落实)",
+			request: PlanRequest{}, response: CaseResponse{}, handle: submitPlan},
+		{method: "POST", path: hz + "plan-review", summary: "approve or return the 治理方案",
+			request: PlanReviewRequest{}, response: CaseResponse{}, handle: reviewPlan},
+		{method: "POST", path: hz + "completion", summary: "report the rectification complete, with evidence (整改完成)",
+			request: CompletionRequest{}, response: CaseResponse{}, handle: reportCompletion},
+		{method: "POST", path: hz + "reinspection", summary: "re-inspect (复查): pass closes the case (销号), fail orders again",
+			request: ReinspectionRequest{}, response: CaseResponse{}, handle: reinspect},
+		{method: "POST", path: hz + "extension-request", summary: "ask for a later deadline (延期申请)",
+			request: ExtensionRequest{}, response: CaseResponse{}, handle: requestExtension},
+		{method: "POST", path: hz + "extension-decision", summary: "grant or refuse the pending extension (延期审批)",
+			request: ExtensionDecisionRequest{}, response: CaseResponse{}, handle: decideExtension},
+	}
+}

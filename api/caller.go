@@ -1,0 +1,135 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
+)
+
+// caller is an authenticated person with the posts they hold today.
+type caller struct {
+	person store.Person
+	posts  []store.Post
+}
+
+func (c caller) subject() policy.Subject {
+	sub := policy.Subject{PersonID: c.person.ID}
+	for _, p := range c.posts {
+		sub.Posts = append(sub.Posts, policy.PostSubject(p.Role, p.Org.ID))
+	}
+	return sub
+}
+
+// actor is the caller acting through the post whose subject allowed the
+// action: the record keeps that post even after the person moves on.
+func (c caller) actor(postSubject string) cases.Actor {
+	for _, p := range c.posts {
+		if policy.PostSubject(p.Role, p.Org.ID) == postSubject {
+			return cases.Actor{PersonID: c.person.ID, Name: c.person.Name, PostID: p.ID, Role: p.Role,
+				Title: p.Title, OrgID: p.Org.ID, OrgName: p.Org.Name, Side: sideOf(p.Org.Kind)}
+		}
+	}
+	return cases.Actor{PersonID: c.person.ID, Name: c.person.Name}
+}
+
+func sideOf(orgKind string) string {
+	switch orgKind {
+	case store.OrgDepartment:
+		return cases.SideRegulator
+	case store.OrgEnterprise:
+		return cases.SideEnterprise
+	}
+	return cases.SideLeader
+}
+
+// authenticate reads the bearer token and loads the person's posts held
+// today (in China), which are what decide their permissions.
+func (s *Server) authenticate(r *http.Request) (caller, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		return caller{}, duty.Errorf(duty.EUnauthenticated, "log in first (请先登录): POST /api/v1/login, then send Authorization: Bearer <token>")
+	}
+	now := s.Now()
+	claims, err := s.Signer.Verify(token, now)
+	if err != nil {
+		return caller{}, err
+	}
+	person, err := s.Store.GetPerson(r.Context(), claims.PersonID)
+	if duty.ErrorCode(err) == duty.ENotFound {
+		return caller{}, duty.Errorf(duty.EUnauthenticated, "the account behind this token no longer exists")
+	} else if err != nil {
+		return caller{}, err
+	}
+	posts, err := s.Store.PostsAt(r.Context(), person.ID, now.In(rules.China))
+	if err != nil {
+		return caller{}, err
+	}
+	return caller{person: person, posts: posts}, nil
+}
+
+// LoginRequest asks for a token.
+type LoginRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+// LoginResponse carries the token and who it is for.
+type LoginResponse struct {
+	Token     string     `json:"token"`
+	ExpiresAt string     `json:"expires_at"`
+	Person    MeResponse `json:"person"`
+}
+
+// MeResponse describes the caller and the posts they hold today.
+type MeResponse struct {
+	ID    int64        `json:"id"`
+	Login string       `json:"login"`
+	Name  string       `json:"name"`
+	Posts []store.Post `json:"posts"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req LoginRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wrong := duty.Errorf(duty.EUnauthenticated, "wrong login or password (用户名或密码错误)")
+	person, err := s.Store.PersonByLogin(r.Context(), req.Login)
+	if duty.ErrorCode(err) == duty.ENotFound {
+		s.writeError(w, r, wrong)
+		return
+	} else if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if person.PasswordHash == "" || !auth.CheckPassword(person.PasswordHash, req.Password) {
+		s.writeError(w, r, wrong)
+		return
+	}
+	now := s.Now()
+	token, claims := s.Signer.Issue(person.ID, person.Login, now)
+	posts, err := s.Store.PostsAt(r.Context(), person.ID, now.In(rules.China))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: claims.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"),
+		Person: MeResponse{ID: person.ID, Login: person.Login, Name: person.Name, Posts: posts}})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, MeResponse{ID: c.person.ID, Login: c.person.Login, Name: c.person.Name, Posts: c.posts})
+}

@@ -1,0 +1,319 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/workflows"
+)
+
+// OpenHazardRequest reports a hazard found on inspection.
+type OpenHazardRequest struct {
+	Grade        workflows.Grade      `json:"grade"`
+	EnterpriseID int64                `json:"enterprise_id"`
+	Location     string               `json:"location"`
+	Description  string               `json:"description"`
+	Evidence     []workflows.Evidence `json:"evidence,omitempty"`
+}
+
+// CaseResponse is a case with its timeline: the common summary, the
+// kind-specific view, and every recorded step.
+type CaseResponse struct {
+	Case     json.RawMessage    `json:"case"`
+	Timeline []store.AuditEntry `json:"timeline"`
+}
+
+// CaseList is one page of cases.
+type CaseList struct {
+	Cases []cases.Summary `json:"cases"`
+	// Next, when set, is the `after` value for the next page.
+	Next string `json:"next,omitempty"`
+}
+
+// Bodies of the hazard actions. Dates accept "2026-12-15" (end of that day,
+// Beijing time) or an RFC 3339 time.
+type (
+	// OrderRequest issues a rectification order (责令限期整改).
+	OrderRequest struct {
+		Measures string `json:"measures"`
+		Deadline When   `json:"deadline"`
+	}
+	// PlanRequest submits a 治理方案 covering the 五落实.
+	PlanRequest struct {
+		ResponsiblePerson string `json:"responsible_person"`
+		Measures          string `json:"measures"`
+		FundsYuan         int64  `json:"funds_yuan"`
+		Deadline          When   `json:"deadline"`
+		EmergencyPlan     string `json:"emergency_plan"`
+	}
+	// PlanReviewRequest approves or returns a plan.
+	PlanReviewRequest struct {
+		Approve bool   `json:"approve"`
+		Comment string `json:"comment"`
+	}
+	// CompletionRequest reports the rectification done.
+	CompletionRequest struct {
+		Summary  string               `json:"summary"`
+		Evidence []workflows.Evidence `json:"evidence"`
+	}
+	// ReinspectionRequest records a re-inspection (复查).
+	ReinspectionRequest struct {
+		Passed      bool   `json:"passed"`
+		Findings    string `json:"findings"`
+		NewMeasures string `json:"new_measures,omitempty"`
+		NewDeadline When   `json:"new_deadline,omitzero"`
+	}
+	// ExtensionRequest asks for a later deadline (延期).
+	ExtensionRequest struct {
+		Reason      string `json:"reason"`
+		NewDeadline When   `json:"new_deadline"`
+	}
+	// ExtensionDecisionRequest grants or refuses an extension.
+	ExtensionDecisionRequest struct {
+		Grant       bool   `json:"grant"`
+		Comment     string `json:"comment"`
+		NewDeadline When   `json:"new_deadline,omitzero"`
+	}
+)
+
+// openHazard opens a hazard case: the enterprise decides region and
+// industry, policy decides whether the caller's department may open it
+// there, and Temporal refuses a second start of the same case number.
+func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req OpenHazardRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.EnterpriseID <= 0 {
+		s.writeError(w, r, duty.Errorf(duty.EInvalid, "enterprise_id is required"))
+		return
+	}
+	ent, err := s.Store.GetOrg(r.Context(), req.EnterpriseID)
+	if err != nil || ent.Kind != store.OrgEnterprise {
+		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
+			err = duty.Errorf(duty.EInvalid, "enterprise_id %d is not an enterprise (生产经营单位) on record", req.EnterpriseID)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	industry := ""
+	if len(ent.Industries) > 0 {
+		industry = ent.Industries[0]
+	}
+	ctx := r.Context()
+	resource := policy.CaseResource(string(cases.KindHazard), ent.RegionPath, industry, ent.ID, "new")
+	post, err := s.Warden.AllowedBy(ctx, c.subject(), policy.Action(string(cases.KindHazard), policy.ActionOpen), resource, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	actor := c.actor(post)
+	now := s.Now()
+	in := workflows.HazardInput{
+		RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
+		Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+		Grade: req.Grade, Location: req.Location, Description: req.Description, Evidence: req.Evidence,
+		Inspector: actor, RuleSet: s.Rules.InForce(now),
+	}
+	if err := in.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	num, err := s.Store.NextCaseNumber(ctx, cases.KindHazard, ent.RegionCode, now.In(rules.China).Year())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       in.WorkflowID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflows.HazardWorkflowName, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The first step reaches the read model through the workflow's own
+	// activity; wait for it so the caller can read the case at once.
+	row, err := s.awaitRecorded(ctx, in.CaseNo)
+	if err != nil {
+		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": in.CaseNo,
+			"message": "the case is opened and its first step is still being recorded (正在登记)"})
+		return
+	}
+	s.writeCase(w, r, http.StatusCreated, row)
+}
+
+func (s *Server) awaitRecorded(ctx context.Context, caseNo string) (store.CaseRow, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
+	defer cancel()
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
+		row, err := s.Store.GetCase(ctx, caseNo)
+		if duty.ErrorCode(err) != duty.ENotFound {
+			return row, err
+		}
+		select {
+		case <-ctx.Done():
+			return store.CaseRow{}, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
+
+// visibleCase loads a case the caller may view. A case they may not view
+// is "not found", so its existence does not leak across enterprises.
+func (s *Server) visibleCase(r *http.Request, c caller) (store.CaseRow, string, error) {
+	caseNo := r.PathValue("caseNo")
+	if _, err := cases.ParseNumber(caseNo); err != nil {
+		return store.CaseRow{}, "", err
+	}
+	row, err := s.Store.GetCase(r.Context(), caseNo)
+	if err != nil {
+		return store.CaseRow{}, "", err
+	}
+	resource := caseResource(row.Summary)
+	if err := s.Warden.Authorize(r.Context(), c.subject(), policy.ActionView, resource, nil); err != nil {
+		return store.CaseRow{}, "", duty.Errorf(duty.ENotFound, "no case %s (案件不存在)", caseNo)
+	}
+	return row, resource, nil
+}
+
+func caseResource(c cases.Summary) string {
+	return policy.CaseResource(string(c.Kind), c.RegionPath, c.Industry, c.Enterprise.ID, c.CaseNo)
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	row, _, err := s.visibleCase(r, c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeCase(w, r, http.StatusOK, row)
+}
+
+func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, status int, row store.CaseRow) {
+	timeline, err := s.Store.Timeline(r.Context(), row.Summary.WorkflowID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, CaseResponse{Case: row.View, Timeline: timeline})
+}
+
+// listCases lists the cases the caller may see. SQL narrows by the widest
+// region (or the enterprise) of the caller's posts; Ladon then decides on
+// every row, so the list shows exactly what policy allows.
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100}
+	if v := q.Get("overdue"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			s.writeError(w, r, duty.Errorf(duty.EInvalid, "overdue must be true or false"))
+			return
+		}
+		f.OverdueOnly = b
+	}
+	if v := q.Get("enterprise_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			s.writeError(w, r, duty.Errorf(duty.EInvalid, "enterprise_id must be a positive number"))
+			return
+		}
+		f.EnterpriseID = id
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			s.writeError(w, r, duty.Errorf(duty.EInvalid, "limit must be between 1 and 500"))
+			return
+		}
+		f.Limit = n
+	}
+	scope, ok := c.scope()
+	if !ok {
+		writeJSON(w, http.StatusOK, CaseList{Cases: []cases.Summary{}})
+		return
+	}
+	if scope.EnterpriseID != 0 {
+		if f.EnterpriseID != 0 && f.EnterpriseID != scope.EnterpriseID {
+			writeJSON(w, http.StatusOK, CaseList{Cases: []cases.Summary{}})
+			return
+		}
+		f.EnterpriseID = scope.EnterpriseID
+	}
+	f.RegionPath = scope.RegionPath
+	rows, err := s.Store.ListCases(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := CaseList{Cases: []cases.Summary{}}
+	sub := c.subject()
+	for _, row := range rows {
+		if s.Warden.Authorize(r.Context(), sub, policy.ActionView, caseResource(row.Summary), nil) == nil {
+			out.Cases = append(out.Cases, row.Summary)
+		}
+	}
+	if len(rows) == f.Limit {
+		out.Next = rows[len(rows)-1].Summary.CaseNo
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// scope is the widest SQL pre-filter the caller's posts allow; Ladon still
+// decides every row.
+func (c caller) scope() (store.CaseFilter, bool) {
+	var f store.CaseFilter
+	onlyEnterprise := true
+	for _, p := range c.posts {
+		if p.Org.Kind != store.OrgEnterprise {
+			onlyEnterprise = false
+			if f.RegionPath == "" || len(p.Org.RegionPath) < len(f.RegionPath) {
+				f.RegionPath = p.Org.RegionPath
+			}
+		}
+	}
+	if len(c.posts) == 0 {
+		return f, false
+	}
+	if onlyEnterprise {
+		f.RegionPath = ""
+		f.EnterpriseID = c.posts[0].Org.ID
+		for _, p := range c.posts[1:] {
+			if p.Org.ID != f.EnterpriseID { // posts in two enterprises: let Ladon sort them out
+				f.EnterpriseID = 0
+			}
+		}
+	}
+	return f, true
+}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/rules"
+)
+
+// maxBody bounds every request body: case steps are text and references,
+// never file contents.
+const maxBody = 1 << 20
+
+// decode reads a JSON body strictly: right content type, bounded size,
+// no unknown fields, exactly one value. Every failure is a 400 that says
+// what to fix.
+func decode(w http.ResponseWriter, r *http.Request, into any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return duty.Errorf(duty.EInvalid, "send the body as application/json, not %q", ct)
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		return bodyError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return duty.Errorf(duty.EInvalid, "the body must hold a single JSON object")
+	}
+	return nil
+}
+
+func bodyError(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	var de *duty.Error
+	switch {
+	case errors.As(err, &de):
+		return de
+	case errors.Is(err, io.EOF):
+		return duty.Errorf(duty.EInvalid, "the request body is empty; send a JSON object")
+	case errors.As(err, &tooBig):
+		return duty.Errorf(duty.EInvalid, "the request body is larger than %d bytes", maxBody)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return duty.Errorf(duty.EInvalid, "the body is not valid JSON (it ends too early)")
+	case errors.As(err, &syntax):
+		return duty.Errorf(duty.EInvalid, "the body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typeErr):
+		return duty.Errorf(duty.EInvalid, "field %q must be a %s", typeErr.Field, typeErr.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return duty.Errorf(duty.EInvalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return duty.Errorf(duty.EInvalid, "the body could not be read: %s", err)
+}
+
+// When is a moment in a request: a date "2026-12-15" means the end of that
+// day in China (23:59:59 +08:00), the way a deadline on paper is read; a
+// full RFC 3339 time is taken as given.
+type When struct{ time.Time }
+
+// UnmarshalJSON reads a date or an RFC 3339 time.
+func (w *When) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return duty.Errorf(duty.EInvalid, "dates are strings like \"2026-12-15\" or \"2026-12-15T17:00:00+08:00\"")
+	}
+	if s == "" {
+		w.Time = time.Time{}
+		return nil
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, s, rules.China); err == nil {
+		w.Time = d.Add(24*time.Hour - time.Second)
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return duty.Errorf(duty.EInvalid, "%q is not a date (2026-12-15) or time (2026-12-15T17:00:00+08:00)", s)
+	}
+	w.Time = t
+	return nil
+}
+
+// MarshalJSON writes the time in RFC 3339.
+func (w When) MarshalJSON() ([]byte, error) {
+	if w.IsZero() {
+		return []byte(`""`), nil
+	}
+	return json.Marshal(w.Format(time.RFC3339))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintln(w) // the status is sent; nothing more to do
+	}
+}

@@ -1,0 +1,113 @@
+// Package api is duty's HTTP JSON API: it authenticates the caller,
+// authorises the action through policy/, validates the input with the same
+// functions the workflows use, and then starts, updates or reads the case.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
+)
+
+// Server holds the API's dependencies; cmd/duty builds it.
+type Server struct {
+	Store    *store.Store
+	Temporal client.Client
+	Warden   *policy.Warden
+	Signer   *auth.Signer
+	Rules    *rules.Catalogue
+	Logger   *slog.Logger
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+	// UpdateTimeout bounds how long a request waits for a workflow to take
+	// and record a step.
+	UpdateTimeout time.Duration
+}
+
+// route is one endpoint. The mux and /openapi.json are both built from the
+// routes table, and a test checks they agree.
+type route struct {
+	method, path string
+	summary      string
+	// request and response are zero values of the body types, for the
+	// OpenAPI document; nil means none.
+	request, response any
+	public            bool // no token needed
+	handle            func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
+// Handler returns the API's HTTP handler.
+func (s *Server) Handler() http.Handler {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.UpdateTimeout == 0 {
+		s.UpdateTimeout = 30 * time.Second
+	}
+	return s.recoverPanics(s.mux())
+}
+
+// mux routes every endpoint of the routes table, and "/" to the index.
+func (s *Server) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range routes() {
+		mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) { rt.handle(s, w, r) })
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" && r.Method == http.MethodGet {
+			s.index(w, r)
+			return
+		}
+		writeJSON(w, http.StatusNotFound, ErrorBody{Code: "not_found", Message: "no such endpoint; see /openapi.json"})
+	})
+	return mux
+}
+
+// recoverPanics answers a handler panic with a 500 and logs it, so one bad
+// request cannot take the process down.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeJSON(w, http.StatusInternalServerError, ErrorBody{Code: "internal", Message: "internal error 内部错误; it has been logged"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Health is the /healthz body.
+type Health struct {
+	Status   string `json:"status"`
+	Postgres string `json:"postgres"`
+	Temporal string `json:"temporal"`
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	h := Health{Status: "ok", Postgres: "ok", Temporal: "ok"}
+	if err := s.Store.Pool.Ping(ctx); err != nil {
+		h.Status, h.Postgres = "unavailable", "unreachable: "+err.Error()
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		h.Status, h.Temporal = "unavailable", "unreachable: "+err.Error()
+	}
+	status := http.StatusOK
+	if h.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, h)
+}

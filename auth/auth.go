@@ -1,0 +1,115 @@
+// Package auth checks passwords and issues the signed, expiring bearer
+// tokens the API accepts.
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duty-project/duty"
+)
+
+// pbkdf2Iterations follows OWASP's 2023 advice for PBKDF2-HMAC-SHA256.
+const pbkdf2Iterations = 600_000
+
+// HashPassword returns a salted PBKDF2 hash in the form
+// pbkdf2-sha256$<iterations>$<salt>$<hash>.
+func HashPassword(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	return hashWith(password, salt, pbkdf2Iterations)
+}
+
+func hashWith(password string, salt []byte, iter int) (string, error) {
+	key, err := pbkdf2.Key(sha256.New, password, salt, iter, 32)
+	if err != nil {
+		return "", err
+	}
+	enc := base64.RawStdEncoding
+	return "pbkdf2-sha256$" + strconv.Itoa(iter) + "$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(key), nil
+}
+
+// CheckPassword reports whether password matches the stored hash.
+func CheckPassword(hash, password string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	salt, err2 := base64.RawStdEncoding.DecodeString(parts[2])
+	if err != nil || err2 != nil || iter <= 0 || iter > 10_000_000 {
+		return false
+	}
+	again, err := hashWith(password, salt, iter)
+	return err == nil && subtle.ConstantTimeCompare([]byte(again), []byte(hash)) == 1
+}
+
+// Claims are what a token asserts.
+type Claims struct {
+	PersonID  int64     `json:"sub"`
+	Login     string    `json:"login"`
+	ExpiresAt time.Time `json:"exp"`
+}
+
+// Signer issues and verifies tokens with one installation-wide key.
+type Signer struct {
+	key []byte
+	ttl time.Duration
+}
+
+// NewSigner makes a signer; every API process of one installation must
+// use the same key (store.SettingOrInit keeps it in PostgreSQL).
+func NewSigner(key []byte, ttl time.Duration) *Signer { return &Signer{key: key, ttl: ttl} }
+
+// NewKey returns a random signing key, base64-encoded.
+func NewKey() string {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return base64.RawStdEncoding.EncodeToString(k)
+}
+
+// Issue returns a token for the person, valid from now for the signer's TTL.
+func (s *Signer) Issue(personID int64, login string, now time.Time) (string, Claims) {
+	c := Claims{PersonID: personID, Login: login, ExpiresAt: now.Add(s.ttl).UTC().Truncate(time.Second)}
+	body, _ := json.Marshal(c)
+	payload := base64.RawURLEncoding.EncodeToString(body)
+	return payload + "." + s.sign(payload), c
+}
+
+// Verify checks a token's signature and expiry.
+func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
+	bad := duty.Errorf(duty.EUnauthenticated, "the token is invalid; log in again (请重新登录)")
+	payload, sig, ok := strings.Cut(token, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+		return Claims{}, bad
+	}
+	body, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return Claims{}, bad
+	}
+	var c Claims
+	if err := json.Unmarshal(body, &c); err != nil || c.PersonID == 0 {
+		return Claims{}, bad
+	}
+	if !now.Before(c.ExpiresAt) {
+		return Claims{}, duty.Errorf(duty.EUnauthenticated, "the token expired at %s; log in again (登录已过期)", c.ExpiresAt.Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+func (s *Signer) sign(payload string) string {
+	m := hmac.New(sha256.New, s.key)
+	fmt.Fprint(m, payload)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}

@@ -1,0 +1,377 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/duty-project/duty/api"
+	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/devserver"
+	"github.com/duty-project/duty/localpg"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/seed"
+	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/worker"
+)
+
+// app is what a command has started; close stops it in reverse order.
+type app struct {
+	logger   *slog.Logger
+	store    *store.Store
+	policies *policy.Manager
+	temporal client.Client
+	closers  []func()
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// openStore connects to PostgreSQL (starting the local cluster in the data
+// folder when dev has no DATABASE_URL), applies migrations, loads the
+// policies and keeps them fresh.
+func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, progress func(string, ...any)) error {
+	url := cfg.databaseURL
+	if url == "" {
+		if !localCluster {
+			return errors.New("DATABASE_URL (or --database-url) is required")
+		}
+		cluster, err := localpg.Ensure(ctx, filepath.Join(cfg.dataDir, "postgres"), progress)
+		if err != nil {
+			return err
+		}
+		url = cluster.URL()
+		a.closers = append(a.closers, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := cluster.Stop(ctx); err != nil {
+				a.logger.Warn("stopping PostgreSQL", "err", err)
+			}
+		})
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	a.store = st
+	a.closers = append(a.closers, st.Close)
+	applied, err := store.Migrate(ctx, st.Pool)
+	if err != nil {
+		return err
+	}
+	for _, m := range applied {
+		progress("applied migration %s", m)
+	}
+	a.policies = policy.NewManager(st.Pool)
+	if err := a.policies.Load(ctx); err != nil {
+		return err
+	}
+	watchCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.policies.Watch(watchCtx)
+	}()
+	a.closers = append(a.closers, func() { stop(); <-done })
+	if cfg.seedDemo {
+		created, err := seed.Demo(ctx, st, a.policies)
+		if err != nil {
+			return err
+		}
+		if created {
+			progress("seeded the demo organisation (晋城市 城区)")
+		}
+	}
+	return nil
+}
+
+// connectTemporal dials the cluster at cfg.temporalAddress, or starts the
+// embedded server (dev only) when none is given, and registers the
+// namespace if it is missing.
+func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, progress func(string, ...any)) error {
+	address := cfg.temporalAddress
+	if address == "" {
+		if !embedded {
+			return errors.New("TEMPORAL_ADDRESS (or --temporal-address) is required")
+		}
+		start := time.Now()
+		srv, err := devserver.Start(devserver.Options{
+			DatabaseFile: filepath.Join(cfg.dataDir, "temporal.db"),
+			Namespaces:   []string{cfg.temporalNamespace},
+		})
+		if err != nil {
+			return err
+		}
+		address = srv.Address()
+		progress("started the embedded Temporal server on %s in %s", address, time.Since(start).Round(time.Millisecond))
+		a.closers = append(a.closers, func() {
+			if err := srv.Stop(); err != nil {
+				a.logger.Warn("stopping Temporal", "err", err)
+			}
+		})
+	}
+	// The SDK logs every poll at INFO; keep only what an operator needs.
+	sdkLogger := sdklog.NewStructuredLogger(slog.New(a.logger.Handler()).With("component", "temporal-sdk"))
+	opts := client.Options{HostPort: address, Namespace: cfg.temporalNamespace, Logger: quiet{sdkLogger}}
+	if err := ensureNamespace(ctx, opts); err != nil {
+		return err
+	}
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", address, err)
+	}
+	a.temporal = c
+	a.closers = append(a.closers, c.Close)
+	return nil
+}
+
+func ensureNamespace(ctx context.Context, opts client.Options) error {
+	nc, err := client.NewNamespaceClient(opts)
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)
+	}
+	defer nc.Close()
+	_, err = nc.Describe(ctx, opts.Namespace)
+	var nf *serviceerror.NamespaceNotFound
+	if !errors.As(err, &nf) {
+		if err != nil {
+			return fmt.Errorf("Temporal namespace %s: %w", opts.Namespace, err)
+		}
+		return nil
+	}
+	err = nc.Register(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace:                        opts.Namespace,
+		WorkflowExecutionRetentionPeriod: durationpb.New(30 * 24 * time.Hour),
+	})
+	var exists *serviceerror.NamespaceAlreadyExists
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("register Temporal namespace %s: %w", opts.Namespace, err)
+	}
+	return nil
+}
+
+// quiet drops the SDK's INFO and DEBUG lines.
+type quiet struct{ sdklog.Logger }
+
+func (quiet) Debug(string, ...any) {}
+func (quiet) Info(string, ...any)  {}
+
+func (a *app) startWorker(cfg *config) error {
+	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	a.closers = append(a.closers, w.Stop)
+	return nil
+}
+
+// serveAPI listens on cfg.listen and serves until ctx ends. ready gets the
+// address actually bound (port 0 picks one).
+func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)) error {
+	catalogue := rules.Builtin()
+	if cfg.rulesFile != "" {
+		var err error
+		if catalogue, err = rules.LoadFile(cfg.rulesFile); err != nil {
+			return err
+		}
+	}
+	key, err := a.store.SettingOrInit(ctx, "token_signing_key", auth.NewKey)
+	if err != nil {
+		return err
+	}
+	srv := &api.Server{
+		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
+		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), Rules: catalogue, Logger: a.logger,
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	ready(ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdownCtx)
+}
+
+func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlags("dev", &cfg, stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: duty dev [flags]\n\nRuns PostgreSQL (unless DATABASE_URL is set), the embedded Temporal server (unless\n--temporal-address is set), the worker and the API in one process, with the demo organisation.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return err
+	}
+	started := time.Now()
+	progress := func(format string, a ...any) { fmt.Fprintf(stdout, "duty: "+format+"\n", a...) }
+	a := &app{logger: logger}
+	defer func() {
+		progress("stopping…")
+		a.close()
+		progress("stopped; open cases resume on the next start")
+	}()
+	if err := a.openStore(ctx, &cfg, true, progress); err != nil {
+		return err
+	}
+	if err := a.connectTemporal(ctx, &cfg, true, progress); err != nil {
+		return err
+	}
+	if err := a.startWorker(&cfg); err != nil {
+		return err
+	}
+	return a.serveAPI(ctx, &cfg, func(addr string) {
+		progress("API listening on http://%s (ready in %s)", addr, time.Since(started).Round(time.Millisecond))
+		if cfg.seedDemo {
+			printWelcome(stdout, addr)
+		}
+	})
+}
+
+func cmdServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	if err := newFlags("server", &cfg, stderr).Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	progress := func(format string, a ...any) { logger.Info(fmt.Sprintf(format, a...)) }
+	a := &app{logger: logger}
+	defer a.close()
+	if err := a.openStore(ctx, &cfg, false, progress); err != nil {
+		return err
+	}
+	if err := a.connectTemporal(ctx, &cfg, false, progress); err != nil {
+		return err
+	}
+	return a.serveAPI(ctx, &cfg, func(addr string) { fmt.Fprintf(stdout, "duty: API listening on http://%s\n", addr) })
+}
+
+func cmdWorker(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg config
+	if err := newFlags("worker", &cfg, stderr).Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	progress := func(format string, a ...any) { logger.Info(fmt.Sprintf(format, a...)) }
+	a := &app{logger: logger}
+	defer a.close()
+	if err := a.openStore(ctx, &cfg, false, progress); err != nil {
+		return err
+	}
+	if err := a.connectTemporal(ctx, &cfg, false, progress); err != nil {
+		return err
+	}
+	if err := a.startWorker(&cfg); err != nil {
+		return err
+	}
+	logger.Info("worker running", "task_queue", "duty-cases", "namespace", cfg.temporalNamespace)
+	<-ctx.Done()
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	if err := newFlags("migrate", &cfg, stderr).Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	a := &app{logger: logger}
+	defer a.close()
+	progress := func(format string, a ...any) { fmt.Fprintf(stdout, "duty: "+format+"\n", a...) }
+	if err := a.openStore(ctx, &cfg, false, progress); err != nil {
+		return err
+	}
+	progress("database is up to date")
+	return nil
+}
+
+func cmdPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: duty pg start|stop|url [--data DIR]")
+	}
+	var cfg config
+	fs := newFlags("pg", &cfg, stderr)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	dir := filepath.Join(cfg.dataDir, "postgres")
+	switch args[0] {
+	case "start", "url":
+		c, err := localpg.Ensure(ctx, dir, func(format string, a ...any) { fmt.Fprintf(stderr, "duty: "+format+"\n", a...) })
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, c.URL())
+		return nil
+	case "stop":
+		c, err := localpg.Attach(dir)
+		if err != nil {
+			return err
+		}
+		return c.Stop(ctx)
+	}
+	return fmt.Errorf("unknown pg command %q: use start, stop or url", args[0])
+}
+
+func printWelcome(w io.Writer, addr string) {
+	fmt.Fprintf(w, `
+  duty is running · 安全生产责任追究
+  ─────────────────────────────────
+  API        http://%[1]s/            (endpoints, /openapi.json, /healthz)
+  Password   every demo login uses %[2]q
+
+  Demo logins (登录名):
+`, addr, seed.DemoPassword)
+	for _, l := range seed.DemoLogins() {
+		fmt.Fprintf(w, "    %-16s %s · %s\n", l.Login, l.Name, l.Title)
+	}
+	fmt.Fprintf(w, `
+  Try it: log in as the 区住建局 inspector, open a hazard at 宏达建筑, order it fixed:
+    TOKEN=$(curl -s http://%[1]s/api/v1/login --json '{"login":"zhao.jiancha","password":%[2]q}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+    curl -s http://%[1]s/api/v1/hazards -H "Authorization: Bearer $TOKEN" \
+      --json '{"grade":"general","enterprise_id":6,"location":"凤台街工地3号楼","description":"脚手架连墙件缺失"}'
+  The README walks one case from report to 销号. Ctrl-C stops; open cases resume on the next start.
+
+`, addr, seed.DemoPassword)
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// config is every setting, each from a flag whose default comes from an
+// environment variable, then from a built-in default. settingsHelp
+// documents them all in one place; `duty <command> -h` prints them.
+type config struct {
+	dataDir           string
+	listen            string
+	databaseURL       string
+	temporalAddress   string
+	temporalNamespace string
+	rulesFile         string
+	tokenTTL          time.Duration
+	logLevel          string
+	seedDemo          bool
+	pollers           int
+}
+
+// setting is one configurable value: flag name, environment variable,
+// default, and what it means.
+type setting struct {
+	flag, env, def, help string
+	// which commands take it
+	commands string
+}
+
+var settings = []setting{
+	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster and the embedded Temporal server's SQLite file", "dev pg"},
+	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in `dev` starts a local cluster in the data folder", "dev server worker migrate"},
+	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in `dev` starts the embedded server", "dev server worker"},
+	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
+	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods) replacing the built-in ones", "dev server"},
+	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
+	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
+	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
+	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
+}
+
+func envOr(env, def string) string {
+	if v, ok := os.LookupEnv(env); ok {
+		return v
+	}
+	return def
+}
+
+// bind declares the flags a command takes on fs.
+func (c *config) bind(fs *flag.FlagSet, command string) {
+	for _, s := range settings {
+		if !strings.Contains(" "+s.commands+" ", " "+command+" ") {
+			continue
+		}
+		def := envOr(s.env, s.def)
+		usage := fmt.Sprintf("%s (env %s)", s.help, s.env)
+		switch s.flag {
+		case "data":
+			fs.StringVar(&c.dataDir, s.flag, def, usage)
+		case "listen":
+			fs.StringVar(&c.listen, s.flag, def, usage)
+		case "database-url":
+			fs.StringVar(&c.databaseURL, s.flag, def, usage)
+		case "temporal-address":
+			fs.StringVar(&c.temporalAddress, s.flag, def, usage)
+		case "temporal-namespace":
+			fs.StringVar(&c.temporalNamespace, s.flag, def, usage)
+		case "rules":
+			fs.StringVar(&c.rulesFile, s.flag, def, usage)
+		case "token-ttl":
+			d, err := time.ParseDuration(def)
+			if err != nil {
+				d = 12 * time.Hour
+			}
+			fs.DurationVar(&c.tokenTTL, s.flag, d, usage)
+		case "log-level":
+			fs.StringVar(&c.logLevel, s.flag, def, usage)
+		case "seed-demo":
+			b := def == "true" || def == "1" || (def == "" && command == "dev")
+			fs.BoolVar(&c.seedDemo, s.flag, b, usage)
+		case "pollers":
+			n := 8
+			_, _ = fmt.Sscan(def, &n)
+			fs.IntVar(&c.pollers, s.flag, n, usage)
+		}
+	}
+}
+
+// settingsHelp is the table of every setting, for `duty help`.
+func settingsHelp() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Settings (flag, environment variable, default):\n")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(&b, "  --%-19s %-20s %-16s %s\n", s.flag, s.env, def, s.help)
+	}
+	return b.String()
+}

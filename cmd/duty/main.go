@@ -1,0 +1,87 @@
+// Command duty is the responsibility-accountability workflow engine for
+// workplace-safety regulation (安全生产责任追究): one binary that runs
+// everything for a newcomer (`duty dev`) or each part on its own at scale.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `duty — 安全生产责任追究 workflow engine
+
+Usage:
+  duty dev      [flags]   everything in one process: local PostgreSQL, embedded Temporal,
+                          worker, API, demo organisation (start here)
+  duty server   [flags]   the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  duty worker   [flags]   the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  duty migrate  [flags]   apply database migrations (and --seed-demo) and exit
+  duty pg start|stop|url [--data DIR]
+                          manage the local PostgreSQL cluster in the data folder
+  duty help               this text and every setting
+
+Run 'duty <command> -h' for the flags of one command.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "dev":
+		err = cmdDev(ctx, args[1:], stdout, stderr)
+	case "server":
+		err = cmdServer(ctx, args[1:], stdout, stderr)
+	case "worker":
+		err = cmdWorker(ctx, args[1:], stderr)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:], stdout, stderr)
+	case "pg":
+		err = cmdPG(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage+"\n"+settingsHelp())
+		return 0
+	default:
+		fmt.Fprintf(stderr, "duty: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "duty %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// newFlags makes a command's flag set with the settings it takes.
+func newFlags(command string, cfg *config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("duty "+command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.bind(fs, command)
+	return fs
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,469 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/ory/ladon"
+
+	"github.com/duty-project/duty"
+)
+
+// notifyChannel is the channel the policies table's trigger notifies on
+// every change (store/migrations/0001_init.sql).
+const notifyChannel = "duty_policies_changed"
+
+// ErrConflict is matched (errors.Is) by the error Create returns when the
+// id is taken. ladon v1.3.0 defines ErrNotFound but no conflict error, so
+// this is the conflict counterpart of ladon.ErrNotFound.
+var ErrConflict = errors.New("policy: a policy with this id already exists")
+
+// Manager is a ladon.Manager whose source of truth is the policies table in
+// PostgreSQL and whose reads come from an immutable in-process snapshot.
+// Every permission decision reads the snapshot through one atomic load, so
+// decisions never wait for the database or for each other; writes go to
+// PostgreSQL first and then replace the snapshot. Other processes learn of
+// a write from the table's NOTIFY, which Watch turns into a reload.
+//
+// Policies returned by FindRequestCandidates, FindPoliciesForSubject and
+// FindPoliciesForResource are shared with the snapshot and must not be
+// modified; Get and GetAll return copies, since their callers edit them.
+type Manager struct {
+	pool *pgxpool.Pool
+	snap atomic.Pointer[snapshot]
+	// reloadMu serialises reloads: a reload that began reading earlier
+	// must not replace the snapshot of one that began later.
+	reloadMu sync.Mutex
+	log      *slog.Logger
+
+	// Tuning for Watch; tests shorten them.
+	minBackoff, maxBackoff time.Duration
+	// idleCheck is how long Watch waits for a notice before it checks that
+	// its connection still answers: a connection that died without a
+	// reset (a dropped route, a frozen host) would otherwise leave the
+	// snapshot stale with no error anywhere.
+	idleCheck time.Duration
+	// listenPID is the backend process id of Watch's connection, so tests
+	// can cut it.
+	listenPID atomic.Uint32
+}
+
+// NewManager returns a Manager on pool with an empty snapshot: call Load
+// before the first decision, and Watch to follow other processes' writes.
+func NewManager(pool *pgxpool.Pool) *Manager {
+	m := &Manager{
+		pool:       pool,
+		log:        slog.Default().With("component", "policy.Manager"),
+		minBackoff: 250 * time.Millisecond,
+		maxBackoff: 30 * time.Second,
+		idleCheck:  time.Minute,
+	}
+	m.snap.Store(newSnapshot(0, nil))
+	return m
+}
+
+// Version counts the snapshots this Manager has installed: it grows by one
+// on every reload, so a caller can tell that a reload happened since it
+// last looked. It says nothing about what changed.
+func (m *Manager) Version() uint64 { return m.snap.Load().version }
+
+// Load reads every policy from PostgreSQL and installs them as the new
+// snapshot. If any stored policy cannot be read, Load fails and the old
+// snapshot stays: dropping the unreadable one could silently remove a deny.
+func (m *Manager) Load(ctx context.Context) error {
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+
+	rows, err := m.pool.Query(ctx, `SELECT id, doc FROM policies ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("policy: load policies: %w", err)
+	}
+	var policies []*ladon.DefaultPolicy
+	for rows.Next() {
+		var id string
+		var doc []byte
+		if err := rows.Scan(&id, &doc); err != nil {
+			rows.Close()
+			return fmt.Errorf("policy: load policies: %w", err)
+		}
+		p, err := decodePolicy(doc)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("policy: load policy %q: %w", id, err)
+		}
+		if p.ID != id {
+			rows.Close()
+			return fmt.Errorf("policy: load policy %q: its document has id %q", id, p.ID)
+		}
+		policies = append(policies, p)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("policy: load policies: %w", err)
+	}
+	m.snap.Store(newSnapshot(m.snap.Load().version+1, policies))
+	return nil
+}
+
+// Create stores a new policy. An id that is already taken is a conflict:
+// the error has code duty.EConflict and matches ErrConflict.
+func (m *Manager) Create(ctx context.Context, p ladon.Policy) error {
+	doc, err := encodeValid(p)
+	if err != nil {
+		return err
+	}
+	tag, err := m.pool.Exec(ctx,
+		`INSERT INTO policies (id, doc, updated_at) VALUES ($1, $2, now()) ON CONFLICT (id) DO NOTHING`,
+		p.GetID(), doc)
+	if err != nil {
+		return fmt.Errorf("policy: create %q: %w", p.GetID(), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return &codedError{duty.Errorf(duty.EConflict, "a policy with id %q already exists", p.GetID()), ErrConflict}
+	}
+	return m.reloadAfterWrite(ctx, p.GetID())
+}
+
+// Update replaces an existing policy. A missing id is not found (code
+// duty.ENotFound, matches ladon.ErrNotFound) rather than created, so that
+// an edit racing a delete does not bring the policy back.
+func (m *Manager) Update(ctx context.Context, p ladon.Policy) error {
+	doc, err := encodeValid(p)
+	if err != nil {
+		return err
+	}
+	tag, err := m.pool.Exec(ctx, `UPDATE policies SET doc = $2, updated_at = now() WHERE id = $1`, p.GetID(), doc)
+	if err != nil {
+		return fmt.Errorf("policy: update %q: %w", p.GetID(), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(p.GetID())
+	}
+	return m.reloadAfterWrite(ctx, p.GetID())
+}
+
+// Delete removes a policy. A missing id is not found, so that a caller who
+// mistyped an id learns that nothing was revoked.
+func (m *Manager) Delete(ctx context.Context, id string) error {
+	tag, err := m.pool.Exec(ctx, `DELETE FROM policies WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("policy: delete %q: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(id)
+	}
+	return m.reloadAfterWrite(ctx, id)
+}
+
+// reloadAfterWrite makes the writer see its own write at once instead of
+// when the notice comes back. The write itself is already committed, so a
+// failure here says so rather than inviting a retry that would conflict.
+func (m *Manager) reloadAfterWrite(ctx context.Context, id string) error {
+	if err := m.Load(ctx); err != nil {
+		return fmt.Errorf("policy: %q was saved, but this process could not reload its policies (it will on the next change notice): %w", id, err)
+	}
+	return nil
+}
+
+// Get returns a copy of the policy with this id from the snapshot, or an
+// error with code duty.ENotFound that matches ladon.ErrNotFound.
+func (m *Manager) Get(_ context.Context, id string) (ladon.Policy, error) {
+	p, ok := m.snap.Load().byID[id]
+	if !ok {
+		return nil, notFound(id)
+	}
+	return clonePolicy(p)
+}
+
+// GetAll returns copies of up to limit policies in id order, skipping the
+// first offset; a limit of zero or less means no limit.
+func (m *Manager) GetAll(_ context.Context, limit, offset int64) (ladon.Policies, error) {
+	all := m.snap.Load().all
+	if offset < 0 {
+		offset = 0
+	}
+	if offset > int64(len(all)) {
+		offset = int64(len(all))
+	}
+	page := all[offset:]
+	if limit > 0 && limit < int64(len(page)) {
+		page = page[:limit]
+	}
+	out := make(ladon.Policies, 0, len(page))
+	for _, p := range page {
+		c, err := clonePolicy(p.(*ladon.DefaultPolicy))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// FindRequestCandidates returns a superset of the policies that can match
+// r; the warden does the exact matching.
+func (m *Manager) FindRequestCandidates(_ context.Context, r *ladon.Request) (ladon.Policies, error) {
+	return m.snap.Load().candidates(lookup{subject: r.Subject, resource: r.Resource, bySubject: true, byResource: true}), nil
+}
+
+// FindPoliciesForSubject returns a superset of the policies whose subjects
+// can match subject.
+func (m *Manager) FindPoliciesForSubject(_ context.Context, subject string) (ladon.Policies, error) {
+	return m.snap.Load().candidates(lookup{subject: subject, bySubject: true}), nil
+}
+
+// FindPoliciesForResource returns a superset of the policies whose
+// resources can match resource.
+func (m *Manager) FindPoliciesForResource(_ context.Context, resource string) (ladon.Policies, error) {
+	return m.snap.Load().candidates(lookup{resource: resource, byResource: true}), nil
+}
+
+// Watch keeps this Manager's snapshot in step with the database until ctx
+// ends, then returns ctx's error. It holds its own connection (outside the
+// pool, so it never starves queries) listening for the policies table's
+// notice, and reloads on each one. Notices that arrive while a reload runs
+// are folded into one further reload, so a burst of writes costs at most
+// two reloads here. When the connection fails, Watch reconnects with
+// exponential backoff and reloads once it listens again, because notices
+// sent while it was away are lost. Call Load first: Watch reports failures
+// only to the log and never returns early.
+func (m *Manager) Watch(ctx context.Context) error {
+	// kick holds at most one pending reload: that is the coalescing.
+	kick := make(chan struct{}, 1)
+	reloaderDone := make(chan struct{})
+	go func() {
+		defer close(reloaderDone)
+		m.reloadOnKick(ctx, kick)
+	}()
+	defer func() { <-reloaderDone }()
+
+	backoff := m.minBackoff
+	for {
+		listened, err := m.listen(ctx, kick)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if listened {
+			backoff = m.minBackoff // it worked for a while: start over
+		}
+		m.log.Warn("policy change listener lost its connection; reconnecting", "err", err, "retry_in", backoff)
+		if !sleep(ctx, backoff) {
+			return ctx.Err()
+		}
+		backoff = min(2*backoff, m.maxBackoff)
+	}
+}
+
+// listen runs one connection's life: connect, LISTEN, ask for a catch-up
+// reload, then turn notices into kicks until the connection fails. It
+// reports whether it got as far as listening.
+func (m *Manager) listen(ctx context.Context, kick chan<- struct{}) (listened bool, err error) {
+	conn, err := pgx.ConnectConfig(ctx, m.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return false, fmt.Errorf("connect: %w", err)
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx) // the connection is being abandoned either way
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return false, fmt.Errorf("listen: %w", err)
+	}
+	m.listenPID.Store(conn.PgConn().PID())
+	// Changes made before LISTEN took effect (since Load, or while the
+	// previous connection was down) sent notices nobody heard.
+	poke(kick)
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, m.idleCheck)
+		_, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		switch {
+		case err == nil:
+			poke(kick)
+		case ctx.Err() != nil:
+			return true, ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
+			// Quiet for a while; prove the connection is alive. A notice
+			// that arrives meanwhile is queued by pgx and returned by the
+			// next wait.
+			pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Ping(pingCtx)
+			cancel()
+			if err != nil {
+				return true, fmt.Errorf("ping: %w", err)
+			}
+		default:
+			return true, fmt.Errorf("wait for notification: %w", err)
+		}
+	}
+}
+
+// reloadOnKick reloads whenever kick fires until ctx ends. A failed reload
+// is retried with backoff, since no further notice may come to prompt it;
+// meanwhile the last good snapshot keeps serving.
+func (m *Manager) reloadOnKick(ctx context.Context, kick <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		}
+		for backoff := m.minBackoff; ; backoff = min(2*backoff, m.maxBackoff) {
+			err := m.Load(ctx)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			m.log.Error("reloading policies failed; decisions use the previous policies until a reload succeeds", "err", err, "retry_in", backoff)
+			if !sleep(ctx, backoff) {
+				return
+			}
+		}
+	}
+}
+
+// poke asks for a reload without blocking: if one is already pending, it
+// will read this change too.
+func poke(kick chan<- struct{}) {
+	select {
+	case kick <- struct{}{}:
+	default:
+	}
+}
+
+// sleep waits d or until ctx ends, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// snapshot is one immutable generation of the policy set. Nothing in it
+// changes after newSnapshot returns, which is what lets readers use it
+// without locks.
+type snapshot struct {
+	version uint64
+	all     ladon.Policies // in id order
+	byID    map[string]*ladon.DefaultPolicy
+}
+
+func newSnapshot(version uint64, policies []*ladon.DefaultPolicy) *snapshot {
+	s := &snapshot{
+		version: version,
+		all:     make(ladon.Policies, 0, len(policies)),
+		byID:    make(map[string]*ladon.DefaultPolicy, len(policies)),
+	}
+	sort.Slice(policies, func(i, j int) bool { return policies[i].ID < policies[j].ID })
+	for _, p := range policies {
+		s.all = append(s.all, p)
+		s.byID[p.ID] = p
+	}
+	return s
+}
+
+// lookup says what a candidate search knows: FindPoliciesForSubject knows
+// only the subject, FindPoliciesForResource only the resource.
+type lookup struct {
+	subject, resource     string
+	bySubject, byResource bool
+}
+
+// candidates returns a superset of the policies that can match q. It is
+// the one place an index goes: for now it returns every policy, which is
+// correct because the warden matches each candidate exactly. A narrower
+// set must never leave out a policy that matches, deny policies above all.
+// The slice is shared: its capacity is clipped so an append by a caller
+// copies instead of writing into the snapshot.
+func (s *snapshot) candidates(q lookup) ladon.Policies {
+	_ = q // used once the prefix index narrows the set
+	return s.all[:len(s.all):len(s.all)]
+}
+
+// encodeValid validates p and returns the JSON stored for it: ladon's own
+// encoding of a DefaultPolicy, so the table can be read by any ladon tool.
+func encodeValid(p ladon.Policy) ([]byte, error) {
+	if err := ValidatePolicy(p); err != nil {
+		return nil, err
+	}
+	return encodePolicy(p)
+}
+
+// encodePolicy returns ladon's JSON for p as a DefaultPolicy.
+func encodePolicy(p ladon.Policy) ([]byte, error) {
+	dp, ok := p.(*ladon.DefaultPolicy)
+	if !ok {
+		dp = &ladon.DefaultPolicy{
+			ID:          p.GetID(),
+			Description: p.GetDescription(),
+			Subjects:    p.GetSubjects(),
+			Effect:      p.GetEffect(),
+			Resources:   p.GetResources(),
+			Actions:     p.GetActions(),
+			Conditions:  p.GetConditions(),
+			Meta:        p.GetMeta(),
+		}
+	}
+	doc, err := json.Marshal(dp)
+	if err != nil {
+		return nil, fmt.Errorf("policy: encode %q: %w", p.GetID(), err)
+	}
+	return doc, nil
+}
+
+// decodePolicy reads ladon's JSON; DefaultPolicy's UnmarshalJSON builds the
+// conditions through ladon.ConditionFactories.
+func decodePolicy(doc []byte) (*ladon.DefaultPolicy, error) {
+	p := new(ladon.DefaultPolicy)
+	if err := json.Unmarshal(doc, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// clonePolicy returns a deep copy of p, so that a caller editing a policy
+// it got from Get cannot change the snapshot under concurrent decisions.
+// Going through JSON copies the conditions too, whatever their type.
+func clonePolicy(p *ladon.DefaultPolicy) (*ladon.DefaultPolicy, error) {
+	doc, err := encodePolicy(p)
+	if err != nil {
+		return nil, err
+	}
+	c, err := decodePolicy(doc)
+	if err != nil {
+		return nil, fmt.Errorf("policy: copy %q: %w", p.ID, err)
+	}
+	return c, nil
+}
+
+// notFound is the error for a missing id: duty's code for the API, and
+// ladon's ErrNotFound for code written against ladon.
+func notFound(id string) error {
+	return &codedError{duty.Errorf(duty.ENotFound, "no policy with id %q", id), ladon.ErrNotFound}
+}
+
+// codedError carries both a *duty.Error, which the API maps to a status and
+// a message, and a sentinel that code written against ladon tests with
+// errors.Is. Its text is the duty error's alone, which is the readable one.
+type codedError struct {
+	err      *duty.Error
+	sentinel error
+}
+
+// Error implements the error interface.
+func (e *codedError) Error() string { return e.err.Error() }
+
+// Unwrap exposes both errors to errors.Is and errors.As.
+func (e *codedError) Unwrap() []error { return []error{e.err, e.sentinel} }

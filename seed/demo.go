@@ -1,0 +1,151 @@
+// Package seed writes the demo organisation `duty dev` starts with: 晋城市
+// and its 城区, the district's party committee and government with their
+// leaders, two regulator departments, the city's 住建局 above them, and two
+// enterprises with their managers — one login per person.
+package seed
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/ory/ladon"
+
+	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/store"
+)
+
+// DemoPassword is every demo login's password; `duty dev` prints it.
+const DemoPassword = "duty-demo"
+
+// DemoLogin is one demo account, for the start-up banner and tests.
+type DemoLogin struct {
+	Login string
+	Name  string
+	Title string
+	Org   string
+}
+
+type demoOrg struct {
+	code, kind, name, region, parent string
+	industries                       []string
+}
+
+type demoPerson struct {
+	login, name, org, role, title string
+}
+
+// Industries use short codes; pages show the Chinese names.
+var demoOrgs = []demoOrg{
+	{"1405-jsj", "department", "晋城市住房和城乡建设局", "1405", "", []string{"construction"}},
+	{"140502-qw", "party_committee", "中共晋城市城区委员会 (区委)", "140502", "", nil},
+	{"140502-zf", "government", "晋城市城区人民政府 (区政府)", "140502", "", nil},
+	{"140502-jsj", "department", "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
+	{"140502-yjj", "department", "城区应急管理局 (区应急管理局)", "140502", "140502-zf", []string{"mining", "hazardous_chemicals", "industry_trade"}},
+	{"ent-hongda", "enterprise", "晋城市宏达建筑工程有限公司", "140502", "", []string{"construction"}},
+	{"ent-xinyuan", "enterprise", "晋城市城区鑫源化工有限公司", "140502", "", []string{"hazardous_chemicals"}},
+}
+
+var demoPersons = []demoPerson{
+	{"zhang.shuji", "张建国", "140502-qw", policy.RolePartySecretary, "区委书记"},
+	{"liu.quzhang", "刘志强", "140502-zf", policy.RoleGovernmentHead, "区长"},
+	{"chen.fuquzhang", "陈立新", "140502-zf", policy.RoleDeputyHead, "分管安全生产副区长"},
+	{"wang.juzhang", "王海涛", "140502-jsj", policy.RoleDeptHead, "区住建局局长"},
+	{"zhao.jiancha", "赵明", "140502-jsj", policy.RoleInspector, "区住建局执法检查员"},
+	{"sun.jiancha", "孙丽", "140502-jsj", policy.RoleInspector, "区住建局执法检查员"},
+	{"zhou.juzhang", "周文斌", "140502-yjj", policy.RoleDeptHead, "区应急管理局局长"},
+	{"wu.jiancha", "吴刚", "140502-yjj", policy.RoleInspector, "区应急管理局执法检查员"},
+	{"zheng.juzhang", "郑国华", "1405-jsj", policy.RoleDeptHead, "市住建局局长"},
+	{"feng.jiancha", "冯涛", "1405-jsj", policy.RoleInspector, "市住建局执法检查员"},
+	{"qian.zong", "钱宏达", "ent-hongda", policy.RoleEnterpriseHead, "宏达建筑 主要负责人"},
+	{"sun.jingli", "孙建军", "ent-hongda", policy.RoleProjectManager, "宏达建筑 项目经理"},
+	{"li.anquan", "李安全", "ent-hongda", policy.RoleSafetyOfficer, "宏达建筑 安全员"},
+	{"zhou.zong", "周鑫源", "ent-xinyuan", policy.RoleEnterpriseHead, "鑫源化工 主要负责人"},
+	{"wu.jingli", "吴永福", "ent-xinyuan", policy.RoleProjectManager, "鑫源化工 项目经理"},
+	{"zheng.anquan", "郑平安", "ent-xinyuan", policy.RoleSafetyOfficer, "鑫源化工 安全员"},
+}
+
+// DemoLogins lists the demo accounts in seeding order.
+func DemoLogins() []DemoLogin {
+	names := map[string]string{}
+	for _, o := range demoOrgs {
+		names[o.code] = o.name
+	}
+	out := make([]DemoLogin, len(demoPersons))
+	for i, p := range demoPersons {
+		out[i] = DemoLogin{Login: p.login, Name: p.name, Title: p.title, Org: names[p.org]}
+	}
+	return out
+}
+
+// Demo writes the demo organisation (idempotently: running it again
+// changes nothing) and the policies it implies. It reports whether this
+// call created it.
+func Demo(ctx context.Context, st *store.Store, policies ladon.Manager) (created bool, err error) {
+	if _, err := st.PersonByLogin(ctx, demoPersons[0].login); err != nil {
+		created = true
+	}
+	// Hashing is slow by design; do it once, outside the transaction, and
+	// only for a new installation.
+	hash := ""
+	if created {
+		if hash, err = auth.HashPassword(DemoPassword); err != nil {
+			return false, err
+		}
+	}
+	since := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	err = pgx.BeginFunc(ctx, st.Pool, func(tx pgx.Tx) error {
+		for _, r := range []store.Region{
+			{Code: "14", Name: "山西省", Level: "province"},
+			{Code: "1405", Name: "晋城市", Level: "city", ParentCode: "14"},
+			{Code: "140502", Name: "城区", Level: "county", ParentCode: "1405"},
+		} {
+			if _, err := st.UpsertRegion(ctx, tx, r); err != nil {
+				return fmt.Errorf("region %s: %w", r.Code, err)
+			}
+		}
+		ids := map[string]int64{}
+		for _, o := range demoOrgs {
+			id, err := st.UpsertOrg(ctx, tx, store.Org{Code: o.code, Kind: o.kind, Name: o.name, RegionCode: o.region,
+				Industries: nonNil(o.industries), ParentID: ids[o.parent]})
+			if err != nil {
+				return fmt.Errorf("org %s: %w", o.code, err)
+			}
+			ids[o.code] = id
+		}
+		for _, p := range demoPersons {
+			pid, err := st.UpsertPerson(ctx, tx, store.Person{Login: p.login, Name: p.name, PasswordHash: hash})
+			if err != nil {
+				return fmt.Errorf("person %s: %w", p.login, err)
+			}
+			var portfolio []string
+			if p.role == policy.RoleDeputyHead {
+				portfolio = []string{"construction", "mining", "hazardous_chemicals", "industry_trade"}
+			}
+			if err := st.EnsurePost(ctx, tx, pid, ids[p.org], p.role, p.title, portfolio, since); err != nil {
+				return fmt.Errorf("post of %s: %w", p.login, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("seed: %w", err)
+	}
+	orgs, err := st.ListOrgs(ctx, "")
+	if err != nil {
+		return false, err
+	}
+	if err := policy.SyncOrganisation(ctx, policies, orgs); err != nil {
+		return false, err
+	}
+	return created, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
