@@ -2,7 +2,6 @@ package activities_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -24,9 +23,9 @@ func TestRecordStepTwiceWritesOnce(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	sum := cases.Summary{WorkflowID: "hazard/YH-140502-2026-000009", CaseNo: "YH-140502-2026-000009", Kind: cases.KindHazard,
 		State: "reported", RegionCode: "140502", RegionPath: "/14/1405/140502/", RuleSet: "T", OpenedAt: at}
-	view, _ := json.Marshal(sum)
+
 	in := activities.RecordStepInput{Step: cases.Step{Seq: 1, At: at, Action: "report", Actor: cases.SystemActor,
-		StateAfter: "reported", Case: sum, View: view}}
+		StateAfter: "reported", Case: sum, View: sum}}
 
 	var results []bool
 	for range 2 {

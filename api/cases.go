@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"

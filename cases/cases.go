@@ -5,7 +5,6 @@
 package cases
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -192,14 +191,19 @@ func (s Summary) NextDeadline() (time.Time, bool) {
 // RecordStep activity: the audit entry plus the case as it now stands.
 // (WorkflowID, Seq) is its identity; writing it twice changes nothing.
 type Step struct {
-	Seq         int64           `json:"seq"`
-	At          time.Time       `json:"at"`
-	Action      string          `json:"action"`
-	Actor       Actor           `json:"actor"`
-	StateBefore string          `json:"state_before"`
-	StateAfter  string          `json:"state_after"`
-	Details     json.RawMessage `json:"details,omitempty"`
-	Case        Summary         `json:"case"`
+	Seq         int64     `json:"seq"`
+	At          time.Time `json:"at"`
+	Action      string    `json:"action"`
+	Actor       Actor     `json:"actor"`
+	StateBefore string    `json:"state_before"`
+	StateAfter  string    `json:"state_after"`
+	// Details are the step's input (or what a timer saw). Workflows hand a
+	// typed value; the activity receives it decoded as JSON. It is `any`
+	// rather than encoded bytes because encoding inside workflow code trips
+	// workflowcheck (encoding/json reflects), and the data converter encodes
+	// it anyway.
+	Details any     `json:"details,omitempty"`
+	Case    Summary `json:"case"`
 	// View is the kind-specific full state, stored beside the summary.
-	View json.RawMessage `json:"view"`
+	View any `json:"view"`
 }

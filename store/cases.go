@@ -19,9 +19,13 @@ import (
 // audit entry but does not roll the read model back.
 func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, err error) {
 	c := st.Case
-	details := st.Details
-	if len(details) == 0 {
-		details = json.RawMessage(`{}`)
+	details, err := json.Marshal(st.Details)
+	if err != nil || st.Details == nil {
+		details = []byte(`{}`)
+	}
+	view, err := json.Marshal(st.View)
+	if err != nil {
+		return false, fmt.Errorf("store: record step: view: %w", err)
 	}
 	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
@@ -56,7 +60,7 @@ func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, er
 			WHERE cases.seq < EXCLUDED.seq`,
 			c.WorkflowID, c.CaseNo, string(c.Kind), c.State, c.Grade, c.RegionCode, c.RegionPath, c.Industry,
 			c.Enterprise.ID, c.ActingOrg.ID, c.ParentWorkflowID, c.RuleSet, c.Title, c.Overdue, c.LadderDue,
-			nextDeadline, st.Seq, c.OpenedAt, st.At, c.ClosedAt, st.View)
+			nextDeadline, st.Seq, c.OpenedAt, st.At, c.ClosedAt, view)
 		if err != nil {
 			return fmt.Errorf("case row: %w", err)
 		}

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -513,19 +512,11 @@ func (h *hazard) view() HazardView {
 // blocks, so concurrent updates get distinct, ordered numbers.
 func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before HazardState, details any) error {
 	h.seq++
-	d, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
 	v := h.view()
-	view, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
 	step := cases.Step{
 		Seq: h.seq, At: workflow.Now(ctx), Action: action, Actor: actor,
 		StateBefore: string(before), StateAfter: string(h.state),
-		Details: d, Case: v.Summary, View: view,
+		Details: details, Case: v.Summary, View: v,
 	}
 	ctx = workflow.WithActivityOptions(ctx, recordOptions)
 	return workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil)

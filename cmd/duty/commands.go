@@ -152,7 +152,7 @@ func ensureNamespace(ctx context.Context, opts client.Options) error {
 	var nf *serviceerror.NamespaceNotFound
 	if !errors.As(err, &nf) {
 		if err != nil {
-			return fmt.Errorf("Temporal namespace %s: %w", opts.Namespace, err)
+			return fmt.Errorf("describe Temporal namespace %s: %w", opts.Namespace, err)
 		}
 		return nil
 	}
