@@ -140,6 +140,8 @@ func routes() []route {
 			request: LoginRequest{}, response: LoginResponse{}, public: true, handle: (*Server).login},
 		{method: "GET", path: "/api/v1/me", summary: "who the token belongs to and the posts they hold today",
 			response: MeResponse{}, handle: (*Server).me},
+		{method: "GET", path: "/api/v1/orgs", summary: "the organisation directory; filter: kind (e.g. enterprise)",
+			response: OrgList{}, handle: (*Server).listOrgs},
 		{method: "POST", path: "/api/v1/hazards", summary: "report a hazard and open its case (隐患登记)",
 			request: OpenHazardRequest{}, response: CaseResponse{}, handle: (*Server).openHazard},
 		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; filters: state, kind, enterprise_id, overdue, after, limit",

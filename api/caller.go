@@ -133,3 +133,34 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, MeResponse{ID: c.person.ID, Login: c.person.Login, Name: c.person.Name, Posts: c.posts})
 }
+
+// OrgList is the organisation directory.
+type OrgList struct {
+	Orgs []store.Org `json:"orgs"`
+}
+
+// listOrgs is the directory of organisations, so a client can find the
+// enterprise a hazard belongs to. Any logged-in person may read it: who
+// regulates whom is public record.
+func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.authenticate(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	kind := r.URL.Query().Get("kind")
+	switch kind {
+	case "", store.OrgPartyCommittee, store.OrgGovernment, store.OrgDepartment, store.OrgEnterprise, store.OrgRescueTeam:
+	default:
+		s.writeError(w, r, duty.Errorf(duty.EInvalid, "kind must be one of party_committee, government, department, enterprise, rescue_team"))
+		return
+	}
+	orgs, err := s.Store.ListOrgs(r.Context(), kind)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if orgs == nil {
+		orgs = []store.Org{}
+	}
+	writeJSON(w, http.StatusOK, OrgList{Orgs: orgs})
+}

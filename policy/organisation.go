@@ -47,7 +47,7 @@ func ForOrganisation(orgs []store.Org) []*ladon.DefaultPolicy {
 	for _, o := range orgs {
 		id := strconv.FormatInt(o.ID, 10)
 		subjects := func(roles ...string) []string {
-			return []string{"<" + strings.Join(roles, "|") + ">:" + id}
+			return []string{"org:" + id + ":<" + strings.Join(roles, "|") + ">"}
 		}
 		switch o.Kind {
 		case store.OrgDepartment:
@@ -59,7 +59,7 @@ func ForOrganisation(orgs []store.Org) []*ladon.DefaultPolicy {
 				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", o.Name),
 				Subjects:    subjects(RoleDeptHead, RoleInspector),
 				Actions:     []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">"},
-				Resources:   []string{"case:<[a-z_]+>:" + o.RegionPath + "<[0-9/]*>:<" + alternatives(o.Industries) + ">:<[0-9]+>:<.+>"},
+				Resources:   []string{"case:" + o.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(o.Industries) + ">:<[0-9]+>:<.+>"},
 				Effect:      ladon.AllowAccess,
 			})
 		case store.OrgPartyCommittee, store.OrgGovernment:
@@ -68,7 +68,7 @@ func ForOrganisation(orgs []store.Org) []*ladon.DefaultPolicy {
 				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", o.Name),
 				Subjects:    subjects(RolePartySecretary, RoleGovernmentHead),
 				Actions:     []string{ActionView},
-				Resources:   []string{"case:<[a-z_]+>:" + o.RegionPath + "<[0-9/]*>:<.+>"},
+				Resources:   []string{"case:" + o.RegionPath + "<[0-9/]*>:<.+>"},
 				Effect:      ladon.AllowAccess,
 			})
 		case store.OrgEnterprise:
@@ -77,7 +77,7 @@ func ForOrganisation(orgs []store.Org) []*ladon.DefaultPolicy {
 				Description: fmt.Sprintf("%s sees and answers only its own cases", o.Name),
 				Subjects:    subjects(RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer),
 				Actions:     []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">"},
-				Resources:   []string{"case:<[a-z_]+>:<[0-9/]+>:<[a-z_]*>:" + id + ":<.+>"},
+				Resources:   []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},
 				Effect:      ladon.AllowAccess,
 			})
 		}

@@ -28,22 +28,27 @@ const (
 func Action(kind, update string) string { return kind + ":" + update }
 
 // CaseResource is the Ladon resource of a case. It spells out what the
-// policies match on — kind, region path, industry, enterprise — so that
-// 属地, sector and ownership are plain patterns. caseNo is "new" for a case
-// being opened.
+// policies match on — region path, kind, industry, enterprise — so that
+// 属地, sector and ownership are plain patterns. The region path comes
+// first so that a department's pattern starts with a literal prefix
+// ("case:/14/1405/140502/"), which the policy index narrows candidates by.
+// caseNo is "new" for a case being opened.
 func CaseResource(kind, regionPath, industry string, enterpriseID int64, caseNo string) string {
-	return "case:" + kind + ":" + regionPath + ":" + industry + ":" + strconv.FormatInt(enterpriseID, 10) + ":" + caseNo
+	return "case:" + regionPath + ":" + kind + ":" + industry + ":" + strconv.FormatInt(enterpriseID, 10) + ":" + caseNo
 }
 
 // Subject is who asks: a person acting through the posts they hold now.
-// Each post is one Ladon subject, "<role>:<org id>".
+// Each post is one Ladon subject, "org:<org id>:<role>".
 type Subject struct {
 	PersonID int64
 	Posts    []string
 }
 
-// PostSubject is the Ladon subject of a post.
-func PostSubject(role string, orgID int64) string { return role + ":" + strconv.FormatInt(orgID, 10) }
+// PostSubject is the Ladon subject of a post: the organisation first, so
+// that policies of one organisation share a literal prefix ("org:6:").
+func PostSubject(role string, orgID int64) string {
+	return "org:" + strconv.FormatInt(orgID, 10) + ":" + role
+}
 
 // Facts are what the server knows about a request (amounts, the posts'
 // regions); they become the Ladon context. They never come from the

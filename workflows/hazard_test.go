@@ -329,3 +329,27 @@ func TestRefusedTransitionsLeaveTheCaseUnchanged(t *testing.T) {
 	ok(t, "completion", done)
 	equal(t, "steps", h.actions(), []string{"report", "order", "report_completion", "reinspect"})
 }
+
+func TestRefusedExtensionKeepsTheDeadline(t *testing.T) {
+	h := newHarness(t)
+	day := 24 * time.Hour
+	d1 := start.Add(10 * day)
+	var ext, noReason, refuse, again outcome
+	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: d1}, &outcome{})
+	h.at(day, UpdateRequestExtension, RequestExtensionInput{Actor: company, Reason: "人手不足", NewDeadline: d1.Add(5 * day)}, &ext)
+	h.at(2*day, UpdateDecideExtension, DecideExtensionInput{Actor: inspector, Grant: false}, &noReason)
+	h.at(3*day, UpdateDecideExtension, DecideExtensionInput{Actor: inspector, Grant: false, Comment: "理由不充分"}, &refuse)
+	h.at(4*day, UpdateDecideExtension, DecideExtensionInput{Actor: inspector, Grant: true}, &again)
+	h.at(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(6*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+	h.run(hazardInput(GradeGeneral))
+
+	ok(t, "request", ext)
+	refused(t, "refusal without a reason", noReason, duty.EInvalid)
+	ok(t, "refusal", refuse)
+	if !refuse.view.Deadline.Equal(d1) || refuse.view.Deadlines[0].State != cases.DeadlinePending {
+		t.Fatalf("a refused extension moved the deadline: %v %s", refuse.view.Deadline, refuse.view.Deadlines[0].State)
+	}
+	refused(t, "deciding twice", again, duty.EConflict)
+	equal(t, "steps", h.actions(), []string{"report", "order", "request_extension", "decide_extension", "report_completion", "reinspect"})
+}
