@@ -162,5 +162,13 @@ func routes() []route {
 			request: ExtensionRequest{}, response: CaseResponse{}, handle: requestExtension},
 		{method: "POST", path: hz + "extension-decision", summary: "grant or refuse the pending extension (延期审批)",
 			request: ExtensionDecisionRequest{}, response: CaseResponse{}, handle: decideExtension},
+		{method: "POST", path: "/api/v1/cases/{caseNo}/penalty-authority", summary: "may I decide this penalty here? beyond the authority limit: 403 naming the superior to escalate to (处罚权限)",
+			request: PenaltyAuthorityRequest{}, response: PenaltyAuthorityResponse{}, handle: (*Server).penaltyAuthority},
+		{method: "GET", path: "/api/v1/policies", summary: "every Ladon policy (policy administrators)",
+			response: PolicyList{}, handle: (*Server).listPolicies},
+		{method: "PUT", path: "/api/v1/policies/{id}", summary: "create or replace a hand-written policy, e.g. a recusal (回避); audited",
+			request: PolicyBody{}, response: PolicyBody{}, handle: (*Server).putPolicy},
+		{method: "DELETE", path: "/api/v1/policies/{id}", summary: "delete a hand-written policy; audited",
+			handle: (*Server).deletePolicy},
 	}
 }

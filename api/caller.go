@@ -19,18 +19,14 @@ type caller struct {
 }
 
 func (c caller) subject() policy.Subject {
-	sub := policy.Subject{PersonID: c.person.ID}
-	for _, p := range c.posts {
-		sub.Posts = append(sub.Posts, policy.PostSubject(p.Role, p.Org.ID))
-	}
-	return sub
+	return policy.SubjectFor(c.person.ID, c.posts)
 }
 
 // actor is the caller acting through the post whose subject allowed the
 // action: the record keeps that post even after the person moves on.
 func (c caller) actor(postSubject string) cases.Actor {
 	for _, p := range c.posts {
-		if policy.PostSubject(p.Role, p.Org.ID) == postSubject {
+		if policy.PostSubject(p.Role, p.Org.ID) == postSubject || policy.PostPortfolioSubject(p.ID) == postSubject {
 			return cases.Actor{PersonID: c.person.ID, Name: c.person.Name, PostID: p.ID, Role: p.Role,
 				Title: p.Title, OrgID: p.Org.ID, OrgName: p.Org.Name, Side: sideOf(p.Org.Kind)}
 		}

@@ -22,9 +22,12 @@ type Server struct {
 	Store    *store.Store
 	Temporal client.Client
 	Warden   *policy.Warden
-	Signer   *auth.Signer
-	Rules    *rules.Catalogue
-	Logger   *slog.Logger
+	// Policies and PolicyEditor serve the policy administration endpoints.
+	Policies     *policy.Manager
+	PolicyEditor *policy.Editor
+	Signer       *auth.Signer
+	Rules        *rules.Catalogue
+	Logger       *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// UpdateTimeout bounds how long a request waits for a workflow to take

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -156,10 +157,11 @@ func (b *syncBuffer) String() string {
 
 // user is a logged-in demo account.
 type user struct {
-	t     *testing.T
-	base  string
-	token string
-	orgID int64
+	t        *testing.T
+	base     string
+	token    string
+	orgID    int64
+	personID int64
 }
 
 func (in *instance) login(login string) *user {
@@ -172,6 +174,7 @@ func (in *instance) login(login string) *user {
 	u.token = body["token"].(string)
 	posts := body["person"].(map[string]any)["posts"].([]any)
 	u.orgID = int64(posts[0].(map[string]any)["org"].(map[string]any)["id"].(float64))
+	u.personID = int64(body["person"].(map[string]any)["id"].(float64))
 	return u
 }
 
@@ -230,6 +233,8 @@ func actions(resp map[string]any) []string {
 	}
 	return out
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func dataDir(t *testing.T) string {
 	// The data folder must be traversable by the postgres user when the

@@ -2,13 +2,16 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ory/ladon"
 
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 )
 
@@ -23,6 +26,14 @@ const (
 	RoleEnterpriseHead = "enterprise_head" // 主要负责人 (第一责任人)
 	RoleProjectManager = "project_manager" // 项目经理
 	RoleSafetyOfficer  = "safety_officer"  // 安全员
+	RolePolicyAdmin    = "policy_admin"    // 权限管理员: edits policies
+)
+
+// Actions beyond the per-kind case updates.
+const (
+	ActionDecidePenalty = "penalty:decide" // decide a penalty of a kind and amount
+	ActionPolicyRead    = "policy:read"
+	ActionPolicyWrite   = "policy:write"
 )
 
 // RegulatorHazardActions are what a regulator department does on hazards.
@@ -32,49 +43,83 @@ var RegulatorHazardActions = []string{"open", "order", "review_plan", "reinspect
 var EnterpriseHazardActions = []string{"submit_plan", "report_completion", "request_extension"}
 
 // OrgPolicyPrefix marks policies generated from the organisation; they are
-// replaced wholesale when the organisation changes, while policies an
-// administrator writes by hand keep other ids.
+// replaced when the organisation changes, while policies an administrator
+// writes by hand (a recusal, say) keep other ids.
 const OrgPolicyPrefix = "org:"
 
+// Organisation is what the generated policy set is built from.
+type Organisation struct {
+	Orgs []store.Org
+	// PortfolioPosts are the posts with a portfolio of sectors (一岗双责).
+	PortfolioPosts []store.Post
+	// Limits are the authority limits by region level, from the rule set in force.
+	Limits map[string]rules.AuthorityLimit
+}
+
 // ForOrganisation generates the policy set the organisation implies:
-//   - a department acts (open, order, review, re-inspect, decide extensions)
-//     and views cases in its region and below, in the industries it supervises;
-//   - the party committee secretary and the government head of a region
-//     both view every case in it and below (党政同责);
+//   - 属地 + 行业: a department acts on and views cases in its region and
+//     below, in the industries it supervises (another sector: 移送);
+//   - authority limits: its head decides penalties only up to its level's
+//     limit (a condition); beyond it the case is escalated;
+//   - 党政同责: the party secretary and the government head of a region both
+//     view every case in it and below;
+//   - 一岗双责: a leader with a portfolio views the cases of those sectors
+//     in their region;
 //   - an enterprise's persons view and answer only their enterprise's cases.
-func ForOrganisation(orgs []store.Org) []*ladon.DefaultPolicy {
+func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 	var out []*ladon.DefaultPolicy
-	for _, o := range orgs {
-		id := strconv.FormatInt(o.ID, 10)
+	for _, org := range o.Orgs {
+		id := strconv.FormatInt(org.ID, 10)
 		subjects := func(roles ...string) []string {
 			return []string{"org:" + id + ":<" + strings.Join(roles, "|") + ">"}
 		}
-		switch o.Kind {
+		switch org.Kind {
 		case store.OrgDepartment:
-			if len(o.Industries) == 0 {
+			if len(org.Industries) == 0 {
 				continue
 			}
+			scope := []string{"case:" + org.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(org.Industries) + ">:<[0-9]+>:<.+>"}
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "dept:" + id,
-				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", o.Name),
+				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", org.Name),
 				Subjects:    subjects(RoleDeptHead, RoleInspector),
 				Actions:     []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">"},
-				Resources:   []string{"case:" + o.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(o.Industries) + ">:<[0-9]+>:<.+>"},
+				Resources:   scope,
 				Effect:      ladon.AllowAccess,
 			})
+			if limit, ok := o.Limits[org.RegionLevel]; ok {
+				out = append(out, &ladon.DefaultPolicy{
+					ID: OrgPolicyPrefix + "penalty:" + id,
+					Description: fmt.Sprintf("the head of %s decides penalties up to ¥%d of kinds %s (%s level authority)",
+						org.Name, limit.MaxFineYuan, strings.Join(limit.Kinds, ", "), org.RegionLevel),
+					Subjects:  subjects(RoleDeptHead),
+					Actions:   []string{ActionDecidePenalty},
+					Resources: scope,
+					Effect:    ladon.AllowAccess,
+					Conditions: ladon.Conditions{FactPenalty: &AuthorityLimitCondition{
+						MaxFineYuan: limit.MaxFineYuan, Kinds: append([]string(nil), limit.Kinds...)}},
+				})
+			}
 		case store.OrgPartyCommittee, store.OrgGovernment:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "leader:" + id,
-				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", o.Name),
+				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", org.Name),
 				Subjects:    subjects(RolePartySecretary, RoleGovernmentHead),
 				Actions:     []string{ActionView},
-				Resources:   []string{"case:" + o.RegionPath + "<[0-9/]*>:<.+>"},
+				Resources:   []string{"case:" + org.RegionPath + "<[0-9/]*>:<.+>"},
+				Effect:      ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "admin:" + id,
+				Description: fmt.Sprintf("the policy administrators of %s read and edit policies", org.Name),
+				Subjects:    subjects(RolePolicyAdmin),
+				Actions:     []string{"policy:<read|write>"},
+				Resources:   []string{"policy:<.+>"},
 				Effect:      ladon.AllowAccess,
 			})
 		case store.OrgEnterprise:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
-				Description: fmt.Sprintf("%s sees and answers only its own cases", o.Name),
+				Description: fmt.Sprintf("%s sees and answers only its own cases", org.Name),
 				Subjects:    subjects(RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer),
 				Actions:     []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">"},
 				Resources:   []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},
@@ -82,8 +127,23 @@ func ForOrganisation(orgs []store.Org) []*ladon.DefaultPolicy {
 			})
 		}
 	}
+	for _, p := range o.PortfolioPosts {
+		id := strconv.FormatInt(p.ID, 10)
+		out = append(out, &ladon.DefaultPolicy{
+			ID:          OrgPolicyPrefix + "portfolio:" + id,
+			Description: fmt.Sprintf("%s (%s) sees the cases of the sectors in their portfolio: %s (一岗双责)", p.Title, p.Org.Name, strings.Join(p.Portfolio, ", ")),
+			Subjects:    []string{PostPortfolioSubject(p.ID)},
+			Actions:     []string{ActionView},
+			Resources:   []string{"case:" + p.Org.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(p.Portfolio) + ">:<.+>"},
+			Effect:      ladon.AllowAccess,
+		})
+	}
 	return out
 }
+
+// PostPortfolioSubject is the Ladon subject of one post's portfolio: a
+// portfolio belongs to the person's post, not to every post of the role.
+func PostPortfolioSubject(postID int64) string { return "post:" + strconv.FormatInt(postID, 10) }
 
 // alternatives makes a regexp alternation of literal words.
 func alternatives(words []string) string {
@@ -95,25 +155,29 @@ func alternatives(words []string) string {
 }
 
 // SyncOrganisation writes the generated policies through the manager:
-// creates new ones, updates changed ones, deletes generated ones whose
-// organisation is gone. Hand-written policies are left alone.
-func SyncOrganisation(ctx context.Context, m ladon.Manager, orgs []store.Org) error {
-	want := ForOrganisation(orgs)
+// creates new ones, updates those that changed, deletes generated ones
+// whose organisation or post is gone. Unchanged policies are not
+// rewritten, so a sync at every start costs nothing when nothing changed.
+// Hand-written policies are left alone.
+func SyncOrganisation(ctx context.Context, m ladon.Manager, o Organisation) error {
+	want := ForOrganisation(o)
 	existing, err := m.GetAll(ctx, 1<<30, 0)
 	if err != nil {
 		return fmt.Errorf("policy: sync: %w", err)
 	}
-	have := map[string]bool{}
+	have := map[string]ladon.Policy{}
 	for _, p := range existing {
-		have[p.GetID()] = true
+		have[p.GetID()] = p
 	}
 	keep := map[string]bool{}
 	for _, p := range want {
 		keep[p.ID] = true
-		if have[p.ID] {
-			err = m.Update(ctx, p)
-		} else {
+		old, exists := have[p.ID]
+		switch {
+		case !exists:
 			err = m.Create(ctx, p)
+		case !samePolicy(old, p):
+			err = m.Update(ctx, p)
 		}
 		if err != nil {
 			return fmt.Errorf("policy: sync %s: %w", p.ID, err)
@@ -127,4 +191,25 @@ func SyncOrganisation(ctx context.Context, m ladon.Manager, orgs []store.Org) er
 		}
 	}
 	return nil
+}
+
+func samePolicy(a, b ladon.Policy) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// SyncFromStore regenerates the organisation's policies from PostgreSQL —
+// organisations, the portfolios held on day, the authority limits of the
+// rule set in force — and writes what changed.
+func SyncFromStore(ctx context.Context, st *store.Store, m ladon.Manager, rs rules.RuleSet, day time.Time) error {
+	orgs, err := st.ListOrgs(ctx, "")
+	if err != nil {
+		return err
+	}
+	portfolios, err := st.PortfolioPosts(ctx, day)
+	if err != nil {
+		return err
+	}
+	return SyncOrganisation(ctx, m, Organisation{Orgs: orgs, PortfolioPosts: portfolios, Limits: rs.AuthorityLimits})
 }

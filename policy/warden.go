@@ -10,11 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/ory/ladon"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/store"
 )
 
 // Actions a policy can grant. Case actions are "<kind>:<update>", e.g.
@@ -38,11 +38,29 @@ func CaseResource(kind, regionPath, industry string, enterpriseID int64, caseNo 
 }
 
 // Subject is who asks: a person acting through the posts they hold now.
-// Each post is one Ladon subject, "org:<org id>:<role>".
+// Each entry is one Ladon subject (see SubjectFor).
 type Subject struct {
 	PersonID int64
 	Posts    []string
 }
+
+// SubjectFor is the subject of a person holding posts: the person (for
+// policies about one person, such as a recusal), each post's organisation
+// and role, and each post's portfolio. The API and tests build subjects
+// only through this.
+func SubjectFor(personID int64, posts []store.Post) Subject {
+	sub := Subject{PersonID: personID, Posts: []string{PersonSubject(personID)}}
+	for _, p := range posts {
+		sub.Posts = append(sub.Posts, PostSubject(p.Role, p.Org.ID))
+		if len(p.Portfolio) > 0 {
+			sub.Posts = append(sub.Posts, PostPortfolioSubject(p.ID))
+		}
+	}
+	return sub
+}
+
+// PersonSubject is the Ladon subject of a person, whatever their posts.
+func PersonSubject(personID int64) string { return "person:" + strconv.FormatInt(personID, 10) }
 
 // PostSubject is the Ladon subject of a post: the organisation first, so
 // that policies of one organisation share a literal prefix ("org:6:").
@@ -101,7 +119,7 @@ func (w *Warden) AllowedBy(ctx context.Context, subject Subject, action, resourc
 		if len(subject.Posts) == 0 {
 			return "", denied(action, "you hold no post today")
 		}
-		return "", denied(action, "none of your posts ("+strings.Join(subject.Posts, ", ")+") may do this here")
+		return "", denied(action, "none of your posts covers this case's region, sector or enterprise (属地/行业/本单位)")
 	}
 	return allowedBy, nil
 }

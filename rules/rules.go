@@ -45,6 +45,17 @@ type RuleSet struct {
 	// MaxRectificationPeriod bounds an ordered deadline (e.g. 挂牌督办: at
 	// most one year in several provinces).
 	MaxRectificationPeriod Duration `json:"max_rectification_period"`
+	// AuthorityLimits are what a regulator department may decide by the
+	// level of its region (county, city, province): the largest fine and
+	// the kinds of penalty. Beyond them the case is escalated to the
+	// superior department or government (提请上级部门).
+	AuthorityLimits map[string]AuthorityLimit `json:"authority_limits"`
+}
+
+// AuthorityLimit is what one level of department may decide.
+type AuthorityLimit struct {
+	MaxFineYuan int64    `json:"max_fine_yuan"`
+	Kinds       []string `json:"kinds"`
 }
 
 // Catalogue is every rule set, oldest first.
@@ -103,6 +114,11 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if s.MaxRectificationPeriod <= 0 {
 			return nil, fmt.Errorf("rules: rule set %s: max_rectification_period must be positive", s.ID)
+		}
+		for level, l := range s.AuthorityLimits {
+			if l.MaxFineYuan < 0 || len(l.Kinds) == 0 {
+				return nil, fmt.Errorf("rules: rule set %s: authority limit for %s needs a non-negative max_fine_yuan and at least one kind", s.ID, level)
+			}
 		}
 	}
 	sort.Slice(sets, func(i, j int) bool { return sets[i].EffectiveFrom < sets[j].EffectiveFrom })

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/ory/ladon"
 
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/policy"
@@ -46,6 +45,9 @@ var demoOrgs = []demoOrg{
 	{"140502-yjj", "department", "城区应急管理局 (区应急管理局)", "140502", "140502-zf", []string{"mining", "hazardous_chemicals", "industry_trade"}},
 	{"ent-hongda", "enterprise", "晋城市宏达建筑工程有限公司", "140502", "", []string{"construction"}},
 	{"ent-xinyuan", "enterprise", "晋城市城区鑫源化工有限公司", "140502", "", []string{"hazardous_chemicals"}},
+	// A second county under the city, so that 属地 has an outside.
+	{"140525-jsj", "department", "泽州县住房和城乡建设局 (县住建局)", "140525", "1405-jsj", []string{"construction"}},
+	{"ent-zeyu", "enterprise", "泽州县泽宇建设有限公司", "140525", "", []string{"construction"}},
 }
 
 var demoPersons = []demoPerson{
@@ -65,6 +67,9 @@ var demoPersons = []demoPerson{
 	{"zhou.zong", "周鑫源", "ent-xinyuan", policy.RoleEnterpriseHead, "鑫源化工 主要负责人"},
 	{"wu.jingli", "吴永福", "ent-xinyuan", policy.RoleProjectManager, "鑫源化工 项目经理"},
 	{"zheng.anquan", "郑平安", "ent-xinyuan", policy.RoleSafetyOfficer, "鑫源化工 安全员"},
+	{"ma.jiancha", "马骏", "140525-jsj", policy.RoleInspector, "泽州县住建局执法检查员"},
+	{"he.zong", "何泽宇", "ent-zeyu", policy.RoleEnterpriseHead, "泽宇建设 主要负责人"},
+	{"admin.quan", "权立", "140502-zf", policy.RolePolicyAdmin, "区政府 权限管理员"},
 }
 
 // DemoLogins lists the demo accounts in seeding order.
@@ -81,9 +86,9 @@ func DemoLogins() []DemoLogin {
 }
 
 // Demo writes the demo organisation (idempotently: running it again
-// changes nothing) and the policies it implies. It reports whether this
-// call created it.
-func Demo(ctx context.Context, st *store.Store, policies ladon.Manager) (created bool, err error) {
+// changes nothing). The caller then syncs the policies it implies. It
+// reports whether this call created it.
+func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 	if _, err := st.PersonByLogin(ctx, demoPersons[0].login); err != nil {
 		created = true
 	}
@@ -101,6 +106,7 @@ func Demo(ctx context.Context, st *store.Store, policies ladon.Manager) (created
 			{Code: "14", Name: "山西省", Level: "province"},
 			{Code: "1405", Name: "晋城市", Level: "city", ParentCode: "14"},
 			{Code: "140502", Name: "城区", Level: "county", ParentCode: "1405"},
+			{Code: "140525", Name: "泽州县", Level: "county", ParentCode: "1405"},
 		} {
 			if _, err := st.UpsertRegion(ctx, tx, r); err != nil {
 				return fmt.Errorf("region %s: %w", r.Code, err)
@@ -122,7 +128,8 @@ func Demo(ctx context.Context, st *store.Store, policies ladon.Manager) (created
 			}
 			var portfolio []string
 			if p.role == policy.RoleDeputyHead {
-				portfolio = []string{"construction", "mining", "hazardous_chemicals", "industry_trade"}
+				// 分管 construction only: 一岗双责 shows them those cases, not the chemical plant's.
+				portfolio = []string{"construction"}
 			}
 			if err := st.EnsurePost(ctx, tx, pid, ids[p.org], p.role, p.title, portfolio, since); err != nil {
 				return fmt.Errorf("post of %s: %w", p.login, err)
@@ -132,13 +139,6 @@ func Demo(ctx context.Context, st *store.Store, policies ladon.Manager) (created
 	})
 	if err != nil {
 		return false, fmt.Errorf("seed: %w", err)
-	}
-	orgs, err := st.ListOrgs(ctx, "")
-	if err != nil {
-		return false, err
-	}
-	if err := policy.SyncOrganisation(ctx, policies, orgs); err != nil {
-		return false, err
 	}
 	return created, nil
 }

@@ -27,8 +27,9 @@ type Org struct {
 	Kind       string   `json:"kind"`
 	Name       string   `json:"name"`
 	RegionCode string   `json:"region_code"`
-	RegionPath string   `json:"region_path"`
-	Industries []string `json:"industries"`
+	RegionPath  string   `json:"region_path"`
+	RegionLevel string   `json:"region_level"`
+	Industries  []string `json:"industries"`
 	ParentID   int64    `json:"parent_id,omitempty"`
 }
 
@@ -61,11 +62,11 @@ type Post struct {
 	EndedOn   *time.Time `json:"ended_on,omitempty"`
 }
 
-const orgColumns = `o.id, o.code, o.kind, o.name, o.region_code, r.path, o.industries, coalesce(o.parent_id, 0)`
+const orgColumns = `o.id, o.code, o.kind, o.name, o.region_code, r.path, r.level, o.industries, coalesce(o.parent_id, 0)`
 
 func scanOrg(row pgx.Row) (Org, error) {
 	var o Org
-	err := row.Scan(&o.ID, &o.Code, &o.Kind, &o.Name, &o.RegionCode, &o.RegionPath, &o.Industries, &o.ParentID)
+	err := row.Scan(&o.ID, &o.Code, &o.Kind, &o.Name, &o.RegionCode, &o.RegionPath, &o.RegionLevel, &o.Industries, &o.ParentID)
 	return o, err
 }
 
@@ -110,22 +111,40 @@ func (s *Store) GetPerson(ctx context.Context, id int64) (Person, error) {
 	return p, nil
 }
 
+const postColumns = `p.id, p.person_id, p.role, p.title, p.portfolio, p.started_on, p.ended_on, ` + orgColumns + `
+		FROM posts p JOIN orgs o ON o.id = p.org_id JOIN regions r ON r.code = o.region_code`
+
+func scanPost(r pgx.CollectableRow) (Post, error) {
+	var p Post
+	err := r.Scan(&p.ID, &p.PersonID, &p.Role, &p.Title, &p.Portfolio, &p.StartedOn, &p.EndedOn,
+		&p.Org.ID, &p.Org.Code, &p.Org.Kind, &p.Org.Name, &p.Org.RegionCode, &p.Org.RegionPath, &p.Org.RegionLevel, &p.Org.Industries, &p.Org.ParentID)
+	return p, err
+}
+
 // PostsAt lists the posts a person holds on the given day, oldest first.
 func (s *Store) PostsAt(ctx context.Context, personID int64, day time.Time) ([]Post, error) {
 	rows, err := s.Pool.Query(ctx, `
-		SELECT p.id, p.person_id, p.role, p.title, p.portfolio, p.started_on, p.ended_on, `+orgColumns+`
-		FROM posts p JOIN orgs o ON o.id = p.org_id JOIN regions r ON r.code = o.region_code
+		SELECT `+postColumns+`
 		WHERE p.person_id = $1 AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2)
 		ORDER BY p.started_on, p.id`, personID, day.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("store: posts: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Post, error) {
-		var p Post
-		err := r.Scan(&p.ID, &p.PersonID, &p.Role, &p.Title, &p.Portfolio, &p.StartedOn, &p.EndedOn,
-			&p.Org.ID, &p.Org.Code, &p.Org.Kind, &p.Org.Name, &p.Org.RegionCode, &p.Org.RegionPath, &p.Org.Industries, &p.Org.ParentID)
-		return p, err
-	})
+	return pgx.CollectRows(rows, scanPost)
+}
+
+// PortfolioPosts lists the posts held on day that carry a portfolio of
+// sectors (一岗双责: a deputy head answers for safety in the sectors they
+// oversee).
+func (s *Store) PortfolioPosts(ctx context.Context, day time.Time) ([]Post, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT `+postColumns+`
+		WHERE cardinality(p.portfolio) > 0 AND p.started_on <= $1 AND (p.ended_on IS NULL OR p.ended_on >= $1)
+		ORDER BY p.id`, day.Format(time.DateOnly))
+	if err != nil {
+		return nil, fmt.Errorf("store: portfolio posts: %w", err)
+	}
+	return pgx.CollectRows(rows, scanPost)
 }
 
 // UpsertRegion creates or renames a region; its path follows its parent's.

@@ -91,7 +91,7 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 	}()
 	a.closers = append(a.closers, func() { stop(); <-done })
 	if cfg.seedDemo {
-		created, err := seed.Demo(ctx, st, a.policies)
+		created, err := seed.Demo(ctx, st)
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,20 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 			progress("seeded the demo organisation (晋城市 城区)")
 		}
 	}
-	return nil
+	catalogue, err := cfg.catalogue()
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	return policy.SyncFromStore(ctx, st, a.policies, catalogue.InForce(now), now.In(rules.China))
+}
+
+// catalogue is the rule-set catalogue: the built-in one or --rules.
+func (cfg *config) catalogue() (*rules.Catalogue, error) {
+	if cfg.rulesFile == "" {
+		return rules.Builtin(), nil
+	}
+	return rules.LoadFile(cfg.rulesFile)
 }
 
 // connectTemporal dials the cluster at cfg.temporalAddress, or starts the
@@ -185,12 +198,9 @@ func (a *app) startWorker(cfg *config) error {
 // serveAPI listens on cfg.listen and serves until ctx ends. ready gets the
 // address actually bound (port 0 picks one).
 func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)) error {
-	catalogue := rules.Builtin()
-	if cfg.rulesFile != "" {
-		var err error
-		if catalogue, err = rules.LoadFile(cfg.rulesFile); err != nil {
-			return err
-		}
+	catalogue, err := cfg.catalogue()
+	if err != nil {
+		return err
 	}
 	key, err := a.store.SettingOrInit(ctx, "token_signing_key", auth.NewKey)
 	if err != nil {
@@ -198,6 +208,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	}
 	srv := &api.Server{
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
+		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
 		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), Rules: catalogue, Logger: a.logger,
 	}
 	ln, err := net.Listen("tcp", cfg.listen)

@@ -38,7 +38,7 @@ var settings = []setting{
 	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in `dev` starts a local cluster in the data folder", "dev server worker migrate"},
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in `dev` starts the embedded server", "dev server worker"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
-	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods) replacing the built-in ones", "dev server"},
+	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits) replacing the built-in ones", "dev server worker migrate"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},

@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/duty-project/duty/internal/pgtest"
+)
+
+// TestPermissionsOverHTTP: 属地, sector, 党政同责, 一岗双责, authority limits
+// and a recusal, as users meet them through the API.
+func TestPermissionsOverHTTP(t *testing.T) {
+	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	construction := duty.login("zhao.jiancha") // 区住建局
+	chemicals := duty.login("wu.jiancha")      // 区应急管理局
+	county := duty.login("ma.jiancha")         // 泽州县住建局: another county
+	head := duty.login("wang.juzhang")         // 区住建局局长
+	cityHead := duty.login("zheng.juzhang")    // 市住建局局长
+	secretary := duty.login("zhang.shuji")     // 区委书记
+	deputy := duty.login("chen.fuquzhang")     // 分管副区长, construction only
+	admin := duty.login("admin.quan")
+	hongda := duty.login("qian.zong").orgID
+	xinyuan := duty.login("zhou.zong").orgID
+
+	open := func(u *user, ent int64) string {
+		c := u.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": ent, "location": "厂区", "description": "隐患"})
+		return caseOf(c)["case_no"].(string)
+	}
+	building := open(construction, hongda)
+	plant := open(chemicals, xinyuan)
+
+	// 属地: a department of another county may not open or see a case here.
+	refusal := county.must(403, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": hongda, "location": "x", "description": "y"})
+	if refusal["code"] != "forbidden" {
+		t.Fatalf("refusal %v", refusal)
+	}
+	county.must(404, "GET", "/api/v1/cases/"+building, nil)
+	// Sector: the construction bureau does not act on the chemical plant (移送).
+	construction.must(404, "GET", "/api/v1/cases/"+plant, nil)
+
+	// 党政同责 and 一岗双责: the secretary sees both; the deputy only construction.
+	seen := func(u *user) string {
+		var nos []string
+		for _, c := range u.must(200, "GET", "/api/v1/cases", nil)["cases"].([]any) {
+			nos = append(nos, c.(map[string]any)["case_no"].(string))
+		}
+		return strings.Join(nos, ",")
+	}
+	if got := seen(secretary); got != building+","+plant && got != plant+","+building {
+		t.Fatalf("party secretary sees %q", got)
+	}
+	if got := seen(deputy); got != building {
+		t.Fatalf("the deputy head for construction sees %q, want only %s", got, building)
+	}
+	secretary.must(403, "POST", "/api/v1/hazards/"+building+"/order", map[string]any{"measures": "x", "deadline": day(5)})
+
+	// Authority limits: within the county limit the head decides; above it the answer names the superior.
+	ok := head.must(200, "POST", "/api/v1/cases/"+building+"/penalty-authority", map[string]any{"kind": "fine", "amount_yuan": 50000})
+	if ok["allowed"] != true {
+		t.Fatalf("a ¥50,000 fine: %v", ok)
+	}
+	over := head.must(403, "POST", "/api/v1/cases/"+building+"/penalty-authority", map[string]any{"kind": "fine", "amount_yuan": 500000})
+	to, _ := over["details"].(map[string]any)["escalate_to"].(map[string]any)
+	if to == nil || !strings.Contains(to["name"].(string), "晋城市住房和城乡建设局") || !strings.Contains(over["message"].(string), "提请上级部门") {
+		t.Fatalf("above the limit: %v", over)
+	}
+	cityHead.must(200, "POST", "/api/v1/cases/"+building+"/penalty-authority", map[string]any{"kind": "fine", "amount_yuan": 500000})
+	construction.must(403, "POST", "/api/v1/cases/"+building+"/penalty-authority", map[string]any{"kind": "fine", "amount_yuan": 1})
+	head.must(400, "POST", "/api/v1/cases/"+building+"/penalty-authority", map[string]any{"kind": "beheading", "amount_yuan": 1})
+
+	// A recusal written by the policy administrator binds one inspector at once.
+	admin.must(201, "PUT", "/api/v1/policies/recusal-zhao-"+building, map[string]any{
+		"description": "赵明 回避", "subjects": []string{"person:" + itoa(construction.personID)}, "actions": []string{"<.+>"},
+		"resources": []string{"case:<.+>:" + building}, "effect": "deny"})
+	// Denied every action, viewing included, the case no longer exists for him.
+	construction.must(404, "POST", "/api/v1/hazards/"+building+"/order", map[string]any{"measures": "x", "deadline": day(5)})
+	construction.must(404, "GET", "/api/v1/cases/"+building, nil)
+	duty.login("sun.jiancha").must(200, "POST", "/api/v1/hazards/"+building+"/order", map[string]any{"measures": "整改", "deadline": day(5)})
+	admin.must(400, "PUT", "/api/v1/policies/bad", map[string]any{"subjects": []string{"<(a+)+b>"}, "actions": []string{"x"}, "resources": []string{"x"}, "effect": "allow"})
+	construction.must(403, "GET", "/api/v1/policies", nil)
+	if n := len(admin.must(200, "GET", "/api/v1/policies", nil)["policies"].([]any)); n < 10 {
+		t.Fatalf("the administrator sees %d policies", n)
+	}
+}
