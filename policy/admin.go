@@ -2,8 +2,10 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -79,4 +81,93 @@ func audit(ctx context.Context, tx pgx.Tx, id, action string, by cases.Actor, be
 	_, err := tx.Exec(ctx, `INSERT INTO policy_audit (policy_id, action, actor_id, actor_name, actor_post, before, after)
 		VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $7)`, id, action, by.PersonID, by.Name, by.Title, before, after)
 	return err
+}
+
+// systemActor records changes made by the engine itself (a sync).
+var systemActor = cases.SystemActor
+
+// Sync makes the generated policies (ids starting with OrgPolicyPrefix)
+// exactly want, in one transaction with one audit row per change, then
+// reloads once. Unchanged policies are not rewritten, so syncing at every
+// start costs one read when nothing changed.
+func (e *Editor) Sync(ctx context.Context, want []*ladon.DefaultPolicy) (changed int, err error) {
+	docs := make(map[string][]byte, len(want))
+	order := make([]string, 0, len(want))
+	for _, p := range want {
+		if !strings.HasPrefix(p.ID, OrgPolicyPrefix) {
+			return 0, duty.Errorf(duty.EInvalid, "generated policy %q must have an id starting with %q", p.ID, OrgPolicyPrefix)
+		}
+		doc, err := encodeValid(p)
+		if err != nil {
+			return 0, err
+		}
+		if _, dup := docs[p.ID]; dup {
+			return 0, duty.Errorf(duty.EInvalid, "two generated policies share the id %q", p.ID)
+		}
+		docs[p.ID] = doc
+		order = append(order, p.ID)
+	}
+	err = pgx.BeginFunc(ctx, e.Manager.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, doc FROM policies WHERE starts_with(id, $1) FOR UPDATE`, OrgPolicyPrefix)
+		if err != nil {
+			return err
+		}
+		have := map[string][]byte{}
+		for rows.Next() {
+			var id string
+			var doc []byte
+			if err := rows.Scan(&id, &doc); err != nil {
+				rows.Close()
+				return err
+			}
+			have[id] = doc
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range order {
+			before, exists := have[id]
+			if exists && sameJSON(before, docs[id]) {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO policies (id, doc, updated_at) VALUES ($1, $2, now())
+				ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`, id, docs[id]); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, id, "sync", systemActor, before, docs[id]); err != nil {
+				return err
+			}
+			changed++
+		}
+		for id, before := range have {
+			if _, keep := docs[id]; keep {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM policies WHERE id = $1`, id); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, id, "sync", systemActor, before, nil); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("policy: sync: %w", err)
+	}
+	if changed > 0 {
+		err = e.Manager.Load(ctx)
+	}
+	return changed, err
+}
+
+// sameJSON compares two JSON documents by value: PostgreSQL's jsonb hands
+// back its own key order and spacing.
+func sameJSON(a, b []byte) bool {
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
 }

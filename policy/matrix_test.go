@@ -182,8 +182,12 @@ func demoPolicies(t *testing.T) demo {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if err := policy.SyncFromStore(ctx, st, m, rules.Builtin().InForce(now), now); err != nil {
-		t.Fatal(err)
+	changed, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: m}, rules.Builtin().InForce(now), now)
+	if err != nil || changed == 0 {
+		t.Fatalf("sync: %d changed, %v", changed, err)
+	}
+	if again, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: m}, rules.Builtin().InForce(now), now); err != nil || again != 0 {
+		t.Fatalf("a second sync of an unchanged organisation changed %d policies (%v)", again, err)
 	}
 	subjects := map[string]policy.Subject{}
 	for _, l := range seed.DemoLogins() {

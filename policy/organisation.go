@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -154,62 +153,18 @@ func alternatives(words []string) string {
 	return strings.Join(quoted, "|")
 }
 
-// SyncOrganisation writes the generated policies through the manager:
-// creates new ones, updates those that changed, deletes generated ones
-// whose organisation or post is gone. Unchanged policies are not
-// rewritten, so a sync at every start costs nothing when nothing changed.
-// Hand-written policies are left alone.
-func SyncOrganisation(ctx context.Context, m ladon.Manager, o Organisation) error {
-	want := ForOrganisation(o)
-	existing, err := m.GetAll(ctx, 1<<30, 0)
-	if err != nil {
-		return fmt.Errorf("policy: sync: %w", err)
-	}
-	have := map[string]ladon.Policy{}
-	for _, p := range existing {
-		have[p.GetID()] = p
-	}
-	keep := map[string]bool{}
-	for _, p := range want {
-		keep[p.ID] = true
-		old, exists := have[p.ID]
-		switch {
-		case !exists:
-			err = m.Create(ctx, p)
-		case !samePolicy(old, p):
-			err = m.Update(ctx, p)
-		}
-		if err != nil {
-			return fmt.Errorf("policy: sync %s: %w", p.ID, err)
-		}
-	}
-	for _, p := range existing {
-		if strings.HasPrefix(p.GetID(), OrgPolicyPrefix) && !keep[p.GetID()] {
-			if err := m.Delete(ctx, p.GetID()); err != nil {
-				return fmt.Errorf("policy: sync delete %s: %w", p.GetID(), err)
-			}
-		}
-	}
-	return nil
-}
-
-func samePolicy(a, b ladon.Policy) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
-}
-
 // SyncFromStore regenerates the organisation's policies from PostgreSQL —
 // organisations, the portfolios held on day, the authority limits of the
 // rule set in force — and writes what changed.
-func SyncFromStore(ctx context.Context, st *store.Store, m ladon.Manager, rs rules.RuleSet, day time.Time) error {
+// It returns how many policies changed.
+func SyncFromStore(ctx context.Context, st *store.Store, e *Editor, rs rules.RuleSet, day time.Time) (int, error) {
 	orgs, err := st.ListOrgs(ctx, "")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	portfolios, err := st.PortfolioPosts(ctx, day)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return SyncOrganisation(ctx, m, Organisation{Orgs: orgs, PortfolioPosts: portfolios, Limits: rs.AuthorityLimits})
+	return e.Sync(ctx, ForOrganisation(Organisation{Orgs: orgs, PortfolioPosts: portfolios, Limits: rs.AuthorityLimits}))
 }

@@ -104,7 +104,11 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 		return err
 	}
 	now := time.Now()
-	return policy.SyncFromStore(ctx, st, a.policies, catalogue.InForce(now), now.In(rules.China))
+	changed, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: a.policies}, catalogue.InForce(now), now.In(rules.China))
+	if changed > 0 {
+		progress("updated %d policies generated from the organisation", changed)
+	}
+	return err
 }
 
 // catalogue is the rule-set catalogue: the built-in one or --rules.
