@@ -7,17 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
-	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 )
-
-// act is how workflows name activities: a nil pointer is enough for the SDK
-// to find the method names; the worker registers the real struct.
-var act *activities.Activities
 
 // HazardRectification runs one hazard case (隐患整改) from report to 销号:
 // order, 治理方案 for 重大 hazards, completion, re-inspection, extensions,
@@ -84,43 +78,15 @@ func (h *hazard) register(ctx workflow.Context) error {
 		return err
 	}
 	regs := []error{
-		setUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
-		setUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
-		setUpdate(ctx, UpdateReviewPlan, h, (*hazard).checkReviewPlan, (*hazard).applyReviewPlan),
-		setUpdate(ctx, UpdateReportCompletion, h, (*hazard).checkReportCompletion, (*hazard).applyReportCompletion),
-		setUpdate(ctx, UpdateReinspect, h, (*hazard).checkReinspect, (*hazard).applyReinspect),
-		setUpdate(ctx, UpdateRequestExtension, h, (*hazard).checkRequestExtension, (*hazard).applyRequestExtension),
-		setUpdate(ctx, UpdateDecideExtension, h, (*hazard).checkDecideExtension, (*hazard).applyDecideExtension),
+		setCaseUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
+		setCaseUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
+		setCaseUpdate(ctx, UpdateReviewPlan, h, (*hazard).checkReviewPlan, (*hazard).applyReviewPlan),
+		setCaseUpdate(ctx, UpdateReportCompletion, h, (*hazard).checkReportCompletion, (*hazard).applyReportCompletion),
+		setCaseUpdate(ctx, UpdateReinspect, h, (*hazard).checkReinspect, (*hazard).applyReinspect),
+		setCaseUpdate(ctx, UpdateRequestExtension, h, (*hazard).checkRequestExtension, (*hazard).applyRequestExtension),
+		setCaseUpdate(ctx, UpdateDecideExtension, h, (*hazard).checkDecideExtension, (*hazard).applyDecideExtension),
 	}
 	return errors.Join(regs...)
-}
-
-// setUpdate registers an update whose validator and handler share one
-// check, so a transition refused by the validator never enters history and
-// the handler re-checks it (two updates may be validated against the same
-// state before either runs). apply changes state without blocking and
-// returns the audit action and details; the step is then recorded.
-func setUpdate[I any](ctx workflow.Context, name string, h *hazard,
-	check func(*hazard, I, time.Time) error,
-	apply func(*hazard, I, time.Time) (cases.Actor, any),
-) error {
-	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in I) (HazardView, error) {
-			now := workflow.Now(ctx)
-			if err := check(h, in, now); err != nil {
-				return HazardView{}, refusal(err)
-			}
-			before := h.state
-			actor, details := apply(h, in, now)
-			if err := h.record(ctx, name, actor, before, details); err != nil {
-				return HazardView{}, err
-			}
-			return h.view(), nil
-		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in I) error {
-			return refusal(check(h, in, workflow.Now(ctx)))
-		}},
-	)
 }
 
 // runTimers sleeps until the next alarm and fires it, re-arming whenever
@@ -507,48 +473,20 @@ func (h *hazard) view() HazardView {
 	}
 }
 
-// record writes the step just taken (state already changed) to the read
-// model and audit log. The sequence number is taken before the activity
-// blocks, so concurrent updates get distinct, ordered numbers.
-func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before HazardState, details any) error {
-	h.seq++
+// stateName, snapshot and nextSeq let the shared case machinery record
+// hazard steps (casekit.go).
+func (h *hazard) stateName() string { return string(h.state) }
+
+func (h *hazard) snapshot() (cases.Summary, HazardView) {
 	v := h.view()
-	step := cases.Step{
-		Seq: h.seq, At: workflow.Now(ctx), Action: action, Actor: actor,
-		StateBefore: string(before), StateAfter: string(h.state),
-		Details: details, Case: v.Summary, View: v,
-	}
-	ctx = workflow.WithActivityOptions(ctx, recordOptions)
-	return workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil)
+	return v.Summary, v
 }
 
-// recordOptions retry without limit: a step must reach PostgreSQL even if
-// the database is down for a while, and the write is idempotent.
-var recordOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    time.Minute,
-	},
+func (h *hazard) nextSeq() int64 {
+	h.seq++
+	return h.seq
 }
 
-// refusal turns a user-facing *duty.Error into a Temporal application
-// error whose type is the error code, so the API can map it back after it
-// crosses the wire. nil stays nil.
-func refusal(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *duty.Error
-	if errors.As(err, &e) {
-		return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
-	}
-	return err
-}
-
-// cloneList copies a list for a view; an empty list stays a list ([] in
-// JSON, not null), so clients need not tell the two apart.
-func cloneList[T any](xs []T) []T {
-	return append(make([]T, 0, len(xs)), xs...)
+func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before HazardState, details any) error {
+	return recordStep(ctx, h, action, actor, string(before), details)
 }
