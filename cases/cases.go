@@ -18,12 +18,13 @@ type Kind string
 
 // The kinds of case.
 const (
-	KindHazard Kind = "hazard" // 隐患整改
+	KindHazard     Kind = "hazard"     // 隐患整改
+	KindEscalation Kind = "escalation" // 提请上级部门 / 移送 / 挂牌督办
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患).
-var kindPrefixes = map[Kind]string{KindHazard: "YH"}
+// documents (YH = 隐患, TQ = 提请).
+var kindPrefixes = map[Kind]string{KindHazard: "YH", KindEscalation: "TQ"}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string { return kindPrefixes[k] }
@@ -33,6 +34,8 @@ func (k Kind) Label() string {
 	switch k {
 	case KindHazard:
 		return "隐患整改 hazard rectification"
+	case KindEscalation:
+		return "提请上级 escalation"
 	}
 	return string(k)
 }

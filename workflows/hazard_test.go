@@ -52,7 +52,9 @@ func newHarness(t *testing.T) *harness {
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	h := &harness{t: t, env: s.NewTestWorkflowEnvironment()}
 	h.env.SetStartTime(start)
-	h.env.RegisterWorkflowWithOptions(HazardRectification, workflowOptions(HazardWorkflowName))
+	for _, r := range All {
+		h.env.RegisterWorkflowWithOptions(r.Func, workflowOptions(r.Name))
+	}
 	h.env.OnActivity(new(activities.Activities).RecordStep, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RecordStepInput) (activities.RecordStepResult, error) {
 			h.mu.Lock()
@@ -66,6 +68,7 @@ func newHarness(t *testing.T) *harness {
 // outcome is what an update returned: the view, or the refusal's code.
 type outcome struct {
 	view HazardView
+	raw  any // the update's result whatever the kind of case
 	code string
 	msg  string
 }
@@ -83,7 +86,10 @@ func (h *harness) at(after time.Duration, name string, in any, out *outcome) {
 					*out = outcome{code: code(err), msg: err.Error()}
 					return
 				}
-				out.view = v.(HazardView)
+				out.raw = v
+				if hv, ok := v.(HazardView); ok {
+					out.view = hv
+				}
 			},
 		}, in)
 	}, after)
@@ -105,6 +111,11 @@ func (h *harness) query(after time.Duration, into *HazardView) {
 
 func (h *harness) run(in HazardInput) {
 	h.env.ExecuteWorkflow(HazardWorkflowName, in)
+}
+
+// runWorkflow starts any registered workflow by name.
+func (h *harness) runWorkflow(name string, in any) {
+	h.env.ExecuteWorkflow(name, in)
 }
 
 func (h *harness) actions() []string {

@@ -16,4 +16,5 @@ type Registration struct {
 // All lists every duty workflow.
 var All = []Registration{
 	{Name: HazardWorkflowName, Func: HazardRectification},
+	{Name: EscalationWorkflowName, Func: Escalation},
 }
