@@ -23,11 +23,9 @@ type hazardStep struct {
 }
 
 // hazardAction makes the handler of one hazard update. It authorises the
-// caller on the case, builds and validates the input with the workflow's
-// own rules (so a bad request is a 400 before Temporal sees it), then sends
-// the update and waits until the workflow has taken and recorded the step.
-// The workflow's validator checks the transition again against the live
-// state; its refusal comes back as a 409 with the reason.
+// caller on the case and builds and validates the input with the
+// workflow's own rules (so a bad request is a 400 before Temporal sees
+// it), then sends the update.
 func hazardAction[B any](update string, build func(body B, st hazardStep) (validated any, err error)) func(*Server, http.ResponseWriter, *http.Request) {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) {
 		c, err := s.authenticate(r)
@@ -68,33 +66,40 @@ func hazardAction[B any](update string, build func(body B, st hazardStep) (valid
 			s.writeError(w, r, err)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
-		defer cancel()
-		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			// A client retrying with the same Idempotency-Key gets the first
-			// outcome instead of a second step.
-			UpdateID:     r.Header.Get("Idempotency-Key"),
-			WorkflowID:   row.Summary.WorkflowID,
-			UpdateName:   update,
-			Args:         []any{input},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var result workflows.HazardView
-		if err := handle.Get(ctx, &result); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		updated, err := s.Store.GetCase(r.Context(), row.Summary.CaseNo)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.writeCase(w, r, http.StatusOK, updated)
+		s.update(w, r, row.Summary, update, input)
 	}
+}
+
+// update sends an update to a case's workflow, waits until the workflow
+// has taken and recorded the step, and answers with the case as it now
+// stands. The workflow's validator checks the transition against the live
+// state; its refusal comes back with its code (409 for a wrong state).
+func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, update string, input any) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
+	defer cancel()
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		// A client retrying with the same Idempotency-Key gets the first
+		// outcome instead of a second step.
+		UpdateID:     r.Header.Get("Idempotency-Key"),
+		WorkflowID:   c.WorkflowID,
+		UpdateName:   update,
+		Args:         []any{input},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := handle.Get(ctx, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	updated, err := s.Store.GetCase(r.Context(), c.CaseNo)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeCase(w, r, http.StatusOK, updated)
 }
 
 var (
@@ -170,5 +175,17 @@ func routes() []route {
 			request: PolicyBody{}, response: PolicyBody{}, handle: (*Server).putPolicy},
 		{method: "DELETE", path: "/api/v1/policies/{id}", summary: "delete a hand-written policy; audited",
 			handle: (*Server).deletePolicy},
+		{method: "POST", path: "/api/v1/cases/{caseNo}/escalations", summary: "escalate a case: to a superior (提请上级部门), to the government (关闭, Art.113), across (移送) or to the judiciary",
+			request: EscalateRequest{}, response: CaseResponse{}, handle: (*Server).escalate},
+		{method: "GET", path: "/api/v1/escalations", summary: "open escalations the caller may see, with who holds each and for how long (督办)",
+			response: OpenEscalationList{}, handle: (*Server).openEscalations},
+		{method: "POST", path: "/api/v1/escalations/{caseNo}/acknowledge", summary: "acknowledge an escalation held by your organisation (签收)",
+			request: EmptyRequest{}, response: CaseResponse{}, handle: acknowledgeEscalation},
+		{method: "POST", path: "/api/v1/escalations/{caseNo}/forward", summary: "pass it further up or across; a level may be skipped (转办)",
+			request: ForwardRequest{}, response: CaseResponse{}, handle: forwardEscalation},
+		{method: "POST", path: "/api/v1/escalations/{caseNo}/decide", summary: "close it with your decision (办结)",
+			request: DecideRequest{}, response: CaseResponse{}, handle: decideEscalation},
+		{method: "POST", path: "/api/v1/escalations/{caseNo}/return", summary: "send it back with reasons (退回)",
+			request: ReturnRequest{}, response: CaseResponse{}, handle: returnEscalation},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -27,7 +28,9 @@ type Server struct {
 	PolicyEditor *policy.Editor
 	Signer       *auth.Signer
 	Rules        *rules.Catalogue
-	Logger       *slog.Logger
+	// Calendar computes working-day deadlines; nil means the built-in one.
+	Calendar *calendar.Calendar
+	Logger   *slog.Logger
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// UpdateTimeout bounds how long a request waits for a workflow to take

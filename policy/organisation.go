@@ -82,10 +82,10 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				ID:          OrgPolicyPrefix + "dept:" + id,
 				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", org.Name),
 				Subjects:    subjects(RoleDeptHead, RoleInspector),
-				Actions:     []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">"},
+				Actions:     []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation},
 				Resources:   scope,
 				Effect:      ladon.AllowAccess,
-			})
+			}, heldEscalations(org, id, subjects(RoleDeptHead, RoleInspector)))
 			if limit, ok := o.Limits[org.RegionLevel]; ok {
 				out = append(out, &ladon.DefaultPolicy{
 					ID: OrgPolicyPrefix + "penalty:" + id,
@@ -114,7 +114,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Actions:     []string{"policy:<read|write>"},
 				Resources:   []string{"policy:<.+>"},
 				Effect:      ladon.AllowAccess,
-			})
+			}, heldEscalations(org, id, subjects(RolePartySecretary, RoleGovernmentHead)))
 		case store.OrgEnterprise:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
@@ -138,6 +138,33 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 		})
 	}
 	return out
+}
+
+// heldEscalations lets an organisation's people view and handle the
+// escalations it holds — whatever the region or sector of the case, since
+// an escalation may cross both (移送). The workflow checks again that the
+// actor's organisation is the holder.
+func heldEscalations(org store.Org, id string, subjects []string) *ladon.DefaultPolicy {
+	return &ladon.DefaultPolicy{
+		ID:          OrgPolicyPrefix + "held:" + id,
+		Description: fmt.Sprintf("%s handles the escalations it holds (签收, 转办, 办结, 退回)", org.Name),
+		Subjects:    subjects,
+		Actions:     []string{ActionView, "escalation:<" + strings.Join(EscalationActions, "|") + ">"},
+		Resources:   []string{"escalation:held:" + id + ":<.+>"},
+		Effect:      ladon.AllowAccess,
+	}
+}
+
+// EscalationActions are what the holder of an escalation does.
+var EscalationActions = []string{"acknowledge", "forward", "decide", "return"}
+
+// ActionOpenEscalation is escalating a case (提请上级部门, 移送).
+const ActionOpenEscalation = "escalation:open"
+
+// HeldResource is the Ladon resource of an escalation as held by an
+// organisation.
+func HeldResource(holderOrgID int64, caseNo string) string {
+	return "escalation:held:" + strconv.FormatInt(holderOrgID, 10) + ":" + caseNo
 }
 
 // PostPortfolioSubject is the Ladon subject of one post's portfolio: a

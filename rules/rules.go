@@ -50,6 +50,9 @@ type RuleSet struct {
 	// the kinds of penalty. Beyond them the case is escalated to the
 	// superior department or government (提请上级部门).
 	AuthorityLimits map[string]AuthorityLimit `json:"authority_limits"`
+	// EscalationAckDays is how many days a receiver has to acknowledge an
+	// escalation (签收); 2, 3, 5, 7 and 10 are working days (Art.85).
+	EscalationAckDays int `json:"escalation_ack_days"`
 }
 
 // AuthorityLimit is what one level of department may decide.
@@ -114,6 +117,9 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if s.MaxRectificationPeriod <= 0 {
 			return nil, fmt.Errorf("rules: rule set %s: max_rectification_period must be positive", s.ID)
+		}
+		if s.EscalationAckDays <= 0 {
+			return nil, fmt.Errorf("rules: rule set %s: escalation_ack_days must be positive", s.ID)
 		}
 		for level, l := range s.AuthorityLimits {
 			if l.MaxFineYuan < 0 || len(l.Kinds) == 0 {

@@ -38,7 +38,8 @@ type demoPerson struct {
 
 // Industries use short codes; pages show the Chinese names.
 var demoOrgs = []demoOrg{
-	{"1405-jsj", "department", "晋城市住房和城乡建设局", "1405", "", []string{"construction"}},
+	{"14-jst", "department", "山西省住房和城乡建设厅", "14", "", []string{"construction"}},
+	{"1405-jsj", "department", "晋城市住房和城乡建设局", "1405", "14-jst", []string{"construction"}},
 	{"140502-qw", "party_committee", "中共晋城市城区委员会 (区委)", "140502", "", nil},
 	{"140502-zf", "government", "晋城市城区人民政府 (区政府)", "140502", "", nil},
 	{"140502-jsj", "department", "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
@@ -70,6 +71,7 @@ var demoPersons = []demoPerson{
 	{"ma.jiancha", "马骏", "140525-jsj", policy.RoleInspector, "泽州县住建局执法检查员"},
 	{"he.zong", "何泽宇", "ent-zeyu", policy.RoleEnterpriseHead, "泽宇建设 主要负责人"},
 	{"admin.quan", "权立", "140502-zf", policy.RolePolicyAdmin, "区政府 权限管理员"},
+	{"lin.tingzhang", "林振华", "14-jst", policy.RoleDeptHead, "省住建厅厅长"},
 }
 
 // DemoLogins lists the demo accounts in seeding order.

@@ -22,15 +22,15 @@ type Region struct {
 // Org is an organisation: party committee, government, department,
 // enterprise or rescue team.
 type Org struct {
-	ID         int64    `json:"id"`
-	Code       string   `json:"code"`
-	Kind       string   `json:"kind"`
-	Name       string   `json:"name"`
-	RegionCode string   `json:"region_code"`
+	ID          int64    `json:"id"`
+	Code        string   `json:"code"`
+	Kind        string   `json:"kind"`
+	Name        string   `json:"name"`
+	RegionCode  string   `json:"region_code"`
 	RegionPath  string   `json:"region_path"`
 	RegionLevel string   `json:"region_level"`
 	Industries  []string `json:"industries"`
-	ParentID   int64    `json:"parent_id,omitempty"`
+	ParentID    int64    `json:"parent_id,omitempty"`
 }
 
 // Org kinds.

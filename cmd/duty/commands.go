@@ -20,6 +20,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/devserver"
 	"github.com/duty-project/duty/localpg"
 	"github.com/duty-project/duty/policy"
@@ -109,6 +110,22 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 		progress("updated %d policies generated from the organisation", changed)
 	}
 	return err
+}
+
+// calendarDir is the folder of extra holiday-calendar years (YYYY.json):
+// --calendar, else <data>/calendar when it exists.
+func (cfg *config) calendarDir() string {
+	if cfg.calendarPath != "" {
+		return cfg.calendarPath
+	}
+	if cfg.dataDir == "" {
+		return ""
+	}
+	dir := filepath.Join(cfg.dataDir, "calendar")
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return dir
+	}
+	return ""
 }
 
 // catalogue is the rule-set catalogue: the built-in one or --rules.
@@ -210,7 +227,13 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return err
 	}
-	srv := &api.Server{
+	cal := calendar.Default()
+	if dir := cfg.calendarDir(); dir != "" {
+		if cal, err = calendar.LoadDir(dir); err != nil {
+			return err
+		}
+	}
+	srv := &api.Server{Calendar: cal,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
 		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), Rules: catalogue, Logger: a.logger,
@@ -385,7 +408,7 @@ func printWelcome(w io.Writer, addr string) {
   Try it: log in as the 区住建局 inspector, open a hazard at 宏达建筑, order it fixed:
     TOKEN=$(curl -s http://%[1]s/api/v1/login --json '{"login":"zhao.jiancha","password":%[2]q}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
     curl -s http://%[1]s/api/v1/hazards -H "Authorization: Bearer $TOKEN" \
-      --json '{"grade":"general","enterprise_id":6,"location":"凤台街工地3号楼","description":"脚手架连墙件缺失"}'
+      --json '{"grade":"general","enterprise_id":7,"location":"凤台街工地3号楼","description":"脚手架连墙件缺失"}'
   The README walks one case from report to 销号. Ctrl-C stops; open cases resume on the next start.
 
 `, addr, seed.DemoPassword)

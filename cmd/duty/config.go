@@ -18,6 +18,7 @@ type config struct {
 	temporalAddress   string
 	temporalNamespace string
 	rulesFile         string
+	calendarPath      string
 	tokenTTL          time.Duration
 	logLevel          string
 	seedDemo          bool
@@ -39,6 +40,7 @@ var settings = []setting{
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in `dev` starts the embedded server", "dev server worker"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits) replacing the built-in ones", "dev server worker migrate"},
+	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
@@ -73,6 +75,8 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			fs.StringVar(&c.temporalNamespace, s.flag, def, usage)
 		case "rules":
 			fs.StringVar(&c.rulesFile, s.flag, def, usage)
+		case "calendar":
+			fs.StringVar(&c.calendarPath, s.flag, def, usage)
 		case "token-ttl":
 			d, err := time.ParseDuration(def)
 			if err != nil {

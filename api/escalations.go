@@ -1,0 +1,322 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/workflows"
+)
+
+// EscalateRequest escalates a case to a superior (提请上级部门), to the
+// government (e.g. closure, Art.113), or across to another department (移送).
+type EscalateRequest struct {
+	ToOrgID    int64                      `json:"to_org_id"`
+	Reason     workflows.EscalationReason `json:"reason"`
+	Summary    string                     `json:"summary"`
+	AmountYuan int64                      `json:"amount_yuan,omitempty"`
+	Major      bool                       `json:"major,omitempty"`
+}
+
+// ForwardRequest passes an escalation further up (a level may be skipped).
+type ForwardRequest struct {
+	ToOrgID int64  `json:"to_org_id"`
+	Reason  string `json:"reason"`
+}
+
+// DecideRequest closes an escalation with the receiver's decision.
+type DecideRequest struct {
+	Decision string `json:"decision"`
+}
+
+// ReturnRequest sends an escalation back with reasons.
+type ReturnRequest struct {
+	Reason string `json:"reason"`
+}
+
+// EmptyRequest is the body of a step that needs no fields ({}).
+type EmptyRequest struct{}
+
+// OpenEscalation is one row of the supervisors' board: an escalation not
+// yet decided or returned, who holds it, and for how long.
+type OpenEscalation struct {
+	CaseNo       string                     `json:"case_no"`
+	ParentCaseNo string                     `json:"parent_case_no"`
+	Reason       workflows.EscalationReason `json:"reason"`
+	ReasonLabel  string                     `json:"reason_label"`
+	State        string                     `json:"state"`
+	From         cases.Org                  `json:"from"`
+	Holder       cases.Org                  `json:"holder"`
+	HeldSince    time.Time                  `json:"held_since"`
+	HeldHours    float64                    `json:"held_hours"`
+	AckDue       time.Time                  `json:"ack_due"`
+	Late         bool                       `json:"late"`
+	Enterprise   cases.Org                  `json:"enterprise"`
+}
+
+// OpenEscalationList is the board.
+type OpenEscalationList struct {
+	Escalations []OpenEscalation `json:"escalations"`
+}
+
+// ackDue is when a receiver must acknowledge: the rule set's number of
+// days from now, counted by the calendar (3 days are working days).
+func (s *Server) ackDue(now time.Time, rs rules.RuleSet) (time.Time, error) {
+	d, err := s.calendar().Due(now, calendar.StatutoryPeriod(rs.EscalationAckDays))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.End, nil
+}
+
+func (s *Server) calendar() *calendar.Calendar {
+	if s.Calendar != nil {
+		return s.Calendar
+	}
+	return calendar.Default()
+}
+
+// receiver checks the organisation an escalation goes to: a superior in
+// the acting department's chain (a level may be skipped), a party
+// committee or government whose area covers the case, or — for a transfer
+// (移送) — a department covering the case's region and industry.
+func (s *Server) receiver(ctx context.Context, from store.Org, toID int64, c cases.Summary, reason workflows.EscalationReason) (store.Org, error) {
+	to, err := s.Store.GetOrg(ctx, toID)
+	if duty.ErrorCode(err) == duty.ENotFound {
+		return store.Org{}, duty.Errorf(duty.EInvalid, "to_org_id %d is not an organisation on record", toID)
+	} else if err != nil {
+		return store.Org{}, err
+	}
+	covers := strings.HasPrefix(c.RegionPath, to.RegionPath)
+	switch {
+	case to.ID == from.ID:
+		return store.Org{}, duty.Errorf(duty.EInvalid, "an escalation goes to another organisation than the sender")
+	case (to.Kind == store.OrgGovernment || to.Kind == store.OrgPartyCommittee) && covers:
+		return to, nil
+	case reason == workflows.ReasonTransfer && to.Kind == store.OrgDepartment && covers && contains(to.Industries, c.Industry):
+		return to, nil
+	case reason == workflows.ReasonCrime && to.Kind != store.OrgEnterprise:
+		return to, nil
+	}
+	for id := from.ParentID; id != 0; {
+		up, err := s.Store.GetOrg(ctx, id)
+		if err != nil {
+			return store.Org{}, err
+		}
+		if up.ID == to.ID {
+			return to, nil
+		}
+		id = up.ParentID
+	}
+	return store.Org{}, duty.Errorf(duty.EInvalid, "%s is not above %s, nor the government of the case's area, nor (for 移送) a department for %s there",
+		to.Name, from.Name, c.Industry)
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// escalate opens an escalation of a case.
+func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req EscalateRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	row, resource, err := s.visibleCase(r, c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	post, err := s.Warden.AllowedBy(ctx, c.subject(), policy.ActionOpenEscalation, resource, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	actor := c.actor(post)
+	from, err := s.Store.GetOrg(ctx, actor.OrgID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	to, err := s.receiver(ctx, from, req.ToOrgID, row.Summary, req.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.Now()
+	rs := s.Rules.InForce(now)
+	due, err := s.ackDue(now, rs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sum := row.Summary
+	in := workflows.EscalationInput{
+		ParentCaseNo: sum.CaseNo, ParentWorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode, RegionPath: sum.RegionPath,
+		Industry: sum.Industry, Enterprise: sum.Enterprise, From: cases.Org{ID: from.ID, Name: from.Name},
+		To: cases.Org{ID: to.ID, Name: to.Name}, Reason: req.Reason, Summary: req.Summary, AmountYuan: req.AmountYuan,
+		Major: req.Major, RequestedBy: actor, AckDue: due, RuleSet: rs.ID,
+	}
+	if err := in.Validate(now); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	num, err := s.Store.NextCaseNumber(ctx, cases.KindEscalation, sum.RegionCode, now.In(rules.China).Year())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: in.WorkflowID, TaskQueue: workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflows.EscalationWorkflowName, in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	created, err := s.awaitRecorded(ctx, in.CaseNo)
+	if err != nil {
+		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": in.CaseNo,
+			"message": "the escalation is sent and its first step is still being recorded (正在登记)"})
+		return
+	}
+	s.writeCase(w, r, http.StatusCreated, created)
+}
+
+// escalationStep is what each escalation action builds its input from.
+type escalationStep struct {
+	actor cases.Actor
+	now   time.Time
+	view  workflows.EscalationView
+}
+
+// escalationAction makes the handler of one escalation update: the caller
+// must be allowed the action on the escalation as held by their
+// organisation; the workflow checks the holder and the state again.
+func escalationAction[B any](update string, build func(s *Server, r *http.Request, body B, st escalationStep) (any, error)) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var body B
+		if err := decode(w, r, &body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		row, _, err := s.visibleCase(r, c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if row.Summary.Kind != cases.KindEscalation {
+			s.writeError(w, r, duty.Errorf(duty.ENotFound, "%s is not an escalation", row.Summary.CaseNo))
+			return
+		}
+		held := policy.HeldResource(row.Summary.ActingOrg.ID, row.Summary.CaseNo)
+		post, err := s.Warden.AllowedBy(r.Context(), c.subject(), "escalation:"+update, held, nil)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var view workflows.EscalationView
+		if err := json.Unmarshal(row.View, &view); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		input, err := build(s, r, body, escalationStep{actor: c.actor(post), now: s.Now(), view: view})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.update(w, r, row.Summary, update, input)
+	}
+}
+
+var (
+	acknowledgeEscalation = escalationAction(workflows.UpdateAcknowledge, func(_ *Server, _ *http.Request, _ EmptyRequest, st escalationStep) (any, error) {
+		return workflows.AcknowledgeInput{Actor: st.actor}, nil
+	})
+	forwardEscalation = escalationAction(workflows.UpdateForward, func(s *Server, r *http.Request, b ForwardRequest, st escalationStep) (any, error) {
+		holder, err := s.Store.GetOrg(r.Context(), st.actor.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		to, err := s.receiver(r.Context(), holder, b.ToOrgID, st.view.Summary, st.view.Request.Reason)
+		if err != nil {
+			return nil, err
+		}
+		due, err := s.ackDue(st.now, s.Rules.InForce(st.now))
+		if err != nil {
+			return nil, err
+		}
+		in := workflows.ForwardInput{Actor: st.actor, To: cases.Org{ID: to.ID, Name: to.Name}, Reason: b.Reason, AckDue: due}
+		return in, in.Validate(st.now)
+	})
+	decideEscalation = escalationAction(workflows.UpdateDecide, func(_ *Server, _ *http.Request, b DecideRequest, st escalationStep) (any, error) {
+		in := workflows.DecideInput{Actor: st.actor, Decision: b.Decision}
+		return in, in.Validate()
+	})
+	returnEscalation = escalationAction(workflows.UpdateReturn, func(_ *Server, _ *http.Request, b ReturnRequest, st escalationStep) (any, error) {
+		in := workflows.ReturnInput{Actor: st.actor, Reason: b.Reason}
+		return in, in.Validate()
+	})
+)
+
+// openEscalations is the supervisors' board: escalations not yet decided
+// or returned that the caller may see, with who holds each and how long.
+func (s *Server) openEscalations(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.Now()
+	out := OpenEscalationList{Escalations: []OpenEscalation{}}
+	for _, state := range []workflows.EscalationState{workflows.EscalationSubmitted, workflows.EscalationAcknowledged} {
+		rows, err := s.visibleCases(r, c, store.CaseFilter{Kind: string(cases.KindEscalation), State: string(state), Limit: 500})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, row := range rows {
+			var v workflows.EscalationView
+			if err := json.Unmarshal(row.View, &v); err != nil || len(v.Holdings) == 0 {
+				continue
+			}
+			h := v.Holdings[len(v.Holdings)-1]
+			out.Escalations = append(out.Escalations, OpenEscalation{
+				CaseNo: v.CaseNo, ParentCaseNo: v.Request.ParentCaseNo, Reason: v.Request.Reason, ReasonLabel: v.Request.Reason.Label(),
+				State: v.State, From: v.Request.From, Holder: h.Org, HeldSince: h.Since,
+				HeldHours: float64(now.Sub(h.Since).Round(time.Minute)) / float64(time.Hour),
+				AckDue:    h.AckDue, Late: h.Late, Enterprise: v.Enterprise,
+			})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
