@@ -187,5 +187,13 @@ func routes() []route {
 			request: DecideRequest{}, response: CaseResponse{}, handle: decideEscalation},
 		{method: "POST", path: "/api/v1/escalations/{caseNo}/return", summary: "send it back with reasons (退回)",
 			request: ReturnRequest{}, response: CaseResponse{}, handle: returnEscalation},
+		{method: "POST", path: "/api/v1/cases/{caseNo}/warning-talks", summary: "convene a warning talk (约谈) with named persons about a case",
+			request: OpenTalkRequest{}, response: CaseResponse{}, handle: (*Server).openTalk},
+		{method: "POST", path: "/api/v1/talks/{caseNo}/record", summary: "record the talk as held: attendance (no-shows stay on record), minutes, commitments; the written report falls due",
+			request: RecordTalkRequest{}, response: CaseResponse{}, handle: recordTalk},
+		{method: "POST", path: "/api/v1/talks/{caseNo}/report", summary: "the enterprise's written rectification report after the talk (整改报告)",
+			request: TalkReportRequest{}, response: CaseResponse{}, handle: submitTalkReport},
+		{method: "POST", path: "/api/v1/talks/{caseNo}/cancel", summary: "cancel a talk not yet held",
+			request: CancelTalkRequest{}, response: CaseResponse{}, handle: cancelTalk},
 	}
 }

@@ -20,11 +20,12 @@ type Kind string
 const (
 	KindHazard     Kind = "hazard"     // 隐患整改
 	KindEscalation Kind = "escalation" // 提请上级部门 / 移送 / 挂牌督办
+	KindTalk       Kind = "talk"       // 约谈 (约定谈话)
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患, TQ = 提请).
-var kindPrefixes = map[Kind]string{KindHazard: "YH", KindEscalation: "TQ"}
+// documents (YH = 隐患, TQ = 提请, YT = 约谈).
+var kindPrefixes = map[Kind]string{KindHazard: "YH", KindEscalation: "TQ", KindTalk: "YT"}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string { return kindPrefixes[k] }
@@ -36,6 +37,8 @@ func (k Kind) Label() string {
 		return "隐患整改 hazard rectification"
 	case KindEscalation:
 		return "提请上级 escalation"
+	case KindTalk:
+		return "约谈 warning talk"
 	}
 	return string(k)
 }

@@ -41,6 +41,12 @@ var RegulatorHazardActions = []string{"open", "order", "review_plan", "reinspect
 // EnterpriseHazardActions are what an enterprise does on its own hazards.
 var EnterpriseHazardActions = []string{"submit_plan", "report_completion", "request_extension"}
 
+// RegulatorTalkActions and EnterpriseTalkActions are the same for warning talks.
+var (
+	RegulatorTalkActions  = []string{"open", "record_talk", "cancel_talk"}
+	EnterpriseTalkActions = []string{"submit_talk_report"}
+)
+
 // OrgPolicyPrefix marks policies generated from the organisation; they are
 // replaced when the organisation changes, while policies an administrator
 // writes by hand (a recusal, say) keep other ids.
@@ -82,9 +88,10 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				ID:          OrgPolicyPrefix + "dept:" + id,
 				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", org.Name),
 				Subjects:    subjects(RoleDeptHead, RoleInspector),
-				Actions:     []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation},
-				Resources:   scope,
-				Effect:      ladon.AllowAccess,
+				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
+					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">"},
+				Resources: scope,
+				Effect:    ladon.AllowAccess,
 			}, heldEscalations(org, id, subjects(RoleDeptHead, RoleInspector)))
 			if limit, ok := o.Limits[org.RegionLevel]; ok {
 				out = append(out, &ladon.DefaultPolicy{
@@ -120,9 +127,10 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
 				Description: fmt.Sprintf("%s sees and answers only its own cases", org.Name),
 				Subjects:    subjects(RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer),
-				Actions:     []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">"},
-				Resources:   []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},
-				Effect:      ladon.AllowAccess,
+				Actions: []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">",
+					"talk:<" + strings.Join(EnterpriseTalkActions, "|") + ">"},
+				Resources: []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},
+				Effect:    ladon.AllowAccess,
 			})
 		}
 	}

@@ -53,6 +53,9 @@ type RuleSet struct {
 	// EscalationAckDays is how many days a receiver has to acknowledge an
 	// escalation (签收); 2, 3, 5, 7 and 10 are working days (Art.85).
 	EscalationAckDays int `json:"escalation_ack_days"`
+	// TalkReportDays is how many days after a warning talk the written
+	// rectification report is due (5: working days, Art.85).
+	TalkReportDays int `json:"talk_report_days"`
 }
 
 // AuthorityLimit is what one level of department may decide.
@@ -118,8 +121,8 @@ func Parse(b []byte) (*Catalogue, error) {
 		if s.MaxRectificationPeriod <= 0 {
 			return nil, fmt.Errorf("rules: rule set %s: max_rectification_period must be positive", s.ID)
 		}
-		if s.EscalationAckDays <= 0 {
-			return nil, fmt.Errorf("rules: rule set %s: escalation_ack_days must be positive", s.ID)
+		if s.EscalationAckDays <= 0 || s.TalkReportDays <= 0 {
+			return nil, fmt.Errorf("rules: rule set %s: escalation_ack_days and talk_report_days must be positive", s.ID)
 		}
 		for level, l := range s.AuthorityLimits {
 			if l.MaxFineYuan < 0 || len(l.Kinds) == 0 {

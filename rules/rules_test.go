@@ -7,8 +7,8 @@ import (
 
 func TestInForcePicksLatestEffectiveSet(t *testing.T) {
 	c, err := Parse([]byte(`[
-		{"id":"A","effective_from":"2021-09-01","hazard_reminders":["72h"],"max_rectification_period":"8760h","escalation_ack_days":3},
-		{"id":"B","effective_from":"2027-01-01","hazard_reminders":["48h"],"max_rectification_period":"8760h","escalation_ack_days":3}]`))
+		{"id":"A","effective_from":"2021-09-01","hazard_reminders":["72h"],"max_rectification_period":"8760h","escalation_ack_days":3,"talk_report_days":5},
+		{"id":"B","effective_from":"2027-01-01","hazard_reminders":["48h"],"max_rectification_period":"8760h","escalation_ack_days":3,"talk_report_days":5}]`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestParseRejectsBadSets(t *testing.T) {
 		"empty":        `[]`,
 		"bad date":     `[{"id":"A","effective_from":"2021-13-01","hazard_reminders":[],"max_rectification_period":"1h"}]`,
 		"bad duration": `[{"id":"A","effective_from":"2021-01-01","hazard_reminders":["soon"],"max_rectification_period":"1h"}]`,
-		"duplicate":    `[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h","escalation_ack_days":3},{"id":"A","effective_from":"2022-01-01","max_rectification_period":"1h","escalation_ack_days":3}]`,
+		"duplicate":    `[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5},{"id":"A","effective_from":"2022-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5}]`,
 		"no max":       `[{"id":"A","effective_from":"2021-01-01"}]`,
 		"no ack days":  `[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h"}]`,
 	} {

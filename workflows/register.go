@@ -17,4 +17,5 @@ type Registration struct {
 var All = []Registration{
 	{Name: HazardWorkflowName, Func: HazardRectification},
 	{Name: EscalationWorkflowName, Func: Escalation},
+	{Name: TalkWorkflowName, Func: WarningTalk},
 }
