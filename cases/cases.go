@@ -21,11 +21,12 @@ const (
 	KindHazard     Kind = "hazard"     // 隐患整改
 	KindEscalation Kind = "escalation" // 提请上级部门 / 移送 / 挂牌督办
 	KindTalk       Kind = "talk"       // 约谈 (约定谈话)
+	KindPenalty    Kind = "penalty"    // 行政处罚 (incl. 书面警告)
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患, TQ = 提请, YT = 约谈).
-var kindPrefixes = map[Kind]string{KindHazard: "YH", KindEscalation: "TQ", KindTalk: "YT"}
+// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚).
+var kindPrefixes = map[Kind]string{KindHazard: "YH", KindEscalation: "TQ", KindTalk: "YT", KindPenalty: "CF"}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string { return kindPrefixes[k] }
@@ -39,6 +40,8 @@ func (k Kind) Label() string {
 		return "提请上级 escalation"
 	case KindTalk:
 		return "约谈 warning talk"
+	case KindPenalty:
+		return "行政处罚 penalty"
 	}
 	return string(k)
 }
