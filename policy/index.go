@@ -28,6 +28,15 @@ import (
 // each of the three has a key fitting the request. The index returns that
 // superset; the warden still matches every candidate exactly.
 //
+// Each policy has a home dimension, the one where its keys are rarest
+// (usually its subject: "org:6:" belongs to one organisation's policies,
+// while "case:" begins every enterprise's resource pattern; a recusal's
+// literal resource names one case). A request looks up its subject, its
+// resource and its action, each among the policies at home there, and
+// checks every policy it finds against the other two dimensions. So it
+// touches only the policies whose rarest keys fit it, however common
+// their other keys are.
+//
 // Decisions also have an error path the index must keep: a pattern that
 // does not compile makes ladon fail the whole decision whenever the
 // matcher reaches it, whatever the value. ValidatePolicy refuses such
@@ -62,7 +71,7 @@ type indexEntry struct {
 // one dimension to match it: equal one of exact, or begin with one of
 // prefixes. They are minimal: no key fits a value that another key of the
 // same policy also fits, so a policy sits in at most one bucket that a
-// value reaches and the lookup never returns it twice.
+// value reaches and a lookup never finds it twice.
 type patternKeys struct {
 	exact    []string
 	prefixes []string
@@ -83,40 +92,46 @@ func (k *patternKeys) fits(v string) bool {
 	return false
 }
 
+// bucket lists, as positions in policyIndex.entries in snapshot order, the
+// policies having one key in one dimension: all of them, for the
+// one-dimensional lookups, and those whose home is this dimension, for
+// requests.
+type bucket struct {
+	all, home []int32
+}
+
 // dimIndex finds the policies whose keys in one dimension fit a value.
 type dimIndex struct {
-	exact  map[string][]int32 // literal pattern -> positions
-	prefix map[string][]int32 // literal prefix -> positions
+	exact  map[string]*bucket // literal pattern -> policies
+	prefix map[string]*bucket // literal prefix -> policies
 	// lengths are the distinct lengths of the keys in prefix, ascending:
 	// a value is looked up once for each length it is at least as long as.
 	lengths []int
 }
 
-// forEachBucket calls f with every bucket whose key fits v, until f
-// returns false.
-func (d *dimIndex) forEachBucket(v string, f func([]int32) bool) {
-	if b, ok := d.exact[v]; ok && !f(b) {
-		return
+// forEachBucket calls f with every bucket whose key fits v.
+func (d *dimIndex) forEachBucket(v string, f func(*bucket)) {
+	if b, ok := d.exact[v]; ok {
+		f(b)
 	}
 	for _, n := range d.lengths {
 		if n > len(v) {
 			return
 		}
-		if b, ok := d.prefix[v[:n]]; ok && !f(b) {
-			return
+		if b, ok := d.prefix[v[:n]]; ok {
+			f(b)
 		}
 	}
 }
 
-// count returns how many policies' keys fit v, or any number above limit
-// once the count passes it.
-func (d *dimIndex) count(v string, limit int) int {
-	n := 0
-	d.forEachBucket(v, func(b []int32) bool {
-		n += len(b)
-		return n <= limit
-	})
-	return n
+// bucketFor returns the bucket of key k, making it if need be.
+func bucketFor(m map[string]*bucket, k string) *bucket {
+	b, ok := m[k]
+	if !ok {
+		b = &bucket{}
+		m[k] = b
+	}
+	return b
 }
 
 // buildIndex indexes policies, keeping their order within each bucket so
@@ -124,9 +139,10 @@ func (d *dimIndex) count(v string, limit int) int {
 func buildIndex(policies ladon.Policies) *policyIndex {
 	ix := &policyIndex{entries: make([]indexEntry, len(policies))}
 	for d := range ix.dims {
-		ix.dims[d] = dimIndex{exact: map[string][]int32{}, prefix: map[string][]int32{}}
+		ix.dims[d] = dimIndex{exact: map[string]*bucket{}, prefix: map[string]*bucket{}}
 	}
 	compiles := compileCheck{}
+	var indexed []int32
 	for i, p := range policies {
 		pos := int32(i)
 		e := &ix.entries[i]
@@ -149,11 +165,49 @@ func buildIndex(policies ladon.Policies) *policyIndex {
 		for d := range ix.dims {
 			di := &ix.dims[d]
 			for _, k := range e.keys[d].exact {
-				di.exact[k] = append(di.exact[k], pos)
+				b := bucketFor(di.exact, k)
+				b.all = append(b.all, pos)
 			}
 			for _, k := range e.keys[d].prefixes {
-				di.prefix[k] = append(di.prefix[k], pos)
+				b := bucketFor(di.prefix, k)
+				b.all = append(b.all, pos)
 			}
+		}
+		indexed = append(indexed, pos)
+	}
+	// Home each policy where the buckets holding it are smallest: that is
+	// how many other policies a request fitting its key there also finds.
+	for _, pos := range indexed {
+		e := &ix.entries[pos]
+		home, least := -1, math.MaxInt
+		for d := range ix.dims {
+			k := &e.keys[d]
+			if len(k.exact)+len(k.prefixes) == 0 {
+				home = -1 // no pattern in this dimension: it can never match
+				break
+			}
+			n := 0
+			for _, key := range k.exact {
+				n += len(ix.dims[d].exact[key].all)
+			}
+			for _, key := range k.prefixes {
+				n += len(ix.dims[d].prefix[key].all)
+			}
+			if n < least {
+				home, least = d, n
+			}
+		}
+		if home < 0 {
+			continue
+		}
+		di := &ix.dims[home]
+		for _, key := range e.keys[home].exact {
+			b := di.exact[key]
+			b.home = append(b.home, pos)
+		}
+		for _, key := range e.keys[home].prefixes {
+			b := di.prefix[key]
+			b.home = append(b.home, pos)
 		}
 	}
 	for d := range ix.dims {
@@ -166,14 +220,6 @@ func buildIndex(policies ladon.Policies) *policyIndex {
 			}
 		}
 		slices.Sort(di.lengths)
-		// Buckets were built by appending; clip them so that nothing can
-		// append into their spare capacity.
-		for k, b := range di.exact {
-			di.exact[k] = slices.Clip(b)
-		}
-		for k, b := range di.prefix {
-			di.prefix[k] = slices.Clip(b)
-		}
 	}
 	return ix
 }
@@ -215,36 +261,27 @@ func keysOf(patterns []string, start byte) patternKeys {
 }
 
 // request returns the candidates for a request: the policies whose keys
-// fit its subject, its resource and its action. It walks the dimension
-// whose buckets hold the fewest policies for this request (for duty's
-// policies, nearly always the subject: "org:6:" reaches one
-// organisation's policies, while "case:" reaches every enterprise's) and
-// checks the other two dimensions policy by policy.
+// fit its subject, its resource and its action.
 func (ix *policyIndex) request(subject, resource, action string) ladon.Policies {
 	values := [numDims]string{dimSubject: subject, dimResource: resource, dimAction: action}
-	drive, fewest := 0, math.MaxInt
+	// Most requests have a candidate or two; room for four saves growing.
+	out := ix.appendAlways(make(ladon.Policies, 0, len(ix.always)+4))
 	for d := range ix.dims {
-		if n := ix.dims[d].count(values[d], fewest); n < fewest {
-			drive, fewest = d, n
-		}
-	}
-	out := make(ladon.Policies, 0, len(ix.always)+fewest)
-	out = ix.appendAlways(out)
-	ix.dims[drive].forEachBucket(values[drive], func(b []int32) bool {
-		for _, pos := range b {
-			e := &ix.entries[pos]
-			if ix.fitsOthers(e, drive, &values) {
-				out = append(out, e.policy)
+		ix.dims[d].forEachBucket(values[d], func(b *bucket) {
+			for _, pos := range b.home {
+				e := &ix.entries[pos]
+				if e.fitsOthers(d, &values) {
+					out = append(out, e.policy)
+				}
 			}
-		}
-		return true
-	})
+		})
+	}
 	return out
 }
 
 // fitsOthers reports whether e's keys fit values in every dimension but
 // skip.
-func (ix *policyIndex) fitsOthers(e *indexEntry, skip int, values *[numDims]string) bool {
+func (e *indexEntry) fitsOthers(skip int, values *[numDims]string) bool {
 	for d := range e.keys {
 		if d != skip && !e.keys[d].fits(values[d]) {
 			return false
@@ -256,13 +293,11 @@ func (ix *policyIndex) fitsOthers(e *indexEntry, skip int, values *[numDims]stri
 // one returns the policies whose keys in dimension d fit v, for the
 // Manager's one-dimensional lookups.
 func (ix *policyIndex) one(d int, v string) ladon.Policies {
-	out := make(ladon.Policies, 0, len(ix.always)+ix.dims[d].count(v, math.MaxInt))
-	out = ix.appendAlways(out)
-	ix.dims[d].forEachBucket(v, func(b []int32) bool {
-		for _, pos := range b {
+	out := ix.appendAlways(nil)
+	ix.dims[d].forEachBucket(v, func(b *bucket) {
+		for _, pos := range b.all {
 			out = append(out, ix.entries[pos].policy)
 		}
-		return true
 	})
 	return out
 }

@@ -679,7 +679,9 @@ func outcome(err error) string {
 // TestEquivalentToMemoryManager: a warden on the Manager decides exactly
 // as one on ladon's memory manager holding the same policies, while the
 // snapshot is being swapped underneath. It guards the JSON round trip
-// through PostgreSQL today and the candidate index tomorrow.
+// through PostgreSQL and the candidate index (index.go), here on broad,
+// random patterns; TestEquivalentOnGeneratedOrganisation does the same on
+// the shapes duty generates.
 func TestEquivalentToMemoryManager(t *testing.T) {
 	const nPolicies, nRequests = 2000, 2000
 	ctx := context.Background()

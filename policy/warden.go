@@ -78,12 +78,18 @@ type Warden struct {
 	ladon *ladon.Ladon
 }
 
+// matcherCacheSize is how many compiled patterns the warden keeps.
+// ladon's default of 512 made the p99 of a decision at 100,000 policies
+// ~110 µs (patterns recompiled after eviction); 16,384 entries (~42 MB
+// when full, ~2.6 KB a pattern) brought it to ~23 µs in BenchmarkDecision.
+const matcherCacheSize = 16384
+
 // NewWarden builds a warden over a policy manager. Matcher and Metric are
 // set explicitly: ladon's nil Metric is a data race under concurrent use.
 func NewWarden(m ladon.Manager) *Warden {
 	return &Warden{ladon: &ladon.Ladon{
 		Manager:     m,
-		Matcher:     ladon.DefaultMatcher,
+		Matcher:     ladon.NewRegexpMatcher(matcherCacheSize),
 		AuditLogger: &ladon.AuditLoggerNoOp{},
 		Metric:      &ladon.MetricNoOp{},
 	}}
