@@ -1,134 +1,42 @@
 package api
 
 import (
-	"context"
-	"encoding/json"
 	"net/http"
-	"time"
 
-	"go.temporal.io/sdk/client"
-
-	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/workflows"
 )
 
-// hazardStep is what every hazard action needs to build its workflow
-// input: the caller as actor, the time, and the case as it stands.
-type hazardStep struct {
-	actor cases.Actor
-	now   time.Time
-	view  workflows.HazardView
-}
-
-// hazardAction makes the handler of one hazard update. It authorises the
-// caller on the case and builds and validates the input with the
-// workflow's own rules (so a bad request is a 400 before Temporal sees
-// it), then sends the update.
-func hazardAction[B any](update string, build func(body B, st hazardStep) (validated any, err error)) func(*Server, http.ResponseWriter, *http.Request) {
-	return func(s *Server, w http.ResponseWriter, r *http.Request) {
-		c, err := s.authenticate(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var body B
-		if err := decode(w, r, &body); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		row, resource, err := s.visibleCase(r, c)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if row.Summary.Kind != cases.KindHazard {
-			s.writeError(w, r, duty.Errorf(duty.ENotFound, "%s is not a hazard case", row.Summary.CaseNo))
-			return
-		}
-		post, err := s.Warden.AllowedBy(r.Context(), c.subject(), policy.Action(string(cases.KindHazard), update), resource, nil)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var view workflows.HazardView
-		if err := json.Unmarshal(row.View, &view); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if view.State == string(workflows.HazardClosed) {
-			s.writeError(w, r, duty.Errorf(duty.EConflict, "the case is closed (已销号); no further steps are possible"))
-			return
-		}
-		input, err := build(body, hazardStep{actor: c.actor(post), now: s.Now(), view: view})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.update(w, r, row.Summary, update, input)
-	}
-}
-
-// update sends an update to a case's workflow, waits until the workflow
-// has taken and recorded the step, and answers with the case as it now
-// stands. The workflow's validator checks the transition against the live
-// state; its refusal comes back with its code (409 for a wrong state).
-func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, update string, input any) {
-	ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
-	defer cancel()
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		// A client retrying with the same Idempotency-Key gets the first
-		// outcome instead of a second step.
-		UpdateID:     r.Header.Get("Idempotency-Key"),
-		WorkflowID:   c.WorkflowID,
-		UpdateName:   update,
-		Args:         []any{input},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := handle.Get(ctx, nil); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	updated, err := s.Store.GetCase(r.Context(), c.CaseNo)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeCase(w, r, http.StatusOK, updated)
-}
+// taskQueue is where every case workflow runs.
+const taskQueue = workflows.TaskQueue
 
 var (
-	orderHazard = hazardAction(workflows.UpdateOrder, func(b OrderRequest, st hazardStep) (any, error) {
+	orderHazard = caseAction(cases.KindHazard, workflows.UpdateOrder, false, func(_ *Server, _ *http.Request, b OrderRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.OrderInput{Actor: st.actor, Measures: b.Measures, Deadline: b.Deadline.Time}
 		return in, in.Validate(st.now, st.view.Report.RuleSet)
 	})
-	submitPlan = hazardAction(workflows.UpdateSubmitPlan, func(b PlanRequest, st hazardStep) (any, error) {
+	submitPlan = caseAction(cases.KindHazard, workflows.UpdateSubmitPlan, false, func(_ *Server, _ *http.Request, b PlanRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.SubmitPlanInput{Actor: st.actor, Plan: workflows.Plan{ResponsiblePerson: b.ResponsiblePerson,
 			Measures: b.Measures, FundsYuan: b.FundsYuan, Deadline: b.Deadline.Time, EmergencyPlan: b.EmergencyPlan}}
 		return in, in.Validate(st.now)
 	})
-	reviewPlan = hazardAction(workflows.UpdateReviewPlan, func(b PlanReviewRequest, st hazardStep) (any, error) {
+	reviewPlan = caseAction(cases.KindHazard, workflows.UpdateReviewPlan, false, func(_ *Server, _ *http.Request, b PlanReviewRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.ReviewPlanInput{Actor: st.actor, Approve: b.Approve, Comment: b.Comment}
 		return in, in.Validate()
 	})
-	reportCompletion = hazardAction(workflows.UpdateReportCompletion, func(b CompletionRequest, st hazardStep) (any, error) {
+	reportCompletion = caseAction(cases.KindHazard, workflows.UpdateReportCompletion, false, func(_ *Server, _ *http.Request, b CompletionRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.ReportCompletionInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}
 		return in, in.Validate()
 	})
-	reinspect = hazardAction(workflows.UpdateReinspect, func(b ReinspectionRequest, st hazardStep) (any, error) {
+	reinspect = caseAction(cases.KindHazard, workflows.UpdateReinspect, false, func(_ *Server, _ *http.Request, b ReinspectionRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time}
 		return in, in.Validate(st.now, st.view.Report.RuleSet)
 	})
-	requestExtension = hazardAction(workflows.UpdateRequestExtension, func(b ExtensionRequest, st hazardStep) (any, error) {
+	requestExtension = caseAction(cases.KindHazard, workflows.UpdateRequestExtension, false, func(_ *Server, _ *http.Request, b ExtensionRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.RequestExtensionInput{Actor: st.actor, Reason: b.Reason, NewDeadline: b.NewDeadline.Time}
 		return in, in.Validate(st.now, st.view.Report.RuleSet)
 	})
-	decideExtension = hazardAction(workflows.UpdateDecideExtension, func(b ExtensionDecisionRequest, st hazardStep) (any, error) {
+	decideExtension = caseAction(cases.KindHazard, workflows.UpdateDecideExtension, false, func(_ *Server, _ *http.Request, b ExtensionDecisionRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.DecideExtensionInput{Actor: st.actor, Grant: b.Grant, Comment: b.Comment, NewDeadline: b.NewDeadline.Time}
 		return in, in.Validate()
 	})

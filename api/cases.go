@@ -5,15 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/policy"
-	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
 )
@@ -136,47 +131,10 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	num, err := s.Store.NextCaseNumber(ctx, cases.KindHazard, ent.RegionCode, now.In(rules.China).Year())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       in.WorkflowID,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflows.HazardWorkflowName, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// The first step reaches the read model through the workflow's own
-	// activity; wait for it so the caller can read the case at once.
-	row, err := s.awaitRecorded(ctx, in.CaseNo)
-	if err != nil {
-		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": in.CaseNo,
-			"message": "the case is opened and its first step is still being recorded (正在登记)"})
-		return
-	}
-	s.writeCase(w, r, http.StatusCreated, row)
-}
-
-func (s *Server) awaitRecorded(ctx context.Context, caseNo string) (store.CaseRow, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
-	defer cancel()
-	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
-		row, err := s.Store.GetCase(ctx, caseNo)
-		if duty.ErrorCode(err) != duty.ENotFound {
-			return row, err
-		}
-		select {
-		case <-ctx.Done():
-			return store.CaseRow{}, ctx.Err()
-		case <-time.After(delay):
-		}
-	}
+	s.startCase(w, r, cases.KindHazard, ent.RegionCode, workflows.HazardWorkflowName, func(num cases.Number) any {
+		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+		return in
+	})
 }
 
 // visibleCase loads a case the caller may view. A case they may not view

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
@@ -184,85 +181,17 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	num, err := s.Store.NextCaseNumber(ctx, cases.KindEscalation, sum.RegionCode, now.In(rules.China).Year())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
-	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: in.WorkflowID, TaskQueue: workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflows.EscalationWorkflowName, in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	created, err := s.awaitRecorded(ctx, in.CaseNo)
-	if err != nil {
-		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": in.CaseNo,
-			"message": "the escalation is sent and its first step is still being recorded (正在登记)"})
-		return
-	}
-	s.writeCase(w, r, http.StatusCreated, created)
-}
-
-// escalationStep is what each escalation action builds its input from.
-type escalationStep struct {
-	actor cases.Actor
-	now   time.Time
-	view  workflows.EscalationView
-}
-
-// escalationAction makes the handler of one escalation update: the caller
-// must be allowed the action on the escalation as held by their
-// organisation; the workflow checks the holder and the state again.
-func escalationAction[B any](update string, build func(s *Server, r *http.Request, body B, st escalationStep) (any, error)) func(*Server, http.ResponseWriter, *http.Request) {
-	return func(s *Server, w http.ResponseWriter, r *http.Request) {
-		c, err := s.authenticate(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var body B
-		if err := decode(w, r, &body); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		row, _, err := s.visibleCase(r, c)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if row.Summary.Kind != cases.KindEscalation {
-			s.writeError(w, r, duty.Errorf(duty.ENotFound, "%s is not an escalation", row.Summary.CaseNo))
-			return
-		}
-		held := policy.HeldResource(row.Summary.ActingOrg.ID, row.Summary.CaseNo)
-		post, err := s.Warden.AllowedBy(r.Context(), c.subject(), "escalation:"+update, held, nil)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var view workflows.EscalationView
-		if err := json.Unmarshal(row.View, &view); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		input, err := build(s, r, body, escalationStep{actor: c.actor(post), now: s.Now(), view: view})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.update(w, r, row.Summary, update, input)
-	}
+	s.startCase(w, r, cases.KindEscalation, sum.RegionCode, workflows.EscalationWorkflowName, func(num cases.Number) any {
+		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+		return in
+	})
 }
 
 var (
-	acknowledgeEscalation = escalationAction(workflows.UpdateAcknowledge, func(_ *Server, _ *http.Request, _ EmptyRequest, st escalationStep) (any, error) {
+	acknowledgeEscalation = caseAction(cases.KindEscalation, workflows.UpdateAcknowledge, true, func(_ *Server, _ *http.Request, _ EmptyRequest, st caseStep[workflows.EscalationView]) (any, error) {
 		return workflows.AcknowledgeInput{Actor: st.actor}, nil
 	})
-	forwardEscalation = escalationAction(workflows.UpdateForward, func(s *Server, r *http.Request, b ForwardRequest, st escalationStep) (any, error) {
+	forwardEscalation = caseAction(cases.KindEscalation, workflows.UpdateForward, true, func(s *Server, r *http.Request, b ForwardRequest, st caseStep[workflows.EscalationView]) (any, error) {
 		holder, err := s.Store.GetOrg(r.Context(), st.actor.OrgID)
 		if err != nil {
 			return nil, err
@@ -278,11 +207,11 @@ var (
 		in := workflows.ForwardInput{Actor: st.actor, To: cases.Org{ID: to.ID, Name: to.Name}, Reason: b.Reason, AckDue: due}
 		return in, in.Validate(st.now)
 	})
-	decideEscalation = escalationAction(workflows.UpdateDecide, func(_ *Server, _ *http.Request, b DecideRequest, st escalationStep) (any, error) {
+	decideEscalation = caseAction(cases.KindEscalation, workflows.UpdateDecide, true, func(_ *Server, _ *http.Request, b DecideRequest, st caseStep[workflows.EscalationView]) (any, error) {
 		in := workflows.DecideInput{Actor: st.actor, Decision: b.Decision}
 		return in, in.Validate()
 	})
-	returnEscalation = escalationAction(workflows.UpdateReturn, func(_ *Server, _ *http.Request, b ReturnRequest, st escalationStep) (any, error) {
+	returnEscalation = caseAction(cases.KindEscalation, workflows.UpdateReturn, true, func(_ *Server, _ *http.Request, b ReturnRequest, st caseStep[workflows.EscalationView]) (any, error) {
 		in := workflows.ReturnInput{Actor: st.actor, Reason: b.Reason}
 		return in, in.Validate()
 	})

@@ -1,0 +1,162 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
+)
+
+// caseStep is what an action on a case builds its workflow input from:
+// the caller as actor (in the post that allowed the action), the time,
+// and the case as the read model holds it.
+type caseStep[V any] struct {
+	actor cases.Actor
+	now   time.Time
+	view  V
+}
+
+// caseAction makes the handler of one update on a case of a kind. It
+// authenticates the caller, reads the body strictly, finds the case (one
+// the caller may not see is not found), authorises the update through
+// policy — on the case's own resource, or on the escalation as held by the
+// caller's organisation when held is set — lets build make and validate
+// the workflow input with the workflow's own rules (a bad request is a 400
+// before Temporal sees it), and sends the update.
+func caseAction[B, V any](kind cases.Kind, update string, held bool,
+	build func(s *Server, r *http.Request, body B, st caseStep[V]) (any, error),
+) func(*Server, http.ResponseWriter, *http.Request) {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) {
+		c, err := s.authenticate(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var body B
+		if err := decode(w, r, &body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		row, resource, err := s.visibleCase(r, c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		sum := row.Summary
+		if sum.Kind != kind {
+			s.writeError(w, r, duty.Errorf(duty.ENotFound, "%s is not a %s case", sum.CaseNo, kind.Label()))
+			return
+		}
+		if held {
+			resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
+		}
+		post, err := s.Warden.AllowedBy(r.Context(), c.subject(), policy.Action(string(kind), update), resource, nil)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if sum.ClosedAt != nil {
+			s.writeError(w, r, duty.Errorf(duty.EConflict, "the case is closed (%s); no further steps are possible", sum.State))
+			return
+		}
+		var view V
+		if err := json.Unmarshal(row.View, &view); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		input, err := build(s, r, body, caseStep[V]{actor: c.actor(post), now: s.Now(), view: view})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.update(w, r, sum, update, input)
+	}
+}
+
+// update sends an update to a case's workflow, waits until the workflow
+// has taken and recorded the step, and answers with the case as it now
+// stands. The workflow's validator checks the transition against the live
+// state; its refusal comes back with its code (409 for a wrong state).
+func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, update string, input any) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
+	defer cancel()
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		// A client retrying with the same Idempotency-Key gets the first
+		// outcome instead of a second step.
+		UpdateID:     r.Header.Get("Idempotency-Key"),
+		WorkflowID:   c.WorkflowID,
+		UpdateName:   update,
+		Args:         []any{input},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := handle.Get(ctx, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	updated, err := s.Store.GetCase(r.Context(), c.CaseNo)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeCase(w, r, http.StatusOK, updated)
+}
+
+// startCase allocates the next case number of a kind in a region, starts
+// the case's workflow under the ID derived from it (Temporal refuses a
+// second start), and answers once the first step is in the read model, so
+// the caller can read the case at once. withNumber returns the workflow
+// input carrying the number.
+func (s *Server) startCase(w http.ResponseWriter, r *http.Request, kind cases.Kind, region, workflowName string, withNumber func(cases.Number) any) {
+	ctx := r.Context()
+	num, err := s.Store.NextCaseNumber(ctx, kind, region, s.Now().In(rules.China).Year())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       num.WorkflowID(),
+		TaskQueue:                taskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflowName, withNumber(num)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	row, err := s.awaitRecorded(ctx, num.String())
+	if err != nil {
+		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": num.String(),
+			"message": "the case is opened and its first step is still being recorded (正在登记)"})
+		return
+	}
+	s.writeCase(w, r, http.StatusCreated, row)
+}
+
+// awaitRecorded waits until the case's first step is in the read model.
+func (s *Server) awaitRecorded(ctx context.Context, caseNo string) (store.CaseRow, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
+	defer cancel()
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
+		row, err := s.Store.GetCase(ctx, caseNo)
+		if duty.ErrorCode(err) != duty.ENotFound {
+			return row, err
+		}
+		select {
+		case <-ctx.Done():
+			return store.CaseRow{}, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
