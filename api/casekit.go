@@ -36,34 +36,13 @@ func caseAction[B, V any](kind cases.Kind, update string, held bool,
 	build func(s *Server, r *http.Request, body B, st caseStep[V]) (any, error),
 ) func(*Server, http.ResponseWriter, *http.Request) {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) {
-		c, err := s.authenticate(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
 		var body B
-		if err := decode(w, r, &body); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		row, resource, err := s.visibleCase(r, c)
+		ac, err := s.actOnCase(r, w, &body, kind, policy.Action(string(kind), update), held)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		sum := row.Summary
-		if sum.Kind != kind {
-			s.writeError(w, r, duty.Errorf(duty.ENotFound, "%s is not a %s case", sum.CaseNo, kind.Label()))
-			return
-		}
-		if held {
-			resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
-		}
-		post, err := s.Warden.AllowedBy(r.Context(), c.subject(), policy.Action(string(kind), update), resource, nil)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+		row, sum := ac.row, ac.row.Summary
 		if sum.ClosedAt != nil {
 			s.writeError(w, r, duty.Errorf(duty.EConflict, "the case is closed (%s); no further steps are possible", sum.State))
 			return
@@ -73,13 +52,51 @@ func caseAction[B, V any](kind cases.Kind, update string, held bool,
 			s.writeError(w, r, err)
 			return
 		}
-		input, err := build(s, r, body, caseStep[V]{actor: c.actor(post), now: s.Now(), view: view})
+		input, err := build(s, r, body, caseStep[V]{actor: ac.actor, now: s.Now(), view: view})
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		s.update(w, r, sum, update, input)
 	}
+}
+
+// caseActor is an authorised request on a case: the case, and the
+// caller as actor in the post that allowed the action.
+type caseActor struct {
+	row   store.CaseRow
+	actor cases.Actor
+}
+
+// actOnCase authenticates the caller, reads the body strictly into body,
+// finds the case (one the caller may not see is not found), and
+// authorises action ("<kind>:<action>") on it — on the case's own
+// resource, or on the escalation as held by the caller's organisation when
+// held is set.
+func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kind cases.Kind, action string, held bool) (caseActor, error) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		return caseActor{}, err
+	}
+	if err := decode(w, r, body); err != nil {
+		return caseActor{}, err
+	}
+	row, resource, err := s.visibleCase(r, c)
+	if err != nil {
+		return caseActor{}, err
+	}
+	sum := row.Summary
+	if kind != "" && sum.Kind != kind {
+		return caseActor{}, duty.Errorf(duty.ENotFound, "%s is not a %s case", sum.CaseNo, kind.Label())
+	}
+	if held {
+		resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
+	}
+	post, err := s.Warden.AllowedBy(r.Context(), c.subject(), action, resource, nil)
+	if err != nil {
+		return caseActor{}, err
+	}
+	return caseActor{row: row, actor: c.actor(post)}, nil
 }
 
 // update sends an update to a case's workflow, waits until the workflow

@@ -131,28 +131,13 @@ func contains(xs []string, x string) bool {
 
 // escalate opens an escalation of a case.
 func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
-	c, err := s.authenticate(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req EscalateRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	row, resource, err := s.visibleCase(r, c)
+	ac, err := s.actOnCase(r, w, &req, "", policy.ActionOpenEscalation, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	post, err := s.Warden.AllowedBy(ctx, c.subject(), policy.ActionOpenEscalation, resource, nil)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	actor := c.actor(post)
+	ctx, row, actor := r.Context(), ac.row, ac.actor
 	from, err := s.Store.GetOrg(ctx, actor.OrgID)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -38,28 +38,13 @@ type CancelTalkRequest struct {
 
 // openTalk convenes a warning talk about a case (usually an overdue hazard).
 func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
-	c, err := s.authenticate(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req OpenTalkRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	row, resource, err := s.visibleCase(r, c)
+	ac, err := s.actOnCase(r, w, &req, "", policy.Action(string(cases.KindTalk), policy.ActionOpen), false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	post, err := s.Warden.AllowedBy(ctx, c.subject(), policy.Action(string(cases.KindTalk), policy.ActionOpen), resource, nil)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	actor := c.actor(post)
+	row, actor := ac.row, ac.actor
 	now := s.Now()
 	sum := row.Summary
 	in := workflows.TalkInput{
