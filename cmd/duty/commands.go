@@ -28,6 +28,7 @@ import (
 	"github.com/duty-project/duty/seed"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/worker"
+	"github.com/duty-project/duty/workflows"
 )
 
 // app is what a command has started; close stops it in reverse order.
@@ -298,49 +299,50 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	})
 }
 
-func cmdServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// connectAll parses a scaled-out command's flags and connects it to
+// PostgreSQL (migrating, syncing policies) and to the Temporal cluster:
+// what `duty server` and `duty worker` share.
+func connectAll(ctx context.Context, command string, args []string, stderr io.Writer) (*app, *config, error) {
 	var cfg config
-	if err := newFlags("server", &cfg, stderr).Parse(args); err != nil {
-		return err
+	if err := newFlags(command, &cfg, stderr).Parse(args); err != nil {
+		return nil, nil, err
 	}
 	logger, err := newLogger(cfg.logLevel, stderr)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	progress := func(format string, a ...any) { logger.Info(fmt.Sprintf(format, a...)) }
 	a := &app{logger: logger}
-	defer a.close()
 	if err := a.openStore(ctx, &cfg, false, progress); err != nil {
-		return err
+		a.close()
+		return nil, nil, err
 	}
 	if err := a.connectTemporal(ctx, &cfg, false, progress); err != nil {
+		a.close()
+		return nil, nil, err
+	}
+	return a, &cfg, nil
+}
+
+func cmdServer(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, cfg, err := connectAll(ctx, "server", args, stderr)
+	if err != nil {
 		return err
 	}
-	return a.serveAPI(ctx, &cfg, func(addr string) { fmt.Fprintf(stdout, "duty: API listening on http://%s\n", addr) })
+	defer a.close()
+	return a.serveAPI(ctx, cfg, func(addr string) { fmt.Fprintf(stdout, "duty: API listening on http://%s\n", addr) })
 }
 
 func cmdWorker(ctx context.Context, args []string, stderr io.Writer) error {
-	var cfg config
-	if err := newFlags("worker", &cfg, stderr).Parse(args); err != nil {
-		return err
-	}
-	logger, err := newLogger(cfg.logLevel, stderr)
+	a, cfg, err := connectAll(ctx, "worker", args, stderr)
 	if err != nil {
 		return err
 	}
-	progress := func(format string, a ...any) { logger.Info(fmt.Sprintf(format, a...)) }
-	a := &app{logger: logger}
 	defer a.close()
-	if err := a.openStore(ctx, &cfg, false, progress); err != nil {
+	if err := a.startWorker(cfg); err != nil {
 		return err
 	}
-	if err := a.connectTemporal(ctx, &cfg, false, progress); err != nil {
-		return err
-	}
-	if err := a.startWorker(&cfg); err != nil {
-		return err
-	}
-	logger.Info("worker running", "task_queue", "duty-cases", "namespace", cfg.temporalNamespace)
+	a.logger.Info("worker running", "task_queue", workflows.TaskQueue, "namespace", cfg.temporalNamespace)
 	<-ctx.Done()
 	return nil
 }
