@@ -127,6 +127,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		Grade: req.Grade, Location: req.Location, Description: req.Description, Evidence: req.Evidence,
 		Inspector: actor, RuleSet: s.Rules.InForce(now),
 	}
+	in.Ladder = in.RuleSet.LadderFor(ent.RegionCode)
 	if err := in.Validate(); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -26,8 +26,8 @@ func TestWarningTalkAfterAnOverdueHazardOverHTTP(t *testing.T) {
 			break
 		}
 	}
-	if caseOf(c)["ladder_due"] != true {
-		t.Fatal("the hazard did not go overdue")
+	if caseOf(c)["ladder_due"] != true || caseOf(c)["next_rung"] != "warning_talk" {
+		t.Fatalf("the hazard did not go overdue with a warning talk due: %v", caseOf(c))
 	}
 
 	persons := []map[string]any{{"name": "钱宏达", "role": "企业负责人"}, {"name": "孙建军", "role": "项目经理"}}
@@ -55,4 +55,15 @@ func TestWarningTalkAfterAnOverdueHazardOverHTTP(t *testing.T) {
 		t.Fatalf("talk %s timeline %v", state(done), actions(done))
 	}
 	company.must(409, "POST", "/api/v1/talks/"+no+"/report", map[string]any{"summary": "again"})
+
+	// The hazard heard of the talk: started, then complied with; no rung is due now.
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if c = inspector.must(200, "GET", "/api/v1/cases/"+hazard, nil); len(caseOf(c)["rungs"].([]any)) == 2 {
+			break
+		}
+	}
+	rungs := caseOf(c)["rungs"].([]any)
+	if len(rungs) != 2 || rungs[1].(map[string]any)["outcome"] != "complied" || caseOf(c)["next_rung"] != nil {
+		t.Fatalf("the hazard's ladder after the talk: rungs %v, next %v", rungs, caseOf(c)["next_rung"])
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 )
@@ -56,6 +57,35 @@ type RuleSet struct {
 	// TalkReportDays is how many days after a warning talk the written
 	// rectification report is due (5: working days, Art.85).
 	TalkReportDays int `json:"talk_report_days"`
+	// Ladders are the rungs an overdue or failed rectification climbs, in
+	// order, by region: the key is a region code (its subtree) or
+	// "default"; the longest matching code wins. Each rung is started only
+	// when the one before it fails; a regulator may start any rung by hand.
+	Ladders map[string][]string `json:"ladders"`
+}
+
+// The rungs of the enforcement ladder after the hazard's own reminders and
+// overdue notice.
+const (
+	RungWarningTalk    = "warning_talk"    // 约谈
+	RungWrittenWarning = "written_warning" // 书面警告
+	RungPenalty        = "penalty"         // 行政处罚
+	RungEscalation     = "escalation"      // 提请上级部门
+)
+
+// Rungs lists every known rung.
+var Rungs = []string{RungWarningTalk, RungWrittenWarning, RungPenalty, RungEscalation}
+
+// LadderFor is the ladder of the region with the given code: the entry of
+// the longest code that is a prefix of it, else "default".
+func (rs RuleSet) LadderFor(regionCode string) []string {
+	best, ladder := -1, rs.Ladders["default"]
+	for code, l := range rs.Ladders {
+		if code != "default" && len(code) > best && len(code) <= len(regionCode) && regionCode[:len(code)] == code {
+			best, ladder = len(code), l
+		}
+	}
+	return append([]string(nil), ladder...)
 }
 
 // AuthorityLimit is what one level of department may decide.
@@ -123,6 +153,16 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if s.EscalationAckDays <= 0 || s.TalkReportDays <= 0 {
 			return nil, fmt.Errorf("rules: rule set %s: escalation_ack_days and talk_report_days must be positive", s.ID)
+		}
+		if len(s.Ladders["default"]) == 0 {
+			return nil, fmt.Errorf("rules: rule set %s: ladders needs a \"default\" ladder", s.ID)
+		}
+		for region, ladder := range s.Ladders {
+			for _, rung := range ladder {
+				if !slices.Contains(Rungs, rung) {
+					return nil, fmt.Errorf("rules: rule set %s: ladder %s: unknown rung %q (known: %v)", s.ID, region, rung, Rungs)
+				}
+			}
 		}
 		for level, l := range s.AuthorityLimits {
 			if l.MaxFineYuan < 0 || len(l.Kinds) == 0 {

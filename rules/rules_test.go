@@ -1,14 +1,15 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
 
 func TestInForcePicksLatestEffectiveSet(t *testing.T) {
 	c, err := Parse([]byte(`[
-		{"id":"A","effective_from":"2021-09-01","hazard_reminders":["72h"],"max_rectification_period":"8760h","escalation_ack_days":3,"talk_report_days":5},
-		{"id":"B","effective_from":"2027-01-01","hazard_reminders":["48h"],"max_rectification_period":"8760h","escalation_ack_days":3,"talk_report_days":5}]`))
+		{"id":"A","effective_from":"2021-09-01","hazard_reminders":["72h"],"max_rectification_period":"8760h","escalation_ack_days":3,"talk_report_days":5,"ladders":{"default":["warning_talk"]}},
+		{"id":"B","effective_from":"2027-01-01","hazard_reminders":["48h"],"max_rectification_period":"8760h","escalation_ack_days":3,"talk_report_days":5,"ladders":{"default":["warning_talk"]}}]`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestParseRejectsBadSets(t *testing.T) {
 		"empty":        `[]`,
 		"bad date":     `[{"id":"A","effective_from":"2021-13-01","hazard_reminders":[],"max_rectification_period":"1h"}]`,
 		"bad duration": `[{"id":"A","effective_from":"2021-01-01","hazard_reminders":["soon"],"max_rectification_period":"1h"}]`,
-		"duplicate":    `[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5},{"id":"A","effective_from":"2022-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5}]`,
+		"duplicate":    `[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5,"ladders":{"default":["warning_talk"]}},{"id":"A","effective_from":"2022-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5,"ladders":{"default":["warning_talk"]}}]`,
 		"no max":       `[{"id":"A","effective_from":"2021-01-01"}]`,
 		"no ack days":  `[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h"}]`,
 	} {
@@ -43,5 +44,23 @@ func TestParseRejectsBadSets(t *testing.T) {
 	}
 	if Builtin().InForce(time.Now()).ID == "" {
 		t.Error("built-in catalogue has no set in force")
+	}
+}
+
+func TestLadderForPicksTheMostSpecificRegion(t *testing.T) {
+	c, err := Parse([]byte(`[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5,
+		"ladders":{"default":["warning_talk","penalty"],"14":["warning_talk","written_warning","penalty"],"1405":["penalty","escalation"]}}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := c.InForce(time.Now())
+	for region, want := range map[string]string{"140502": "penalty,escalation", "1401": "warning_talk,written_warning,penalty", "3301": "warning_talk,penalty"} {
+		if got := strings.Join(rs.LadderFor(region), ","); got != want {
+			t.Errorf("LadderFor(%s) = %s, want %s", region, got, want)
+		}
+	}
+	if _, err := Parse([]byte(`[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5,
+		"ladders":{"default":["warning_talk","flogging"]}}]`)); err == nil || !strings.Contains(err.Error(), "flogging") {
+		t.Errorf("an unknown rung: %v", err)
 	}
 }

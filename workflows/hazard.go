@@ -31,7 +31,7 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 		return HazardResult{}, err
 	}
 	// Let a running update finish recording before the workflow completes.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && h.recording == 0 }); err != nil {
 		return HazardResult{}, err
 	}
 	return HazardResult{CaseNo: in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.closedAt}, nil
@@ -67,6 +67,10 @@ type hazard struct {
 	completions   []Completion
 	reinspections []Reinspection
 	extensions    []Extension
+	rungs         []RungRecord
+	// recording counts ladder steps being written, so the workflow does
+	// not complete under one.
+	recording int
 }
 
 func newHazard(in HazardInput, now time.Time) *hazard {
@@ -77,6 +81,7 @@ func (h *hazard) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryHazard, func() (HazardView, error) { return h.view(), nil }); err != nil {
 		return err
 	}
+	h.listenForRungs(ctx)
 	regs := []error{
 		setCaseUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
 		setCaseUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
@@ -468,6 +473,8 @@ func (h *hazard) view() HazardView {
 		Reinspections: cloneList(h.reinspections),
 		Extensions:    cloneList(h.extensions),
 		RemindersSent: h.remindersSent,
+		Rungs:         cloneList(h.rungs),
+		NextRung:      h.nextRung(),
 		NextActions:   cloneList(h.nextActions()),
 		Seq:           h.seq,
 	}

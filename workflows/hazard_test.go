@@ -40,11 +40,12 @@ func hazardInput(grade Grade) HazardInput {
 // harness runs one hazard workflow in the time-skipping test environment,
 // sends updates at chosen moments and keeps every recorded step.
 type harness struct {
-	t     *testing.T
-	env   *testsuite.TestWorkflowEnvironment
-	mu    sync.Mutex
-	steps []cases.Step
-	n     int
+	t       *testing.T
+	env     *testsuite.TestWorkflowEnvironment
+	mu      sync.Mutex
+	steps   []cases.Step
+	signals []RungSignal // signals sent to other workflows
+	n       int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -61,6 +62,13 @@ func newHarness(t *testing.T) *harness {
 			defer h.mu.Unlock()
 			h.steps = append(h.steps, in.Step)
 			return activities.RecordStepResult{Written: true}, nil
+		})
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalRung, mock.Anything).Return(
+		func(_, _, _, _ string, arg any) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.signals = append(h.signals, arg.(RungSignal))
+			return nil
 		})
 	return h
 }

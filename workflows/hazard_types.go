@@ -103,6 +103,9 @@ type HazardInput struct {
 	Evidence    []Evidence    `json:"evidence,omitempty"`
 	Inspector   cases.Actor   `json:"inspector"`
 	RuleSet     rules.RuleSet `json:"rule_set"`
+	// Ladder is the enforcement ladder of the case's region under its rule
+	// set, fixed when the case opens.
+	Ladder []string `json:"ladder,omitempty"`
 }
 
 // Limits on free text, so one request cannot bloat a workflow history.
@@ -351,6 +354,10 @@ type HazardView struct {
 	Reinspections []Reinspection `json:"reinspections"`
 	Extensions    []Extension    `json:"extensions"`
 	RemindersSent int            `json:"reminders_sent"`
+	// Rungs are the enforcement-ladder rungs this hazard climbed, and
+	// NextRung the one due now, if any (from Report.Ladder).
+	Rungs    []RungRecord `json:"rungs"`
+	NextRung string       `json:"next_rung,omitempty"`
 	// NextActions are the updates the current state allows, so a page can
 	// offer only what will be accepted.
 	NextActions []string `json:"next_actions"`

@@ -8,6 +8,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 )
 
 // WarningTalk runs one warning talk (约谈 / 约定谈话): the notice is served
@@ -36,6 +37,7 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 	if err := recordStep(ctx, k, "notify", in.ConvenedBy, "", in); err != nil {
 		return TalkResult{}, err
 	}
+	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: in.CaseNo, Outcome: RungStarted})
 	// Wait for the talk to be held (or cancelled), then for the report.
 	if err := workflow.Await(ctx, func() bool { return k.state != TalkScheduled }); err != nil {
 		return TalkResult{}, err
@@ -60,6 +62,8 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return TalkResult{}, err
 	}
+	outcome := map[TalkState]string{TalkComplied: RungComplied, TalkFailed: RungFailed, TalkCancelled: RungCancelled}[k.state]
+	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: in.CaseNo, Outcome: outcome})
 	return TalkResult{CaseNo: in.CaseNo, State: string(k.state), NoShows: cloneList(k.noShows)}, nil
 }
 
