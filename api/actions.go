@@ -43,6 +43,10 @@ var (
 )
 
 func routes() []route {
+	return append(coreRoutes(), penaltyRoutes()...)
+}
+
+func coreRoutes() []route {
 	hz := "/api/v1/hazards/{caseNo}/"
 	return []route{
 		{method: "GET", path: "/healthz", summary: "PostgreSQL and Temporal reachability", response: Health{}, public: true,

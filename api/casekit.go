@@ -35,9 +35,24 @@ type caseStep[V any] struct {
 func caseAction[B, V any](kind cases.Kind, update string, held bool,
 	build func(s *Server, r *http.Request, body B, st caseStep[V]) (any, error),
 ) func(*Server, http.ResponseWriter, *http.Request) {
+	return caseActionWithFacts(kind, update, held, nil, build)
+}
+
+// caseActionWithFacts is caseAction for an update whose permission depends
+// on facts taken from the request (the kind and amount of a penalty being
+// decided, which the authority limit checks). factsOf may be nil.
+func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, factsOf func(B) policy.Facts,
+	build func(s *Server, r *http.Request, body B, st caseStep[V]) (any, error),
+) func(*Server, http.ResponseWriter, *http.Request) {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) {
 		var body B
-		ac, err := s.actOnCase(r, w, &body, kind, policy.Action(string(kind), update), held)
+		facts := func() policy.Facts {
+			if factsOf == nil {
+				return nil
+			}
+			return factsOf(body)
+		}
+		ac, err := s.actOnCase(r, w, &body, kind, policy.Action(string(kind), update), held, facts)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -73,7 +88,10 @@ type caseActor struct {
 // authorises action ("<kind>:<action>") on it — on the case's own
 // resource, or on the escalation as held by the caller's organisation when
 // held is set.
-func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kind cases.Kind, action string, held bool) (caseActor, error) {
+//
+// facts, when not nil, is called after the body is read and gives the
+// facts the policy conditions check.
+func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kind cases.Kind, action string, held bool, facts func() policy.Facts) (caseActor, error) {
 	c, err := s.authenticate(r)
 	if err != nil {
 		return caseActor{}, err
@@ -92,7 +110,11 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 	if held {
 		resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
 	}
-	post, err := s.Warden.AllowedBy(r.Context(), c.subject(), action, resource, nil)
+	var f policy.Facts
+	if facts != nil {
+		f = facts()
+	}
+	post, err := s.Warden.AllowedBy(r.Context(), c.subject(), action, resource, f)
 	if err != nil {
 		return caseActor{}, err
 	}

@@ -132,7 +132,7 @@ func contains(xs []string, x string) bool {
 // escalate opens an escalation of a case.
 func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 	var req EscalateRequest
-	ac, err := s.actOnCase(r, w, &req, "", policy.ActionOpenEscalation, false)
+	ac, err := s.actOnCase(r, w, &req, "", policy.ActionOpenEscalation, false, nil)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

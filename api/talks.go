@@ -39,7 +39,7 @@ type CancelTalkRequest struct {
 // openTalk convenes a warning talk about a case (usually an overdue hazard).
 func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 	var req OpenTalkRequest
-	ac, err := s.actOnCase(r, w, &req, "", policy.Action(string(cases.KindTalk), policy.ActionOpen), false)
+	ac, err := s.actOnCase(r, w, &req, "", policy.Action(string(cases.KindTalk), policy.ActionOpen), false, nil)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -47,6 +47,15 @@ var (
 	EnterpriseTalkActions = []string{"submit_talk_report"}
 )
 
+// RegulatorPenaltyActions and EnterprisePenaltyActions are the same for
+// penalties; deciding one (ActionDecidePenalty) is the department head's,
+// within the authority limit.
+var (
+	RegulatorPenaltyActions = []string{"open", "notify", "schedule_hearing", "record_hearing", "record_discussion", "serve",
+		"pay", "appeal_result", "remind", "apply_enforcement", "stop_daily_fine", "withdraw"}
+	EnterprisePenaltyActions = []string{"plead", "request_hearing", "appeal", "pay"}
+)
+
 // OrgPolicyPrefix marks policies generated from the organisation; they are
 // replaced when the organisation changes, while policies an administrator
 // writes by hand (a recusal, say) keep other ids.
@@ -89,7 +98,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", org.Name),
 				Subjects:    subjects(RoleDeptHead, RoleInspector),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
-					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">"},
+					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
 			}, heldEscalations(org, id, subjects(RoleDeptHead, RoleInspector)))
@@ -128,7 +137,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Description: fmt.Sprintf("%s sees and answers only its own cases", org.Name),
 				Subjects:    subjects(RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">",
-					"talk:<" + strings.Join(EnterpriseTalkActions, "|") + ">"},
+					"talk:<" + strings.Join(EnterpriseTalkActions, "|") + ">", "penalty:<" + strings.Join(EnterprisePenaltyActions, "|") + ">"},
 				Resources: []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},
 				Effect:    ladon.AllowAccess,
 			})

@@ -18,4 +18,5 @@ var All = []Registration{
 	{Name: HazardWorkflowName, Func: HazardRectification},
 	{Name: EscalationWorkflowName, Func: Escalation},
 	{Name: TalkWorkflowName, Func: WarningTalk},
+	{Name: PenaltyWorkflowName, Func: AdministrativePenalty},
 }

@@ -1,0 +1,267 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/workflows"
+)
+
+// OpenPenaltyRequest opens a penalty case (立案) about a case: at least two
+// officers act (Art.42), the caller and a colleague of the same
+// department named by login.
+type OpenPenaltyRequest struct {
+	Party               workflows.PenaltyParty `json:"party"`
+	Proposed            workflows.Penalty      `json:"proposed"`
+	Facts               string                 `json:"facts"`
+	Grounds             string                 `json:"grounds"`
+	CoOfficerLogin      string                 `json:"co_officer_login"`
+	CorrectionOrderDate calendar.Date          `json:"correction_order_date,omitzero"`
+}
+
+// Bodies of the penalty steps; the actor is always the caller.
+type (
+	// NotifyPenaltyRequest serves the notice of the intended penalty (告知);
+	// an empty penalty means the one proposed at 立案.
+	NotifyPenaltyRequest struct {
+		Penalty workflows.Penalty `json:"penalty,omitzero"`
+		Note    string            `json:"note,omitempty"`
+	}
+	// PleadRequest states and defends (陈述申辩).
+	PleadRequest struct {
+		Statement           string `json:"statement"`
+		RequestedAmountYuan int64  `json:"requested_amount_yuan,omitempty"`
+	}
+	// RequestHearingRequest asks for a hearing (听证).
+	RequestHearingRequest struct {
+		Reason string `json:"reason,omitempty"`
+	}
+	// ScheduleHearingRequest notifies the hearing, at least 7 days ahead.
+	ScheduleHearingRequest struct {
+		At       When   `json:"at"`
+		Place    string `json:"place"`
+		Presider string `json:"presider"`
+	}
+	// RecordHearingRequest records the hearing's transcript (听证笔录).
+	RecordHearingRequest struct {
+		Transcript    string `json:"transcript"`
+		PartyAttended bool   `json:"party_attended"`
+	}
+	// RecordDiscussionRequest records the collective discussion (集体讨论).
+	RecordDiscussionRequest struct {
+		Participants []string `json:"participants"`
+		Conclusion   string   `json:"conclusion"`
+	}
+	// DecidePenaltyRequest decides (处罚决定); never heavier than notified,
+	// and only within the department's authority.
+	DecidePenaltyRequest struct {
+		Penalty    workflows.Penalty `json:"penalty"`
+		Reasons    string            `json:"reasons"`
+		DocumentNo string            `json:"document_no,omitempty"`
+	}
+	// ServeRequest records service (送达).
+	ServeRequest struct {
+		Method     workflows.ServiceMethod `json:"method"`
+		ReceivedBy string                  `json:"received_by"`
+	}
+	// PayRequest records payment in fen (分), surcharge included.
+	PayRequest struct {
+		AmountFen int64  `json:"amount_fen"`
+		Receipt   string `json:"receipt,omitempty"`
+	}
+	// AppealRequest records an administrative review or lawsuit (pauses the surcharge).
+	AppealRequest struct {
+		Kind      workflows.AppealKind `json:"kind"`
+		Body      string               `json:"body"`
+		Reference string               `json:"reference,omitempty"`
+	}
+	// AppealResultRequest records the appeal's outcome: upheld or revoked.
+	AppealResultRequest struct {
+		Outcome   string `json:"outcome"`
+		Summary   string `json:"summary"`
+		Reference string `json:"reference,omitempty"`
+	}
+	// RemindRequest records the written reminder (催告).
+	RemindRequest struct {
+		Reference string `json:"reference,omitempty"`
+	}
+	// ApplyEnforcementRequest records the application to the court.
+	ApplyEnforcementRequest struct {
+		Court     string `json:"court"`
+		Reference string `json:"reference,omitempty"`
+	}
+	// StopDailyFineRequest stops a daily fine: rectification verified.
+	StopDailyFineRequest struct {
+		Findings string `json:"findings"`
+	}
+	// WithdrawPenaltyRequest closes the case without a decision (撤案).
+	WithdrawPenaltyRequest struct {
+		Reason string `json:"reason"`
+	}
+)
+
+// penaltyFacts are the facts the authority limit checks for a penalty.
+func penaltyFacts(p workflows.Penalty) policy.Facts {
+	return policy.Facts{policy.FactPenalty: map[string]any{"kind": string(p.Kind), "amount_yuan": p.AmountYuan}}
+}
+
+// openPenalty opens a penalty case about a case. The department must have
+// the authority for the proposed penalty; beyond it the answer names the
+// superior to escalate to.
+func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
+	var req OpenPenaltyRequest
+	ac, err := s.actOnCase(r, w, &req, "", policy.Action(string(cases.KindPenalty), policy.ActionOpen), false, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, sum, actor := r.Context(), ac.row.Summary, ac.actor
+	if err := req.Proposed.Validate(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The department's authority, whoever of it opens the case: its head decides.
+	head := policy.Subject{Posts: []string{policy.PostSubject(policy.RoleDeptHead, actor.OrgID)}}
+	if err := s.Warden.Authorize(ctx, head, policy.ActionDecidePenalty, caseResource(sum), penaltyFacts(req.Proposed)); err != nil {
+		s.writeError(w, r, s.escalation(r, actor, PenaltyAuthorityRequest{Kind: string(req.Proposed.Kind), AmountYuan: req.Proposed.AmountYuan}))
+		return
+	}
+	co, err := s.coOfficer(r, req.CoOfficerLogin, actor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.Now()
+	in := workflows.PenaltyInput{
+		ParentCaseNo: sum.CaseNo, ParentWorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode, RegionPath: sum.RegionPath,
+		Industry: sum.Industry, Enterprise: sum.Enterprise, ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+		RuleSet: s.Rules.InForce(now).ID, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
+		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
+		Calendar: s.calendar(), Rules: workflows.DefaultPenaltyRules(),
+	}
+	if err := in.Validate(now); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.startCase(w, r, cases.KindPenalty, sum.RegionCode, workflows.PenaltyWorkflowName, func(num cases.Number) any {
+		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+		return in
+	})
+}
+
+// coOfficer is the second officer (Art.42): a person holding an
+// inspector's or head's post in the caller's department today.
+func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (cases.Actor, error) {
+	if login == "" {
+		return cases.Actor{}, duty.Errorf(duty.EInvalid, "co_officer_login is required: a penalty case is opened by at least two officers (行政处罚法 Art.42)")
+	}
+	p, err := s.Store.PersonByLogin(r.Context(), login)
+	if err != nil {
+		return cases.Actor{}, duty.Errorf(duty.EInvalid, "co_officer_login %q is not a person on record", login)
+	}
+	posts, err := s.Store.PostsAt(r.Context(), p.ID, s.Now().In(rules.China))
+	if err != nil {
+		return cases.Actor{}, err
+	}
+	i := slices.IndexFunc(posts, func(post store.Post) bool {
+		return post.Org.ID == first.OrgID && (post.Role == policy.RoleInspector || post.Role == policy.RoleDeptHead)
+	})
+	if i < 0 || p.ID == first.PersonID {
+		return cases.Actor{}, duty.Errorf(duty.EInvalid, "the second officer must be another officer of %s", first.OrgName)
+	}
+	c := caller{person: p, posts: posts}
+	return c.actor(policy.PostSubject(posts[i].Role, posts[i].Org.ID)), nil
+}
+
+// penaltyStep makes a penalty update handler whose input is the body with
+// the caller as actor.
+func penaltyStep[B any](update string, build func(b B, actor cases.Actor) any) func(*Server, http.ResponseWriter, *http.Request) {
+	return caseAction(cases.KindPenalty, update, false, func(_ *Server, _ *http.Request, b B, st caseStep[workflows.PenaltyView]) (any, error) {
+		return build(b, st.actor), nil
+	})
+}
+
+var (
+	notifyPenalty = penaltyStep(workflows.UpdateNotifyPenalty, func(b NotifyPenaltyRequest, a cases.Actor) any {
+		return workflows.NotifyPenaltyInput{Actor: a, Penalty: b.Penalty, Note: b.Note}
+	})
+	pleadPenalty = penaltyStep(workflows.UpdatePlead, func(b PleadRequest, a cases.Actor) any {
+		return workflows.PleadInput{Actor: a, Statement: b.Statement, RequestedAmountYuan: b.RequestedAmountYuan}
+	})
+	requestHearing = penaltyStep(workflows.UpdateRequestHearing, func(b RequestHearingRequest, a cases.Actor) any {
+		return workflows.RequestHearingInput{Actor: a, Reason: b.Reason}
+	})
+	scheduleHearing = penaltyStep(workflows.UpdateScheduleHearing, func(b ScheduleHearingRequest, a cases.Actor) any {
+		return workflows.ScheduleHearingInput{Actor: a, At: b.At.Time, Place: b.Place, Presider: b.Presider}
+	})
+	recordHearing = penaltyStep(workflows.UpdateRecordHearing, func(b RecordHearingRequest, a cases.Actor) any {
+		return workflows.RecordHearingInput{Actor: a, Transcript: b.Transcript, PartyAttended: b.PartyAttended}
+	})
+	recordDiscussion = penaltyStep(workflows.UpdateRecordDiscussion, func(b RecordDiscussionRequest, a cases.Actor) any {
+		return workflows.RecordDiscussionInput{Actor: a, Participants: b.Participants, Conclusion: b.Conclusion}
+	})
+	// Deciding is checked against the department's authority with the
+	// facts of the penalty decided (policy.ActionDecidePenalty).
+	decidePenalty = caseActionWithFacts(cases.KindPenalty, workflows.UpdateDecidePenalty, false,
+		func(b DecidePenaltyRequest) policy.Facts { return penaltyFacts(b.Penalty) },
+		func(_ *Server, _ *http.Request, b DecidePenaltyRequest, st caseStep[workflows.PenaltyView]) (any, error) {
+			return workflows.DecidePenaltyInput{Actor: st.actor, Penalty: b.Penalty, Reasons: b.Reasons, DocumentNo: b.DocumentNo}, nil
+		})
+	servePenalty = penaltyStep(workflows.UpdateServe, func(b ServeRequest, a cases.Actor) any {
+		return workflows.ServeInput{Actor: a, Method: b.Method, ReceivedBy: b.ReceivedBy}
+	})
+	payPenalty = penaltyStep(workflows.UpdatePay, func(b PayRequest, a cases.Actor) any {
+		return workflows.PayInput{Actor: a, AmountFen: b.AmountFen, Receipt: b.Receipt}
+	})
+	appealPenalty = penaltyStep(workflows.UpdateAppeal, func(b AppealRequest, a cases.Actor) any {
+		return workflows.AppealInput{Actor: a, Kind: b.Kind, Body: b.Body, Reference: b.Reference}
+	})
+	appealResult = penaltyStep(workflows.UpdateAppealResult, func(b AppealResultRequest, a cases.Actor) any {
+		return workflows.AppealResultInput{Actor: a, Outcome: b.Outcome, Summary: b.Summary, Reference: b.Reference}
+	})
+	remindPenalty = penaltyStep(workflows.UpdateRemind, func(b RemindRequest, a cases.Actor) any {
+		return workflows.RemindInput{Actor: a, Reference: b.Reference}
+	})
+	applyEnforcement = penaltyStep(workflows.UpdateApplyEnforcement, func(b ApplyEnforcementRequest, a cases.Actor) any {
+		return workflows.ApplyEnforcementInput{Actor: a, Court: b.Court, Reference: b.Reference}
+	})
+	stopDailyFine = penaltyStep(workflows.UpdateStopDailyFine, func(b StopDailyFineRequest, a cases.Actor) any {
+		return workflows.StopDailyFineInput{Actor: a, Findings: b.Findings}
+	})
+	withdrawPenalty = penaltyStep(workflows.UpdateWithdrawPenalty, func(b WithdrawPenaltyRequest, a cases.Actor) any {
+		return workflows.WithdrawPenaltyInput{Actor: a, Reason: b.Reason}
+	})
+)
+
+// penaltyRoutes are the penalty endpoints, one per step.
+func penaltyRoutes() []route {
+	p := "/api/v1/penalties/{caseNo}/"
+	step := func(path, summary string, req any, h func(*Server, http.ResponseWriter, *http.Request)) route {
+		return route{method: "POST", path: p + path, summary: summary, request: req, response: CaseResponse{}, handle: h}
+	}
+	return []route{
+		{method: "POST", path: "/api/v1/cases/{caseNo}/penalties", summary: "open a penalty case (立案) about a case, with a second officer; beyond the department's authority: 403 naming the superior",
+			request: OpenPenaltyRequest{}, response: CaseResponse{}, handle: (*Server).openPenalty},
+		step("notify", "notice of the intended penalty (告知): opens the plea and hearing-request windows", NotifyPenaltyRequest{}, notifyPenalty),
+		step("plead", "the party states and defends (陈述申辩); never makes the penalty heavier", PleadRequest{}, pleadPenalty),
+		step("hearing-request", "the party asks for a hearing (申请听证), within 5 working days", RequestHearingRequest{}, requestHearing),
+		step("hearing-schedule", "notify the hearing, at least 7 days ahead", ScheduleHearingRequest{}, scheduleHearing),
+		step("hearing-record", "record the hearing's transcript (听证笔录)", RecordHearingRequest{}, recordHearing),
+		step("discussion", "record the collective discussion (集体讨论) a heavy penalty needs", RecordDiscussionRequest{}, recordDiscussion),
+		step("decision", "decide (处罚决定): within 90 days of 立案, within the department's authority", DecidePenaltyRequest{}, decidePenalty),
+		step("service", "record service (送达); payment falls due 15 days later", ServeRequest{}, servePenalty),
+		step("payment", "record payment in fen, late surcharge included (缴纳)", PayRequest{}, payPenalty),
+		step("appeal", "record an administrative review or lawsuit (the surcharge pauses)", AppealRequest{}, appealPenalty),
+		step("appeal-result", "record the appeal's outcome: upheld or revoked", AppealResultRequest{}, appealResult),
+		step("reminder", "record the written reminder (催告)", RemindRequest{}, remindPenalty),
+		step("enforcement", "record the application to the court (申请强制执行), from 10 working days after the reminder", ApplyEnforcementRequest{}, applyEnforcement),
+		step("daily-fine-stop", "stop a daily fine: rectification verified", StopDailyFineRequest{}, stopDailyFine),
+		step("withdrawal", "close the case without a decision (撤案)", WithdrawPenaltyRequest{}, withdrawPenalty),
+	}
+}

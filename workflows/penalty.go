@@ -1,0 +1,938 @@
+package workflows
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
+)
+
+// AdministrativePenalty runs one penalty case (行政处罚, 行政处罚法 2021)
+// from 立案 to payment, revocation or the court: notice, plea, hearing,
+// collective discussion, decision, service, payment with the late
+// surcharge, appeals that pause it, reminder and enforcement; and for a
+// daily fine, its accrual until the correction is verified. Every
+// deadline is counted with the calendar the case started with.
+func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult, error) {
+	now := workflow.Now(ctx)
+	in.Rules = in.Rules.WithDefaults()
+	if err := in.Validate(now); err != nil {
+		return PenaltyResult{}, refusal(err)
+	}
+	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) }}
+	p.decisionDue = p.due(now, in.Rules.Decision)
+	if err := p.register(ctx); err != nil {
+		return PenaltyResult{}, err
+	}
+	if err := recordStep(ctx, p, "open", in.Officers[0], "", p.opening()); err != nil {
+		return PenaltyResult{}, err
+	}
+	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungPenalty, CaseNo: in.CaseNo, Outcome: RungStarted})
+	if err := p.runTimers(ctx); err != nil {
+		return PenaltyResult{}, err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return PenaltyResult{}, err
+	}
+	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungPenalty, CaseNo: in.CaseNo, Outcome: p.rungOutcome()})
+	res := PenaltyResult{CaseNo: in.CaseNo, State: string(p.state), Money: p.money(*p.closedAt)}
+	if p.decision != nil {
+		res.Penalty = &p.decision.Penalty
+	}
+	return res, nil
+}
+
+// penalty is the workflow's state; every method is deterministic.
+type penalty struct {
+	in          PenaltyInput
+	state       PenaltyState
+	openedAt    time.Time
+	closedAt    *time.Time
+	now         func() time.Time // workflow time, for snapshots
+	seq         int64
+	decisionDue calendar.Deadline
+	notice      *PenaltyNotice
+	pleas       []Plea
+	hearing     *Hearing
+	discussion  *Discussion
+	decision    *PenaltyDecision
+	service     *Service
+	payDue      *calendar.Deadline // set once the amount is fixed and served
+	payment     *Payment
+	appeals     []Appeal
+	reminder    *Reminder
+	enforcement *Enforcement
+	stoppedOn   calendar.Date // a daily fine's verified correction
+	stopFinding string
+	// Timer outcomes already recorded.
+	windowsClosed, decisionOverdue, serviceLate, paymentLate bool
+}
+
+func (p *penalty) register(ctx workflow.Context) error {
+	query := func(q PenaltyQueryInput) (PenaltyView, error) {
+		at := workflow.Now(ctx)
+		if q.At.After(at) {
+			at = q.At
+		}
+		return p.view(at), nil
+	}
+	return errors.Join(
+		workflow.SetQueryHandler(ctx, QueryPenalty, query),
+		setCaseUpdate(ctx, UpdateNotifyPenalty, p, (*penalty).checkNotify, (*penalty).applyNotify),
+		setCaseUpdate(ctx, UpdatePlead, p, (*penalty).checkPlead, (*penalty).applyPlead),
+		setCaseUpdate(ctx, UpdateRequestHearing, p, (*penalty).checkRequestHearing, (*penalty).applyRequestHearing),
+		setCaseUpdate(ctx, UpdateScheduleHearing, p, (*penalty).checkScheduleHearing, (*penalty).applyScheduleHearing),
+		setCaseUpdate(ctx, UpdateRecordHearing, p, (*penalty).checkRecordHearing, (*penalty).applyRecordHearing),
+		setCaseUpdate(ctx, UpdateRecordDiscussion, p, (*penalty).checkDiscussion, (*penalty).applyDiscussion),
+		setCaseUpdate(ctx, UpdateDecidePenalty, p, (*penalty).checkDecide, (*penalty).applyDecide),
+		setCaseUpdate(ctx, UpdateServe, p, (*penalty).checkServe, (*penalty).applyServe),
+		setCaseUpdate(ctx, UpdatePay, p, (*penalty).checkPay, (*penalty).applyPay),
+		setCaseUpdate(ctx, UpdateAppeal, p, (*penalty).checkAppeal, (*penalty).applyAppeal),
+		setCaseUpdate(ctx, UpdateAppealResult, p, (*penalty).checkAppealResult, (*penalty).applyAppealResult),
+		setCaseUpdate(ctx, UpdateRemind, p, (*penalty).checkRemind, (*penalty).applyRemind),
+		setCaseUpdate(ctx, UpdateApplyEnforcement, p, (*penalty).checkEnforcement, (*penalty).applyEnforcement),
+		setCaseUpdate(ctx, UpdateStopDailyFine, p, (*penalty).checkStopDailyFine, (*penalty).applyStopDailyFine),
+		setCaseUpdate(ctx, UpdateWithdrawPenalty, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
+	)
+}
+
+// --- timers
+
+// penaltyAlarm is a moment the case is waiting for and the step it records.
+type penaltyAlarm struct {
+	at     time.Time
+	action string
+}
+
+// nextAlarm is the earliest timer the state calls for. Every alarm is a
+// function of the state, so an update that makes one moot needs no
+// cancelling: the loop re-reads the state after every step.
+func (p *penalty) nextAlarm() (penaltyAlarm, bool) {
+	var all []penaltyAlarm
+	if p.notice != nil && p.decision == nil && !p.windowsClosed {
+		all = append(all, penaltyAlarm{p.noticeWindows().End, "notice_windows_closed"})
+	}
+	if p.decision == nil && !p.decisionOverdue {
+		all = append(all, penaltyAlarm{p.decisionDue.End, "decision_overdue"})
+	}
+	if p.decision != nil && p.service == nil && !p.serviceLate {
+		all = append(all, penaltyAlarm{p.decision.ServiceDue.End, "service_overdue"})
+	}
+	if p.payDue != nil && !p.paymentLate {
+		all = append(all, penaltyAlarm{p.payDue.End, "payment_overdue"})
+	}
+	if len(all) == 0 {
+		return penaltyAlarm{}, false
+	}
+	return slices.MinFunc(all, func(a, b penaltyAlarm) int { return a.at.Compare(b.at) }), true
+}
+
+// runTimers sleeps until the next alarm and fires it, until the case
+// closes. The step counter doubles as the revision: every update records
+// a step, and only updates change the alarms.
+func (p *penalty) runTimers(ctx workflow.Context) error {
+	for !p.state.closed() {
+		seq := p.seq
+		a, ok := p.nextAlarm()
+		if !ok {
+			if err := workflow.Await(ctx, func() bool { return p.seq != seq }); err != nil {
+				return err
+			}
+			continue
+		}
+		if wait := a.at.Sub(workflow.Now(ctx)); wait > 0 {
+			changed, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return p.seq != seq })
+			if err != nil {
+				return err
+			}
+			if changed {
+				continue
+			}
+		}
+		if err := p.fire(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *penalty) fire(ctx workflow.Context, a penaltyAlarm) error {
+	before := string(p.state)
+	var details any
+	switch a.action {
+	case "notice_windows_closed":
+		p.windowsClosed = true
+		details = struct {
+			Pleas            int  `json:"pleas"`
+			HearingRequested bool `json:"hearing_requested"`
+		}{len(p.pleas), p.hearing != nil}
+	case "decision_overdue":
+		// A warning: the case stays open and on the boards as overdue until
+		// the regulator withdraws it; no decision can be made any more.
+		p.decisionOverdue = true
+		details = struct {
+			DecisionDue calendar.Deadline `json:"decision_due"`
+		}{p.decisionDue}
+	case "service_overdue":
+		p.serviceLate = true
+		details = struct {
+			ServiceDue calendar.Deadline `json:"service_due"`
+		}{p.decision.ServiceDue}
+	case "payment_overdue":
+		p.paymentLate = true
+		if p.state == PenaltyServed {
+			p.state = PenaltyPaymentOverdue
+		}
+		details = struct {
+			PaymentDue calendar.Deadline `json:"payment_due"`
+			Money      Money             `json:"money"`
+		}{*p.payDue, p.money(workflow.Now(ctx))}
+	}
+	return recordStep(ctx, p, a.action, cases.SystemActor, before, details)
+}
+
+// --- checks: pure functions of state, input and time, used by validator and handler.
+
+func (p *penalty) checkNotify(in NotifyPenaltyInput, now time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state != PenaltyOpened {
+		return p.wrongState(UpdateNotifyPenalty)
+	}
+	if err := p.pastDecisionDue(now); err != nil {
+		return err
+	}
+	if in.Penalty != (Penalty{}) {
+		if err := p.in.penaltyAllowed(in.Penalty); err != nil {
+			return err
+		}
+	}
+	return text("note", in.Note, false)
+}
+
+func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
+	if err := p.party(in.Actor); err != nil {
+		return err
+	}
+	if p.notice == nil || p.decided() {
+		return p.wrongState(UpdatePlead)
+	}
+	if p.notice.PleaDue.Missed(now) {
+		return conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
+	}
+	if in.RequestedAmountYuan < 0 || in.RequestedAmountYuan > p.notice.Penalty.AmountYuan {
+		return invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
+	}
+	return text("statement (陈述申辩)", in.Statement, true)
+}
+
+func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) error {
+	if err := p.party(in.Actor); err != nil {
+		return err
+	}
+	if p.state != PenaltyNotified {
+		return p.wrongState(UpdateRequestHearing)
+	}
+	if !p.notice.HearingQualifies {
+		return conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
+			p.notice.Penalty.Label(), p.in.Party.Kind, p.in.Rules.HearingPersonYuan, p.in.Rules.HearingUnitYuan)
+	}
+	if p.notice.HearingDue.Missed(now) {
+		return conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
+	}
+	return text("reason", in.Reason, false)
+}
+
+func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state != PenaltyHearingRequested && p.state != PenaltyHearingScheduled {
+		return p.wrongState(UpdateScheduleHearing)
+	}
+	if err := text("place (听证地点)", in.Place, true); err != nil {
+		return err
+	}
+	if err := text("presider (主持人)", in.Presider, true); err != nil {
+		return err
+	}
+	for _, o := range p.in.Officers {
+		if o.Name == in.Presider {
+			return invalid("%s investigated the case and may not preside over the hearing (Art.64)", in.Presider)
+		}
+	}
+	if earliest := p.due(now, p.in.Rules.HearingNotice); in.At.Before(earliest.End) {
+		return invalid("the party is notified %s before the hearing (Art.64): hold it on %s or later",
+			p.in.Rules.HearingNotice, calendar.DateOf(earliest.End))
+	}
+	return nil
+}
+
+func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state != PenaltyHearingScheduled {
+		return p.wrongState(UpdateRecordHearing)
+	}
+	if now.Before(p.hearing.At) {
+		return conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
+	}
+	return text("transcript (听证笔录)", in.Transcript, true)
+}
+
+func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if err := p.readyToDecide(UpdateRecordDiscussion, now); err != nil {
+		return err
+	}
+	if p.discussion != nil {
+		return conflict("the collective discussion is already recorded")
+	}
+	return in.Validate()
+}
+
+func (p *penalty) checkDecide(in DecidePenaltyInput, now time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if err := p.readyToDecide(UpdateDecidePenalty, now); err != nil {
+		return err
+	}
+	if err := p.in.penaltyAllowed(in.Penalty); err != nil {
+		return err
+	}
+	if in.Penalty.heavierThan(p.notice.Penalty) {
+		return invalid("the decision (%s) may not be heavier than the notice (%s): a plea never makes the penalty heavier (Art.45); a heavier penalty needs a new notice",
+			in.Penalty.Label(), p.notice.Penalty.Label())
+	}
+	if p.discussionRequired(in.Penalty) && p.discussion == nil {
+		return conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
+	}
+	if err := text("reasons (决定理由)", in.Reasons, true); err != nil {
+		return err
+	}
+	return text("document_no", in.DocumentNo, false)
+}
+
+// readyToDecide says why no decision (or discussion) may be made now.
+func (p *penalty) readyToDecide(action string, now time.Time) error {
+	switch p.state {
+	case PenaltyNotified, PenaltyHearingHeld:
+	case PenaltyHearingRequested, PenaltyHearingScheduled:
+		return conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
+	default:
+		return p.wrongState(action)
+	}
+	if err := p.pastDecisionDue(now); err != nil {
+		return err
+	}
+	if w := p.noticeWindows(); p.state == PenaltyNotified && !w.Missed(now) {
+		return conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
+	}
+	return nil
+}
+
+// pastDecisionDue refuses what leads to a decision once Art.60's 90 days
+// from 立案 are over.
+func (p *penalty) pastDecisionDue(now time.Time) error {
+	if p.decisionDue.Missed(now) {
+		return conflict("the decision was due within %s of opening the case, by %s (行政处罚法 Art.60); it can no longer be made: withdraw the case",
+			p.in.Rules.Decision, p.decisionDue.Last)
+	}
+	return nil
+}
+
+func (p *penalty) checkServe(in ServeInput, _ time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state != PenaltyDecided {
+		return p.wrongState(UpdateServe)
+	}
+	return in.Validate()
+}
+
+func (p *penalty) checkPay(in PayInput, now time.Time) error {
+	if in.Actor.Side != cases.SideRegulator {
+		if err := p.party(in.Actor); err != nil {
+			return duty.Errorf(duty.EForbidden, "only %s or the regulator may record the payment", p.in.Enterprise.Name)
+		}
+	}
+	if !p.executing() {
+		return p.wrongState(UpdatePay)
+	}
+	if p.payDue == nil {
+		return conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
+	}
+	if err := text("receipt", in.Receipt, false); err != nil {
+		return err
+	}
+	if due := p.money(now).DueFen; in.AmountFen != due {
+		return invalid("the amount due today is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full", due/100, due%100, due, in.AmountFen)
+	}
+	return nil
+}
+
+func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
+	if err := p.party(in.Actor); err != nil {
+		return err
+	}
+	if !p.executing() {
+		return p.wrongState(UpdateAppeal)
+	}
+	if p.pendingAppeal() != nil {
+		return conflict("an appeal is already pending")
+	}
+	var window calendar.Deadline
+	switch in.Kind {
+	case AppealReview:
+		window = p.service.ReviewDue
+	case AppealLawsuit:
+		window = p.service.LawsuitDue
+	default:
+		return invalid("kind must be %q (行政复议) or %q (行政诉讼)", AppealReview, AppealLawsuit)
+	}
+	for _, a := range p.appeals {
+		if a.Kind == in.Kind {
+			return conflict("a %s was already brought against this decision", in.Kind)
+		}
+	}
+	if window.Missed(now) {
+		return conflict("the time for a %s ended on %s", in.Kind, window.Last)
+	}
+	if err := text("body (复议机关/人民法院)", in.Body, true); err != nil {
+		return err
+	}
+	return text("reference", in.Reference, false)
+}
+
+func (p *penalty) checkAppealResult(in AppealResultInput, _ time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state.closed() || p.pendingAppeal() == nil {
+		return p.wrongState(UpdateAppealResult)
+	}
+	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
+		return invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
+	}
+	if err := text("summary", in.Summary, true); err != nil {
+		return err
+	}
+	return text("reference", in.Reference, false)
+}
+
+func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state == PenaltyServed && p.payDue != nil {
+		return conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
+	}
+	if p.state != PenaltyPaymentOverdue {
+		return p.wrongState(UpdateRemind)
+	}
+	return text("reference", in.Reference, false)
+}
+
+func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state != PenaltyReminded {
+		return p.wrongState(UpdateApplyEnforcement)
+	}
+	if p.pendingAppeal() != nil {
+		return conflict("an appeal is pending; the court is asked after it is decided")
+	}
+	if wait := p.due(p.reminder.At, p.in.Rules.ReminderWait); !wait.Missed(now) {
+		return conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
+			p.in.Rules.ReminderWait, calendar.DateOf(wait.End))
+	}
+	if sue := p.service.LawsuitDue; !sue.Missed(now) {
+		return conflict("the party may still sue until %s; the court is asked after that (行政强制法 Art.53)", sue.Last)
+	}
+	if !now.Before(p.reminder.EnforceBy) {
+		return conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
+	}
+	if err := text("court (人民法院)", in.Court, true); err != nil {
+		return err
+	}
+	return text("reference", in.Reference, false)
+}
+
+func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.state.closed() {
+		return p.wrongState(UpdateStopDailyFine)
+	}
+	if p.current().Kind != PenaltyDailyFine {
+		return conflict("%s is not a daily fine", p.current().Label())
+	}
+	if !p.stoppedOn.IsZero() {
+		return conflict("the daily fine already stopped on %s", p.stoppedOn)
+	}
+	return text("findings (复查意见)", in.Findings, true)
+}
+
+func (p *penalty) checkWithdraw(in WithdrawPenaltyInput, _ time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if p.decided() {
+		return p.wrongState(UpdateWithdrawPenalty)
+	}
+	return text("reason (撤案理由)", in.Reason, true)
+}
+
+// --- applies: change state without blocking; return who acted and the details.
+
+func (p *penalty) applyNotify(in NotifyPenaltyInput, now time.Time) (cases.Actor, any) {
+	pen := in.Penalty
+	if pen == (Penalty{}) {
+		pen = p.in.Proposed
+	}
+	n := &PenaltyNotice{Penalty: pen, Note: in.Note, By: in.Actor, At: now,
+		HearingQualifies: p.hearingQualifies(pen), PleaDue: p.due(now, p.in.Rules.Plea)}
+	if n.HearingQualifies {
+		n.HearingDue = p.due(now, p.in.Rules.HearingRequest)
+	}
+	p.notice, p.state = n, PenaltyNotified
+	return in.Actor, n
+}
+
+func (p *penalty) applyPlead(in PleadInput, now time.Time) (cases.Actor, any) {
+	p.pleas = append(p.pleas, Plea{PleadInput: in, At: now})
+	return in.Actor, in
+}
+
+func (p *penalty) applyRequestHearing(in RequestHearingInput, now time.Time) (cases.Actor, any) {
+	p.hearing = &Hearing{RequestedBy: in.Actor, RequestedAt: now, Reason: in.Reason}
+	p.state = PenaltyHearingRequested
+	return in.Actor, in
+}
+
+func (p *penalty) applyScheduleHearing(in ScheduleHearingInput, now time.Time) (cases.Actor, any) {
+	p.hearing.At, p.hearing.Place, p.hearing.Presider = in.At, in.Place, in.Presider
+	p.hearing.ScheduledBy, p.hearing.ScheduledAt = &in.Actor, now
+	p.state = PenaltyHearingScheduled
+	return in.Actor, in
+}
+
+func (p *penalty) applyRecordHearing(in RecordHearingInput, now time.Time) (cases.Actor, any) {
+	p.hearing.HeldAt, p.hearing.Transcript, p.hearing.PartyAttended, p.hearing.RecordedBy = now, in.Transcript, in.PartyAttended, &in.Actor
+	p.state = PenaltyHearingHeld
+	return in.Actor, in
+}
+
+func (p *penalty) applyDiscussion(in RecordDiscussionInput, now time.Time) (cases.Actor, any) {
+	p.discussion = &Discussion{RecordDiscussionInput: in, At: now}
+	return in.Actor, in
+}
+
+func (p *penalty) applyDecide(in DecidePenaltyInput, now time.Time) (cases.Actor, any) {
+	p.decision = &PenaltyDecision{DecidePenaltyInput: in, At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
+	p.state = PenaltyDecided
+	return in.Actor, p.decision
+}
+
+func (p *penalty) applyServe(in ServeInput, now time.Time) (cases.Actor, any) {
+	p.service = &Service{ServeInput: in, At: now, Late: p.serviceLate || p.decision.ServiceDue.Missed(now),
+		ReviewDue: p.due(now, p.in.Rules.Review), LawsuitDue: p.due(now, p.in.Rules.Lawsuit)}
+	p.state = PenaltyServed
+	p.settle(now)
+	return in.Actor, p.service
+}
+
+func (p *penalty) applyPay(in PayInput, now time.Time) (cases.Actor, any) {
+	m := p.money(now)
+	p.payment = &Payment{PayInput: in, At: now, PrincipalFen: m.PrincipalFen, SurchargeFen: m.SurchargeFen}
+	p.finish(PenaltyPaid, now)
+	return in.Actor, p.payment
+}
+
+func (p *penalty) applyAppeal(in AppealInput, now time.Time) (cases.Actor, any) {
+	p.appeals = append(p.appeals, Appeal{AppealInput: in, FiledAt: now})
+	return in.Actor, in
+}
+
+func (p *penalty) applyAppealResult(in AppealResultInput, now time.Time) (cases.Actor, any) {
+	a := p.pendingAppeal()
+	a.Outcome, a.Summary, a.DecidedAt, a.DecidedBy = in.Outcome, in.Summary, now, &in.Actor
+	if in.Reference != "" {
+		a.Reference = in.Reference
+	}
+	if in.Outcome == AppealRevoked {
+		p.finish(PenaltyRevoked, now)
+	}
+	return in.Actor, in
+}
+
+func (p *penalty) applyRemind(in RemindInput, now time.Time) (cases.Actor, any) {
+	from := p.due(now, p.in.Rules.ReminderWait).End
+	if sue := p.service.LawsuitDue.End; sue.After(from) {
+		from = sue
+	}
+	by := p.due(p.service.LawsuitDue.Last.Start(), p.in.Rules.Enforcement).End
+	p.reminder = &Reminder{RemindInput: in, At: now, EnforceFrom: from, EnforceBy: by}
+	p.state = PenaltyReminded
+	return in.Actor, p.reminder
+}
+
+func (p *penalty) applyEnforcement(in ApplyEnforcementInput, now time.Time) (cases.Actor, any) {
+	p.enforcement = &Enforcement{ApplyEnforcementInput: in, At: now, ClaimedFen: p.money(now).DueFen}
+	p.finish(PenaltyEnforcement, now)
+	return in.Actor, p.enforcement
+}
+
+func (p *penalty) applyStopDailyFine(in StopDailyFineInput, now time.Time) (cases.Actor, any) {
+	p.stoppedOn, p.stopFinding = calendar.DateOf(now), in.Findings
+	p.settle(now)
+	return in.Actor, p.dailyFine(now)
+}
+
+func (p *penalty) applyWithdraw(in WithdrawPenaltyInput, now time.Time) (cases.Actor, any) {
+	p.finish(PenaltyWithdrawn, now)
+	return in.Actor, in
+}
+
+// settle starts the payment period once the decision is served and the
+// amount is fixed (a daily fine's when its accrual stops), or closes a
+// case with nothing to pay (a warning, a stop order without a fine).
+func (p *penalty) settle(now time.Time) {
+	if p.service == nil || p.payDue != nil || p.state.closed() ||
+		(p.current().Kind == PenaltyDailyFine && p.stoppedOn.IsZero()) {
+		return
+	}
+	if p.principalFen(now) == 0 {
+		p.finish(PenaltyExecuted, now)
+		return
+	}
+	d := p.due(now, p.in.Rules.Payment)
+	p.payDue = &d
+}
+
+func (p *penalty) finish(st PenaltyState, now time.Time) {
+	p.state = st
+	p.closedAt = &now
+}
+
+// --- money
+
+// money is what is owed as of at; a closed case's figures stop at its close.
+func (p *penalty) money(at time.Time) Money {
+	if p.closedAt != nil && at.After(*p.closedAt) {
+		at = *p.closedAt
+	}
+	m := Money{AsOf: at, PrincipalFen: p.principalFen(at)}
+	m.SurchargeDays, m.SurchargeFen, m.SurchargeCapped = p.surcharge(m.PrincipalFen, at)
+	switch {
+	case p.payment != nil:
+		m.PaidFen = p.payment.AmountFen
+	case p.payDue != nil && (!p.state.closed() || p.state == PenaltyEnforcement):
+		m.DueFen = m.PrincipalFen + m.SurchargeFen
+	}
+	return m
+}
+
+func (p *penalty) principalFen(at time.Time) int64 {
+	if d := p.dailyFine(at); d != nil {
+		return d.AccruedYuan * 100
+	}
+	return p.current().AmountYuan * 100
+}
+
+// surcharge is Art.72's late surcharge at instant at: a share of the fine
+// for every day from the first day late, counting each day as it begins,
+// skipping days on which an appeal was pending (Art.73), capped at the fine.
+func (p *penalty) surcharge(principal int64, at time.Time) (days int, fen int64, capped bool) {
+	if p.payDue == nil || principal == 0 || !p.payDue.Missed(at) {
+		return 0, 0, false
+	}
+	bp := p.in.Rules.SurchargeBasisPoints
+	last := calendar.DateOf(at)
+	for d := calendar.DateOf(p.payDue.End); !d.After(last); d = d.AddDays(1) {
+		if p.underAppeal(d) {
+			continue
+		}
+		days++
+		if fen = principal * bp * int64(days) / 10_000; fen >= principal {
+			return days, principal, true
+		}
+	}
+	return days, fen, false
+}
+
+// underAppeal reports whether an appeal was pending on any part of day d.
+func (p *penalty) underAppeal(d calendar.Date) bool {
+	for _, a := range p.appeals {
+		if !d.Before(calendar.DateOf(a.FiledAt)) && (a.Outcome == "" || !d.After(calendar.DateOf(a.DecidedAt))) {
+			return true
+		}
+	}
+	return false
+}
+
+// dailyFine is a daily fine's accrual as of at: each day from the day
+// after the correction order to the day the correction was verified, or
+// to at's day while it runs; nil for other penalties.
+func (p *penalty) dailyFine(at time.Time) *DailyFine {
+	cur := p.current()
+	if cur.Kind != PenaltyDailyFine {
+		return nil
+	}
+	order, end := p.in.CorrectionOrderDate, calendar.DateOf(at)
+	if !p.stoppedOn.IsZero() && p.stoppedOn.Before(end) {
+		end = p.stoppedOn
+	}
+	days := max(0, int(end.Start().Sub(order.Start())/(24*time.Hour)))
+	return &DailyFine{DailyYuan: cur.AmountYuan, From: order.AddDays(1), StoppedOn: p.stoppedOn, Findings: p.stopFinding,
+		Days: days, AccruedYuan: cur.AmountYuan * int64(days)}
+}
+
+// --- helpers
+
+// due is the end of period per counted from the event at from. The
+// periods were checked with this calendar when the case opened and from
+// is never zero, so Due cannot fail here.
+func (p *penalty) due(from time.Time, per calendar.Period) calendar.Deadline {
+	d, _ := p.in.Calendar.Due(from, per)
+	return d
+}
+
+// current is the penalty as it now stands: decided, notified or proposed.
+func (p *penalty) current() Penalty {
+	switch {
+	case p.decision != nil:
+		return p.decision.Penalty
+	case p.notice != nil:
+		return p.notice.Penalty
+	}
+	return p.in.Proposed
+}
+
+func (p *penalty) hearingQualifies(pen Penalty) bool {
+	switch pen.Kind {
+	case PenaltyStopProduction, PenaltyDailyFine:
+		// A daily fine's total has no bound when it is notified.
+		return true
+	case PenaltyFine:
+		limit := p.in.Rules.HearingUnitYuan
+		if p.in.Party.Kind == PartyPerson {
+			limit = p.in.Rules.HearingPersonYuan
+		}
+		return pen.AmountYuan >= limit
+	}
+	return false
+}
+
+func (p *penalty) discussionRequired(pen Penalty) bool {
+	return pen.Kind == PenaltyStopProduction || pen.AmountYuan > p.in.Rules.DiscussionAboveYuan
+}
+
+// noticeWindows is the later of the plea and hearing-request windows.
+func (p *penalty) noticeWindows() calendar.Deadline {
+	w := p.notice.PleaDue
+	if p.notice.HearingQualifies && p.notice.HearingDue.End.After(w.End) {
+		w = p.notice.HearingDue
+	}
+	return w
+}
+
+func (p *penalty) decided() bool { return p.decision != nil || p.state.closed() }
+
+// executing reports whether the decision is served and not yet carried out.
+func (p *penalty) executing() bool {
+	return p.state == PenaltyServed || p.state == PenaltyPaymentOverdue || p.state == PenaltyReminded
+}
+
+func (p *penalty) pendingAppeal() *Appeal {
+	if n := len(p.appeals); n > 0 && p.appeals[n-1].Outcome == "" {
+		return &p.appeals[n-1]
+	}
+	return nil
+}
+
+func (p *penalty) rungOutcome() string {
+	switch p.state {
+	case PenaltyPaid, PenaltyExecuted:
+		return RungComplied
+	case PenaltyEnforcement:
+		return RungFailed
+	}
+	return RungCancelled // revoked or withdrawn: the rung may be climbed again
+}
+
+func (p *penalty) regulator(a cases.Actor) error {
+	if a.Side != cases.SideRegulator {
+		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+	}
+	return nil
+}
+
+func (p *penalty) party(a cases.Actor) error {
+	if a.Side != cases.SideEnterprise || a.OrgID != p.in.Enterprise.ID {
+		return duty.Errorf(duty.EForbidden, "only the party, through %s, the enterprise concerned, may take this step", p.in.Enterprise.Name)
+	}
+	return nil
+}
+
+func (p *penalty) wrongState(action string) error {
+	now := p.now()
+	msg := "the penalty case is " + p.state.Label() + "; " + action + " is not allowed now"
+	if next := p.nextActions(now); len(next) > 0 {
+		msg += " (allowed: " + strings.Join(next, ", ") + ")"
+	}
+	return conflict("%s", msg)
+}
+
+// nextActions lists the updates the state allows at now.
+func (p *penalty) nextActions(now time.Time) []string {
+	var out []string
+	switch p.state {
+	case PenaltyOpened:
+		if !p.decisionDue.Missed(now) {
+			out = append(out, UpdateNotifyPenalty)
+		}
+	case PenaltyNotified, PenaltyHearingRequested, PenaltyHearingScheduled:
+		if !p.notice.PleaDue.Missed(now) {
+			out = append(out, UpdatePlead)
+		}
+		switch {
+		case p.state == PenaltyHearingRequested:
+			out = append(out, UpdateScheduleHearing)
+		case p.state == PenaltyHearingScheduled:
+			out = append(out, UpdateScheduleHearing, UpdateRecordHearing)
+		case p.notice.HearingQualifies && !p.notice.HearingDue.Missed(now):
+			out = append(out, UpdateRequestHearing)
+		case p.noticeWindows().Missed(now):
+			out = append(out, p.decisionActions(now)...)
+		}
+	case PenaltyHearingHeld:
+		out = append(out, p.decisionActions(now)...)
+	case PenaltyDecided:
+		out = append(out, UpdateServe)
+	case PenaltyServed, PenaltyPaymentOverdue, PenaltyReminded:
+		if p.payDue != nil {
+			out = append(out, UpdatePay)
+		}
+		if p.pendingAppeal() != nil {
+			out = append(out, UpdateAppealResult)
+		} else if !p.service.LawsuitDue.Missed(now) {
+			out = append(out, UpdateAppeal)
+		}
+		switch p.state {
+		case PenaltyPaymentOverdue:
+			out = append(out, UpdateRemind)
+		case PenaltyReminded:
+			out = append(out, UpdateApplyEnforcement)
+		}
+	}
+	if !p.state.closed() && p.current().Kind == PenaltyDailyFine && p.stoppedOn.IsZero() {
+		out = append(out, UpdateStopDailyFine)
+	}
+	if !p.decided() {
+		out = append(out, UpdateWithdrawPenalty)
+	}
+	return out
+}
+
+func (p *penalty) decisionActions(now time.Time) []string {
+	if p.decisionDue.Missed(now) {
+		return nil
+	}
+	if p.discussion == nil && p.discussionRequired(p.current()) {
+		return []string{UpdateRecordDiscussion, UpdateDecidePenalty}
+	}
+	return []string{UpdateDecidePenalty}
+}
+
+// opening is the input as recorded and shown: the calendar is in the
+// history once, not in every step.
+func (p *penalty) opening() PenaltyInput {
+	in := p.in
+	in.Calendar = nil
+	return in
+}
+
+// stateName, snapshot and nextSeq plug the penalty into casekit.go.
+func (p *penalty) stateName() string { return string(p.state) }
+
+func (p *penalty) snapshot() (cases.Summary, PenaltyView) {
+	v := p.view(p.now())
+	return v.Summary, v
+}
+
+func (p *penalty) nextSeq() int64 {
+	p.seq++
+	return p.seq
+}
+
+func (p *penalty) summary() cases.Summary {
+	// A deadline the case closed before is met, as for escalations.
+	state := func(met, missed bool) cases.DeadlineState {
+		switch {
+		case missed:
+			return cases.DeadlineMissed
+		case met || p.state.closed():
+			return cases.DeadlineMet
+		}
+		return cases.DeadlinePending
+	}
+	deadlines := []cases.Deadline{{Key: "decision", What: "处罚决定 decision (行政处罚法 Art.60)", Party: cases.PartyRegulator,
+		DueAt: p.decisionDue.End, State: state(p.decision != nil, p.decisionOverdue)}}
+	if p.decision != nil {
+		late := p.serviceLate || (p.service != nil && p.service.Late)
+		deadlines = append(deadlines, cases.Deadline{Key: "service", What: "送达 service of the decision (Art.61)", Party: cases.PartyRegulator,
+			DueAt: p.decision.ServiceDue.End, State: state(p.service != nil, late)})
+	}
+	if p.payDue != nil {
+		deadlines = append(deadlines, cases.Deadline{Key: "payment", What: "缴纳罚款 payment (Art.67)", Party: cases.PartyEnterprise,
+			DueAt: p.payDue.End, State: state(p.payment != nil, p.paymentLate)})
+	}
+	open := !p.state.closed()
+	return cases.Summary{
+		WorkflowID: p.in.WorkflowID, CaseNo: p.in.CaseNo, Kind: cases.KindPenalty, State: string(p.state),
+		RegionCode: p.in.RegionCode, RegionPath: p.in.RegionPath, Industry: p.in.Industry,
+		Enterprise: p.in.Enterprise, ActingOrg: p.in.ActingOrg, ParentWorkflowID: p.in.ParentWorkflowID, RuleSet: p.in.RuleSet,
+		Title:    "行政处罚 · " + p.in.Party.Name + " · " + p.current().Label(),
+		Overdue:  open && ((p.decisionOverdue && p.decision == nil) || (p.serviceLate && p.service == nil) || p.paymentLate),
+		OpenedAt: p.openedAt, ClosedAt: p.closedAt, Deadlines: deadlines,
+	}
+}
+
+func (p *penalty) view(at time.Time) PenaltyView {
+	money := p.money(at)
+	return PenaltyView{
+		Summary: p.summary(), Case: p.opening(), DecisionDue: p.decisionDue,
+		Notice: clonePtr(p.notice), Pleas: cloneList(p.pleas), Hearing: clonePtr(p.hearing),
+		DiscussionRequired: p.discussionRequired(p.current()), Discussion: clonePtr(p.discussion),
+		Decision: clonePtr(p.decision), Service: clonePtr(p.service), PaymentDue: clonePtr(p.payDue), Payment: clonePtr(p.payment),
+		Appeals: cloneList(p.appeals), Reminder: clonePtr(p.reminder), Enforcement: clonePtr(p.enforcement),
+		DailyFine: p.dailyFine(money.AsOf), Money: money,
+		NextActions: cloneList(p.nextActions(at)), Seq: p.seq,
+	}
+}
+
+// clonePtr copies a record for a view, so a view handed out never shares
+// memory with the state that goes on changing.
+func clonePtr[T any](x *T) *T {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	return &c
+}

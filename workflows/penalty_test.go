@@ -1,0 +1,475 @@
+package workflows
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
+)
+
+// Penalty cases open on Monday 2026-09-21, so their working-day periods
+// cross 中秋 (09-25–27) and 国庆 (10-01–07) and use the make-up Saturday
+// 10-10: every expected date below was counted by hand from the State
+// Council's 2026 notice.
+var (
+	penaltyStart = bj(2026, 9, 21, 9, 0)
+	officer2     = cases.Actor{PersonID: 4, Name: "刘执法", Role: "inspector", OrgID: 10, OrgName: "城区住建局", Side: cases.SideRegulator}
+)
+
+func bj(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, calendar.Beijing)
+}
+
+func penaltyInput(pen Penalty) PenaltyInput {
+	return PenaltyInput{
+		CaseNo: "CF-140502-2026-000001", WorkflowID: "penalty/CF-140502-2026-000001",
+		RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
+		Enterprise: cases.Org{ID: 20, Name: "晋城建工"}, ActingOrg: districtBureau, RuleSet: "T",
+		Party: PenaltyParty{Kind: PartyUnit, Name: "晋城建工有限公司"}, Proposed: pen,
+		Facts: "重大事故隐患逾期未整改", Grounds: "安全生产法第一百零二条",
+		Officers: []cases.Actor{inspector, officer2}, Calendar: calendar.Default(),
+	}
+}
+
+func fine(yuan int64) Penalty { return Penalty{Kind: PenaltyFine, AmountYuan: yuan} }
+
+func newPenaltyHarness(t *testing.T) *harness {
+	h := newHarness(t)
+	h.env.SetStartTime(penaltyStart)
+	return h
+}
+
+// penaltyAt sends an update at a moment of the Beijing calendar.
+func penaltyAt(h *harness, at time.Time, name string, in any, out *outcome) {
+	h.at(at.Sub(penaltyStart), name, in, out)
+}
+
+// penaltyQuery reads the case at a moment, as of the workflow's present.
+func penaltyQuery(h *harness, at time.Time, into *PenaltyView) {
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(QueryPenalty)
+		if err != nil {
+			h.t.Errorf("query: %v", err)
+			return
+		}
+		if err := v.Get(into); err != nil {
+			h.t.Errorf("query decode: %v", err)
+		}
+	}, at.Sub(penaltyStart))
+}
+
+func penaltyView(t *testing.T, o outcome) PenaltyView {
+	t.Helper()
+	v, isView := o.raw.(PenaltyView)
+	if !isView {
+		t.Fatalf("update returned %T (%s %s)", o.raw, o.code, o.msg)
+	}
+	return v
+}
+
+func penaltyResult(t *testing.T, h *harness, state PenaltyState) PenaltyResult {
+	t.Helper()
+	var res PenaltyResult
+	if err := h.env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.State != string(state) {
+		t.Fatalf("result state %s, want %s", res.State, state)
+	}
+	return res
+}
+
+func refusedWith(t *testing.T, name string, o outcome, wantCode, wantText string) {
+	t.Helper()
+	refused(t, name, o, wantCode)
+	if !strings.Contains(o.msg, wantText) {
+		t.Fatalf("%s: message %q does not say %q", name, o.msg, wantText)
+	}
+}
+
+func day(d calendar.Date) string { return d.String() }
+
+func wantMoney(t *testing.T, what string, got Money, principal, surcharge int64, days int, capped bool) {
+	t.Helper()
+	if got.PrincipalFen != principal || got.SurchargeFen != surcharge || got.SurchargeDays != days || got.SurchargeCapped != capped {
+		t.Fatalf("%s: money %+v, want principal %d surcharge %d over %d days (capped %v)", what, got, principal, surcharge, days, capped)
+	}
+}
+
+func TestPenaltyNeedsTwoDistinctOfficers(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		officers []cases.Actor
+	}{
+		{"one officer", []cases.Actor{inspector}},
+		{"the same officer twice", []cases.Actor{inspector, inspector}},
+		{"an enterprise actor as the second", []cases.Actor{inspector, company}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newPenaltyHarness(t)
+			in := penaltyInput(fine(10_000))
+			in.Officers = c.officers
+			h.runWorkflow(PenaltyWorkflowName, in)
+			err := h.env.GetWorkflowError()
+			if code(err) != duty.EInvalid {
+				t.Fatalf("start with %s: %v, want %s", c.name, err, duty.EInvalid)
+			}
+			equal(t, "steps", h.actions(), nil)
+		})
+	}
+}
+
+func TestPenaltyWithAHearing(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var notify, req, again, tooSoon, presider, sched, early, before, heard, decide, serve, pay outcome
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyAt(h, bj(2026, 9, 24, 10, 0), UpdateRequestHearing, RequestHearingInput{Actor: company, Reason: "罚款过重"}, &req)
+	penaltyAt(h, bj(2026, 9, 25, 10, 0), UpdateRequestHearing, RequestHearingInput{Actor: company}, &again)
+	// Notified on 09-28, the 7 working days run 09-29, 09-30, 10-08, 10-09,
+	// 10-10 (make-up Saturday), 10-12, 10-13: the hearing may be on 10-14.
+	penaltyAt(h, bj(2026, 9, 28, 10, 0), UpdateScheduleHearing, ScheduleHearingInput{Actor: inspector, At: bj(2026, 10, 13, 15, 0), Place: "区住建局听证室", Presider: "陈法制"}, &tooSoon)
+	penaltyAt(h, bj(2026, 9, 28, 11, 0), UpdateScheduleHearing, ScheduleHearingInput{Actor: inspector, At: bj(2026, 10, 14, 9, 0), Place: "区住建局听证室", Presider: officer2.Name}, &presider)
+	penaltyAt(h, bj(2026, 9, 28, 12, 0), UpdateScheduleHearing, ScheduleHearingInput{Actor: inspector, At: bj(2026, 10, 14, 9, 0), Place: "区住建局听证室", Presider: "陈法制"}, &sched)
+	penaltyAt(h, bj(2026, 10, 10, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(40_000), Reasons: "x"}, &early)
+	penaltyAt(h, bj(2026, 10, 14, 8, 0), UpdateRecordHearing, RecordHearingInput{Actor: inspector, Transcript: "x"}, &before)
+	penaltyAt(h, bj(2026, 10, 14, 12, 0), UpdateRecordHearing, RecordHearingInput{Actor: inspector, Transcript: "当事人称已部分整改", PartyAttended: true}, &heard)
+	penaltyAt(h, bj(2026, 10, 15, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(40_000), Reasons: "听证后酌减", DocumentNo: "城建罚〔2026〕1号"}, &decide)
+	penaltyAt(h, bj(2026, 10, 15, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &serve)
+	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_000_000, Receipt: "非税收入票据 001"}, &pay)
+	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(50_000)))
+
+	ok(t, "notify", notify)
+	n := penaltyView(t, notify).Notice
+	if !n.HearingQualifies || day(n.HearingDue.Last) != "2026-09-29" || day(n.PleaDue.Last) != "2026-09-29" {
+		t.Fatalf("notice of ¥50,000 on a unit: qualifies=%v hearing by %s plea by %s", n.HearingQualifies, n.HearingDue.Last, n.PleaDue.Last)
+	}
+	ok(t, "request hearing", req)
+	refused(t, "second request", again, duty.EConflict)
+	refusedWith(t, "hearing less than 7 working days ahead", tooSoon, duty.EInvalid, "2026-10-14")
+	refused(t, "an investigating officer presiding", presider, duty.EInvalid)
+	ok(t, "schedule", sched)
+	refusedWith(t, "decision before the hearing", early, duty.EConflict, "transcript")
+	refused(t, "hearing recorded before it is held", before, duty.EConflict)
+	ok(t, "record hearing", heard)
+	ok(t, "decide lower after the hearing", decide)
+	ok(t, "serve", serve)
+	if due := penaltyView(t, serve).PaymentDue; due == nil || day(due.Last) != "2026-10-30" {
+		t.Fatalf("payment due %+v, want last day 2026-10-30", due)
+	}
+	ok(t, "pay", pay)
+	res := penaltyResult(t, h, PenaltyPaid)
+	if res.Penalty == nil || *res.Penalty != fine(40_000) || res.Money.PaidFen != 4_000_000 {
+		t.Fatalf("result %+v", res)
+	}
+	equal(t, "steps", h.actions(), []string{"open", "notify", "request_hearing", "schedule_hearing", "notice_windows_closed",
+		"record_hearing", "decide", "serve", "pay"})
+}
+
+func TestPenaltyWithoutHearingAPleaNeverRaisesIt(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var notify, higher, stranger2, plea, tooEarly, lateHearing, latePlea, heavier, graver, byCompany, decide, serve, wrongPay, pay outcome
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyAt(h, bj(2026, 9, 22, 10, 0), UpdatePlead, PleadInput{Actor: company, Statement: "愿意多罚", RequestedAmountYuan: 60_000}, &higher)
+	penaltyAt(h, bj(2026, 9, 22, 11, 0), UpdatePlead, PleadInput{Actor: stranger, Statement: "x"}, &stranger2)
+	penaltyAt(h, bj(2026, 9, 22, 12, 0), UpdatePlead, PleadInput{Actor: company, Statement: "已积极整改，请求从轻", RequestedAmountYuan: 30_000}, &plea)
+	penaltyAt(h, bj(2026, 9, 29, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(30_000), Reasons: "x"}, &tooEarly)
+	penaltyAt(h, bj(2026, 9, 30, 10, 0), UpdateRequestHearing, RequestHearingInput{Actor: company}, &lateHearing)
+	penaltyAt(h, bj(2026, 9, 30, 11, 0), UpdatePlead, PleadInput{Actor: company, Statement: "补充"}, &latePlea)
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(60_000), Reasons: "x"}, &heavier)
+	penaltyAt(h, bj(2026, 10, 8, 10, 5), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: Penalty{Kind: PenaltyStopProduction}, Reasons: "x"}, &graver)
+	penaltyAt(h, bj(2026, 10, 8, 10, 10), UpdateDecidePenalty, DecidePenaltyInput{Actor: company, Penalty: fine(30_000), Reasons: "x"}, &byCompany)
+	penaltyAt(h, bj(2026, 10, 8, 10, 15), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(30_000), Reasons: "采纳申辩意见"}, &decide)
+	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeOnTheSpot, ReceivedBy: "李经理"}, &serve)
+	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 5_000_000}, &wrongPay)
+	penaltyAt(h, bj(2026, 10, 9, 11, 0), UpdatePay, PayInput{Actor: company, AmountFen: 3_000_000}, &pay)
+	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(50_000)))
+
+	ok(t, "notify", notify)
+	refusedWith(t, "a plea for more", higher, duty.EInvalid, "never makes the penalty heavier")
+	refused(t, "a plea by another enterprise", stranger2, duty.EForbidden)
+	ok(t, "plea", plea)
+	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "until 2026-09-29")
+	refusedWith(t, "hearing asked too late", lateHearing, duty.EConflict, "2026-09-29")
+	refused(t, "plea after the window", latePlea, duty.EConflict)
+	refusedWith(t, "decision above the notice", heavier, duty.EInvalid, "heavier")
+	refusedWith(t, "a graver kind than the notice", graver, duty.EInvalid, "heavier")
+	refused(t, "decision by the enterprise", byCompany, duty.EForbidden)
+	ok(t, "decision lowering the fine", decide)
+	ok(t, "serve", serve)
+	refusedWith(t, "paying the notified amount", wrongPay, duty.EInvalid, "3000000 fen")
+	ok(t, "pay", pay)
+	res := penaltyResult(t, h, PenaltyPaid)
+	if *res.Penalty != fine(30_000) || res.Money.PaidFen != 3_000_000 || res.Money.SurchargeFen != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	equal(t, "steps", h.actions(), []string{"open", "notify", "plead", "notice_windows_closed", "decide", "serve", "pay"})
+}
+
+func TestPenaltyDecisionAfter90DaysIsRefused(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var notify, late, withdraw outcome
+	var lastDay, overdue PenaltyView
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyQuery(h, bj(2026, 12, 21, 23, 0), &lastDay)
+	penaltyQuery(h, bj(2026, 12, 22, 9, 0), &overdue)
+	penaltyAt(h, bj(2026, 12, 22, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(5_000), Reasons: "x"}, &late)
+	penaltyAt(h, bj(2026, 12, 23, 10, 0), UpdateWithdrawPenalty, WithdrawPenaltyInput{Actor: inspector, Reason: "超过法定期限未作出决定，撤案"}, &withdraw)
+	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(5_000)))
+
+	ok(t, "notify", notify)
+	// 90 days from 09-21 end on Sunday 12-20, a rest day: the period runs
+	// to Monday 12-21 (民法典 Art.203, the calendar's default).
+	if day(lastDay.DecisionDue.Last) != "2026-12-21" || lastDay.State != string(PenaltyNotified) || lastDay.Overdue ||
+		lastDay.Deadlines[0].State != cases.DeadlinePending || !slices.Contains(lastDay.NextActions, UpdateDecidePenalty) {
+		t.Fatalf("on the last day: due %s state %s overdue %v deadline %s next %v", lastDay.DecisionDue.Last, lastDay.State,
+			lastDay.Overdue, lastDay.Deadlines[0].State, lastDay.NextActions)
+	}
+	if !overdue.Overdue || overdue.Deadlines[0].State != cases.DeadlineMissed || slices.Contains(overdue.NextActions, UpdateDecidePenalty) {
+		t.Fatalf("the day after: overdue %v deadline %s next %v", overdue.Overdue, overdue.Deadlines[0].State, overdue.NextActions)
+	}
+	refusedWith(t, "decision on day 92", late, duty.EConflict, "by 2026-12-21 (行政处罚法 Art.60)")
+	ok(t, "withdraw", withdraw)
+	penaltyResult(t, h, PenaltyWithdrawn)
+	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decision_overdue", "withdraw"})
+	if s := h.steps[3]; !s.At.Equal(bj(2026, 12, 22, 0, 0)) || !s.Case.Overdue || s.Case.Deadlines[0].State != cases.DeadlineMissed {
+		t.Fatalf("decision_overdue at %v overdue=%v deadline=%s", s.At, s.Case.Overdue, s.Case.Deadlines[0].State)
+	}
+	var outcomes []string
+	for _, s := range h.signals {
+		outcomes = append(outcomes, s.Outcome)
+	}
+	equal(t, "signals", outcomes, nil) // no parent case
+}
+
+func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var appeal, byStranger, upheld, short, pay outcome
+	var q [6]PenaltyView
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(10_000), Reasons: "x"}, &outcome{})
+	// Served 10-09: 15 days end on Saturday 10-24, carried to Monday
+	// 10-26; the first day late is 10-27.
+	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &outcome{})
+	penaltyQuery(h, bj(2026, 10, 26, 23, 0), &q[0])
+	penaltyQuery(h, bj(2026, 11, 5, 12, 0), &q[1])
+	penaltyAt(h, bj(2026, 11, 6, 10, 0), UpdateAppeal, AppealInput{Actor: company, Kind: AppealReview, Body: "晋城市人民政府"}, &appeal)
+	penaltyAt(h, bj(2026, 11, 6, 11, 0), UpdateAppeal, AppealInput{Actor: stranger, Kind: AppealLawsuit, Body: "城区人民法院"}, &byStranger)
+	penaltyQuery(h, bj(2026, 11, 10, 12, 0), &q[2])
+	penaltyAt(h, bj(2026, 11, 15, 10, 0), UpdateAppealResult, AppealResultInput{Actor: inspector, Outcome: AppealUpheld, Summary: "复议维持"}, &upheld)
+	penaltyQuery(h, bj(2026, 11, 25, 12, 0), &q[3])
+	penaltyQuery(h, bj(2026, 12, 8, 12, 0), &q[4])
+	penaltyQuery(h, bj(2026, 12, 9, 1, 0), &q[5])
+	penaltyAt(h, bj(2026, 12, 10, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 1_990_000}, &short)
+	penaltyAt(h, bj(2026, 12, 10, 11, 0), UpdatePay, PayInput{Actor: company, AmountFen: 2_000_000}, &pay)
+	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(10_000)))
+
+	// ¥10,000 = 1,000,000 fen; 3% a day = 30,000 fen.
+	wantMoney(t, "last day to pay", q[0].Money, 1_000_000, 0, 0, false)
+	if q[0].Money.DueFen != 1_000_000 || q[0].State != string(PenaltyServed) || !q[0].Money.AsOf.Equal(bj(2026, 10, 26, 23, 0)) {
+		t.Fatalf("last day to pay: %s %+v", q[0].State, q[0].Money)
+	}
+	// 10-27 … 11-05: 10 days.
+	wantMoney(t, "10 days late", q[1].Money, 1_000_000, 300_000, 10, false)
+	if q[1].Money.DueFen != 1_300_000 || q[1].State != string(PenaltyPaymentOverdue) || !q[1].Overdue {
+		t.Fatalf("10 days late: %s %+v", q[1].State, q[1].Money)
+	}
+	ok(t, "appeal", appeal)
+	refused(t, "appeal by another enterprise", byStranger, duty.EForbidden)
+	// 11-06 … 11-10 under review: still 10 days.
+	wantMoney(t, "during the review", q[2].Money, 1_000_000, 300_000, 10, false)
+	ok(t, "review upheld", upheld)
+	// 11-06 … 11-15 paused (filed and decided days included); 11-16 … 11-25 count.
+	wantMoney(t, "after the review", q[3].Money, 1_000_000, 600_000, 20, false)
+	wantMoney(t, "day 33", q[4].Money, 1_000_000, 990_000, 33, false)
+	wantMoney(t, "day 34, capped at the fine", q[5].Money, 1_000_000, 1_000_000, 34, true)
+	refusedWith(t, "paying short", short, duty.EInvalid, "2000000 fen")
+	ok(t, "pay", pay)
+	res := penaltyResult(t, h, PenaltyPaid)
+	wantMoney(t, "result", res.Money, 1_000_000, 1_000_000, 34, true)
+	if res.Money.PaidFen != 2_000_000 || res.Money.DueFen != 0 {
+		t.Fatalf("result money %+v", res.Money)
+	}
+	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve",
+		"payment_overdue", "appeal", "appeal_result", "pay"})
+}
+
+func TestPenaltyDailyFineStopsWhenRectificationIsVerified(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var notify, serve, accruing, byCompany, stop, twice, pay outcome
+	var running, stopped PenaltyView
+	daily := Penalty{Kind: PenaltyDailyFine, AmountYuan: 2_000}
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyQuery(h, bj(2026, 10, 1, 12, 0), &running)
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: daily, Reasons: "拒不改正"}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &serve)
+	penaltyAt(h, bj(2026, 10, 8, 12, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_000_000}, &accruing)
+	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdateStopDailyFine, StopDailyFineInput{Actor: company, Findings: "已整改"}, &byCompany)
+	penaltyAt(h, bj(2026, 10, 9, 10, 5), UpdateStopDailyFine, StopDailyFineInput{Actor: inspector, Findings: "复查合格，隐患已消除"}, &stop)
+	penaltyAt(h, bj(2026, 10, 9, 11, 0), UpdateStopDailyFine, StopDailyFineInput{Actor: inspector, Findings: "x"}, &twice)
+	penaltyQuery(h, bj(2026, 10, 20, 9, 0), &stopped)
+	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_200_000}, &pay)
+	in := penaltyInput(daily)
+	in.CorrectionOrderDate = calendar.NewDate(2026, 9, 18)
+	h.runWorkflow(PenaltyWorkflowName, in)
+
+	ok(t, "notify", notify)
+	if !penaltyView(t, notify).Notice.HearingQualifies {
+		t.Fatal("a daily fine qualifies for a hearing")
+	}
+	// From 09-19 (the day after the order) to 10-01: 13 days × ¥2,000.
+	if d := running.DailyFine; d == nil || d.Days != 13 || d.AccruedYuan != 26_000 || day(d.From) != "2026-09-19" || running.Money.PrincipalFen != 2_600_000 {
+		t.Fatalf("accrual on 10-01: %+v, principal %d", running.DailyFine, running.Money.PrincipalFen)
+	}
+	ok(t, "serve", serve)
+	if v := penaltyView(t, serve); v.PaymentDue != nil || slices.Contains(v.NextActions, UpdatePay) || !slices.Contains(v.NextActions, UpdateStopDailyFine) {
+		t.Fatalf("served while accruing: payment due %v, next %v", v.PaymentDue, v.NextActions)
+	}
+	refusedWith(t, "paying while it accrues", accruing, duty.EConflict, "still accruing")
+	refused(t, "stopped by the enterprise", byCompany, duty.EForbidden)
+	ok(t, "stop", stop)
+	// 09-19 … 10-09, the day of the re-inspection included: 21 days.
+	v := penaltyView(t, stop)
+	if d := v.DailyFine; d.Days != 21 || d.AccruedYuan != 42_000 || day(d.StoppedOn) != "2026-10-09" {
+		t.Fatalf("stopped accrual %+v", d)
+	}
+	// Payment runs from the stop: 15 days end on Saturday 10-24 → Monday 10-26.
+	if v.PaymentDue == nil || day(v.PaymentDue.Last) != "2026-10-26" {
+		t.Fatalf("payment due %+v", v.PaymentDue)
+	}
+	refused(t, "stopping twice", twice, duty.EConflict)
+	if d := stopped.DailyFine; d.Days != 21 || d.AccruedYuan != 42_000 || stopped.Money.DueFen != 4_200_000 {
+		t.Fatalf("after the stop, on 10-20: %+v due %d", d, stopped.Money.DueFen)
+	}
+	ok(t, "pay", pay)
+	res := penaltyResult(t, h, PenaltyPaid)
+	if res.Money.PaidFen != 4_200_000 || res.Money.PrincipalFen != 4_200_000 {
+		t.Fatalf("result %+v", res.Money)
+	}
+	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve", "stop_daily_fine", "pay"})
+}
+
+func TestPenaltyFullLifecycleWithDiscussionAndLateService(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var noDiscussion, discussion, decide, serve, pay outcome
+	var unserved PenaltyView
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(120_000), Reasons: "x"}, &noDiscussion)
+	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateRecordDiscussion, RecordDiscussionInput{Actor: inspector,
+		Participants: []string{"局长", "分管副局长", "法制科长"}, Conclusion: "同意处罚，酌减至12万元"}, &discussion)
+	penaltyAt(h, bj(2026, 10, 8, 14, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: officer2, Penalty: fine(120_000), Reasons: "集体讨论决定"}, &decide)
+	// Service within 7 working days of 10-08: 10-09, 10-10, 10-12 … 10-16.
+	penaltyQuery(h, bj(2026, 10, 18, 12, 0), &unserved)
+	penaltyAt(h, bj(2026, 10, 19, 10, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServePost, ReceivedBy: "晋城建工收发室"}, &serve)
+	penaltyAt(h, bj(2026, 10, 30, 10, 0), UpdatePay, PayInput{Actor: inspector, AmountFen: 12_000_000, Receipt: "银行回单"}, &pay)
+	in := penaltyInput(fine(150_000))
+	in.ParentCaseNo, in.ParentWorkflowID = "YH-140502-2026-000001", "hazard/YH-140502-2026-000001"
+	h.runWorkflow(PenaltyWorkflowName, in)
+
+	refusedWith(t, "decision without the collective discussion", noDiscussion, duty.EConflict, "collective discussion")
+	ok(t, "discussion", discussion)
+	ok(t, "decide", decide)
+	if due := penaltyView(t, decide).Decision.ServiceDue; day(due.Last) != "2026-10-16" {
+		t.Fatalf("service due %s", due.Last)
+	}
+	if !unserved.Overdue || unserved.Deadlines[1].Key != "service" || unserved.Deadlines[1].State != cases.DeadlineMissed {
+		t.Fatalf("unserved on 10-18: overdue=%v deadlines %+v", unserved.Overdue, unserved.Deadlines)
+	}
+	ok(t, "late service", serve)
+	sv := penaltyView(t, serve)
+	if !sv.Service.Late || sv.PaymentDue == nil || day(sv.PaymentDue.Last) != "2026-11-03" || sv.Overdue {
+		t.Fatalf("after late service: late=%v payment due %+v overdue=%v", sv.Service.Late, sv.PaymentDue, sv.Overdue)
+	}
+	ok(t, "payment recorded by the regulator", pay)
+	pv := penaltyView(t, pay)
+	var states []string
+	for _, d := range pv.Deadlines {
+		states = append(states, d.Key+"="+string(d.State))
+	}
+	equal(t, "deadlines", states, []string{"decision=met", "service=missed", "payment=met"})
+	res := penaltyResult(t, h, PenaltyPaid)
+	if *res.Penalty != fine(120_000) || res.Money.PaidFen != 12_000_000 {
+		t.Fatalf("result %+v", res)
+	}
+	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "record_discussion", "decide",
+		"service_overdue", "serve", "pay"})
+	for _, s := range h.steps {
+		if s.Action == "service_overdue" && !s.At.Equal(bj(2026, 10, 17, 0, 0)) {
+			t.Fatalf("service_overdue recorded at %v", s.At)
+		}
+	}
+	var outcomes []string
+	for _, s := range h.signals {
+		outcomes = append(outcomes, s.Rung+":"+s.Outcome)
+	}
+	equal(t, "signals to the hazard", outcomes, []string{"penalty:started", "penalty:complied"})
+}
+
+func TestPenaltyEnforcementWaitsTenDaysAfterTheReminder(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var early, remind, next, lastDay, byCompany, apply outcome
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(20_000), Reasons: "x"}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdateRemind, RemindInput{Actor: inspector}, &early)
+	// The lawsuit window (6 months from 10-09) ends on 2027-04-09; the
+	// reminder of 04-01 makes the court available after 10 working days:
+	// 04-02, 04-05 … 04-09, 04-12 … 04-15 (2027's holidays are not loaded,
+	// so weekends only).
+	penaltyAt(h, bj(2027, 4, 1, 10, 0), UpdateRemind, RemindInput{Actor: inspector, Reference: "催告书〔2027〕3号"}, &remind)
+	penaltyAt(h, bj(2027, 4, 2, 10, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: inspector, Court: "城区人民法院"}, &next)
+	penaltyAt(h, bj(2027, 4, 15, 23, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: inspector, Court: "城区人民法院"}, &lastDay)
+	penaltyAt(h, bj(2027, 4, 16, 9, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: company, Court: "城区人民法院"}, &byCompany)
+	penaltyAt(h, bj(2027, 4, 16, 10, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: inspector, Court: "城区人民法院", Reference: "强执申〔2027〕1号"}, &apply)
+	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(20_000)))
+
+	refusedWith(t, "reminder before payment is late", early, duty.EConflict, "due by 2026-10-26")
+	ok(t, "remind", remind)
+	r := penaltyView(t, remind).Reminder
+	if !r.EnforceFrom.Equal(bj(2027, 4, 16, 0, 0)) || !r.EnforceBy.Equal(bj(2027, 7, 10, 0, 0)) {
+		t.Fatalf("enforcement window %v – %v", r.EnforceFrom, r.EnforceBy)
+	}
+	refusedWith(t, "enforcement the day after the reminder", next, duty.EConflict, "from 2027-04-16")
+	refusedWith(t, "enforcement on the 10th working day", lastDay, duty.EConflict, "from 2027-04-16")
+	refused(t, "enforcement asked by the enterprise", byCompany, duty.EForbidden)
+	ok(t, "apply", apply)
+	// ¥20,000 plus the surcharge capped at ¥20,000.
+	if e := penaltyView(t, apply).Enforcement; e.ClaimedFen != 4_000_000 {
+		t.Fatalf("claimed %d fen", e.ClaimedFen)
+	}
+	res := penaltyResult(t, h, PenaltyEnforcement)
+	if res.Money.DueFen != 4_000_000 || !res.Money.SurchargeCapped {
+		t.Fatalf("result money %+v", res.Money)
+	}
+	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve",
+		"payment_overdue", "remind", "apply_enforcement"})
+}
+
+// The calendar and the rules travel in the workflow input as JSON; rules
+// left zero stay out of it and take their defaults in the workflow.
+func TestPenaltyInputTravelsAsJSON(t *testing.T) {
+	b, err := json.Marshal(penaltyInput(fine(10_000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in PenaltyInput
+	if err := json.Unmarshal(b, &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Calendar == nil || !in.Calendar.HasYear(2026) || in.Rules != (PenaltyRules{}) {
+		t.Fatalf("decoded calendar %v, rules %+v", in.Calendar, in.Rules)
+	}
+	r := in.Rules.WithDefaults()
+	if r != DefaultPenaltyRules() || r.HearingRequest != calendar.WorkingDays(5) || r.Decision != calendar.CalendarDays(90) {
+		t.Fatalf("defaults %+v", r)
+	}
+	in.Rules = PenaltyRules{HearingUnitYuan: 50_000, Payment: calendar.CalendarDays(30)}
+	r = in.Rules.WithDefaults()
+	if r.HearingUnitYuan != 50_000 || r.Payment != calendar.CalendarDays(30) || r.HearingPersonYuan != 10_000 {
+		t.Fatalf("a set value was overridden: %+v", r)
+	}
+}

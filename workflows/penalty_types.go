@@ -1,0 +1,701 @@
+package workflows
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
+)
+
+// Names of the penalty workflow, its updates and its query.
+const (
+	PenaltyWorkflowName    = "AdministrativePenalty"
+	UpdateNotifyPenalty    = "notify"            // 告知: the intended penalty, facts, grounds and rights
+	UpdatePlead            = "plead"             // 陈述申辩 (party)
+	UpdateRequestHearing   = "request_hearing"   // 申请听证 (party)
+	UpdateScheduleHearing  = "schedule_hearing"  // 听证通知
+	UpdateRecordHearing    = "record_hearing"    // 听证笔录
+	UpdateRecordDiscussion = "record_discussion" // 集体讨论
+	UpdateDecidePenalty    = "decide"            // 处罚决定
+	UpdateServe            = "serve"             // 送达
+	UpdatePay              = "pay"               // 缴纳罚款
+	UpdateAppeal           = "appeal"            // 申请复议 / 提起诉讼 (party)
+	UpdateAppealResult     = "appeal_result"     // 复议决定 / 判决
+	UpdateRemind           = "remind"            // 催告 (行政强制法 Art.54)
+	UpdateApplyEnforcement = "apply_enforcement" // 申请法院强制执行
+	UpdateStopDailyFine    = "stop_daily_fine"   // 整改已复查: 按日连续处罚 stops
+	UpdateWithdrawPenalty  = "withdraw"          // 撤案: closed without a decision
+	QueryPenalty           = "penalty"
+)
+
+// PenaltyKind is what a penalty imposes.
+type PenaltyKind string
+
+// Kinds of penalty, lightest first: a decision may move down this list
+// from the notice, never up.
+const (
+	PenaltyWarning        PenaltyKind = "warning"         // 警告
+	PenaltyFine           PenaltyKind = "fine"            // 罚款
+	PenaltyDailyFine      PenaltyKind = "daily_fine"      // 按日连续处罚 (安全生产法 Art.112)
+	PenaltyStopProduction PenaltyKind = "stop_production" // 责令停产停业整顿 (may carry a fine, 并处罚款)
+)
+
+// PenaltyKinds lists the kinds by severity, lightest first.
+var PenaltyKinds = []PenaltyKind{PenaltyWarning, PenaltyFine, PenaltyDailyFine, PenaltyStopProduction}
+
+// Label is the kind's name for people.
+func (k PenaltyKind) Label() string {
+	switch k {
+	case PenaltyWarning:
+		return "警告 warning"
+	case PenaltyFine:
+		return "罚款 fine"
+	case PenaltyDailyFine:
+		return "按日连续处罚 daily fine"
+	case PenaltyStopProduction:
+		return "责令停产停业整顿 stop order"
+	}
+	return string(k)
+}
+
+// severity orders the kinds; 0 is unknown.
+func (k PenaltyKind) severity() int { return slices.Index(PenaltyKinds, k) + 1 }
+
+// Penalty is a penalty as notified or decided. AmountYuan is the fine, the
+// daily amount of a daily fine, or the fine that goes with a stop order
+// (0 for none); a warning has none.
+type Penalty struct {
+	Kind       PenaltyKind `json:"kind"`
+	AmountYuan int64       `json:"amount_yuan,omitempty"`
+}
+
+// Validate checks the penalty's own fields.
+func (p Penalty) Validate() error {
+	switch {
+	case p.Kind.severity() == 0:
+		return invalid("penalty kind must be one of %v, not %q", PenaltyKinds, p.Kind)
+	case p.AmountYuan < 0 || p.AmountYuan > maxPenaltyYuan:
+		return invalid("amount_yuan must be between 0 and %d", maxPenaltyYuan)
+	case p.Kind == PenaltyWarning && p.AmountYuan != 0:
+		return invalid("a warning (警告) carries no amount")
+	case (p.Kind == PenaltyFine || p.Kind == PenaltyDailyFine) && p.AmountYuan == 0:
+		return invalid("a %s needs amount_yuan", p.Kind.Label())
+	}
+	return nil
+}
+
+// maxPenaltyYuan bounds an amount: the largest fine in 安全生产法 is
+// ¥20M (Art.114); a bound well above it catches a slip of the keyboard.
+const maxPenaltyYuan = 1_000_000_000
+
+// heavierThan reports whether p is heavier than q: a graver kind or a
+// larger amount. A plea never makes the penalty heavier (行政处罚法 Art.45).
+func (p Penalty) heavierThan(q Penalty) bool {
+	return p.Kind.severity() > q.Kind.severity() || p.AmountYuan > q.AmountYuan
+}
+
+// Label is the penalty for people, e.g. "罚款 fine ¥50000".
+func (p Penalty) Label() string {
+	s := p.Kind.Label()
+	switch {
+	case p.Kind == PenaltyDailyFine:
+		s += " ¥" + strconv.FormatInt(p.AmountYuan, 10) + "/日"
+	case p.AmountYuan > 0:
+		s += " ¥" + strconv.FormatInt(p.AmountYuan, 10)
+	}
+	return s
+}
+
+// PartyKind says whether the party is a unit or a person; the hearing
+// threshold depends on it.
+type PartyKind string
+
+// Kinds of party (当事人).
+const (
+	PartyUnit   PartyKind = "unit"   // 单位 (生产经营单位)
+	PartyPerson PartyKind = "person" // 个人 (e.g. the 主要负责人 fined personally)
+)
+
+// PenaltyParty is who the penalty is imposed on. Its steps (plead, ask
+// for a hearing, appeal) are taken through the enterprise concerned.
+type PenaltyParty struct {
+	Kind PartyKind `json:"kind"`
+	Name string    `json:"name"`
+}
+
+// PenaltyRules are the configurable values of the procedure. A zero field
+// takes its default (DefaultPenaltyRules); the workflow fills them when
+// the case opens, so the values travel with the case for life.
+type PenaltyRules struct {
+	// A fine of at least this much qualifies for a hearing (Art.63;
+	// workplace-safety defaults ¥10,000 person / ¥30,000 unit [check]).
+	// Stop orders and daily fines always qualify.
+	HearingPersonYuan int64 `json:"hearing_person_yuan,omitempty"`
+	HearingUnitYuan   int64 `json:"hearing_unit_yuan,omitempty"`
+	// HearingRequest is the window to ask for a hearing after the notice
+	// (5 days, Art.64; working days by Art.85).
+	HearingRequest calendar.Period `json:"hearing_request,omitzero"`
+	// HearingNotice is how long before the hearing the party is notified
+	// (7 days, Art.64; working days by Art.85).
+	HearingNotice calendar.Period `json:"hearing_notice,omitzero"`
+	// Plea is the window to state and defend (陈述申辩) after the notice.
+	// The statute sets none; 5 working days is this engine's default.
+	Plea calendar.Period `json:"plea,omitzero"`
+	// Collective discussion (Art.57) is required for a stop order and for
+	// an amount above DiscussionAboveYuan (default ¥100,000, an
+	// assumption of this engine: provinces set their own).
+	DiscussionAboveYuan int64 `json:"discussion_above_yuan,omitempty"`
+	// Decision: within 90 days of opening the case (Art.60).
+	Decision calendar.Period `json:"decision,omitzero"`
+	// Service: within 7 days of the decision (Art.61; working days).
+	Service calendar.Period `json:"service,omitzero"`
+	// Payment: within 15 days of service (Art.67).
+	Payment calendar.Period `json:"payment,omitzero"`
+	// Late surcharge per day, in basis points of the fine: 300 = 3%
+	// (Art.72). The cap at the fine itself is statute, not configuration.
+	SurchargeBasisPoints int64 `json:"surcharge_basis_points,omitempty"`
+	// Review within 60 days, lawsuit within 6 months of service.
+	Review  calendar.Period `json:"review,omitzero"`
+	Lawsuit calendar.Period `json:"lawsuit,omitzero"`
+	// ReminderWait: the court is asked no sooner than 10 days after the
+	// written reminder (行政强制法 Art.54; working days by its Art.69).
+	ReminderWait calendar.Period `json:"reminder_wait,omitzero"`
+	// Enforcement: the application is made within 3 months after the
+	// lawsuit window ends (行政强制法 Art.53).
+	Enforcement calendar.Period `json:"enforcement,omitzero"`
+}
+
+// DefaultPenaltyRules are the values DOMAIN.md gives.
+func DefaultPenaltyRules() PenaltyRules {
+	return PenaltyRules{
+		HearingPersonYuan: 10_000, HearingUnitYuan: 30_000,
+		HearingRequest: calendar.StatutoryPeriod(5), HearingNotice: calendar.StatutoryPeriod(7),
+		Plea: calendar.WorkingDays(5), DiscussionAboveYuan: 100_000,
+		Decision: calendar.StatutoryPeriod(90), Service: calendar.StatutoryPeriod(7),
+		Payment: calendar.StatutoryPeriod(15), SurchargeBasisPoints: 300,
+		Review: calendar.StatutoryPeriod(60), Lawsuit: calendar.Months(6),
+		ReminderWait: calendar.StatutoryPeriod(10), Enforcement: calendar.Months(3),
+	}
+}
+
+// WithDefaults fills every zero field from DefaultPenaltyRules.
+func (r PenaltyRules) WithDefaults() PenaltyRules {
+	d := DefaultPenaltyRules()
+	for _, f := range []struct{ v, def *int64 }{
+		{&r.HearingPersonYuan, &d.HearingPersonYuan}, {&r.HearingUnitYuan, &d.HearingUnitYuan},
+		{&r.DiscussionAboveYuan, &d.DiscussionAboveYuan}, {&r.SurchargeBasisPoints, &d.SurchargeBasisPoints},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	for _, f := range r.periods(&d) {
+		if *f.v == (calendar.Period{}) {
+			*f.v = *f.def
+		}
+	}
+	return r
+}
+
+type periodField struct {
+	name   string
+	v, def *calendar.Period
+}
+
+// periods lists the period fields of r beside those of d, for defaults
+// and validation.
+func (r *PenaltyRules) periods(d *PenaltyRules) []periodField {
+	return []periodField{
+		{"hearing_request", &r.HearingRequest, &d.HearingRequest}, {"hearing_notice", &r.HearingNotice, &d.HearingNotice},
+		{"plea", &r.Plea, &d.Plea}, {"decision", &r.Decision, &d.Decision}, {"service", &r.Service, &d.Service},
+		{"payment", &r.Payment, &d.Payment}, {"review", &r.Review, &d.Review}, {"lawsuit", &r.Lawsuit, &d.Lawsuit},
+		{"reminder_wait", &r.ReminderWait, &d.ReminderWait}, {"enforcement", &r.Enforcement, &d.Enforcement},
+	}
+}
+
+// PenaltyInput opens a penalty case (立案). The API fills the
+// organisations; Calendar and Rules travel with the case so that every
+// deadline it computes is the same on every replay.
+type PenaltyInput struct {
+	CaseNo           string       `json:"case_no"`
+	WorkflowID       string       `json:"workflow_id"`
+	ParentCaseNo     string       `json:"parent_case_no,omitempty"`
+	ParentWorkflowID string       `json:"parent_workflow_id,omitempty"`
+	RegionCode       string       `json:"region_code"`
+	RegionPath       string       `json:"region_path"`
+	Industry         string       `json:"industry"`
+	Enterprise       cases.Org    `json:"enterprise"`
+	ActingOrg        cases.Org    `json:"acting_org"`
+	RuleSet          string       `json:"rule_set"`
+	Party            PenaltyParty `json:"party"`
+	Proposed         Penalty      `json:"proposed"`
+	Facts            string       `json:"facts"`   // 违法事实
+	Grounds          string       `json:"grounds"` // 处罚依据
+	// Officers are the law-enforcement officers who open the case: at
+	// least two (行政处罚法 Art.42).
+	Officers []cases.Actor `json:"officers"`
+	// CorrectionOrderDate is the day of the correction order (责令改正) a
+	// daily fine counts from: accrual starts the day after (Art.112).
+	CorrectionOrderDate calendar.Date      `json:"correction_order_date,omitzero"`
+	Calendar            *calendar.Calendar `json:"calendar,omitempty"`
+	Rules               PenaltyRules       `json:"rules"`
+}
+
+// minOfficers is Art.42's "执法人员不得少于两人".
+const minOfficers = 2
+
+// Validate checks the case's own fields; Rules must already carry their
+// defaults.
+func (in PenaltyInput) Validate(now time.Time) error {
+	if in.Enterprise.ID == 0 {
+		return invalid("enterprise is required: the unit concerned, through which the party acts")
+	}
+	if in.Party.Kind != PartyUnit && in.Party.Kind != PartyPerson {
+		return invalid("party.kind must be %q or %q", PartyUnit, PartyPerson)
+	}
+	if err := text("party.name (当事人)", in.Party.Name, true); err != nil {
+		return err
+	}
+	if err := in.penaltyAllowed(in.Proposed); err != nil {
+		return err
+	}
+	if err := text("facts (违法事实)", in.Facts, true); err != nil {
+		return err
+	}
+	if err := text("grounds (处罚依据)", in.Grounds, true); err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for i, o := range in.Officers {
+		if o.Side != cases.SideRegulator || o.PersonID == 0 {
+			return invalid("officer %d must be an identified regulator officer (执法人员)", i+1)
+		}
+		seen[o.PersonID] = true
+	}
+	if len(seen) < minOfficers {
+		return invalid("at least %d distinct officers (执法人员) must act on a penalty case (行政处罚法 Art.42); %d given", minOfficers, len(seen))
+	}
+	if in.Calendar == nil {
+		return invalid("calendar is required: the case computes its deadlines with the calendar it started with")
+	}
+	r := in.Rules
+	if r.HearingPersonYuan <= 0 || r.HearingUnitYuan <= 0 || r.DiscussionAboveYuan <= 0 {
+		return invalid("rules: hearing thresholds and discussion_above_yuan must be positive")
+	}
+	if r.SurchargeBasisPoints <= 0 || r.SurchargeBasisPoints > 10_000 {
+		return invalid("rules: surcharge_basis_points must be between 1 and 10000")
+	}
+	for _, f := range r.periods(&r) {
+		if _, err := in.Calendar.Due(now, *f.v); err != nil {
+			return invalid("rules: %s: %v", f.name, err)
+		}
+	}
+	return nil
+}
+
+// penaltyAllowed checks a penalty against the case: a daily fine needs
+// the correction order it counts from.
+func (in PenaltyInput) penaltyAllowed(p Penalty) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.Kind == PenaltyDailyFine && in.CorrectionOrderDate.IsZero() {
+		return invalid("a daily fine counts from the day after the correction order (Art.112): correction_order_date is required")
+	}
+	return nil
+}
+
+// PenaltyState is where a penalty case stands.
+type PenaltyState string
+
+// Penalty case states, in the order a case usually passes them.
+const (
+	PenaltyOpened           PenaltyState = "opened"            // 已立案
+	PenaltyNotified         PenaltyState = "notified"          // 已告知: plea and hearing windows
+	PenaltyHearingRequested PenaltyState = "hearing_requested" // 已申请听证
+	PenaltyHearingScheduled PenaltyState = "hearing_scheduled" // 已通知听证
+	PenaltyHearingHeld      PenaltyState = "hearing_held"      // 已听证
+	PenaltyDecided          PenaltyState = "decided"           // 已决定, to be served
+	PenaltyServed           PenaltyState = "served"            // 已送达, payment running
+	PenaltyPaymentOverdue   PenaltyState = "payment_overdue"   // 逾期未缴: surcharge running
+	PenaltyReminded         PenaltyState = "reminded"          // 已催告
+	PenaltyPaid             PenaltyState = "paid"              // 已缴纳 (closed)
+	PenaltyExecuted         PenaltyState = "executed"          // 已执行: nothing to pay (closed)
+	PenaltyRevoked          PenaltyState = "revoked"           // 已撤销 on review or by a court (closed)
+	PenaltyEnforcement      PenaltyState = "enforcement"       // 已申请法院强制执行 (closed)
+	PenaltyWithdrawn        PenaltyState = "withdrawn"         // 已撤案: closed without a decision
+)
+
+// Label is the state's name for people.
+func (s PenaltyState) Label() string {
+	switch s {
+	case PenaltyOpened:
+		return "已立案 opened"
+	case PenaltyNotified:
+		return "已告知 notified"
+	case PenaltyHearingRequested:
+		return "已申请听证 hearing requested"
+	case PenaltyHearingScheduled:
+		return "已通知听证 hearing scheduled"
+	case PenaltyHearingHeld:
+		return "已听证 hearing held"
+	case PenaltyDecided:
+		return "已决定 decided"
+	case PenaltyServed:
+		return "已送达 served"
+	case PenaltyPaymentOverdue:
+		return "逾期未缴 payment overdue"
+	case PenaltyReminded:
+		return "已催告 reminded"
+	case PenaltyPaid:
+		return "已缴纳 paid"
+	case PenaltyExecuted:
+		return "已执行 executed"
+	case PenaltyRevoked:
+		return "已撤销 revoked"
+	case PenaltyEnforcement:
+		return "已申请强制执行 enforcement applied"
+	case PenaltyWithdrawn:
+		return "已撤案 withdrawn"
+	}
+	return string(s)
+}
+
+// closed reports whether the state ends the case.
+func (s PenaltyState) closed() bool {
+	switch s {
+	case PenaltyPaid, PenaltyExecuted, PenaltyRevoked, PenaltyEnforcement, PenaltyWithdrawn:
+		return true
+	}
+	return false
+}
+
+// NotifyPenaltyInput is the notice of the intended penalty (告知, Art.44).
+// A zero Penalty notifies the proposed one; the notified penalty is the
+// ceiling of the decision.
+type NotifyPenaltyInput struct {
+	Actor   cases.Actor `json:"actor"`
+	Penalty Penalty     `json:"penalty,omitzero"`
+	Note    string      `json:"note,omitempty"`
+}
+
+// PleadInput is the party's statement and defence (陈述申辩, Art.45).
+// RequestedAmountYuan is the amount the party argues for, if any.
+type PleadInput struct {
+	Actor               cases.Actor `json:"actor"`
+	Statement           string      `json:"statement"`
+	RequestedAmountYuan int64       `json:"requested_amount_yuan,omitempty"`
+}
+
+// RequestHearingInput is the party's request for a hearing (Art.63/64).
+type RequestHearingInput struct {
+	Actor  cases.Actor `json:"actor"`
+	Reason string      `json:"reason,omitempty"`
+}
+
+// ScheduleHearingInput notifies the hearing. The presider may not be one
+// of the case's investigating officers (Art.64(4)).
+type ScheduleHearingInput struct {
+	Actor    cases.Actor `json:"actor"`
+	At       time.Time   `json:"at"`
+	Place    string      `json:"place"`
+	Presider string      `json:"presider"`
+}
+
+// RecordHearingInput is the hearing transcript (听证笔录); the decision
+// rests on it (Art.65).
+type RecordHearingInput struct {
+	Actor         cases.Actor `json:"actor"`
+	Transcript    string      `json:"transcript"`
+	PartyAttended bool        `json:"party_attended"`
+}
+
+// RecordDiscussionInput is the collective discussion of the agency heads
+// (集体讨论, Art.57).
+type RecordDiscussionInput struct {
+	Actor        cases.Actor `json:"actor"`
+	Participants []string    `json:"participants"`
+	Conclusion   string      `json:"conclusion"`
+}
+
+// Validate checks the discussion's own fields.
+func (in RecordDiscussionInput) Validate() error {
+	seen := map[string]bool{}
+	for _, p := range in.Participants {
+		if strings.TrimSpace(p) == "" || len(p) > maxNameLen {
+			return invalid("each participant needs a name of 1 to %d characters", maxNameLen)
+		}
+		seen[p] = true
+	}
+	if len(seen) < 2 || len(in.Participants) > maxTalkPersons {
+		return invalid("a collective discussion has 2 to %d distinct participants", maxTalkPersons)
+	}
+	return text("conclusion (讨论意见)", in.Conclusion, true)
+}
+
+// DecidePenaltyInput is the decision (处罚决定, Art.57/59): it may not be
+// heavier than the notice.
+type DecidePenaltyInput struct {
+	Actor      cases.Actor `json:"actor"`
+	Penalty    Penalty     `json:"penalty"`
+	Reasons    string      `json:"reasons"`
+	DocumentNo string      `json:"document_no,omitempty"`
+}
+
+// ServiceMethod is how a decision was served (送达方式).
+type ServiceMethod string
+
+// Service methods (Art.61 and the 民事诉讼法 rules it refers to).
+const (
+	ServeOnTheSpot    ServiceMethod = "on_the_spot"  // 当场交付
+	ServeDirect       ServiceMethod = "direct"       // 直接送达
+	ServePost         ServiceMethod = "post"         // 邮寄送达
+	ServeElectronic   ServiceMethod = "electronic"   // 电子送达 (with consent)
+	ServeRetained     ServiceMethod = "retained"     // 留置送达
+	ServeAnnouncement ServiceMethod = "announcement" // 公告送达
+)
+
+// ServiceMethods lists the methods.
+var ServiceMethods = []ServiceMethod{ServeOnTheSpot, ServeDirect, ServePost, ServeElectronic, ServeRetained, ServeAnnouncement}
+
+// ServeInput records the service of the decision.
+type ServeInput struct {
+	Actor      cases.Actor   `json:"actor"`
+	Method     ServiceMethod `json:"method"`
+	ReceivedBy string        `json:"received_by"`
+}
+
+// Validate checks the service's own fields.
+func (in ServeInput) Validate() error {
+	if !slices.Contains(ServiceMethods, in.Method) {
+		return invalid("method must be one of %v", ServiceMethods)
+	}
+	return text("received_by (受送达人)", in.ReceivedBy, true)
+}
+
+// PayInput records payment in full: the fine plus the surcharge so far,
+// in fen (分). Instalments (Art.66) are not supported.
+type PayInput struct {
+	Actor     cases.Actor `json:"actor"`
+	AmountFen int64       `json:"amount_fen"`
+	Receipt   string      `json:"receipt,omitempty"`
+}
+
+// AppealKind is how the party contests the decision.
+type AppealKind string
+
+// Kinds of appeal.
+const (
+	AppealReview  AppealKind = "review"  // 行政复议
+	AppealLawsuit AppealKind = "lawsuit" // 行政诉讼
+)
+
+// AppealInput records that the party applied for review or sued.
+type AppealInput struct {
+	Actor     cases.Actor `json:"actor"`
+	Kind      AppealKind  `json:"kind"`
+	Body      string      `json:"body"` // 复议机关 or 人民法院
+	Reference string      `json:"reference,omitempty"`
+}
+
+// Appeal outcomes.
+const (
+	AppealUpheld  = "upheld"  // 维持: the surcharge resumes
+	AppealRevoked = "revoked" // 撤销: the case closes
+)
+
+// AppealResultInput records the outcome of the pending appeal.
+type AppealResultInput struct {
+	Actor     cases.Actor `json:"actor"`
+	Outcome   string      `json:"outcome"`
+	Summary   string      `json:"summary"`
+	Reference string      `json:"reference,omitempty"`
+}
+
+// RemindInput is the written reminder (催告书, 行政强制法 Art.54).
+type RemindInput struct {
+	Actor     cases.Actor `json:"actor"`
+	Reference string      `json:"reference,omitempty"`
+}
+
+// ApplyEnforcementInput records the application to the court (申请人民法院强制执行).
+type ApplyEnforcementInput struct {
+	Actor     cases.Actor `json:"actor"`
+	Court     string      `json:"court"`
+	Reference string      `json:"reference,omitempty"`
+}
+
+// StopDailyFineInput records the re-inspection that found the violation
+// corrected: the daily fine stops accruing (Art.112).
+type StopDailyFineInput struct {
+	Actor    cases.Actor `json:"actor"`
+	Findings string      `json:"findings"`
+}
+
+// WithdrawPenaltyInput closes a case before any decision (撤案): the
+// facts were not established, no penalty is due (Art.57), the matter goes
+// elsewhere, or the 90 days for a decision have passed.
+type WithdrawPenaltyInput struct {
+	Actor  cases.Actor `json:"actor"`
+	Reason string      `json:"reason"`
+}
+
+// PenaltyQueryInput asks for the case as of At (zero: the workflow's
+// present); the money owed depends on the day.
+type PenaltyQueryInput struct {
+	At time.Time `json:"at,omitzero"`
+}
+
+// PenaltyNotice is the notice as given.
+type PenaltyNotice struct {
+	Penalty Penalty     `json:"penalty"`
+	Note    string      `json:"note,omitempty"`
+	By      cases.Actor `json:"by"`
+	At      time.Time   `json:"at"`
+	// HearingQualifies says whether the party may ask for a hearing;
+	// HearingDue is then the window for it.
+	HearingQualifies bool              `json:"hearing_qualifies"`
+	PleaDue          calendar.Deadline `json:"plea_due"`
+	HearingDue       calendar.Deadline `json:"hearing_due,omitzero"`
+}
+
+// Plea is one statement and defence.
+type Plea struct {
+	PleadInput
+	At time.Time `json:"at"`
+}
+
+// Hearing is the hearing as requested, scheduled and held.
+type Hearing struct {
+	RequestedBy   cases.Actor  `json:"requested_by"`
+	RequestedAt   time.Time    `json:"requested_at"`
+	Reason        string       `json:"reason,omitempty"`
+	At            time.Time    `json:"at,omitzero"`
+	Place         string       `json:"place,omitempty"`
+	Presider      string       `json:"presider,omitempty"`
+	ScheduledBy   *cases.Actor `json:"scheduled_by,omitempty"`
+	ScheduledAt   time.Time    `json:"scheduled_at,omitzero"`
+	HeldAt        time.Time    `json:"held_at,omitzero"`
+	Transcript    string       `json:"transcript,omitempty"`
+	PartyAttended bool         `json:"party_attended"`
+	RecordedBy    *cases.Actor `json:"recorded_by,omitempty"`
+}
+
+// Discussion is a recorded collective discussion.
+type Discussion struct {
+	RecordDiscussionInput
+	At time.Time `json:"at"`
+}
+
+// PenaltyDecision is the decision as made.
+type PenaltyDecision struct {
+	DecidePenaltyInput
+	At         time.Time         `json:"at"`
+	ServiceDue calendar.Deadline `json:"service_due"`
+}
+
+// Service is the service as made; Late when after its deadline. The
+// party's windows to appeal run from it.
+type Service struct {
+	ServeInput
+	At         time.Time         `json:"at"`
+	Late       bool              `json:"late"`
+	ReviewDue  calendar.Deadline `json:"review_due"`
+	LawsuitDue calendar.Deadline `json:"lawsuit_due"`
+}
+
+// Payment is the payment that closed the case.
+type Payment struct {
+	PayInput
+	At           time.Time `json:"at"`
+	PrincipalFen int64     `json:"principal_fen"`
+	SurchargeFen int64     `json:"surcharge_fen"`
+}
+
+// Appeal is one review or lawsuit; Outcome is empty while pending.
+type Appeal struct {
+	AppealInput
+	FiledAt   time.Time    `json:"filed_at"`
+	Outcome   string       `json:"outcome,omitempty"`
+	Summary   string       `json:"summary,omitempty"`
+	DecidedAt time.Time    `json:"decided_at,omitzero"`
+	DecidedBy *cases.Actor `json:"decided_by,omitempty"`
+}
+
+// Reminder is the written reminder; EnforceFrom is the earliest moment
+// the court may be asked (10 days after it, and after the lawsuit window).
+type Reminder struct {
+	RemindInput
+	At          time.Time `json:"at"`
+	EnforceFrom time.Time `json:"enforce_from"`
+	EnforceBy   time.Time `json:"enforce_by"`
+}
+
+// Enforcement is the application to the court; ClaimedFen is the fine and
+// surcharge owed that day.
+type Enforcement struct {
+	ApplyEnforcementInput
+	At         time.Time `json:"at"`
+	ClaimedFen int64     `json:"claimed_fen"`
+}
+
+// DailyFine is a daily fine's accrual: DailyYuan for each day from From
+// to the day the correction was verified (StoppedOn) or, while it runs,
+// to the view's day, both included.
+type DailyFine struct {
+	DailyYuan   int64         `json:"daily_yuan"`
+	From        calendar.Date `json:"from"`
+	StoppedOn   calendar.Date `json:"stopped_on,omitzero"`
+	Findings    string        `json:"findings,omitempty"`
+	Days        int           `json:"days"`
+	AccruedYuan int64         `json:"accrued_yuan"`
+}
+
+// Money is what is owed as of AsOf, in fen: the fine (a daily fine's
+// accrued total) and the late surcharge, 3% a day not under appeal,
+// capped at the fine (Art.72/73).
+type Money struct {
+	AsOf            time.Time `json:"as_of"`
+	PrincipalFen    int64     `json:"principal_fen"`
+	SurchargeDays   int       `json:"surcharge_days"`
+	SurchargeFen    int64     `json:"surcharge_fen"`
+	SurchargeCapped bool      `json:"surcharge_capped"`
+	DueFen          int64     `json:"due_fen"`
+	PaidFen         int64     `json:"paid_fen"`
+}
+
+// PenaltyView is the penalty case as the workflow holds it.
+type PenaltyView struct {
+	cases.Summary
+	// Case is the opening input with its calendar left out (it is in the
+	// history once; the deadlines below are what it produced).
+	Case               PenaltyInput       `json:"case"`
+	DecisionDue        calendar.Deadline  `json:"decision_due"`
+	Notice             *PenaltyNotice     `json:"notice,omitempty"`
+	Pleas              []Plea             `json:"pleas"`
+	Hearing            *Hearing           `json:"hearing,omitempty"`
+	DiscussionRequired bool               `json:"discussion_required"`
+	Discussion         *Discussion        `json:"discussion,omitempty"`
+	Decision           *PenaltyDecision   `json:"decision,omitempty"`
+	Service            *Service           `json:"service,omitempty"`
+	PaymentDue         *calendar.Deadline `json:"payment_due,omitempty"`
+	Payment            *Payment           `json:"payment,omitempty"`
+	Appeals            []Appeal           `json:"appeals"`
+	Reminder           *Reminder          `json:"reminder,omitempty"`
+	Enforcement        *Enforcement       `json:"enforcement,omitempty"`
+	DailyFine          *DailyFine         `json:"daily_fine,omitempty"`
+	Money              Money              `json:"money"`
+	NextActions        []string           `json:"next_actions"`
+	Seq                int64              `json:"seq"`
+}
+
+// PenaltyResult is what a closed penalty case returns.
+type PenaltyResult struct {
+	CaseNo  string   `json:"case_no"`
+	State   string   `json:"state"`
+	Penalty *Penalty `json:"penalty,omitempty"`
+	Money   Money    `json:"money"`
+}
