@@ -157,8 +157,7 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 	}
 	sum := row.Summary
 	in := workflows.EscalationInput{
-		ParentCaseNo: sum.CaseNo, ParentWorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode, RegionPath: sum.RegionPath,
-		Industry: sum.Industry, Enterprise: sum.Enterprise, From: cases.Org{ID: from.ID, Name: from.Name},
+		CaseRef: workflows.ChildOf(sum), From: cases.Org{ID: from.ID, Name: from.Name},
 		To: cases.Org{ID: to.ID, Name: to.Name}, Reason: req.Reason, Summary: req.Summary, AmountYuan: req.AmountYuan,
 		Major: req.Major, RequestedBy: actor, AckDue: due, RuleSet: rs.ID,
 	}
@@ -167,7 +166,7 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startCase(w, r, cases.KindEscalation, sum.RegionCode, workflows.EscalationWorkflowName, func(num cases.Number) any {
-		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+		in.Numbered(num)
 		return in
 	})
 }

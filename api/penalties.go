@@ -139,8 +139,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.Now()
 	in := workflows.PenaltyInput{
-		ParentCaseNo: sum.CaseNo, ParentWorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode, RegionPath: sum.RegionPath,
-		Industry: sum.Industry, Enterprise: sum.Enterprise, ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		RuleSet: s.Rules.InForce(now).ID, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
 		Calendar: s.calendar(), Rules: workflows.DefaultPenaltyRules(),
@@ -150,7 +149,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startCase(w, r, cases.KindPenalty, sum.RegionCode, workflows.PenaltyWorkflowName, func(num cases.Number) any {
-		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+		in.Numbered(num)
 		return in
 	})
 }

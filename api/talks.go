@@ -48,8 +48,7 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	sum := row.Summary
 	in := workflows.TalkInput{
-		ParentCaseNo: sum.CaseNo, ParentWorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode, RegionPath: sum.RegionPath,
-		Industry: sum.Industry, Enterprise: sum.Enterprise, ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		Persons: req.Persons, ScheduledAt: req.ScheduledAt.Time, Place: req.Place, Subject: req.Subject,
 		ConvenedBy: actor, RuleSet: s.Rules.InForce(now).ID,
 	}
@@ -58,7 +57,7 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.startCase(w, r, cases.KindTalk, sum.RegionCode, workflows.TalkWorkflowName, func(num cases.Number) any {
-		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
+		in.Numbered(num)
 		return in
 	})
 }

@@ -103,3 +103,31 @@ func refusal(err error) error {
 func cloneList[T any](xs []T) []T {
 	return append(make([]T, 0, len(xs)), xs...)
 }
+
+// CaseRef is what a case started from another case carries (a warning
+// talk, a penalty or an escalation from a hazard): its own number and
+// workflow ID, the case it was started from, and the jurisdiction and
+// enterprise it inherits. Embedded in each input, its fields stay at the
+// top level of the input's JSON.
+type CaseRef struct {
+	CaseNo           string    `json:"case_no"`
+	WorkflowID       string    `json:"workflow_id"`
+	ParentCaseNo     string    `json:"parent_case_no,omitempty"`
+	ParentWorkflowID string    `json:"parent_workflow_id,omitempty"`
+	RegionCode       string    `json:"region_code"`
+	RegionPath       string    `json:"region_path"`
+	Industry         string    `json:"industry"`
+	Enterprise       cases.Org `json:"enterprise"`
+}
+
+// ChildOf is the reference of a new case started from parent; its number
+// is set by Numbered once allocated.
+func ChildOf(parent cases.Summary) CaseRef {
+	return CaseRef{ParentCaseNo: parent.CaseNo, ParentWorkflowID: parent.WorkflowID, RegionCode: parent.RegionCode,
+		RegionPath: parent.RegionPath, Industry: parent.Industry, Enterprise: parent.Enterprise}
+}
+
+// Numbered sets the case's own number and the workflow ID derived from it.
+func (r *CaseRef) Numbered(n cases.Number) {
+	r.CaseNo, r.WorkflowID = n.String(), n.WorkflowID()
+}

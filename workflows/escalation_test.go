@@ -16,12 +16,17 @@ var (
 	mayorOffice    = cases.Actor{PersonID: 8, Name: "市长", Role: "government_head", OrgID: cityGovernment.ID, OrgName: cityGovernment.Name, Side: cases.SideLeader}
 )
 
-func escalationInput(ackIn time.Duration) EscalationInput {
-	return EscalationInput{
-		CaseNo: "TQ-140502-2026-000001", WorkflowID: "escalation/TQ-140502-2026-000001",
+// childRef is the reference of a case started from the test hazard.
+func childRef(caseNo, workflowID string) CaseRef {
+	return CaseRef{CaseNo: caseNo, WorkflowID: workflowID,
 		ParentCaseNo: "YH-140502-2026-000001", ParentWorkflowID: "hazard/YH-140502-2026-000001",
 		RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
-		Enterprise: cases.Org{ID: 20, Name: "晋城建工"}, From: districtBureau, To: cityBureau,
+		Enterprise: cases.Org{ID: 20, Name: "晋城建工"}}
+}
+
+func escalationInput(ackIn time.Duration) EscalationInput {
+	return EscalationInput{
+		CaseRef: childRef("TQ-140502-2026-000001", "escalation/TQ-140502-2026-000001"), From: districtBureau, To: cityBureau,
 		Reason: ReasonAuthorityLimit, Summary: "拟罚款50万元，超出区级权限", AmountYuan: 500000,
 		RequestedBy: inspector, AckDue: start.Add(ackIn), RuleSet: "T",
 	}

@@ -82,19 +82,12 @@ func (s EscalationState) Label() string {
 // and computes AckDue with the calendar (a working-day period), so the
 // workflow never depends on calendar data that may change under it.
 type EscalationInput struct {
-	CaseNo           string           `json:"case_no"`
-	WorkflowID       string           `json:"workflow_id"`
-	ParentCaseNo     string           `json:"parent_case_no"`
-	ParentWorkflowID string           `json:"parent_workflow_id"`
-	RegionCode       string           `json:"region_code"`
-	RegionPath       string           `json:"region_path"`
-	Industry         string           `json:"industry"`
-	Enterprise       cases.Org        `json:"enterprise"`
-	From             cases.Org        `json:"from"`
-	To               cases.Org        `json:"to"`
-	Reason           EscalationReason `json:"reason"`
-	Summary          string           `json:"summary"`
-	AmountYuan       int64            `json:"amount_yuan,omitempty"`
+	CaseRef
+	From       cases.Org        `json:"from"`
+	To         cases.Org        `json:"to"`
+	Reason     EscalationReason `json:"reason"`
+	Summary    string           `json:"summary"`
+	AmountYuan int64            `json:"amount_yuan,omitempty"`
 	// Major escalations are notified to the party secretary and the
 	// government head of the area (党政同责).
 	Major       bool        `json:"major"`

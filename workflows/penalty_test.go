@@ -27,9 +27,10 @@ func bj(y int, m time.Month, d, h, min int) time.Time {
 
 func penaltyInput(pen Penalty) PenaltyInput {
 	return PenaltyInput{
-		CaseNo: "CF-140502-2026-000001", WorkflowID: "penalty/CF-140502-2026-000001",
-		RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
-		Enterprise: cases.Org{ID: 20, Name: "晋城建工"}, ActingOrg: districtBureau, RuleSet: "T",
+		CaseRef: CaseRef{CaseNo: "CF-140502-2026-000001", WorkflowID: "penalty/CF-140502-2026-000001",
+			RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
+			Enterprise: cases.Org{ID: 20, Name: "晋城建工"}},
+		ActingOrg: districtBureau, RuleSet: "T",
 		Party: PenaltyParty{Kind: PartyUnit, Name: "晋城建工有限公司"}, Proposed: pen,
 		Facts: "重大事故隐患逾期未整改", Grounds: "安全生产法第一百零二条",
 		Officers: []cases.Actor{inspector, officer2}, Calendar: calendar.Default(),

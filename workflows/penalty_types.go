@@ -220,20 +220,13 @@ func (r *PenaltyRules) periods(d *PenaltyRules) []periodField {
 // organisations; Calendar and Rules travel with the case so that every
 // deadline it computes is the same on every replay.
 type PenaltyInput struct {
-	CaseNo           string       `json:"case_no"`
-	WorkflowID       string       `json:"workflow_id"`
-	ParentCaseNo     string       `json:"parent_case_no,omitempty"`
-	ParentWorkflowID string       `json:"parent_workflow_id,omitempty"`
-	RegionCode       string       `json:"region_code"`
-	RegionPath       string       `json:"region_path"`
-	Industry         string       `json:"industry"`
-	Enterprise       cases.Org    `json:"enterprise"`
-	ActingOrg        cases.Org    `json:"acting_org"`
-	RuleSet          string       `json:"rule_set"`
-	Party            PenaltyParty `json:"party"`
-	Proposed         Penalty      `json:"proposed"`
-	Facts            string       `json:"facts"`   // 违法事实
-	Grounds          string       `json:"grounds"` // 处罚依据
+	CaseRef
+	ActingOrg cases.Org    `json:"acting_org"`
+	RuleSet   string       `json:"rule_set"`
+	Party     PenaltyParty `json:"party"`
+	Proposed  Penalty      `json:"proposed"`
+	Facts     string       `json:"facts"`   // 违法事实
+	Grounds   string       `json:"grounds"` // 处罚依据
 	// Officers are the law-enforcement officers who open the case: at
 	// least two (行政处罚法 Art.42).
 	Officers []cases.Actor `json:"officers"`

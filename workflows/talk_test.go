@@ -10,10 +10,7 @@ import (
 
 func talkInput() TalkInput {
 	return TalkInput{
-		CaseNo: "YT-140502-2026-000001", WorkflowID: "talk/YT-140502-2026-000001",
-		ParentCaseNo: "YH-140502-2026-000001", ParentWorkflowID: "hazard/YH-140502-2026-000001",
-		RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
-		Enterprise: cases.Org{ID: 20, Name: "晋城建工"}, ActingOrg: districtBureau,
+		CaseRef: childRef("YT-140502-2026-000001", "talk/YT-140502-2026-000001"), ActingOrg: districtBureau,
 		Persons:     []TalkPerson{{Name: "钱宏达", Role: "企业负责人"}, {Name: "孙建军", Role: "项目经理"}, {Name: "周监理", Role: "总监理工程师"}},
 		ScheduledAt: start.Add(48 * time.Hour), Place: "区住建局三楼会议室", Subject: "隐患逾期未整改", ConvenedBy: inspector, RuleSet: "T",
 	}

@@ -53,21 +53,14 @@ type TalkPerson struct {
 
 // TalkInput convenes a warning talk (约谈通知) about a case.
 type TalkInput struct {
-	CaseNo           string       `json:"case_no"`
-	WorkflowID       string       `json:"workflow_id"`
-	ParentCaseNo     string       `json:"parent_case_no"`
-	ParentWorkflowID string       `json:"parent_workflow_id"`
-	RegionCode       string       `json:"region_code"`
-	RegionPath       string       `json:"region_path"`
-	Industry         string       `json:"industry"`
-	Enterprise       cases.Org    `json:"enterprise"`
-	ActingOrg        cases.Org    `json:"acting_org"`
-	Persons          []TalkPerson `json:"persons"`
-	ScheduledAt      time.Time    `json:"scheduled_at"`
-	Place            string       `json:"place"`
-	Subject          string       `json:"subject"`
-	ConvenedBy       cases.Actor  `json:"convened_by"`
-	RuleSet          string       `json:"rule_set"`
+	CaseRef
+	ActingOrg   cases.Org    `json:"acting_org"`
+	Persons     []TalkPerson `json:"persons"`
+	ScheduledAt time.Time    `json:"scheduled_at"`
+	Place       string       `json:"place"`
+	Subject     string       `json:"subject"`
+	ConvenedBy  cases.Actor  `json:"convened_by"`
+	RuleSet     string       `json:"rule_set"`
 }
 
 // maxTalkPersons bounds the list of persons called to one talk.
