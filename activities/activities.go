@@ -7,10 +7,13 @@ package activities
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 )
 
@@ -45,4 +48,52 @@ func (a *Activities) RecordStep(ctx context.Context, in RecordStepInput) (Record
 		a.Logger.Info("step already recorded", "workflow_id", in.Step.Case.WorkflowID, "seq", in.Step.Seq)
 	}
 	return RecordStepResult{Written: written}, nil
+}
+
+// RepeatOffenceInput asks how often an enterprise has been penalised.
+type RepeatOffenceInput struct {
+	EnterpriseID int64     `json:"enterprise_id"`
+	RegionCode   string    `json:"region_code"`
+	At           time.Time `json:"at"`
+	HalfYear     int64     `json:"half_year"` // threshold within 180 days
+	Year         int64     `json:"year"`      // threshold within a year
+}
+
+// RepeatOffenceResult is the counts and, when a threshold is reached, the
+// government to ask for closure and the number of that escalation.
+type RepeatOffenceResult struct {
+	InHalfYear int64        `json:"in_half_year"`
+	InYear     int64        `json:"in_year"`
+	Triggered  bool         `json:"triggered"`
+	Government cases.Org    `json:"government"`
+	Escalation cases.Number `json:"escalation"`
+}
+
+// CheckRepeatOffence counts the penalties decided on an enterprise in the
+// sliding windows of 安全生产法 Art.113 (180 days, one year, ending at In.At)
+// and, when a threshold is reached, names the local government and
+// allocates the escalation's case number. The workflow records the result,
+// so a retried attempt that allocated a number leaves only a gap.
+func (a *Activities) CheckRepeatOffence(ctx context.Context, in RepeatOffenceInput) (RepeatOffenceResult, error) {
+	var res RepeatOffenceResult
+	var err error
+	if res.InHalfYear, err = a.Store.PenaltiesDecided(ctx, in.EnterpriseID, in.At.AddDate(0, 0, -180), in.At); err != nil {
+		return res, err
+	}
+	if res.InYear, err = a.Store.PenaltiesDecided(ctx, in.EnterpriseID, in.At.AddDate(-1, 0, 0), in.At); err != nil {
+		return res, err
+	}
+	res.Triggered = res.InHalfYear >= in.HalfYear || res.InYear >= in.Year
+	if !res.Triggered {
+		return res, nil
+	}
+	gov, err := a.Store.LocalGovernment(ctx, in.RegionCode)
+	if duty.ErrorCode(err) == duty.ENotFound {
+		return res, nil // triggered, but no government on record to ask: the step says so
+	} else if err != nil {
+		return res, err
+	}
+	res.Government = cases.Org{ID: gov.ID, Name: gov.Name}
+	res.Escalation, err = a.Store.NextCaseNumber(ctx, cases.KindEscalation, in.RegionCode, in.At.In(rules.China).Year())
+	return res, err
 }

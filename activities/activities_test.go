@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/seed"
+	"github.com/duty-project/duty/store"
 )
 
 // A retried RecordStep (the worker died after the commit, before Temporal
@@ -48,5 +51,52 @@ func TestRecordStepTwiceWritesOnce(t *testing.T) {
 	}
 	if _, err := env.ExecuteActivity((&activities.Activities{}).RecordStep, activities.RecordStepInput{}); err == nil {
 		t.Fatal("a step without identity was accepted")
+	}
+}
+
+// CheckRepeatOffence counts decided penalties in the sliding windows of
+// 安全生产法 Art.113 over the real read model, skipping revoked ones.
+func TestCheckRepeatOffenceCountsTheWindows(t *testing.T) {
+	st := pgtest.NewStore(t)
+	ctx := context.Background()
+	if _, err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := st.ListOrgs(ctx, store.OrgEnterprise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent := ents[0]
+	now := time.Date(2026, 10, 8, 10, 0, 0, 0, time.UTC)
+	penalty := func(seq int, decidedDaysAgo int, state string) {
+		no := cases.Number{Kind: cases.KindPenalty, Region: ent.RegionCode, Year: 2026, Seq: seq}
+		sum := cases.Summary{WorkflowID: no.WorkflowID(), CaseNo: no.String(), Kind: cases.KindPenalty, State: state,
+			RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, RuleSet: "T", OpenedAt: now}
+		view := map[string]any{"decision": map[string]any{"at": now.AddDate(0, 0, -decidedDaysAgo)}}
+		if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: now, Action: "decide", Actor: cases.SystemActor, StateAfter: state, Case: sum, View: view}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	penalty(1, 10, "paid")
+	penalty(2, 100, "decided")
+	penalty(3, 200, "paid")   // in the year, not in 180 days
+	penalty(4, 20, "revoked") // revoked on appeal: does not count
+	penalty(5, 400, "paid")   // older than a year
+	acts := &activities.Activities{Store: st}
+	in := activities.RepeatOffenceInput{EnterpriseID: ent.ID, RegionCode: ent.RegionCode, At: now, HalfYear: 3, Year: 4}
+	res, err := acts.CheckRepeatOffence(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InHalfYear != 2 || res.InYear != 3 || res.Triggered {
+		t.Fatalf("counts %+v", res)
+	}
+	penalty(6, 1, "decided")
+	res, err = acts.CheckRepeatOffence(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InHalfYear != 3 || !res.Triggered || !strings.Contains(res.Government.Name, "人民政府") || res.Escalation.Kind != cases.KindEscalation || res.Escalation.Seq != 1 {
+		t.Fatalf("at the threshold: %+v", res)
 	}
 }

@@ -138,11 +138,14 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Now()
+	rs := s.Rules.InForce(now)
+	penaltyRules := workflows.DefaultPenaltyRules()
+	penaltyRules.EscalationAck = calendar.StatutoryPeriod(rs.EscalationAckDays)
 	in := workflows.PenaltyInput{
 		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
-		RuleSet: s.Rules.InForce(now).ID, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
+		RuleSet: rs.ID, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
-		Calendar: s.calendar(), Rules: workflows.DefaultPenaltyRules(),
+		Calendar: s.calendar(), Rules: penaltyRules,
 	}
 	if err := in.Validate(now); err != nil {
 		s.writeError(w, r, err)

@@ -208,3 +208,18 @@ func (s *Store) NextCaseNumber(ctx context.Context, kind cases.Kind, region stri
 	}
 	return cases.Number{Kind: kind, Region: region, Year: year, Seq: seq}, nil
 }
+
+// PenaltiesDecided counts the penalties decided on an enterprise between
+// from and to, not counting those revoked on appeal: the history 屡查屡犯
+// (安全生产法 Art.113) is counted over.
+func (s *Store) PenaltiesDecided(ctx context.Context, enterpriseID int64, from, to time.Time) (int64, error) {
+	var n int64
+	err := s.Pool.QueryRow(ctx, `
+		SELECT count(*) FROM cases
+		WHERE kind = 'penalty' AND enterprise_id = $1 AND state <> 'revoked'
+		  AND (view->'decision'->>'at')::timestamptz BETWEEN $2 AND $3`, enterpriseID, from, to).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: penalties decided: %w", err)
+	}
+	return n, nil
+}

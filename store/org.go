@@ -216,3 +216,19 @@ func (s *Store) SettingOrInit(ctx context.Context, key string, init func() strin
 	}
 	return v, err
 }
+
+// LocalGovernment is the people's government of a region, or of the
+// nearest region above it that has one on record.
+func (s *Store) LocalGovernment(ctx context.Context, regionCode string) (Org, error) {
+	o, err := scanOrg(s.Pool.QueryRow(ctx, `
+		WITH RECURSIVE up(code, depth) AS (
+			SELECT code, 0 FROM regions WHERE code = $1
+			UNION ALL
+			SELECT r.parent_code, up.depth + 1 FROM regions r JOIN up ON r.code = up.code WHERE r.parent_code IS NOT NULL)
+		SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code JOIN up ON up.code = o.region_code
+		WHERE o.kind = 'government' ORDER BY up.depth, o.id LIMIT 1`, regionCode))
+	if err != nil {
+		return Org{}, notFound(err, "no people's government on record for region %s or above", regionCode)
+	}
+	return o, nil
+}

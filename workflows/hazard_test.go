@@ -45,7 +45,9 @@ type harness struct {
 	mu      sync.Mutex
 	steps   []cases.Step
 	signals []RungSignal // signals sent to other workflows
-	n       int
+	// repeat is what the repeat-offence check answers (not triggered by default).
+	repeat activities.RepeatOffenceResult
+	n      int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -62,6 +64,12 @@ func newHarness(t *testing.T) *harness {
 			defer h.mu.Unlock()
 			h.steps = append(h.steps, in.Step)
 			return activities.RecordStepResult{Written: true}, nil
+		})
+	h.env.OnActivity(new(activities.Activities).CheckRepeatOffence, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, _ activities.RepeatOffenceInput) (activities.RepeatOffenceResult, error) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return h.repeat, nil
 		})
 	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalRung, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {

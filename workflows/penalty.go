@@ -2,13 +2,16 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
@@ -73,6 +76,9 @@ type penalty struct {
 	stopFinding string
 	// Timer outcomes already recorded.
 	windowsClosed, decisionOverdue, serviceLate, paymentLate bool
+	// repeatChecked is set once the enterprise's penalty history has been
+	// counted after the decision (安全生产法 Art.113).
+	repeatChecked bool
 }
 
 func (p *penalty) register(ctx workflow.Context) error {
@@ -139,6 +145,12 @@ func (p *penalty) nextAlarm() (penaltyAlarm, bool) {
 // a step, and only updates change the alarms.
 func (p *penalty) runTimers(ctx workflow.Context) error {
 	for !p.state.closed() {
+		if p.decision != nil && !p.repeatChecked {
+			if err := p.checkRepeatOffence(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		seq := p.seq
 		a, ok := p.nextAlarm()
 		if !ok {
@@ -935,4 +947,46 @@ func clonePtr[T any](x *T) *T {
 	}
 	c := *x
 	return &c
+}
+
+// checkRepeatOffence counts, once a penalty is decided, the penalties on
+// the enterprise in the sliding windows of 安全生产法 Art.113; at the
+// threshold it asks the local government for closure — an escalation
+// started as a child case that outlives this one.
+func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
+	p.repeatChecked = true
+	var res activities.RepeatOffenceResult
+	in := activities.RepeatOffenceInput{EnterpriseID: p.in.Enterprise.ID, RegionCode: p.in.RegionCode, At: p.decision.At,
+		HalfYear: p.in.Rules.RepeatHalfYear, Year: p.in.Rules.RepeatYear}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.CheckRepeatOffence, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	if !res.Triggered {
+		return nil
+	}
+	details := struct {
+		activities.RepeatOffenceResult
+		Escalation string `json:"escalation_case_no,omitempty"`
+	}{RepeatOffenceResult: res}
+	if res.Government.ID != 0 && res.Government.ID != p.in.ActingOrg.ID {
+		esc := EscalationInput{
+			CaseRef: CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
+				RegionPath: p.in.RegionPath, Industry: p.in.Industry, Enterprise: p.in.Enterprise},
+			From: p.in.ActingOrg, To: res.Government, Reason: ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
+			Summary: fmt.Sprintf("屡查屡犯: %d penalties in 180 days, %d in a year; closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear),
+			AckDue:  p.due(workflow.Now(ctx), p.in.Rules.EscalationAck).End, RuleSet: p.in.RuleSet,
+		}
+		esc.Numbered(res.Escalation)
+		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            esc.WorkflowID,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		}), EscalationWorkflowName, esc)
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("could not start the closure request", "case", p.in.CaseNo, "error", err)
+		} else {
+			details.Escalation = esc.CaseNo
+		}
+	}
+	return recordStep(ctx, p, "repeat_offender", cases.SystemActor, string(p.state), details)
 }

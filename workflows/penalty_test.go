@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/workflow"
+
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 )
@@ -473,4 +477,33 @@ func TestPenaltyInputTravelsAsJSON(t *testing.T) {
 	if r.HearingUnitYuan != 50_000 || r.Payment != calendar.CalendarDays(30) || r.HearingPersonYuan != 10_000 {
 		t.Fatalf("a set value was overridden: %+v", r)
 	}
+}
+
+// The third penalty in 180 days asks the local government for closure
+// (安全生产法 Art.113): a closure escalation starts as a child case.
+func TestRepeatOffenderTriggersAClosureRequest(t *testing.T) {
+	h := newPenaltyHarness(t)
+	government := cases.Org{ID: 30, Name: "城区人民政府"}
+	h.repeat = activities.RepeatOffenceResult{InHalfYear: 3, InYear: 3, Triggered: true, Government: government,
+		Escalation: cases.Number{Kind: cases.KindEscalation, Region: "140502", Year: 2026, Seq: 9}}
+	var started EscalationInput
+	h.env.OnWorkflow(EscalationWorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in EscalationInput) (EscalationResult, error) {
+			started = in
+			return EscalationResult{CaseNo: in.CaseNo, State: string(EscalationSubmitted)}, nil
+		})
+	var decide outcome
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(20_000), Reasons: "x"}, &decide)
+	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeOnTheSpot, ReceivedBy: "李经理"}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 9, 11, 0), UpdatePay, PayInput{Actor: company, AmountFen: 2_000_000}, &outcome{})
+	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(20_000)))
+
+	ok(t, "decide", decide)
+	penaltyResult(t, h, PenaltyPaid)
+	if started.CaseNo != "TQ-140502-2026-000009" || started.To != government || started.Reason != ReasonClosure ||
+		!started.Major || started.ParentCaseNo != "CF-140502-2026-000001" || !started.AckDue.After(bj(2026, 10, 8, 10, 0)) {
+		t.Fatalf("closure request %+v", started)
+	}
+	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "repeat_offender", "serve", "pay"})
 }

@@ -166,6 +166,14 @@ type PenaltyRules struct {
 	// Enforcement: the application is made within 3 months after the
 	// lawsuit window ends (行政强制法 Art.53).
 	Enforcement calendar.Period `json:"enforcement,omitzero"`
+	// Repeat offenders (屡查屡犯, 安全生产法 Art.113): this many penalties
+	// decided on the enterprise within 180 days, or RepeatYear within a
+	// year, and a closure request goes to the local government.
+	RepeatHalfYear int64 `json:"repeat_half_year,omitempty"`
+	RepeatYear     int64 `json:"repeat_year,omitempty"`
+	// EscalationAck is how long the government has to acknowledge that
+	// closure request (the rule set's escalation_ack_days).
+	EscalationAck calendar.Period `json:"escalation_ack,omitzero"`
 }
 
 // DefaultPenaltyRules are the values DOMAIN.md gives.
@@ -178,6 +186,7 @@ func DefaultPenaltyRules() PenaltyRules {
 		Payment: calendar.StatutoryPeriod(15), SurchargeBasisPoints: 300,
 		Review: calendar.StatutoryPeriod(60), Lawsuit: calendar.Months(6),
 		ReminderWait: calendar.StatutoryPeriod(10), Enforcement: calendar.Months(3),
+		RepeatHalfYear: 3, RepeatYear: 4, EscalationAck: calendar.StatutoryPeriod(3),
 	}
 }
 
@@ -187,6 +196,7 @@ func (r PenaltyRules) WithDefaults() PenaltyRules {
 	for _, f := range []struct{ v, def *int64 }{
 		{&r.HearingPersonYuan, &d.HearingPersonYuan}, {&r.HearingUnitYuan, &d.HearingUnitYuan},
 		{&r.DiscussionAboveYuan, &d.DiscussionAboveYuan}, {&r.SurchargeBasisPoints, &d.SurchargeBasisPoints},
+		{&r.RepeatHalfYear, &d.RepeatHalfYear}, {&r.RepeatYear, &d.RepeatYear},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -213,6 +223,7 @@ func (r *PenaltyRules) periods(d *PenaltyRules) []periodField {
 		{"plea", &r.Plea, &d.Plea}, {"decision", &r.Decision, &d.Decision}, {"service", &r.Service, &d.Service},
 		{"payment", &r.Payment, &d.Payment}, {"review", &r.Review, &d.Review}, {"lawsuit", &r.Lawsuit, &d.Lawsuit},
 		{"reminder_wait", &r.ReminderWait, &d.ReminderWait}, {"enforcement", &r.Enforcement, &d.Enforcement},
+		{"escalation_ack", &r.EscalationAck, &d.EscalationAck},
 	}
 }
 
