@@ -26,10 +26,22 @@ const (
 
 // kindPrefixes are the letters a case number starts with, as printed on
 // documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚).
-var kindPrefixes = map[Kind]string{KindHazard: "YH", KindEscalation: "TQ", KindTalk: "YT", KindPenalty: "CF"}
+// A list, not a map: workflows parse case numbers, and workflow code must
+// not iterate over maps.
+var kindPrefixes = []struct {
+	kind   Kind
+	prefix string
+}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}}
 
 // Prefix is the case-number prefix of the kind.
-func (k Kind) Prefix() string { return kindPrefixes[k] }
+func (k Kind) Prefix() string {
+	for _, kp := range kindPrefixes {
+		if kp.kind == k {
+			return kp.prefix
+		}
+	}
+	return ""
+}
 
 // Label is the kind's name for people, Chinese first.
 func (k Kind) Label() string {
@@ -72,9 +84,9 @@ func ParseNumber(s string) (Number, error) {
 		return Number{}, bad
 	}
 	var kind Kind
-	for k, p := range kindPrefixes {
-		if p == parts[0] {
-			kind = k
+	for _, kp := range kindPrefixes {
+		if kp.prefix == parts[0] {
+			kind = kp.kind
 		}
 	}
 	year, errY := strconv.Atoi(parts[2])

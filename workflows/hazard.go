@@ -30,6 +30,7 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 	if err := h.runTimers(ctx); err != nil {
 		return HazardResult{}, err
 	}
+	h.tellOpenRungs(ctx)
 	// Let a running update finish recording before the workflow completes.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && h.recording == 0 }); err != nil {
 		return HazardResult{}, err

@@ -45,6 +45,8 @@ type harness struct {
 	mu      sync.Mutex
 	steps   []cases.Step
 	signals []RungSignal // signals sent to other workflows
+	// verified are the rectification-verified signals sent, by target.
+	verified []verifiedSignal
 	// repeat is what the repeat-offence check answers (not triggered by default).
 	repeat activities.RepeatOffenceResult
 	n      int
@@ -71,6 +73,13 @@ func newHarness(t *testing.T) *harness {
 			defer h.mu.Unlock()
 			return h.repeat, nil
 		})
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalRectificationVerified, mock.Anything).Return(
+		func(_, workflowID, _, _ string, arg any) error {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.verified = append(h.verified, verifiedSignal{workflowID, arg.(RectificationVerified)})
+			return nil
+		})
 	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalRung, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {
 			h.mu.Lock()
@@ -79,6 +88,11 @@ func newHarness(t *testing.T) *harness {
 			return nil
 		})
 	return h
+}
+
+type verifiedSignal struct {
+	workflowID string
+	sig        RectificationVerified
 }
 
 // outcome is what an update returned: the view, or the refusal's code.

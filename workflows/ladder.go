@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 )
 
 // SignalRung is how a rung of the enforcement ladder (a warning talk, a
@@ -21,6 +22,18 @@ const (
 	RungFailed    = "failed"    // it did not: the next rung is due
 	RungCancelled = "cancelled" // withdrawn; the same rung may start again
 )
+
+// SignalRectificationVerified tells the rungs still open under a hazard
+// that its rectification was verified (复查合格): a daily fine
+// (按日连续处罚) stops accruing that day.
+const SignalRectificationVerified = "rectification_verified"
+
+// RectificationVerified is the re-inspection that closed a hazard.
+type RectificationVerified struct {
+	HazardCaseNo string      `json:"hazard_case_no"`
+	By           cases.Actor `json:"by"`
+	Findings     string      `json:"findings"`
+}
 
 // RungSignal reports a rung's progress to the case it climbs from.
 type RungSignal struct {
@@ -103,4 +116,37 @@ func (h *hazard) nextRung() string {
 		return ""
 	}
 	return nextRung(h.in.Ladder, h.rungs)
+}
+
+// tellOpenRungs signals every rung that started under the hazard and has
+// not ended that the rectification was verified. Only penalties act on it
+// (a daily fine stops); a rung that has ended meanwhile is skipped.
+func (h *hazard) tellOpenRungs(ctx workflow.Context) {
+	if len(h.reinspections) == 0 {
+		return
+	}
+	last := h.reinspections[len(h.reinspections)-1]
+	sig := RectificationVerified{HazardCaseNo: h.in.CaseNo, By: last.By, Findings: last.Findings}
+	for i, r := range h.rungs {
+		if r.Outcome != RungStarted || r.Rung != rules.RungPenalty || endedLater(h.rungs[i+1:], r.CaseNo) {
+			continue
+		}
+		no, err := cases.ParseNumber(r.CaseNo)
+		if err != nil {
+			continue
+		}
+		if err := workflow.SignalExternalWorkflow(ctx, no.WorkflowID(), "", SignalRectificationVerified, sig).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("could not tell a rung the rectification was verified", "rung", r.CaseNo, "error", err)
+		}
+	}
+}
+
+// endedLater reports whether a later record says the rung ended.
+func endedLater(later []RungRecord, caseNo string) bool {
+	for _, r := range later {
+		if r.CaseNo == caseNo && r.Outcome != RungStarted {
+			return true
+		}
+	}
+	return false
 }

@@ -72,3 +72,27 @@ func TestWarningTalkReportsToTheCaseItClimbsFrom(t *testing.T) {
 		t.Fatalf("signals to the hazard: %+v", h.signals)
 	}
 }
+
+func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
+	h := newHarness(t)
+	day := 24 * time.Hour
+	in := hazardInput(GradeGeneral)
+	in.Ladder = []string{rules.RungWarningTalk, rules.RungPenalty}
+	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+	for i, sig := range []RungSignal{
+		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: RungStarted},
+		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: RungFailed},
+		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000001", Outcome: RungStarted},
+		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: RungStarted},
+		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: RungComplied},
+	} {
+		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(SignalRung, sig) }, time.Duration(3+i)*day)
+	}
+	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
+	h.run(in)
+
+	if len(h.verified) != 1 || h.verified[0].workflowID != "penalty/CF-140502-2026-000001" || h.verified[0].sig.By.PersonID != inspector.PersonID {
+		t.Fatalf("verification signals %+v", h.verified)
+	}
+}

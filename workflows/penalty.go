@@ -41,7 +41,7 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	if err := p.runTimers(ctx); err != nil {
 		return PenaltyResult{}, err
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && p.recording == 0 }); err != nil {
 		return PenaltyResult{}, err
 	}
 	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungPenalty, CaseNo: in.CaseNo, Outcome: p.rungOutcome()})
@@ -79,9 +79,41 @@ type penalty struct {
 	// repeatChecked is set once the enterprise's penalty history has been
 	// counted after the decision (安全生产法 Art.113).
 	repeatChecked bool
+	// recording counts steps being written outside an update (a signal's),
+	// so the workflow does not complete under one.
+	recording int
+}
+
+// listenForVerification stops a daily fine when the hazard it was imposed
+// for reports its rectification verified: the re-inspecting officer is
+// the actor, as if they had stopped it by hand.
+func (p *penalty) listenForVerification(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalRectificationVerified)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var sig RectificationVerified
+			if !ch.Receive(ctx, &sig) {
+				return
+			}
+			now := workflow.Now(ctx)
+			in := StopDailyFineInput{Actor: sig.By, Findings: "隐患复查合格 " + sig.HazardCaseNo + ": " + sig.Findings}
+			if p.checkStopDailyFine(in, now) != nil {
+				continue // not a running daily fine: nothing to stop
+			}
+			before := string(p.state)
+			actor, details := p.applyStopDailyFine(in, now)
+			p.recording++
+			err := recordStep(ctx, p, UpdateStopDailyFine, actor, before, details)
+			p.recording--
+			if err != nil {
+				return
+			}
+		}
+	})
 }
 
 func (p *penalty) register(ctx workflow.Context) error {
+	p.listenForVerification(ctx)
 	query := func(q PenaltyQueryInput) (PenaltyView, error) {
 		at := workflow.Now(ctx)
 		if q.At.After(at) {

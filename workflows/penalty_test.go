@@ -507,3 +507,32 @@ func TestRepeatOffenderTriggersAClosureRequest(t *testing.T) {
 	}
 	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "repeat_offender", "serve", "pay"})
 }
+
+// The hazard's re-inspection stops a running daily fine by itself: the
+// hazard signals its open penalty, which records the stop with the
+// re-inspecting officer as the actor.
+func TestHazardVerificationStopsADailyFine(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var stopped PenaltyView
+	daily := Penalty{Kind: PenaltyDailyFine, AmountYuan: 2_000}
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: daily, Reasons: "拒不改正"}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &outcome{})
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(SignalRectificationVerified, RectificationVerified{HazardCaseNo: "YH-140502-2026-000001", By: officer2, Findings: "复查合格"})
+	}, bj(2026, 10, 9, 10, 0).Sub(bj(2026, 9, 21, 9, 0)))
+	penaltyQuery(h, bj(2026, 10, 9, 12, 0), &stopped)
+	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_200_000}, &outcome{})
+	in := penaltyInput(daily)
+	in.CorrectionOrderDate = calendar.NewDate(2026, 9, 18)
+	h.runWorkflow(PenaltyWorkflowName, in)
+
+	if d := stopped.DailyFine; d == nil || d.Days != 21 || d.AccruedYuan != 42_000 || day(d.StoppedOn) != "2026-10-09" {
+		t.Fatalf("daily fine after the hazard's verification: %+v", stopped.DailyFine)
+	}
+	penaltyResult(t, h, PenaltyPaid)
+	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve", "stop_daily_fine", "pay"})
+	if by := h.steps[5].Actor; by.PersonID != officer2.PersonID {
+		t.Fatalf("the stop is recorded as by %+v", by)
+	}
+}
