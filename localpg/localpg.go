@@ -165,19 +165,11 @@ func Ensure(ctx context.Context, dir string, logf func(format string, args ...an
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("localpg: %w", err)
-	}
-	bin, err := FindBinDir()
+	c, err := describe(dir)
 	if err != nil {
 		return nil, err
 	}
-	owner, err := runAs()
-	if err != nil {
-		return nil, err
-	}
-	c := &Cluster{Dir: abs, User: superuser, Database: database, bin: bin, owner: owner}
+	abs := c.Dir
 	if err := c.prepareDir(); err != nil {
 		return nil, err
 	}
@@ -257,6 +249,19 @@ func Ensure(ctx context.Context, dir string, logf func(format string, args ...an
 // Attach describes the cluster in dir without starting it, so that a
 // separate command can stop a cluster an earlier one started.
 func Attach(dir string) (*Cluster, error) {
+	c, err := describe(dir)
+	if err != nil {
+		return nil, err
+	}
+	if c.Port, err = configuredPort(c.Dir); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// describe is the cluster in dir: where it is, which binaries run it and
+// as whom. It touches nothing.
+func describe(dir string) (*Cluster, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("localpg: %w", err)
@@ -269,11 +274,7 @@ func Attach(dir string) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: abs, User: superuser, Database: database, bin: bin, owner: owner}
-	if c.Port, err = configuredPort(abs); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return &Cluster{Dir: abs, User: superuser, Database: database, bin: bin, owner: owner}, nil
 }
 
 // URL is postgres://duty@127.0.0.1:PORT/duty?sslmode=disable.
