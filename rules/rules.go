@@ -62,6 +62,10 @@ type RuleSet struct {
 	// "default"; the longest matching code wins. Each rung is started only
 	// when the one before it fails; a regulator may start any rung by hand.
 	Ladders map[string][]string `json:"ladders"`
+	// LadderStartWithin is how long the regulator has to start the rung
+	// that falls due (after an overdue hazard or a failed rung); a miss is
+	// recorded against the regulator. Zero: no such deadline.
+	LadderStartWithin Duration `json:"ladder_start_within,omitempty"`
 }
 
 // The rungs of the enforcement ladder after the hazard's own reminders and

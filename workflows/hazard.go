@@ -72,6 +72,8 @@ type hazard struct {
 	// recording counts ladder steps being written, so the workflow does
 	// not complete under one.
 	recording int
+	// rungDueKey names the regulator's deadline to start rungDueFor.
+	rungDueKey, rungDueFor string
 }
 
 func newHazard(in HazardInput, now time.Time) *hazard {
@@ -83,6 +85,7 @@ func (h *hazard) register(ctx workflow.Context) error {
 		return err
 	}
 	h.listenForRungs(ctx)
+	h.watchRungDue(ctx)
 	regs := []error{
 		setCaseUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
 		setCaseUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
@@ -134,10 +137,11 @@ func (h *hazard) fire(ctx workflow.Context, a alarm) error {
 		}{h.deadline, a.before.String()})
 	}
 	h.overdue = true
-	// The enforcement ladder (约谈 → 书面警告 → 处罚 → 提请上级) starts from
-	// this flag; the ladder workflows themselves are a later piece of work.
+	// The enforcement ladder (约谈 → 书面警告 → 处罚 → 提请上级) is due from
+	// here: the regulator has the rule set's time to start its first rung.
 	h.ladder = true
 	h.setDeadlineState(cases.DeadlineMissed)
+	h.updateRungDue(workflow.Now(ctx))
 	return h.record(ctx, "overdue", cases.SystemActor, h.state, struct {
 		Deadline time.Time `json:"deadline"`
 		Ladder   string    `json:"ladder"`
@@ -346,6 +350,7 @@ func (h *hazard) applyReinspect(in ReinspectInput, now time.Time) (cases.Actor, 
 	if in.Passed {
 		h.state = HazardClosed
 		h.ladder = false
+		h.updateRungDue(now)
 		h.closedAt = &now
 		h.disarm()
 	} else {

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -96,6 +97,7 @@ func (h *hazard) listenForRungs(ctx workflow.Context) {
 				return
 			}
 			h.rungs = append(h.rungs, RungRecord{RungSignal: sig, At: workflow.Now(ctx)})
+			h.updateRungDue(workflow.Now(ctx))
 			h.recording++
 			details := struct {
 				RungSignal
@@ -149,4 +151,73 @@ func endedLater(later []RungRecord, caseNo string) bool {
 		}
 	}
 	return false
+}
+
+// updateRungDue keeps the regulator's deadline to start the next rung in
+// step with the ladder: a new deadline when a rung falls due, met when one
+// starts (or the ladder is no longer due). Without LadderStartWithin in the
+// case's rule set there is no such deadline.
+func (h *hazard) updateRungDue(now time.Time) {
+	within := time.Duration(h.in.RuleSet.LadderStartWithin)
+	if within <= 0 {
+		return
+	}
+	next := h.nextRung()
+	if d := h.rungDeadline(); d != nil && d.Open() {
+		if next == h.rungDueFor {
+			return
+		}
+		d.State = cases.DeadlineMet
+	}
+	h.rungDueFor = next
+	if next == "" {
+		return
+	}
+	h.rungDueKey = "rung-" + strconv.Itoa(len(h.rungs)+1) + "-" + next
+	h.deadlines = append(h.deadlines, cases.Deadline{Key: h.rungDueKey, What: "启动下一执法措施 start the next rung: " + next,
+		Party: cases.PartyRegulator, DueAt: now.Add(within), State: cases.DeadlinePending})
+}
+
+// rungDeadline is the current start-the-next-rung deadline, if any.
+func (h *hazard) rungDeadline() *cases.Deadline {
+	for i := range h.deadlines {
+		if h.rungDueKey != "" && h.deadlines[i].Key == h.rungDueKey {
+			return &h.deadlines[i]
+		}
+	}
+	return nil
+}
+
+// watchRungDue records, as a step against the regulator, a rung that was
+// due and not started in time.
+func (h *hazard) watchRungDue(ctx workflow.Context) {
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var d *cases.Deadline
+			if err := workflow.Await(ctx, func() bool { d = h.rungDeadline(); return d != nil && d.Open() }); err != nil {
+				return
+			}
+			key := d.Key
+			open := func() bool { cur := h.rungDeadline(); return cur != nil && cur.Key == key && cur.Open() }
+			if wait := d.DueAt.Sub(workflow.Now(ctx)); wait > 0 {
+				if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return !open() }); err != nil {
+					return
+				}
+			}
+			if !open() {
+				continue
+			}
+			d = h.rungDeadline()
+			d.State = cases.DeadlineMissed
+			h.recording++
+			err := h.record(ctx, "rung_overdue", cases.SystemActor, h.state, struct {
+				Rung  string    `json:"rung"`
+				DueAt time.Time `json:"due_at"`
+			}{h.rungDueFor, d.DueAt})
+			h.recording--
+			if err != nil {
+				return
+			}
+		}
+	})
 }

@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 )
 
@@ -95,4 +97,51 @@ func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
 	if len(h.verified) != 1 || h.verified[0].workflowID != "penalty/CF-140502-2026-000001" || h.verified[0].sig.By.PersonID != inspector.PersonID {
 		t.Fatalf("verification signals %+v", h.verified)
 	}
+}
+
+// The regulator has the rule set's time to start a rung that falls due;
+// starting one meets the deadline, a failed rung opens the next, and a
+// miss is recorded against the regulator.
+func TestTheNextRungMustStartInTime(t *testing.T) {
+	h := newHarness(t)
+	day := 24 * time.Hour
+	in := hazardInput(GradeGeneral)
+	in.RuleSet.LadderStartWithin = rules.Duration(5 * day)
+	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning}
+	deadline := start.Add(2 * day)
+	var overdue, afterTalk, afterMiss HazardView
+	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: deadline}, &outcome{})
+	h.query(2*day+time.Hour, &overdue)
+	signal := func(at time.Duration, outcome string) {
+		h.env.RegisterDelayedCallback(func() {
+			h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: outcome})
+		}, at)
+	}
+	signal(4*day, RungStarted) // within the 5 days
+	h.query(4*day+time.Hour, &afterTalk)
+	signal(6*day, RungFailed) // written warning due by day 11
+	h.query(11*day+time.Hour, &afterMiss)
+	h.at(12*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(13*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+	h.run(in)
+
+	find := func(v HazardView, prefix string) []cases.Deadline {
+		var out []cases.Deadline
+		for _, d := range v.Deadlines {
+			if strings.HasPrefix(d.Key, prefix) {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	if d := find(overdue, "rung-"); len(d) != 1 || d[0].State != cases.DeadlinePending || !d[0].DueAt.Equal(deadline.Add(5*day)) || d[0].Party != cases.PartyRegulator {
+		t.Fatalf("after the overdue: %+v", d)
+	}
+	if d := find(afterTalk, "rung-"); len(d) != 1 || d[0].State != cases.DeadlineMet {
+		t.Fatalf("after the talk started: %+v", d)
+	}
+	if d := find(afterMiss, "rung-"); len(d) != 2 || d[1].State != cases.DeadlineMissed || !strings.Contains(d[1].What, rules.RungWrittenWarning) {
+		t.Fatalf("after the written warning was not started: %+v", d)
+	}
+	equal(t, "steps", h.actions(), []string{"report", "order", "remind", "overdue", "ladder", "ladder", "rung_overdue", "report_completion", "reinspect"})
 }
