@@ -183,6 +183,26 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, kind cases.Ki
 	s.writeCase(w, r, http.StatusCreated, row)
 }
 
+// childCase is the input of a case started from another one (a talk, a
+// penalty, an escalation): it validates itself and takes its number.
+type childCase interface {
+	Validate(now time.Time) error
+	Numbered(cases.Number)
+}
+
+// startChildCase validates in with the workflow's own rules (a 400 before
+// Temporal sees it) and starts it as a case of kind in the parent's region.
+func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, kind cases.Kind, region, workflowName string, in childCase) {
+	if err := in.Validate(s.Now()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.startCase(w, r, kind, region, workflowName, func(num cases.Number) any {
+		in.Numbered(num)
+		return in
+	})
+}
+
 // awaitRecorded waits until the case's first step is in the read model.
 func (s *Server) awaitRecorded(ctx context.Context, caseNo string) (store.CaseRow, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)

@@ -161,14 +161,7 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 		To: cases.Org{ID: to.ID, Name: to.Name}, Reason: req.Reason, Summary: req.Summary, AmountYuan: req.AmountYuan,
 		Major: req.Major, RequestedBy: actor, AckDue: due, RuleSet: rs.ID,
 	}
-	if err := in.Validate(now); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.startCase(w, r, cases.KindEscalation, sum.RegionCode, workflows.EscalationWorkflowName, func(num cases.Number) any {
-		in.Numbered(num)
-		return in
-	})
+	s.startChildCase(w, r, cases.KindEscalation, sum.RegionCode, workflows.EscalationWorkflowName, &in)
 }
 
 var (

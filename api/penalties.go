@@ -147,14 +147,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
 		Calendar: s.calendar(), Rules: penaltyRules,
 	}
-	if err := in.Validate(now); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.startCase(w, r, cases.KindPenalty, sum.RegionCode, workflows.PenaltyWorkflowName, func(num cases.Number) any {
-		in.Numbered(num)
-		return in
-	})
+	s.startChildCase(w, r, cases.KindPenalty, sum.RegionCode, workflows.PenaltyWorkflowName, &in)
 }
 
 // coOfficer is the second officer (Art.42): a person holding an

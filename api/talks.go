@@ -52,14 +52,7 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 		Persons: req.Persons, ScheduledAt: req.ScheduledAt.Time, Place: req.Place, Subject: req.Subject,
 		ConvenedBy: actor, RuleSet: s.Rules.InForce(now).ID,
 	}
-	if err := in.Validate(now); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.startCase(w, r, cases.KindTalk, sum.RegionCode, workflows.TalkWorkflowName, func(num cases.Number) any {
-		in.Numbered(num)
-		return in
-	})
+	s.startChildCase(w, r, cases.KindTalk, sum.RegionCode, workflows.TalkWorkflowName, &in)
 }
 
 var (
