@@ -9,6 +9,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 )
 
 // Escalation runs one escalation (提请上级部门 / 移送 / 挂牌督办): the
@@ -30,6 +31,12 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 	}
 	if err := recordStep(ctx, e, "submit", in.RequestedBy, "", in); err != nil {
 		return EscalationResult{}, err
+	}
+	// An escalation from a hazard is the top rung of its ladder (a
+	// closure request from a penalty is not a rung of that penalty).
+	rung := ladderVersion(ctx) >= 1 && strings.HasPrefix(in.ParentWorkflowID, string(cases.KindHazard)+"/")
+	if rung {
+		notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: in.CaseNo, Outcome: RungStarted})
 	}
 	for !e.closed() {
 		rev := e.revision
@@ -60,6 +67,13 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return EscalationResult{}, err
+	}
+	if rung {
+		outcome := RungComplied // the superior took the matter over
+		if e.state == EscalationReturned {
+			outcome = RungCancelled // back with the acting department, which may escalate again
+		}
+		notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: in.CaseNo, Outcome: outcome})
 	}
 	return EscalationResult{CaseNo: in.CaseNo, State: string(e.state)}, nil
 }

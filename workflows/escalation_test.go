@@ -6,6 +6,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 )
 
 var (
@@ -103,4 +104,17 @@ func TestEscalationSkipsALevelAndRecordsEveryHolder(t *testing.T) {
 		t.Fatalf("city bureau held it %s; government late=%v; state %s", held, v.Holdings[1].Late, v.State)
 	}
 	equal(t, "steps", h.actions(), []string{"submit", "acknowledge", "forward", "acknowledge", "return"})
+}
+
+// An escalation from a hazard is the top rung of its ladder: it reports
+// its start, and that the superior took the matter over.
+func TestEscalationFromAHazardReportsAsItsTopRung(t *testing.T) {
+	h := newHarness(t)
+	h.at(time.Hour, UpdateAcknowledge, AcknowledgeInput{Actor: cityHead}, &outcome{})
+	h.at(2*time.Hour, UpdateDecide, DecideInput{Actor: cityHead, Decision: "由市住建局责令停产整顿"}, &outcome{})
+	h.runWorkflow(EscalationWorkflowName, escalationInput(72*time.Hour))
+
+	if len(h.signals) != 2 || h.signals[0].Rung != rules.RungEscalation || h.signals[0].Outcome != RungStarted || h.signals[1].Outcome != RungComplied {
+		t.Fatalf("signals to the hazard: %+v", h.signals)
+	}
 }

@@ -21,6 +21,7 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 		return HazardResult{}, refusal(err)
 	}
 	h := newHazard(in, workflow.Now(ctx))
+	h.ladder2 = ladderVersion(ctx) >= 1
 	if err := h.register(ctx); err != nil {
 		return HazardResult{}, err
 	}
@@ -57,6 +58,10 @@ type hazard struct {
 	deadline time.Time
 	overdue  bool
 	ladder   bool
+	// overdueAt is when the hazard last fell overdue; ladder2 is set for
+	// cases started since ladderChange.
+	overdueAt time.Time
+	ladder2   bool
 	// alarms are pending timers in time order; revision changes whenever
 	// they are replaced, which wakes the timer loop to re-arm.
 	alarms        []alarm
@@ -137,6 +142,7 @@ func (h *hazard) fire(ctx workflow.Context, a alarm) error {
 		}{h.deadline, a.before.String()})
 	}
 	h.overdue = true
+	h.overdueAt = workflow.Now(ctx)
 	// The enforcement ladder (约谈 → 书面警告 → 处罚 → 提请上级) is due from
 	// here: the regulator has the rule set's time to start its first rung.
 	h.ladder = true
@@ -163,6 +169,7 @@ func (h *hazard) armDeadline(deadline, now time.Time) {
 	h.alarms = append(h.alarms, alarm{at: deadline, overdue: true})
 	slices.SortStableFunc(h.alarms, func(a, b alarm) int { return a.at.Compare(b.at) })
 	h.revision++
+	h.ladderMoved(now)
 }
 
 func (h *hazard) disarm() {
@@ -342,6 +349,7 @@ func (h *hazard) applyReportCompletion(in ReportCompletionInput, now time.Time) 
 	}
 	h.state = HazardCompletionReported
 	h.disarm()
+	h.ladderMoved(now)
 	return in.Actor, in
 }
 
@@ -460,7 +468,7 @@ func (h *hazard) summary() cases.Summary {
 		RuleSet:    h.in.RuleSet.ID,
 		Title:      h.in.Grade.Label() + " · " + h.in.Location,
 		Overdue:    h.overdue,
-		LadderDue:  h.ladder,
+		LadderDue:  h.ladderDue(),
 		OpenedAt:   h.openedAt,
 		ClosedAt:   h.closedAt,
 		Deadlines:  cloneList(h.deadlines),

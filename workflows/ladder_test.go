@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +145,134 @@ func TestTheNextRungMustStartInTime(t *testing.T) {
 		t.Fatalf("after the written warning was not started: %+v", d)
 	}
 	equal(t, "steps", h.actions(), []string{"report", "order", "remind", "overdue", "ladder", "ladder", "rung_overdue", "report_completion", "reinspect"})
+}
+
+func TestNextRungSinceClimbsPastSanctionsAndStaleCompliance(t *testing.T) {
+	ladder := []string{rules.RungWarningTalk, rules.RungWrittenWarning, rules.RungPenalty, rules.RungEscalation}
+	overdue := start.Add(10 * 24 * time.Hour)
+	rec := func(rung, outcome string, at time.Time) RungRecord {
+		return RungRecord{RungSignal: RungSignal{Rung: rung, Outcome: outcome}, At: at}
+	}
+	before, after := overdue.Add(-time.Hour), overdue.Add(time.Hour)
+	for _, tc := range []struct {
+		name    string
+		history []RungRecord
+		want    string
+	}{
+		{"nothing yet", nil, rules.RungWarningTalk},
+		{"talk complied after the overdue: parked", []RungRecord{rec(rules.RungWarningTalk, RungComplied, after)}, ""},
+		{"talk complied before the overdue: climb", []RungRecord{rec(rules.RungWarningTalk, RungComplied, before)}, rules.RungWrittenWarning},
+		{"warning carried out: the penalty is due", []RungRecord{rec(rules.RungWrittenWarning, RungComplied, after)}, rules.RungPenalty},
+		{"fine paid: escalation is due", []RungRecord{rec(rules.RungPenalty, RungComplied, after)}, rules.RungEscalation},
+		{"escalation taken over: top of the ladder", []RungRecord{rec(rules.RungEscalation, RungComplied, after)}, ""},
+		{"escalation returned: again", []RungRecord{rec(rules.RungEscalation, RungCancelled, after)}, rules.RungEscalation},
+		{"penalty under way", []RungRecord{rec(rules.RungPenalty, RungStarted, after)}, ""},
+	} {
+		history := slices.Clone(tc.history)
+		if got := nextRungSince(ladder, tc.history, overdue); got != tc.want {
+			t.Errorf("%s: next rung %q, want %q", tc.name, got, tc.want)
+		}
+		if !slices.Equal(history, tc.history) {
+			t.Errorf("%s: the history was changed", tc.name)
+		}
+	}
+}
+
+// One overdue hazard climbs the whole default ladder: a failed talk, a
+// written warning carried out, a fine paid, then the escalation; the
+// ladder rests while the completion awaits re-inspection and climbs again
+// when a new deadline is missed.
+func TestOverdueHazardClimbsTheWholeLadder(t *testing.T) {
+	h := newHarness(t)
+	day := 24 * time.Hour
+	in := hazardInput(GradeGeneral)
+	in.RuleSet.LadderStartWithin = rules.Duration(5 * day)
+	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning, rules.RungPenalty, rules.RungEscalation}
+	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+	views := map[string]*HazardView{}
+	look := func(name string, at time.Duration) {
+		views[name] = &HazardView{}
+		h.query(at, views[name])
+	}
+	signal := func(at time.Duration, rung, caseNo, outcome string) {
+		h.env.RegisterDelayedCallback(func() {
+			h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rung, CaseNo: caseNo, Outcome: outcome})
+		}, at)
+	}
+	look("overdue", 2*day+time.Hour)
+	signal(3*day, rules.RungWarningTalk, "YT-140502-2026-000001", RungStarted)
+	signal(4*day, rules.RungWarningTalk, "YT-140502-2026-000001", RungFailed)
+	look("talk failed", 4*day+time.Hour)
+	signal(5*day, rules.RungWrittenWarning, "CF-140502-2026-000001", RungStarted)
+	signal(5*day+time.Hour, rules.RungWrittenWarning, "CF-140502-2026-000001", RungComplied)
+	look("warning served", 5*day+2*time.Hour)
+	signal(6*day, rules.RungPenalty, "CF-140502-2026-000002", RungStarted)
+	look("penalty under way", 6*day+time.Hour)
+	signal(8*day, rules.RungPenalty, "CF-140502-2026-000002", RungComplied)
+	look("fine paid", 8*day+time.Hour)
+	signal(9*day, rules.RungEscalation, "TQ-140502-2026-000001", RungStarted)
+	look("escalated", 9*day+time.Hour)
+	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	look("completion reported", 10*day+time.Hour)
+	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
+	h.run(in)
+
+	for _, c := range []struct {
+		view      string
+		next      string
+		ladderDue bool
+	}{
+		{"overdue", rules.RungWarningTalk, true},
+		{"talk failed", rules.RungWrittenWarning, true},
+		{"warning served", rules.RungPenalty, true},
+		{"penalty under way", "", true},
+		{"fine paid", rules.RungEscalation, true},
+		{"escalated", "", true},
+		{"completion reported", "", false},
+	} {
+		v := views[c.view]
+		if v.NextRung != c.next || v.LadderDue != c.ladderDue {
+			t.Errorf("%s: next rung %q ladder_due %v, want %q %v", c.view, v.NextRung, v.LadderDue, c.next, c.ladderDue)
+		}
+	}
+	// Every rung that fell due was started within the 5 days: no miss.
+	for _, d := range views["completion reported"].Deadlines {
+		if strings.HasPrefix(d.Key, "rung-") && d.State != cases.DeadlineMet {
+			t.Errorf("rung deadline %+v", d)
+		}
+	}
+	if n := len(views["escalated"].Rungs); n != 7 {
+		t.Errorf("%d rung records, want 7", n)
+	}
+	equal(t, "steps", h.actions(), []string{"report", "order", "remind", "overdue",
+		"ladder", "ladder", "ladder", "ladder", "ladder", "ladder", "ladder", "report_completion", "reinspect"})
+}
+
+// A talk complied with parks the ladder; when the next deadline is missed
+// too, the ladder climbs past the talk instead of repeating it.
+func TestAHazardOverdueAgainClimbsPastATalkItCompliedWith(t *testing.T) {
+	h := newHarness(t)
+	day := 24 * time.Hour
+	in := hazardInput(GradeGeneral)
+	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning}
+	var parked, reordered, again HazardView
+	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+	for i, o := range []string{RungStarted, RungComplied} {
+		h.env.RegisterDelayedCallback(func() {
+			h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: o})
+		}, time.Duration(3+i)*day)
+	}
+	h.query(4*day+time.Hour, &parked)
+	h.at(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(6*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: false, Findings: "仍不合格", NewMeasures: "返工", NewDeadline: start.Add(9 * day)}, &outcome{})
+	h.query(6*day+time.Hour, &reordered)
+	h.query(9*day+time.Hour, &again)
+	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+	h.run(in)
+
+	if parked.NextRung != "" || reordered.NextRung != "" || reordered.LadderDue || again.NextRung != rules.RungWrittenWarning || !again.LadderDue {
+		t.Fatalf("parked %q, after the new order %q (due %v), overdue again %q (due %v)",
+			parked.NextRung, reordered.NextRung, reordered.LadderDue, again.NextRung, again.LadderDue)
+	}
 }

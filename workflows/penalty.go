@@ -29,7 +29,8 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	if err := in.Validate(now); err != nil {
 		return PenaltyResult{}, refusal(err)
 	}
-	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) }}
+	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) },
+		ladder2: ladderVersion(ctx) >= 1}
 	p.decisionDue = p.due(now, in.Rules.Decision)
 	if err := p.register(ctx); err != nil {
 		return PenaltyResult{}, err
@@ -37,14 +38,21 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	if err := recordStep(ctx, p, "open", in.Officers[0], "", p.opening()); err != nil {
 		return PenaltyResult{}, err
 	}
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungPenalty, CaseNo: in.CaseNo, Outcome: RungStarted})
+	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: RungStarted})
 	if err := p.runTimers(ctx); err != nil {
 		return PenaltyResult{}, err
+	}
+	// A case decided and closed in one step (a warning on the spot) still
+	// counts towards the enterprise's history.
+	if p.ladder2 && p.decision != nil && !p.repeatChecked {
+		if err := p.checkRepeatOffence(ctx); err != nil {
+			return PenaltyResult{}, err
+		}
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && p.recording == 0 }); err != nil {
 		return PenaltyResult{}, err
 	}
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungPenalty, CaseNo: in.CaseNo, Outcome: p.rungOutcome()})
+	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: p.rungOutcome()})
 	res := PenaltyResult{CaseNo: in.CaseNo, State: string(p.state), Money: p.money(*p.closedAt)}
 	if p.decision != nil {
 		res.Penalty = &p.decision.Penalty
@@ -63,6 +71,7 @@ type penalty struct {
 	decisionDue calendar.Deadline
 	notice      *PenaltyNotice
 	pleas       []Plea
+	waiver      *Waiver
 	hearing     *Hearing
 	discussion  *Discussion
 	decision    *PenaltyDecision
@@ -82,6 +91,9 @@ type penalty struct {
 	// recording counts steps being written outside an update (a signal's),
 	// so the workflow does not complete under one.
 	recording int
+	// ladder2 is set for cases started since written warnings report as
+	// their own rung (see ladderVersion).
+	ladder2 bool
 }
 
 // listenForVerification stops a daily fine when the hazard it was imposed
@@ -138,6 +150,8 @@ func (p *penalty) register(ctx workflow.Context) error {
 		setCaseUpdate(ctx, UpdateApplyEnforcement, p, (*penalty).checkEnforcement, (*penalty).applyEnforcement),
 		setCaseUpdate(ctx, UpdateStopDailyFine, p, (*penalty).checkStopDailyFine, (*penalty).applyStopDailyFine),
 		setCaseUpdate(ctx, UpdateWithdrawPenalty, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
+		setCaseUpdate(ctx, UpdateWaiveRights, p, (*penalty).checkWaiveRights, (*penalty).applyWaiveRights),
+		setCaseUpdate(ctx, UpdateDecideOnTheSpot, p, (*penalty).checkDecideOnTheSpot, (*penalty).applyDecideOnTheSpot),
 	)
 }
 
@@ -251,6 +265,9 @@ func (p *penalty) checkNotify(in NotifyPenaltyInput, now time.Time) error {
 	if p.state != PenaltyOpened {
 		return p.wrongState(UpdateNotifyPenalty)
 	}
+	if p.in.simple() {
+		return conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
+	}
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
 	}
@@ -269,6 +286,9 @@ func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
 	if p.notice == nil || p.decided() {
 		return p.wrongState(UpdatePlead)
 	}
+	if err := p.waived(); err != nil {
+		return err
+	}
 	if p.notice.PleaDue.Missed(now) {
 		return conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
 	}
@@ -284,6 +304,9 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 	}
 	if p.state != PenaltyNotified {
 		return p.wrongState(UpdateRequestHearing)
+	}
+	if err := p.waived(); err != nil {
+		return err
 	}
 	if !p.notice.HearingQualifies {
 		return conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
@@ -381,7 +404,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
 	}
-	if w := p.noticeWindows(); p.state == PenaltyNotified && !w.Missed(now) {
+	if w := p.noticeWindows(); p.state == PenaltyNotified && p.waiver == nil && !w.Missed(now) {
 		return conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
 	}
 	return nil
@@ -395,6 +418,52 @@ func (p *penalty) pastDecisionDue(now time.Time) error {
 			p.in.Rules.Decision, p.decisionDue.Last)
 	}
 	return nil
+}
+
+// waived refuses a plea or hearing request after the party waived both.
+func (p *penalty) waived() error {
+	if p.waiver != nil {
+		return conflict("the party waived its rights to state and defend and to a hearing on %s (放弃陈述申辩和听证)", p.waiver.At.In(rules.China).Format(time.DateOnly))
+	}
+	return nil
+}
+
+func (p *penalty) checkWaiveRights(in WaiveRightsInput, now time.Time) error {
+	if err := p.party(in.Actor); err != nil {
+		return err
+	}
+	if p.state != PenaltyNotified {
+		return p.wrongState(UpdateWaiveRights)
+	}
+	if err := p.waived(); err != nil {
+		return err
+	}
+	if p.noticeWindows().Missed(now) {
+		return conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
+	}
+	return text("statement (放弃声明)", in.Statement, true)
+}
+
+func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) error {
+	if err := p.regulator(in.Actor); err != nil {
+		return err
+	}
+	if !p.in.simple() {
+		return conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotifyPenalty)
+	}
+	if p.state != PenaltyOpened {
+		return p.wrongState(UpdateDecideOnTheSpot)
+	}
+	if err := p.pastDecisionDue(now); err != nil {
+		return err
+	}
+	if err := p.in.penaltyAllowed(in.Penalty); err != nil {
+		return err
+	}
+	if in.Penalty.heavierThan(p.in.Proposed) {
+		return invalid("the decision (%s) may not be heavier than the penalty the party was told of (%s)", in.Penalty.Label(), p.in.Proposed.Label())
+	}
+	return in.Validate()
 }
 
 func (p *penalty) checkServe(in ServeInput, _ time.Time) error {
@@ -556,6 +625,36 @@ func (p *penalty) applyNotify(in NotifyPenaltyInput, now time.Time) (cases.Actor
 	}
 	p.notice, p.state = n, PenaltyNotified
 	return in.Actor, n
+}
+
+func (p *penalty) applyWaiveRights(in WaiveRightsInput, now time.Time) (cases.Actor, any) {
+	p.waiver = &Waiver{WaiveRightsInput: in, At: now}
+	// The windows are closed by the waiver: no timer needs to close them.
+	p.windowsClosed = true
+	return in.Actor, in
+}
+
+// applyDecideOnTheSpot informs, hears, decides and serves in one step, as
+// the officers do on the spot (Art.52); a warning is then carried out and
+// a fine falls due for payment.
+func (p *penalty) applyDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) (cases.Actor, any) {
+	if in.Statement != "" {
+		p.pleas = append(p.pleas, Plea{PleadInput: PleadInput{Actor: in.Actor, Statement: in.Statement}, At: now})
+	}
+	p.decision = &PenaltyDecision{DecidePenaltyInput: DecidePenaltyInput{Actor: in.Actor, Penalty: in.Penalty, Reasons: in.Reasons, DocumentNo: in.DocumentNo},
+		At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
+	received := in.ReceivedBy
+	if in.RefusedToSign {
+		received += " (拒绝签收 refused to sign)"
+	}
+	p.service = &Service{ServeInput: ServeInput{Actor: in.Actor, Method: ServeOnTheSpot, ReceivedBy: received}, At: now,
+		ReviewDue: p.due(now, p.in.Rules.Review), LawsuitDue: p.due(now, p.in.Rules.Lawsuit)}
+	p.state = PenaltyServed
+	p.settle(now)
+	return in.Actor, struct {
+		DecideOnTheSpotInput
+		Procedure Procedure `json:"procedure"`
+	}{in, ProcedureSimple}
 }
 
 func (p *penalty) applyPlead(in PleadInput, now time.Time) (cases.Actor, any) {
@@ -810,6 +909,15 @@ func (p *penalty) pendingAppeal() *Appeal {
 	return nil
 }
 
+// rung is the rung of the enforcement ladder the case stands for: a
+// warning is the written warning (书面警告), anything else the penalty.
+func (p *penalty) rung() string {
+	if p.ladder2 && p.in.Proposed.Kind == PenaltyWarning {
+		return rules.RungWrittenWarning
+	}
+	return rules.RungPenalty
+}
+
 func (p *penalty) rungOutcome() string {
 	switch p.state {
 	case PenaltyPaid, PenaltyExecuted:
@@ -848,21 +956,28 @@ func (p *penalty) nextActions(now time.Time) []string {
 	var out []string
 	switch p.state {
 	case PenaltyOpened:
-		if !p.decisionDue.Missed(now) {
+		switch {
+		case p.decisionDue.Missed(now):
+		case p.in.simple():
+			out = append(out, UpdateDecideOnTheSpot)
+		default:
 			out = append(out, UpdateNotifyPenalty)
 		}
 	case PenaltyNotified, PenaltyHearingRequested, PenaltyHearingScheduled:
-		if !p.notice.PleaDue.Missed(now) {
+		if !p.notice.PleaDue.Missed(now) && p.waiver == nil {
 			out = append(out, UpdatePlead)
+		}
+		if p.state == PenaltyNotified && p.waiver == nil && !p.noticeWindows().Missed(now) {
+			out = append(out, UpdateWaiveRights)
 		}
 		switch {
 		case p.state == PenaltyHearingRequested:
 			out = append(out, UpdateScheduleHearing)
 		case p.state == PenaltyHearingScheduled:
 			out = append(out, UpdateScheduleHearing, UpdateRecordHearing)
-		case p.notice.HearingQualifies && !p.notice.HearingDue.Missed(now):
+		case p.notice.HearingQualifies && !p.notice.HearingDue.Missed(now) && p.waiver == nil:
 			out = append(out, UpdateRequestHearing)
-		case p.noticeWindows().Missed(now):
+		case p.noticeWindows().Missed(now) || p.waiver != nil:
 			out = append(out, p.decisionActions(now)...)
 		}
 	case PenaltyHearingHeld:
@@ -962,7 +1077,7 @@ func (p *penalty) view(at time.Time) PenaltyView {
 	money := p.money(at)
 	return PenaltyView{
 		Summary: p.summary(), Case: p.opening(), DecisionDue: p.decisionDue,
-		Notice: clonePtr(p.notice), Pleas: cloneList(p.pleas), Hearing: clonePtr(p.hearing),
+		Notice: clonePtr(p.notice), Pleas: cloneList(p.pleas), Waiver: clonePtr(p.waiver), Hearing: clonePtr(p.hearing),
 		DiscussionRequired: p.discussionRequired(p.current()), Discussion: clonePtr(p.discussion),
 		Decision: clonePtr(p.decision), Service: clonePtr(p.service), PaymentDue: clonePtr(p.payDue), Payment: clonePtr(p.payment),
 		Appeals: cloneList(p.appeals), Reminder: clonePtr(p.reminder), Enforcement: clonePtr(p.enforcement),

@@ -14,6 +14,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 )
 
 // Penalty cases open on Monday 2026-09-21, so their working-day periods
@@ -534,5 +535,105 @@ func TestHazardVerificationStopsADailyFine(t *testing.T) {
 	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve", "stop_daily_fine", "pay"})
 	if by := h.steps[5].Actor; by.PersonID != officer2.PersonID {
 		t.Fatalf("the stop is recorded as by %+v", by)
+	}
+}
+
+// A party that waives its rights to plead and to a hearing in writing
+// (放弃陈述申辩和听证) lets the decision follow at once; after the waiver
+// it may not plead, and no timer closes the windows it gave up.
+func TestPenaltyWaiverLetsTheDecisionFollowAtOnce(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var tooEarly, byStranger, noStatement, waive, plead, twice, decide, serve, pay outcome
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 9, 22, 9, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(50_000), Reasons: "x"}, &tooEarly)
+	penaltyAt(h, bj(2026, 9, 22, 10, 0), UpdateWaiveRights, WaiveRightsInput{Actor: stranger, Statement: "放弃"}, &byStranger)
+	penaltyAt(h, bj(2026, 9, 22, 10, 5), UpdateWaiveRights, WaiveRightsInput{Actor: company}, &noStatement)
+	penaltyAt(h, bj(2026, 9, 22, 10, 10), UpdateWaiveRights, WaiveRightsInput{Actor: company, Statement: "本单位放弃陈述申辩和听证权利"}, &waive)
+	penaltyAt(h, bj(2026, 9, 22, 10, 20), UpdatePlead, PleadInput{Actor: company, Statement: "补充意见"}, &plead)
+	penaltyAt(h, bj(2026, 9, 22, 10, 25), UpdateWaiveRights, WaiveRightsInput{Actor: company, Statement: "再次放弃"}, &twice)
+	penaltyAt(h, bj(2026, 9, 22, 11, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(50_000), Reasons: "事实清楚"}, &decide)
+	penaltyAt(h, bj(2026, 9, 22, 12, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &serve)
+	penaltyAt(h, bj(2026, 9, 23, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 5_000_000}, &pay)
+	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(50_000)))
+
+	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "may plead or ask for a hearing")
+	refused(t, "waiver by another enterprise", byStranger, duty.EForbidden)
+	refused(t, "waiver without a statement", noStatement, duty.EInvalid)
+	ok(t, "waiver", waive)
+	if v := penaltyView(t, waive); v.Waiver == nil || slices.Contains(v.NextActions, UpdatePlead) || !slices.Contains(v.NextActions, UpdateDecidePenalty) {
+		t.Fatalf("after the waiver: waiver %+v, next %v", v.Waiver, v.NextActions)
+	}
+	refusedWith(t, "plea after the waiver", plead, duty.EConflict, "waived")
+	refused(t, "a second waiver", twice, duty.EConflict)
+	ok(t, "decision the day after the notice", decide)
+	ok(t, "serve", serve)
+	ok(t, "pay", pay)
+	penaltyResult(t, h, PenaltyPaid)
+	equal(t, "steps", h.actions(), []string{"open", "notify", "waive_rights", "decide", "serve", "pay"})
+}
+
+// The simple procedure (简易程序, Art.51/52) decides a warning on the spot:
+// informed, heard, decided and served in one step, carried out at once,
+// and reported to the hazard as the written-warning rung.
+func TestSimpleProcedureDecidesAWarningOnTheSpot(t *testing.T) {
+	h := newPenaltyHarness(t)
+	in := penaltyInput(Penalty{Kind: PenaltyWarning})
+	in.ParentCaseNo, in.ParentWorkflowID = "YH-140502-2026-000001", "hazard/YH-140502-2026-000001"
+	in.Procedure = ProcedureSimple
+	var notify, heavier, noForm, byCompany, spot outcome
+	penaltyAt(h, bj(2026, 9, 21, 9, 30), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyAt(h, bj(2026, 9, 21, 9, 35), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: fine(200), Reasons: "x", DocumentNo: "城住建简罚〔2026〕1号", ReceivedBy: "李经理"}, &heavier)
+	penaltyAt(h, bj(2026, 9, 21, 9, 40), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: Penalty{Kind: PenaltyWarning}, Reasons: "x", ReceivedBy: "李经理"}, &noForm)
+	penaltyAt(h, bj(2026, 9, 21, 9, 45), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: company, Penalty: Penalty{Kind: PenaltyWarning}, Reasons: "x", DocumentNo: "1", ReceivedBy: "李经理"}, &byCompany)
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: Penalty{Kind: PenaltyWarning},
+		Statement: "承认隐患未按期整改", Reasons: "逾期未整改，予以警告", DocumentNo: "城住建简罚〔2026〕1号", ReceivedBy: "李经理", RefusedToSign: true}, &spot)
+	h.runWorkflow(PenaltyWorkflowName, in)
+
+	refusedWith(t, "notice under the simple procedure", notify, duty.EConflict, "简易程序")
+	refusedWith(t, "a fine where a warning was proposed", heavier, duty.EInvalid, "heavier")
+	refusedWith(t, "no numbered form", noForm, duty.EInvalid, "document_no")
+	refused(t, "decided by the enterprise", byCompany, duty.EForbidden)
+	ok(t, "on the spot", spot)
+	v := penaltyView(t, spot)
+	if v.State != string(PenaltyExecuted) || v.Decision == nil || v.Service == nil || v.Service.Method != ServeOnTheSpot ||
+		!strings.Contains(v.Service.ReceivedBy, "拒绝签收") || len(v.Pleas) != 1 {
+		t.Fatalf("after the decision on the spot: %+v", v)
+	}
+	penaltyResult(t, h, PenaltyExecuted)
+	equal(t, "steps", h.actions(), []string{"open", "decide_on_the_spot"})
+	if len(h.signals) != 2 || h.signals[0].Rung != rules.RungWrittenWarning || h.signals[1].Outcome != RungComplied {
+		t.Fatalf("signals to the hazard: %+v", h.signals)
+	}
+}
+
+func TestSimpleProcedureOnlyForAWarningOrASmallFine(t *testing.T) {
+	for _, c := range []struct {
+		party PartyKind
+		pen   Penalty
+		ok    bool
+	}{
+		{PartyUnit, Penalty{Kind: PenaltyWarning}, true},
+		{PartyUnit, fine(3_000), true},
+		{PartyUnit, fine(3_001), false},
+		{PartyPerson, fine(200), true},
+		{PartyPerson, fine(201), false},
+		{PartyUnit, Penalty{Kind: PenaltyStopProduction}, false},
+	} {
+		in := penaltyInput(c.pen)
+		in.Procedure, in.Party.Kind = ProcedureSimple, c.party
+		in.Rules = in.Rules.WithDefaults()
+		err := in.Validate(penaltyStart)
+		if (err == nil) != c.ok {
+			t.Errorf("%s on a %s under the simple procedure: %v", c.pen.Label(), c.party, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "普通程序") {
+			t.Errorf("refusal does not name the general procedure: %v", err)
+		}
+	}
+	in := penaltyInput(fine(100))
+	in.Procedure = "summary"
+	in.Rules = in.Rules.WithDefaults()
+	if err := in.Validate(penaltyStart); err == nil {
+		t.Error("an unknown procedure was accepted")
 	}
 }

@@ -13,23 +13,48 @@ import (
 // Names of the penalty workflow, its updates and its query.
 const (
 	PenaltyWorkflowName    = "AdministrativePenalty"
-	UpdateNotifyPenalty    = "notify"            // 告知: the intended penalty, facts, grounds and rights
-	UpdatePlead            = "plead"             // 陈述申辩 (party)
-	UpdateRequestHearing   = "request_hearing"   // 申请听证 (party)
-	UpdateScheduleHearing  = "schedule_hearing"  // 听证通知
-	UpdateRecordHearing    = "record_hearing"    // 听证笔录
-	UpdateRecordDiscussion = "record_discussion" // 集体讨论
-	UpdateDecidePenalty    = "decide"            // 处罚决定
-	UpdateServe            = "serve"             // 送达
-	UpdatePay              = "pay"               // 缴纳罚款
-	UpdateAppeal           = "appeal"            // 申请复议 / 提起诉讼 (party)
-	UpdateAppealResult     = "appeal_result"     // 复议决定 / 判决
-	UpdateRemind           = "remind"            // 催告 (行政强制法 Art.54)
-	UpdateApplyEnforcement = "apply_enforcement" // 申请法院强制执行
-	UpdateStopDailyFine    = "stop_daily_fine"   // 整改已复查: 按日连续处罚 stops
-	UpdateWithdrawPenalty  = "withdraw"          // 撤案: closed without a decision
+	UpdateNotifyPenalty    = "notify"             // 告知: the intended penalty, facts, grounds and rights
+	UpdatePlead            = "plead"              // 陈述申辩 (party)
+	UpdateRequestHearing   = "request_hearing"    // 申请听证 (party)
+	UpdateScheduleHearing  = "schedule_hearing"   // 听证通知
+	UpdateRecordHearing    = "record_hearing"     // 听证笔录
+	UpdateRecordDiscussion = "record_discussion"  // 集体讨论
+	UpdateDecidePenalty    = "decide"             // 处罚决定
+	UpdateServe            = "serve"              // 送达
+	UpdatePay              = "pay"                // 缴纳罚款
+	UpdateAppeal           = "appeal"             // 申请复议 / 提起诉讼 (party)
+	UpdateAppealResult     = "appeal_result"      // 复议决定 / 判决
+	UpdateRemind           = "remind"             // 催告 (行政强制法 Art.54)
+	UpdateApplyEnforcement = "apply_enforcement"  // 申请法院强制执行
+	UpdateStopDailyFine    = "stop_daily_fine"    // 整改已复查: 按日连续处罚 stops
+	UpdateWithdrawPenalty  = "withdraw"           // 撤案: closed without a decision
+	UpdateWaiveRights      = "waive_rights"       // 放弃陈述申辩和听证 (party)
+	UpdateDecideOnTheSpot  = "decide_on_the_spot" // 当场处罚决定 (简易程序, Art.51/52)
 	QueryPenalty           = "penalty"
 )
+
+// Procedure is how a penalty case is decided.
+type Procedure string
+
+// Procedures (行政处罚法 chapter V).
+const (
+	// ProcedureGeneral is the general procedure (普通程序): notice, plea
+	// and hearing windows, decision, service.
+	ProcedureGeneral Procedure = "general"
+	// ProcedureSimple is the simple procedure (简易程序, Art.51): for a
+	// warning or a small fine on clear facts, the officers inform the
+	// party, hear its statement and decide on the spot, handing over a
+	// numbered decision form (Art.52).
+	ProcedureSimple Procedure = "simple"
+)
+
+// Label is the procedure's name for people.
+func (p Procedure) Label() string {
+	if p == ProcedureSimple {
+		return "简易程序 simple procedure"
+	}
+	return "普通程序 general procedure"
+}
 
 // PenaltyKind is what a penalty imposes.
 type PenaltyKind string
@@ -174,6 +199,11 @@ type PenaltyRules struct {
 	// EscalationAck is how long the government has to acknowledge that
 	// closure request (the rule set's escalation_ack_days).
 	EscalationAck calendar.Period `json:"escalation_ack,omitzero"`
+	// The simple procedure (Art.51) decides on the spot a warning, or a
+	// fine of at most SimplePersonYuan on a person (¥200) or
+	// SimpleUnitYuan on a unit (¥3,000).
+	SimplePersonYuan int64 `json:"simple_person_yuan,omitempty"`
+	SimpleUnitYuan   int64 `json:"simple_unit_yuan,omitempty"`
 }
 
 // DefaultPenaltyRules are the values DOMAIN.md gives.
@@ -187,6 +217,7 @@ func DefaultPenaltyRules() PenaltyRules {
 		Review: calendar.StatutoryPeriod(60), Lawsuit: calendar.Months(6),
 		ReminderWait: calendar.StatutoryPeriod(10), Enforcement: calendar.Months(3),
 		RepeatHalfYear: 3, RepeatYear: 4, EscalationAck: calendar.StatutoryPeriod(3),
+		SimplePersonYuan: 200, SimpleUnitYuan: 3_000,
 	}
 }
 
@@ -197,6 +228,7 @@ func (r PenaltyRules) WithDefaults() PenaltyRules {
 		{&r.HearingPersonYuan, &d.HearingPersonYuan}, {&r.HearingUnitYuan, &d.HearingUnitYuan},
 		{&r.DiscussionAboveYuan, &d.DiscussionAboveYuan}, {&r.SurchargeBasisPoints, &d.SurchargeBasisPoints},
 		{&r.RepeatHalfYear, &d.RepeatHalfYear}, {&r.RepeatYear, &d.RepeatYear},
+		{&r.SimplePersonYuan, &d.SimplePersonYuan}, {&r.SimpleUnitYuan, &d.SimpleUnitYuan},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -232,8 +264,10 @@ func (r *PenaltyRules) periods(d *PenaltyRules) []periodField {
 // deadline it computes is the same on every replay.
 type PenaltyInput struct {
 	CaseRef
-	ActingOrg cases.Org    `json:"acting_org"`
-	RuleSet   string       `json:"rule_set"`
+	ActingOrg cases.Org `json:"acting_org"`
+	RuleSet   string    `json:"rule_set"`
+	// Procedure is ProcedureGeneral when empty.
+	Procedure Procedure    `json:"procedure,omitempty"`
 	Party     PenaltyParty `json:"party"`
 	Proposed  Penalty      `json:"proposed"`
 	Facts     string       `json:"facts"`   // 违法事实
@@ -265,6 +299,9 @@ func (in PenaltyInput) Validate(now time.Time) error {
 	}
 	if err := in.penaltyAllowed(in.Proposed); err != nil {
 		return err
+	}
+	if in.Procedure != "" && in.Procedure != ProcedureGeneral && in.Procedure != ProcedureSimple {
+		return invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
 	}
 	if err := text("facts (违法事实)", in.Facts, true); err != nil {
 		return err
@@ -301,7 +338,8 @@ func (in PenaltyInput) Validate(now time.Time) error {
 }
 
 // penaltyAllowed checks a penalty against the case: a daily fine needs
-// the correction order it counts from.
+// the correction order it counts from, and the simple procedure decides
+// only a warning or a small fine.
 func (in PenaltyInput) penaltyAllowed(p Penalty) error {
 	if err := p.Validate(); err != nil {
 		return err
@@ -309,8 +347,21 @@ func (in PenaltyInput) penaltyAllowed(p Penalty) error {
 	if p.Kind == PenaltyDailyFine && in.CorrectionOrderDate.IsZero() {
 		return invalid("a daily fine counts from the day after the correction order (Art.112): correction_order_date is required")
 	}
+	if in.Procedure == ProcedureSimple {
+		limit := in.Rules.SimpleUnitYuan
+		if in.Party.Kind == PartyPerson {
+			limit = in.Rules.SimplePersonYuan
+		}
+		if p.Kind != PenaltyWarning && (p.Kind != PenaltyFine || p.AmountYuan > limit) {
+			return invalid("the simple procedure (简易程序, 行政处罚法 Art.51) decides on the spot only a warning or a fine of at most ¥%d on a %s; %s needs the general procedure (普通程序)",
+				limit, in.Party.Kind, p.Label())
+		}
+	}
 	return nil
 }
+
+// simple reports whether the case follows the simple procedure.
+func (in PenaltyInput) simple() bool { return in.Procedure == ProcedureSimple }
 
 // PenaltyState is where a penalty case stands.
 type PenaltyState string
@@ -392,6 +443,51 @@ type PleadInput struct {
 	Actor               cases.Actor `json:"actor"`
 	Statement           string      `json:"statement"`
 	RequestedAmountYuan int64       `json:"requested_amount_yuan,omitempty"`
+}
+
+// WaiveRightsInput is the party's written waiver of its rights to state
+// and defend and to ask for a hearing (放弃陈述申辩和听证权利): the
+// windows close at once and the decision may follow.
+type WaiveRightsInput struct {
+	Actor     cases.Actor `json:"actor"`
+	Statement string      `json:"statement"`
+}
+
+// DecideOnTheSpotInput is a decision under the simple procedure (当场处罚,
+// Art.51/52): the officers told the party the facts, grounds and its
+// rights and heard its statement; the numbered decision form is handed
+// over at once, or its refusal noted.
+type DecideOnTheSpotInput struct {
+	Actor cases.Actor `json:"actor"`
+	// Penalty is the one decided: never heavier than the one proposed.
+	Penalty Penalty `json:"penalty"`
+	// Statement is what the party said in its defence, if anything.
+	Statement  string `json:"statement,omitempty"`
+	Reasons    string `json:"reasons"`
+	DocumentNo string `json:"document_no"`
+	// ReceivedBy is who received the form; RefusedToSign notes a refusal.
+	ReceivedBy    string `json:"received_by"`
+	RefusedToSign bool   `json:"refused_to_sign,omitempty"`
+}
+
+// Validate checks the decision's own fields.
+func (in DecideOnTheSpotInput) Validate() error {
+	if err := text("reasons (决定理由)", in.Reasons, true); err != nil {
+		return err
+	}
+	if err := text("document_no (决定书编号: the numbered form of Art.52)", in.DocumentNo, true); err != nil {
+		return err
+	}
+	if err := text("received_by (签收人)", in.ReceivedBy, true); err != nil {
+		return err
+	}
+	return text("statement (陈述申辩)", in.Statement, false)
+}
+
+// Waiver is the party's recorded waiver.
+type Waiver struct {
+	WaiveRightsInput
+	At time.Time `json:"at"`
 }
 
 // RequestHearingInput is the party's request for a hearing (Art.63/64).
@@ -680,6 +776,7 @@ type PenaltyView struct {
 	DecisionDue        calendar.Deadline  `json:"decision_due"`
 	Notice             *PenaltyNotice     `json:"notice,omitempty"`
 	Pleas              []Plea             `json:"pleas"`
+	Waiver             *Waiver            `json:"waiver,omitempty"`
 	Hearing            *Hearing           `json:"hearing,omitempty"`
 	DiscussionRequired bool               `json:"discussion_required"`
 	Discussion         *Discussion        `json:"discussion,omitempty"`

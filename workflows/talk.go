@@ -21,7 +21,7 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 	if err := in.Validate(now); err != nil {
 		return TalkResult{}, refusal(err)
 	}
-	k := &talk{in: in, state: TalkScheduled, openedAt: now}
+	k := &talk{in: in, state: TalkScheduled, openedAt: now, ladder2: ladderVersion(ctx) >= 1}
 	if err := workflow.SetQueryHandler(ctx, QueryTalk, func() (TalkView, error) { return k.view(), nil }); err != nil {
 		return TalkResult{}, err
 	}
@@ -80,6 +80,8 @@ type talk struct {
 	heldAt      *time.Time
 	reportDue   time.Time
 	report      *TalkReportInput
+	// ladder2 is set for talks started since ladderChange.
+	ladder2 bool
 }
 
 func (k *talk) regulator(a cases.Actor) error {
@@ -134,8 +136,16 @@ func (k *talk) applyRecord(in RecordTalkInput, now time.Time) (cases.Actor, any)
 			k.noShows = append(k.noShows, a.Name)
 		}
 	}
-	k.minutes, k.commitments, k.reportDue, k.heldAt = in.Minutes, in.Commitments, in.ReportDue, &now
-	k.state = TalkHeld
+	k.minutes, k.commitments, k.heldAt = in.Minutes, in.Commitments, &now
+	if k.ladder2 && len(k.noShows) == len(in.Attendance) {
+		// Nobody came (拒不到场): the talk could not be held, no report is
+		// owed, and the ladder climbs at once.
+		k.state = TalkFailed
+		k.finish(now)
+	} else {
+		k.reportDue = in.ReportDue
+		k.state = TalkHeld
+	}
 	return in.Actor, struct {
 		RecordTalkInput
 		NoShows []string `json:"no_shows"`

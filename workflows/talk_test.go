@@ -72,3 +72,23 @@ func TestWarningTalkWithoutReportFailsAndClimbsTheLadder(t *testing.T) {
 		t.Fatalf("overdue step at %v ladder=%v deadline=%v", last.At, last.Case.LadderDue, last.Case.Deadlines)
 	}
 }
+
+// A talk none of the persons called came to (拒不到场) fails at once: no
+// report is owed, and the hazard hears that the next rung is due.
+func TestWarningTalkNobodyAttendedFailsAtOnce(t *testing.T) {
+	h := newHarness(t)
+	day := 24 * time.Hour
+	var held outcome
+	h.at(2*day+time.Hour, UpdateRecordTalk, RecordTalkInput{Actor: inspector, Attendance: attendance(false, false, false), Minutes: "三人均未到场", ReportDue: start.Add(9 * day)}, &held)
+	h.runWorkflow(TalkWorkflowName, talkInput())
+
+	ok(t, "record", held)
+	v, isTalk := held.raw.(TalkView)
+	if !isTalk || v.State != string(TalkFailed) || len(v.NoShows) != 3 || len(v.Deadlines) != 0 || !v.LadderDue {
+		t.Fatalf("after nobody came: %+v", held.raw)
+	}
+	equal(t, "steps", h.actions(), []string{"notify", "record_talk"})
+	if len(h.signals) != 2 || h.signals[1].Outcome != RungFailed {
+		t.Fatalf("signals to the hazard: %+v", h.signals)
+	}
+}
