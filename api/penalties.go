@@ -23,6 +23,9 @@ type OpenPenaltyRequest struct {
 	Grounds             string                 `json:"grounds"`
 	CoOfficerLogin      string                 `json:"co_officer_login"`
 	CorrectionOrderDate calendar.Date          `json:"correction_order_date,omitzero"`
+	// Procedure is "general" (普通程序, the default) or "simple" (简易程序:
+	// a warning or a small fine decided on the spot, Art.51).
+	Procedure workflows.Procedure `json:"procedure,omitempty"`
 }
 
 // Bodies of the penalty steps; the actor is always the caller.
@@ -32,6 +35,21 @@ type (
 	NotifyPenaltyRequest struct {
 		Penalty workflows.Penalty `json:"penalty,omitzero"`
 		Note    string            `json:"note,omitempty"`
+	}
+	// WaiveRightsRequest is the party's written waiver of its rights to
+	// plead and to a hearing (放弃陈述申辩和听证).
+	WaiveRightsRequest struct {
+		Statement string `json:"statement"`
+	}
+	// DecideOnTheSpotRequest decides under the simple procedure (当场处罚):
+	// the numbered decision form is handed over at once.
+	DecideOnTheSpotRequest struct {
+		Penalty       workflows.Penalty `json:"penalty"`
+		Statement     string            `json:"statement,omitempty"`
+		Reasons       string            `json:"reasons"`
+		DocumentNo    string            `json:"document_no"`
+		ReceivedBy    string            `json:"received_by"`
+		RefusedToSign bool              `json:"refused_to_sign,omitempty"`
 	}
 	// PleadRequest states and defends (陈述申辩).
 	PleadRequest struct {
@@ -143,7 +161,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 	penaltyRules.EscalationAck = calendar.StatutoryPeriod(rs.EscalationAckDays)
 	in := workflows.PenaltyInput{
 		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
-		RuleSet: rs.ID, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
+		RuleSet: rs.ID, Procedure: req.Procedure, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
 		Calendar: s.calendar(), Rules: penaltyRules,
 	}
@@ -188,6 +206,13 @@ var (
 	})
 	pleadPenalty = penaltyStep(workflows.UpdatePlead, func(b PleadRequest, a cases.Actor) any {
 		return workflows.PleadInput{Actor: a, Statement: b.Statement, RequestedAmountYuan: b.RequestedAmountYuan}
+	})
+	waiveRights = penaltyStep(workflows.UpdateWaiveRights, func(b WaiveRightsRequest, a cases.Actor) any {
+		return workflows.WaiveRightsInput{Actor: a, Statement: b.Statement}
+	})
+	decideOnTheSpot = penaltyStep(workflows.UpdateDecideOnTheSpot, func(b DecideOnTheSpotRequest, a cases.Actor) any {
+		return workflows.DecideOnTheSpotInput{Actor: a, Penalty: b.Penalty, Statement: b.Statement, Reasons: b.Reasons,
+			DocumentNo: b.DocumentNo, ReceivedBy: b.ReceivedBy, RefusedToSign: b.RefusedToSign}
 	})
 	requestHearing = penaltyStep(workflows.UpdateRequestHearing, func(b RequestHearingRequest, a cases.Actor) any {
 		return workflows.RequestHearingInput{Actor: a, Reason: b.Reason}
@@ -245,6 +270,8 @@ func penaltyRoutes() []route {
 			request: OpenPenaltyRequest{}, response: CaseResponse{}, handle: (*Server).openPenalty},
 		step("notify", "notice of the intended penalty (告知): opens the plea and hearing-request windows", NotifyPenaltyRequest{}, notifyPenalty),
 		step("plead", "the party states and defends (陈述申辩); never makes the penalty heavier", PleadRequest{}, pleadPenalty),
+		step("waiver", "the party waives in writing its rights to plead and to a hearing (放弃陈述申辩和听证); the decision may follow at once", WaiveRightsRequest{}, waiveRights),
+		step("on-the-spot", "simple procedure (简易程序, Art.51/52): inform, hear, decide and hand over the numbered decision on the spot", DecideOnTheSpotRequest{}, decideOnTheSpot),
 		step("hearing-request", "the party asks for a hearing (申请听证), within 5 working days", RequestHearingRequest{}, requestHearing),
 		step("hearing-schedule", "notify the hearing, at least 7 days ahead", ScheduleHearingRequest{}, scheduleHearing),
 		step("hearing-record", "record the hearing's transcript (听证笔录)", RecordHearingRequest{}, recordHearing),

@@ -52,8 +52,8 @@ var (
 // within the authority limit.
 var (
 	RegulatorPenaltyActions = []string{"open", "notify", "schedule_hearing", "record_hearing", "record_discussion", "serve",
-		"pay", "appeal_result", "remind", "apply_enforcement", "stop_daily_fine", "withdraw"}
-	EnterprisePenaltyActions = []string{"plead", "request_hearing", "appeal", "pay"}
+		"pay", "appeal_result", "remind", "apply_enforcement", "stop_daily_fine", "withdraw", "decide_on_the_spot"}
+	EnterprisePenaltyActions = []string{"plead", "request_hearing", "appeal", "pay", "waive_rights"}
 )
 
 // OrgPolicyPrefix marks policies generated from the organisation; they are
