@@ -22,16 +22,17 @@ const (
 	KindEscalation Kind = "escalation" // 提请上级部门 / 移送 / 挂牌督办
 	KindTalk       Kind = "talk"       // 约谈 (约定谈话)
 	KindPenalty    Kind = "penalty"    // 行政处罚 (incl. 书面警告)
+	KindAccident   Kind = "accident"   // 事故调查处理 (四不放过)
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚).
+// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故).
 // A list, not a map: workflows parse case numbers, and workflow code must
 // not iterate over maps.
 var kindPrefixes = []struct {
 	kind   Kind
 	prefix string
-}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}}
+}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string {
@@ -54,6 +55,8 @@ func (k Kind) Label() string {
 		return "约谈 warning talk"
 	case KindPenalty:
 		return "行政处罚 penalty"
+	case KindAccident:
+		return "事故调查 accident investigation"
 	}
 	return string(k)
 }

@@ -11,6 +11,7 @@ func TestCaseNumbersRoundTrip(t *testing.T) {
 		{Kind: KindEscalation, Region: "1405", Year: 2027, Seq: 1},
 		{Kind: KindTalk, Region: "140525", Year: 2026, Seq: 999999},
 		{Kind: KindPenalty, Region: "14", Year: 2026, Seq: 7},
+		{Kind: KindAccident, Region: "140502", Year: 2026, Seq: 2},
 	} {
 		got, err := ParseNumber(n.String())
 		if err != nil || got != n {

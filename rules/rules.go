@@ -66,6 +66,10 @@ type RuleSet struct {
 	// that falls due (after an overdue hazard or a failed rung); a miss is
 	// recorded against the regulator. Zero: no such deadline.
 	LadderStartWithin Duration `json:"ladder_start_within,omitempty"`
+	// Accident holds the numbers of accident reporting and investigation
+	// (grading thresholds, reporting hours, investigation and approval
+	// periods, fine ranges); zero fields take the statutory defaults.
+	Accident AccidentRules `json:"accident,omitzero"`
 }
 
 // The rungs of the enforcement ladder after the hazard's own reminders and
@@ -167,6 +171,9 @@ func Parse(b []byte) (*Catalogue, error) {
 					return nil, fmt.Errorf("rules: rule set %s: ladder %s: unknown rung %q (known: %v)", s.ID, region, rung, Rungs)
 				}
 			}
+		}
+		if err := s.Accident.validate(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: accident: %w", s.ID, err)
 		}
 		for level, l := range s.AuthorityLimits {
 			if l.MaxFineYuan < 0 || len(l.Kinds) == 0 {
