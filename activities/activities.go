@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -21,6 +22,8 @@ import (
 type Activities struct {
 	Store  *store.Store
 	Logger *slog.Logger
+	// Calendar counts working days; nil means the built-in one.
+	Calendar *calendar.Calendar
 }
 
 // RecordStepInput is one workflow step to persist.

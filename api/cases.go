@@ -128,6 +128,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		Inspector: actor, RuleSet: s.Rules.InForce(now),
 	}
 	in.Ladder = in.RuleSet.LadderFor(ent.RegionCode)
+	in.AutoRungs = in.RuleSet.AutoRungsFor(ent.RegionCode)
 	if err := in.Validate(); err != nil {
 		s.writeError(w, r, err)
 		return

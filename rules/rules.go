@@ -66,6 +66,14 @@ type RuleSet struct {
 	// that falls due (after an overdue hazard or a failed rung); a miss is
 	// recorded against the regulator. Zero: no such deadline.
 	LadderStartWithin Duration `json:"ladder_start_within,omitempty"`
+	// AutoRungs are the rungs the engine starts by itself, by region (keyed
+	// as Ladders), when the regulator has not started one by the
+	// LadderStartWithin deadline (without that deadline, never): only
+	// those that need no officer's judgement (AutoStartable).
+	AutoRungs map[string][]string `json:"auto_rungs,omitempty"`
+	// AutoTalkNoticeDays is how many days after it is convened an
+	// engine-convened warning talk is held (3: working days, Art.85).
+	AutoTalkNoticeDays int `json:"auto_talk_notice_days,omitempty"`
 	// Accident holds the numbers of accident reporting and investigation
 	// (grading thresholds, reporting hours, investigation and approval
 	// periods, fine ranges); zero fields take the statutory defaults.
@@ -87,13 +95,19 @@ var Rungs = []string{RungWarningTalk, RungWrittenWarning, RungPenalty, RungEscal
 // LadderFor is the ladder of the region with the given code: the entry of
 // the longest code that is a prefix of it, else "default".
 func (rs RuleSet) LadderFor(regionCode string) []string {
-	best, ladder := -1, rs.Ladders["default"]
-	for code, l := range rs.Ladders {
+	return forRegion(rs.Ladders, regionCode)
+}
+
+// forRegion is the entry of m for a region: that of the longest code that
+// is a prefix of the region's, else "default".
+func forRegion(m map[string][]string, regionCode string) []string {
+	best, list := -1, m["default"]
+	for code, l := range m {
 		if code != "default" && len(code) > best && len(code) <= len(regionCode) && regionCode[:len(code)] == code {
-			best, ladder = len(code), l
+			best, list = len(code), l
 		}
 	}
-	return append([]string(nil), ladder...)
+	return append([]string(nil), list...)
 }
 
 // AuthorityLimit is what one level of department may decide.
@@ -174,6 +188,9 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if err := s.Accident.validate(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: accident: %w", s.ID, err)
+		}
+		if err := s.validateAutoRungs(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
 		}
 		for level, l := range s.AuthorityLimits {
 			if l.MaxFineYuan < 0 || len(l.Kinds) == 0 {

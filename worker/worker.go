@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty/activities"
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
 )
@@ -19,6 +20,9 @@ type Options struct {
 	// Pollers per task kind. The SDK's default of 2 gave 18–50 s tails
 	// under load on the embedded server; 8 keeps them short.
 	Pollers int
+	// Calendar counts working days for the activities; nil means the
+	// built-in one.
+	Calendar *calendar.Calendar
 }
 
 // New builds a worker on the duty task queue with every workflow and the
@@ -34,6 +38,6 @@ func New(c client.Client, st *store.Store, logger *slog.Logger, opts Options) sd
 	for _, r := range workflows.All {
 		w.RegisterWorkflowWithOptions(r.Func, workflow.RegisterOptions{Name: r.Name})
 	}
-	w.RegisterActivity(&activities.Activities{Store: st, Logger: logger})
+	w.RegisterActivity(&activities.Activities{Store: st, Logger: logger, Calendar: opts.Calendar})
 	return w
 }

@@ -106,6 +106,9 @@ type HazardInput struct {
 	// Ladder is the enforcement ladder of the case's region under its rule
 	// set, fixed when the case opens.
 	Ladder []string `json:"ladder,omitempty"`
+	// AutoRungs are the rungs of Ladder the engine starts by itself when
+	// the regulator misses the deadline to start them.
+	AutoRungs []string `json:"auto_rungs,omitempty"`
 }
 
 // Limits on free text, so one request cannot bloat a workflow history.

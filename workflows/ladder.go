@@ -5,8 +5,10 @@ import (
 	"strconv"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 )
@@ -200,6 +202,72 @@ func (h *hazard) tellOpenRungs(ctx workflow.Context) {
 	}
 }
 
+// engineFor is the actor of a step the engine takes for the department:
+// the system, on behalf of the case's acting department.
+func (h *hazard) engineFor() cases.Actor {
+	a := cases.SystemActor
+	a.OrgID, a.OrgName = h.in.ActingOrg.ID, h.in.ActingOrg.Name
+	return a
+}
+
+// startRungItself starts a rung the regulator did not start in time, as
+// the case's rule set allows (rules.AutoStartable): a warning talk with
+// the enterprise's responsible persons, or an escalation to the acting
+// department's superior. The rung is a child case that outlives the
+// hazard and reports back like one started by hand; where it cannot be
+// started (nobody on record to call), the step says why and the
+// regulator must start it.
+func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
+	now := workflow.Now(ctx)
+	var prep activities.PrepareRungResult
+	in := activities.PrepareRungInput{Rung: rung, RegionCode: h.in.RegionCode, EnterpriseID: h.in.Enterprise.ID,
+		ActingOrgID: h.in.ActingOrg.ID, At: now, TalkNoticeDays: h.in.RuleSet.TalkNoticeDays(), AckDays: h.in.RuleSet.EscalationAckDays}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.PrepareRung, in).Get(ctx, &prep); err != nil {
+		return err
+	}
+	details := struct {
+		Rung        string `json:"rung"`
+		CaseNo      string `json:"case_no,omitempty"`
+		NotPossible string `json:"not_possible,omitempty"`
+	}{Rung: rung, NotPossible: prep.NotPossible}
+	if prep.NotPossible == "" {
+		ref := CaseRef{ParentCaseNo: h.in.CaseNo, ParentWorkflowID: h.in.WorkflowID, RegionCode: h.in.RegionCode,
+			RegionPath: h.in.RegionPath, Industry: h.in.Industry, Enterprise: h.in.Enterprise}
+		ref.Numbered(prep.Number)
+		name, input := h.autoRungInput(rung, ref, prep)
+		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            ref.WorkflowID,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		}), name, input)
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			details.NotPossible = "the case could not be started: " + err.Error()
+		} else {
+			details.CaseNo = ref.CaseNo
+		}
+	}
+	action := "rung_auto_started"
+	if details.NotPossible != "" {
+		action = "rung_not_auto_started"
+	}
+	return h.record(ctx, action, h.engineFor(), h.state, details)
+}
+
+// autoRungInput is the workflow and input of a rung the engine starts.
+func (h *hazard) autoRungInput(rung string, ref CaseRef, prep activities.PrepareRungResult) (string, any) {
+	if rung == rules.RungEscalation {
+		return EscalationWorkflowName, EscalationInput{CaseRef: ref, From: h.in.ActingOrg, To: prep.To, Reason: ReasonAuthorityLimit,
+			Summary:     "隐患 " + h.in.CaseNo + " 经执法措施仍未整改，超出本级权限，提请上级部门依法处理 (the hazard is still not rectified after the ladder's sanctions; beyond this department's authority)",
+			RequestedBy: h.engineFor(), AckDue: prep.AckDue, RuleSet: h.in.RuleSet.ID}
+	}
+	persons := make([]TalkPerson, 0, len(prep.Persons))
+	for _, p := range prep.Persons {
+		persons = append(persons, TalkPerson{Name: p.Name, Role: p.Role})
+	}
+	return TalkWorkflowName, TalkInput{CaseRef: ref, ActingOrg: h.in.ActingOrg, Persons: persons, ScheduledAt: prep.ScheduledAt,
+		Place: prep.Place, Subject: "隐患 " + h.in.CaseNo + " 逾期未整改 (overdue rectification)", ConvenedBy: h.engineFor(), RuleSet: h.in.RuleSet.ID}
+}
+
 // endedLater reports whether a later record says the rung ended.
 func endedLater(later []RungRecord, caseNo string) bool {
 	for _, r := range later {
@@ -266,11 +334,15 @@ func (h *hazard) watchRungDue(ctx workflow.Context) {
 			}
 			d = h.rungDeadline()
 			d.State = cases.DeadlineMissed
+			rung := h.rungDueFor
 			h.recording++
 			err := h.record(ctx, "rung_overdue", cases.SystemActor, h.state, struct {
 				Rung  string    `json:"rung"`
 				DueAt time.Time `json:"due_at"`
-			}{h.rungDueFor, d.DueAt})
+			}{rung, d.DueAt})
+			if err == nil && h.ladder2 && slices.Contains(h.in.AutoRungs, rung) {
+				err = h.startRungItself(ctx, rung)
+			}
 			h.recording--
 			if err != nil {
 				return

@@ -1,11 +1,16 @@
 package workflows
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 )
@@ -274,5 +279,77 @@ func TestAHazardOverdueAgainClimbsPastATalkItCompliedWith(t *testing.T) {
 	if parked.NextRung != "" || reordered.NextRung != "" || reordered.LadderDue || again.NextRung != rules.RungWrittenWarning || !again.LadderDue {
 		t.Fatalf("parked %q, after the new order %q (due %v), overdue again %q (due %v)",
 			parked.NextRung, reordered.NextRung, reordered.LadderDue, again.NextRung, again.LadderDue)
+	}
+}
+
+// A rung the regulator does not start in time, and that the rule set lets
+// the engine start, starts by itself as a child case: the miss stays on
+// record against the regulator, and the talk calls the persons the
+// organisation names. Where nobody is on record, the step says so.
+func TestAMissedRungStartsItself(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		prep    activities.PrepareRungResult
+		action  string
+		started bool
+	}{
+		{"talk", activities.PrepareRungResult{Number: cases.Number{Kind: cases.KindTalk, Region: "140502", Year: 2026, Seq: 7},
+			Persons: []activities.RungPerson{{Name: "钱宏达", Role: "主要负责人"}}, ScheduledAt: start.Add(10 * 24 * time.Hour), Place: "城区住建局"},
+			"rung_auto_started", true},
+		{"nobody to call", activities.PrepareRungResult{NotPossible: "no responsible person"}, "rung_not_auto_started", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			day := 24 * time.Hour
+			in := hazardInput(GradeGeneral)
+			in.RuleSet.LadderStartWithin = rules.Duration(5 * day)
+			in.RuleSet.EscalationAckDays = 3
+			in.Ladder = []string{rules.RungWarningTalk, rules.RungPenalty}
+			in.AutoRungs = []string{rules.RungWarningTalk}
+			var asked activities.PrepareRungInput
+			h.env.OnActivity(new(activities.Activities).PrepareRung, mock.Anything, mock.Anything).Return(
+				func(_ context.Context, in activities.PrepareRungInput) (activities.PrepareRungResult, error) {
+					asked = in
+					return c.prep, nil
+				})
+			// The talk itself is the child's business (its own tests); here it
+			// only has to start with the right notice.
+			var talks []TalkInput
+			h.env.OnWorkflow(TalkWorkflowName, mock.Anything, mock.Anything).Return(
+				func(_ workflow.Context, in TalkInput) (TalkResult, error) {
+					talks = append(talks, in)
+					return TalkResult{CaseNo: in.CaseNo, State: string(TalkScheduled)}, nil
+				})
+			h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+			h.at(9*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+			h.at(10*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+			h.run(in)
+
+			if asked.Rung != rules.RungWarningTalk || asked.EnterpriseID != in.Enterprise.ID || asked.TalkNoticeDays != 3 || !asked.At.Equal(start.Add(7*day)) {
+				t.Fatalf("asked to prepare %+v", asked)
+			}
+			var step cases.Step
+			for _, s := range h.steps {
+				if s.Action == c.action {
+					step = s
+				}
+			}
+			if step.Action == "" || step.Actor.Side != cases.SideSystem || step.Actor.OrgID != in.ActingOrg.ID {
+				t.Fatalf("no %s step by the engine for the department: %v", c.action, h.actions())
+			}
+			if (len(talks) == 1) != c.started {
+				t.Fatalf("%d talks started, want started=%v", len(talks), c.started)
+			}
+			if c.started {
+				k := talks[0]
+				if k.CaseNo != "YT-140502-2026-000007" || k.ParentWorkflowID != in.WorkflowID || k.Persons[0].Name != "钱宏达" ||
+					!k.ScheduledAt.Equal(c.prep.ScheduledAt) || k.ConvenedBy.Side != cases.SideSystem || k.Validate(start.Add(7*day)) != nil {
+					t.Fatalf("the talk started with %+v", k)
+				}
+			}
+			if !slices.Contains(h.actions(), "rung_overdue") {
+				t.Fatalf("the miss is not on record: %v", h.actions())
+			}
+		})
 	}
 }

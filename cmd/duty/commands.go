@@ -129,6 +129,15 @@ func (cfg *config) calendarDir() string {
 	return ""
 }
 
+// calendar is the working-day calendar: the built-in years plus those in
+// calendarDir. The API and the worker both count with it.
+func (cfg *config) calendar() (*calendar.Calendar, error) {
+	if dir := cfg.calendarDir(); dir != "" {
+		return calendar.LoadDir(dir)
+	}
+	return calendar.Default(), nil
+}
+
 // catalogue is the rule-set catalogue: the built-in one or --rules.
 func (cfg *config) catalogue() (*rules.Catalogue, error) {
 	if cfg.rulesFile == "" {
@@ -209,7 +218,11 @@ func (quiet) Debug(string, ...any) {}
 func (quiet) Info(string, ...any)  {}
 
 func (a *app) startWorker(cfg *config) error {
-	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers})
+	cal, err := cfg.calendar()
+	if err != nil {
+		return err
+	}
+	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers, Calendar: cal})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -228,11 +241,9 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return err
 	}
-	cal := calendar.Default()
-	if dir := cfg.calendarDir(); dir != "" {
-		if cal, err = calendar.LoadDir(dir); err != nil {
-			return err
-		}
+	cal, err := cfg.calendar()
+	if err != nil {
+		return err
 	}
 	srv := &api.Server{Calendar: cal,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
