@@ -32,6 +32,7 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 		return HazardResult{}, err
 	}
 	h.tellOpenRungs(ctx)
+	h.tellParent(ctx)
 	// Let a running update finish recording before the workflow completes.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && h.recording == 0 }); err != nil {
 		return HazardResult{}, err
@@ -185,6 +186,24 @@ func (h *hazard) setDeadlineState(st cases.DeadlineState) {
 			h.deadlines[i].State = st
 			h.deadlines[i].DueAt = h.deadline
 		}
+	}
+}
+
+// tellParent tells the case this hazard was started from (an accident
+// whose corrective measure it is) that the re-inspection passed and the
+// hazard is closed (销号). Versioned: histories recorded before the signal
+// existed replay without it. A parent that cannot be reached is logged.
+func (h *hazard) tellParent(ctx workflow.Context) {
+	if h.in.ParentWorkflowID == "" || len(h.reinspections) == 0 {
+		return
+	}
+	if workflow.GetVersion(ctx, "corrective-closed-signal", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	last := h.reinspections[len(h.reinspections)-1]
+	sig := CorrectiveClosed{CaseNo: h.in.CaseNo, By: last.By, Findings: last.Findings}
+	if err := workflow.SignalExternalWorkflow(ctx, h.in.ParentWorkflowID, "", SignalCorrectiveClosed, sig).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("could not tell the parent case the hazard closed", "parent", h.in.ParentWorkflowID, "error", err)
 	}
 }
 
@@ -454,7 +473,7 @@ func (h *hazard) nextActions() []string {
 }
 
 func (h *hazard) summary() cases.Summary {
-	return cases.Summary{
+	s := cases.Summary{
 		WorkflowID: h.in.WorkflowID,
 		CaseNo:     h.in.CaseNo,
 		Kind:       cases.KindHazard,
@@ -473,6 +492,8 @@ func (h *hazard) summary() cases.Summary {
 		ClosedAt:   h.closedAt,
 		Deadlines:  cloneList(h.deadlines),
 	}
+	s.ParentWorkflowID = h.in.ParentWorkflowID
+	return s
 }
 
 func (h *hazard) view() HazardView {

@@ -109,6 +109,11 @@ type HazardInput struct {
 	// AutoRungs are the rungs of Ladder the engine starts by itself when
 	// the regulator misses the deadline to start them.
 	AutoRungs []string `json:"auto_rungs,omitempty"`
+	// ParentCaseNo and ParentWorkflowID name the case this hazard was
+	// started from (a corrective measure of an accident), which it tells
+	// when it closes.
+	ParentCaseNo     string `json:"parent_case_no,omitempty"`
+	ParentWorkflowID string `json:"parent_workflow_id,omitempty"`
 }
 
 // Limits on free text, so one request cannot bloat a workflow history.

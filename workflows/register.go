@@ -19,4 +19,5 @@ var All = []Registration{
 	{Name: EscalationWorkflowName, Func: Escalation},
 	{Name: TalkWorkflowName, Func: WarningTalk},
 	{Name: PenaltyWorkflowName, Func: AdministrativePenalty},
+	{Name: AccidentWorkflowName, Func: AccidentInvestigation},
 }

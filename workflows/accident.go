@@ -1,0 +1,1126 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/activities"
+	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
+)
+
+// AccidentInvestigation runs one accident case (生产安全事故报告和调查处理,
+// 国务院令第493号) from the unit's report to 结案 under 四不放过: grading by the
+// highest of three measures, the reporting chain with its hour limits,
+// casualty amendments that may move the investigation up, the
+// investigation team and its clock (extensions, technical appraisals that
+// stop it, every member's signature), the approval (批复), and the four
+// gates — cause, persons, corrective measures (each a child hazard case,
+// verified when it closes, plus the 1-year assessment), education — each
+// signed off before the case may close.
+func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResult, error) {
+	now := workflow.Now(ctx)
+	in.RuleSet.Accident = in.RuleSet.Accident.WithDefaults()
+	if err := in.Validate(now); err != nil {
+		return AccidentResult{}, refusal(err)
+	}
+	a := newAccident(in, now, func() time.Time { return workflow.Now(ctx) })
+	if err := a.register(ctx); err != nil {
+		return AccidentResult{}, err
+	}
+	if err := recordStep(ctx, a, "report", in.ReportedBy, "", a.opening()); err != nil {
+		return AccidentResult{}, err
+	}
+	if err := a.runTimers(ctx); err != nil {
+		return AccidentResult{}, err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && a.recording == 0 }); err != nil {
+		return AccidentResult{}, err
+	}
+	return AccidentResult{CaseNo: in.CaseNo, State: string(a.state), Grade: a.grade.Grade, ClosedAt: *a.closedAt}, nil
+}
+
+// accident is the workflow's state; every method is deterministic.
+type accident struct {
+	in       AccidentInput
+	rules    rules.AccidentRules
+	state    AccidentState
+	openedAt time.Time
+	closedAt *time.Time
+	now      func() time.Time
+	seq      int64
+
+	casualties Casualties
+	grade      rules.AccidentGrade
+	// level is the investigating level: it moves up with the grade, never down.
+	level        string
+	chain        []LevelReport
+	chainFrom    time.Time // the next level's two hours count from here
+	chainMissed  int       // len(chain) when the next level's report was last recorded missing
+	lateReports  []LateReport
+	amendments   []Amendment
+	gradeChanges []GradeChange
+
+	team           *Team
+	appraisals     []Appraisal
+	extensions     []InvestigationExtension
+	report         *InvestigationReport
+	approvalDue    *calendar.Deadline
+	approvalExtend bool
+	approval       *Approval
+	persons        []PersonAccountability
+	measures       []CorrectiveMeasure
+	assessmentDue  *calendar.Deadline
+	assessment     *Assessment
+	education      []EducationSession
+	fines          *FineDecision
+	signOffs       []Decision // indexed like Gates; zero At: not signed
+
+	// Timer outcomes already recorded.
+	investigationLate, approvalLate, assessmentLate bool
+	// recording counts steps being written outside an update (signals,
+	// child starts), so the workflow does not complete under one.
+	recording int
+}
+
+func newAccident(in AccidentInput, now time.Time, clock func() time.Time) *accident {
+	r := in.RuleSet.Accident
+	g := r.GradeFor(in.Casualties.Deaths, in.Casualties.SeriousInjured, in.Casualties.DirectLossYuan)
+	a := &accident{in: in, rules: r, state: AccidentReported, openedAt: now, now: clock,
+		casualties: in.Casualties, grade: g, level: g.InvestigatedBy, signOffs: make([]Decision, len(Gates))}
+	// The unit's report to the regulator: due an hour after the accident.
+	due := in.OccurredAt.Add(time.Duration(r.UnitReportWithin))
+	first := LevelReport{Level: in.ReceiverLevel, Org: in.ReportedBy.OrgName, ReceivedAt: in.UnitReportedAt, DueAt: due,
+		Late: in.UnitReportedAt.After(due), By: cases.Actor{Name: in.UnitReporter, OrgID: in.Enterprise.ID, OrgName: in.Enterprise.Name, Side: cases.SideEnterprise}}
+	a.chain = []LevelReport{first}
+	a.chainFrom = in.UnitReportedAt
+	a.chainMissed = -1
+	if first.Late {
+		at := in.UnitReportedAt
+		a.lateReports = append(a.lateReports, LateReport{Party: "unit", Person: in.UnitReporter, Org: in.Enterprise.Name,
+			DueAt: due, At: &at, MinutesLate: minutesLate(due, at)})
+	}
+	return a
+}
+
+func minutesLate(due, at time.Time) int { return int(at.Sub(due) / time.Minute) }
+
+func (a *accident) register(ctx workflow.Context) error {
+	a.listenForCorrectiveClosed(ctx)
+	return errors.Join(
+		workflow.SetQueryHandler(ctx, QueryAccident, func() (AccidentView, error) { return a.view(), nil }),
+		setCaseUpdate(ctx, UpdateReportUp, a, (*accident).checkReportUp, (*accident).applyReportUp),
+		setCaseUpdate(ctx, UpdateAmendCasualties, a, (*accident).checkAmend, (*accident).applyAmend),
+		setCaseUpdate(ctx, UpdateFormTeam, a, (*accident).checkFormTeam, (*accident).applyFormTeam),
+		setCaseUpdate(ctx, UpdateStartAppraisal, a, (*accident).checkStartAppraisal, (*accident).applyStartAppraisal),
+		setCaseUpdate(ctx, UpdateEndAppraisal, a, (*accident).checkEndAppraisal, (*accident).applyEndAppraisal),
+		setCaseUpdate(ctx, UpdateExtendInvestigation, a, (*accident).checkExtend, (*accident).applyExtend),
+		setCaseUpdate(ctx, UpdateSubmitInvestigation, a, (*accident).checkSubmit, (*accident).applySubmit),
+		setCaseUpdate(ctx, UpdateExtendApproval, a, (*accident).checkExtendApproval, (*accident).applyExtendApproval),
+		setCaseUpdate(ctx, UpdateApproveInvestigation, a, (*accident).checkApprove, (*accident).applyApprove),
+		setCaseUpdate(ctx, UpdateDecideAccountability, a, (*accident).checkDecidePerson, (*accident).applyDecidePerson),
+		setCaseUpdate(ctx, UpdateCarryOutAccountability, a, (*accident).checkCarryOut, (*accident).applyCarryOut),
+		setCaseUpdate(ctx, UpdateAddMeasures, a, (*accident).checkAddMeasures, (*accident).applyAddMeasures),
+		setCaseUpdate(ctx, UpdateAssessMeasures, a, (*accident).checkAssess, (*accident).applyAssess),
+		setCaseUpdate(ctx, UpdateRecordEducation, a, (*accident).checkEducation, (*accident).applyEducation),
+		setCaseUpdate(ctx, UpdateDecideAccidentFines, a, (*accident).checkFines, (*accident).applyFines),
+		setCaseUpdate(ctx, UpdateSignOffGate, a, (*accident).checkSignOff, (*accident).applySignOff),
+		setCaseUpdate(ctx, UpdateCloseAccident, a, (*accident).checkClose, (*accident).applyClose),
+	)
+}
+
+// --- timers
+
+type accidentAlarm struct {
+	at     time.Time
+	action string
+}
+
+// nextAlarm is the earliest timer the state calls for; like the penalty's,
+// every alarm is a function of the state.
+func (a *accident) nextAlarm() (accidentAlarm, bool) {
+	var all []accidentAlarm
+	if due, ok := a.nextReportDue(); ok && a.chainMissed != len(a.chain) {
+		all = append(all, accidentAlarm{due, "report_up_overdue"})
+	}
+	if d := a.investigationDue(); d != nil && a.report == nil && !a.paused() && !a.investigationLate {
+		all = append(all, accidentAlarm{d.End, "investigation_overdue"})
+	}
+	if a.approvalDue != nil && a.approval == nil && !a.approvalLate {
+		all = append(all, accidentAlarm{a.approvalDue.End, "approval_overdue"})
+	}
+	if a.assessmentDue != nil && a.assessment == nil && !a.assessmentLate {
+		all = append(all, accidentAlarm{a.assessmentDue.End, "assessment_overdue"})
+	}
+	if len(all) == 0 {
+		return accidentAlarm{}, false
+	}
+	return slices.MinFunc(all, func(x, y accidentAlarm) int { return x.at.Compare(y.at) }), true
+}
+
+// runTimers starts corrective cases as measures are added and fires the
+// alarms, until the case closes. The step counter is the revision: every
+// change of state records a step.
+func (a *accident) runTimers(ctx workflow.Context) error {
+	for a.state != AccidentClosed {
+		if a.unstarted() > 0 {
+			if err := a.startMeasures(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		seq := a.seq
+		changed := func() bool { return a.seq != seq || a.unstarted() > 0 }
+		al, ok := a.nextAlarm()
+		if !ok {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return err
+			}
+			continue
+		}
+		if wait := al.at.Sub(workflow.Now(ctx)); wait > 0 {
+			moved, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+			if err != nil {
+				return err
+			}
+			if moved {
+				continue
+			}
+		}
+		if err := a.fire(ctx, al); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *accident) fire(ctx workflow.Context, al accidentAlarm) error {
+	before := string(a.state)
+	var details any
+	switch al.action {
+	case "report_up_overdue":
+		// Recorded against the level holding the report; the person who
+		// finally passes it on is recorded with the late report.
+		a.chainMissed = len(a.chain)
+		holder := a.chain[len(a.chain)-1]
+		a.lateReports = append(a.lateReports, LateReport{Party: holder.Level, Org: holder.Org, DueAt: al.at})
+		details = struct {
+			Holder string    `json:"holder"`
+			Level  string    `json:"level"`
+			DueAt  time.Time `json:"due_at"`
+			UpTo   string    `json:"up_to"`
+		}{holder.Org, rules.LevelLabel(holder.Level), al.at, rules.LevelLabel(a.grade.ReportUpTo)}
+	case "investigation_overdue":
+		a.investigationLate = true
+		details = struct {
+			Due *calendar.Deadline `json:"due"`
+		}{a.investigationDue()}
+	case "approval_overdue":
+		a.approvalLate = true
+		details = struct {
+			Due *calendar.Deadline `json:"due"`
+		}{a.approvalDue}
+	case "assessment_overdue":
+		a.assessmentLate = true
+		details = struct {
+			Due *calendar.Deadline `json:"due"`
+		}{a.assessmentDue}
+	}
+	return recordStep(ctx, a, al.action, cases.SystemActor, before, details)
+}
+
+// --- the reporting chain
+
+// nextReportDue is when the next level must have the report, while the
+// chain has not reached the level the grade requires.
+func (a *accident) nextReportDue() (time.Time, bool) {
+	holder := a.chain[len(a.chain)-1]
+	if rules.LevelRank(holder.Level) >= rules.LevelRank(a.grade.ReportUpTo) {
+		return time.Time{}, false
+	}
+	return a.chainFrom.Add(time.Duration(a.rules.LevelReportWithin)), true
+}
+
+func (a *accident) checkReportUp(in ReportUpInput, _ time.Time) error {
+	if err := a.regulator(in.Actor); err != nil {
+		return err
+	}
+	if a.state == AccidentClosed {
+		return a.wrongState(UpdateReportUp)
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	holder := a.chain[len(a.chain)-1]
+	if _, open := a.nextReportDue(); !open {
+		return conflict("the report has reached %s, as far as a %s must go (已报至%s)", holder.Org, a.grade.Label, rules.LevelLabel(holder.Level))
+	}
+	if in.ActorLevel != holder.Level {
+		return duty.Errorf(duty.EForbidden, "the report is held at the %s level (%s); only a department of that level passes it up", rules.LevelLabel(holder.Level), holder.Org)
+	}
+	if rules.LevelRank(in.ToLevel) <= rules.LevelRank(holder.Level) {
+		return invalid("a report goes up: %s is not above %s", rules.LevelLabel(in.ToLevel), rules.LevelLabel(holder.Level))
+	}
+	return nil
+}
+
+func (a *accident) applyReportUp(in ReportUpInput, now time.Time) (cases.Actor, any) {
+	holder := a.chain[len(a.chain)-1]
+	due, _ := a.nextReportDue()
+	var skipped []string
+	for r := rules.LevelRank(holder.Level) + 1; r < rules.LevelRank(in.ToLevel); r++ {
+		skipped = append(skipped, rules.Levels[r-1])
+	}
+	rep := LevelReport{Level: in.ToLevel, Org: in.ToOrg, ReceivedAt: now, DueAt: due, Late: now.After(due), By: in.Actor, Skipped: skipped}
+	if rep.Late {
+		at := now
+		a.lateReports = append(a.lateReports, LateReport{Party: holder.Level, Person: in.Actor.Name, PersonID: in.Actor.PersonID,
+			PostID: in.Actor.PostID, Org: in.Actor.OrgName, DueAt: due, At: &at, MinutesLate: minutesLate(due, now)})
+	}
+	a.chain = append(a.chain, rep)
+	a.chainFrom = now
+	return in.Actor, rep
+}
+
+// --- amendments and grade changes
+
+func (a *accident) amendUntil() time.Time {
+	days := a.rules.AmendDays
+	if a.in.Category == CategoryRoadTraffic || a.in.Category == CategoryFire {
+		days = a.rules.AmendDaysRoadFire
+	}
+	return a.due(a.in.OccurredAt, calendar.CalendarDays(days)).End
+}
+
+func (a *accident) checkAmend(in AmendCasualtiesInput, now time.Time) error {
+	if err := a.regulator(in.Actor); err != nil {
+		return err
+	}
+	if a.state == AccidentClosed {
+		return a.wrongState(UpdateAmendCasualties)
+	}
+	if until := a.amendUntil(); !now.Before(until) {
+		return conflict("casualty figures may be amended until %s (补报期限 %d days after the accident); it has passed",
+			until.Format(time.RFC3339), calendar.DaysBetween(calendar.DateOf(a.in.OccurredAt), calendar.DateOf(until))-1)
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if in.Casualties == a.casualties {
+		return invalid("the figures are unchanged")
+	}
+	return nil
+}
+
+func (a *accident) applyAmend(in AmendCasualtiesInput, now time.Time) (cases.Actor, any) {
+	a.amendments = append(a.amendments, Amendment{From: a.casualties, To: in.Casualties, Reason: in.Reason, By: in.Actor, At: now})
+	a.casualties = in.Casualties
+	g := a.rules.GradeFor(in.Casualties.Deaths, in.Casualties.SeriousInjured, in.Casualties.DirectLossYuan)
+	details := struct {
+		AmendCasualtiesInput
+		GradeChange *GradeChange `json:"grade_change,omitempty"`
+	}{AmendCasualtiesInput: in}
+	if g.Grade != a.grade.Grade {
+		ch := GradeChange{From: a.grade.Grade, To: g.Grade, InvestigationFrom: a.level, InvestigationTo: a.level, At: now}
+		// A graver accident moves the investigation (and the reporting
+		// chain) up; a lighter one leaves it where it is.
+		if rules.LevelRank(g.InvestigatedBy) > rules.LevelRank(a.level) {
+			ch.InvestigationTo = g.InvestigatedBy
+			a.level = g.InvestigatedBy
+			if a.team != nil && rules.LevelRank(a.team.Level) < rules.LevelRank(a.level) && a.report == nil {
+				ch.TeamDissolved = true
+				a.team = nil
+				a.state = AccidentReported
+			}
+		}
+		if rules.LevelRank(g.ReportUpTo) > rules.LevelRank(a.grade.ReportUpTo) {
+			a.chainFrom = now
+		}
+		a.grade = g
+		a.gradeChanges = append(a.gradeChanges, ch)
+		details.GradeChange = &ch
+	}
+	return in.Actor, details
+}
+
+// --- the investigation
+
+func (a *accident) checkFormTeam(in FormTeamInput, _ time.Time) error {
+	if err := a.regulator(in.Actor); err != nil {
+		return err
+	}
+	if a.state != AccidentReported {
+		return a.wrongState(UpdateFormTeam)
+	}
+	if err := a.atLevel(in.ActorLevel, "form the investigation team (成立调查组)"); err != nil {
+		return err
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyFormTeam(in FormTeamInput, now time.Time) (cases.Actor, any) {
+	a.team = &Team{Leader: in.Leader, Members: cloneList(in.Members), Level: in.ActorLevel,
+		Org: cases.Org{ID: in.Actor.OrgID, Name: in.Actor.OrgName}, FormedBy: in.Actor, FormedAt: now}
+	a.state = AccidentInvestigating
+	return in.Actor, struct {
+		FormTeamInput
+		Due *calendar.Deadline `json:"investigation_due"`
+	}{in, a.investigationDue()}
+}
+
+// investigationDue is when the report is due: the rule set's days after
+// the accident, plus granted extensions, plus the days technical
+// appraisals stopped the clock (a running appraisal counts the days so
+// far). Nil before a team is formed.
+func (a *accident) investigationDue() *calendar.Deadline {
+	if a.team == nil && a.report == nil {
+		return nil
+	}
+	days := a.rules.InvestigationDays + a.pausedDays()
+	for _, e := range a.extensions {
+		days += e.Days
+	}
+	d := a.due(a.in.OccurredAt, calendar.CalendarDays(days))
+	return &d
+}
+
+func (a *accident) pausedDays() int {
+	n := 0
+	for _, ap := range a.appraisals {
+		if ap.EndedAt != nil {
+			n += ap.PausedDays
+		} else {
+			n += calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(a.now()))
+		}
+	}
+	return n
+}
+
+func (a *accident) paused() bool {
+	n := len(a.appraisals)
+	return n > 0 && a.appraisals[n-1].EndedAt == nil
+}
+
+func (a *accident) extendedDays() int {
+	n := 0
+	for _, e := range a.extensions {
+		n += e.Days
+	}
+	return n
+}
+
+func (a *accident) checkStartAppraisal(in StartAppraisalInput, _ time.Time) error {
+	if err := a.regulator(in.Actor); err != nil {
+		return err
+	}
+	if a.state != AccidentInvestigating {
+		return a.wrongState(UpdateStartAppraisal)
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyStartAppraisal(in StartAppraisalInput, now time.Time) (cases.Actor, any) {
+	a.appraisals = append(a.appraisals, Appraisal{Subject: in.Subject, Institution: in.Institution, StartedAt: now, StartedBy: in.Actor})
+	a.state = AccidentAppraisal
+	return in.Actor, in
+}
+
+func (a *accident) checkEndAppraisal(in EndAppraisalInput, _ time.Time) error {
+	if err := a.regulator(in.Actor); err != nil {
+		return err
+	}
+	if a.state != AccidentAppraisal {
+		return a.wrongState(UpdateEndAppraisal)
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyEndAppraisal(in EndAppraisalInput, now time.Time) (cases.Actor, any) {
+	ap := &a.appraisals[len(a.appraisals)-1]
+	ap.EndedAt, ap.Findings = &now, in.Findings
+	ap.PausedDays = calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(now))
+	a.state = AccidentInvestigating
+	return in.Actor, struct {
+		EndAppraisalInput
+		PausedDays int                `json:"paused_days"`
+		Due        *calendar.Deadline `json:"investigation_due"`
+	}{in, ap.PausedDays, a.investigationDue()}
+}
+
+func (a *accident) checkExtend(in ExtendInvestigationInput, now time.Time) error {
+	if err := a.official(in.Actor); err != nil {
+		return err
+	}
+	if a.state != AccidentInvestigating && a.state != AccidentAppraisal {
+		return a.wrongState(UpdateExtendInvestigation)
+	}
+	if err := a.atLevel(in.ActorLevel, "approve an extension (批准延期)"); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if left := a.rules.MaxExtensionDays - a.extendedDays(); in.Days > left {
+		return invalid("the investigation may be extended by at most %d days in all (延长期限最长不超过%d日); %d days are left",
+			a.rules.MaxExtensionDays, a.rules.MaxExtensionDays, left)
+	}
+	if d := a.investigationDue(); !now.Before(d.End) {
+		return conflict("the report was due %s; an extension is approved before the period ends", d.Last)
+	}
+	return nil
+}
+
+func (a *accident) applyExtend(in ExtendInvestigationInput, now time.Time) (cases.Actor, any) {
+	a.extensions = append(a.extensions, InvestigationExtension{Days: in.Days, Reason: in.Reason, ApprovedBy: in.Actor, At: now})
+	return in.Actor, struct {
+		ExtendInvestigationInput
+		Due *calendar.Deadline `json:"investigation_due"`
+	}{in, a.investigationDue()}
+}
+
+func (a *accident) checkSubmit(in SubmitInvestigationInput, _ time.Time) error {
+	if err := a.regulator(in.Actor); err != nil {
+		return err
+	}
+	if a.state == AccidentAppraisal {
+		return conflict("a technical appraisal (技术鉴定) is under way; end it before submitting the report")
+	}
+	if a.state != AccidentInvestigating {
+		return a.wrongState(UpdateSubmitInvestigation)
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	var missing []string
+	for _, m := range a.team.Members {
+		if !slices.Contains(in.Signatures, m.Name) {
+			missing = append(missing, m.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return invalid("every member of the team signs the report (调查组成员签名); missing: %s", strings.Join(missing, ", "))
+	}
+	for _, s := range in.Signatures {
+		if !slices.ContainsFunc(a.team.Members, func(m TeamMember) bool { return m.Name == s }) {
+			return invalid("%s signed but is not a member of the team", s)
+		}
+	}
+	return nil
+}
+
+func (a *accident) applySubmit(in SubmitInvestigationInput, now time.Time) (cases.Actor, any) {
+	due := a.investigationDue()
+	a.report = &InvestigationReport{SubmitInvestigationInput: in, SubmittedAt: now, Late: due.Missed(now)}
+	days := a.grade.ApprovalDays
+	d := a.due(now, calendar.CalendarDays(days))
+	a.approvalDue = &d
+	a.state = AccidentSubmitted
+	return in.Actor, in
+}
+
+func (a *accident) checkExtendApproval(in ExtendApprovalInput, now time.Time) error {
+	if err := a.official(in.Actor); err != nil {
+		return err
+	}
+	if a.state != AccidentSubmitted {
+		return a.wrongState(UpdateExtendApproval)
+	}
+	if a.grade.ApprovalExtensionDays == 0 {
+		return conflict("the approval period of a %s cannot be extended (only 特别重大: 30 + 30 days)", a.grade.Label)
+	}
+	if a.approvalExtend {
+		return conflict("the approval period was already extended")
+	}
+	if a.approvalDue.Missed(now) {
+		return conflict("the approval was due %s; an extension comes before the period ends", a.approvalDue.Last)
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyExtendApproval(in ExtendApprovalInput, _ time.Time) (cases.Actor, any) {
+	a.approvalExtend = true
+	d := a.due(a.report.SubmittedAt, calendar.CalendarDays(a.grade.ApprovalDays+a.grade.ApprovalExtensionDays))
+	a.approvalDue = &d
+	return in.Actor, in
+}
+
+func (a *accident) checkApprove(in ApproveInvestigationInput, _ time.Time) error {
+	if err := a.official(in.Actor); err != nil {
+		return err
+	}
+	if a.state != AccidentSubmitted {
+		return a.wrongState(UpdateApproveInvestigation)
+	}
+	if err := a.atLevel(in.ActorLevel, "approve the report (批复)"); err != nil {
+		return err
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyApprove(in ApproveInvestigationInput, now time.Time) (cases.Actor, any) {
+	a.approval = &Approval{Decision: in.Decision, DocumentNo: in.DocumentNo, By: in.Actor, At: now, Late: a.approvalDue.Missed(now)}
+	for _, p := range a.report.ResponsiblePersons {
+		a.persons = append(a.persons, PersonAccountability{ResponsiblePerson: p})
+	}
+	d := a.due(now, calendar.Months(a.rules.AssessmentMonths))
+	a.assessmentDue = &d
+	a.state = AccidentApproved
+	return in.Actor, in
+}
+
+// --- the four gates
+
+func (a *accident) person(name string) *PersonAccountability {
+	for i := range a.persons {
+		if a.persons[i].Name == name {
+			return &a.persons[i]
+		}
+	}
+	return nil
+}
+
+func (a *accident) afterApproval(action string, actor cases.Actor) error {
+	if err := a.official(actor); err != nil {
+		return err
+	}
+	if a.state != AccidentApproved {
+		return a.wrongState(action)
+	}
+	return nil
+}
+
+func (a *accident) checkDecidePerson(in DecideAccountabilityInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateDecideAccountability, in.Actor); err != nil {
+		return err
+	}
+	p := a.person(in.Person)
+	if p == nil {
+		return invalid("%q is not named in the approved report", in.Person)
+	}
+	if p.Decision != nil {
+		return conflict("%s already has a decision (%s)", p.Name, p.Decision.Label)
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyDecidePerson(in DecideAccountabilityInput, now time.Time) (cases.Actor, any) {
+	a.person(in.Person).Decision = &Decision{Measure: in.Measure, Label: in.Measure.Label(), Reference: in.Reference, Note: in.Note, By: in.Actor, At: now}
+	return in.Actor, in
+}
+
+func (a *accident) checkCarryOut(in CarryOutAccountabilityInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateCarryOutAccountability, in.Actor); err != nil {
+		return err
+	}
+	p := a.person(in.Person)
+	switch {
+	case p == nil:
+		return invalid("%q is not named in the approved report", in.Person)
+	case p.Decision == nil:
+		return conflict("there is no decision on %s to carry out yet", p.Name)
+	case p.CarriedOut != nil:
+		return conflict("the decision on %s is already carried out", p.Name)
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyCarryOut(in CarryOutAccountabilityInput, now time.Time) (cases.Actor, any) {
+	a.person(in.Person).CarriedOut = &Decision{Note: in.Note, By: in.Actor, At: now}
+	return in.Actor, in
+}
+
+func (a *accident) checkAddMeasures(in AddMeasuresInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateAddMeasures, in.Actor); err != nil {
+		return err
+	}
+	if len(a.measures)+len(in.Measures) > 5*maxMeasures {
+		return invalid("at most %d corrective measures per accident", 5*maxMeasures)
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyAddMeasures(in AddMeasuresInput, now time.Time) (cases.Actor, any) {
+	for _, m := range in.Measures {
+		a.measures = append(a.measures, CorrectiveMeasure{CorrectiveMeasureInput: m, AddedBy: in.Actor, AddedAt: now})
+	}
+	return in.Actor, in
+}
+
+// unstarted counts measures whose hazard case has not been started.
+func (a *accident) unstarted() int {
+	n := 0
+	for _, m := range a.measures {
+		if m.CaseNo == "" && m.Failed == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// startMeasures numbers the measures not yet started and starts each as a
+// hazard rectification case, a child of the accident that tells it when
+// it closes (SignalCorrectiveClosed). The hazard outlives nothing: the
+// accident cannot close before its measures are verified.
+func (a *accident) startMeasures(ctx workflow.Context) error {
+	a.recording++
+	defer func() { a.recording-- }()
+	var res activities.CaseNumbersResult
+	in := activities.CaseNumbersInput{Kind: cases.KindHazard, RegionCode: a.in.RegionCode,
+		Year: workflow.Now(ctx).In(rules.China).Year(), Count: a.unstarted()}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.AllocateCaseNumbers, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	type started struct {
+		Measure string `json:"measure"`
+		CaseNo  string `json:"case_no,omitempty"`
+		Failed  string `json:"failed,omitempty"`
+	}
+	var out []started
+	next := 0
+	for i := range a.measures {
+		m := &a.measures[i]
+		if m.CaseNo != "" || m.Failed != "" || next >= len(res.Numbers) {
+			continue
+		}
+		num := res.Numbers[next]
+		next++
+		hz := HazardInput{
+			CaseNo: num.String(), WorkflowID: num.WorkflowID(), RegionCode: a.in.RegionCode, RegionPath: a.in.RegionPath,
+			Industry: a.in.Industry, Enterprise: a.in.Enterprise, ActingOrg: a.actingOrg(), Grade: m.Grade, Location: m.Location,
+			Description: "事故整改措施 corrective measure after " + a.in.CaseNo + ": " + m.Measure,
+			Inspector:   m.AddedBy, RuleSet: a.in.RuleSet, Ladder: cloneList(a.in.Ladder),
+			ParentCaseNo: a.in.CaseNo, ParentWorkflowID: a.in.WorkflowID,
+		}
+		hz.RuleSet.Accident = rules.AccidentRules{}
+		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            hz.WorkflowID,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		}), HazardWorkflowName, hz)
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("could not start a corrective hazard case", "case", a.in.CaseNo, "hazard", hz.CaseNo, "error", err)
+			m.Failed = "the hazard case could not be started (未能立案): " + hz.CaseNo
+			out = append(out, started{Measure: m.Measure, Failed: m.Failed})
+			continue
+		}
+		m.CaseNo, m.WorkflowID = hz.CaseNo, hz.WorkflowID
+		out = append(out, started{Measure: m.Measure, CaseNo: m.CaseNo})
+	}
+	return recordStep(ctx, a, "measures_started", cases.SystemActor, string(a.state), struct {
+		Cases []started `json:"cases"`
+	}{out})
+}
+
+// listenForCorrectiveClosed records a corrective hazard's closing (销号)
+// as the verification of its measure, with the re-inspecting officer as
+// the actor.
+func (a *accident) listenForCorrectiveClosed(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalCorrectiveClosed)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var sig CorrectiveClosed
+			if !ch.Receive(ctx, &sig) {
+				return
+			}
+			var m *CorrectiveMeasure
+			for i := range a.measures {
+				if a.measures[i].CaseNo == sig.CaseNo && a.measures[i].Verified == nil {
+					m = &a.measures[i]
+				}
+			}
+			if m == nil {
+				continue
+			}
+			now := workflow.Now(ctx)
+			m.Verified = &Decision{Reference: sig.CaseNo, Note: sig.Findings, By: sig.By, At: now}
+			a.recording++
+			err := recordStep(ctx, a, "measure_verified", sig.By, string(a.state), sig)
+			a.recording--
+			if err != nil {
+				return
+			}
+		}
+	})
+}
+
+func (a *accident) checkAssess(in AssessMeasuresInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateAssessMeasures, in.Actor); err != nil {
+		return err
+	}
+	if a.assessment != nil {
+		return conflict("the measures were already assessed")
+	}
+	if len(a.measures) == 0 {
+		return conflict("there are no corrective measures to assess yet")
+	}
+	return in.Validate()
+}
+
+func (a *accident) applyAssess(in AssessMeasuresInput, now time.Time) (cases.Actor, any) {
+	a.assessment = &Assessment{AssessMeasuresInput: in, At: now, Late: a.assessmentDue.Missed(now)}
+	return in.Actor, in
+}
+
+func (a *accident) checkEducation(in RecordEducationInput, now time.Time) error {
+	if err := a.afterApproval(UpdateRecordEducation, in.Actor); err != nil {
+		return err
+	}
+	if len(a.education) >= 100 {
+		return invalid("at most 100 sessions per accident")
+	}
+	return in.Validate(now)
+}
+
+func (a *accident) applyEducation(in RecordEducationInput, now time.Time) (cases.Actor, any) {
+	a.education = append(a.education, EducationSession{RecordEducationInput: in, RecordedAt: now})
+	return in.Actor, in
+}
+
+// fineProposal is the range the grade calls for.
+func (a *accident) fineProposal() FineProposal {
+	return FineProposal{Grade: a.grade.Grade, UnitMinYuan: a.grade.UnitFineMinYuan, UnitMaxYuan: a.grade.UnitFineMaxYuan,
+		PrincipalPercent: a.grade.PrincipalFinePercent,
+		Basis:            "安全生产法 Art.114 (单位罚款) and Art.95 (主要负责人: 上一年年收入的百分比), " + a.grade.Label}
+}
+
+func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateDecideAccidentFines, in.Actor); err != nil {
+		return err
+	}
+	if a.fines != nil {
+		return conflict("the fines were already decided")
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	p := a.fineProposal()
+	if in.UnitFineYuan < p.UnitMinYuan || in.UnitFineYuan > p.UnitMaxYuan {
+		return invalid("a unit fine of ¥%d is outside the range for a %s: ¥%d–¥%d (安全生产法 Art.114)",
+			in.UnitFineYuan, a.grade.Label, p.UnitMinYuan, p.UnitMaxYuan)
+	}
+	if want := in.PrincipalIncomeYuan * int64(p.PrincipalPercent) / 100; in.PrincipalFineYuan != want {
+		return invalid("the fine on the 主要负责人 is %d%% of last year's income: ¥%d, not ¥%d (安全生产法 Art.95)",
+			p.PrincipalPercent, want, in.PrincipalFineYuan)
+	}
+	return nil
+}
+
+func (a *accident) applyFines(in DecideFinesInput, now time.Time) (cases.Actor, any) {
+	a.fines = &FineDecision{DecideFinesInput: in, At: now}
+	return in.Actor, in
+}
+
+// blockers lists what keeps a gate from being signed off; none means ready.
+func (a *accident) blockers(gate string) []string {
+	out := []string{}
+	if a.approval == nil {
+		return append(out, "the investigation report is not approved (调查报告未批复)")
+	}
+	switch gate {
+	case GatePersons:
+		for _, p := range a.persons {
+			switch {
+			case p.Decision == nil:
+				out = append(out, p.Name+": no accountability decision (未作出处理决定)")
+			case p.CarriedOut == nil:
+				out = append(out, p.Name+": "+p.Decision.Label+" not carried out (未落实)")
+			}
+		}
+	case GateMeasures:
+		if len(a.measures) == 0 {
+			out = append(out, "no corrective measure added (未提出整改措施)")
+		}
+		for i, m := range a.measures {
+			switch {
+			case m.Failed != "":
+				out = append(out, m.Failed)
+			case m.CaseNo == "":
+				out = append(out, "measure "+strconv.Itoa(i+1)+": its hazard case is starting (立案中)")
+			case m.Verified == nil:
+				out = append(out, m.CaseNo+": not verified (整改未销号)")
+			}
+		}
+		if a.assessment == nil {
+			out = append(out, "the assessment of the measures (整改评估, Art.86) is not made")
+		}
+	case GateEducation:
+		if len(a.education) == 0 {
+			out = append(out, "no training or warning-education session recorded (未开展教育)")
+		}
+	}
+	return out
+}
+
+func (a *accident) gateIndex(gate string) int { return slices.Index(Gates, gate) }
+
+func (a *accident) signedOff(gate string) bool { return !a.signOffs[a.gateIndex(gate)].At.IsZero() }
+
+func (a *accident) checkSignOff(in SignOffGateInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateSignOffGate, in.Actor); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := a.atLevel(in.ActorLevel, "sign off a gate of 四不放过"); err != nil {
+		return err
+	}
+	if a.signedOff(in.Gate) {
+		return conflict("%s is already signed off", GateLabel(in.Gate))
+	}
+	if b := a.blockers(in.Gate); len(b) > 0 {
+		return conflict("%s cannot be signed off yet: %s", GateLabel(in.Gate), strings.Join(b, "; "))
+	}
+	return nil
+}
+
+func (a *accident) applySignOff(in SignOffGateInput, now time.Time) (cases.Actor, any) {
+	a.signOffs[a.gateIndex(in.Gate)] = Decision{Note: in.Comment, By: in.Actor, At: now}
+	return in.Actor, in
+}
+
+func (a *accident) checkClose(in CloseAccidentInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateCloseAccident, in.Actor); err != nil {
+		return err
+	}
+	if err := a.atLevel(in.ActorLevel, "close the case (结案)"); err != nil {
+		return err
+	}
+	if err := text("comment", in.Comment, false); err != nil {
+		return err
+	}
+	var open []string
+	for _, g := range Gates {
+		if a.signedOff(g) {
+			continue
+		}
+		why := "ready, not signed off (待签认)"
+		if b := a.blockers(g); len(b) > 0 {
+			why = strings.Join(b, "; ")
+		}
+		open = append(open, GateLabel(g)+": "+why)
+	}
+	if len(open) > 0 {
+		return conflict("the case cannot close until all four of 四不放过 hold; open: %s", strings.Join(open, " | "))
+	}
+	return nil
+}
+
+func (a *accident) applyClose(in CloseAccidentInput, now time.Time) (cases.Actor, any) {
+	a.state = AccidentClosed
+	a.closedAt = &now
+	return in.Actor, in
+}
+
+// --- helpers
+
+// due counts a period with the case's calendar; the periods are the rule
+// set's, validated when the case opened, so an error here is a bug.
+func (a *accident) due(from time.Time, p calendar.Period) calendar.Deadline {
+	d, err := a.in.Calendar.Due(from, p)
+	if err != nil {
+		panic(fmt.Sprintf("accident %s: period %v: %v", a.in.CaseNo, p, err))
+	}
+	return d
+}
+
+// atLevel checks that the actor's department is at the investigating
+// level or above (a higher level may take an investigation over, Art.20).
+func (a *accident) atLevel(actorLevel, what string) error {
+	if rules.LevelRank(actorLevel) < rules.LevelRank(a.level) {
+		return duty.Errorf(duty.EForbidden, "a %s is investigated at the %s level; a %s department may not %s",
+			a.grade.Label, rules.LevelLabel(a.level), rules.LevelLabel(actorLevel), what)
+	}
+	return nil
+}
+
+func (a *accident) regulator(actor cases.Actor) error {
+	if actor.Side != cases.SideRegulator {
+		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+	}
+	return nil
+}
+
+// official is a regulator or a government (党政): approvals and sign-offs.
+func (a *accident) official(actor cases.Actor) error {
+	if actor.Side != cases.SideRegulator && actor.Side != cases.SideLeader {
+		return duty.Errorf(duty.EForbidden, "only the regulator or the government (监管部门 / 人民政府) may take this step")
+	}
+	return nil
+}
+
+func (a *accident) wrongState(action string) error {
+	msg := "the accident case is " + a.state.Label() + "; " + action + " is not allowed now"
+	if next := a.nextActions(); len(next) > 0 {
+		msg += " (allowed: " + strings.Join(next, ", ") + ")"
+	}
+	return conflict("%s", msg)
+}
+
+func (a *accident) nextActions() []string {
+	var out []string
+	if _, open := a.nextReportDue(); open && a.state != AccidentClosed {
+		out = append(out, UpdateReportUp)
+	}
+	if a.state != AccidentClosed && a.now().Before(a.amendUntil()) {
+		out = append(out, UpdateAmendCasualties)
+	}
+	switch a.state {
+	case AccidentReported:
+		out = append(out, UpdateFormTeam)
+	case AccidentInvestigating:
+		out = append(out, UpdateStartAppraisal, UpdateSubmitInvestigation)
+		if a.extendedDays() < a.rules.MaxExtensionDays {
+			out = append(out, UpdateExtendInvestigation)
+		}
+	case AccidentAppraisal:
+		out = append(out, UpdateEndAppraisal)
+	case AccidentSubmitted:
+		out = append(out, UpdateApproveInvestigation)
+		if a.grade.ApprovalExtensionDays > 0 && !a.approvalExtend {
+			out = append(out, UpdateExtendApproval)
+		}
+	case AccidentApproved:
+		out = append(out, UpdateDecideAccountability, UpdateCarryOutAccountability, UpdateAddMeasures, UpdateRecordEducation)
+		if a.assessment == nil {
+			out = append(out, UpdateAssessMeasures)
+		}
+		if a.fines == nil {
+			out = append(out, UpdateDecideAccidentFines)
+		}
+		out = append(out, UpdateSignOffGate, UpdateCloseAccident)
+	}
+	return out
+}
+
+func (a *accident) gates() []GateStatus {
+	out := make([]GateStatus, 0, len(Gates))
+	for i, g := range Gates {
+		st := GateStatus{Gate: g, Label: GateLabel(g), Blockers: a.blockers(g)}
+		st.Ready = len(st.Blockers) == 0
+		if !a.signOffs[i].At.IsZero() {
+			d := a.signOffs[i]
+			st.SignedOff = &d
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// actingOrg is the department in charge: the team's once formed.
+func (a *accident) actingOrg() cases.Org {
+	if a.team != nil {
+		return a.team.Org
+	}
+	return a.in.ActingOrg
+}
+
+// opening is the input as recorded and shown: the calendar and the full
+// rule set are in the history once, not in every step.
+func (a *accident) opening() AccidentInput {
+	in := a.in
+	in.Calendar = nil
+	in.RuleSet = rules.RuleSet{ID: in.RuleSet.ID, EffectiveFrom: in.RuleSet.EffectiveFrom}
+	return in
+}
+
+// stateName, snapshot and nextSeq plug the accident into casekit.go.
+func (a *accident) stateName() string { return string(a.state) }
+
+func (a *accident) snapshot() (cases.Summary, AccidentView) {
+	v := a.view()
+	return v.Summary, v
+}
+
+func (a *accident) nextSeq() int64 {
+	a.seq++
+	return a.seq
+}
+
+func (a *accident) summary() cases.Summary {
+	closed := a.state == AccidentClosed
+	metOr := func(met, missed bool) cases.DeadlineState {
+		switch {
+		case missed:
+			return cases.DeadlineMissed
+		case met || closed:
+			return cases.DeadlineMet
+		}
+		return cases.DeadlinePending
+	}
+	first := a.chain[0]
+	deadlines := []cases.Deadline{{Key: "unit-report", What: "单位报告 the unit's report to the regulator (1 h, Art.9)",
+		Party: cases.PartyEnterprise, DueAt: first.DueAt, State: metOr(true, first.Late)}}
+	for i, r := range a.chain[1:] {
+		deadlines = append(deadlines, cases.Deadline{Key: "report-" + strconv.Itoa(i+2) + "-" + r.Level,
+			What: "上报 report passed up to " + r.Org + " (2 h, Art.10)", Party: cases.PartyRegulator, DueAt: r.DueAt, State: metOr(true, r.Late)})
+	}
+	overdue := false
+	if due, open := a.nextReportDue(); open && !closed {
+		missed := a.chainMissed == len(a.chain)
+		overdue = overdue || missed
+		deadlines = append(deadlines, cases.Deadline{Key: "report-" + strconv.Itoa(len(a.chain)+1), What: "上报 report up to " + rules.LevelLabel(a.grade.ReportUpTo) + " (2 h, Art.10)",
+			Party: cases.PartyRegulator, DueAt: due, State: metOr(false, missed)})
+	}
+	if d := a.investigationDue(); d != nil {
+		st := metOr(a.report != nil && !a.report.Late, a.investigationLate || (a.report != nil && a.report.Late))
+		switch {
+		case st == cases.DeadlinePending && a.paused():
+			st = cases.DeadlinePaused
+		case st == cases.DeadlinePending && len(a.extensions) > 0:
+			st = cases.DeadlineExtended
+		}
+		overdue = overdue || (a.investigationLate && a.report == nil)
+		deadlines = append(deadlines, cases.Deadline{Key: "investigation", What: "事故调查报告 investigation report (60 days, Art.29)",
+			Party: cases.PartyRegulator, DueAt: d.End, State: st})
+	}
+	if a.approvalDue != nil {
+		st := metOr(a.approval != nil && !a.approval.Late, a.approvalLate)
+		if st == cases.DeadlinePending && a.approvalExtend {
+			st = cases.DeadlineExtended
+		}
+		overdue = overdue || (a.approvalLate && a.approval == nil)
+		deadlines = append(deadlines, cases.Deadline{Key: "approval", What: "批复 approval of the report (Art.32)",
+			Party: cases.PartyRegulator, DueAt: a.approvalDue.End, State: st})
+	}
+	if a.assessmentDue != nil {
+		overdue = overdue || (a.assessmentLate && a.assessment == nil)
+		deadlines = append(deadlines, cases.Deadline{Key: "assessment", What: "整改评估 assessment of the corrective measures (1 year, Art.86)",
+			Party: cases.PartyRegulator, DueAt: a.assessmentDue.End, State: metOr(a.assessment != nil && !a.assessment.Late, a.assessmentLate)})
+	}
+	return cases.Summary{
+		WorkflowID: a.in.WorkflowID, CaseNo: a.in.CaseNo, Kind: cases.KindAccident, State: string(a.state), Grade: a.grade.Grade,
+		RegionCode: a.in.RegionCode, RegionPath: a.in.RegionPath, Industry: a.in.Industry,
+		Enterprise: a.in.Enterprise, ActingOrg: a.actingOrg(), RuleSet: a.in.RuleSet.ID,
+		Title:    "事故 · " + a.grade.Label + " · " + a.in.Place,
+		Overdue:  overdue && !closed,
+		OpenedAt: a.openedAt, ClosedAt: a.closedAt, Deadlines: deadlines,
+	}
+}
+
+func (a *accident) view() AccidentView {
+	v := AccidentView{
+		Summary: a.summary(), Report: a.opening(), Casualties: a.casualties, GradeLabel: a.grade.Label,
+		InvestigatingLevel: a.level, ReportingChain: cloneList(a.chain), ReportUpTo: a.grade.ReportUpTo,
+		LateReports: cloneList(a.lateReports), Amendments: cloneList(a.amendments), GradeChanges: cloneList(a.gradeChanges),
+		AmendUntil: a.amendUntil(), Team: clonePtr(a.team), Appraisals: cloneList(a.appraisals), Extensions: cloneList(a.extensions),
+		InvestigationDue: a.investigationDue(), InvestigationReport: clonePtr(a.report), ApprovalDue: clonePtr(a.approvalDue),
+		ApprovalExtended: a.approvalExtend, Approval: clonePtr(a.approval), Persons: cloneList(a.persons),
+		Measures: cloneList(a.measures), AssessmentDue: clonePtr(a.assessmentDue), Assessment: clonePtr(a.assessment),
+		Education: cloneList(a.education), FineProposal: a.fineProposal(), Fines: clonePtr(a.fines),
+		Gates: a.gates(), NextActions: cloneList(a.nextActions()), Seq: a.seq,
+	}
+	if due, open := a.nextReportDue(); open && a.state != AccidentClosed {
+		v.NextReportDue = &due
+	}
+	return v
+}

@@ -1,0 +1,311 @@
+package workflows
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/activities"
+	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
+)
+
+var (
+	cityInspector = cases.Actor{PersonID: 5, Name: "冯涛", Role: "inspector", OrgID: 11, OrgName: "晋城市住建局", Side: cases.SideRegulator}
+	countyHead    = cases.Actor{PersonID: 7, Name: "王海涛", Role: "dept_head", OrgID: 10, OrgName: "城区住建局", Side: cases.SideRegulator}
+)
+
+// accidentInput is an accident at 08:00, reported by the unit at 08:30
+// (in time) and registered by the district bureau when the workflow starts
+// (09:00).
+func accidentInput(c Casualties) AccidentInput {
+	occurred := start.Add(-time.Hour)
+	return AccidentInput{
+		CaseRef: CaseRef{CaseNo: "SG-140502-2026-000001", WorkflowID: "accident/SG-140502-2026-000001", RegionCode: "140502",
+			RegionPath: "/14/1405/140502/", Industry: "construction", Enterprise: cases.Org{ID: 20, Name: "晋城建工"}},
+		ActingOrg: districtBureau, ReportedBy: inspector, ReceiverLevel: rules.LevelCounty,
+		OccurredAt: occurred, Place: "凤台街工地3号楼", Casualties: c, Description: "脚手架坍塌",
+		UnitReportedAt: occurred.Add(30 * time.Minute), UnitReporter: "李经理",
+		RuleSet: ruleSet, Calendar: calendar.Default(),
+	}
+}
+
+// newAccidentHarness is the hazard harness plus what an accident needs:
+// case numbers for its corrective hazards, and those hazards mocked (the
+// tests signal their closing by hand).
+func newAccidentHarness(t *testing.T) (*harness, *[]HazardInput) {
+	h := newHarness(t)
+	var started []HazardInput
+	next := 100
+	h.env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CaseNumbersInput) (activities.CaseNumbersResult, error) {
+			var res activities.CaseNumbersResult
+			for range in.Count {
+				next++
+				res.Numbers = append(res.Numbers, cases.Number{Kind: in.Kind, Region: in.RegionCode, Year: in.Year, Seq: next})
+			}
+			return res, nil
+		})
+	h.env.OnWorkflow(HazardWorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in HazardInput) (HazardResult, error) {
+			started = append(started, in)
+			return HazardResult{CaseNo: in.CaseNo, State: string(HazardClosed)}, nil
+		})
+	return h, &started
+}
+
+func (h *harness) queryAccident(after time.Duration, into *AccidentView) {
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(QueryAccident)
+		if err != nil {
+			h.t.Errorf("query: %v", err)
+			return
+		}
+		if err := v.Get(into); err != nil {
+			h.t.Errorf("query decode: %v", err)
+		}
+	}, after)
+}
+
+func (h *harness) cancelAt(after time.Duration) {
+	h.env.RegisterDelayedCallback(func() { h.env.CancelWorkflow() }, after)
+}
+
+func deadline(v AccidentView, key string) cases.Deadline {
+	for _, d := range v.Deadlines {
+		if d.Key == key {
+			return d
+		}
+	}
+	return cases.Deadline{}
+}
+
+// The workflow grades by the highest of the three measures at every
+// boundary of the table ("以上" inclusive, "以下" exclusive), and the grade
+// decides who investigates.
+func TestAccidentGradedAtEveryBoundary(t *testing.T) {
+	cases := []struct {
+		c     Casualties
+		grade string
+		level string
+	}{
+		{Casualties{Deaths: 2}, rules.AccidentGradeGeneral, rules.LevelCounty},
+		{Casualties{Deaths: 3}, rules.AccidentGradeLarge, rules.LevelCity},
+		{Casualties{Deaths: 9}, rules.AccidentGradeLarge, rules.LevelCity},
+		{Casualties{Deaths: 10}, rules.AccidentGradeMajor, rules.LevelProvince},
+		{Casualties{Deaths: 29}, rules.AccidentGradeMajor, rules.LevelProvince},
+		{Casualties{Deaths: 30}, rules.AccidentGradeExtraordinary, rules.LevelState},
+		{Casualties{SeriousInjured: 9}, rules.AccidentGradeGeneral, rules.LevelCounty},
+		{Casualties{SeriousInjured: 10}, rules.AccidentGradeLarge, rules.LevelCity},
+		{Casualties{SeriousInjured: 49}, rules.AccidentGradeLarge, rules.LevelCity},
+		{Casualties{SeriousInjured: 50}, rules.AccidentGradeMajor, rules.LevelProvince},
+		{Casualties{SeriousInjured: 99}, rules.AccidentGradeMajor, rules.LevelProvince},
+		{Casualties{SeriousInjured: 100}, rules.AccidentGradeExtraordinary, rules.LevelState},
+		{Casualties{DirectLossYuan: 9_999_999}, rules.AccidentGradeGeneral, rules.LevelCounty},
+		{Casualties{DirectLossYuan: 10_000_000}, rules.AccidentGradeLarge, rules.LevelCity},
+		{Casualties{DirectLossYuan: 49_999_999}, rules.AccidentGradeLarge, rules.LevelCity},
+		{Casualties{DirectLossYuan: 50_000_000}, rules.AccidentGradeMajor, rules.LevelProvince},
+		{Casualties{DirectLossYuan: 99_999_999}, rules.AccidentGradeMajor, rules.LevelProvince},
+		{Casualties{DirectLossYuan: 100_000_000}, rules.AccidentGradeExtraordinary, rules.LevelState},
+		{Casualties{Deaths: 2, SeriousInjured: 9, DirectLossYuan: 60_000_000}, rules.AccidentGradeMajor, rules.LevelProvince},
+	}
+	for _, c := range cases {
+		h, _ := newAccidentHarness(t)
+		var v AccidentView
+		h.queryAccident(time.Minute, &v)
+		h.cancelAt(2 * time.Minute)
+		h.runWorkflow(AccidentWorkflowName, accidentInput(c.c))
+		if v.Grade != c.grade || v.InvestigatingLevel != c.level {
+			t.Errorf("%+v: graded %s investigated at %s, want %s at %s", c.c, v.Grade, v.InvestigatingLevel, c.grade, c.level)
+		}
+	}
+}
+
+// A 较大 accident: the unit reported late, the county passed it up in
+// time, the city did not — the miss is recorded against the city level at
+// the deadline, and the late report against the person who made it. A
+// later amendment makes it 重大: the investigation moves to the province
+// and the report must now reach the State Council.
+func TestAccidentReportingChainWithALateLevel(t *testing.T) {
+	h, _ := newAccidentHarness(t)
+	in := accidentInput(Casualties{Deaths: 3, SeriousInjured: 4})
+	in.OccurredAt = start.Add(-90 * time.Minute)
+	in.UnitReportedAt = start.Add(-10 * time.Minute) // 20 minutes late
+	var toCity, again, down, toProvince, byCounty, amend outcome
+	var mid, end AccidentView
+	h.at(time.Hour, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelCity, ToOrg: "晋城市住建局"}, &toCity)
+	h.at(time.Hour+time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "省住建厅"}, &byCounty)
+	h.at(time.Hour+2*time.Minute, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelCity, ToLevel: rules.LevelCounty, ToOrg: "城区"}, &down)
+	h.queryAccident(3*time.Hour+time.Minute, &mid)
+	h.at(4*time.Hour, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelCity, ToLevel: rules.LevelProvince, ToOrg: "山西省住建厅"}, &toProvince)
+	h.at(4*time.Hour+time.Minute, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelProvince, ToLevel: rules.LevelState, ToOrg: "应急管理部"}, &again)
+	h.at(5*time.Hour, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 10, SeriousInjured: 4}, Reason: "7名失联人员遇难"}, &amend)
+	h.queryAccident(5*time.Hour+time.Minute, &end)
+	h.cancelAt(6 * time.Hour)
+	h.runWorkflow(AccidentWorkflowName, in)
+
+	ok(t, "county to city", toCity)
+	refused(t, "the county once the city holds it", byCounty, duty.EForbidden)
+	refused(t, "a report down", down, duty.EInvalid)
+	ok(t, "city to province, late", toProvince)
+	refused(t, "beyond what a 较大 needs", again, duty.EConflict)
+	ok(t, "amendment", amend)
+
+	if !mid.Overdue || deadline(mid, "report-3").State != cases.DeadlineMissed {
+		t.Fatalf("after the city's two hours: overdue=%v deadlines %+v", mid.Overdue, mid.Deadlines)
+	}
+	late := end.LateReports
+	if len(late) != 3 || late[0].Party != "unit" || late[0].Person != "李经理" || late[0].MinutesLate != 20 ||
+		late[1].Party != rules.LevelCity || late[1].At != nil ||
+		late[2].Person != "冯涛" || late[2].MinutesLate != 60 || late[2].Party != rules.LevelCity {
+		t.Fatalf("late reports %+v", late)
+	}
+	if len(end.ReportingChain) != 3 || end.ReportingChain[1].Late || !end.ReportingChain[2].Late {
+		t.Fatalf("chain %+v", end.ReportingChain)
+	}
+	if end.Grade != rules.AccidentGradeMajor || end.InvestigatingLevel != rules.LevelProvince || len(end.GradeChanges) != 1 ||
+		end.GradeChanges[0].InvestigationTo != rules.LevelProvince || end.ReportUpTo != rules.LevelState || end.NextReportDue == nil ||
+		!end.NextReportDue.Equal(start.Add(7*time.Hour)) {
+		t.Fatalf("after the amendment: grade %s at %s, changes %+v, up to %s by %v", end.Grade, end.InvestigatingLevel, end.GradeChanges, end.ReportUpTo, end.NextReportDue)
+	}
+	equal(t, "steps", h.actions(), []string{"report", "report_up", "report_up_overdue", "report_up", "amend_casualties"})
+}
+
+// The investigation clock: a technical appraisal stops it (the report is
+// due later by the days it took), an extension of 30 days is approved, a
+// second of 31 would exceed 60 and is refused, the report cannot be
+// submitted during an appraisal, and a report that does not come is
+// recorded overdue on the extended date.
+func TestAccidentInvestigationClockWithAnAppraisalAndAnExtension(t *testing.T) {
+	h, _ := newAccidentHarness(t)
+	in := accidentInput(Casualties{Deaths: 1})
+	day := 24 * time.Hour
+	cal := calendar.Default()
+	due := func(days int) time.Time {
+		d, err := cal.Due(in.OccurredAt, calendar.CalendarDays(days))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.End
+	}
+	team := FormTeamInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Leader: "王海涛",
+		Members: []TeamMember{{Name: "王海涛", Org: "城区住建局", Role: "组长"}, {Name: "赵明", Org: "城区住建局", Role: "成员"}}}
+	var formed, start1, submitDuring, end1, ext, tooLong, byCompany outcome
+	var paused, resumed AccidentView
+	h.at(time.Hour, UpdateFormTeam, team, &formed)
+	h.at(10*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "脚手架钢管力学性能", Institution: "省建筑科学研究院"}, &start1)
+	h.at(12*day, UpdateSubmitInvestigation, SubmitInvestigationInput{Actor: inspector, Cause: "x", Nature: "责任事故", Recommendations: "x", Signatures: []string{"王海涛", "赵明"}}, &submitDuring)
+	h.queryAccident(15*day, &paused)
+	h.at(20*day, UpdateEndAppraisal, EndAppraisalInput{Actor: inspector, Findings: "钢管壁厚不足"}, &end1)
+	h.at(25*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Days: 30, Reason: "涉及多家单位"}, &ext)
+	h.at(26*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Days: 31, Reason: "再延"}, &tooLong)
+	h.at(27*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: company, ActorLevel: rules.LevelCounty, Days: 5, Reason: "x"}, &byCompany)
+	h.queryAccident(28*day, &resumed)
+	h.cancelAt(120 * day)
+	h.runWorkflow(AccidentWorkflowName, in)
+
+	ok(t, "form team", formed)
+	ok(t, "start appraisal", start1)
+	refused(t, "submit during the appraisal", submitDuring, duty.EConflict)
+	ok(t, "end appraisal", end1)
+	ok(t, "extend by 30", ext)
+	refused(t, "extend by 31 more", tooLong, duty.EInvalid)
+	refused(t, "extension by the enterprise", byCompany, duty.EForbidden)
+	if d := deadline(paused, "investigation"); d.State != cases.DeadlinePaused || paused.State != string(AccidentAppraisal) {
+		t.Fatalf("during the appraisal: %s, deadline %+v", paused.State, d)
+	}
+	if len(resumed.Appraisals) != 1 || resumed.Appraisals[0].PausedDays != 10 || !resumed.InvestigationDue.End.Equal(due(100)) ||
+		deadline(resumed, "investigation").State != cases.DeadlineExtended {
+		t.Fatalf("after the appraisal and the extension: %+v due %v, want %v", resumed.Appraisals, resumed.InvestigationDue.End, due(100))
+	}
+	equal(t, "steps", h.actions(), []string{"report", "form_team", "report_up_overdue", "start_appraisal", "end_appraisal", "extend_investigation", "investigation_overdue"})
+	if last := h.steps[len(h.steps)-1]; !last.At.Equal(due(100)) || !last.Case.Overdue {
+		t.Fatalf("overdue recorded at %v (want %v), overdue=%v", last.At, due(100), last.Case.Overdue)
+	}
+}
+
+// From the team to 结案: every member signs, the approval, a person dealt
+// with, two corrective hazard cases started as children and verified when
+// they close, the assessment, fines within the Art.114/95 range — and a
+// close refused while the education gate is open, naming what blocks it.
+func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
+	h, started := newAccidentHarness(t)
+	in := accidentInput(Casualties{Deaths: 1, DirectLossYuan: 2_000_000})
+	day := 24 * time.Hour
+	team := FormTeamInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Leader: "王海涛",
+		Members: []TeamMember{{Name: "王海涛", Org: "城区住建局", Role: "组长"}, {Name: "赵明", Org: "城区住建局", Role: "成员"}}}
+	report := SubmitInvestigationInput{Actor: inspector, Cause: "连墙件缺失导致脚手架失稳坍塌", Nature: "一般生产安全责任事故",
+		Recommendations: "补设连墙件; 全面排查", Signatures: []string{"王海涛"},
+		ResponsiblePersons: []ResponsiblePerson{{Name: "孙建军", Post: "项目经理", Org: "晋城建工", Category: PersonEnterprise, Responsibility: "未组织隐患排查"}}}
+	full := report
+	full.Signatures = []string{"王海涛", "赵明"}
+	measures := AddMeasuresInput{Actor: inspector, Measures: []CorrectiveMeasureInput{
+		{Measure: "补设全部连墙件", Location: "3号楼", Grade: GradeMajor}, {Measure: "更换不合格钢管", Location: "材料堆场", Grade: GradeGeneral}}}
+	var formed, unsigned, submitted, approved, decided, carried, added, early, assessed, fineOut, fineOK, closeEarly, educated, signed, closed outcome
+	var afterStart AccidentView
+	h.at(time.Hour, UpdateFormTeam, team, &formed)
+	h.at(30*day, UpdateSubmitInvestigation, report, &unsigned)
+	h.at(30*day+time.Hour, UpdateSubmitInvestigation, full, &submitted)
+	h.at(40*day, UpdateApproveInvestigation, ApproveInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Decision: "同意调查报告", DocumentNo: "城政函〔2026〕1号"}, &approved)
+	h.at(41*day, UpdateDecideAccountability, DecideAccountabilityInput{Actor: inspector, Person: "孙建军", Measure: MeasureDiscipline, Reference: "晋建工〔2026〕5号"}, &decided)
+	h.at(42*day, UpdateCarryOutAccountability, CarryOutAccountabilityInput{Actor: inspector, Person: "孙建军", Note: "已给予记过处分"}, &carried)
+	h.at(43*day, UpdateAddMeasures, measures, &added)
+	h.queryAccident(43*day+time.Hour, &afterStart)
+	h.at(44*day, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GateMeasures}, &early)
+	for i, no := range []string{"YH-140502-2027-000101", "YH-140502-2027-000102"} {
+		sig := CorrectiveClosed{CaseNo: no, By: inspector, Findings: "复查合格"}
+		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(SignalCorrectiveClosed, sig) }, time.Duration(50+i)*day)
+	}
+	h.at(60*day, UpdateAssessMeasures, AssessMeasuresInput{Actor: inspector, Findings: "整改措施全部落实", Published: true}, &assessed)
+	h.at(61*day, UpdateDecideAccidentFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 200_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "x"}, &fineOut)
+	h.at(61*day+time.Hour, UpdateDecideAccidentFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 500_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "一般事故"}, &fineOK)
+	for i, g := range []string{GateCause, GatePersons, GateMeasures} {
+		h.at(62*day+time.Duration(i)*time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: g}, &outcome{})
+	}
+	h.at(63*day, UpdateCloseAccident, CloseAccidentInput{Actor: countyHead, ActorLevel: rules.LevelCounty}, &closeEarly)
+	h.at(64*day, UpdateRecordEducation, RecordEducationInput{Actor: inspector, Kind: EducationWarning, Topic: "事故警示教育", HeldAt: start.Add(64*day - time.Hour),
+		Attendance: []Attendee{{Name: "孙建军", Unit: "晋城建工", Attended: true}, {Name: "李安全", Unit: "晋城建工", Attended: false}}}, &educated)
+	h.at(64*day+time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GateEducation}, &signed)
+	h.at(65*day, UpdateCloseAccident, CloseAccidentInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Comment: "四不放过 落实"}, &closed)
+	h.runWorkflow(AccidentWorkflowName, in)
+
+	ok(t, "form team", formed)
+	refused(t, "a report one member did not sign", unsigned, duty.EInvalid)
+	if !strings.Contains(unsigned.msg, "赵明") {
+		t.Fatalf("the refusal does not name the missing signature: %s", unsigned.msg)
+	}
+	for name, o := range map[string]outcome{"submit": submitted, "approve": approved, "decide": decided, "carry out": carried,
+		"add measures": added, "assess": assessed, "fines": fineOK, "education": educated, "sign off education": signed, "close": closed} {
+		ok(t, name, o)
+	}
+	refused(t, "sign off measures before they are verified", early, duty.EConflict)
+	refused(t, "a unit fine below the Art.114 range", fineOut, duty.EInvalid)
+	refused(t, "close with the education gate open", closeEarly, duty.EConflict)
+	if !strings.Contains(closeEarly.msg, "有关人员未受到教育不放过") || !strings.Contains(closeEarly.msg, "未开展教育") {
+		t.Fatalf("the refusal does not say what blocks: %s", closeEarly.msg)
+	}
+	if len(*started) != 2 || (*started)[0].ParentWorkflowID != in.WorkflowID || (*started)[1].CaseNo != "YH-140502-2027-000102" ||
+		(*started)[0].Grade != GradeMajor || (*started)[0].Enterprise != in.Enterprise {
+		t.Fatalf("corrective hazards started: %+v", *started)
+	}
+	if len(afterStart.Measures) != 2 || afterStart.Measures[0].CaseNo != "YH-140502-2027-000101" || afterStart.Gates[2].Ready {
+		t.Fatalf("measures after start %+v, gate %+v", afterStart.Measures, afterStart.Gates[2])
+	}
+	var res AccidentResult
+	if err := h.env.GetWorkflowResult(&res); err != nil || res.State != string(AccidentClosed) {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	equal(t, "steps", h.actions(), []string{"report", "form_team", "report_up_overdue", "submit_investigation_report", "approve_report",
+		"decide_accountability", "carry_out_accountability", "add_measures", "measures_started", "measure_verified", "measure_verified",
+		"assess_measures", "decide_fines", "sign_off_gate", "sign_off_gate", "sign_off_gate", "record_education", "sign_off_gate", "close_accident"})
+	last := h.steps[len(h.steps)-1]
+	if last.Case.ClosedAt == nil || last.Case.Overdue {
+		t.Fatalf("closed case summary %+v", last.Case)
+	}
+}
