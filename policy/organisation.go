@@ -102,6 +102,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
 			}, heldEscalations(org, id, subjects(RoleDeptHead, RoleInspector)))
+			out = append(out, departmentAccidents(org, id, scope)...)
 			if limit, ok := o.Limits[org.RegionLevel]; ok {
 				out = append(out, &ladon.DefaultPolicy{
 					ID: OrgPolicyPrefix + "penalty:" + id,
@@ -131,6 +132,9 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Resources:   []string{"policy:<.+>"},
 				Effect:      ladon.AllowAccess,
 			}, heldEscalations(org, id, subjects(RolePartySecretary, RoleGovernmentHead)))
+			if org.Kind == store.OrgGovernment {
+				out = append(out, governmentAccidents(org, id))
+			}
 		case store.OrgEnterprise:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
