@@ -70,11 +70,12 @@ var (
 	temporalLine = regexp.MustCompile(`embedded Temporal server on ([0-9.:]+)`)
 )
 
-// start runs `duty dev` on the data folder and database and waits until
-// its API answers.
-func start(t *testing.T, dataDir, dbURL string) *instance {
+// start runs `duty dev` on the data folder and database, with any extra
+// flags, and waits until its API answers.
+func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
 	t.Helper()
-	cmd := exec.Command(binary(t), "dev", "--data", dataDir, "--listen", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "warn")
+	args := append([]string{"dev", "--data", dataDir, "--listen", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "warn"}, extra...)
+	cmd := exec.Command(binary(t), args...)
 	out := &syncBuffer{}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
