@@ -43,7 +43,7 @@ var (
 )
 
 func routes() []route {
-	return append(coreRoutes(), penaltyRoutes()...)
+	return append(append(coreRoutes(), penaltyRoutes()...), accidentRoutes()...)
 }
 
 func coreRoutes() []route {

@@ -309,3 +309,32 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 		t.Fatalf("closed case summary %+v", last.Case)
 	}
 }
+
+// A hazard started for an accident's corrective measure tells the
+// accident when its re-inspection passes (销号), with the officer.
+func TestCorrectiveHazardTellsItsAccidentWhenItCloses(t *testing.T) {
+	h := newHarness(t)
+	var told []CorrectiveClosed
+	var to []string
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalCorrectiveClosed, mock.Anything).Return(
+		func(_, workflowID, _, _ string, arg any) error {
+			to = append(to, workflowID)
+			told = append(told, arg.(CorrectiveClosed))
+			return nil
+		})
+	in := hazardInput(GradeGeneral)
+	in.ParentCaseNo, in.ParentWorkflowID = "SG-140502-2026-000001", "accident/SG-140502-2026-000001"
+	day := 24 * time.Hour
+	var order, done, pass outcome
+	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * day)}, &order)
+	h.at(2*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片.jpg"}}}, &done)
+	h.at(3*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &pass)
+	h.run(in)
+	ok(t, "reinspect", pass)
+	if len(told) != 1 || to[0] != in.ParentWorkflowID || told[0].CaseNo != in.CaseNo || told[0].By.PersonID != inspector.PersonID {
+		t.Fatalf("signals to the accident: %v %+v", to, told)
+	}
+	if pass.view.ParentWorkflowID != in.ParentWorkflowID {
+		t.Fatalf("the hazard's summary names parent %q", pass.view.ParentWorkflowID)
+	}
+}

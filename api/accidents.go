@@ -1,0 +1,383 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/workflows"
+)
+
+// OpenAccidentRequest registers the unit's accident report (事故报告) as the
+// regulator received it. unit_reported_at defaults to now.
+type OpenAccidentRequest struct {
+	EnterpriseID   int64  `json:"enterprise_id"`
+	OccurredAt     When   `json:"occurred_at"`
+	Place          string `json:"place"`
+	Category       string `json:"category,omitempty"`
+	Deaths         int    `json:"deaths"`
+	SeriousInjured int    `json:"serious_injured"`
+	DirectLossYuan int64  `json:"direct_loss_yuan"`
+	Description    string `json:"description"`
+	UnitReportedAt When   `json:"unit_reported_at,omitzero"`
+	UnitReporter   string `json:"unit_reporter"`
+}
+
+// Bodies of the accident steps; the actor is always the caller, and the
+// level of the caller's department comes from the organisation.
+type (
+	// ReportUpRequest passes the report up (逐级上报; a level may be skipped).
+	ReportUpRequest struct {
+		ToLevel string `json:"to_level"`
+		ToOrg   string `json:"to_org"`
+	}
+	// AmendCasualtiesRequest amends the figures (补报).
+	AmendCasualtiesRequest struct {
+		Deaths         int    `json:"deaths"`
+		SeriousInjured int    `json:"serious_injured"`
+		DirectLossYuan int64  `json:"direct_loss_yuan"`
+		Reason         string `json:"reason"`
+	}
+	// FormTeamRequest forms the investigation team (成立事故调查组).
+	FormTeamRequest struct {
+		Leader  string                 `json:"leader"`
+		Members []workflows.TeamMember `json:"members"`
+	}
+	// StartAppraisalRequest starts a technical appraisal; the clock stops.
+	StartAppraisalRequest struct {
+		Subject     string `json:"subject"`
+		Institution string `json:"institution"`
+	}
+	// EndAppraisalRequest ends it; the clock runs again.
+	EndAppraisalRequest struct {
+		Findings string `json:"findings"`
+	}
+	// ExtendInvestigationRequest approves an extension (≤ 60 days in all).
+	ExtendInvestigationRequest struct {
+		Days   int    `json:"days"`
+		Reason string `json:"reason"`
+	}
+	// InvestigationReportRequest submits the report, signed by every member.
+	InvestigationReportRequest struct {
+		Cause              string                        `json:"cause"`
+		Nature             string                        `json:"nature"`
+		ResponsiblePersons []workflows.ResponsiblePerson `json:"responsible_persons"`
+		Recommendations    string                        `json:"recommendations"`
+		Signatures         []string                      `json:"signatures"`
+	}
+	// ExtendApprovalRequest extends the approval period (特别重大 only).
+	ExtendApprovalRequest struct {
+		Reason string `json:"reason"`
+	}
+	// ApproveReportRequest approves the report (批复).
+	ApproveReportRequest struct {
+		Decision   string `json:"decision"`
+		DocumentNo string `json:"document_no,omitempty"`
+	}
+	// AccountabilityRequest decides on one person named in the report.
+	AccountabilityRequest struct {
+		Person    string                          `json:"person"`
+		Measure   workflows.AccountabilityMeasure `json:"measure"`
+		Reference string                          `json:"reference,omitempty"`
+		Note      string                          `json:"note,omitempty"`
+	}
+	// CarriedOutRequest records the decision on a person carried out.
+	CarriedOutRequest struct {
+		Person string `json:"person"`
+		Note   string `json:"note"`
+	}
+	// MeasuresRequest adds corrective measures; each becomes a hazard case.
+	MeasuresRequest struct {
+		Measures []workflows.CorrectiveMeasureInput `json:"measures"`
+	}
+	// AssessmentRequest records the assessment of the measures (Art.86).
+	AssessmentRequest struct {
+		Findings  string `json:"findings"`
+		Published bool   `json:"published"`
+	}
+	// EducationRequest records a training or warning-education session.
+	EducationRequest struct {
+		Kind       string               `json:"kind"`
+		Topic      string               `json:"topic"`
+		HeldAt     When                 `json:"held_at,omitzero"`
+		Attendance []workflows.Attendee `json:"attendance"`
+	}
+	// FinesRequest decides the fines within the proposed range.
+	FinesRequest struct {
+		UnitFineYuan        int64  `json:"unit_fine_yuan"`
+		Principal           string `json:"principal"`
+		PrincipalIncomeYuan int64  `json:"principal_income_yuan"`
+		PrincipalFineYuan   int64  `json:"principal_fine_yuan"`
+		Reasons             string `json:"reasons"`
+	}
+	// SignOffRequest signs off one gate of 四不放过.
+	SignOffRequest struct {
+		Gate    string `json:"gate"`
+		Comment string `json:"comment,omitempty"`
+	}
+	// CloseAccidentRequest closes the case (结案).
+	CloseAccidentRequest struct {
+		Comment string `json:"comment,omitempty"`
+	}
+)
+
+// OpenAccident is one row of the supervisors' accident board: an open
+// accident, its four gates and what blocks each.
+type OpenAccident struct {
+	CaseNo             string                 `json:"case_no"`
+	Grade              string                 `json:"grade"`
+	GradeLabel         string                 `json:"grade_label"`
+	State              string                 `json:"state"`
+	StateLabel         string                 `json:"state_label"`
+	Enterprise         cases.Org              `json:"enterprise"`
+	ActingOrg          cases.Org              `json:"acting_org"`
+	InvestigatingLevel string                 `json:"investigating_level"`
+	OccurredAt         time.Time              `json:"occurred_at"`
+	Place              string                 `json:"place"`
+	Casualties         workflows.Casualties   `json:"casualties"`
+	Overdue            bool                   `json:"overdue"`
+	LateReports        int                    `json:"late_reports"`
+	NextDeadline       *time.Time             `json:"next_deadline,omitempty"`
+	Gates              []workflows.GateStatus `json:"gates"`
+}
+
+// OpenAccidentList is the board.
+type OpenAccidentList struct {
+	Accidents []OpenAccident `json:"accidents"`
+}
+
+// levelOf is the region level of the actor's organisation (county, city,
+// province): the workflow checks it against the investigating level.
+func (s *Server) levelOf(ctx context.Context, actor cases.Actor) (string, error) {
+	if actor.OrgID == 0 {
+		return "", nil
+	}
+	org, err := s.Store.GetOrg(ctx, actor.OrgID)
+	if err != nil {
+		return "", err
+	}
+	return org.RegionLevel, nil
+}
+
+// openAccident registers an accident: the enterprise decides region and
+// industry; policy decides whether the caller's department may register
+// it there; the chain of reports starts at the caller's level.
+func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req OpenAccidentRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	ent, err := s.Store.GetOrg(ctx, req.EnterpriseID)
+	if err != nil || ent.Kind != store.OrgEnterprise {
+		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
+			err = duty.Errorf(duty.EInvalid, "enterprise_id %d is not an enterprise (生产经营单位) on record", req.EnterpriseID)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	industry := ""
+	if len(ent.Industries) > 0 {
+		industry = ent.Industries[0]
+	}
+	resource := policy.CaseResource(string(cases.KindAccident), ent.RegionPath, industry, ent.ID, "new")
+	post, err := s.Warden.AllowedBy(ctx, c.subject(), policy.Action(string(cases.KindAccident), policy.ActionOpen), resource, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	actor := c.actor(post)
+	level, err := s.levelOf(ctx, actor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.Now()
+	rs := s.Rules.InForce(now)
+	reported := req.UnitReportedAt.Time
+	if reported.IsZero() {
+		reported = now
+	}
+	in := workflows.AccidentInput{
+		CaseRef: workflows.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
+			Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}},
+		ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ReportedBy: actor, ReceiverLevel: level,
+		OccurredAt: req.OccurredAt.Time, Place: req.Place, Category: req.Category,
+		Casualties:  workflows.Casualties{Deaths: req.Deaths, SeriousInjured: req.SeriousInjured, DirectLossYuan: req.DirectLossYuan},
+		Description: req.Description, UnitReportedAt: reported, UnitReporter: req.UnitReporter,
+		RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), Calendar: s.calendar(),
+	}
+	if err := in.Validate(now); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.startCase(w, r, cases.KindAccident, ent.RegionCode, workflows.AccidentWorkflowName, func(num cases.Number) any {
+		in.Numbered(num)
+		return in
+	})
+}
+
+// accidentStep makes the handler of one accident update: build gets the
+// caller's level as well as the usual step.
+func accidentStep[B any](update string, build func(b B, st caseStep[workflows.AccidentView], level string) (any, error)) func(*Server, http.ResponseWriter, *http.Request) {
+	return caseAction(cases.KindAccident, update, false, func(s *Server, r *http.Request, b B, st caseStep[workflows.AccidentView]) (any, error) {
+		level, err := s.levelOf(r.Context(), st.actor)
+		if err != nil {
+			return nil, err
+		}
+		return build(b, st, level)
+	})
+}
+
+var (
+	reportUp = accidentStep(workflows.UpdateReportUp, func(b ReportUpRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
+		in := workflows.ReportUpInput{Actor: st.actor, ActorLevel: level, ToLevel: b.ToLevel, ToOrg: b.ToOrg}
+		return in, in.Validate()
+	})
+	amendCasualties = accidentStep(workflows.UpdateAmendCasualties, func(b AmendCasualtiesRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.AmendCasualtiesInput{Actor: st.actor, Reason: b.Reason,
+			Casualties: workflows.Casualties{Deaths: b.Deaths, SeriousInjured: b.SeriousInjured, DirectLossYuan: b.DirectLossYuan}}
+		return in, in.Validate()
+	})
+	formTeam = accidentStep(workflows.UpdateFormTeam, func(b FormTeamRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
+		in := workflows.FormTeamInput{Actor: st.actor, ActorLevel: level, Leader: b.Leader, Members: b.Members}
+		return in, in.Validate()
+	})
+	startAppraisal = accidentStep(workflows.UpdateStartAppraisal, func(b StartAppraisalRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.StartAppraisalInput{Actor: st.actor, Subject: b.Subject, Institution: b.Institution}
+		return in, in.Validate()
+	})
+	endAppraisal = accidentStep(workflows.UpdateEndAppraisal, func(b EndAppraisalRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.EndAppraisalInput{Actor: st.actor, Findings: b.Findings}
+		return in, in.Validate()
+	})
+	extendInvestigation = accidentStep(workflows.UpdateExtendInvestigation, func(b ExtendInvestigationRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
+		in := workflows.ExtendInvestigationInput{Actor: st.actor, ActorLevel: level, Days: b.Days, Reason: b.Reason}
+		return in, in.Validate()
+	})
+	submitInvestigation = accidentStep(workflows.UpdateSubmitInvestigation, func(b InvestigationReportRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.SubmitInvestigationInput{Actor: st.actor, Cause: b.Cause, Nature: b.Nature,
+			ResponsiblePersons: b.ResponsiblePersons, Recommendations: b.Recommendations, Signatures: b.Signatures}
+		return in, in.Validate()
+	})
+	extendApproval = accidentStep(workflows.UpdateExtendApproval, func(b ExtendApprovalRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.ExtendApprovalInput{Actor: st.actor, Reason: b.Reason}
+		return in, in.Validate()
+	})
+	approveInvestigation = accidentStep(workflows.UpdateApproveInvestigation, func(b ApproveReportRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
+		in := workflows.ApproveInvestigationInput{Actor: st.actor, ActorLevel: level, Decision: b.Decision, DocumentNo: b.DocumentNo}
+		return in, in.Validate()
+	})
+	decideAccountability = accidentStep(workflows.UpdateDecideAccountability, func(b AccountabilityRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.DecideAccountabilityInput{Actor: st.actor, Person: b.Person, Measure: b.Measure, Reference: b.Reference, Note: b.Note}
+		return in, in.Validate()
+	})
+	carryOutAccountability = accidentStep(workflows.UpdateCarryOutAccountability, func(b CarriedOutRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.CarryOutAccountabilityInput{Actor: st.actor, Person: b.Person, Note: b.Note}
+		return in, in.Validate()
+	})
+	addMeasures = accidentStep(workflows.UpdateAddMeasures, func(b MeasuresRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.AddMeasuresInput{Actor: st.actor, Measures: b.Measures}
+		return in, in.Validate()
+	})
+	assessMeasures = accidentStep(workflows.UpdateAssessMeasures, func(b AssessmentRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.AssessMeasuresInput{Actor: st.actor, Findings: b.Findings, Published: b.Published}
+		return in, in.Validate()
+	})
+	recordEducation = accidentStep(workflows.UpdateRecordEducation, func(b EducationRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		held := b.HeldAt.Time
+		if held.IsZero() || held.After(st.now) {
+			held = st.now
+		}
+		in := workflows.RecordEducationInput{Actor: st.actor, Kind: b.Kind, Topic: b.Topic, HeldAt: held, Attendance: b.Attendance}
+		return in, in.Validate(st.now)
+	})
+	decideAccidentFines = accidentStep(workflows.UpdateDecideAccidentFines, func(b FinesRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+		in := workflows.DecideFinesInput{Actor: st.actor, UnitFineYuan: b.UnitFineYuan, Principal: b.Principal,
+			PrincipalIncomeYuan: b.PrincipalIncomeYuan, PrincipalFineYuan: b.PrincipalFineYuan, Reasons: b.Reasons}
+		return in, in.Validate()
+	})
+	signOffGate = accidentStep(workflows.UpdateSignOffGate, func(b SignOffRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
+		in := workflows.SignOffGateInput{Actor: st.actor, ActorLevel: level, Gate: b.Gate, Comment: b.Comment}
+		return in, in.Validate()
+	})
+	closeAccident = accidentStep(workflows.UpdateCloseAccident, func(b CloseAccidentRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
+		return workflows.CloseAccidentInput{Actor: st.actor, ActorLevel: level, Comment: b.Comment}, nil
+	})
+)
+
+// openAccidents is the supervisors' board: every open accident the caller
+// may see, with its four gates of 四不放过 and what blocks each.
+func (s *Server) openAccidents(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := OpenAccidentList{Accidents: []OpenAccident{}}
+	for _, st := range []workflows.AccidentState{workflows.AccidentReported, workflows.AccidentInvestigating,
+		workflows.AccidentAppraisal, workflows.AccidentSubmitted, workflows.AccidentApproved} {
+		rows, err := s.visibleCases(r, c, store.CaseFilter{Kind: string(cases.KindAccident), State: string(st), Limit: 500})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, row := range rows {
+			var v workflows.AccidentView
+			if err := json.Unmarshal(row.View, &v); err != nil {
+				continue
+			}
+			a := OpenAccident{CaseNo: v.CaseNo, Grade: v.Grade, GradeLabel: v.GradeLabel, State: v.State,
+				StateLabel: workflows.AccidentState(v.State).Label(), Enterprise: v.Enterprise, ActingOrg: v.ActingOrg,
+				InvestigatingLevel: v.InvestigatingLevel, OccurredAt: v.Report.OccurredAt, Place: v.Report.Place,
+				Casualties: v.Casualties, Overdue: v.Overdue, LateReports: len(v.LateReports), Gates: v.Gates}
+			if next, ok := v.NextDeadline(); ok {
+				a.NextDeadline = &next
+			}
+			out.Accidents = append(out.Accidents, a)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// accidentRoutes are the accident endpoints, one per step, and the board.
+func accidentRoutes() []route {
+	ac := "/api/v1/accidents/{caseNo}/"
+	step := func(path, summary string, req any, h func(*Server, http.ResponseWriter, *http.Request)) route {
+		return route{method: "POST", path: ac + path, summary: summary, request: req, response: CaseResponse{}, handle: h}
+	}
+	return []route{
+		{method: "POST", path: "/api/v1/accidents", summary: "register an accident as the unit reported it (事故报告); graded by the highest of deaths, serious injuries and direct loss",
+			request: OpenAccidentRequest{}, response: CaseResponse{}, handle: (*Server).openAccident},
+		{method: "GET", path: "/api/v1/accidents", summary: "open accidents the caller may see, with the four gates of 四不放过 and what blocks each (督办)",
+			response: OpenAccidentList{}, handle: (*Server).openAccidents},
+		step("report-up", "pass the report to a higher level within 2 hours (逐级上报; a level may be skipped; late reports stay on record)", ReportUpRequest{}, reportUp),
+		step("amendment", "amend the casualty figures within 30 days (7 for road traffic and fire) (补报); a graver grade moves the investigation up", AmendCasualtiesRequest{}, amendCasualties),
+		step("team", "form the investigation team at the investigating level (成立事故调查组)", FormTeamRequest{}, formTeam),
+		step("appraisal-start", "start a technical appraisal (技术鉴定): the investigation clock stops", StartAppraisalRequest{}, startAppraisal),
+		step("appraisal-end", "end the technical appraisal: the clock runs again", EndAppraisalRequest{}, endAppraisal),
+		step("extension", "approve an extension of the investigation (≤ 60 days in all)", ExtendInvestigationRequest{}, extendInvestigation),
+		step("investigation-report", "submit the investigation report, signed by every member (事故调查报告)", InvestigationReportRequest{}, submitInvestigation),
+		step("approval-extension", "extend the approval period (特别重大: 30 + 30 days)", ExtendApprovalRequest{}, extendApproval),
+		step("approval", "approve the report (批复)", ApproveReportRequest{}, approveInvestigation),
+		step("accountability", "decide on a person named in the report: penalty, 通报, 诫勉, 停职检查, 调整职务, 责令辞职, 降职, 免职, 处分 or judicial referral", AccountabilityRequest{}, decideAccountability),
+		step("accountability-carried-out", "record the decision on a person carried out (落实)", CarriedOutRequest{}, carryOutAccountability),
+		step("measures", "add corrective measures; each starts a hazard rectification case (整改措施)", MeasuresRequest{}, addMeasures),
+		step("assessment", "record the assessment of the corrective measures (整改评估, Art.86, within 1 year)", AssessmentRequest{}, assessMeasures),
+		step("education", "record a training or warning-education session with attendance (培训 / 警示教育)", EducationRequest{}, recordEducation),
+		step("fines", "decide the unit's fine (Art.114) and the 主要负责人's (Art.95) within the proposed range", FinesRequest{}, decideAccidentFines),
+		step("gate-sign-off", "sign off one gate of 四不放过: cause, persons, measures, education", SignOffRequest{}, signOffGate),
+		step("close", "close the case once all four gates are signed off (结案)", CloseAccidentRequest{}, closeAccident),
+	}
+}
