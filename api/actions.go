@@ -89,6 +89,8 @@ func coreRoutes() []route {
 			handle: (*Server).deletePolicy},
 		{method: "POST", path: "/api/v1/cases/{caseNo}/escalations", summary: "escalate a case: to a superior (提请上级部门), to the government (关闭, Art.113), across (移送) or to the judiciary",
 			request: EscalateRequest{}, response: CaseResponse{}, handle: (*Server).escalate},
+		{method: "GET", path: "/api/v1/statistics", summary: "hazards found, rectified (整改率), overdue and penalties decided, by region, industry or grade, over the cases the caller may see; query: by, region, from, to",
+			response: StatisticsResponse{}, handle: (*Server).statistics},
 		{method: "GET", path: "/api/v1/escalations", summary: "open escalations the caller may see, with who holds each and for how long (督办)",
 			response: OpenEscalationList{}, handle: (*Server).openEscalations},
 		{method: "POST", path: "/api/v1/escalations/{caseNo}/acknowledge", summary: "acknowledge an escalation held by your organisation (签收)",

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Groupings of the statistics board.
+const (
+	ByRegion   = "region"   // the regions directly below Under
+	ByIndustry = "industry" // 行业
+	ByGrade    = "grade"    // 一般 / 重大
+)
+
+// StatsScope is one part of what a caller may count: a region and below,
+// in the listed industries (policy decides which).
+type StatsScope struct {
+	RegionPath string
+	Industries []string
+}
+
+// StatsQuery asks for the board's figures: hazards found, rectified and
+// overdue and penalties decided, opened in [From, To), under the region
+// path Under, grouped By, within the caller's scopes.
+type StatsQuery struct {
+	By       string
+	Under    string
+	From, To time.Time
+	Scopes   []StatsScope
+}
+
+// StatsRow is one group's figures. Key is the child region's code, the
+// industry or the grade ("" for cases of Under itself, or none).
+type StatsRow struct {
+	Key       string `json:"key"`
+	Found     int64  `json:"found"`     // 查出隐患
+	Rectified int64  `json:"rectified"` // 整改隐患 (销号)
+	Overdue   int64  `json:"overdue"`   // 逾期未整改
+	Penalties int64  `json:"penalties"` // 行政处罚 decided
+}
+
+// decidedPenaltyStates are the penalty states that follow a decision.
+var decidedPenaltyStates = []string{"decided", "served", "payment_overdue", "reminded", "paid", "executed", "enforcement"}
+
+// Statistics counts the board's figures in one grouped scan of the read
+// model; the scopes become an OR of region-prefix and industry conditions,
+// so every row counted is one the caller may see.
+func (s *Store) Statistics(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
+	if len(q.Scopes) == 0 {
+		return nil, nil
+	}
+	args := []any{q.Under + "%", q.From, q.To, decidedPenaltyStates}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var key string
+	switch q.By {
+	case ByRegion:
+		key = "split_part(substr(region_path, " + arg(len(q.Under)+1) + "), '/', 1)"
+	case ByIndustry:
+		key = "industry"
+	case ByGrade:
+		key = "grade"
+	default:
+		return nil, fmt.Errorf("store: statistics by %q", q.By)
+	}
+	scopes := make([]string, 0, len(q.Scopes))
+	for _, sc := range q.Scopes {
+		scopes = append(scopes, "(region_path LIKE "+arg(sc.RegionPath+"%")+" AND industry = ANY("+arg(sc.Industries)+"))")
+	}
+	rows, err := s.Pool.Query(ctx, `
+		SELECT `+key+` AS key,
+		       count(*) FILTER (WHERE kind = 'hazard'),
+		       count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
+		       count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
+		       count(*) FILTER (WHERE kind = 'penalty' AND state = ANY($4))
+		FROM cases
+		WHERE kind IN ('hazard', 'penalty') AND region_path LIKE $1 AND opened_at >= $2 AND opened_at < $3
+		  AND (`+strings.Join(scopes, " OR ")+`)
+		GROUP BY 1 ORDER BY 1`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: statistics: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatsRow, error) {
+		var x StatsRow
+		return x, r.Scan(&x.Key, &x.Found, &x.Rectified, &x.Overdue, &x.Penalties)
+	})
+}
+
+// RegionsUnder lists the region at path under and every region below it:
+// the names a board shows for its keys.
+func (s *Store) RegionsUnder(ctx context.Context, under string) ([]Region, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT code, name, level, coalesce(parent_code, ''), path FROM regions WHERE path LIKE $1 ORDER BY path`, under+"%")
+	if err != nil {
+		return nil, fmt.Errorf("store: regions: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Region, error) {
+		var g Region
+		return g, r.Scan(&g.Code, &g.Name, &g.Level, &g.ParentCode, &g.Path)
+	})
+}
