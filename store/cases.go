@@ -12,11 +12,12 @@ import (
 	"github.com/duty-project/duty/cases"
 )
 
-// RecordStep writes one workflow step: the audit entry, and the case row
-// and deadlines as they stand after it. It is idempotent on (workflow id,
-// seq): a repeated step writes nothing. A step older than the stored case
-// row (two updates whose activities finished out of order) still gets its
-// audit entry but does not roll the read model back.
+// RecordStep writes one workflow step: the audit entry, the notifications
+// it causes (outbox), and the case row and deadlines as they stand after
+// it. It is idempotent on (workflow id, seq): a repeated step writes
+// nothing. A step older than the stored case row (two updates whose
+// activities finished out of order) still gets its audit entry and its
+// notifications but does not roll the read model back.
 func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, err error) {
 	c := st.Case
 	details, err := json.Marshal(st.Details)
@@ -42,6 +43,9 @@ func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, er
 			return nil // this step was written by an earlier attempt
 		}
 		written = true
+		if err := s.enqueueNotifications(ctx, tx, st, view); err != nil {
+			return err
+		}
 		next, hasNext := c.NextDeadline()
 		var nextDeadline *time.Time
 		if hasNext {

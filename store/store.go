@@ -25,6 +25,10 @@ var migrationFiles embed.FS
 // Store wraps the connection pool every query goes through.
 type Store struct {
 	Pool *pgxpool.Pool
+	// NotifyChannels are the channels a step's notifications are queued
+	// for (ChannelLog, ChannelWebhook, ChannelEmail); empty means the log
+	// only. The worker sets it from its configuration.
+	NotifyChannels []string
 }
 
 // Open connects to PostgreSQL at url and checks that it answers.

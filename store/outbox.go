@@ -1,0 +1,449 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
+)
+
+// Notification channels. ChannelLog is always on; the others are queued
+// only when the worker configures them (Store.NotifyChannels).
+const (
+	ChannelLog     = "log"
+	ChannelWebhook = "webhook"
+	ChannelEmail   = "email"
+)
+
+// Categories of notification: what kind of step caused it.
+const (
+	CategoryNotice     = "notice"     // 通知: an order, a notice, a submission awaiting review
+	CategoryReminder   = "reminder"   // 提醒: a deadline approaches
+	CategoryOverdue    = "overdue"    // 逾期: a deadline passed
+	CategoryEscalation = "escalation" // 提请: a matter arrives at your organisation
+	CategoryDecision   = "decision"   // 决定: a decision on the case
+)
+
+// Delivery states of an outbox row.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)
+
+// The roles of posts (policy.Role*): store cannot import policy, which
+// imports store; a test in notify checks the two agree.
+const (
+	rolePartySecretary = "party_secretary"
+	roleGovernmentHead = "government_head"
+	roleDeptHead       = "dept_head"
+	roleInspector      = "inspector"
+	roleEnterpriseHead = "enterprise_head"
+	roleProjectManager = "project_manager"
+	roleSafetyOfficer  = "safety_officer"
+)
+
+var (
+	// enterpriseRoles are the persons who answer for an enterprise: its
+	// 主要负责人 first, and those who handle the case day to day.
+	enterpriseRoles = []string{roleEnterpriseHead, roleProjectManager, roleSafetyOfficer}
+	// officerRoles are a department's head and inspectors, who act on cases.
+	officerRoles = []string{roleDeptHead, roleInspector, roleGovernmentHead, rolePartySecretary}
+	// headRoles are whoever heads an organisation that receives a matter:
+	// a department's head, a government's head, a party committee's secretary.
+	headRoles = []string{roleDeptHead, roleGovernmentHead, rolePartySecretary}
+)
+
+// NotifyRoles lists every role name the notification rules use, for the
+// test that they match policy's.
+func NotifyRoles() []string {
+	return []string{rolePartySecretary, roleGovernmentHead, roleDeptHead, roleInspector,
+		roleEnterpriseHead, roleProjectManager, roleSafetyOfficer}
+}
+
+// Steps that are notices to the enterprise, decisions it must know, and
+// overdues that are the enterprise's own; steps taken by an enterprise go
+// to the acting department. Steps in none of these (internal records such
+// as a collective discussion) notify no one.
+var (
+	noticeActions   = []string{"report", "order", "notify", "schedule_hearing", "serve", "remind", "apply_enforcement"}
+	decisionActions = []string{"review_plan", "decide_extension", "reinspect", "decide", "decide_on_the_spot", "appeal_result",
+		"withdraw", "record_talk", "cancel_talk", "stop_daily_fine", "decide_fines", "decide_accountability", "approve_report", "close_accident"}
+	enterpriseOverdues = []string{"overdue", "report_overdue", "payment_overdue"}
+)
+
+// audience is a group of persons a step concerns: the holders today of
+// some roles in one organisation, or (area) the party secretary and the
+// government head of the area of a region (党政同责).
+type audience struct {
+	orgID  int64
+	roles  []string
+	area   string
+	reason string
+}
+
+// escalationFacts are what the rules read from an escalation's view.
+type escalationFacts struct {
+	Request struct {
+		From  cases.Org `json:"from"`
+		Major bool      `json:"major"`
+	} `json:"request"`
+}
+
+// concerned says which kind of notification a step is and to whom it goes;
+// category "" means the step notifies no one. view is the step's view as
+// JSON (an escalation's names the sender and whether it is major).
+func concerned(st cases.Step, view []byte) (category string, auds []audience) {
+	c := st.Case
+	ent := func(why string) audience {
+		return audience{orgID: c.Enterprise.ID, roles: enterpriseRoles, reason: why}
+	}
+	acting := func(why string) audience { return audience{orgID: c.ActingOrg.ID, roles: officerRoles, reason: why} }
+	overdue := st.Action == "overdue" || strings.HasSuffix(st.Action, "_overdue")
+	system := st.Actor.Side == cases.SideSystem || st.Actor.Role == cases.SystemActor.Role
+
+	if c.Kind == cases.KindEscalation {
+		var f escalationFacts
+		_ = json.Unmarshal(view, &f)
+		sender := audience{orgID: f.Request.From.ID, roles: officerRoles, reason: "提请单位 sender"}
+		switch {
+		case st.Action == "submit" || st.Action == "forward":
+			auds = []audience{{orgID: c.ActingOrg.ID, roles: headRoles, reason: "承办单位 receiving organisation"}}
+			if f.Request.Major {
+				auds = append(auds, audience{area: c.RegionCode, reason: "党政同责 party and government heads of the area"})
+			}
+			return CategoryEscalation, auds
+		case overdue:
+			return CategoryOverdue, []audience{{orgID: c.ActingOrg.ID, roles: headRoles, reason: "承办单位 holder"}, sender}
+		case st.Action == "decide" || st.Action == "return":
+			return CategoryDecision, []audience{sender}
+		}
+		return "", nil
+	}
+	switch {
+	case overdue:
+		auds = []audience{acting("承办部门 acting department")}
+		if slices.Contains(enterpriseOverdues, st.Action) {
+			auds = append(auds, ent("责任单位 the enterprise"))
+		}
+		return CategoryOverdue, auds
+	case st.Action == "remind" && system:
+		party := cases.PartyEnterprise
+		if next, ok := nextOpenDeadline(c); ok {
+			party = next.Party
+		}
+		if party == cases.PartyRegulator {
+			return CategoryReminder, []audience{acting("承办部门 acting department")}
+		}
+		return CategoryReminder, []audience{ent("责任单位 the enterprise")}
+	case st.Actor.Side == cases.SideEnterprise:
+		return CategoryNotice, []audience{acting("承办部门 acting department")}
+	case slices.Contains(decisionActions, st.Action):
+		return CategoryDecision, []audience{ent("当事单位 the party")}
+	case slices.Contains(noticeActions, st.Action):
+		return CategoryNotice, []audience{ent("当事单位 the party")}
+	}
+	return "", nil
+}
+
+func nextOpenDeadline(c cases.Summary) (cases.Deadline, bool) {
+	var next cases.Deadline
+	found := false
+	for _, d := range c.Deadlines {
+		if d.Open() && (!found || d.DueAt.Before(next.DueAt)) {
+			next, found = d, true
+		}
+	}
+	return next, found
+}
+
+// recipient is one person a step concerns, found in the organisation.
+type recipient struct {
+	personID int64
+	name     string
+	email    string
+	reason   string
+}
+
+// recipients resolves audiences to the persons holding the posts on the
+// step's day (in China), in the transaction that records the step.
+func recipients(ctx context.Context, tx pgx.Tx, day time.Time, auds []audience) ([]recipient, error) {
+	date := day.In(rules.China).Format(time.DateOnly)
+	var out []recipient
+	for _, a := range auds {
+		var rows pgx.Rows
+		var err error
+		if a.area != "" {
+			// The nearest party committee and government at or above the
+			// region, each with its secretary or head.
+			rows, err = tx.Query(ctx, `
+				WITH RECURSIVE up(code, depth) AS (
+					SELECT code, 0 FROM regions WHERE code = $1
+					UNION ALL
+					SELECT r.parent_code, up.depth + 1 FROM regions r JOIN up ON r.code = up.code WHERE r.parent_code IS NOT NULL),
+				heads AS (
+					SELECT pe.id, pe.name, coalesce(pe.email, '') AS email, p.title, o.kind, up.depth,
+						min(up.depth) OVER (PARTITION BY o.kind) AS nearest
+					FROM posts p JOIN persons pe ON pe.id = p.person_id JOIN orgs o ON o.id = p.org_id JOIN up ON up.code = o.region_code
+					WHERE ((o.kind = 'party_committee' AND p.role = 'party_secretary') OR (o.kind = 'government' AND p.role = 'government_head'))
+					  AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2))
+				SELECT id, name, email, title FROM heads WHERE depth = nearest ORDER BY kind DESC, id`, a.area, date)
+		} else {
+			if a.orgID == 0 {
+				continue
+			}
+			rows, err = tx.Query(ctx, `
+				SELECT pe.id, pe.name, coalesce(pe.email, ''), p.title
+				FROM posts p JOIN persons pe ON pe.id = p.person_id
+				WHERE p.org_id = $1 AND p.role = ANY($3) AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2)
+				ORDER BY array_position($3, p.role), p.started_on, p.id`, a.orgID, date, a.roles)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("recipients: %w", err)
+		}
+		found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (recipient, error) {
+			var rc recipient
+			var title string
+			err := r.Scan(&rc.personID, &rc.name, &rc.email, &title)
+			rc.reason = a.reason + " · " + title
+			return rc, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("recipients: %w", err)
+		}
+		for _, rc := range found {
+			if !slices.ContainsFunc(out, func(o recipient) bool { return o.personID == rc.personID }) {
+				out = append(out, rc)
+			}
+		}
+	}
+	return out, nil
+}
+
+var categoryLabels = map[string]string{
+	CategoryNotice:     "通知 notice",
+	CategoryReminder:   "提醒 reminder",
+	CategoryOverdue:    "逾期 overdue",
+	CategoryEscalation: "提请 escalation",
+	CategoryDecision:   "决定 decision",
+}
+
+// notificationPayload is what a webhook receives about the step, beside
+// the row's own fields.
+type notificationPayload struct {
+	CaseNo      string           `json:"case_no"`
+	WorkflowID  string           `json:"workflow_id"`
+	Kind        cases.Kind       `json:"kind"`
+	Seq         int64            `json:"seq"`
+	Action      string           `json:"action"`
+	At          time.Time        `json:"at"`
+	Actor       string           `json:"actor"`
+	StateBefore string           `json:"state_before"`
+	StateAfter  string           `json:"state_after"`
+	Title       string           `json:"title"`
+	Enterprise  cases.Org        `json:"enterprise"`
+	ActingOrg   cases.Org        `json:"acting_org"`
+	Deadlines   []cases.Deadline `json:"deadlines"`
+}
+
+// enqueueNotifications queues the notifications a step causes, one row per
+// person and channel, in the step's own transaction. A retried step never
+// gets here (its audit entry exists), and the unique key makes a second
+// write of one row a no-op anyway.
+func (s *Store) enqueueNotifications(ctx context.Context, tx pgx.Tx, st cases.Step, view []byte) error {
+	category, auds := concerned(st, view)
+	if category == "" {
+		return nil
+	}
+	people, err := recipients(ctx, tx, st.At, auds)
+	if err != nil {
+		return err
+	}
+	c := st.Case
+	subject := fmt.Sprintf("【%s】%s %s · %s", categoryLabels[category], c.CaseNo, c.Kind.Label(), st.Action)
+	var body strings.Builder
+	fmt.Fprintf(&body, "%s\n%s: %s → %s (%s)\n", c.Title, st.Action, st.StateBefore, st.StateAfter, st.Actor.Name)
+	if next, ok := nextOpenDeadline(c); ok {
+		fmt.Fprintf(&body, "下一期限 next deadline: %s — %s\n", next.DueAt.In(rules.China).Format("2006-01-02 15:04"), next.What)
+	}
+	payload, err := json.Marshal(notificationPayload{CaseNo: c.CaseNo, WorkflowID: c.WorkflowID, Kind: c.Kind, Seq: st.Seq,
+		Action: st.Action, At: st.At, Actor: st.Actor.Name, StateBefore: st.StateBefore, StateAfter: st.StateAfter,
+		Title: c.Title, Enterprise: c.Enterprise, ActingOrg: c.ActingOrg, Deadlines: c.Deadlines})
+	if err != nil {
+		return err
+	}
+	channels := s.NotifyChannels
+	if len(channels) == 0 {
+		channels = []string{ChannelLog}
+	}
+	for _, p := range people {
+		if p.personID == st.Actor.PersonID {
+			continue // nobody is told of their own step
+		}
+		for _, ch := range channels {
+			address := ""
+			if ch == ChannelEmail {
+				if p.email == "" {
+					continue
+				}
+				address = p.email
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO outbox (workflow_id, seq, case_no, person_id, channel, address, category, action, reason,
+					subject, body, payload, step_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+				ON CONFLICT (workflow_id, seq, person_id, channel) DO NOTHING`,
+				c.WorkflowID, st.Seq, c.CaseNo, p.personID, ch, address, category, st.Action, p.reason,
+				subject, body.String(), payload, st.At); err != nil {
+				return fmt.Errorf("outbox: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// Notification is one outbox row: a notification to one person on one
+// channel, with its delivery state.
+type Notification struct {
+	ID         int64           `json:"id"`
+	WorkflowID string          `json:"workflow_id"`
+	CaseNo     string          `json:"case_no"`
+	Seq        int64           `json:"seq"`
+	PersonID   int64           `json:"person_id"`
+	PersonName string          `json:"person_name"`
+	Login      string          `json:"login"`
+	Channel    string          `json:"channel"`
+	Address    string          `json:"address,omitempty"`
+	Category   string          `json:"category"`
+	Action     string          `json:"action"`
+	Reason     string          `json:"reason"`
+	Subject    string          `json:"subject"`
+	Body       string          `json:"body"`
+	Payload    json.RawMessage `json:"payload"`
+	StepAt     time.Time       `json:"step_at"`
+	CreatedAt  time.Time       `json:"created_at"`
+	Delivery
+}
+
+// Delivery is where a notification's delivery stands.
+type Delivery struct {
+	State         string     `json:"state"`
+	Attempts      int        `json:"attempts"`
+	LastError     string     `json:"last_error,omitempty"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+}
+
+const notificationColumns = `o.id, o.workflow_id, o.case_no, o.seq, o.person_id, pe.name, pe.login, o.channel, o.address,
+	o.category, o.action, o.reason, o.subject, o.body, o.payload, o.step_at, o.created_at,
+	o.state, o.attempts, o.last_error, o.next_attempt_at, o.delivered_at`
+
+func scanNotification(r pgx.CollectableRow) (Notification, error) {
+	var n Notification
+	err := r.Scan(&n.ID, &n.WorkflowID, &n.CaseNo, &n.Seq, &n.PersonID, &n.PersonName, &n.Login, &n.Channel, &n.Address,
+		&n.Category, &n.Action, &n.Reason, &n.Subject, &n.Body, &n.Payload, &n.StepAt, &n.CreatedAt,
+		&n.State, &n.Attempts, &n.LastError, &n.NextAttemptAt, &n.DeliveredAt)
+	return n, err
+}
+
+// ClaimNotifications takes up to limit undelivered rows of the given
+// channels whose next attempt is due at now, counts the attempt, and
+// leases them until leaseUntil: a dispatcher that dies mid-delivery leaves
+// them due again then (at least once). SKIP LOCKED lets dispatchers in
+// several workers claim side by side without waiting on each other.
+func (s *Store) ClaimNotifications(ctx context.Context, channels []string, limit int, now, leaseUntil time.Time) ([]Notification, error) {
+	rows, err := s.Pool.Query(ctx, `
+		WITH due AS (
+			SELECT id FROM outbox
+			WHERE state <> 'delivered' AND next_attempt_at <= $2 AND channel = ANY($1)
+			ORDER BY next_attempt_at, id
+			LIMIT $3
+			FOR UPDATE SKIP LOCKED),
+		claimed AS (
+			UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $4
+			FROM due WHERE o.id = due.id
+			RETURNING o.*)
+		SELECT `+notificationColumns+` FROM claimed o JOIN persons pe ON pe.id = o.person_id ORDER BY o.id`,
+		channels, now, limit, leaseUntil)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim notifications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanNotification)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim notifications: %w", err)
+	}
+	return out, nil
+}
+
+// MarkDelivered records a delivery. attempt is the claim's attempt
+// number: a late answer from a lease that expired and was claimed again
+// does not overwrite the newer attempt's outcome.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, attempt int, at time.Time) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE outbox SET state = 'delivered', delivered_at = $3, next_attempt_at = NULL, last_error = ''
+		WHERE id = $1 AND attempts = $2 AND state <> 'delivered'`, id, attempt, at)
+	if err != nil {
+		return fmt.Errorf("store: mark delivered: %w", err)
+	}
+	return nil
+}
+
+// MarkFailed records a failed attempt; next is when to try again, nil
+// when the attempts are used up (the row stays failed for an operator).
+func (s *Store) MarkFailed(ctx context.Context, id int64, attempt int, errText string, next *time.Time) error {
+	if len(errText) > 2000 {
+		errText = errText[:2000]
+	}
+	_, err := s.Pool.Exec(ctx, `UPDATE outbox SET state = 'failed', last_error = $3, next_attempt_at = $4
+		WHERE id = $1 AND attempts = $2 AND state <> 'delivered'`, id, attempt, errText, next)
+	if err != nil {
+		return fmt.Errorf("store: mark failed: %w", err)
+	}
+	return nil
+}
+
+// NotificationsFor lists a person's notifications, newest first, before
+// the row id given (0: from the newest).
+func (s *Store) NotificationsFor(ctx context.Context, personID int64, beforeID int64, limit int) ([]Notification, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM outbox o JOIN persons pe ON pe.id = o.person_id
+		WHERE o.person_id = $1 AND ($2 = 0 OR o.id < $2) ORDER BY o.id DESC LIMIT $3`, personID, beforeID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	return pgx.CollectRows(rows, scanNotification)
+}
+
+// Backlog is the undelivered notifications of one channel and state.
+type Backlog struct {
+	Channel string
+	State   string
+	Count   int64
+	// Oldest is the age of the oldest of them.
+	Oldest time.Duration
+}
+
+// NotificationBacklog counts undelivered notifications by channel and
+// state (an index range over undelivered rows only).
+func (s *Store) NotificationBacklog(ctx context.Context, now time.Time) ([]Backlog, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT channel, state, count(*), coalesce(extract(epoch FROM $1 - min(created_at)), 0)::float8
+		FROM outbox WHERE state <> 'delivered' GROUP BY channel, state ORDER BY channel, state`, now)
+	if err != nil {
+		return nil, fmt.Errorf("store: notification backlog: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Backlog, error) {
+		var b Backlog
+		var secs float64
+		err := r.Scan(&b.Channel, &b.State, &b.Count, &secs)
+		b.Oldest = time.Duration(secs * float64(time.Second))
+		return b, err
+	})
+}

@@ -1,0 +1,282 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/seed"
+	"github.com/duty-project/duty/store"
+)
+
+// demo is the demo organisation in a fresh database: org ids by code,
+// person ids by login.
+type demo struct {
+	st      *store.Store
+	orgs    map[string]cases.Org
+	persons map[string]int64
+}
+
+func newDemo(t *testing.T) demo {
+	t.Helper()
+	st := pgtest.NewStore(t)
+	ctx := context.Background()
+	if _, err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	d := demo{st: st, orgs: map[string]cases.Org{}, persons: map[string]int64{}}
+	orgs, err := st.ListOrgs(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range orgs {
+		d.orgs[o.Code] = cases.Org{ID: o.ID, Name: o.Name}
+	}
+	for _, l := range seed.DemoLogins() {
+		p, err := st.PersonByLogin(ctx, l.Login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.persons[l.Login] = p.ID
+	}
+	return d
+}
+
+func (d demo) actor(login, role, side string) cases.Actor {
+	return cases.Actor{PersonID: d.persons[login], Name: login, Role: role, Side: side}
+}
+
+func (d demo) hazardStep(seq int64, action string, actor cases.Actor, deadlines ...cases.Deadline) cases.Step {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(seq) * time.Minute)
+	sum := cases.Summary{
+		WorkflowID: "hazard/YH-140502-2026-000009", CaseNo: "YH-140502-2026-000009", Kind: cases.KindHazard,
+		State: "ordered", RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
+		Enterprise: d.orgs["ent-hongda"], ActingOrg: d.orgs["140502-jsj"], RuleSet: "T", OpenedAt: at, Title: "脚手架连墙件缺失",
+		Deadlines: deadlines,
+	}
+	return cases.Step{Seq: seq, At: at, Action: action, Actor: actor, StateBefore: "reported", StateAfter: "ordered",
+		Case: sum, View: sum}
+}
+
+// recipients lists the logins a step's notifications went to on a channel.
+func (d demo) recipients(t *testing.T, workflowID string, seq int64, channel string) []string {
+	t.Helper()
+	rows, err := d.st.Pool.Query(context.Background(), `SELECT pe.login FROM outbox o JOIN persons pe ON pe.id = o.person_id
+		WHERE o.workflow_id = $1 AND o.seq = $2 AND o.channel = $3`, workflowID, seq, channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestStepsQueueNotificationsToThePersonsConcerned(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	due := cases.Deadline{Key: "rectify-1", What: "整改", Party: cases.PartyEnterprise,
+		DueAt: time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC), State: cases.DeadlinePending}
+	inspector := d.actor("zhao.jiancha", "inspector", cases.SideRegulator)
+	order := d.hazardStep(1, "order", inspector, due)
+	for range 3 { // a retried activity: one set of notifications
+		if _, err := d.st.RecordStep(ctx, order); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enterprise := []string{"li.anquan", "qian.zong", "sun.jingli"}
+	if got := d.recipients(t, order.Case.WorkflowID, 1, store.ChannelLog); !slices.Equal(got, enterprise) {
+		t.Fatalf("order notified %v, want the enterprise's persons %v", got, enterprise)
+	}
+	if n := count(t, d.st, `SELECT count(*) FROM outbox`); n != 3 {
+		t.Fatalf("outbox rows = %d after three writes of one step", n)
+	}
+
+	// The enterprise answers: the acting department is told, not the person who acted.
+	plan := d.hazardStep(2, "submit_plan", d.actor("qian.zong", "enterprise_head", cases.SideEnterprise), due)
+	if _, err := d.st.RecordStep(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.recipients(t, plan.Case.WorkflowID, 2, store.ChannelLog), []string{"sun.jiancha", "wang.juzhang", "zhao.jiancha"}; !slices.Equal(got, want) {
+		t.Fatalf("plan notified %v, want %v", got, want)
+	}
+
+	// A reminder goes to the party the next deadline binds; an overdue to
+	// the enterprise and the acting department.
+	remind := d.hazardStep(3, "remind", cases.SystemActor, due)
+	overdue := d.hazardStep(4, "overdue", cases.SystemActor, due)
+	internal := d.hazardStep(5, "record_discussion", inspector, due)
+	for _, s := range []cases.Step{remind, overdue, internal} {
+		if _, err := d.st.RecordStep(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := d.recipients(t, remind.Case.WorkflowID, 3, store.ChannelLog); !slices.Equal(got, enterprise) {
+		t.Fatalf("reminder notified %v", got)
+	}
+	if got, want := d.recipients(t, overdue.Case.WorkflowID, 4, store.ChannelLog),
+		[]string{"li.anquan", "qian.zong", "sun.jiancha", "sun.jingli", "wang.juzhang", "zhao.jiancha"}; !slices.Equal(got, want) {
+		t.Fatalf("overdue notified %v, want %v", got, want)
+	}
+	if got := d.recipients(t, internal.Case.WorkflowID, 5, store.ChannelLog); len(got) != 0 {
+		t.Fatalf("an internal record notified %v", got)
+	}
+	var category, subject string
+	if err := d.st.Pool.QueryRow(ctx, `SELECT category, subject FROM outbox WHERE seq = 4 LIMIT 1`).Scan(&category, &subject); err != nil {
+		t.Fatal(err)
+	}
+	if category != store.CategoryOverdue || subject == "" {
+		t.Fatalf("overdue row: category %q subject %q", category, subject)
+	}
+}
+
+func TestMajorEscalationNotifiesBothPartyAndGovernmentHeads(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	step := func(seq int64, action string, major bool) cases.Step {
+		sum := cases.Summary{WorkflowID: "escalation/TQ-140502-2026-000001", CaseNo: "TQ-140502-2026-000001", Kind: cases.KindEscalation,
+			State: "submitted", RegionCode: "140502", RegionPath: "/14/1405/140502/", Enterprise: d.orgs["ent-hongda"],
+			ActingOrg: d.orgs["1405-jsj"], RuleSet: "T", OpenedAt: at}
+		view := map[string]any{"request": map[string]any{"from": d.orgs["140502-jsj"], "major": major}}
+		return cases.Step{Seq: seq, At: at, Action: action, Actor: d.actor("wang.juzhang", "dept_head", cases.SideRegulator),
+			StateAfter: "submitted", Case: sum, View: view}
+	}
+	if _, err := d.st.RecordStep(ctx, step(1, "submit", true)); err != nil {
+		t.Fatal(err)
+	}
+	// The receiving department's head, and 党政同责: the 区委书记 and the 区长.
+	if got, want := d.recipients(t, "escalation/TQ-140502-2026-000001", 1, store.ChannelLog), []string{"liu.quzhang", "zhang.shuji", "zheng.juzhang"}; !slices.Equal(got, want) {
+		t.Fatalf("major escalation notified %v, want %v", got, want)
+	}
+	// Its decision goes back to the department that sent it.
+	if _, err := d.st.RecordStep(ctx, step(2, "decide", true)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.recipients(t, "escalation/TQ-140502-2026-000001", 2, store.ChannelLog), []string{"sun.jiancha", "zhao.jiancha"}; !slices.Equal(got, want) {
+		t.Fatalf("decision notified %v, want the sender's officers but not the actor: %v", got, want)
+	}
+}
+
+func TestOutboxIsWrittenInTheStepsTransaction(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	bad := cases.Deadline{Key: "x", What: "x", Party: cases.PartyEnterprise, DueAt: time.Now(), State: "nonsense"}
+	s := d.hazardStep(1, "order", d.actor("zhao.jiancha", "inspector", cases.SideRegulator), bad)
+	if _, err := d.st.RecordStep(ctx, s); err == nil {
+		t.Fatal("a step with an invalid deadline state was recorded")
+	}
+	if n := count(t, d.st, `SELECT count(*) FROM outbox`); n != 0 {
+		t.Fatalf("%d notifications of a step that was never recorded", n)
+	}
+}
+
+func TestEmailOnlyForPersonsWithAnAddress(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	d.st.NotifyChannels = []string{store.ChannelLog, store.ChannelEmail}
+	if _, err := d.st.Pool.Exec(ctx, `UPDATE persons SET email = 'qian@example.test' WHERE login = 'qian.zong'`); err != nil {
+		t.Fatal(err)
+	}
+	s := d.hazardStep(1, "order", d.actor("zhao.jiancha", "inspector", cases.SideRegulator))
+	if _, err := d.st.RecordStep(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.recipients(t, s.Case.WorkflowID, 1, store.ChannelEmail); !slices.Equal(got, []string{"qian.zong"}) {
+		t.Fatalf("e-mail to %v", got)
+	}
+	if got := d.recipients(t, s.Case.WorkflowID, 1, store.ChannelLog); len(got) != 3 {
+		t.Fatalf("log to %v", got)
+	}
+}
+
+func TestClaimLeasesAndSkipsLockedRows(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	for seq := int64(1); seq <= 10; seq++ {
+		if _, err := d.st.RecordStep(ctx, d.hazardStep(seq, "order", d.actor("zhao.jiancha", "inspector", cases.SideRegulator))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 30 rows; three dispatchers claim at once and never share a row.
+	now := time.Now()
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				got, err := d.st.ClaimNotifications(ctx, []string{store.ChannelLog}, 4, now, now.Add(time.Minute))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, n := range got {
+					seen[n.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != 30 {
+		t.Fatalf("claimed %d distinct rows, want 30", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("row %d claimed %d times", id, n)
+		}
+	}
+	// Leased: nothing is due until the lease ends, then all of it again.
+	if got, _ := d.st.ClaimNotifications(ctx, []string{store.ChannelLog}, 100, now, now.Add(time.Minute)); len(got) != 0 {
+		t.Fatalf("%d leased rows claimed again", len(got))
+	}
+	later := now.Add(2 * time.Minute)
+	again, err := d.st.ClaimNotifications(ctx, []string{store.ChannelLog}, 100, later, later.Add(time.Minute))
+	if err != nil || len(again) != 30 || again[0].Attempts != 2 {
+		t.Fatalf("after the lease: %d rows (attempts %v), %v", len(again), again[0].Attempts, err)
+	}
+	// Outcomes: a stale attempt's answer is ignored.
+	n := again[0]
+	if err := d.st.MarkDelivered(ctx, n.ID, 1, later); err != nil {
+		t.Fatal(err)
+	}
+	next := later.Add(time.Minute)
+	if err := d.st.MarkFailed(ctx, n.ID, 2, "connection refused", &next); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := d.st.NotificationsFor(ctx, n.PersonID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(mine, func(m store.Notification) bool { return m.ID == n.ID })
+	if i < 0 || mine[i].State != store.DeliveryFailed || mine[i].LastError != "connection refused" || mine[i].NextAttemptAt == nil {
+		t.Fatalf("after a failure: %+v", mine)
+	}
+	if err := d.st.MarkDelivered(ctx, n.ID, 2, later); err != nil {
+		t.Fatal(err)
+	}
+	backlog, err := d.st.NotificationBacklog(ctx, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(backlog) != 1 || backlog[0].State != store.DeliveryPending || backlog[0].Count != 29 {
+		t.Fatalf("backlog %+v, want 29 pending", backlog)
+	}
+}
