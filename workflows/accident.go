@@ -293,13 +293,16 @@ func (a *accident) applyReportUp(in ReportUpInput, now time.Time) (cases.Actor, 
 
 // --- amendments and grade changes
 
-func (a *accident) amendUntil() time.Time {
-	days := a.rules.AmendDays
+// amendPeriod is how long casualty figures may be amended: shorter for
+// road traffic and fire accidents (Art.13).
+func (a *accident) amendPeriod() calendar.Period {
 	if a.in.Category == CategoryRoadTraffic || a.in.Category == CategoryFire {
-		days = a.rules.AmendDaysRoadFire
+		return calendar.CalendarDays(a.rules.AmendDaysRoadFire)
 	}
-	return a.due(a.in.OccurredAt, calendar.CalendarDays(days)).End
+	return calendar.CalendarDays(a.rules.AmendDays)
 }
+
+func (a *accident) amendUntil() time.Time { return a.due(a.in.OccurredAt, a.amendPeriod()).End }
 
 func (a *accident) checkAmend(in AmendCasualtiesInput, now time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
@@ -309,8 +312,8 @@ func (a *accident) checkAmend(in AmendCasualtiesInput, now time.Time) error {
 		return a.wrongState(UpdateAmendCasualties)
 	}
 	if until := a.amendUntil(); !now.Before(until) {
-		return conflict("casualty figures may be amended until %s (补报期限 %d days after the accident); it has passed",
-			until.Format(time.RFC3339), calendar.DaysBetween(calendar.DateOf(a.in.OccurredAt), calendar.DateOf(until))-1)
+		return conflict("casualty figures may be amended until %s (补报期限, %s after the accident); it has passed",
+			until.Format(time.RFC3339), a.amendPeriod())
 	}
 	if err := in.Validate(); err != nil {
 		return err
@@ -337,13 +340,22 @@ func (a *accident) applyAmend(in AmendCasualtiesInput, now time.Time) (cases.Act
 			ch.InvestigationTo = g.InvestigatedBy
 			a.level = g.InvestigatedBy
 			if a.team != nil && rules.LevelRank(a.team.Level) < rules.LevelRank(a.level) && a.report == nil {
+				// The team formed too low gives way to one at the new
+				// level; an appraisal it had started ends with it.
+				if a.paused() {
+					ap := &a.appraisals[len(a.appraisals)-1]
+					ap.EndedAt, ap.Findings = &now, "调查组解散 the team was dissolved (grade change)"
+					ap.PausedDays = calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(now))
+				}
 				ch.TeamDissolved = true
 				a.team = nil
 				a.state = AccidentReported
 			}
 		}
 		if rules.LevelRank(g.ReportUpTo) > rules.LevelRank(a.grade.ReportUpTo) {
+			// The report must now go further: two hours from now.
 			a.chainFrom = now
+			a.chainMissed = -1
 		}
 		a.grade = g
 		a.gradeChanges = append(a.gradeChanges, ch)

@@ -338,3 +338,39 @@ func TestCorrectiveHazardTellsItsAccidentWhenItCloses(t *testing.T) {
 		t.Fatalf("the hazard's summary names parent %q", pass.view.ParentWorkflowID)
 	}
 }
+
+// A casualty amendment that makes the accident graver moves the
+// investigation up: the county's team gives way (its appraisal ends), and
+// only the city may form the new one. A road-traffic accident's figures
+// may be amended for 7 days only.
+func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
+	h, _ := newAccidentHarness(t)
+	in := accidentInput(Casualties{Deaths: 2})
+	in.Category = CategoryRoadTraffic
+	day := 24 * time.Hour
+	countyTeam := FormTeamInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Leader: "王海涛", Members: []TeamMember{{Name: "王海涛", Org: "城区住建局"}}}
+	cityTeam := FormTeamInput{Actor: cityInspector, ActorLevel: rules.LevelCity, Leader: "冯涛", Members: []TeamMember{{Name: "冯涛", Org: "晋城市住建局"}}}
+	var formed, appraisal, amend, again, byCity, late outcome
+	var after AccidentView
+	h.at(time.Hour, UpdateFormTeam, countyTeam, &formed)
+	h.at(2*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "车辆制动", Institution: "司法鉴定中心"}, &appraisal)
+	h.at(3*day, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 3}, Reason: "1名重伤者抢救无效死亡"}, &amend)
+	h.queryAccident(3*day+time.Minute, &after)
+	h.at(3*day+time.Hour, UpdateFormTeam, countyTeam, &again)
+	h.at(3*day+2*time.Hour, UpdateFormTeam, cityTeam, &byCity)
+	h.at(8*day, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 4}, Reason: "x"}, &late)
+	h.cancelAt(9 * day)
+	h.runWorkflow(AccidentWorkflowName, in)
+
+	ok(t, "county team", formed)
+	ok(t, "appraisal", appraisal)
+	ok(t, "amendment", amend)
+	refused(t, "the county forms the team of a 较大 accident", again, duty.EForbidden)
+	ok(t, "the city forms it", byCity)
+	refused(t, "an amendment after 7 days (road traffic)", late, duty.EConflict)
+	if after.Grade != rules.AccidentGradeLarge || after.State != string(AccidentReported) || after.Team != nil ||
+		len(after.GradeChanges) != 1 || !after.GradeChanges[0].TeamDissolved || after.GradeChanges[0].InvestigationTo != rules.LevelCity ||
+		after.Appraisals[0].EndedAt == nil || after.Appraisals[0].PausedDays != 1 {
+		t.Fatalf("after the grade change: %s %s team %+v changes %+v appraisals %+v", after.Grade, after.State, after.Team, after.GradeChanges, after.Appraisals)
+	}
+}

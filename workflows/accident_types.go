@@ -332,7 +332,7 @@ func (in ExtendInvestigationInput) Validate() error {
 	return text("reason (延期理由)", in.Reason, true)
 }
 
-// Extension is a granted extension of the investigation.
+// InvestigationExtension is a granted extension of the investigation.
 type InvestigationExtension struct {
 	Days       int         `json:"days"`
 	Reason     string      `json:"reason"`
@@ -340,7 +340,7 @@ type InvestigationExtension struct {
 	At         time.Time   `json:"at"`
 }
 
-// PersonCategory says which side a responsible person was on.
+// Categories of responsible persons: which side each was on.
 const (
 	PersonEnterprise = "enterprise" // 企业人员
 	PersonOfficial   = "official"   // 监管部门工作人员
