@@ -61,7 +61,7 @@ func coreRoutes() []route {
 			response: OrgList{}, handle: (*Server).listOrgs},
 		{method: "POST", path: "/api/v1/hazards", summary: "report a hazard and open its case (隐患登记)",
 			request: OpenHazardRequest{}, response: CaseResponse{}, handle: (*Server).openHazard},
-		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; filters: state, kind, enterprise_id, overdue, after, limit",
+		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; filters: state, kind, enterprise_id, region (code, and below), overdue, after, limit",
 			response: CaseList{}, handle: (*Server).listCases},
 		{method: "GET", path: "/api/v1/cases/{caseNo}", summary: "one case with its deadlines and full timeline",
 			response: CaseResponse{}, handle: (*Server).getCase},

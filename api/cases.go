@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
@@ -222,6 +223,14 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		}
 		f.EnterpriseID = id
 	}
+	if code := q.Get("region"); code != "" {
+		path, err := s.Store.RegionPath(r.Context(), code)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		f.RegionPath = path
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
@@ -260,8 +269,14 @@ func (s *Server) visibleCases(r *http.Request, c caller, f store.CaseFilter) ([]
 		}
 		f.EnterpriseID = scope.EnterpriseID
 	}
-	if f.Kind != string(cases.KindEscalation) {
+	// A region asked for narrows the caller's widest one; a wider one is
+	// the caller's; one outside it has nothing the caller may see.
+	switch {
+	case f.Kind == string(cases.KindEscalation):
+	case f.RegionPath == "" || strings.HasPrefix(scope.RegionPath, f.RegionPath):
 		f.RegionPath = scope.RegionPath
+	case !strings.HasPrefix(f.RegionPath, scope.RegionPath):
+		return nil, nil
 	}
 	rows, err := s.Store.ListCases(r.Context(), f)
 	if err != nil {

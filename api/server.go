@@ -68,7 +68,7 @@ func (s *Server) mux() *http.ServeMux {
 		mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) { rt.handle(s, w, r) })
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" && r.Method == http.MethodGet {
+		if (r.URL.Path == "/" || r.URL.Path == "/api" || r.URL.Path == "/api/") && r.Method == http.MethodGet {
 			s.index(w, r)
 			return
 		}

@@ -105,3 +105,13 @@ func (s *Store) RegionsUnder(ctx context.Context, under string) ([]Region, error
 		return g, r.Scan(&g.Code, &g.Name, &g.Level, &g.ParentCode, &g.Path)
 	})
 }
+
+// RegionPath is the path of the region with the given code.
+func (s *Store) RegionPath(ctx context.Context, code string) (string, error) {
+	var path string
+	err := s.Pool.QueryRow(ctx, `SELECT path FROM regions WHERE code = $1`, code).Scan(&path)
+	if err != nil {
+		return "", notFound(err, "no region %q (行政区划代码)", code)
+	}
+	return path, nil
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/seed"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/web"
 	"github.com/duty-project/duty/worker"
 	"github.com/duty-project/duty/workflows"
 )
@@ -254,7 +255,9 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	apiHandler := srv.Handler()
+	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger}
+	hs := &http.Server{Handler: web.Site(apiHandler, pages), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	ready(ln.Addr().String())

@@ -1,0 +1,371 @@
+package web
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/duty-project/duty/api"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/store"
+)
+
+// caseRow is a case in a list, with its next open deadline.
+type caseRow struct {
+	cases.Summary
+	Next    time.Time
+	HasNext bool
+}
+
+// listCases reads the cases the visitor may see, overdue first, then by
+// the next deadline, then by number.
+func (s *Server) listCases(r *http.Request, query url.Values) ([]caseRow, error) {
+	query.Set("limit", "500")
+	var list api.CaseList
+	if err := s.call(r, http.MethodGet, "/api/v1/cases?"+query.Encode(), nil, &list); err != nil {
+		return nil, err
+	}
+	rows := make([]caseRow, 0, len(list.Cases))
+	for _, c := range list.Cases {
+		next, ok := c.NextDeadline()
+		rows = append(rows, caseRow{Summary: c, Next: next, HasNext: ok})
+	}
+	slices.SortStableFunc(rows, func(a, b caseRow) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		if a.HasNext != b.HasNext {
+			if a.HasNext {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(a.Next.Compare(b.Next), cmp.Compare(a.CaseNo, b.CaseNo))
+	})
+	return rows, nil
+}
+
+// caseFilter is the list filter a page takes from its query string.
+func caseFilter(r *http.Request) url.Values {
+	q := url.Values{}
+	for _, k := range []string{"state", "kind", "overdue", "region"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+// deskData is the regulator's desk: the cases of their jurisdiction, the
+// escalations their department holds, and what opening a case needs.
+type deskData struct {
+	Cases       []caseRow
+	Escalations []map[string]any
+	Enterprises []store.Org
+	Filter      url.Values
+}
+
+func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if !m.Regulator() {
+		s.forbidden(w, r, m, "the desk is for regulators (监管部门); your page is "+homeOf(m))
+		return
+	}
+	s.renderDesk(w, r, m, http.StatusOK, "", nil)
+}
+
+// renderDesk shows the desk, with an error from opening a case if any.
+func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, status int, msg string, posted url.Values) {
+	d := deskData{Filter: caseFilter(r)}
+	var err error
+	if d.Cases, err = s.listCases(r, caseFilter(r)); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	var esc struct {
+		Escalations []map[string]any `json:"escalations"`
+	}
+	if err := s.call(r, http.MethodGet, "/api/v1/escalations", nil, &esc); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	d.Escalations = esc.Escalations
+	var orgs struct {
+		Orgs []store.Org `json:"orgs"`
+	}
+	if err := s.call(r, http.MethodGet, "/api/v1/orgs?kind=enterprise", nil, &orgs); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	d.Enterprises = orgs.Orgs
+	s.render(w, status, "desk", page{Title: "执法工作台 Regulator desk", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk"})
+}
+
+// openHazard opens a hazard case from an inspection (隐患登记).
+func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if err := parseForm(r); err != nil {
+		s.renderDesk(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), nil)
+		return
+	}
+	body, err := formBody(r, hazardForm.Fields, "")
+	if err != nil {
+		s.renderDesk(w, r, m, http.StatusBadRequest, err.Error(), r.PostForm)
+		return
+	}
+	var res struct {
+		Case struct {
+			CaseNo string `json:"case_no"`
+		} `json:"case"`
+		CaseNo string `json:"case_no"`
+	}
+	if err := s.call(r, http.MethodPost, "/api/v1/hazards", body, &res); err != nil {
+		if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
+			s.renderDesk(w, r, m, e.Status, e.Message, r.PostForm)
+			return
+		}
+		s.fail(w, r, m, err)
+		return
+	}
+	no := cmp.Or(res.Case.CaseNo, res.CaseNo)
+	http.Redirect(w, r, "/cases/"+url.PathEscape(no)+"?notice=opened", http.StatusSeeOther)
+}
+
+// inboxData is the enterprise's inbox: its cases with what it owes.
+type inboxData struct {
+	Cases []caseRow
+}
+
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if !m.Enterprise() {
+		s.forbidden(w, r, m, "the inbox is for enterprises (生产经营单位); your page is "+homeOf(m))
+		return
+	}
+	rows, err := s.listCases(r, caseFilter(r))
+	if err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办 Enterprise inbox", Me: m, Data: inboxData{Cases: rows}, Now: time.Now(), Section: "inbox"})
+}
+
+// boardData is the supervisors' board.
+type boardData struct {
+	Escalations []map[string]any
+	Accidents   []map[string]any
+	Stats       api.StatisticsResponse
+	Query       url.Values
+}
+
+func (s *Server) board(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if !m.Supervisor() {
+		s.forbidden(w, r, m, "the board is for supervisors: superior departments and party and government leaders (上级部门、党政领导); your page is "+homeOf(m))
+		return
+	}
+	q := url.Values{}
+	for _, k := range []string{"by", "region", "from", "to"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	d := boardData{Query: q}
+	if err := s.call(r, http.MethodGet, "/api/v1/statistics?"+q.Encode(), nil, &d.Stats); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	var esc struct {
+		Escalations []map[string]any `json:"escalations"`
+	}
+	if err := s.call(r, http.MethodGet, "/api/v1/escalations", nil, &esc); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	d.Escalations = esc.Escalations
+	var acc struct {
+		Accidents []map[string]any `json:"accidents"`
+	}
+	// The accident board is optional for a page: a refusal leaves it empty.
+	if err := s.call(r, http.MethodGet, "/api/v1/accidents", nil, &acc); err == nil {
+		d.Accidents = acc.Accidents
+	}
+	s.render(w, http.StatusOK, "board", page{Title: "督办看板 Supervisor board", Me: m, Data: d, Now: time.Now(), Section: "board"})
+}
+
+// caseData is one case's page.
+type caseData struct {
+	Summary  cases.Summary
+	View     map[string]any
+	Timeline []store.AuditEntry
+	Forms    []actionForm
+	Starts   []actionForm
+	// Orgs are the departments and governments a form may name (提请, 转办).
+	Orgs []store.Org
+	// Evidence is every file the case refers to, with its SHA-256.
+	Evidence []map[string]any
+}
+
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	notice := map[string]string{"opened": "已登记 case opened", "done": "已办理 done"}[r.URL.Query().Get("notice")]
+	s.renderCase(w, r, m, http.StatusOK, "", notice, nil)
+}
+
+// renderCase shows a case with the forms of the steps the visitor's side
+// may take now.
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, status int, msg, notice string, posted url.Values) {
+	no := r.PathValue("caseNo")
+	var res api.CaseResponse
+	if err := s.call(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(no), nil, &res); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	d := caseData{Timeline: res.Timeline}
+	if err := json.Unmarshal(res.Case, &d.Summary); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	if err := json.Unmarshal(res.Case, &d.View); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	slices.Reverse(d.Timeline) // newest first
+	d.Evidence = evidenceIn(d.View, nil)
+	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
+	if len(d.Forms)+len(d.Starts) > 0 {
+		var orgs struct {
+			Orgs []store.Org `json:"orgs"`
+		}
+		if err := s.call(r, http.MethodGet, "/api/v1/orgs", nil, &orgs); err != nil {
+			s.fail(w, r, m, err)
+			return
+		}
+		for _, o := range orgs.Orgs {
+			if o.Kind != store.OrgEnterprise {
+				d.Orgs = append(d.Orgs, o)
+			}
+		}
+	}
+	s.render(w, status, "case", page{Title: d.Summary.CaseNo, Me: m, Data: d, Error: msg, Notice: notice, Posted: posted, Now: time.Now()})
+}
+
+// act takes one step on a case from its form: the form becomes the API
+// request body, and the API's answer decides.
+func (s *Server) act(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if err := parseForm(r); err != nil {
+		s.renderCase(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), "", nil)
+		return
+	}
+	no := r.PathValue("caseNo")
+	f, ok := formByKey(r.PostForm.Get("form"))
+	if !ok {
+		s.renderCase(w, r, m, http.StatusBadRequest, "unknown action "+r.PostForm.Get("form"), "", nil)
+		return
+	}
+	body, err := formBody(r, f.Fields, s.EvidenceDir)
+	if err != nil {
+		s.renderCase(w, r, m, http.StatusBadRequest, err.Error(), "", r.PostForm)
+		return
+	}
+	var res struct {
+		Case struct {
+			CaseNo string `json:"case_no"`
+		} `json:"case"`
+	}
+	if err := s.call(r, http.MethodPost, f.path(no), body, &res); err != nil {
+		if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
+			// The case is unchanged: show it again with the refusal and
+			// what was entered.
+			s.renderCase(w, r, m, e.Status, e.Message, "", r.PostForm)
+			return
+		}
+		s.fail(w, r, m, err)
+		return
+	}
+	target := no
+	if f.Start && res.Case.CaseNo != "" {
+		target = res.Case.CaseNo // a rung started: go to the new case
+	}
+	http.Redirect(w, r, "/cases/"+url.PathEscape(target)+"?notice=done", http.StatusSeeOther)
+}
+
+// homeOf names the visitor's own page.
+func homeOf(m *me) string {
+	switch {
+	case m.Regulator():
+		return "/desk"
+	case m.Enterprise():
+		return "/inbox"
+	}
+	return "/board"
+}
+
+// parseForm reads a posted form, multipart (with files) or not.
+func parseForm(r *http.Request) error {
+	r.Body = http.MaxBytesReader(nil, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(maxUpload); err != http.ErrNotMultipart {
+		return err
+	}
+	return r.ParseForm()
+}
+
+// evidenceIn collects the evidence files anywhere in a case's view: the
+// lists named "evidence" (completions, talk reports, …), in order.
+func evidenceIn(v any, out []map[string]any) []map[string]any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if list, ok := x[k].([]any); ok && k == "evidence" {
+				for _, e := range list {
+					if m, ok := e.(map[string]any); ok {
+						out = append(out, m)
+					}
+				}
+				continue
+			}
+			out = evidenceIn(x[k], out)
+		}
+	case []any:
+		for _, e := range x {
+			out = evidenceIn(e, out)
+		}
+	}
+	return out
+}

@@ -1,0 +1,315 @@
+// Package web serves duty's pages for the three kinds of user: the
+// regulator's desk, the enterprise's inbox and the supervisors' board,
+// with a page per case. Pages are rendered on the server from templates
+// embedded in the binary.
+//
+// Every page is a client of the JSON API, called in-process with the
+// visitor's token: what a page shows and what an action does are decided
+// by exactly the same authentication, Ladon policies, validation and
+// workflow rules as the API, and a refusal reaches the visitor with the
+// API's own message.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// Server serves the pages. API is duty's JSON API handler; EvidenceDir is
+// where uploaded evidence files are kept, named by their SHA-256.
+type Server struct {
+	API         http.Handler
+	EvidenceDir string
+	Logger      *slog.Logger
+
+	pages map[string]*template.Template
+}
+
+// cookieName holds the visitor's API token.
+const cookieName = "duty_token"
+
+// Handler returns the pages' HTTP handler.
+func (s *Server) Handler() http.Handler {
+	s.pages = parsePages()
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /desk", s.desk)
+	mux.HandleFunc("POST /desk/hazards", s.openHazard)
+	mux.HandleFunc("GET /inbox", s.inbox)
+	mux.HandleFunc("GET /board", s.board)
+	mux.HandleFunc("GET /cases/{caseNo}", s.casePage)
+	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
+	return s.sameOrigin(mux)
+}
+
+// sameOrigin refuses a form posted from another site: the session cookie
+// is SameSite=Lax already; this also covers older browsers.
+func (s *Server) sameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if o := r.Header.Get("Origin"); o != "" && o != "null" {
+				if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+					http.Error(w, "cross-site form refused (跨站提交被拒绝)", http.StatusForbidden)
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiError is the API's error body, and the status it came with.
+type apiError struct {
+	Status  int             `json:"-"`
+	Code    string          `json:"code"`
+	Message string          `json:"message"`
+	Details json.RawMessage `json:"details,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// call sends one request to the API in-process as the visitor and decodes
+// the answer into out (when not nil). A refusal comes back as *apiError.
+func (s *Server) call(r *http.Request, method, path string, body, out any) error {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), method, path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c, err := r.Cookie(cookieName); err == nil {
+		req.Header.Set("Authorization", "Bearer "+c.Value)
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	s.API.ServeHTTP(rec, req)
+	if rec.status >= 300 {
+		e := &apiError{Status: rec.status}
+		if json.Unmarshal(rec.body.Bytes(), e) != nil || e.Message == "" {
+			e.Message = http.StatusText(rec.status)
+		}
+		return e
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(rec.body.Bytes(), out)
+}
+
+// recorder collects an in-process API answer.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+
+// page is what every template gets: the visitor, the page's data, and a
+// message to show (an error or a notice).
+type page struct {
+	Title   string
+	Me      *me
+	Data    any
+	Error   string
+	Notice  string
+	Posted  url.Values
+	Now     time.Time
+	Section string
+}
+
+// render writes a page with the layout; status is the HTTP status.
+func (s *Server) render(w http.ResponseWriter, status int, name string, p page) {
+	t, ok := s.pages[name]
+	if !ok {
+		http.Error(w, "no page "+name, http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.Logger.Error("render page", "page", name, "error", err)
+		http.Error(w, "internal error 内部错误; it has been logged", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// fail shows a refusal or failure as a page with the API's status and
+// message; an expired or missing session goes to the login page.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, m *me, err error) {
+	var e *apiError
+	if !errors.As(err, &e) {
+		s.Logger.Error("page", "path", r.URL.Path, "error", err)
+		e = &apiError{Status: http.StatusInternalServerError, Message: "internal error 内部错误; it has been logged"}
+	}
+	if e.Status == http.StatusUnauthorized {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	title := map[int]string{http.StatusForbidden: "无权访问 Forbidden", http.StatusNotFound: "未找到 Not found",
+		http.StatusConflict: "当前状态不允许 Not allowed now", http.StatusBadRequest: "输入有误 Invalid input"}[e.Status]
+	if title == "" {
+		title = fmt.Sprintf("错误 Error %d", e.Status)
+	}
+	s.render(w, e.Status, "error", page{Title: title, Me: m, Error: e.Message, Now: time.Now()})
+}
+
+// me is the visitor as the API describes them, with the kinds of user
+// their posts make them.
+type me struct {
+	ID    int64  `json:"id"`
+	Login string `json:"login"`
+	Name  string `json:"name"`
+	Posts []struct {
+		ID    int64  `json:"id"`
+		Role  string `json:"role"`
+		Title string `json:"title"`
+		Org   struct {
+			ID         int64  `json:"id"`
+			Kind       string `json:"kind"`
+			Name       string `json:"name"`
+			RegionCode string `json:"region_code"`
+		} `json:"org"`
+	} `json:"posts"`
+}
+
+// Regulator, Enterprise and Supervisor say which pages are the visitor's:
+// a department's officers work at the desk, an enterprise's persons in
+// the inbox, party and government leaders (and departments, for their
+// statistics and escalations) at the board.
+func (m *me) Regulator() bool  { return m.has("department") }
+func (m *me) Enterprise() bool { return m.has("enterprise") }
+func (m *me) Supervisor() bool {
+	return m.has("party_committee") || m.has("government") || m.has("department")
+}
+
+// Side is the side of the case the visitor acts on: the regulator's or
+// the enterprise's (see cases.Side*).
+func (m *me) Side() string {
+	if m.Enterprise() && !m.Regulator() {
+		return "enterprise"
+	}
+	return "regulator"
+}
+
+func (m *me) has(kind string) bool {
+	for _, p := range m.Posts {
+		if p.Org.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// whoami reads the visitor from the API; no session is a 401.
+func (s *Server) whoami(r *http.Request) (*me, error) {
+	var m me
+	if err := s.call(r, http.MethodGet, "/api/v1/me", nil, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, http.StatusOK, "login", page{Title: "登录 Log in", Data: r.URL.Query().Get("next"), Now: time.Now()})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.render(w, http.StatusBadRequest, "login", page{Title: "登录 Log in", Error: "invalid form", Now: time.Now()})
+		return
+	}
+	var res struct {
+		Token     string `json:"token"`
+		ExpiresAt string `json:"expires_at"`
+	}
+	err := s.call(r, http.MethodPost, "/api/v1/login", map[string]string{"login": r.PostForm.Get("login"), "password": r.PostForm.Get("password")}, &res)
+	if err != nil {
+		var e *apiError
+		msg := "登录失败 login failed"
+		if errors.As(err, &e) {
+			msg = e.Message
+		}
+		s.render(w, http.StatusUnauthorized, "login", page{Title: "登录 Log in", Error: msg, Data: r.PostForm.Get("next"), Posted: r.PostForm, Now: time.Now()})
+		return
+	}
+	expires, _ := time.Parse(time.RFC3339, res.ExpiresAt)
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: res.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Expires: expires})
+	next := r.PostForm.Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// home sends the visitor to their own page.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	switch {
+	case m.Regulator():
+		http.Redirect(w, r, "/desk", http.StatusSeeOther)
+	case m.Enterprise():
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/board", http.StatusSeeOther)
+	}
+}
+
+// forbidden is the page for a visitor on a page that is not theirs.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, m *me, what string) {
+	s.fail(w, r, m, &apiError{Status: http.StatusForbidden, Message: what})
+}
+
+// Site serves duty's one HTTP address: the JSON API (and its health,
+// document and metrics endpoints) where the path says so, the pages
+// everywhere else.
+func Site(apiHandler http.Handler, pages *Server) http.Handler {
+	ph := pages.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p == "/api" || strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/openapi.json" || p == "/metrics" {
+			apiHandler.ServeHTTP(w, r)
+			return
+		}
+		ph.ServeHTTP(w, r)
+	})
+}

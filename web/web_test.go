@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/duty-project/duty/cases"
+)
+
+// Every page template parses and renders with empty data, so a broken
+// template fails here rather than in front of a user.
+func TestEveryPageRenders(t *testing.T) {
+	s := &Server{pages: parsePages()}
+	m := &me{Name: "赵明"}
+	for name, data := range map[string]any{"login": "", "desk": deskData{Filter: url.Values{}}, "inbox": inboxData{},
+		"board": boardData{Query: url.Values{}}, "case": caseData{View: map[string]any{}}, "error": nil} {
+		w := httptest.NewRecorder()
+		s.render(w, http.StatusOK, name, page{Title: name, Me: m, Data: data})
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "</html>") {
+			t.Errorf("%s: %d %s", name, w.Code, w.Body.String())
+		}
+	}
+}
+
+// A posted form becomes the API body the endpoint expects: types
+// converted, dotted names nested, required fields enforced.
+func TestFormBody(t *testing.T) {
+	f, ok := formByKey("hazard:start_penalty")
+	if !ok {
+		t.Fatal("no penalty form")
+	}
+	post := func(v url.Values) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(v.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if err := r.ParseForm(); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	v := url.Values{"procedure": {"simple"}, "party.kind": {"unit"}, "party.name": {"宏达"}, "proposed.kind": {"fine"},
+		"proposed.amount_yuan": {"2000"}, "facts": {"x"}, "grounds": {"y"}, "co_officer_login": {"sun.jiancha"}}
+	body, err := formBody(post(v), f.Fields, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body["proposed"].(map[string]any)["amount_yuan"] != int64(2000) || body["party"].(map[string]any)["name"] != "宏达" {
+		t.Fatalf("body %v", body)
+	}
+	if _, has := body["correction_order_date"]; has {
+		t.Fatalf("an empty optional field was sent: %v", body)
+	}
+	v.Set("proposed.amount_yuan", "两千")
+	if _, err := formBody(post(v), f.Fields, ""); err == nil || !strings.Contains(err.Error(), "整数") {
+		t.Fatalf("a non-number: %v", err)
+	}
+	v.Set("proposed.amount_yuan", "2000")
+	v.Del("facts")
+	if _, err := formBody(post(v), f.Fields, ""); err == nil || !strings.Contains(err.Error(), "必填") {
+		t.Fatalf("a missing required field: %v", err)
+	}
+	talk, _ := formByKey("hazard:start_talk")
+	body, err = formBody(post(url.Values{"persons": {"钱宏达,企业负责人\n孙建军，项目经理"}, "scheduled_at": {"2026-12-05T09:30"},
+		"place": {"会议室"}, "subject": {"逾期"}}), talk.Fields, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	persons := body["persons"].([]map[string]string)
+	if len(persons) != 2 || persons[1]["role"] != "项目经理" || body["scheduled_at"] != "2026-12-05T09:30:00+08:00" {
+		t.Fatalf("talk body %v", body)
+	}
+}
+
+// The forms offered are the steps the case allows now, on the visitor's side.
+func TestFormsFollowNextActionsAndSide(t *testing.T) {
+	sum := cases.Summary{Kind: cases.KindHazard, State: "ordered"}
+	view := map[string]any{"next_actions": []any{"submit_plan", "request_extension", "decide_extension"}}
+	steps, starts := formsFor(sum, view, "enterprise")
+	if len(steps) != 2 || steps[0].Action != "submit_plan" || len(starts) != 0 {
+		t.Fatalf("enterprise: %v, starts %d", steps, len(starts))
+	}
+	steps, starts = formsFor(sum, view, "regulator")
+	if len(steps) != 1 || steps[0].Action != "decide_extension" || len(starts) != 3 {
+		t.Fatalf("regulator: %v, starts %d", steps, len(starts))
+	}
+}
