@@ -279,9 +279,22 @@ var (
 		in := workflows.ApproveInvestigationInput{Actor: st.actor, ActorLevel: level, Decision: b.Decision, DocumentNo: b.DocumentNo}
 		return in, in.Validate()
 	})
-	decideAccountability = accidentStep(workflows.UpdateDecideAccountability, func(b AccountabilityRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+	decideAccountability = caseAction(cases.KindAccident, workflows.UpdateDecideAccountability, false, func(s *Server, r *http.Request, b AccountabilityRequest, st caseStep[workflows.AccidentView]) (any, error) {
 		in := workflows.DecideAccountabilityInput{Actor: st.actor, Person: b.Person, Measure: b.Measure, Reference: b.Reference, Note: b.Note}
-		return in, in.Validate()
+		if err := in.Validate(); err != nil {
+			return nil, err
+		}
+		if in.Measure == workflows.MeasurePenalty {
+			// A penalty is the penalty workflow's: it must be on record,
+			// against the accident's enterprise (the unit or a person of it).
+			pen, err := s.Store.GetCase(r.Context(), in.Reference)
+			if duty.ErrorCode(err) == duty.ENotFound || (err == nil && (pen.Summary.Kind != cases.KindPenalty || pen.Summary.Enterprise.ID != st.view.Enterprise.ID)) {
+				return nil, duty.Errorf(duty.EInvalid, "%s is not a penalty case (行政处罚) against %s on record", in.Reference, st.view.Enterprise.Name)
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		return in, nil
 	})
 	carryOutAccountability = accidentStep(workflows.UpdateCarryOutAccountability, func(b CarriedOutRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
 		in := workflows.CarryOutAccountabilityInput{Actor: st.actor, Person: b.Person, Note: b.Note}

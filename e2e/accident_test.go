@@ -95,6 +95,7 @@ func TestLargeAccidentFromReportToClosureOverHTTP(t *testing.T) {
 
 	// The persons named are dealt with.
 	city.must(400, "POST", path+"accountability", map[string]any{"person": "孙建军", "measure": "penalty"})
+	city.must(400, "POST", path+"accountability", map[string]any{"person": "孙建军", "measure": "penalty", "reference": "CF-140502-2026-000099"})
 	city.must(200, "POST", path+"accountability", map[string]any{"person": "孙建军", "measure": "discipline", "reference": "晋宏建〔2026〕3号"})
 	city.must(200, "POST", path+"accountability", map[string]any{"person": "赵明", "measure": "admonish"})
 	city.must(200, "POST", path+"accountability-carried-out", map[string]any{"person": "孙建军", "note": "已给予记过处分"})

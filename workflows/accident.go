@@ -265,10 +265,10 @@ func (a *accident) checkReportUp(in ReportUpInput, _ time.Time) error {
 		return conflict("the report has reached %s, as far as a %s must go (已报至%s)", holder.Org, a.grade.Label, rules.LevelLabel(holder.Level))
 	}
 	if in.ActorLevel != holder.Level {
-		return duty.Errorf(duty.EForbidden, "the report is held at the %s level (%s); only a department of that level passes it up", rules.LevelLabel(holder.Level), holder.Org)
+		return duty.Errorf(duty.EForbidden, "the report is held at the %s level (%s); only a department of that level passes it up (逐级上报)", rules.LevelLabel(holder.Level), holder.Org)
 	}
 	if rules.LevelRank(in.ToLevel) <= rules.LevelRank(holder.Level) {
-		return invalid("a report goes up: %s is not above %s", rules.LevelLabel(in.ToLevel), rules.LevelLabel(holder.Level))
+		return invalid("a report goes up (向上级报告): %s is not above %s", rules.LevelLabel(in.ToLevel), rules.LevelLabel(holder.Level))
 	}
 	return nil
 }
@@ -319,7 +319,7 @@ func (a *accident) checkAmend(in AmendCasualtiesInput, now time.Time) error {
 		return err
 	}
 	if in.Casualties == a.casualties {
-		return invalid("the figures are unchanged")
+		return invalid("the figures are unchanged (数字未变)")
 	}
 	return nil
 }
@@ -486,7 +486,7 @@ func (a *accident) checkExtend(in ExtendInvestigationInput, now time.Time) error
 			a.rules.MaxExtensionDays, a.rules.MaxExtensionDays, left)
 	}
 	if d := a.investigationDue(); !now.Before(d.End) {
-		return conflict("the report was due %s; an extension is approved before the period ends", d.Last)
+		return conflict("the report was due %s; an extension (延期) is approved before the period ends", d.Last)
 	}
 	return nil
 }
@@ -523,7 +523,7 @@ func (a *accident) checkSubmit(in SubmitInvestigationInput, _ time.Time) error {
 	}
 	for _, s := range in.Signatures {
 		if !slices.ContainsFunc(a.team.Members, func(m TeamMember) bool { return m.Name == s }) {
-			return invalid("%s signed but is not a member of the team", s)
+			return invalid("%s signed but is not a member of the team (非调查组成员)", s)
 		}
 	}
 	return nil
@@ -550,10 +550,10 @@ func (a *accident) checkExtendApproval(in ExtendApprovalInput, now time.Time) er
 		return conflict("the approval period of a %s cannot be extended (only 特别重大: 30 + 30 days)", a.grade.Label)
 	}
 	if a.approvalExtend {
-		return conflict("the approval period was already extended")
+		return conflict("the approval period was already extended (已延长批复期限)")
 	}
 	if a.approvalDue.Missed(now) {
-		return conflict("the approval was due %s; an extension comes before the period ends", a.approvalDue.Last)
+		return conflict("the approval (批复) was due %s; an extension comes before the period ends", a.approvalDue.Last)
 	}
 	return in.Validate()
 }
@@ -616,10 +616,10 @@ func (a *accident) checkDecidePerson(in DecideAccountabilityInput, _ time.Time) 
 	}
 	p := a.person(in.Person)
 	if p == nil {
-		return invalid("%q is not named in the approved report", in.Person)
+		return invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
 	}
 	if p.Decision != nil {
-		return conflict("%s already has a decision (%s)", p.Name, p.Decision.Label)
+		return conflict("%s already has a decision (已作出处理决定: %s)", p.Name, p.Decision.Label)
 	}
 	return in.Validate()
 }
@@ -636,11 +636,11 @@ func (a *accident) checkCarryOut(in CarryOutAccountabilityInput, _ time.Time) er
 	p := a.person(in.Person)
 	switch {
 	case p == nil:
-		return invalid("%q is not named in the approved report", in.Person)
+		return invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
 	case p.Decision == nil:
-		return conflict("there is no decision on %s to carry out yet", p.Name)
+		return conflict("there is no decision on %s to carry out yet (尚未作出处理决定)", p.Name)
 	case p.CarriedOut != nil:
-		return conflict("the decision on %s is already carried out", p.Name)
+		return conflict("the decision on %s is already carried out (已落实)", p.Name)
 	}
 	return in.Validate()
 }
@@ -655,7 +655,7 @@ func (a *accident) checkAddMeasures(in AddMeasuresInput, _ time.Time) error {
 		return err
 	}
 	if len(a.measures)+len(in.Measures) > 5*maxMeasures {
-		return invalid("at most %d corrective measures per accident", 5*maxMeasures)
+		return invalid("at most %d corrective measures (整改措施) per accident", 5*maxMeasures)
 	}
 	return in.Validate()
 }
@@ -769,10 +769,10 @@ func (a *accident) checkAssess(in AssessMeasuresInput, _ time.Time) error {
 		return err
 	}
 	if a.assessment != nil {
-		return conflict("the measures were already assessed")
+		return conflict("the measures were already assessed (已评估)")
 	}
 	if len(a.measures) == 0 {
-		return conflict("there are no corrective measures to assess yet")
+		return conflict("there are no corrective measures (整改措施) to assess yet")
 	}
 	return in.Validate()
 }
@@ -787,7 +787,7 @@ func (a *accident) checkEducation(in RecordEducationInput, now time.Time) error 
 		return err
 	}
 	if len(a.education) >= 100 {
-		return invalid("at most 100 sessions per accident")
+		return invalid("at most 100 education sessions (教育记录) per accident")
 	}
 	return in.Validate(now)
 }
@@ -809,7 +809,7 @@ func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
 		return err
 	}
 	if a.fines != nil {
-		return conflict("the fines were already decided")
+		return conflict("the fines were already decided (罚款已决定)")
 	}
 	if err := in.Validate(); err != nil {
 		return err
@@ -887,10 +887,10 @@ func (a *accident) checkSignOff(in SignOffGateInput, _ time.Time) error {
 		return err
 	}
 	if a.signedOff(in.Gate) {
-		return conflict("%s is already signed off", GateLabel(in.Gate))
+		return conflict("%s is already signed off (已签认)", GateLabel(in.Gate))
 	}
 	if b := a.blockers(in.Gate); len(b) > 0 {
-		return conflict("%s cannot be signed off yet: %s", GateLabel(in.Gate), strings.Join(b, "; "))
+		return conflict("%s cannot be signed off yet (不能签认): %s", GateLabel(in.Gate), strings.Join(b, "; "))
 	}
 	return nil
 }
@@ -949,7 +949,7 @@ func (a *accident) due(from time.Time, p calendar.Period) calendar.Deadline {
 // level or above (a higher level may take an investigation over, Art.20).
 func (a *accident) atLevel(actorLevel, what string) error {
 	if rules.LevelRank(actorLevel) < rules.LevelRank(a.level) {
-		return duty.Errorf(duty.EForbidden, "a %s is investigated at the %s level; a %s department may not %s",
+		return duty.Errorf(duty.EForbidden, "a %s is investigated at the %s level (分级调查); a %s department may not %s",
 			a.grade.Label, rules.LevelLabel(a.level), rules.LevelLabel(actorLevel), what)
 	}
 	return nil

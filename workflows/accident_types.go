@@ -86,10 +86,10 @@ type Casualties struct {
 // Validate bounds the figures.
 func (c Casualties) Validate() error {
 	if c.Deaths < 0 || c.SeriousInjured < 0 || c.DirectLossYuan < 0 {
-		return invalid("deaths, serious_injured and direct_loss_yuan may not be negative")
+		return invalid("deaths (死亡), serious_injured (重伤) and direct_loss_yuan (直接经济损失) may not be negative")
 	}
 	if c.Deaths > 100_000 || c.SeriousInjured > 100_000 || c.DirectLossYuan > 1_000_000_000_000 {
-		return invalid("casualty figures out of range")
+		return invalid("casualty figures (伤亡数字) out of range")
 	}
 	return nil
 }
@@ -249,7 +249,7 @@ const maxTeam = 50
 // Validate checks the team: named members, no one twice, the leader among them.
 func (in FormTeamInput) Validate() error {
 	if len(in.Members) == 0 || len(in.Members) > maxTeam {
-		return invalid("a team has 1 to %d members", maxTeam)
+		return invalid("a team (调查组) has 1 to %d members", maxTeam)
 	}
 	seen := map[string]bool{}
 	for i, m := range in.Members {
@@ -327,7 +327,7 @@ type ExtendInvestigationInput struct {
 // Validate checks the input's own fields.
 func (in ExtendInvestigationInput) Validate() error {
 	if in.Days <= 0 {
-		return invalid("days must be positive")
+		return invalid("days (延长天数) must be positive")
 	}
 	return text("reason (延期理由)", in.Reason, true)
 }
@@ -385,7 +385,7 @@ func (in SubmitInvestigationInput) Validate() error {
 			return invalid("responsible person %d needs a name and their responsibility (责任认定)", i+1)
 		}
 		if !slices.Contains([]string{PersonEnterprise, PersonOfficial, PersonLeader}, p.Category) {
-			return invalid("responsible person %s: category must be %s, %s or %s", p.Name, PersonEnterprise, PersonOfficial, PersonLeader)
+			return invalid("responsible person %s: category must be %s (企业), %s (监管人员) or %s (党政领导)", p.Name, PersonEnterprise, PersonOfficial, PersonLeader)
 		}
 		if seen[p.Name] {
 			return invalid("%s is named twice", p.Name)
@@ -493,11 +493,11 @@ type DecideAccountabilityInput struct {
 // Validate checks the input's own fields.
 func (in DecideAccountabilityInput) Validate() error {
 	if !slices.Contains(AccountabilityMeasures, in.Measure) {
-		return invalid("measure must be one of %v", AccountabilityMeasures)
+		return invalid("measure (处理方式) must be one of %v", AccountabilityMeasures)
 	}
 	if in.Measure == MeasurePenalty {
 		if n, err := cases.ParseNumber(in.Reference); err != nil || n.Kind != cases.KindPenalty {
-			return invalid("a penalty is decided through a penalty case: reference must be its number (CF-…)")
+			return invalid("a penalty (行政处罚) is decided through a penalty case: reference must be its number (CF-…)")
 		}
 	}
 	if err := text("reference", in.Reference, false); err != nil {
@@ -658,7 +658,7 @@ func (in RecordEducationInput) Validate(now time.Time) error {
 		}
 	}
 	if attended == 0 {
-		return invalid("nobody attended: a session no one attended educates no one")
+		return invalid("nobody attended (无人参加): a session no one attended educates no one")
 	}
 	return nil
 }
@@ -743,7 +743,7 @@ type SignOffGateInput struct {
 // Validate checks the input's own fields.
 func (in SignOffGateInput) Validate() error {
 	if !slices.Contains(Gates, in.Gate) {
-		return invalid("gate must be one of %v", Gates)
+		return invalid("gate must be one of %v (四不放过)", Gates)
 	}
 	return text("comment", in.Comment, false)
 }
