@@ -687,7 +687,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 	defer func() { a.recording-- }()
 	var res activities.CaseNumbersResult
 	in := activities.CaseNumbersInput{Kind: cases.KindHazard, RegionCode: a.in.RegionCode,
-		Year: workflow.Now(ctx).In(rules.China).Year(), Count: a.unstarted()}
+		Year: workflow.Now(ctx).In(rules.China).Year(), Count: min(a.unstarted(), maxMeasures)}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.AllocateCaseNumbers, in).Get(ctx, &res); err != nil {
 		return err
 	}
