@@ -34,9 +34,9 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster and the embedded Temporal server's SQLite file", "dev pg"},
+	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster and the embedded Temporal server's SQLite file", "dev pg audit"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
-	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in `dev` starts a local cluster in the data folder", "dev server worker migrate"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in `dev` starts a local cluster in the data folder", "dev server worker migrate audit"},
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in `dev` starts the embedded server", "dev server worker"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits) replacing the built-in ones", "dev server worker migrate"},

@@ -25,6 +25,9 @@ Usage:
   duty migrate  [flags]   apply database migrations (and --seed-demo) and exit
   duty pg start|stop|url [--data DIR]
                           manage the local PostgreSQL cluster in the data folder
+  duty audit verify [flags]
+                          check every case's hash-chained audit log; names the first
+                          broken entry and exits 1 if one was changed
   duty help               this text and every setting
 
 Run 'duty <command> -h' for the flags of one command.
@@ -53,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "pg":
 		err = cmdPG(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage+"\n"+settingsHelp())
 		return 0
@@ -62,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	if errors.Is(err, errUsage) {
+		return 2
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "duty %s: %v\n", args[0], err)
