@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/ory/ladon"
 
@@ -75,8 +76,14 @@ type Facts map[string]any
 
 // Warden answers permission questions.
 type Warden struct {
-	ladon *ladon.Ladon
+	ladon   *ladon.Ladon
+	observe func(action string, allowed bool, took time.Duration)
 }
+
+// Observe has every decision reported to f: its action, whether it was
+// allowed and how long it took (the decision-latency metric). Call it
+// before the warden is shared.
+func (w *Warden) Observe(f func(action string, allowed bool, took time.Duration)) { w.observe = f }
 
 // matcherCacheSize is how many compiled patterns the warden keeps.
 // ladon's default of 512 made the p99 of a decision at 100,000 policies
@@ -105,7 +112,11 @@ func (w *Warden) Authorize(ctx context.Context, subject Subject, action, resourc
 
 // AllowedBy is Authorize that also says which post allowed the action, so
 // the record can name the capacity in which the person acted.
-func (w *Warden) AllowedBy(ctx context.Context, subject Subject, action, resource string, facts Facts) (string, error) {
+func (w *Warden) AllowedBy(ctx context.Context, subject Subject, action, resource string, facts Facts) (by string, err error) {
+	if w.observe != nil {
+		start := time.Now()
+		defer func() { w.observe(action, err == nil, time.Since(start)) }()
+	}
 	allowedBy := ""
 	for _, post := range subject.Posts {
 		err := w.ladon.IsAllowed(ctx, &ladon.Request{Subject: post, Action: action, Resource: resource, Context: ladon.Context(facts)})
