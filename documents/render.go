@@ -1,0 +1,278 @@
+package documents
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/workflows"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"date": Date, "datetime": DateTime, "signdate": SignDate, "deadline": Deadline, "day": Day,
+	"period": Period, "yuan": Yuan, "penalty": PenaltyText, "lines": lines, "plain": PlainName,
+	"add": func(a, b int) int { return a + b },
+}).ParseFS(templateFiles, "templates/*.html"))
+
+// Citation is one provision a document rests on.
+type Citation struct {
+	Law     string `json:"law"`     // 《中华人民共和国安全生产法》
+	Article string `json:"article"` // 第六十五条第一款第三项
+	What    string `json:"what"`    // what it provides, in a few words
+}
+
+// String is the citation as the text prints it.
+func (c Citation) String() string { return c.Law + c.Article }
+
+// The statutes the documents cite.
+const (
+	lawSafety    = "《中华人民共和国安全生产法》"
+	lawPenalty   = "《中华人民共和国行政处罚法》"
+	lawReview    = "《中华人民共和国行政复议法》"
+	lawLitigate  = "《中华人民共和国行政诉讼法》"
+	ruleHazards  = "《安全生产事故隐患排查治理暂行规定》（原国家安全生产监督管理总局令第16号）"
+	ruleTalks    = "《安全生产约谈实施办法（试行）》"
+	ruleTransfer = "《行政执法机关移送涉嫌犯罪案件的规定》（国务院令第310号）"
+)
+
+var (
+	citeInspect   = Citation{lawSafety, "第六十五条第一款第三项", "对检查中发现的事故隐患，责令立即排除或者限期排除；重大事故隐患排除前或者排除过程中无法保证安全的，责令从危险区域撤出作业人员、暂时停产停业或者停止使用相关设施设备"}
+	citeHazardFix = Citation{lawSafety, "第一百零二条", "未采取措施消除事故隐患的，责令立即消除或者限期消除，处五万元以下的罚款；拒不执行的，责令停产停业整顿，并处罚款"}
+	citeHazards   = Citation{ruleHazards, "", "事故隐患排查治理和监督管理"}
+	citeReview    = Citation{lawReview, "第二十条", "自知道行政行为之日起六十日内提出行政复议申请"}
+	citeLawsuit   = Citation{lawLitigate, "第四十六条", "自知道或者应当知道作出行政行为之日起六个月内提起诉讼"}
+	citeNotice    = Citation{lawPenalty, "第四十四条", "作出行政处罚决定之前，告知拟作出的行政处罚内容及事实、理由、依据，并告知当事人依法享有的陈述、申辩、要求听证等权利"}
+	citePlea      = Citation{lawPenalty, "第四十五条", "当事人有权进行陈述和申辩；不得因当事人陈述、申辩而给予更重的处罚"}
+	citeHearing   = Citation{lawPenalty, "第六十三条、第六十四条", "较大数额罚款、责令停产停业等处罚，当事人有权要求听证，应当在被告知后五日内提出"}
+	citeDecision  = Citation{lawPenalty, "第五十七条、第五十九条", "调查终结后作出行政处罚决定，制作行政处罚决定书"}
+	citeService   = Citation{lawPenalty, "第六十一条", "行政处罚决定书应当在宣告后当场交付当事人，当事人不在场的，在七日内送达"}
+	citePayment   = Citation{lawPenalty, "第六十七条、第七十二条", "自收到行政处罚决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三加处罚款，数额不超出罚款的数额"}
+	citeNoStay    = Citation{lawPenalty, "第七十三条", "申请行政复议或者提起行政诉讼的，行政处罚不停止执行，法律另有规定的除外"}
+	citeSimple    = Citation{lawPenalty, "第五十一条、第五十二条", "违法事实确凿并有法定依据，对公民处二百元以下、对法人或者其他组织处三千元以下罚款或者警告的，可以当场作出行政处罚决定"}
+	citeDailyFine = Citation{lawSafety, "第一百一十二条", "拒不改正的，自作出责令改正之日的次日起，按照原处罚数额按日连续处罚"}
+	citeTalk      = Citation{ruleTalks, "", "安全生产约谈的情形、程序和要求"}
+	citeClosure   = Citation{lawSafety, "第一百一十三条", "存在重大事故隐患，一百八十日内三次或者一年内四次受到行政处罚等情形的，由有关部门提请地方人民政府予以关闭"}
+	citeCooperate = Citation{lawSafety, "第六十九条", "发现存在的安全问题应当由其他有关部门进行处理的，应当及时移送其他有关部门并形成记录备查"}
+	citeCrime     = Citation{lawPenalty, "第二十七条", "违法行为涉嫌犯罪的，行政机关应当及时将案件移送司法机关"}
+	citeCrimeRule = Citation{ruleTransfer, "", "行政执法机关移送涉嫌犯罪案件的程序"}
+)
+
+// Input is what a document is rendered from: the document, its number,
+// the case's view as the read model holds it, the issuer, and the numbers
+// of the case's other documents (a re-inspection names the order it
+// checks).
+type Input struct {
+	Doc     Document
+	Number  string
+	View    json.RawMessage
+	Issuer  Issuer
+	Related map[string]string
+}
+
+// Page is what a document's template gets.
+type Page struct {
+	Doc    Document
+	Number string
+	Case   cases.Summary
+	Issuer Issuer
+	// Party is who the document is addressed to (当事人 / 被检查单位).
+	Party string
+	// Basis is the legal basis: the provisions the step rests on, and the
+	// rights notices that go with it.
+	Basis []Citation
+	// Officers are the officers who took the step.
+	Officers []cases.Actor
+
+	Hazard       *workflows.HazardView
+	Order        *workflows.Order
+	Reinspection *workflows.Reinspection
+	Completion   *workflows.Completion
+	// OrderNumber is the number of the order a re-inspection checks;
+	// NextNumber that of the order a failed one issues.
+	OrderNumber, NextNumber string
+	NextOrder               *workflows.Order
+
+	Talk       *workflows.TalkView
+	Penalty    *workflows.PenaltyView
+	Escalation *workflows.EscalationView
+	// Grounds is the case's own 处罚依据, as the officers entered it.
+	Grounds string
+}
+
+// Prepare builds a document's page from its input.
+func Prepare(in Input) (Page, error) {
+	p := Page{Doc: in.Doc, Number: in.Number, Issuer: in.Issuer}
+	if err := json.Unmarshal(in.View, &p.Case); err != nil {
+		return Page{}, fmt.Errorf("documents: case view: %w", err)
+	}
+	p.Party = p.Case.Enterprise.Name
+	v, err := decodeView(p.Case.Kind, in.View)
+	if err != nil {
+		return Page{}, err
+	}
+	switch in.Doc.Kind {
+	case HazardOrder, Reinspection:
+		h, ok := v.(*workflows.HazardView)
+		if !ok {
+			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
+		}
+		p.Hazard = h
+		var round int
+		if _, err := fmt.Sscanf(in.Doc.ID[strings.LastIndex(in.Doc.ID, "-")+1:], "%d", &round); err != nil {
+			return Page{}, fmt.Errorf("documents: %s: %w", in.Doc.ID, err)
+		}
+		for i := range h.Orders {
+			switch h.Orders[i].Round {
+			case round:
+				p.Order = &h.Orders[i]
+			case round + 1:
+				p.NextOrder = &h.Orders[i]
+			}
+		}
+		if p.Order == nil {
+			return Page{}, fmt.Errorf("documents: %s: no order of round %d", in.Doc.ID, round)
+		}
+		p.OrderNumber = in.Related[fmt.Sprintf("order-%d", round)]
+		p.NextNumber = in.Related[fmt.Sprintf("order-%d", round+1)]
+		p.Officers = []cases.Actor{p.Order.IssuedBy}
+		p.Basis = []Citation{citeInspect, citeHazardFix, citeHazards, citeReview, citeLawsuit}
+		if in.Doc.Kind == Reinspection {
+			for i := range h.Reinspections {
+				if h.Reinspections[i].Round == round {
+					p.Reinspection = &h.Reinspections[i]
+				}
+			}
+			for i := range h.Completions {
+				if h.Completions[i].Round == round {
+					p.Completion = &h.Completions[i]
+				}
+			}
+			if p.Reinspection == nil {
+				return Page{}, fmt.Errorf("documents: %s: no re-inspection of round %d", in.Doc.ID, round)
+			}
+			p.Officers = []cases.Actor{p.Reinspection.By}
+			if p.Reinspection.Passed {
+				p.Basis = []Citation{citeInspect, citeHazards, citeReview, citeLawsuit}
+			}
+		}
+	case TalkNotice:
+		t, ok := v.(*workflows.TalkView)
+		if !ok {
+			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
+		}
+		p.Talk = t
+		p.Officers = []cases.Actor{t.Notice.ConvenedBy}
+		p.Basis = []Citation{citeInspect, citeTalk}
+	case PenaltyNotice, PenaltyDecision:
+		pv, ok := v.(*workflows.PenaltyView)
+		if !ok {
+			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
+		}
+		p.Penalty = pv
+		p.Party = pv.Case.Party.Name
+		p.Grounds = pv.Case.Grounds
+		p.Officers = pv.Case.Officers
+		p.OrderNumber = in.Related["penalty-notice"]
+		if in.Doc.Kind == PenaltyNotice {
+			if pv.Notice == nil {
+				return Page{}, fmt.Errorf("documents: the penalty has not been notified")
+			}
+			p.Basis = []Citation{citeNotice, citePlea}
+			if pv.Notice.HearingQualifies {
+				p.Basis = append(p.Basis, citeHearing)
+			}
+			break
+		}
+		d := pv.Decision
+		if d == nil {
+			return Page{}, fmt.Errorf("documents: the penalty has not been decided")
+		}
+		p.Basis = []Citation{citeDecision}
+		if pv.Case.Procedure == workflows.ProcedureSimple {
+			p.Basis = []Citation{citeSimple}
+		}
+		if d.Penalty.Kind == workflows.PenaltyDailyFine {
+			p.Basis = append(p.Basis, citeDailyFine)
+		}
+		p.Basis = append(p.Basis, citeService)
+		if d.Penalty.AmountYuan > 0 {
+			p.Basis = append(p.Basis, citePayment)
+		}
+		p.Basis = append(p.Basis, citeReview, citeLawsuit, citeNoStay)
+	case EscalationLetter:
+		e, ok := v.(*workflows.EscalationView)
+		if !ok {
+			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
+		}
+		p.Escalation = e
+		p.Party = e.Request.To.Name
+		p.Officers = []cases.Actor{e.Request.RequestedBy}
+		switch e.Request.Reason {
+		case workflows.ReasonClosure:
+			p.Basis = []Citation{citeClosure}
+		case workflows.ReasonTransfer:
+			p.Basis = []Citation{citeCooperate}
+		case workflows.ReasonCrime:
+			p.Basis = []Citation{citeCrime, citeCrimeRule}
+		case workflows.ReasonListedSupervision:
+			p.Basis = []Citation{citeHazards}
+		default:
+			p.Basis = []Citation{citeHazardFix}
+		}
+	default:
+		return Page{}, fmt.Errorf("documents: unknown kind %q", in.Doc.Kind)
+	}
+	return p, nil
+}
+
+// Render writes a document as an HTML page for print (A4).
+func Render(w io.Writer, in Input) error {
+	p, err := Prepare(in)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, "document", p); err != nil {
+		return fmt.Errorf("documents: render %s: %w", in.Doc.ID, err)
+	}
+	_, err = buf.WriteTo(w)
+	return err
+}
+
+// PenaltyText is a penalty as a decision states it: 警告; 罚款人民币50000元（伍万元整）.
+func PenaltyText(p workflows.Penalty) string {
+	switch p.Kind {
+	case workflows.PenaltyWarning:
+		return "警告"
+	case workflows.PenaltyFine:
+		return "罚款" + Yuan(p.AmountYuan)
+	case workflows.PenaltyDailyFine:
+		return "按日连续处罚，每日罚款" + Yuan(p.AmountYuan)
+	case workflows.PenaltyStopProduction:
+		s := "责令停产停业整顿"
+		if p.AmountYuan > 0 {
+			s += "，并处罚款" + Yuan(p.AmountYuan)
+		}
+		return s
+	}
+	return p.Label()
+}
+
+// lines splits free text into its lines, for paragraphs.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
