@@ -204,25 +204,34 @@ func (s *Server) openEscalations(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.Now()
 	out := OpenEscalationList{Escalations: []OpenEscalation{}}
-	for _, state := range []workflows.EscalationState{workflows.EscalationSubmitted, workflows.EscalationAcknowledged} {
-		rows, err := s.visibleCases(r, c, store.CaseFilter{Kind: string(cases.KindEscalation), State: string(state), Limit: 500})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
+	// The escalations the caller's organisations hold, and those of cases
+	// in the caller's region; policy still decides every row.
+	var holders []int64
+	for _, p := range c.posts {
+		holders = append(holders, p.Org.ID)
+	}
+	scope, _ := c.scope()
+	open, err := s.Store.OpenEscalations(r.Context(), holders, scope.RegionPath, 500)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sub := c.subject()
+	for _, row := range open {
+		if !s.mayView(r.Context(), sub, row.Summary) {
+			continue
 		}
-		for _, row := range rows {
-			var v workflows.EscalationView
-			if err := json.Unmarshal(row.View, &v); err != nil || len(v.Holdings) == 0 {
-				continue
-			}
-			h := v.Holdings[len(v.Holdings)-1]
-			out.Escalations = append(out.Escalations, OpenEscalation{
-				CaseNo: v.CaseNo, ParentCaseNo: v.Request.ParentCaseNo, Reason: v.Request.Reason, ReasonLabel: v.Request.Reason.Label(),
-				State: v.State, From: v.Request.From, Holder: h.Org, HeldSince: h.Since,
-				HeldHours: float64(now.Sub(h.Since).Round(time.Minute)) / float64(time.Hour),
-				AckDue:    h.AckDue, Late: h.Late, Enterprise: v.Enterprise,
-			})
+		var v workflows.EscalationView
+		if err := json.Unmarshal(row.View, &v); err != nil || len(v.Holdings) == 0 {
+			continue
 		}
+		h := v.Holdings[len(v.Holdings)-1]
+		out.Escalations = append(out.Escalations, OpenEscalation{
+			CaseNo: v.CaseNo, ParentCaseNo: v.Request.ParentCaseNo, Reason: v.Request.Reason, ReasonLabel: v.Request.Reason.Label(),
+			State: v.State, From: v.Request.From, Holder: h.Org, HeldSince: h.Since,
+			HeldHours: float64(now.Sub(h.Since).Round(time.Minute)) / float64(time.Hour),
+			AckDue:    h.AckDue, Late: h.Late, Enterprise: v.Enterprise,
+		})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

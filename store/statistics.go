@@ -44,17 +44,48 @@ type StatsRow struct {
 	Penalties int64  `json:"penalties"` // 行政处罚 decided
 }
 
-// decidedPenaltyStates are the penalty states that follow a decision.
-var decidedPenaltyStates = []string{"decided", "served", "payment_overdue", "reminded", "paid", "executed", "enforcement"}
-
-// Statistics counts the board's figures in one grouped scan of the read
-// model; the scopes become an OR of region-prefix and industry conditions,
-// so every row counted is one the caller may see.
+// Statistics reads the board's figures from the counts kept per region,
+// industry, grade and day (case_counts, kept by a trigger on the read
+// model): a year of a city's cases is a few thousand rows, not hundreds
+// of thousands. The scopes become an OR of region-prefix and industry
+// conditions, so every case counted is one the caller may see.
 func (s *Store) Statistics(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
+	return s.statistics(ctx, q, `
+		SELECT %s AS key, sum(found)::bigint, sum(rectified)::bigint, sum(overdue)::bigint, sum(penalties)::bigint
+		FROM case_counts
+		WHERE region_path LIKE $1 AND opened_on >= $2::date AND opened_on < $3::date AND (%s)
+		GROUP BY 1 ORDER BY 1`, dateOnly)
+}
+
+// statisticsByScan counts the same figures from the case rows themselves:
+// what case_counts must always agree with, and the baseline the
+// statistics benchmark measures the board against.
+func (s *Store) statisticsByScan(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
+	return s.statistics(ctx, q, `
+		SELECT %s AS key,
+		       count(*) FILTER (WHERE kind = 'hazard'),
+		       count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
+		       count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
+		       count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state))
+		FROM cases
+		WHERE kind IN ('hazard', 'penalty') AND region_path LIKE $1 AND opened_at >= $2 AND opened_at < $3 AND (%s)
+		GROUP BY 1 ORDER BY 1`, func(t time.Time) any { return t })
+}
+
+// beijing is where the board's days begin and end.
+var beijing = time.FixedZone("CST", 8*60*60)
+
+// dateOnly is a moment's Beijing date, for the date columns.
+func dateOnly(t time.Time) any { return t.In(beijing).Format(time.DateOnly) }
+
+// statistics runs one of the two forms of the board's query: sqlf has
+// the key expression and the scope condition to fill in, period turns
+// From and To into the query's parameters.
+func (s *Store) statistics(ctx context.Context, q StatsQuery, sqlf string, period func(time.Time) any) ([]StatsRow, error) {
 	if len(q.Scopes) == 0 {
 		return nil, nil
 	}
-	args := []any{q.Under + "%", q.From, q.To, decidedPenaltyStates}
+	args := []any{q.Under + "%", period(q.From), period(q.To)}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -74,16 +105,7 @@ func (s *Store) Statistics(ctx context.Context, q StatsQuery) ([]StatsRow, error
 	for _, sc := range q.Scopes {
 		scopes = append(scopes, "(region_path LIKE "+arg(sc.RegionPath+"%")+" AND industry = ANY("+arg(sc.Industries)+"))")
 	}
-	rows, err := s.Pool.Query(ctx, `
-		SELECT `+key+` AS key,
-		       count(*) FILTER (WHERE kind = 'hazard'),
-		       count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
-		       count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
-		       count(*) FILTER (WHERE kind = 'penalty' AND state = ANY($4))
-		FROM cases
-		WHERE kind IN ('hazard', 'penalty') AND region_path LIKE $1 AND opened_at >= $2 AND opened_at < $3
-		  AND (`+strings.Join(scopes, " OR ")+`)
-		GROUP BY 1 ORDER BY 1`, args...)
+	rows, err := s.Pool.Query(ctx, fmt.Sprintf(sqlf, key, strings.Join(scopes, " OR ")), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: statistics: %w", err)
 	}

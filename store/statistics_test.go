@@ -1,0 +1,223 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/store"
+)
+
+var (
+	benchRegions    = []string{"/14/1405/140502/", "/14/1405/140525/", "/14/1405/140581/", "/14/1406/140602/"}
+	benchIndustries = []string{"construction", "mining", "hazardous_chemicals", "industry_trade"}
+	everyIndustry   = []store.StatsScope{{RegionPath: "/14/", Industries: benchIndustries}}
+)
+
+// The counts the board reads (case_counts, kept by a trigger) always agree
+// with counting the case rows themselves, through every kind of change a
+// step makes: opened, closed, overdue and back, penalties decided,
+// revoked, and a step replayed.
+func TestCaseCountsAgreeWithTheCases(t *testing.T) {
+	st := pgtest.NewStore(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Date(2026, 1, 1, 0, 30, 0, 0, time.UTC) // 08:30 in Beijing
+	type live struct {
+		sum cases.Summary
+		seq int64
+	}
+	var all []*live
+	for i := range 300 {
+		kind := cases.KindHazard
+		grade := []string{"general", "major"}[rng.IntN(2)]
+		if i%4 == 3 {
+			kind, grade = cases.KindPenalty, ""
+		}
+		region := benchRegions[rng.IntN(len(benchRegions))]
+		no := "T-" + strconv.Itoa(i)
+		all = append(all, &live{sum: cases.Summary{WorkflowID: string(kind) + "/" + no, CaseNo: no, Kind: kind, State: "opened", Grade: grade,
+			RegionCode: region[len(region)-7 : len(region)-1], RegionPath: region, Industry: benchIndustries[rng.IntN(len(benchIndustries))],
+			RuleSet: "T", OpenedAt: start.Add(time.Duration(rng.IntN(400*24)) * time.Hour)}})
+	}
+	hazardStates := []string{"ordered", "rectifying", "completion_reported", "closed"}
+	penaltyStates := []string{"notified", "decided", "served", "paid", "revoked", "withdrawn"}
+	for round := range 6 {
+		for _, c := range all {
+			if rng.IntN(3) == 0 {
+				continue
+			}
+			c.seq++
+			if c.sum.Kind == cases.KindHazard {
+				c.sum.State = hazardStates[rng.IntN(len(hazardStates))]
+			} else {
+				c.sum.State = penaltyStates[rng.IntN(len(penaltyStates))]
+			}
+			c.sum.Overdue = rng.IntN(3) == 0
+			c.sum.ClosedAt = nil
+			if c.sum.State == "closed" || c.sum.State == "paid" || c.sum.State == "revoked" {
+				at := c.sum.OpenedAt.Add(time.Hour)
+				c.sum.ClosedAt = &at
+			}
+			step := cases.Step{Seq: c.seq, At: c.sum.OpenedAt.Add(time.Duration(c.seq) * time.Minute), Action: "step", Actor: cases.SystemActor,
+				StateAfter: c.sum.State, Case: c.sum, View: c.sum}
+			if _, err := st.RecordStep(ctx, step); err != nil {
+				t.Fatal(err)
+			}
+			if round == 5 && rng.IntN(5) == 0 { // a retried step changes nothing
+				if _, err := st.RecordStep(ctx, step); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	var counted int64
+	scopes := [][]store.StatsScope{everyIndustry,
+		{{RegionPath: "/14/1405/", Industries: []string{"construction"}}, {RegionPath: "/14/1405/140502/", Industries: []string{"mining"}}}}
+	for _, by := range []string{store.ByRegion, store.ByIndustry, store.ByGrade} {
+		for _, under := range []string{"/14/", "/14/1405/", "/14/1405/140502/"} {
+			for si, sc := range scopes {
+				for _, period := range [][2]time.Time{{start, start.AddDate(2, 0, 0)}, {start.AddDate(0, 2, 0), start.AddDate(0, 7, 15)}} {
+					q := store.StatsQuery{By: by, Under: under, From: period[0], To: period[1], Scopes: sc}
+					got, err := st.Statistics(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := store.StatisticsByScan(st, ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("by %s under %s, scope %d, %v: counts %v, rows %v", by, under, si, period, got, want)
+					}
+					for _, r := range got {
+						counted += r.Found + r.Rectified + r.Overdue + r.Penalties
+					}
+				}
+			}
+		}
+	}
+	if counted == 0 {
+		t.Fatal("every query counted nothing: the comparison proves nothing")
+	}
+}
+
+// BenchmarkBoardAtScale measures the supervisors' board over a large read
+// model (DUTY_BENCH_CASES, default 1,000,000 generated cases) against a
+// plain indexed scan of the same rows measured in the same run, and
+// prints p50/p99 of each: run with
+//
+//	go test -run '^$' -bench BoardAtScale -benchtime 1x ./store
+func BenchmarkBoardAtScale(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("DUTY_BENCH_CASES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st := pgtest.NewStore(b)
+	ctx := context.Background()
+	began := time.Now()
+	generateCases(b, st, n)
+	b.Logf("generated %d cases in %s", n, time.Since(began).Round(time.Second))
+	year := [2]time.Time{time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
+	city := []store.StatsScope{{RegionPath: "/14/1405/", Industries: benchIndustries}}
+	sector := []store.StatsScope{{RegionPath: "/14/1405/", Industries: []string{"construction"}}}
+	queries := []struct {
+		name string
+		q    store.StatsQuery
+	}{
+		{"city by region, a year (区委/市政府)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0], To: year[1], Scopes: city}},
+		{"city by industry, a year", store.StatsQuery{By: store.ByIndustry, Under: "/14/1405/", From: year[0], To: year[1], Scopes: city}},
+		{"county by grade, a year (drill-down)", store.StatsQuery{By: store.ByGrade, Under: "/14/1405/140502/", From: year[0], To: year[1], Scopes: city}},
+		{"one sector by region, two years (市住建局)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(-1, 0, 0), To: year[1], Scopes: sector}},
+	}
+	fmt.Printf("\nboard queries over %d cases: p50/p99 of %s, against counting the same rows from the cases (index scan)\n", n, "20 runs")
+	fmt.Printf("%-44s %10s %10s %12s %12s %8s\n", "query", "p50", "p99", "scan p50", "scan p99", "ratio")
+	for i, qc := range queries {
+		board := timeRuns(b, 20, func() {
+			if _, err := st.Statistics(ctx, qc.q); err != nil {
+				b.Fatal(err)
+			}
+		})
+		scan := timeRuns(b, 20, func() {
+			if _, err := store.StatisticsByScan(st, ctx, qc.q); err != nil {
+				b.Fatal(err)
+			}
+		})
+		got, _ := st.Statistics(ctx, qc.q)
+		want, _ := store.StatisticsByScan(st, ctx, qc.q)
+		if !reflect.DeepEqual(got, want) {
+			b.Fatalf("%s: the board's counts %v differ from the cases' %v", qc.name, got, want)
+		}
+		fmt.Printf("%-44s %10s %10s %12s %12s %7.1f×\n", qc.name, board[0], board[1], scan[0], scan[1], float64(scan[0])/float64(board[0]))
+		b.ReportMetric(float64(board[1].Microseconds())/1000, "p99-ms/q"+strconv.Itoa(i+1))
+	}
+}
+
+// timeRuns runs f k times and returns the p50 and p99 durations.
+func timeRuns(b *testing.B, k int, f func()) [2]time.Duration {
+	b.Helper()
+	d := make([]time.Duration, 0, k)
+	for range k {
+		t0 := time.Now()
+		f()
+		d = append(d, time.Since(t0))
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	p := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
+	return [2]time.Duration{p(0.50).Round(10 * time.Microsecond), p(0.99).Round(10 * time.Microsecond)}
+}
+
+// generateCases writes n synthetic cases straight into the read model in
+// one statement (80% hazards, 15% penalties, 5% escalations over two years,
+// four industries and twenty-two counties), then counts them the way the
+// migration counts existing cases.
+func generateCases(b *testing.B, st *store.Store, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for _, sql := range []string{
+		`ALTER TABLE cases DISABLE TRIGGER cases_count`,
+		`INSERT INTO cases (workflow_id, case_no, kind, state, grade, region_code, region_path, industry, enterprise_id, acting_org_id,
+		                    rule_set, title, overdue, seq, opened_at, updated_at, closed_at, view)
+		 SELECT 'bench/' || i, 'B-' || i, k,
+		        CASE k WHEN 'hazard' THEN (ARRAY['ordered','rectifying','completion_reported','closed','closed','closed'])[1 + i % 6]
+		               WHEN 'penalty' THEN (ARRAY['notified','decided','paid','paid','executed'])[1 + i % 5]
+		               ELSE (ARRAY['submitted','acknowledged','decided'])[1 + i % 3] END,
+		        CASE WHEN k = 'hazard' THEN (ARRAY['general','general','general','major'])[1 + i % 4] ELSE '' END,
+		        '1405' || lpad((10 + i % 22)::text, 2, '0'), '/14/1405/1405' || lpad((10 + i % 22)::text, 2, '0') || '/',
+		        (ARRAY['construction','mining','hazardous_chemicals','industry_trade'])[1 + (i / 7) % 4],
+		        1 + i % 500, 1 + i % 40, 'CN-2026', 'bench', i % 11 = 0, 1,
+		        timestamptz '2025-01-01 00:00+08' + ((i::bigint * 7919) % 730) * interval '1 day' + (i % 86400) * interval '1 second', now(),
+		        CASE WHEN i % 6 >= 3 THEN now() END, '{}'::jsonb
+		 FROM generate_series(1, $1::int) i,
+		      LATERAL (SELECT CASE WHEN i % 20 < 16 THEN 'hazard' WHEN i % 20 < 19 THEN 'penalty' ELSE 'escalation' END AS k) kk`,
+		`UPDATE cases SET region_code = '140502', region_path = '/14/1405/140502/' WHERE region_code = '140510'`,
+		`INSERT INTO case_counts (region_path, industry, grade, opened_on, found, rectified, overdue, penalties)
+		 SELECT region_path, industry, grade, ((opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date,
+		        count(*) FILTER (WHERE kind = 'hazard'), count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
+		        count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
+		        count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state))
+		 FROM cases WHERE kind IN ('hazard', 'penalty') GROUP BY 1, 2, 3, 4`,
+		`ALTER TABLE cases ENABLE TRIGGER cases_count`,
+		`ANALYZE cases`, `ANALYZE case_counts`,
+	} {
+		var args []any
+		if slices.Contains([]byte(sql), '$') {
+			args = []any{n}
+		}
+		if _, err := st.Pool.Exec(ctx, sql, args...); err != nil {
+			b.Fatalf("%v\n%s", err, sql)
+		}
+	}
+}
