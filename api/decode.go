@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -35,6 +37,67 @@ func decode(w http.ResponseWriter, r *http.Request, into any) error {
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return duty.Errorf(duty.EInvalid, "the body must hold a single JSON object")
+	}
+	return refuseNUL(reflect.ValueOf(into), "")
+}
+
+// refuseNUL refuses text holding U+0000. JSON allows it ("\u0000") but
+// PostgreSQL's text and jsonb cannot store it: accepted, it would make the
+// step that records it fail on every retry, leaving the case stuck.
+func refuseNUL(v reflect.Value, field string) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return refuseNUL(v.Elem(), field)
+		}
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			return duty.Errorf(duty.EInvalid, "field %q may not contain the NUL character (U+0000)", field)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage, []byte
+			if v.Kind() == reflect.Slice && bytes.Contains(v.Bytes(), []byte(`\u0000`)) {
+				return duty.Errorf(duty.EInvalid, "field %q may not contain the NUL character (U+0000)", field)
+			}
+			return nil
+		}
+		for i := range v.Len() {
+			if err := refuseNUL(v.Index(i), field); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if err := refuseNUL(it.Key(), field); err != nil {
+				return err
+			}
+			if err := refuseNUL(it.Value(), field); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if f.Anonymous && f.Tag.Get("json") == "" {
+				name = field
+			} else if field != "" {
+				name = field + "." + name
+			}
+			if err := refuseNUL(v.Field(i), name); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

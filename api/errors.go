@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
@@ -74,6 +75,13 @@ func translate(err error) error {
 	var unavailable *serviceerror.Unavailable
 	if errors.As(err, &unavailable) || errors.Is(err, context.DeadlineExceeded) || store.IsUnavailable(err) {
 		return duty.Errorf(duty.EUnavailable, "a back-end service is not answering; try again shortly (服务暂不可用)")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05") {
+		// 22021 character_not_in_repertoire, 22P05 untranslatable_character:
+		// only a value sent by the client gets here, a query parameter or
+		// text holding U+0000 or bytes that are not UTF-8.
+		return duty.Errorf(duty.EInvalid, "text may not contain the NUL character (U+0000) or bytes that are not UTF-8")
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) && strings.Contains(nf.Error(), "already completed") {

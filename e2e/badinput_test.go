@@ -139,6 +139,10 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		{"SQL in the grade", inspector, "/api/v1/hazards", "application/json", `{"grade":"general'; DROP TABLE cases;--","enterprise_id":` + ent + `,"location":"x","description":"y"}`, 400, ""},
 		{"SQL in an id", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":"1 OR 1=1","location":"x","description":"y"}`, 400, "int64"},
 		{"script in the penalty kind", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"<script>alert(1)</script>","amount_yuan":1}`, 400, "kind must be one of"},
+		// U+0000: valid JSON, but PostgreSQL cannot store it.
+		{"NUL in free text", inspector, "/api/v1/hazards", "application/json", hazard(`,"description":"积水\u0000"`), 400, `"description" may not contain the NUL character`},
+		{"NUL in an action", company, hz + "plan", "application/json", `{"responsible_person":"钱\u0000","measures":"x","funds_yuan":1,"deadline":"` + day(15) + `","emergency_plan":"y"}`, 400, "NUL"},
+		{"NUL in the login", anon, "/api/v1/login", "application/json", `{"login":"zhao.jiancha\u0000","password":"duty-demo"}`, 400, "NUL"},
 		{"SQL in the login", anon, "/api/v1/login", "application/json", `{"login":"' OR '1'='1","password":"' OR '1'='1"}`, 401, ""},
 		{"SQL in the case number", inspector, "/api/v1/hazards/" + url.PathEscape(no+"' OR '1'='1") + "/order", "application/json", `{"measures":"x","deadline":"` + day(10) + `"}`, 400, ""},
 	} {
@@ -162,6 +166,11 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		t.Fatalf("a filter of SQL text matched %d cases", len(got))
 	}
 	inspector.must(400, "GET", "/api/v1/cases?enterprise_id="+url.QueryEscape("1 OR 1=1"), nil)
+	for _, q := range []string{"state=%00", "kind=a%00b", "after=%00", "state=%ff%fe"} {
+		if status, out := inspector.call("GET", "/api/v1/cases?"+q, nil); status != 400 || !strings.Contains(out["message"].(string), "UTF-8") {
+			t.Errorf("GET /api/v1/cases?%s: %d %v, want 400", q, status, out)
+		}
+	}
 
 	if after := footprint(t, db); after != before {
 		t.Fatalf("refused requests stored something:\nbefore %s\nafter  %s", before, after)
