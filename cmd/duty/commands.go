@@ -302,8 +302,10 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := a.connectTemporal(ctx, &cfg, true, progress); err != nil {
 		return err
 	}
-	if err := a.startWorker(&cfg); err != nil {
-		return err
+	if !cfg.noWorker {
+		if err := a.startWorker(&cfg); err != nil {
+			return err
+		}
 	}
 	return a.serveAPI(ctx, &cfg, func(addr string) {
 		progress("API listening on http://%s (ready in %s)", addr, time.Since(started).Round(time.Millisecond))

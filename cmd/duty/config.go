@@ -23,6 +23,7 @@ type config struct {
 	logLevel          string
 	seedDemo          bool
 	pollers           int
+	noWorker          bool
 }
 
 // setting is one configurable value: flag name, environment variable,
@@ -45,6 +46,7 @@ var settings = []setting{
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
 	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
+	{"no-worker", "DUTY_NO_WORKER", "false", "dev: run no worker in this process; cases wait for `duty worker` processes (the fault tests kill and restart those on their own)", "dev"},
 }
 
 func envOr(env, def string) string {
@@ -92,6 +94,8 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			n := 8
 			_, _ = fmt.Sscan(def, &n)
 			fs.IntVar(&c.pollers, s.flag, n, usage)
+		case "no-worker":
+			fs.BoolVar(&c.noWorker, s.flag, def == "true" || def == "1", usage)
 		}
 	}
 }
