@@ -310,7 +310,7 @@ var (
 	})
 	recordEducation = accidentStep(workflows.UpdateRecordEducation, func(b EducationRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
 		held := b.HeldAt.Time
-		if held.IsZero() || held.After(st.now) {
+		if held.IsZero() {
 			held = st.now
 		}
 		in := workflows.RecordEducationInput{Actor: st.actor, Kind: b.Kind, Topic: b.Topic, HeldAt: held, Attendance: b.Attendance}

@@ -1073,7 +1073,7 @@ func (a *accident) summary() cases.Summary {
 	deadlines := []cases.Deadline{{Key: "unit-report", What: "单位报告 the unit's report to the regulator (1 h, Art.9)",
 		Party: cases.PartyEnterprise, DueAt: first.DueAt, State: metOr(true, first.Late)}}
 	for i, r := range a.chain[1:] {
-		deadlines = append(deadlines, cases.Deadline{Key: "report-" + strconv.Itoa(i+2) + "-" + r.Level,
+		deadlines = append(deadlines, cases.Deadline{Key: "report-" + strconv.Itoa(i+2),
 			What: "上报 report passed up to " + r.Org + " (2 h, Art.10)", Party: cases.PartyRegulator, DueAt: r.DueAt, State: metOr(true, r.Late)})
 	}
 	overdue := false
