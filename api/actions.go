@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows"
@@ -43,7 +44,7 @@ var (
 )
 
 func routes() []route {
-	return append(append(coreRoutes(), penaltyRoutes()...), accidentRoutes()...)
+	return slices.Concat(coreRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes())
 }
 
 func coreRoutes() []route {

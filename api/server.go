@@ -36,6 +36,10 @@ type Server struct {
 	// UpdateTimeout bounds how long a request waits for a workflow to take
 	// and record a step.
 	UpdateTimeout time.Duration
+	// Metrics serves GET /metrics (Prometheus); nil switches it off.
+	// MetricsPublic serves it to any client, not only loopback ones.
+	Metrics       http.Handler
+	MetricsPublic bool
 }
 
 // route is one endpoint. The mux and /openapi.json are both built from the

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -23,6 +24,9 @@ type Options struct {
 	// Calendar counts working days for the activities; nil means the
 	// built-in one.
 	Calendar *calendar.Calendar
+	// Interceptors wrap every workflow and activity the worker runs (the
+	// activity metrics).
+	Interceptors []interceptor.WorkerInterceptor
 }
 
 // New builds a worker on the duty task queue with every workflow and the
@@ -34,6 +38,7 @@ func New(c client.Client, st *store.Store, logger *slog.Logger, opts Options) sd
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		MaxConcurrentWorkflowTaskPollers: opts.Pollers,
 		MaxConcurrentActivityTaskPollers: opts.Pollers,
+		Interceptors:                     opts.Interceptors,
 	})
 	for _, r := range workflows.All {
 		w.RegisterWorkflowWithOptions(r.Func, workflow.RegisterOptions{Name: r.Name})

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/devserver"
 	"github.com/duty-project/duty/localpg"
+	"github.com/duty-project/duty/metrics"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/seed"
@@ -38,6 +40,7 @@ type app struct {
 	store    *store.Store
 	policies *policy.Manager
 	temporal client.Client
+	metrics  *metrics.Metrics
 	closers  []func()
 }
 
@@ -223,12 +226,13 @@ func (a *app) startWorker(cfg *config) error {
 	if err != nil {
 		return err
 	}
-	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers, Calendar: cal})
+	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers, Calendar: cal,
+		Interceptors: []interceptor.WorkerInterceptor{a.processMetrics().WorkerInterceptor()}})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	a.closers = append(a.closers, w.Stop)
-	return nil
+	return a.startDispatcher(cfg)
 }
 
 // serveAPI listens on cfg.listen and serves until ctx ends. ready gets the
@@ -250,6 +254,9 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
 		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), Rules: catalogue, Logger: a.logger,
+	}
+	if err := a.instrument(srv, cfg); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {

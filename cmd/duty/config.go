@@ -12,6 +12,8 @@ import (
 // environment variable, then from a built-in default. settingsHelp
 // documents them all in one place; `duty <command> -h` prints them.
 type config struct {
+	notifyConfig // notifications and metrics (notify.go)
+
 	dataDir           string
 	listen            string
 	databaseURL       string
@@ -96,6 +98,8 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			fs.IntVar(&c.pollers, s.flag, n, usage)
 		case "no-worker":
 			fs.BoolVar(&c.noWorker, s.flag, def == "true" || def == "1", usage)
+		default:
+			c.bindNotify(fs, s, def, usage)
 		}
 	}
 }

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/duty-project/duty/api"
+	"github.com/duty-project/duty/metrics"
+	"github.com/duty-project/duty/notify"
+)
+
+// notifyConfig is the configuration of notification delivery and metrics.
+type notifyConfig struct {
+	webhookURL     string
+	webhookTimeout time.Duration
+	smtpAddr       string
+	smtpFrom       string
+	smtpUsername   string
+	smtpPassword   string
+	notifyAttempts int
+	notifyBackoff  time.Duration
+	notifyPoll     time.Duration
+	metricsAccess  string
+	metricsListen  string
+}
+
+// notifySettings are appended to settings, so `duty help` and each
+// command's flags show them with the rest.
+var notifySettings = []setting{
+	{"webhook-url", "DUTY_WEBHOOK_URL", "", "URL every notification is POSTed to as JSON (with an Idempotency-Key); empty: no webhook channel", "dev worker"},
+	{"webhook-timeout", "DUTY_WEBHOOK_TIMEOUT", "5s", "how long one webhook call may take", "dev worker"},
+	{"smtp-addr", "DUTY_SMTP_ADDR", "", "mail server host:port for e-mail notifications (to persons with an e-mail address); empty: no e-mail channel", "dev worker"},
+	{"smtp-from", "DUTY_SMTP_FROM", "duty@localhost", "sender address of notification e-mails", "dev worker"},
+	{"smtp-username", "DUTY_SMTP_USERNAME", "", "SMTP user for PLAIN authentication (over TLS, or to localhost); empty: none", "dev worker"},
+	{"smtp-password", "DUTY_SMTP_PASSWORD", "", "SMTP password; prefer the environment variable to the flag", "dev worker"},
+	{"notify-attempts", "DUTY_NOTIFY_ATTEMPTS", "10", "delivery attempts per notification and channel before it stays failed", "dev worker"},
+	{"notify-backoff", "DUTY_NOTIFY_BACKOFF", "5s", "wait after a failed delivery; doubles with each attempt, up to an hour", "dev worker"},
+	{"notify-poll", "DUTY_NOTIFY_POLL", "1s", "how often the dispatcher looks for notifications due", "dev worker"},
+	{"metrics", "DUTY_METRICS", "loopback", "who may read GET /metrics: loopback (clients on this machine), public, or off", "dev server"},
+	{"metrics-listen", "DUTY_METRICS_LISTEN", "", "address a worker serves GET /metrics on, to whoever reaches it (e.g. 127.0.0.1:9464); empty: none", "worker"},
+}
+
+func init() { settings = append(settings, notifySettings...) }
+
+// bindNotify declares the flag of one notification or metrics setting.
+func (c *config) bindNotify(fs *flag.FlagSet, s setting, def, usage string) {
+	duration := func(p *time.Duration, fallback time.Duration) {
+		d, err := time.ParseDuration(def)
+		if err != nil {
+			d = fallback
+		}
+		fs.DurationVar(p, s.flag, d, usage)
+	}
+	switch s.flag {
+	case "webhook-url":
+		fs.StringVar(&c.webhookURL, s.flag, def, usage)
+	case "webhook-timeout":
+		duration(&c.webhookTimeout, 5*time.Second)
+	case "smtp-addr":
+		fs.StringVar(&c.smtpAddr, s.flag, def, usage)
+	case "smtp-from":
+		fs.StringVar(&c.smtpFrom, s.flag, def, usage)
+	case "smtp-username":
+		fs.StringVar(&c.smtpUsername, s.flag, def, usage)
+	case "smtp-password":
+		fs.StringVar(&c.smtpPassword, s.flag, def, usage)
+	case "notify-attempts":
+		n := 10
+		_, _ = fmt.Sscan(def, &n)
+		fs.IntVar(&c.notifyAttempts, s.flag, n, usage)
+	case "notify-backoff":
+		duration(&c.notifyBackoff, 5*time.Second)
+	case "notify-poll":
+		duration(&c.notifyPoll, time.Second)
+	case "metrics":
+		fs.StringVar(&c.metricsAccess, s.flag, def, usage)
+	case "metrics-listen":
+		fs.StringVar(&c.metricsListen, s.flag, def, usage)
+	}
+}
+
+// processMetrics is the process's one registry, made on first use: in
+// `duty dev` the API, the worker and the dispatcher share it.
+func (a *app) processMetrics() *metrics.Metrics {
+	if a.metrics == nil {
+		a.metrics = metrics.New(a.store, 10*time.Second)
+	}
+	return a.metrics
+}
+
+// channels are the notification channels the configuration turns on; the
+// log always.
+func (cfg *config) channels(a *app) []notify.Channel {
+	chans := []notify.Channel{notify.Log{Logger: a.logger.With("component", "notify")}}
+	if cfg.webhookURL != "" {
+		chans = append(chans, notify.Webhook{URL: cfg.webhookURL, Timeout: cfg.webhookTimeout})
+	}
+	if cfg.smtpAddr != "" {
+		chans = append(chans, notify.Email{Addr: cfg.smtpAddr, From: cfg.smtpFrom, Username: cfg.smtpUsername, Password: cfg.smtpPassword})
+	}
+	return chans
+}
+
+// startDispatcher runs the notification dispatcher beside the worker, and
+// has the store queue notifications for the channels it delivers.
+func (a *app) startDispatcher(cfg *config) error {
+	m := a.processMetrics()
+	d := &notify.Dispatcher{Store: a.store, Channels: cfg.channels(a), Logger: a.logger.With("component", "notify"),
+		Poll: cfg.notifyPoll, MaxAttempts: cfg.notifyAttempts, Backoff: cfg.notifyBackoff,
+		Lease: max(5*time.Minute, 4*cfg.webhookTimeout), Observe: m.ObserveDelivery}
+	a.store.NotifyChannels = d.ChannelNames()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	a.closers = append(a.closers, func() { stop(); <-done })
+	a.logger.Info("notification dispatcher running", "channels", strings.Join(d.ChannelNames(), ","))
+	if cfg.metricsListen != "" {
+		return a.serveWorkerMetrics(cfg)
+	}
+	return nil
+}
+
+// serveWorkerMetrics serves /metrics from a worker process, which has no
+// API server: its activity and delivery counters live only there. Whoever
+// reaches the address may read it; bind it to loopback or a private
+// network.
+func (a *app) serveWorkerMetrics(cfg *config) error {
+	ln, err := net.Listen("tcp", cfg.metricsListen)
+	if err != nil {
+		return fmt.Errorf("metrics: listen on %s: %w", cfg.metricsListen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.processMetrics().Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Warn("metrics server", "err", err)
+		}
+	}()
+	a.closers = append(a.closers, func() { _ = hs.Close() })
+	a.logger.Info("worker metrics on http://" + ln.Addr().String() + "/metrics")
+	return nil
+}
+
+// instrument gives the API its /metrics and times the warden's decisions.
+func (a *app) instrument(srv *api.Server, cfg *config) error {
+	switch cfg.metricsAccess {
+	case "off":
+		return nil
+	case "public":
+		srv.MetricsPublic = true
+	case "loopback", "":
+	default:
+		return fmt.Errorf("--metrics must be loopback, public or off, not %q", cfg.metricsAccess)
+	}
+	m := a.processMetrics()
+	srv.Metrics = m.Handler()
+	srv.Warden.Observe(m.ObserveDecision)
+	return nil
+}
