@@ -71,6 +71,15 @@ func TestFormBody(t *testing.T) {
 	if len(persons) != 2 || persons[1]["role"] != "项目经理" || body["scheduled_at"] != "2026-12-05T09:30:00+08:00" {
 		t.Fatalf("talk body %v", body)
 	}
+	record, _ := formByKey("talk:record_talk")
+	body, err = formBody(post(url.Values{"att_name": {"钱宏达", "孙建军", "李安全"}, "att_present": {"0", "2"}, "minutes": {"记录"}}), record.Fields, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	att := body["attendance"].([]map[string]any)
+	if len(att) != 3 || att[0]["attended"] != true || att[1]["attended"] != false || att[2]["name"] != "李安全" || att[2]["attended"] != true {
+		t.Fatalf("attendance %v", att)
+	}
 }
 
 // The forms offered are the steps the case allows now, on the visitor's side.
