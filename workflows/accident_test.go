@@ -374,3 +374,21 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 		t.Fatalf("after the grade change: %s %s team %+v changes %+v appraisals %+v", after.Grade, after.State, after.Team, after.GradeChanges, after.Appraisals)
 	}
 }
+
+// A level may be skipped (越级上报): the county reports a 较大 accident
+// straight to the province, which completes the chain.
+func TestAccidentReportSkipsALevel(t *testing.T) {
+	h, _ := newAccidentHarness(t)
+	var up outcome
+	var v AccidentView
+	h.at(time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "山西省住建厅"}, &up)
+	h.queryAccident(time.Hour, &v)
+	h.cancelAt(10 * time.Hour)
+	h.runWorkflow(AccidentWorkflowName, accidentInput(Casualties{Deaths: 4}))
+	ok(t, "county to province", up)
+	if len(v.ReportingChain) != 2 || len(v.ReportingChain[1].Skipped) != 1 || v.ReportingChain[1].Skipped[0] != rules.LevelCity ||
+		v.NextReportDue != nil || len(v.LateReports) != 0 {
+		t.Fatalf("chain %+v, next due %v, late %+v", v.ReportingChain, v.NextReportDue, v.LateReports)
+	}
+	equal(t, "steps", h.actions(), []string{"report", "report_up"})
+}
