@@ -25,8 +25,9 @@ type StatsScope struct {
 }
 
 // StatsQuery asks for the board's figures: hazards found, rectified and
-// overdue and penalties decided, opened in [From, To), under the region
-// path Under, grouped By, within the caller's scopes.
+// overdue and penalties decided, opened in [From, To) — whole Beijing
+// days: the days of From and To — under the region path Under, grouped
+// By, within the caller's scopes.
 type StatsQuery struct {
 	By       string
 	Under    string
@@ -75,6 +76,12 @@ func (s *Store) statisticsByScan(ctx context.Context, q StatsQuery) ([]StatsRow,
 // beijing is where the board's days begin and end.
 var beijing = time.FixedZone("CST", 8*60*60)
 
+// dayStart is the Beijing midnight that begins t's day.
+func dayStart(t time.Time) time.Time {
+	y, m, d := t.In(beijing).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, beijing)
+}
+
 // dateOnly is a moment's Beijing date, for the date columns.
 func dateOnly(t time.Time) any { return t.In(beijing).Format(time.DateOnly) }
 
@@ -85,7 +92,8 @@ func (s *Store) statistics(ctx context.Context, q StatsQuery, sqlf string, perio
 	if len(q.Scopes) == 0 {
 		return nil, nil
 	}
-	args := []any{q.Under + "%", period(q.From), period(q.To)}
+	// The board counts whole Beijing days: the counts are kept by day.
+	args := []any{q.Under + "%", period(dayStart(q.From)), period(dayStart(q.To))}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
