@@ -44,7 +44,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes())
+	return slices.Concat(coreRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes())
 }
 
 func coreRoutes() []route {

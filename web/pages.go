@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/duty-project/duty/api"
@@ -226,6 +227,114 @@ type caseData struct {
 	Orgs []store.Org
 	// Evidence is every file the case refers to, with its SHA-256.
 	Evidence []map[string]any
+	// Documents are the case's official documents (执法文书) with their
+	// service so far.
+	Documents []documentRow
+}
+
+// documentRow is one document on a case page.
+type documentRow struct {
+	api.DocumentEntry
+	// Served lists its service, whether recorded for the document or as
+	// the case's own step (the penalty decision).
+	Served []servedRow
+}
+
+// servedRow is one service of a document.
+type servedRow struct {
+	Method, ReceivedBy, By string
+	At                     time.Time
+}
+
+// serviceMethodLabels name the service methods (送达方式).
+var serviceMethodLabels = map[string]string{"direct": "直接送达", "retained": "留置送达", "post": "邮寄送达",
+	"electronic": "电子送达", "announcement": "公告送达", "on_the_spot": "当场交付"}
+
+// caseDocuments reads a case's documents for its page. A failure leaves
+// the section empty rather than the page unreadable.
+func (s *Server) caseDocuments(r *http.Request, no string) []documentRow {
+	var list api.DocumentList
+	if err := s.call(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(no)+"/documents", nil, &list); err != nil {
+		s.Logger.Warn("case page: documents", "case", no, "error", err)
+		return nil
+	}
+	out := make([]documentRow, 0, len(list.Documents))
+	for _, d := range list.Documents {
+		row := documentRow{DocumentEntry: d}
+		for _, sv := range d.Services {
+			row.Served = append(row.Served, servedRow{Method: cmp.Or(serviceMethodLabels[sv.Method], sv.Method), ReceivedBy: sv.ReceivedBy,
+				By: sv.Actor.Name, At: sv.ServedAt})
+		}
+		if st := d.ServiceStep; st != nil {
+			row.Served = append(row.Served, servedRow{Method: cmp.Or(serviceMethodLabels[st.Method], st.Method), ReceivedBy: st.ReceivedBy,
+				By: st.By.Name, At: st.ServedAt})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// document passes one of a case's documents (HTML for print, or PDF)
+// from the API to the visitor, with the API's headers.
+func (s *Server) document(w http.ResponseWriter, r *http.Request) {
+	path := "/api/v1/cases/" + url.PathEscape(r.PathValue("caseNo")) + "/documents/" + url.PathEscape(r.PathValue("docID"))
+	if f := r.URL.Query().Get("format"); f != "" {
+		path += "?format=" + url.QueryEscape(f)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, path, http.NoBody)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if c, err := r.Cookie(cookieName); err == nil {
+		req.Header.Set("Authorization", "Bearer "+c.Value)
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	s.API.ServeHTTP(rec, req)
+	if rec.status >= 300 {
+		e := &apiError{Status: rec.status}
+		if json.Unmarshal(rec.body.Bytes(), e) != nil || e.Message == "" {
+			e.Message = http.StatusText(rec.status)
+		}
+		m, _ := s.whoami(r)
+		s.fail(w, r, m, e)
+		return
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition", "Content-Security-Policy", "X-Content-Type-Options", "Cache-Control"} {
+		if v := rec.header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.WriteHeader(rec.status)
+	_, _ = rec.body.WriteTo(w)
+}
+
+// serveDocument records a document's service from the case page's form.
+func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.renderCase(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), "", nil)
+		return
+	}
+	no := r.PathValue("caseNo")
+	body := api.DocumentServiceRequest{Method: r.PostForm.Get("method"), ReceivedBy: r.PostForm.Get("received_by"), Note: r.PostForm.Get("note")}
+	if err := json.Unmarshal([]byte(strconv.Quote(r.PostForm.Get("served_at"))), &body.ServedAt); err != nil {
+		s.renderCase(w, r, m, http.StatusBadRequest, err.Error(), "", r.PostForm)
+		return
+	}
+	err = s.call(r, http.MethodPost, "/api/v1/cases/"+url.PathEscape(no)+"/documents/"+url.PathEscape(r.PathValue("docID"))+"/service", body, nil)
+	if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
+		s.renderCase(w, r, m, e.Status, e.Message, "", r.PostForm)
+		return
+	} else if err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+url.PathEscape(no)+"?notice=served#documents", http.StatusSeeOther)
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
@@ -234,7 +343,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	notice := map[string]string{"opened": "已登记 case opened", "done": "已办理 done"}[r.URL.Query().Get("notice")]
+	notice := map[string]string{"opened": "已登记 case opened", "done": "已办理 done", "served": "已记录送达 service recorded"}[r.URL.Query().Get("notice")]
 	s.renderCase(w, r, m, http.StatusOK, "", notice, nil)
 }
 
@@ -258,6 +367,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 	}
 	slices.Reverse(d.Timeline) // newest first
 	d.Evidence = evidenceIn(d.View, nil)
+	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	if len(d.Forms)+len(d.Starts) > 0 {
 		var orgs struct {

@@ -58,6 +58,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /board", s.board)
 	mux.HandleFunc("GET /cases/{caseNo}", s.casePage)
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
+	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
+	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
 	return s.sameOrigin(mux)
 }
 
