@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -42,6 +43,9 @@ type app struct {
 	temporal client.Client
 	metrics  *metrics.Metrics
 	closers  []func()
+	// uiWorkflows is the Temporal Web UI's list of the namespace's
+	// workflows in `duty dev` ("" when the UI is off).
+	uiWorkflows string
 }
 
 func (a *app) close() {
@@ -174,6 +178,9 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 				a.logger.Warn("stopping Temporal", "err", err)
 			}
 		})
+		if err := a.startUI(srv, cfg, progress); err != nil {
+			return err
+		}
 	}
 	// The SDK logs every poll at INFO; keep only what an operator needs.
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(a.logger.Handler()).With("component", "temporal-sdk"))
@@ -187,6 +194,26 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 	}
 	a.temporal = c
 	a.closers = append(a.closers, c.Close)
+	return nil
+}
+
+// startUI serves Temporal's Web UI beside the embedded server unless
+// --ui-port is negative. A taken port only costs the UI, not `duty dev`.
+func (a *app) startUI(srv *devserver.Server, cfg *config, progress func(string, ...any)) error {
+	if cfg.uiPort < 0 {
+		return nil
+	}
+	ui, err := srv.StartUI(devserver.UIOptions{Port: cfg.uiPort, Namespace: cfg.temporalNamespace})
+	if errors.Is(err, devserver.ErrUIPortInUse) {
+		progress("Temporal Web UI not started: %v (--ui-port 0 picks a free port, -1 turns it off)", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a.uiWorkflows = ui.URL() + "/namespaces/" + url.PathEscape(cfg.temporalNamespace) + "/workflows"
+	a.closers = append(a.closers, ui.Stop)
+	progress("Temporal Web UI on %s (namespace %s)", ui.URL(), cfg.temporalNamespace)
 	return nil
 }
 
@@ -317,7 +344,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return a.serveAPI(ctx, &cfg, func(addr string) {
 		progress("API listening on http://%s (ready in %s)", addr, time.Since(started).Round(time.Millisecond))
 		if cfg.seedDemo {
-			printWelcome(stdout, addr)
+			printWelcome(stdout, addr, a.uiWorkflows)
 		}
 	})
 }
@@ -417,12 +444,16 @@ func cmdPG(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown pg command %q: use start, stop or url", args[0])
 }
 
-func printWelcome(w io.Writer, addr string) {
+func printWelcome(w io.Writer, addr, uiWorkflows string) {
 	fmt.Fprintf(w, `
   duty is running · 安全生产责任追究
   ─────────────────────────────────
   API        http://%[1]s/            (endpoints, /openapi.json, /healthz)
-  Password   every demo login uses %[2]q
+`, addr)
+	if uiWorkflows != "" {
+		fmt.Fprintf(w, "  Temporal   %s   (Temporal Web UI, read-only: every case's workflow history)\n", uiWorkflows)
+	}
+	fmt.Fprintf(w, `  Password   every demo login uses %[2]q
 
   Demo logins (登录名):
 `, addr, seed.DemoPassword)
