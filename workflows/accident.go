@@ -709,7 +709,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 			CaseNo: num.String(), WorkflowID: num.WorkflowID(), RegionCode: a.in.RegionCode, RegionPath: a.in.RegionPath,
 			Industry: a.in.Industry, Enterprise: a.in.Enterprise, ActingOrg: a.actingOrg(), Grade: m.Grade, Location: m.Location,
 			Description: "事故整改措施 corrective measure after " + a.in.CaseNo + ": " + m.Measure,
-			Inspector:   m.AddedBy, RuleSet: a.in.RuleSet, Ladder: cloneList(a.in.Ladder),
+			Inspector:   m.AddedBy, RuleSet: a.in.RuleSet, Ladder: cloneList(a.in.Ladder), AutoRungs: cloneList(a.in.AutoRungs),
 			ParentCaseNo: a.in.CaseNo, ParentWorkflowID: a.in.WorkflowID,
 		}
 		hz.RuleSet.Accident = rules.AccidentRules{}

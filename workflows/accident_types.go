@@ -115,6 +115,7 @@ type AccidentInput struct {
 	UnitReporter   string             `json:"unit_reporter"`
 	RuleSet        rules.RuleSet      `json:"rule_set"`
 	Ladder         []string           `json:"ladder,omitempty"`
+	AutoRungs      []string           `json:"auto_rungs,omitempty"`
 	Calendar       *calendar.Calendar `json:"calendar,omitempty"`
 }
 
