@@ -46,16 +46,35 @@ type StatsRow struct {
 }
 
 // Statistics reads the board's figures from the counts kept per region,
-// industry, grade and day (case_counts, kept by a trigger on the read
-// model): a year of a city's cases is a few thousand rows, not hundreds
-// of thousands. The scopes become an OR of region-prefix and industry
-// conditions, so every case counted is one the caller may see.
+// industry, grade and month or day the cases were opened (case_counts_monthly
+// and case_counts, kept by a trigger on the read model): the whole months
+// of the period from the one, its partial months at either end from the
+// other, so a year of a city is a few thousand rows, not hundreds of
+// thousands of cases. The scopes become an OR of region-prefix and
+// industry conditions, so every case counted is one the caller may see.
 func (s *Store) Statistics(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
+	// The whole months inside [from, to): [mFrom, mTo), possibly empty.
+	from, to := dayStart(q.From), dayStart(q.To)
+	mFrom := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, beijing)
+	if !mFrom.Equal(from) {
+		mFrom = mFrom.AddDate(0, 1, 0)
+	}
+	mTo := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, beijing)
+	if !mFrom.Before(mTo) {
+		mFrom, mTo = to, to // no whole month: every day from case_counts
+	}
 	return s.statistics(ctx, q, `
 		SELECT %s AS key, sum(found)::bigint, sum(rectified)::bigint, sum(overdue)::bigint, sum(penalties)::bigint
-		FROM case_counts
-		WHERE region_path LIKE $1 AND opened_on >= $2::date AND opened_on < $3::date AND (%s)
-		GROUP BY 1 ORDER BY 1`, dateOnly)
+		FROM (
+		    SELECT region_path, industry, grade, found, rectified, overdue, penalties FROM case_counts_monthly
+		    WHERE region_path LIKE $1 AND opened_month >= $4::date AND opened_month < $5::date
+		    UNION ALL
+		    SELECT region_path, industry, grade, found, rectified, overdue, penalties FROM case_counts
+		    WHERE region_path LIKE $1 AND ((opened_on >= $2::date AND opened_on < $4::date)
+		                               OR (opened_on >= $5::date AND opened_on < $3::date))
+		) counts
+		WHERE (%s)
+		GROUP BY 1 ORDER BY 1`, dateOnly, dateOnly(mFrom), dateOnly(mTo))
 }
 
 // statisticsByScan counts the same figures from the case rows themselves:
@@ -86,14 +105,15 @@ func dayStart(t time.Time) time.Time {
 func dateOnly(t time.Time) any { return t.In(beijing).Format(time.DateOnly) }
 
 // statistics runs one of the two forms of the board's query: sqlf has
-// the key expression and the scope condition to fill in, period turns
-// From and To into the query's parameters.
-func (s *Store) statistics(ctx context.Context, q StatsQuery, sqlf string, period func(time.Time) any) ([]StatsRow, error) {
+// the key expression and the scope condition to fill in; $1 is the
+// region prefix, $2 and $3 the period as period turns From and To into
+// parameters, and extra follow from $4: the form's own.
+func (s *Store) statistics(ctx context.Context, q StatsQuery, sqlf string, period func(time.Time) any, extra ...any) ([]StatsRow, error) {
 	if len(q.Scopes) == 0 {
 		return nil, nil
 	}
 	// The board counts whole Beijing days: the counts are kept by day.
-	args := []any{q.Under + "%", period(dayStart(q.From)), period(dayStart(q.To))}
+	args := append([]any{q.Under + "%", period(dayStart(q.From)), period(dayStart(q.To))}, extra...)
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
