@@ -292,6 +292,21 @@ func TestEscalationLetters(t *testing.T) {
 	contains(t, "the transfer", page, "城住建移送〔2026〕1号", "城区应急管理局：", "第六十九条", "移送你单位依法处理")
 }
 
+// A talk the engine convened by itself (auto_rungs) is issued by the
+// department and names no officer.
+func TestTalkTheEngineConvened(t *testing.T) {
+	v := workflows.TalkView{Summary: summary(cases.KindTalk, "YT-140502-2026-000005", "scheduled"),
+		Notice: workflows.TalkInput{ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: at(12, 7, 9), Place: "区住建局",
+			Subject: "隐患逾期未整改", ConvenedBy: cases.SystemActor, Persons: []workflows.TalkPerson{{Name: "钱宏达", Role: "主要负责人"}}}}
+	doc, page := render(t, raw(t, v), "talk-notice")
+	if doc.Issuer.ID != 5 {
+		t.Fatalf("issuer %+v", doc.Issuer)
+	}
+	if strings.Contains(page, cases.SystemActor.Name) || !strings.Contains(page, "__________") {
+		t.Error("the engine is printed as an officer")
+	}
+}
+
 func TestFreeTextIsEscaped(t *testing.T) {
 	v := hazardView()
 	v.Report.Description = `<script>alert(1)</script>`

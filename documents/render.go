@@ -230,6 +230,15 @@ func Prepare(in Input) (Page, error) {
 	default:
 		return Page{}, fmt.Errorf("documents: unknown kind %q", in.Doc.Kind)
 	}
+	// A step the engine took by itself (a rung started when the regulator
+	// missed the deadline) names no officer: the lines are left to sign.
+	officers := p.Officers[:0:0]
+	for _, o := range p.Officers {
+		if o.Side != cases.SideSystem && o.Name != "" {
+			officers = append(officers, o)
+		}
+	}
+	p.Officers = officers
 	return p, nil
 }
 
