@@ -448,7 +448,8 @@ func printWelcome(w io.Writer, addr, uiWorkflows string) {
 	fmt.Fprintf(w, `
   duty is running · 安全生产责任追究
   ─────────────────────────────────
-  API        http://%[1]s/            (endpoints, /openapi.json, /healthz)
+  Pages      http://%[1]s/            (log in in a browser: desk, inbox, board)
+  API        http://%[1]s/api/        (endpoints, /openapi.json, /healthz)
 `, addr)
 	if uiWorkflows != "" {
 		fmt.Fprintf(w, "  Temporal   %s   (Temporal Web UI, read-only: every case's workflow history)\n", uiWorkflows)
