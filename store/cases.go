@@ -17,7 +17,9 @@ import (
 // it. It is idempotent on (workflow id, seq): a repeated step writes
 // nothing. A step older than the stored case row (two updates whose
 // activities finished out of order) still gets its audit entry and its
-// notifications but does not roll the read model back.
+// notifications but does not roll the read model back. The audit entry is
+// linked into its case's hash chain by a trigger, in the order entries are
+// inserted (0003_audit_chain.sql; VerifyAudit checks the chains).
 func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, err error) {
 	c := st.Case
 	details, err := json.Marshal(st.Details)
