@@ -127,8 +127,10 @@ type AuditReport struct {
 	// checked further.
 	Broken []AuditBreak `json:"broken"`
 	// Digest is SHA-256 over every chain's workflow id, length and last
-	// hash, in workflow id order. Written down somewhere else, it lets a
-	// later run show that no chain was rewritten as a whole.
+	// hash, sorted by workflow id in byte order (not the server's
+	// collation, so it does not change with the locale). Written down
+	// somewhere else, it lets a later run show that no chain was
+	// rewritten as a whole.
 	Digest string `json:"digest"`
 }
 
