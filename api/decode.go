@@ -119,11 +119,38 @@ func bodyError(err error) error {
 	case errors.As(err, &syntax):
 		return duty.Errorf(duty.EInvalid, "the body is not valid JSON (at byte %d)", syntax.Offset)
 	case errors.As(err, &typeErr):
-		return duty.Errorf(duty.EInvalid, "field %q must be a %s", typeErr.Field, typeErr.Type)
+		if typeErr.Field == "" {
+			return duty.Errorf(duty.EInvalid, "the body must be a JSON object, not %s", typeErr.Value)
+		}
+		return duty.Errorf(duty.EInvalid, "field %q must be %s, not %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return duty.Errorf(duty.EInvalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return duty.Errorf(duty.EInvalid, "the body could not be read: %s", err)
+}
+
+// jsonKind names the JSON a Go type is read from, for people: a client
+// should not need to know the server's types.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a value of another kind"
 }
 
 // When is a moment in a request: a date "2026-12-15" means the end of that

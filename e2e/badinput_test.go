@@ -115,8 +115,8 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		// Unknown and mistyped fields.
 		{"unknown field", inspector, "/api/v1/hazards", "application/json", hazard(`,"severity":"high"`), 400, `unknown field "severity"`},
 		{"unknown field in an action", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"` + day(10) + `","amount":5}`, 400, `unknown field "amount"`},
-		{"id as a string", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":"` + ent + `","location":"x","description":"y"}`, 400, `"enterprise_id" must be a int64`},
-		{"boolean as a string", inspector, hz + "plan-review", "application/json", `{"approve":"true"}`, 400, `"approve" must be a bool`},
+		{"id as a string", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":"` + ent + `","location":"x","description":"y"}`, 400, `"enterprise_id" must be a whole number`},
+		{"boolean as a string", inspector, hz + "plan-review", "application/json", `{"approve":"true"}`, 400, `"approve" must be true or false`},
 		// Dates.
 		{"no such day", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"2026-02-30"}`, 400, "is not a date"},
 		{"day first", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"31/12/2026"}`, 400, "is not a date"},
@@ -129,15 +129,15 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		// Amounts.
 		{"negative funds", company, hz + "plan", "application/json", plan("-1"), 400, ""},
 		{"zero funds", company, hz + "plan", "application/json", plan("0"), 400, ""},
-		{"fractional funds", company, hz + "plan", "application/json", plan("1.5"), 400, `"funds_yuan" must be a int64`},
-		{"funds as a string", company, hz + "plan", "application/json", plan(`"100"`), 400, `"funds_yuan" must be a int64`},
-		{"funds beyond int64", company, hz + "plan", "application/json", plan("9223372036854775808"), 400, `"funds_yuan" must be a int64`},
+		{"fractional funds", company, hz + "plan", "application/json", plan("1.5"), 400, `"funds_yuan" must be a whole number`},
+		{"funds as a string", company, hz + "plan", "application/json", plan(`"100"`), 400, `"funds_yuan" must be a whole number`},
+		{"funds beyond int64", company, hz + "plan", "application/json", plan("9223372036854775808"), 400, `"funds_yuan" must be a whole number`},
 		{"funds 1e400", company, hz + "plan", "application/json", plan("1e400"), 400, ""},
 		{"negative penalty", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"fine","amount_yuan":-5}`, 400, "negative"},
-		{"fractional penalty", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"fine","amount_yuan":0.5}`, 400, "int64"},
+		{"fractional penalty", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"fine","amount_yuan":0.5}`, 400, "must be a whole number"},
 		// SQL and script where the value must be one of a set: refused.
 		{"SQL in the grade", inspector, "/api/v1/hazards", "application/json", `{"grade":"general'; DROP TABLE cases;--","enterprise_id":` + ent + `,"location":"x","description":"y"}`, 400, ""},
-		{"SQL in an id", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":"1 OR 1=1","location":"x","description":"y"}`, 400, "int64"},
+		{"SQL in an id", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":"1 OR 1=1","location":"x","description":"y"}`, 400, "must be a whole number"},
 		{"script in the penalty kind", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"<script>alert(1)</script>","amount_yuan":1}`, 400, "kind must be one of"},
 		// U+0000: valid JSON, but PostgreSQL cannot store it.
 		{"NUL in free text", inspector, "/api/v1/hazards", "application/json", hazard(`,"description":"积水\u0000"`), 400, `"description" may not contain the NUL character`},
