@@ -25,6 +25,8 @@ Usage:
   duty migrate  [flags]   apply database migrations (and --seed-demo) and exit
   duty pg start|stop|url [--data DIR]
                           manage the local PostgreSQL cluster in the data folder
+  duty bench    [flags]   benchmarks of the whole engine against bare Temporal baselines
+                          measured in the same run (several minutes; see the README)
   duty audit verify [flags]
                           check every case's hash-chained audit log; names the first
                           broken entry and exits 1 if one was changed
@@ -56,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, args[1:], stdout, stderr)
 	case "pg":
 		err = cmdPG(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
