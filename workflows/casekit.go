@@ -104,6 +104,16 @@ func cloneList[T any](xs []T) []T {
 	return append(make([]T, 0, len(xs)), xs...)
 }
 
+// clonePtr copies a record for a view, so a view handed out never shares
+// memory with the state that goes on changing.
+func clonePtr[T any](x *T) *T {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	return &c
+}
+
 // CaseRef is what a case started from another case carries (a warning
 // talk, a penalty or an escalation from a hazard): its own number and
 // workflow ID, the case it was started from, and the jurisdiction and

@@ -1,10 +1,12 @@
 package workflows
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -148,11 +150,26 @@ func (h *harness) runWorkflow(name string, in any) {
 	h.env.ExecuteWorkflow(name, in)
 }
 
+// actions lists the recorded steps' actions in the order the workflows
+// took them: by step number within each workflow, workflows in the order
+// they first recorded. (Activities run concurrently in the test
+// environment, so two steps taken in one workflow task may reach the mock
+// in either order.)
 func (h *harness) actions() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	steps := slices.Clone(h.steps)
+	first := map[string]int{}
+	for i, s := range steps {
+		if _, ok := first[s.Case.WorkflowID]; !ok {
+			first[s.Case.WorkflowID] = i
+		}
+	}
+	slices.SortStableFunc(steps, func(a, b cases.Step) int {
+		return cmp.Or(cmp.Compare(first[a.Case.WorkflowID], first[b.Case.WorkflowID]), cmp.Compare(a.Seq, b.Seq))
+	})
 	var out []string
-	for _, s := range h.steps {
+	for _, s := range steps {
 		out = append(out, s.Action)
 	}
 	return out

@@ -1086,16 +1086,6 @@ func (p *penalty) view(at time.Time) PenaltyView {
 	}
 }
 
-// clonePtr copies a record for a view, so a view handed out never shares
-// memory with the state that goes on changing.
-func clonePtr[T any](x *T) *T {
-	if x == nil {
-		return nil
-	}
-	c := *x
-	return &c
-}
-
 // checkRepeatOffence counts, once a penalty is decided, the penalties on
 // the enterprise in the sliding windows of 安全生产法 Art.113; at the
 // threshold it asks the local government for closure — an escalation

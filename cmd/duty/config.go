@@ -40,17 +40,17 @@ type setting struct {
 var settings = []setting{
 	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster and the embedded Temporal server's SQLite file", "dev pg audit"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
-	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in `dev` starts a local cluster in the data folder", "dev server worker migrate audit"},
-	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in `dev` starts the embedded server", "dev server worker"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit"},
+	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
-	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits) replacing the built-in ones", "dev server worker migrate"},
+	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate"},
 	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
 	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
 	{"ui-port", "DUTY_UI_PORT", "8233", "dev: loopback port of Temporal's Web UI (read-only) for the embedded server; 0 picks a free port, -1 turns it off", "dev"},
-	{"no-worker", "DUTY_NO_WORKER", "false", "dev: run no worker in this process; cases wait for `duty worker` processes (the fault tests kill and restart those on their own)", "dev"},
+	{"no-worker", "DUTY_NO_WORKER", "false", "dev: run no worker in this process; cases wait for 'duty worker' processes (the fault tests kill and restart those on their own)", "dev"},
 }
 
 func envOr(env, def string) string {
