@@ -152,6 +152,11 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]CaseRow, error) 
 	if err != nil {
 		return nil, fmt.Errorf("store: list cases: %w", err)
 	}
+	return collectCases(rows)
+}
+
+// collectCases reads every row of a case query.
+func collectCases(rows pgx.Rows) ([]CaseRow, error) {
 	defer rows.Close()
 	var out []CaseRow
 	for rows.Next() {

@@ -23,14 +23,5 @@ func (s *Store) OpenEscalations(ctx context.Context, holders []int64, regionPath
 	if err != nil {
 		return nil, fmt.Errorf("store: open escalations: %w", err)
 	}
-	defer rows.Close()
-	var out []CaseRow
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collectCases(rows)
 }

@@ -73,13 +73,8 @@ type deskData struct {
 }
 
 func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
-	m, err := s.whoami(r)
-	if err != nil {
-		s.fail(w, r, nil, err)
-		return
-	}
-	if !m.Regulator() {
-		s.forbidden(w, r, m, "the desk is for regulators (监管部门); your page is "+homeOf(m))
+	m, ok := s.visitorFor(w, r, (*me).Regulator, "the desk is for regulators (监管部门)")
+	if !ok {
 		return
 	}
 	s.renderDesk(w, r, m, http.StatusOK, "", nil)
@@ -152,13 +147,8 @@ type inboxData struct {
 }
 
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
-	m, err := s.whoami(r)
-	if err != nil {
-		s.fail(w, r, nil, err)
-		return
-	}
-	if !m.Enterprise() {
-		s.forbidden(w, r, m, "the inbox is for enterprises (生产经营单位); your page is "+homeOf(m))
+	m, ok := s.visitorFor(w, r, (*me).Enterprise, "the inbox is for enterprises (生产经营单位)")
+	if !ok {
 		return
 	}
 	rows, err := s.listCases(r, caseFilter(r))
@@ -178,13 +168,8 @@ type boardData struct {
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
-	m, err := s.whoami(r)
-	if err != nil {
-		s.fail(w, r, nil, err)
-		return
-	}
-	if !m.Supervisor() {
-		s.forbidden(w, r, m, "the board is for supervisors: superior departments and party and government leaders (上级部门、党政领导); your page is "+homeOf(m))
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "the board is for supervisors: superior departments and party and government leaders (上级部门、党政领导)")
+	if !ok {
 		return
 	}
 	q := url.Values{}
@@ -281,23 +266,10 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 	if f := r.URL.Query().Get("format"); f != "" {
 		path += "?format=" + url.QueryEscape(f)
 	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, path, http.NoBody)
+	rec, err := s.send(r, http.MethodGet, path, nil)
 	if err != nil {
-		s.fail(w, r, nil, err)
-		return
-	}
-	if c, err := r.Cookie(cookieName); err == nil {
-		req.Header.Set("Authorization", "Bearer "+c.Value)
-	}
-	rec := &recorder{header: http.Header{}, status: http.StatusOK}
-	s.API.ServeHTTP(rec, req)
-	if rec.status >= 300 {
-		e := &apiError{Status: rec.status}
-		if json.Unmarshal(rec.body.Bytes(), e) != nil || e.Message == "" {
-			e.Message = http.StatusText(rec.status)
-		}
 		m, _ := s.whoami(r)
-		s.fail(w, r, m, e)
+		s.fail(w, r, m, err)
 		return
 	}
 	for _, h := range []string{"Content-Type", "Content-Disposition", "Content-Security-Policy", "X-Content-Type-Options", "Cache-Control"} {
@@ -429,6 +401,21 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		target = res.Case.CaseNo // a rung started: go to the new case
 	}
 	http.Redirect(w, r, "/cases/"+url.PathEscape(target)+"?notice=done", http.StatusSeeOther)
+}
+
+// visitorFor reads the visitor of a page that is for some kinds of user
+// only; anyone else gets a refusal naming their own page.
+func (s *Server) visitorFor(w http.ResponseWriter, r *http.Request, allowed func(*me) bool, refusal string) (*me, bool) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return nil, false
+	}
+	if !allowed(m) {
+		s.forbidden(w, r, m, refusal+"; your page is "+homeOf(m))
+		return nil, false
+	}
+	return m, true
 }
 
 // homeOf names the visitor's own page.

@@ -92,17 +92,28 @@ func (e *apiError) Error() string { return e.Message }
 // call sends one request to the API in-process as the visitor and decodes
 // the answer into out (when not nil). A refusal comes back as *apiError.
 func (s *Server) call(r *http.Request, method, path string, body, out any) error {
+	rec, err := s.send(r, method, path, body)
+	if err != nil || out == nil {
+		return err
+	}
+	return json.Unmarshal(rec.body.Bytes(), out)
+}
+
+// send sends one request to the API in-process as the visitor (the
+// session cookie's token as the bearer token) and returns the answer as
+// it came; a refusal comes back as *apiError.
+func (s *Server) send(r *http.Request, method, path string, body any) (*recorder, error) {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(r.Context(), method, path, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c, err := r.Cookie(cookieName); err == nil {
@@ -115,12 +126,9 @@ func (s *Server) call(r *http.Request, method, path string, body, out any) error
 		if json.Unmarshal(rec.body.Bytes(), e) != nil || e.Message == "" {
 			e.Message = http.StatusText(rec.status)
 		}
-		return e
+		return nil, e
 	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(rec.body.Bytes(), out)
+	return rec, nil
 }
 
 // recorder collects an in-process API answer.
