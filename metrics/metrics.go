@@ -168,17 +168,17 @@ var (
 // hour, a day, three days, a week, a month, a quarter.
 var heldBuckets = []float64{3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400, 90 * 86400}
 
-// heldQuery counts open escalations, the late ones, the sum of their
-// holding times and how many fall in each of heldBuckets: one row.
+// heldQuery counts open escalations by state: how many, how many late,
+// the sum of their holding times and how many fall in each of heldBuckets.
 var heldQuery = func() string {
 	q := `WITH open AS (
-		SELECT overdue, greatest(0, extract(epoch FROM $1 - (view->'holdings'->-1->>'since')::timestamptz))::float8 AS held
+		SELECT state, overdue, greatest(0, extract(epoch FROM $1 - (view->'holdings'->-1->>'since')::timestamptz))::float8 AS held
 		FROM cases WHERE kind = 'escalation' AND closed_at IS NULL)
-	SELECT count(*), count(*) FILTER (WHERE overdue), coalesce(sum(held), 0)::float8`
+	SELECT state, count(*), count(*) FILTER (WHERE overdue), coalesce(sum(held), 0)::float8`
 	for _, b := range heldBuckets {
 		q += fmt.Sprintf(", count(*) FILTER (WHERE held <= %d)", int64(b))
 	}
-	return q + " FROM open"
+	return q + " FROM open GROUP BY state ORDER BY state"
 }()
 
 func (r *readModel) Describe(ch chan<- *prometheus.Desc) {
@@ -239,40 +239,41 @@ func (r *readModel) refresh() []prometheus.Metric {
 		out = append(out, prometheus.NewInvalidMetric(descCases, err))
 	}
 
-	// Open escalations by state; then, over all of them, how long the
-	// current holder (the last of the view's holdings) has held each.
-	rows, err = r.st.Pool.Query(ctx, `SELECT state, count(*) FROM cases
-		WHERE kind = 'escalation' AND closed_at IS NULL GROUP BY state ORDER BY state`)
+	// Open escalations by state, and how long the current holder (the
+	// last of the view's holdings) has held each: one pass, summed here.
+	rows, err = r.st.Pool.Query(ctx, heldQuery, time.Now())
 	if err == nil {
+		var total, late uint64
+		var sum float64
+		buckets := map[float64]uint64{}
+		for _, b := range heldBuckets {
+			buckets[b] = 0 // every bucket is reported, empty ones too
+		}
 		for rows.Next() {
 			var state string
-			var n int64
-			if err = rows.Scan(&state, &n); err != nil {
+			var n, overdue int64
+			var held float64
+			counts := make([]int64, len(heldBuckets))
+			dest := []any{&state, &n, &overdue, &held}
+			for i := range counts {
+				dest = append(dest, &counts[i])
+			}
+			if err = rows.Scan(dest...); err != nil {
 				break
 			}
 			gauge(descEscalations, float64(n), state)
+			total, late, sum = total+uint64(n), late+uint64(overdue), sum+held
+			for i, b := range heldBuckets {
+				buckets[b] += uint64(counts[i])
+			}
 		}
 		rows.Close()
 		if err == nil {
 			err = rows.Err()
 		}
-	}
-	if err == nil {
-		var total, late int64
-		var sum float64
-		counts := make([]int64, len(heldBuckets))
-		dest := []any{&total, &late, &sum}
-		for i := range counts {
-			dest = append(dest, &counts[i])
-		}
-		err = r.st.Pool.QueryRow(ctx, heldQuery, time.Now()).Scan(dest...)
 		if err == nil {
 			gauge(descHeldLate, float64(late))
-			buckets := map[float64]uint64{}
-			for i, b := range heldBuckets {
-				buckets[b] = uint64(counts[i])
-			}
-			out = append(out, prometheus.MustNewConstHistogram(descHeld, uint64(total), sum, buckets))
+			out = append(out, prometheus.MustNewConstHistogram(descHeld, total, sum, buckets))
 		}
 	}
 	if err != nil {

@@ -283,6 +283,11 @@ func (s *Store) enqueueNotifications(ctx context.Context, tx pgx.Tx, st cases.St
 	if len(channels) == 0 {
 		channels = []string{ChannelLog}
 	}
+	// One statement for every row: a step notifies a handful of persons
+	// on one to three channels, and each round trip is inside the step's
+	// transaction.
+	var ids []int64
+	var chans, addresses, reasons []string
 	for _, p := range people {
 		if p.personID == st.Actor.PersonID {
 			continue // nobody is told of their own step
@@ -295,16 +300,21 @@ func (s *Store) enqueueNotifications(ctx context.Context, tx pgx.Tx, st cases.St
 				}
 				address = p.email
 			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO outbox (workflow_id, seq, case_no, person_id, channel, address, category, action, reason,
-					subject, body, payload, step_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-				ON CONFLICT (workflow_id, seq, person_id, channel) DO NOTHING`,
-				c.WorkflowID, st.Seq, c.CaseNo, p.personID, ch, address, category, st.Action, p.reason,
-				subject, body.String(), payload, st.At); err != nil {
-				return fmt.Errorf("outbox: %w", err)
-			}
+			ids, chans, addresses, reasons = append(ids, p.personID), append(chans, ch), append(addresses, address), append(reasons, p.reason)
 		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO outbox (workflow_id, seq, case_no, person_id, channel, address, category, action, reason,
+			subject, body, payload, step_at)
+		SELECT $1, $2, $3, r.person_id, r.channel, r.address, $4, $5, r.reason, $6, $7, $8, $9
+		FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[]) AS r(person_id, channel, address, reason)
+		ON CONFLICT (workflow_id, seq, person_id, channel) DO NOTHING`,
+		c.WorkflowID, st.Seq, c.CaseNo, category, st.Action, subject, body.String(), payload, st.At,
+		ids, chans, addresses, reasons); err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ type demo struct {
 	persons map[string]int64
 }
 
-func newDemo(t *testing.T) demo {
+func newDemo(t testing.TB) demo {
 	t.Helper()
 	st := pgtest.NewStore(t)
 	ctx := context.Background()
