@@ -69,30 +69,8 @@ func recordStep[S caseState[V], V any](ctx workflow.Context, s S, action string,
 		StateBefore: before, StateAfter: s.stateName(),
 		Details: details, Case: summary, View: view,
 	}
-	in := activities.RecordStepInput{Step: step}
-	if workflow.GetVersion(ctx, recordLocallyChange, workflow.DefaultVersion, 1) >= 1 {
-		ctx = workflow.WithLocalActivityOptions(ctx, recordLocalOptions)
-		return workflow.ExecuteLocalActivity(ctx, act.RecordStep, in).Get(ctx, nil)
-	}
 	ctx = workflow.WithActivityOptions(ctx, recordOptions)
-	return workflow.ExecuteActivity(ctx, act.RecordStep, in).Get(ctx, nil)
-}
-
-// recordLocallyChange names the change that records steps as local
-// activities, in the worker that runs the workflow task: a step costs one
-// PostgreSQL transaction instead of a round trip through the Temporal
-// server and a second workflow task (the whole-engine benchmark measured
-// the round trip as most of a case's cost). The write is idempotent on
-// (workflow id, seq), so a local activity re-run after a crash, before its
-// result was recorded, changes nothing. Cases started before the change
-// keep recording through ordinary activities.
-const recordLocallyChange = "record-step-local"
-
-// recordLocalOptions retry without limit, like recordOptions: a step must
-// reach PostgreSQL even if the database is down for a while.
-var recordLocalOptions = workflow.LocalActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy:         recordOptions.RetryPolicy,
+	return workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil)
 }
 
 // recordOptions retry without limit: a step must reach PostgreSQL even if
