@@ -25,6 +25,8 @@ import (
 	"go.temporal.io/server/common/primitives"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -127,7 +129,15 @@ func Start(opts Options) (*Server, error) {
 	// The worker service dials the frontend through this; it panics without it.
 	conf.PublicClient.HostPort = frontend
 
-	logger := &quietOnStop{Logger: tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: opts.LogLevel, Format: "console"}))}
+	// Errors without their stack traces: the server logs every cancelled
+	// poll and persistence call as an error with a 40-line stack, which
+	// buried what an operator (or a failing test's output) needs to read.
+	// DUTY_SERVER_STACKS=1 brings them back for debugging the server itself.
+	zl := tlog.BuildZapLogger(tlog.Config{Level: opts.LogLevel, Format: "console"})
+	if os.Getenv("DUTY_SERVER_STACKS") == "" {
+		zl = zl.WithOptions(zap.AddStacktrace(zapcore.InvalidLevel))
+	}
+	logger := &quietOnStop{Logger: tlog.NewZapLogger(zl)}
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(conf),
 		temporal.ForServices(services),

@@ -29,7 +29,7 @@ func TestServerAndWorkerRunOnTheirOwn(t *testing.T) {
 	}
 	workerDone := make(chan error, 1)
 	go func() { workerDone <- worker.Wait() }()
-	t.Cleanup(func() { _ = worker.Process.Kill() })
+	t.Cleanup(func() { _ = worker.Process.Kill(); keepOutputIfFailed(t, "worker", workerOut) })
 
 	server := exec.Command(binary(t), "server", "--listen", "127.0.0.1:0")
 	server.Env = append(server.Environ(), env...)
@@ -42,7 +42,7 @@ func TestServerAndWorkerRunOnTheirOwn(t *testing.T) {
 	if err := server.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = server.Process.Kill(); _ = server.Wait() })
+	t.Cleanup(func() { _ = server.Process.Kill(); _ = server.Wait(); keepOutputIfFailed(t, "server", serverErr) })
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)

@@ -74,9 +74,11 @@ func recordStep[S caseState[V], V any](ctx workflow.Context, s S, action string,
 }
 
 // recordOptions retry without limit: a step must reach PostgreSQL even if
-// the database is down for a while, and the write is idempotent.
+// the database is down for a while, and the write is idempotent. The
+// write is one short transaction, so 10 s is ample; it is also how long a
+// step waits when the worker running it was killed.
 var recordOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
+	StartToCloseTimeout: 10 * time.Second,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    time.Second,
 		BackoffCoefficient: 2,
