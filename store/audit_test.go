@@ -74,13 +74,14 @@ func TestAuditChainsVerify(t *testing.T) {
 	}
 }
 
-func TestAuditLogRefusesUpdateAndDeleteForTheAppRole(t *testing.T) {
+// The triggers bind every role, the tables' owner included.
+func TestAuditLogRefusesUpdateAndDeleteEvenForTheOwner(t *testing.T) {
 	st := pgtest.NewStore(t)
 	record(t, st, caseStep("YH-140502-2026-000001", 1, "reported"))
 	if _, err := st.Pool.Exec(context.Background(), `INSERT INTO policy_audit (policy_id, action, actor_name) VALUES ('p', 'create', 'admin')`); err != nil {
 		t.Fatal(err)
 	}
-	// st.Pool is the connection the API and the worker use.
+	// st.Pool connects as the owner, who migrated the database.
 	for _, sql := range []string{
 		`UPDATE audit_log SET action = 'quietly changed'`,
 		`DELETE FROM audit_log`,
@@ -269,6 +270,46 @@ func TestAuditMigrationChainsExistingEntries(t *testing.T) {
 		t.Fatalf("new entry's chain position = %d, %v", pos, err)
 	}
 	if rep := verify(t, st); !rep.OK() || rep.Entries != 5 {
+		t.Fatalf("report = %+v", rep)
+	}
+}
+
+// The role the server and worker act as appends to the audit log but
+// cannot change it even with the triggers out of the way: it lacks the
+// privilege to UPDATE, DELETE or TRUNCATE, and only the owner may disable
+// a trigger.
+func TestTheAppRoleCannotChangeTheAuditLog(t *testing.T) {
+	app, owner := pgtest.NewAppStore(t)
+	ctx := context.Background()
+	var role string
+	if err := app.Pool.QueryRow(ctx, `SELECT current_user`).Scan(&role); err != nil || role != store.AppRole {
+		t.Fatalf("the app store acts as %q (%v), want %s", role, err, store.AppRole)
+	}
+	// What the worker and API do works as the role.
+	record(t, app, caseStep("YH-140502-2026-000001", 1, "reported"), caseStep("YH-140502-2026-000001", 2, "ordered"))
+	if _, err := app.Pool.Exec(ctx, `INSERT INTO policy_audit (policy_id, action, actor_name) VALUES ('p', 'create', 'admin')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`UPDATE audit_log SET action = 'quietly changed'`,
+		`DELETE FROM audit_log`,
+		`TRUNCATE audit_log`,
+		`UPDATE policy_audit SET actor_name = 'someone else'`,
+		`DELETE FROM policy_audit`,
+		`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`,
+		`SET session_replication_role = replica`,
+		`DELETE FROM schema_migrations`,
+	} {
+		_, err := app.Pool.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Fatalf("%s as %s: err = %v, want permission denied (42501)", sql, store.AppRole, err)
+		}
+		if strings.Contains(pgErr.Message, "append-only") {
+			t.Fatalf("%s was refused by the trigger, not by the role's privileges: %v", sql, err)
+		}
+	}
+	if rep := verify(t, owner); !rep.OK() || rep.Entries != 2 {
 		t.Fatalf("report = %+v", rep)
 	}
 }

@@ -31,11 +31,32 @@ type Store struct {
 	NotifyChannels []string
 }
 
+// Option changes how Open connects.
+type Option func(*pgxpool.Config)
+
+// AsRole makes every pooled connection act as role (SET ROLE) once
+// connected, so the process holds that role's privileges, not those of
+// the user in the URL, who must be a member of it.
+func AsRole(role string) Option {
+	return func(cfg *pgxpool.Config) {
+		set := "SET ROLE " + pgx.Identifier{role}.Sanitize()
+		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			if _, err := conn.Exec(ctx, set); err != nil {
+				return fmt.Errorf("store: act as role %s: %w", role, err)
+			}
+			return nil
+		}
+	}
+}
+
 // Open connects to PostgreSQL at url and checks that it answers.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database URL: %w", err)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -123,7 +144,67 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 			return applied, fmt.Errorf("store: migrate: %w", err)
 		}
 	}
+	// Under the same lock: concurrent GRANTs on one table collide.
+	if err := grantAppRole(ctx, conn.Conn()); err != nil {
+		return applied, err
+	}
 	return applied, nil
+}
+
+// AppRole is the role duty's server and worker act as (see
+// migrations/0010_app_role.sql): everything the API and the workflows
+// need, and no UPDATE, DELETE or TRUNCATE on AppendOnlyTables.
+const AppRole = "duty_app"
+
+// AppendOnlyTables are the tables AppRole may read and append to but never
+// change: the audit records.
+var AppendOnlyTables = []string{"audit_log", "policy_audit"}
+
+// grantAppRole gives AppRole its privileges on every table and sequence
+// there is now — so a table a later migration adds needs no grant of its
+// own — and takes back what it must not hold. It runs after every
+// migration (it is idempotent) and does nothing where the role does not
+// exist (the migrating user could not create it).
+func grantAppRole(ctx context.Context, conn *pgx.Conn) error {
+	var exists, member bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
+		EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER')`, AppRole).Scan(&exists, &member); err != nil {
+		return fmt.Errorf("store: grant %s: %w", AppRole, err)
+	}
+	if !exists {
+		return nil
+	}
+	role := pgx.Identifier{AppRole}.Sanitize()
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return fmt.Errorf("store: grant %s: %w", AppRole, err)
+	}
+	in := pgx.Identifier{schema}.Sanitize()
+	stmts := []string{
+		"GRANT USAGE ON SCHEMA " + in + " TO " + role,
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + in + " TO " + role,
+		"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA " + in + " TO " + role,
+		"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM " + role,
+	}
+	for _, t := range AppendOnlyTables {
+		stmts = append(stmts, "REVOKE UPDATE, DELETE, TRUNCATE ON "+pgx.Identifier{t}.Sanitize()+" FROM "+role)
+	}
+	if !member {
+		stmts = append(stmts, "GRANT "+role+" TO CURRENT_USER")
+	}
+	for _, q := range stmts {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("store: %s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// HasRole reports whether role exists, so a process can act as it.
+func HasRole(ctx context.Context, pool *pgxpool.Pool, role string) (bool, error) {
+	var exists bool
+	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists)
+	return exists, err
 }
 
 // IsUnavailable reports whether err means PostgreSQL could not be reached

@@ -89,6 +89,10 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 	for _, m := range applied {
 		progress("applied migration %s", m)
 	}
+	if err := a.actAsRole(ctx, cfg, url); err != nil {
+		return err
+	}
+	st = a.store
 	a.policies = policy.NewManager(st.Pool)
 	if err := a.policies.Load(ctx); err != nil {
 		return err
@@ -347,6 +351,34 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			printWelcome(stdout, addr, a.uiWorkflows)
 		}
 	})
+}
+
+// actAsRole reopens the pool as cfg.databaseRole once the owner has
+// migrated, so that the API and the workflows hold only that role's
+// privileges (no changing the audit log). Where the role is missing — the
+// connecting user could not create it — it warns and goes on as the owner.
+func (a *app) actAsRole(ctx context.Context, cfg *config, url string) error {
+	if cfg.databaseRole == "" {
+		return nil
+	}
+	exists, err := store.HasRole(ctx, a.store.Pool, cfg.databaseRole)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		a.logger.Warn("database role missing: acting as the connecting user, who may change the audit log (see store/migrations/0010_app_role.sql)",
+			"role", cfg.databaseRole)
+		return nil
+	}
+	st, err := store.Open(ctx, url, store.AsRole(cfg.databaseRole))
+	if err != nil {
+		return err
+	}
+	// The owner's pool is still in a.closers; closing it twice is harmless.
+	a.store.Close()
+	a.store = st
+	a.closers = append(a.closers, st.Close)
+	return nil
 }
 
 // connectAll parses a scaled-out command's flags and connects it to

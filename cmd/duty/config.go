@@ -17,6 +17,7 @@ type config struct {
 	dataDir           string
 	listen            string
 	databaseURL       string
+	databaseRole      string
 	temporalAddress   string
 	temporalNamespace string
 	rulesFile         string
@@ -41,6 +42,7 @@ var settings = []setting{
 	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster and the embedded Temporal server's SQLite file", "dev pg audit"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
 	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit"},
+	{"database-role", "DUTY_DATABASE_ROLE", "duty_app", "role the server and worker act as (SET ROLE) after migrating as the URL's user: no UPDATE or DELETE of audit rows; empty acts as that user", "dev server worker"},
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate"},
@@ -75,6 +77,8 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			fs.StringVar(&c.listen, s.flag, def, usage)
 		case "database-url":
 			fs.StringVar(&c.databaseURL, s.flag, def, usage)
+		case "database-role":
+			fs.StringVar(&c.databaseRole, s.flag, def, usage)
 		case "temporal-address":
 			fs.StringVar(&c.temporalAddress, s.flag, def, usage)
 		case "temporal-namespace":

@@ -85,6 +85,25 @@ func NewStore(t testing.TB) *store.Store {
 	return s
 }
 
+// NewAppStore is NewStore's database seen as the server and worker see it:
+// a Store acting as store.AppRole. The owner's Store is returned too, for
+// what only the owner may do.
+func NewAppStore(t testing.TB) (app, owner *store.Store) {
+	t.Helper()
+	owner = NewStore(t)
+	base, err := pgx.ParseConfig(URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := replaceDatabase(URL(t), base.Database, owner.Pool.Config().ConnConfig.Database)
+	app, err = store.Open(context.Background(), url, store.AsRole(store.AppRole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	return app, owner
+}
+
 // Pool is NewStore's pool, for tests that only need SQL.
 func Pool(t testing.TB) *pgxpool.Pool { return NewStore(t).Pool }
 
