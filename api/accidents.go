@@ -222,7 +222,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, cases.KindAccident, ent.RegionCode, workflows.AccidentWorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, actor.PersonID, cases.KindAccident, ent.RegionCode, workflows.AccidentWorkflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})

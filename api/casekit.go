@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/duty-project/duty"
@@ -126,12 +128,17 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 // stands. The workflow's validator checks the transition against the live
 // state; its refusal comes back with its code (409 for a wrong state).
 func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, update string, input any) {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
 	defer cancel()
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		// A client retrying with the same Idempotency-Key gets the first
 		// outcome instead of a second step.
-		UpdateID:     r.Header.Get("Idempotency-Key"),
+		UpdateID:     key,
 		WorkflowID:   c.WorkflowID,
 		UpdateName:   update,
 		Args:         []any{input},
@@ -153,24 +160,61 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 	s.writeCase(w, r, http.StatusOK, updated)
 }
 
+// maxIdempotencyKey bounds the Idempotency-Key header (it becomes a
+// Temporal update ID or a database key).
+const maxIdempotencyKey = 200
+
+// idempotencyKey is the request's Idempotency-Key header, "" when absent.
+func idempotencyKey(r *http.Request) (string, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKey {
+		return "", duty.Errorf(duty.EInvalid, "Idempotency-Key is longer than %d bytes", maxIdempotencyKey)
+	}
+	for _, c := range key {
+		if c < 0x21 || c > 0x7e {
+			return "", duty.Errorf(duty.EInvalid, "Idempotency-Key may hold only visible ASCII characters (a UUID is usual)")
+		}
+	}
+	return key, nil
+}
+
 // startCase allocates the next case number of a kind in a region, starts
 // the case's workflow under the ID derived from it (Temporal refuses a
 // second start), and answers once the first step is in the read model, so
 // the caller can read the case at once. withNumber returns the workflow
 // input carrying the number.
-func (s *Server) startCase(w http.ResponseWriter, r *http.Request, kind cases.Kind, region, workflowName string, withNumber func(cases.Number) any) {
+//
+// With an Idempotency-Key the opener's key is bound to the number first
+// (store.OpeningNumber), so a retry of a request whose answer was lost
+// gets the case the first attempt opened — started now if that attempt
+// stopped short of it — instead of a second case.
+func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64, kind cases.Kind, region, workflowName string, withNumber func(cases.Number) any) {
 	ctx := r.Context()
-	num, err := s.Store.NextCaseNumber(ctx, kind, region, s.Now().In(rules.China).Year())
+	key, err := idempotencyKey(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	year := s.Now().In(rules.China).Year()
+	var num cases.Number
+	reused := false
+	if key == "" {
+		num, err = s.Store.NextCaseNumber(ctx, kind, region, year)
+	} else {
+		num, reused, err = s.Store.OpeningNumber(ctx, opener, key, kind, region, year)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       num.WorkflowID(),
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflowName, withNumber(num)); err != nil {
+	}, workflowName, withNumber(num))
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !(reused && errors.As(err, &started)) {
 		s.writeError(w, r, err)
 		return
 	}
@@ -192,12 +236,12 @@ type childCase interface {
 
 // startChildCase validates in with the workflow's own rules (a 400 before
 // Temporal sees it) and starts it as a case of kind in the parent's region.
-func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, kind cases.Kind, region, workflowName string, in childCase) {
+func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, opener int64, kind cases.Kind, region, workflowName string, in childCase) {
 	if err := in.Validate(s.Now()); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, kind, region, workflowName, func(num cases.Number) any {
+	s.startCase(w, r, opener, kind, region, workflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})

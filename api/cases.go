@@ -134,7 +134,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, cases.KindHazard, ent.RegionCode, workflows.HazardWorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, actor.PersonID, cases.KindHazard, ent.RegionCode, workflows.HazardWorkflowName, func(num cases.Number) any {
 		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
 		return in
 	})

@@ -165,7 +165,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
 		Calendar: s.calendar(), Rules: penaltyRules,
 	}
-	s.startChildCase(w, r, cases.KindPenalty, sum.RegionCode, workflows.PenaltyWorkflowName, &in)
+	s.startChildCase(w, r, actor.PersonID, cases.KindPenalty, sum.RegionCode, workflows.PenaltyWorkflowName, &in)
 }
 
 // coOfficer is the second officer (Art.42): a person holding an

@@ -109,9 +109,7 @@ func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
 			_ = cmd.Process.Kill()
 			<-in.exited
 		}
-		if t.Failed() {
-			t.Logf("duty output:\n%s", out.String())
-		}
+		keepOutputIfFailed(t, "duty", out)
 	})
 	select {
 	case <-found:
@@ -156,6 +154,41 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// keepOutputIfFailed saves a failed test's process output whole in
+// $DUTY_ARTEFACTS (default: duty-e2e-logs in the temp folder) and logs only
+// its last lines, without stack frames: the whole of it (the embedded
+// server's included) ran to megabytes and pushed the failure itself out of
+// CI's view.
+func keepOutputIfFailed(t *testing.T, name string, out *syncBuffer) {
+	if !t.Failed() {
+		return
+	}
+	text := out.String()
+	if text == "" {
+		return
+	}
+	dir := os.Getenv("DUTY_ARTEFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "duty-e2e-logs")
+	}
+	file := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+"-"+name+".log")
+	saved := "(not saved)"
+	if err := os.MkdirAll(dir, 0o755); err == nil && os.WriteFile(file, []byte(text), 0o644) == nil {
+		saved = file
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if line != "" && line[0] != ' ' && line[0] != '\t' {
+			lines = append(lines, line)
+		}
+	}
+	const tail = 40
+	if len(lines) > tail {
+		lines = lines[len(lines)-tail:]
+	}
+	t.Logf("%s output, last %d lines (all of it in %s):\n%s", name, len(lines), saved, strings.Join(lines, "\n"))
+}
+
 // user is a logged-in demo account.
 type user struct {
 	t        *testing.T
@@ -182,6 +215,12 @@ func (in *instance) login(login string) *user {
 // call sends a JSON request and decodes the JSON answer.
 func (u *user) call(method, path string, body any) (int, map[string]any) {
 	u.t.Helper()
+	return u.callWithKey("", method, path, body)
+}
+
+// callWithKey is call with an Idempotency-Key header (none when key is "").
+func (u *user) callWithKey(key, method, path string, body any) (int, map[string]any) {
+	u.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -197,6 +236,9 @@ func (u *user) call(method, path string, body any) (int, map[string]any) {
 	req.Header.Set("Content-Type", "application/json")
 	if u.token != "" {
 		req.Header.Set("Authorization", "Bearer "+u.token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -206,11 +207,20 @@ func (s *Store) Timeline(ctx context.Context, workflowID string) ([]AuditEntry, 
 // year. Numbers burned by a start that then fails leave a gap, which a
 // register may show; they are never reused.
 func (s *Store) NextCaseNumber(ctx context.Context, kind cases.Kind, region string, year int) (cases.Number, error) {
+	return nextCaseNumber(ctx, s.Pool, kind, region, year)
+}
+
+// querier is what a pool and a transaction share.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func nextCaseNumber(ctx context.Context, q querier, kind cases.Kind, region string, year int) (cases.Number, error) {
 	if kind.Prefix() == "" {
 		return cases.Number{}, duty.Errorf(duty.EInvalid, "unknown case kind %q", kind)
 	}
 	var seq int
-	err := s.Pool.QueryRow(ctx, `
+	err := q.QueryRow(ctx, `
 		INSERT INTO case_numbers (kind, region_code, year, last) VALUES ($1, $2, $3, 1)
 		ON CONFLICT (kind, region_code, year) DO UPDATE SET last = case_numbers.last + 1
 		RETURNING last`, string(kind), region, year).Scan(&seq)
@@ -218,6 +228,46 @@ func (s *Store) NextCaseNumber(ctx context.Context, kind cases.Kind, region stri
 		return cases.Number{}, fmt.Errorf("store: case number: %w", err)
 	}
 	return cases.Number{Kind: kind, Region: region, Year: year, Seq: seq}, nil
+}
+
+// OpeningNumber is NextCaseNumber for a request that carries an
+// Idempotency-Key: the first call with a (person, key) allocates the
+// number and binds the key to it; every later call returns that number
+// with reused set, whether or not its workflow was started. A key that
+// opened a case of another kind is refused.
+func (s *Store) OpeningNumber(ctx context.Context, personID int64, key string, kind cases.Kind, region string, year int) (num cases.Number, reused bool, err error) {
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		// Two copies of one request arriving at once: the second waits here
+		// and then finds the first one's number.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(1868919918 /* 'open' */, hashtext($1::bigint || '/' || $2::text))`, personID, key); err != nil {
+			return err
+		}
+		var was, caseNo string
+		err := tx.QueryRow(ctx, `SELECT kind, case_no FROM case_openings WHERE person_id = $1 AND idempotency_key = $2`,
+			personID, key).Scan(&was, &caseNo)
+		if err == nil {
+			if was != string(kind) {
+				return duty.Errorf(duty.EConflict, "Idempotency-Key %q already opened %s, a %s case; send a new key to open a new case",
+					key, caseNo, cases.Kind(was).Label())
+			}
+			num, err = cases.ParseNumber(caseNo)
+			reused = true
+			return err
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if num, err = nextCaseNumber(ctx, tx, kind, region, year); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO case_openings (person_id, idempotency_key, kind, case_no) VALUES ($1, $2, $3, $4)`,
+			personID, key, string(kind), num.String())
+		return err
+	})
+	if err != nil && duty.ErrorCode(err) == "" {
+		err = fmt.Errorf("store: case number for key: %w", err)
+	}
+	return num, reused, err
 }
 
 // PenaltiesDecided counts the penalties decided on an enterprise between

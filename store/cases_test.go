@@ -2,9 +2,12 @@ package store_test
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
 	"github.com/duty-project/duty/store"
@@ -108,5 +111,54 @@ func TestMigrateIsRepeatable(t *testing.T) {
 	applied, err := store.Migrate(context.Background(), st.Pool)
 	if err != nil || len(applied) != 0 {
 		t.Fatalf("second migrate applied %v, %v", applied, err)
+	}
+}
+
+func TestOpeningNumberBindsAKeyToOneCase(t *testing.T) {
+	st := pgtest.NewStore(t)
+	ctx := context.Background()
+	// Copies of one request at once: one number, the others find it.
+	const copies = 6
+	nums := make([]cases.Number, copies)
+	reused := make([]bool, copies)
+	errs := make([]error, copies)
+	var wg sync.WaitGroup
+	for i := range copies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nums[i], reused[i], errs[i] = st.OpeningNumber(ctx, 7, "k-1", cases.KindHazard, "140502", 2026)
+		}()
+	}
+	wg.Wait()
+	fresh := 0
+	for i := range copies {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if nums[i] != nums[0] {
+			t.Fatalf("one key, several numbers: %v", nums)
+		}
+		if !reused[i] {
+			fresh++
+		}
+	}
+	if fresh != 1 {
+		t.Fatalf("%d copies allocated, want 1 (reused %v)", fresh, reused)
+	}
+	// Another person's key of the same text, and an unkeyed opening, take
+	// numbers of their own; the allocation is shared, so no number repeats.
+	other, again, err := st.OpeningNumber(ctx, 8, "k-1", cases.KindHazard, "140502", 2026)
+	if err != nil || again || other == nums[0] {
+		t.Fatalf("another person's key: %v reused=%v err=%v (first %v)", other, again, err, nums[0])
+	}
+	plain, err := st.NextCaseNumber(ctx, cases.KindHazard, "140502", 2026)
+	if err != nil || plain.Seq != other.Seq+1 {
+		t.Fatalf("unkeyed number %v after %v: %v", plain, other, err)
+	}
+	// The key opened a hazard: it cannot open a talk.
+	_, _, err = st.OpeningNumber(ctx, 7, "k-1", cases.KindTalk, "140502", 2026)
+	if duty.ErrorCode(err) != duty.EConflict || !strings.Contains(err.Error(), nums[0].String()) {
+		t.Fatalf("key reused for a talk: %v, want a conflict naming %s", err, nums[0])
 	}
 }
