@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/duty-project/duty/devserver"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/worker"
 	"github.com/duty-project/duty/workflows"
 )
@@ -56,6 +58,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	only := fs.String("only", "lifecycle,deadlines,scale", "which benchmarks to run, comma-separated")
 	dbURL := fs.String("database-url", "", "PostgreSQL to use (a fresh database is best); empty starts a throwaway local cluster")
 	keep := fs.Bool("keep", false, "keep the data folder (printed) instead of removing it")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the benchmarks (server, worker, API and clients: all run in this process) to this file, for `go tool pprof`")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: duty bench [flags]\n\nBenchmarks of the whole engine, each printed with a baseline measured in the same run\n(see the README's Performance section). Takes several minutes on 2 cores.\n\n")
 		fs.PrintDefaults()
@@ -85,7 +88,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	b.cfg = config{dataDir: dir, listen: "127.0.0.1:0", databaseURL: *dbURL, temporalNamespace: "duty",
+	b.cfg = config{dataDir: dir, listen: "127.0.0.1:0", databaseURL: *dbURL, databaseRole: store.AppRole, temporalNamespace: "duty",
 		tokenTTL: 12 * time.Hour, logLevel: "error", seedDemo: true, pollers: 8}
 	b.app = &app{logger: logger}
 	defer func() {
@@ -108,6 +111,17 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "duty bench · %d CPU · %s · %s · load average %s\n\n", runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.RFC3339), loadavg())
 	if err := b.login(); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if want["lifecycle"] {
 		if err := b.lifecycle(ctx, *cases); err != nil {
