@@ -182,7 +182,8 @@ func (b *bench) startEngine(ctx context.Context, port int) error {
 	_, p, _ := strings.Cut(srv.Address(), ":")
 	b.port, _ = strconv.Atoi(p)
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(b.app.logger.Handler()))
-	c, err := client.DialContext(ctx, client.Options{HostPort: srv.Address(), Namespace: b.cfg.temporalNamespace, Logger: quiet{sdkLogger}})
+	c, err := client.DialContext(ctx, client.Options{HostPort: srv.Address(), Namespace: b.cfg.temporalNamespace, Logger: quiet{sdkLogger},
+		ConnectionOptions: connectionOptions(srv.Address())})
 	if err != nil {
 		return err
 	}

@@ -188,7 +188,8 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 	}
 	// The SDK logs every poll at INFO; keep only what an operator needs.
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(a.logger.Handler()).With("component", "temporal-sdk"))
-	opts := client.Options{HostPort: address, Namespace: cfg.temporalNamespace, Logger: quiet{sdkLogger}}
+	opts := client.Options{HostPort: address, Namespace: cfg.temporalNamespace, Logger: quiet{sdkLogger},
+		ConnectionOptions: connectionOptions(address)}
 	if err := ensureNamespace(ctx, opts); err != nil {
 		return err
 	}
@@ -199,6 +200,22 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 	a.temporal = c
 	a.closers = append(a.closers, c.Close)
 	return nil
+}
+
+// connectionOptions are the gRPC settings for a Temporal frontend at
+// address. The SDK gzips every request by default, which pays on a real
+// network; to a frontend on this machine (the embedded server, or one
+// across loopback) it is pure CPU — 8% of `duty bench`'s profile — so it
+// is off there.
+func connectionOptions(address string) client.ConnectionOptions {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return client.ConnectionOptions{}
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}
+	}
+	return client.ConnectionOptions{}
 }
 
 // startUI serves Temporal's Web UI beside the embedded server unless
