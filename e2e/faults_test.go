@@ -310,11 +310,19 @@ func (f *faultRun) step(fc *faultCase, st faultStep, want int, end time.Time) er
 		}
 		// A refusal. After an attempt without an answer it may mean the
 		// step was taken then (the case closed, or moved on): read the case.
+		// The step may be taken and not yet in the read model — its record
+		// activity waiting out a killed worker (recordOptions' 10 s) — so
+		// after an unanswered attempt, watch the timeline a little longer.
+		taken := func(got []string) bool { return len(got) >= want && got[want-1] == st.action }
 		got, rerr := f.timeline(fc.caseNo, end)
+		for wait := time.Now().Add(25 * time.Second); rerr == nil && attempt > 0 && !taken(got) && time.Now().Before(wait); {
+			time.Sleep(time.Second)
+			got, rerr = f.timeline(fc.caseNo, end)
+		}
 		if rerr != nil {
 			return rerr
 		}
-		if len(got) >= want && got[want-1] == st.action {
+		if taken(got) {
 			f.recovered.Add(1)
 			return nil
 		}
