@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -311,5 +312,52 @@ func TestTheAppRoleCannotChangeTheAuditLog(t *testing.T) {
 	}
 	if rep := verify(t, owner); !rep.OK() || rep.Entries != 2 {
 		t.Fatalf("report = %+v", rep)
+	}
+}
+
+// A database owned by a user without CREATEROLE, on a cluster where
+// duty_app may or may not exist: migrations still apply, and the
+// processes are told they cannot act as the role rather than failing.
+func TestMigrateAsAnOwnerWithoutCreateRole(t *testing.T) {
+	base := pgtest.URL(t)
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Skipf("DATABASE_URL is not a postgres:// URL: %v", err)
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	owner := fmt.Sprintf("duty_test_owner_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE ROLE "+owner+" LOGIN NOCREATEROLE NOSUPERUSER"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+owner+" WITH (FORCE)")
+		_, _ = admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+owner)
+	})
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+owner+" OWNER "+owner); err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL 15: only the database owner may create in schema public.
+	u.User = url.User(owner)
+	u.Path = "/" + owner
+	st, err := store.Open(ctx, u.String())
+	if err != nil {
+		t.Skipf("cannot log in as a new role here (the test cluster trusts local logins; this one does not): %v", err)
+	}
+	defer st.Close()
+	if _, err := store.Migrate(ctx, st.Pool); err != nil {
+		t.Fatalf("migrate as an owner without CREATEROLE: %v", err)
+	}
+	ok, err := store.CanActAs(ctx, st.Pool, store.AppRole)
+	if err != nil || ok {
+		t.Fatalf("CanActAs(%s) = %v, %v; want false: the owner could not make itself a member", store.AppRole, ok, err)
+	}
+	// Migrating again (every process start does) is just as quiet.
+	if _, err := store.Migrate(ctx, st.Pool); err != nil {
+		t.Fatalf("second migrate: %v", err)
 	}
 }

@@ -189,22 +189,30 @@ func grantAppRole(ctx context.Context, conn *pgx.Conn) error {
 	for _, t := range AppendOnlyTables {
 		stmts = append(stmts, "REVOKE UPDATE, DELETE, TRUNCATE ON "+pgx.Identifier{t}.Sanitize()+" FROM "+role)
 	}
-	if !member {
-		stmts = append(stmts, "GRANT "+role+" TO CURRENT_USER")
-	}
 	for _, q := range stmts {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			return fmt.Errorf("store: %s: %w", q, err)
 		}
 	}
+	if !member {
+		// Needs CREATEROLE (or the role's admin option); without it the
+		// processes cannot act as the role and say so (CanActAs).
+		var pgErr *pgconn.PgError
+		if _, err := conn.Exec(ctx, "GRANT "+role+" TO CURRENT_USER"); err != nil &&
+			!(errors.As(err, &pgErr) && pgErr.Code == "42501") {
+			return fmt.Errorf("store: grant %s to the migrating user: %w", AppRole, err)
+		}
+	}
 	return nil
 }
 
-// HasRole reports whether role exists, so a process can act as it.
-func HasRole(ctx context.Context, pool *pgxpool.Pool, role string) (bool, error) {
-	var exists bool
-	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists)
-	return exists, err
+// CanActAs reports whether the connected user may SET ROLE to role: the
+// role exists and the user is a member of it.
+func CanActAs(ctx context.Context, pool *pgxpool.Pool, role string) (bool, error) {
+	var ok bool
+	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1)
+		AND pg_has_role(current_user, $1, 'MEMBER')`, role).Scan(&ok)
+	return ok, err
 }
 
 // IsUnavailable reports whether err means PostgreSQL could not be reached

@@ -372,18 +372,19 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // actAsRole reopens the pool as cfg.databaseRole once the owner has
 // migrated, so that the API and the workflows hold only that role's
-// privileges (no changing the audit log). Where the role is missing — the
-// connecting user could not create it — it warns and goes on as the owner.
+// privileges (no changing the audit log). Where it cannot — the role is
+// missing, or the connecting user could not make itself a member — it
+// warns and goes on as the owner.
 func (a *app) actAsRole(ctx context.Context, cfg *config, url string) error {
 	if cfg.databaseRole == "" {
 		return nil
 	}
-	exists, err := store.HasRole(ctx, a.store.Pool, cfg.databaseRole)
+	ok, err := store.CanActAs(ctx, a.store.Pool, cfg.databaseRole)
 	if err != nil {
 		return err
 	}
-	if !exists {
-		a.logger.Warn("database role missing: acting as the connecting user, who may change the audit log (see store/migrations/0010_app_role.sql)",
+	if !ok {
+		a.logger.Warn("cannot act as the database role (missing, or the connecting user is not a member): acting as the connecting user, who may change the audit log; see store/migrations/0010_app_role.sql",
 			"role", cfg.databaseRole)
 		return nil
 	}
