@@ -124,8 +124,8 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 }
 
 // update sends an update to a case's workflow, waits until the workflow
-// has taken and recorded the step, and answers with the case as it now
-// stands. The workflow's validator checks the transition against the live
+// has taken the step, writes the step to the read model and audit log, and
+// answers with the case as it now stands. The workflow's validator checks the transition against the live
 // state; its refusal comes back with its code (409 for a wrong state).
 func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, update string, input any) {
 	key, err := idempotencyKey(r)
@@ -148,9 +148,23 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 		s.writeError(w, r, err)
 		return
 	}
-	if err := handle.Get(ctx, nil); err != nil {
+	// The step the update took: written here, before the answer, so the
+	// caller reads it at once; the workflow writes it again later
+	// (idempotently) in case this process dies first (workflows.stepsByAPI).
+	// Cases started before that change record their steps themselves and
+	// return none.
+	var result struct {
+		Step *cases.Step `json:"step"`
+	}
+	if err := handle.Get(ctx, &result); err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if result.Step != nil {
+		if _, err := s.Store.RecordStep(ctx, *result.Step); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	updated, err := s.Store.GetCase(r.Context(), c.CaseNo)
 	if err != nil {

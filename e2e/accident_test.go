@@ -255,6 +255,7 @@ func saveElidedHistory(t *testing.T, temporalAddr, workflowID, file string) {
 	}
 	buf.WriteString("]}\n")
 	b := buf.Bytes()
+	file = historyFile(file)
 	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", file), b, 0o644); err != nil {
 		t.Fatal(err)
 	}

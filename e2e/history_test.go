@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
@@ -52,10 +53,26 @@ func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	file = historyFile(file)
 	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", file), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("saved %d events to workflows/testdata/%s", len(hist.Events), file)
+}
+
+// historyGeneration names the histories saved now, so that saving them
+// after a deliberate workflow change adds files beside the older ones
+// (which must go on replaying) instead of replacing them. Change it with
+// each such change; "" was the first generation, "api_steps" has update
+// steps written by the API (workflows.stepsByAPI).
+const historyGeneration = "api_steps"
+
+// historyFile is where a history named file is saved in this generation.
+func historyFile(file string) string {
+	if historyGeneration == "" {
+		return file
+	}
+	return strings.TrimSuffix(file, ".json") + "_" + historyGeneration + ".json"
 }
 
 type quietLogger struct{}

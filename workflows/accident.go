@@ -34,6 +34,7 @@ func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResu
 		return AccidentResult{}, refusal(err)
 	}
 	a := newAccident(in, now, func() time.Time { return workflow.Now(ctx) })
+	useStepLog(ctx, a)
 	if err := a.register(ctx); err != nil {
 		return AccidentResult{}, err
 	}
@@ -46,12 +47,17 @@ func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResu
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && a.recording == 0 }); err != nil {
 		return AccidentResult{}, err
 	}
+	if err := finishSteps(ctx, a); err != nil {
+		return AccidentResult{}, err
+	}
 	return AccidentResult{CaseNo: in.CaseNo, State: string(a.state), Grade: a.grade.Grade, ClosedAt: *a.closedAt}, nil
 }
 
 // accident is the workflow's state; every method is deterministic.
 type accident struct {
-	in       AccidentInput
+	in AccidentInput
+	// log holds the steps updates took until the workflow has written them.
+	log      stepLog
 	rules    rules.AccidentRules
 	state    AccidentState
 	openedAt time.Time
@@ -1052,6 +1058,8 @@ func (a *accident) snapshot() (cases.Summary, AccidentView) {
 	v := a.view()
 	return v.Summary, v
 }
+
+func (a *accident) steps() *stepLog { return &a.log }
 
 func (a *accident) nextSeq() int64 {
 	a.seq++

@@ -25,6 +25,113 @@ type caseState[V any] interface {
 	snapshot() (cases.Summary, V)
 	// nextSeq advances and returns the step counter.
 	nextSeq() int64
+	// steps is where the case keeps the steps its updates took until they
+	// are surely in PostgreSQL.
+	steps() *stepLog
+}
+
+// UpdateResult is what every case update returns: the case as it now
+// stands and, for cases whose updates are recorded by the API (stepLog),
+// the step the update took, for the API to write before it answers.
+//
+// Only one of the two is set: a step carries the view already, and
+// history stores every update's result, so it is not sent twice.
+type UpdateResult[V any] struct {
+	View *V          `json:"view,omitempty"`
+	Step *cases.Step `json:"step,omitempty"`
+}
+
+// viewOf is the view inside an update's result, whatever the kind of case.
+func (r UpdateResult[V]) viewOf() any {
+	if r.View != nil {
+		return *r.View
+	}
+	if r.Step != nil {
+		return r.Step.View
+	}
+	return nil
+}
+
+// stepOf is the step inside an update's result, nil when the workflow
+// recorded it itself.
+func (r UpdateResult[V]) stepOf() *cases.Step { return r.Step }
+
+// stepsByAPI is the change after which an update's step is written by the
+// API that sent the update — it has the update's result in hand and
+// answers only once the step is in PostgreSQL — instead of by a
+// RecordStep activity the update waited for. The update then completes in
+// one workflow task, as an empty update does, instead of two plus an
+// activity. The workflow still makes sure: every step an update took is
+// written again (idempotently, on (workflow id, seq)) by a RecordSteps
+// activity stepSyncDelay later or before the case completes, whichever
+// comes first, so an API that died between the update and its write, with
+// a client that never retried, loses nothing. Cases started before the
+// change replay with the activity per step.
+const stepsByAPI = "api-records-steps"
+
+// stepSyncDelay is how long steps taken by updates wait before the
+// workflow writes them itself; the API has written them long before.
+const stepSyncDelay = 30 * time.Second
+
+// stepLog holds the steps updates took that the workflow has not yet
+// written itself.
+type stepLog struct {
+	byAPI    bool
+	unsynced []cases.Step
+	syncing  bool
+}
+
+// useStepLog decides, once at the start of a case, whether its updates'
+// steps are written by the API (see stepsByAPI), and if so starts the
+// loop that writes them after stepSyncDelay.
+func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) {
+	log := s.steps()
+	log.byAPI = workflow.GetVersion(ctx, stepsByAPI, workflow.DefaultVersion, 1) >= 1
+	if !log.byAPI {
+		return
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			if err := workflow.Await(ctx, func() bool { return len(log.unsynced) > 0 }); err != nil {
+				return
+			}
+			if err := workflow.Sleep(ctx, stepSyncDelay); err != nil {
+				return
+			}
+			if err := syncSteps(ctx, log); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// syncSteps writes the steps updates took and the workflow has not yet
+// written, one RecordSteps activity for all of them, one batch at a time.
+func syncSteps(ctx workflow.Context, log *stepLog) error {
+	if err := workflow.Await(ctx, func() bool { return !log.syncing }); err != nil {
+		return err
+	}
+	if len(log.unsynced) == 0 {
+		return nil
+	}
+	log.syncing = true
+	defer func() { log.syncing = false }()
+	batch := cloneList(log.unsynced)
+	ctx = workflow.WithActivityOptions(ctx, recordOptions)
+	if err := workflow.ExecuteActivity(ctx, act.RecordSteps, activities.RecordStepsInput{Steps: batch}).Get(ctx, nil); err != nil {
+		return err
+	}
+	log.unsynced = log.unsynced[len(batch):]
+	return nil
+}
+
+// finishSteps is the last thing a case does before it completes: once no
+// update is running, it writes whatever steps are still unsynced.
+func finishSteps[S caseState[V], V any](ctx workflow.Context, s S) error {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	return syncSteps(ctx, s.steps())
 }
 
 // setCaseUpdate registers an update whose validator and handler share one
@@ -38,19 +145,23 @@ func setCaseUpdate[S caseState[V], V any, I any](ctx workflow.Context, name stri
 	apply func(S, I, time.Time) (cases.Actor, any),
 ) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
-		func(ctx workflow.Context, in I) (V, error) {
-			var zero V
+		func(ctx workflow.Context, in I) (UpdateResult[V], error) {
 			now := workflow.Now(ctx)
 			if err := check(s, in, now); err != nil {
-				return zero, refusal(err)
+				return UpdateResult[V]{}, refusal(err)
 			}
 			before := s.stateName()
 			actor, details := apply(s, in, now)
+			if log := s.steps(); log.byAPI {
+				step := takeStep(ctx, s, name, actor, before, details)
+				log.unsynced = append(log.unsynced, step)
+				return UpdateResult[V]{Step: &step}, nil
+			}
 			if err := recordStep(ctx, s, name, actor, before, details); err != nil {
-				return zero, err
+				return UpdateResult[V]{}, err
 			}
 			_, view := s.snapshot()
-			return view, nil
+			return UpdateResult[V]{View: &view}, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in I) error {
 			return refusal(check(s, in, workflow.Now(ctx)))
@@ -62,15 +173,21 @@ func setCaseUpdate[S caseState[V], V any, I any](ctx workflow.Context, name stri
 // read model and audit log. The sequence number is taken before the
 // activity blocks, so concurrent updates get distinct, ordered numbers.
 func recordStep[S caseState[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, before string, details any) error {
+	step := takeStep(ctx, s, action, actor, before, details)
+	ctx = workflow.WithActivityOptions(ctx, recordOptions)
+	return workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil)
+}
+
+// takeStep numbers the step just taken (state already changed) and
+// describes it as the read model and audit log will hold it.
+func takeStep[S caseState[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, before string, details any) cases.Step {
 	seq := s.nextSeq()
 	summary, view := s.snapshot()
-	step := cases.Step{
+	return cases.Step{
 		Seq: seq, At: workflow.Now(ctx), Action: action, Actor: actor,
 		StateBefore: before, StateAfter: s.stateName(),
 		Details: details, Case: summary, View: view,
 	}
-	ctx = workflow.WithActivityOptions(ctx, recordOptions)
-	return workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil)
 }
 
 // recordOptions retry without limit: a step must reach PostgreSQL even if

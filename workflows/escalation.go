@@ -23,6 +23,7 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 	}
 	e := &escalation{in: in, state: EscalationSubmitted, openedAt: now,
 		holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}
+	useStepLog(ctx, e)
 	if err := workflow.SetQueryHandler(ctx, QueryEscalation, func() (EscalationView, error) { return e.view(), nil }); err != nil {
 		return EscalationResult{}, err
 	}
@@ -65,7 +66,7 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 			}
 		}
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := finishSteps(ctx, e); err != nil {
 		return EscalationResult{}, err
 	}
 	if rung {
@@ -79,7 +80,9 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 }
 
 type escalation struct {
-	in        EscalationInput
+	in EscalationInput
+	// log holds the steps updates took until the workflow has written them.
+	log       stepLog
 	state     EscalationState
 	openedAt  time.Time
 	closedAt  *time.Time
@@ -231,6 +234,8 @@ func (e *escalation) snapshot() (cases.Summary, EscalationView) {
 	v := e.view()
 	return v.Summary, v
 }
+
+func (e *escalation) steps() *stepLog { return &e.log }
 
 func (e *escalation) nextSeq() int64 {
 	e.seq++

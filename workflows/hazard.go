@@ -22,6 +22,7 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 	}
 	h := newHazard(in, workflow.Now(ctx))
 	h.ladder2 = ladderVersion(ctx) >= 1
+	useStepLog(ctx, h)
 	if err := h.register(ctx); err != nil {
 		return HazardResult{}, err
 	}
@@ -35,6 +36,9 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 	h.tellParent(ctx)
 	// Let a running update finish recording before the workflow completes.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && h.recording == 0 }); err != nil {
+		return HazardResult{}, err
+	}
+	if err := finishSteps(ctx, h); err != nil {
 		return HazardResult{}, err
 	}
 	return HazardResult{CaseNo: in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.closedAt}, nil
@@ -78,6 +82,7 @@ type hazard struct {
 	// recording counts ladder steps being written, so the workflow does
 	// not complete under one.
 	recording int
+	log       stepLog
 	// rungDueKey names the regulator's deadline to start rungDueFor.
 	rungDueKey, rungDueFor string
 }
@@ -523,6 +528,8 @@ func (h *hazard) snapshot() (cases.Summary, HazardView) {
 	v := h.view()
 	return v.Summary, v
 }
+
+func (h *hazard) steps() *stepLog { return &h.log }
 
 func (h *hazard) nextSeq() int64 {
 	h.seq++

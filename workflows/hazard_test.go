@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"slices"
@@ -52,6 +53,11 @@ type harness struct {
 	// repeat is what the repeat-offence check answers (not triggered by default).
 	repeat activities.RepeatOffenceResult
 	n      int
+	// apiDown drops the steps in update results, as an API that died
+	// between the update and its write would; byActivity counts steps
+	// first written by RecordSteps (the workflow's own sync).
+	apiDown    bool
+	byActivity int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -64,10 +70,20 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.env.OnActivity(new(activities.Activities).RecordStep, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RecordStepInput) (activities.RecordStepResult, error) {
+			return activities.RecordStepResult{Written: h.keep(in.Step)}, nil
+		})
+	h.env.OnActivity(new(activities.Activities).RecordSteps, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RecordStepsInput) (activities.RecordStepsResult, error) {
+			var res activities.RecordStepsResult
+			for _, st := range in.Steps {
+				if h.keep(st) {
+					res.Written++
+				}
+			}
 			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.steps = append(h.steps, in.Step)
-			return activities.RecordStepResult{Written: true}, nil
+			h.byActivity += res.Written
+			h.mu.Unlock()
+			return res, nil
 		})
 	h.env.OnActivity(new(activities.Activities).CheckRepeatOffence, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _ activities.RepeatOffenceInput) (activities.RepeatOffenceResult, error) {
@@ -90,6 +106,26 @@ func newHarness(t *testing.T) *harness {
 			return nil
 		})
 	return h
+}
+
+// keep stores a step the way PostgreSQL does: once per seq, in the order
+// they arrive (the API's write of an update's step, or an activity's).
+func (h *harness) keep(st cases.Step) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.steps {
+		if s.Seq == st.Seq {
+			return false
+		}
+	}
+	h.steps = append(h.steps, st)
+	return true
+}
+
+// updateResult is any kind of case's UpdateResult.
+type updateResult interface {
+	viewOf() any
+	stepOf() *cases.Step
 }
 
 type verifiedSignal struct {
@@ -118,8 +154,18 @@ func (h *harness) at(after time.Duration, name string, in any, out *outcome) {
 					*out = outcome{code: code(err), msg: err.Error()}
 					return
 				}
-				out.raw = v
-				if hv, ok := v.(HazardView); ok {
+				// What the API does with the result: write the step, then
+				// answer with the case.
+				r, ok := v.(updateResult)
+				if !ok {
+					h.t.Errorf("update %s returned %T, not an UpdateResult", name, v)
+					return
+				}
+				if st := r.stepOf(); st != nil && !h.apiDown {
+					h.keep(*st)
+				}
+				out.raw = r.viewOf()
+				if hv, ok := out.raw.(HazardView); ok {
 					out.view = hv
 				}
 			},
@@ -240,6 +286,40 @@ func TestGeneralHazardFromReportToClosed(t *testing.T) {
 		if s.Seq != int64(i+1) {
 			t.Fatalf("step %d has seq %d", i, s.Seq)
 		}
+	}
+}
+
+// An update's step is written by the API from the update's result; the
+// workflow writes it again itself stepSyncDelay later, or before it
+// completes, so a step whose API died before writing it is not lost.
+func TestUpdateStepsReachTheRecordEvenIfTheAPINeverWritesThem(t *testing.T) {
+	for _, apiDown := range []bool{false, true} {
+		t.Run(fmt.Sprintf("api down %v", apiDown), func(t *testing.T) {
+			h := newHarness(t)
+			h.apiDown = apiDown
+			var order, done, pass outcome
+			h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
+			// Completion comes a day later: the order's step is synced by
+			// then (stepSyncDelay); completion and re-inspection a minute
+			// apart, synced as one batch when the case completes.
+			h.at(24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
+			var before []string
+			h.env.RegisterDelayedCallback(func() { before = h.actions() }, 24*time.Hour-time.Second)
+			h.at(24*time.Hour+time.Minute, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
+			h.run(hazardInput(GradeGeneral))
+			ok(t, "order", order)
+			ok(t, "report_completion", done)
+			ok(t, "reinspect", pass)
+			equal(t, "steps a day in", before, []string{"report", "order"})
+			equal(t, "steps", h.actions(), []string{"report", "order", "report_completion", "reinspect"})
+			want := 0
+			if apiDown {
+				want = 3 // every update's step, none twice
+			}
+			if h.byActivity != want {
+				t.Fatalf("%d steps first written by the workflow's sync, want %d", h.byActivity, want)
+			}
+		})
 	}
 }
 

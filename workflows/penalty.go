@@ -32,6 +32,7 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) },
 		ladder2: ladderVersion(ctx) >= 1}
 	p.decisionDue = p.due(now, in.Rules.Decision)
+	useStepLog(ctx, p)
 	if err := p.register(ctx); err != nil {
 		return PenaltyResult{}, err
 	}
@@ -52,6 +53,9 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && p.recording == 0 }); err != nil {
 		return PenaltyResult{}, err
 	}
+	if err := finishSteps(ctx, p); err != nil {
+		return PenaltyResult{}, err
+	}
 	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: p.rungOutcome()})
 	res := PenaltyResult{CaseNo: in.CaseNo, State: string(p.state), Money: p.money(*p.closedAt)}
 	if p.decision != nil {
@@ -62,7 +66,9 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 
 // penalty is the workflow's state; every method is deterministic.
 type penalty struct {
-	in          PenaltyInput
+	in PenaltyInput
+	// log holds the steps updates took until the workflow has written them.
+	log         stepLog
 	state       PenaltyState
 	openedAt    time.Time
 	closedAt    *time.Time
@@ -1034,6 +1040,8 @@ func (p *penalty) snapshot() (cases.Summary, PenaltyView) {
 	v := p.view(p.now())
 	return v.Summary, v
 }
+
+func (p *penalty) steps() *stepLog { return &p.log }
 
 func (p *penalty) nextSeq() int64 {
 	p.seq++

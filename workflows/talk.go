@@ -22,6 +22,7 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 		return TalkResult{}, refusal(err)
 	}
 	k := &talk{in: in, state: TalkScheduled, openedAt: now, ladder2: ladderVersion(ctx) >= 1}
+	useStepLog(ctx, k)
 	if err := workflow.SetQueryHandler(ctx, QueryTalk, func() (TalkView, error) { return k.view(), nil }); err != nil {
 		return TalkResult{}, err
 	}
@@ -59,7 +60,7 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 			}
 		}
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := finishSteps(ctx, k); err != nil {
 		return TalkResult{}, err
 	}
 	outcome := map[TalkState]string{TalkComplied: RungComplied, TalkFailed: RungFailed, TalkCancelled: RungCancelled}[k.state]
@@ -68,7 +69,9 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 }
 
 type talk struct {
-	in          TalkInput
+	in TalkInput
+	// log holds the steps updates took until the workflow has written them.
+	log         stepLog
 	state       TalkState
 	openedAt    time.Time
 	closedAt    *time.Time
@@ -204,6 +207,8 @@ func (k *talk) snapshot() (cases.Summary, TalkView) {
 	v := k.view()
 	return v.Summary, v
 }
+
+func (k *talk) steps() *stepLog { return &k.log }
 
 func (k *talk) nextSeq() int64 {
 	k.seq++
