@@ -3,12 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/duty-project/duty"
@@ -16,6 +14,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/workflows"
 )
 
 // caseStep is what an action on a case builds its workflow input from:
@@ -221,16 +220,49 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 		s.writeError(w, r, err)
 		return
 	}
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	// Started together with the UpdateOpen update, whose result is the
+	// case's first step, written here as an action's step is (the
+	// workflow writes it again later; see workflows.stepsByAPI). A retry
+	// of a keyed opening finds the case its first try started and the
+	// same update.
+	startOp := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       num.WorkflowID(),
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		Memo:                     map[string]any{workflows.MemoOpenedBy: workflows.MemoOpenedByUpdate},
 	}, workflowName, withNumber(num))
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !(reused && errors.As(err, &started)) {
-		s.writeError(w, r, err)
-		return
+	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
+	defer cancel()
+	var opened struct {
+		Step *cases.Step `json:"step"`
+	}
+	handle, err := s.Temporal.UpdateWithStartWorkflow(uctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: startOp,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: workflows.UpdateOpen, UpdateName: workflows.UpdateOpen,
+			WaitForStage: client.WorkflowUpdateStageCompleted},
+	})
+	if err == nil {
+		err = handle.Get(uctx, &opened)
+	}
+	switch {
+	case err != nil:
+		// Started but without its first step in hand — a retry of an
+		// opening whose case has since closed, or a worker of an older
+		// duty that records it itself: read it from the read model below.
+		// Not started at all: the error.
+		if _, serr := startOp.Get(ctx); serr != nil && !reused {
+			s.writeError(w, r, err)
+			return
+		}
+	case opened.Step != nil:
+		if _, err := s.Store.RecordStep(ctx, *opened.Step); err != nil {
+			// The case is open; the workflow writes its first step itself
+			// within a minute (stepSyncDelay).
+			writeJSON(w, http.StatusAccepted, map[string]string{"case_no": num.String(),
+				"message": "the case is opened and its first step is still being recorded (正在登记)"})
+			return
+		}
 	}
 	row, err := s.awaitRecorded(ctx, num.String())
 	if err != nil {

@@ -47,6 +47,19 @@ func (f *refusingTemporal) UpdateWorkflow(context.Context, client.UpdateWorkflow
 	return nil, f.refuse()
 }
 
+// refusedStart is the start half of an update-with-start that was refused.
+type refusedStart struct{ err error }
+
+func (r refusedStart) Get(context.Context) (client.WorkflowRun, error) { return nil, r.err }
+
+func (f *refusingTemporal) NewWithStartWorkflowOperation(client.StartWorkflowOptions, any, ...any) client.WithStartWorkflowOperation {
+	return refusedStart{temporal.NewApplicationError("test: the request reached Temporal", duty.EConflict)}
+}
+
+func (f *refusingTemporal) UpdateWithStartWorkflow(context.Context, client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	return nil, f.refuse()
+}
+
 func (f *refusingTemporal) SignalWorkflow(context.Context, string, string, string, any) error {
 	return f.refuse()
 }

@@ -38,7 +38,7 @@ func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResu
 	if err := a.register(ctx); err != nil {
 		return AccidentResult{}, err
 	}
-	if err := recordStep(ctx, a, "report", in.ReportedBy, "", a.opening()); err != nil {
+	if err := recordOpening(ctx, a, "report", in.ReportedBy, a.opening()); err != nil {
 		return AccidentResult{}, err
 	}
 	if err := a.runTimers(ctx); err != nil {

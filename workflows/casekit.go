@@ -79,7 +79,26 @@ type stepLog struct {
 	byAPI    bool
 	unsynced []cases.Step
 	syncing  bool
+	// openedByUpdate is set for a case the API started together with the
+	// UpdateOpen update (update-with-start, MemoOpenedBy); opening is its
+	// first step, handed to the API as that update's result.
+	openedByUpdate bool
+	opening        *cases.Step
 }
+
+// UpdateOpen is the update the API sends with the start of a case it opens
+// (update-with-start): its result is the case's first step, which the API
+// writes before it answers, as it does an action's.
+const UpdateOpen = "open"
+
+// MemoOpenedBy is the memo key by which the API tells a case it starts
+// that an UpdateOpen update comes with the start (value MemoOpenedByUpdate);
+// a case started otherwise (by another case: a rung the engine starts, a
+// corrective measure) records its first step itself at once.
+const (
+	MemoOpenedBy       = "duty_opened_by"
+	MemoOpenedByUpdate = "update"
+)
 
 // useStepLog decides, once at the start of a case, whether its updates'
 // steps are written by the API (see stepsByAPI), and if so starts the
@@ -90,6 +109,18 @@ func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) {
 	if !log.byAPI {
 		return
 	}
+	// The memo's value as the default converter encodes a string (JSON);
+	// compared as bytes, since decoding in workflow code reflects.
+	f := workflow.GetInfo(ctx).Memo.GetFields()[MemoOpenedBy]
+	log.openedByUpdate = f != nil && string(f.GetData()) == `"`+MemoOpenedByUpdate+`"`
+	// Registered for every case, so that a retried opening (the same
+	// update again) gets the first step whatever became of the first try.
+	_ = workflow.SetUpdateHandler(ctx, UpdateOpen, func(ctx workflow.Context) (UpdateResult[V], error) {
+		if err := workflow.Await(ctx, func() bool { return log.opening != nil }); err != nil {
+			return UpdateResult[V]{}, err
+		}
+		return UpdateResult[V]{Step: log.opening}, nil
+	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			if err := workflow.Await(ctx, func() bool { return len(log.unsynced) > 0 }); err != nil {
@@ -103,6 +134,21 @@ func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) {
 			}
 		}
 	})
+}
+
+// recordOpening records a case's first step: for a case the API opened
+// with UpdateOpen, by handing it to that update (and writing it again
+// later, as an update's step); otherwise with the RecordStep activity, at
+// once.
+func recordOpening[S caseState[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, details any) error {
+	log := s.steps()
+	step := takeStep(ctx, s, action, actor, "", details)
+	log.opening = &step
+	if !log.openedByUpdate {
+		return writeStep(ctx, step)
+	}
+	log.unsynced = append(log.unsynced, step)
+	return nil
 }
 
 // syncSteps writes the steps updates took and the workflow has not yet
@@ -173,7 +219,11 @@ func setCaseUpdate[S caseState[V], V any, I any](ctx workflow.Context, name stri
 // read model and audit log. The sequence number is taken before the
 // activity blocks, so concurrent updates get distinct, ordered numbers.
 func recordStep[S caseState[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, before string, details any) error {
-	step := takeStep(ctx, s, action, actor, before, details)
+	return writeStep(ctx, takeStep(ctx, s, action, actor, before, details))
+}
+
+// writeStep writes a step with the RecordStep activity and waits for it.
+func writeStep(ctx workflow.Context, step cases.Step) error {
 	ctx = workflow.WithActivityOptions(ctx, recordOptions)
 	return workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil)
 }

@@ -30,7 +30,7 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 	if err := e.register(ctx); err != nil {
 		return EscalationResult{}, err
 	}
-	if err := recordStep(ctx, e, "submit", in.RequestedBy, "", in); err != nil {
+	if err := recordOpening(ctx, e, "submit", in.RequestedBy, in); err != nil {
 		return EscalationResult{}, err
 	}
 	// An escalation from a hazard is the top rung of its ladder (a

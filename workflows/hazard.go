@@ -26,7 +26,7 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 	if err := h.register(ctx); err != nil {
 		return HazardResult{}, err
 	}
-	if err := h.record(ctx, "report", in.Inspector, "", in); err != nil {
+	if err := recordOpening(ctx, h, "report", in.Inspector, in); err != nil {
 		return HazardResult{}, err
 	}
 	if err := h.runTimers(ctx); err != nil {

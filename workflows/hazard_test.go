@@ -293,11 +293,20 @@ func TestGeneralHazardFromReportToClosed(t *testing.T) {
 // workflow writes it again itself stepSyncDelay later, or before it
 // completes, so a step whose API died before writing it is not lost.
 func TestUpdateStepsReachTheRecordEvenIfTheAPINeverWritesThem(t *testing.T) {
-	for _, apiDown := range []bool{false, true} {
-		t.Run(fmt.Sprintf("api down %v", apiDown), func(t *testing.T) {
+	for _, tc := range []struct{ apiDown, openUpdate bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		apiDown := tc.apiDown
+		t.Run(fmt.Sprintf("api down %v, open update %v", apiDown, tc.openUpdate), func(t *testing.T) {
 			h := newHarness(t)
 			h.apiDown = apiDown
-			var order, done, pass outcome
+			var opening, order, done, pass outcome
+			if tc.openUpdate {
+				// The update the API opens a case with, here without the
+				// memo that makes the case leave its first step to it (the
+				// test environment drops start memos; the e2e tests open
+				// every case that way): it answers with the first step,
+				// which the case has recorded itself.
+				h.at(0, UpdateOpen, nil, &opening)
+			}
 			h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
 			// Completion comes a day later: the order's step is synced by
 			// then (stepSyncDelay); completion and re-inspection a minute
@@ -312,6 +321,9 @@ func TestUpdateStepsReachTheRecordEvenIfTheAPINeverWritesThem(t *testing.T) {
 			ok(t, "reinspect", pass)
 			equal(t, "steps a day in", before, []string{"report", "order"})
 			equal(t, "steps", h.actions(), []string{"report", "order", "report_completion", "reinspect"})
+			if tc.openUpdate {
+				ok(t, "open", opening)
+			}
 			want := 0
 			if apiDown {
 				want = 3 // every update's step, none twice

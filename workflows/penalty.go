@@ -36,7 +36,7 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	if err := p.register(ctx); err != nil {
 		return PenaltyResult{}, err
 	}
-	if err := recordStep(ctx, p, "open", in.Officers[0], "", p.opening()); err != nil {
+	if err := recordOpening(ctx, p, "open", in.Officers[0], p.opening()); err != nil {
 		return PenaltyResult{}, err
 	}
 	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: RungStarted})

@@ -35,7 +35,7 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 			return TalkResult{}, err
 		}
 	}
-	if err := recordStep(ctx, k, "notify", in.ConvenedBy, "", in); err != nil {
+	if err := recordOpening(ctx, k, "notify", in.ConvenedBy, in); err != nil {
 		return TalkResult{}, err
 	}
 	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: in.CaseNo, Outcome: RungStarted})
