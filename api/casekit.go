@@ -210,11 +210,12 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 	}
 	year := s.Now().In(rules.China).Year()
 	var num cases.Number
-	reused := false
 	if key == "" {
 		num, err = s.Store.NextCaseNumber(ctx, kind, region, year)
 	} else {
-		num, reused, err = s.Store.OpeningNumber(ctx, opener, key, kind, region, year)
+		// A retry gets its first try's number; what became of that try is
+		// sorted out below.
+		num, _, err = s.Store.OpeningNumber(ctx, opener, key, kind, region, year)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -245,29 +246,46 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 	if err == nil {
 		err = handle.Get(uctx, &opened)
 	}
-	switch {
-	case err != nil:
-		// Started but without its first step in hand — a retry of an
-		// opening whose case has since closed, or a worker of an older
-		// duty that records it itself: read it from the read model below.
-		// Not started at all: the error.
-		if _, serr := startOp.Get(ctx); serr != nil && !reused {
+	stillRecording := func() {
+		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": num.String(),
+			"message": "the case is opened and its first step is still being recorded (正在登记)"})
+	}
+	if err != nil {
+		// A case whose first step is in the read model already (a retry of
+		// an opening whose case has since closed) is answered from it.
+		// Otherwise: started without its first step in hand (the update
+		// timed out; a worker of an older duty records it itself), the case
+		// is open; not started, the error — a client with a key retries.
+		if row, gerr := s.Store.GetCase(ctx, num.String()); gerr == nil {
+			s.writeCase(w, r, http.StatusCreated, row)
+			return
+		}
+		if _, serr := startOp.Get(ctx); serr != nil {
 			s.writeError(w, r, err)
 			return
 		}
-	case opened.Step != nil:
-		if _, err := s.Store.RecordStep(ctx, *opened.Step); err != nil {
-			// The case is open; the workflow writes its first step itself
-			// within a minute (stepSyncDelay).
-			writeJSON(w, http.StatusAccepted, map[string]string{"case_no": num.String(),
-				"message": "the case is opened and its first step is still being recorded (正在登记)"})
+		stillRecording()
+		return
+	}
+	if opened.Step == nil {
+		// A worker of an older duty answered: it records the step itself.
+		row, err := s.awaitRecorded(ctx, num.String())
+		if err != nil {
+			stillRecording()
 			return
 		}
+		s.writeCase(w, r, http.StatusCreated, row)
+		return
 	}
-	row, err := s.awaitRecorded(ctx, num.String())
+	if _, err := s.Store.RecordStep(ctx, *opened.Step); err != nil {
+		// The case is open; the workflow writes its first step itself
+		// within a minute (stepSyncDelay).
+		stillRecording()
+		return
+	}
+	row, err := s.Store.GetCase(ctx, num.String())
 	if err != nil {
-		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": num.String(),
-			"message": "the case is opened and its first step is still being recorded (正在登记)"})
+		s.writeError(w, r, err)
 		return
 	}
 	s.writeCase(w, r, http.StatusCreated, row)
