@@ -34,7 +34,9 @@ func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResu
 		return AccidentResult{}, refusal(err)
 	}
 	a := newAccident(in, now, func() time.Time { return workflow.Now(ctx) })
-	useStepLog(ctx, a)
+	if err := useStepLog(ctx, a); err != nil {
+		return AccidentResult{}, err
+	}
 	if err := a.register(ctx); err != nil {
 		return AccidentResult{}, err
 	}

@@ -103,11 +103,11 @@ const (
 // useStepLog decides, once at the start of a case, whether its updates'
 // steps are written by the API (see stepsByAPI), and if so starts the
 // loop that writes them after stepSyncDelay.
-func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) {
+func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) error {
 	log := s.steps()
 	log.byAPI = workflow.GetVersion(ctx, stepsByAPI, workflow.DefaultVersion, 1) >= 1
 	if !log.byAPI {
-		return
+		return nil
 	}
 	// The memo's value as the default converter encodes a string (JSON);
 	// compared as bytes, since decoding in workflow code reflects.
@@ -115,12 +115,14 @@ func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) {
 	log.openedByUpdate = f != nil && string(f.GetData()) == `"`+MemoOpenedByUpdate+`"`
 	// Registered for every case, so that a retried opening (the same
 	// update again) gets the first step whatever became of the first try.
-	_ = workflow.SetUpdateHandler(ctx, UpdateOpen, func(ctx workflow.Context) (UpdateResult[V], error) {
+	if err := workflow.SetUpdateHandler(ctx, UpdateOpen, func(ctx workflow.Context) (UpdateResult[V], error) {
 		if err := workflow.Await(ctx, func() bool { return log.opening != nil }); err != nil {
 			return UpdateResult[V]{}, err
 		}
 		return UpdateResult[V]{Step: log.opening}, nil
-	})
+	}); err != nil {
+		return err
+	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			if err := workflow.Await(ctx, func() bool { return len(log.unsynced) > 0 }); err != nil {
@@ -134,6 +136,7 @@ func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) {
 			}
 		}
 	})
+	return nil
 }
 
 // recordOpening records a case's first step: for a case the API opened

@@ -23,7 +23,9 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 	}
 	e := &escalation{in: in, state: EscalationSubmitted, openedAt: now,
 		holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}
-	useStepLog(ctx, e)
+	if err := useStepLog(ctx, e); err != nil {
+		return EscalationResult{}, err
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryEscalation, func() (EscalationView, error) { return e.view(), nil }); err != nil {
 		return EscalationResult{}, err
 	}

@@ -22,7 +22,9 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 	}
 	h := newHazard(in, workflow.Now(ctx))
 	h.ladder2 = ladderVersion(ctx) >= 1
-	useStepLog(ctx, h)
+	if err := useStepLog(ctx, h); err != nil {
+		return HazardResult{}, err
+	}
 	if err := h.register(ctx); err != nil {
 		return HazardResult{}, err
 	}

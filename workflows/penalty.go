@@ -32,7 +32,9 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) },
 		ladder2: ladderVersion(ctx) >= 1}
 	p.decisionDue = p.due(now, in.Rules.Decision)
-	useStepLog(ctx, p)
+	if err := useStepLog(ctx, p); err != nil {
+		return PenaltyResult{}, err
+	}
 	if err := p.register(ctx); err != nil {
 		return PenaltyResult{}, err
 	}

@@ -22,7 +22,9 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 		return TalkResult{}, refusal(err)
 	}
 	k := &talk{in: in, state: TalkScheduled, openedAt: now, ladder2: ladderVersion(ctx) >= 1}
-	useStepLog(ctx, k)
+	if err := useStepLog(ctx, k); err != nil {
+		return TalkResult{}, err
+	}
 	if err := workflow.SetQueryHandler(ctx, QueryTalk, func() (TalkView, error) { return k.view(), nil }); err != nil {
 		return TalkResult{}, err
 	}
