@@ -152,9 +152,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 	// (idempotently) in case this process dies first (workflows.stepsByAPI).
 	// Cases started before that change record their steps themselves and
 	// return none.
-	var result struct {
-		Step *cases.Step `json:"step"`
-	}
+	var result stepResult
 	if err := handle.Get(ctx, &result); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -171,6 +169,13 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 		return
 	}
 	s.writeCase(w, r, http.StatusOK, updated)
+}
+
+// stepResult is what the API reads of a case update's result
+// (workflows.UpdateResult): the step the update took, for the API to write
+// before it answers; nil for a case that records its steps itself.
+type stepResult struct {
+	Step *cases.Step `json:"step"`
 }
 
 // maxIdempotencyKey bounds the Idempotency-Key header (it becomes a
@@ -235,9 +240,7 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 	}, workflowName, withNumber(num))
 	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
-	var opened struct {
-		Step *cases.Step `json:"step"`
-	}
+	var opened stepResult
 	handle, err := s.Temporal.UpdateWithStartWorkflow(uctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: workflows.UpdateOpen, UpdateName: workflows.UpdateOpen,

@@ -166,9 +166,8 @@ var AppendOnlyTables = []string{"audit_log", "policy_audit"}
 // migration (it is idempotent) and does nothing where the role does not
 // exist (the migrating user could not create it).
 func grantAppRole(ctx context.Context, conn *pgx.Conn) error {
-	var exists, member bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
-		EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER')`, AppRole).Scan(&exists, &member); err != nil {
+	exists, member, err := roleStatus(ctx, conn, AppRole)
+	if err != nil {
 		return fmt.Errorf("store: grant %s: %w", AppRole, err)
 	}
 	if !exists {
@@ -209,10 +208,16 @@ func grantAppRole(ctx context.Context, conn *pgx.Conn) error {
 // CanActAs reports whether the connected user may SET ROLE to role: the
 // role exists and the user is a member of it.
 func CanActAs(ctx context.Context, pool *pgxpool.Pool, role string) (bool, error) {
-	var ok bool
-	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1)
-		AND pg_has_role(current_user, $1, 'MEMBER')`, role).Scan(&ok)
-	return ok, err
+	exists, member, err := roleStatus(ctx, pool, role)
+	return exists && member, err
+}
+
+// roleStatus reports whether role exists and whether the connected user
+// is a member of it (may SET ROLE to it).
+func roleStatus(ctx context.Context, q querier, role string) (exists, member bool, err error) {
+	err = q.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
+		EXISTS (SELECT FROM pg_roles WHERE rolname = $1 AND pg_has_role(current_user, oid, 'MEMBER'))`, role).Scan(&exists, &member)
+	return exists, member, err
 }
 
 // IsUnavailable reports whether err means PostgreSQL could not be reached
