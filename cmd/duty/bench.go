@@ -59,7 +59,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dbURL := fs.String("database-url", "", "PostgreSQL to use (a fresh database is best); empty starts a throwaway local cluster")
 	keep := fs.Bool("keep", false, "keep the data folder (printed) instead of removing it")
 	extraOpen := fs.Int("open", 0, "scale: open this many more hazards first, each ordered with a deadline 30 days ahead (an armed timer), so start-up and memory are measured at that many open cases")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the benchmarks (server, worker, API and clients: all run in this process) to this file, for `go tool pprof`")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (server, worker, API and clients: all run in this process) to `PREFIX`.<phase>.prof — lifecycle-bare, lifecycle-duty, deadlines, scale — for `go tool pprof`")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: duty bench [flags]\n\nBenchmarks of the whole engine, each printed with a baseline measured in the same run\n(see the README's Performance section). Takes several minutes on 2 cores.\n\n")
 		fs.PrintDefaults()
@@ -113,24 +113,14 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := b.login(); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
+	b.profilePrefix = *cpuProfile
 	if want["lifecycle"] {
 		if err := b.lifecycle(ctx, *cases); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
 		}
 	}
 	if want["deadlines"] {
-		if err := b.deadlines(ctx, *timers, *window); err != nil {
+		if err := b.profiled("deadlines", func() error { return b.deadlines(ctx, *timers, *window) }); err != nil {
 			return fmt.Errorf("deadlines: %w", err)
 		}
 	}
@@ -138,7 +128,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := b.openMany(*extraOpen, stderr); err != nil {
 			return fmt.Errorf("scale: open %d cases: %w", *extraOpen, err)
 		}
-		if err := b.scale(ctx, emptyStart); err != nil {
+		if err := b.profiled("scale", func() error { return b.scale(ctx, emptyStart) }); err != nil {
 			return fmt.Errorf("scale: %w", err)
 		}
 	}
@@ -170,6 +160,28 @@ type bench struct {
 	keys               atomic.Int64
 	// requests retried (see call and emptyWorkflow), printed per benchmark
 	baseRetries, dutyRetries atomic.Int64
+	// profilePrefix names the CPU profiles of the phases (--cpuprofile);
+	// empty, none is written.
+	profilePrefix string
+}
+
+// profiled runs one measured phase, under a CPU profile of its own when
+// asked: a profile of the whole run mixes the baseline with duty, and the
+// comparison is the point.
+func (b *bench) profiled(phase string, run func() error) error {
+	if b.profilePrefix == "" {
+		return run()
+	}
+	f, err := os.Create(b.profilePrefix + "." + phase + ".prof")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return run()
 }
 
 const benchQueue = "duty-bench-baseline"
@@ -313,12 +325,17 @@ func (b *bench) lifecycle(ctx context.Context, n int) error {
 	if _, err := b.parallel(4, func(int) error { return b.majorHazard() }); err != nil {
 		return err
 	}
-	baseline, err := b.parallel(n, func(i int) error { return b.emptyWorkflow(ctx, "life", i, updates) })
-	if err != nil {
+	var baseline, duty time.Duration
+	if err := b.profiled("lifecycle-bare", func() (err error) {
+		baseline, err = b.parallel(n, func(i int) error { return b.emptyWorkflow(ctx, "life", i, updates) })
+		return err
+	}); err != nil {
 		return err
 	}
-	duty, err := b.parallel(n, func(int) error { return b.majorHazard() })
-	if err != nil {
+	if err := b.profiled("lifecycle-duty", func() (err error) {
+		duty, err = b.parallel(n, func(int) error { return b.majorHazard() })
+		return err
+	}); err != nil {
 		return err
 	}
 	bRate, dRate := float64(n)/baseline.Seconds(), float64(n)/duty.Seconds()
