@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -157,25 +158,110 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 		s.writeError(w, r, err)
 		return
 	}
-	if result.Step != nil {
-		if _, err := s.Store.RecordStep(ctx, *result.Step); err != nil {
+	if result.Step == nil {
+		// A case started before steps were written by the API has
+		// recorded this one itself.
+		updated, err := s.Store.GetCase(r.Context(), c.CaseNo)
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		s.writeCase(w, r, http.StatusOK, updated)
+		return
 	}
-	updated, err := s.Store.GetCase(r.Context(), c.CaseNo)
+	step := result.Step.step()
+	if _, err := s.Store.RecordStep(ctx, step); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The answer is the case as this step left it.
+	s.answerStep(w, r, http.StatusOK, result.Step.row(), &step)
+}
+
+// answerStep answers an action or an opening with the case as it now
+// stands. When the step closed the case and every step before it is in
+// the timeline the answer carries, it first tells the case so
+// (workflows.UpdateStepsWritten), and the case completes without writing
+// its steps again. Should the confirmation fail, the case writes them itself later,
+// so the answer does not wait on it.
+func (s *Server) answerStep(w http.ResponseWriter, r *http.Request, status int, row store.CaseRow, step *cases.Step) {
+	timeline, err := s.Store.Timeline(r.Context(), row.Summary.WorkflowID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeCase(w, r, http.StatusOK, updated)
+	if step != nil && step.Case.ClosedAt != nil && writtenThrough(timeline, step.Seq) {
+		s.confirmWritten(r.Context(), step.Case.WorkflowID, step.Seq)
+	}
+	writeJSON(w, status, CaseResponse{Case: row.View, Timeline: timeline})
+}
+
+// writtenThrough reports whether a timeline (in seq order) holds every
+// step from 1 to seq.
+func writtenThrough(timeline []store.AuditEntry, seq int64) bool {
+	if int64(len(timeline)) < seq {
+		return false
+	}
+	for i, e := range timeline[:seq] {
+		if e.Seq != int64(i)+1 {
+			return false
+		}
+	}
+	return true
+}
+
+// confirmWritten tells a case that its steps up to seq are written. The
+// update ID makes a repeated confirmation one update; a case that has
+// completed already, or an older one without the update, refuses it, which
+// is fine either way.
+func (s *Server) confirmWritten(ctx context.Context, workflowID string, seq int64) {
+	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
+	defer cancel()
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		UpdateID:     "steps-written-" + strconv.FormatInt(seq, 10),
+		WorkflowID:   workflowID,
+		UpdateName:   workflows.UpdateStepsWritten,
+		Args:         []any{workflows.StepsWritten{Through: seq}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	if err != nil {
+		s.Logger.Debug("steps written: not confirmed; the case writes them itself", "workflow_id", workflowID, "seq", seq, "err", err)
+	}
 }
 
 // stepResult is what the API reads of a case update's result
 // (workflows.UpdateResult): the step the update took, for the API to write
 // before it answers; nil for a case that records its steps itself.
 type stepResult struct {
-	Step *cases.Step `json:"step"`
+	Step *resultStep `json:"step"`
+}
+
+// resultStep is a step as an update's result carries it, its details and
+// view kept as the JSON they came in: the API stores and answers them as
+// they are, and decoding them into maps only to encode them again was a
+// tenth of the API's work.
+type resultStep struct {
+	cases.Step
+	Details json.RawMessage `json:"details,omitempty"`
+	View    json.RawMessage `json:"view"`
+}
+
+// step is the step to record, with its details and view as raw JSON.
+func (r *resultStep) step() cases.Step {
+	st := r.Step
+	st.View = r.View
+	if len(r.Details) > 0 {
+		st.Details = r.Details
+	}
+	return st
+}
+
+// row is the case as the step left it, as the read model holds it.
+func (r *resultStep) row() store.CaseRow {
+	return store.CaseRow{Summary: r.Case, Seq: r.Seq, View: r.View}
 }
 
 // maxIdempotencyKey bounds the Idempotency-Key header (it becomes a
@@ -280,18 +366,14 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 		s.writeCase(w, r, http.StatusCreated, row)
 		return
 	}
-	if _, err := s.Store.RecordStep(ctx, *opened.Step); err != nil {
+	step := opened.Step.step()
+	if _, err := s.Store.RecordStep(ctx, step); err != nil {
 		// The case is open; the workflow writes its first step itself
 		// within a minute (stepSyncDelay).
 		stillRecording()
 		return
 	}
-	row, err := s.Store.GetCase(ctx, num.String())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeCase(w, r, http.StatusCreated, row)
+	s.answerStep(w, r, http.StatusCreated, opened.Step.row(), &step)
 }
 
 // childCase is the input of a case started from another one (a talk, a

@@ -187,13 +187,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 	s.writeCase(w, r, http.StatusOK, row)
 }
 
+// writeCase answers with a case as the read model holds it and its timeline.
 func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, status int, row store.CaseRow) {
-	timeline, err := s.Store.Timeline(r.Context(), row.Summary.WorkflowID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, status, CaseResponse{Case: row.View, Timeline: timeline})
+	s.answerStep(w, r, status, row, nil)
 }
 
 // listCases lists the cases the caller may see. SQL narrows by the widest

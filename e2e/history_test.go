@@ -64,8 +64,9 @@ func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
 // after a deliberate workflow change adds files beside the older ones
 // (which must go on replaying) instead of replacing them. Change it with
 // each such change; "" was the first generation, "api_steps" has update
-// steps written by the API (workflows.stepsByAPI).
-const historyGeneration = "api_steps"
+// steps written by the API (workflows.stepsByAPI), "closing_confirmed" the
+// API confirming a closing step (workflows.closingConfirmedVersion).
+const historyGeneration = "closing_confirmed"
 
 // historyFile is where a history named file is saved in this generation.
 func historyFile(file string) string {

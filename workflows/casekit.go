@@ -69,6 +69,19 @@ func (r UpdateResult[V]) stepOf() *cases.Step { return r.Step }
 // change replay with the activity per step.
 const stepsByAPI = "api-records-steps"
 
+// closingConfirmedVersion is the version of stepsByAPI after which the
+// API confirms a case's closing step with UpdateStepsWritten once that
+// step and every one before it are in PostgreSQL, and the case completes
+// on that confirmation, in the same workflow task, instead of running a
+// RecordSteps activity (and another workflow task) to write again what
+// the API has written: that activity carried every step the case took and
+// was about a tenth of the engine's work per case. Should the confirmation
+// not come (the API died or missed a step, or the closing step was not an
+// update's), the sync loop writes the steps within stepSyncDelay and the
+// case completes then. A new version of the same change costs no marker
+// and search-attribute upsert of its own at the start of every case.
+const closingConfirmedVersion = 2
+
 // stepSyncDelay is how long steps taken by updates wait before the
 // workflow writes them itself; the API has written them long before.
 const stepSyncDelay = 30 * time.Second
@@ -77,8 +90,15 @@ const stepSyncDelay = 30 * time.Second
 // written itself.
 type stepLog struct {
 	byAPI    bool
-	unsynced []cases.Step
+	unsynced []cases.Step // in seq order
 	syncing  bool
+	// closingConfirmed is set for cases started since
+	// closingConfirmedVersion: they wait for UpdateStepsWritten instead of
+	// writing their steps themselves before they complete. writtenThrough
+	// is the highest seq the API has confirmed, every step up to it
+	// included.
+	closingConfirmed bool
+	writtenThrough   int64
 	// openedByUpdate is set for a case the API started together with the
 	// UpdateOpen update (update-with-start, MemoOpenedBy); opening is its
 	// first step, handed to the API as that update's result.
@@ -100,12 +120,43 @@ const (
 	MemoOpenedByUpdate = "update"
 )
 
+// UpdateStepsWritten is the update by which the API confirms that a case's
+// steps up to StepsWritten.Through are in PostgreSQL.
+const UpdateStepsWritten = "steps_written"
+
+// StepsWritten is UpdateStepsWritten's input: every step up to and
+// including seq Through is in the audit log and read model.
+type StepsWritten struct {
+	Through int64 `json:"through"`
+}
+
+// pending reports whether a step updates took is neither confirmed by the
+// API nor written by the workflow yet.
+func (l *stepLog) pending() bool {
+	return len(l.unsynced) > 0 && l.unsynced[len(l.unsynced)-1].Seq > l.writtenThrough
+}
+
+// dropConfirmed forgets the steps the API has confirmed. Not while a batch
+// is being written: syncSteps drops its batch from the front afterwards.
+func (l *stepLog) dropConfirmed() {
+	if l.syncing {
+		return
+	}
+	n := 0
+	for n < len(l.unsynced) && l.unsynced[n].Seq <= l.writtenThrough {
+		n++
+	}
+	l.unsynced = l.unsynced[n:]
+}
+
 // useStepLog decides, once at the start of a case, whether its updates'
 // steps are written by the API (see stepsByAPI), and if so starts the
 // loop that writes them after stepSyncDelay.
 func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) error {
 	log := s.steps()
-	log.byAPI = workflow.GetVersion(ctx, stepsByAPI, workflow.DefaultVersion, 1) >= 1
+	version := workflow.GetVersion(ctx, stepsByAPI, workflow.DefaultVersion, closingConfirmedVersion)
+	log.byAPI = version >= 1
+	log.closingConfirmed = version >= closingConfirmedVersion
 	if !log.byAPI {
 		return nil
 	}
@@ -113,6 +164,20 @@ func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) error {
 	// compared as bytes, since decoding in workflow code reflects.
 	f := workflow.GetInfo(ctx).Memo.GetFields()[MemoOpenedBy]
 	log.openedByUpdate = f != nil && string(f.GetData()) == `"`+MemoOpenedByUpdate+`"`
+	// Accepted by every case whose steps the API writes: a confirmation
+	// only lets the case forget steps it would otherwise write again.
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateStepsWritten, func(ctx workflow.Context, in StepsWritten) error {
+		log.writtenThrough = max(log.writtenThrough, in.Through)
+		log.dropConfirmed()
+		return nil
+	}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in StepsWritten) error {
+		if in.Through < 1 {
+			return refusal(duty.Errorf(duty.EInvalid, "steps written through %d: a case's steps are numbered from 1", in.Through))
+		}
+		return nil
+	}}); err != nil {
+		return err
+	}
 	// Registered for every case, so that a retried opening (the same
 	// update again) gets the first step whatever became of the first try.
 	if err := workflow.SetUpdateHandler(ctx, UpdateOpen, func(ctx workflow.Context) (UpdateResult[V], error) {
@@ -125,7 +190,7 @@ func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) error {
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			if err := workflow.Await(ctx, func() bool { return len(log.unsynced) > 0 }); err != nil {
+			if err := workflow.Await(ctx, log.pending); err != nil {
 				return
 			}
 			if err := workflow.Sleep(ctx, stepSyncDelay); err != nil {
@@ -163,6 +228,10 @@ func syncSteps(ctx workflow.Context, log *stepLog) error {
 	if len(log.unsynced) == 0 {
 		return nil
 	}
+	log.dropConfirmed()
+	if len(log.unsynced) == 0 {
+		return nil
+	}
 	log.syncing = true
 	defer func() { log.syncing = false }()
 	batch := cloneList(log.unsynced)
@@ -175,12 +244,18 @@ func syncSteps(ctx workflow.Context, log *stepLog) error {
 }
 
 // finishSteps is the last thing a case does before it completes: once no
-// update is running, it writes whatever steps are still unsynced.
+// update is running, it writes whatever steps are still unsynced — or,
+// since closingConfirmedVersion, waits until every step is confirmed by
+// the API or written by the sync loop.
 func finishSteps[S caseState[V], V any](ctx workflow.Context, s S) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
-	return syncSteps(ctx, s.steps())
+	log := s.steps()
+	if log.closingConfirmed {
+		return workflow.Await(ctx, func() bool { return !log.syncing && !log.pending() && workflow.AllHandlersFinished(ctx) })
+	}
+	return syncSteps(ctx, log)
 }
 
 // setCaseUpdate registers an update whose validator and handler share one

@@ -58,6 +58,13 @@ type harness struct {
 	// first written by RecordSteps (the workflow's own sync).
 	apiDown    bool
 	byActivity int
+	syncs      int // RecordSteps activities run
+	// missed are the seqs whose write the API misses, as one that died
+	// after an update would; confirmed the seqs it confirmed a closing
+	// step through (UpdateStepsWritten), once every step up to it was
+	// kept.
+	missed    map[int64]bool
+	confirmed []int64
 }
 
 func newHarness(t *testing.T) *harness {
@@ -82,6 +89,7 @@ func newHarness(t *testing.T) *harness {
 			}
 			h.mu.Lock()
 			h.byActivity += res.Written
+			h.syncs++
 			h.mu.Unlock()
 			return res, nil
 		})
@@ -120,6 +128,39 @@ func (h *harness) keep(st cases.Step) bool {
 	}
 	h.steps = append(h.steps, st)
 	return true
+}
+
+// keptThrough reports whether every step from 1 to seq is kept.
+func (h *harness) keptThrough(seq int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := int64(0)
+	for _, s := range h.steps {
+		if s.Seq <= seq {
+			n++
+		}
+	}
+	return n == seq
+}
+
+// confirm sends UpdateStepsWritten as the API does after it wrote a
+// closing step.
+func (h *harness) confirm(seq int64) {
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(UpdateStepsWritten, fmt.Sprintf("steps-written-%d", seq), &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { h.t.Errorf("confirmation through %d refused: %v", seq, err) },
+			OnComplete: func(_ any, err error) {
+				if err != nil {
+					h.t.Errorf("confirmation through %d: %v", seq, err)
+					return
+				}
+				h.mu.Lock()
+				h.confirmed = append(h.confirmed, seq)
+				h.mu.Unlock()
+			},
+		}, StepsWritten{Through: seq})
+	}, 0)
 }
 
 // updateResult is any kind of case's UpdateResult.
@@ -161,8 +202,11 @@ func (h *harness) at(after time.Duration, name string, in any, out *outcome) {
 					h.t.Errorf("update %s returned %T, not an UpdateResult", name, v)
 					return
 				}
-				if st := r.stepOf(); st != nil && !h.apiDown {
+				if st := r.stepOf(); st != nil && !h.apiDown && !h.missed[st.Seq] {
 					h.keep(*st)
+					if st.Case.ClosedAt != nil && h.keptThrough(st.Seq) {
+						h.confirm(st.Seq)
+					}
 				}
 				out.raw = r.viewOf()
 				if hv, ok := out.raw.(HazardView); ok {
@@ -330,6 +374,55 @@ func TestUpdateStepsReachTheRecordEvenIfTheAPINeverWritesThem(t *testing.T) {
 			}
 			if h.byActivity != want {
 				t.Fatalf("%d steps first written by the workflow's sync, want %d", h.byActivity, want)
+			}
+		})
+	}
+}
+
+// A case completes as soon as the API confirms that its closing step, and
+// every one before it, are written — without writing them again. Without
+// the confirmation (the API died, or missed a step) it writes what is
+// missing within stepSyncDelay and completes then.
+func TestAConfirmedClosingStepEndsTheCaseWithoutWritingItsStepsAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		apiDown    bool
+		missed     int64
+		byActivity int
+		syncs      int
+		confirmed  []int64
+		endsAfter  time.Duration // from the closing step
+	}{
+		{name: "confirmed", confirmed: []int64{4}},
+		{name: "a step missed", missed: 2, byActivity: 1, syncs: 1, endsAfter: stepSyncDelay - 20*time.Second},
+		{name: "api down", apiDown: true, byActivity: 3, syncs: 1, endsAfter: stepSyncDelay - 20*time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.apiDown, h.missed = tc.apiDown, map[int64]bool{tc.missed: true}
+			// All within one stepSyncDelay of the order, so nothing is
+			// synced before the case closes.
+			var order, done, pass outcome
+			h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
+			h.at(time.Minute+10*time.Second, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
+			h.at(time.Minute+20*time.Second, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
+			h.run(hazardInput(GradeGeneral))
+			ok(t, "order", order)
+			ok(t, "report_completion", done)
+			ok(t, "reinspect", pass)
+			if err := h.env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "steps", h.actions(), []string{"report", "order", "report_completion", "reinspect"})
+			if h.byActivity != tc.byActivity || h.syncs != tc.syncs {
+				t.Fatalf("%d steps written by %d syncs of the workflow, want %d by %d", h.byActivity, h.syncs, tc.byActivity, tc.syncs)
+			}
+			if !slices.Equal(h.confirmed, tc.confirmed) {
+				t.Fatalf("confirmed through %v, want %v", h.confirmed, tc.confirmed)
+			}
+			closing := start.Add(time.Minute + 20*time.Second)
+			if ended := h.env.Now().Sub(closing); ended != tc.endsAfter {
+				t.Fatalf("the case ended %v after its closing step, want %v", ended, tc.endsAfter)
 			}
 		})
 	}
