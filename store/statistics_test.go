@@ -117,6 +117,48 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 	}
 }
 
+// A step that changes nothing the board counts (an order, a plan…) does
+// not write the count rows: every case of a region, sector, grade and day
+// shares them, and each write would queue on their locks.
+func TestAStepThatCountsNothingLeavesTheCountsAlone(t *testing.T) {
+	st := pgtest.NewStore(t)
+	ctx := context.Background()
+	sum := cases.Summary{WorkflowID: "hazard/T-1", CaseNo: "T-1", Kind: cases.KindHazard, State: "reported", Grade: "general",
+		RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction", RuleSet: "T",
+		OpenedAt: time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)}
+	version := func() (day, month string) {
+		t.Helper()
+		if err := st.Pool.QueryRow(ctx, `SELECT d.xmin::text, m.xmin::text FROM case_counts d, case_counts_monthly m
+			WHERE d.region_path = $1 AND m.region_path = $1`, sum.RegionPath).Scan(&day, &month); err != nil {
+			t.Fatal(err)
+		}
+		return day, month
+	}
+	step := func(seq int64, state string) {
+		t.Helper()
+		sum.State = state
+		if state == "closed" {
+			at := sum.OpenedAt.Add(time.Hour)
+			sum.ClosedAt = &at
+		}
+		if _, err := st.RecordStep(ctx, cases.Step{Seq: seq, At: sum.OpenedAt.Add(time.Duration(seq) * time.Minute), Action: state,
+			Actor: cases.SystemActor, StateAfter: state, Case: sum, View: sum}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(1, "reported")
+	d1, m1 := version()
+	step(2, "ordered")
+	step(3, "rectifying")
+	if d, m := version(); d != d1 || m != m1 {
+		t.Fatalf("the count rows were written by steps that count nothing (xmin %s/%s, then %s/%s)", d1, m1, d, m)
+	}
+	step(4, "closed")
+	if d, m := version(); d == d1 || m == m1 {
+		t.Fatal("closing the hazard did not write the count rows")
+	}
+}
+
 // BenchmarkBoardAtScale measures the supervisors' board over a large read
 // model (DUTY_BENCH_CASES, default 1,000,000 generated cases) against a
 // plain indexed scan of the same rows measured in the same run, and
