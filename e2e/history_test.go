@@ -65,8 +65,10 @@ func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
 // (which must go on replaying) instead of replacing them. Change it with
 // each such change; "" was the first generation, "api_steps" has update
 // steps written by the API (workflows.stepsByAPI), "closing_confirmed" the
-// API confirming a closing step (workflows.closingConfirmedVersion).
-const historyGeneration = "closing_confirmed"
+// API confirming a closing step (workflows.closingConfirmedVersion),
+// "case_changes" one version marker for the changes before it
+// (workflows.caseChanges).
+const historyGeneration = "case_changes"
 
 // historyFile is where a history named file is saved in this generation.
 func historyFile(file string) string {

@@ -82,6 +82,36 @@ const stepsByAPI = "api-records-steps"
 // and search-attribute upsert of its own at the start of every case.
 const closingConfirmedVersion = 2
 
+// caseChanges is one change that stands, for the cases started since, for
+// the changes before it, each at the version it had then: ladderChange 1
+// and stepsByAPI closingConfirmedVersion. A case started now records one
+// version marker instead of one for each, and so one search-attribute
+// upsert (TemporalChangeVersion, a write to the visibility store) instead
+// of several: together they were a few per cent of the engine's work per
+// case. Cases started before it ask for each change as they did.
+//
+// Its version 1 stands for those versions for good: a later change is
+// asked for with workflow.GetVersion on its own, or becomes version 2 of
+// caseChanges with versionOf answering for it.
+const caseChanges = "case-changes"
+
+// versionOf is the version of change the running case follows (at most
+// maxSupported): for cases started since caseChanges, the version that
+// stands for; for older ones, what workflow.GetVersion recorded. Called
+// only at the start of a case, as workflow.GetVersion would be, so that
+// caseChanges is decided there.
+func versionOf(ctx workflow.Context, change string, maxSupported workflow.Version) workflow.Version {
+	if workflow.GetVersion(ctx, caseChanges, workflow.DefaultVersion, 1) >= 1 {
+		switch change {
+		case ladderChange:
+			return 1
+		case stepsByAPI:
+			return closingConfirmedVersion
+		}
+	}
+	return workflow.GetVersion(ctx, change, workflow.DefaultVersion, maxSupported)
+}
+
 // stepSyncDelay is how long steps taken by updates wait before the
 // workflow writes them itself; the API has written them long before.
 const stepSyncDelay = 30 * time.Second
@@ -154,7 +184,7 @@ func (l *stepLog) dropConfirmed() {
 // loop that writes them after stepSyncDelay.
 func useStepLog[S caseState[V], V any](ctx workflow.Context, s S) error {
 	log := s.steps()
-	version := workflow.GetVersion(ctx, stepsByAPI, workflow.DefaultVersion, closingConfirmedVersion)
+	version := versionOf(ctx, stepsByAPI, closingConfirmedVersion)
 	log.byAPI = version >= 1
 	log.closingConfirmed = version >= closingConfirmedVersion
 	if !log.byAPI {

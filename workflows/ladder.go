@@ -67,7 +67,7 @@ const ladderChange = "ladder-2"
 // ladderVersion is the version of the ladder the running case follows:
 // 1 since ladderChange, workflow.DefaultVersion before it.
 func ladderVersion(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, ladderChange, workflow.DefaultVersion, 1)
+	return versionOf(ctx, ladderChange, 1)
 }
 
 // sanctions are the rungs that punish rather than ask: carrying one out
