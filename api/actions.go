@@ -14,7 +14,7 @@ const taskQueue = workflows.TaskQueue
 var (
 	orderHazard = caseAction(cases.KindHazard, workflows.UpdateOrder, false, func(_ *Server, _ *http.Request, b OrderRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.OrderInput{Actor: st.actor, Measures: b.Measures, Deadline: b.Deadline.Time}
-		return in, in.Validate(st.now, st.view.Report.RuleSet)
+		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
 	submitPlan = caseAction(cases.KindHazard, workflows.UpdateSubmitPlan, false, func(_ *Server, _ *http.Request, b PlanRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.SubmitPlanInput{Actor: st.actor, Plan: workflows.Plan{ResponsiblePerson: b.ResponsiblePerson,
@@ -31,11 +31,11 @@ var (
 	})
 	reinspect = caseAction(cases.KindHazard, workflows.UpdateReinspect, false, func(_ *Server, _ *http.Request, b ReinspectionRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time}
-		return in, in.Validate(st.now, st.view.Report.RuleSet)
+		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
 	requestExtension = caseAction(cases.KindHazard, workflows.UpdateRequestExtension, false, func(_ *Server, _ *http.Request, b ExtensionRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.RequestExtensionInput{Actor: st.actor, Reason: b.Reason, NewDeadline: b.NewDeadline.Time}
-		return in, in.Validate(st.now, st.view.Report.RuleSet)
+		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
 	decideExtension = caseAction(cases.KindHazard, workflows.UpdateDecideExtension, false, func(_ *Server, _ *http.Request, b ExtensionDecisionRequest, st caseStep[workflows.HazardView]) (any, error) {
 		in := workflows.DecideExtensionInput{Actor: st.actor, Grant: b.Grant, Comment: b.Comment, NewDeadline: b.NewDeadline.Time}

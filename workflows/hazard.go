@@ -11,6 +11,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 )
 
 // HazardRectification runs one hazard case (隐患整改) from report to 销号:
@@ -504,21 +505,24 @@ func (h *hazard) summary() cases.Summary {
 }
 
 func (h *hazard) view() HazardView {
+	report := h.in
+	report.RuleSet = rules.RuleSet{}
 	return HazardView{
-		Summary:       h.summary(),
-		Report:        h.in,
-		Round:         h.round,
-		Deadline:      h.deadline,
-		Orders:        cloneList(h.orders),
-		Plans:         cloneList(h.plans),
-		Completions:   cloneList(h.completions),
-		Reinspections: cloneList(h.reinspections),
-		Extensions:    cloneList(h.extensions),
-		RemindersSent: h.remindersSent,
-		Rungs:         cloneList(h.rungs),
-		NextRung:      h.nextRung(),
-		NextActions:   cloneList(h.nextActions()),
-		Seq:           h.seq,
+		Summary:                h.summary(),
+		Report:                 report,
+		MaxRectificationPeriod: h.in.RuleSet.MaxRectificationPeriod,
+		Round:                  h.round,
+		Deadline:               h.deadline,
+		Orders:                 cloneList(h.orders),
+		Plans:                  cloneList(h.plans),
+		Completions:            cloneList(h.completions),
+		Reinspections:          cloneList(h.reinspections),
+		Extensions:             cloneList(h.extensions),
+		RemindersSent:          h.remindersSent,
+		Rungs:                  cloneList(h.rungs),
+		NextRung:               h.nextRung(),
+		NextActions:            cloneList(h.nextActions()),
+		Seq:                    h.seq,
 	}
 }
 

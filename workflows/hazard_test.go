@@ -3,6 +3,7 @@ package workflows
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -296,6 +297,42 @@ func equal(t *testing.T, what string, got, want []string) {
 		if got[i] != want[i] {
 			t.Fatalf("%s = %v, want %v", what, got, want)
 		}
+	}
+}
+
+// A hazard's view leaves its rule set out (it went with every step and
+// answer) but keeps how far ahead a deadline may be set, which is what a
+// request is checked against; a view written before still carries the
+// whole set, and that is what it is checked against then.
+func TestTheViewLeavesTheRuleSetOutButKeepsTheDeadlineLimit(t *testing.T) {
+	h := newHarness(t)
+	var order outcome
+	h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
+	h.run(hazardInput(GradeGeneral))
+	ok(t, "order", order)
+	b, err := json.Marshal(order.view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Report map[string]json.RawMessage `json:"report"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if _, has := raw.Report["rule_set"]; has || raw.Report["location"] == nil {
+		t.Fatalf("the view's report = %s, want it without its rule set", b)
+	}
+	var back HazardView
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.DeadlineRules(); got.ID != ruleSet.ID || got.MaxRectificationPeriod != ruleSet.MaxRectificationPeriod {
+		t.Fatalf("deadline rules = %s %v, want %s %v", got.ID, got.MaxRectificationPeriod, ruleSet.ID, ruleSet.MaxRectificationPeriod)
+	}
+	older := HazardView{Report: hazardInput(GradeGeneral)}
+	if got := older.DeadlineRules(); got.MaxRectificationPeriod != ruleSet.MaxRectificationPeriod {
+		t.Fatalf("an older view's deadline rules = %v, want its whole rule set's %v", got.MaxRectificationPeriod, ruleSet.MaxRectificationPeriod)
 	}
 }
 

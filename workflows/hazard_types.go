@@ -90,19 +90,21 @@ type Evidence struct {
 // the rule set the case keeps for life. The API fills the organisation
 // fields from its own records.
 type HazardInput struct {
-	CaseNo      string        `json:"case_no"`
-	WorkflowID  string        `json:"workflow_id"`
-	RegionCode  string        `json:"region_code"`
-	RegionPath  string        `json:"region_path"`
-	Industry    string        `json:"industry"`
-	Enterprise  cases.Org     `json:"enterprise"`
-	ActingOrg   cases.Org     `json:"acting_org"`
-	Grade       Grade         `json:"grade"`
-	Location    string        `json:"location"`
-	Description string        `json:"description"`
-	Evidence    []Evidence    `json:"evidence,omitempty"`
-	Inspector   cases.Actor   `json:"inspector"`
-	RuleSet     rules.RuleSet `json:"rule_set"`
+	CaseNo      string      `json:"case_no"`
+	WorkflowID  string      `json:"workflow_id"`
+	RegionCode  string      `json:"region_code"`
+	RegionPath  string      `json:"region_path"`
+	Industry    string      `json:"industry"`
+	Enterprise  cases.Org   `json:"enterprise"`
+	ActingOrg   cases.Org   `json:"acting_org"`
+	Grade       Grade       `json:"grade"`
+	Location    string      `json:"location"`
+	Description string      `json:"description"`
+	Evidence    []Evidence  `json:"evidence,omitempty"`
+	Inspector   cases.Actor `json:"inspector"`
+	// RuleSet is left out of the case's view (HazardView.Report): see
+	// HazardView.MaxRectificationPeriod.
+	RuleSet rules.RuleSet `json:"rule_set,omitzero"`
 	// Ladder is the enforcement ladder of the case's region under its rule
 	// set, fixed when the case opens.
 	Ladder []string `json:"ladder,omitempty"`
@@ -353,15 +355,23 @@ type Extension struct {
 // every update's result, and the kind-specific part of the read model.
 type HazardView struct {
 	cases.Summary
-	Report        HazardInput    `json:"report"`
-	Round         int            `json:"round"`
-	Deadline      time.Time      `json:"deadline,omitzero"`
-	Orders        []Order        `json:"orders"`
-	Plans         []PlanRecord   `json:"plans"`
-	Completions   []Completion   `json:"completions"`
-	Reinspections []Reinspection `json:"reinspections"`
-	Extensions    []Extension    `json:"extensions"`
-	RemindersSent int            `json:"reminders_sent"`
+	// Report is what opened the case, without its rule set: the whole set
+	// (2 KB, most of it about accidents and penalties) went with every
+	// update's result, read-model row and answer, and was a fifth of each.
+	// The case's rule set is named by Summary.RuleSet; what a step on the
+	// hazard needs of it is MaxRectificationPeriod.
+	Report HazardInput `json:"report"`
+	// MaxRectificationPeriod is how far ahead the case's rule set lets a
+	// deadline (整改期限) be set.
+	MaxRectificationPeriod rules.Duration `json:"max_rectification_period"`
+	Round                  int            `json:"round"`
+	Deadline               time.Time      `json:"deadline,omitzero"`
+	Orders                 []Order        `json:"orders"`
+	Plans                  []PlanRecord   `json:"plans"`
+	Completions            []Completion   `json:"completions"`
+	Reinspections          []Reinspection `json:"reinspections"`
+	Extensions             []Extension    `json:"extensions"`
+	RemindersSent          int            `json:"reminders_sent"`
 	// Rungs are the enforcement-ladder rungs this hazard climbed, and
 	// NextRung the one due now, if any (from Report.Ladder).
 	Rungs    []RungRecord `json:"rungs"`
@@ -370,6 +380,17 @@ type HazardView struct {
 	// offer only what will be accepted.
 	NextActions []string `json:"next_actions"`
 	Seq         int64    `json:"seq"`
+}
+
+// DeadlineRules is the part of the case's rule set that bounds the
+// deadlines a step may set (OrderInput.Validate and the like), for
+// checking a request before it reaches the case. A view written before
+// the rule set was left out of it carries the whole set.
+func (v HazardView) DeadlineRules() rules.RuleSet {
+	if v.MaxRectificationPeriod == 0 {
+		return v.Report.RuleSet
+	}
+	return rules.RuleSet{ID: v.RuleSet, MaxRectificationPeriod: v.MaxRectificationPeriod}
 }
 
 // HazardResult is what a closed hazard case returns.
