@@ -255,9 +255,6 @@ func syncSteps(ctx workflow.Context, log *stepLog) error {
 	if err := workflow.Await(ctx, func() bool { return !log.syncing }); err != nil {
 		return err
 	}
-	if len(log.unsynced) == 0 {
-		return nil
-	}
 	log.dropConfirmed()
 	if len(log.unsynced) == 0 {
 		return nil
