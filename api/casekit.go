@@ -125,8 +125,9 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 
 // update sends an update to a case's workflow, waits until the workflow
 // has taken the step, writes the step to the read model and audit log, and
-// answers with the case as it now stands. The workflow's validator checks the transition against the live
-// state; its refusal comes back with its code (409 for a wrong state).
+// answers with the case as it now stands. The workflow's validator checks
+// the transition against the live state; its refusal comes back with its
+// code (409 for a wrong state).
 func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, update string, input any) {
 	key, err := idempotencyKey(r)
 	if err != nil {
@@ -182,8 +183,8 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 // stands. When the step closed the case and every step before it is in
 // the timeline the answer carries, it first tells the case so
 // (workflows.UpdateStepsWritten), and the case completes without writing
-// its steps again. Should the confirmation fail, the case writes them itself later,
-// so the answer does not wait on it.
+// its steps again. Should the confirmation fail, the case writes them
+// itself later, so the answer does not wait on it.
 func (s *Server) answerStep(w http.ResponseWriter, r *http.Request, status int, row store.CaseRow, step *cases.Step) {
 	timeline, err := s.Store.Timeline(r.Context(), row.Summary.WorkflowID)
 	if err != nil {
