@@ -38,7 +38,8 @@ type RecordStepResult struct {
 }
 
 // RecordStep writes the case read model, its deadlines and the audit entry
-// in one transaction, idempotent on (workflow id, step sequence).
+// in one transaction, idempotent on (workflow id, step sequence). It is
+// the only writer of steps: every step of every case comes through here.
 func (a *Activities) RecordStep(ctx context.Context, in RecordStepInput) (RecordStepResult, error) {
 	if in.Step.Case.WorkflowID == "" || in.Step.Seq <= 0 {
 		return RecordStepResult{}, temporal.NewNonRetryableApplicationError("step has no workflow id or sequence", "invalid", nil)
@@ -51,37 +52,6 @@ func (a *Activities) RecordStep(ctx context.Context, in RecordStepInput) (Record
 		a.Logger.Debug("step already recorded", "workflow_id", in.Step.Case.WorkflowID, "seq", in.Step.Seq)
 	}
 	return RecordStepResult{Written: written}, nil
-}
-
-// RecordStepsInput is a batch of steps that updates took and the API has
-// most likely written already (workflows.stepsByAPI).
-type RecordStepsInput struct {
-	Steps []cases.Step
-}
-
-// RecordStepsResult counts the steps this call wrote: those the API had
-// not (it died between the update and its write, or has not got there).
-type RecordStepsResult struct {
-	Written int
-}
-
-// RecordSteps writes each step as RecordStep does, idempotently; a step
-// already written is skipped.
-func (a *Activities) RecordSteps(ctx context.Context, in RecordStepsInput) (RecordStepsResult, error) {
-	var res RecordStepsResult
-	for _, st := range in.Steps {
-		r, err := a.RecordStep(ctx, RecordStepInput{Step: st})
-		if err != nil {
-			return res, err
-		}
-		if r.Written {
-			res.Written++
-		}
-	}
-	if res.Written > 0 && a.Logger != nil {
-		a.Logger.Info("steps written by the workflow that the API had not written", "count", res.Written)
-	}
-	return res, nil
 }
 
 // RepeatOffenceInput asks how often an enterprise has been penalised.

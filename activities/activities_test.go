@@ -28,7 +28,7 @@ func TestRecordStepTwiceWritesOnce(t *testing.T) {
 		State: "reported", RegionCode: "140502", RegionPath: "/14/1405/140502/", RuleSet: "T", OpenedAt: at}
 
 	in := activities.RecordStepInput{Step: cases.Step{Seq: 1, At: at, Action: "report", Actor: cases.SystemActor,
-		StateAfter: "reported", Case: sum, View: sum}}
+		StateAfter: "reported", Case: sum}}
 
 	var results []bool
 	for range 2 {
@@ -73,7 +73,7 @@ func TestCheckRepeatOffenceCountsTheWindows(t *testing.T) {
 		sum := cases.Summary{WorkflowID: no.WorkflowID(), CaseNo: no.String(), Kind: cases.KindPenalty, State: state,
 			RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, RuleSet: "T", OpenedAt: now}
 		view := map[string]any{"decision": map[string]any{"at": now.AddDate(0, 0, -decidedDaysAgo)}}
-		if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: now, Action: "decide", Actor: cases.SystemActor, StateAfter: state, Case: sum, View: view}); err != nil {
+		if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: now, Action: "decide", Actor: cases.SystemActor, StateAfter: state, Case: sum, View: wholeView(t, view)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,4 +99,14 @@ func TestCheckRepeatOffenceCountsTheWindows(t *testing.T) {
 	if res.InHalfYear != 3 || !res.Triggered || !strings.Contains(res.Government.Name, "人民政府") || res.Escalation.Kind != cases.KindEscalation || res.Escalation.Seq != 1 {
 		t.Fatalf("at the threshold: %+v", res)
 	}
+}
+
+// wholeView is the change of a case's first step that makes view.
+func wholeView(t testing.TB, view any) cases.ViewChange {
+	t.Helper()
+	c, _, err := cases.ChangeOf(nil, view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -123,8 +123,9 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 	return caseActor{row: row, actor: c.actor(post)}, nil
 }
 
-// update sends an update to a case's workflow, waits until the workflow
-// has taken the step, writes the step to the read model and audit log, and
+// update sends an update to a case's workflow and waits until it
+// completes, which is once the step it took is in the read model and the
+// audit log (the workflow writes it before the update completes); it then
 // answers with the case as it now stands. The workflow's validator checks
 // the transition against the live state; its refusal comes back with its
 // code (409 for a wrong state).
@@ -145,124 +146,32 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 		Args:         []any{input},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// The step the update took: written here, before the answer, so the
-	// caller reads it at once; the workflow writes it again later
-	// (idempotently) in case this process dies first (workflows.stepsByAPI).
-	// Cases started before that change record their steps themselves and
-	// return none.
-	var result stepResult
-	if err := handle.Get(ctx, &result); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if result.Step == nil {
-		// A case started before steps were written by the API has
-		// recorded this one itself.
-		updated, err := s.Store.GetCase(r.Context(), c.CaseNo)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		s.writeCase(w, r, http.StatusOK, updated)
-		return
-	}
-	step := result.Step.step()
-	if _, err := s.Store.RecordStep(ctx, step); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// The answer is the case as this step left it.
-	s.answerStep(w, r, http.StatusOK, result.Step.row(), &step)
-}
-
-// answerStep answers an action or an opening with the case as it now
-// stands. When the step closed the case and every step before it is in
-// the timeline the answer carries, it first tells the case so
-// (workflows.UpdateStepsWritten), and the case completes without writing
-// its steps again. Should the confirmation fail, the case writes them
-// itself later, so the answer does not wait on it.
-func (s *Server) answerStep(w http.ResponseWriter, r *http.Request, status int, row store.CaseRow, step *cases.Step) {
-	timeline, err := s.Store.Timeline(r.Context(), row.Summary.WorkflowID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if step != nil && step.Case.ClosedAt != nil && writtenThrough(timeline, step.Seq) {
-		s.confirmWritten(r.Context(), step.Case.WorkflowID, step.Seq)
-	}
-	writeJSON(w, status, CaseResponse{Case: row.View, Timeline: timeline})
-}
-
-// writtenThrough reports whether a timeline (in seq order) holds every
-// step from 1 to seq.
-func writtenThrough(timeline []store.AuditEntry, seq int64) bool {
-	if int64(len(timeline)) < seq {
-		return false
-	}
-	for i, e := range timeline[:seq] {
-		if e.Seq != int64(i)+1 {
-			return false
-		}
-	}
-	return true
-}
-
-// confirmWritten tells a case that its steps up to seq are written. The
-// update ID makes a repeated confirmation one update; a case that has
-// completed already, or an older one without the update, refuses it, which
-// is fine either way.
-func (s *Server) confirmWritten(ctx context.Context, workflowID string, seq int64) {
-	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
-	defer cancel()
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		UpdateID:     "steps-written-" + strconv.FormatInt(seq, 10),
-		WorkflowID:   workflowID,
-		UpdateName:   workflows.UpdateStepsWritten,
-		Args:         []any{workflows.StepsWritten{Through: seq}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
+	var result workflows.UpdateResult
 	if err == nil {
-		err = handle.Get(ctx, nil)
+		err = handle.Get(ctx, &result)
 	}
 	if err != nil {
-		s.Logger.Debug("steps written: not confirmed; the case writes them itself", "workflow_id", workflowID, "seq", seq, "err", err)
+		s.writeError(w, r, notYetRecorded(err))
+		return
 	}
-}
-
-// stepResult is what the API reads of a case update's result
-// (workflows.UpdateResult): the step the update took, for the API to write
-// before it answers; nil for a case that records its steps itself.
-type stepResult struct {
-	Step *resultStep `json:"step"`
-}
-
-// resultStep is a step as an update's result carries it, its details and
-// view kept as the JSON they came in: the API stores and answers them as
-// they are, and decoding them into maps only to encode them again was a
-// tenth of the API's work.
-type resultStep struct {
-	cases.Step
-	Details json.RawMessage `json:"details,omitempty"`
-	View    json.RawMessage `json:"view"`
-}
-
-// step is the step to record, with its details and view as raw JSON.
-func (r *resultStep) step() cases.Step {
-	st := r.Step
-	st.View = r.View
-	if len(r.Details) > 0 {
-		st.Details = r.Details
+	row, err := s.Store.GetCase(r.Context(), c.CaseNo)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	return st
+	s.writeCase(w, r, http.StatusOK, row)
 }
 
-// row is the case as the step left it, as the read model holds it.
-func (r *resultStep) row() store.CaseRow {
-	return store.CaseRow{Summary: r.Case, Seq: r.Seq, View: r.View}
+// notYetRecorded says what a request whose step had no answer in time
+// means (a worker or PostgreSQL is down): the step may have been taken and
+// will then be recorded; the same request with the same Idempotency-Key
+// gets its outcome. Any other error stays as it is.
+func notYetRecorded(err error) error {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return duty.Errorf(duty.EUnavailable, "the step was not confirmed as recorded in time (尚未登记): it may still be; "+
+		"send the same request again with the same Idempotency-Key to get its outcome")
 }
 
 // maxIdempotencyKey bounds the Idempotency-Key header (it becomes a
@@ -313,68 +222,41 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 		s.writeError(w, r, err)
 		return
 	}
-	// Started together with the UpdateOpen update, whose result is the
-	// case's first step, written here as an action's step is (the
-	// workflow writes it again later; see workflows.stepsByAPI). A retry
-	// of a keyed opening finds the case its first try started and the
-	// same update.
+	// Started together with the UpdateOpen update, which completes once
+	// the case's first step is written. A retry of a keyed opening finds
+	// the case its first try started and the same update.
 	startOp := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       num.WorkflowID(),
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		Memo:                     map[string]any{workflows.MemoOpenedBy: workflows.MemoOpenedByUpdate},
 	}, workflowName, withNumber(num))
 	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
-	var opened stepResult
 	handle, err := s.Temporal.UpdateWithStartWorkflow(uctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: workflows.UpdateOpen, UpdateName: workflows.UpdateOpen,
 			WaitForStage: client.WorkflowUpdateStageCompleted},
 	})
 	if err == nil {
-		err = handle.Get(uctx, &opened)
-	}
-	stillRecording := func() {
-		writeJSON(w, http.StatusAccepted, map[string]string{"case_no": num.String(),
-			"message": "the case is opened and its first step is still being recorded (正在登记)"})
+		err = handle.Get(uctx, new(workflows.UpdateResult))
 	}
 	if err != nil {
-		// A case whose first step is in the read model already (a retry of
-		// an opening whose case has since closed) is answered from it.
-		// Otherwise: started without its first step in hand (the update
-		// timed out; a worker of an older duty records it itself), the case
-		// is open; not started, the error — a client with a key retries.
+		// A retry of an opening whose case has since closed (the update
+		// is gone with the workflow) is answered from the read model.
 		if row, gerr := s.Store.GetCase(ctx, num.String()); gerr == nil {
 			s.writeCase(w, r, http.StatusCreated, row)
 			return
 		}
-		if _, serr := startOp.Get(ctx); serr != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		stillRecording()
+		s.writeError(w, r, notYetRecorded(err))
 		return
 	}
-	if opened.Step == nil {
-		// A worker of an older duty answered: it records the step itself.
-		row, err := s.awaitRecorded(ctx, num.String())
-		if err != nil {
-			stillRecording()
-			return
-		}
-		s.writeCase(w, r, http.StatusCreated, row)
+	row, err := s.Store.GetCase(ctx, num.String())
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	step := opened.Step.step()
-	if _, err := s.Store.RecordStep(ctx, step); err != nil {
-		// The case is open; the workflow writes its first step itself
-		// within a minute (stepSyncDelay).
-		stillRecording()
-		return
-	}
-	s.answerStep(w, r, http.StatusCreated, opened.Step.row(), &step)
+	s.writeCase(w, r, http.StatusCreated, row)
 }
 
 // childCase is the input of a case started from another one (a talk, a
@@ -395,21 +277,4 @@ func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, opener i
 		in.Numbered(num)
 		return in
 	})
-}
-
-// awaitRecorded waits until the case's first step is in the read model.
-func (s *Server) awaitRecorded(ctx context.Context, caseNo string) (store.CaseRow, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
-	defer cancel()
-	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
-		row, err := s.Store.GetCase(ctx, caseNo)
-		if duty.ErrorCode(err) != duty.ENotFound {
-			return row, err
-		}
-		select {
-		case <-ctx.Done():
-			return store.CaseRow{}, ctx.Err()
-		case <-time.After(delay):
-		}
-	}
 }

@@ -189,7 +189,12 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
 
 // writeCase answers with a case as the read model holds it and its timeline.
 func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, status int, row store.CaseRow) {
-	s.answerStep(w, r, status, row, nil)
+	timeline, err := s.Store.Timeline(r.Context(), row.Summary.WorkflowID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, CaseResponse{Case: row.View, Timeline: timeline})
 }
 
 // listCases lists the cases the caller may see. SQL narrows by the widest

@@ -130,7 +130,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 			Grade: workflows.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失", RuleSet: rs}}
 	for seq, stateAfter := range []string{"reported", "ordered"} {
 		if _, err := st.RecordStep(ctx, cases.Step{Seq: int64(seq + 1), At: now, Action: "test", Actor: cases.SystemActor,
-			StateAfter: stateAfter, Case: sum, View: view}); err != nil {
+			StateAfter: stateAfter, Case: sum, View: wholeView(t, view)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -268,4 +268,14 @@ func fittingRoute(targets []route, body string, i int) int {
 		}
 	}
 	return i
+}
+
+// wholeView is the change of a case's first step that makes view.
+func wholeView(t testing.TB, view any) cases.ViewChange {
+	t.Helper()
+	c, _, err := cases.ChangeOf(nil, view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

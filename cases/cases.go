@@ -212,8 +212,10 @@ func (s Summary) NextDeadline() (time.Time, bool) {
 }
 
 // Step is one state change of a case, as a workflow hands it to the
-// RecordStep activity: the audit entry plus the case as it now stands.
-// (WorkflowID, Seq) is its identity; writing it twice changes nothing.
+// RecordStep activity: the audit entry, the case's summary as it now
+// stands, and what changed in its view. (WorkflowID, Seq) is its identity;
+// writing it twice changes nothing. Steps are written in seq order, each
+// view change on top of the view the step before left.
 type Step struct {
 	Seq         int64     `json:"seq"`
 	At          time.Time `json:"at"`
@@ -228,6 +230,7 @@ type Step struct {
 	// it anyway.
 	Details any     `json:"details,omitempty"`
 	Case    Summary `json:"case"`
-	// View is the kind-specific full state, stored beside the summary.
-	View any `json:"view"`
+	// View is what changed in the kind-specific view (which embeds the
+	// summary): the read model's view is the one before with this applied.
+	View ViewChange `json:"view"`
 }

@@ -1,23 +1,11 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
-	"google.golang.org/protobuf/encoding/protojson"
-
 	"github.com/duty-project/duty/internal/pgtest"
-	"github.com/duty-project/duty/workflows"
 )
 
 // TestLargeAccidentFromReportToClosureOverHTTP: a 较大 accident at 宏达建筑
@@ -179,105 +167,8 @@ func TestLargeAccidentFromReportToClosureOverHTTP(t *testing.T) {
 	if n := len(secretary.must(200, "GET", "/api/v1/accidents", nil)["accidents"].([]any)); n != 0 {
 		t.Fatalf("a closed accident is still on the board (%d)", n)
 	}
-	saveElidedHistory(t, duty.temporal, "accident/"+no, "accident_large_closed.json")
+	saveHistory(t, duty.temporal, "accident/"+no, "accident_large_closed.json")
 	saveHistory(t, duty.temporal, "hazard/"+hazards[0], "hazard_corrective_closed.json")
-}
-
-// saveElidedHistory is saveHistory for a long case: every step of an
-// accident carries the whole case as the read model's snapshot (the
-// RecordStep input) and returns it as the update's result, which would make
-// its history some 800 KB. Replay reads neither (it compares commands —
-// activities, timers, children, signals, markers — and re-runs updates from
-// their accepted inputs), so the saved copy keeps each step's audit part
-// (sequence, action, actor, states, details) and elides the snapshots. The
-// live history and the elided one are both replayed here before saving.
-func saveElidedHistory(t *testing.T, temporalAddr, workflowID, file string) {
-	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Namespace: "duty", Logger: quietLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
-	hist := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		hist.Events = append(hist.Events, ev)
-	}
-	replay := func(h *historypb.History, what string) {
-		replayer := worker.NewWorkflowReplayer()
-		for _, r := range workflows.All {
-			replayer.RegisterWorkflowWithOptions(r.Func, workflow.RegisterOptions{Name: r.Name})
-		}
-		if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
-			t.Fatalf("the %s history of %s does not replay: %v", what, workflowID, err)
-		}
-	}
-	replay(hist, "live")
-	for _, ev := range hist.Events {
-		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "RecordStep" {
-			for _, p := range a.GetInput().GetPayloads() {
-				p.Data = elideSnapshots(t, p.Data)
-			}
-		}
-		if u := ev.GetWorkflowExecutionUpdateCompletedEventAttributes(); u != nil {
-			for _, p := range u.GetOutcome().GetSuccess().GetPayloads() {
-				p.Data = []byte(`"elided: the case as it stood"`)
-			}
-		}
-	}
-	replay(hist, "elided")
-	if os.Getenv("DUTY_UPDATE_HISTORIES") != "1" {
-		return
-	}
-	// One event per line: compact, and still readable and diffable.
-	compact, err := protojson.Marshal(hist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	if err := json.Unmarshal(compact, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	buf.WriteString("{\"events\": [\n")
-	for i, ev := range doc.Events {
-		buf.Write(ev)
-		if i < len(doc.Events)-1 {
-			buf.WriteByte(',')
-		}
-		buf.WriteByte('\n')
-	}
-	buf.WriteString("]}\n")
-	b := buf.Bytes()
-	file = historyFile(file)
-	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", file), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("saved %d events (%d bytes) to workflows/testdata/%s", len(hist.Events), len(b), file)
-}
-
-// elideSnapshots drops the case and view snapshots from a RecordStep input.
-func elideSnapshots(t *testing.T, data []byte) []byte {
-	var in struct {
-		Step map[string]json.RawMessage
-	}
-	if err := json.Unmarshal(data, &in); err != nil {
-		t.Fatal(err)
-	}
-	delete(in.Step, "case")
-	delete(in.Step, "view")
-	in.Step["elided"] = json.RawMessage(`"case and view: the read model's snapshot"`)
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func strs(v any) []string {

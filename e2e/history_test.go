@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
@@ -13,13 +15,16 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/duty-project/duty/internal/pgtest"
 	"github.com/duty-project/duty/workflows"
 )
 
 // saveHistory fetches a finished case's workflow history from the running
 // embedded server and replays it against the workflow code. With
-// DUTY_UPDATE_HISTORIES=1 it also stores it in workflows/testdata, where
-// the replay test keeps checking that later changes stay compatible.
+// DUTY_UPDATE_HISTORIES=1 it also stores it in
+// workflows/testdata/<historyRelease>/, where the replay test keeps
+// checking that later changes stay compatible with the cases a release
+// may be running.
 func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
 	t.Helper()
 	if temporalAddr == "" {
@@ -49,34 +54,37 @@ func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
 	if os.Getenv("DUTY_UPDATE_HISTORIES") != "1" {
 		return
 	}
-	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(hist)
-	if err != nil {
+	// One event per line: compact, and still readable and diffable.
+	var buf bytes.Buffer
+	buf.WriteString("{\"events\": [\n")
+	for i, ev := range hist.Events {
+		b, err := protojson.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(b)
+		if i < len(hist.Events)-1 {
+			buf.WriteByte(',')
+		}
+		buf.WriteByte('\n')
+	}
+	buf.WriteString("]}\n")
+	dir := filepath.Join("..", "workflows", "testdata", historyRelease)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	file = historyFile(file)
-	if err := os.WriteFile(filepath.Join("..", "workflows", "testdata", file), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, file), buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("saved %d events to workflows/testdata/%s", len(hist.Events), file)
+	t.Logf("saved %d events (%d bytes) to workflows/testdata/%s/%s", len(hist.Events), buf.Len(), historyRelease, file)
 }
 
-// historyGeneration names the histories saved now, so that saving them
-// after a deliberate workflow change adds files beside the older ones
-// (which must go on replaying) instead of replacing them. Change it with
-// each such change; "" was the first generation, "api_steps" has update
-// steps written by the API (workflows.stepsByAPI), "closing_confirmed" the
-// API confirming a closing step (workflows.closingConfirmedVersion),
-// "case_changes" one version marker for the changes before it
-// (workflows.caseChanges).
-const historyGeneration = "case_changes"
-
-// historyFile is where a history named file is saved in this generation.
-func historyFile(file string) string {
-	if historyGeneration == "" {
-		return file
-	}
-	return strings.TrimSuffix(file, ".json") + "_" + historyGeneration + ".json"
-}
+// historyRelease is the release whose workflows the saved histories were
+// recorded from. Histories of a release stay as they are once it is out:
+// after a workflow change guarded by workflow.GetVersion, name the next
+// release here and record its histories beside the older ones, which go
+// on proving that the cases that release may be running still replay.
+const historyRelease = "v0.1.0"
 
 type quietLogger struct{}
 
@@ -84,3 +92,39 @@ func (quietLogger) Debug(string, ...any) {}
 func (quietLogger) Info(string, ...any)  {}
 func (quietLogger) Warn(string, ...any)  {}
 func (quietLogger) Error(string, ...any) {}
+
+// TestStepsMinutesApartAreRecordedAsTheyCome records the history of a case
+// as real ones run: each step long after the last (more than a minute,
+// past any timer an engine might arm between steps), and a reminder timer
+// crossed on the way. It runs only when histories are recorded
+// (DUTY_UPDATE_HISTORIES=1): it takes three minutes, and the saved
+// history is replayed by every test run of the workflows.
+func TestStepsMinutesApartAreRecordedAsTheyCome(t *testing.T) {
+	if os.Getenv("DUTY_UPDATE_HISTORIES") != "1" {
+		t.Skip("records a history; set DUTY_UPDATE_HISTORIES=1")
+	}
+	const apart = 65 * time.Second
+	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	inspector := duty.login("zhao.jiancha")
+	company := duty.login("qian.zong")
+	opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{
+		"grade": "major", "enterprise_id": company.orgID, "location": "凤台街工地5号楼", "description": "卸料平台防护栏缺失"})
+	no := caseOf(opened)["case_no"].(string)
+	path := "/api/v1/hazards/" + no + "/"
+	// A deadline just over three days ahead: the 72-hour reminder of the
+	// default rule set falls due a minute after the order, between steps.
+	deadline := time.Now().Add(72*time.Hour + time.Minute)
+	inspector.must(200, "POST", path+"order", map[string]any{"measures": "加装防护栏", "deadline": deadline.Format(time.RFC3339)})
+	time.Sleep(apart)
+	company.must(200, "POST", path+"plan", map[string]any{"responsible_person": "钱宏达", "measures": "加装防护栏",
+		"funds_yuan": 20000, "deadline": deadline.Add(-time.Hour).Format(time.RFC3339), "emergency_plan": "人员撤离预案"})
+	time.Sleep(apart)
+	inspector.must(200, "POST", path+"plan-review", map[string]any{"approve": true})
+	company.must(200, "POST", path+"completion", map[string]any{"summary": "已加装", "evidence": []map[string]any{{"name": "护栏.jpg"}}})
+	time.Sleep(apart)
+	closed := inspector.must(200, "POST", path+"reinspection", map[string]any{"passed": true, "findings": "符合要求"})
+	if got := strings.Join(actions(closed), ","); got != "report,order,remind,submit_plan,review_plan,report_completion,reinspect" {
+		t.Fatalf("timeline: %s", got)
+	}
+	saveHistory(t, duty.temporal, "hazard/"+no, "hazard_major_steps_minutes_apart.json")
+}

@@ -60,7 +60,7 @@ func orderedCase(t *testing.T, channels ...string) *store.Store {
 		State: "ordered", RegionCode: "140502", RegionPath: "/14/1405/140502/", Enterprise: ent, ActingOrg: dept,
 		RuleSet: "T", OpenedAt: at, Title: "脚手架连墙件缺失"}
 	if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: at, Action: "order", Actor: cases.Actor{Name: "赵明", Side: cases.SideRegulator},
-		StateBefore: "reported", StateAfter: "ordered", Case: sum, View: sum}); err != nil {
+		StateBefore: "reported", StateAfter: "ordered", Case: sum}); err != nil {
 		t.Fatal(err)
 	}
 	return st

@@ -24,7 +24,6 @@ import (
 func caseStep(caseNo string, seq int64, state string) cases.Step {
 	s := step(seq, state)
 	s.Case.CaseNo, s.Case.WorkflowID = caseNo, "hazard/"+caseNo
-	s.View = s.Case
 	s.At = s.At.Add(123456789 * time.Nanosecond)
 	s.Actor = cases.Actor{PersonID: 3, Name: "赵明", Role: "inspector", Title: "执法检查员", OrgID: 5, OrgName: "区住建局"}
 	s.Details = map[string]any{"zeta": "脚手架 \"连墙件\"", "a": []int{3, 1}, "nested": map[string]any{"y": 1.5, "x": nil}}

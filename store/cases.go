@@ -16,22 +16,37 @@ import (
 // RecordStep writes one workflow step: the audit entry, the notifications
 // it causes (outbox), and the case row and deadlines as they stand after
 // it. It is idempotent on (workflow id, seq): a repeated step writes
-// nothing. A step older than the stored case row (two updates whose
-// activities finished out of order) still gets its audit entry and its
-// notifications but does not roll the read model back. The audit entry is
-// linked into its case's hash chain by a trigger, in the order entries are
-// inserted (0003_audit_chain.sql; VerifyAudit checks the chains).
+// nothing. Steps arrive in seq order (a case writes one at a time), and
+// each carries only what changed in its case's view, so it is applied to
+// the view the step before left; a step whose predecessor is not yet
+// written is refused and retried. The audit entry is linked into its
+// case's hash chain by a trigger, in the order entries are inserted, which
+// is step order (0003_audit_chain.sql; VerifyAudit checks the chains).
 func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, err error) {
 	c := st.Case
 	details, err := json.Marshal(st.Details)
 	if err != nil || st.Details == nil {
 		details = []byte(`{}`)
 	}
-	view, err := json.Marshal(st.View)
-	if err != nil {
-		return false, fmt.Errorf("store: record step: view: %w", err)
-	}
 	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		// The case row is locked first, so that two attempts at one step
+		// (a retried activity beside a late first one) queue here.
+		var prev []byte
+		var prevSeq int64
+		err := tx.QueryRow(ctx, `SELECT view, seq FROM cases WHERE workflow_id = $1 FOR UPDATE`, c.WorkflowID).Scan(&prev, &prevSeq)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("case row: %w", err)
+		}
+		switch {
+		case st.Seq <= prevSeq:
+			return nil // this step was written by an earlier attempt
+		case st.Seq != prevSeq+1:
+			return fmt.Errorf("step %d before step %d is written", st.Seq, prevSeq+1)
+		}
+		view, err := st.View.ApplyTo(prev, c)
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
 				actor_post, actor_org_id, actor_org, state_before, state_after, details)
@@ -43,7 +58,7 @@ func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, er
 			return fmt.Errorf("audit entry: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return nil // this step was written by an earlier attempt
+			return nil // a concurrent attempt wrote the case's first step
 		}
 		written = true
 		if err := s.enqueueNotifications(ctx, tx, st, view); err != nil {
@@ -54,7 +69,7 @@ func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, er
 		if hasNext {
 			nextDeadline = &next
 		}
-		tag, err = tx.Exec(ctx, `
+		_, err = tx.Exec(ctx, `
 			INSERT INTO cases (workflow_id, case_no, kind, state, grade, region_code, region_path, industry,
 				enterprise_id, acting_org_id, parent_workflow_id, rule_set, title, overdue, ladder_due,
 				next_deadline, seq, opened_at, updated_at, closed_at, view)
@@ -63,16 +78,12 @@ func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, er
 			ON CONFLICT (workflow_id) DO UPDATE SET
 				state = EXCLUDED.state, overdue = EXCLUDED.overdue, ladder_due = EXCLUDED.ladder_due,
 				next_deadline = EXCLUDED.next_deadline, seq = EXCLUDED.seq, updated_at = EXCLUDED.updated_at,
-				closed_at = EXCLUDED.closed_at, view = EXCLUDED.view, title = EXCLUDED.title
-			WHERE cases.seq < EXCLUDED.seq`,
+				closed_at = EXCLUDED.closed_at, view = EXCLUDED.view, title = EXCLUDED.title`,
 			c.WorkflowID, c.CaseNo, string(c.Kind), c.State, c.Grade, c.RegionCode, c.RegionPath, c.Industry,
 			c.Enterprise.ID, c.ActingOrg.ID, c.ParentWorkflowID, c.RuleSet, c.Title, c.Overdue, c.LadderDue,
 			nextDeadline, st.Seq, c.OpenedAt, st.At, c.ClosedAt, view)
 		if err != nil {
 			return fmt.Errorf("case row: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return nil // a later step already stands in the read model
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM deadlines WHERE workflow_id = $1`, c.WorkflowID); err != nil {
 			return fmt.Errorf("deadlines: %w", err)

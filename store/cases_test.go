@@ -22,7 +22,7 @@ func step(seq int64, state string, deadlines ...cases.Deadline) cases.Step {
 	}
 
 	return cases.Step{Seq: seq, At: at, Action: "a" + state, Actor: cases.SystemActor, StateAfter: state,
-		Details: map[string]any{"n": 1}, Case: sum, View: sum}
+		Details: map[string]any{"n": 1}, Case: sum}
 }
 
 func count(t *testing.T, st *store.Store, sql string) int {

@@ -60,7 +60,7 @@ func (d demo) hazardStep(seq int64, action string, actor cases.Actor, deadlines 
 		Deadlines: deadlines,
 	}
 	return cases.Step{Seq: seq, At: at, Action: action, Actor: actor, StateBefore: "reported", StateAfter: "ordered",
-		Case: sum, View: sum}
+		Case: sum}
 }
 
 // recipients lists the logins a step's notifications went to on a channel.
@@ -152,7 +152,7 @@ func TestMajorEscalationNotifiesBothPartyAndGovernmentHeads(t *testing.T) {
 			ActingOrg: d.orgs["1405-jsj"], RuleSet: "T", OpenedAt: at}
 		view := map[string]any{"request": map[string]any{"from": d.orgs["140502-jsj"], "major": major}}
 		return cases.Step{Seq: seq, At: at, Action: action, Actor: d.actor("wang.juzhang", "dept_head", cases.SideRegulator),
-			StateAfter: "submitted", Case: sum, View: view}
+			StateAfter: "submitted", Case: sum, View: wholeView(t, view)}
 	}
 	if _, err := d.st.RecordStep(ctx, step(1, "submit", true)); err != nil {
 		t.Fatal(err)
@@ -279,4 +279,14 @@ func TestClaimLeasesAndSkipsLockedRows(t *testing.T) {
 	if len(backlog) != 1 || backlog[0].State != store.DeliveryPending || backlog[0].Count != 29 {
 		t.Fatalf("backlog %+v, want 29 pending", backlog)
 	}
+}
+
+// wholeView is the change of a case's first step that makes view.
+func wholeView(t testing.TB, view any) cases.ViewChange {
+	t.Helper()
+	c, _, err := cases.ChangeOf(nil, view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

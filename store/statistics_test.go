@@ -69,7 +69,7 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 				c.sum.ClosedAt = &at
 			}
 			step := cases.Step{Seq: c.seq, At: c.sum.OpenedAt.Add(time.Duration(c.seq) * time.Minute), Action: "step", Actor: cases.SystemActor,
-				StateAfter: c.sum.State, Case: c.sum, View: c.sum}
+				StateAfter: c.sum.State, Case: c.sum}
 			if _, err := st.RecordStep(ctx, step); err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +142,7 @@ func TestAStepThatCountsNothingLeavesTheCountsAlone(t *testing.T) {
 			sum.ClosedAt = &at
 		}
 		if _, err := st.RecordStep(ctx, cases.Step{Seq: seq, At: sum.OpenedAt.Add(time.Duration(seq) * time.Minute), Action: state,
-			Actor: cases.SystemActor, StateAfter: state, Case: sum, View: sum}); err != nil {
+			Actor: cases.SystemActor, StateAfter: state, Case: sum}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -82,18 +82,34 @@ type Migration struct {
 // Migrations lists the embedded migrations in version order. File names
 // are NNNN_name.sql; the number is the version.
 func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return readMigrations(sub)
+}
+
+// readMigrations reads the NNNN_name.sql files of a folder in version
+// order. Two files with one number are refused: Migrate records a version
+// once, so the second would be skipped wherever the first had run.
+func readMigrations(dir fs.FS) ([]Migration, error) {
+	entries, err := fs.ReadDir(dir, ".")
 	if err != nil {
 		return nil, err
 	}
 	var out []Migration
+	seen := map[int]string{}
 	for _, e := range entries {
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
 			return nil, fmt.Errorf("store: migration %q is not named NNNN_name.sql", e.Name())
 		}
-		body, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
+		if other, dup := seen[v]; dup {
+			return nil, fmt.Errorf("store: migrations %q and %q have the same number %d; renumber the newer one", other, e.Name(), v)
+		}
+		seen[v] = e.Name()
+		body, err := fs.ReadFile(dir, e.Name())
 		if err != nil {
 			return nil, err
 		}

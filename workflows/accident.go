@@ -34,7 +34,7 @@ func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResu
 		return AccidentResult{}, refusal(err)
 	}
 	a := newAccident(in, now, func() time.Time { return workflow.Now(ctx) })
-	if err := useStepLog(ctx, a); err != nil {
+	if err := registerOpen(ctx, a); err != nil {
 		return AccidentResult{}, err
 	}
 	if err := a.register(ctx); err != nil {
@@ -58,8 +58,8 @@ func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResu
 // accident is the workflow's state; every method is deterministic.
 type accident struct {
 	in AccidentInput
-	// log holds the steps updates took until the workflow has written them.
-	log      stepLog
+	// steps writes the case\'s steps in order.
+	steps    stepWriter
 	rules    rules.AccidentRules
 	state    AccidentState
 	openedAt time.Time
@@ -1061,7 +1061,7 @@ func (a *accident) snapshot() (cases.Summary, AccidentView) {
 	return v.Summary, v
 }
 
-func (a *accident) steps() *stepLog { return &a.log }
+func (a *accident) writer() *stepWriter { return &a.steps }
 
 func (a *accident) nextSeq() int64 {
 	a.seq++

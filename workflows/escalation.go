@@ -23,7 +23,7 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 	}
 	e := &escalation{in: in, state: EscalationSubmitted, openedAt: now,
 		holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}
-	if err := useStepLog(ctx, e); err != nil {
+	if err := registerOpen(ctx, e); err != nil {
 		return EscalationResult{}, err
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryEscalation, func() (EscalationView, error) { return e.view(), nil }); err != nil {
@@ -37,7 +37,7 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 	}
 	// An escalation from a hazard is the top rung of its ladder (a
 	// closure request from a penalty is not a rung of that penalty).
-	rung := ladderVersion(ctx) >= 1 && strings.HasPrefix(in.ParentWorkflowID, string(cases.KindHazard)+"/")
+	rung := strings.HasPrefix(in.ParentWorkflowID, string(cases.KindHazard)+"/")
 	if rung {
 		notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: in.CaseNo, Outcome: RungStarted})
 	}
@@ -83,8 +83,8 @@ func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, err
 
 type escalation struct {
 	in EscalationInput
-	// log holds the steps updates took until the workflow has written them.
-	log       stepLog
+	// steps writes the case\'s steps in order.
+	steps     stepWriter
 	state     EscalationState
 	openedAt  time.Time
 	closedAt  *time.Time
@@ -237,7 +237,7 @@ func (e *escalation) snapshot() (cases.Summary, EscalationView) {
 	return v.Summary, v
 }
 
-func (e *escalation) steps() *stepLog { return &e.log }
+func (e *escalation) writer() *stepWriter { return &e.steps }
 
 func (e *escalation) nextSeq() int64 {
 	e.seq++

@@ -22,8 +22,7 @@ func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, er
 		return HazardResult{}, refusal(err)
 	}
 	h := newHazard(in, workflow.Now(ctx))
-	h.ladder2 = ladderVersion(ctx) >= 1
-	if err := useStepLog(ctx, h); err != nil {
+	if err := registerOpen(ctx, h); err != nil {
 		return HazardResult{}, err
 	}
 	if err := h.register(ctx); err != nil {
@@ -66,10 +65,8 @@ type hazard struct {
 	deadline time.Time
 	overdue  bool
 	ladder   bool
-	// overdueAt is when the hazard last fell overdue; ladder2 is set for
-	// cases started since ladderChange.
+	// overdueAt is when the hazard last fell overdue.
 	overdueAt time.Time
-	ladder2   bool
 	// alarms are pending timers in time order; revision changes whenever
 	// they are replaced, which wakes the timer loop to re-arm.
 	alarms        []alarm
@@ -85,7 +82,7 @@ type hazard struct {
 	// recording counts ladder steps being written, so the workflow does
 	// not complete under one.
 	recording int
-	log       stepLog
+	steps     stepWriter
 	// rungDueKey names the regulator's deadline to start rungDueFor.
 	rungDueKey, rungDueFor string
 }
@@ -199,13 +196,9 @@ func (h *hazard) setDeadlineState(st cases.DeadlineState) {
 
 // tellParent tells the case this hazard was started from (an accident
 // whose corrective measure it is) that the re-inspection passed and the
-// hazard is closed (销号). Versioned: histories recorded before the signal
-// existed replay without it. A parent that cannot be reached is logged.
+// hazard is closed (销号). A parent that cannot be reached is logged.
 func (h *hazard) tellParent(ctx workflow.Context) {
 	if h.in.ParentWorkflowID == "" || len(h.reinspections) == 0 {
-		return
-	}
-	if workflow.GetVersion(ctx, "corrective-closed-signal", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return
 	}
 	last := h.reinspections[len(h.reinspections)-1]
@@ -535,7 +528,7 @@ func (h *hazard) snapshot() (cases.Summary, HazardView) {
 	return v.Summary, v
 }
 
-func (h *hazard) steps() *stepLog { return &h.log }
+func (h *hazard) writer() *stepWriter { return &h.steps }
 
 func (h *hazard) nextSeq() int64 {
 	h.seq++

@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -41,8 +44,10 @@ func hazardInput(grade Grade) HazardInput {
 	}
 }
 
-// harness runs one hazard workflow in the time-skipping test environment,
-// sends updates at chosen moments and keeps every recorded step.
+// harness runs one case workflow (and the cases it starts) in the
+// time-skipping test environment, sends updates at chosen moments and
+// keeps every recorded step, building each case's view from the steps'
+// changes as the store does.
 type harness struct {
 	t       *testing.T
 	env     *testsuite.TestWorkflowEnvironment
@@ -54,24 +59,17 @@ type harness struct {
 	// repeat is what the repeat-offence check answers (not triggered by default).
 	repeat activities.RepeatOffenceResult
 	n      int
-	// apiDown drops the steps in update results, as an API that died
-	// between the update and its write would; byActivity counts steps
-	// first written by RecordSteps (the workflow's own sync).
-	apiDown    bool
-	byActivity int
-	syncs      int // RecordSteps activities run
-	// missed are the seqs whose write the API misses, as one that died
-	// after an update would; confirmed the seqs it confirmed a closing
-	// step through (UpdateStepsWritten), once every step up to it was
-	// kept.
-	missed    map[int64]bool
-	confirmed []int64
+	// views are each case's view after each of its steps, by workflow ID
+	// and seq, as the read model holds them.
+	views map[string]map[int64]json.RawMessage
+	// root is the workflow the test started, and its name.
+	root, rootName string
 }
 
 func newHarness(t *testing.T) *harness {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	h := &harness{t: t, env: s.NewTestWorkflowEnvironment()}
+	h := &harness{t: t, env: s.NewTestWorkflowEnvironment(), views: map[string]map[int64]json.RawMessage{}}
 	h.env.SetStartTime(start)
 	for _, r := range All {
 		h.env.RegisterWorkflowWithOptions(r.Func, workflowOptions(r.Name))
@@ -79,20 +77,6 @@ func newHarness(t *testing.T) *harness {
 	h.env.OnActivity(new(activities.Activities).RecordStep, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RecordStepInput) (activities.RecordStepResult, error) {
 			return activities.RecordStepResult{Written: h.keep(in.Step)}, nil
-		})
-	h.env.OnActivity(new(activities.Activities).RecordSteps, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.RecordStepsInput) (activities.RecordStepsResult, error) {
-			var res activities.RecordStepsResult
-			for _, st := range in.Steps {
-				if h.keep(st) {
-					res.Written++
-				}
-			}
-			h.mu.Lock()
-			h.byActivity += res.Written
-			h.syncs++
-			h.mu.Unlock()
-			return res, nil
 		})
 	h.env.OnActivity(new(activities.Activities).CheckRepeatOffence, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, _ activities.RepeatOffenceInput) (activities.RepeatOffenceResult, error) {
@@ -117,57 +101,64 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-// keep stores a step the way PostgreSQL does: once per seq, in the order
-// they arrive (the API's write of an update's step, or an activity's).
+// keep stores a step the way PostgreSQL does: once per seq, each applied
+// to the view the step before left. A step that arrives before the one
+// before it is written fails the test: a case writes its steps in order.
 func (h *harness) keep(st cases.Step) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, s := range h.steps {
-		if s.Seq == st.Seq {
-			return false
-		}
+	id := st.Case.WorkflowID
+	views := h.views[id]
+	if views == nil {
+		views = map[int64]json.RawMessage{}
+		h.views[id] = views
 	}
+	if _, dup := views[st.Seq]; dup {
+		return false
+	}
+	prev, ok := views[st.Seq-1]
+	if st.Seq > 1 && !ok {
+		h.t.Errorf("%s: step %d (%s) written before step %d", id, st.Seq, st.Action, st.Seq-1)
+		return false
+	}
+	view, err := st.View.ApplyTo(prev, st.Case)
+	if err != nil {
+		h.t.Errorf("%s: step %d: %v", id, st.Seq, err)
+		return false
+	}
+	views[st.Seq] = view
 	h.steps = append(h.steps, st)
 	return true
 }
 
-// keptThrough reports whether every step from 1 to seq is kept.
-func (h *harness) keptThrough(seq int64) bool {
+// viewAt is the root case's view as its step seq left it, decoded as its
+// kind's view.
+func (h *harness) viewAt(seq int64) (any, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := int64(0)
-	for _, s := range h.steps {
-		if s.Seq <= seq {
-			n++
-		}
+	raw := h.views[h.root][seq]
+	h.mu.Unlock()
+	if raw == nil {
+		return nil, fmt.Errorf("step %d of %s is not written", seq, h.root)
 	}
-	return n == seq
-}
-
-// confirm sends UpdateStepsWritten as the API does after it wrote a
-// closing step.
-func (h *harness) confirm(seq int64) {
-	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(UpdateStepsWritten, fmt.Sprintf("steps-written-%d", seq), &testsuite.TestUpdateCallback{
-			OnAccept: func() {},
-			OnReject: func(err error) { h.t.Errorf("confirmation through %d refused: %v", seq, err) },
-			OnComplete: func(_ any, err error) {
-				if err != nil {
-					h.t.Errorf("confirmation through %d: %v", seq, err)
-					return
-				}
-				h.mu.Lock()
-				h.confirmed = append(h.confirmed, seq)
-				h.mu.Unlock()
-			},
-		}, StepsWritten{Through: seq})
-	}, 0)
-}
-
-// updateResult is any kind of case's UpdateResult.
-type updateResult interface {
-	viewOf() any
-	stepOf() *cases.Step
+	var v any
+	switch h.rootName {
+	case HazardWorkflowName:
+		v = new(HazardView)
+	case TalkWorkflowName:
+		v = new(TalkView)
+	case PenaltyWorkflowName:
+		v = new(PenaltyView)
+	case EscalationWorkflowName:
+		v = new(EscalationView)
+	case AccidentWorkflowName:
+		v = new(AccidentView)
+	default:
+		return nil, fmt.Errorf("no view for workflow %s", h.rootName)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, err
+	}
+	return reflect.ValueOf(v).Elem().Interface(), nil
 }
 
 type verifiedSignal struct {
@@ -178,12 +169,14 @@ type verifiedSignal struct {
 // outcome is what an update returned: the view, or the refusal's code.
 type outcome struct {
 	view HazardView
-	raw  any // the update's result whatever the kind of case
+	raw  any // the case's view after the update, whatever its kind
 	code string
 	msg  string
 }
 
-// at sends an update `after` the workflow started and stores the outcome.
+// at sends an update `after` the workflow started and stores the outcome:
+// the case as the read model holds it once the update completes, as the
+// API answers.
 func (h *harness) at(after time.Duration, name string, in any, out *outcome) {
 	h.n++
 	id := name + "-" + time.Duration(h.n).String()
@@ -196,21 +189,19 @@ func (h *harness) at(after time.Duration, name string, in any, out *outcome) {
 					*out = outcome{code: code(err), msg: err.Error()}
 					return
 				}
-				// What the API does with the result: write the step, then
-				// answer with the case.
-				r, ok := v.(updateResult)
+				r, ok := v.(UpdateResult)
 				if !ok {
 					h.t.Errorf("update %s returned %T, not an UpdateResult", name, v)
 					return
 				}
-				if st := r.stepOf(); st != nil && !h.apiDown && !h.missed[st.Seq] {
-					h.keep(*st)
-					if st.Case.ClosedAt != nil && h.keptThrough(st.Seq) {
-						h.confirm(st.Seq)
-					}
+				// The step is written by the time the update completes.
+				view, err := h.viewAt(r.Seq)
+				if err != nil {
+					h.t.Errorf("update %s completed: %v", name, err)
+					return
 				}
-				out.raw = r.viewOf()
-				if hv, ok := out.raw.(HazardView); ok {
+				out.raw = view
+				if hv, ok := view.(HazardView); ok {
 					out.view = hv
 				}
 			},
@@ -233,11 +224,18 @@ func (h *harness) query(after time.Duration, into *HazardView) {
 }
 
 func (h *harness) run(in HazardInput) {
-	h.env.ExecuteWorkflow(HazardWorkflowName, in)
+	h.runWorkflow(HazardWorkflowName, in)
 }
 
 // runWorkflow starts any registered workflow by name.
 func (h *harness) runWorkflow(name string, in any) {
+	var ref struct {
+		WorkflowID string `json:"workflow_id"`
+	}
+	if b, err := json.Marshal(in); err != nil || json.Unmarshal(b, &ref) != nil || ref.WorkflowID == "" {
+		h.t.Fatalf("the input of %s names no workflow_id", name)
+	}
+	h.root, h.rootName = ref.WorkflowID, name
 	h.env.ExecuteWorkflow(name, in)
 }
 
@@ -300,10 +298,9 @@ func equal(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// A hazard's view leaves its rule set out (it went with every step and
-// answer) but keeps how far ahead a deadline may be set, which is what a
-// request is checked against; a view written before still carries the
-// whole set, and that is what it is checked against then.
+// A hazard's view leaves its rule set out (it would go with every answer)
+// but keeps how far ahead a deadline may be set, which is what a request
+// is checked against.
 func TestTheViewLeavesTheRuleSetOutButKeepsTheDeadlineLimit(t *testing.T) {
 	h := newHarness(t)
 	var order outcome
@@ -329,10 +326,6 @@ func TestTheViewLeavesTheRuleSetOutButKeepsTheDeadlineLimit(t *testing.T) {
 	}
 	if got := back.DeadlineRules(); got.ID != ruleSet.ID || got.MaxRectificationPeriod != ruleSet.MaxRectificationPeriod {
 		t.Fatalf("deadline rules = %s %v, want %s %v", got.ID, got.MaxRectificationPeriod, ruleSet.ID, ruleSet.MaxRectificationPeriod)
-	}
-	older := HazardView{Report: hazardInput(GradeGeneral)}
-	if got := older.DeadlineRules(); got.MaxRectificationPeriod != ruleSet.MaxRectificationPeriod {
-		t.Fatalf("an older view's deadline rules = %v, want its whole rule set's %v", got.MaxRectificationPeriod, ruleSet.MaxRectificationPeriod)
 	}
 }
 
@@ -370,98 +363,68 @@ func TestGeneralHazardFromReportToClosed(t *testing.T) {
 	}
 }
 
-// An update's step is written by the API from the update's result; the
-// workflow writes it again itself stepSyncDelay later, or before it
-// completes, so a step whose API died before writing it is not lost.
-func TestUpdateStepsReachTheRecordEvenIfTheAPINeverWritesThem(t *testing.T) {
-	for _, tc := range []struct{ apiDown, openUpdate bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
-		apiDown := tc.apiDown
-		t.Run(fmt.Sprintf("api down %v, open update %v", apiDown, tc.openUpdate), func(t *testing.T) {
-			h := newHarness(t)
-			h.apiDown = apiDown
-			var opening, order, done, pass outcome
-			if tc.openUpdate {
-				// The update the API opens a case with, here without the
-				// memo that makes the case leave its first step to it (the
-				// test environment drops start memos; the e2e tests open
-				// every case that way): it answers with the first step,
-				// which the case has recorded itself.
-				h.at(0, UpdateOpen, nil, &opening)
-			}
-			h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
-			// Completion comes a day later: the order's step is synced by
-			// then (stepSyncDelay); completion and re-inspection a minute
-			// apart, synced as one batch when the case completes.
-			h.at(24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
-			var before []string
-			h.env.RegisterDelayedCallback(func() { before = h.actions() }, 24*time.Hour-time.Second)
-			h.at(24*time.Hour+time.Minute, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
-			h.run(hazardInput(GradeGeneral))
-			ok(t, "order", order)
-			ok(t, "report_completion", done)
-			ok(t, "reinspect", pass)
-			equal(t, "steps a day in", before, []string{"report", "order"})
-			equal(t, "steps", h.actions(), []string{"report", "order", "report_completion", "reinspect"})
-			if tc.openUpdate {
-				ok(t, "open", opening)
-			}
-			want := 0
-			if apiDown {
-				want = 3 // every update's step, none twice
-			}
-			if h.byActivity != want {
-				t.Fatalf("%d steps first written by the workflow's sync, want %d", h.byActivity, want)
-			}
-		})
+// Every step is in the record before the update that took it completes
+// (the harness fails an update whose step is missing), one writer only:
+// each step is written once, in step order, and the case completes as
+// soon as its last step is written. Steps days apart take the same path.
+func TestEveryStepIsWrittenOnceInOrderBeforeItsUpdateCompletes(t *testing.T) {
+	h := newHarness(t)
+	writes := 0
+	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == "RecordStep" {
+			writes++
+		}
+	})
+	var opening, order, done, pass outcome
+	h.at(0, UpdateOpen, nil, &opening)
+	h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
+	h.at(24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
+	h.at(24*time.Hour+time.Second, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
+	h.run(hazardInput(GradeGeneral))
+	ok(t, "open", opening)
+	ok(t, "order", order)
+	ok(t, "report_completion", done)
+	ok(t, "reinspect", pass)
+	if err := h.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "steps", h.actions(), []string{"report", "order", "report_completion", "reinspect"})
+	if writes != 4 {
+		t.Fatalf("%d RecordStep activities for 4 steps, want one each", writes)
+	}
+	for i, s := range h.steps {
+		if s.Seq != int64(i+1) {
+			t.Fatalf("the %d. step written has seq %d", i+1, s.Seq)
+		}
+	}
+	if order.view.State != string(HazardOrdered) || done.view.State != string(HazardCompletionReported) || pass.view.State != string(HazardClosed) {
+		t.Fatalf("views after each update: %s, %s, %s", order.view.State, done.view.State, pass.view.State)
+	}
+	if ended := h.env.Now().Sub(start); ended != 24*time.Hour+time.Second {
+		t.Fatalf("the case ended %v after it opened, want at its closing step", ended)
 	}
 }
 
-// A case completes as soon as the API confirms that its closing step, and
-// every one before it, are written — without writing them again. Without
-// the confirmation (the API died, or missed a step) it writes what is
-// missing within stepSyncDelay and completes then.
-func TestAConfirmedClosingStepEndsTheCaseWithoutWritingItsStepsAgain(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		apiDown    bool
-		missed     int64
-		byActivity int
-		syncs      int
-		confirmed  []int64
-		endsAfter  time.Duration // from the closing step
-	}{
-		{name: "confirmed", confirmed: []int64{4}},
-		{name: "a step missed", missed: 2, byActivity: 1, syncs: 1, endsAfter: stepSyncDelay - 20*time.Second},
-		{name: "api down", apiDown: true, byActivity: 3, syncs: 1, endsAfter: stepSyncDelay - 20*time.Second},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t)
-			h.apiDown, h.missed = tc.apiDown, map[int64]bool{tc.missed: true}
-			// All within one stepSyncDelay of the order, so nothing is
-			// synced before the case closes.
-			var order, done, pass outcome
-			h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
-			h.at(time.Minute+10*time.Second, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
-			h.at(time.Minute+20*time.Second, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
-			h.run(hazardInput(GradeGeneral))
-			ok(t, "order", order)
-			ok(t, "report_completion", done)
-			ok(t, "reinspect", pass)
-			if err := h.env.GetWorkflowError(); err != nil {
-				t.Fatal(err)
-			}
-			equal(t, "steps", h.actions(), []string{"report", "order", "report_completion", "reinspect"})
-			if h.byActivity != tc.byActivity || h.syncs != tc.syncs {
-				t.Fatalf("%d steps written by %d syncs of the workflow, want %d by %d", h.byActivity, h.syncs, tc.byActivity, tc.syncs)
-			}
-			if !slices.Equal(h.confirmed, tc.confirmed) {
-				t.Fatalf("confirmed through %v, want %v", h.confirmed, tc.confirmed)
-			}
-			closing := start.Add(time.Minute + 20*time.Second)
-			if ended := h.env.Now().Sub(closing); ended != tc.endsAfter {
-				t.Fatalf("the case ended %v after its closing step, want %v", ended, tc.endsAfter)
-			}
-		})
+// Two updates sent at once each wait for the other's step: the one
+// accepted second is written second, whatever order their activities
+// would otherwise finish in.
+func TestStepsTakenAtOnceAreWrittenInStepOrder(t *testing.T) {
+	h := newHarness(t)
+	var order, req outcome
+	deadline := start.Add(10 * 24 * time.Hour)
+	h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: deadline}, &order)
+	h.at(time.Hour, UpdateRequestExtension, RequestExtensionInput{Actor: company, Reason: "材料未到", NewDeadline: deadline.Add(48 * time.Hour)}, &req)
+	var done outcome
+	h.at(time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
+	h.at(2*time.Hour, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &outcome{})
+	h.run(hazardInput(GradeGeneral))
+	ok(t, "order", order)
+	ok(t, "request_extension", req)
+	ok(t, "report_completion", done)
+	for i, s := range h.steps {
+		if s.Seq != int64(i+1) {
+			t.Fatalf("the %d. step written has seq %d (%v)", i+1, s.Seq, h.actions())
+		}
 	}
 }
 

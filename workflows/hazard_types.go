@@ -384,12 +384,8 @@ type HazardView struct {
 
 // DeadlineRules is the part of the case's rule set that bounds the
 // deadlines a step may set (OrderInput.Validate and the like), for
-// checking a request before it reaches the case. A view written before
-// the rule set was left out of it carries the whole set.
+// checking a request before it reaches the case.
 func (v HazardView) DeadlineRules() rules.RuleSet {
-	if v.MaxRectificationPeriod == 0 {
-		return v.Report.RuleSet
-	}
 	return rules.RuleSet{ID: v.RuleSet, MaxRectificationPeriod: v.MaxRectificationPeriod}
 }
 

@@ -51,31 +51,12 @@ type RungRecord struct {
 	At time.Time `json:"at"`
 }
 
-// ladderChange names the change to the ladder that cases started since
-// it follow (workflow.GetVersion; older cases replay as they ran):
-//   - a written warning reports as its own rung (书面警告), not as a penalty;
-//   - a sanction carried out (a warning served, a fine paid) does not
-//     rectify the hazard, so the rung after it falls due while the hazard
-//     stays overdue; so does the rung after one complied with before the
-//     hazard fell overdue again;
-//   - nothing is due while the hazard is not overdue (its completion
-//     awaits re-inspection, or a new deadline runs);
-//   - a warning talk that none of the persons called attended fails at once;
-//   - an escalation started from a hazard reports to it as the top rung.
-const ladderChange = "ladder-2"
-
-// ladderVersion is the version of the ladder the running case follows:
-// 1 since ladderChange, workflow.DefaultVersion before it.
-func ladderVersion(ctx workflow.Context) workflow.Version {
-	return versionOf(ctx, ladderChange, 1)
-}
-
 // sanctions are the rungs that punish rather than ask: carrying one out
 // does not mean the hazard is rectified.
 var sanctions = []string{rules.RungWrittenWarning, rules.RungPenalty}
 
 // nextRungSince is the rung due on a ladder for a case that fell overdue
-// at overdueSince, under ladderChange: like nextRung, except that a
+// at overdueSince: like nextRung, except that a
 // sanction carried out, or a rung complied with before the latest
 // overdue, is climbed past as if it had failed.
 func nextRungSince(ladder []string, history []RungRecord, overdueSince time.Time) string {
@@ -155,28 +136,22 @@ func (h *hazard) listenForRungs(ctx workflow.Context) {
 // nextRung is the hazard's next rung while its ladder is due.
 func (h *hazard) nextRung() string {
 	switch {
-	case !h.ladder:
-		return ""
-	case !h.ladder2:
-		return nextRung(h.in.Ladder, h.rungs)
-	case !h.overdue:
+	case !h.ladder, !h.overdue:
 		return ""
 	}
 	return nextRungSince(h.in.Ladder, h.rungs, h.overdueAt)
 }
 
 // ladderDue is what the read model shows as ladder_due: on the ladder
-// and, since ladderChange, overdue too.
+// and overdue.
 func (h *hazard) ladderDue() bool {
-	return h.ladder && (!h.ladder2 || h.overdue)
+	return h.ladder && h.overdue
 }
 
 // ladderMoved re-reads the rung due after a step that may change it (a
-// new deadline, completion reported), for cases under ladderChange.
+// new deadline, completion reported).
 func (h *hazard) ladderMoved(now time.Time) {
-	if h.ladder2 {
-		h.updateRungDue(now)
-	}
+	h.updateRungDue(now)
 }
 
 // tellOpenRungs signals every rung that started under the hazard and has
@@ -340,7 +315,7 @@ func (h *hazard) watchRungDue(ctx workflow.Context) {
 				Rung  string    `json:"rung"`
 				DueAt time.Time `json:"due_at"`
 			}{rung, d.DueAt})
-			if err == nil && h.ladder2 && slices.Contains(h.in.AutoRungs, rung) {
+			if err == nil && slices.Contains(h.in.AutoRungs, rung) {
 				err = h.startRungItself(ctx, rung)
 			}
 			h.recording--

@@ -29,10 +29,9 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	if err := in.Validate(now); err != nil {
 		return PenaltyResult{}, refusal(err)
 	}
-	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) },
-		ladder2: ladderVersion(ctx) >= 1}
+	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) }}
 	p.decisionDue = p.due(now, in.Rules.Decision)
-	if err := useStepLog(ctx, p); err != nil {
+	if err := registerOpen(ctx, p); err != nil {
 		return PenaltyResult{}, err
 	}
 	if err := p.register(ctx); err != nil {
@@ -47,7 +46,7 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 	}
 	// A case decided and closed in one step (a warning on the spot) still
 	// counts towards the enterprise's history.
-	if p.ladder2 && p.decision != nil && !p.repeatChecked {
+	if p.decision != nil && !p.repeatChecked {
 		if err := p.checkRepeatOffence(ctx); err != nil {
 			return PenaltyResult{}, err
 		}
@@ -69,8 +68,8 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 // penalty is the workflow's state; every method is deterministic.
 type penalty struct {
 	in PenaltyInput
-	// log holds the steps updates took until the workflow has written them.
-	log         stepLog
+	// steps writes the case\'s steps in order.
+	steps       stepWriter
 	state       PenaltyState
 	openedAt    time.Time
 	closedAt    *time.Time
@@ -99,9 +98,6 @@ type penalty struct {
 	// recording counts steps being written outside an update (a signal's),
 	// so the workflow does not complete under one.
 	recording int
-	// ladder2 is set for cases started since written warnings report as
-	// their own rung (see ladderVersion).
-	ladder2 bool
 }
 
 // listenForVerification stops a daily fine when the hazard it was imposed
@@ -920,7 +916,7 @@ func (p *penalty) pendingAppeal() *Appeal {
 // rung is the rung of the enforcement ladder the case stands for: a
 // warning is the written warning (书面警告), anything else the penalty.
 func (p *penalty) rung() string {
-	if p.ladder2 && p.in.Proposed.Kind == PenaltyWarning {
+	if p.in.Proposed.Kind == PenaltyWarning {
 		return rules.RungWrittenWarning
 	}
 	return rules.RungPenalty
@@ -1043,7 +1039,7 @@ func (p *penalty) snapshot() (cases.Summary, PenaltyView) {
 	return v.Summary, v
 }
 
-func (p *penalty) steps() *stepLog { return &p.log }
+func (p *penalty) writer() *stepWriter { return &p.steps }
 
 func (p *penalty) nextSeq() int64 {
 	p.seq++

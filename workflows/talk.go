@@ -21,8 +21,8 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 	if err := in.Validate(now); err != nil {
 		return TalkResult{}, refusal(err)
 	}
-	k := &talk{in: in, state: TalkScheduled, openedAt: now, ladder2: ladderVersion(ctx) >= 1}
-	if err := useStepLog(ctx, k); err != nil {
+	k := &talk{in: in, state: TalkScheduled, openedAt: now}
+	if err := registerOpen(ctx, k); err != nil {
 		return TalkResult{}, err
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryTalk, func() (TalkView, error) { return k.view(), nil }); err != nil {
@@ -72,8 +72,8 @@ func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
 
 type talk struct {
 	in TalkInput
-	// log holds the steps updates took until the workflow has written them.
-	log         stepLog
+	// steps writes the case\'s steps in order.
+	steps       stepWriter
 	state       TalkState
 	openedAt    time.Time
 	closedAt    *time.Time
@@ -85,8 +85,6 @@ type talk struct {
 	heldAt      *time.Time
 	reportDue   time.Time
 	report      *TalkReportInput
-	// ladder2 is set for talks started since ladderChange.
-	ladder2 bool
 }
 
 func (k *talk) regulator(a cases.Actor) error {
@@ -142,7 +140,7 @@ func (k *talk) applyRecord(in RecordTalkInput, now time.Time) (cases.Actor, any)
 		}
 	}
 	k.minutes, k.commitments, k.heldAt = in.Minutes, in.Commitments, &now
-	if k.ladder2 && len(k.noShows) == len(in.Attendance) {
+	if len(k.noShows) == len(in.Attendance) {
 		// Nobody came (拒不到场): the talk could not be held, no report is
 		// owed, and the ladder climbs at once.
 		k.state = TalkFailed
@@ -210,7 +208,7 @@ func (k *talk) snapshot() (cases.Summary, TalkView) {
 	return v.Summary, v
 }
 
-func (k *talk) steps() *stepLog { return &k.log }
+func (k *talk) writer() *stepWriter { return &k.steps }
 
 func (k *talk) nextSeq() int64 {
 	k.seq++

@@ -12,7 +12,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
+
+	"github.com/duty-project/duty"
 )
 
 const usage = `duty — 安全生产责任追究 workflow engine
@@ -30,6 +33,7 @@ Usage:
   duty audit verify [flags]
                           check every case's hash-chained audit log; names the first
                           broken entry and exits 1 if one was changed
+  duty version            the release this binary is
   duty help               this text and every setting
 
 Run 'duty <command> -h' for the flags of one command.
@@ -62,6 +66,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "duty %s (%s)\n", duty.Version, runtime.Version())
+		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage+"\n"+settingsHelp())
 		return 0
