@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -74,7 +75,7 @@ func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, fa
 			s.writeError(w, r, err)
 			return
 		}
-		s.update(w, r, sum, update, input)
+		s.update(w, r, sum, ac.actor.PersonID, update, input)
 	}
 }
 
@@ -129,11 +130,16 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 // answers with the case as it now stands. The workflow's validator checks
 // the transition against the live state; its refusal comes back with its
 // code (409 for a wrong state).
-func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, update string, input any) {
+func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, person int64, update string, input any) {
 	key, err := idempotencyKey(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if key != "" {
+		// Keys are the caller's own, for one kind of step: another user's
+		// key, or the same key on another action, is another update.
+		key = strconv.FormatInt(person, 10) + "/" + update + "/" + key
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
 	defer cancel()

@@ -124,7 +124,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 		Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, ActingOrg: cases.Org{ID: dept.ID, Name: dept.Name},
 		RuleSet: rs.ID, Title: "脚手架连墙件缺失", OpenedAt: now,
 		Deadlines: []cases.Deadline{{Key: "rectify-1", What: "整改", Party: cases.PartyEnterprise, DueAt: due, State: cases.DeadlinePending}}}
-	view := workflows.HazardView{Summary: sum, Round: 1, Deadline: due, Seq: 2,
+	view := workflows.HazardView{Summary: sum, Round: 1, Deadline: due, Seq: 2, MaxRectificationPeriod: rs.MaxRectificationPeriod,
 		Report: workflows.HazardInput{CaseNo: sum.CaseNo, WorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode,
 			RegionPath: sum.RegionPath, Industry: industry, Enterprise: sum.Enterprise, ActingOrg: sum.ActingOrg,
 			Grade: workflows.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失", RuleSet: rs}}

@@ -60,27 +60,31 @@ func TestRecordStepIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestRecordStepNeverRollsTheReadModelBack(t *testing.T) {
+// A step whose predecessor is not yet written is refused (its activity
+// retries) and changes nothing: each step's view change applies to the
+// view the step before left, and the audit chain follows step order.
+func TestAStepBeforeItsPredecessorIsRefusedAndChangesNothing(t *testing.T) {
 	st := pgtest.NewStore(t)
 	ctx := context.Background()
-	// Step 3 lands before step 2 (two updates whose activities raced).
 	if _, err := st.RecordStep(ctx, step(1, "reported")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.RecordStep(ctx, step(3, "completion_reported")); err != nil {
-		t.Fatal(err)
-	}
-	written, err := st.RecordStep(ctx, step(2, "ordered"))
-	if err != nil || !written {
-		t.Fatalf("late step: written=%v err=%v", written, err)
+	if written, err := st.RecordStep(ctx, step(3, "completion_reported")); err == nil || written {
+		t.Fatalf("step 3 before step 2: written=%v err=%v", written, err)
 	}
 	row, _ := st.GetCase(ctx, "YH-140502-2026-000001")
-	if row.Summary.State != "completion_reported" || row.Seq != 3 {
-		t.Fatalf("read model rolled back to %s (seq %d)", row.Summary.State, row.Seq)
+	tl, _ := st.Timeline(ctx, "hazard/YH-140502-2026-000001")
+	if row.Summary.State != "reported" || row.Seq != 1 || len(tl) != 1 {
+		t.Fatalf("the refused step changed the case: %s seq %d, %d entries", row.Summary.State, row.Seq, len(tl))
 	}
-	tl, err := st.Timeline(ctx, "hazard/YH-140502-2026-000001")
-	if err != nil || len(tl) != 3 || tl[1].Seq != 2 || tl[1].StateAfter != "ordered" {
-		t.Fatalf("timeline = %+v, %v", tl, err)
+	for _, s := range []cases.Step{step(2, "ordered"), step(3, "completion_reported")} {
+		if written, err := st.RecordStep(ctx, s); err != nil || !written {
+			t.Fatalf("step %d: written=%v err=%v", s.Seq, written, err)
+		}
+	}
+	row, _ = st.GetCase(ctx, "YH-140502-2026-000001")
+	if row.Summary.State != "completion_reported" || row.Seq != 3 {
+		t.Fatalf("read model at %s (seq %d)", row.Summary.State, row.Seq)
 	}
 }
 
