@@ -130,7 +130,7 @@ func addedItems(old, v json.RawMessage) json.RawMessage {
 // them does not depend on map order.
 func sortedFields(f ViewFields) []string {
 	names := make([]string, 0, len(f))
-	for name := range f { //workflowcheck:ignore the names are sorted before use
+	for name := range f {
 		names = append(names, name)
 	}
 	slices.Sort(names)
