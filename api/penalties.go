@@ -7,9 +7,9 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
 )
 
@@ -182,7 +182,7 @@ func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (ca
 	if err != nil {
 		return cases.Actor{}, err
 	}
-	i := slices.IndexFunc(posts, func(post store.Post) bool {
+	i := slices.IndexFunc(posts, func(post org.Post) bool {
 		return post.Org.ID == first.OrgID && (post.Role == policy.RoleInspector || post.Role == policy.RoleDeptHead)
 	})
 	if i < 0 || p.ID == first.PersonID {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ory/ladon"
 
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 )
@@ -63,9 +64,9 @@ const OrgPolicyPrefix = "org:"
 
 // Organisation is what the generated policy set is built from.
 type Organisation struct {
-	Orgs []store.Org
+	Orgs []org.Org
 	// PortfolioPosts are the posts with a portfolio of sectors (一岗双责).
-	PortfolioPosts []store.Post
+	PortfolioPosts []org.Post
 	// Limits are the authority limits by region level, from the rule set in force.
 	Limits map[string]rules.AuthorityLimit
 }
@@ -82,32 +83,32 @@ type Organisation struct {
 //   - an enterprise's persons view and answer only their enterprise's cases.
 func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 	var out []*ladon.DefaultPolicy
-	for _, org := range o.Orgs {
-		id := strconv.FormatInt(org.ID, 10)
+	for _, unit := range o.Orgs {
+		id := strconv.FormatInt(unit.ID, 10)
 		subjects := func(roles ...string) []string {
 			return []string{"org:" + id + ":<" + strings.Join(roles, "|") + ">"}
 		}
-		switch org.Kind {
-		case store.OrgDepartment:
-			if len(org.Industries) == 0 {
+		switch unit.Kind {
+		case org.KindDepartment:
+			if len(unit.Industries) == 0 {
 				continue
 			}
-			scope := []string{"case:" + org.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(org.Industries) + ">:<[0-9]+>:<.+>"}
+			scope := []string{"case:" + unit.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(unit.Industries) + ">:<[0-9]+>:<.+>"}
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "dept:" + id,
-				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", org.Name),
+				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", unit.Name),
 				Subjects:    subjects(RoleDeptHead, RoleInspector),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
-			}, heldEscalations(org, id, subjects(RoleDeptHead, RoleInspector)))
-			out = append(out, departmentAccidents(org, id, scope)...)
-			if limit, ok := o.Limits[org.RegionLevel]; ok {
+			}, heldEscalations(unit, id, subjects(RoleDeptHead, RoleInspector)))
+			out = append(out, departmentAccidents(unit, id, scope)...)
+			if limit, ok := o.Limits[unit.RegionLevel]; ok {
 				out = append(out, &ladon.DefaultPolicy{
 					ID: OrgPolicyPrefix + "penalty:" + id,
 					Description: fmt.Sprintf("the head of %s decides penalties up to ¥%d of kinds %s (%s level authority)",
-						org.Name, limit.MaxFineYuan, strings.Join(limit.Kinds, ", "), org.RegionLevel),
+						unit.Name, limit.MaxFineYuan, strings.Join(limit.Kinds, ", "), unit.RegionLevel),
 					Subjects:  subjects(RoleDeptHead),
 					Actions:   []string{ActionDecidePenalty},
 					Resources: scope,
@@ -116,29 +117,29 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 						MaxFineYuan: limit.MaxFineYuan, Kinds: append([]string(nil), limit.Kinds...)}},
 				})
 			}
-		case store.OrgPartyCommittee, store.OrgGovernment:
+		case org.KindPartyCommittee, org.KindGovernment:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "leader:" + id,
-				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", org.Name),
+				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", unit.Name),
 				Subjects:    subjects(RolePartySecretary, RoleGovernmentHead),
 				Actions:     []string{ActionView},
-				Resources:   []string{"case:" + org.RegionPath + "<[0-9/]*>:<.+>"},
+				Resources:   []string{"case:" + unit.RegionPath + "<[0-9/]*>:<.+>"},
 				Effect:      ladon.AllowAccess,
 			}, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "admin:" + id,
-				Description: fmt.Sprintf("the policy administrators of %s read and edit policies", org.Name),
+				Description: fmt.Sprintf("the policy administrators of %s read and edit policies", unit.Name),
 				Subjects:    subjects(RolePolicyAdmin),
 				Actions:     []string{"policy:<read|write>"},
 				Resources:   []string{"policy:<.+>"},
 				Effect:      ladon.AllowAccess,
-			}, heldEscalations(org, id, subjects(RolePartySecretary, RoleGovernmentHead)))
-			if org.Kind == store.OrgGovernment {
-				out = append(out, governmentAccidents(org, id))
+			}, heldEscalations(unit, id, subjects(RolePartySecretary, RoleGovernmentHead)))
+			if unit.Kind == org.KindGovernment {
+				out = append(out, governmentAccidents(unit, id))
 			}
-		case store.OrgEnterprise:
+		case org.KindEnterprise:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
-				Description: fmt.Sprintf("%s sees and answers only its own cases", org.Name),
+				Description: fmt.Sprintf("%s sees and answers only its own cases", unit.Name),
 				Subjects:    subjects(RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">",
 					"talk:<" + strings.Join(EnterpriseTalkActions, "|") + ">", "penalty:<" + strings.Join(EnterprisePenaltyActions, "|") + ">"},
@@ -165,10 +166,10 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 // escalations it holds — whatever the region or sector of the case, since
 // an escalation may cross both (移送). The workflow checks again that the
 // actor's organisation is the holder.
-func heldEscalations(org store.Org, id string, subjects []string) *ladon.DefaultPolicy {
+func heldEscalations(unit org.Org, id string, subjects []string) *ladon.DefaultPolicy {
 	return &ladon.DefaultPolicy{
 		ID:          OrgPolicyPrefix + "held:" + id,
-		Description: fmt.Sprintf("%s handles the escalations it holds (签收, 转办, 办结, 退回)", org.Name),
+		Description: fmt.Sprintf("%s handles the escalations it holds (签收, 转办, 办结, 退回)", unit.Name),
 		Subjects:    subjects,
 		Actions:     []string{ActionView, "escalation:<" + strings.Join(EscalationActions, "|") + ">"},
 		Resources:   []string{"escalation:held:" + id + ":<.+>"},

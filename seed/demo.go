@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
 )
@@ -104,7 +105,7 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 	}
 	since := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	err = pgx.BeginFunc(ctx, st.Pool, func(tx pgx.Tx) error {
-		for _, r := range []store.Region{
+		for _, r := range []org.Region{
 			{Code: "14", Name: "山西省", Level: "province"},
 			{Code: "1405", Name: "晋城市", Level: "city", ParentCode: "14"},
 			{Code: "140502", Name: "城区", Level: "county", ParentCode: "1405"},
@@ -116,7 +117,7 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 		}
 		ids := map[string]int64{}
 		for _, o := range demoOrgs {
-			id, err := st.UpsertOrg(ctx, tx, store.Org{Code: o.code, Kind: o.kind, Name: o.name, RegionCode: o.region,
+			id, err := st.UpsertOrg(ctx, tx, org.Org{Code: o.code, Kind: o.kind, Name: o.name, RegionCode: o.region,
 				Industries: nonNil(o.industries), ParentID: ids[o.parent]})
 			if err != nil {
 				return fmt.Errorf("org %s: %w", o.code, err)
@@ -124,7 +125,7 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 			ids[o.code] = id
 		}
 		for _, p := range demoPersons {
-			pid, err := st.UpsertPerson(ctx, tx, store.Person{Login: p.login, Name: p.name, PasswordHash: hash})
+			pid, err := st.UpsertPerson(ctx, tx, org.Person{Login: p.login, Name: p.name, PasswordHash: hash})
 			if err != nil {
 				return fmt.Errorf("person %s: %w", p.login, err)
 			}
