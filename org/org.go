@@ -76,3 +76,17 @@ type PostHolder struct {
 	Role     string `json:"role"`
 	Title    string `json:"title"`
 }
+
+// Roles of posts, as stored in posts.role. A post's role and its
+// organisation make its Ladon subject.
+const (
+	RolePartySecretary = "party_secretary" // 党委书记
+	RoleGovernmentHead = "government_head" // 政府主要负责人
+	RoleDeputyHead     = "deputy_head"     // 分管负责人 (一岗双责)
+	RoleDeptHead       = "dept_head"       // 局长
+	RoleInspector      = "inspector"       // 执法检查人员
+	RoleEnterpriseHead = "enterprise_head" // 主要负责人 (第一责任人)
+	RoleProjectManager = "project_manager" // 项目经理
+	RoleSafetyOfficer  = "safety_officer"  // 安全员
+	RolePolicyAdmin    = "policy_admin"    // 权限管理员: edits policies
+)

@@ -30,14 +30,14 @@ func departmentAccidents(unit org.Org, id string, scope []string) []*ladon.Defau
 	return []*ladon.DefaultPolicy{{
 		ID:          OrgPolicyPrefix + "accident:" + id,
 		Description: fmt.Sprintf("%s reports, investigates and follows up accidents in its region and industries (事故报告和调查处理)", unit.Name),
-		Subjects:    []string{"org:" + id + ":<" + RoleDeptHead + "|" + RoleInspector + ">"},
+		Subjects:    []string{"org:" + id + ":<" + org.RoleDeptHead + "|" + org.RoleInspector + ">"},
 		Actions:     []string{"accident:<" + strings.Join(RegulatorAccidentActions, "|") + ">"},
 		Resources:   scope,
 		Effect:      ladon.AllowAccess,
 	}, {
 		ID:          OrgPolicyPrefix + "accident-head:" + id,
 		Description: fmt.Sprintf("the head of %s approves extensions, the report, fines, the gates of 四不放过 and 结案", unit.Name),
-		Subjects:    []string{"org:" + id + ":" + RoleDeptHead},
+		Subjects:    []string{"org:" + id + ":" + org.RoleDeptHead},
 		Actions:     []string{"accident:<" + strings.Join(HeadAccidentActions, "|") + ">"},
 		Resources:   scope,
 		Effect:      ladon.AllowAccess,
@@ -50,7 +50,7 @@ func governmentAccidents(unit org.Org, id string) *ladon.DefaultPolicy {
 	return &ladon.DefaultPolicy{
 		ID:          OrgPolicyPrefix + "accident-gov:" + id,
 		Description: fmt.Sprintf("the head of %s approves on accidents in the area (批复, 四不放过, 结案)", unit.Name),
-		Subjects:    []string{"org:" + id + ":" + RoleGovernmentHead},
+		Subjects:    []string{"org:" + id + ":" + org.RoleGovernmentHead},
 		Actions:     []string{"accident:<" + strings.Join(HeadAccidentActions, "|") + ">"},
 		Resources:   []string{"case:" + unit.RegionPath + "<[0-9/]*>:accident:<.+>"},
 		Effect:      ladon.AllowAccess,

@@ -15,20 +15,6 @@ import (
 	"github.com/duty-project/duty/store"
 )
 
-// Roles of posts, as stored in posts.role. A post's role and its
-// organisation make its Ladon subject.
-const (
-	RolePartySecretary = "party_secretary" // 党委书记
-	RoleGovernmentHead = "government_head" // 政府主要负责人
-	RoleDeputyHead     = "deputy_head"     // 分管负责人 (一岗双责)
-	RoleDeptHead       = "dept_head"       // 局长
-	RoleInspector      = "inspector"       // 执法检查人员
-	RoleEnterpriseHead = "enterprise_head" // 主要负责人 (第一责任人)
-	RoleProjectManager = "project_manager" // 项目经理
-	RoleSafetyOfficer  = "safety_officer"  // 安全员
-	RolePolicyAdmin    = "policy_admin"    // 权限管理员: edits policies
-)
-
 // Actions beyond the per-kind case updates.
 const (
 	ActionDecidePenalty = "penalty:decide" // decide a penalty of a kind and amount
@@ -97,19 +83,19 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "dept:" + id,
 				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", unit.Name),
-				Subjects:    subjects(RoleDeptHead, RoleInspector),
+				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
-			}, heldEscalations(unit, id, subjects(RoleDeptHead, RoleInspector)))
+			}, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector)))
 			out = append(out, departmentAccidents(unit, id, scope)...)
 			if limit, ok := o.Limits[unit.RegionLevel]; ok {
 				out = append(out, &ladon.DefaultPolicy{
 					ID: OrgPolicyPrefix + "penalty:" + id,
 					Description: fmt.Sprintf("the head of %s decides penalties up to ¥%d of kinds %s (%s level authority)",
 						unit.Name, limit.MaxFineYuan, strings.Join(limit.Kinds, ", "), unit.RegionLevel),
-					Subjects:  subjects(RoleDeptHead),
+					Subjects:  subjects(org.RoleDeptHead),
 					Actions:   []string{ActionDecidePenalty},
 					Resources: scope,
 					Effect:    ladon.AllowAccess,
@@ -121,18 +107,18 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "leader:" + id,
 				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", unit.Name),
-				Subjects:    subjects(RolePartySecretary, RoleGovernmentHead),
+				Subjects:    subjects(org.RolePartySecretary, org.RoleGovernmentHead),
 				Actions:     []string{ActionView},
 				Resources:   []string{"case:" + unit.RegionPath + "<[0-9/]*>:<.+>"},
 				Effect:      ladon.AllowAccess,
 			}, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "admin:" + id,
 				Description: fmt.Sprintf("the policy administrators of %s read and edit policies", unit.Name),
-				Subjects:    subjects(RolePolicyAdmin),
+				Subjects:    subjects(org.RolePolicyAdmin),
 				Actions:     []string{"policy:<read|write>"},
 				Resources:   []string{"policy:<.+>"},
 				Effect:      ladon.AllowAccess,
-			}, heldEscalations(unit, id, subjects(RolePartySecretary, RoleGovernmentHead)))
+			}, heldEscalations(unit, id, subjects(org.RolePartySecretary, org.RoleGovernmentHead)))
 			if unit.Kind == org.KindGovernment {
 				out = append(out, governmentAccidents(unit, id))
 			}
@@ -140,7 +126,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
 				Description: fmt.Sprintf("%s sees and answers only its own cases", unit.Name),
-				Subjects:    subjects(RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer),
+				Subjects:    subjects(org.RoleEnterpriseHead, org.RoleProjectManager, org.RoleSafetyOfficer),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">",
 					"talk:<" + strings.Join(EnterpriseTalkActions, "|") + ">", "penalty:<" + strings.Join(EnterprisePenaltyActions, "|") + ">"},
 				Resources: []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},

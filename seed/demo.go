@@ -13,7 +13,6 @@ import (
 
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/org"
-	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
 )
 
@@ -53,26 +52,26 @@ var demoOrgs = []demoOrg{
 }
 
 var demoPersons = []demoPerson{
-	{"zhang.shuji", "张建国", "140502-qw", policy.RolePartySecretary, "区委书记"},
-	{"liu.quzhang", "刘志强", "140502-zf", policy.RoleGovernmentHead, "区长"},
-	{"chen.fuquzhang", "陈立新", "140502-zf", policy.RoleDeputyHead, "分管安全生产副区长"},
-	{"wang.juzhang", "王海涛", "140502-jsj", policy.RoleDeptHead, "区住建局局长"},
-	{"zhao.jiancha", "赵明", "140502-jsj", policy.RoleInspector, "区住建局执法检查员"},
-	{"sun.jiancha", "孙丽", "140502-jsj", policy.RoleInspector, "区住建局执法检查员"},
-	{"zhou.juzhang", "周文斌", "140502-yjj", policy.RoleDeptHead, "区应急管理局局长"},
-	{"wu.jiancha", "吴刚", "140502-yjj", policy.RoleInspector, "区应急管理局执法检查员"},
-	{"zheng.juzhang", "郑国华", "1405-jsj", policy.RoleDeptHead, "市住建局局长"},
-	{"feng.jiancha", "冯涛", "1405-jsj", policy.RoleInspector, "市住建局执法检查员"},
-	{"qian.zong", "钱宏达", "ent-hongda", policy.RoleEnterpriseHead, "宏达建筑 主要负责人"},
-	{"sun.jingli", "孙建军", "ent-hongda", policy.RoleProjectManager, "宏达建筑 项目经理"},
-	{"li.anquan", "李安全", "ent-hongda", policy.RoleSafetyOfficer, "宏达建筑 安全员"},
-	{"zhou.zong", "周鑫源", "ent-xinyuan", policy.RoleEnterpriseHead, "鑫源化工 主要负责人"},
-	{"wu.jingli", "吴永福", "ent-xinyuan", policy.RoleProjectManager, "鑫源化工 项目经理"},
-	{"zheng.anquan", "郑平安", "ent-xinyuan", policy.RoleSafetyOfficer, "鑫源化工 安全员"},
-	{"ma.jiancha", "马骏", "140525-jsj", policy.RoleInspector, "泽州县住建局执法检查员"},
-	{"he.zong", "何泽宇", "ent-zeyu", policy.RoleEnterpriseHead, "泽宇建设 主要负责人"},
-	{"admin.quan", "权立", "140502-zf", policy.RolePolicyAdmin, "区政府 权限管理员"},
-	{"lin.tingzhang", "林振华", "14-jst", policy.RoleDeptHead, "省住建厅厅长"},
+	{"zhang.shuji", "张建国", "140502-qw", org.RolePartySecretary, "区委书记"},
+	{"liu.quzhang", "刘志强", "140502-zf", org.RoleGovernmentHead, "区长"},
+	{"chen.fuquzhang", "陈立新", "140502-zf", org.RoleDeputyHead, "分管安全生产副区长"},
+	{"wang.juzhang", "王海涛", "140502-jsj", org.RoleDeptHead, "区住建局局长"},
+	{"zhao.jiancha", "赵明", "140502-jsj", org.RoleInspector, "区住建局执法检查员"},
+	{"sun.jiancha", "孙丽", "140502-jsj", org.RoleInspector, "区住建局执法检查员"},
+	{"zhou.juzhang", "周文斌", "140502-yjj", org.RoleDeptHead, "区应急管理局局长"},
+	{"wu.jiancha", "吴刚", "140502-yjj", org.RoleInspector, "区应急管理局执法检查员"},
+	{"zheng.juzhang", "郑国华", "1405-jsj", org.RoleDeptHead, "市住建局局长"},
+	{"feng.jiancha", "冯涛", "1405-jsj", org.RoleInspector, "市住建局执法检查员"},
+	{"qian.zong", "钱宏达", "ent-hongda", org.RoleEnterpriseHead, "宏达建筑 主要负责人"},
+	{"sun.jingli", "孙建军", "ent-hongda", org.RoleProjectManager, "宏达建筑 项目经理"},
+	{"li.anquan", "李安全", "ent-hongda", org.RoleSafetyOfficer, "宏达建筑 安全员"},
+	{"zhou.zong", "周鑫源", "ent-xinyuan", org.RoleEnterpriseHead, "鑫源化工 主要负责人"},
+	{"wu.jingli", "吴永福", "ent-xinyuan", org.RoleProjectManager, "鑫源化工 项目经理"},
+	{"zheng.anquan", "郑平安", "ent-xinyuan", org.RoleSafetyOfficer, "鑫源化工 安全员"},
+	{"ma.jiancha", "马骏", "140525-jsj", org.RoleInspector, "泽州县住建局执法检查员"},
+	{"he.zong", "何泽宇", "ent-zeyu", org.RoleEnterpriseHead, "泽宇建设 主要负责人"},
+	{"admin.quan", "权立", "140502-zf", org.RolePolicyAdmin, "区政府 权限管理员"},
+	{"lin.tingzhang", "林振华", "14-jst", org.RoleDeptHead, "省住建厅厅长"},
 }
 
 // DemoLogins lists the demo accounts in seeding order.
@@ -130,7 +129,7 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 				return fmt.Errorf("person %s: %w", p.login, err)
 			}
 			var portfolio []string
-			if p.role == policy.RoleDeputyHead {
+			if p.role == org.RoleDeputyHead {
 				// 分管 construction only: 一岗双责 shows them those cases, not the chemical plant's.
 				portfolio = []string{"construction"}
 			}
