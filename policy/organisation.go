@@ -12,7 +12,6 @@ import (
 
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/store"
 )
 
 // Actions beyond the per-kind case updates.
@@ -188,11 +187,22 @@ func alternatives(words []string) string {
 	return strings.Join(quoted, "|")
 }
 
-// SyncFromStore regenerates the organisation's policies from PostgreSQL —
-// organisations, the portfolios held on day, the authority limits of the
-// rule set in force — and writes what changed.
+// OrganisationSource is what SyncFromStore reads the organisation from;
+// *store.Store is one. It is an interface so that policy depends on the
+// organisation's types (package org) and not on the package that stores
+// them.
+type OrganisationSource interface {
+	// ListOrgs lists organisations, all kinds when kind is empty.
+	ListOrgs(ctx context.Context, kind string) ([]org.Org, error)
+	// PortfolioPosts lists the posts held on day that carry a portfolio.
+	PortfolioPosts(ctx context.Context, day time.Time) ([]org.Post, error)
+}
+
+// SyncFromStore regenerates the organisation's policies from PostgreSQL
+// (through st) — organisations, the portfolios held on day, the authority
+// limits of the rule set in force — and writes what changed.
 // It returns how many policies changed.
-func SyncFromStore(ctx context.Context, st *store.Store, e *Editor, rs rules.RuleSet, day time.Time) (int, error) {
+func SyncFromStore(ctx context.Context, st OrganisationSource, e *Editor, rs rules.RuleSet, day time.Time) (int, error) {
 	orgs, err := st.ListOrgs(ctx, "")
 	if err != nil {
 		return 0, err
