@@ -38,17 +38,17 @@ type demoPerson struct {
 
 // Industries use short codes; pages show the Chinese names.
 var demoOrgs = []demoOrg{
-	{"14-jst", "department", "山西省住房和城乡建设厅", "14", "", []string{"construction"}},
-	{"1405-jsj", "department", "晋城市住房和城乡建设局", "1405", "14-jst", []string{"construction"}},
-	{"140502-qw", "party_committee", "中共晋城市城区委员会 (区委)", "140502", "", nil},
-	{"140502-zf", "government", "晋城市城区人民政府 (区政府)", "140502", "", nil},
-	{"140502-jsj", "department", "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
-	{"140502-yjj", "department", "城区应急管理局 (区应急管理局)", "140502", "140502-zf", []string{"mining", "hazardous_chemicals", "industry_trade"}},
-	{"ent-hongda", "enterprise", "晋城市宏达建筑工程有限公司", "140502", "", []string{"construction"}},
-	{"ent-xinyuan", "enterprise", "晋城市城区鑫源化工有限公司", "140502", "", []string{"hazardous_chemicals"}},
+	{"14-jst", org.KindDepartment, "山西省住房和城乡建设厅", "14", "", []string{"construction"}},
+	{"1405-jsj", org.KindDepartment, "晋城市住房和城乡建设局", "1405", "14-jst", []string{"construction"}},
+	{"140502-qw", org.KindPartyCommittee, "中共晋城市城区委员会 (区委)", "140502", "", nil},
+	{"140502-zf", org.KindGovernment, "晋城市城区人民政府 (区政府)", "140502", "", nil},
+	{"140502-jsj", org.KindDepartment, "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
+	{"140502-yjj", org.KindDepartment, "城区应急管理局 (区应急管理局)", "140502", "140502-zf", []string{"mining", "hazardous_chemicals", "industry_trade"}},
+	{"ent-hongda", org.KindEnterprise, "晋城市宏达建筑工程有限公司", "140502", "", []string{"construction"}},
+	{"ent-xinyuan", org.KindEnterprise, "晋城市城区鑫源化工有限公司", "140502", "", []string{"hazardous_chemicals"}},
 	// A second county under the city, so that 属地 has an outside.
-	{"140525-jsj", "department", "泽州县住房和城乡建设局 (县住建局)", "140525", "1405-jsj", []string{"construction"}},
-	{"ent-zeyu", "enterprise", "泽州县泽宇建设有限公司", "140525", "", []string{"construction"}},
+	{"140525-jsj", org.KindDepartment, "泽州县住房和城乡建设局 (县住建局)", "140525", "1405-jsj", []string{"construction"}},
+	{"ent-zeyu", org.KindEnterprise, "泽州县泽宇建设有限公司", "140525", "", []string{"construction"}},
 }
 
 var demoPersons = []demoPerson{
