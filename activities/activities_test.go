@@ -11,8 +11,8 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/seed"
-	"github.com/duty-project/duty/store"
 )
 
 // A retried RecordStep (the worker died after the commit, before Temporal
@@ -62,7 +62,7 @@ func TestCheckRepeatOffenceCountsTheWindows(t *testing.T) {
 	if _, err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	ents, err := st.ListOrgs(ctx, store.OrgEnterprise)
+	ents, err := st.ListOrgs(ctx, org.KindEnterprise)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 )
 
@@ -54,7 +54,7 @@ type PrepareRungResult struct {
 
 // talkRoles are the enterprise posts an engine-convened talk calls, in
 // order: the 主要负责人 (第一责任人), the project manager, the safety officer.
-var talkRoles = []string{policy.RoleEnterpriseHead, policy.RoleProjectManager, policy.RoleSafetyOfficer}
+var talkRoles = []string{org.RoleEnterpriseHead, org.RoleProjectManager, org.RoleSafetyOfficer}
 
 // talkHour is when an engine-convened talk starts on its day (Beijing).
 const talkHour = 9*time.Hour + 30*time.Minute

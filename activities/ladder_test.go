@@ -9,9 +9,9 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/seed"
-	"github.com/duty-project/duty/store"
 )
 
 // PrepareRung reads the real organisation and calendar: a talk calls the
@@ -25,7 +25,7 @@ func TestPrepareRungFromTheOrganisation(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := map[string]int64{}
-	for _, kind := range []string{store.OrgDepartment, store.OrgEnterprise} {
+	for _, kind := range []string{org.KindDepartment, org.KindEnterprise} {
 		orgs, err := st.ListOrgs(ctx, kind)
 		if err != nil {
 			t.Fatal(err)

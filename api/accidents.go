@@ -8,6 +8,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
@@ -180,7 +181,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	ent, err := s.Store.GetOrg(ctx, req.EnterpriseID)
-	if err != nil || ent.Kind != store.OrgEnterprise {
+	if err != nil || ent.Kind != org.KindEnterprise {
 		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
 			err = duty.Errorf(duty.EInvalid, "enterprise_id %d is not an enterprise (生产经营单位) on record", req.EnterpriseID)
 		}

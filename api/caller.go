@@ -7,15 +7,15 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/store"
 )
 
 // caller is an authenticated person with the posts they hold today.
 type caller struct {
-	person store.Person
-	posts  []store.Post
+	person org.Person
+	posts  []org.Post
 }
 
 func (c caller) subject() policy.Subject {
@@ -36,9 +36,9 @@ func (c caller) actor(postSubject string) cases.Actor {
 
 func sideOf(orgKind string) string {
 	switch orgKind {
-	case store.OrgDepartment:
+	case org.KindDepartment:
 		return cases.SideRegulator
-	case store.OrgEnterprise:
+	case org.KindEnterprise:
 		return cases.SideEnterprise
 	}
 	return cases.SideLeader
@@ -85,10 +85,10 @@ type LoginResponse struct {
 
 // MeResponse describes the caller and the posts they hold today.
 type MeResponse struct {
-	ID    int64        `json:"id"`
-	Login string       `json:"login"`
-	Name  string       `json:"name"`
-	Posts []store.Post `json:"posts"`
+	ID    int64      `json:"id"`
+	Login string     `json:"login"`
+	Name  string     `json:"name"`
+	Posts []org.Post `json:"posts"`
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +132,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 
 // OrgList is the organisation directory.
 type OrgList struct {
-	Orgs []store.Org `json:"orgs"`
+	Orgs []org.Org `json:"orgs"`
 }
 
 // listOrgs is the directory of organisations, so a client can find the
@@ -145,7 +145,7 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 	}
 	kind := r.URL.Query().Get("kind")
 	switch kind {
-	case "", store.OrgPartyCommittee, store.OrgGovernment, store.OrgDepartment, store.OrgEnterprise, store.OrgRescueTeam:
+	case "", org.KindPartyCommittee, org.KindGovernment, org.KindDepartment, org.KindEnterprise, org.KindRescueTeam:
 	default:
 		s.writeError(w, r, duty.Errorf(duty.EInvalid, "kind must be one of party_committee, government, department, enterprise, rescue_team"))
 		return
@@ -156,7 +156,7 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if orgs == nil {
-		orgs = []store.Org{}
+		orgs = []org.Org{}
 	}
 	writeJSON(w, http.StatusOK, OrgList{Orgs: orgs})
 }

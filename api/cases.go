@@ -9,6 +9,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
@@ -102,7 +103,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ent, err := s.Store.GetOrg(r.Context(), req.EnterpriseID)
-	if err != nil || ent.Kind != store.OrgEnterprise {
+	if err != nil || ent.Kind != org.KindEnterprise {
 		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
 			err = duty.Errorf(duty.EInvalid, "enterprise_id %d is not an enterprise (生产经营单位) on record", req.EnterpriseID)
 		}
@@ -299,7 +300,7 @@ func (c caller) scope() (store.CaseFilter, bool) {
 	var f store.CaseFilter
 	onlyEnterprise := true
 	for _, p := range c.posts {
-		if p.Org.Kind != store.OrgEnterprise {
+		if p.Org.Kind != org.KindEnterprise {
 			onlyEnterprise = false
 			if f.RegionPath == "" || len(p.Org.RegionPath) < len(f.RegionPath) {
 				f.RegionPath = p.Org.RegionPath

@@ -10,9 +10,9 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
 )
 
@@ -88,35 +88,35 @@ func (s *Server) calendar() *calendar.Calendar {
 // the acting department's chain (a level may be skipped), a party
 // committee or government whose area covers the case, or — for a transfer
 // (移送) — a department covering the case's region and industry.
-func (s *Server) receiver(ctx context.Context, from store.Org, toID int64, c cases.Summary, reason workflows.EscalationReason) (store.Org, error) {
+func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases.Summary, reason workflows.EscalationReason) (org.Org, error) {
 	to, err := s.Store.GetOrg(ctx, toID)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		return store.Org{}, duty.Errorf(duty.EInvalid, "to_org_id %d is not an organisation on record", toID)
+		return org.Org{}, duty.Errorf(duty.EInvalid, "to_org_id %d is not an organisation on record", toID)
 	} else if err != nil {
-		return store.Org{}, err
+		return org.Org{}, err
 	}
 	covers := strings.HasPrefix(c.RegionPath, to.RegionPath)
 	switch {
 	case to.ID == from.ID:
-		return store.Org{}, duty.Errorf(duty.EInvalid, "an escalation goes to another organisation than the sender")
-	case (to.Kind == store.OrgGovernment || to.Kind == store.OrgPartyCommittee) && covers:
+		return org.Org{}, duty.Errorf(duty.EInvalid, "an escalation goes to another organisation than the sender")
+	case (to.Kind == org.KindGovernment || to.Kind == org.KindPartyCommittee) && covers:
 		return to, nil
-	case reason == workflows.ReasonTransfer && to.Kind == store.OrgDepartment && covers && contains(to.Industries, c.Industry):
+	case reason == workflows.ReasonTransfer && to.Kind == org.KindDepartment && covers && contains(to.Industries, c.Industry):
 		return to, nil
-	case reason == workflows.ReasonCrime && to.Kind != store.OrgEnterprise:
+	case reason == workflows.ReasonCrime && to.Kind != org.KindEnterprise:
 		return to, nil
 	}
 	for id := from.ParentID; id != 0; {
 		up, err := s.Store.GetOrg(ctx, id)
 		if err != nil {
-			return store.Org{}, err
+			return org.Org{}, err
 		}
 		if up.ID == to.ID {
 			return to, nil
 		}
 		id = up.ParentID
 	}
-	return store.Org{}, duty.Errorf(duty.EInvalid, "%s is not above %s, nor the government of the case's area, nor (for 移送) a department for %s there",
+	return org.Org{}, duty.Errorf(duty.EInvalid, "%s is not above %s, nor the government of the case's area, nor (for 移送) a department for %s there",
 		to.Name, from.Name, c.Industry)
 }
 

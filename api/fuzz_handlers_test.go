@@ -19,6 +19,7 @@ import (
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/seed"
@@ -93,7 +94,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 	}
 	signer := auth.NewSigner([]byte("fuzz-key"), time.Hour)
 	rig := &handlerRig{temporal: &refusingTemporal{}, store: st}
-	orgOf := map[string]store.Org{}
+	orgOf := map[string]org.Org{}
 	for _, login := range []string{"zhao.jiancha", "qian.zong", "wang.juzhang", "zhou.zong", "zhang.shuji"} {
 		p, err := st.PersonByLogin(ctx, login)
 		if err != nil {

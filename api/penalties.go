@@ -7,9 +7,9 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
 )
 
@@ -145,7 +145,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The department's authority, whoever of it opens the case: its head decides.
-	head := policy.Subject{Posts: []string{policy.PostSubject(policy.RoleDeptHead, actor.OrgID)}}
+	head := policy.Subject{Posts: []string{policy.PostSubject(org.RoleDeptHead, actor.OrgID)}}
 	if err := s.Warden.Authorize(ctx, head, policy.ActionDecidePenalty, caseResource(sum), penaltyFacts(req.Proposed)); err != nil {
 		s.writeError(w, r, s.escalation(r, actor, PenaltyAuthorityRequest{Kind: string(req.Proposed.Kind), AmountYuan: req.Proposed.AmountYuan}))
 		return
@@ -182,8 +182,8 @@ func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (ca
 	if err != nil {
 		return cases.Actor{}, err
 	}
-	i := slices.IndexFunc(posts, func(post store.Post) bool {
-		return post.Org.ID == first.OrgID && (post.Role == policy.RoleInspector || post.Role == policy.RoleDeptHead)
+	i := slices.IndexFunc(posts, func(post org.Post) bool {
+		return post.Org.ID == first.OrgID && (post.Role == org.RoleInspector || post.Role == org.RoleDeptHead)
 	})
 	if i < 0 || p.ID == first.PersonID {
 		return cases.Actor{}, duty.Errorf(duty.EInvalid, "the second officer must be another officer of %s", first.OrgName)

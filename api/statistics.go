@@ -7,6 +7,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -28,7 +29,7 @@ type StatisticsRow struct {
 // caller may see.
 type StatisticsResponse struct {
 	By     string          `json:"by"`
-	Region store.Region    `json:"region"`
+	Region org.Region      `json:"region"`
 	From   calendar.Date   `json:"from"`
 	To     calendar.Date   `json:"to"`
 	Rows   []StatisticsRow `json:"rows"`
@@ -97,7 +98,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	names := map[string]store.Region{}
+	names := map[string]org.Region{}
 	for _, g := range regions {
 		names[g.Code] = g
 	}
@@ -186,7 +187,7 @@ func (s *Server) statisticsScopes(r *http.Request, c caller) ([]store.StatsScope
 }
 
 // statisticsLabel names a group for people.
-func statisticsLabel(by, key string, regions map[string]store.Region, under store.Region) string {
+func statisticsLabel(by, key string, regions map[string]org.Region, under org.Region) string {
 	switch by {
 	case store.ByRegion:
 		if key == "" {

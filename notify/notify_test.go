@@ -21,20 +21,9 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
 	"github.com/duty-project/duty/notify"
-	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/seed"
 	"github.com/duty-project/duty/store"
 )
-
-func TestRolesMatchPolicy(t *testing.T) {
-	known := []string{policy.RolePartySecretary, policy.RoleGovernmentHead, policy.RoleDeputyHead, policy.RoleDeptHead,
-		policy.RoleInspector, policy.RoleEnterpriseHead, policy.RoleProjectManager, policy.RoleSafetyOfficer}
-	for _, r := range store.NotifyRoles() {
-		if !slices.Contains(known, r) {
-			t.Errorf("the notification rules name role %q, which policy does not know", r)
-		}
-	}
-}
 
 // orderedCase records one rectification order at 宏达建筑 in a fresh demo
 // database with the given channels: three persons are notified on each.

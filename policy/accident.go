@@ -6,7 +6,7 @@ import (
 
 	"github.com/ory/ladon"
 
-	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/org"
 )
 
 // RegulatorAccidentActions are what a department's inspectors and head do
@@ -26,18 +26,18 @@ var HeadAccidentActions = []string{"extend_investigation", "extend_approval", "a
 
 // departmentAccidents lets a department act on the accidents in its scope
 // (its region and below, its industries); its head also approves.
-func departmentAccidents(org store.Org, id string, scope []string) []*ladon.DefaultPolicy {
+func departmentAccidents(unit org.Org, id string, scope []string) []*ladon.DefaultPolicy {
 	return []*ladon.DefaultPolicy{{
 		ID:          OrgPolicyPrefix + "accident:" + id,
-		Description: fmt.Sprintf("%s reports, investigates and follows up accidents in its region and industries (事故报告和调查处理)", org.Name),
-		Subjects:    []string{"org:" + id + ":<" + RoleDeptHead + "|" + RoleInspector + ">"},
+		Description: fmt.Sprintf("%s reports, investigates and follows up accidents in its region and industries (事故报告和调查处理)", unit.Name),
+		Subjects:    []string{"org:" + id + ":<" + org.RoleDeptHead + "|" + org.RoleInspector + ">"},
 		Actions:     []string{"accident:<" + strings.Join(RegulatorAccidentActions, "|") + ">"},
 		Resources:   scope,
 		Effect:      ladon.AllowAccess,
 	}, {
 		ID:          OrgPolicyPrefix + "accident-head:" + id,
-		Description: fmt.Sprintf("the head of %s approves extensions, the report, fines, the gates of 四不放过 and 结案", org.Name),
-		Subjects:    []string{"org:" + id + ":" + RoleDeptHead},
+		Description: fmt.Sprintf("the head of %s approves extensions, the report, fines, the gates of 四不放过 and 结案", unit.Name),
+		Subjects:    []string{"org:" + id + ":" + org.RoleDeptHead},
 		Actions:     []string{"accident:<" + strings.Join(HeadAccidentActions, "|") + ">"},
 		Resources:   scope,
 		Effect:      ladon.AllowAccess,
@@ -46,13 +46,13 @@ func departmentAccidents(org store.Org, id string, scope []string) []*ladon.Defa
 
 // governmentAccidents lets the government head of an area approve on the
 // accidents in it (人民政府批复); the party secretary views, as for every case.
-func governmentAccidents(org store.Org, id string) *ladon.DefaultPolicy {
+func governmentAccidents(unit org.Org, id string) *ladon.DefaultPolicy {
 	return &ladon.DefaultPolicy{
 		ID:          OrgPolicyPrefix + "accident-gov:" + id,
-		Description: fmt.Sprintf("the head of %s approves on accidents in the area (批复, 四不放过, 结案)", org.Name),
-		Subjects:    []string{"org:" + id + ":" + RoleGovernmentHead},
+		Description: fmt.Sprintf("the head of %s approves on accidents in the area (批复, 四不放过, 结案)", unit.Name),
+		Subjects:    []string{"org:" + id + ":" + org.RoleGovernmentHead},
 		Actions:     []string{"accident:<" + strings.Join(HeadAccidentActions, "|") + ">"},
-		Resources:   []string{"case:" + org.RegionPath + "<[0-9/]*>:accident:<.+>"},
+		Resources:   []string{"case:" + unit.RegionPath + "<[0-9/]*>:accident:<.+>"},
 		Effect:      ladon.AllowAccess,
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/duty-project/duty"
 	dutycases "github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/seed"
@@ -201,7 +202,7 @@ func demoPolicies(t *testing.T) demo {
 		}
 		subjects[l.Login] = policy.SubjectFor(p.ID, posts)
 	}
-	orgs, err := st.ListOrgs(ctx, store.OrgEnterprise)
+	orgs, err := st.ListOrgs(ctx, org.KindEnterprise)
 	if err != nil {
 		t.Fatal(err)
 	}

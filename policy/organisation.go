@@ -10,22 +10,8 @@ import (
 
 	"github.com/ory/ladon"
 
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/store"
-)
-
-// Roles of posts, as stored in posts.role. A post's role and its
-// organisation make its Ladon subject.
-const (
-	RolePartySecretary = "party_secretary" // 党委书记
-	RoleGovernmentHead = "government_head" // 政府主要负责人
-	RoleDeputyHead     = "deputy_head"     // 分管负责人 (一岗双责)
-	RoleDeptHead       = "dept_head"       // 局长
-	RoleInspector      = "inspector"       // 执法检查人员
-	RoleEnterpriseHead = "enterprise_head" // 主要负责人 (第一责任人)
-	RoleProjectManager = "project_manager" // 项目经理
-	RoleSafetyOfficer  = "safety_officer"  // 安全员
-	RolePolicyAdmin    = "policy_admin"    // 权限管理员: edits policies
 )
 
 // Actions beyond the per-kind case updates.
@@ -63,9 +49,9 @@ const OrgPolicyPrefix = "org:"
 
 // Organisation is what the generated policy set is built from.
 type Organisation struct {
-	Orgs []store.Org
+	Orgs []org.Org
 	// PortfolioPosts are the posts with a portfolio of sectors (一岗双责).
-	PortfolioPosts []store.Post
+	PortfolioPosts []org.Post
 	// Limits are the authority limits by region level, from the rule set in force.
 	Limits map[string]rules.AuthorityLimit
 }
@@ -82,33 +68,33 @@ type Organisation struct {
 //   - an enterprise's persons view and answer only their enterprise's cases.
 func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 	var out []*ladon.DefaultPolicy
-	for _, org := range o.Orgs {
-		id := strconv.FormatInt(org.ID, 10)
+	for _, unit := range o.Orgs {
+		id := strconv.FormatInt(unit.ID, 10)
 		subjects := func(roles ...string) []string {
 			return []string{"org:" + id + ":<" + strings.Join(roles, "|") + ">"}
 		}
-		switch org.Kind {
-		case store.OrgDepartment:
-			if len(org.Industries) == 0 {
+		switch unit.Kind {
+		case org.KindDepartment:
+			if len(unit.Industries) == 0 {
 				continue
 			}
-			scope := []string{"case:" + org.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(org.Industries) + ">:<[0-9]+>:<.+>"}
+			scope := []string{"case:" + unit.RegionPath + "<[0-9/]*>:<[a-z_]+>:<" + alternatives(unit.Industries) + ">:<[0-9]+>:<.+>"}
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "dept:" + id,
-				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", org.Name),
-				Subjects:    subjects(RoleDeptHead, RoleInspector),
+				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", unit.Name),
+				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
-			}, heldEscalations(org, id, subjects(RoleDeptHead, RoleInspector)))
-			out = append(out, departmentAccidents(org, id, scope)...)
-			if limit, ok := o.Limits[org.RegionLevel]; ok {
+			}, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector)))
+			out = append(out, departmentAccidents(unit, id, scope)...)
+			if limit, ok := o.Limits[unit.RegionLevel]; ok {
 				out = append(out, &ladon.DefaultPolicy{
 					ID: OrgPolicyPrefix + "penalty:" + id,
 					Description: fmt.Sprintf("the head of %s decides penalties up to ¥%d of kinds %s (%s level authority)",
-						org.Name, limit.MaxFineYuan, strings.Join(limit.Kinds, ", "), org.RegionLevel),
-					Subjects:  subjects(RoleDeptHead),
+						unit.Name, limit.MaxFineYuan, strings.Join(limit.Kinds, ", "), unit.RegionLevel),
+					Subjects:  subjects(org.RoleDeptHead),
 					Actions:   []string{ActionDecidePenalty},
 					Resources: scope,
 					Effect:    ladon.AllowAccess,
@@ -116,30 +102,30 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 						MaxFineYuan: limit.MaxFineYuan, Kinds: append([]string(nil), limit.Kinds...)}},
 				})
 			}
-		case store.OrgPartyCommittee, store.OrgGovernment:
+		case org.KindPartyCommittee, org.KindGovernment:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "leader:" + id,
-				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", org.Name),
-				Subjects:    subjects(RolePartySecretary, RoleGovernmentHead),
+				Description: fmt.Sprintf("the heads of %s see every case in their area (党政同责)", unit.Name),
+				Subjects:    subjects(org.RolePartySecretary, org.RoleGovernmentHead),
 				Actions:     []string{ActionView},
-				Resources:   []string{"case:" + org.RegionPath + "<[0-9/]*>:<.+>"},
+				Resources:   []string{"case:" + unit.RegionPath + "<[0-9/]*>:<.+>"},
 				Effect:      ladon.AllowAccess,
 			}, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "admin:" + id,
-				Description: fmt.Sprintf("the policy administrators of %s read and edit policies", org.Name),
-				Subjects:    subjects(RolePolicyAdmin),
+				Description: fmt.Sprintf("the policy administrators of %s read and edit policies", unit.Name),
+				Subjects:    subjects(org.RolePolicyAdmin),
 				Actions:     []string{"policy:<read|write>"},
 				Resources:   []string{"policy:<.+>"},
 				Effect:      ladon.AllowAccess,
-			}, heldEscalations(org, id, subjects(RolePartySecretary, RoleGovernmentHead)))
-			if org.Kind == store.OrgGovernment {
-				out = append(out, governmentAccidents(org, id))
+			}, heldEscalations(unit, id, subjects(org.RolePartySecretary, org.RoleGovernmentHead)))
+			if unit.Kind == org.KindGovernment {
+				out = append(out, governmentAccidents(unit, id))
 			}
-		case store.OrgEnterprise:
+		case org.KindEnterprise:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
-				Description: fmt.Sprintf("%s sees and answers only its own cases", org.Name),
-				Subjects:    subjects(RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer),
+				Description: fmt.Sprintf("%s sees and answers only its own cases", unit.Name),
+				Subjects:    subjects(org.RoleEnterpriseHead, org.RoleProjectManager, org.RoleSafetyOfficer),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">",
 					"talk:<" + strings.Join(EnterpriseTalkActions, "|") + ">", "penalty:<" + strings.Join(EnterprisePenaltyActions, "|") + ">"},
 				Resources: []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},
@@ -165,10 +151,10 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 // escalations it holds — whatever the region or sector of the case, since
 // an escalation may cross both (移送). The workflow checks again that the
 // actor's organisation is the holder.
-func heldEscalations(org store.Org, id string, subjects []string) *ladon.DefaultPolicy {
+func heldEscalations(unit org.Org, id string, subjects []string) *ladon.DefaultPolicy {
 	return &ladon.DefaultPolicy{
 		ID:          OrgPolicyPrefix + "held:" + id,
-		Description: fmt.Sprintf("%s handles the escalations it holds (签收, 转办, 办结, 退回)", org.Name),
+		Description: fmt.Sprintf("%s handles the escalations it holds (签收, 转办, 办结, 退回)", unit.Name),
 		Subjects:    subjects,
 		Actions:     []string{ActionView, "escalation:<" + strings.Join(EscalationActions, "|") + ">"},
 		Resources:   []string{"escalation:held:" + id + ":<.+>"},
@@ -201,11 +187,22 @@ func alternatives(words []string) string {
 	return strings.Join(quoted, "|")
 }
 
-// SyncFromStore regenerates the organisation's policies from PostgreSQL —
-// organisations, the portfolios held on day, the authority limits of the
-// rule set in force — and writes what changed.
+// OrganisationSource is what SyncFromStore reads the organisation from;
+// *store.Store is one. It is an interface so that policy depends on the
+// organisation's types (package org) and not on the package that stores
+// them.
+type OrganisationSource interface {
+	// ListOrgs lists organisations, all kinds when kind is empty.
+	ListOrgs(ctx context.Context, kind string) ([]org.Org, error)
+	// PortfolioPosts lists the posts held on day that carry a portfolio.
+	PortfolioPosts(ctx context.Context, day time.Time) ([]org.Post, error)
+}
+
+// SyncFromStore regenerates the organisation's policies from PostgreSQL
+// (through st) — organisations, the portfolios held on day, the authority
+// limits of the rule set in force — and writes what changed.
 // It returns how many policies changed.
-func SyncFromStore(ctx context.Context, st *store.Store, e *Editor, rs rules.RuleSet, day time.Time) (int, error) {
+func SyncFromStore(ctx context.Context, st OrganisationSource, e *Editor, rs rules.RuleSet, day time.Time) (int, error) {
 	orgs, err := st.ListOrgs(ctx, "")
 	if err != nil {
 		return 0, err

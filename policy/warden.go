@@ -15,7 +15,7 @@ import (
 	"github.com/ory/ladon"
 
 	"github.com/duty-project/duty"
-	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/org"
 )
 
 // Actions a policy can grant. Case actions are "<kind>:<update>", e.g.
@@ -49,7 +49,7 @@ type Subject struct {
 // policies about one person, such as a recusal), each post's organisation
 // and role, and each post's portfolio. The API and tests build subjects
 // only through this.
-func SubjectFor(personID int64, posts []store.Post) Subject {
+func SubjectFor(personID int64, posts []org.Post) Subject {
 	sub := Subject{PersonID: personID, Posts: []string{PersonSubject(personID)}}
 	for _, p := range posts {
 		sub.Posts = append(sub.Posts, PostSubject(p.Role, p.Org.ID))

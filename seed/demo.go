@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty/auth"
-	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/store"
 )
 
@@ -38,40 +38,40 @@ type demoPerson struct {
 
 // Industries use short codes; pages show the Chinese names.
 var demoOrgs = []demoOrg{
-	{"14-jst", "department", "山西省住房和城乡建设厅", "14", "", []string{"construction"}},
-	{"1405-jsj", "department", "晋城市住房和城乡建设局", "1405", "14-jst", []string{"construction"}},
-	{"140502-qw", "party_committee", "中共晋城市城区委员会 (区委)", "140502", "", nil},
-	{"140502-zf", "government", "晋城市城区人民政府 (区政府)", "140502", "", nil},
-	{"140502-jsj", "department", "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
-	{"140502-yjj", "department", "城区应急管理局 (区应急管理局)", "140502", "140502-zf", []string{"mining", "hazardous_chemicals", "industry_trade"}},
-	{"ent-hongda", "enterprise", "晋城市宏达建筑工程有限公司", "140502", "", []string{"construction"}},
-	{"ent-xinyuan", "enterprise", "晋城市城区鑫源化工有限公司", "140502", "", []string{"hazardous_chemicals"}},
+	{"14-jst", org.KindDepartment, "山西省住房和城乡建设厅", "14", "", []string{"construction"}},
+	{"1405-jsj", org.KindDepartment, "晋城市住房和城乡建设局", "1405", "14-jst", []string{"construction"}},
+	{"140502-qw", org.KindPartyCommittee, "中共晋城市城区委员会 (区委)", "140502", "", nil},
+	{"140502-zf", org.KindGovernment, "晋城市城区人民政府 (区政府)", "140502", "", nil},
+	{"140502-jsj", org.KindDepartment, "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
+	{"140502-yjj", org.KindDepartment, "城区应急管理局 (区应急管理局)", "140502", "140502-zf", []string{"mining", "hazardous_chemicals", "industry_trade"}},
+	{"ent-hongda", org.KindEnterprise, "晋城市宏达建筑工程有限公司", "140502", "", []string{"construction"}},
+	{"ent-xinyuan", org.KindEnterprise, "晋城市城区鑫源化工有限公司", "140502", "", []string{"hazardous_chemicals"}},
 	// A second county under the city, so that 属地 has an outside.
-	{"140525-jsj", "department", "泽州县住房和城乡建设局 (县住建局)", "140525", "1405-jsj", []string{"construction"}},
-	{"ent-zeyu", "enterprise", "泽州县泽宇建设有限公司", "140525", "", []string{"construction"}},
+	{"140525-jsj", org.KindDepartment, "泽州县住房和城乡建设局 (县住建局)", "140525", "1405-jsj", []string{"construction"}},
+	{"ent-zeyu", org.KindEnterprise, "泽州县泽宇建设有限公司", "140525", "", []string{"construction"}},
 }
 
 var demoPersons = []demoPerson{
-	{"zhang.shuji", "张建国", "140502-qw", policy.RolePartySecretary, "区委书记"},
-	{"liu.quzhang", "刘志强", "140502-zf", policy.RoleGovernmentHead, "区长"},
-	{"chen.fuquzhang", "陈立新", "140502-zf", policy.RoleDeputyHead, "分管安全生产副区长"},
-	{"wang.juzhang", "王海涛", "140502-jsj", policy.RoleDeptHead, "区住建局局长"},
-	{"zhao.jiancha", "赵明", "140502-jsj", policy.RoleInspector, "区住建局执法检查员"},
-	{"sun.jiancha", "孙丽", "140502-jsj", policy.RoleInspector, "区住建局执法检查员"},
-	{"zhou.juzhang", "周文斌", "140502-yjj", policy.RoleDeptHead, "区应急管理局局长"},
-	{"wu.jiancha", "吴刚", "140502-yjj", policy.RoleInspector, "区应急管理局执法检查员"},
-	{"zheng.juzhang", "郑国华", "1405-jsj", policy.RoleDeptHead, "市住建局局长"},
-	{"feng.jiancha", "冯涛", "1405-jsj", policy.RoleInspector, "市住建局执法检查员"},
-	{"qian.zong", "钱宏达", "ent-hongda", policy.RoleEnterpriseHead, "宏达建筑 主要负责人"},
-	{"sun.jingli", "孙建军", "ent-hongda", policy.RoleProjectManager, "宏达建筑 项目经理"},
-	{"li.anquan", "李安全", "ent-hongda", policy.RoleSafetyOfficer, "宏达建筑 安全员"},
-	{"zhou.zong", "周鑫源", "ent-xinyuan", policy.RoleEnterpriseHead, "鑫源化工 主要负责人"},
-	{"wu.jingli", "吴永福", "ent-xinyuan", policy.RoleProjectManager, "鑫源化工 项目经理"},
-	{"zheng.anquan", "郑平安", "ent-xinyuan", policy.RoleSafetyOfficer, "鑫源化工 安全员"},
-	{"ma.jiancha", "马骏", "140525-jsj", policy.RoleInspector, "泽州县住建局执法检查员"},
-	{"he.zong", "何泽宇", "ent-zeyu", policy.RoleEnterpriseHead, "泽宇建设 主要负责人"},
-	{"admin.quan", "权立", "140502-zf", policy.RolePolicyAdmin, "区政府 权限管理员"},
-	{"lin.tingzhang", "林振华", "14-jst", policy.RoleDeptHead, "省住建厅厅长"},
+	{"zhang.shuji", "张建国", "140502-qw", org.RolePartySecretary, "区委书记"},
+	{"liu.quzhang", "刘志强", "140502-zf", org.RoleGovernmentHead, "区长"},
+	{"chen.fuquzhang", "陈立新", "140502-zf", org.RoleDeputyHead, "分管安全生产副区长"},
+	{"wang.juzhang", "王海涛", "140502-jsj", org.RoleDeptHead, "区住建局局长"},
+	{"zhao.jiancha", "赵明", "140502-jsj", org.RoleInspector, "区住建局执法检查员"},
+	{"sun.jiancha", "孙丽", "140502-jsj", org.RoleInspector, "区住建局执法检查员"},
+	{"zhou.juzhang", "周文斌", "140502-yjj", org.RoleDeptHead, "区应急管理局局长"},
+	{"wu.jiancha", "吴刚", "140502-yjj", org.RoleInspector, "区应急管理局执法检查员"},
+	{"zheng.juzhang", "郑国华", "1405-jsj", org.RoleDeptHead, "市住建局局长"},
+	{"feng.jiancha", "冯涛", "1405-jsj", org.RoleInspector, "市住建局执法检查员"},
+	{"qian.zong", "钱宏达", "ent-hongda", org.RoleEnterpriseHead, "宏达建筑 主要负责人"},
+	{"sun.jingli", "孙建军", "ent-hongda", org.RoleProjectManager, "宏达建筑 项目经理"},
+	{"li.anquan", "李安全", "ent-hongda", org.RoleSafetyOfficer, "宏达建筑 安全员"},
+	{"zhou.zong", "周鑫源", "ent-xinyuan", org.RoleEnterpriseHead, "鑫源化工 主要负责人"},
+	{"wu.jingli", "吴永福", "ent-xinyuan", org.RoleProjectManager, "鑫源化工 项目经理"},
+	{"zheng.anquan", "郑平安", "ent-xinyuan", org.RoleSafetyOfficer, "鑫源化工 安全员"},
+	{"ma.jiancha", "马骏", "140525-jsj", org.RoleInspector, "泽州县住建局执法检查员"},
+	{"he.zong", "何泽宇", "ent-zeyu", org.RoleEnterpriseHead, "泽宇建设 主要负责人"},
+	{"admin.quan", "权立", "140502-zf", org.RolePolicyAdmin, "区政府 权限管理员"},
+	{"lin.tingzhang", "林振华", "14-jst", org.RoleDeptHead, "省住建厅厅长"},
 }
 
 // DemoLogins lists the demo accounts in seeding order.
@@ -104,7 +104,7 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 	}
 	since := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	err = pgx.BeginFunc(ctx, st.Pool, func(tx pgx.Tx) error {
-		for _, r := range []store.Region{
+		for _, r := range []org.Region{
 			{Code: "14", Name: "山西省", Level: "province"},
 			{Code: "1405", Name: "晋城市", Level: "city", ParentCode: "14"},
 			{Code: "140502", Name: "城区", Level: "county", ParentCode: "1405"},
@@ -116,7 +116,7 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 		}
 		ids := map[string]int64{}
 		for _, o := range demoOrgs {
-			id, err := st.UpsertOrg(ctx, tx, store.Org{Code: o.code, Kind: o.kind, Name: o.name, RegionCode: o.region,
+			id, err := st.UpsertOrg(ctx, tx, org.Org{Code: o.code, Kind: o.kind, Name: o.name, RegionCode: o.region,
 				Industries: nonNil(o.industries), ParentID: ids[o.parent]})
 			if err != nil {
 				return fmt.Errorf("org %s: %w", o.code, err)
@@ -124,12 +124,12 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 			ids[o.code] = id
 		}
 		for _, p := range demoPersons {
-			pid, err := st.UpsertPerson(ctx, tx, store.Person{Login: p.login, Name: p.name, PasswordHash: hash})
+			pid, err := st.UpsertPerson(ctx, tx, org.Person{Login: p.login, Name: p.name, PasswordHash: hash})
 			if err != nil {
 				return fmt.Errorf("person %s: %w", p.login, err)
 			}
 			var portfolio []string
-			if p.role == policy.RoleDeputyHead {
+			if p.role == org.RoleDeputyHead {
 				// 分管 construction only: 一岗双责 shows them those cases, not the chemical plant's.
 				portfolio = []string{"construction"}
 			}

@@ -8,105 +8,54 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/org"
 )
-
-// Region is an administrative region (行政区划).
-type Region struct {
-	Code       string `json:"code"`
-	Name       string `json:"name"`
-	Level      string `json:"level"`
-	ParentCode string `json:"parent_code,omitempty"`
-	Path       string `json:"path"`
-}
-
-// Org is an organisation: party committee, government, department,
-// enterprise or rescue team.
-type Org struct {
-	ID          int64    `json:"id"`
-	Code        string   `json:"code"`
-	Kind        string   `json:"kind"`
-	Name        string   `json:"name"`
-	RegionCode  string   `json:"region_code"`
-	RegionPath  string   `json:"region_path"`
-	RegionLevel string   `json:"region_level"`
-	Industries  []string `json:"industries"`
-	ParentID    int64    `json:"parent_id,omitempty"`
-}
-
-// Org kinds.
-const (
-	OrgPartyCommittee = "party_committee"
-	OrgGovernment     = "government"
-	OrgDepartment     = "department"
-	OrgEnterprise     = "enterprise"
-	OrgRescueTeam     = "rescue_team"
-)
-
-// Person is someone who can log in or be named in a case.
-type Person struct {
-	ID           int64  `json:"id"`
-	Login        string `json:"login"`
-	Name         string `json:"name"`
-	PasswordHash string `json:"-"`
-}
-
-// Post is a post a person holds in an organisation over a period.
-type Post struct {
-	ID        int64      `json:"id"`
-	PersonID  int64      `json:"person_id"`
-	Org       Org        `json:"org"`
-	Role      string     `json:"role"`
-	Title     string     `json:"title"`
-	Portfolio []string   `json:"portfolio,omitempty"`
-	StartedOn time.Time  `json:"started_on"`
-	EndedOn   *time.Time `json:"ended_on,omitempty"`
-}
 
 const orgColumns = `o.id, o.code, o.kind, o.name, o.region_code, r.path, r.level, o.industries, coalesce(o.parent_id, 0)`
 
-func scanOrg(row pgx.Row) (Org, error) {
-	var o Org
+func scanOrg(row pgx.Row) (org.Org, error) {
+	var o org.Org
 	err := row.Scan(&o.ID, &o.Code, &o.Kind, &o.Name, &o.RegionCode, &o.RegionPath, &o.RegionLevel, &o.Industries, &o.ParentID)
 	return o, err
 }
 
 // GetOrg reads an organisation by id.
-func (s *Store) GetOrg(ctx context.Context, id int64) (Org, error) {
+func (s *Store) GetOrg(ctx context.Context, id int64) (org.Org, error) {
 	o, err := scanOrg(s.Pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.id = $1`, id))
 	if err != nil {
-		return Org{}, notFound(err, "no organisation with id %d", id)
+		return org.Org{}, notFound(err, "no organisation with id %d", id)
 	}
 	return o, nil
 }
 
 // ListOrgs lists organisations, all kinds when kind is empty.
-func (s *Store) ListOrgs(ctx context.Context, kind string) ([]Org, error) {
+func (s *Store) ListOrgs(ctx context.Context, kind string) ([]org.Org, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code
 		WHERE $1 = '' OR o.kind = $1 ORDER BY r.path, o.id`, kind)
 	if err != nil {
 		return nil, fmt.Errorf("store: orgs: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Org, error) { return scanOrg(r) })
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (org.Org, error) { return scanOrg(r) })
 }
 
 // PersonByLogin finds a person by login name.
-func (s *Store) PersonByLogin(ctx context.Context, login string) (Person, error) {
-	var p Person
+func (s *Store) PersonByLogin(ctx context.Context, login string) (org.Person, error) {
+	var p org.Person
 	err := s.Pool.QueryRow(ctx, `SELECT id, login, name, coalesce(password_hash, '') FROM persons WHERE login = $1`, login).
 		Scan(&p.ID, &p.Login, &p.Name, &p.PasswordHash)
 	if err != nil {
-		return Person{}, notFound(err, "no person with login %q", login)
+		return org.Person{}, notFound(err, "no person with login %q", login)
 	}
 	return p, nil
 }
 
 // GetPerson reads a person by id.
-func (s *Store) GetPerson(ctx context.Context, id int64) (Person, error) {
-	var p Person
+func (s *Store) GetPerson(ctx context.Context, id int64) (org.Person, error) {
+	var p org.Person
 	err := s.Pool.QueryRow(ctx, `SELECT id, login, name, coalesce(password_hash, '') FROM persons WHERE id = $1`, id).
 		Scan(&p.ID, &p.Login, &p.Name, &p.PasswordHash)
 	if err != nil {
-		return Person{}, notFound(err, "no person with id %d", id)
+		return org.Person{}, notFound(err, "no person with id %d", id)
 	}
 	return p, nil
 }
@@ -114,15 +63,15 @@ func (s *Store) GetPerson(ctx context.Context, id int64) (Person, error) {
 const postColumns = `p.id, p.person_id, p.role, p.title, p.portfolio, p.started_on, p.ended_on, ` + orgColumns + `
 		FROM posts p JOIN orgs o ON o.id = p.org_id JOIN regions r ON r.code = o.region_code`
 
-func scanPost(r pgx.CollectableRow) (Post, error) {
-	var p Post
+func scanPost(r pgx.CollectableRow) (org.Post, error) {
+	var p org.Post
 	err := r.Scan(&p.ID, &p.PersonID, &p.Role, &p.Title, &p.Portfolio, &p.StartedOn, &p.EndedOn,
 		&p.Org.ID, &p.Org.Code, &p.Org.Kind, &p.Org.Name, &p.Org.RegionCode, &p.Org.RegionPath, &p.Org.RegionLevel, &p.Org.Industries, &p.Org.ParentID)
 	return p, err
 }
 
 // PostsAt lists the posts a person holds on the given day, oldest first.
-func (s *Store) PostsAt(ctx context.Context, personID int64, day time.Time) ([]Post, error) {
+func (s *Store) PostsAt(ctx context.Context, personID int64, day time.Time) ([]org.Post, error) {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT `+postColumns+`
 		WHERE p.person_id = $1 AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2)
@@ -136,7 +85,7 @@ func (s *Store) PostsAt(ctx context.Context, personID int64, day time.Time) ([]P
 // PortfolioPosts lists the posts held on day that carry a portfolio of
 // sectors (一岗双责: a deputy head answers for safety in the sectors they
 // oversee).
-func (s *Store) PortfolioPosts(ctx context.Context, day time.Time) ([]Post, error) {
+func (s *Store) PortfolioPosts(ctx context.Context, day time.Time) ([]org.Post, error) {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT `+postColumns+`
 		WHERE cardinality(p.portfolio) > 0 AND p.started_on <= $1 AND (p.ended_on IS NULL OR p.ended_on >= $1)
@@ -148,11 +97,11 @@ func (s *Store) PortfolioPosts(ctx context.Context, day time.Time) ([]Post, erro
 }
 
 // UpsertRegion creates or renames a region; its path follows its parent's.
-func (s *Store) UpsertRegion(ctx context.Context, tx pgx.Tx, r Region) (Region, error) {
+func (s *Store) UpsertRegion(ctx context.Context, tx pgx.Tx, r org.Region) (org.Region, error) {
 	path := "/" + r.Code + "/"
 	if r.ParentCode != "" {
 		if err := tx.QueryRow(ctx, `SELECT path FROM regions WHERE code = $1`, r.ParentCode).Scan(&path); err != nil {
-			return Region{}, notFound(err, "no parent region %s", r.ParentCode)
+			return org.Region{}, notFound(err, "no parent region %s", r.ParentCode)
 		}
 		path += r.Code + "/"
 	}
@@ -163,7 +112,7 @@ func (s *Store) UpsertRegion(ctx context.Context, tx pgx.Tx, r Region) (Region, 
 }
 
 // UpsertOrg creates or updates an organisation by its code and returns its id.
-func (s *Store) UpsertOrg(ctx context.Context, tx pgx.Tx, o Org) (int64, error) {
+func (s *Store) UpsertOrg(ctx context.Context, tx pgx.Tx, o org.Org) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO orgs (code, kind, name, region_code, industries, parent_id)
 		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0))
@@ -175,7 +124,7 @@ func (s *Store) UpsertOrg(ctx context.Context, tx pgx.Tx, o Org) (int64, error) 
 
 // UpsertPerson creates or renames a person by login and returns the id.
 // An empty password hash leaves a stored one as it is.
-func (s *Store) UpsertPerson(ctx context.Context, tx pgx.Tx, p Person) (int64, error) {
+func (s *Store) UpsertPerson(ctx context.Context, tx pgx.Tx, p org.Person) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO persons (login, name, password_hash) VALUES ($1, $2, NULLIF($3, ''))
 		ON CONFLICT (login) DO UPDATE SET name = EXCLUDED.name, password_hash = coalesce(EXCLUDED.password_hash, persons.password_hash)
@@ -219,7 +168,7 @@ func (s *Store) SettingOrInit(ctx context.Context, key string, init func() strin
 
 // LocalGovernment is the people's government of a region, or of the
 // nearest region above it that has one on record.
-func (s *Store) LocalGovernment(ctx context.Context, regionCode string) (Org, error) {
+func (s *Store) LocalGovernment(ctx context.Context, regionCode string) (org.Org, error) {
 	o, err := scanOrg(s.Pool.QueryRow(ctx, `
 		WITH RECURSIVE up(code, depth) AS (
 			SELECT code, 0 FROM regions WHERE code = $1
@@ -228,7 +177,7 @@ func (s *Store) LocalGovernment(ctx context.Context, regionCode string) (Org, er
 		SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code JOIN up ON up.code = o.region_code
 		WHERE o.kind = 'government' ORDER BY up.depth, o.id LIMIT 1`, regionCode))
 	if err != nil {
-		return Org{}, notFound(err, "no people's government on record for region %s or above", regionCode)
+		return org.Org{}, notFound(err, "no people's government on record for region %s or above", regionCode)
 	}
 	return o, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 )
 
@@ -38,35 +39,16 @@ const (
 	DeliveryFailed    = "failed"
 )
 
-// The roles of posts (policy.Role*): store cannot import policy, which
-// imports store; a test in notify checks the two agree.
-const (
-	rolePartySecretary = "party_secretary"
-	roleGovernmentHead = "government_head"
-	roleDeptHead       = "dept_head"
-	roleInspector      = "inspector"
-	roleEnterpriseHead = "enterprise_head"
-	roleProjectManager = "project_manager"
-	roleSafetyOfficer  = "safety_officer"
-)
-
 var (
 	// enterpriseRoles are the persons who answer for an enterprise: its
 	// 主要负责人 first, and those who handle the case day to day.
-	enterpriseRoles = []string{roleEnterpriseHead, roleProjectManager, roleSafetyOfficer}
+	enterpriseRoles = []string{org.RoleEnterpriseHead, org.RoleProjectManager, org.RoleSafetyOfficer}
 	// officerRoles are a department's head and inspectors, who act on cases.
-	officerRoles = []string{roleDeptHead, roleInspector, roleGovernmentHead, rolePartySecretary}
+	officerRoles = []string{org.RoleDeptHead, org.RoleInspector, org.RoleGovernmentHead, org.RolePartySecretary}
 	// headRoles are whoever heads an organisation that receives a matter:
 	// a department's head, a government's head, a party committee's secretary.
-	headRoles = []string{roleDeptHead, roleGovernmentHead, rolePartySecretary}
+	headRoles = []string{org.RoleDeptHead, org.RoleGovernmentHead, org.RolePartySecretary}
 )
-
-// NotifyRoles lists every role name the notification rules use, for the
-// test that they match policy's.
-func NotifyRoles() []string {
-	return []string{rolePartySecretary, roleGovernmentHead, roleDeptHead, roleInspector,
-		roleEnterpriseHead, roleProjectManager, roleSafetyOfficer}
-}
 
 // Steps that are notices to the enterprise, decisions it must know, and
 // overdues that are the enterprise's own; steps taken by an enterprise go

@@ -6,20 +6,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// PostHolder is a person holding a post in an organisation on a day.
-type PostHolder struct {
-	PersonID int64  `json:"person_id"`
-	Name     string `json:"name"`
-	Role     string `json:"role"`
-	Title    string `json:"title"`
-}
+	"github.com/duty-project/duty/org"
+)
 
 // HoldersAt lists who holds a post of one of roles in the organisation on
 // day, in the order of roles and then of their posts: the persons a
 // notice to the organisation names (an enterprise's 主要负责人 first).
-func (s *Store) HoldersAt(ctx context.Context, orgID int64, day time.Time, roles []string) ([]PostHolder, error) {
+func (s *Store) HoldersAt(ctx context.Context, orgID int64, day time.Time, roles []string) ([]org.PostHolder, error) {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT pe.id, pe.name, p.role, p.title
 		FROM posts p JOIN persons pe ON pe.id = p.person_id
@@ -28,8 +22,8 @@ func (s *Store) HoldersAt(ctx context.Context, orgID int64, day time.Time, roles
 	if err != nil {
 		return nil, fmt.Errorf("store: post holders: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PostHolder, error) {
-		var h PostHolder
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (org.PostHolder, error) {
+		var h org.PostHolder
 		return h, r.Scan(&h.PersonID, &h.Name, &h.Role, &h.Title)
 	})
 }

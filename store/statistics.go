@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/duty-project/duty/org"
 )
 
 // Groupings of the statistics board.
@@ -145,13 +147,13 @@ func (s *Store) statistics(ctx context.Context, q StatsQuery, sqlf string, perio
 
 // RegionsUnder lists the region at path under and every region below it:
 // the names a board shows for its keys.
-func (s *Store) RegionsUnder(ctx context.Context, under string) ([]Region, error) {
+func (s *Store) RegionsUnder(ctx context.Context, under string) ([]org.Region, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT code, name, level, coalesce(parent_code, ''), path FROM regions WHERE path LIKE $1 ORDER BY path`, under+"%")
 	if err != nil {
 		return nil, fmt.Errorf("store: regions: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Region, error) {
-		var g Region
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (org.Region, error) {
+		var g org.Region
 		return g, r.Scan(&g.Code, &g.Name, &g.Level, &g.ParentCode, &g.Path)
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/store"
 )
 
@@ -68,7 +69,7 @@ func caseFilter(r *http.Request) url.Values {
 type deskData struct {
 	Cases       []caseRow
 	Escalations []map[string]any
-	Enterprises []store.Org
+	Enterprises []org.Org
 	Filter      url.Values
 }
 
@@ -97,7 +98,7 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, statu
 	}
 	d.Escalations = esc.Escalations
 	var orgs struct {
-		Orgs []store.Org `json:"orgs"`
+		Orgs []org.Org `json:"orgs"`
 	}
 	if err := s.call(r, http.MethodGet, "/api/v1/orgs?kind=enterprise", nil, &orgs); err != nil {
 		s.fail(w, r, m, err)
@@ -209,7 +210,7 @@ type caseData struct {
 	Forms    []actionForm
 	Starts   []actionForm
 	// Orgs are the departments and governments a form may name (提请, 转办).
-	Orgs []store.Org
+	Orgs []org.Org
 	// Evidence is every file the case refers to, with its SHA-256.
 	Evidence []map[string]any
 	// Documents are the case's official documents (执法文书) with their
@@ -343,14 +344,14 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	if len(d.Forms)+len(d.Starts) > 0 {
 		var orgs struct {
-			Orgs []store.Org `json:"orgs"`
+			Orgs []org.Org `json:"orgs"`
 		}
 		if err := s.call(r, http.MethodGet, "/api/v1/orgs", nil, &orgs); err != nil {
 			s.fail(w, r, m, err)
 			return
 		}
 		for _, o := range orgs.Orgs {
-			if o.Kind != store.OrgEnterprise {
+			if o.Kind != org.KindEnterprise {
 				d.Orgs = append(d.Orgs, o)
 			}
 		}

@@ -24,6 +24,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 )
 
 //go:embed templates/*.html static/*
@@ -217,19 +220,19 @@ type me struct {
 // a department's officers work at the desk, an enterprise's persons in
 // the inbox, party and government leaders (and departments, for their
 // statistics and escalations) at the board.
-func (m *me) Regulator() bool  { return m.has("department") }
-func (m *me) Enterprise() bool { return m.has("enterprise") }
+func (m *me) Regulator() bool  { return m.has(org.KindDepartment) }
+func (m *me) Enterprise() bool { return m.has(org.KindEnterprise) }
 func (m *me) Supervisor() bool {
-	return m.has("party_committee") || m.has("government") || m.has("department")
+	return m.has(org.KindPartyCommittee) || m.has(org.KindGovernment) || m.has(org.KindDepartment)
 }
 
 // Side is the side of the case the visitor acts on: the regulator's or
 // the enterprise's (see cases.Side*).
 func (m *me) Side() string {
 	if m.Enterprise() && !m.Regulator() {
-		return "enterprise"
+		return cases.SideEnterprise
 	}
-	return "regulator"
+	return cases.SideRegulator
 }
 
 func (m *me) has(kind string) bool {

@@ -1,0 +1,92 @@
+// Package org is the domain vocabulary every layer shares: regions,
+// organisations and their kinds, persons, the posts they hold over time and
+// the roles of those posts. It holds types and constants only, no I/O, so
+// that store (which reads and writes them), policy (which builds Ladon
+// policies from them), api, activities, web and seed can all speak of the
+// organisation without depending on one another.
+package org
+
+import "time"
+
+// Region is an administrative region (行政区划). Path lists the codes
+// from the top down ("/14/1405/140502/"), so "in this region or below" is
+// a prefix match.
+type Region struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	Level      string `json:"level"`
+	ParentCode string `json:"parent_code,omitempty"`
+	Path       string `json:"path"`
+}
+
+// Org is an organisation: party committee, government, department,
+// enterprise or rescue team (Kind is one of the Kind* constants). It
+// carries its region's path and level because 属地 and authority limits
+// are decided by them.
+type Org struct {
+	ID          int64    `json:"id"`
+	Code        string   `json:"code"`
+	Kind        string   `json:"kind"`
+	Name        string   `json:"name"`
+	RegionCode  string   `json:"region_code"`
+	RegionPath  string   `json:"region_path"`
+	RegionLevel string   `json:"region_level"`
+	Industries  []string `json:"industries"`
+	ParentID    int64    `json:"parent_id,omitempty"`
+}
+
+// Kinds of organisation, as stored in orgs.kind.
+const (
+	KindPartyCommittee = "party_committee" // 党委
+	KindGovernment     = "government"      // 人民政府
+	KindDepartment     = "department"      // 负有安全生产监督管理职责的部门
+	KindEnterprise     = "enterprise"      // 生产经营单位
+	KindRescueTeam     = "rescue_team"     // 救援队伍
+)
+
+// Person is someone who can log in or be named in a case. What they may
+// do comes from the posts they hold, never from the person.
+type Person struct {
+	ID    int64  `json:"id"`
+	Login string `json:"login"`
+	Name  string `json:"name"`
+	// PasswordHash is never sent to a client.
+	PasswordHash string `json:"-"`
+}
+
+// Post is a post a person holds in an organisation over a period: posts
+// are held over time so that a case keeps who answered for it even after
+// they moved on. EndedOn is nil while the post is held.
+type Post struct {
+	ID        int64      `json:"id"`
+	PersonID  int64      `json:"person_id"`
+	Org       Org        `json:"org"`
+	Role      string     `json:"role"`
+	Title     string     `json:"title"`
+	Portfolio []string   `json:"portfolio,omitempty"`
+	StartedOn time.Time  `json:"started_on"`
+	EndedOn   *time.Time `json:"ended_on,omitempty"`
+}
+
+// PostHolder is a person holding a post in an organisation on a day: whom
+// a notice or a summons to the organisation names.
+type PostHolder struct {
+	PersonID int64  `json:"person_id"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Title    string `json:"title"`
+}
+
+// Roles of posts, as stored in posts.role. A post's role and its
+// organisation make its Ladon subject.
+const (
+	RolePartySecretary = "party_secretary" // 党委书记
+	RoleGovernmentHead = "government_head" // 政府主要负责人
+	RoleDeputyHead     = "deputy_head"     // 分管负责人 (一岗双责)
+	RoleDeptHead       = "dept_head"       // 局长
+	RoleInspector      = "inspector"       // 执法检查人员
+	RoleEnterpriseHead = "enterprise_head" // 主要负责人 (第一责任人)
+	RoleProjectManager = "project_manager" // 项目经理
+	RoleSafetyOfficer  = "safety_officer"  // 安全员
+	RolePolicyAdmin    = "policy_admin"    // 权限管理员: edits policies
+)
