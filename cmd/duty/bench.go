@@ -40,6 +40,12 @@ import (
 // in the same run on the same embedded server: bare workflows on a task
 // queue of their own, with no PostgreSQL, policy or HTTP.
 //
+//	paced      the headline, as people use it: many major hazards open at
+//	           once, each step arriving long after the case's last; per
+//	           step, Temporal's work (workflow tasks, activities, timers,
+//	           history bytes) and the API's latency, and the SQLite bytes
+//	           per closed case, against empty workflows taking the same
+//	           updates at the same pace
 //	lifecycle  major hazards from report to 销号 (open, order, plan,
 //	           review, completion, re-inspection) per second, against empty
 //	           workflows taking the same five updates
@@ -55,13 +61,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	timers := fs.Int("timers", 1000, "deadlines: hazard deadlines (and as many baseline timers)")
 	window := fs.Duration("window", 20*time.Second, "deadlines: the deadlines are spread evenly over this long")
 	conc := fs.Int("concurrency", 16, "requests in flight at once")
-	only := fs.String("only", "lifecycle,deadlines,scale", "which benchmarks to run, comma-separated")
+	pacedCases := fs.Int("paced-cases", 2000, "paced: major hazards open at once (and as many baseline workflows)")
+	pace := fs.Duration("pace", 60*time.Second, "paced: the least time between two steps of one case")
+	only := fs.String("only", "paced,lifecycle,deadlines,scale", "which benchmarks to run, comma-separated")
 	dbURL := fs.String("database-url", "", "PostgreSQL to use (a fresh database is best); empty starts a throwaway local cluster")
 	keep := fs.Bool("keep", false, "keep the data folder (printed) instead of removing it")
 	extraOpen := fs.Int("open", 0, "scale: open this many more hazards first, each ordered with a deadline 30 days ahead (an armed timer), so start-up and memory are measured at that many open cases")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (server, worker, API and clients: all run in this process) to `PREFIX`.<phase>.prof — lifecycle-bare, lifecycle-duty, deadlines, scale — for `go tool pprof`")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (server, worker, API and clients: all run in this process) to `PREFIX`.<phase>.prof — paced (both sides), lifecycle-bare, lifecycle-duty, deadlines, scale — for `go tool pprof`")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: duty bench [flags]\n\nBenchmarks of the whole engine, each printed with a baseline measured in the same run\n(see the README's Performance section). Takes several minutes on 2 cores.\n\n")
+		fmt.Fprintf(stderr, "Usage: duty bench [flags]\n\nBenchmarks of the whole engine, each printed with a baseline measured in the same run\n(see the README's Performance section). Takes several minutes on 2 cores,\nand paced 12 × --pace more (6 rounds of each side, alternating).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -84,7 +92,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		fmt.Fprintf(stdout, "data folder: %s\n", dir)
 	}
-	b := &bench{out: stdout, conc: max(1, *conc), dir: dir}
+	b := &bench{out: stdout, progress: stderr, conc: max(1, *conc), dir: dir}
 	logger, err := newLogger("error", stderr)
 	if err != nil {
 		return err
@@ -114,6 +122,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	b.profilePrefix = *cpuProfile
+	if want["paced"] {
+		if err := b.profiled("paced", func() error { return b.paced(ctx, *pacedCases, *pace) }); err != nil {
+			return fmt.Errorf("paced: %w", err)
+		}
+	}
 	if want["lifecycle"] {
 		if err := b.lifecycle(ctx, *cases); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
@@ -163,6 +176,9 @@ type bench struct {
 	// profilePrefix names the CPU profiles of the phases (--cpuprofile);
 	// empty, none is written.
 	profilePrefix string
+	// progress is where a long phase says how far it has got (stderr), so
+	// that it stays out of the figures.
+	progress io.Writer
 }
 
 // profiled runs one measured phase, under a CPU profile of its own when
@@ -354,26 +370,33 @@ func (b *bench) emptyWorkflow(ctx context.Context, prefix string, i, updates int
 		return err
 	}
 	for u := range updates {
-		// Retried like the API's clients retry: same update ID, so a retry
-		// never becomes a second update (an overloaded server refuses
-		// updates while a workflow task has failed or timed out).
-		for began := time.Now(); ; {
-			h, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: "step",
-				UpdateID: id + "-" + strconv.Itoa(u), Args: []any{u}, WaitForStage: client.WorkflowUpdateStageCompleted})
-			if err == nil {
-				err = h.Get(ctx, nil)
-			}
-			if err == nil {
-				break
-			}
-			if time.Since(began) > 2*time.Minute {
-				return err
-			}
-			b.baseRetries.Add(1)
-			time.Sleep(200 * time.Millisecond)
+		if err := b.bareUpdate(ctx, id, u); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// bareUpdate sends a bare workflow its update number u and waits for it
+// to complete. Retried like the API's clients retry: same update ID, so a
+// retry never becomes a second update (an overloaded server refuses
+// updates while a workflow task has failed or timed out).
+func (b *bench) bareUpdate(ctx context.Context, id string, u int) error {
+	for began := time.Now(); ; {
+		h, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: "step",
+			UpdateID: id + "-" + strconv.Itoa(u), Args: []any{u}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err == nil {
+			return nil
+		}
+		if time.Since(began) > 2*time.Minute {
+			return err
+		}
+		b.baseRetries.Add(1)
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func (b *bench) majorHazard() error {
@@ -382,22 +405,31 @@ func (b *bench) majorHazard() error {
 		return err
 	}
 	p := "/api/v1/hazards/" + no + "/"
-	steps := []struct {
-		token, path string
-		body        map[string]any
-	}{
+	for _, s := range b.hazardSteps() {
+		if _, err := b.call(s.token, p+s.path, s.body, 200); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hazardStep is one request of a major hazard's way to 销号 after its
+// report: who sends it, to which action of the case, with what.
+type hazardStep struct {
+	token, path string
+	body        map[string]any
+}
+
+// hazardSteps are a major hazard's steps after its report, in order —
+// one list, so that lifecycle and paced drive the same case.
+func (b *bench) hazardSteps() []hazardStep {
+	return []hazardStep{
 		{b.inspector, "order", map[string]any{"measures": "补设连墙件", "deadline": benchDay(20)}},
 		{b.company, "plan", map[string]any{"responsible_person": "钱宏达", "measures": "补设", "funds_yuan": 80000, "deadline": benchDay(15), "emergency_plan": "撤离"}},
 		{b.inspector, "plan-review", map[string]any{"approve": true}},
 		{b.company, "completion", map[string]any{"summary": "已补设", "evidence": []map[string]any{{"name": "a.jpg"}}}},
 		{b.inspector, "reinspection", map[string]any{"passed": true, "findings": "予以销号"}},
 	}
-	for _, s := range steps {
-		if _, err := b.call(s.token, p+s.path, s.body, 200); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (b *bench) openHazard(grade string) (string, error) {
