@@ -69,7 +69,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	extraOpen := fs.Int("open", 0, "scale: open this many more hazards first, each ordered with a deadline 30 days ahead (an armed timer), so start-up and memory are measured at that many open cases")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of each measured phase (server, worker, API and clients: all run in this process) to `PREFIX`.<phase>.prof — paced (both sides), lifecycle-bare, lifecycle-duty, deadlines, scale — for `go tool pprof`")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: duty bench [flags]\n\nBenchmarks of the whole engine, each printed with a baseline measured in the same run\n(see the README's Performance section). Takes several minutes on 2 cores,\nand paced 12 × --pace more (6 rounds of each side, alternating).\n\n")
+		fmt.Fprintf(stderr, "Usage: duty bench [flags]\n\nBenchmarks of the whole engine, each printed with a baseline measured in the same run\n(see docs/performance.md). Takes several minutes on 2 cores,\nand paced 12 × --pace more (6 rounds of each side, alternating).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -433,23 +433,20 @@ func (b *bench) hazardSteps() []hazardStep {
 }
 
 func (b *bench) openHazard(grade string) (string, error) {
-	// 202: opened, its first step not yet recorded after the API's wait;
-	// the next step waits for it (see call).
 	out, err := b.call(b.inspector, "/api/v1/hazards", map[string]any{"grade": grade, "enterprise_id": b.enterprise,
-		"location": "基准测试工地", "description": "benchmark"}, 201, 202)
+		"location": "基准测试工地", "description": "benchmark"}, 201)
 	if err != nil {
 		return "", err
 	}
 	var r struct {
-		CaseNo string `json:"case_no"`
-		Case   struct {
+		Case struct {
 			CaseNo string `json:"case_no"`
 		} `json:"case"`
 	}
 	if err := json.Unmarshal(out, &r); err != nil {
 		return "", err
 	}
-	return r.Case.CaseNo + r.CaseNo, nil
+	return r.Case.CaseNo, nil
 }
 
 // --- deadlines
@@ -765,10 +762,8 @@ func (b *bench) login() error {
 	return nil
 }
 
-// A case still being opened (404) is asked again, for up to a minute:
-// under load the API may answer 202 before the first step is recorded.
 // A 5xx or no answer is retried with the same Idempotency-Key, as a
-// client should; both count as retries.
+// client should, for up to two minutes; each counts as a retry.
 func (b *bench) call(token, path string, body any, want ...int) ([]byte, error) {
 	key := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), b.keys.Add(1))
 	for began := time.Now(); ; time.Sleep(200 * time.Millisecond) {
@@ -776,7 +771,7 @@ func (b *bench) call(token, path string, body any, want ...int) ([]byte, error) 
 		if err == nil && slices.Contains(want, status) {
 			return out, nil
 		}
-		retry := err != nil || status >= 500 || status == http.StatusNotFound
+		retry := err != nil || status >= 500
 		if !retry || time.Since(began) > 2*time.Minute {
 			if err != nil {
 				return nil, err
