@@ -85,10 +85,9 @@ type Warden struct {
 // before the warden is shared.
 func (w *Warden) Observe(f func(action string, allowed bool, took time.Duration)) { w.observe = f }
 
-// matcherCacheSize is how many compiled patterns the warden keeps.
-// ladon's default of 512 made the p99 of a decision at 100,000 policies
-// ~110 µs (patterns recompiled after eviction); 16,384 entries (~42 MB
-// when full, ~2.6 KB a pattern) brought it to ~23 µs in BenchmarkDecision.
+// matcherCacheSize is how many compiled patterns the warden keeps: with
+// ladon's default of 512, a large organisation's patterns are evicted and
+// recompiled on every decision (figures in docs/performance.md).
 const matcherCacheSize = 16384
 
 // NewWarden builds a warden over a policy manager. Matcher and Metric are
