@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,7 +114,7 @@ func BenchmarkDecision(b *testing.B) {
 func benchWarden(m ladon.Manager, cacheSize int) *ladon.Ladon {
 	return &ladon.Ladon{
 		Manager:     m,
-		Matcher:     ladon.NewRegexpMatcher(cacheSize),
+		Matcher:     newLinearMatcher(cacheSize),
 		Metric:      &ladon.MetricNoOp{},
 		AuditLogger: &ladon.AuditLoggerNoOp{},
 	}
@@ -148,4 +149,31 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 	}
 	i := (len(sorted)*p + 99) / 100
 	return sorted[max(0, i-1)]
+}
+
+// BenchmarkSlowPatterns matches the patterns that stalled ladon's
+// backtracking matcher against a 200-byte value that almost matches, with
+// ladon's matcher (the baseline) and the warden's, in the same run. ladon's
+// errors after 250 ms on most of them (counted as "errors").
+func BenchmarkSlowPatterns(b *testing.B) {
+	value := "user:" + strings.Repeat("a", 200)
+	for _, pat := range []string{"user:<.*.*.*.*.*.*.*.*x>", "user:<(a+)+b>", "user:<[a-z]+>"} {
+		p := validPolicy("slow")
+		for _, m := range []struct {
+			name    string
+			matcher interface {
+				Matches(ladon.Policy, []string, string) (bool, error)
+			}
+		}{{"ladon", ladon.NewRegexpMatcher(8)}, {"linear", newLinearMatcher(8)}} {
+			b.Run(pat+"/"+m.name, func(b *testing.B) {
+				errs := 0
+				for b.Loop() {
+					if _, err := m.matcher.Matches(p, []string{pat}, value); err != nil {
+						errs++
+					}
+				}
+				b.ReportMetric(float64(errs)/float64(b.N), "errors/op")
+			})
+		}
+	}
 }

@@ -6,21 +6,21 @@ import (
 	"strings"
 
 	"github.com/ory/ladon"
-	"github.com/ory/ladon/compiler"
 )
 
 // The candidate index narrows the policies a decision looks at by the
-// literal text each pattern begins with. It rests on how ladon v1.3.0's
-// RegexpMatcher (ladon.DefaultMatcher) matches a pattern against a value:
+// literal text each pattern begins with. It rests on how the warden's
+// matcher (linearMatcher, which matches as ladon v1.3.0's RegexpMatcher
+// does, in linear time) matches a pattern against a value:
 //
 //   - A pattern without the policy's start delimiter is compared with ==:
 //     it matches exactly one value.
-//   - Any other pattern is compiled by compiler.CompileRegex into
+//   - Any other pattern is compiled by compilePattern into
 //     "^" + QuoteMeta(text before the first delimiter) + "(" + part + ")" ...
-//     "$", case-sensitively (regexp2 with only the RE2 option, so ^ is the
-//     start of the value, never of a line; an inline option inside a part
-//     cannot reach back before it). A value it matches therefore begins,
-//     byte for byte, with the text before the first start delimiter.
+//     "$", case-sensitively (Go's regexp without flags, so ^ is the start
+//     of the value, never of a line; an inline flag inside a part cannot
+//     reach back before it). A value it matches therefore begins, byte for
+//     byte, with the text before the first start delimiter.
 //
 // So every value a policy's subject patterns match begins with one of its
 // subject keys (or equals one of its literal subjects), and likewise for
@@ -347,7 +347,7 @@ func (c compileCheck) ok(pat string, start, end byte) bool {
 func (c compileCheck) partOK(part string, start, end byte) bool {
 	ok, seen := c[part]
 	if !seen {
-		_, err := compiler.CompileRegex(string(start)+part+string(end), start, end)
+		_, err := compilePattern(string(start)+part+string(end), start, end)
 		ok = err == nil
 		c[part] = ok
 	}

@@ -353,11 +353,11 @@ func snapshotManager(policies []*ladon.DefaultPolicy) *Manager {
 	return m
 }
 
-// checkSuperset fails t if a policy that ladon's matcher says matches req
+// checkSuperset fails t if a policy that the warden's matcher says matches req
 // (subject, resource and action) is missing from the candidates, or one
 // whose subject or resource matches is missing from the one-dimensional
 // lookups.
-func checkSuperset(t *testing.T, m *Manager, matcher *ladon.RegexpMatcher, policies []*ladon.DefaultPolicy, req *ladon.Request) (matching int) {
+func checkSuperset(t *testing.T, m *Manager, matcher *linearMatcher, policies []*ladon.DefaultPolicy, req *ladon.Request) (matching int) {
 	t.Helper()
 	ctx := context.Background()
 	ids := func(ps ladon.Policies, err error) map[string]bool {
@@ -407,7 +407,7 @@ func TestCandidatesAreASuperset(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 2))
-	matcher := ladon.NewRegexpMatcher(1 << 16) // every pattern compiled once
+	matcher := newLinearMatcher(1 << 16) // every pattern compiled once
 
 	g := generateOrganisation(1000, seed)
 	m := snapshotManager(g.policies)
@@ -454,7 +454,7 @@ func TestIndexFollowsLadonMatching(t *testing.T) {
 	}
 	policies[9].Subjects = append(policies[9].Subjects, "s:x:<.*>", "s:y", "s:<[0-9]+>")
 
-	matcher := ladon.NewRegexpMatcher(64)
+	matcher := newLinearMatcher(64)
 	m := snapshotManager(policies)
 	for _, tc := range []struct {
 		subject, resource string

@@ -86,7 +86,7 @@ type Warden struct {
 func (w *Warden) Observe(f func(action string, allowed bool, took time.Duration)) { w.observe = f }
 
 // matcherCacheSize is how many compiled patterns the warden keeps: with
-// ladon's default of 512, a large organisation's patterns are evicted and
+// ladon's default of 512, a large organisation's patterns were evicted and
 // recompiled on every decision (figures in docs/performance.md).
 const matcherCacheSize = 16384
 
@@ -95,7 +95,7 @@ const matcherCacheSize = 16384
 func NewWarden(m ladon.Manager) *Warden {
 	return &Warden{ladon: &ladon.Ladon{
 		Manager:     m,
-		Matcher:     ladon.NewRegexpMatcher(matcherCacheSize),
+		Matcher:     newLinearMatcher(matcherCacheSize),
 		AuditLogger: &ladon.AuditLoggerNoOp{},
 		Metric:      &ladon.MetricNoOp{},
 	}}
