@@ -37,9 +37,10 @@ type Server struct {
 	// and record a step.
 	UpdateTimeout time.Duration
 	// Metrics serves GET /metrics (Prometheus); nil switches it off.
-	// MetricsPublic serves it to any client, not only loopback ones.
-	Metrics       http.Handler
-	MetricsPublic bool
+	// MetricsToken is the bearer token it requires; empty, the API does
+	// not serve it (the process may on an address of its own).
+	Metrics      http.Handler
+	MetricsToken string
 }
 
 // route is one endpoint. The mux and /openapi.json are both built from the

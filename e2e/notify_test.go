@@ -92,8 +92,9 @@ func TestNotificationsAndMetrics(t *testing.T) {
 	sink := &webhookSink{refuse: 3}
 	hook := httptest.NewServer(sink)
 	defer hook.Close()
+	const metricsToken = "e2e-metrics-token"
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t),
-		"--webhook-url", hook.URL, "--notify-backoff", "300ms", "--notify-poll", "100ms")
+		"--webhook-url", hook.URL, "--notify-backoff", "300ms", "--notify-poll", "100ms", "--metrics-token", metricsToken)
 	inspector := duty.login("zhao.jiancha")
 	company := duty.login("qian.zong")
 	head := duty.login("wang.juzhang")
@@ -161,8 +162,19 @@ func TestNotificationsAndMetrics(t *testing.T) {
 		t.Fatalf("the district head was not notified of the major escalation: %s", got)
 	}
 
-	// /metrics, read from loopback.
+	// /metrics needs the metrics token, even from loopback (a reverse
+	// proxy's requests come from there too).
 	resp, err := http.Get(duty.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/metrics without the token: %d, want 401", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", duty.base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +196,7 @@ func TestNotificationsAndMetrics(t *testing.T) {
 		}
 	}
 	for series, least := range map[string]float64{
-		// Steps a workflow writes itself at once (an update's step, and the
-		// first step of a case the API opens, are written by the API).
+		// Every step is written by its workflow's RecordStep activity.
 		`duty_activity_attempts_total{activity="RecordStep",outcome="ok"}`:          1,
 		`duty_policy_decision_seconds_count{outcome="allowed"}`:                     5,
 		`duty_notification_deliveries_total{channel="webhook",outcome="retry"}`:     3,

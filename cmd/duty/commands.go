@@ -42,7 +42,9 @@ type app struct {
 	policies *policy.Manager
 	temporal client.Client
 	metrics  *metrics.Metrics
-	closers  []func()
+	// metricsServed is set once the process serves --metrics-listen.
+	metricsServed bool
+	closers       []func()
 	// uiWorkflows is the Temporal Web UI's list of the namespace's
 	// workflows in `duty dev` ("" when the UI is off).
 	uiWorkflows string
@@ -312,7 +314,11 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	}
 	apiHandler := srv.Handler()
 	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger}
-	hs := &http.Server{Handler: web.Site(apiHandler, pages), ReadHeaderTimeout: 10 * time.Second}
+	// A client sending its request slowly holds a connection and a
+	// goroutine; ReadTimeout bounds the whole request, body included, and
+	// IdleTimeout a kept-alive connection between requests.
+	hs := &http.Server{Handler: web.Site(apiHandler, pages), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: cfg.readTimeout, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	ready(ln.Addr().String())

@@ -23,6 +23,7 @@ type config struct {
 	rulesFile         string
 	calendarPath      string
 	tokenTTL          time.Duration
+	readTimeout       time.Duration
 	logLevel          string
 	seedDemo          bool
 	pollers           int
@@ -48,6 +49,7 @@ var settings = []setting{
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate"},
 	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
+	{"read-timeout", "DUTY_READ_TIMEOUT", "2m", "longest time a client may take to send a whole request, its body (an evidence upload) included; a slower one is cut off", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
 	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
@@ -93,6 +95,12 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 				d = 12 * time.Hour
 			}
 			fs.DurationVar(&c.tokenTTL, s.flag, d, usage)
+		case "read-timeout":
+			d, err := time.ParseDuration(def)
+			if err != nil {
+				d = 2 * time.Minute
+			}
+			fs.DurationVar(&c.readTimeout, s.flag, d, usage)
 		case "log-level":
 			fs.StringVar(&c.logLevel, s.flag, def, usage)
 		case "seed-demo":

@@ -27,6 +27,7 @@ type notifyConfig struct {
 	notifyBackoff  time.Duration
 	notifyPoll     time.Duration
 	metricsAccess  string
+	metricsToken   string
 	metricsListen  string
 }
 
@@ -42,8 +43,9 @@ var notifySettings = []setting{
 	{"notify-attempts", "DUTY_NOTIFY_ATTEMPTS", "10", "delivery attempts per notification and channel before it stays failed", "dev worker"},
 	{"notify-backoff", "DUTY_NOTIFY_BACKOFF", "5s", "wait after a failed delivery; doubles with each attempt, up to an hour", "dev worker"},
 	{"notify-poll", "DUTY_NOTIFY_POLL", "1s", "how often the dispatcher looks for notifications due", "dev worker"},
-	{"metrics", "DUTY_METRICS", "loopback", "who may read GET /metrics: loopback (clients on this machine), public, or off", "dev server"},
-	{"metrics-listen", "DUTY_METRICS_LISTEN", "", "address a worker serves GET /metrics on, to whoever reaches it (e.g. 127.0.0.1:9464); empty: none", "worker"},
+	{"metrics", "DUTY_METRICS", "on", "on or off: whether the process keeps Prometheus metrics and serves GET /metrics", "dev server"},
+	{"metrics-token", "DUTY_METRICS_TOKEN", "", "bearer token GET /metrics on the API's address requires; empty: the API's address does not serve it (use --metrics-listen); prefer the environment variable to the flag", "dev server"},
+	{"metrics-listen", "DUTY_METRICS_LISTEN", "", "a separate address that serves GET /metrics to whoever reaches it, without a token (e.g. 127.0.0.1:9464 or a private network's); empty: none", "dev server worker"},
 }
 
 func init() { settings = append(settings, notifySettings...) }
@@ -80,6 +82,8 @@ func (c *config) bindNotify(fs *flag.FlagSet, s setting, def, usage string) {
 		duration(&c.notifyPoll, time.Second)
 	case "metrics":
 		fs.StringVar(&c.metricsAccess, s.flag, def, usage)
+	case "metrics-token":
+		fs.StringVar(&c.metricsToken, s.flag, def, usage)
 	case "metrics-listen":
 		fs.StringVar(&c.metricsListen, s.flag, def, usage)
 	}
@@ -123,17 +127,20 @@ func (a *app) startDispatcher(cfg *config) error {
 	}()
 	a.closers = append(a.closers, func() { stop(); <-done })
 	a.logger.Info("notification dispatcher running", "channels", strings.Join(d.ChannelNames(), ","))
-	if cfg.metricsListen != "" {
-		return a.serveWorkerMetrics(cfg)
-	}
-	return nil
+	return a.serveMetrics(cfg)
 }
 
-// serveWorkerMetrics serves /metrics from a worker process, which has no
-// API server: its activity and delivery counters live only there. Whoever
-// reaches the address may read it; bind it to loopback or a private
-// network.
-func (a *app) serveWorkerMetrics(cfg *config) error {
+// serveMetrics serves /metrics on --metrics-listen, once per process: a
+// worker has no API server, and its activity and delivery counters live
+// only there. Whoever reaches the address may read it, so it is an address
+// of its own, bound to loopback or a private network — never the API's,
+// which a reverse proxy makes reachable from anywhere (and where every
+// request seems to come from the proxy's loopback address).
+func (a *app) serveMetrics(cfg *config) error {
+	if cfg.metricsListen == "" || a.metricsServed {
+		return nil
+	}
+	a.metricsServed = true
 	ln, err := net.Listen("tcp", cfg.metricsListen)
 	if err != nil {
 		return fmt.Errorf("metrics: listen on %s: %w", cfg.metricsListen, err)
@@ -147,7 +154,7 @@ func (a *app) serveWorkerMetrics(cfg *config) error {
 		}
 	}()
 	a.closers = append(a.closers, func() { _ = hs.Close() })
-	a.logger.Info("worker metrics on http://" + ln.Addr().String() + "/metrics")
+	a.logger.Info("metrics on http://" + ln.Addr().String() + "/metrics")
 	return nil
 }
 
@@ -156,14 +163,12 @@ func (a *app) instrument(srv *api.Server, cfg *config) error {
 	switch cfg.metricsAccess {
 	case "off":
 		return nil
-	case "public":
-		srv.MetricsPublic = true
-	case "loopback", "":
+	case "on", "":
 	default:
-		return fmt.Errorf("--metrics must be loopback, public or off, not %q", cfg.metricsAccess)
+		return fmt.Errorf("--metrics must be on or off, not %q (the API's address serves /metrics only with --metrics-token; --metrics-listen serves it on an address of its own)", cfg.metricsAccess)
 	}
 	m := a.processMetrics()
-	srv.Metrics = m.Handler()
+	srv.Metrics, srv.MetricsToken = m.Handler(), cfg.metricsToken
 	srv.Warden.Observe(m.ObserveDecision)
-	return nil
+	return a.serveMetrics(cfg)
 }
