@@ -41,6 +41,35 @@ func TestDecodeRefusesTheNULCharacter(t *testing.T) {
 	}
 }
 
+// A body that would mean two things is refused rather than read one way:
+// bytes that are not UTF-8 (encoding/json would replace them), a key twice
+// (the last would win), keys that differ only in case (either could).
+func TestDecodeRefusesAmbiguousBodies(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"{\"measures\":\"补设\xff\",\"deadline\":\"2026-12-31\"}", "not valid UTF-8 (at byte 19)"},
+		{`{"measures":"a","deadline":"2026-12-31","measures":"b"}`, `the key "measures" appears twice`},
+		{`{"measures":"a","Measures":"b","deadline":"2026-12-31"}`, `"measures" and "Measures" differ only in case`},
+		{`{"summary":"x","evidence":[{"name":"a.jpg","NAME":"b.jpg"}]}`, "differ only in case"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
+		r.Header.Set("Content-Type", "application/json")
+		var into any = new(OrderRequest)
+		if strings.Contains(tc.body, "evidence") {
+			into = new(CompletionRequest)
+		}
+		err := decode(httptest.NewRecorder(), r, into)
+		if duty.ErrorCode(err) != duty.EInvalid || !strings.Contains(duty.ErrorMessage(err), tc.want) {
+			t.Errorf("%q: %v, want invalid saying %q", tc.body, err, tc.want)
+		}
+	}
+	// A value equal to a key, or the same key in two objects, is fine.
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"summary":"name","evidence":[{"name":"a.jpg"},{"name":"b.jpg"}]}`))
+	var ok CompletionRequest
+	if err := decode(httptest.NewRecorder(), r, &ok); err != nil || len(ok.Evidence) != 2 {
+		t.Fatalf("a plain body: %+v, %v", ok, err)
+	}
+}
+
 // A query parameter holding U+0000 or bytes that are not UTF-8 reaches
 // PostgreSQL as a value, which refuses it: the client's mistake, a 400.
 func TestTextPostgreSQLCannotHoldIsAClientError(t *testing.T) {

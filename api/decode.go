@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/rules"
@@ -30,7 +31,20 @@ func decode(w http.ResponseWriter, r *http.Request, into any) error {
 			return duty.Errorf(duty.EInvalid, "send the body as application/json, not %q", ct)
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return bodyError(err)
+	}
+	// encoding/json would silently replace bytes that are not UTF-8, let
+	// the last of two equal keys win, and match a key to a field whatever
+	// its case: a body that means two things is refused instead.
+	if !utf8.Valid(body) {
+		return duty.Errorf(duty.EInvalid, "the body is not valid UTF-8 (at byte %d); send text as UTF-8", invalidUTF8At(body))
+	}
+	if err := refuseRepeatedKeys(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(into); err != nil {
 		return bodyError(err)
@@ -39,6 +53,72 @@ func decode(w http.ResponseWriter, r *http.Request, into any) error {
 		return duty.Errorf(duty.EInvalid, "the body must hold a single JSON object")
 	}
 	return refuseNUL(reflect.ValueOf(into), "")
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// refuseRepeatedKeys refuses a JSON body in which an object has the same
+// key twice, or two keys that differ only in case ("measures" and
+// "Measures"): encoding/json would keep one of them silently. A body that
+// is not valid JSON is left to the decoder, which says where.
+func refuseRepeatedKeys(body []byte) error {
+	err := checkKeys(json.NewDecoder(bytes.NewReader(body)))
+	var de *duty.Error
+	if errors.As(err, &de) {
+		return de
+	}
+	return nil
+}
+
+// checkKeys reads one JSON value from dec, refusing repeated keys in every
+// object within it. Errors other than a *duty.Error are the JSON's own.
+func checkKeys(dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		for dec.More() {
+			if err := checkKeys(dec); err != nil {
+				return err
+			}
+		}
+	case json.Delim('{'):
+		keys := map[string]string{} // folded → as sent
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := tok.(string)
+			folded := strings.ToLower(key)
+			if first, seen := keys[folded]; seen {
+				if first == key {
+					return duty.Errorf(duty.EInvalid, "the key %q appears twice in one object", key)
+				}
+				return duty.Errorf(duty.EInvalid, "the keys %q and %q differ only in case; send each field once, spelt as documented", first, key)
+			}
+			keys[folded] = key
+			if err := checkKeys(dec); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil // a string, number, true, false or null
+	}
+	_, err = dec.Token() // the closing ] or }
+	return err
 }
 
 // refuseNUL refuses text holding U+0000. JSON allows it ("\u0000") but
