@@ -17,6 +17,7 @@ const (
 	ENotFound        = "not_found"       // no such thing, or the caller may not see it
 	EConflict        = "conflict"        // the case's state does not allow the action now
 	EUnavailable     = "unavailable"     // a dependency (PostgreSQL, Temporal) is down; retry later
+	ETooMany         = "too_many"        // too many attempts (logins); wait before trying again
 	EInternal        = "internal"        // a bug or unexpected failure; details are logged, never sent
 )
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/duty-project/duty"
-	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
@@ -89,36 +88,6 @@ type MeResponse struct {
 	Login string     `json:"login"`
 	Name  string     `json:"name"`
 	Posts []org.Post `json:"posts"`
-}
-
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var req LoginRequest
-	if err := decode(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	wrong := duty.Errorf(duty.EUnauthenticated, "wrong login or password (用户名或密码错误)")
-	person, err := s.Store.PersonByLogin(r.Context(), req.Login)
-	if duty.ErrorCode(err) == duty.ENotFound {
-		s.writeError(w, r, wrong)
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if person.PasswordHash == "" || !auth.CheckPassword(person.PasswordHash, req.Password) {
-		s.writeError(w, r, wrong)
-		return
-	}
-	now := s.Now()
-	token, claims := s.Signer.Issue(person.ID, person.Login, now)
-	posts, err := s.Store.PostsAt(r.Context(), person.ID, now.In(rules.China))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: claims.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"),
-		Person: MeResponse{ID: person.ID, Login: person.Login, Name: person.Name, Posts: posts}})
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {

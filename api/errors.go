@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	duty.ENotFound:        http.StatusNotFound,
 	duty.EConflict:        http.StatusConflict,
 	duty.EUnavailable:     http.StatusServiceUnavailable,
+	duty.ETooMany:         http.StatusTooManyRequests,
 	duty.EInternal:        http.StatusInternalServerError,
 }
 

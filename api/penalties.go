@@ -174,9 +174,14 @@ func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (ca
 	if login == "" {
 		return cases.Actor{}, duty.Errorf(duty.EInvalid, "co_officer_login is required: a penalty case is opened by at least two officers (行政处罚法 Art.42)")
 	}
+	// One answer whether the login names nobody, someone elsewhere or the
+	// caller: it must not tell who has an account.
+	notOfficer := duty.Errorf(duty.EInvalid, "co_officer_login must be the login of another officer of %s (an inspector or its head today)", first.OrgName)
 	p, err := s.Store.PersonByLogin(r.Context(), login)
-	if err != nil {
-		return cases.Actor{}, duty.Errorf(duty.EInvalid, "co_officer_login %q is not a person on record", login)
+	if duty.ErrorCode(err) == duty.ENotFound {
+		return cases.Actor{}, notOfficer
+	} else if err != nil {
+		return cases.Actor{}, err
 	}
 	posts, err := s.Store.PostsAt(r.Context(), p.ID, s.Now().In(rules.China))
 	if err != nil {
@@ -186,7 +191,7 @@ func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (ca
 		return post.Org.ID == first.OrgID && (post.Role == org.RoleInspector || post.Role == org.RoleDeptHead)
 	})
 	if i < 0 || p.ID == first.PersonID {
-		return cases.Actor{}, duty.Errorf(duty.EInvalid, "the second officer must be another officer of %s", first.OrgName)
+		return cases.Actor{}, notOfficer
 	}
 	c := caller{person: p, posts: posts}
 	return c.actor(policy.PostSubject(posts[i].Role, posts[i].Org.ID)), nil

@@ -41,6 +41,9 @@ type Server struct {
 	// not serve it (the process may on an address of its own).
 	Metrics      http.Handler
 	MetricsToken string
+
+	// logins limits login attempts per client address (login.go).
+	logins loginLimiter
 }
 
 // route is one endpoint. The mux and /openapi.json are both built from the

@@ -37,3 +37,60 @@ func TestASlowRequestBodyIsCutOff(t *testing.T) {
 		t.Fatal("the server still held the connection of a request that stalled mid-body a minute ago")
 	}
 }
+
+// Repeated wrong passwords lock the login, in every API process (the
+// count is in PostgreSQL), whether or not the login exists; a login that
+// does not exist is answered exactly as a wrong password; and a flood of
+// attempts from one address is slowed before any of that.
+func TestGuessingPasswordsIsStopped(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	first := start(t, dataDir(t), db)
+	second := start(t, dataDir(t), db, "--no-worker") // another API process on the same database
+	anon := func(in *instance) *user { return &user{t: t, base: in.base} }
+	try := func(in *instance, login, password string) (int, map[string]any) {
+		return anon(in).call("POST", "/api/v1/login", map[string]any{"login": login, "password": password})
+	}
+
+	// An unknown login and a wrong password get the same answer.
+	s1, unknown := try(first, "nobody.here", "guess")
+	s2, wrong := try(first, "zhao.jiancha", "guess")
+	if s1 != 401 || s2 != 401 || unknown["message"] != wrong["message"] || unknown["code"] != wrong["code"] {
+		t.Fatalf("unknown login %d %v; wrong password %d %v: must be the same", s1, unknown, s2, wrong)
+	}
+	// Nine more wrong passwords, spread over both processes, lock the login:
+	// then even the right password is refused, by either process.
+	for i := range 9 {
+		in := first
+		if i%2 == 1 {
+			in = second
+		}
+		if s, out := try(in, "zhao.jiancha", "guess"); s != 401 {
+			t.Fatalf("wrong password %d: %d %v", i+2, s, out)
+		}
+	}
+	for _, in := range []*instance{first, second} {
+		if s, out := try(in, "zhao.jiancha", "duty-demo"); s != 429 || !strings.Contains(out["message"].(string), "locked") {
+			t.Fatalf("the right password after ten wrong ones: %d %v, want 429 locked", s, out)
+		}
+	}
+	// An unknown login locks the same way, so a lock says nothing either.
+	for range 10 {
+		try(first, "nobody.here", "guess")
+	}
+	if s, out := try(first, "nobody.here", "guess"); s != 429 {
+		t.Fatalf("an unknown login after ten tries: %d %v, want 429 as for a real one", s, out)
+	}
+	// Other logins are not affected.
+	first.login("qian.zong")
+
+	// One address flooding the login is slowed whatever the login.
+	limited := 0
+	for i := range 60 {
+		if s, _ := try(second, "flood."+itoa(int64(i)), "x"); s == 429 {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("60 login attempts at once from one address were all answered")
+	}
+}

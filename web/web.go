@@ -119,6 +119,8 @@ func (s *Server) send(r *http.Request, method, path string, body any) (*recorder
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// The API limits logins per client address: the visitor's, not ours.
+	req.RemoteAddr = r.RemoteAddr
 	if c, err := r.Cookie(cookieName); err == nil {
 		req.Header.Set("Authorization", "Bearer "+c.Value)
 	}
