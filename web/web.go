@@ -63,23 +63,52 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
-	return s.sameOrigin(mux)
+	// A form posted from another site (a forged step, or a login into the
+	// attacker's account) is refused: browsers say where a request comes
+	// from (Sec-Fetch-Site, or Origin, "null" included), and only this
+	// site's own pages may post. The session cookie is SameSite=Lax too.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cross-site form refused (跨站提交被拒绝)", http.StatusForbidden)
+	}))
+	return securityHeaders(csrf.Handler(mux))
 }
 
-// sameOrigin refuses a form posted from another site: the session cookie
-// is SameSite=Lax already; this also covers older browsers.
-func (s *Server) sameOrigin(next http.Handler) http.Handler {
+// pagePolicy is the Content-Security-Policy of every page: its own styles
+// and nothing else — no scripts, plugins, frames or other sites' forms —
+// and no site may frame it (clickjacking). A document's page carries the
+// document's own policy instead.
+const pagePolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// securityHeaders sets what every page answer needs: its content policy,
+// no framing, no referrer beyond this site, and no caching of pages that
+// show case data (a shared computer's browser would keep them).
+func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			if o := r.Header.Get("Origin"); o != "" && o != "null" {
-				if u, err := url.Parse(o); err != nil || u.Host != r.Host {
-					http.Error(w, "cross-site form refused (跨站提交被拒绝)", http.StatusForbidden)
-					return
-				}
-			}
+		h := w.Header()
+		h.Set("Content-Security-Policy", pagePolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// localPath is next if it is a path on this site, and "/" otherwise: the
+// page after login must not lead elsewhere. Browsers read a backslash as
+// a slash, so "/\evil.example" is another site just as "//evil.example" is.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\x00\t\r\n") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return next
 }
 
 // apiError is the API's error body, and the status it came with.
@@ -265,8 +294,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var res struct {
-		Token     string `json:"token"`
-		ExpiresAt string `json:"expires_at"`
+		Token string `json:"token"`
 	}
 	err := s.call(r, http.MethodPost, "/api/v1/login", map[string]string{"login": r.PostForm.Get("login"), "password": r.PostForm.Get("password")}, &res)
 	if err != nil {
@@ -278,13 +306,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusUnauthorized, "login", page{Title: "登录 Log in", Error: msg, Data: r.PostForm.Get("next"), Posted: r.PostForm, Now: time.Now()})
 		return
 	}
-	expires, _ := time.Parse(time.RFC3339, res.ExpiresAt)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: res.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Expires: expires})
-	next := r.PostForm.Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	// A session cookie (no expiry: gone when the browser closes; the token
+	// inside expires on its own), Secure when the page came over TLS.
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: res.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

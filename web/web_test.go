@@ -95,3 +95,77 @@ func TestFormsFollowNextActionsAndSide(t *testing.T) {
 		t.Fatalf("regulator: %v, starts %d", steps, len(starts))
 	}
 }
+
+// After login the visitor goes only to a path on this site: a next that
+// a browser would read as another site goes home instead.
+func TestLoginLeadsOnlyToThisSite(t *testing.T) {
+	for next, want := range map[string]string{
+		"/cases/YH-140502-2026-000001": "/cases/YH-140502-2026-000001",
+		"/desk?kind=hazard":            "/desk?kind=hazard",
+		"/\\evil.example":              "/",
+		"/\\/evil.example":             "/",
+		"//evil.example":               "/",
+		"https://evil.example/":        "/",
+		"evil.example":                 "/",
+		"/%0d%0aSet-Cookie:x":          "/%0d%0aSet-Cookie:x",
+		"/\r\nLocation: x":             "/",
+		"":                             "/",
+	} {
+		if got := localPath(next); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+// A form posted from another site — by Sec-Fetch-Site, or by an Origin
+// that is another host or "null" (a sandboxed frame, a data: page) — is
+// refused before it reaches the page, the login form included; this
+// site's own forms, and clients that are not browsers, pass.
+func TestFormsFromOtherSitesAreRefused(t *testing.T) {
+	reached := false
+	s := &Server{API: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached = true
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"code":"unauthenticated","message":"wrong"}`))
+	})}
+	h := s.Handler()
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		refused bool
+	}{
+		{"cross-site by fetch metadata", map[string]string{"Sec-Fetch-Site": "cross-site"}, true},
+		{"same-site subdomain", map[string]string{"Sec-Fetch-Site": "same-site"}, true},
+		{"null origin", map[string]string{"Origin": "null"}, true},
+		{"another origin", map[string]string{"Origin": "https://evil.example"}, true},
+		{"this site", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "http://duty.example"}, false},
+		{"no browser headers", nil, false},
+	} {
+		reached = false
+		r := httptest.NewRequest(http.MethodPost, "http://duty.example/login", strings.NewReader("login=a&password=b"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range tc.headers {
+			r.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if refused := w.Code == http.StatusForbidden && !reached; refused != tc.refused {
+			t.Errorf("%s: status %d, reached the API %v; want refused %v", tc.name, w.Code, reached, tc.refused)
+		}
+	}
+}
+
+// Every page answer carries its security headers, and pages are never
+// cached (they show case data); the stylesheet may be.
+func TestPagesCarrySecurityHeaders(t *testing.T) {
+	h := (&Server{}).Handler()
+	for path, cached := range map[string]bool{"/login": false, "/static/style.css": true} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		hd := w.Header()
+		if !strings.Contains(hd.Get("Content-Security-Policy"), "frame-ancestors 'none'") || hd.Get("X-Frame-Options") != "DENY" ||
+			hd.Get("Referrer-Policy") != "same-origin" || (hd.Get("Cache-Control") == "no-store") == cached {
+			t.Errorf("%s: %d, headers %v", path, w.Code, hd)
+		}
+	}
+}
