@@ -1,15 +1,10 @@
 package web
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -255,11 +250,11 @@ const maxUpload = 32 << 20
 
 // formBody turns a posted form into the API request body: each field's
 // value converted to its JSON type, nested by the dots in its name.
-// Evidence files are stored in evidenceDir under their SHA-256.
-func formBody(r *http.Request, fields []field, evidenceDir string) (map[string]any, error) {
+// Evidence files are staged by up (nil: the form takes none).
+func formBody(r *http.Request, fields []field, up *upload) (map[string]any, error) {
 	body := map[string]any{}
 	for _, f := range fields {
-		v, set, err := fieldValue(r, f, evidenceDir)
+		v, set, err := fieldValue(r, f, up)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Label, err)
 		}
@@ -275,7 +270,7 @@ func formBody(r *http.Request, fields []field, evidenceDir string) (map[string]a
 }
 
 // fieldValue reads one field; set is false when it was left empty.
-func fieldValue(r *http.Request, f field, evidenceDir string) (v any, set bool, err error) {
+func fieldValue(r *http.Request, f field, up *upload) (v any, set bool, err error) {
 	raw := strings.TrimSpace(r.PostForm.Get(f.Name))
 	switch f.Type {
 	case fCheck:
@@ -288,7 +283,7 @@ func fieldValue(r *http.Request, f field, evidenceDir string) (v any, set bool, 
 		}
 		return out, len(out) > 0, nil
 	case fEvidence:
-		files, err := saveEvidence(r, f.Name, evidenceDir)
+		files, err := saveEvidence(r, f.Name, up)
 		return files, len(files) > 0, err
 	}
 	if raw == "" {
@@ -347,50 +342,22 @@ func put(body map[string]any, name string, v any) {
 	put(inner, rest, v)
 }
 
-// saveEvidence keeps the uploaded files of a field under their SHA-256
-// (the same file twice is kept once) and returns what the case records.
-func saveEvidence(r *http.Request, name, dir string) ([]map[string]string, error) {
-	if r.MultipartForm == nil {
+// saveEvidence stages the uploaded files of a field (up keeps them once
+// the step is taken) and returns what the case records of them.
+func saveEvidence(r *http.Request, name string, up *upload) ([]map[string]string, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File[name]) == 0 {
 		return nil, nil
+	}
+	if up == nil {
+		return nil, errors.New("evidence files cannot be attached to this form")
 	}
 	var out []map[string]string
 	for _, fh := range r.MultipartForm.File[name] {
-		if dir == "" {
-			return nil, errors.New("evidence files cannot be kept: no evidence folder is configured")
-		}
-		src, err := fh.Open()
+		sum, err := up.stage(fh)
 		if err != nil {
 			return nil, err
 		}
-		sum, err := storeFile(src, dir)
-		_ = src.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, map[string]string{"name": filepath.Base(fh.Filename), "sha256": sum, "uri": "evidence:" + sum})
+		out = append(out, map[string]string{"name": evidenceName(fh), "sha256": sum, "uri": "evidence:" + sum})
 	}
 	return out, nil
-}
-
-// storeFile copies src into dir under its SHA-256, via a temporary file
-// renamed into place, so a file is either whole or absent.
-func storeFile(src io.Reader, dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, ".upload-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), src); err != nil {
-		_ = tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	return sum, os.Rename(tmp.Name(), filepath.Join(dir, sum))
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -119,7 +120,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		s.renderDesk(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), nil)
 		return
 	}
-	body, err := formBody(r, hazardForm.Fields, "")
+	body, err := formBody(r, hazardForm.Fields, nil)
 	if err != nil {
 		s.renderDesk(w, r, m, http.StatusBadRequest, err.Error(), r.PostForm)
 		return
@@ -360,25 +361,50 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 }
 
 // act takes one step on a case from its form: the form becomes the API
-// request body, and the API's answer decides.
+// request body, and the API's answer decides. Whether the visitor may act
+// on the case at all is asked before the body (and its files) is read,
+// and evidence files are kept only once the step is taken.
 func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	m, err := s.whoami(r)
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}
+	no := r.PathValue("caseNo")
+	var c api.CaseResponse
+	if err := s.call(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(no), nil, &c); err != nil {
+		s.fail(w, r, m, err) // not found, or not the visitor's to see
+		return
+	}
+	var sum cases.Summary
+	var view map[string]any
+	if json.Unmarshal(c.Case, &sum) != nil || json.Unmarshal(c.Case, &view) != nil {
+		s.fail(w, r, m, errors.New("the case could not be read"))
+		return
+	}
+	steps, starts := formsFor(sum, view, m.Side())
+	if len(steps)+len(starts) == 0 {
+		s.fail(w, r, m, &apiError{Status: http.StatusConflict, Message: "no step on this case is yours to take now (当前没有您可办理的事项)"})
+		return
+	}
 	if err := parseForm(r); err != nil {
 		s.renderCase(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), "", nil)
 		return
 	}
-	no := r.PathValue("caseNo")
-	f, ok := formByKey(r.PostForm.Get("form"))
-	if !ok {
-		s.renderCase(w, r, m, http.StatusBadRequest, "unknown action "+r.PostForm.Get("form"), "", nil)
+	key := r.PostForm.Get("form")
+	f, ok := formByKey(key)
+	if !ok || !slices.ContainsFunc(append(steps, starts...), func(a actionForm) bool { return a.Key() == key }) {
+		s.renderCase(w, r, m, http.StatusConflict, "this step cannot be taken on the case now: "+key, "", nil)
 		return
 	}
-	body, err := formBody(r, f.Fields, s.EvidenceDir)
+	up, err := s.evidence.begin(m.ID, r.MultipartForm, time.Now())
 	if err != nil {
+		s.renderCase(w, r, m, http.StatusRequestEntityTooLarge, err.Error(), "", r.PostForm)
+		return
+	}
+	body, err := formBody(r, f.Fields, up)
+	if err != nil {
+		up.discard()
 		s.renderCase(w, r, m, http.StatusBadRequest, err.Error(), "", r.PostForm)
 		return
 	}
@@ -388,6 +414,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		} `json:"case"`
 	}
 	if err := s.call(r, http.MethodPost, f.path(no), body, &res); err != nil {
+		up.discard()
 		if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
 			// The case is unchanged: show it again with the refusal and
 			// what was entered.
@@ -396,6 +423,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		}
 		s.fail(w, r, m, err)
 		return
+	}
+	if err := up.keep(); err != nil {
+		s.Logger.Error("evidence of a step taken was not kept", "case", no, "error", err)
 	}
 	target := no
 	if f.Start && res.Case.CaseNo != "" {
@@ -430,10 +460,12 @@ func homeOf(m *me) string {
 	return "/board"
 }
 
-// parseForm reads a posted form, multipart (with files) or not.
+// parseForm reads a posted form, multipart (with files) or not. Files
+// beyond a megabyte go to temporary files, which the server removes when
+// the request ends.
 func parseForm(r *http.Request) error {
 	r.Body = http.MaxBytesReader(nil, r.Body, maxUpload)
-	if err := r.ParseMultipartForm(maxUpload); err != http.ErrNotMultipart {
+	if err := r.ParseMultipartForm(1 << 20); err != http.ErrNotMultipart {
 		return err
 	}
 	return r.ParseForm()

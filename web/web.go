@@ -12,6 +12,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -37,9 +38,13 @@ var assets embed.FS
 type Server struct {
 	API         http.Handler
 	EvidenceDir string
-	Logger      *slog.Logger
+	// EvidenceQuota is what one person may upload in a day, EvidenceCap
+	// what the evidence folder may hold; 0 means the defaults.
+	EvidenceQuota, EvidenceCap int64
+	Logger                     *slog.Logger
 
-	pages map[string]*template.Template
+	pages    map[string]*template.Template
+	evidence *evidenceFiles
 }
 
 // cookieName holds the visitor's API token.
@@ -48,6 +53,7 @@ const cookieName = "duty_token"
 // Handler returns the pages' HTTP handler.
 func (s *Server) Handler() http.Handler {
 	s.pages = parsePages()
+	s.evidence = &evidenceFiles{dir: s.EvidenceDir, quota: cmp.Or(s.EvidenceQuota, defaultEvidenceQuota), capacity: cmp.Or(s.EvidenceCap, defaultEvidenceCap)}
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(assets, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

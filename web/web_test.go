@@ -42,7 +42,7 @@ func TestFormBody(t *testing.T) {
 	}
 	v := url.Values{"procedure": {"simple"}, "party.kind": {"unit"}, "party.name": {"宏达"}, "proposed.kind": {"fine"},
 		"proposed.amount_yuan": {"2000"}, "facts": {"x"}, "grounds": {"y"}, "co_officer_login": {"sun.jiancha"}}
-	body, err := formBody(post(v), f.Fields, "")
+	body, err := formBody(post(v), f.Fields, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,17 +53,17 @@ func TestFormBody(t *testing.T) {
 		t.Fatalf("an empty optional field was sent: %v", body)
 	}
 	v.Set("proposed.amount_yuan", "两千")
-	if _, err := formBody(post(v), f.Fields, ""); err == nil || !strings.Contains(err.Error(), "整数") {
+	if _, err := formBody(post(v), f.Fields, nil); err == nil || !strings.Contains(err.Error(), "整数") {
 		t.Fatalf("a non-number: %v", err)
 	}
 	v.Set("proposed.amount_yuan", "2000")
 	v.Del("facts")
-	if _, err := formBody(post(v), f.Fields, ""); err == nil || !strings.Contains(err.Error(), "必填") {
+	if _, err := formBody(post(v), f.Fields, nil); err == nil || !strings.Contains(err.Error(), "必填") {
 		t.Fatalf("a missing required field: %v", err)
 	}
 	talk, _ := formByKey("hazard:start_talk")
 	body, err = formBody(post(url.Values{"persons": {"钱宏达,企业负责人\n孙建军，项目经理"}, "scheduled_at": {"2026-12-05T09:30"},
-		"place": {"会议室"}, "subject": {"逾期"}}), talk.Fields, "")
+		"place": {"会议室"}, "subject": {"逾期"}}), talk.Fields, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestFormBody(t *testing.T) {
 		t.Fatalf("talk body %v", body)
 	}
 	record, _ := formByKey("talk:record_talk")
-	body, err = formBody(post(url.Values{"att_name": {"钱宏达", "孙建军", "李安全"}, "att_present": {"0", "2"}, "minutes": {"记录"}}), record.Fields, "")
+	body, err = formBody(post(url.Values{"att_name": {"钱宏达", "孙建军", "李安全"}, "att_present": {"0", "2"}, "minutes": {"记录"}}), record.Fields, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
