@@ -56,6 +56,8 @@ func coreRoutes() []route {
 			handle: (*Server).openapi},
 		{method: "POST", path: "/api/v1/login", summary: "log in with a login and password; returns a bearer token (登录)",
 			request: LoginRequest{}, response: LoginResponse{}, public: true, handle: (*Server).login},
+		{method: "POST", path: "/api/v1/logout", summary: "end the caller's session: its token is refused from now on (退出登录)",
+			handle: (*Server).logout},
 		{method: "GET", path: "/api/v1/me", summary: "who the token belongs to and the posts they hold today",
 			response: MeResponse{}, handle: (*Server).me},
 		{method: "GET", path: "/api/v1/orgs", summary: "the organisation directory; filter: kind (e.g. enterprise)",

@@ -13,8 +13,9 @@ import (
 
 // caller is an authenticated person with the posts they hold today.
 type caller struct {
-	person org.Person
-	posts  []org.Post
+	person  org.Person
+	posts   []org.Post
+	session string
 }
 
 func (c caller) subject() policy.Subject {
@@ -56,6 +57,11 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	if err != nil {
 		return caller{}, err
 	}
+	if err := s.Store.UseSession(r.Context(), claims.Session, claims.PersonID, now, s.SessionIdle); duty.ErrorCode(err) == duty.ENotFound {
+		return caller{}, duty.Errorf(duty.EUnauthenticated, "%s", duty.ErrorMessage(err))
+	} else if err != nil {
+		return caller{}, err
+	}
 	person, err := s.Store.GetPerson(r.Context(), claims.PersonID)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		return caller{}, duty.Errorf(duty.EUnauthenticated, "the account behind this token no longer exists")
@@ -66,7 +72,7 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	if err != nil {
 		return caller{}, err
 	}
-	return caller{person: person, posts: posts}, nil
+	return caller{person: person, posts: posts, session: claims.Session}, nil
 }
 
 // LoginRequest asks for a token.

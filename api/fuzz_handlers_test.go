@@ -105,7 +105,11 @@ func newHandlerRig(t testing.TB) *handlerRig {
 			t.Fatalf("%s: posts %v, %v", login, posts, err)
 		}
 		orgOf[login] = posts[0].Org
-		token, _ := signer.Issue(p.ID, p.Login, now)
+		session := auth.NewSessionID()
+		token, claims := signer.Issue(p.ID, p.Login, session, now)
+		if err := st.CreateSession(ctx, session, p.ID, now, claims.ExpiresAt); err != nil {
+			t.Fatal(err)
+		}
 		rig.tokens = append(rig.tokens, token)
 	}
 	rig.tokens = append(rig.tokens, "", "not-a-token")

@@ -119,7 +119,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	token, claims := s.Signer.Issue(person.ID, person.Login, now)
+	session := auth.NewSessionID()
+	token, claims := s.Signer.Issue(person.ID, person.Login, session, now)
+	if err := s.Store.CreateSession(r.Context(), session, person.ID, now, claims.ExpiresAt); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	posts, err := s.Store.PostsAt(r.Context(), person.ID, now.In(rules.China))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -127,4 +132,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: claims.ExpiresAt.Format(time.RFC3339),
 		Person: MeResponse{ID: person.ID, Login: person.Login, Name: person.Name, Posts: posts}})
+}
+
+// logout ends the caller's session: its token is refused from now on, in
+// every API process.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Store.RevokeSession(r.Context(), c.session, s.Now()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": "logged out (已退出登录)"})
 }

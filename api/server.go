@@ -36,6 +36,9 @@ type Server struct {
 	// UpdateTimeout bounds how long a request waits for a workflow to take
 	// and record a step.
 	UpdateTimeout time.Duration
+	// SessionIdle ends a login session unused for this long (default 30
+	// minutes); a token lives at most the signer's TTL in any case.
+	SessionIdle time.Duration
 	// Metrics serves GET /metrics (Prometheus); nil switches it off.
 	// MetricsToken is the bearer token it requires; empty, the API does
 	// not serve it (the process may on an address of its own).
@@ -65,6 +68,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.UpdateTimeout == 0 {
 		s.UpdateTimeout = 30 * time.Second
+	}
+	if s.SessionIdle == 0 {
+		s.SessionIdle = 30 * time.Minute
 	}
 	return s.recoverPanics(s.mux())
 }

@@ -57,8 +57,11 @@ func CheckPassword(hash, password string) bool {
 
 // Claims are what a token asserts.
 type Claims struct {
-	PersonID  int64     `json:"sub"`
-	Login     string    `json:"login"`
+	PersonID int64  `json:"sub"`
+	Login    string `json:"login"`
+	// Session names the login session the token belongs to: the server
+	// serves the token only while that session is live (store.UseSession).
+	Session   string    `json:"sid"`
 	ExpiresAt time.Time `json:"exp"`
 }
 
@@ -79,9 +82,17 @@ func NewKey() string {
 	return base64.RawStdEncoding.EncodeToString(k)
 }
 
-// Issue returns a token for the person, valid from now for the signer's TTL.
-func (s *Signer) Issue(personID int64, login string, now time.Time) (string, Claims) {
-	c := Claims{PersonID: personID, Login: login, ExpiresAt: now.Add(s.ttl).UTC().Truncate(time.Second)}
+// NewSessionID returns a random, unguessable session ID.
+func NewSessionID() string {
+	k := make([]byte, 24)
+	_, _ = rand.Read(k)
+	return base64.RawURLEncoding.EncodeToString(k)
+}
+
+// Issue returns a token for the person's session, valid from now for the
+// signer's TTL at most.
+func (s *Signer) Issue(personID int64, login, session string, now time.Time) (string, Claims) {
+	c := Claims{PersonID: personID, Login: login, Session: session, ExpiresAt: now.Add(s.ttl).UTC().Truncate(time.Second)}
 	body, _ := json.Marshal(c)
 	payload := base64.RawURLEncoding.EncodeToString(body)
 	return payload + "." + s.sign(payload), c
@@ -99,7 +110,7 @@ func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
 		return Claims{}, bad
 	}
 	var c Claims
-	if err := json.Unmarshal(body, &c); err != nil || c.PersonID == 0 {
+	if err := json.Unmarshal(body, &c); err != nil || c.PersonID == 0 || c.Session == "" {
 		return Claims{}, bad
 	}
 	if !now.Before(c.ExpiresAt) {

@@ -94,3 +94,21 @@ func TestGuessingPasswordsIsStopped(t *testing.T) {
 		t.Fatal("60 login attempts at once from one address were all answered")
 	}
 }
+
+// Logging out ends the token on the server: a copy of it kept anywhere is
+// refused afterwards. A session unused for --session-idle ends by itself.
+func TestLogoutAndIdleEndTheSession(t *testing.T) {
+	duty := start(t, dataDir(t), pgtest.NewDatabase(t), "--session-idle", "3s")
+	inspector := duty.login("zhao.jiancha")
+	inspector.must(200, "GET", "/api/v1/me", nil)
+	inspector.must(200, "POST", "/api/v1/logout", nil)
+	if out := inspector.must(401, "GET", "/api/v1/me", nil); !strings.Contains(out["message"].(string), "log in again") {
+		t.Fatalf("a token after logout: %v", out)
+	}
+
+	company := duty.login("qian.zong")
+	company.must(200, "GET", "/api/v1/me", nil)
+	time.Sleep(4 * time.Second) // past the idle limit
+	company.must(401, "GET", "/api/v1/me", nil)
+	duty.login("qian.zong").must(200, "GET", "/api/v1/me", nil) // a new login is a new session
+}

@@ -319,6 +319,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	// The session ends on the server too, so the token is dead even if a
+	// copy of the cookie survives; a session already over is no matter.
+	_, _ = s.send(r, http.MethodPost, "/api/v1/logout", nil)
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -303,7 +303,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	srv := &api.Server{Calendar: cal,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
-		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), Rules: catalogue, Logger: a.logger,
+		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
 	}
 	if err := a.instrument(srv, cfg); err != nil {
 		return err

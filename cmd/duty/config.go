@@ -24,6 +24,7 @@ type config struct {
 	calendarPath      string
 	tokenTTL          time.Duration
 	readTimeout       time.Duration
+	sessionIdle       time.Duration
 	logLevel          string
 	seedDemo          bool
 	pollers           int
@@ -49,6 +50,7 @@ var settings = []setting{
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate"},
 	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
+	{"session-idle", "DUTY_SESSION_IDLE", "30m", "a login session unused this long ends (its token is refused); --token-ttl bounds it in any case", "dev server"},
 	{"read-timeout", "DUTY_READ_TIMEOUT", "2m", "longest time a client may take to send a whole request, its body (an evidence upload) included; a slower one is cut off", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
@@ -95,6 +97,12 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 				d = 12 * time.Hour
 			}
 			fs.DurationVar(&c.tokenTTL, s.flag, d, usage)
+		case "session-idle":
+			d, err := time.ParseDuration(def)
+			if err != nil {
+				d = 30 * time.Minute
+			}
+			fs.DurationVar(&c.sessionIdle, s.flag, d, usage)
 		case "read-timeout":
 			d, err := time.ParseDuration(def)
 			if err != nil {
