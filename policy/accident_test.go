@@ -48,3 +48,21 @@ func TestAccidentMatrix(t *testing.T) {
 		}
 	}
 }
+
+// An escalation about an enterprise (a request to the superior, a
+// transfer, a referral to the judiciary) passes between authorities: the
+// enterprise does not see it, while the department that sent it does.
+func TestEnterpriseDoesNotSeeEscalationsAboutIt(t *testing.T) {
+	d := demoPolicies(t)
+	w := policy.NewWarden(d.manager)
+	escalation := strings.Replace(strings.Replace(d.cases["hongda"], ":hazard:", ":escalation:", 1), ":YH-", ":TQ-", 1)
+	if err := w.Authorize(context.Background(), d.subjects["qian.zong"], policy.ActionView, escalation, nil); err == nil {
+		t.Error("the enterprise sees an escalation about itself")
+	}
+	if err := w.Authorize(context.Background(), d.subjects["zhao.jiancha"], policy.ActionView, escalation, nil); err != nil {
+		t.Errorf("the department does not see its escalation: %v", err)
+	}
+	if err := w.Authorize(context.Background(), d.subjects["qian.zong"], policy.ActionView, d.cases["hongda"], nil); err != nil {
+		t.Errorf("the enterprise no longer sees its hazard: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"github.com/duty-project/duty/cases"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,6 +24,11 @@ const (
 
 // RegulatorHazardActions are what a regulator department does on hazards.
 var RegulatorHazardActions = []string{"open", "order", "review_plan", "reinspect", "decide_extension"}
+
+// EnterpriseCaseKinds are the kinds of case an enterprise sees of its own:
+// those served on it. An accident is its own too (it reports it and is
+// the party investigated); an escalation passes between authorities.
+var EnterpriseCaseKinds = []string{string(cases.KindHazard), string(cases.KindTalk), string(cases.KindPenalty), string(cases.KindAccident)}
 
 // EnterpriseHazardActions are what an enterprise does on its own hazards.
 var EnterpriseHazardActions = []string{"submit_plan", "report_completion", "request_extension"}
@@ -124,11 +130,14 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 		case org.KindEnterprise:
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprise:" + id,
-				Description: fmt.Sprintf("%s sees and answers only its own cases", unit.Name),
+				Description: fmt.Sprintf("%s sees and answers only its own cases, of the kinds served on it", unit.Name),
 				Subjects:    subjects(org.RoleEnterpriseHead, org.RoleProjectManager, org.RoleSafetyOfficer),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(EnterpriseHazardActions, "|") + ">",
 					"talk:<" + strings.Join(EnterpriseTalkActions, "|") + ">", "penalty:<" + strings.Join(EnterprisePenaltyActions, "|") + ">"},
-				Resources: []string{"case:<[0-9/]+>:<[a-z_]+>:<[a-z_]*>:" + id + ":<.+>"},
+				// Escalations (提请, 移送, 挂牌督办, a referral to the
+				// judiciary) pass between authorities and are not served
+				// on the enterprise, though they are about it.
+				Resources: []string{"case:<[0-9/]+>:<" + alternatives(EnterpriseCaseKinds) + ">:<[a-z_]*>:" + id + ":<.+>"},
 				Effect:    ladon.AllowAccess,
 			})
 		}
