@@ -12,6 +12,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // OpenAccidentRequest registers the unit's accident report (事故报告) as the
@@ -211,7 +212,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		reported = now
 	}
 	in := workflows.AccidentInput{
-		CaseRef: workflows.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
+		CaseRef: casekit.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
 			Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}},
 		ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ReportedBy: actor, ReceiverLevel: level,
 		OccurredAt: req.OccurredAt.Time, Place: req.Place, Category: req.Category,

@@ -13,15 +13,16 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // OpenHazardRequest reports a hazard found on inspection.
 type OpenHazardRequest struct {
-	Grade        workflows.Grade      `json:"grade"`
-	EnterpriseID int64                `json:"enterprise_id"`
-	Location     string               `json:"location"`
-	Description  string               `json:"description"`
-	Evidence     []workflows.Evidence `json:"evidence,omitempty"`
+	Grade        workflows.Grade    `json:"grade"`
+	EnterpriseID int64              `json:"enterprise_id"`
+	Location     string             `json:"location"`
+	Description  string             `json:"description"`
+	Evidence     []casekit.Evidence `json:"evidence,omitempty"`
 }
 
 // CaseResponse is a case with its timeline: the common summary, the
@@ -61,8 +62,8 @@ type (
 	}
 	// CompletionRequest reports the rectification done.
 	CompletionRequest struct {
-		Summary  string               `json:"summary"`
-		Evidence []workflows.Evidence `json:"evidence"`
+		Summary  string             `json:"summary"`
+		Evidence []casekit.Evidence `json:"evidence"`
 	}
 	// ReinspectionRequest records a re-inspection (复查).
 	ReinspectionRequest struct {

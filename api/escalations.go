@@ -14,6 +14,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // EscalateRequest escalates a case to a superior (提请上级部门), to the
@@ -157,7 +158,7 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 	}
 	sum := row.Summary
 	in := workflows.EscalationInput{
-		CaseRef: workflows.ChildOf(sum), From: cases.Org{ID: from.ID, Name: from.Name},
+		CaseRef: casekit.ChildOf(sum), From: cases.Org{ID: from.ID, Name: from.Name},
 		To: cases.Org{ID: to.ID, Name: to.Name}, Reason: req.Reason, Summary: req.Summary, AmountYuan: req.AmountYuan,
 		Major: req.Major, RequestedBy: actor, AckDue: due, RuleSet: rs.ID,
 	}

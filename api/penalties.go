@@ -11,6 +11,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // OpenPenaltyRequest opens a penalty case (立案) about a case: at least two
@@ -160,7 +161,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 	penaltyRules := workflows.DefaultPenaltyRules()
 	penaltyRules.EscalationAck = calendar.StatutoryPeriod(rs.EscalationAckDays)
 	in := workflows.PenaltyInput{
-		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+		CaseRef: casekit.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		RuleSet: rs.ID, Procedure: req.Procedure, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
 		Calendar: s.calendar(), Rules: penaltyRules,

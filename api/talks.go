@@ -7,6 +7,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // OpenTalkRequest convenes a warning talk (约谈) about a case.
@@ -27,8 +28,8 @@ type RecordTalkRequest struct {
 
 // TalkReportRequest is the enterprise's written report after the talk.
 type TalkReportRequest struct {
-	Summary  string               `json:"summary"`
-	Evidence []workflows.Evidence `json:"evidence,omitempty"`
+	Summary  string             `json:"summary"`
+	Evidence []casekit.Evidence `json:"evidence,omitempty"`
 }
 
 // CancelTalkRequest cancels a talk not yet held.
@@ -48,7 +49,7 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	sum := row.Summary
 	in := workflows.TalkInput{
-		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+		CaseRef: casekit.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		Persons: req.Persons, ScheduledAt: req.ScheduledAt.Time, Place: req.Place, Subject: req.Subject,
 		ConvenedBy: actor, RuleSet: s.Rules.InForce(now).ID,
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 var (
@@ -196,7 +197,7 @@ func TestHazardOrderAndReinspectionDocuments(t *testing.T) {
 
 func TestTalkNotice(t *testing.T) {
 	v := workflows.TalkView{Summary: summary(cases.KindTalk, "YT-140502-2026-000003", "scheduled"),
-		Notice: workflows.TalkInput{CaseRef: workflows.CaseRef{CaseNo: "YT-140502-2026-000003", ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
+		Notice: workflows.TalkInput{CaseRef: casekit.CaseRef{CaseNo: "YT-140502-2026-000003", ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
 			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: time.Date(2026, 12, 4, 9, 30, 0, 0, rules.China), Place: "区住建局三楼会议室",
 			Subject: "隐患逾期未整改", ConvenedBy: inspector,
 			Persons: []workflows.TalkPerson{{Name: "钱宏达", Role: "主要负责人"}, {Name: "孙建军", Role: "项目经理"}}}}
@@ -222,7 +223,7 @@ func penaltyView(t *testing.T, simple bool) workflows.PenaltyView {
 	decisionDue, _ := cal.Due(at(11, 20, 9), rs.Decision)
 	serviceDue, _ := cal.Due(at(12, 3, 16), rs.Service)
 	v := workflows.PenaltyView{Summary: summary(cases.KindPenalty, "CF-140502-2026-000004", "decided"),
-		Case: workflows.PenaltyInput{CaseRef: workflows.CaseRef{ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
+		Case: workflows.PenaltyInput{CaseRef: casekit.CaseRef{ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
 			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, Party: workflows.PenaltyParty{Kind: workflows.PartyUnit, Name: hongda.Name},
 			Proposed: workflows.Penalty{Kind: workflows.PenaltyFine, AmountYuan: 50000},
 			Facts:    "你单位凤台街工地3号楼脚手架连墙件缺失，经责令限期整改逾期未整改。", Grounds: "《中华人民共和国安全生产法》第一百零二条",
@@ -274,7 +275,7 @@ func TestPenaltyNoticeAndDecision(t *testing.T) {
 func TestEscalationLetters(t *testing.T) {
 	city := cases.Org{ID: 2, Name: "晋城市住房和城乡建设局"}
 	v := workflows.EscalationView{Summary: summary(cases.KindEscalation, "TQ-140502-2026-000002", "submitted"),
-		Request: workflows.EscalationInput{CaseRef: workflows.CaseRef{ParentCaseNo: "CF-140502-2026-000004", Enterprise: hongda},
+		Request: workflows.EscalationInput{CaseRef: casekit.CaseRef{ParentCaseNo: "CF-140502-2026-000004", Enterprise: hongda},
 			From: cases.Org{ID: 5, Name: bureau.Name}, To: city, Reason: workflows.ReasonAuthorityLimit, Summary: "拟处罚款超出县级权限。",
 			AmountYuan: 800000, RequestedBy: head, AckDue: time.Date(2026, 12, 4, 0, 0, 0, 0, rules.China)}}
 	doc, page := render(t, raw(t, v), "escalation-letter")

@@ -14,6 +14,7 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 var (
@@ -27,7 +28,7 @@ var (
 func accidentInput(c Casualties) AccidentInput {
 	occurred := start.Add(-time.Hour)
 	return AccidentInput{
-		CaseRef: CaseRef{CaseNo: "SG-140502-2026-000001", WorkflowID: "accident/SG-140502-2026-000001", RegionCode: "140502",
+		CaseRef: casekit.CaseRef{CaseNo: "SG-140502-2026-000001", WorkflowID: "accident/SG-140502-2026-000001", RegionCode: "140502",
 			RegionPath: "/14/1405/140502/", Industry: "construction", Enterprise: cases.Org{ID: 20, Name: "晋城建工"}},
 		ActingOrg: districtBureau, ReportedBy: inspector, ReceiverLevel: rules.LevelCounty,
 		OccurredAt: occurred, Place: "凤台街工地3号楼", Casualties: c, Description: "脚手架坍塌",
@@ -327,7 +328,7 @@ func TestCorrectiveHazardTellsItsAccidentWhenItCloses(t *testing.T) {
 	day := 24 * time.Hour
 	var order, done, pass outcome
 	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * day)}, &order)
-	h.at(2*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片.jpg"}}}, &done)
+	h.at(2*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []casekit.Evidence{{Name: "照片.jpg"}}}, &done)
 	h.at(3*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &pass)
 	h.run(in)
 	ok(t, "reinspect", pass)

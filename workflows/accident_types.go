@@ -8,6 +8,7 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Names of the accident workflow, its updates, its query and the signal a
@@ -86,10 +87,10 @@ type Casualties struct {
 // Validate bounds the figures.
 func (c Casualties) Validate() error {
 	if c.Deaths < 0 || c.SeriousInjured < 0 || c.DirectLossYuan < 0 {
-		return invalid("deaths (死亡), serious_injured (重伤) and direct_loss_yuan (直接经济损失) may not be negative")
+		return casekit.Invalid("deaths (死亡), serious_injured (重伤) and direct_loss_yuan (直接经济损失) may not be negative")
 	}
 	if c.Deaths > 100_000 || c.SeriousInjured > 100_000 || c.DirectLossYuan > 1_000_000_000_000 {
-		return invalid("casualty figures (伤亡数字) out of range")
+		return casekit.Invalid("casualty figures (伤亡数字) out of range")
 	}
 	return nil
 }
@@ -98,7 +99,7 @@ func (c Casualties) Validate() error {
 // regulator registering it received it. The API fills the organisation
 // fields, the rule set, the ladder of corrective hazards and the calendar.
 type AccidentInput struct {
-	CaseRef
+	casekit.CaseRef
 	ActingOrg  cases.Org   `json:"acting_org"`
 	ReportedBy cases.Actor `json:"reported_by"`
 	// ReceiverLevel is the level of the department that received the
@@ -122,33 +123,33 @@ type AccidentInput struct {
 // Validate checks the report's own fields at now.
 func (in AccidentInput) Validate(now time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return invalid("enterprise_id is required: the unit where the accident happened (事故单位)")
+		return casekit.Invalid("enterprise_id is required: the unit where the accident happened (事故单位)")
 	}
 	if in.OccurredAt.IsZero() || in.OccurredAt.After(now) {
-		return invalid("occurred_at (事故发生时间) is required and may not be in the future")
+		return casekit.Invalid("occurred_at (事故发生时间) is required and may not be in the future")
 	}
 	if in.UnitReportedAt.IsZero() || in.UnitReportedAt.Before(in.OccurredAt) || in.UnitReportedAt.After(now) {
-		return invalid("unit_reported_at (单位报告时间) must lie between the accident and now")
+		return casekit.Invalid("unit_reported_at (单位报告时间) must lie between the accident and now")
 	}
 	if rules.LevelRank(in.ReceiverLevel) == 0 {
-		return invalid("the receiving department's level %q is not one of %v", in.ReceiverLevel, rules.Levels)
+		return casekit.Invalid("the receiving department's level %q is not one of %v", in.ReceiverLevel, rules.Levels)
 	}
 	switch in.Category {
 	case "", CategoryRoadTraffic, CategoryFire:
 	default:
-		return invalid("category must be empty, %q or %q", CategoryRoadTraffic, CategoryFire)
+		return casekit.Invalid("category must be empty, %q or %q", CategoryRoadTraffic, CategoryFire)
 	}
 	if err := in.Casualties.Validate(); err != nil {
 		return err
 	}
 	for _, f := range []struct{ name, v string }{{"place (事故地点)", in.Place}, {"description (事故简要经过)", in.Description},
 		{"unit_reporter (单位报告人)", in.UnitReporter}} {
-		if err := text(f.name, f.v, true); err != nil {
+		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
 	}
 	if in.Calendar == nil {
-		return invalid("the case needs the holiday calendar to count its periods")
+		return casekit.Invalid("the case needs the holiday calendar to count its periods")
 	}
 	return nil
 }
@@ -190,9 +191,9 @@ type ReportUpInput struct {
 // Validate checks the input's own fields.
 func (in ReportUpInput) Validate() error {
 	if rules.LevelRank(in.ToLevel) == 0 {
-		return invalid("to_level must be one of %v", rules.Levels)
+		return casekit.Invalid("to_level must be one of %v", rules.Levels)
 	}
-	return text("to_org (接报单位)", in.ToOrg, true)
+	return casekit.Text("to_org (接报单位)", in.ToOrg, true)
 }
 
 // AmendCasualtiesInput amends the casualty figures (补报).
@@ -207,7 +208,7 @@ func (in AmendCasualtiesInput) Validate() error {
 	if err := in.Casualties.Validate(); err != nil {
 		return err
 	}
-	return text("reason (补报原因)", in.Reason, true)
+	return casekit.Text("reason (补报原因)", in.Reason, true)
 }
 
 // Amendment is a recorded change of the figures.
@@ -250,20 +251,20 @@ const maxTeam = 50
 // Validate checks the team: named members, no one twice, the leader among them.
 func (in FormTeamInput) Validate() error {
 	if len(in.Members) == 0 || len(in.Members) > maxTeam {
-		return invalid("a team (调查组) has 1 to %d members", maxTeam)
+		return casekit.Invalid("a team (调查组) has 1 to %d members", maxTeam)
 	}
 	seen := map[string]bool{}
 	for i, m := range in.Members {
 		if strings.TrimSpace(m.Name) == "" || strings.TrimSpace(m.Org) == "" {
-			return invalid("member %d needs a name and an organisation", i+1)
+			return casekit.Invalid("member %d needs a name and an organisation", i+1)
 		}
 		if seen[m.Name] {
-			return invalid("%s is named twice", m.Name)
+			return casekit.Invalid("%s is named twice", m.Name)
 		}
 		seen[m.Name] = true
 	}
 	if !seen[in.Leader] {
-		return invalid("the leader (组长) %q must be one of the members", in.Leader)
+		return casekit.Invalid("the leader (组长) %q must be one of the members", in.Leader)
 	}
 	return nil
 }
@@ -288,10 +289,10 @@ type StartAppraisalInput struct {
 
 // Validate checks the input's own fields.
 func (in StartAppraisalInput) Validate() error {
-	if err := text("subject (鉴定事项)", in.Subject, true); err != nil {
+	if err := casekit.Text("subject (鉴定事项)", in.Subject, true); err != nil {
 		return err
 	}
-	return text("institution (鉴定机构)", in.Institution, true)
+	return casekit.Text("institution (鉴定机构)", in.Institution, true)
 }
 
 // EndAppraisalInput ends the appraisal under way.
@@ -302,7 +303,7 @@ type EndAppraisalInput struct {
 
 // Validate checks the input's own fields.
 func (in EndAppraisalInput) Validate() error {
-	return text("findings (鉴定结论)", in.Findings, true)
+	return casekit.Text("findings (鉴定结论)", in.Findings, true)
 }
 
 // Appraisal is a technical appraisal and the days it stopped the clock.
@@ -328,9 +329,9 @@ type ExtendInvestigationInput struct {
 // Validate checks the input's own fields.
 func (in ExtendInvestigationInput) Validate() error {
 	if in.Days <= 0 {
-		return invalid("days (延长天数) must be positive")
+		return casekit.Invalid("days (延长天数) must be positive")
 	}
-	return text("reason (延期理由)", in.Reason, true)
+	return casekit.Text("reason (延期理由)", in.Reason, true)
 }
 
 // InvestigationExtension is a granted extension of the investigation.
@@ -373,23 +374,23 @@ type SubmitInvestigationInput struct {
 func (in SubmitInvestigationInput) Validate() error {
 	for _, f := range []struct{ name, v string }{{"cause (事故原因)", in.Cause}, {"nature (事故性质)", in.Nature},
 		{"recommendations (整改措施建议)", in.Recommendations}} {
-		if err := text(f.name, f.v, true); err != nil {
+		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
 	}
 	if len(in.ResponsiblePersons) > maxTeam {
-		return invalid("at most %d responsible persons per report", maxTeam)
+		return casekit.Invalid("at most %d responsible persons per report", maxTeam)
 	}
 	seen := map[string]bool{}
 	for i, p := range in.ResponsiblePersons {
 		if strings.TrimSpace(p.Name) == "" || strings.TrimSpace(p.Responsibility) == "" {
-			return invalid("responsible person %d needs a name and their responsibility (责任认定)", i+1)
+			return casekit.Invalid("responsible person %d needs a name and their responsibility (责任认定)", i+1)
 		}
 		if !slices.Contains([]string{PersonEnterprise, PersonOfficial, PersonLeader}, p.Category) {
-			return invalid("responsible person %s: category must be %s (企业), %s (监管人员) or %s (党政领导)", p.Name, PersonEnterprise, PersonOfficial, PersonLeader)
+			return casekit.Invalid("responsible person %s: category must be %s (企业), %s (监管人员) or %s (党政领导)", p.Name, PersonEnterprise, PersonOfficial, PersonLeader)
 		}
 		if seen[p.Name] {
-			return invalid("%s is named twice", p.Name)
+			return casekit.Invalid("%s is named twice", p.Name)
 		}
 		seen[p.Name] = true
 	}
@@ -410,7 +411,9 @@ type ExtendApprovalInput struct {
 }
 
 // Validate checks the input's own fields.
-func (in ExtendApprovalInput) Validate() error { return text("reason (延期理由)", in.Reason, true) }
+func (in ExtendApprovalInput) Validate() error {
+	return casekit.Text("reason (延期理由)", in.Reason, true)
+}
 
 // ApproveInvestigationInput approves the report (批复).
 type ApproveInvestigationInput struct {
@@ -422,7 +425,7 @@ type ApproveInvestigationInput struct {
 
 // Validate checks the input's own fields.
 func (in ApproveInvestigationInput) Validate() error {
-	return text("decision (批复意见)", in.Decision, true)
+	return casekit.Text("decision (批复意见)", in.Decision, true)
 }
 
 // Approval is the recorded 批复.
@@ -494,17 +497,17 @@ type DecideAccountabilityInput struct {
 // Validate checks the input's own fields.
 func (in DecideAccountabilityInput) Validate() error {
 	if !slices.Contains(AccountabilityMeasures, in.Measure) {
-		return invalid("measure (处理方式) must be one of %v", AccountabilityMeasures)
+		return casekit.Invalid("measure (处理方式) must be one of %v", AccountabilityMeasures)
 	}
 	if in.Measure == MeasurePenalty {
 		if n, err := cases.ParseNumber(in.Reference); err != nil || n.Kind != cases.KindPenalty {
-			return invalid("a penalty (行政处罚) is decided through a penalty case: reference must be its number (CF-…)")
+			return casekit.Invalid("a penalty (行政处罚) is decided through a penalty case: reference must be its number (CF-…)")
 		}
 	}
-	if err := text("reference", in.Reference, false); err != nil {
+	if err := casekit.Text("reference", in.Reference, false); err != nil {
 		return err
 	}
-	return text("note", in.Note, false)
+	return casekit.Text("note", in.Note, false)
 }
 
 // CarryOutAccountabilityInput records that the decision on a person was carried out.
@@ -516,7 +519,7 @@ type CarryOutAccountabilityInput struct {
 
 // Validate checks the input's own fields.
 func (in CarryOutAccountabilityInput) Validate() error {
-	return text("note (落实情况)", in.Note, true)
+	return casekit.Text("note (落实情况)", in.Note, true)
 }
 
 // Decision is who decided or carried out what, when.
@@ -556,16 +559,16 @@ const maxMeasures = 20
 // Validate checks the measures' own fields.
 func (in AddMeasuresInput) Validate() error {
 	if len(in.Measures) == 0 || len(in.Measures) > maxMeasures {
-		return invalid("add 1 to %d corrective measures at a time", maxMeasures)
+		return casekit.Invalid("add 1 to %d corrective measures at a time", maxMeasures)
 	}
 	for i, m := range in.Measures {
 		if m.Grade != GradeGeneral && m.Grade != GradeMajor {
-			return invalid("measure %d: grade must be %q or %q", i+1, GradeGeneral, GradeMajor)
+			return casekit.Invalid("measure %d: grade must be %q or %q", i+1, GradeGeneral, GradeMajor)
 		}
-		if err := text("measure (整改措施)", m.Measure, true); err != nil {
+		if err := casekit.Text("measure (整改措施)", m.Measure, true); err != nil {
 			return err
 		}
-		if err := text("location (地点)", m.Location, true); err != nil {
+		if err := casekit.Text("location (地点)", m.Location, true); err != nil {
 			return err
 		}
 	}
@@ -600,7 +603,7 @@ type AssessMeasuresInput struct {
 
 // Validate checks the input's own fields.
 func (in AssessMeasuresInput) Validate() error {
-	return text("findings (评估结论)", in.Findings, true)
+	return casekit.Text("findings (评估结论)", in.Findings, true)
 }
 
 // Assessment is the recorded assessment.
@@ -638,28 +641,28 @@ const maxAttendees = 500
 // Validate checks the session's own fields at now.
 func (in RecordEducationInput) Validate(now time.Time) error {
 	if in.Kind != EducationTraining && in.Kind != EducationWarning {
-		return invalid("kind must be %q (培训) or %q (警示教育)", EducationTraining, EducationWarning)
+		return casekit.Invalid("kind must be %q (培训) or %q (警示教育)", EducationTraining, EducationWarning)
 	}
-	if err := text("topic (主题)", in.Topic, true); err != nil {
+	if err := casekit.Text("topic (主题)", in.Topic, true); err != nil {
 		return err
 	}
 	if in.HeldAt.IsZero() || in.HeldAt.After(now) {
-		return invalid("held_at is required and may not be in the future")
+		return casekit.Invalid("held_at is required and may not be in the future")
 	}
 	if len(in.Attendance) == 0 || len(in.Attendance) > maxAttendees {
-		return invalid("record the attendance of 1 to %d persons", maxAttendees)
+		return casekit.Invalid("record the attendance of 1 to %d persons", maxAttendees)
 	}
 	attended := 0
 	for i, a := range in.Attendance {
 		if strings.TrimSpace(a.Name) == "" || strings.TrimSpace(a.Unit) == "" {
-			return invalid("attendee %d needs a name and a unit", i+1)
+			return casekit.Invalid("attendee %d needs a name and a unit", i+1)
 		}
 		if a.Attended {
 			attended++
 		}
 	}
 	if attended == 0 {
-		return invalid("nobody attended (无人参加): a session no one attended educates no one")
+		return casekit.Invalid("nobody attended (无人参加): a session no one attended educates no one")
 	}
 	return nil
 }
@@ -693,12 +696,12 @@ type DecideFinesInput struct {
 // Validate checks the input's own fields.
 func (in DecideFinesInput) Validate() error {
 	if in.UnitFineYuan <= 0 || in.PrincipalIncomeYuan < 0 || in.PrincipalFineYuan < 0 {
-		return invalid("unit_fine_yuan must be positive; income and fine not negative")
+		return casekit.Invalid("unit_fine_yuan must be positive; income and fine not negative")
 	}
-	if err := text("principal (主要负责人)", in.Principal, true); err != nil {
+	if err := casekit.Text("principal (主要负责人)", in.Principal, true); err != nil {
 		return err
 	}
-	return text("reasons (理由)", in.Reasons, true)
+	return casekit.Text("reasons (理由)", in.Reasons, true)
 }
 
 // FineDecision is the recorded decision.
@@ -744,9 +747,9 @@ type SignOffGateInput struct {
 // Validate checks the input's own fields.
 func (in SignOffGateInput) Validate() error {
 	if !slices.Contains(Gates, in.Gate) {
-		return invalid("gate must be one of %v (四不放过)", Gates)
+		return casekit.Invalid("gate must be one of %v (四不放过)", Gates)
 	}
-	return text("comment", in.Comment, false)
+	return casekit.Text("comment", in.Comment, false)
 }
 
 // GateStatus is one gate as it stands: signed off, or what blocks it.

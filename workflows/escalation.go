@@ -10,6 +10,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Escalation runs one escalation (提请上级部门 / 移送 / 挂牌督办): the
@@ -17,78 +18,18 @@ import (
 // pass it further up (a level may be skipped). Every holder is recorded
 // with when they held it, and a late acknowledgement stays on the record.
 func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, error) {
-	now := workflow.Now(ctx)
-	if err := in.Validate(now); err != nil {
-		return EscalationResult{}, refusal(err)
-	}
-	e := &escalation{in: in, state: EscalationSubmitted, openedAt: now,
-		holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}
-	if err := registerOpen(ctx, e); err != nil {
-		return EscalationResult{}, err
-	}
-	if err := workflow.SetQueryHandler(ctx, QueryEscalation, func() (EscalationView, error) { return e.view(), nil }); err != nil {
-		return EscalationResult{}, err
-	}
-	if err := e.register(ctx); err != nil {
-		return EscalationResult{}, err
-	}
-	if err := recordOpening(ctx, e, "submit", in.RequestedBy, in); err != nil {
-		return EscalationResult{}, err
-	}
-	// An escalation from a hazard is the top rung of its ladder (a
-	// closure request from a penalty is not a rung of that penalty).
-	rung := strings.HasPrefix(in.ParentWorkflowID, string(cases.KindHazard)+"/")
-	if rung {
-		notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: in.CaseNo, Outcome: RungStarted})
-	}
-	for !e.closed() {
-		rev := e.revision
-		h := e.current()
-		if h.AcknowledgedAt != nil || h.Late {
-			if err := workflow.Await(ctx, func() bool { return e.revision != rev }); err != nil {
-				return EscalationResult{}, err
-			}
-			continue
+	return casekit.Run[EscalationView, EscalationResult](ctx, func(now time.Time) (*escalation, error) {
+		if err := in.Validate(now); err != nil {
+			return nil, err
 		}
-		changed := false
-		if wait := h.AckDue.Sub(workflow.Now(ctx)); wait > 0 {
-			var err error
-			if changed, err = workflow.AwaitWithTimeout(ctx, wait, func() bool { return e.revision != rev }); err != nil {
-				return EscalationResult{}, err
-			}
-		}
-		if !changed {
-			h.Late = true
-			e.revision++
-			if err := recordStep(ctx, e, "ack_overdue", cases.SystemActor, string(e.state), struct {
-				Holder cases.Org `json:"holder"`
-				AckDue time.Time `json:"ack_due"`
-			}{h.Org, h.AckDue}); err != nil {
-				return EscalationResult{}, err
-			}
-		}
-	}
-	if err := finishSteps(ctx, e); err != nil {
-		return EscalationResult{}, err
-	}
-	if rung {
-		outcome := RungComplied // the superior took the matter over
-		if e.state == EscalationReturned {
-			outcome = RungCancelled // back with the acting department, which may escalate again
-		}
-		notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: in.CaseNo, Outcome: outcome})
-	}
-	return EscalationResult{CaseNo: in.CaseNo, State: string(e.state)}, nil
+		return &escalation{in: in, state: EscalationSubmitted, holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}, nil
+	})
 }
 
 type escalation struct {
-	in EscalationInput
-	// steps writes the case\'s steps in order.
-	steps     stepWriter
+	casekit.Case
+	in        EscalationInput
 	state     EscalationState
-	openedAt  time.Time
-	closedAt  *time.Time
-	seq       int64
 	revision  int
 	holdings  []Holding
 	decision  string
@@ -96,18 +37,81 @@ type escalation struct {
 	returned  string
 }
 
-func (e *escalation) register(ctx workflow.Context) error {
+// Register sets the escalation's query and updates.
+func (e *escalation) Register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryEscalation, func() (EscalationView, error) { return e.view(), nil }); err != nil {
+		return err
+	}
 	for _, err := range []error{
-		setCaseUpdate(ctx, UpdateAcknowledge, e, (*escalation).checkAcknowledge, (*escalation).applyAcknowledge),
-		setCaseUpdate(ctx, UpdateForward, e, (*escalation).checkForward, (*escalation).applyForward),
-		setCaseUpdate(ctx, UpdateDecide, e, (*escalation).checkDecide, (*escalation).applyDecide),
-		setCaseUpdate(ctx, UpdateReturn, e, (*escalation).checkReturn, (*escalation).applyReturn),
+		casekit.SetUpdate(ctx, UpdateAcknowledge, e, (*escalation).checkAcknowledge, (*escalation).applyAcknowledge),
+		casekit.SetUpdate(ctx, UpdateForward, e, (*escalation).checkForward, (*escalation).applyForward),
+		casekit.SetUpdate(ctx, UpdateDecide, e, (*escalation).checkDecide, (*escalation).applyDecide),
+		casekit.SetUpdate(ctx, UpdateReturn, e, (*escalation).checkReturn, (*escalation).applyReturn),
 	} {
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Opening is the request as the sender submitted it.
+func (e *escalation) Opening() (string, cases.Actor, any) { return "submit", e.in.RequestedBy, e.in }
+
+// rung reports whether the escalation is the top rung of a hazard's
+// ladder (a closure request from a penalty is not a rung of that penalty).
+func (e *escalation) rung() bool {
+	return strings.HasPrefix(e.in.ParentWorkflowID, string(cases.KindHazard)+"/")
+}
+
+// Live tells the hazard the rung started, and records every holder's
+// missed acknowledgement deadline until the escalation is decided or
+// returned.
+func (e *escalation) Live(ctx workflow.Context) error {
+	if e.rung() {
+		notifyParent(ctx, e.in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: RungStarted})
+	}
+	for !e.closed() {
+		rev := e.revision
+		h := e.current()
+		if h.AcknowledgedAt != nil || h.Late {
+			if err := workflow.Await(ctx, func() bool { return e.revision != rev }); err != nil {
+				return err
+			}
+			continue
+		}
+		changed := false
+		if wait := h.AckDue.Sub(workflow.Now(ctx)); wait > 0 {
+			var err error
+			if changed, err = workflow.AwaitWithTimeout(ctx, wait, func() bool { return e.revision != rev }); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			h.Late = true
+			e.revision++
+			if err := casekit.RecordStep(ctx, e, "ack_overdue", cases.SystemActor, string(e.state), struct {
+				Holder cases.Org `json:"holder"`
+				AckDue time.Time `json:"ack_due"`
+			}{h.Org, h.AckDue}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Result tells the hazard how its top rung ended, and returns the
+// escalation's end to whoever started it.
+func (e *escalation) Result(ctx workflow.Context) EscalationResult {
+	if e.rung() {
+		outcome := RungComplied // the superior took the matter over
+		if e.state == EscalationReturned {
+			outcome = RungCancelled // back with the acting department, which may escalate again
+		}
+		notifyParent(ctx, e.in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: outcome})
+	}
+	return EscalationResult{CaseNo: e.in.CaseNo, State: string(e.state)}
 }
 
 func (e *escalation) current() *Holding { return &e.holdings[len(e.holdings)-1] }
@@ -133,7 +137,7 @@ func (e *escalation) wrongState(action string) error {
 	if next := e.nextActions(); len(next) > 0 {
 		msg += " (allowed: " + strings.Join(next, ", ") + ")"
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 func (e *escalation) checkAcknowledge(in AcknowledgeInput, _ time.Time) error {
@@ -167,7 +171,7 @@ func (e *escalation) checkForward(in ForwardInput, now time.Time) error {
 		return e.wrongState(UpdateForward)
 	}
 	if in.To.ID == e.current().Org.ID {
-		return invalid("the escalation is already with %s", in.To.Name)
+		return casekit.Invalid("the escalation is already with %s", in.To.Name)
 	}
 	return in.Validate(now)
 }
@@ -215,7 +219,7 @@ func (e *escalation) applyReturn(in ReturnInput, now time.Time) (cases.Actor, an
 func (e *escalation) finish(st EscalationState, now time.Time) {
 	e.state = st
 	e.current().Until = &now
-	e.closedAt = &now
+	e.Close(now)
 	e.revision++
 }
 
@@ -229,19 +233,13 @@ func (e *escalation) nextActions() []string {
 	return nil
 }
 
-// stateName, snapshot and nextSeq plug the escalation into casekit.go.
-func (e *escalation) stateName() string { return string(e.state) }
+// StateName is the escalation's state, as the audit log records it.
+func (e *escalation) StateName() string { return string(e.state) }
 
-func (e *escalation) snapshot() (cases.Summary, EscalationView) {
+// Snapshot is the escalation as it stands, for the step being taken.
+func (e *escalation) Snapshot() (cases.Summary, EscalationView) {
 	v := e.view()
 	return v.Summary, v
-}
-
-func (e *escalation) writer() *stepWriter { return &e.steps }
-
-func (e *escalation) nextSeq() int64 {
-	e.seq++
-	return e.seq
 }
 
 func (e *escalation) summary() cases.Summary {
@@ -265,15 +263,15 @@ func (e *escalation) summary() cases.Summary {
 		RegionCode: e.in.RegionCode, RegionPath: e.in.RegionPath, Industry: e.in.Industry,
 		Enterprise: e.in.Enterprise, ActingOrg: cur.Org, ParentWorkflowID: e.in.ParentWorkflowID, RuleSet: e.in.RuleSet,
 		Title:   e.in.Reason.Label() + " · " + e.in.From.Name + " → " + cur.Org.Name,
-		Overdue: cur.Late && cur.AcknowledgedAt == nil && !e.closed(), OpenedAt: e.openedAt, ClosedAt: e.closedAt,
+		Overdue: cur.Late && cur.AcknowledgedAt == nil && !e.closed(), OpenedAt: e.OpenedAt, ClosedAt: e.ClosedAt,
 		Deadlines: deadlines,
 	}
 }
 
 func (e *escalation) view() EscalationView {
 	return EscalationView{
-		Summary: e.summary(), Request: e.in, Holdings: cloneList(e.holdings),
+		Summary: e.summary(), Request: e.in, Holdings: casekit.CloneList(e.holdings),
 		Decision: e.decision, DecidedBy: e.decidedBy, Returned: e.returned,
-		NextActions: cloneList(e.nextActions()), Seq: e.seq,
+		NextActions: casekit.CloneList(e.nextActions()), Seq: e.Seq(),
 	}
 }

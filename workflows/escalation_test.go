@@ -7,6 +7,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 var (
@@ -18,8 +19,8 @@ var (
 )
 
 // childRef is the reference of a case started from the test hazard.
-func childRef(caseNo, workflowID string) CaseRef {
-	return CaseRef{CaseNo: caseNo, WorkflowID: workflowID,
+func childRef(caseNo, workflowID string) casekit.CaseRef {
+	return casekit.CaseRef{CaseNo: caseNo, WorkflowID: workflowID,
 		ParentCaseNo: "YH-140502-2026-000001", ParentWorkflowID: "hazard/YH-140502-2026-000001",
 		RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
 		Enterprise: cases.Org{ID: 20, Name: "晋城建工"}}

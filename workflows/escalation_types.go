@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Names of the escalation workflow, its updates and its query.
@@ -82,7 +83,7 @@ func (s EscalationState) Label() string {
 // and computes AckDue with the calendar (a working-day period), so the
 // workflow never depends on calendar data that may change under it.
 type EscalationInput struct {
-	CaseRef
+	casekit.CaseRef
 	From       cases.Org        `json:"from"`
 	To         cases.Org        `json:"to"`
 	Reason     EscalationReason `json:"reason"`
@@ -103,18 +104,18 @@ func (in EscalationInput) Validate(now time.Time) error {
 		known = known || r == in.Reason
 	}
 	if !known {
-		return invalid("reason must be one of %v", Reasons)
+		return casekit.Invalid("reason must be one of %v", Reasons)
 	}
 	if in.To.ID == 0 || in.To.ID == in.From.ID {
-		return invalid("the escalation needs a receiving organisation other than the sender")
+		return casekit.Invalid("the escalation needs a receiving organisation other than the sender")
 	}
 	if in.AmountYuan < 0 {
-		return invalid("amount_yuan may not be negative")
+		return casekit.Invalid("amount_yuan may not be negative")
 	}
 	if !in.AckDue.After(now) {
-		return invalid("the acknowledgement deadline must be in the future")
+		return casekit.Invalid("the acknowledgement deadline must be in the future")
 	}
-	return text("summary (提请事由)", in.Summary, true)
+	return casekit.Text("summary (提请事由)", in.Summary, true)
 }
 
 // AcknowledgeInput is the receiver's acknowledgement (签收).
@@ -134,12 +135,12 @@ type ForwardInput struct {
 // Validate checks the forward's own fields.
 func (in ForwardInput) Validate(now time.Time) error {
 	if in.To.ID == 0 {
-		return invalid("forward needs the receiving organisation")
+		return casekit.Invalid("forward needs the receiving organisation")
 	}
 	if !in.AckDue.After(now) {
-		return invalid("the acknowledgement deadline must be in the future")
+		return casekit.Invalid("the acknowledgement deadline must be in the future")
 	}
-	return text("reason (转办理由)", in.Reason, true)
+	return casekit.Text("reason (转办理由)", in.Reason, true)
 }
 
 // DecideInput records the receiver's decision (办结).
@@ -149,7 +150,9 @@ type DecideInput struct {
 }
 
 // Validate requires the decision text.
-func (in DecideInput) Validate() error { return text("decision (处理决定)", in.Decision, true) }
+func (in DecideInput) Validate() error {
+	return casekit.Text("decision (处理决定)", in.Decision, true)
+}
 
 // ReturnInput sends the matter back to the sender (退回) with reasons.
 type ReturnInput struct {
@@ -158,7 +161,7 @@ type ReturnInput struct {
 }
 
 // Validate requires the reason.
-func (in ReturnInput) Validate() error { return text("reason (退回理由)", in.Reason, true) }
+func (in ReturnInput) Validate() error { return casekit.Text("reason (退回理由)", in.Reason, true) }
 
 // Holding is one organisation's time holding the escalation: the record
 // that shows who sat on it, from when to when.

@@ -12,38 +12,19 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // HazardRectification runs one hazard case (隐患整改) from report to 销号:
 // order, 治理方案 for 重大 hazards, completion, re-inspection, extensions,
 // and reminder/overdue timers that survive any restart.
 func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, error) {
-	if err := in.Validate(); err != nil {
-		return HazardResult{}, refusal(err)
-	}
-	h := newHazard(in, workflow.Now(ctx))
-	if err := registerOpen(ctx, h); err != nil {
-		return HazardResult{}, err
-	}
-	if err := h.register(ctx); err != nil {
-		return HazardResult{}, err
-	}
-	if err := recordOpening(ctx, h, "report", in.Inspector, in); err != nil {
-		return HazardResult{}, err
-	}
-	if err := h.runTimers(ctx); err != nil {
-		return HazardResult{}, err
-	}
-	h.tellOpenRungs(ctx)
-	h.tellParent(ctx)
-	// Let a running update finish recording before the workflow completes.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && h.recording == 0 }); err != nil {
-		return HazardResult{}, err
-	}
-	if err := finishSteps(ctx, h); err != nil {
-		return HazardResult{}, err
-	}
-	return HazardResult{CaseNo: in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.closedAt}, nil
+	return casekit.Run[HazardView, HazardResult](ctx, func(time.Time) (*hazard, error) {
+		if err := in.Validate(); err != nil {
+			return nil, err
+		}
+		return newHazard(in), nil
+	})
 }
 
 // alarm is a timer the case wants: a reminder before the deadline, or the
@@ -56,11 +37,9 @@ type alarm struct {
 
 // hazard is the workflow's state; every method is deterministic.
 type hazard struct {
+	casekit.Case
 	in       HazardInput
 	state    HazardState
-	openedAt time.Time
-	closedAt *time.Time
-	seq      int64
 	round    int
 	deadline time.Time
 	overdue  bool
@@ -79,34 +58,50 @@ type hazard struct {
 	reinspections []Reinspection
 	extensions    []Extension
 	rungs         []RungRecord
-	// recording counts ladder steps being written, so the workflow does
-	// not complete under one.
-	recording int
-	steps     stepWriter
 	// rungDueKey names the regulator's deadline to start rungDueFor.
 	rungDueKey, rungDueFor string
 }
 
-func newHazard(in HazardInput, now time.Time) *hazard {
-	return &hazard{in: in, state: HazardReported, openedAt: now}
+func newHazard(in HazardInput) *hazard {
+	return &hazard{in: in, state: HazardReported}
 }
 
-func (h *hazard) register(ctx workflow.Context) error {
+// Register sets the hazard's query, updates and signal listeners.
+func (h *hazard) Register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryHazard, func() (HazardView, error) { return h.view(), nil }); err != nil {
 		return err
 	}
 	h.listenForRungs(ctx)
 	h.watchRungDue(ctx)
 	regs := []error{
-		setCaseUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
-		setCaseUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
-		setCaseUpdate(ctx, UpdateReviewPlan, h, (*hazard).checkReviewPlan, (*hazard).applyReviewPlan),
-		setCaseUpdate(ctx, UpdateReportCompletion, h, (*hazard).checkReportCompletion, (*hazard).applyReportCompletion),
-		setCaseUpdate(ctx, UpdateReinspect, h, (*hazard).checkReinspect, (*hazard).applyReinspect),
-		setCaseUpdate(ctx, UpdateRequestExtension, h, (*hazard).checkRequestExtension, (*hazard).applyRequestExtension),
-		setCaseUpdate(ctx, UpdateDecideExtension, h, (*hazard).checkDecideExtension, (*hazard).applyDecideExtension),
+		casekit.SetUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
+		casekit.SetUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
+		casekit.SetUpdate(ctx, UpdateReviewPlan, h, (*hazard).checkReviewPlan, (*hazard).applyReviewPlan),
+		casekit.SetUpdate(ctx, UpdateReportCompletion, h, (*hazard).checkReportCompletion, (*hazard).applyReportCompletion),
+		casekit.SetUpdate(ctx, UpdateReinspect, h, (*hazard).checkReinspect, (*hazard).applyReinspect),
+		casekit.SetUpdate(ctx, UpdateRequestExtension, h, (*hazard).checkRequestExtension, (*hazard).applyRequestExtension),
+		casekit.SetUpdate(ctx, UpdateDecideExtension, h, (*hazard).checkDecideExtension, (*hazard).applyDecideExtension),
 	}
 	return errors.Join(regs...)
+}
+
+// Opening is the report that opens the case, as the inspector made it.
+func (h *hazard) Opening() (string, cases.Actor, any) { return "report", h.in.Inspector, h.in }
+
+// Live runs the timers until the case closes, then tells the rungs still
+// open and the case it was started from that it closed.
+func (h *hazard) Live(ctx workflow.Context) error {
+	if err := h.runTimers(ctx); err != nil {
+		return err
+	}
+	h.tellOpenRungs(ctx)
+	h.tellParent(ctx)
+	return nil
+}
+
+// Result is what the closed case returns.
+func (h *hazard) Result(workflow.Context) HazardResult {
+	return HazardResult{CaseNo: h.in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.ClosedAt}
 }
 
 // runTimers sleeps until the next alarm and fires it, re-arming whenever
@@ -225,7 +220,7 @@ func (h *hazard) checkSubmitPlan(in SubmitPlanInput, now time.Time) error {
 		return err
 	}
 	if h.in.Grade != GradeMajor {
-		return conflict("only a 重大隐患 (major hazard) needs a 治理方案; report completion instead")
+		return casekit.Conflict("only a 重大隐患 (major hazard) needs a 治理方案; report completion instead")
 	}
 	if h.state != HazardOrdered {
 		return h.wrongState(UpdateSubmitPlan, "")
@@ -234,7 +229,7 @@ func (h *hazard) checkSubmitPlan(in SubmitPlanInput, now time.Time) error {
 		return err
 	}
 	if in.Plan.Deadline.After(h.deadline) {
-		return invalid("the plan's deadline (时限) %s is after the ordered deadline %s; ask for an extension (延期) first",
+		return casekit.Invalid("the plan's deadline (时限) %s is after the ordered deadline %s; ask for an extension (延期) first",
 			in.Plan.Deadline.Format(time.DateOnly), h.deadline.Format(time.DateOnly))
 	}
 	return nil
@@ -256,9 +251,9 @@ func (h *hazard) checkReportCompletion(in ReportCompletionInput, _ time.Time) er
 	}
 	switch {
 	case h.in.Grade == GradeMajor && h.state == HazardOrdered:
-		return conflict("a 重大隐患 needs an approved 治理方案 before completion can be reported")
+		return casekit.Conflict("a 重大隐患 needs an approved 治理方案 before completion can be reported")
 	case h.in.Grade == GradeMajor && h.state == HazardPlanSubmitted:
-		return conflict("the 治理方案 is still under review; completion can be reported once it is approved")
+		return casekit.Conflict("the 治理方案 is still under review; completion can be reported once it is approved")
 	case h.state != HazardOrdered && h.state != HazardRectifying:
 		return h.wrongState(UpdateReportCompletion, "")
 	}
@@ -283,16 +278,16 @@ func (h *hazard) checkRequestExtension(in RequestExtensionInput, now time.Time) 
 		return h.wrongState(UpdateRequestExtension, "an extension applies while a rectification deadline is running")
 	}
 	if h.pendingExtension() != nil {
-		return conflict("an extension request is already awaiting a decision")
+		return casekit.Conflict("an extension request is already awaiting a decision")
 	}
 	if !now.Before(h.deadline) {
-		return conflict("the deadline %s has passed; an extension must be requested before it", h.deadline.Format(time.RFC3339))
+		return casekit.Conflict("the deadline %s has passed; an extension must be requested before it", h.deadline.Format(time.RFC3339))
 	}
 	if err := in.Validate(now, h.in.RuleSet); err != nil {
 		return err
 	}
 	if !in.NewDeadline.After(h.deadline) {
-		return invalid("new_deadline must be later than the current deadline %s", h.deadline.Format(time.RFC3339))
+		return casekit.Invalid("new_deadline must be later than the current deadline %s", h.deadline.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -303,7 +298,7 @@ func (h *hazard) checkDecideExtension(in DecideExtensionInput, now time.Time) er
 	}
 	ext := h.pendingExtension()
 	if ext == nil {
-		return conflict("there is no extension request awaiting a decision")
+		return casekit.Conflict("there is no extension request awaiting a decision")
 	}
 	if err := in.Validate(); err != nil {
 		return err
@@ -314,10 +309,10 @@ func (h *hazard) checkDecideExtension(in DecideExtensionInput, now time.Time) er
 			d = ext.Requested
 		}
 		if !d.After(now) {
-			return invalid("the extended deadline %s is already past; give a later new_deadline", d.Format(time.RFC3339))
+			return casekit.Invalid("the extended deadline %s is already past; give a later new_deadline", d.Format(time.RFC3339))
 		}
 		if d.After(ext.Requested) {
-			return invalid("a grant may not go beyond the date asked for (%s)", ext.Requested.Format(time.RFC3339))
+			return casekit.Invalid("a grant may not go beyond the date asked for (%s)", ext.Requested.Format(time.RFC3339))
 		}
 	}
 	return nil
@@ -379,7 +374,7 @@ func (h *hazard) applyReinspect(in ReinspectInput, now time.Time) (cases.Actor, 
 		h.state = HazardClosed
 		h.ladder = false
 		h.updateRungDue(now)
-		h.closedAt = &now
+		h.Close(now)
 		h.disarm()
 	} else {
 		h.issueOrder(in.Actor, in.NewMeasures, in.NewDeadline, now)
@@ -441,7 +436,7 @@ func (h *hazard) wrongState(action, hint string) error {
 	if hint != "" {
 		msg += ": " + hint
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 // nextActions lists the updates the state allows, for people and pages.
@@ -489,9 +484,9 @@ func (h *hazard) summary() cases.Summary {
 		Title:      h.in.Grade.Label() + " · " + h.in.Location,
 		Overdue:    h.overdue,
 		LadderDue:  h.ladderDue(),
-		OpenedAt:   h.openedAt,
-		ClosedAt:   h.closedAt,
-		Deadlines:  cloneList(h.deadlines),
+		OpenedAt:   h.OpenedAt,
+		ClosedAt:   h.ClosedAt,
+		Deadlines:  casekit.CloneList(h.deadlines),
 	}
 	s.ParentWorkflowID = h.in.ParentWorkflowID
 	return s
@@ -506,35 +501,28 @@ func (h *hazard) view() HazardView {
 		MaxRectificationPeriod: h.in.RuleSet.MaxRectificationPeriod,
 		Round:                  h.round,
 		Deadline:               h.deadline,
-		Orders:                 cloneList(h.orders),
-		Plans:                  cloneList(h.plans),
-		Completions:            cloneList(h.completions),
-		Reinspections:          cloneList(h.reinspections),
-		Extensions:             cloneList(h.extensions),
+		Orders:                 casekit.CloneList(h.orders),
+		Plans:                  casekit.CloneList(h.plans),
+		Completions:            casekit.CloneList(h.completions),
+		Reinspections:          casekit.CloneList(h.reinspections),
+		Extensions:             casekit.CloneList(h.extensions),
 		RemindersSent:          h.remindersSent,
-		Rungs:                  cloneList(h.rungs),
+		Rungs:                  casekit.CloneList(h.rungs),
 		NextRung:               h.nextRung(),
-		NextActions:            cloneList(h.nextActions()),
-		Seq:                    h.seq,
+		NextActions:            casekit.CloneList(h.nextActions()),
+		Seq:                    h.Seq(),
 	}
 }
 
-// stateName, snapshot and nextSeq let the shared case machinery record
-// hazard steps (casekit.go).
-func (h *hazard) stateName() string { return string(h.state) }
+// StateName is the hazard's state, as the audit log records it.
+func (h *hazard) StateName() string { return string(h.state) }
 
-func (h *hazard) snapshot() (cases.Summary, HazardView) {
+// Snapshot is the hazard as it stands, for the step being taken.
+func (h *hazard) Snapshot() (cases.Summary, HazardView) {
 	v := h.view()
 	return v.Summary, v
 }
 
-func (h *hazard) writer() *stepWriter { return &h.steps }
-
-func (h *hazard) nextSeq() int64 {
-	h.seq++
-	return h.seq
-}
-
 func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before HazardState, details any) error {
-	return recordStep(ctx, h, action, actor, string(before), details)
+	return casekit.RecordStep(ctx, h, action, actor, string(before), details)
 }

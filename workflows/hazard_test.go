@@ -25,6 +25,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 var (
@@ -189,9 +190,9 @@ func (h *harness) at(after time.Duration, name string, in any, out *outcome) {
 					*out = outcome{code: code(err), msg: err.Error()}
 					return
 				}
-				r, ok := v.(UpdateResult)
+				r, ok := v.(casekit.UpdateResult)
 				if !ok {
-					h.t.Errorf("update %s returned %T, not an UpdateResult", name, v)
+					h.t.Errorf("update %s returned %T, not an casekit.UpdateResult", name, v)
 					return
 				}
 				// The step is written by the time the update completes.
@@ -334,7 +335,7 @@ func TestGeneralHazardFromReportToClosed(t *testing.T) {
 	var order, done, pass outcome
 	deadline := start.Add(10 * 24 * time.Hour)
 	h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: deadline}, &order)
-	h.at(2*24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
+	h.at(2*24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []casekit.Evidence{{Name: "照片1.jpg"}}}, &done)
 	h.at(3*24*time.Hour, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
 	h.run(hazardInput(GradeGeneral))
 
@@ -376,9 +377,9 @@ func TestEveryStepIsWrittenOnceInOrderBeforeItsUpdateCompletes(t *testing.T) {
 		}
 	})
 	var opening, order, done, pass outcome
-	h.at(0, UpdateOpen, nil, &opening)
+	h.at(0, casekit.UpdateOpen, nil, &opening)
 	h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * 24 * time.Hour)}, &order)
-	h.at(24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
+	h.at(24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []casekit.Evidence{{Name: "照片1.jpg"}}}, &done)
 	h.at(24*time.Hour+time.Second, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
 	h.run(hazardInput(GradeGeneral))
 	ok(t, "open", opening)
@@ -415,7 +416,7 @@ func TestStepsTakenAtOnceAreWrittenInStepOrder(t *testing.T) {
 	h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: deadline}, &order)
 	h.at(time.Hour, UpdateRequestExtension, RequestExtensionInput{Actor: company, Reason: "材料未到", NewDeadline: deadline.Add(48 * time.Hour)}, &req)
 	var done outcome
-	h.at(time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片1.jpg"}}}, &done)
+	h.at(time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []casekit.Evidence{{Name: "照片1.jpg"}}}, &done)
 	h.at(2*time.Hour, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &outcome{})
 	h.run(hazardInput(GradeGeneral))
 	ok(t, "order", order)
@@ -437,7 +438,7 @@ func TestMajorHazardWithReturnedPlanFailedReinspectionAndExtension(t *testing.T)
 	var o [12]outcome
 	day := 24 * time.Hour
 	h.at(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "停工整改", Deadline: d1}, &o[0])
-	h.at(1*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "a"}}}, &o[1])
+	h.at(1*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "a"}}}, &o[1])
 	h.at(2*day, UpdateSubmitPlan, SubmitPlanInput{Actor: company, Plan: plan(d1.Add(day))}, &o[2])
 	h.at(3*day, UpdateSubmitPlan, SubmitPlanInput{Actor: company, Plan: plan(d1)}, &o[3])
 	h.at(4*day, UpdateReviewPlan, ReviewPlanInput{Actor: inspector, Approve: false, Comment: "资金不足"}, &o[4])
@@ -445,14 +446,14 @@ func TestMajorHazardWithReturnedPlanFailedReinspectionAndExtension(t *testing.T)
 	h.at(6*day, UpdateReviewPlan, ReviewPlanInput{Actor: inspector, Approve: true}, &o[6])
 	h.at(7*day, UpdateRequestExtension, RequestExtensionInput{Actor: company, Reason: "材料延误", NewDeadline: d1.Add(10 * day)}, &o[7])
 	h.at(8*day, UpdateDecideExtension, DecideExtensionInput{Actor: inspector, Grant: true}, &o[8])
-	h.at(20*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "b"}}}, &o[9])
+	h.at(20*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "b"}}}, &o[9])
 	h.at(21*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: false, Findings: "仍有缺失", NewMeasures: "补齐", NewDeadline: start.Add(40 * day)}, &o[10])
 	var mid HazardView
 	h.query(22*day, &mid)
 	h.at(23*day, UpdateSubmitPlan, SubmitPlanInput{Actor: company, Plan: plan(start.Add(39 * day))}, &o[11])
 	var r1, c2, p2 outcome
 	h.at(24*day, UpdateReviewPlan, ReviewPlanInput{Actor: inspector, Approve: true}, &r1)
-	h.at(25*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "c"}}}, &c2)
+	h.at(25*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "c"}}}, &c2)
 	h.at(26*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "合格，予以销号"}, &p2)
 	h.run(hazardInput(GradeMajor))
 
@@ -506,7 +507,7 @@ func TestRemindersAndOverdueFireOnTimeAndExtensionMovesThem(t *testing.T) {
 	h.query(d2.Sub(start)-time.Second, &before)
 	h.query(d2.Sub(start)+time.Second, &after)
 	h.at(10*day, UpdateRequestExtension, RequestExtensionInput{Actor: company, Reason: "太晚", NewDeadline: start.Add(20 * day)}, &late)
-	h.at(11*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "终于完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(11*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "终于完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(12*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
 	h.run(hazardInput(GradeGeneral))
 
@@ -543,7 +544,7 @@ func TestRemindersAndOverdueFireOnTimeAndExtensionMovesThem(t *testing.T) {
 func TestRefusedTransitionsLeaveTheCaseUnchanged(t *testing.T) {
 	h := newHarness(t)
 	var o [8]outcome
-	h.at(time.Minute, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "done", Evidence: []Evidence{{Name: "a"}}}, &o[0])
+	h.at(time.Minute, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "done", Evidence: []casekit.Evidence{{Name: "a"}}}, &o[0])
 	h.at(2*time.Minute, UpdateOrder, OrderInput{Actor: company, Measures: "x", Deadline: start.Add(48 * time.Hour)}, &o[1])
 	h.at(3*time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "x", Deadline: start.Add(-time.Hour)}, &o[2])
 	h.at(4*time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: " ", Deadline: start.Add(48 * time.Hour)}, &o[3])
@@ -552,9 +553,9 @@ func TestRefusedTransitionsLeaveTheCaseUnchanged(t *testing.T) {
 	var unchanged HazardView
 	h.query(7*time.Minute, &unchanged)
 	h.at(8*time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(48 * time.Hour)}, &o[6])
-	h.at(9*time.Minute, UpdateReportCompletion, ReportCompletionInput{Actor: stranger, Summary: "done", Evidence: []Evidence{{Name: "a"}}}, &o[7])
+	h.at(9*time.Minute, UpdateReportCompletion, ReportCompletionInput{Actor: stranger, Summary: "done", Evidence: []casekit.Evidence{{Name: "a"}}}, &o[7])
 	var done outcome
-	h.at(10*time.Minute, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "done", Evidence: []Evidence{{Name: "a"}}}, &done)
+	h.at(10*time.Minute, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "done", Evidence: []casekit.Evidence{{Name: "a"}}}, &done)
 	h.at(11*time.Minute, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
 	h.run(hazardInput(GradeGeneral))
 
@@ -583,7 +584,7 @@ func TestRefusedExtensionKeepsTheDeadline(t *testing.T) {
 	h.at(2*day, UpdateDecideExtension, DecideExtensionInput{Actor: inspector, Grant: false}, &noReason)
 	h.at(3*day, UpdateDecideExtension, DecideExtensionInput{Actor: inspector, Grant: false, Comment: "理由不充分"}, &refuse)
 	h.at(4*day, UpdateDecideExtension, DecideExtensionInput{Actor: inspector, Grant: true}, &again)
-	h.at(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(6*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
 	h.run(hazardInput(GradeGeneral))
 

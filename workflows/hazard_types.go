@@ -3,11 +3,11 @@ package workflows
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // TaskQueue is the queue every duty workflow and activity runs on.
@@ -79,29 +79,22 @@ func (s HazardState) Label() string {
 	return string(s)
 }
 
-// Evidence is a reference to a file (photo, report) kept outside the case.
-type Evidence struct {
-	Name   string `json:"name"`
-	SHA256 string `json:"sha256,omitempty"`
-	URI    string `json:"uri,omitempty"`
-}
-
 // HazardInput opens a hazard case: what the inspector found, where, and
 // the rule set the case keeps for life. The API fills the organisation
 // fields from its own records.
 type HazardInput struct {
-	CaseNo      string      `json:"case_no"`
-	WorkflowID  string      `json:"workflow_id"`
-	RegionCode  string      `json:"region_code"`
-	RegionPath  string      `json:"region_path"`
-	Industry    string      `json:"industry"`
-	Enterprise  cases.Org   `json:"enterprise"`
-	ActingOrg   cases.Org   `json:"acting_org"`
-	Grade       Grade       `json:"grade"`
-	Location    string      `json:"location"`
-	Description string      `json:"description"`
-	Evidence    []Evidence  `json:"evidence,omitempty"`
-	Inspector   cases.Actor `json:"inspector"`
+	CaseNo      string             `json:"case_no"`
+	WorkflowID  string             `json:"workflow_id"`
+	RegionCode  string             `json:"region_code"`
+	RegionPath  string             `json:"region_path"`
+	Industry    string             `json:"industry"`
+	Enterprise  cases.Org          `json:"enterprise"`
+	ActingOrg   cases.Org          `json:"acting_org"`
+	Grade       Grade              `json:"grade"`
+	Location    string             `json:"location"`
+	Description string             `json:"description"`
+	Evidence    []casekit.Evidence `json:"evidence,omitempty"`
+	Inspector   cases.Actor        `json:"inspector"`
 	// RuleSet is left out of the case's view (HazardView.Report): see
 	// HazardView.MaxRectificationPeriod.
 	RuleSet rules.RuleSet `json:"rule_set,omitzero"`
@@ -118,29 +111,21 @@ type HazardInput struct {
 	ParentWorkflowID string `json:"parent_workflow_id,omitempty"`
 }
 
-// Limits on free text, so one request cannot bloat a workflow history.
-const (
-	maxTextLen     = 4000
-	maxEvidence    = 50
-	maxNameLen     = 200
-	sha256HexChars = 64
-)
-
 // Validate checks the report's own fields.
 func (in HazardInput) Validate() error {
 	if in.Grade != GradeGeneral && in.Grade != GradeMajor {
-		return invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
+		return casekit.Invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
 	}
 	if in.Enterprise.ID == 0 {
-		return invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
+		return casekit.Invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
 	}
-	if err := text("location (地点)", in.Location, true); err != nil {
+	if err := casekit.Text("location (地点)", in.Location, true); err != nil {
 		return err
 	}
-	if err := text("description (隐患描述)", in.Description, true); err != nil {
+	if err := casekit.Text("description (隐患描述)", in.Description, true); err != nil {
 		return err
 	}
-	return validEvidence(in.Evidence, false)
+	return casekit.ValidEvidence(in.Evidence, false)
 }
 
 // OrderInput is a rectification order (责令限期整改指令): what must be done, by when.
@@ -152,7 +137,7 @@ type OrderInput struct {
 
 // Validate checks the order against the rule set at now.
 func (in OrderInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := text("measures (整改措施)", in.Measures, true); err != nil {
+	if err := casekit.Text("measures (整改措施)", in.Measures, true); err != nil {
 		return err
 	}
 	return validDeadline("deadline (整改期限)", in.Deadline, now, rs)
@@ -193,17 +178,17 @@ func (in SubmitPlanInput) Validate(now time.Time) error {
 		missing = append(missing, "emergency_plan (预案)")
 	}
 	if len(missing) > 0 {
-		return invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
+		return casekit.Invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
 	}
 	for _, f := range []struct{ name, v string }{
 		{"responsible_person", p.ResponsiblePerson}, {"measures", p.Measures}, {"emergency_plan", p.EmergencyPlan},
 	} {
-		if err := text(f.name, f.v, true); err != nil {
+		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
 	}
 	if !p.Deadline.After(now) {
-		return invalid("the plan's deadline (时限) must be in the future")
+		return casekit.Invalid("the plan's deadline (时限) must be in the future")
 	}
 	return nil
 }
@@ -217,22 +202,22 @@ type ReviewPlanInput struct {
 
 // Validate requires a reason when the plan is returned.
 func (in ReviewPlanInput) Validate() error {
-	return text("comment (审查意见)", in.Comment, !in.Approve)
+	return casekit.Text("comment (审查意见)", in.Comment, !in.Approve)
 }
 
 // ReportCompletionInput is the enterprise's report that the work is done.
 type ReportCompletionInput struct {
-	Actor    cases.Actor `json:"actor"`
-	Summary  string      `json:"summary"`
-	Evidence []Evidence  `json:"evidence"`
+	Actor    cases.Actor        `json:"actor"`
+	Summary  string             `json:"summary"`
+	Evidence []casekit.Evidence `json:"evidence"`
 }
 
 // Validate requires a summary and at least one piece of evidence.
 func (in ReportCompletionInput) Validate() error {
-	if err := text("summary (整改情况)", in.Summary, true); err != nil {
+	if err := casekit.Text("summary (整改情况)", in.Summary, true); err != nil {
 		return err
 	}
-	return validEvidence(in.Evidence, true)
+	return casekit.ValidEvidence(in.Evidence, true)
 }
 
 // ReinspectInput is the regulator's re-inspection (复查): pass closes the
@@ -247,17 +232,17 @@ type ReinspectInput struct {
 
 // Validate checks the findings and, on failure, the new order.
 func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := text("findings (复查意见)", in.Findings, true); err != nil {
+	if err := casekit.Text("findings (复查意见)", in.Findings, true); err != nil {
 		return err
 	}
 	if in.Passed {
 		if in.NewMeasures != "" || !in.NewDeadline.IsZero() {
-			return invalid("a passed re-inspection closes the case; new_measures and new_deadline belong to a failed one")
+			return casekit.Invalid("a passed re-inspection closes the case; new_measures and new_deadline belong to a failed one")
 		}
 		return nil
 	}
-	if err := text("new_measures (重新整改措施)", in.NewMeasures, true); err != nil {
-		return invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
+	if err := casekit.Text("new_measures (重新整改措施)", in.NewMeasures, true); err != nil {
+		return casekit.Invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
 	}
 	return validDeadline("new_deadline (新整改期限)", in.NewDeadline, now, rs)
 }
@@ -271,7 +256,7 @@ type RequestExtensionInput struct {
 
 // Validate checks the reason and the date asked for.
 func (in RequestExtensionInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := text("reason (延期理由)", in.Reason, true); err != nil {
+	if err := casekit.Text("reason (延期理由)", in.Reason, true); err != nil {
 		return err
 	}
 	return validDeadline("new_deadline (申请延期至)", in.NewDeadline, now, rs)
@@ -289,9 +274,9 @@ type DecideExtensionInput struct {
 // Validate requires a reason for a refusal.
 func (in DecideExtensionInput) Validate() error {
 	if !in.Grant && !in.NewDeadline.IsZero() {
-		return invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
+		return casekit.Invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
 	}
-	return text("comment (审批意见)", in.Comment, !in.Grant)
+	return casekit.Text("comment (审批意见)", in.Comment, !in.Grant)
 }
 
 // Order is an issued rectification order; a failed re-inspection issues
@@ -324,11 +309,11 @@ type Review struct {
 
 // Completion is a completion report.
 type Completion struct {
-	Round      int         `json:"round"`
-	Summary    string      `json:"summary"`
-	Evidence   []Evidence  `json:"evidence"`
-	ReportedBy cases.Actor `json:"reported_by"`
-	ReportedAt time.Time   `json:"reported_at"`
+	Round      int                `json:"round"`
+	Summary    string             `json:"summary"`
+	Evidence   []casekit.Evidence `json:"evidence"`
+	ReportedBy cases.Actor        `json:"reported_by"`
+	ReportedAt time.Time          `json:"reported_at"`
 }
 
 // Reinspection is a re-inspection's outcome.
@@ -397,54 +382,15 @@ type HazardResult struct {
 	ClosedAt time.Time `json:"closed_at"`
 }
 
-func invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
-
-func conflict(format string, args ...any) error { return duty.Errorf(duty.EConflict, format, args...) }
-
-// text checks a free-text field: present when required, not too long.
-func text(name, v string, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return invalid("%s is required", name)
-	}
-	if !utf8.ValidString(v) {
-		return invalid("%s is not valid UTF-8 text", name)
-	}
-	if utf8.RuneCountInString(v) > maxTextLen {
-		return invalid("%s is longer than %d characters", name, maxTextLen)
-	}
-	return nil
-}
-
-func validEvidence(ev []Evidence, required bool) error {
-	if required && len(ev) == 0 {
-		return invalid("at least one piece of evidence (整改证据) is required")
-	}
-	if len(ev) > maxEvidence {
-		return invalid("at most %d pieces of evidence per step", maxEvidence)
-	}
-	for i, e := range ev {
-		if strings.TrimSpace(e.Name) == "" || utf8.RuneCountInString(e.Name) > maxNameLen {
-			return invalid("evidence %d needs a name of 1 to %d characters", i+1, maxNameLen)
-		}
-		if e.SHA256 != "" && (len(e.SHA256) != sha256HexChars || strings.Trim(strings.ToLower(e.SHA256), "0123456789abcdef") != "") {
-			return invalid("evidence %d: sha256 must be 64 hexadecimal characters", i+1)
-		}
-		if err := text("evidence uri", e.URI, false); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func validDeadline(name string, d, now time.Time, rs rules.RuleSet) error {
 	if d.IsZero() {
-		return invalid("%s is required", name)
+		return casekit.Invalid("%s is required", name)
 	}
 	if !d.After(now) {
-		return invalid("%s must be in the future (it is %s)", name, d.Format(time.RFC3339))
+		return casekit.Invalid("%s must be in the future (it is %s)", name, d.Format(time.RFC3339))
 	}
 	if limit := now.Add(time.Duration(rs.MaxRectificationPeriod)); d.After(limit) {
-		return invalid("%s may be at most %s ahead under rule set %s (until %s)", name,
+		return casekit.Invalid("%s may be at most %s ahead under rule set %s (until %s)", name,
 			time.Duration(rs.MaxRectificationPeriod), rs.ID, limit.Format(time.DateOnly))
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // SignalRung is how a rung of the enforcement ladder (a warning talk, a
@@ -119,13 +120,11 @@ func (h *hazard) listenForRungs(ctx workflow.Context) {
 			}
 			h.rungs = append(h.rungs, RungRecord{RungSignal: sig, At: workflow.Now(ctx)})
 			h.updateRungDue(workflow.Now(ctx))
-			h.recording++
 			details := struct {
 				RungSignal
 				Next string `json:"next_rung,omitempty"`
 			}{sig, h.nextRung()}
-			err := h.record(ctx, "ladder", cases.SystemActor, h.state, details)
-			h.recording--
+			err := h.Recording(func() error { return h.record(ctx, "ladder", cases.SystemActor, h.state, details) })
 			if err != nil {
 				return
 			}
@@ -197,7 +196,7 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 	var prep activities.PrepareRungResult
 	in := activities.PrepareRungInput{Rung: rung, RegionCode: h.in.RegionCode, EnterpriseID: h.in.Enterprise.ID,
 		ActingOrgID: h.in.ActingOrg.ID, At: now, TalkNoticeDays: h.in.RuleSet.TalkNoticeDays(), AckDays: h.in.RuleSet.EscalationAckDays}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.PrepareRung, in).Get(ctx, &prep); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casekit.RecordOptions), act.PrepareRung, in).Get(ctx, &prep); err != nil {
 		return err
 	}
 	details := struct {
@@ -206,7 +205,7 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 		NotPossible string `json:"not_possible,omitempty"`
 	}{Rung: rung, NotPossible: prep.NotPossible}
 	if prep.NotPossible == "" {
-		ref := CaseRef{ParentCaseNo: h.in.CaseNo, ParentWorkflowID: h.in.WorkflowID, RegionCode: h.in.RegionCode,
+		ref := casekit.CaseRef{ParentCaseNo: h.in.CaseNo, ParentWorkflowID: h.in.WorkflowID, RegionCode: h.in.RegionCode,
 			RegionPath: h.in.RegionPath, Industry: h.in.Industry, Enterprise: h.in.Enterprise}
 		ref.Numbered(prep.Number)
 		name, input := h.autoRungInput(rung, ref, prep)
@@ -229,7 +228,7 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 }
 
 // autoRungInput is the workflow and input of a rung the engine starts.
-func (h *hazard) autoRungInput(rung string, ref CaseRef, prep activities.PrepareRungResult) (string, any) {
+func (h *hazard) autoRungInput(rung string, ref casekit.CaseRef, prep activities.PrepareRungResult) (string, any) {
 	if rung == rules.RungEscalation {
 		return EscalationWorkflowName, EscalationInput{CaseRef: ref, From: h.in.ActingOrg, To: prep.To, Reason: ReasonAuthorityLimit,
 			Summary:     "隐患 " + h.in.CaseNo + " 经执法措施仍未整改，超出本级权限，提请上级部门依法处理 (the hazard is still not rectified after the ladder's sanctions; beyond this department's authority)",
@@ -310,15 +309,16 @@ func (h *hazard) watchRungDue(ctx workflow.Context) {
 			d = h.rungDeadline()
 			d.State = cases.DeadlineMissed
 			rung := h.rungDueFor
-			h.recording++
-			err := h.record(ctx, "rung_overdue", cases.SystemActor, h.state, struct {
-				Rung  string    `json:"rung"`
-				DueAt time.Time `json:"due_at"`
-			}{rung, d.DueAt})
-			if err == nil && slices.Contains(h.in.AutoRungs, rung) {
-				err = h.startRungItself(ctx, rung)
-			}
-			h.recording--
+			err := h.Recording(func() error {
+				err := h.record(ctx, "rung_overdue", cases.SystemActor, h.state, struct {
+					Rung  string    `json:"rung"`
+					DueAt time.Time `json:"due_at"`
+				}{rung, d.DueAt})
+				if err == nil && slices.Contains(h.in.AutoRungs, rung) {
+					err = h.startRungItself(ctx, rung)
+				}
+				return err
+			})
 			if err != nil {
 				return
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 func TestNextRung(t *testing.T) {
@@ -59,7 +60,7 @@ func TestOverdueHazardClimbsWhenATalkFails(t *testing.T) {
 		h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: RungFailed})
 	}, 10*day)
 	h.query(10*day+time.Hour, &afterFailure)
-	h.at(11*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "终于完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(11*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "终于完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(12*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
 	h.run(in)
 
@@ -96,7 +97,7 @@ func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
 	} {
 		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(SignalRung, sig) }, time.Duration(3+i)*day)
 	}
-	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
 	h.run(in)
 
@@ -127,7 +128,7 @@ func TestTheNextRungMustStartInTime(t *testing.T) {
 	h.query(4*day+time.Hour, &afterTalk)
 	signal(6*day, RungFailed) // written warning due by day 11
 	h.query(11*day+time.Hour, &afterMiss)
-	h.at(12*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(12*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(13*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
 	h.run(in)
 
@@ -217,7 +218,7 @@ func TestOverdueHazardClimbsTheWholeLadder(t *testing.T) {
 	look("fine paid", 8*day+time.Hour)
 	signal(9*day, rules.RungEscalation, "TQ-140502-2026-000001", RungStarted)
 	look("escalated", 9*day+time.Hour)
-	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	look("completion reported", 10*day+time.Hour)
 	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
 	h.run(in)
@@ -268,11 +269,11 @@ func TestAHazardOverdueAgainClimbsPastATalkItCompliedWith(t *testing.T) {
 		}, time.Duration(3+i)*day)
 	}
 	h.query(4*day+time.Hour, &parked)
-	h.at(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(6*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: false, Findings: "仍不合格", NewMeasures: "返工", NewDeadline: start.Add(9 * day)}, &outcome{})
 	h.query(6*day+time.Hour, &reordered)
 	h.query(9*day+time.Hour, &again)
-	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
 	h.run(in)
 
@@ -321,7 +322,7 @@ func TestAMissedRungStartsItself(t *testing.T) {
 					return TalkResult{CaseNo: in.CaseNo, State: string(TalkScheduled)}, nil
 				})
 			h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
-			h.at(9*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []Evidence{{Name: "x"}}}, &outcome{})
+			h.at(9*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 			h.at(10*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
 			h.run(in)
 

@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // AdministrativePenalty runs one penalty case (行政处罚, 行政处罚法 2021)
@@ -24,57 +25,23 @@ import (
 // daily fine, its accrual until the correction is verified. Every
 // deadline is counted with the calendar the case started with.
 func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult, error) {
-	now := workflow.Now(ctx)
-	in.Rules = in.Rules.WithDefaults()
-	if err := in.Validate(now); err != nil {
-		return PenaltyResult{}, refusal(err)
-	}
-	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) }}
-	p.decisionDue = p.due(now, in.Rules.Decision)
-	if err := registerOpen(ctx, p); err != nil {
-		return PenaltyResult{}, err
-	}
-	if err := p.register(ctx); err != nil {
-		return PenaltyResult{}, err
-	}
-	if err := recordOpening(ctx, p, "open", in.Officers[0], p.opening()); err != nil {
-		return PenaltyResult{}, err
-	}
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: RungStarted})
-	if err := p.runTimers(ctx); err != nil {
-		return PenaltyResult{}, err
-	}
-	// A case decided and closed in one step (a warning on the spot) still
-	// counts towards the enterprise's history.
-	if p.decision != nil && !p.repeatChecked {
-		if err := p.checkRepeatOffence(ctx); err != nil {
-			return PenaltyResult{}, err
+	return casekit.Run[PenaltyView, PenaltyResult](ctx, func(now time.Time) (*penalty, error) {
+		in.Rules = in.Rules.WithDefaults()
+		if err := in.Validate(now); err != nil {
+			return nil, err
 		}
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && p.recording == 0 }); err != nil {
-		return PenaltyResult{}, err
-	}
-	if err := finishSteps(ctx, p); err != nil {
-		return PenaltyResult{}, err
-	}
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: p.rungOutcome()})
-	res := PenaltyResult{CaseNo: in.CaseNo, State: string(p.state), Money: p.money(*p.closedAt)}
-	if p.decision != nil {
-		res.Penalty = &p.decision.Penalty
-	}
-	return res, nil
+		p := &penalty{in: in, state: PenaltyOpened, now: func() time.Time { return workflow.Now(ctx) }}
+		p.decisionDue = p.due(now, in.Rules.Decision)
+		return p, nil
+	})
 }
 
 // penalty is the workflow's state; every method is deterministic.
 type penalty struct {
-	in PenaltyInput
-	// steps writes the case\'s steps in order.
-	steps       stepWriter
+	casekit.Case
+	in          PenaltyInput
 	state       PenaltyState
-	openedAt    time.Time
-	closedAt    *time.Time
 	now         func() time.Time // workflow time, for snapshots
-	seq         int64
 	decisionDue calendar.Deadline
 	notice      *PenaltyNotice
 	pleas       []Plea
@@ -95,9 +62,37 @@ type penalty struct {
 	// repeatChecked is set once the enterprise's penalty history has been
 	// counted after the decision (安全生产法 Art.113).
 	repeatChecked bool
-	// recording counts steps being written outside an update (a signal's),
-	// so the workflow does not complete under one.
-	recording int
+}
+
+// Opening is the case as opened (立案) by its first officer.
+func (p *penalty) Opening() (string, cases.Actor, any) { return "open", p.in.Officers[0], p.opening() }
+
+// Live tells the hazard the rung started and runs the timers until the
+// case closes.
+func (p *penalty) Live(ctx workflow.Context) error {
+	notifyParent(ctx, p.in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: RungStarted})
+	if err := p.runTimers(ctx); err != nil {
+		return err
+	}
+	// A case decided and closed in one step (a warning on the spot) still
+	// counts towards the enterprise's history.
+	if p.decision != nil && !p.repeatChecked {
+		if err := p.checkRepeatOffence(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Result tells the hazard how the rung ended, and returns what was
+// decided and paid.
+func (p *penalty) Result(ctx workflow.Context) PenaltyResult {
+	notifyParent(ctx, p.in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: p.rungOutcome()})
+	res := PenaltyResult{CaseNo: p.in.CaseNo, State: string(p.state), Money: p.money(*p.ClosedAt)}
+	if p.decision != nil {
+		res.Penalty = &p.decision.Penalty
+	}
+	return res
 }
 
 // listenForVerification stops a daily fine when the hazard it was imposed
@@ -118,9 +113,7 @@ func (p *penalty) listenForVerification(ctx workflow.Context) {
 			}
 			before := string(p.state)
 			actor, details := p.applyStopDailyFine(in, now)
-			p.recording++
-			err := recordStep(ctx, p, UpdateStopDailyFine, actor, before, details)
-			p.recording--
+			err := p.Recording(func() error { return casekit.RecordStep(ctx, p, UpdateStopDailyFine, actor, before, details) })
 			if err != nil {
 				return
 			}
@@ -128,7 +121,8 @@ func (p *penalty) listenForVerification(ctx workflow.Context) {
 	})
 }
 
-func (p *penalty) register(ctx workflow.Context) error {
+// Register sets the penalty's query, updates and signal listener.
+func (p *penalty) Register(ctx workflow.Context) error {
 	p.listenForVerification(ctx)
 	query := func(q PenaltyQueryInput) (PenaltyView, error) {
 		at := workflow.Now(ctx)
@@ -139,23 +133,23 @@ func (p *penalty) register(ctx workflow.Context) error {
 	}
 	return errors.Join(
 		workflow.SetQueryHandler(ctx, QueryPenalty, query),
-		setCaseUpdate(ctx, UpdateNotifyPenalty, p, (*penalty).checkNotify, (*penalty).applyNotify),
-		setCaseUpdate(ctx, UpdatePlead, p, (*penalty).checkPlead, (*penalty).applyPlead),
-		setCaseUpdate(ctx, UpdateRequestHearing, p, (*penalty).checkRequestHearing, (*penalty).applyRequestHearing),
-		setCaseUpdate(ctx, UpdateScheduleHearing, p, (*penalty).checkScheduleHearing, (*penalty).applyScheduleHearing),
-		setCaseUpdate(ctx, UpdateRecordHearing, p, (*penalty).checkRecordHearing, (*penalty).applyRecordHearing),
-		setCaseUpdate(ctx, UpdateRecordDiscussion, p, (*penalty).checkDiscussion, (*penalty).applyDiscussion),
-		setCaseUpdate(ctx, UpdateDecidePenalty, p, (*penalty).checkDecide, (*penalty).applyDecide),
-		setCaseUpdate(ctx, UpdateServe, p, (*penalty).checkServe, (*penalty).applyServe),
-		setCaseUpdate(ctx, UpdatePay, p, (*penalty).checkPay, (*penalty).applyPay),
-		setCaseUpdate(ctx, UpdateAppeal, p, (*penalty).checkAppeal, (*penalty).applyAppeal),
-		setCaseUpdate(ctx, UpdateAppealResult, p, (*penalty).checkAppealResult, (*penalty).applyAppealResult),
-		setCaseUpdate(ctx, UpdateRemind, p, (*penalty).checkRemind, (*penalty).applyRemind),
-		setCaseUpdate(ctx, UpdateApplyEnforcement, p, (*penalty).checkEnforcement, (*penalty).applyEnforcement),
-		setCaseUpdate(ctx, UpdateStopDailyFine, p, (*penalty).checkStopDailyFine, (*penalty).applyStopDailyFine),
-		setCaseUpdate(ctx, UpdateWithdrawPenalty, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
-		setCaseUpdate(ctx, UpdateWaiveRights, p, (*penalty).checkWaiveRights, (*penalty).applyWaiveRights),
-		setCaseUpdate(ctx, UpdateDecideOnTheSpot, p, (*penalty).checkDecideOnTheSpot, (*penalty).applyDecideOnTheSpot),
+		casekit.SetUpdate(ctx, UpdateNotifyPenalty, p, (*penalty).checkNotify, (*penalty).applyNotify),
+		casekit.SetUpdate(ctx, UpdatePlead, p, (*penalty).checkPlead, (*penalty).applyPlead),
+		casekit.SetUpdate(ctx, UpdateRequestHearing, p, (*penalty).checkRequestHearing, (*penalty).applyRequestHearing),
+		casekit.SetUpdate(ctx, UpdateScheduleHearing, p, (*penalty).checkScheduleHearing, (*penalty).applyScheduleHearing),
+		casekit.SetUpdate(ctx, UpdateRecordHearing, p, (*penalty).checkRecordHearing, (*penalty).applyRecordHearing),
+		casekit.SetUpdate(ctx, UpdateRecordDiscussion, p, (*penalty).checkDiscussion, (*penalty).applyDiscussion),
+		casekit.SetUpdate(ctx, UpdateDecidePenalty, p, (*penalty).checkDecide, (*penalty).applyDecide),
+		casekit.SetUpdate(ctx, UpdateServe, p, (*penalty).checkServe, (*penalty).applyServe),
+		casekit.SetUpdate(ctx, UpdatePay, p, (*penalty).checkPay, (*penalty).applyPay),
+		casekit.SetUpdate(ctx, UpdateAppeal, p, (*penalty).checkAppeal, (*penalty).applyAppeal),
+		casekit.SetUpdate(ctx, UpdateAppealResult, p, (*penalty).checkAppealResult, (*penalty).applyAppealResult),
+		casekit.SetUpdate(ctx, UpdateRemind, p, (*penalty).checkRemind, (*penalty).applyRemind),
+		casekit.SetUpdate(ctx, UpdateApplyEnforcement, p, (*penalty).checkEnforcement, (*penalty).applyEnforcement),
+		casekit.SetUpdate(ctx, UpdateStopDailyFine, p, (*penalty).checkStopDailyFine, (*penalty).applyStopDailyFine),
+		casekit.SetUpdate(ctx, UpdateWithdrawPenalty, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
+		casekit.SetUpdate(ctx, UpdateWaiveRights, p, (*penalty).checkWaiveRights, (*penalty).applyWaiveRights),
+		casekit.SetUpdate(ctx, UpdateDecideOnTheSpot, p, (*penalty).checkDecideOnTheSpot, (*penalty).applyDecideOnTheSpot),
 	)
 }
 
@@ -201,16 +195,16 @@ func (p *penalty) runTimers(ctx workflow.Context) error {
 			}
 			continue
 		}
-		seq := p.seq
+		seq := p.Seq()
 		a, ok := p.nextAlarm()
 		if !ok {
-			if err := workflow.Await(ctx, func() bool { return p.seq != seq }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return p.Seq() != seq }); err != nil {
 				return err
 			}
 			continue
 		}
 		if wait := a.at.Sub(workflow.Now(ctx)); wait > 0 {
-			changed, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return p.seq != seq })
+			changed, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return p.Seq() != seq })
 			if err != nil {
 				return err
 			}
@@ -257,7 +251,7 @@ func (p *penalty) fire(ctx workflow.Context, a penaltyAlarm) error {
 			Money      Money             `json:"money"`
 		}{*p.payDue, p.money(workflow.Now(ctx))}
 	}
-	return recordStep(ctx, p, a.action, cases.SystemActor, before, details)
+	return casekit.RecordStep(ctx, p, a.action, cases.SystemActor, before, details)
 }
 
 // --- checks: pure functions of state, input and time, used by validator and handler.
@@ -270,7 +264,7 @@ func (p *penalty) checkNotify(in NotifyPenaltyInput, now time.Time) error {
 		return p.wrongState(UpdateNotifyPenalty)
 	}
 	if p.in.simple() {
-		return conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
+		return casekit.Conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
 	}
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
@@ -280,7 +274,7 @@ func (p *penalty) checkNotify(in NotifyPenaltyInput, now time.Time) error {
 			return err
 		}
 	}
-	return text("note", in.Note, false)
+	return casekit.Text("note", in.Note, false)
 }
 
 func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
@@ -294,12 +288,12 @@ func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
 		return err
 	}
 	if p.notice.PleaDue.Missed(now) {
-		return conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
+		return casekit.Conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
 	}
 	if in.RequestedAmountYuan < 0 || in.RequestedAmountYuan > p.notice.Penalty.AmountYuan {
-		return invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
+		return casekit.Invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
 	}
-	return text("statement (陈述申辩)", in.Statement, true)
+	return casekit.Text("statement (陈述申辩)", in.Statement, true)
 }
 
 func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) error {
@@ -313,13 +307,13 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 		return err
 	}
 	if !p.notice.HearingQualifies {
-		return conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
+		return casekit.Conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
 			p.notice.Penalty.Label(), p.in.Party.Kind, p.in.Rules.HearingPersonYuan, p.in.Rules.HearingUnitYuan)
 	}
 	if p.notice.HearingDue.Missed(now) {
-		return conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
+		return casekit.Conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
 	}
-	return text("reason", in.Reason, false)
+	return casekit.Text("reason", in.Reason, false)
 }
 
 func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) error {
@@ -329,19 +323,19 @@ func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) e
 	if p.state != PenaltyHearingRequested && p.state != PenaltyHearingScheduled {
 		return p.wrongState(UpdateScheduleHearing)
 	}
-	if err := text("place (听证地点)", in.Place, true); err != nil {
+	if err := casekit.Text("place (听证地点)", in.Place, true); err != nil {
 		return err
 	}
-	if err := text("presider (主持人)", in.Presider, true); err != nil {
+	if err := casekit.Text("presider (主持人)", in.Presider, true); err != nil {
 		return err
 	}
 	for _, o := range p.in.Officers {
 		if o.Name == in.Presider {
-			return invalid("%s investigated the case and may not preside over the hearing (Art.64)", in.Presider)
+			return casekit.Invalid("%s investigated the case and may not preside over the hearing (Art.64)", in.Presider)
 		}
 	}
 	if earliest := p.due(now, p.in.Rules.HearingNotice); in.At.Before(earliest.End) {
-		return invalid("the party is notified %s before the hearing (Art.64): hold it on %s or later",
+		return casekit.Invalid("the party is notified %s before the hearing (Art.64): hold it on %s or later",
 			p.in.Rules.HearingNotice, calendar.DateOf(earliest.End))
 	}
 	return nil
@@ -355,9 +349,9 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 		return p.wrongState(UpdateRecordHearing)
 	}
 	if now.Before(p.hearing.At) {
-		return conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
+		return casekit.Conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
 	}
-	return text("transcript (听证笔录)", in.Transcript, true)
+	return casekit.Text("transcript (听证笔录)", in.Transcript, true)
 }
 
 func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error {
@@ -368,7 +362,7 @@ func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error
 		return err
 	}
 	if p.discussion != nil {
-		return conflict("the collective discussion is already recorded")
+		return casekit.Conflict("the collective discussion is already recorded")
 	}
 	return in.Validate()
 }
@@ -384,16 +378,16 @@ func (p *penalty) checkDecide(in DecidePenaltyInput, now time.Time) error {
 		return err
 	}
 	if in.Penalty.heavierThan(p.notice.Penalty) {
-		return invalid("the decision (%s) may not be heavier than the notice (%s): a plea never makes the penalty heavier (Art.45); a heavier penalty needs a new notice",
+		return casekit.Invalid("the decision (%s) may not be heavier than the notice (%s): a plea never makes the penalty heavier (Art.45); a heavier penalty needs a new notice",
 			in.Penalty.Label(), p.notice.Penalty.Label())
 	}
 	if p.discussionRequired(in.Penalty) && p.discussion == nil {
-		return conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
+		return casekit.Conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
 	}
-	if err := text("reasons (决定理由)", in.Reasons, true); err != nil {
+	if err := casekit.Text("reasons (决定理由)", in.Reasons, true); err != nil {
 		return err
 	}
-	return text("document_no", in.DocumentNo, false)
+	return casekit.Text("document_no", in.DocumentNo, false)
 }
 
 // readyToDecide says why no decision (or discussion) may be made now.
@@ -401,7 +395,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 	switch p.state {
 	case PenaltyNotified, PenaltyHearingHeld:
 	case PenaltyHearingRequested, PenaltyHearingScheduled:
-		return conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
+		return casekit.Conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
 	default:
 		return p.wrongState(action)
 	}
@@ -409,7 +403,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 		return err
 	}
 	if w := p.noticeWindows(); p.state == PenaltyNotified && p.waiver == nil && !w.Missed(now) {
-		return conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
+		return casekit.Conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
 	}
 	return nil
 }
@@ -418,7 +412,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 // from 立案 are over.
 func (p *penalty) pastDecisionDue(now time.Time) error {
 	if p.decisionDue.Missed(now) {
-		return conflict("the decision was due within %s of opening the case, by %s (行政处罚法 Art.60); it can no longer be made: withdraw the case",
+		return casekit.Conflict("the decision was due within %s of opening the case, by %s (行政处罚法 Art.60); it can no longer be made: withdraw the case",
 			p.in.Rules.Decision, p.decisionDue.Last)
 	}
 	return nil
@@ -427,7 +421,7 @@ func (p *penalty) pastDecisionDue(now time.Time) error {
 // waived refuses a plea or hearing request after the party waived both.
 func (p *penalty) waived() error {
 	if p.waiver != nil {
-		return conflict("the party waived its rights to state and defend and to a hearing on %s (放弃陈述申辩和听证)", p.waiver.At.In(rules.China).Format(time.DateOnly))
+		return casekit.Conflict("the party waived its rights to state and defend and to a hearing on %s (放弃陈述申辩和听证)", p.waiver.At.In(rules.China).Format(time.DateOnly))
 	}
 	return nil
 }
@@ -443,9 +437,9 @@ func (p *penalty) checkWaiveRights(in WaiveRightsInput, now time.Time) error {
 		return err
 	}
 	if p.noticeWindows().Missed(now) {
-		return conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
+		return casekit.Conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
 	}
-	return text("statement (放弃声明)", in.Statement, true)
+	return casekit.Text("statement (放弃声明)", in.Statement, true)
 }
 
 func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) error {
@@ -453,7 +447,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if !p.in.simple() {
-		return conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotifyPenalty)
+		return casekit.Conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotifyPenalty)
 	}
 	if p.state != PenaltyOpened {
 		return p.wrongState(UpdateDecideOnTheSpot)
@@ -465,7 +459,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if in.Penalty.heavierThan(p.in.Proposed) {
-		return invalid("the decision (%s) may not be heavier than the penalty the party was told of (%s)", in.Penalty.Label(), p.in.Proposed.Label())
+		return casekit.Invalid("the decision (%s) may not be heavier than the penalty the party was told of (%s)", in.Penalty.Label(), p.in.Proposed.Label())
 	}
 	return in.Validate()
 }
@@ -490,13 +484,13 @@ func (p *penalty) checkPay(in PayInput, now time.Time) error {
 		return p.wrongState(UpdatePay)
 	}
 	if p.payDue == nil {
-		return conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
+		return casekit.Conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
 	}
-	if err := text("receipt", in.Receipt, false); err != nil {
+	if err := casekit.Text("receipt", in.Receipt, false); err != nil {
 		return err
 	}
 	if due := p.money(now).DueFen; in.AmountFen != due {
-		return invalid("the amount due today is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full", due/100, due%100, due, in.AmountFen)
+		return casekit.Invalid("the amount due today is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full", due/100, due%100, due, in.AmountFen)
 	}
 	return nil
 }
@@ -509,7 +503,7 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 		return p.wrongState(UpdateAppeal)
 	}
 	if p.pendingAppeal() != nil {
-		return conflict("an appeal is already pending")
+		return casekit.Conflict("an appeal is already pending")
 	}
 	var window calendar.Deadline
 	switch in.Kind {
@@ -518,20 +512,20 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 	case AppealLawsuit:
 		window = p.service.LawsuitDue
 	default:
-		return invalid("kind must be %q (行政复议) or %q (行政诉讼)", AppealReview, AppealLawsuit)
+		return casekit.Invalid("kind must be %q (行政复议) or %q (行政诉讼)", AppealReview, AppealLawsuit)
 	}
 	for _, a := range p.appeals {
 		if a.Kind == in.Kind {
-			return conflict("a %s was already brought against this decision", in.Kind)
+			return casekit.Conflict("a %s was already brought against this decision", in.Kind)
 		}
 	}
 	if window.Missed(now) {
-		return conflict("the time for a %s ended on %s", in.Kind, window.Last)
+		return casekit.Conflict("the time for a %s ended on %s", in.Kind, window.Last)
 	}
-	if err := text("body (复议机关/人民法院)", in.Body, true); err != nil {
+	if err := casekit.Text("body (复议机关/人民法院)", in.Body, true); err != nil {
 		return err
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkAppealResult(in AppealResultInput, _ time.Time) error {
@@ -542,12 +536,12 @@ func (p *penalty) checkAppealResult(in AppealResultInput, _ time.Time) error {
 		return p.wrongState(UpdateAppealResult)
 	}
 	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
-		return invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
+		return casekit.Invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
 	}
-	if err := text("summary", in.Summary, true); err != nil {
+	if err := casekit.Text("summary", in.Summary, true); err != nil {
 		return err
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
@@ -555,12 +549,12 @@ func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
 		return err
 	}
 	if p.state == PenaltyServed && p.payDue != nil {
-		return conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
+		return casekit.Conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
 	}
 	if p.state != PenaltyPaymentOverdue {
 		return p.wrongState(UpdateRemind)
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) error {
@@ -571,22 +565,22 @@ func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) erro
 		return p.wrongState(UpdateApplyEnforcement)
 	}
 	if p.pendingAppeal() != nil {
-		return conflict("an appeal is pending; the court is asked after it is decided")
+		return casekit.Conflict("an appeal is pending; the court is asked after it is decided")
 	}
 	if wait := p.due(p.reminder.At, p.in.Rules.ReminderWait); !wait.Missed(now) {
-		return conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
+		return casekit.Conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
 			p.in.Rules.ReminderWait, calendar.DateOf(wait.End))
 	}
 	if sue := p.service.LawsuitDue; !sue.Missed(now) {
-		return conflict("the party may still sue until %s; the court is asked after that (行政强制法 Art.53)", sue.Last)
+		return casekit.Conflict("the party may still sue until %s; the court is asked after that (行政强制法 Art.53)", sue.Last)
 	}
 	if !now.Before(p.reminder.EnforceBy) {
-		return conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
+		return casekit.Conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
 	}
-	if err := text("court (人民法院)", in.Court, true); err != nil {
+	if err := casekit.Text("court (人民法院)", in.Court, true); err != nil {
 		return err
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
@@ -597,12 +591,12 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 		return p.wrongState(UpdateStopDailyFine)
 	}
 	if p.current().Kind != PenaltyDailyFine {
-		return conflict("%s is not a daily fine", p.current().Label())
+		return casekit.Conflict("%s is not a daily fine", p.current().Label())
 	}
 	if !p.stoppedOn.IsZero() {
-		return conflict("the daily fine already stopped on %s", p.stoppedOn)
+		return casekit.Conflict("the daily fine already stopped on %s", p.stoppedOn)
 	}
-	return text("findings (复查意见)", in.Findings, true)
+	return casekit.Text("findings (复查意见)", in.Findings, true)
 }
 
 func (p *penalty) checkWithdraw(in WithdrawPenaltyInput, _ time.Time) error {
@@ -612,7 +606,7 @@ func (p *penalty) checkWithdraw(in WithdrawPenaltyInput, _ time.Time) error {
 	if p.decided() {
 		return p.wrongState(UpdateWithdrawPenalty)
 	}
-	return text("reason (撤案理由)", in.Reason, true)
+	return casekit.Text("reason (撤案理由)", in.Reason, true)
 }
 
 // --- applies: change state without blocking; return who acted and the details.
@@ -774,15 +768,15 @@ func (p *penalty) settle(now time.Time) {
 
 func (p *penalty) finish(st PenaltyState, now time.Time) {
 	p.state = st
-	p.closedAt = &now
+	p.Close(now)
 }
 
 // --- money
 
 // money is what is owed as of at; a closed case's figures stop at its close.
 func (p *penalty) money(at time.Time) Money {
-	if p.closedAt != nil && at.After(*p.closedAt) {
-		at = *p.closedAt
+	if p.ClosedAt != nil && at.After(*p.ClosedAt) {
+		at = *p.ClosedAt
 	}
 	m := Money{AsOf: at, PrincipalFen: p.principalFen(at)}
 	m.SurchargeDays, m.SurchargeFen, m.SurchargeCapped = p.surcharge(m.PrincipalFen, at)
@@ -952,7 +946,7 @@ func (p *penalty) wrongState(action string) error {
 	if next := p.nextActions(now); len(next) > 0 {
 		msg += " (allowed: " + strings.Join(next, ", ") + ")"
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 // nextActions lists the updates the state allows at now.
@@ -1031,19 +1025,14 @@ func (p *penalty) opening() PenaltyInput {
 	return in
 }
 
-// stateName, snapshot and nextSeq plug the penalty into casekit.go.
-func (p *penalty) stateName() string { return string(p.state) }
+// StateName is the penalty's state, as the audit log records it.
+func (p *penalty) StateName() string { return string(p.state) }
 
-func (p *penalty) snapshot() (cases.Summary, PenaltyView) {
+// Snapshot is the penalty as it stands at workflow time, for the step
+// being taken.
+func (p *penalty) Snapshot() (cases.Summary, PenaltyView) {
 	v := p.view(p.now())
 	return v.Summary, v
-}
-
-func (p *penalty) writer() *stepWriter { return &p.steps }
-
-func (p *penalty) nextSeq() int64 {
-	p.seq++
-	return p.seq
 }
 
 func (p *penalty) summary() cases.Summary {
@@ -1075,7 +1064,7 @@ func (p *penalty) summary() cases.Summary {
 		Enterprise: p.in.Enterprise, ActingOrg: p.in.ActingOrg, ParentWorkflowID: p.in.ParentWorkflowID, RuleSet: p.in.RuleSet,
 		Title:    "行政处罚 · " + p.in.Party.Name + " · " + p.current().Label(),
 		Overdue:  open && ((p.decisionOverdue && p.decision == nil) || (p.serviceLate && p.service == nil) || p.paymentLate),
-		OpenedAt: p.openedAt, ClosedAt: p.closedAt, Deadlines: deadlines,
+		OpenedAt: p.OpenedAt, ClosedAt: p.ClosedAt, Deadlines: deadlines,
 	}
 }
 
@@ -1083,12 +1072,12 @@ func (p *penalty) view(at time.Time) PenaltyView {
 	money := p.money(at)
 	return PenaltyView{
 		Summary: p.summary(), Case: p.opening(), DecisionDue: p.decisionDue,
-		Notice: clonePtr(p.notice), Pleas: cloneList(p.pleas), Waiver: clonePtr(p.waiver), Hearing: clonePtr(p.hearing),
-		DiscussionRequired: p.discussionRequired(p.current()), Discussion: clonePtr(p.discussion),
-		Decision: clonePtr(p.decision), Service: clonePtr(p.service), PaymentDue: clonePtr(p.payDue), Payment: clonePtr(p.payment),
-		Appeals: cloneList(p.appeals), Reminder: clonePtr(p.reminder), Enforcement: clonePtr(p.enforcement),
+		Notice: casekit.ClonePtr(p.notice), Pleas: casekit.CloneList(p.pleas), Waiver: casekit.ClonePtr(p.waiver), Hearing: casekit.ClonePtr(p.hearing),
+		DiscussionRequired: p.discussionRequired(p.current()), Discussion: casekit.ClonePtr(p.discussion),
+		Decision: casekit.ClonePtr(p.decision), Service: casekit.ClonePtr(p.service), PaymentDue: casekit.ClonePtr(p.payDue), Payment: casekit.ClonePtr(p.payment),
+		Appeals: casekit.CloneList(p.appeals), Reminder: casekit.ClonePtr(p.reminder), Enforcement: casekit.ClonePtr(p.enforcement),
 		DailyFine: p.dailyFine(money.AsOf), Money: money,
-		NextActions: cloneList(p.nextActions(at)), Seq: p.seq,
+		NextActions: casekit.CloneList(p.nextActions(at)), Seq: p.Seq(),
 	}
 }
 
@@ -1101,7 +1090,7 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 	var res activities.RepeatOffenceResult
 	in := activities.RepeatOffenceInput{EnterpriseID: p.in.Enterprise.ID, RegionCode: p.in.RegionCode, At: p.decision.At,
 		HalfYear: p.in.Rules.RepeatHalfYear, Year: p.in.Rules.RepeatYear}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.CheckRepeatOffence, in).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casekit.RecordOptions), act.CheckRepeatOffence, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	if !res.Triggered {
@@ -1113,7 +1102,7 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 	}{RepeatOffenceResult: res}
 	if res.Government.ID != 0 && res.Government.ID != p.in.ActingOrg.ID {
 		esc := EscalationInput{
-			CaseRef: CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
+			CaseRef: casekit.CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
 				RegionPath: p.in.RegionPath, Industry: p.in.Industry, Enterprise: p.in.Enterprise},
 			From: p.in.ActingOrg, To: res.Government, Reason: ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
 			Summary: fmt.Sprintf("屡查屡犯: %d penalties in 180 days, %d in a year; closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear),
@@ -1131,5 +1120,5 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 			details.Escalation = esc.CaseNo
 		}
 	}
-	return recordStep(ctx, p, "repeat_offender", cases.SystemActor, string(p.state), details)
+	return casekit.RecordStep(ctx, p, "repeat_offender", cases.SystemActor, string(p.state), details)
 }

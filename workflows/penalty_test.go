@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Penalty cases open on Monday 2026-09-21, so their working-day periods
@@ -32,7 +33,7 @@ func bj(y int, m time.Month, d, h, min int) time.Time {
 
 func penaltyInput(pen Penalty) PenaltyInput {
 	return PenaltyInput{
-		CaseRef: CaseRef{CaseNo: "CF-140502-2026-000001", WorkflowID: "penalty/CF-140502-2026-000001",
+		CaseRef: casekit.CaseRef{CaseNo: "CF-140502-2026-000001", WorkflowID: "penalty/CF-140502-2026-000001",
 			RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
 			Enterprise: cases.Org{ID: 20, Name: "晋城建工"}},
 		ActingOrg: districtBureau, RuleSet: "T",

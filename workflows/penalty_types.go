@@ -8,6 +8,7 @@ import (
 
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Names of the penalty workflow, its updates and its query.
@@ -101,13 +102,13 @@ type Penalty struct {
 func (p Penalty) Validate() error {
 	switch {
 	case p.Kind.severity() == 0:
-		return invalid("penalty kind must be one of %v, not %q", PenaltyKinds, p.Kind)
+		return casekit.Invalid("penalty kind must be one of %v, not %q", PenaltyKinds, p.Kind)
 	case p.AmountYuan < 0 || p.AmountYuan > maxPenaltyYuan:
-		return invalid("amount_yuan must be between 0 and %d", maxPenaltyYuan)
+		return casekit.Invalid("amount_yuan must be between 0 and %d", maxPenaltyYuan)
 	case p.Kind == PenaltyWarning && p.AmountYuan != 0:
-		return invalid("a warning (警告) carries no amount")
+		return casekit.Invalid("a warning (警告) carries no amount")
 	case (p.Kind == PenaltyFine || p.Kind == PenaltyDailyFine) && p.AmountYuan == 0:
-		return invalid("a %s needs amount_yuan", p.Kind.Label())
+		return casekit.Invalid("a %s needs amount_yuan", p.Kind.Label())
 	}
 	return nil
 }
@@ -263,7 +264,7 @@ func (r *PenaltyRules) periods(d *PenaltyRules) []periodField {
 // organisations; Calendar and Rules travel with the case so that every
 // deadline it computes is the same on every replay.
 type PenaltyInput struct {
-	CaseRef
+	casekit.CaseRef
 	ActingOrg cases.Org `json:"acting_org"`
 	RuleSet   string    `json:"rule_set"`
 	// Procedure is ProcedureGeneral when empty.
@@ -289,49 +290,49 @@ const minOfficers = 2
 // defaults.
 func (in PenaltyInput) Validate(now time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return invalid("enterprise is required: the unit concerned, through which the party acts")
+		return casekit.Invalid("enterprise is required: the unit concerned, through which the party acts")
 	}
 	if in.Party.Kind != PartyUnit && in.Party.Kind != PartyPerson {
-		return invalid("party.kind must be %q or %q", PartyUnit, PartyPerson)
+		return casekit.Invalid("party.kind must be %q or %q", PartyUnit, PartyPerson)
 	}
-	if err := text("party.name (当事人)", in.Party.Name, true); err != nil {
+	if err := casekit.Text("party.name (当事人)", in.Party.Name, true); err != nil {
 		return err
 	}
 	if err := in.penaltyAllowed(in.Proposed); err != nil {
 		return err
 	}
 	if in.Procedure != "" && in.Procedure != ProcedureGeneral && in.Procedure != ProcedureSimple {
-		return invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
+		return casekit.Invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
 	}
-	if err := text("facts (违法事实)", in.Facts, true); err != nil {
+	if err := casekit.Text("facts (违法事实)", in.Facts, true); err != nil {
 		return err
 	}
-	if err := text("grounds (处罚依据)", in.Grounds, true); err != nil {
+	if err := casekit.Text("grounds (处罚依据)", in.Grounds, true); err != nil {
 		return err
 	}
 	seen := map[int64]bool{}
 	for i, o := range in.Officers {
 		if o.Side != cases.SideRegulator || o.PersonID == 0 {
-			return invalid("officer %d must be an identified regulator officer (执法人员)", i+1)
+			return casekit.Invalid("officer %d must be an identified regulator officer (执法人员)", i+1)
 		}
 		seen[o.PersonID] = true
 	}
 	if len(seen) < minOfficers {
-		return invalid("at least %d distinct officers (执法人员) must act on a penalty case (行政处罚法 Art.42); %d given", minOfficers, len(seen))
+		return casekit.Invalid("at least %d distinct officers (执法人员) must act on a penalty case (行政处罚法 Art.42); %d given", minOfficers, len(seen))
 	}
 	if in.Calendar == nil {
-		return invalid("calendar is required: the case computes its deadlines with the calendar it started with")
+		return casekit.Invalid("calendar is required: the case computes its deadlines with the calendar it started with")
 	}
 	r := in.Rules
 	if r.HearingPersonYuan <= 0 || r.HearingUnitYuan <= 0 || r.DiscussionAboveYuan <= 0 {
-		return invalid("rules: hearing thresholds and discussion_above_yuan must be positive")
+		return casekit.Invalid("rules: hearing thresholds and discussion_above_yuan must be positive")
 	}
 	if r.SurchargeBasisPoints <= 0 || r.SurchargeBasisPoints > 10_000 {
-		return invalid("rules: surcharge_basis_points must be between 1 and 10000")
+		return casekit.Invalid("rules: surcharge_basis_points must be between 1 and 10000")
 	}
 	for _, f := range r.periods(&r) {
 		if _, err := in.Calendar.Due(now, *f.v); err != nil {
-			return invalid("rules: %s: %v", f.name, err)
+			return casekit.Invalid("rules: %s: %v", f.name, err)
 		}
 	}
 	return nil
@@ -345,7 +346,7 @@ func (in PenaltyInput) penaltyAllowed(p Penalty) error {
 		return err
 	}
 	if p.Kind == PenaltyDailyFine && in.CorrectionOrderDate.IsZero() {
-		return invalid("a daily fine counts from the day after the correction order (Art.112): correction_order_date is required")
+		return casekit.Invalid("a daily fine counts from the day after the correction order (Art.112): correction_order_date is required")
 	}
 	if in.Procedure == ProcedureSimple {
 		limit := in.Rules.SimpleUnitYuan
@@ -353,7 +354,7 @@ func (in PenaltyInput) penaltyAllowed(p Penalty) error {
 			limit = in.Rules.SimplePersonYuan
 		}
 		if p.Kind != PenaltyWarning && (p.Kind != PenaltyFine || p.AmountYuan > limit) {
-			return invalid("the simple procedure (简易程序, 行政处罚法 Art.51) decides on the spot only a warning or a fine of at most ¥%d on a %s; %s needs the general procedure (普通程序)",
+			return casekit.Invalid("the simple procedure (简易程序, 行政处罚法 Art.51) decides on the spot only a warning or a fine of at most ¥%d on a %s; %s needs the general procedure (普通程序)",
 				limit, in.Party.Kind, p.Label())
 		}
 	}
@@ -472,16 +473,16 @@ type DecideOnTheSpotInput struct {
 
 // Validate checks the decision's own fields.
 func (in DecideOnTheSpotInput) Validate() error {
-	if err := text("reasons (决定理由)", in.Reasons, true); err != nil {
+	if err := casekit.Text("reasons (决定理由)", in.Reasons, true); err != nil {
 		return err
 	}
-	if err := text("document_no (决定书编号: the numbered form of Art.52)", in.DocumentNo, true); err != nil {
+	if err := casekit.Text("document_no (决定书编号: the numbered form of Art.52)", in.DocumentNo, true); err != nil {
 		return err
 	}
-	if err := text("received_by (签收人)", in.ReceivedBy, true); err != nil {
+	if err := casekit.Text("received_by (签收人)", in.ReceivedBy, true); err != nil {
 		return err
 	}
-	return text("statement (陈述申辩)", in.Statement, false)
+	return casekit.Text("statement (陈述申辩)", in.Statement, false)
 }
 
 // Waiver is the party's recorded waiver.
@@ -525,15 +526,15 @@ type RecordDiscussionInput struct {
 func (in RecordDiscussionInput) Validate() error {
 	seen := map[string]bool{}
 	for _, p := range in.Participants {
-		if strings.TrimSpace(p) == "" || len(p) > maxNameLen {
-			return invalid("each participant needs a name of 1 to %d characters", maxNameLen)
+		if strings.TrimSpace(p) == "" || len(p) > casekit.MaxNameLen {
+			return casekit.Invalid("each participant needs a name of 1 to %d characters", casekit.MaxNameLen)
 		}
 		seen[p] = true
 	}
 	if len(seen) < 2 || len(in.Participants) > maxTalkPersons {
-		return invalid("a collective discussion has 2 to %d distinct participants", maxTalkPersons)
+		return casekit.Invalid("a collective discussion has 2 to %d distinct participants", maxTalkPersons)
 	}
-	return text("conclusion (讨论意见)", in.Conclusion, true)
+	return casekit.Text("conclusion (讨论意见)", in.Conclusion, true)
 }
 
 // DecidePenaltyInput is the decision (处罚决定, Art.57/59): it may not be
@@ -571,9 +572,9 @@ type ServeInput struct {
 // Validate checks the service's own fields.
 func (in ServeInput) Validate() error {
 	if !slices.Contains(ServiceMethods, in.Method) {
-		return invalid("method must be one of %v", ServiceMethods)
+		return casekit.Invalid("method must be one of %v", ServiceMethods)
 	}
-	return text("received_by (受送达人)", in.ReceivedBy, true)
+	return casekit.Text("received_by (受送达人)", in.ReceivedBy, true)
 }
 
 // PayInput records payment in full: the fine plus the surcharge so far,

@@ -1,6 +1,10 @@
 package workflows
 
-import "go.temporal.io/sdk/workflow"
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/duty-project/duty/activities"
+)
 
 func workflowOptions(name string) workflow.RegisterOptions {
 	return workflow.RegisterOptions{Name: name}
@@ -21,3 +25,7 @@ var All = []Registration{
 	{Name: PenaltyWorkflowName, Func: AdministrativePenalty},
 	{Name: AccidentWorkflowName, Func: AccidentInvestigation},
 }
+
+// act is how workflows name activities: a nil pointer is enough for the SDK
+// to find the method names; the worker registers the real struct.
+var act *activities.Activities

@@ -9,6 +9,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // WarningTalk runs one warning talk (约谈 / 约定谈话): the notice is served
@@ -17,67 +18,18 @@ import (
 // report is due after it. A report that does not come in time fails the
 // talk, which is the signal for the next rung of the enforcement ladder.
 func WarningTalk(ctx workflow.Context, in TalkInput) (TalkResult, error) {
-	now := workflow.Now(ctx)
-	if err := in.Validate(now); err != nil {
-		return TalkResult{}, refusal(err)
-	}
-	k := &talk{in: in, state: TalkScheduled, openedAt: now}
-	if err := registerOpen(ctx, k); err != nil {
-		return TalkResult{}, err
-	}
-	if err := workflow.SetQueryHandler(ctx, QueryTalk, func() (TalkView, error) { return k.view(), nil }); err != nil {
-		return TalkResult{}, err
-	}
-	for _, err := range []error{
-		setCaseUpdate(ctx, UpdateRecordTalk, k, (*talk).checkRecord, (*talk).applyRecord),
-		setCaseUpdate(ctx, UpdateTalkReport, k, (*talk).checkReport, (*talk).applyReport),
-		setCaseUpdate(ctx, UpdateCancelTalk, k, (*talk).checkCancel, (*talk).applyCancel),
-	} {
-		if err != nil {
-			return TalkResult{}, err
+	return casekit.Run[TalkView, TalkResult](ctx, func(now time.Time) (*talk, error) {
+		if err := in.Validate(now); err != nil {
+			return nil, err
 		}
-	}
-	if err := recordOpening(ctx, k, "notify", in.ConvenedBy, in); err != nil {
-		return TalkResult{}, err
-	}
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: in.CaseNo, Outcome: RungStarted})
-	// Wait for the talk to be held (or cancelled), then for the report.
-	if err := workflow.Await(ctx, func() bool { return k.state != TalkScheduled }); err != nil {
-		return TalkResult{}, err
-	}
-	if k.state == TalkHeld {
-		if wait := k.reportDue.Sub(workflow.Now(ctx)); wait > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return k.state != TalkHeld }); err != nil {
-				return TalkResult{}, err
-			}
-		}
-		if k.state == TalkHeld {
-			k.state = TalkFailed
-			k.finish(workflow.Now(ctx))
-			if err := recordStep(ctx, k, "report_overdue", cases.SystemActor, string(TalkHeld), struct {
-				ReportDue time.Time `json:"report_due"`
-				Ladder    string    `json:"ladder"`
-			}{k.reportDue, "next rung due 执法升级: 书面警告"}); err != nil {
-				return TalkResult{}, err
-			}
-		}
-	}
-	if err := finishSteps(ctx, k); err != nil {
-		return TalkResult{}, err
-	}
-	outcome := map[TalkState]string{TalkComplied: RungComplied, TalkFailed: RungFailed, TalkCancelled: RungCancelled}[k.state]
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: in.CaseNo, Outcome: outcome})
-	return TalkResult{CaseNo: in.CaseNo, State: string(k.state), NoShows: cloneList(k.noShows)}, nil
+		return &talk{in: in, state: TalkScheduled}, nil
+	})
 }
 
 type talk struct {
-	in TalkInput
-	// steps writes the case\'s steps in order.
-	steps       stepWriter
+	casekit.Case
+	in          TalkInput
 	state       TalkState
-	openedAt    time.Time
-	closedAt    *time.Time
-	seq         int64
 	attendance  []Attendance
 	noShows     []string
 	minutes     string
@@ -85,6 +37,62 @@ type talk struct {
 	heldAt      *time.Time
 	reportDue   time.Time
 	report      *TalkReportInput
+}
+
+// Register sets the talk's query and updates.
+func (k *talk) Register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryTalk, func() (TalkView, error) { return k.view(), nil }); err != nil {
+		return err
+	}
+	for _, err := range []error{
+		casekit.SetUpdate(ctx, UpdateRecordTalk, k, (*talk).checkRecord, (*talk).applyRecord),
+		casekit.SetUpdate(ctx, UpdateTalkReport, k, (*talk).checkReport, (*talk).applyReport),
+		casekit.SetUpdate(ctx, UpdateCancelTalk, k, (*talk).checkCancel, (*talk).applyCancel),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Opening is the notice served on the persons called.
+func (k *talk) Opening() (string, cases.Actor, any) { return "notify", k.in.ConvenedBy, k.in }
+
+// Live tells the hazard the rung started, waits for the talk to be held
+// (or cancelled), then for the report; a report that does not come in
+// time fails the talk.
+func (k *talk) Live(ctx workflow.Context) error {
+	notifyParent(ctx, k.in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: k.in.CaseNo, Outcome: RungStarted})
+	if err := workflow.Await(ctx, func() bool { return k.state != TalkScheduled }); err != nil {
+		return err
+	}
+	if k.state == TalkHeld {
+		if wait := k.reportDue.Sub(workflow.Now(ctx)); wait > 0 {
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return k.state != TalkHeld }); err != nil {
+				return err
+			}
+		}
+		if k.state == TalkHeld {
+			k.state = TalkFailed
+			k.finish(workflow.Now(ctx))
+			if err := casekit.RecordStep(ctx, k, "report_overdue", cases.SystemActor, string(TalkHeld), struct {
+				ReportDue time.Time `json:"report_due"`
+				Ladder    string    `json:"ladder"`
+			}{k.reportDue, "next rung due 执法升级: 书面警告"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Result tells the hazard how the rung ended, and returns it to whoever
+// started the talk.
+func (k *talk) Result(ctx workflow.Context) TalkResult {
+	outcome := map[TalkState]string{TalkComplied: RungComplied, TalkFailed: RungFailed, TalkCancelled: RungCancelled}[k.state]
+	notifyParent(ctx, k.in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: k.in.CaseNo, Outcome: outcome})
+	return TalkResult{CaseNo: k.in.CaseNo, State: string(k.state), NoShows: casekit.CloneList(k.noShows)}
 }
 
 func (k *talk) regulator(a cases.Actor) error {
@@ -99,7 +107,7 @@ func (k *talk) wrongState(action string) error {
 	if next := k.nextActions(); len(next) > 0 {
 		msg += " (allowed: " + strings.Join(next, ", ") + ")"
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 func (k *talk) checkRecord(in RecordTalkInput, now time.Time) error {
@@ -110,30 +118,30 @@ func (k *talk) checkRecord(in RecordTalkInput, now time.Time) error {
 		return k.wrongState(UpdateRecordTalk)
 	}
 	if now.Before(k.in.ScheduledAt) {
-		return conflict("the talk is scheduled for %s; record it once it has been held", k.in.ScheduledAt.Format(time.RFC3339))
+		return casekit.Conflict("the talk is scheduled for %s; record it once it has been held", k.in.ScheduledAt.Format(time.RFC3339))
 	}
 	if len(in.Attendance) != len(k.in.Persons) {
-		return invalid("record the attendance of each of the %d persons called", len(k.in.Persons))
+		return casekit.Invalid("record the attendance of each of the %d persons called", len(k.in.Persons))
 	}
 	for i, p := range k.in.Persons {
 		if in.Attendance[i].Name != p.Name {
-			return invalid("attendance %d is for %q; the notice called %q there (keep the notice's order)", i+1, in.Attendance[i].Name, p.Name)
+			return casekit.Invalid("attendance %d is for %q; the notice called %q there (keep the notice's order)", i+1, in.Attendance[i].Name, p.Name)
 		}
 	}
-	if err := text("minutes (约谈记录)", in.Minutes, true); err != nil {
+	if err := casekit.Text("minutes (约谈记录)", in.Minutes, true); err != nil {
 		return err
 	}
-	if err := text("commitments (整改承诺)", in.Commitments, false); err != nil {
+	if err := casekit.Text("commitments (整改承诺)", in.Commitments, false); err != nil {
 		return err
 	}
 	if !in.ReportDue.After(now) {
-		return invalid("report_due must be in the future")
+		return casekit.Invalid("report_due must be in the future")
 	}
 	return nil
 }
 
 func (k *talk) applyRecord(in RecordTalkInput, now time.Time) (cases.Actor, any) {
-	k.attendance = cloneList(in.Attendance)
+	k.attendance = casekit.CloneList(in.Attendance)
 	for _, a := range in.Attendance {
 		if !a.Attended {
 			k.noShows = append(k.noShows, a.Name)
@@ -152,7 +160,7 @@ func (k *talk) applyRecord(in RecordTalkInput, now time.Time) (cases.Actor, any)
 	return in.Actor, struct {
 		RecordTalkInput
 		NoShows []string `json:"no_shows"`
-	}{in, cloneList(k.noShows)}
+	}{in, casekit.CloneList(k.noShows)}
 }
 
 func (k *talk) checkReport(in TalkReportInput, _ time.Time) error {
@@ -188,7 +196,7 @@ func (k *talk) applyCancel(in CancelTalkInput, now time.Time) (cases.Actor, any)
 	return in.Actor, in
 }
 
-func (k *talk) finish(now time.Time) { k.closedAt = &now }
+func (k *talk) finish(now time.Time) { k.Close(now) }
 
 func (k *talk) nextActions() []string {
 	switch k.state {
@@ -200,19 +208,13 @@ func (k *talk) nextActions() []string {
 	return nil
 }
 
-// stateName, snapshot and nextSeq plug the talk into casekit.go.
-func (k *talk) stateName() string { return string(k.state) }
+// StateName is the talk's state, as the audit log records it.
+func (k *talk) StateName() string { return string(k.state) }
 
-func (k *talk) snapshot() (cases.Summary, TalkView) {
+// Snapshot is the talk as it stands, for the step being taken.
+func (k *talk) Snapshot() (cases.Summary, TalkView) {
 	v := k.view()
 	return v.Summary, v
-}
-
-func (k *talk) writer() *stepWriter { return &k.steps }
-
-func (k *talk) nextSeq() int64 {
-	k.seq++
-	return k.seq
 }
 
 func (k *talk) summary() cases.Summary {
@@ -234,14 +236,14 @@ func (k *talk) summary() cases.Summary {
 		Enterprise: k.in.Enterprise, ActingOrg: k.in.ActingOrg, ParentWorkflowID: k.in.ParentWorkflowID, RuleSet: k.in.RuleSet,
 		Title:   "约谈 · " + k.in.Subject,
 		Overdue: k.state == TalkFailed, LadderDue: k.state == TalkFailed,
-		OpenedAt: k.openedAt, ClosedAt: k.closedAt, Deadlines: deadlines,
+		OpenedAt: k.OpenedAt, ClosedAt: k.ClosedAt, Deadlines: deadlines,
 	}
 }
 
 func (k *talk) view() TalkView {
 	return TalkView{
-		Summary: k.summary(), Notice: k.in, Attendance: cloneList(k.attendance), NoShows: cloneList(k.noShows),
+		Summary: k.summary(), Notice: k.in, Attendance: casekit.CloneList(k.attendance), NoShows: casekit.CloneList(k.noShows),
 		Minutes: k.minutes, Commitments: k.commitments, HeldAt: k.heldAt, ReportDue: k.reportDue, Report: k.report,
-		NextActions: cloneList(k.nextActions()), Seq: k.seq,
+		NextActions: casekit.CloneList(k.nextActions()), Seq: k.Seq(),
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 func talkInput() TalkInput {
@@ -34,7 +35,7 @@ func TestWarningTalkWithANoShowAndAReportInTime(t *testing.T) {
 	h.at(2*day+2*time.Hour, UpdateRecordTalk, RecordTalkInput{Actor: company, Attendance: attendance(true, true, true), Minutes: "x", ReportDue: start.Add(9 * day)}, &byCompany)
 	h.at(2*day+3*time.Hour, UpdateRecordTalk, RecordTalkInput{Actor: inspector, Attendance: attendance(true, true, false),
 		Minutes: "企业负责人承认整改不力", Commitments: "五日内补齐连墙件", ReportDue: start.Add(9 * day)}, &held)
-	h.at(5*day, UpdateTalkReport, TalkReportInput{Actor: company, Summary: "已按承诺整改", Evidence: []Evidence{{Name: "报告.pdf"}}}, &report)
+	h.at(5*day, UpdateTalkReport, TalkReportInput{Actor: company, Summary: "已按承诺整改", Evidence: []casekit.Evidence{{Name: "报告.pdf"}}}, &report)
 	h.runWorkflow(TalkWorkflowName, talkInput())
 
 	refused(t, "record before the talk", early, duty.EConflict)

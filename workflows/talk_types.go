@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Names of the warning-talk workflow, its updates and its query.
@@ -53,7 +54,7 @@ type TalkPerson struct {
 
 // TalkInput convenes a warning talk (约谈通知) about a case.
 type TalkInput struct {
-	CaseRef
+	casekit.CaseRef
 	ActingOrg   cases.Org    `json:"acting_org"`
 	Persons     []TalkPerson `json:"persons"`
 	ScheduledAt time.Time    `json:"scheduled_at"`
@@ -69,25 +70,25 @@ const maxTalkPersons = 30
 // Validate checks the notice's own fields.
 func (in TalkInput) Validate(now time.Time) error {
 	if len(in.Persons) == 0 || len(in.Persons) > maxTalkPersons {
-		return invalid("a warning talk calls 1 to %d named persons", maxTalkPersons)
+		return casekit.Invalid("a warning talk calls 1 to %d named persons", maxTalkPersons)
 	}
 	seen := map[string]bool{}
 	for i, p := range in.Persons {
 		if strings.TrimSpace(p.Name) == "" || strings.TrimSpace(p.Role) == "" {
-			return invalid("person %d needs a name and a role (e.g. 项目经理)", i+1)
+			return casekit.Invalid("person %d needs a name and a role (e.g. 项目经理)", i+1)
 		}
 		if seen[p.Name] {
-			return invalid("%s is named twice", p.Name)
+			return casekit.Invalid("%s is named twice", p.Name)
 		}
 		seen[p.Name] = true
 	}
 	if !in.ScheduledAt.After(now) {
-		return invalid("scheduled_at must be in the future")
+		return casekit.Invalid("scheduled_at must be in the future")
 	}
-	if err := text("place (约谈地点)", in.Place, true); err != nil {
+	if err := casekit.Text("place (约谈地点)", in.Place, true); err != nil {
 		return err
 	}
-	return text("subject (约谈事由)", in.Subject, true)
+	return casekit.Text("subject (约谈事由)", in.Subject, true)
 }
 
 // Attendance is one person's attendance; a no-show counts against them.
@@ -110,17 +111,17 @@ type RecordTalkInput struct {
 
 // TalkReportInput is the enterprise's written rectification report.
 type TalkReportInput struct {
-	Actor    cases.Actor `json:"actor"`
-	Summary  string      `json:"summary"`
-	Evidence []Evidence  `json:"evidence"`
+	Actor    cases.Actor        `json:"actor"`
+	Summary  string             `json:"summary"`
+	Evidence []casekit.Evidence `json:"evidence"`
 }
 
 // Validate checks the report's own fields.
 func (in TalkReportInput) Validate() error {
-	if err := text("summary (整改报告)", in.Summary, true); err != nil {
+	if err := casekit.Text("summary (整改报告)", in.Summary, true); err != nil {
 		return err
 	}
-	return validEvidence(in.Evidence, false)
+	return casekit.ValidEvidence(in.Evidence, false)
 }
 
 // CancelTalkInput cancels a talk not yet held.
@@ -130,7 +131,9 @@ type CancelTalkInput struct {
 }
 
 // Validate requires the reason.
-func (in CancelTalkInput) Validate() error { return text("reason (取消理由)", in.Reason, true) }
+func (in CancelTalkInput) Validate() error {
+	return casekit.Text("reason (取消理由)", in.Reason, true)
+}
 
 // TalkView is the warning talk as the workflow holds it.
 type TalkView struct {
