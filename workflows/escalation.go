@@ -11,6 +11,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 // Escalation runs one escalation (提请上级部门 / 移送 / 挂牌督办): the
@@ -69,7 +70,7 @@ func (e *escalation) rung() bool {
 // returned.
 func (e *escalation) Live(ctx workflow.Context) error {
 	if e.rung() {
-		notifyParent(ctx, e.in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: RungStarted})
+		ladder.NotifyParent(ctx, e.in.ParentWorkflowID, ladder.RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: ladder.RungStarted})
 	}
 	for !e.closed() {
 		rev := e.revision
@@ -105,11 +106,11 @@ func (e *escalation) Live(ctx workflow.Context) error {
 // escalation's end to whoever started it.
 func (e *escalation) Result(ctx workflow.Context) EscalationResult {
 	if e.rung() {
-		outcome := RungComplied // the superior took the matter over
+		outcome := ladder.RungComplied // the superior took the matter over
 		if e.state == EscalationReturned {
-			outcome = RungCancelled // back with the acting department, which may escalate again
+			outcome = ladder.RungCancelled // back with the acting department, which may escalate again
 		}
-		notifyParent(ctx, e.in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: outcome})
+		ladder.NotifyParent(ctx, e.in.ParentWorkflowID, ladder.RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: outcome})
 	}
 	return EscalationResult{CaseNo: e.in.CaseNo, State: string(e.state)}
 }

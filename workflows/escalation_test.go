@@ -8,6 +8,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 var (
@@ -115,7 +116,7 @@ func TestEscalationFromAHazardReportsAsItsTopRung(t *testing.T) {
 	h.at(2*time.Hour, UpdateDecide, DecideInput{Actor: cityHead, Decision: "由市住建局责令停产整顿"}, &outcome{})
 	h.runWorkflow(EscalationWorkflowName, escalationInput(72*time.Hour))
 
-	if len(h.signals) != 2 || h.signals[0].Rung != rules.RungEscalation || h.signals[0].Outcome != RungStarted || h.signals[1].Outcome != RungComplied {
+	if len(h.signals) != 2 || h.signals[0].Rung != rules.RungEscalation || h.signals[0].Outcome != ladder.RungStarted || h.signals[1].Outcome != ladder.RungComplied {
 		t.Fatalf("signals to the hazard: %+v", h.signals)
 	}
 }

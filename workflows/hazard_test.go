@@ -26,6 +26,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 var (
@@ -54,7 +55,7 @@ type harness struct {
 	env     *testsuite.TestWorkflowEnvironment
 	mu      sync.Mutex
 	steps   []cases.Step
-	signals []RungSignal // signals sent to other workflows
+	signals []ladder.RungSignal // signals sent to other workflows
 	// verified are the rectification-verified signals sent, by target.
 	verified []verifiedSignal
 	// repeat is what the repeat-offence check answers (not triggered by default).
@@ -85,18 +86,18 @@ func newHarness(t *testing.T) *harness {
 			defer h.mu.Unlock()
 			return h.repeat, nil
 		})
-	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalRectificationVerified, mock.Anything).Return(
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, ladder.SignalRectificationVerified, mock.Anything).Return(
 		func(_, workflowID, _, _ string, arg any) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
-			h.verified = append(h.verified, verifiedSignal{workflowID, arg.(RectificationVerified)})
+			h.verified = append(h.verified, verifiedSignal{workflowID, arg.(ladder.RectificationVerified)})
 			return nil
 		})
-	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalRung, mock.Anything).Return(
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, ladder.SignalRung, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()
-			h.signals = append(h.signals, arg.(RungSignal))
+			h.signals = append(h.signals, arg.(ladder.RungSignal))
 			return nil
 		})
 	return h
@@ -164,7 +165,7 @@ func (h *harness) viewAt(seq int64) (any, error) {
 
 type verifiedSignal struct {
 	workflowID string
-	sig        RectificationVerified
+	sig        ladder.RectificationVerified
 }
 
 // outcome is what an update returned: the view, or the refusal's code.

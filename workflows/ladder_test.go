@@ -14,12 +14,13 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 func TestNextRung(t *testing.T) {
-	ladder := []string{rules.RungWarningTalk, rules.RungWrittenWarning, rules.RungPenalty, rules.RungEscalation}
+	rungs := []string{rules.RungWarningTalk, rules.RungWrittenWarning, rules.RungPenalty, rules.RungEscalation}
 	rec := func(rung, outcome string) RungRecord {
-		return RungRecord{RungSignal: RungSignal{Rung: rung, Outcome: outcome}}
+		return RungRecord{RungSignal: ladder.RungSignal{Rung: rung, Outcome: outcome}}
 	}
 	for _, tc := range []struct {
 		name    string
@@ -27,15 +28,15 @@ func TestNextRung(t *testing.T) {
 		want    string
 	}{
 		{"nothing yet", nil, rules.RungWarningTalk},
-		{"talk under way", []RungRecord{rec(rules.RungWarningTalk, RungStarted)}, ""},
-		{"talk failed", []RungRecord{rec(rules.RungWarningTalk, RungStarted), rec(rules.RungWarningTalk, RungFailed)}, rules.RungWrittenWarning},
-		{"talk complied", []RungRecord{rec(rules.RungWarningTalk, RungComplied)}, ""},
-		{"talk cancelled", []RungRecord{rec(rules.RungWarningTalk, RungCancelled)}, rules.RungWarningTalk},
-		{"penalty failed", []RungRecord{rec(rules.RungPenalty, RungFailed)}, rules.RungEscalation},
-		{"top of the ladder failed", []RungRecord{rec(rules.RungEscalation, RungFailed)}, ""},
-		{"a rung not on this ladder", []RungRecord{rec("other", RungFailed)}, ""},
+		{"talk under way", []RungRecord{rec(rules.RungWarningTalk, ladder.RungStarted)}, ""},
+		{"talk failed", []RungRecord{rec(rules.RungWarningTalk, ladder.RungStarted), rec(rules.RungWarningTalk, ladder.RungFailed)}, rules.RungWrittenWarning},
+		{"talk complied", []RungRecord{rec(rules.RungWarningTalk, ladder.RungComplied)}, ""},
+		{"talk cancelled", []RungRecord{rec(rules.RungWarningTalk, ladder.RungCancelled)}, rules.RungWarningTalk},
+		{"penalty failed", []RungRecord{rec(rules.RungPenalty, ladder.RungFailed)}, rules.RungEscalation},
+		{"top of the ladder failed", []RungRecord{rec(rules.RungEscalation, ladder.RungFailed)}, ""},
+		{"a rung not on this ladder", []RungRecord{rec("other", ladder.RungFailed)}, ""},
 	} {
-		if got := nextRung(ladder, tc.history); got != tc.want {
+		if got := nextRung(rungs, tc.history); got != tc.want {
 			t.Errorf("%s: next rung %q, want %q", tc.name, got, tc.want)
 		}
 	}
@@ -53,11 +54,11 @@ func TestOverdueHazardClimbsWhenATalkFails(t *testing.T) {
 	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
 	h.query(3*day, &afterOverdue)
 	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: RungStarted})
+		h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungStarted})
 	}, 4*day)
 	h.query(4*day+time.Hour, &duringTalk)
 	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: RungFailed})
+		h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungFailed})
 	}, 10*day)
 	h.query(10*day+time.Hour, &afterFailure)
 	h.at(11*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "终于完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
@@ -77,7 +78,7 @@ func TestWarningTalkReportsToTheCaseItClimbsFrom(t *testing.T) {
 	h := newHarness(t)
 	h.at(2*24*time.Hour+time.Hour, UpdateRecordTalk, RecordTalkInput{Actor: inspector, Attendance: attendance(true, true, true), Minutes: "记录", ReportDue: start.Add(9 * 24 * time.Hour)}, &outcome{})
 	h.runWorkflow(TalkWorkflowName, talkInput())
-	if len(h.signals) != 2 || h.signals[0].Outcome != RungStarted || h.signals[1].Outcome != RungFailed || h.signals[1].Rung != rules.RungWarningTalk {
+	if len(h.signals) != 2 || h.signals[0].Outcome != ladder.RungStarted || h.signals[1].Outcome != ladder.RungFailed || h.signals[1].Rung != rules.RungWarningTalk {
 		t.Fatalf("signals to the hazard: %+v", h.signals)
 	}
 }
@@ -88,14 +89,14 @@ func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
 	in := hazardInput(GradeGeneral)
 	in.Ladder = []string{rules.RungWarningTalk, rules.RungPenalty}
 	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
-	for i, sig := range []RungSignal{
-		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: RungStarted},
-		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: RungFailed},
-		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000001", Outcome: RungStarted},
-		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: RungStarted},
-		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: RungComplied},
+	for i, sig := range []ladder.RungSignal{
+		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungStarted},
+		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungFailed},
+		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000001", Outcome: ladder.RungStarted},
+		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: ladder.RungStarted},
+		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: ladder.RungComplied},
 	} {
-		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(SignalRung, sig) }, time.Duration(3+i)*day)
+		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(ladder.SignalRung, sig) }, time.Duration(3+i)*day)
 	}
 	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
@@ -121,12 +122,12 @@ func TestTheNextRungMustStartInTime(t *testing.T) {
 	h.query(2*day+time.Hour, &overdue)
 	signal := func(at time.Duration, outcome string) {
 		h.env.RegisterDelayedCallback(func() {
-			h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: outcome})
+			h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: outcome})
 		}, at)
 	}
-	signal(4*day, RungStarted) // within the 5 days
+	signal(4*day, ladder.RungStarted) // within the 5 days
 	h.query(4*day+time.Hour, &afterTalk)
-	signal(6*day, RungFailed) // written warning due by day 11
+	signal(6*day, ladder.RungFailed) // written warning due by day 11
 	h.query(11*day+time.Hour, &afterMiss)
 	h.at(12*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	h.at(13*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
@@ -154,10 +155,10 @@ func TestTheNextRungMustStartInTime(t *testing.T) {
 }
 
 func TestNextRungSinceClimbsPastSanctionsAndStaleCompliance(t *testing.T) {
-	ladder := []string{rules.RungWarningTalk, rules.RungWrittenWarning, rules.RungPenalty, rules.RungEscalation}
+	rungs := []string{rules.RungWarningTalk, rules.RungWrittenWarning, rules.RungPenalty, rules.RungEscalation}
 	overdue := start.Add(10 * 24 * time.Hour)
 	rec := func(rung, outcome string, at time.Time) RungRecord {
-		return RungRecord{RungSignal: RungSignal{Rung: rung, Outcome: outcome}, At: at}
+		return RungRecord{RungSignal: ladder.RungSignal{Rung: rung, Outcome: outcome}, At: at}
 	}
 	before, after := overdue.Add(-time.Hour), overdue.Add(time.Hour)
 	for _, tc := range []struct {
@@ -166,16 +167,16 @@ func TestNextRungSinceClimbsPastSanctionsAndStaleCompliance(t *testing.T) {
 		want    string
 	}{
 		{"nothing yet", nil, rules.RungWarningTalk},
-		{"talk complied after the overdue: parked", []RungRecord{rec(rules.RungWarningTalk, RungComplied, after)}, ""},
-		{"talk complied before the overdue: climb", []RungRecord{rec(rules.RungWarningTalk, RungComplied, before)}, rules.RungWrittenWarning},
-		{"warning carried out: the penalty is due", []RungRecord{rec(rules.RungWrittenWarning, RungComplied, after)}, rules.RungPenalty},
-		{"fine paid: escalation is due", []RungRecord{rec(rules.RungPenalty, RungComplied, after)}, rules.RungEscalation},
-		{"escalation taken over: top of the ladder", []RungRecord{rec(rules.RungEscalation, RungComplied, after)}, ""},
-		{"escalation returned: again", []RungRecord{rec(rules.RungEscalation, RungCancelled, after)}, rules.RungEscalation},
-		{"penalty under way", []RungRecord{rec(rules.RungPenalty, RungStarted, after)}, ""},
+		{"talk complied after the overdue: parked", []RungRecord{rec(rules.RungWarningTalk, ladder.RungComplied, after)}, ""},
+		{"talk complied before the overdue: climb", []RungRecord{rec(rules.RungWarningTalk, ladder.RungComplied, before)}, rules.RungWrittenWarning},
+		{"warning carried out: the penalty is due", []RungRecord{rec(rules.RungWrittenWarning, ladder.RungComplied, after)}, rules.RungPenalty},
+		{"fine paid: escalation is due", []RungRecord{rec(rules.RungPenalty, ladder.RungComplied, after)}, rules.RungEscalation},
+		{"escalation taken over: top of the ladder", []RungRecord{rec(rules.RungEscalation, ladder.RungComplied, after)}, ""},
+		{"escalation returned: again", []RungRecord{rec(rules.RungEscalation, ladder.RungCancelled, after)}, rules.RungEscalation},
+		{"penalty under way", []RungRecord{rec(rules.RungPenalty, ladder.RungStarted, after)}, ""},
 	} {
 		history := slices.Clone(tc.history)
-		if got := nextRungSince(ladder, tc.history, overdue); got != tc.want {
+		if got := nextRungSince(rungs, tc.history, overdue); got != tc.want {
 			t.Errorf("%s: next rung %q, want %q", tc.name, got, tc.want)
 		}
 		if !slices.Equal(history, tc.history) {
@@ -202,21 +203,21 @@ func TestOverdueHazardClimbsTheWholeLadder(t *testing.T) {
 	}
 	signal := func(at time.Duration, rung, caseNo, outcome string) {
 		h.env.RegisterDelayedCallback(func() {
-			h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rung, CaseNo: caseNo, Outcome: outcome})
+			h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rung, CaseNo: caseNo, Outcome: outcome})
 		}, at)
 	}
 	look("overdue", 2*day+time.Hour)
-	signal(3*day, rules.RungWarningTalk, "YT-140502-2026-000001", RungStarted)
-	signal(4*day, rules.RungWarningTalk, "YT-140502-2026-000001", RungFailed)
+	signal(3*day, rules.RungWarningTalk, "YT-140502-2026-000001", ladder.RungStarted)
+	signal(4*day, rules.RungWarningTalk, "YT-140502-2026-000001", ladder.RungFailed)
 	look("talk failed", 4*day+time.Hour)
-	signal(5*day, rules.RungWrittenWarning, "CF-140502-2026-000001", RungStarted)
-	signal(5*day+time.Hour, rules.RungWrittenWarning, "CF-140502-2026-000001", RungComplied)
+	signal(5*day, rules.RungWrittenWarning, "CF-140502-2026-000001", ladder.RungStarted)
+	signal(5*day+time.Hour, rules.RungWrittenWarning, "CF-140502-2026-000001", ladder.RungComplied)
 	look("warning served", 5*day+2*time.Hour)
-	signal(6*day, rules.RungPenalty, "CF-140502-2026-000002", RungStarted)
+	signal(6*day, rules.RungPenalty, "CF-140502-2026-000002", ladder.RungStarted)
 	look("penalty under way", 6*day+time.Hour)
-	signal(8*day, rules.RungPenalty, "CF-140502-2026-000002", RungComplied)
+	signal(8*day, rules.RungPenalty, "CF-140502-2026-000002", ladder.RungComplied)
 	look("fine paid", 8*day+time.Hour)
-	signal(9*day, rules.RungEscalation, "TQ-140502-2026-000001", RungStarted)
+	signal(9*day, rules.RungEscalation, "TQ-140502-2026-000001", ladder.RungStarted)
 	look("escalated", 9*day+time.Hour)
 	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	look("completion reported", 10*day+time.Hour)
@@ -263,9 +264,9 @@ func TestAHazardOverdueAgainClimbsPastATalkItCompliedWith(t *testing.T) {
 	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning}
 	var parked, reordered, again HazardView
 	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
-	for i, o := range []string{RungStarted, RungComplied} {
+	for i, o := range []string{ladder.RungStarted, ladder.RungComplied} {
 		h.env.RegisterDelayedCallback(func() {
-			h.env.SignalWorkflow(SignalRung, RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: o})
+			h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: o})
 		}, time.Duration(3+i)*day)
 	}
 	h.query(4*day+time.Hour, &parked)

@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 // AdministrativePenalty runs one penalty case (行政处罚, 行政处罚法 2021)
@@ -70,7 +71,7 @@ func (p *penalty) Opening() (string, cases.Actor, any) { return "open", p.in.Off
 // Live tells the hazard the rung started and runs the timers until the
 // case closes.
 func (p *penalty) Live(ctx workflow.Context) error {
-	notifyParent(ctx, p.in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: RungStarted})
+	ladder.NotifyParent(ctx, p.in.ParentWorkflowID, ladder.RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: ladder.RungStarted})
 	if err := p.runTimers(ctx); err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (p *penalty) Live(ctx workflow.Context) error {
 // Result tells the hazard how the rung ended, and returns what was
 // decided and paid.
 func (p *penalty) Result(ctx workflow.Context) PenaltyResult {
-	notifyParent(ctx, p.in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: p.rungOutcome()})
+	ladder.NotifyParent(ctx, p.in.ParentWorkflowID, ladder.RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: p.rungOutcome()})
 	res := PenaltyResult{CaseNo: p.in.CaseNo, State: string(p.state), Money: p.money(*p.ClosedAt)}
 	if p.decision != nil {
 		res.Penalty = &p.decision.Penalty
@@ -99,10 +100,10 @@ func (p *penalty) Result(ctx workflow.Context) PenaltyResult {
 // for reports its rectification verified: the re-inspecting officer is
 // the actor, as if they had stopped it by hand.
 func (p *penalty) listenForVerification(ctx workflow.Context) {
-	ch := workflow.GetSignalChannel(ctx, SignalRectificationVerified)
+	ch := workflow.GetSignalChannel(ctx, ladder.SignalRectificationVerified)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var sig RectificationVerified
+			var sig ladder.RectificationVerified
 			if !ch.Receive(ctx, &sig) {
 				return
 			}
@@ -919,11 +920,11 @@ func (p *penalty) rung() string {
 func (p *penalty) rungOutcome() string {
 	switch p.state {
 	case PenaltyPaid, PenaltyExecuted:
-		return RungComplied
+		return ladder.RungComplied
 	case PenaltyEnforcement:
-		return RungFailed
+		return ladder.RungFailed
 	}
-	return RungCancelled // revoked or withdrawn: the rung may be climbed again
+	return ladder.RungCancelled // revoked or withdrawn: the rung may be climbed again
 }
 
 func (p *penalty) regulator(a cases.Actor) error {

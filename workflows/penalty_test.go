@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 // Penalty cases open on Monday 2026-09-21, so their working-day periods
@@ -521,7 +522,7 @@ func TestHazardVerificationStopsADailyFine(t *testing.T) {
 	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: daily, Reasons: "拒不改正"}, &outcome{})
 	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &outcome{})
 	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(SignalRectificationVerified, RectificationVerified{HazardCaseNo: "YH-140502-2026-000001", By: officer2, Findings: "复查合格"})
+		h.env.SignalWorkflow(ladder.SignalRectificationVerified, ladder.RectificationVerified{HazardCaseNo: "YH-140502-2026-000001", By: officer2, Findings: "复查合格"})
 	}, bj(2026, 10, 9, 10, 0).Sub(bj(2026, 9, 21, 9, 0)))
 	penaltyQuery(h, bj(2026, 10, 9, 12, 0), &stopped)
 	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_200_000}, &outcome{})
@@ -602,7 +603,7 @@ func TestSimpleProcedureDecidesAWarningOnTheSpot(t *testing.T) {
 	}
 	penaltyResult(t, h, PenaltyExecuted)
 	equal(t, "steps", h.actions(), []string{"open", "decide_on_the_spot"})
-	if len(h.signals) != 2 || h.signals[0].Rung != rules.RungWrittenWarning || h.signals[1].Outcome != RungComplied {
+	if len(h.signals) != 2 || h.signals[0].Rung != rules.RungWrittenWarning || h.signals[1].Outcome != ladder.RungComplied {
 		t.Fatalf("signals to the hazard: %+v", h.signals)
 	}
 }

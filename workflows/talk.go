@@ -10,6 +10,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 // WarningTalk runs one warning talk (约谈 / 约定谈话): the notice is served
@@ -63,7 +64,7 @@ func (k *talk) Opening() (string, cases.Actor, any) { return "notify", k.in.Conv
 // (or cancelled), then for the report; a report that does not come in
 // time fails the talk.
 func (k *talk) Live(ctx workflow.Context) error {
-	notifyParent(ctx, k.in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: k.in.CaseNo, Outcome: RungStarted})
+	ladder.NotifyParent(ctx, k.in.ParentWorkflowID, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: k.in.CaseNo, Outcome: ladder.RungStarted})
 	if err := workflow.Await(ctx, func() bool { return k.state != TalkScheduled }); err != nil {
 		return err
 	}
@@ -90,8 +91,8 @@ func (k *talk) Live(ctx workflow.Context) error {
 // Result tells the hazard how the rung ended, and returns it to whoever
 // started the talk.
 func (k *talk) Result(ctx workflow.Context) TalkResult {
-	outcome := map[TalkState]string{TalkComplied: RungComplied, TalkFailed: RungFailed, TalkCancelled: RungCancelled}[k.state]
-	notifyParent(ctx, k.in.ParentWorkflowID, RungSignal{Rung: rules.RungWarningTalk, CaseNo: k.in.CaseNo, Outcome: outcome})
+	outcome := map[TalkState]string{TalkComplied: ladder.RungComplied, TalkFailed: ladder.RungFailed, TalkCancelled: ladder.RungCancelled}[k.state]
+	ladder.NotifyParent(ctx, k.in.ParentWorkflowID, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: k.in.CaseNo, Outcome: outcome})
 	return TalkResult{CaseNo: k.in.CaseNo, State: string(k.state), NoShows: casekit.CloneList(k.noShows)}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 func talkInput() TalkInput {
@@ -89,7 +90,7 @@ func TestWarningTalkNobodyAttendedFailsAtOnce(t *testing.T) {
 		t.Fatalf("after nobody came: %+v", held.raw)
 	}
 	equal(t, "steps", h.actions(), []string{"notify", "record_talk"})
-	if len(h.signals) != 2 || h.signals[1].Outcome != RungFailed {
+	if len(h.signals) != 2 || h.signals[1].Outcome != ladder.RungFailed {
 		t.Fatalf("signals to the hazard: %+v", h.signals)
 	}
 }
