@@ -20,6 +20,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 // Kind is a kind of document.
@@ -81,7 +82,7 @@ func List(view json.RawMessage) ([]Document, error) {
 	switch v := v.(type) {
 	case *workflows.HazardView:
 		return hazardDocuments(v), nil
-	case *workflows.TalkView:
+	case *talk.View:
 		return []Document{{ID: "talk-notice", Kind: TalkNotice, Title: "约谈通知书", Code: "约谈",
 			Issuer: orgOf(v.Notice.ConvenedBy, v.Notice.ActingOrg), IssuedAt: v.OpenedAt, Step: "open"}}, nil
 	case *workflows.PenaltyView:
@@ -115,7 +116,7 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 	case cases.KindHazard:
 		v = &workflows.HazardView{}
 	case cases.KindTalk:
-		v = &workflows.TalkView{}
+		v = &talk.View{}
 	case cases.KindPenalty:
 		v = &workflows.PenaltyView{}
 	case cases.KindEscalation:

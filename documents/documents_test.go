@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 var (
@@ -196,11 +197,11 @@ func TestHazardOrderAndReinspectionDocuments(t *testing.T) {
 }
 
 func TestTalkNotice(t *testing.T) {
-	v := workflows.TalkView{Summary: summary(cases.KindTalk, "YT-140502-2026-000003", "scheduled"),
-		Notice: workflows.TalkInput{CaseRef: casekit.CaseRef{CaseNo: "YT-140502-2026-000003", ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
+	v := talk.View{Summary: summary(cases.KindTalk, "YT-140502-2026-000003", "scheduled"),
+		Notice: talk.Input{CaseRef: casekit.CaseRef{CaseNo: "YT-140502-2026-000003", ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
 			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: time.Date(2026, 12, 4, 9, 30, 0, 0, rules.China), Place: "区住建局三楼会议室",
 			Subject: "隐患逾期未整改", ConvenedBy: inspector,
-			Persons: []workflows.TalkPerson{{Name: "钱宏达", Role: "主要负责人"}, {Name: "孙建军", Role: "项目经理"}}}}
+			Persons: []talk.Person{{Name: "钱宏达", Role: "主要负责人"}, {Name: "孙建军", Role: "项目经理"}}}}
 	doc, page := render(t, raw(t, v), "talk-notice")
 	if doc.Title != "约谈通知书" {
 		t.Fatalf("%+v", doc)
@@ -296,9 +297,9 @@ func TestEscalationLetters(t *testing.T) {
 // A talk the engine convened by itself (auto_rungs) is issued by the
 // department and names no officer.
 func TestTalkTheEngineConvened(t *testing.T) {
-	v := workflows.TalkView{Summary: summary(cases.KindTalk, "YT-140502-2026-000005", "scheduled"),
-		Notice: workflows.TalkInput{ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: at(12, 7, 9), Place: "区住建局",
-			Subject: "隐患逾期未整改", ConvenedBy: cases.SystemActor, Persons: []workflows.TalkPerson{{Name: "钱宏达", Role: "主要负责人"}}}}
+	v := talk.View{Summary: summary(cases.KindTalk, "YT-140502-2026-000005", "scheduled"),
+		Notice: talk.Input{ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: at(12, 7, 9), Place: "区住建局",
+			Subject: "隐患逾期未整改", ConvenedBy: cases.SystemActor, Persons: []talk.Person{{Name: "钱宏达", Role: "主要负责人"}}}}
 	doc, page := render(t, raw(t, v), "talk-notice")
 	if doc.Issuer.ID != 5 {
 		t.Fatalf("issuer %+v", doc.Issuer)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 //go:embed templates/*.html
@@ -100,7 +101,7 @@ type Page struct {
 	OrderNumber, NextNumber string
 	NextOrder               *workflows.Order
 
-	Talk       *workflows.TalkView
+	Talk       *talk.View
 	Penalty    *workflows.PenaltyView
 	Escalation *workflows.EscalationView
 	// Grounds is the case's own 处罚依据, as the officers entered it.
@@ -164,7 +165,7 @@ func Prepare(in Input) (Page, error) {
 			}
 		}
 	case TalkNotice:
-		t, ok := v.(*workflows.TalkView)
+		t, ok := v.(*talk.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
@@ -105,7 +106,7 @@ func stateLabel(k cases.Kind, state string) string {
 	case cases.KindHazard:
 		return workflows.HazardState(state).Label()
 	case cases.KindTalk:
-		return workflows.TalkState(state).Label()
+		return talk.State(state).Label()
 	case cases.KindPenalty:
 		return workflows.PenaltyState(state).Label()
 	case cases.KindEscalation:

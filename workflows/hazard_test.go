@@ -27,6 +27,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/ladder"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 var (
@@ -146,8 +147,8 @@ func (h *harness) viewAt(seq int64) (any, error) {
 	switch h.rootName {
 	case HazardWorkflowName:
 		v = new(HazardView)
-	case TalkWorkflowName:
-		v = new(TalkView)
+	case talk.WorkflowName:
+		v = new(talk.View)
 	case PenaltyWorkflowName:
 		v = new(PenaltyView)
 	case EscalationWorkflowName:

@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/ladder"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 // RungRecord is one rung's progress as the climbing case records it.
@@ -190,11 +191,11 @@ func (h *hazard) autoRungInput(rung string, ref casekit.CaseRef, prep activities
 			Summary:     "隐患 " + h.in.CaseNo + " 经执法措施仍未整改，超出本级权限，提请上级部门依法处理 (the hazard is still not rectified after the ladder's sanctions; beyond this department's authority)",
 			RequestedBy: h.engineFor(), AckDue: prep.AckDue, RuleSet: h.in.RuleSet.ID}
 	}
-	persons := make([]TalkPerson, 0, len(prep.Persons))
+	persons := make([]talk.Person, 0, len(prep.Persons))
 	for _, p := range prep.Persons {
-		persons = append(persons, TalkPerson{Name: p.Name, Role: p.Role})
+		persons = append(persons, talk.Person{Name: p.Name, Role: p.Role})
 	}
-	return TalkWorkflowName, TalkInput{CaseRef: ref, ActingOrg: h.in.ActingOrg, Persons: persons, ScheduledAt: prep.ScheduledAt,
+	return talk.WorkflowName, talk.Input{CaseRef: ref, ActingOrg: h.in.ActingOrg, Persons: persons, ScheduledAt: prep.ScheduledAt,
 		Place: prep.Place, Subject: "隐患 " + h.in.CaseNo + " 逾期未整改 (overdue rectification)", ConvenedBy: h.engineFor(), RuleSet: h.in.RuleSet.ID}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/ladder"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 func TestNextRung(t *testing.T) {
@@ -72,15 +73,6 @@ func TestOverdueHazardClimbsWhenATalkFails(t *testing.T) {
 		t.Fatalf("rungs %+v", afterFailure.Rungs)
 	}
 	equal(t, "steps", h.actions(), []string{"report", "order", "remind", "overdue", "ladder", "ladder", "report_completion", "reinspect"})
-}
-
-func TestWarningTalkReportsToTheCaseItClimbsFrom(t *testing.T) {
-	h := newHarness(t)
-	h.at(2*24*time.Hour+time.Hour, UpdateRecordTalk, RecordTalkInput{Actor: inspector, Attendance: attendance(true, true, true), Minutes: "记录", ReportDue: start.Add(9 * 24 * time.Hour)}, &outcome{})
-	h.runWorkflow(TalkWorkflowName, talkInput())
-	if len(h.signals) != 2 || h.signals[0].Outcome != ladder.RungStarted || h.signals[1].Outcome != ladder.RungFailed || h.signals[1].Rung != rules.RungWarningTalk {
-		t.Fatalf("signals to the hazard: %+v", h.signals)
-	}
 }
 
 func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
@@ -316,11 +308,11 @@ func TestAMissedRungStartsItself(t *testing.T) {
 				})
 			// The talk itself is the child's business (its own tests); here it
 			// only has to start with the right notice.
-			var talks []TalkInput
-			h.env.OnWorkflow(TalkWorkflowName, mock.Anything, mock.Anything).Return(
-				func(_ workflow.Context, in TalkInput) (TalkResult, error) {
+			var talks []talk.Input
+			h.env.OnWorkflow(talk.WorkflowName, mock.Anything, mock.Anything).Return(
+				func(_ workflow.Context, in talk.Input) (talk.Result, error) {
 					talks = append(talks, in)
-					return TalkResult{CaseNo: in.CaseNo, State: string(TalkScheduled)}, nil
+					return talk.Result{CaseNo: in.CaseNo, State: string(talk.Scheduled)}, nil
 				})
 			h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
 			h.at(9*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})

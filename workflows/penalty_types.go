@@ -514,6 +514,10 @@ type RecordHearingInput struct {
 	PartyAttended bool        `json:"party_attended"`
 }
 
+// maxParticipants bounds a collective discussion's list of participants
+// as a warning talk's list of persons called is bounded.
+const maxParticipants = 30
+
 // RecordDiscussionInput is the collective discussion of the agency heads
 // (集体讨论, Art.57).
 type RecordDiscussionInput struct {
@@ -531,8 +535,8 @@ func (in RecordDiscussionInput) Validate() error {
 		}
 		seen[p] = true
 	}
-	if len(seen) < 2 || len(in.Participants) > maxTalkPersons {
-		return casekit.Invalid("a collective discussion has 2 to %d distinct participants", maxTalkPersons)
+	if len(seen) < 2 || len(in.Participants) > maxParticipants {
+		return casekit.Invalid("a collective discussion has 2 to %d distinct participants", maxParticipants)
 	}
 	return casekit.Text("conclusion (讨论意见)", in.Conclusion, true)
 }

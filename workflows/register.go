@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty/activities"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 func workflowOptions(name string) workflow.RegisterOptions {
@@ -21,7 +22,7 @@ type Registration struct {
 var All = []Registration{
 	{Name: HazardWorkflowName, Func: HazardRectification},
 	{Name: EscalationWorkflowName, Func: Escalation},
-	{Name: TalkWorkflowName, Func: WarningTalk},
+	{Name: talk.WorkflowName, Func: talk.Workflow},
 	{Name: PenaltyWorkflowName, Func: AdministrativePenalty},
 	{Name: AccidentWorkflowName, Func: AccidentInvestigation},
 }
