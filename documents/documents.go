@@ -20,6 +20,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -87,7 +88,7 @@ func List(view json.RawMessage) ([]Document, error) {
 			Issuer: orgOf(v.Notice.ConvenedBy, v.Notice.ActingOrg), IssuedAt: v.OpenedAt, Step: "open"}}, nil
 	case *workflows.PenaltyView:
 		return penaltyDocuments(v), nil
-	case *workflows.EscalationView:
+	case *escalation.View:
 		title, code := escalationTitle(v.Request.Reason)
 		return []Document{{ID: "escalation-letter", Kind: EscalationLetter, Title: title, Code: code,
 			Issuer: v.Request.From, IssuedAt: v.OpenedAt, Step: "open"}}, nil
@@ -120,7 +121,7 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 	case cases.KindPenalty:
 		v = &workflows.PenaltyView{}
 	case cases.KindEscalation:
-		v = &workflows.EscalationView{}
+		v = &escalation.View{}
 	default:
 		return nil, nil
 	}
@@ -179,11 +180,11 @@ func orgOf(a cases.Actor, fallback cases.Org) cases.Org {
 
 // escalationTitle is the title and number code of an escalation's
 // letter: a transfer is 移送, everything else goes up as a 提请.
-func escalationTitle(r workflows.EscalationReason) (title, code string) {
+func escalationTitle(r escalation.Reason) (title, code string) {
 	switch r {
-	case workflows.ReasonTransfer:
+	case escalation.ReasonTransfer:
 		return "案件移送书", "移送"
-	case workflows.ReasonCrime:
+	case escalation.ReasonCrime:
 		return "涉嫌犯罪案件移送书", "移送"
 	}
 	return "提请函", "提请"

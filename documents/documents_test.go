@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -275,9 +276,9 @@ func TestPenaltyNoticeAndDecision(t *testing.T) {
 
 func TestEscalationLetters(t *testing.T) {
 	city := cases.Org{ID: 2, Name: "晋城市住房和城乡建设局"}
-	v := workflows.EscalationView{Summary: summary(cases.KindEscalation, "TQ-140502-2026-000002", "submitted"),
-		Request: workflows.EscalationInput{CaseRef: casekit.CaseRef{ParentCaseNo: "CF-140502-2026-000004", Enterprise: hongda},
-			From: cases.Org{ID: 5, Name: bureau.Name}, To: city, Reason: workflows.ReasonAuthorityLimit, Summary: "拟处罚款超出县级权限。",
+	v := escalation.View{Summary: summary(cases.KindEscalation, "TQ-140502-2026-000002", "submitted"),
+		Request: escalation.Input{CaseRef: casekit.CaseRef{ParentCaseNo: "CF-140502-2026-000004", Enterprise: hongda},
+			From: cases.Org{ID: 5, Name: bureau.Name}, To: city, Reason: escalation.ReasonAuthorityLimit, Summary: "拟处罚款超出县级权限。",
 			AmountYuan: 800000, RequestedBy: head, AckDue: time.Date(2026, 12, 4, 0, 0, 0, 0, rules.China)}}
 	doc, page := render(t, raw(t, v), "escalation-letter")
 	if doc.Title != "提请函" || doc.Code != "提请" {
@@ -286,7 +287,7 @@ func TestEscalationLetters(t *testing.T) {
 	contains(t, "the escalation letter", page, "城住建提请〔2026〕1号", "晋城市住房和城乡建设局：", "晋城市宏达建筑工程有限公司",
 		"CF-140502-2026-000004", "人民币800000元（捌拾万元整）", "超出本机关的处罚权限", "第一百零二条", "王海涛", "二〇二六年十一月二十日")
 
-	v.Request.Reason, v.Request.To = workflows.ReasonTransfer, cases.Org{ID: 6, Name: "城区应急管理局 (区应急管理局)"}
+	v.Request.Reason, v.Request.To = escalation.ReasonTransfer, cases.Org{ID: 6, Name: "城区应急管理局 (区应急管理局)"}
 	doc, page = render(t, raw(t, v), "escalation-letter")
 	if doc.Title != "案件移送书" || doc.Code != "移送" {
 		t.Fatalf("%+v", doc)

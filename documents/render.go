@@ -11,6 +11,7 @@ import (
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -103,7 +104,7 @@ type Page struct {
 
 	Talk       *talk.View
 	Penalty    *workflows.PenaltyView
-	Escalation *workflows.EscalationView
+	Escalation *escalation.View
 	// Grounds is the case's own 处罚依据, as the officers entered it.
 	Grounds string
 }
@@ -209,7 +210,7 @@ func Prepare(in Input) (Page, error) {
 		}
 		p.Basis = append(p.Basis, citeReview, citeLawsuit, citeNoStay)
 	case EscalationLetter:
-		e, ok := v.(*workflows.EscalationView)
+		e, ok := v.(*escalation.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}
@@ -217,13 +218,13 @@ func Prepare(in Input) (Page, error) {
 		p.Party = e.Request.To.Name
 		p.Officers = []cases.Actor{e.Request.RequestedBy}
 		switch e.Request.Reason {
-		case workflows.ReasonClosure:
+		case escalation.ReasonClosure:
 			p.Basis = []Citation{citeClosure}
-		case workflows.ReasonTransfer:
+		case escalation.ReasonTransfer:
 			p.Basis = []Citation{citeCooperate}
-		case workflows.ReasonCrime:
+		case escalation.ReasonCrime:
 			p.Basis = []Citation{citeCrime, citeCrimeRule}
-		case workflows.ReasonListedSupervision:
+		case escalation.ReasonListedSupervision:
 			p.Basis = []Citation{citeHazards}
 		default:
 			p.Basis = []Citation{citeHazardFix}

@@ -12,6 +12,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -110,7 +111,7 @@ func stateLabel(k cases.Kind, state string) string {
 	case cases.KindPenalty:
 		return workflows.PenaltyState(state).Label()
 	case cases.KindEscalation:
-		return workflows.EscalationState(state).Label()
+		return escalation.State(state).Label()
 	case cases.KindAccident:
 		return workflows.AccidentState(state).Label()
 	}

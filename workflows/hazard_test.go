@@ -26,6 +26,8 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/internal/casetest"
 	"github.com/duty-project/duty/workflows/ladder"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -36,6 +38,8 @@ var (
 	company   = cases.Actor{PersonID: 2, Name: "李经理", Role: "enterprise_head", OrgID: 20, OrgName: "晋城建工", Side: cases.SideEnterprise}
 	stranger  = cases.Actor{PersonID: 3, Name: "赵某", Role: "enterprise_head", OrgID: 21, OrgName: "别的公司", Side: cases.SideEnterprise}
 	ruleSet   = rules.RuleSet{ID: "T", EffectiveFrom: "2020-01-01", HazardReminders: []rules.Duration{rules.Duration(72 * time.Hour), rules.Duration(24 * time.Hour)}, MaxRectificationPeriod: rules.Duration(365 * 24 * time.Hour)}
+	// districtBureau is the inspector's department.
+	districtBureau = casetest.DistrictBureau
 )
 
 func hazardInput(grade Grade) HazardInput {
@@ -151,8 +155,8 @@ func (h *harness) viewAt(seq int64) (any, error) {
 		v = new(talk.View)
 	case PenaltyWorkflowName:
 		v = new(PenaltyView)
-	case EscalationWorkflowName:
-		v = new(EscalationView)
+	case escalation.WorkflowName:
+		v = new(escalation.View)
 	case AccidentWorkflowName:
 		v = new(AccidentView)
 	default:

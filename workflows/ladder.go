@@ -12,6 +12,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/ladder"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -187,7 +188,7 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 // autoRungInput is the workflow and input of a rung the engine starts.
 func (h *hazard) autoRungInput(rung string, ref casekit.CaseRef, prep activities.PrepareRungResult) (string, any) {
 	if rung == rules.RungEscalation {
-		return EscalationWorkflowName, EscalationInput{CaseRef: ref, From: h.in.ActingOrg, To: prep.To, Reason: ReasonAuthorityLimit,
+		return escalation.WorkflowName, escalation.Input{CaseRef: ref, From: h.in.ActingOrg, To: prep.To, Reason: escalation.ReasonAuthorityLimit,
 			Summary:     "隐患 " + h.in.CaseNo + " 经执法措施仍未整改，超出本级权限，提请上级部门依法处理 (the hazard is still not rectified after the ladder's sanctions; beyond this department's authority)",
 			RequestedBy: h.engineFor(), AckDue: prep.AckDue, RuleSet: h.in.RuleSet.ID}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/ladder"
 )
 
@@ -1102,10 +1103,10 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 		Escalation string `json:"escalation_case_no,omitempty"`
 	}{RepeatOffenceResult: res}
 	if res.Government.ID != 0 && res.Government.ID != p.in.ActingOrg.ID {
-		esc := EscalationInput{
+		esc := escalation.Input{
 			CaseRef: casekit.CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
 				RegionPath: p.in.RegionPath, Industry: p.in.Industry, Enterprise: p.in.Enterprise},
-			From: p.in.ActingOrg, To: res.Government, Reason: ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
+			From: p.in.ActingOrg, To: res.Government, Reason: escalation.ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
 			Summary: fmt.Sprintf("屡查屡犯: %d penalties in 180 days, %d in a year; closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear),
 			AckDue:  p.due(workflow.Now(ctx), p.in.Rules.EscalationAck).End, RuleSet: p.in.RuleSet,
 		}
@@ -1114,7 +1115,7 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 			WorkflowID:            esc.WorkflowID,
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), EscalationWorkflowName, esc)
+		}), escalation.WorkflowName, esc)
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start the closure request", "case", p.in.CaseNo, "error", err)
 		} else {

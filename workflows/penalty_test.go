@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/ladder"
 )
 
@@ -489,11 +490,11 @@ func TestRepeatOffenderTriggersAClosureRequest(t *testing.T) {
 	government := cases.Org{ID: 30, Name: "城区人民政府"}
 	h.repeat = activities.RepeatOffenceResult{InHalfYear: 3, InYear: 3, Triggered: true, Government: government,
 		Escalation: cases.Number{Kind: cases.KindEscalation, Region: "140502", Year: 2026, Seq: 9}}
-	var started EscalationInput
-	h.env.OnWorkflow(EscalationWorkflowName, mock.Anything, mock.Anything).Return(
-		func(_ workflow.Context, in EscalationInput) (EscalationResult, error) {
+	var started escalation.Input
+	h.env.OnWorkflow(escalation.WorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in escalation.Input) (escalation.Result, error) {
 			started = in
-			return EscalationResult{CaseNo: in.CaseNo, State: string(EscalationSubmitted)}, nil
+			return escalation.Result{CaseNo: in.CaseNo, State: string(escalation.Submitted)}, nil
 		})
 	var decide outcome
 	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
@@ -504,7 +505,7 @@ func TestRepeatOffenderTriggersAClosureRequest(t *testing.T) {
 
 	ok(t, "decide", decide)
 	penaltyResult(t, h, PenaltyPaid)
-	if started.CaseNo != "TQ-140502-2026-000009" || started.To != government || started.Reason != ReasonClosure ||
+	if started.CaseNo != "TQ-140502-2026-000009" || started.To != government || started.Reason != escalation.ReasonClosure ||
 		!started.Major || started.ParentCaseNo != "CF-140502-2026-000001" || !started.AckDue.After(bj(2026, 10, 8, 10, 0)) {
 		t.Fatalf("closure request %+v", started)
 	}

@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty/activities"
+	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -21,7 +22,7 @@ type Registration struct {
 // All lists every duty workflow.
 var All = []Registration{
 	{Name: HazardWorkflowName, Func: HazardRectification},
-	{Name: EscalationWorkflowName, Func: Escalation},
+	{Name: escalation.WorkflowName, Func: escalation.Workflow},
 	{Name: talk.WorkflowName, Func: talk.Workflow},
 	{Name: PenaltyWorkflowName, Func: AdministrativePenalty},
 	{Name: AccidentWorkflowName, Func: AccidentInvestigation},

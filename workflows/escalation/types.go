@@ -1,4 +1,4 @@
-package workflows
+package escalation
 
 import (
 	"time"
@@ -9,33 +9,33 @@ import (
 
 // Names of the escalation workflow, its updates and its query.
 const (
-	EscalationWorkflowName = "Escalation"
-	UpdateAcknowledge      = "acknowledge"
-	UpdateForward          = "forward"
-	UpdateDecide           = "decide"
-	UpdateReturn           = "return"
-	QueryEscalation        = "escalation"
+	WorkflowName      = "Escalation"
+	UpdateAcknowledge = "acknowledge"
+	UpdateForward     = "forward"
+	UpdateDecide      = "decide"
+	UpdateReturn      = "return"
+	Query             = "escalation"
 )
 
-// EscalationReason is why a matter goes up (or across).
-type EscalationReason string
+// Reason is why a matter goes up (or across).
+type Reason string
 
 // Reasons for escalating (DOMAIN: "escalation whenever the acting
 // department lacks the authority").
 const (
-	ReasonAuthorityLimit    EscalationReason = "authority_limit"    // 超出处罚权限
-	ReasonClosure           EscalationReason = "closure"            // 提请关闭 (安全生产法 Art.113)
-	ReasonLicenceSuspension EscalationReason = "licence_suspension" // 暂扣、吊销许可证
-	ReasonListedSupervision EscalationReason = "listed_supervision" // 挂牌督办
-	ReasonTransfer          EscalationReason = "transfer"           // 移送: another department's remit
-	ReasonCrime             EscalationReason = "crime"              // 涉嫌犯罪, to the judiciary
+	ReasonAuthorityLimit    Reason = "authority_limit"    // 超出处罚权限
+	ReasonClosure           Reason = "closure"            // 提请关闭 (安全生产法 Art.113)
+	ReasonLicenceSuspension Reason = "licence_suspension" // 暂扣、吊销许可证
+	ReasonListedSupervision Reason = "listed_supervision" // 挂牌督办
+	ReasonTransfer          Reason = "transfer"           // 移送: another department's remit
+	ReasonCrime             Reason = "crime"              // 涉嫌犯罪, to the judiciary
 )
 
 // Reasons lists every reason, for validation and documents.
-var Reasons = []EscalationReason{ReasonAuthorityLimit, ReasonClosure, ReasonLicenceSuspension, ReasonListedSupervision, ReasonTransfer, ReasonCrime}
+var Reasons = []Reason{ReasonAuthorityLimit, ReasonClosure, ReasonLicenceSuspension, ReasonListedSupervision, ReasonTransfer, ReasonCrime}
 
 // Label is the reason's name for people.
-func (r EscalationReason) Label() string {
+func (r Reason) Label() string {
 	switch r {
 	case ReasonAuthorityLimit:
 		return "超出权限 beyond authority"
@@ -53,42 +53,42 @@ func (r EscalationReason) Label() string {
 	return string(r)
 }
 
-// EscalationState is where an escalation stands.
-type EscalationState string
+// State is where an escalation stands.
+type State string
 
 // Escalation states.
 const (
-	EscalationSubmitted    EscalationState = "submitted"    // 待签收: awaiting acknowledgement
-	EscalationAcknowledged EscalationState = "acknowledged" // 办理中: acknowledged, being handled
-	EscalationDecided      EscalationState = "decided"      // 已办结
-	EscalationReturned     EscalationState = "returned"     // 已退回
+	Submitted    State = "submitted"    // 待签收: awaiting acknowledgement
+	Acknowledged State = "acknowledged" // 办理中: acknowledged, being handled
+	Decided      State = "decided"      // 已办结
+	Returned     State = "returned"     // 已退回
 )
 
 // Label is the state's name for people.
-func (s EscalationState) Label() string {
+func (s State) Label() string {
 	switch s {
-	case EscalationSubmitted:
+	case Submitted:
 		return "待签收 awaiting acknowledgement"
-	case EscalationAcknowledged:
+	case Acknowledged:
 		return "办理中 acknowledged"
-	case EscalationDecided:
+	case Decided:
 		return "已办结 decided"
-	case EscalationReturned:
+	case Returned:
 		return "已退回 returned"
 	}
 	return string(s)
 }
 
-// EscalationInput opens an escalation. The API fills the organisations
+// Input opens an escalation. The API fills the organisations
 // and computes AckDue with the calendar (a working-day period), so the
 // workflow never depends on calendar data that may change under it.
-type EscalationInput struct {
+type Input struct {
 	casekit.CaseRef
-	From       cases.Org        `json:"from"`
-	To         cases.Org        `json:"to"`
-	Reason     EscalationReason `json:"reason"`
-	Summary    string           `json:"summary"`
-	AmountYuan int64            `json:"amount_yuan,omitempty"`
+	From       cases.Org `json:"from"`
+	To         cases.Org `json:"to"`
+	Reason     Reason    `json:"reason"`
+	Summary    string    `json:"summary"`
+	AmountYuan int64     `json:"amount_yuan,omitempty"`
 	// Major escalations are notified to the party secretary and the
 	// government head of the area (党政同责).
 	Major       bool        `json:"major"`
@@ -98,7 +98,7 @@ type EscalationInput struct {
 }
 
 // Validate checks the request's own fields.
-func (in EscalationInput) Validate(now time.Time) error {
+func (in Input) Validate(now time.Time) error {
 	known := false
 	for _, r := range Reasons {
 		known = known || r == in.Reason
@@ -175,20 +175,20 @@ type Holding struct {
 	Late           bool         `json:"late"`
 }
 
-// EscalationView is the escalation as the workflow holds it.
-type EscalationView struct {
+// View is the escalation as the workflow holds it.
+type View struct {
 	cases.Summary
-	Request     EscalationInput `json:"request"`
-	Holdings    []Holding       `json:"holdings"`
-	Decision    string          `json:"decision,omitempty"`
-	DecidedBy   *cases.Actor    `json:"decided_by,omitempty"`
-	Returned    string          `json:"returned,omitempty"`
-	NextActions []string        `json:"next_actions"`
-	Seq         int64           `json:"seq"`
+	Request     Input        `json:"request"`
+	Holdings    []Holding    `json:"holdings"`
+	Decision    string       `json:"decision,omitempty"`
+	DecidedBy   *cases.Actor `json:"decided_by,omitempty"`
+	Returned    string       `json:"returned,omitempty"`
+	NextActions []string     `json:"next_actions"`
+	Seq         int64        `json:"seq"`
 }
 
-// EscalationResult is what a finished escalation returns.
-type EscalationResult struct {
+// Result is what a finished escalation returns.
+type Result struct {
 	CaseNo string `json:"case_no"`
 	State  string `json:"state"`
 }

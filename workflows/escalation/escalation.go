@@ -1,4 +1,9 @@
-package workflows
+// Package escalation is the escalation (提请上级部门 / 移送 / 挂牌督办): a
+// matter passed up or across to whoever has the authority, held by one
+// organisation at a time, each with a deadline to acknowledge it. Started
+// from a hazard it is the top rung of the enforcement ladder; a penalty
+// starts one to ask for a repeat offender's closure.
+package escalation
 
 import (
 	"strconv"
@@ -14,23 +19,24 @@ import (
 	"github.com/duty-project/duty/workflows/ladder"
 )
 
-// Escalation runs one escalation (提请上级部门 / 移送 / 挂牌督办): the
+// Workflow runs one escalation (提请上级部门 / 移送 / 挂牌督办): the
 // receiver must acknowledge it by a deadline, then decide it, return it, or
 // pass it further up (a level may be skipped). Every holder is recorded
 // with when they held it, and a late acknowledgement stays on the record.
-func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, error) {
-	return casekit.Run[EscalationView, EscalationResult](ctx, func(now time.Time) (*escalation, error) {
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(now time.Time) (*escalation, error) {
 		if err := in.Validate(now); err != nil {
 			return nil, err
 		}
-		return &escalation{in: in, state: EscalationSubmitted, holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}, nil
+		return &escalation{in: in, state: Submitted, holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}, nil
 	})
 }
 
+// escalation is the workflow's state; every method is deterministic.
 type escalation struct {
 	casekit.Case
-	in        EscalationInput
-	state     EscalationState
+	in        Input
+	state     State
 	revision  int
 	holdings  []Holding
 	decision  string
@@ -40,7 +46,7 @@ type escalation struct {
 
 // Register sets the escalation's query and updates.
 func (e *escalation) Register(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryEscalation, func() (EscalationView, error) { return e.view(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, Query, func() (View, error) { return e.view(), nil }); err != nil {
 		return err
 	}
 	for _, err := range []error{
@@ -104,21 +110,21 @@ func (e *escalation) Live(ctx workflow.Context) error {
 
 // Result tells the hazard how its top rung ended, and returns the
 // escalation's end to whoever started it.
-func (e *escalation) Result(ctx workflow.Context) EscalationResult {
+func (e *escalation) Result(ctx workflow.Context) Result {
 	if e.rung() {
 		outcome := ladder.RungComplied // the superior took the matter over
-		if e.state == EscalationReturned {
+		if e.state == Returned {
 			outcome = ladder.RungCancelled // back with the acting department, which may escalate again
 		}
 		ladder.NotifyParent(ctx, e.in.ParentWorkflowID, ladder.RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: outcome})
 	}
-	return EscalationResult{CaseNo: e.in.CaseNo, State: string(e.state)}
+	return Result{CaseNo: e.in.CaseNo, State: string(e.state)}
 }
 
 func (e *escalation) current() *Holding { return &e.holdings[len(e.holdings)-1] }
 
 func (e *escalation) closed() bool {
-	return e.state == EscalationDecided || e.state == EscalationReturned
+	return e.state == Decided || e.state == Returned
 }
 
 // holder checks that the actor acts for the organisation holding the
@@ -145,7 +151,7 @@ func (e *escalation) checkAcknowledge(in AcknowledgeInput, _ time.Time) error {
 	if err := e.holder(in.Actor); err != nil {
 		return err
 	}
-	if e.state != EscalationSubmitted {
+	if e.state != Submitted {
 		return e.wrongState(UpdateAcknowledge)
 	}
 	return nil
@@ -157,7 +163,7 @@ func (e *escalation) applyAcknowledge(in AcknowledgeInput, now time.Time) (cases
 	// A late acknowledgement is still an acknowledgement; the lateness
 	// stays on the record (the holding's Late flag and its deadline).
 	h.Late = h.Late || now.After(h.AckDue)
-	e.state = EscalationAcknowledged
+	e.state = Acknowledged
 	e.revision++
 	return in.Actor, struct {
 		Late bool `json:"late"`
@@ -168,7 +174,7 @@ func (e *escalation) checkForward(in ForwardInput, now time.Time) error {
 	if err := e.holder(in.Actor); err != nil {
 		return err
 	}
-	if e.state != EscalationAcknowledged {
+	if e.state != Acknowledged {
 		return e.wrongState(UpdateForward)
 	}
 	if in.To.ID == e.current().Org.ID {
@@ -180,7 +186,7 @@ func (e *escalation) checkForward(in ForwardInput, now time.Time) error {
 func (e *escalation) applyForward(in ForwardInput, now time.Time) (cases.Actor, any) {
 	e.current().Until = &now
 	e.holdings = append(e.holdings, Holding{Org: in.To, Since: now, AckDue: in.AckDue})
-	e.state = EscalationSubmitted
+	e.state = Submitted
 	e.revision++
 	return in.Actor, in
 }
@@ -189,7 +195,7 @@ func (e *escalation) checkDecide(in DecideInput, _ time.Time) error {
 	if err := e.holder(in.Actor); err != nil {
 		return err
 	}
-	if e.state != EscalationAcknowledged {
+	if e.state != Acknowledged {
 		return e.wrongState(UpdateDecide)
 	}
 	return in.Validate()
@@ -197,7 +203,7 @@ func (e *escalation) checkDecide(in DecideInput, _ time.Time) error {
 
 func (e *escalation) applyDecide(in DecideInput, now time.Time) (cases.Actor, any) {
 	e.decision, e.decidedBy = in.Decision, &in.Actor
-	e.finish(EscalationDecided, now)
+	e.finish(Decided, now)
 	return in.Actor, in
 }
 
@@ -213,11 +219,11 @@ func (e *escalation) checkReturn(in ReturnInput, _ time.Time) error {
 
 func (e *escalation) applyReturn(in ReturnInput, now time.Time) (cases.Actor, any) {
 	e.returned = in.Reason
-	e.finish(EscalationReturned, now)
+	e.finish(Returned, now)
 	return in.Actor, in
 }
 
-func (e *escalation) finish(st EscalationState, now time.Time) {
+func (e *escalation) finish(st State, now time.Time) {
 	e.state = st
 	e.current().Until = &now
 	e.Close(now)
@@ -226,9 +232,9 @@ func (e *escalation) finish(st EscalationState, now time.Time) {
 
 func (e *escalation) nextActions() []string {
 	switch e.state {
-	case EscalationSubmitted:
+	case Submitted:
 		return []string{UpdateAcknowledge, UpdateReturn}
-	case EscalationAcknowledged:
+	case Acknowledged:
 		return []string{UpdateDecide, UpdateForward, UpdateReturn}
 	}
 	return nil
@@ -238,7 +244,7 @@ func (e *escalation) nextActions() []string {
 func (e *escalation) StateName() string { return string(e.state) }
 
 // Snapshot is the escalation as it stands, for the step being taken.
-func (e *escalation) Snapshot() (cases.Summary, EscalationView) {
+func (e *escalation) Snapshot() (cases.Summary, View) {
 	v := e.view()
 	return v.Summary, v
 }
@@ -269,8 +275,8 @@ func (e *escalation) summary() cases.Summary {
 	}
 }
 
-func (e *escalation) view() EscalationView {
-	return EscalationView{
+func (e *escalation) view() View {
+	return View{
 		Summary: e.summary(), Request: e.in, Holdings: casekit.CloneList(e.holdings),
 		Decision: e.decision, DecidedBy: e.decidedBy, Returned: e.returned,
 		NextActions: casekit.CloneList(e.nextActions()), Seq: e.Seq(),
