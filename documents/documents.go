@@ -21,6 +21,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -86,7 +87,7 @@ func List(view json.RawMessage) ([]Document, error) {
 	case *talk.View:
 		return []Document{{ID: "talk-notice", Kind: TalkNotice, Title: "约谈通知书", Code: "约谈",
 			Issuer: orgOf(v.Notice.ConvenedBy, v.Notice.ActingOrg), IssuedAt: v.OpenedAt, Step: "open"}}, nil
-	case *workflows.PenaltyView:
+	case *penalty.View:
 		return penaltyDocuments(v), nil
 	case *escalation.View:
 		title, code := escalationTitle(v.Request.Reason)
@@ -119,7 +120,7 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 	case cases.KindTalk:
 		v = &talk.View{}
 	case cases.KindPenalty:
-		v = &workflows.PenaltyView{}
+		v = &penalty.View{}
 	case cases.KindEscalation:
 		v = &escalation.View{}
 	default:
@@ -151,16 +152,16 @@ func hazardDocuments(v *workflows.HazardView) []Document {
 	return out
 }
 
-func penaltyDocuments(v *workflows.PenaltyView) []Document {
+func penaltyDocuments(v *penalty.View) []Document {
 	var out []Document
 	if n := v.Notice; n != nil {
 		out = append(out, Document{ID: "penalty-notice", Kind: PenaltyNotice, Title: "行政处罚告知书", Code: "罚告",
-			Issuer: orgOf(n.By, v.Case.ActingOrg), IssuedAt: n.At, Step: workflows.UpdateNotifyPenalty})
+			Issuer: orgOf(n.By, v.Case.ActingOrg), IssuedAt: n.At, Step: penalty.UpdateNotify})
 	}
 	if d := v.Decision; d != nil {
-		step := workflows.UpdateDecidePenalty
-		if v.Case.Procedure == workflows.ProcedureSimple {
-			step = workflows.UpdateDecideOnTheSpot
+		step := penalty.UpdateDecide
+		if v.Case.Procedure == penalty.ProcedureSimple {
+			step = penalty.UpdateDecideOnTheSpot
 		}
 		out = append(out, Document{ID: "penalty-decision", Kind: PenaltyDecision, Title: "行政处罚决定书", Code: "罚决",
 			Issuer: orgOf(d.Actor, v.Case.ActingOrg), IssuedAt: d.At, Step: step,

@@ -17,6 +17,7 @@ import (
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -212,10 +213,10 @@ func TestTalkNotice(t *testing.T) {
 		"YH-140502-2026-000012", "《安全生产约谈实施办法（试行）》", "第六十五条", "二〇二六年十一月二十日", "赵明")
 }
 
-func penaltyView(t *testing.T, simple bool) workflows.PenaltyView {
+func penaltyView(t *testing.T, simple bool) penalty.View {
 	t.Helper()
 	cal := calendar.Default()
-	rs := workflows.DefaultPenaltyRules()
+	rs := penalty.DefaultRules()
 	notified := at(11, 25, 10)
 	plea, err := cal.Due(notified, rs.Plea)
 	if err != nil {
@@ -224,22 +225,22 @@ func penaltyView(t *testing.T, simple bool) workflows.PenaltyView {
 	hearing, _ := cal.Due(notified, rs.HearingRequest)
 	decisionDue, _ := cal.Due(at(11, 20, 9), rs.Decision)
 	serviceDue, _ := cal.Due(at(12, 3, 16), rs.Service)
-	v := workflows.PenaltyView{Summary: summary(cases.KindPenalty, "CF-140502-2026-000004", "decided"),
-		Case: workflows.PenaltyInput{CaseRef: casekit.CaseRef{ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
-			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, Party: workflows.PenaltyParty{Kind: workflows.PartyUnit, Name: hongda.Name},
-			Proposed: workflows.Penalty{Kind: workflows.PenaltyFine, AmountYuan: 50000},
+	v := penalty.View{Summary: summary(cases.KindPenalty, "CF-140502-2026-000004", "decided"),
+		Case: penalty.Input{CaseRef: casekit.CaseRef{ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
+			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, Party: penalty.Party{Kind: penalty.PartyUnit, Name: hongda.Name},
+			Proposed: penalty.Penalty{Kind: penalty.KindFine, AmountYuan: 50000},
 			Facts:    "你单位凤台街工地3号楼脚手架连墙件缺失，经责令限期整改逾期未整改。", Grounds: "《中华人民共和国安全生产法》第一百零二条",
 			Officers: []cases.Actor{inspector, inspector2}, Rules: rs},
-		Notice: &workflows.PenaltyNotice{Penalty: workflows.Penalty{Kind: workflows.PenaltyFine, AmountYuan: 50000}, By: inspector, At: notified,
+		Notice: &penalty.Notice{Penalty: penalty.Penalty{Kind: penalty.KindFine, AmountYuan: 50000}, By: inspector, At: notified,
 			HearingQualifies: true, PleaDue: plea, HearingDue: hearing},
 		DecisionDue: decisionDue,
-		Pleas:       []workflows.Plea{{PleadInput: workflows.PleadInput{Statement: "已积极整改，请求从轻"}, At: at(11, 27, 10)}},
-		Decision:    &workflows.PenaltyDecision{DecidePenaltyInput: workflows.DecidePenaltyInput{Actor: head, Penalty: workflows.Penalty{Kind: workflows.PenaltyFine, AmountYuan: 30000}, Reasons: "当事人积极整改，酌情从轻"}, At: at(12, 3, 16), ServiceDue: serviceDue},
+		Pleas:       []penalty.Plea{{PleadInput: penalty.PleadInput{Statement: "已积极整改，请求从轻"}, At: at(11, 27, 10)}},
+		Decision:    &penalty.Decision{DecideInput: penalty.DecideInput{Actor: head, Penalty: penalty.Penalty{Kind: penalty.KindFine, AmountYuan: 30000}, Reasons: "当事人积极整改，酌情从轻"}, At: at(12, 3, 16), ServiceDue: serviceDue},
 	}
 	if simple {
-		v.Case.Procedure = workflows.ProcedureSimple
+		v.Case.Procedure = penalty.ProcedureSimple
 		v.Notice, v.Pleas = nil, nil
-		v.Decision.Penalty = workflows.Penalty{Kind: workflows.PenaltyWarning}
+		v.Decision.Penalty = penalty.Penalty{Kind: penalty.KindWarning}
 		v.Decision.DocumentNo = "城住建简罚〔2026〕7号"
 	}
 	return v
@@ -264,7 +265,7 @@ func TestPenaltyNoticeAndDecision(t *testing.T) {
 
 	simple := raw(t, penaltyView(t, true))
 	docs, _ := List(simple)
-	if len(docs) != 1 || docs[0].FixedNumber != "城住建简罚〔2026〕7号" || docs[0].Step != workflows.UpdateDecideOnTheSpot {
+	if len(docs) != 1 || docs[0].FixedNumber != "城住建简罚〔2026〕7号" || docs[0].Step != penalty.UpdateDecideOnTheSpot {
 		t.Fatalf("simple procedure documents %+v", docs)
 	}
 	_, page = render(t, simple, "penalty-decision")

@@ -12,6 +12,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -103,7 +104,7 @@ type Page struct {
 	NextOrder               *workflows.Order
 
 	Talk       *talk.View
-	Penalty    *workflows.PenaltyView
+	Penalty    *penalty.View
 	Escalation *escalation.View
 	// Grounds is the case's own 处罚依据, as the officers entered it.
 	Grounds string
@@ -174,7 +175,7 @@ func Prepare(in Input) (Page, error) {
 		p.Officers = []cases.Actor{t.Notice.ConvenedBy}
 		p.Basis = []Citation{citeInspect, citeTalk}
 	case PenaltyNotice, PenaltyDecision:
-		pv, ok := v.(*workflows.PenaltyView)
+		pv, ok := v.(*penalty.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}
@@ -198,10 +199,10 @@ func Prepare(in Input) (Page, error) {
 			return Page{}, fmt.Errorf("documents: the penalty has not been decided")
 		}
 		p.Basis = []Citation{citeDecision}
-		if pv.Case.Procedure == workflows.ProcedureSimple {
+		if pv.Case.Procedure == penalty.ProcedureSimple {
 			p.Basis = []Citation{citeSimple}
 		}
-		if d.Penalty.Kind == workflows.PenaltyDailyFine {
+		if d.Penalty.Kind == penalty.KindDailyFine {
 			p.Basis = append(p.Basis, citeDailyFine)
 		}
 		p.Basis = append(p.Basis, citeService)
@@ -259,15 +260,15 @@ func Render(w io.Writer, in Input) error {
 }
 
 // PenaltyText is a penalty as a decision states it: 警告; 罚款人民币50000元（伍万元整）.
-func PenaltyText(p workflows.Penalty) string {
+func PenaltyText(p penalty.Penalty) string {
 	switch p.Kind {
-	case workflows.PenaltyWarning:
+	case penalty.KindWarning:
 		return "警告"
-	case workflows.PenaltyFine:
+	case penalty.KindFine:
 		return "罚款" + Yuan(p.AmountYuan)
-	case workflows.PenaltyDailyFine:
+	case penalty.KindDailyFine:
 		return "按日连续处罚，每日罚款" + Yuan(p.AmountYuan)
-	case workflows.PenaltyStopProduction:
+	case penalty.KindStopProduction:
 		s := "责令停产停业整顿"
 		if p.AmountYuan > 0 {
 			s += "，并处罚款" + Yuan(p.AmountYuan)

@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -109,7 +110,7 @@ func stateLabel(k cases.Kind, state string) string {
 	case cases.KindTalk:
 		return talk.State(state).Label()
 	case cases.KindPenalty:
-		return workflows.PenaltyState(state).Label()
+		return penalty.State(state).Label()
 	case cases.KindEscalation:
 		return escalation.State(state).Label()
 	case cases.KindAccident:

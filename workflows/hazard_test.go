@@ -29,6 +29,7 @@ import (
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/internal/casetest"
 	"github.com/duty-project/duty/workflows/ladder"
+	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -153,8 +154,8 @@ func (h *harness) viewAt(seq int64) (any, error) {
 		v = new(HazardView)
 	case talk.WorkflowName:
 		v = new(talk.View)
-	case PenaltyWorkflowName:
-		v = new(PenaltyView)
+	case penalty.WorkflowName:
+		v = new(penalty.View)
 	case escalation.WorkflowName:
 		v = new(escalation.View)
 	case AccidentWorkflowName:

@@ -5,6 +5,7 @@ import (
 
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -24,7 +25,7 @@ var All = []Registration{
 	{Name: HazardWorkflowName, Func: HazardRectification},
 	{Name: escalation.WorkflowName, Func: escalation.Workflow},
 	{Name: talk.WorkflowName, Func: talk.Workflow},
-	{Name: PenaltyWorkflowName, Func: AdministrativePenalty},
+	{Name: penalty.WorkflowName, Func: penalty.Workflow},
 	{Name: AccidentWorkflowName, Func: AccidentInvestigation},
 }
 

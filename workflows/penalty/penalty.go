@@ -1,4 +1,9 @@
-package workflows
+// Package penalty is the administrative penalty case (行政处罚, 行政处罚法
+// 2021) from 立案 to payment, revocation or the court, under the general
+// or the simple procedure. A warning is the written-warning rung of the
+// enforcement ladder and any other penalty the penalty rung; a repeat
+// offender's closure is asked for by an escalation the case starts.
+package penalty
 
 import (
 	"errors"
@@ -20,19 +25,24 @@ import (
 	"github.com/duty-project/duty/workflows/ladder"
 )
 
-// AdministrativePenalty runs one penalty case (行政处罚, 行政处罚法 2021)
+// act is how the case names the activities it runs: a nil pointer is
+// enough for the SDK to find the method names; the worker registers the
+// real struct.
+var act *activities.Activities
+
+// Workflow runs one penalty case (行政处罚, 行政处罚法 2021)
 // from 立案 to payment, revocation or the court: notice, plea, hearing,
 // collective discussion, decision, service, payment with the late
 // surcharge, appeals that pause it, reminder and enforcement; and for a
 // daily fine, its accrual until the correction is verified. Every
 // deadline is counted with the calendar the case started with.
-func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult, error) {
-	return casekit.Run[PenaltyView, PenaltyResult](ctx, func(now time.Time) (*penalty, error) {
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(now time.Time) (*penalty, error) {
 		in.Rules = in.Rules.WithDefaults()
 		if err := in.Validate(now); err != nil {
 			return nil, err
 		}
-		p := &penalty{in: in, state: PenaltyOpened, now: func() time.Time { return workflow.Now(ctx) }}
+		p := &penalty{in: in, state: Opened, now: func() time.Time { return workflow.Now(ctx) }}
 		p.decisionDue = p.due(now, in.Rules.Decision)
 		return p, nil
 	})
@@ -41,16 +51,16 @@ func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult
 // penalty is the workflow's state; every method is deterministic.
 type penalty struct {
 	casekit.Case
-	in          PenaltyInput
-	state       PenaltyState
+	in          Input
+	state       State
 	now         func() time.Time // workflow time, for snapshots
 	decisionDue calendar.Deadline
-	notice      *PenaltyNotice
+	notice      *Notice
 	pleas       []Plea
 	waiver      *Waiver
 	hearing     *Hearing
 	discussion  *Discussion
-	decision    *PenaltyDecision
+	decision    *Decision
 	service     *Service
 	payDue      *calendar.Deadline // set once the amount is fixed and served
 	payment     *Payment
@@ -88,9 +98,9 @@ func (p *penalty) Live(ctx workflow.Context) error {
 
 // Result tells the hazard how the rung ended, and returns what was
 // decided and paid.
-func (p *penalty) Result(ctx workflow.Context) PenaltyResult {
+func (p *penalty) Result(ctx workflow.Context) Result {
 	ladder.NotifyParent(ctx, p.in.ParentWorkflowID, ladder.RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: p.rungOutcome()})
-	res := PenaltyResult{CaseNo: p.in.CaseNo, State: string(p.state), Money: p.money(*p.ClosedAt)}
+	res := Result{CaseNo: p.in.CaseNo, State: string(p.state), Money: p.money(*p.ClosedAt)}
 	if p.decision != nil {
 		res.Penalty = &p.decision.Penalty
 	}
@@ -126,7 +136,7 @@ func (p *penalty) listenForVerification(ctx workflow.Context) {
 // Register sets the penalty's query, updates and signal listener.
 func (p *penalty) Register(ctx workflow.Context) error {
 	p.listenForVerification(ctx)
-	query := func(q PenaltyQueryInput) (PenaltyView, error) {
+	query := func(q QueryInput) (View, error) {
 		at := workflow.Now(ctx)
 		if q.At.After(at) {
 			at = q.At
@@ -134,14 +144,14 @@ func (p *penalty) Register(ctx workflow.Context) error {
 		return p.view(at), nil
 	}
 	return errors.Join(
-		workflow.SetQueryHandler(ctx, QueryPenalty, query),
-		casekit.SetUpdate(ctx, UpdateNotifyPenalty, p, (*penalty).checkNotify, (*penalty).applyNotify),
+		workflow.SetQueryHandler(ctx, Query, query),
+		casekit.SetUpdate(ctx, UpdateNotify, p, (*penalty).checkNotify, (*penalty).applyNotify),
 		casekit.SetUpdate(ctx, UpdatePlead, p, (*penalty).checkPlead, (*penalty).applyPlead),
 		casekit.SetUpdate(ctx, UpdateRequestHearing, p, (*penalty).checkRequestHearing, (*penalty).applyRequestHearing),
 		casekit.SetUpdate(ctx, UpdateScheduleHearing, p, (*penalty).checkScheduleHearing, (*penalty).applyScheduleHearing),
 		casekit.SetUpdate(ctx, UpdateRecordHearing, p, (*penalty).checkRecordHearing, (*penalty).applyRecordHearing),
 		casekit.SetUpdate(ctx, UpdateRecordDiscussion, p, (*penalty).checkDiscussion, (*penalty).applyDiscussion),
-		casekit.SetUpdate(ctx, UpdateDecidePenalty, p, (*penalty).checkDecide, (*penalty).applyDecide),
+		casekit.SetUpdate(ctx, UpdateDecide, p, (*penalty).checkDecide, (*penalty).applyDecide),
 		casekit.SetUpdate(ctx, UpdateServe, p, (*penalty).checkServe, (*penalty).applyServe),
 		casekit.SetUpdate(ctx, UpdatePay, p, (*penalty).checkPay, (*penalty).applyPay),
 		casekit.SetUpdate(ctx, UpdateAppeal, p, (*penalty).checkAppeal, (*penalty).applyAppeal),
@@ -149,7 +159,7 @@ func (p *penalty) Register(ctx workflow.Context) error {
 		casekit.SetUpdate(ctx, UpdateRemind, p, (*penalty).checkRemind, (*penalty).applyRemind),
 		casekit.SetUpdate(ctx, UpdateApplyEnforcement, p, (*penalty).checkEnforcement, (*penalty).applyEnforcement),
 		casekit.SetUpdate(ctx, UpdateStopDailyFine, p, (*penalty).checkStopDailyFine, (*penalty).applyStopDailyFine),
-		casekit.SetUpdate(ctx, UpdateWithdrawPenalty, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
+		casekit.SetUpdate(ctx, UpdateWithdraw, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
 		casekit.SetUpdate(ctx, UpdateWaiveRights, p, (*penalty).checkWaiveRights, (*penalty).applyWaiveRights),
 		casekit.SetUpdate(ctx, UpdateDecideOnTheSpot, p, (*penalty).checkDecideOnTheSpot, (*penalty).applyDecideOnTheSpot),
 	)
@@ -157,8 +167,8 @@ func (p *penalty) Register(ctx workflow.Context) error {
 
 // --- timers
 
-// penaltyAlarm is a moment the case is waiting for and the step it records.
-type penaltyAlarm struct {
+// alarm is a moment the case is waiting for and the step it records.
+type alarm struct {
 	at     time.Time
 	action string
 }
@@ -166,24 +176,24 @@ type penaltyAlarm struct {
 // nextAlarm is the earliest timer the state calls for. Every alarm is a
 // function of the state, so an update that makes one moot needs no
 // cancelling: the loop re-reads the state after every step.
-func (p *penalty) nextAlarm() (penaltyAlarm, bool) {
-	var all []penaltyAlarm
+func (p *penalty) nextAlarm() (alarm, bool) {
+	var all []alarm
 	if p.notice != nil && p.decision == nil && !p.windowsClosed {
-		all = append(all, penaltyAlarm{p.noticeWindows().End, "notice_windows_closed"})
+		all = append(all, alarm{p.noticeWindows().End, "notice_windows_closed"})
 	}
 	if p.decision == nil && !p.decisionOverdue {
-		all = append(all, penaltyAlarm{p.decisionDue.End, "decision_overdue"})
+		all = append(all, alarm{p.decisionDue.End, "decision_overdue"})
 	}
 	if p.decision != nil && p.service == nil && !p.serviceLate {
-		all = append(all, penaltyAlarm{p.decision.ServiceDue.End, "service_overdue"})
+		all = append(all, alarm{p.decision.ServiceDue.End, "service_overdue"})
 	}
 	if p.payDue != nil && !p.paymentLate {
-		all = append(all, penaltyAlarm{p.payDue.End, "payment_overdue"})
+		all = append(all, alarm{p.payDue.End, "payment_overdue"})
 	}
 	if len(all) == 0 {
-		return penaltyAlarm{}, false
+		return alarm{}, false
 	}
-	return slices.MinFunc(all, func(a, b penaltyAlarm) int { return a.at.Compare(b.at) }), true
+	return slices.MinFunc(all, func(a, b alarm) int { return a.at.Compare(b.at) }), true
 }
 
 // runTimers sleeps until the next alarm and fires it, until the case
@@ -221,7 +231,7 @@ func (p *penalty) runTimers(ctx workflow.Context) error {
 	return nil
 }
 
-func (p *penalty) fire(ctx workflow.Context, a penaltyAlarm) error {
+func (p *penalty) fire(ctx workflow.Context, a alarm) error {
 	before := string(p.state)
 	var details any
 	switch a.action {
@@ -245,8 +255,8 @@ func (p *penalty) fire(ctx workflow.Context, a penaltyAlarm) error {
 		}{p.decision.ServiceDue}
 	case "payment_overdue":
 		p.paymentLate = true
-		if p.state == PenaltyServed {
-			p.state = PenaltyPaymentOverdue
+		if p.state == Served {
+			p.state = PaymentOverdue
 		}
 		details = struct {
 			PaymentDue calendar.Deadline `json:"payment_due"`
@@ -258,12 +268,12 @@ func (p *penalty) fire(ctx workflow.Context, a penaltyAlarm) error {
 
 // --- checks: pure functions of state, input and time, used by validator and handler.
 
-func (p *penalty) checkNotify(in NotifyPenaltyInput, now time.Time) error {
+func (p *penalty) checkNotify(in NotifyInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyOpened {
-		return p.wrongState(UpdateNotifyPenalty)
+	if p.state != Opened {
+		return p.wrongState(UpdateNotify)
 	}
 	if p.in.simple() {
 		return casekit.Conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
@@ -302,7 +312,7 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 	if err := p.party(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyNotified {
+	if p.state != Notified {
 		return p.wrongState(UpdateRequestHearing)
 	}
 	if err := p.waived(); err != nil {
@@ -322,7 +332,7 @@ func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) e
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyHearingRequested && p.state != PenaltyHearingScheduled {
+	if p.state != HearingRequested && p.state != HearingScheduled {
 		return p.wrongState(UpdateScheduleHearing)
 	}
 	if err := casekit.Text("place (听证地点)", in.Place, true); err != nil {
@@ -347,7 +357,7 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyHearingScheduled {
+	if p.state != HearingScheduled {
 		return p.wrongState(UpdateRecordHearing)
 	}
 	if now.Before(p.hearing.At) {
@@ -369,11 +379,11 @@ func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error
 	return in.Validate()
 }
 
-func (p *penalty) checkDecide(in DecidePenaltyInput, now time.Time) error {
+func (p *penalty) checkDecide(in DecideInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if err := p.readyToDecide(UpdateDecidePenalty, now); err != nil {
+	if err := p.readyToDecide(UpdateDecide, now); err != nil {
 		return err
 	}
 	if err := p.in.penaltyAllowed(in.Penalty); err != nil {
@@ -395,8 +405,8 @@ func (p *penalty) checkDecide(in DecidePenaltyInput, now time.Time) error {
 // readyToDecide says why no decision (or discussion) may be made now.
 func (p *penalty) readyToDecide(action string, now time.Time) error {
 	switch p.state {
-	case PenaltyNotified, PenaltyHearingHeld:
-	case PenaltyHearingRequested, PenaltyHearingScheduled:
+	case Notified, HearingHeld:
+	case HearingRequested, HearingScheduled:
 		return casekit.Conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
 	default:
 		return p.wrongState(action)
@@ -404,7 +414,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
 	}
-	if w := p.noticeWindows(); p.state == PenaltyNotified && p.waiver == nil && !w.Missed(now) {
+	if w := p.noticeWindows(); p.state == Notified && p.waiver == nil && !w.Missed(now) {
 		return casekit.Conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
 	}
 	return nil
@@ -432,7 +442,7 @@ func (p *penalty) checkWaiveRights(in WaiveRightsInput, now time.Time) error {
 	if err := p.party(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyNotified {
+	if p.state != Notified {
 		return p.wrongState(UpdateWaiveRights)
 	}
 	if err := p.waived(); err != nil {
@@ -449,9 +459,9 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if !p.in.simple() {
-		return casekit.Conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotifyPenalty)
+		return casekit.Conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotify)
 	}
-	if p.state != PenaltyOpened {
+	if p.state != Opened {
 		return p.wrongState(UpdateDecideOnTheSpot)
 	}
 	if err := p.pastDecisionDue(now); err != nil {
@@ -470,7 +480,7 @@ func (p *penalty) checkServe(in ServeInput, _ time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyDecided {
+	if p.state != Decided {
 		return p.wrongState(UpdateServe)
 	}
 	return in.Validate()
@@ -550,10 +560,10 @@ func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state == PenaltyServed && p.payDue != nil {
+	if p.state == Served && p.payDue != nil {
 		return casekit.Conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
 	}
-	if p.state != PenaltyPaymentOverdue {
+	if p.state != PaymentOverdue {
 		return p.wrongState(UpdateRemind)
 	}
 	return casekit.Text("reference", in.Reference, false)
@@ -563,7 +573,7 @@ func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) erro
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyReminded {
+	if p.state != Reminded {
 		return p.wrongState(UpdateApplyEnforcement)
 	}
 	if p.pendingAppeal() != nil {
@@ -592,7 +602,7 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 	if p.state.closed() {
 		return p.wrongState(UpdateStopDailyFine)
 	}
-	if p.current().Kind != PenaltyDailyFine {
+	if p.current().Kind != KindDailyFine {
 		return casekit.Conflict("%s is not a daily fine", p.current().Label())
 	}
 	if !p.stoppedOn.IsZero() {
@@ -601,29 +611,29 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 	return casekit.Text("findings (复查意见)", in.Findings, true)
 }
 
-func (p *penalty) checkWithdraw(in WithdrawPenaltyInput, _ time.Time) error {
+func (p *penalty) checkWithdraw(in WithdrawInput, _ time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
 	if p.decided() {
-		return p.wrongState(UpdateWithdrawPenalty)
+		return p.wrongState(UpdateWithdraw)
 	}
 	return casekit.Text("reason (撤案理由)", in.Reason, true)
 }
 
 // --- applies: change state without blocking; return who acted and the details.
 
-func (p *penalty) applyNotify(in NotifyPenaltyInput, now time.Time) (cases.Actor, any) {
+func (p *penalty) applyNotify(in NotifyInput, now time.Time) (cases.Actor, any) {
 	pen := in.Penalty
 	if pen == (Penalty{}) {
 		pen = p.in.Proposed
 	}
-	n := &PenaltyNotice{Penalty: pen, Note: in.Note, By: in.Actor, At: now,
+	n := &Notice{Penalty: pen, Note: in.Note, By: in.Actor, At: now,
 		HearingQualifies: p.hearingQualifies(pen), PleaDue: p.due(now, p.in.Rules.Plea)}
 	if n.HearingQualifies {
 		n.HearingDue = p.due(now, p.in.Rules.HearingRequest)
 	}
-	p.notice, p.state = n, PenaltyNotified
+	p.notice, p.state = n, Notified
 	return in.Actor, n
 }
 
@@ -641,7 +651,7 @@ func (p *penalty) applyDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) (
 	if in.Statement != "" {
 		p.pleas = append(p.pleas, Plea{PleadInput: PleadInput{Actor: in.Actor, Statement: in.Statement}, At: now})
 	}
-	p.decision = &PenaltyDecision{DecidePenaltyInput: DecidePenaltyInput{Actor: in.Actor, Penalty: in.Penalty, Reasons: in.Reasons, DocumentNo: in.DocumentNo},
+	p.decision = &Decision{DecideInput: DecideInput{Actor: in.Actor, Penalty: in.Penalty, Reasons: in.Reasons, DocumentNo: in.DocumentNo},
 		At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
 	received := in.ReceivedBy
 	if in.RefusedToSign {
@@ -649,7 +659,7 @@ func (p *penalty) applyDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) (
 	}
 	p.service = &Service{ServeInput: ServeInput{Actor: in.Actor, Method: ServeOnTheSpot, ReceivedBy: received}, At: now,
 		ReviewDue: p.due(now, p.in.Rules.Review), LawsuitDue: p.due(now, p.in.Rules.Lawsuit)}
-	p.state = PenaltyServed
+	p.state = Served
 	p.settle(now)
 	return in.Actor, struct {
 		DecideOnTheSpotInput
@@ -664,20 +674,20 @@ func (p *penalty) applyPlead(in PleadInput, now time.Time) (cases.Actor, any) {
 
 func (p *penalty) applyRequestHearing(in RequestHearingInput, now time.Time) (cases.Actor, any) {
 	p.hearing = &Hearing{RequestedBy: in.Actor, RequestedAt: now, Reason: in.Reason}
-	p.state = PenaltyHearingRequested
+	p.state = HearingRequested
 	return in.Actor, in
 }
 
 func (p *penalty) applyScheduleHearing(in ScheduleHearingInput, now time.Time) (cases.Actor, any) {
 	p.hearing.At, p.hearing.Place, p.hearing.Presider = in.At, in.Place, in.Presider
 	p.hearing.ScheduledBy, p.hearing.ScheduledAt = &in.Actor, now
-	p.state = PenaltyHearingScheduled
+	p.state = HearingScheduled
 	return in.Actor, in
 }
 
 func (p *penalty) applyRecordHearing(in RecordHearingInput, now time.Time) (cases.Actor, any) {
 	p.hearing.HeldAt, p.hearing.Transcript, p.hearing.PartyAttended, p.hearing.RecordedBy = now, in.Transcript, in.PartyAttended, &in.Actor
-	p.state = PenaltyHearingHeld
+	p.state = HearingHeld
 	return in.Actor, in
 }
 
@@ -686,16 +696,16 @@ func (p *penalty) applyDiscussion(in RecordDiscussionInput, now time.Time) (case
 	return in.Actor, in
 }
 
-func (p *penalty) applyDecide(in DecidePenaltyInput, now time.Time) (cases.Actor, any) {
-	p.decision = &PenaltyDecision{DecidePenaltyInput: in, At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
-	p.state = PenaltyDecided
+func (p *penalty) applyDecide(in DecideInput, now time.Time) (cases.Actor, any) {
+	p.decision = &Decision{DecideInput: in, At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
+	p.state = Decided
 	return in.Actor, p.decision
 }
 
 func (p *penalty) applyServe(in ServeInput, now time.Time) (cases.Actor, any) {
 	p.service = &Service{ServeInput: in, At: now, Late: p.serviceLate || p.decision.ServiceDue.Missed(now),
 		ReviewDue: p.due(now, p.in.Rules.Review), LawsuitDue: p.due(now, p.in.Rules.Lawsuit)}
-	p.state = PenaltyServed
+	p.state = Served
 	p.settle(now)
 	return in.Actor, p.service
 }
@@ -703,7 +713,7 @@ func (p *penalty) applyServe(in ServeInput, now time.Time) (cases.Actor, any) {
 func (p *penalty) applyPay(in PayInput, now time.Time) (cases.Actor, any) {
 	m := p.money(now)
 	p.payment = &Payment{PayInput: in, At: now, PrincipalFen: m.PrincipalFen, SurchargeFen: m.SurchargeFen}
-	p.finish(PenaltyPaid, now)
+	p.finish(Paid, now)
 	return in.Actor, p.payment
 }
 
@@ -719,7 +729,7 @@ func (p *penalty) applyAppealResult(in AppealResultInput, now time.Time) (cases.
 		a.Reference = in.Reference
 	}
 	if in.Outcome == AppealRevoked {
-		p.finish(PenaltyRevoked, now)
+		p.finish(Revoked, now)
 	}
 	return in.Actor, in
 }
@@ -731,13 +741,13 @@ func (p *penalty) applyRemind(in RemindInput, now time.Time) (cases.Actor, any) 
 	}
 	by := p.due(p.service.LawsuitDue.Last.Start(), p.in.Rules.Enforcement).End
 	p.reminder = &Reminder{RemindInput: in, At: now, EnforceFrom: from, EnforceBy: by}
-	p.state = PenaltyReminded
+	p.state = Reminded
 	return in.Actor, p.reminder
 }
 
 func (p *penalty) applyEnforcement(in ApplyEnforcementInput, now time.Time) (cases.Actor, any) {
 	p.enforcement = &Enforcement{ApplyEnforcementInput: in, At: now, ClaimedFen: p.money(now).DueFen}
-	p.finish(PenaltyEnforcement, now)
+	p.finish(EnforcementApplied, now)
 	return in.Actor, p.enforcement
 }
 
@@ -747,8 +757,8 @@ func (p *penalty) applyStopDailyFine(in StopDailyFineInput, now time.Time) (case
 	return in.Actor, p.dailyFine(now)
 }
 
-func (p *penalty) applyWithdraw(in WithdrawPenaltyInput, now time.Time) (cases.Actor, any) {
-	p.finish(PenaltyWithdrawn, now)
+func (p *penalty) applyWithdraw(in WithdrawInput, now time.Time) (cases.Actor, any) {
+	p.finish(Withdrawn, now)
 	return in.Actor, in
 }
 
@@ -757,18 +767,18 @@ func (p *penalty) applyWithdraw(in WithdrawPenaltyInput, now time.Time) (cases.A
 // case with nothing to pay (a warning, a stop order without a fine).
 func (p *penalty) settle(now time.Time) {
 	if p.service == nil || p.payDue != nil || p.state.closed() ||
-		(p.current().Kind == PenaltyDailyFine && p.stoppedOn.IsZero()) {
+		(p.current().Kind == KindDailyFine && p.stoppedOn.IsZero()) {
 		return
 	}
 	if p.principalFen(now) == 0 {
-		p.finish(PenaltyExecuted, now)
+		p.finish(Executed, now)
 		return
 	}
 	d := p.due(now, p.in.Rules.Payment)
 	p.payDue = &d
 }
 
-func (p *penalty) finish(st PenaltyState, now time.Time) {
+func (p *penalty) finish(st State, now time.Time) {
 	p.state = st
 	p.Close(now)
 }
@@ -785,7 +795,7 @@ func (p *penalty) money(at time.Time) Money {
 	switch {
 	case p.payment != nil:
 		m.PaidFen = p.payment.AmountFen
-	case p.payDue != nil && (!p.state.closed() || p.state == PenaltyEnforcement):
+	case p.payDue != nil && (!p.state.closed() || p.state == EnforcementApplied):
 		m.DueFen = m.PrincipalFen + m.SurchargeFen
 	}
 	return m
@@ -834,7 +844,7 @@ func (p *penalty) underAppeal(d calendar.Date) bool {
 // to at's day while it runs; nil for other penalties.
 func (p *penalty) dailyFine(at time.Time) *DailyFine {
 	cur := p.current()
-	if cur.Kind != PenaltyDailyFine {
+	if cur.Kind != KindDailyFine {
 		return nil
 	}
 	order, end := p.in.CorrectionOrderDate, calendar.DateOf(at)
@@ -869,10 +879,10 @@ func (p *penalty) current() Penalty {
 
 func (p *penalty) hearingQualifies(pen Penalty) bool {
 	switch pen.Kind {
-	case PenaltyStopProduction, PenaltyDailyFine:
+	case KindStopProduction, KindDailyFine:
 		// A daily fine's total has no bound when it is notified.
 		return true
-	case PenaltyFine:
+	case KindFine:
 		limit := p.in.Rules.HearingUnitYuan
 		if p.in.Party.Kind == PartyPerson {
 			limit = p.in.Rules.HearingPersonYuan
@@ -883,7 +893,7 @@ func (p *penalty) hearingQualifies(pen Penalty) bool {
 }
 
 func (p *penalty) discussionRequired(pen Penalty) bool {
-	return pen.Kind == PenaltyStopProduction || pen.AmountYuan > p.in.Rules.DiscussionAboveYuan
+	return pen.Kind == KindStopProduction || pen.AmountYuan > p.in.Rules.DiscussionAboveYuan
 }
 
 // noticeWindows is the later of the plea and hearing-request windows.
@@ -899,7 +909,7 @@ func (p *penalty) decided() bool { return p.decision != nil || p.state.closed() 
 
 // executing reports whether the decision is served and not yet carried out.
 func (p *penalty) executing() bool {
-	return p.state == PenaltyServed || p.state == PenaltyPaymentOverdue || p.state == PenaltyReminded
+	return p.state == Served || p.state == PaymentOverdue || p.state == Reminded
 }
 
 func (p *penalty) pendingAppeal() *Appeal {
@@ -912,7 +922,7 @@ func (p *penalty) pendingAppeal() *Appeal {
 // rung is the rung of the enforcement ladder the case stands for: a
 // warning is the written warning (书面警告), anything else the penalty.
 func (p *penalty) rung() string {
-	if p.in.Proposed.Kind == PenaltyWarning {
+	if p.in.Proposed.Kind == KindWarning {
 		return rules.RungWrittenWarning
 	}
 	return rules.RungPenalty
@@ -920,9 +930,9 @@ func (p *penalty) rung() string {
 
 func (p *penalty) rungOutcome() string {
 	switch p.state {
-	case PenaltyPaid, PenaltyExecuted:
+	case Paid, Executed:
 		return ladder.RungComplied
-	case PenaltyEnforcement:
+	case EnforcementApplied:
 		return ladder.RungFailed
 	}
 	return ladder.RungCancelled // revoked or withdrawn: the rung may be climbed again
@@ -955,36 +965,36 @@ func (p *penalty) wrongState(action string) error {
 func (p *penalty) nextActions(now time.Time) []string {
 	var out []string
 	switch p.state {
-	case PenaltyOpened:
+	case Opened:
 		switch {
 		case p.decisionDue.Missed(now):
 		case p.in.simple():
 			out = append(out, UpdateDecideOnTheSpot)
 		default:
-			out = append(out, UpdateNotifyPenalty)
+			out = append(out, UpdateNotify)
 		}
-	case PenaltyNotified, PenaltyHearingRequested, PenaltyHearingScheduled:
+	case Notified, HearingRequested, HearingScheduled:
 		if !p.notice.PleaDue.Missed(now) && p.waiver == nil {
 			out = append(out, UpdatePlead)
 		}
-		if p.state == PenaltyNotified && p.waiver == nil && !p.noticeWindows().Missed(now) {
+		if p.state == Notified && p.waiver == nil && !p.noticeWindows().Missed(now) {
 			out = append(out, UpdateWaiveRights)
 		}
 		switch {
-		case p.state == PenaltyHearingRequested:
+		case p.state == HearingRequested:
 			out = append(out, UpdateScheduleHearing)
-		case p.state == PenaltyHearingScheduled:
+		case p.state == HearingScheduled:
 			out = append(out, UpdateScheduleHearing, UpdateRecordHearing)
 		case p.notice.HearingQualifies && !p.notice.HearingDue.Missed(now) && p.waiver == nil:
 			out = append(out, UpdateRequestHearing)
 		case p.noticeWindows().Missed(now) || p.waiver != nil:
 			out = append(out, p.decisionActions(now)...)
 		}
-	case PenaltyHearingHeld:
+	case HearingHeld:
 		out = append(out, p.decisionActions(now)...)
-	case PenaltyDecided:
+	case Decided:
 		out = append(out, UpdateServe)
-	case PenaltyServed, PenaltyPaymentOverdue, PenaltyReminded:
+	case Served, PaymentOverdue, Reminded:
 		if p.payDue != nil {
 			out = append(out, UpdatePay)
 		}
@@ -994,17 +1004,17 @@ func (p *penalty) nextActions(now time.Time) []string {
 			out = append(out, UpdateAppeal)
 		}
 		switch p.state {
-		case PenaltyPaymentOverdue:
+		case PaymentOverdue:
 			out = append(out, UpdateRemind)
-		case PenaltyReminded:
+		case Reminded:
 			out = append(out, UpdateApplyEnforcement)
 		}
 	}
-	if !p.state.closed() && p.current().Kind == PenaltyDailyFine && p.stoppedOn.IsZero() {
+	if !p.state.closed() && p.current().Kind == KindDailyFine && p.stoppedOn.IsZero() {
 		out = append(out, UpdateStopDailyFine)
 	}
 	if !p.decided() {
-		out = append(out, UpdateWithdrawPenalty)
+		out = append(out, UpdateWithdraw)
 	}
 	return out
 }
@@ -1014,14 +1024,14 @@ func (p *penalty) decisionActions(now time.Time) []string {
 		return nil
 	}
 	if p.discussion == nil && p.discussionRequired(p.current()) {
-		return []string{UpdateRecordDiscussion, UpdateDecidePenalty}
+		return []string{UpdateRecordDiscussion, UpdateDecide}
 	}
-	return []string{UpdateDecidePenalty}
+	return []string{UpdateDecide}
 }
 
 // opening is the input as recorded and shown: the calendar is in the
 // history once, not in every step.
-func (p *penalty) opening() PenaltyInput {
+func (p *penalty) opening() Input {
 	in := p.in
 	in.Calendar = nil
 	return in
@@ -1032,7 +1042,7 @@ func (p *penalty) StateName() string { return string(p.state) }
 
 // Snapshot is the penalty as it stands at workflow time, for the step
 // being taken.
-func (p *penalty) Snapshot() (cases.Summary, PenaltyView) {
+func (p *penalty) Snapshot() (cases.Summary, View) {
 	v := p.view(p.now())
 	return v.Summary, v
 }
@@ -1070,9 +1080,9 @@ func (p *penalty) summary() cases.Summary {
 	}
 }
 
-func (p *penalty) view(at time.Time) PenaltyView {
+func (p *penalty) view(at time.Time) View {
 	money := p.money(at)
-	return PenaltyView{
+	return View{
 		Summary: p.summary(), Case: p.opening(), DecisionDue: p.decisionDue,
 		Notice: casekit.ClonePtr(p.notice), Pleas: casekit.CloneList(p.pleas), Waiver: casekit.ClonePtr(p.waiver), Hearing: casekit.ClonePtr(p.hearing),
 		DiscussionRequired: p.discussionRequired(p.current()), Discussion: casekit.ClonePtr(p.discussion),
