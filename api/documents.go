@@ -16,7 +16,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
 )
 
@@ -245,9 +245,9 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 func serviceAction(d documents.Document) string {
 	switch d.Kind {
 	case documents.HazardOrder:
-		return policy.Action(string(cases.KindHazard), workflows.UpdateOrder)
+		return policy.Action(string(cases.KindHazard), hazard.UpdateOrder)
 	case documents.Reinspection:
-		return policy.Action(string(cases.KindHazard), workflows.UpdateReinspect)
+		return policy.Action(string(cases.KindHazard), hazard.UpdateReinspect)
 	case documents.TalkNotice:
 		return policy.Action(string(cases.KindTalk), policy.ActionOpen)
 	case documents.PenaltyNotice:

@@ -19,8 +19,8 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -82,7 +82,7 @@ func List(view json.RawMessage) ([]Document, error) {
 		return nil, err
 	}
 	switch v := v.(type) {
-	case *workflows.HazardView:
+	case *hazard.View:
 		return hazardDocuments(v), nil
 	case *talk.View:
 		return []Document{{ID: "talk-notice", Kind: TalkNotice, Title: "约谈通知书", Code: "约谈",
@@ -116,7 +116,7 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 	var v any
 	switch kind {
 	case cases.KindHazard:
-		v = &workflows.HazardView{}
+		v = &hazard.View{}
 	case cases.KindTalk:
 		v = &talk.View{}
 	case cases.KindPenalty:
@@ -132,20 +132,20 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 	return v, nil
 }
 
-func hazardDocuments(v *workflows.HazardView) []Document {
+func hazardDocuments(v *hazard.View) []Document {
 	// Round by round: a failed re-inspection issues the next round's order.
 	var out []Document
 	for round := 1; round <= len(v.Orders)+1; round++ {
 		for _, o := range v.Orders {
 			if o.Round == round {
 				out = append(out, Document{ID: fmt.Sprintf("order-%d", o.Round), Kind: HazardOrder, Title: "责令限期整改指令书",
-					Code: "责改", Issuer: orgOf(o.IssuedBy, v.ActingOrg), IssuedAt: o.IssuedAt, Step: workflows.UpdateOrder})
+					Code: "责改", Issuer: orgOf(o.IssuedBy, v.ActingOrg), IssuedAt: o.IssuedAt, Step: hazard.UpdateOrder})
 			}
 		}
 		for _, r := range v.Reinspections {
 			if r.Round == round {
 				out = append(out, Document{ID: fmt.Sprintf("reinspection-%d", r.Round), Kind: Reinspection, Title: "整改复查意见书",
-					Code: "复查", Issuer: orgOf(r.By, v.ActingOrg), IssuedAt: r.At, Step: workflows.UpdateReinspect})
+					Code: "复查", Issuer: orgOf(r.By, v.ActingOrg), IssuedAt: r.At, Step: hazard.UpdateReinspect})
 			}
 		}
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -44,21 +44,21 @@ func summary(kind cases.Kind, no, state string) cases.Summary {
 
 // hazardView is a 重大隐患 ordered on 11-20, re-inspected and failed on
 // 12-01 (which ordered round 2), re-inspected and passed on 12-10.
-func hazardView() workflows.HazardView {
-	return workflows.HazardView{
+func hazardView() hazard.View {
+	return hazard.View{
 		Summary: summary(cases.KindHazard, "YH-140502-2026-000012", "closed"),
-		Report: workflows.HazardInput{Grade: workflows.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失\n外架未设剪刀撑",
+		Report: hazard.Input{Grade: hazard.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失\n外架未设剪刀撑",
 			Enterprise: hongda, ActingOrg: bureau, Inspector: inspector},
 		Round: 2,
-		Orders: []workflows.Order{
+		Orders: []hazard.Order{
 			{Round: 1, Measures: "补设连墙件\n3号楼停止作业", Deadline: time.Date(2026, 11, 30, 23, 59, 59, 0, rules.China), IssuedBy: inspector, IssuedAt: at(11, 20, 10)},
 			{Round: 2, Measures: "补齐剩余连墙件", Deadline: time.Date(2026, 12, 9, 23, 59, 59, 0, rules.China), IssuedBy: inspector, IssuedAt: at(12, 1, 15)},
 		},
-		Completions: []workflows.Completion{
+		Completions: []hazard.Completion{
 			{Round: 1, Summary: "已补设", ReportedAt: at(11, 29, 16)},
 			{Round: 2, Summary: "已补齐", ReportedAt: at(12, 9, 11)},
 		},
-		Reinspections: []workflows.Reinspection{
+		Reinspections: []hazard.Reinspection{
 			{Round: 1, Passed: false, Findings: "2处仍缺失", By: inspector, At: at(12, 1, 15)},
 			{Round: 2, Passed: true, Findings: "符合要求，予以销号", By: inspector2, At: at(12, 10, 10)},
 		},

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -94,14 +94,14 @@ type Page struct {
 	// Officers are the officers who took the step.
 	Officers []cases.Actor
 
-	Hazard       *workflows.HazardView
-	Order        *workflows.Order
-	Reinspection *workflows.Reinspection
-	Completion   *workflows.Completion
+	Hazard       *hazard.View
+	Order        *hazard.Order
+	Reinspection *hazard.Reinspection
+	Completion   *hazard.Completion
 	// OrderNumber is the number of the order a re-inspection checks;
 	// NextNumber that of the order a failed one issues.
 	OrderNumber, NextNumber string
-	NextOrder               *workflows.Order
+	NextOrder               *hazard.Order
 
 	Talk       *talk.View
 	Penalty    *penalty.View
@@ -123,7 +123,7 @@ func Prepare(in Input) (Page, error) {
 	}
 	switch in.Doc.Kind {
 	case HazardOrder, Reinspection:
-		h, ok := v.(*workflows.HazardView)
+		h, ok := v.(*hazard.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}

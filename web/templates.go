@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -106,7 +107,7 @@ func when(v any) string {
 func stateLabel(k cases.Kind, state string) string {
 	switch k {
 	case cases.KindHazard:
-		return workflows.HazardState(state).Label()
+		return hazard.State(state).Label()
 	case cases.KindTalk:
 		return talk.State(state).Label()
 	case cases.KindPenalty:

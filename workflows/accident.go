@@ -17,6 +17,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
 // AccidentInvestigation runs one accident case (生产安全事故报告和调查处理,
@@ -680,7 +681,7 @@ func (a *accident) unstarted() int {
 
 // startMeasures numbers the measures not yet started and starts each as a
 // hazard rectification case, a child of the accident that tells it when
-// it closes (SignalCorrectiveClosed). The hazard outlives nothing: the
+// it closes (hazard.SignalCorrectiveClosed). The hazard outlives nothing: the
 // accident cannot close before its measures are verified.
 func (a *accident) startMeasures(ctx workflow.Context) error {
 	var res activities.CaseNumbersResult
@@ -703,7 +704,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 		}
 		num := res.Numbers[next]
 		next++
-		hz := HazardInput{
+		hz := hazard.Input{
 			CaseNo: num.String(), WorkflowID: num.WorkflowID(), RegionCode: a.in.RegionCode, RegionPath: a.in.RegionPath,
 			Industry: a.in.Industry, Enterprise: a.in.Enterprise, ActingOrg: a.actingOrg(), Grade: m.Grade, Location: m.Location,
 			Description: "事故整改措施 corrective measure after " + a.in.CaseNo + ": " + m.Measure,
@@ -715,7 +716,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 			WorkflowID:            hz.WorkflowID,
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), HazardWorkflowName, hz)
+		}), hazard.WorkflowName, hz)
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start a corrective hazard case", "case", a.in.CaseNo, "hazard", hz.CaseNo, "error", err)
 			m.Failed = "the hazard case could not be started (未能立案): " + hz.CaseNo
@@ -734,10 +735,10 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 // as the verification of its measure, with the re-inspecting officer as
 // the actor.
 func (a *accident) listenForCorrectiveClosed(ctx workflow.Context) {
-	ch := workflow.GetSignalChannel(ctx, SignalCorrectiveClosed)
+	ch := workflow.GetSignalChannel(ctx, hazard.SignalCorrectiveClosed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var sig CorrectiveClosed
+			var sig hazard.CorrectiveClosed
 			if !ch.Receive(ctx, &sig) {
 				return
 			}

@@ -9,10 +9,10 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
-// Names of the accident workflow, its updates, its query and the signal a
-// corrective hazard sends when it closes.
+// Names of the accident workflow, its updates and its query.
 const (
 	AccidentWorkflowName         = "AccidentInvestigation"
 	UpdateReportUp               = "report_up"                   // 逐级上报 (levels may be skipped)
@@ -33,10 +33,6 @@ const (
 	UpdateSignOffGate            = "sign_off_gate"               // 四不放过: one gate signed off
 	UpdateCloseAccident          = "close_accident"              // 结案
 	QueryAccident                = "accident"
-
-	// SignalCorrectiveClosed is how a corrective hazard case tells the
-	// accident it was started from that its re-inspection passed (销号).
-	SignalCorrectiveClosed = "corrective_closed"
 )
 
 // AccidentState is where an accident case stands.
@@ -542,9 +538,9 @@ type PersonAccountability struct {
 // CorrectiveMeasureInput is one corrective measure: it becomes a hazard
 // rectification case at the enterprise.
 type CorrectiveMeasureInput struct {
-	Measure  string `json:"measure"`
-	Location string `json:"location"`
-	Grade    Grade  `json:"grade"`
+	Measure  string       `json:"measure"`
+	Location string       `json:"location"`
+	Grade    hazard.Grade `json:"grade"`
 }
 
 // AddMeasuresInput adds corrective measures.
@@ -562,8 +558,8 @@ func (in AddMeasuresInput) Validate() error {
 		return casekit.Invalid("add 1 to %d corrective measures at a time", maxMeasures)
 	}
 	for i, m := range in.Measures {
-		if m.Grade != GradeGeneral && m.Grade != GradeMajor {
-			return casekit.Invalid("measure %d: grade must be %q or %q", i+1, GradeGeneral, GradeMajor)
+		if m.Grade != hazard.GradeGeneral && m.Grade != hazard.GradeMajor {
+			return casekit.Invalid("measure %d: grade must be %q or %q", i+1, hazard.GradeGeneral, hazard.GradeMajor)
 		}
 		if err := casekit.Text("measure (整改措施)", m.Measure, true); err != nil {
 			return err
@@ -584,13 +580,6 @@ type CorrectiveMeasure struct {
 	WorkflowID string      `json:"workflow_id,omitempty"`
 	Failed     string      `json:"failed,omitempty"` // why the case could not start
 	Verified   *Decision   `json:"verified,omitempty"`
-}
-
-// CorrectiveClosed is what a corrective hazard sends when it closes.
-type CorrectiveClosed struct {
-	CaseNo   string      `json:"case_no"`
-	By       cases.Actor `json:"by"`
-	Findings string      `json:"findings"`
 }
 
 // AssessMeasuresInput records the assessment of how the measures were

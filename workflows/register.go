@@ -1,17 +1,15 @@
 package workflows
 
 import (
-	"go.temporal.io/sdk/workflow"
-
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
-func workflowOptions(name string) workflow.RegisterOptions {
-	return workflow.RegisterOptions{Name: name}
-}
+// TaskQueue is the queue every duty workflow and activity runs on.
+const TaskQueue = "duty-cases"
 
 // Registration is one workflow function and the name it is registered
 // under; the worker registers every entry of All.
@@ -22,7 +20,7 @@ type Registration struct {
 
 // All lists every duty workflow.
 var All = []Registration{
-	{Name: HazardWorkflowName, Func: HazardRectification},
+	{Name: hazard.WorkflowName, Func: hazard.Workflow},
 	{Name: escalation.WorkflowName, Func: escalation.Workflow},
 	{Name: talk.WorkflowName, Func: talk.Workflow},
 	{Name: penalty.WorkflowName, Func: penalty.Workflow},

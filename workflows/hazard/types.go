@@ -1,4 +1,4 @@
-package workflows
+package hazard
 
 import (
 	"strings"
@@ -10,13 +10,10 @@ import (
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
-// TaskQueue is the queue every duty workflow and activity runs on.
-const TaskQueue = "duty-cases"
-
 // Names of the hazard workflow, its updates and its query: the API and the
 // worker both use these, so they cannot drift apart.
 const (
-	HazardWorkflowName     = "HazardRectification"
+	WorkflowName           = "HazardRectification"
 	UpdateOrder            = "order"
 	UpdateSubmitPlan       = "submit_plan"
 	UpdateReviewPlan       = "review_plan"
@@ -24,7 +21,7 @@ const (
 	UpdateReinspect        = "reinspect"
 	UpdateRequestExtension = "request_extension"
 	UpdateDecideExtension  = "decide_extension"
-	QueryHazard            = "hazard"
+	Query                  = "hazard"
 )
 
 // Grade is a hazard's grade.
@@ -47,42 +44,42 @@ func (g Grade) Label() string {
 	return string(g)
 }
 
-// HazardState is where a hazard case stands.
-type HazardState string
+// State is where a hazard case stands.
+type State string
 
 // Hazard case states, in the order a case usually passes them.
 const (
-	HazardReported           HazardState = "reported"            // 已报告: found, no order yet
-	HazardOrdered            HazardState = "ordered"             // 已责令整改: order issued, deadline running
-	HazardPlanSubmitted      HazardState = "plan_submitted"      // 治理方案待审: a 重大 hazard's plan awaits review
-	HazardRectifying         HazardState = "rectifying"          // 整改中: plan approved, work under way
-	HazardCompletionReported HazardState = "completion_reported" // 待复查: awaiting re-inspection
-	HazardClosed             HazardState = "closed"              // 已销号: re-inspection passed
+	Reported           State = "reported"            // 已报告: found, no order yet
+	Ordered            State = "ordered"             // 已责令整改: order issued, deadline running
+	PlanSubmitted      State = "plan_submitted"      // 治理方案待审: a 重大 hazard's plan awaits review
+	Rectifying         State = "rectifying"          // 整改中: plan approved, work under way
+	CompletionReported State = "completion_reported" // 待复查: awaiting re-inspection
+	Closed             State = "closed"              // 已销号: re-inspection passed
 )
 
 // Label is the state's name for people.
-func (s HazardState) Label() string {
+func (s State) Label() string {
 	switch s {
-	case HazardReported:
+	case Reported:
 		return "已报告 reported"
-	case HazardOrdered:
+	case Ordered:
 		return "已责令整改 ordered"
-	case HazardPlanSubmitted:
+	case PlanSubmitted:
 		return "治理方案待审 plan submitted"
-	case HazardRectifying:
+	case Rectifying:
 		return "整改中 rectifying"
-	case HazardCompletionReported:
+	case CompletionReported:
 		return "待复查 awaiting re-inspection"
-	case HazardClosed:
+	case Closed:
 		return "已销号 closed"
 	}
 	return string(s)
 }
 
-// HazardInput opens a hazard case: what the inspector found, where, and
+// Input opens a hazard case: what the inspector found, where, and
 // the rule set the case keeps for life. The API fills the organisation
 // fields from its own records.
-type HazardInput struct {
+type Input struct {
 	CaseNo      string             `json:"case_no"`
 	WorkflowID  string             `json:"workflow_id"`
 	RegionCode  string             `json:"region_code"`
@@ -95,8 +92,8 @@ type HazardInput struct {
 	Description string             `json:"description"`
 	Evidence    []casekit.Evidence `json:"evidence,omitempty"`
 	Inspector   cases.Actor        `json:"inspector"`
-	// RuleSet is left out of the case's view (HazardView.Report): see
-	// HazardView.MaxRectificationPeriod.
+	// RuleSet is left out of the case's view (View.Report): see
+	// View.MaxRectificationPeriod.
 	RuleSet rules.RuleSet `json:"rule_set,omitzero"`
 	// Ladder is the enforcement ladder of the case's region under its rule
 	// set, fixed when the case opens.
@@ -112,7 +109,7 @@ type HazardInput struct {
 }
 
 // Validate checks the report's own fields.
-func (in HazardInput) Validate() error {
+func (in Input) Validate() error {
 	if in.Grade != GradeGeneral && in.Grade != GradeMajor {
 		return casekit.Invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
 	}
@@ -336,16 +333,16 @@ type Extension struct {
 	Granted     time.Time   `json:"granted,omitzero"`
 }
 
-// HazardView is the whole case as the workflow holds it: the query result,
+// View is the whole case as the workflow holds it: the query result,
 // every update's result, and the kind-specific part of the read model.
-type HazardView struct {
+type View struct {
 	cases.Summary
 	// Report is what opened the case, without its rule set: the whole set
 	// (2 KB, most of it about accidents and penalties) went with every
 	// update's result, read-model row and answer, and was a fifth of each.
 	// The case's rule set is named by Summary.RuleSet; what a step on the
 	// hazard needs of it is MaxRectificationPeriod.
-	Report HazardInput `json:"report"`
+	Report Input `json:"report"`
 	// MaxRectificationPeriod is how far ahead the case's rule set lets a
 	// deadline (整改期限) be set.
 	MaxRectificationPeriod rules.Duration `json:"max_rectification_period"`
@@ -370,18 +367,20 @@ type HazardView struct {
 // DeadlineRules is the part of the case's rule set that bounds the
 // deadlines a step may set (OrderInput.Validate and the like), for
 // checking a request before it reaches the case.
-func (v HazardView) DeadlineRules() rules.RuleSet {
+func (v View) DeadlineRules() rules.RuleSet {
 	return rules.RuleSet{ID: v.RuleSet, MaxRectificationPeriod: v.MaxRectificationPeriod}
 }
 
-// HazardResult is what a closed hazard case returns.
-type HazardResult struct {
+// Result is what a closed hazard case returns.
+type Result struct {
 	CaseNo   string    `json:"case_no"`
 	State    string    `json:"state"`
 	Rounds   int       `json:"rounds"`
 	ClosedAt time.Time `json:"closed_at"`
 }
 
+// validDeadline checks a deadline a step sets: given, in the future, and
+// no further ahead than the case's rule set allows.
 func validDeadline(name string, d, now time.Time, rs rules.RuleSet) error {
 	if d.IsZero() {
 		return casekit.Invalid("%s is required", name)
@@ -394,4 +393,15 @@ func validDeadline(name string, d, now time.Time, rs rules.RuleSet) error {
 			time.Duration(rs.MaxRectificationPeriod), rs.ID, limit.Format(time.DateOnly))
 	}
 	return nil
+}
+
+// SignalCorrectiveClosed is how a corrective hazard case tells the
+// accident it was started from that its re-inspection passed (销号).
+const SignalCorrectiveClosed = "corrective_closed"
+
+// CorrectiveClosed is what a corrective hazard sends when it closes.
+type CorrectiveClosed struct {
+	CaseNo   string      `json:"case_no"`
+	By       cases.Actor `json:"by"`
+	Findings string      `json:"findings"`
 }

@@ -1,4 +1,4 @@
-package workflows
+package hazard
 
 import (
 	"context"
@@ -51,20 +51,20 @@ func TestOverdueHazardClimbsWhenATalkFails(t *testing.T) {
 	day := 24 * time.Hour
 	in := hazardInput(GradeGeneral)
 	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning}
-	var afterOverdue, duringTalk, afterFailure HazardView
-	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
-	h.query(3*day, &afterOverdue)
-	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungStarted})
+	var afterOverdue, duringTalk, afterFailure View
+	h.At(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+	h.Query(3*day, &afterOverdue)
+	h.Env.RegisterDelayedCallback(func() {
+		h.Env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungStarted})
 	}, 4*day)
-	h.query(4*day+time.Hour, &duringTalk)
-	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungFailed})
+	h.Query(4*day+time.Hour, &duringTalk)
+	h.Env.RegisterDelayedCallback(func() {
+		h.Env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungFailed})
 	}, 10*day)
-	h.query(10*day+time.Hour, &afterFailure)
-	h.at(11*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "终于完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
-	h.at(12*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
-	h.run(in)
+	h.Query(10*day+time.Hour, &afterFailure)
+	h.At(11*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "终于完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
+	h.At(12*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+	h.Run(in)
 
 	if afterOverdue.NextRung != rules.RungWarningTalk || duringTalk.NextRung != "" || afterFailure.NextRung != rules.RungWrittenWarning {
 		t.Fatalf("next rung: overdue %q, during the talk %q, after it failed %q", afterOverdue.NextRung, duringTalk.NextRung, afterFailure.NextRung)
@@ -72,7 +72,7 @@ func TestOverdueHazardClimbsWhenATalkFails(t *testing.T) {
 	if len(afterFailure.Rungs) != 2 || afterFailure.Rungs[1].CaseNo != "YT-140502-2026-000001" {
 		t.Fatalf("rungs %+v", afterFailure.Rungs)
 	}
-	equal(t, "steps", h.actions(), []string{"report", "order", "remind", "overdue", "ladder", "ladder", "report_completion", "reinspect"})
+	equal(t, "steps", h.Actions(), []string{"report", "order", "remind", "overdue", "ladder", "ladder", "report_completion", "reinspect"})
 }
 
 func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
@@ -80,7 +80,7 @@ func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
 	day := 24 * time.Hour
 	in := hazardInput(GradeGeneral)
 	in.Ladder = []string{rules.RungWarningTalk, rules.RungPenalty}
-	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+	h.At(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
 	for i, sig := range []ladder.RungSignal{
 		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungStarted},
 		{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: ladder.RungFailed},
@@ -88,14 +88,14 @@ func TestClosingAHazardTellsItsOpenPenalty(t *testing.T) {
 		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: ladder.RungStarted},
 		{Rung: rules.RungPenalty, CaseNo: "CF-140502-2026-000002", Outcome: ladder.RungComplied},
 	} {
-		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(ladder.SignalRung, sig) }, time.Duration(3+i)*day)
+		h.Env.RegisterDelayedCallback(func() { h.Env.SignalWorkflow(ladder.SignalRung, sig) }, time.Duration(3+i)*day)
 	}
-	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
-	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
-	h.run(in)
+	h.At(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
+	h.At(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
+	h.Run(in)
 
-	if len(h.verified) != 1 || h.verified[0].workflowID != "penalty/CF-140502-2026-000001" || h.verified[0].sig.By.PersonID != inspector.PersonID {
-		t.Fatalf("verification signals %+v", h.verified)
+	if len(h.Verified) != 1 || h.Verified[0].WorkflowID != "penalty/CF-140502-2026-000001" || h.Verified[0].Signal.By.PersonID != inspector.PersonID {
+		t.Fatalf("verification signals %+v", h.Verified)
 	}
 }
 
@@ -109,23 +109,23 @@ func TestTheNextRungMustStartInTime(t *testing.T) {
 	in.RuleSet.LadderStartWithin = rules.Duration(5 * day)
 	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning}
 	deadline := start.Add(2 * day)
-	var overdue, afterTalk, afterMiss HazardView
-	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: deadline}, &outcome{})
-	h.query(2*day+time.Hour, &overdue)
+	var overdue, afterTalk, afterMiss View
+	h.At(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: deadline}, &outcome{})
+	h.Query(2*day+time.Hour, &overdue)
 	signal := func(at time.Duration, outcome string) {
-		h.env.RegisterDelayedCallback(func() {
-			h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: outcome})
+		h.Env.RegisterDelayedCallback(func() {
+			h.Env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: outcome})
 		}, at)
 	}
 	signal(4*day, ladder.RungStarted) // within the 5 days
-	h.query(4*day+time.Hour, &afterTalk)
+	h.Query(4*day+time.Hour, &afterTalk)
 	signal(6*day, ladder.RungFailed) // written warning due by day 11
-	h.query(11*day+time.Hour, &afterMiss)
-	h.at(12*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
-	h.at(13*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
-	h.run(in)
+	h.Query(11*day+time.Hour, &afterMiss)
+	h.At(12*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
+	h.At(13*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+	h.Run(in)
 
-	find := func(v HazardView, prefix string) []cases.Deadline {
+	find := func(v View, prefix string) []cases.Deadline {
 		var out []cases.Deadline
 		for _, d := range v.Deadlines {
 			if strings.HasPrefix(d.Key, prefix) {
@@ -143,7 +143,7 @@ func TestTheNextRungMustStartInTime(t *testing.T) {
 	if d := find(afterMiss, "rung-"); len(d) != 2 || d[1].State != cases.DeadlineMissed || !strings.Contains(d[1].What, rules.RungWrittenWarning) {
 		t.Fatalf("after the written warning was not started: %+v", d)
 	}
-	equal(t, "steps", h.actions(), []string{"report", "order", "remind", "overdue", "ladder", "ladder", "rung_overdue", "report_completion", "reinspect"})
+	equal(t, "steps", h.Actions(), []string{"report", "order", "remind", "overdue", "ladder", "ladder", "rung_overdue", "report_completion", "reinspect"})
 }
 
 func TestNextRungSinceClimbsPastSanctionsAndStaleCompliance(t *testing.T) {
@@ -187,15 +187,15 @@ func TestOverdueHazardClimbsTheWholeLadder(t *testing.T) {
 	in := hazardInput(GradeGeneral)
 	in.RuleSet.LadderStartWithin = rules.Duration(5 * day)
 	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning, rules.RungPenalty, rules.RungEscalation}
-	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
-	views := map[string]*HazardView{}
+	h.At(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+	views := map[string]*View{}
 	look := func(name string, at time.Duration) {
-		views[name] = &HazardView{}
-		h.query(at, views[name])
+		views[name] = &View{}
+		h.Query(at, views[name])
 	}
 	signal := func(at time.Duration, rung, caseNo, outcome string) {
-		h.env.RegisterDelayedCallback(func() {
-			h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rung, CaseNo: caseNo, Outcome: outcome})
+		h.Env.RegisterDelayedCallback(func() {
+			h.Env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rung, CaseNo: caseNo, Outcome: outcome})
 		}, at)
 	}
 	look("overdue", 2*day+time.Hour)
@@ -211,10 +211,10 @@ func TestOverdueHazardClimbsTheWholeLadder(t *testing.T) {
 	look("fine paid", 8*day+time.Hour)
 	signal(9*day, rules.RungEscalation, "TQ-140502-2026-000001", ladder.RungStarted)
 	look("escalated", 9*day+time.Hour)
-	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
+	h.At(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
 	look("completion reported", 10*day+time.Hour)
-	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
-	h.run(in)
+	h.At(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &outcome{})
+	h.Run(in)
 
 	for _, c := range []struct {
 		view      string
@@ -243,7 +243,7 @@ func TestOverdueHazardClimbsTheWholeLadder(t *testing.T) {
 	if n := len(views["escalated"].Rungs); n != 7 {
 		t.Errorf("%d rung records, want 7", n)
 	}
-	equal(t, "steps", h.actions(), []string{"report", "order", "remind", "overdue",
+	equal(t, "steps", h.Actions(), []string{"report", "order", "remind", "overdue",
 		"ladder", "ladder", "ladder", "ladder", "ladder", "ladder", "ladder", "report_completion", "reinspect"})
 }
 
@@ -254,21 +254,21 @@ func TestAHazardOverdueAgainClimbsPastATalkItCompliedWith(t *testing.T) {
 	day := 24 * time.Hour
 	in := hazardInput(GradeGeneral)
 	in.Ladder = []string{rules.RungWarningTalk, rules.RungWrittenWarning}
-	var parked, reordered, again HazardView
-	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+	var parked, reordered, again View
+	h.At(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
 	for i, o := range []string{ladder.RungStarted, ladder.RungComplied} {
-		h.env.RegisterDelayedCallback(func() {
-			h.env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: o})
+		h.Env.RegisterDelayedCallback(func() {
+			h.Env.SignalWorkflow(ladder.SignalRung, ladder.RungSignal{Rung: rules.RungWarningTalk, CaseNo: "YT-140502-2026-000001", Outcome: o})
 		}, time.Duration(3+i)*day)
 	}
-	h.query(4*day+time.Hour, &parked)
-	h.at(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
-	h.at(6*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: false, Findings: "仍不合格", NewMeasures: "返工", NewDeadline: start.Add(9 * day)}, &outcome{})
-	h.query(6*day+time.Hour, &reordered)
-	h.query(9*day+time.Hour, &again)
-	h.at(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
-	h.at(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
-	h.run(in)
+	h.Query(4*day+time.Hour, &parked)
+	h.At(5*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
+	h.At(6*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: false, Findings: "仍不合格", NewMeasures: "返工", NewDeadline: start.Add(9 * day)}, &outcome{})
+	h.Query(6*day+time.Hour, &reordered)
+	h.Query(9*day+time.Hour, &again)
+	h.At(10*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
+	h.At(11*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+	h.Run(in)
 
 	if parked.NextRung != "" || reordered.NextRung != "" || reordered.LadderDue || again.NextRung != rules.RungWrittenWarning || !again.LadderDue {
 		t.Fatalf("parked %q, after the new order %q (due %v), overdue again %q (due %v)",
@@ -301,7 +301,7 @@ func TestAMissedRungStartsItself(t *testing.T) {
 			in.Ladder = []string{rules.RungWarningTalk, rules.RungPenalty}
 			in.AutoRungs = []string{rules.RungWarningTalk}
 			var asked activities.PrepareRungInput
-			h.env.OnActivity(new(activities.Activities).PrepareRung, mock.Anything, mock.Anything).Return(
+			h.Env.OnActivity(new(activities.Activities).PrepareRung, mock.Anything, mock.Anything).Return(
 				func(_ context.Context, in activities.PrepareRungInput) (activities.PrepareRungResult, error) {
 					asked = in
 					return c.prep, nil
@@ -309,27 +309,27 @@ func TestAMissedRungStartsItself(t *testing.T) {
 			// The talk itself is the child's business (its own tests); here it
 			// only has to start with the right notice.
 			var talks []talk.Input
-			h.env.OnWorkflow(talk.WorkflowName, mock.Anything, mock.Anything).Return(
+			h.Env.OnWorkflow(talk.WorkflowName, mock.Anything, mock.Anything).Return(
 				func(_ workflow.Context, in talk.Input) (talk.Result, error) {
 					talks = append(talks, in)
 					return talk.Result{CaseNo: in.CaseNo, State: string(talk.Scheduled)}, nil
 				})
-			h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
-			h.at(9*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
-			h.at(10*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
-			h.run(in)
+			h.At(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "整改", Deadline: start.Add(2 * day)}, &outcome{})
+			h.At(9*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "完成", Evidence: []casekit.Evidence{{Name: "x"}}}, &outcome{})
+			h.At(10*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "ok"}, &outcome{})
+			h.Run(in)
 
 			if asked.Rung != rules.RungWarningTalk || asked.EnterpriseID != in.Enterprise.ID || asked.TalkNoticeDays != 3 || !asked.At.Equal(start.Add(7*day)) {
 				t.Fatalf("asked to prepare %+v", asked)
 			}
 			var step cases.Step
-			for _, s := range h.steps {
+			for _, s := range h.Steps {
 				if s.Action == c.action {
 					step = s
 				}
 			}
 			if step.Action == "" || step.Actor.Side != cases.SideSystem || step.Actor.OrgID != in.ActingOrg.ID {
-				t.Fatalf("no %s step by the engine for the department: %v", c.action, h.actions())
+				t.Fatalf("no %s step by the engine for the department: %v", c.action, h.Actions())
 			}
 			if (len(talks) == 1) != c.started {
 				t.Fatalf("%d talks started, want started=%v", len(talks), c.started)
@@ -341,8 +341,8 @@ func TestAMissedRungStartsItself(t *testing.T) {
 					t.Fatalf("the talk started with %+v", k)
 				}
 			}
-			if !slices.Contains(h.actions(), "rung_overdue") {
-				t.Fatalf("the miss is not on record: %v", h.actions())
+			if !slices.Contains(h.Actions(), "rung_overdue") {
+				t.Fatalf("the miss is not on record: %v", h.Actions())
 			}
 		})
 	}

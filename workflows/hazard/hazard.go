@@ -1,4 +1,10 @@
-package workflows
+// Package hazard is the hazard rectification case (隐患整改) from report
+// to 销号, with the enforcement ladder it climbs when its deadline is
+// missed: it records each rung's progress, keeps the regulator's deadline
+// to start the next one, starts a rung by itself where the rule set
+// allows, and tells the rungs still open, and the accident a corrective
+// hazard was started from, when it closes.
+package hazard
 
 import (
 	"errors"
@@ -10,16 +16,22 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
-// HazardRectification runs one hazard case (隐患整改) from report to 销号:
+// act is how the case names the activities it runs: a nil pointer is
+// enough for the SDK to find the method names; the worker registers the
+// real struct.
+var act *activities.Activities
+
+// Workflow runs one hazard case (隐患整改) from report to 销号:
 // order, 治理方案 for 重大 hazards, completion, re-inspection, extensions,
 // and reminder/overdue timers that survive any restart.
-func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, error) {
-	return casekit.Run[HazardView, HazardResult](ctx, func(time.Time) (*hazard, error) {
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(time.Time) (*hazard, error) {
 		if err := in.Validate(); err != nil {
 			return nil, err
 		}
@@ -38,8 +50,8 @@ type alarm struct {
 // hazard is the workflow's state; every method is deterministic.
 type hazard struct {
 	casekit.Case
-	in       HazardInput
-	state    HazardState
+	in       Input
+	state    State
 	round    int
 	deadline time.Time
 	overdue  bool
@@ -62,13 +74,13 @@ type hazard struct {
 	rungDueKey, rungDueFor string
 }
 
-func newHazard(in HazardInput) *hazard {
-	return &hazard{in: in, state: HazardReported}
+func newHazard(in Input) *hazard {
+	return &hazard{in: in, state: Reported}
 }
 
 // Register sets the hazard's query, updates and signal listeners.
 func (h *hazard) Register(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryHazard, func() (HazardView, error) { return h.view(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, Query, func() (View, error) { return h.view(), nil }); err != nil {
 		return err
 	}
 	h.listenForRungs(ctx)
@@ -100,18 +112,18 @@ func (h *hazard) Live(ctx workflow.Context) error {
 }
 
 // Result is what the closed case returns.
-func (h *hazard) Result(workflow.Context) HazardResult {
-	return HazardResult{CaseNo: h.in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.ClosedAt}
+func (h *hazard) Result(workflow.Context) Result {
+	return Result{CaseNo: h.in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.ClosedAt}
 }
 
 // runTimers sleeps until the next alarm and fires it, re-arming whenever
 // an update replaces the alarms, until the case closes. Timers are durable:
 // one that comes due while no worker runs fires when a worker returns.
 func (h *hazard) runTimers(ctx workflow.Context) error {
-	for h.state != HazardClosed {
+	for h.state != Closed {
 		rev := h.revision
 		if len(h.alarms) == 0 {
-			if err := workflow.Await(ctx, func() bool { return h.revision != rev || h.state == HazardClosed }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return h.revision != rev || h.state == Closed }); err != nil {
 				return err
 			}
 			continue
@@ -209,7 +221,7 @@ func (h *hazard) checkOrder(in OrderInput, now time.Time) error {
 	if err := h.regulator(in.Actor); err != nil {
 		return err
 	}
-	if h.state != HazardReported {
+	if h.state != Reported {
 		return h.wrongState(UpdateOrder, "a case already ordered gets its next order through a failed re-inspection (复查不合格)")
 	}
 	return in.Validate(now, h.in.RuleSet)
@@ -222,7 +234,7 @@ func (h *hazard) checkSubmitPlan(in SubmitPlanInput, now time.Time) error {
 	if h.in.Grade != GradeMajor {
 		return casekit.Conflict("only a 重大隐患 (major hazard) needs a 治理方案; report completion instead")
 	}
-	if h.state != HazardOrdered {
+	if h.state != Ordered {
 		return h.wrongState(UpdateSubmitPlan, "")
 	}
 	if err := in.Validate(now); err != nil {
@@ -239,7 +251,7 @@ func (h *hazard) checkReviewPlan(in ReviewPlanInput, _ time.Time) error {
 	if err := h.regulator(in.Actor); err != nil {
 		return err
 	}
-	if h.state != HazardPlanSubmitted {
+	if h.state != PlanSubmitted {
 		return h.wrongState(UpdateReviewPlan, "")
 	}
 	return in.Validate()
@@ -250,11 +262,11 @@ func (h *hazard) checkReportCompletion(in ReportCompletionInput, _ time.Time) er
 		return err
 	}
 	switch {
-	case h.in.Grade == GradeMajor && h.state == HazardOrdered:
+	case h.in.Grade == GradeMajor && h.state == Ordered:
 		return casekit.Conflict("a 重大隐患 needs an approved 治理方案 before completion can be reported")
-	case h.in.Grade == GradeMajor && h.state == HazardPlanSubmitted:
+	case h.in.Grade == GradeMajor && h.state == PlanSubmitted:
 		return casekit.Conflict("the 治理方案 is still under review; completion can be reported once it is approved")
-	case h.state != HazardOrdered && h.state != HazardRectifying:
+	case h.state != Ordered && h.state != Rectifying:
 		return h.wrongState(UpdateReportCompletion, "")
 	}
 	return in.Validate()
@@ -264,7 +276,7 @@ func (h *hazard) checkReinspect(in ReinspectInput, now time.Time) error {
 	if err := h.regulator(in.Actor); err != nil {
 		return err
 	}
-	if h.state != HazardCompletionReported {
+	if h.state != CompletionReported {
 		return h.wrongState(UpdateReinspect, "re-inspection follows the enterprise's completion report")
 	}
 	return in.Validate(now, h.in.RuleSet)
@@ -332,22 +344,22 @@ func (h *hazard) issueOrder(by cases.Actor, measures string, deadline, now time.
 		Key: h.rectifyKey(), What: "整改完成 rectification complete (round " + strconv.Itoa(h.round) + ")",
 		Party: cases.PartyEnterprise, DueAt: deadline, State: cases.DeadlinePending,
 	})
-	h.state = HazardOrdered
+	h.state = Ordered
 	h.armDeadline(deadline, now)
 }
 
 func (h *hazard) applySubmitPlan(in SubmitPlanInput, now time.Time) (cases.Actor, any) {
 	h.plans = append(h.plans, PlanRecord{Round: h.round, Plan: in.Plan, SubmittedBy: in.Actor, SubmittedAt: now})
-	h.state = HazardPlanSubmitted
+	h.state = PlanSubmitted
 	return in.Actor, in
 }
 
 func (h *hazard) applyReviewPlan(in ReviewPlanInput, now time.Time) (cases.Actor, any) {
 	h.plans[len(h.plans)-1].Review = &Review{Approved: in.Approve, Comment: in.Comment, By: in.Actor, At: now}
 	if in.Approve {
-		h.state = HazardRectifying
+		h.state = Rectifying
 	} else {
-		h.state = HazardOrdered
+		h.state = Ordered
 	}
 	return in.Actor, in
 }
@@ -362,7 +374,7 @@ func (h *hazard) applyReportCompletion(in ReportCompletionInput, now time.Time) 
 	if ext := h.pendingExtension(); ext != nil {
 		ext.Decision = &Review{Approved: false, Comment: "completion reported 已报告整改完成", By: cases.SystemActor, At: now}
 	}
-	h.state = HazardCompletionReported
+	h.state = CompletionReported
 	h.disarm()
 	h.ladderMoved(now)
 	return in.Actor, in
@@ -371,7 +383,7 @@ func (h *hazard) applyReportCompletion(in ReportCompletionInput, now time.Time) 
 func (h *hazard) applyReinspect(in ReinspectInput, now time.Time) (cases.Actor, any) {
 	h.reinspections = append(h.reinspections, Reinspection{Round: h.round, Passed: in.Passed, Findings: in.Findings, By: in.Actor, At: now})
 	if in.Passed {
-		h.state = HazardClosed
+		h.state = Closed
 		h.ladder = false
 		h.updateRungDue(now)
 		h.Close(now)
@@ -404,7 +416,7 @@ func (h *hazard) applyDecideExtension(in DecideExtensionInput, now time.Time) (c
 // --- helpers
 
 func (h *hazard) deadlineRunning() bool {
-	return h.state == HazardOrdered || h.state == HazardPlanSubmitted || h.state == HazardRectifying
+	return h.state == Ordered || h.state == PlanSubmitted || h.state == Rectifying
 }
 
 func (h *hazard) pendingExtension() *Extension {
@@ -443,19 +455,19 @@ func (h *hazard) wrongState(action, hint string) error {
 func (h *hazard) nextActions() []string {
 	var out []string
 	switch h.state {
-	case HazardReported:
+	case Reported:
 		out = append(out, UpdateOrder)
-	case HazardOrdered:
+	case Ordered:
 		if h.in.Grade == GradeMajor {
 			out = append(out, UpdateSubmitPlan)
 		} else {
 			out = append(out, UpdateReportCompletion)
 		}
-	case HazardPlanSubmitted:
+	case PlanSubmitted:
 		out = append(out, UpdateReviewPlan)
-	case HazardRectifying:
+	case Rectifying:
 		out = append(out, UpdateReportCompletion)
-	case HazardCompletionReported:
+	case CompletionReported:
 		out = append(out, UpdateReinspect)
 	}
 	if h.deadlineRunning() {
@@ -492,10 +504,10 @@ func (h *hazard) summary() cases.Summary {
 	return s
 }
 
-func (h *hazard) view() HazardView {
+func (h *hazard) view() View {
 	report := h.in
 	report.RuleSet = rules.RuleSet{}
-	return HazardView{
+	return View{
 		Summary:                h.summary(),
 		Report:                 report,
 		MaxRectificationPeriod: h.in.RuleSet.MaxRectificationPeriod,
@@ -518,11 +530,11 @@ func (h *hazard) view() HazardView {
 func (h *hazard) StateName() string { return string(h.state) }
 
 // Snapshot is the hazard as it stands, for the step being taken.
-func (h *hazard) Snapshot() (cases.Summary, HazardView) {
+func (h *hazard) Snapshot() (cases.Summary, View) {
 	v := h.view()
 	return v.Summary, v
 }
 
-func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before HazardState, details any) error {
+func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before State, details any) error {
 	return casekit.RecordStep(ctx, h, action, actor, string(before), details)
 }
