@@ -11,7 +11,7 @@ import (
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
@@ -115,7 +115,7 @@ func stateLabel(k cases.Kind, state string) string {
 	case cases.KindEscalation:
 		return escalation.State(state).Label()
 	case cases.KindAccident:
-		return workflows.AccidentState(state).Label()
+		return accident.State(state).Label()
 	}
 	return state
 }

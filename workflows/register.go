@@ -1,7 +1,7 @@
 package workflows
 
 import (
-	"github.com/duty-project/duty/activities"
+	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
@@ -18,15 +18,13 @@ type Registration struct {
 	Func any
 }
 
-// All lists every duty workflow.
+// All lists every duty workflow under the name it is registered by. The
+// names are in every saved history and every running case: they never
+// change, whatever the Go names.
 var All = []Registration{
 	{Name: hazard.WorkflowName, Func: hazard.Workflow},
 	{Name: escalation.WorkflowName, Func: escalation.Workflow},
 	{Name: talk.WorkflowName, Func: talk.Workflow},
 	{Name: penalty.WorkflowName, Func: penalty.Workflow},
-	{Name: AccidentWorkflowName, Func: AccidentInvestigation},
+	{Name: accident.WorkflowName, Func: accident.Workflow},
 }
-
-// act is how workflows name activities: a nil pointer is enough for the SDK
-// to find the method names; the worker registers the real struct.
-var act *activities.Activities

@@ -1,4 +1,4 @@
-package workflows
+package accident
 
 import (
 	"testing"
@@ -11,8 +11,8 @@ import (
 
 // The shared harness and fixtures, under the short names the tests use.
 type (
-	harness = casetest.Harness[AccidentView]
-	outcome = casetest.Outcome[AccidentView]
+	harness = casetest.Harness[View]
+	outcome = casetest.Outcome[View]
 )
 
 var (
@@ -22,15 +22,15 @@ var (
 	ruleSet        = casetest.RuleSet
 	districtBureau = casetest.DistrictBureau
 
-	ok      = casetest.OK[AccidentView]
-	refused = casetest.Refused[AccidentView]
+	ok      = casetest.OK[View]
+	refused = casetest.Refused[View]
 	equal   = casetest.Equal
 )
 
 // newHarness also registers the corrective hazards an accident starts,
 // and the rungs they may start.
 func newHarness(t *testing.T) *harness {
-	return casetest.New[AccidentView](t, casetest.Workflow{Name: AccidentWorkflowName, Func: AccidentInvestigation, Query: QueryAccident},
+	return casetest.New[View](t, casetest.Workflow{Name: WorkflowName, Func: Workflow, Query: Query},
 		casetest.Workflow{Name: hazard.WorkflowName, Func: hazard.Workflow},
 		casetest.Workflow{Name: talk.WorkflowName, Func: talk.Workflow},
 		casetest.Workflow{Name: escalation.WorkflowName, Func: escalation.Workflow})

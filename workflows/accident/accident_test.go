@@ -1,4 +1,4 @@
-package workflows
+package accident
 
 import (
 	"context"
@@ -26,9 +26,9 @@ var (
 // accidentInput is an accident at 08:00, reported by the unit at 08:30
 // (in time) and registered by the district bureau when the workflow starts
 // (09:00).
-func accidentInput(c Casualties) AccidentInput {
+func accidentInput(c Casualties) Input {
 	occurred := start.Add(-time.Hour)
-	return AccidentInput{
+	return Input{
 		CaseRef: casekit.CaseRef{CaseNo: "SG-140502-2026-000001", WorkflowID: "accident/SG-140502-2026-000001", RegionCode: "140502",
 			RegionPath: "/14/1405/140502/", Industry: "construction", Enterprise: cases.Org{ID: 20, Name: "晋城建工"}},
 		ActingOrg: districtBureau, ReportedBy: inspector, ReceiverLevel: rules.LevelCounty,
@@ -62,7 +62,7 @@ func newAccidentHarness(t *testing.T) (*harness, *[]hazard.Input) {
 	return h, &started
 }
 
-func deadline(v AccidentView, key string) cases.Deadline {
+func deadline(v View, key string) cases.Deadline {
 	for _, d := range v.Deadlines {
 		if d.Key == key {
 			return d
@@ -102,7 +102,7 @@ func TestAccidentGradedAtEveryBoundary(t *testing.T) {
 	}
 	for _, c := range cases {
 		h, _ := newAccidentHarness(t)
-		var v AccidentView
+		var v View
 		h.Query(time.Minute, &v)
 		h.CancelAt(2 * time.Minute)
 		h.Run(accidentInput(c.c))
@@ -123,7 +123,7 @@ func TestAccidentReportingChainWithALateLevel(t *testing.T) {
 	in.OccurredAt = start.Add(-90 * time.Minute)
 	in.UnitReportedAt = start.Add(-10 * time.Minute) // 20 minutes late
 	var toCity, again, down, toProvince, byCounty, amend outcome
-	var mid, end AccidentView
+	var mid, end View
 	h.At(time.Hour, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelCity, ToOrg: "晋城市住建局"}, &toCity)
 	h.At(time.Hour+time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "省住建厅"}, &byCounty)
 	h.At(time.Hour+2*time.Minute, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelCity, ToLevel: rules.LevelCounty, ToOrg: "城区"}, &down)
@@ -182,7 +182,7 @@ func TestAccidentInvestigationClockWithAnAppraisalAndAnExtension(t *testing.T) {
 	team := FormTeamInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Leader: "王海涛",
 		Members: []TeamMember{{Name: "王海涛", Org: "城区住建局", Role: "组长"}, {Name: "赵明", Org: "城区住建局", Role: "成员"}}}
 	var formed, start1, submitDuring, end1, ext, tooLong, byCompany outcome
-	var paused, resumed AccidentView
+	var paused, resumed View
 	h.At(time.Hour, UpdateFormTeam, team, &formed)
 	h.At(10*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "脚手架钢管力学性能", Institution: "省建筑科学研究院"}, &start1)
 	h.At(12*day, UpdateSubmitInvestigation, SubmitInvestigationInput{Actor: inspector, Cause: "x", Nature: "责任事故", Recommendations: "x", Signatures: []string{"王海涛", "赵明"}}, &submitDuring)
@@ -202,7 +202,7 @@ func TestAccidentInvestigationClockWithAnAppraisalAndAnExtension(t *testing.T) {
 	ok(t, "extend by 30", ext)
 	refused(t, "extend by 31 more", tooLong, duty.EInvalid)
 	refused(t, "extension by the enterprise", byCompany, duty.EForbidden)
-	if d := deadline(paused, "investigation"); d.State != cases.DeadlinePaused || paused.State != string(AccidentAppraisal) {
+	if d := deadline(paused, "investigation"); d.State != cases.DeadlinePaused || paused.State != string(InAppraisal) {
 		t.Fatalf("during the appraisal: %s, deadline %+v", paused.State, d)
 	}
 	if len(resumed.Appraisals) != 1 || resumed.Appraisals[0].PausedDays != 10 || !resumed.InvestigationDue.End.Equal(due(100)) ||
@@ -233,7 +233,7 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	measures := AddMeasuresInput{Actor: inspector, Measures: []CorrectiveMeasureInput{
 		{Measure: "补设全部连墙件", Location: "3号楼", Grade: hazard.GradeMajor}, {Measure: "更换不合格钢管", Location: "材料堆场", Grade: hazard.GradeGeneral}}}
 	var formed, unsigned, submitted, approved, decided, carried, added, early, assessed, fineOut, fineOK, closeEarly, educated, signed, closed outcome
-	var afterStart AccidentView
+	var afterStart View
 	h.At(time.Hour, UpdateFormTeam, team, &formed)
 	h.At(30*day, UpdateSubmitInvestigation, report, &unsigned)
 	h.At(30*day+time.Hour, UpdateSubmitInvestigation, full, &submitted)
@@ -248,16 +248,16 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 		h.Env.RegisterDelayedCallback(func() { h.Env.SignalWorkflow(hazard.SignalCorrectiveClosed, sig) }, time.Duration(50+i)*day)
 	}
 	h.At(60*day, UpdateAssessMeasures, AssessMeasuresInput{Actor: inspector, Findings: "整改措施全部落实", Published: true}, &assessed)
-	h.At(61*day, UpdateDecideAccidentFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 200_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "x"}, &fineOut)
-	h.At(61*day+time.Hour, UpdateDecideAccidentFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 500_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "一般事故"}, &fineOK)
+	h.At(61*day, UpdateDecideFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 200_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "x"}, &fineOut)
+	h.At(61*day+time.Hour, UpdateDecideFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 500_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "一般事故"}, &fineOK)
 	for i, g := range []string{GateCause, GatePersons, GateMeasures} {
 		h.At(62*day+time.Duration(i)*time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: g}, &outcome{})
 	}
-	h.At(63*day, UpdateCloseAccident, CloseAccidentInput{Actor: countyHead, ActorLevel: rules.LevelCounty}, &closeEarly)
+	h.At(63*day, UpdateClose, CloseInput{Actor: countyHead, ActorLevel: rules.LevelCounty}, &closeEarly)
 	h.At(64*day, UpdateRecordEducation, RecordEducationInput{Actor: inspector, Kind: EducationWarning, Topic: "事故警示教育", HeldAt: start.Add(64*day - time.Hour),
 		Attendance: []Attendee{{Name: "孙建军", Unit: "晋城建工", Attended: true}, {Name: "李安全", Unit: "晋城建工", Attended: false}}}, &educated)
 	h.At(64*day+time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GateEducation}, &signed)
-	h.At(65*day, UpdateCloseAccident, CloseAccidentInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Comment: "四不放过 落实"}, &closed)
+	h.At(65*day, UpdateClose, CloseInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Comment: "四不放过 落实"}, &closed)
 	h.Run(in)
 
 	ok(t, "form team", formed)
@@ -282,8 +282,8 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	if len(afterStart.Measures) != 2 || afterStart.Measures[0].CaseNo != "YH-140502-2027-000101" || afterStart.Gates[2].Ready {
 		t.Fatalf("measures after start %+v, gate %+v", afterStart.Measures, afterStart.Gates[2])
 	}
-	var res AccidentResult
-	if err := h.Env.GetWorkflowResult(&res); err != nil || res.State != string(AccidentClosed) {
+	var res Result
+	if err := h.Env.GetWorkflowResult(&res); err != nil || res.State != string(Closed) {
 		t.Fatalf("result %+v, %v", res, err)
 	}
 	equal(t, "steps", h.Actions(), []string{"report", "form_team", "report_up_overdue", "submit_investigation_report", "approve_report",
@@ -307,7 +307,7 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 	countyTeam := FormTeamInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Leader: "王海涛", Members: []TeamMember{{Name: "王海涛", Org: "城区住建局"}}}
 	cityTeam := FormTeamInput{Actor: cityInspector, ActorLevel: rules.LevelCity, Leader: "冯涛", Members: []TeamMember{{Name: "冯涛", Org: "晋城市住建局"}}}
 	var formed, appraisal, amend, again, byCity, late outcome
-	var after AccidentView
+	var after View
 	h.At(time.Hour, UpdateFormTeam, countyTeam, &formed)
 	h.At(2*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "车辆制动", Institution: "司法鉴定中心"}, &appraisal)
 	h.At(3*day, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 3}, Reason: "1名重伤者抢救无效死亡"}, &amend)
@@ -324,7 +324,7 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 	refused(t, "the county forms the team of a 较大 accident", again, duty.EForbidden)
 	ok(t, "the city forms it", byCity)
 	refused(t, "an amendment after 7 days (road traffic)", late, duty.EConflict)
-	if after.Grade != rules.AccidentGradeLarge || after.State != string(AccidentReported) || after.Team != nil ||
+	if after.Grade != rules.AccidentGradeLarge || after.State != string(Reported) || after.Team != nil ||
 		len(after.GradeChanges) != 1 || !after.GradeChanges[0].TeamDissolved || after.GradeChanges[0].InvestigationTo != rules.LevelCity ||
 		after.Appraisals[0].EndedAt == nil || after.Appraisals[0].PausedDays != 1 {
 		t.Fatalf("after the grade change: %s %s team %+v changes %+v appraisals %+v", after.Grade, after.State, after.Team, after.GradeChanges, after.Appraisals)
@@ -336,7 +336,7 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 func TestAccidentReportSkipsALevel(t *testing.T) {
 	h, _ := newAccidentHarness(t)
 	var up outcome
-	var v AccidentView
+	var v View
 	h.At(time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "山西省住建厅"}, &up)
 	h.Query(time.Hour, &v)
 	h.CancelAt(10 * time.Hour)

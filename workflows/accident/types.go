@@ -1,4 +1,4 @@
-package workflows
+package accident
 
 import (
 	"slices"
@@ -14,7 +14,7 @@ import (
 
 // Names of the accident workflow, its updates and its query.
 const (
-	AccidentWorkflowName         = "AccidentInvestigation"
+	WorkflowName                 = "AccidentInvestigation"
 	UpdateReportUp               = "report_up"                   // 逐级上报 (levels may be skipped)
 	UpdateAmendCasualties        = "amend_casualties"            // 补报伤亡 (30 days; 7 for road traffic and fire)
 	UpdateFormTeam               = "form_team"                   // 成立事故调查组
@@ -29,39 +29,39 @@ const (
 	UpdateAddMeasures            = "add_measures"                // 整改措施: each a corrective hazard case
 	UpdateAssessMeasures         = "assess_measures"             // 整改评估 (Art.86, within 1 year)
 	UpdateRecordEducation        = "record_education"            // 培训 / 警示教育, with attendance
-	UpdateDecideAccidentFines    = "decide_fines"                // 罚款 on the unit (Art.114) and its 主要负责人 (Art.95)
+	UpdateDecideFines            = "decide_fines"                // 罚款 on the unit (Art.114) and its 主要负责人 (Art.95)
 	UpdateSignOffGate            = "sign_off_gate"               // 四不放过: one gate signed off
-	UpdateCloseAccident          = "close_accident"              // 结案
-	QueryAccident                = "accident"
+	UpdateClose                  = "close_accident"              // 结案
+	Query                        = "accident"
 )
 
-// AccidentState is where an accident case stands.
-type AccidentState string
+// State is where an accident case stands.
+type State string
 
 // Accident states, in order.
 const (
-	AccidentReported      AccidentState = "reported"         // 已报告: reporting up, no investigation team yet
-	AccidentInvestigating AccidentState = "investigating"    // 调查中: the team works, the clock runs
-	AccidentAppraisal     AccidentState = "appraisal"        // 技术鉴定中: the clock is stopped
-	AccidentSubmitted     AccidentState = "report_submitted" // 调查报告待批复
-	AccidentApproved      AccidentState = "approved"         // 已批复: 四不放过 under way
-	AccidentClosed        AccidentState = "closed"           // 已结案
+	Reported      State = "reported"         // 已报告: reporting up, no investigation team yet
+	Investigating State = "investigating"    // 调查中: the team works, the clock runs
+	InAppraisal   State = "appraisal"        // 技术鉴定中: the clock is stopped
+	Submitted     State = "report_submitted" // 调查报告待批复
+	Approved      State = "approved"         // 已批复: 四不放过 under way
+	Closed        State = "closed"           // 已结案
 )
 
 // Label is the state's name for people.
-func (s AccidentState) Label() string {
+func (s State) Label() string {
 	switch s {
-	case AccidentReported:
+	case Reported:
 		return "已报告 reported"
-	case AccidentInvestigating:
+	case Investigating:
 		return "调查中 investigating"
-	case AccidentAppraisal:
+	case InAppraisal:
 		return "技术鉴定中 technical appraisal (clock stopped)"
-	case AccidentSubmitted:
+	case Submitted:
 		return "调查报告待批复 report awaiting approval"
-	case AccidentApproved:
+	case Approved:
 		return "已批复 approved, 四不放过 under way"
-	case AccidentClosed:
+	case Closed:
 		return "已结案 closed"
 	}
 	return string(s)
@@ -91,10 +91,10 @@ func (c Casualties) Validate() error {
 	return nil
 }
 
-// AccidentInput opens an accident case: the unit's report as the
+// Input opens an accident case: the unit's report as the
 // regulator registering it received it. The API fills the organisation
 // fields, the rule set, the ladder of corrective hazards and the calendar.
-type AccidentInput struct {
+type Input struct {
 	casekit.CaseRef
 	ActingOrg  cases.Org   `json:"acting_org"`
 	ReportedBy cases.Actor `json:"reported_by"`
@@ -117,7 +117,7 @@ type AccidentInput struct {
 }
 
 // Validate checks the report's own fields at now.
-func (in AccidentInput) Validate(now time.Time) error {
+func (in Input) Validate(now time.Time) error {
 	if in.Enterprise.ID == 0 {
 		return casekit.Invalid("enterprise_id is required: the unit where the accident happened (事故单位)")
 	}
@@ -750,17 +750,17 @@ type GateStatus struct {
 	SignedOff *Decision `json:"signed_off,omitempty"`
 }
 
-// CloseAccidentInput closes the case once all four gates are signed off.
-type CloseAccidentInput struct {
+// CloseInput closes the case once all four gates are signed off.
+type CloseInput struct {
 	Actor      cases.Actor `json:"actor"`
 	ActorLevel string      `json:"actor_level"`
 	Comment    string      `json:"comment,omitempty"`
 }
 
-// AccidentView is the accident case as the workflow holds it.
-type AccidentView struct {
+// View is the accident case as the workflow holds it.
+type View struct {
 	cases.Summary
-	Report              AccidentInput            `json:"report"`
+	Report              Input                    `json:"report"`
 	Casualties          Casualties               `json:"casualties"`
 	GradeLabel          string                   `json:"grade_label"`
 	InvestigatingLevel  string                   `json:"investigating_level"`
@@ -791,8 +791,8 @@ type AccidentView struct {
 	Seq                 int64                    `json:"seq"`
 }
 
-// AccidentResult is what a closed accident case returns.
-type AccidentResult struct {
+// Result is what a closed accident case returns.
+type Result struct {
 	CaseNo   string    `json:"case_no"`
 	State    string    `json:"state"`
 	Grade    string    `json:"grade"`

@@ -1,4 +1,8 @@
-package workflows
+// Package accident is the accident case (生产安全事故报告和调查处理,
+// 国务院令第493号) from the unit's report to 结案 under 四不放过: the
+// reporting chain, the investigation and its clock, the approval, and the
+// four gates, whose corrective measures are hazard cases it starts.
+package accident
 
 import (
 	"errors"
@@ -20,7 +24,12 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 )
 
-// AccidentInvestigation runs one accident case (生产安全事故报告和调查处理,
+// act is how the case names the activities it runs: a nil pointer is
+// enough for the SDK to find the method names; the worker registers the
+// real struct.
+var act *activities.Activities
+
+// Workflow runs one accident case (生产安全事故报告和调查处理,
 // 国务院令第493号) from the unit's report to 结案 under 四不放过: grading by the
 // highest of three measures, the reporting chain with its hour limits,
 // casualty amendments that may move the investigation up, the
@@ -29,8 +38,8 @@ import (
 // gates — cause, persons, corrective measures (each a child hazard case,
 // verified when it closes, plus the 1-year assessment), education — each
 // signed off before the case may close.
-func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResult, error) {
-	return casekit.Run[AccidentView, AccidentResult](ctx, func(now time.Time) (*accident, error) {
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(now time.Time) (*accident, error) {
 		in.RuleSet.Accident = in.RuleSet.Accident.WithDefaults()
 		if err := in.Validate(now); err != nil {
 			return nil, err
@@ -42,9 +51,9 @@ func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResu
 // accident is the workflow's state; every method is deterministic.
 type accident struct {
 	casekit.Case
-	in    AccidentInput
+	in    Input
 	rules rules.AccidentRules
-	state AccidentState
+	state State
 	now   func() time.Time
 
 	casualties Casualties
@@ -77,10 +86,10 @@ type accident struct {
 	investigationLate, approvalLate, assessmentLate bool
 }
 
-func newAccident(in AccidentInput, clock func() time.Time) *accident {
+func newAccident(in Input, clock func() time.Time) *accident {
 	r := in.RuleSet.Accident
 	g := r.GradeFor(in.Casualties.Deaths, in.Casualties.SeriousInjured, in.Casualties.DirectLossYuan)
-	a := &accident{in: in, rules: r, state: AccidentReported, now: clock,
+	a := &accident{in: in, rules: r, state: Reported, now: clock,
 		casualties: in.Casualties, grade: g, level: g.InvestigatedBy, signOffs: make([]Decision, len(Gates))}
 	// The unit's report to the regulator: due an hour after the accident.
 	due := in.OccurredAt.Add(time.Duration(r.UnitReportWithin))
@@ -110,15 +119,15 @@ func (a *accident) Opening() (string, cases.Actor, any) {
 func (a *accident) Live(ctx workflow.Context) error { return a.runTimers(ctx) }
 
 // Result is what the closed case returns.
-func (a *accident) Result(workflow.Context) AccidentResult {
-	return AccidentResult{CaseNo: a.in.CaseNo, State: string(a.state), Grade: a.grade.Grade, ClosedAt: *a.ClosedAt}
+func (a *accident) Result(workflow.Context) Result {
+	return Result{CaseNo: a.in.CaseNo, State: string(a.state), Grade: a.grade.Grade, ClosedAt: *a.ClosedAt}
 }
 
 // Register sets the accident's query, updates and signal listener.
 func (a *accident) Register(ctx workflow.Context) error {
 	a.listenForCorrectiveClosed(ctx)
 	return errors.Join(
-		workflow.SetQueryHandler(ctx, QueryAccident, func() (AccidentView, error) { return a.view(), nil }),
+		workflow.SetQueryHandler(ctx, Query, func() (View, error) { return a.view(), nil }),
 		casekit.SetUpdate(ctx, UpdateReportUp, a, (*accident).checkReportUp, (*accident).applyReportUp),
 		casekit.SetUpdate(ctx, UpdateAmendCasualties, a, (*accident).checkAmend, (*accident).applyAmend),
 		casekit.SetUpdate(ctx, UpdateFormTeam, a, (*accident).checkFormTeam, (*accident).applyFormTeam),
@@ -133,46 +142,46 @@ func (a *accident) Register(ctx workflow.Context) error {
 		casekit.SetUpdate(ctx, UpdateAddMeasures, a, (*accident).checkAddMeasures, (*accident).applyAddMeasures),
 		casekit.SetUpdate(ctx, UpdateAssessMeasures, a, (*accident).checkAssess, (*accident).applyAssess),
 		casekit.SetUpdate(ctx, UpdateRecordEducation, a, (*accident).checkEducation, (*accident).applyEducation),
-		casekit.SetUpdate(ctx, UpdateDecideAccidentFines, a, (*accident).checkFines, (*accident).applyFines),
+		casekit.SetUpdate(ctx, UpdateDecideFines, a, (*accident).checkFines, (*accident).applyFines),
 		casekit.SetUpdate(ctx, UpdateSignOffGate, a, (*accident).checkSignOff, (*accident).applySignOff),
-		casekit.SetUpdate(ctx, UpdateCloseAccident, a, (*accident).checkClose, (*accident).applyClose),
+		casekit.SetUpdate(ctx, UpdateClose, a, (*accident).checkClose, (*accident).applyClose),
 	)
 }
 
 // --- timers
 
-type accidentAlarm struct {
+type alarm struct {
 	at     time.Time
 	action string
 }
 
 // nextAlarm is the earliest timer the state calls for; like the penalty's,
 // every alarm is a function of the state.
-func (a *accident) nextAlarm() (accidentAlarm, bool) {
-	var all []accidentAlarm
+func (a *accident) nextAlarm() (alarm, bool) {
+	var all []alarm
 	if due, ok := a.nextReportDue(); ok && a.chainMissed != len(a.chain) {
-		all = append(all, accidentAlarm{due, "report_up_overdue"})
+		all = append(all, alarm{due, "report_up_overdue"})
 	}
 	if d := a.investigationDue(); d != nil && a.report == nil && !a.paused() && !a.investigationLate {
-		all = append(all, accidentAlarm{d.End, "investigation_overdue"})
+		all = append(all, alarm{d.End, "investigation_overdue"})
 	}
 	if a.approvalDue != nil && a.approval == nil && !a.approvalLate {
-		all = append(all, accidentAlarm{a.approvalDue.End, "approval_overdue"})
+		all = append(all, alarm{a.approvalDue.End, "approval_overdue"})
 	}
 	if a.assessmentDue != nil && a.assessment == nil && !a.assessmentLate {
-		all = append(all, accidentAlarm{a.assessmentDue.End, "assessment_overdue"})
+		all = append(all, alarm{a.assessmentDue.End, "assessment_overdue"})
 	}
 	if len(all) == 0 {
-		return accidentAlarm{}, false
+		return alarm{}, false
 	}
-	return slices.MinFunc(all, func(x, y accidentAlarm) int { return x.at.Compare(y.at) }), true
+	return slices.MinFunc(all, func(x, y alarm) int { return x.at.Compare(y.at) }), true
 }
 
 // runTimers starts corrective cases as measures are added and fires the
 // alarms, until the case closes. The step counter is the revision: every
 // change of state records a step.
 func (a *accident) runTimers(ctx workflow.Context) error {
-	for a.state != AccidentClosed {
+	for a.state != Closed {
 		if a.unstarted() > 0 {
 			if err := a.Recording(func() error { return a.startMeasures(ctx) }); err != nil {
 				return err
@@ -204,7 +213,7 @@ func (a *accident) runTimers(ctx workflow.Context) error {
 	return nil
 }
 
-func (a *accident) fire(ctx workflow.Context, al accidentAlarm) error {
+func (a *accident) fire(ctx workflow.Context, al alarm) error {
 	before := string(a.state)
 	var details any
 	switch al.action {
@@ -255,7 +264,7 @@ func (a *accident) checkReportUp(in ReportUpInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state == AccidentClosed {
+	if a.state == Closed {
 		return a.wrongState(UpdateReportUp)
 	}
 	if err := in.Validate(); err != nil {
@@ -309,7 +318,7 @@ func (a *accident) checkAmend(in AmendCasualtiesInput, now time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state == AccidentClosed {
+	if a.state == Closed {
 		return a.wrongState(UpdateAmendCasualties)
 	}
 	if until := a.amendUntil(); !now.Before(until) {
@@ -350,7 +359,7 @@ func (a *accident) applyAmend(in AmendCasualtiesInput, now time.Time) (cases.Act
 				}
 				ch.TeamDissolved = true
 				a.team = nil
-				a.state = AccidentReported
+				a.state = Reported
 			}
 		}
 		if rules.LevelRank(g.ReportUpTo) > rules.LevelRank(a.grade.ReportUpTo) {
@@ -371,7 +380,7 @@ func (a *accident) checkFormTeam(in FormTeamInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentReported {
+	if a.state != Reported {
 		return a.wrongState(UpdateFormTeam)
 	}
 	if err := a.atLevel(in.ActorLevel, "form the investigation team (成立调查组)"); err != nil {
@@ -383,7 +392,7 @@ func (a *accident) checkFormTeam(in FormTeamInput, _ time.Time) error {
 func (a *accident) applyFormTeam(in FormTeamInput, now time.Time) (cases.Actor, any) {
 	a.team = &Team{Leader: in.Leader, Members: casekit.CloneList(in.Members), Level: in.ActorLevel,
 		Org: cases.Org{ID: in.Actor.OrgID, Name: in.Actor.OrgName}, FormedBy: in.Actor, FormedAt: now}
-	a.state = AccidentInvestigating
+	a.state = Investigating
 	return in.Actor, struct {
 		FormTeamInput
 		Due *calendar.Deadline `json:"investigation_due"`
@@ -435,7 +444,7 @@ func (a *accident) checkStartAppraisal(in StartAppraisalInput, _ time.Time) erro
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentInvestigating {
+	if a.state != Investigating {
 		return a.wrongState(UpdateStartAppraisal)
 	}
 	return in.Validate()
@@ -443,7 +452,7 @@ func (a *accident) checkStartAppraisal(in StartAppraisalInput, _ time.Time) erro
 
 func (a *accident) applyStartAppraisal(in StartAppraisalInput, now time.Time) (cases.Actor, any) {
 	a.appraisals = append(a.appraisals, Appraisal{Subject: in.Subject, Institution: in.Institution, StartedAt: now, StartedBy: in.Actor})
-	a.state = AccidentAppraisal
+	a.state = InAppraisal
 	return in.Actor, in
 }
 
@@ -451,7 +460,7 @@ func (a *accident) checkEndAppraisal(in EndAppraisalInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentAppraisal {
+	if a.state != InAppraisal {
 		return a.wrongState(UpdateEndAppraisal)
 	}
 	return in.Validate()
@@ -461,7 +470,7 @@ func (a *accident) applyEndAppraisal(in EndAppraisalInput, now time.Time) (cases
 	ap := &a.appraisals[len(a.appraisals)-1]
 	ap.EndedAt, ap.Findings = &now, in.Findings
 	ap.PausedDays = calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(now))
-	a.state = AccidentInvestigating
+	a.state = Investigating
 	return in.Actor, struct {
 		EndAppraisalInput
 		PausedDays int                `json:"paused_days"`
@@ -473,7 +482,7 @@ func (a *accident) checkExtend(in ExtendInvestigationInput, now time.Time) error
 	if err := a.official(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentInvestigating && a.state != AccidentAppraisal {
+	if a.state != Investigating && a.state != InAppraisal {
 		return a.wrongState(UpdateExtendInvestigation)
 	}
 	if err := a.atLevel(in.ActorLevel, "approve an extension (批准延期)"); err != nil {
@@ -504,10 +513,10 @@ func (a *accident) checkSubmit(in SubmitInvestigationInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state == AccidentAppraisal {
+	if a.state == InAppraisal {
 		return casekit.Conflict("a technical appraisal (技术鉴定) is under way; end it before submitting the report")
 	}
-	if a.state != AccidentInvestigating {
+	if a.state != Investigating {
 		return a.wrongState(UpdateSubmitInvestigation)
 	}
 	if err := in.Validate(); err != nil {
@@ -536,7 +545,7 @@ func (a *accident) applySubmit(in SubmitInvestigationInput, now time.Time) (case
 	days := a.grade.ApprovalDays
 	d := a.due(now, calendar.CalendarDays(days))
 	a.approvalDue = &d
-	a.state = AccidentSubmitted
+	a.state = Submitted
 	return in.Actor, in
 }
 
@@ -544,7 +553,7 @@ func (a *accident) checkExtendApproval(in ExtendApprovalInput, now time.Time) er
 	if err := a.official(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentSubmitted {
+	if a.state != Submitted {
 		return a.wrongState(UpdateExtendApproval)
 	}
 	if a.grade.ApprovalExtensionDays == 0 {
@@ -570,7 +579,7 @@ func (a *accident) checkApprove(in ApproveInvestigationInput, _ time.Time) error
 	if err := a.official(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentSubmitted {
+	if a.state != Submitted {
 		return a.wrongState(UpdateApproveInvestigation)
 	}
 	if err := a.atLevel(in.ActorLevel, "approve the report (批复)"); err != nil {
@@ -586,7 +595,7 @@ func (a *accident) applyApprove(in ApproveInvestigationInput, now time.Time) (ca
 	}
 	d := a.due(now, calendar.Months(a.rules.AssessmentMonths))
 	a.assessmentDue = &d
-	a.state = AccidentApproved
+	a.state = Approved
 	return in.Actor, in
 }
 
@@ -605,7 +614,7 @@ func (a *accident) afterApproval(action string, actor cases.Actor) error {
 	if err := a.official(actor); err != nil {
 		return err
 	}
-	if a.state != AccidentApproved {
+	if a.state != Approved {
 		return a.wrongState(action)
 	}
 	return nil
@@ -802,7 +811,7 @@ func (a *accident) fineProposal() FineProposal {
 }
 
 func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
-	if err := a.afterApproval(UpdateDecideAccidentFines, in.Actor); err != nil {
+	if err := a.afterApproval(UpdateDecideFines, in.Actor); err != nil {
 		return err
 	}
 	if a.fines != nil {
@@ -897,8 +906,8 @@ func (a *accident) applySignOff(in SignOffGateInput, now time.Time) (cases.Actor
 	return in.Actor, in
 }
 
-func (a *accident) checkClose(in CloseAccidentInput, _ time.Time) error {
-	if err := a.afterApproval(UpdateCloseAccident, in.Actor); err != nil {
+func (a *accident) checkClose(in CloseInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateClose, in.Actor); err != nil {
 		return err
 	}
 	if err := a.atLevel(in.ActorLevel, "close the case (结案)"); err != nil {
@@ -924,8 +933,8 @@ func (a *accident) checkClose(in CloseAccidentInput, _ time.Time) error {
 	return nil
 }
 
-func (a *accident) applyClose(in CloseAccidentInput, now time.Time) (cases.Actor, any) {
-	a.state = AccidentClosed
+func (a *accident) applyClose(in CloseInput, now time.Time) (cases.Actor, any) {
+	a.state = Closed
 	a.Close(now)
 	return in.Actor, in
 }
@@ -977,36 +986,36 @@ func (a *accident) wrongState(action string) error {
 
 func (a *accident) nextActions() []string {
 	var out []string
-	if _, open := a.nextReportDue(); open && a.state != AccidentClosed {
+	if _, open := a.nextReportDue(); open && a.state != Closed {
 		out = append(out, UpdateReportUp)
 	}
-	if a.state != AccidentClosed && a.now().Before(a.amendUntil()) {
+	if a.state != Closed && a.now().Before(a.amendUntil()) {
 		out = append(out, UpdateAmendCasualties)
 	}
 	switch a.state {
-	case AccidentReported:
+	case Reported:
 		out = append(out, UpdateFormTeam)
-	case AccidentInvestigating:
+	case Investigating:
 		out = append(out, UpdateStartAppraisal, UpdateSubmitInvestigation)
 		if a.extendedDays() < a.rules.MaxExtensionDays {
 			out = append(out, UpdateExtendInvestigation)
 		}
-	case AccidentAppraisal:
+	case InAppraisal:
 		out = append(out, UpdateEndAppraisal)
-	case AccidentSubmitted:
+	case Submitted:
 		out = append(out, UpdateApproveInvestigation)
 		if a.grade.ApprovalExtensionDays > 0 && !a.approvalExtend {
 			out = append(out, UpdateExtendApproval)
 		}
-	case AccidentApproved:
+	case Approved:
 		out = append(out, UpdateDecideAccountability, UpdateCarryOutAccountability, UpdateAddMeasures, UpdateRecordEducation)
 		if a.assessment == nil {
 			out = append(out, UpdateAssessMeasures)
 		}
 		if a.fines == nil {
-			out = append(out, UpdateDecideAccidentFines)
+			out = append(out, UpdateDecideFines)
 		}
-		out = append(out, UpdateSignOffGate, UpdateCloseAccident)
+		out = append(out, UpdateSignOffGate, UpdateClose)
 	}
 	return out
 }
@@ -1035,7 +1044,7 @@ func (a *accident) actingOrg() cases.Org {
 
 // opening is the input as recorded and shown: the calendar and the full
 // rule set are in the history once, not in every step.
-func (a *accident) opening() AccidentInput {
+func (a *accident) opening() Input {
 	in := a.in
 	in.Calendar = nil
 	in.RuleSet = rules.RuleSet{ID: in.RuleSet.ID, EffectiveFrom: in.RuleSet.EffectiveFrom}
@@ -1046,13 +1055,13 @@ func (a *accident) opening() AccidentInput {
 func (a *accident) StateName() string { return string(a.state) }
 
 // Snapshot is the accident as it stands, for the step being taken.
-func (a *accident) Snapshot() (cases.Summary, AccidentView) {
+func (a *accident) Snapshot() (cases.Summary, View) {
 	v := a.view()
 	return v.Summary, v
 }
 
 func (a *accident) summary() cases.Summary {
-	closed := a.state == AccidentClosed
+	closed := a.state == Closed
 	metOr := func(met, missed bool) cases.DeadlineState {
 		switch {
 		case missed:
@@ -1112,8 +1121,8 @@ func (a *accident) summary() cases.Summary {
 	}
 }
 
-func (a *accident) view() AccidentView {
-	v := AccidentView{
+func (a *accident) view() View {
+	v := View{
 		Summary: a.summary(), Report: a.opening(), Casualties: a.casualties, GradeLabel: a.grade.Label,
 		InvestigatingLevel: a.level, ReportingChain: casekit.CloneList(a.chain), ReportUpTo: a.grade.ReportUpTo,
 		LateReports: casekit.CloneList(a.lateReports), Amendments: casekit.CloneList(a.amendments), GradeChanges: casekit.CloneList(a.gradeChanges),
@@ -1124,7 +1133,7 @@ func (a *accident) view() AccidentView {
 		Education: casekit.CloneList(a.education), FineProposal: a.fineProposal(), Fines: casekit.ClonePtr(a.fines),
 		Gates: a.gates(), NextActions: casekit.CloneList(a.nextActions()), Seq: a.Seq(),
 	}
-	if due, open := a.nextReportDue(); open && a.state != AccidentClosed {
+	if due, open := a.nextReportDue(); open && a.state != Closed {
 		v.NextReportDue = &due
 	}
 	return v
