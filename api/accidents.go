@@ -11,7 +11,8 @@ import (
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // OpenAccidentRequest registers the unit's accident report (事故报告) as the
@@ -46,8 +47,8 @@ type (
 	}
 	// FormTeamRequest forms the investigation team (成立事故调查组).
 	FormTeamRequest struct {
-		Leader  string                 `json:"leader"`
-		Members []workflows.TeamMember `json:"members"`
+		Leader  string                `json:"leader"`
+		Members []accident.TeamMember `json:"members"`
 	}
 	// StartAppraisalRequest starts a technical appraisal; the clock stops.
 	StartAppraisalRequest struct {
@@ -65,11 +66,11 @@ type (
 	}
 	// InvestigationReportRequest submits the report, signed by every member.
 	InvestigationReportRequest struct {
-		Cause              string                        `json:"cause"`
-		Nature             string                        `json:"nature"`
-		ResponsiblePersons []workflows.ResponsiblePerson `json:"responsible_persons"`
-		Recommendations    string                        `json:"recommendations"`
-		Signatures         []string                      `json:"signatures"`
+		Cause              string                       `json:"cause"`
+		Nature             string                       `json:"nature"`
+		ResponsiblePersons []accident.ResponsiblePerson `json:"responsible_persons"`
+		Recommendations    string                       `json:"recommendations"`
+		Signatures         []string                     `json:"signatures"`
 	}
 	// ExtendApprovalRequest extends the approval period (特别重大 only).
 	ExtendApprovalRequest struct {
@@ -82,10 +83,10 @@ type (
 	}
 	// AccountabilityRequest decides on one person named in the report.
 	AccountabilityRequest struct {
-		Person    string                          `json:"person"`
-		Measure   workflows.AccountabilityMeasure `json:"measure"`
-		Reference string                          `json:"reference,omitempty"`
-		Note      string                          `json:"note,omitempty"`
+		Person    string                         `json:"person"`
+		Measure   accident.AccountabilityMeasure `json:"measure"`
+		Reference string                         `json:"reference,omitempty"`
+		Note      string                         `json:"note,omitempty"`
 	}
 	// CarriedOutRequest records the decision on a person carried out.
 	CarriedOutRequest struct {
@@ -94,7 +95,7 @@ type (
 	}
 	// MeasuresRequest adds corrective measures; each becomes a hazard case.
 	MeasuresRequest struct {
-		Measures []workflows.CorrectiveMeasureInput `json:"measures"`
+		Measures []accident.CorrectiveMeasureInput `json:"measures"`
 	}
 	// AssessmentRequest records the assessment of the measures (Art.86).
 	AssessmentRequest struct {
@@ -103,10 +104,10 @@ type (
 	}
 	// EducationRequest records a training or warning-education session.
 	EducationRequest struct {
-		Kind       string               `json:"kind"`
-		Topic      string               `json:"topic"`
-		HeldAt     When                 `json:"held_at,omitzero"`
-		Attendance []workflows.Attendee `json:"attendance"`
+		Kind       string              `json:"kind"`
+		Topic      string              `json:"topic"`
+		HeldAt     When                `json:"held_at,omitzero"`
+		Attendance []accident.Attendee `json:"attendance"`
 	}
 	// FinesRequest decides the fines within the proposed range.
 	FinesRequest struct {
@@ -130,21 +131,21 @@ type (
 // OpenAccident is one row of the supervisors' accident board: an open
 // accident, its four gates and what blocks each.
 type OpenAccident struct {
-	CaseNo             string                 `json:"case_no"`
-	Grade              string                 `json:"grade"`
-	GradeLabel         string                 `json:"grade_label"`
-	State              string                 `json:"state"`
-	StateLabel         string                 `json:"state_label"`
-	Enterprise         cases.Org              `json:"enterprise"`
-	ActingOrg          cases.Org              `json:"acting_org"`
-	InvestigatingLevel string                 `json:"investigating_level"`
-	OccurredAt         time.Time              `json:"occurred_at"`
-	Place              string                 `json:"place"`
-	Casualties         workflows.Casualties   `json:"casualties"`
-	Overdue            bool                   `json:"overdue"`
-	LateReports        int                    `json:"late_reports"`
-	NextDeadline       *time.Time             `json:"next_deadline,omitempty"`
-	Gates              []workflows.GateStatus `json:"gates"`
+	CaseNo             string                `json:"case_no"`
+	Grade              string                `json:"grade"`
+	GradeLabel         string                `json:"grade_label"`
+	State              string                `json:"state"`
+	StateLabel         string                `json:"state_label"`
+	Enterprise         cases.Org             `json:"enterprise"`
+	ActingOrg          cases.Org             `json:"acting_org"`
+	InvestigatingLevel string                `json:"investigating_level"`
+	OccurredAt         time.Time             `json:"occurred_at"`
+	Place              string                `json:"place"`
+	Casualties         accident.Casualties   `json:"casualties"`
+	Overdue            bool                  `json:"overdue"`
+	LateReports        int                   `json:"late_reports"`
+	NextDeadline       *time.Time            `json:"next_deadline,omitempty"`
+	Gates              []accident.GateStatus `json:"gates"`
 }
 
 // OpenAccidentList is the board.
@@ -210,12 +211,12 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 	if reported.IsZero() {
 		reported = now
 	}
-	in := workflows.AccidentInput{
-		CaseRef: workflows.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
+	in := accident.Input{
+		CaseRef: casekit.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
 			Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}},
 		ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ReportedBy: actor, ReceiverLevel: level,
 		OccurredAt: req.OccurredAt.Time, Place: req.Place, Category: req.Category,
-		Casualties:  workflows.Casualties{Deaths: req.Deaths, SeriousInjured: req.SeriousInjured, DirectLossYuan: req.DirectLossYuan},
+		Casualties:  accident.Casualties{Deaths: req.Deaths, SeriousInjured: req.SeriousInjured, DirectLossYuan: req.DirectLossYuan},
 		Description: req.Description, UnitReportedAt: reported, UnitReporter: req.UnitReporter,
 		RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), AutoRungs: rs.AutoRungsFor(ent.RegionCode), Calendar: s.calendar(),
 	}
@@ -223,7 +224,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, actor.PersonID, cases.KindAccident, ent.RegionCode, workflows.AccidentWorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, actor.PersonID, cases.KindAccident, ent.RegionCode, accident.WorkflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})
@@ -231,8 +232,8 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 
 // accidentStep makes the handler of one accident update: build gets the
 // caller's level as well as the usual step.
-func accidentStep[B any](update string, build func(b B, st caseStep[workflows.AccidentView], level string) (any, error)) func(*Server, http.ResponseWriter, *http.Request) {
-	return caseAction(cases.KindAccident, update, false, func(s *Server, r *http.Request, b B, st caseStep[workflows.AccidentView]) (any, error) {
+func accidentStep[B any](update string, build func(b B, st caseStep[accident.View], level string) (any, error)) func(*Server, http.ResponseWriter, *http.Request) {
+	return caseAction(cases.KindAccident, update, false, func(s *Server, r *http.Request, b B, st caseStep[accident.View]) (any, error) {
 		level, err := s.levelOf(r.Context(), st.actor)
 		if err != nil {
 			return nil, err
@@ -242,50 +243,50 @@ func accidentStep[B any](update string, build func(b B, st caseStep[workflows.Ac
 }
 
 var (
-	reportUp = accidentStep(workflows.UpdateReportUp, func(b ReportUpRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
-		in := workflows.ReportUpInput{Actor: st.actor, ActorLevel: level, ToLevel: b.ToLevel, ToOrg: b.ToOrg}
+	reportUp = accidentStep(accident.UpdateReportUp, func(b ReportUpRequest, st caseStep[accident.View], level string) (any, error) {
+		in := accident.ReportUpInput{Actor: st.actor, ActorLevel: level, ToLevel: b.ToLevel, ToOrg: b.ToOrg}
 		return in, in.Validate()
 	})
-	amendCasualties = accidentStep(workflows.UpdateAmendCasualties, func(b AmendCasualtiesRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.AmendCasualtiesInput{Actor: st.actor, Reason: b.Reason,
-			Casualties: workflows.Casualties{Deaths: b.Deaths, SeriousInjured: b.SeriousInjured, DirectLossYuan: b.DirectLossYuan}}
+	amendCasualties = accidentStep(accident.UpdateAmendCasualties, func(b AmendCasualtiesRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.AmendCasualtiesInput{Actor: st.actor, Reason: b.Reason,
+			Casualties: accident.Casualties{Deaths: b.Deaths, SeriousInjured: b.SeriousInjured, DirectLossYuan: b.DirectLossYuan}}
 		return in, in.Validate()
 	})
-	formTeam = accidentStep(workflows.UpdateFormTeam, func(b FormTeamRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
-		in := workflows.FormTeamInput{Actor: st.actor, ActorLevel: level, Leader: b.Leader, Members: b.Members}
+	formTeam = accidentStep(accident.UpdateFormTeam, func(b FormTeamRequest, st caseStep[accident.View], level string) (any, error) {
+		in := accident.FormTeamInput{Actor: st.actor, ActorLevel: level, Leader: b.Leader, Members: b.Members}
 		return in, in.Validate()
 	})
-	startAppraisal = accidentStep(workflows.UpdateStartAppraisal, func(b StartAppraisalRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.StartAppraisalInput{Actor: st.actor, Subject: b.Subject, Institution: b.Institution}
+	startAppraisal = accidentStep(accident.UpdateStartAppraisal, func(b StartAppraisalRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.StartAppraisalInput{Actor: st.actor, Subject: b.Subject, Institution: b.Institution}
 		return in, in.Validate()
 	})
-	endAppraisal = accidentStep(workflows.UpdateEndAppraisal, func(b EndAppraisalRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.EndAppraisalInput{Actor: st.actor, Findings: b.Findings}
+	endAppraisal = accidentStep(accident.UpdateEndAppraisal, func(b EndAppraisalRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.EndAppraisalInput{Actor: st.actor, Findings: b.Findings}
 		return in, in.Validate()
 	})
-	extendInvestigation = accidentStep(workflows.UpdateExtendInvestigation, func(b ExtendInvestigationRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
-		in := workflows.ExtendInvestigationInput{Actor: st.actor, ActorLevel: level, Days: b.Days, Reason: b.Reason}
+	extendInvestigation = accidentStep(accident.UpdateExtendInvestigation, func(b ExtendInvestigationRequest, st caseStep[accident.View], level string) (any, error) {
+		in := accident.ExtendInvestigationInput{Actor: st.actor, ActorLevel: level, Days: b.Days, Reason: b.Reason}
 		return in, in.Validate()
 	})
-	submitInvestigation = accidentStep(workflows.UpdateSubmitInvestigation, func(b InvestigationReportRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.SubmitInvestigationInput{Actor: st.actor, Cause: b.Cause, Nature: b.Nature,
+	submitInvestigation = accidentStep(accident.UpdateSubmitInvestigation, func(b InvestigationReportRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.SubmitInvestigationInput{Actor: st.actor, Cause: b.Cause, Nature: b.Nature,
 			ResponsiblePersons: b.ResponsiblePersons, Recommendations: b.Recommendations, Signatures: b.Signatures}
 		return in, in.Validate()
 	})
-	extendApproval = accidentStep(workflows.UpdateExtendApproval, func(b ExtendApprovalRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.ExtendApprovalInput{Actor: st.actor, Reason: b.Reason}
+	extendApproval = accidentStep(accident.UpdateExtendApproval, func(b ExtendApprovalRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.ExtendApprovalInput{Actor: st.actor, Reason: b.Reason}
 		return in, in.Validate()
 	})
-	approveInvestigation = accidentStep(workflows.UpdateApproveInvestigation, func(b ApproveReportRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
-		in := workflows.ApproveInvestigationInput{Actor: st.actor, ActorLevel: level, Decision: b.Decision, DocumentNo: b.DocumentNo}
+	approveInvestigation = accidentStep(accident.UpdateApproveInvestigation, func(b ApproveReportRequest, st caseStep[accident.View], level string) (any, error) {
+		in := accident.ApproveInvestigationInput{Actor: st.actor, ActorLevel: level, Decision: b.Decision, DocumentNo: b.DocumentNo}
 		return in, in.Validate()
 	})
-	decideAccountability = caseAction(cases.KindAccident, workflows.UpdateDecideAccountability, false, func(s *Server, r *http.Request, b AccountabilityRequest, st caseStep[workflows.AccidentView]) (any, error) {
-		in := workflows.DecideAccountabilityInput{Actor: st.actor, Person: b.Person, Measure: b.Measure, Reference: b.Reference, Note: b.Note}
+	decideAccountability = caseAction(cases.KindAccident, accident.UpdateDecideAccountability, false, func(s *Server, r *http.Request, b AccountabilityRequest, st caseStep[accident.View]) (any, error) {
+		in := accident.DecideAccountabilityInput{Actor: st.actor, Person: b.Person, Measure: b.Measure, Reference: b.Reference, Note: b.Note}
 		if err := in.Validate(); err != nil {
 			return nil, err
 		}
-		if in.Measure == workflows.MeasurePenalty {
+		if in.Measure == accident.MeasurePenalty {
 			// A penalty is the penalty workflow's: it must be on record,
 			// against the accident's enterprise (the unit or a person of it).
 			pen, err := s.Store.GetCase(r.Context(), in.Reference)
@@ -297,37 +298,37 @@ var (
 		}
 		return in, nil
 	})
-	carryOutAccountability = accidentStep(workflows.UpdateCarryOutAccountability, func(b CarriedOutRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.CarryOutAccountabilityInput{Actor: st.actor, Person: b.Person, Note: b.Note}
+	carryOutAccountability = accidentStep(accident.UpdateCarryOutAccountability, func(b CarriedOutRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.CarryOutAccountabilityInput{Actor: st.actor, Person: b.Person, Note: b.Note}
 		return in, in.Validate()
 	})
-	addMeasures = accidentStep(workflows.UpdateAddMeasures, func(b MeasuresRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.AddMeasuresInput{Actor: st.actor, Measures: b.Measures}
+	addMeasures = accidentStep(accident.UpdateAddMeasures, func(b MeasuresRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.AddMeasuresInput{Actor: st.actor, Measures: b.Measures}
 		return in, in.Validate()
 	})
-	assessMeasures = accidentStep(workflows.UpdateAssessMeasures, func(b AssessmentRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.AssessMeasuresInput{Actor: st.actor, Findings: b.Findings, Published: b.Published}
+	assessMeasures = accidentStep(accident.UpdateAssessMeasures, func(b AssessmentRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.AssessMeasuresInput{Actor: st.actor, Findings: b.Findings, Published: b.Published}
 		return in, in.Validate()
 	})
-	recordEducation = accidentStep(workflows.UpdateRecordEducation, func(b EducationRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
+	recordEducation = accidentStep(accident.UpdateRecordEducation, func(b EducationRequest, st caseStep[accident.View], _ string) (any, error) {
 		held := b.HeldAt.Time
 		if held.IsZero() {
 			held = st.now
 		}
-		in := workflows.RecordEducationInput{Actor: st.actor, Kind: b.Kind, Topic: b.Topic, HeldAt: held, Attendance: b.Attendance}
+		in := accident.RecordEducationInput{Actor: st.actor, Kind: b.Kind, Topic: b.Topic, HeldAt: held, Attendance: b.Attendance}
 		return in, in.Validate(st.now)
 	})
-	decideAccidentFines = accidentStep(workflows.UpdateDecideAccidentFines, func(b FinesRequest, st caseStep[workflows.AccidentView], _ string) (any, error) {
-		in := workflows.DecideFinesInput{Actor: st.actor, UnitFineYuan: b.UnitFineYuan, Principal: b.Principal,
+	decideAccidentFines = accidentStep(accident.UpdateDecideFines, func(b FinesRequest, st caseStep[accident.View], _ string) (any, error) {
+		in := accident.DecideFinesInput{Actor: st.actor, UnitFineYuan: b.UnitFineYuan, Principal: b.Principal,
 			PrincipalIncomeYuan: b.PrincipalIncomeYuan, PrincipalFineYuan: b.PrincipalFineYuan, Reasons: b.Reasons}
 		return in, in.Validate()
 	})
-	signOffGate = accidentStep(workflows.UpdateSignOffGate, func(b SignOffRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
-		in := workflows.SignOffGateInput{Actor: st.actor, ActorLevel: level, Gate: b.Gate, Comment: b.Comment}
+	signOffGate = accidentStep(accident.UpdateSignOffGate, func(b SignOffRequest, st caseStep[accident.View], level string) (any, error) {
+		in := accident.SignOffGateInput{Actor: st.actor, ActorLevel: level, Gate: b.Gate, Comment: b.Comment}
 		return in, in.Validate()
 	})
-	closeAccident = accidentStep(workflows.UpdateCloseAccident, func(b CloseAccidentRequest, st caseStep[workflows.AccidentView], level string) (any, error) {
-		return workflows.CloseAccidentInput{Actor: st.actor, ActorLevel: level, Comment: b.Comment}, nil
+	closeAccident = accidentStep(accident.UpdateClose, func(b CloseAccidentRequest, st caseStep[accident.View], level string) (any, error) {
+		return accident.CloseInput{Actor: st.actor, ActorLevel: level, Comment: b.Comment}, nil
 	})
 )
 
@@ -340,20 +341,20 @@ func (s *Server) openAccidents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := OpenAccidentList{Accidents: []OpenAccident{}}
-	for _, st := range []workflows.AccidentState{workflows.AccidentReported, workflows.AccidentInvestigating,
-		workflows.AccidentAppraisal, workflows.AccidentSubmitted, workflows.AccidentApproved} {
+	for _, st := range []accident.State{accident.Reported, accident.Investigating,
+		accident.InAppraisal, accident.Submitted, accident.Approved} {
 		rows, err := s.visibleCases(r, c, store.CaseFilter{Kind: string(cases.KindAccident), State: string(st), Limit: 500})
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		for _, row := range rows {
-			var v workflows.AccidentView
+			var v accident.View
 			if err := json.Unmarshal(row.View, &v); err != nil {
 				continue
 			}
 			a := OpenAccident{CaseNo: v.CaseNo, Grade: v.Grade, GradeLabel: v.GradeLabel, State: v.State,
-				StateLabel: workflows.AccidentState(v.State).Label(), Enterprise: v.Enterprise, ActingOrg: v.ActingOrg,
+				StateLabel: accident.State(v.State).Label(), Enterprise: v.Enterprise, ActingOrg: v.ActingOrg,
 				InvestigatingLevel: v.InvestigatingLevel, OccurredAt: v.Report.OccurredAt, Place: v.Report.Place,
 				Casualties: v.Casualties, Overdue: v.Overdue, LateReports: len(v.LateReports), Gates: v.Gates}
 			if next, ok := v.NextDeadline(); ok {

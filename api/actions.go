@@ -6,39 +6,40 @@ import (
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
 // taskQueue is where every case workflow runs.
 const taskQueue = workflows.TaskQueue
 
 var (
-	orderHazard = caseAction(cases.KindHazard, workflows.UpdateOrder, false, func(_ *Server, _ *http.Request, b OrderRequest, st caseStep[workflows.HazardView]) (any, error) {
-		in := workflows.OrderInput{Actor: st.actor, Measures: b.Measures, Deadline: b.Deadline.Time}
+	orderHazard = caseAction(cases.KindHazard, hazard.UpdateOrder, false, func(_ *Server, _ *http.Request, b OrderRequest, st caseStep[hazard.View]) (any, error) {
+		in := hazard.OrderInput{Actor: st.actor, Measures: b.Measures, Deadline: b.Deadline.Time}
 		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
-	submitPlan = caseAction(cases.KindHazard, workflows.UpdateSubmitPlan, false, func(_ *Server, _ *http.Request, b PlanRequest, st caseStep[workflows.HazardView]) (any, error) {
-		in := workflows.SubmitPlanInput{Actor: st.actor, Plan: workflows.Plan{ResponsiblePerson: b.ResponsiblePerson,
+	submitPlan = caseAction(cases.KindHazard, hazard.UpdateSubmitPlan, false, func(_ *Server, _ *http.Request, b PlanRequest, st caseStep[hazard.View]) (any, error) {
+		in := hazard.SubmitPlanInput{Actor: st.actor, Plan: hazard.Plan{ResponsiblePerson: b.ResponsiblePerson,
 			Measures: b.Measures, FundsYuan: b.FundsYuan, Deadline: b.Deadline.Time, EmergencyPlan: b.EmergencyPlan}}
 		return in, in.Validate(st.now)
 	})
-	reviewPlan = caseAction(cases.KindHazard, workflows.UpdateReviewPlan, false, func(_ *Server, _ *http.Request, b PlanReviewRequest, st caseStep[workflows.HazardView]) (any, error) {
-		in := workflows.ReviewPlanInput{Actor: st.actor, Approve: b.Approve, Comment: b.Comment}
+	reviewPlan = caseAction(cases.KindHazard, hazard.UpdateReviewPlan, false, func(_ *Server, _ *http.Request, b PlanReviewRequest, st caseStep[hazard.View]) (any, error) {
+		in := hazard.ReviewPlanInput{Actor: st.actor, Approve: b.Approve, Comment: b.Comment}
 		return in, in.Validate()
 	})
-	reportCompletion = caseAction(cases.KindHazard, workflows.UpdateReportCompletion, false, func(_ *Server, _ *http.Request, b CompletionRequest, st caseStep[workflows.HazardView]) (any, error) {
-		in := workflows.ReportCompletionInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}
+	reportCompletion = caseAction(cases.KindHazard, hazard.UpdateReportCompletion, false, func(_ *Server, _ *http.Request, b CompletionRequest, st caseStep[hazard.View]) (any, error) {
+		in := hazard.ReportCompletionInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}
 		return in, in.Validate()
 	})
-	reinspect = caseAction(cases.KindHazard, workflows.UpdateReinspect, false, func(_ *Server, _ *http.Request, b ReinspectionRequest, st caseStep[workflows.HazardView]) (any, error) {
-		in := workflows.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time}
+	reinspect = caseAction(cases.KindHazard, hazard.UpdateReinspect, false, func(_ *Server, _ *http.Request, b ReinspectionRequest, st caseStep[hazard.View]) (any, error) {
+		in := hazard.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time}
 		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
-	requestExtension = caseAction(cases.KindHazard, workflows.UpdateRequestExtension, false, func(_ *Server, _ *http.Request, b ExtensionRequest, st caseStep[workflows.HazardView]) (any, error) {
-		in := workflows.RequestExtensionInput{Actor: st.actor, Reason: b.Reason, NewDeadline: b.NewDeadline.Time}
+	requestExtension = caseAction(cases.KindHazard, hazard.UpdateRequestExtension, false, func(_ *Server, _ *http.Request, b ExtensionRequest, st caseStep[hazard.View]) (any, error) {
+		in := hazard.RequestExtensionInput{Actor: st.actor, Reason: b.Reason, NewDeadline: b.NewDeadline.Time}
 		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
-	decideExtension = caseAction(cases.KindHazard, workflows.UpdateDecideExtension, false, func(_ *Server, _ *http.Request, b ExtensionDecisionRequest, st caseStep[workflows.HazardView]) (any, error) {
-		in := workflows.DecideExtensionInput{Actor: st.actor, Grant: b.Grant, Comment: b.Comment, NewDeadline: b.NewDeadline.Time}
+	decideExtension = caseAction(cases.KindHazard, hazard.UpdateDecideExtension, false, func(_ *Server, _ *http.Request, b ExtensionDecisionRequest, st caseStep[hazard.View]) (any, error) {
+		in := hazard.DecideExtensionInput{Actor: st.actor, Grant: b.Grant, Comment: b.Comment, NewDeadline: b.NewDeadline.Time}
 		return in, in.Validate()
 	})
 )

@@ -16,7 +16,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // caseStep is what an action on a case builds its workflow input from:
@@ -152,7 +152,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 		Args:         []any{input},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	var result workflows.UpdateResult
+	var result casekit.UpdateResult
 	if err == nil {
 		err = handle.Get(ctx, &result)
 	}
@@ -241,11 +241,11 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 	defer cancel()
 	handle, err := s.Temporal.UpdateWithStartWorkflow(uctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
-		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: workflows.UpdateOpen, UpdateName: workflows.UpdateOpen,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: casekit.UpdateOpen, UpdateName: casekit.UpdateOpen,
 			WaitForStage: client.WorkflowUpdateStageCompleted},
 	})
 	if err == nil {
-		err = handle.Get(uctx, new(workflows.UpdateResult))
+		err = handle.Get(uctx, new(casekit.UpdateResult))
 	}
 	if err != nil {
 		// A retry of an opening whose case has since closed (the update

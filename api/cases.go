@@ -12,16 +12,17 @@ import (
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
 // OpenHazardRequest reports a hazard found on inspection.
 type OpenHazardRequest struct {
-	Grade        workflows.Grade      `json:"grade"`
-	EnterpriseID int64                `json:"enterprise_id"`
-	Location     string               `json:"location"`
-	Description  string               `json:"description"`
-	Evidence     []workflows.Evidence `json:"evidence,omitempty"`
+	Grade        hazard.Grade       `json:"grade"`
+	EnterpriseID int64              `json:"enterprise_id"`
+	Location     string             `json:"location"`
+	Description  string             `json:"description"`
+	Evidence     []casekit.Evidence `json:"evidence,omitempty"`
 }
 
 // CaseResponse is a case with its timeline: the common summary, the
@@ -61,8 +62,8 @@ type (
 	}
 	// CompletionRequest reports the rectification done.
 	CompletionRequest struct {
-		Summary  string               `json:"summary"`
-		Evidence []workflows.Evidence `json:"evidence"`
+		Summary  string             `json:"summary"`
+		Evidence []casekit.Evidence `json:"evidence"`
 	}
 	// ReinspectionRequest records a re-inspection (复查).
 	ReinspectionRequest struct {
@@ -123,7 +124,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := c.actor(post)
 	now := s.Now()
-	in := workflows.HazardInput{
+	in := hazard.Input{
 		RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
 		Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		Grade: req.Grade, Location: req.Location, Description: req.Description, Evidence: req.Evidence,
@@ -135,7 +136,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, actor.PersonID, cases.KindHazard, ent.RegionCode, workflows.HazardWorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, actor.PersonID, cases.KindHazard, ent.RegionCode, hazard.WorkflowName, func(num cases.Number) any {
 		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
 		return in
 	})

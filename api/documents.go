@@ -16,7 +16,8 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/penalty"
 )
 
 // DocumentEntry is one document of a case: what it is, its number, where
@@ -62,9 +63,9 @@ type DocumentServiceRequest struct {
 
 // serviceMethods maps the Chinese names of the service methods to the ids
 // the penalty case uses for its own service step.
-var serviceMethods = map[string]workflows.ServiceMethod{
-	"直接": workflows.ServeDirect, "留置": workflows.ServeRetained, "邮寄": workflows.ServePost,
-	"电子": workflows.ServeElectronic, "公告": workflows.ServeAnnouncement, "当场": workflows.ServeOnTheSpot,
+var serviceMethods = map[string]penalty.ServiceMethod{
+	"直接": penalty.ServeDirect, "留置": penalty.ServeRetained, "邮寄": penalty.ServePost,
+	"电子": penalty.ServeElectronic, "公告": penalty.ServeAnnouncement, "当场": penalty.ServeOnTheSpot,
 }
 
 // printer prints PDFs; it looks for Chromium at each print.
@@ -137,13 +138,13 @@ func (s *Server) caseDocuments(ctx context.Context, row store.CaseRow) ([]Docume
 // penaltyService is the penalty case's own service step, if taken.
 func penaltyService(row store.CaseRow) *ServiceStep {
 	var v struct {
-		Service *workflows.Service `json:"service"`
+		Service *penalty.Service `json:"service"`
 	}
 	if json.Unmarshal(row.View, &v) != nil || v.Service == nil {
 		return nil
 	}
 	sv := v.Service
-	return &ServiceStep{Step: workflows.UpdateServe, Method: string(sv.Method), ServedAt: sv.At, ReceivedBy: sv.ReceivedBy, By: sv.Actor}
+	return &ServiceStep{Step: penalty.UpdateServe, Method: string(sv.Method), ServedAt: sv.At, ReceivedBy: sv.ReceivedBy, By: sv.Actor}
 }
 
 func (s *Server) documentIssuer(ctx context.Context, org cases.Org) (documents.Issuer, error) {
@@ -244,17 +245,17 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 func serviceAction(d documents.Document) string {
 	switch d.Kind {
 	case documents.HazardOrder:
-		return policy.Action(string(cases.KindHazard), workflows.UpdateOrder)
+		return policy.Action(string(cases.KindHazard), hazard.UpdateOrder)
 	case documents.Reinspection:
-		return policy.Action(string(cases.KindHazard), workflows.UpdateReinspect)
+		return policy.Action(string(cases.KindHazard), hazard.UpdateReinspect)
 	case documents.TalkNotice:
 		return policy.Action(string(cases.KindTalk), policy.ActionOpen)
 	case documents.PenaltyNotice:
-		return policy.Action(string(cases.KindPenalty), workflows.UpdateNotifyPenalty)
+		return policy.Action(string(cases.KindPenalty), penalty.UpdateNotify)
 	case documents.EscalationLetter:
 		return policy.ActionOpenEscalation
 	}
-	return policy.Action(string(cases.KindPenalty), workflows.UpdateServe)
+	return policy.Action(string(cases.KindPenalty), penalty.UpdateServe)
 }
 
 // maxReceivedBy bounds the name of whoever received a document.
@@ -333,12 +334,12 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 }
 
 // serviceMethod reads a service method by its id or its Chinese name.
-func serviceMethod(m string) (workflows.ServiceMethod, error) {
+func serviceMethod(m string) (penalty.ServiceMethod, error) {
 	m = strings.TrimSpace(m)
 	if v, ok := serviceMethods[strings.TrimSuffix(m, "送达")]; ok {
 		return v, nil
 	}
-	for _, v := range workflows.ServiceMethods {
+	for _, v := range penalty.ServiceMethods {
 		if string(v) == m {
 			return v, nil
 		}

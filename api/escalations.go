@@ -13,17 +13,18 @@ import (
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
 )
 
 // EscalateRequest escalates a case to a superior (提请上级部门), to the
 // government (e.g. closure, Art.113), or across to another department (移送).
 type EscalateRequest struct {
-	ToOrgID    int64                      `json:"to_org_id"`
-	Reason     workflows.EscalationReason `json:"reason"`
-	Summary    string                     `json:"summary"`
-	AmountYuan int64                      `json:"amount_yuan,omitempty"`
-	Major      bool                       `json:"major,omitempty"`
+	ToOrgID    int64             `json:"to_org_id"`
+	Reason     escalation.Reason `json:"reason"`
+	Summary    string            `json:"summary"`
+	AmountYuan int64             `json:"amount_yuan,omitempty"`
+	Major      bool              `json:"major,omitempty"`
 }
 
 // ForwardRequest passes an escalation further up (a level may be skipped).
@@ -48,18 +49,18 @@ type EmptyRequest struct{}
 // OpenEscalation is one row of the supervisors' board: an escalation not
 // yet decided or returned, who holds it, and for how long.
 type OpenEscalation struct {
-	CaseNo       string                     `json:"case_no"`
-	ParentCaseNo string                     `json:"parent_case_no"`
-	Reason       workflows.EscalationReason `json:"reason"`
-	ReasonLabel  string                     `json:"reason_label"`
-	State        string                     `json:"state"`
-	From         cases.Org                  `json:"from"`
-	Holder       cases.Org                  `json:"holder"`
-	HeldSince    time.Time                  `json:"held_since"`
-	HeldHours    float64                    `json:"held_hours"`
-	AckDue       time.Time                  `json:"ack_due"`
-	Late         bool                       `json:"late"`
-	Enterprise   cases.Org                  `json:"enterprise"`
+	CaseNo       string            `json:"case_no"`
+	ParentCaseNo string            `json:"parent_case_no"`
+	Reason       escalation.Reason `json:"reason"`
+	ReasonLabel  string            `json:"reason_label"`
+	State        string            `json:"state"`
+	From         cases.Org         `json:"from"`
+	Holder       cases.Org         `json:"holder"`
+	HeldSince    time.Time         `json:"held_since"`
+	HeldHours    float64           `json:"held_hours"`
+	AckDue       time.Time         `json:"ack_due"`
+	Late         bool              `json:"late"`
+	Enterprise   cases.Org         `json:"enterprise"`
 }
 
 // OpenEscalationList is the board.
@@ -88,7 +89,7 @@ func (s *Server) calendar() *calendar.Calendar {
 // the acting department's chain (a level may be skipped), a party
 // committee or government whose area covers the case, or — for a transfer
 // (移送) — a department covering the case's region and industry.
-func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases.Summary, reason workflows.EscalationReason) (org.Org, error) {
+func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases.Summary, reason escalation.Reason) (org.Org, error) {
 	to, err := s.Store.GetOrg(ctx, toID)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		return org.Org{}, duty.Errorf(duty.EInvalid, "to_org_id %d is not an organisation on record", toID)
@@ -101,9 +102,9 @@ func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases
 		return org.Org{}, duty.Errorf(duty.EInvalid, "an escalation goes to another organisation than the sender")
 	case (to.Kind == org.KindGovernment || to.Kind == org.KindPartyCommittee) && covers:
 		return to, nil
-	case reason == workflows.ReasonTransfer && to.Kind == org.KindDepartment && covers && contains(to.Industries, c.Industry):
+	case reason == escalation.ReasonTransfer && to.Kind == org.KindDepartment && covers && contains(to.Industries, c.Industry):
 		return to, nil
-	case reason == workflows.ReasonCrime && to.Kind != org.KindEnterprise:
+	case reason == escalation.ReasonCrime && to.Kind != org.KindEnterprise:
 		return to, nil
 	}
 	for id := from.ParentID; id != 0; {
@@ -156,19 +157,19 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sum := row.Summary
-	in := workflows.EscalationInput{
-		CaseRef: workflows.ChildOf(sum), From: cases.Org{ID: from.ID, Name: from.Name},
+	in := escalation.Input{
+		CaseRef: casekit.ChildOf(sum), From: cases.Org{ID: from.ID, Name: from.Name},
 		To: cases.Org{ID: to.ID, Name: to.Name}, Reason: req.Reason, Summary: req.Summary, AmountYuan: req.AmountYuan,
 		Major: req.Major, RequestedBy: actor, AckDue: due, RuleSet: rs.ID,
 	}
-	s.startChildCase(w, r, actor.PersonID, cases.KindEscalation, sum.RegionCode, workflows.EscalationWorkflowName, &in)
+	s.startChildCase(w, r, actor.PersonID, cases.KindEscalation, sum.RegionCode, escalation.WorkflowName, &in)
 }
 
 var (
-	acknowledgeEscalation = caseAction(cases.KindEscalation, workflows.UpdateAcknowledge, true, func(_ *Server, _ *http.Request, _ EmptyRequest, st caseStep[workflows.EscalationView]) (any, error) {
-		return workflows.AcknowledgeInput{Actor: st.actor}, nil
+	acknowledgeEscalation = caseAction(cases.KindEscalation, escalation.UpdateAcknowledge, true, func(_ *Server, _ *http.Request, _ EmptyRequest, st caseStep[escalation.View]) (any, error) {
+		return escalation.AcknowledgeInput{Actor: st.actor}, nil
 	})
-	forwardEscalation = caseAction(cases.KindEscalation, workflows.UpdateForward, true, func(s *Server, r *http.Request, b ForwardRequest, st caseStep[workflows.EscalationView]) (any, error) {
+	forwardEscalation = caseAction(cases.KindEscalation, escalation.UpdateForward, true, func(s *Server, r *http.Request, b ForwardRequest, st caseStep[escalation.View]) (any, error) {
 		holder, err := s.Store.GetOrg(r.Context(), st.actor.OrgID)
 		if err != nil {
 			return nil, err
@@ -181,15 +182,15 @@ var (
 		if err != nil {
 			return nil, err
 		}
-		in := workflows.ForwardInput{Actor: st.actor, To: cases.Org{ID: to.ID, Name: to.Name}, Reason: b.Reason, AckDue: due}
+		in := escalation.ForwardInput{Actor: st.actor, To: cases.Org{ID: to.ID, Name: to.Name}, Reason: b.Reason, AckDue: due}
 		return in, in.Validate(st.now)
 	})
-	decideEscalation = caseAction(cases.KindEscalation, workflows.UpdateDecide, true, func(_ *Server, _ *http.Request, b DecideRequest, st caseStep[workflows.EscalationView]) (any, error) {
-		in := workflows.DecideInput{Actor: st.actor, Decision: b.Decision}
+	decideEscalation = caseAction(cases.KindEscalation, escalation.UpdateDecide, true, func(_ *Server, _ *http.Request, b DecideRequest, st caseStep[escalation.View]) (any, error) {
+		in := escalation.DecideInput{Actor: st.actor, Decision: b.Decision}
 		return in, in.Validate()
 	})
-	returnEscalation = caseAction(cases.KindEscalation, workflows.UpdateReturn, true, func(_ *Server, _ *http.Request, b ReturnRequest, st caseStep[workflows.EscalationView]) (any, error) {
-		in := workflows.ReturnInput{Actor: st.actor, Reason: b.Reason}
+	returnEscalation = caseAction(cases.KindEscalation, escalation.UpdateReturn, true, func(_ *Server, _ *http.Request, b ReturnRequest, st caseStep[escalation.View]) (any, error) {
+		in := escalation.ReturnInput{Actor: st.actor, Reason: b.Reason}
 		return in, in.Validate()
 	})
 )
@@ -221,7 +222,7 @@ func (s *Server) openEscalations(w http.ResponseWriter, r *http.Request) {
 		if !s.mayView(r.Context(), sub, row.Summary) {
 			continue
 		}
-		var v workflows.EscalationView
+		var v escalation.View
 		if err := json.Unmarshal(row.View, &v); err != nil || len(v.Holdings) == 0 {
 			continue
 		}

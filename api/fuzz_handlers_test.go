@@ -24,7 +24,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/seed"
 	"github.com/duty-project/duty/store"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
 // refusingTemporal stands in for Temporal: it counts what reaches it and
@@ -125,14 +125,14 @@ func newHandlerRig(t testing.TB) *handlerRig {
 	}
 	due := now.Add(10 * 24 * time.Hour)
 	sum := cases.Summary{WorkflowID: num.WorkflowID(), CaseNo: num.String(), Kind: cases.KindHazard, State: "ordered",
-		Grade: string(workflows.GradeMajor), RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
+		Grade: string(hazard.GradeMajor), RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
 		Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, ActingOrg: cases.Org{ID: dept.ID, Name: dept.Name},
 		RuleSet: rs.ID, Title: "脚手架连墙件缺失", OpenedAt: now,
 		Deadlines: []cases.Deadline{{Key: "rectify-1", What: "整改", Party: cases.PartyEnterprise, DueAt: due, State: cases.DeadlinePending}}}
-	view := workflows.HazardView{Summary: sum, Round: 1, Deadline: due, Seq: 2, MaxRectificationPeriod: rs.MaxRectificationPeriod,
-		Report: workflows.HazardInput{CaseNo: sum.CaseNo, WorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode,
+	view := hazard.View{Summary: sum, Round: 1, Deadline: due, Seq: 2, MaxRectificationPeriod: rs.MaxRectificationPeriod,
+		Report: hazard.Input{CaseNo: sum.CaseNo, WorkflowID: sum.WorkflowID, RegionCode: sum.RegionCode,
 			RegionPath: sum.RegionPath, Industry: industry, Enterprise: sum.Enterprise, ActingOrg: sum.ActingOrg,
-			Grade: workflows.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失", RuleSet: rs}}
+			Grade: hazard.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失", RuleSet: rs}}
 	for seq, stateAfter := range []string{"reported", "ordered"} {
 		if _, err := st.RecordStep(ctx, cases.Step{Seq: int64(seq + 1), At: now, Action: "test", Actor: cases.SystemActor,
 			StateAfter: stateAfter, Case: sum, View: wholeView(t, view)}); err != nil {

@@ -10,22 +10,23 @@ import (
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/penalty"
 )
 
 // OpenPenaltyRequest opens a penalty case (立案) about a case: at least two
 // officers act (Art.42), the caller and a colleague of the same
 // department named by login.
 type OpenPenaltyRequest struct {
-	Party               workflows.PenaltyParty `json:"party"`
-	Proposed            workflows.Penalty      `json:"proposed"`
-	Facts               string                 `json:"facts"`
-	Grounds             string                 `json:"grounds"`
-	CoOfficerLogin      string                 `json:"co_officer_login"`
-	CorrectionOrderDate calendar.Date          `json:"correction_order_date,omitzero"`
+	Party               penalty.Party   `json:"party"`
+	Proposed            penalty.Penalty `json:"proposed"`
+	Facts               string          `json:"facts"`
+	Grounds             string          `json:"grounds"`
+	CoOfficerLogin      string          `json:"co_officer_login"`
+	CorrectionOrderDate calendar.Date   `json:"correction_order_date,omitzero"`
 	// Procedure is "general" (普通程序, the default) or "simple" (简易程序:
 	// a warning or a small fine decided on the spot, Art.51).
-	Procedure workflows.Procedure `json:"procedure,omitempty"`
+	Procedure penalty.Procedure `json:"procedure,omitempty"`
 }
 
 // Bodies of the penalty steps; the actor is always the caller.
@@ -33,8 +34,8 @@ type (
 	// NotifyPenaltyRequest serves the notice of the intended penalty (告知);
 	// an empty penalty means the one proposed at 立案.
 	NotifyPenaltyRequest struct {
-		Penalty workflows.Penalty `json:"penalty,omitzero"`
-		Note    string            `json:"note,omitempty"`
+		Penalty penalty.Penalty `json:"penalty,omitzero"`
+		Note    string          `json:"note,omitempty"`
 	}
 	// WaiveRightsRequest is the party's written waiver of its rights to
 	// plead and to a hearing (放弃陈述申辩和听证).
@@ -44,12 +45,12 @@ type (
 	// DecideOnTheSpotRequest decides under the simple procedure (当场处罚):
 	// the numbered decision form is handed over at once.
 	DecideOnTheSpotRequest struct {
-		Penalty       workflows.Penalty `json:"penalty"`
-		Statement     string            `json:"statement,omitempty"`
-		Reasons       string            `json:"reasons"`
-		DocumentNo    string            `json:"document_no"`
-		ReceivedBy    string            `json:"received_by"`
-		RefusedToSign bool              `json:"refused_to_sign,omitempty"`
+		Penalty       penalty.Penalty `json:"penalty"`
+		Statement     string          `json:"statement,omitempty"`
+		Reasons       string          `json:"reasons"`
+		DocumentNo    string          `json:"document_no"`
+		ReceivedBy    string          `json:"received_by"`
+		RefusedToSign bool            `json:"refused_to_sign,omitempty"`
 	}
 	// PleadRequest states and defends (陈述申辩).
 	PleadRequest struct {
@@ -79,14 +80,14 @@ type (
 	// DecidePenaltyRequest decides (处罚决定); never heavier than notified,
 	// and only within the department's authority.
 	DecidePenaltyRequest struct {
-		Penalty    workflows.Penalty `json:"penalty"`
-		Reasons    string            `json:"reasons"`
-		DocumentNo string            `json:"document_no,omitempty"`
+		Penalty    penalty.Penalty `json:"penalty"`
+		Reasons    string          `json:"reasons"`
+		DocumentNo string          `json:"document_no,omitempty"`
 	}
 	// ServeRequest records service (送达).
 	ServeRequest struct {
-		Method     workflows.ServiceMethod `json:"method"`
-		ReceivedBy string                  `json:"received_by"`
+		Method     penalty.ServiceMethod `json:"method"`
+		ReceivedBy string                `json:"received_by"`
 	}
 	// PayRequest records payment in fen (分), surcharge included.
 	PayRequest struct {
@@ -95,9 +96,9 @@ type (
 	}
 	// AppealRequest records an administrative review or lawsuit (pauses the surcharge).
 	AppealRequest struct {
-		Kind      workflows.AppealKind `json:"kind"`
-		Body      string               `json:"body"`
-		Reference string               `json:"reference,omitempty"`
+		Kind      penalty.AppealKind `json:"kind"`
+		Body      string             `json:"body"`
+		Reference string             `json:"reference,omitempty"`
 	}
 	// AppealResultRequest records the appeal's outcome: upheld or revoked.
 	AppealResultRequest struct {
@@ -125,7 +126,7 @@ type (
 )
 
 // penaltyFacts are the facts the authority limit checks for a penalty.
-func penaltyFacts(p workflows.Penalty) policy.Facts {
+func penaltyFacts(p penalty.Penalty) policy.Facts {
 	return policy.Facts{policy.FactPenalty: map[string]any{"kind": string(p.Kind), "amount_yuan": p.AmountYuan}}
 }
 
@@ -157,15 +158,15 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.Now()
 	rs := s.Rules.InForce(now)
-	penaltyRules := workflows.DefaultPenaltyRules()
+	penaltyRules := penalty.DefaultRules()
 	penaltyRules.EscalationAck = calendar.StatutoryPeriod(rs.EscalationAckDays)
-	in := workflows.PenaltyInput{
-		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+	in := penalty.Input{
+		CaseRef: casekit.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		RuleSet: rs.ID, Procedure: req.Procedure, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
 		Calendar: s.calendar(), Rules: penaltyRules,
 	}
-	s.startChildCase(w, r, actor.PersonID, cases.KindPenalty, sum.RegionCode, workflows.PenaltyWorkflowName, &in)
+	s.startChildCase(w, r, actor.PersonID, cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
 }
 
 // coOfficer is the second officer (Art.42): a person holding an
@@ -200,67 +201,67 @@ func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (ca
 // penaltyStep makes a penalty update handler whose input is the body with
 // the caller as actor.
 func penaltyStep[B any](update string, build func(b B, actor cases.Actor) any) func(*Server, http.ResponseWriter, *http.Request) {
-	return caseAction(cases.KindPenalty, update, false, func(_ *Server, _ *http.Request, b B, st caseStep[workflows.PenaltyView]) (any, error) {
+	return caseAction(cases.KindPenalty, update, false, func(_ *Server, _ *http.Request, b B, st caseStep[penalty.View]) (any, error) {
 		return build(b, st.actor), nil
 	})
 }
 
 var (
-	notifyPenalty = penaltyStep(workflows.UpdateNotifyPenalty, func(b NotifyPenaltyRequest, a cases.Actor) any {
-		return workflows.NotifyPenaltyInput{Actor: a, Penalty: b.Penalty, Note: b.Note}
+	notifyPenalty = penaltyStep(penalty.UpdateNotify, func(b NotifyPenaltyRequest, a cases.Actor) any {
+		return penalty.NotifyInput{Actor: a, Penalty: b.Penalty, Note: b.Note}
 	})
-	pleadPenalty = penaltyStep(workflows.UpdatePlead, func(b PleadRequest, a cases.Actor) any {
-		return workflows.PleadInput{Actor: a, Statement: b.Statement, RequestedAmountYuan: b.RequestedAmountYuan}
+	pleadPenalty = penaltyStep(penalty.UpdatePlead, func(b PleadRequest, a cases.Actor) any {
+		return penalty.PleadInput{Actor: a, Statement: b.Statement, RequestedAmountYuan: b.RequestedAmountYuan}
 	})
-	waiveRights = penaltyStep(workflows.UpdateWaiveRights, func(b WaiveRightsRequest, a cases.Actor) any {
-		return workflows.WaiveRightsInput{Actor: a, Statement: b.Statement}
+	waiveRights = penaltyStep(penalty.UpdateWaiveRights, func(b WaiveRightsRequest, a cases.Actor) any {
+		return penalty.WaiveRightsInput{Actor: a, Statement: b.Statement}
 	})
-	decideOnTheSpot = penaltyStep(workflows.UpdateDecideOnTheSpot, func(b DecideOnTheSpotRequest, a cases.Actor) any {
-		return workflows.DecideOnTheSpotInput{Actor: a, Penalty: b.Penalty, Statement: b.Statement, Reasons: b.Reasons,
+	decideOnTheSpot = penaltyStep(penalty.UpdateDecideOnTheSpot, func(b DecideOnTheSpotRequest, a cases.Actor) any {
+		return penalty.DecideOnTheSpotInput{Actor: a, Penalty: b.Penalty, Statement: b.Statement, Reasons: b.Reasons,
 			DocumentNo: b.DocumentNo, ReceivedBy: b.ReceivedBy, RefusedToSign: b.RefusedToSign}
 	})
-	requestHearing = penaltyStep(workflows.UpdateRequestHearing, func(b RequestHearingRequest, a cases.Actor) any {
-		return workflows.RequestHearingInput{Actor: a, Reason: b.Reason}
+	requestHearing = penaltyStep(penalty.UpdateRequestHearing, func(b RequestHearingRequest, a cases.Actor) any {
+		return penalty.RequestHearingInput{Actor: a, Reason: b.Reason}
 	})
-	scheduleHearing = penaltyStep(workflows.UpdateScheduleHearing, func(b ScheduleHearingRequest, a cases.Actor) any {
-		return workflows.ScheduleHearingInput{Actor: a, At: b.At.Time, Place: b.Place, Presider: b.Presider}
+	scheduleHearing = penaltyStep(penalty.UpdateScheduleHearing, func(b ScheduleHearingRequest, a cases.Actor) any {
+		return penalty.ScheduleHearingInput{Actor: a, At: b.At.Time, Place: b.Place, Presider: b.Presider}
 	})
-	recordHearing = penaltyStep(workflows.UpdateRecordHearing, func(b RecordHearingRequest, a cases.Actor) any {
-		return workflows.RecordHearingInput{Actor: a, Transcript: b.Transcript, PartyAttended: b.PartyAttended}
+	recordHearing = penaltyStep(penalty.UpdateRecordHearing, func(b RecordHearingRequest, a cases.Actor) any {
+		return penalty.RecordHearingInput{Actor: a, Transcript: b.Transcript, PartyAttended: b.PartyAttended}
 	})
-	recordDiscussion = penaltyStep(workflows.UpdateRecordDiscussion, func(b RecordDiscussionRequest, a cases.Actor) any {
-		return workflows.RecordDiscussionInput{Actor: a, Participants: b.Participants, Conclusion: b.Conclusion}
+	recordDiscussion = penaltyStep(penalty.UpdateRecordDiscussion, func(b RecordDiscussionRequest, a cases.Actor) any {
+		return penalty.RecordDiscussionInput{Actor: a, Participants: b.Participants, Conclusion: b.Conclusion}
 	})
 	// Deciding is checked against the department's authority with the
 	// facts of the penalty decided (policy.ActionDecidePenalty).
-	decidePenalty = caseActionWithFacts(cases.KindPenalty, workflows.UpdateDecidePenalty, false,
+	decidePenalty = caseActionWithFacts(cases.KindPenalty, penalty.UpdateDecide, false,
 		func(b DecidePenaltyRequest) policy.Facts { return penaltyFacts(b.Penalty) },
-		func(_ *Server, _ *http.Request, b DecidePenaltyRequest, st caseStep[workflows.PenaltyView]) (any, error) {
-			return workflows.DecidePenaltyInput{Actor: st.actor, Penalty: b.Penalty, Reasons: b.Reasons, DocumentNo: b.DocumentNo}, nil
+		func(_ *Server, _ *http.Request, b DecidePenaltyRequest, st caseStep[penalty.View]) (any, error) {
+			return penalty.DecideInput{Actor: st.actor, Penalty: b.Penalty, Reasons: b.Reasons, DocumentNo: b.DocumentNo}, nil
 		})
-	servePenalty = penaltyStep(workflows.UpdateServe, func(b ServeRequest, a cases.Actor) any {
-		return workflows.ServeInput{Actor: a, Method: b.Method, ReceivedBy: b.ReceivedBy}
+	servePenalty = penaltyStep(penalty.UpdateServe, func(b ServeRequest, a cases.Actor) any {
+		return penalty.ServeInput{Actor: a, Method: b.Method, ReceivedBy: b.ReceivedBy}
 	})
-	payPenalty = penaltyStep(workflows.UpdatePay, func(b PayRequest, a cases.Actor) any {
-		return workflows.PayInput{Actor: a, AmountFen: b.AmountFen, Receipt: b.Receipt}
+	payPenalty = penaltyStep(penalty.UpdatePay, func(b PayRequest, a cases.Actor) any {
+		return penalty.PayInput{Actor: a, AmountFen: b.AmountFen, Receipt: b.Receipt}
 	})
-	appealPenalty = penaltyStep(workflows.UpdateAppeal, func(b AppealRequest, a cases.Actor) any {
-		return workflows.AppealInput{Actor: a, Kind: b.Kind, Body: b.Body, Reference: b.Reference}
+	appealPenalty = penaltyStep(penalty.UpdateAppeal, func(b AppealRequest, a cases.Actor) any {
+		return penalty.AppealInput{Actor: a, Kind: b.Kind, Body: b.Body, Reference: b.Reference}
 	})
-	appealResult = penaltyStep(workflows.UpdateAppealResult, func(b AppealResultRequest, a cases.Actor) any {
-		return workflows.AppealResultInput{Actor: a, Outcome: b.Outcome, Summary: b.Summary, Reference: b.Reference}
+	appealResult = penaltyStep(penalty.UpdateAppealResult, func(b AppealResultRequest, a cases.Actor) any {
+		return penalty.AppealResultInput{Actor: a, Outcome: b.Outcome, Summary: b.Summary, Reference: b.Reference}
 	})
-	remindPenalty = penaltyStep(workflows.UpdateRemind, func(b RemindRequest, a cases.Actor) any {
-		return workflows.RemindInput{Actor: a, Reference: b.Reference}
+	remindPenalty = penaltyStep(penalty.UpdateRemind, func(b RemindRequest, a cases.Actor) any {
+		return penalty.RemindInput{Actor: a, Reference: b.Reference}
 	})
-	applyEnforcement = penaltyStep(workflows.UpdateApplyEnforcement, func(b ApplyEnforcementRequest, a cases.Actor) any {
-		return workflows.ApplyEnforcementInput{Actor: a, Court: b.Court, Reference: b.Reference}
+	applyEnforcement = penaltyStep(penalty.UpdateApplyEnforcement, func(b ApplyEnforcementRequest, a cases.Actor) any {
+		return penalty.ApplyEnforcementInput{Actor: a, Court: b.Court, Reference: b.Reference}
 	})
-	stopDailyFine = penaltyStep(workflows.UpdateStopDailyFine, func(b StopDailyFineRequest, a cases.Actor) any {
-		return workflows.StopDailyFineInput{Actor: a, Findings: b.Findings}
+	stopDailyFine = penaltyStep(penalty.UpdateStopDailyFine, func(b StopDailyFineRequest, a cases.Actor) any {
+		return penalty.StopDailyFineInput{Actor: a, Findings: b.Findings}
 	})
-	withdrawPenalty = penaltyStep(workflows.UpdateWithdrawPenalty, func(b WithdrawPenaltyRequest, a cases.Actor) any {
-		return workflows.WithdrawPenaltyInput{Actor: a, Reason: b.Reason}
+	withdrawPenalty = penaltyStep(penalty.UpdateWithdraw, func(b WithdrawPenaltyRequest, a cases.Actor) any {
+		return penalty.WithdrawInput{Actor: a, Reason: b.Reason}
 	})
 )
 

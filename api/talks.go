@@ -6,29 +6,30 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/policy"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 // OpenTalkRequest convenes a warning talk (约谈) about a case.
 type OpenTalkRequest struct {
-	Persons     []workflows.TalkPerson `json:"persons"`
-	ScheduledAt When                   `json:"scheduled_at"`
-	Place       string                 `json:"place"`
-	Subject     string                 `json:"subject"`
+	Persons     []talk.Person `json:"persons"`
+	ScheduledAt When          `json:"scheduled_at"`
+	Place       string        `json:"place"`
+	Subject     string        `json:"subject"`
 }
 
 // RecordTalkRequest records the talk as held. The written report's due
 // date is counted by the server (the rule set's working days).
 type RecordTalkRequest struct {
-	Attendance  []workflows.Attendance `json:"attendance"`
-	Minutes     string                 `json:"minutes"`
-	Commitments string                 `json:"commitments"`
+	Attendance  []talk.Attendance `json:"attendance"`
+	Minutes     string            `json:"minutes"`
+	Commitments string            `json:"commitments"`
 }
 
 // TalkReportRequest is the enterprise's written report after the talk.
 type TalkReportRequest struct {
-	Summary  string               `json:"summary"`
-	Evidence []workflows.Evidence `json:"evidence,omitempty"`
+	Summary  string             `json:"summary"`
+	Evidence []casekit.Evidence `json:"evidence,omitempty"`
 }
 
 // CancelTalkRequest cancels a talk not yet held.
@@ -47,29 +48,29 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 	row, actor := ac.row, ac.actor
 	now := s.Now()
 	sum := row.Summary
-	in := workflows.TalkInput{
-		CaseRef: workflows.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+	in := talk.Input{
+		CaseRef: casekit.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		Persons: req.Persons, ScheduledAt: req.ScheduledAt.Time, Place: req.Place, Subject: req.Subject,
 		ConvenedBy: actor, RuleSet: s.Rules.InForce(now).ID,
 	}
-	s.startChildCase(w, r, actor.PersonID, cases.KindTalk, sum.RegionCode, workflows.TalkWorkflowName, &in)
+	s.startChildCase(w, r, actor.PersonID, cases.KindTalk, sum.RegionCode, talk.WorkflowName, &in)
 }
 
 var (
-	recordTalk = caseAction(cases.KindTalk, workflows.UpdateRecordTalk, false, func(s *Server, _ *http.Request, b RecordTalkRequest, st caseStep[workflows.TalkView]) (any, error) {
+	recordTalk = caseAction(cases.KindTalk, talk.UpdateRecord, false, func(s *Server, _ *http.Request, b RecordTalkRequest, st caseStep[talk.View]) (any, error) {
 		due, err := s.calendar().Due(st.now, calendar.StatutoryPeriod(s.Rules.InForce(st.now).TalkReportDays))
 		if err != nil {
 			return nil, err
 		}
-		return workflows.RecordTalkInput{Actor: st.actor, Attendance: b.Attendance, Minutes: b.Minutes,
+		return talk.RecordInput{Actor: st.actor, Attendance: b.Attendance, Minutes: b.Minutes,
 			Commitments: b.Commitments, ReportDue: due.End}, nil
 	})
-	submitTalkReport = caseAction(cases.KindTalk, workflows.UpdateTalkReport, false, func(_ *Server, _ *http.Request, b TalkReportRequest, st caseStep[workflows.TalkView]) (any, error) {
-		in := workflows.TalkReportInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}
+	submitTalkReport = caseAction(cases.KindTalk, talk.UpdateReport, false, func(_ *Server, _ *http.Request, b TalkReportRequest, st caseStep[talk.View]) (any, error) {
+		in := talk.ReportInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}
 		return in, in.Validate()
 	})
-	cancelTalk = caseAction(cases.KindTalk, workflows.UpdateCancelTalk, false, func(_ *Server, _ *http.Request, b CancelTalkRequest, st caseStep[workflows.TalkView]) (any, error) {
-		in := workflows.CancelTalkInput{Actor: st.actor, Reason: b.Reason}
+	cancelTalk = caseAction(cases.KindTalk, talk.UpdateCancel, false, func(_ *Server, _ *http.Request, b CancelTalkRequest, st caseStep[talk.View]) (any, error) {
+		in := talk.CancelInput{Actor: st.actor, Reason: b.Reason}
 		return in, in.Validate()
 	})
 )

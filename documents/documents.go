@@ -19,7 +19,10 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 // Kind is a kind of document.
@@ -79,14 +82,14 @@ func List(view json.RawMessage) ([]Document, error) {
 		return nil, err
 	}
 	switch v := v.(type) {
-	case *workflows.HazardView:
+	case *hazard.View:
 		return hazardDocuments(v), nil
-	case *workflows.TalkView:
+	case *talk.View:
 		return []Document{{ID: "talk-notice", Kind: TalkNotice, Title: "约谈通知书", Code: "约谈",
 			Issuer: orgOf(v.Notice.ConvenedBy, v.Notice.ActingOrg), IssuedAt: v.OpenedAt, Step: "open"}}, nil
-	case *workflows.PenaltyView:
+	case *penalty.View:
 		return penaltyDocuments(v), nil
-	case *workflows.EscalationView:
+	case *escalation.View:
 		title, code := escalationTitle(v.Request.Reason)
 		return []Document{{ID: "escalation-letter", Kind: EscalationLetter, Title: title, Code: code,
 			Issuer: v.Request.From, IssuedAt: v.OpenedAt, Step: "open"}}, nil
@@ -113,13 +116,13 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 	var v any
 	switch kind {
 	case cases.KindHazard:
-		v = &workflows.HazardView{}
+		v = &hazard.View{}
 	case cases.KindTalk:
-		v = &workflows.TalkView{}
+		v = &talk.View{}
 	case cases.KindPenalty:
-		v = &workflows.PenaltyView{}
+		v = &penalty.View{}
 	case cases.KindEscalation:
-		v = &workflows.EscalationView{}
+		v = &escalation.View{}
 	default:
 		return nil, nil
 	}
@@ -129,36 +132,36 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 	return v, nil
 }
 
-func hazardDocuments(v *workflows.HazardView) []Document {
+func hazardDocuments(v *hazard.View) []Document {
 	// Round by round: a failed re-inspection issues the next round's order.
 	var out []Document
 	for round := 1; round <= len(v.Orders)+1; round++ {
 		for _, o := range v.Orders {
 			if o.Round == round {
 				out = append(out, Document{ID: fmt.Sprintf("order-%d", o.Round), Kind: HazardOrder, Title: "责令限期整改指令书",
-					Code: "责改", Issuer: orgOf(o.IssuedBy, v.ActingOrg), IssuedAt: o.IssuedAt, Step: workflows.UpdateOrder})
+					Code: "责改", Issuer: orgOf(o.IssuedBy, v.ActingOrg), IssuedAt: o.IssuedAt, Step: hazard.UpdateOrder})
 			}
 		}
 		for _, r := range v.Reinspections {
 			if r.Round == round {
 				out = append(out, Document{ID: fmt.Sprintf("reinspection-%d", r.Round), Kind: Reinspection, Title: "整改复查意见书",
-					Code: "复查", Issuer: orgOf(r.By, v.ActingOrg), IssuedAt: r.At, Step: workflows.UpdateReinspect})
+					Code: "复查", Issuer: orgOf(r.By, v.ActingOrg), IssuedAt: r.At, Step: hazard.UpdateReinspect})
 			}
 		}
 	}
 	return out
 }
 
-func penaltyDocuments(v *workflows.PenaltyView) []Document {
+func penaltyDocuments(v *penalty.View) []Document {
 	var out []Document
 	if n := v.Notice; n != nil {
 		out = append(out, Document{ID: "penalty-notice", Kind: PenaltyNotice, Title: "行政处罚告知书", Code: "罚告",
-			Issuer: orgOf(n.By, v.Case.ActingOrg), IssuedAt: n.At, Step: workflows.UpdateNotifyPenalty})
+			Issuer: orgOf(n.By, v.Case.ActingOrg), IssuedAt: n.At, Step: penalty.UpdateNotify})
 	}
 	if d := v.Decision; d != nil {
-		step := workflows.UpdateDecidePenalty
-		if v.Case.Procedure == workflows.ProcedureSimple {
-			step = workflows.UpdateDecideOnTheSpot
+		step := penalty.UpdateDecide
+		if v.Case.Procedure == penalty.ProcedureSimple {
+			step = penalty.UpdateDecideOnTheSpot
 		}
 		out = append(out, Document{ID: "penalty-decision", Kind: PenaltyDecision, Title: "行政处罚决定书", Code: "罚决",
 			Issuer: orgOf(d.Actor, v.Case.ActingOrg), IssuedAt: d.At, Step: step,
@@ -178,11 +181,11 @@ func orgOf(a cases.Actor, fallback cases.Org) cases.Org {
 
 // escalationTitle is the title and number code of an escalation's
 // letter: a transfer is 移送, everything else goes up as a 提请.
-func escalationTitle(r workflows.EscalationReason) (title, code string) {
+func escalationTitle(r escalation.Reason) (title, code string) {
 	switch r {
-	case workflows.ReasonTransfer:
+	case escalation.ReasonTransfer:
 		return "案件移送书", "移送"
-	case workflows.ReasonCrime:
+	case escalation.ReasonCrime:
 		return "涉嫌犯罪案件移送书", "移送"
 	}
 	return "提请函", "提请"

@@ -14,7 +14,11 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 var (
@@ -40,21 +44,21 @@ func summary(kind cases.Kind, no, state string) cases.Summary {
 
 // hazardView is a 重大隐患 ordered on 11-20, re-inspected and failed on
 // 12-01 (which ordered round 2), re-inspected and passed on 12-10.
-func hazardView() workflows.HazardView {
-	return workflows.HazardView{
+func hazardView() hazard.View {
+	return hazard.View{
 		Summary: summary(cases.KindHazard, "YH-140502-2026-000012", "closed"),
-		Report: workflows.HazardInput{Grade: workflows.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失\n外架未设剪刀撑",
+		Report: hazard.Input{Grade: hazard.GradeMajor, Location: "凤台街工地3号楼", Description: "脚手架连墙件缺失\n外架未设剪刀撑",
 			Enterprise: hongda, ActingOrg: bureau, Inspector: inspector},
 		Round: 2,
-		Orders: []workflows.Order{
+		Orders: []hazard.Order{
 			{Round: 1, Measures: "补设连墙件\n3号楼停止作业", Deadline: time.Date(2026, 11, 30, 23, 59, 59, 0, rules.China), IssuedBy: inspector, IssuedAt: at(11, 20, 10)},
 			{Round: 2, Measures: "补齐剩余连墙件", Deadline: time.Date(2026, 12, 9, 23, 59, 59, 0, rules.China), IssuedBy: inspector, IssuedAt: at(12, 1, 15)},
 		},
-		Completions: []workflows.Completion{
+		Completions: []hazard.Completion{
 			{Round: 1, Summary: "已补设", ReportedAt: at(11, 29, 16)},
 			{Round: 2, Summary: "已补齐", ReportedAt: at(12, 9, 11)},
 		},
-		Reinspections: []workflows.Reinspection{
+		Reinspections: []hazard.Reinspection{
 			{Round: 1, Passed: false, Findings: "2处仍缺失", By: inspector, At: at(12, 1, 15)},
 			{Round: 2, Passed: true, Findings: "符合要求，予以销号", By: inspector2, At: at(12, 10, 10)},
 		},
@@ -195,11 +199,11 @@ func TestHazardOrderAndReinspectionDocuments(t *testing.T) {
 }
 
 func TestTalkNotice(t *testing.T) {
-	v := workflows.TalkView{Summary: summary(cases.KindTalk, "YT-140502-2026-000003", "scheduled"),
-		Notice: workflows.TalkInput{CaseRef: workflows.CaseRef{CaseNo: "YT-140502-2026-000003", ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
+	v := talk.View{Summary: summary(cases.KindTalk, "YT-140502-2026-000003", "scheduled"),
+		Notice: talk.Input{CaseRef: casekit.CaseRef{CaseNo: "YT-140502-2026-000003", ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
 			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: time.Date(2026, 12, 4, 9, 30, 0, 0, rules.China), Place: "区住建局三楼会议室",
 			Subject: "隐患逾期未整改", ConvenedBy: inspector,
-			Persons: []workflows.TalkPerson{{Name: "钱宏达", Role: "主要负责人"}, {Name: "孙建军", Role: "项目经理"}}}}
+			Persons: []talk.Person{{Name: "钱宏达", Role: "主要负责人"}, {Name: "孙建军", Role: "项目经理"}}}}
 	doc, page := render(t, raw(t, v), "talk-notice")
 	if doc.Title != "约谈通知书" {
 		t.Fatalf("%+v", doc)
@@ -209,10 +213,10 @@ func TestTalkNotice(t *testing.T) {
 		"YH-140502-2026-000012", "《安全生产约谈实施办法（试行）》", "第六十五条", "二〇二六年十一月二十日", "赵明")
 }
 
-func penaltyView(t *testing.T, simple bool) workflows.PenaltyView {
+func penaltyView(t *testing.T, simple bool) penalty.View {
 	t.Helper()
 	cal := calendar.Default()
-	rs := workflows.DefaultPenaltyRules()
+	rs := penalty.DefaultRules()
 	notified := at(11, 25, 10)
 	plea, err := cal.Due(notified, rs.Plea)
 	if err != nil {
@@ -221,22 +225,22 @@ func penaltyView(t *testing.T, simple bool) workflows.PenaltyView {
 	hearing, _ := cal.Due(notified, rs.HearingRequest)
 	decisionDue, _ := cal.Due(at(11, 20, 9), rs.Decision)
 	serviceDue, _ := cal.Due(at(12, 3, 16), rs.Service)
-	v := workflows.PenaltyView{Summary: summary(cases.KindPenalty, "CF-140502-2026-000004", "decided"),
-		Case: workflows.PenaltyInput{CaseRef: workflows.CaseRef{ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
-			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, Party: workflows.PenaltyParty{Kind: workflows.PartyUnit, Name: hongda.Name},
-			Proposed: workflows.Penalty{Kind: workflows.PenaltyFine, AmountYuan: 50000},
+	v := penalty.View{Summary: summary(cases.KindPenalty, "CF-140502-2026-000004", "decided"),
+		Case: penalty.Input{CaseRef: casekit.CaseRef{ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
+			ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, Party: penalty.Party{Kind: penalty.PartyUnit, Name: hongda.Name},
+			Proposed: penalty.Penalty{Kind: penalty.KindFine, AmountYuan: 50000},
 			Facts:    "你单位凤台街工地3号楼脚手架连墙件缺失，经责令限期整改逾期未整改。", Grounds: "《中华人民共和国安全生产法》第一百零二条",
 			Officers: []cases.Actor{inspector, inspector2}, Rules: rs},
-		Notice: &workflows.PenaltyNotice{Penalty: workflows.Penalty{Kind: workflows.PenaltyFine, AmountYuan: 50000}, By: inspector, At: notified,
+		Notice: &penalty.Notice{Penalty: penalty.Penalty{Kind: penalty.KindFine, AmountYuan: 50000}, By: inspector, At: notified,
 			HearingQualifies: true, PleaDue: plea, HearingDue: hearing},
 		DecisionDue: decisionDue,
-		Pleas:       []workflows.Plea{{PleadInput: workflows.PleadInput{Statement: "已积极整改，请求从轻"}, At: at(11, 27, 10)}},
-		Decision:    &workflows.PenaltyDecision{DecidePenaltyInput: workflows.DecidePenaltyInput{Actor: head, Penalty: workflows.Penalty{Kind: workflows.PenaltyFine, AmountYuan: 30000}, Reasons: "当事人积极整改，酌情从轻"}, At: at(12, 3, 16), ServiceDue: serviceDue},
+		Pleas:       []penalty.Plea{{PleadInput: penalty.PleadInput{Statement: "已积极整改，请求从轻"}, At: at(11, 27, 10)}},
+		Decision:    &penalty.Decision{DecideInput: penalty.DecideInput{Actor: head, Penalty: penalty.Penalty{Kind: penalty.KindFine, AmountYuan: 30000}, Reasons: "当事人积极整改，酌情从轻"}, At: at(12, 3, 16), ServiceDue: serviceDue},
 	}
 	if simple {
-		v.Case.Procedure = workflows.ProcedureSimple
+		v.Case.Procedure = penalty.ProcedureSimple
 		v.Notice, v.Pleas = nil, nil
-		v.Decision.Penalty = workflows.Penalty{Kind: workflows.PenaltyWarning}
+		v.Decision.Penalty = penalty.Penalty{Kind: penalty.KindWarning}
 		v.Decision.DocumentNo = "城住建简罚〔2026〕7号"
 	}
 	return v
@@ -261,7 +265,7 @@ func TestPenaltyNoticeAndDecision(t *testing.T) {
 
 	simple := raw(t, penaltyView(t, true))
 	docs, _ := List(simple)
-	if len(docs) != 1 || docs[0].FixedNumber != "城住建简罚〔2026〕7号" || docs[0].Step != workflows.UpdateDecideOnTheSpot {
+	if len(docs) != 1 || docs[0].FixedNumber != "城住建简罚〔2026〕7号" || docs[0].Step != penalty.UpdateDecideOnTheSpot {
 		t.Fatalf("simple procedure documents %+v", docs)
 	}
 	_, page = render(t, simple, "penalty-decision")
@@ -273,9 +277,9 @@ func TestPenaltyNoticeAndDecision(t *testing.T) {
 
 func TestEscalationLetters(t *testing.T) {
 	city := cases.Org{ID: 2, Name: "晋城市住房和城乡建设局"}
-	v := workflows.EscalationView{Summary: summary(cases.KindEscalation, "TQ-140502-2026-000002", "submitted"),
-		Request: workflows.EscalationInput{CaseRef: workflows.CaseRef{ParentCaseNo: "CF-140502-2026-000004", Enterprise: hongda},
-			From: cases.Org{ID: 5, Name: bureau.Name}, To: city, Reason: workflows.ReasonAuthorityLimit, Summary: "拟处罚款超出县级权限。",
+	v := escalation.View{Summary: summary(cases.KindEscalation, "TQ-140502-2026-000002", "submitted"),
+		Request: escalation.Input{CaseRef: casekit.CaseRef{ParentCaseNo: "CF-140502-2026-000004", Enterprise: hongda},
+			From: cases.Org{ID: 5, Name: bureau.Name}, To: city, Reason: escalation.ReasonAuthorityLimit, Summary: "拟处罚款超出县级权限。",
 			AmountYuan: 800000, RequestedBy: head, AckDue: time.Date(2026, 12, 4, 0, 0, 0, 0, rules.China)}}
 	doc, page := render(t, raw(t, v), "escalation-letter")
 	if doc.Title != "提请函" || doc.Code != "提请" {
@@ -284,7 +288,7 @@ func TestEscalationLetters(t *testing.T) {
 	contains(t, "the escalation letter", page, "城住建提请〔2026〕1号", "晋城市住房和城乡建设局：", "晋城市宏达建筑工程有限公司",
 		"CF-140502-2026-000004", "人民币800000元（捌拾万元整）", "超出本机关的处罚权限", "第一百零二条", "王海涛", "二〇二六年十一月二十日")
 
-	v.Request.Reason, v.Request.To = workflows.ReasonTransfer, cases.Org{ID: 6, Name: "城区应急管理局 (区应急管理局)"}
+	v.Request.Reason, v.Request.To = escalation.ReasonTransfer, cases.Org{ID: 6, Name: "城区应急管理局 (区应急管理局)"}
 	doc, page = render(t, raw(t, v), "escalation-letter")
 	if doc.Title != "案件移送书" || doc.Code != "移送" {
 		t.Fatalf("%+v", doc)
@@ -295,9 +299,9 @@ func TestEscalationLetters(t *testing.T) {
 // A talk the engine convened by itself (auto_rungs) is issued by the
 // department and names no officer.
 func TestTalkTheEngineConvened(t *testing.T) {
-	v := workflows.TalkView{Summary: summary(cases.KindTalk, "YT-140502-2026-000005", "scheduled"),
-		Notice: workflows.TalkInput{ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: at(12, 7, 9), Place: "区住建局",
-			Subject: "隐患逾期未整改", ConvenedBy: cases.SystemActor, Persons: []workflows.TalkPerson{{Name: "钱宏达", Role: "主要负责人"}}}}
+	v := talk.View{Summary: summary(cases.KindTalk, "YT-140502-2026-000005", "scheduled"),
+		Notice: talk.Input{ActingOrg: cases.Org{ID: 5, Name: bureau.Name}, ScheduledAt: at(12, 7, 9), Place: "区住建局",
+			Subject: "隐患逾期未整改", ConvenedBy: cases.SystemActor, Persons: []talk.Person{{Name: "钱宏达", Role: "主要负责人"}}}}
 	doc, page := render(t, raw(t, v), "talk-notice")
 	if doc.Issuer.ID != 5 {
 		t.Fatalf("issuer %+v", doc.Issuer)

@@ -10,7 +10,10 @@ import (
 	"strings"
 
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 //go:embed templates/*.html
@@ -91,18 +94,18 @@ type Page struct {
 	// Officers are the officers who took the step.
 	Officers []cases.Actor
 
-	Hazard       *workflows.HazardView
-	Order        *workflows.Order
-	Reinspection *workflows.Reinspection
-	Completion   *workflows.Completion
+	Hazard       *hazard.View
+	Order        *hazard.Order
+	Reinspection *hazard.Reinspection
+	Completion   *hazard.Completion
 	// OrderNumber is the number of the order a re-inspection checks;
 	// NextNumber that of the order a failed one issues.
 	OrderNumber, NextNumber string
-	NextOrder               *workflows.Order
+	NextOrder               *hazard.Order
 
-	Talk       *workflows.TalkView
-	Penalty    *workflows.PenaltyView
-	Escalation *workflows.EscalationView
+	Talk       *talk.View
+	Penalty    *penalty.View
+	Escalation *escalation.View
 	// Grounds is the case's own 处罚依据, as the officers entered it.
 	Grounds string
 }
@@ -120,7 +123,7 @@ func Prepare(in Input) (Page, error) {
 	}
 	switch in.Doc.Kind {
 	case HazardOrder, Reinspection:
-		h, ok := v.(*workflows.HazardView)
+		h, ok := v.(*hazard.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}
@@ -164,7 +167,7 @@ func Prepare(in Input) (Page, error) {
 			}
 		}
 	case TalkNotice:
-		t, ok := v.(*workflows.TalkView)
+		t, ok := v.(*talk.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}
@@ -172,7 +175,7 @@ func Prepare(in Input) (Page, error) {
 		p.Officers = []cases.Actor{t.Notice.ConvenedBy}
 		p.Basis = []Citation{citeInspect, citeTalk}
 	case PenaltyNotice, PenaltyDecision:
-		pv, ok := v.(*workflows.PenaltyView)
+		pv, ok := v.(*penalty.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}
@@ -196,10 +199,10 @@ func Prepare(in Input) (Page, error) {
 			return Page{}, fmt.Errorf("documents: the penalty has not been decided")
 		}
 		p.Basis = []Citation{citeDecision}
-		if pv.Case.Procedure == workflows.ProcedureSimple {
+		if pv.Case.Procedure == penalty.ProcedureSimple {
 			p.Basis = []Citation{citeSimple}
 		}
-		if d.Penalty.Kind == workflows.PenaltyDailyFine {
+		if d.Penalty.Kind == penalty.KindDailyFine {
 			p.Basis = append(p.Basis, citeDailyFine)
 		}
 		p.Basis = append(p.Basis, citeService)
@@ -208,7 +211,7 @@ func Prepare(in Input) (Page, error) {
 		}
 		p.Basis = append(p.Basis, citeReview, citeLawsuit, citeNoStay)
 	case EscalationLetter:
-		e, ok := v.(*workflows.EscalationView)
+		e, ok := v.(*escalation.View)
 		if !ok {
 			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
 		}
@@ -216,13 +219,13 @@ func Prepare(in Input) (Page, error) {
 		p.Party = e.Request.To.Name
 		p.Officers = []cases.Actor{e.Request.RequestedBy}
 		switch e.Request.Reason {
-		case workflows.ReasonClosure:
+		case escalation.ReasonClosure:
 			p.Basis = []Citation{citeClosure}
-		case workflows.ReasonTransfer:
+		case escalation.ReasonTransfer:
 			p.Basis = []Citation{citeCooperate}
-		case workflows.ReasonCrime:
+		case escalation.ReasonCrime:
 			p.Basis = []Citation{citeCrime, citeCrimeRule}
-		case workflows.ReasonListedSupervision:
+		case escalation.ReasonListedSupervision:
 			p.Basis = []Citation{citeHazards}
 		default:
 			p.Basis = []Citation{citeHazardFix}
@@ -257,15 +260,15 @@ func Render(w io.Writer, in Input) error {
 }
 
 // PenaltyText is a penalty as a decision states it: 警告; 罚款人民币50000元（伍万元整）.
-func PenaltyText(p workflows.Penalty) string {
+func PenaltyText(p penalty.Penalty) string {
 	switch p.Kind {
-	case workflows.PenaltyWarning:
+	case penalty.KindWarning:
 		return "警告"
-	case workflows.PenaltyFine:
+	case penalty.KindFine:
 		return "罚款" + Yuan(p.AmountYuan)
-	case workflows.PenaltyDailyFine:
+	case penalty.KindDailyFine:
 		return "按日连续处罚，每日罚款" + Yuan(p.AmountYuan)
-	case workflows.PenaltyStopProduction:
+	case penalty.KindStopProduction:
 		s := "责令停产停业整顿"
 		if p.AmountYuan > 0 {
 			s += "，并处罚款" + Yuan(p.AmountYuan)

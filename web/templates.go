@@ -11,7 +11,11 @@ import (
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/talk"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
@@ -103,15 +107,15 @@ func when(v any) string {
 func stateLabel(k cases.Kind, state string) string {
 	switch k {
 	case cases.KindHazard:
-		return workflows.HazardState(state).Label()
+		return hazard.State(state).Label()
 	case cases.KindTalk:
-		return workflows.TalkState(state).Label()
+		return talk.State(state).Label()
 	case cases.KindPenalty:
-		return workflows.PenaltyState(state).Label()
+		return penalty.State(state).Label()
 	case cases.KindEscalation:
-		return workflows.EscalationState(state).Label()
+		return escalation.State(state).Label()
 	case cases.KindAccident:
-		return workflows.AccidentState(state).Label()
+		return accident.State(state).Label()
 	}
 	return state
 }

@@ -1,10 +1,15 @@
 package workflows
 
-import "go.temporal.io/sdk/workflow"
+import (
+	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/talk"
+)
 
-func workflowOptions(name string) workflow.RegisterOptions {
-	return workflow.RegisterOptions{Name: name}
-}
+// TaskQueue is the queue every duty workflow and activity runs on.
+const TaskQueue = "duty-cases"
 
 // Registration is one workflow function and the name it is registered
 // under; the worker registers every entry of All.
@@ -13,11 +18,13 @@ type Registration struct {
 	Func any
 }
 
-// All lists every duty workflow.
+// All lists every duty workflow under the name it is registered by. The
+// names are in every saved history and every running case: they never
+// change, whatever the Go names.
 var All = []Registration{
-	{Name: HazardWorkflowName, Func: HazardRectification},
-	{Name: EscalationWorkflowName, Func: Escalation},
-	{Name: TalkWorkflowName, Func: WarningTalk},
-	{Name: PenaltyWorkflowName, Func: AdministrativePenalty},
-	{Name: AccidentWorkflowName, Func: AccidentInvestigation},
+	{Name: hazard.WorkflowName, Func: hazard.Workflow},
+	{Name: escalation.WorkflowName, Func: escalation.Workflow},
+	{Name: talk.WorkflowName, Func: talk.Workflow},
+	{Name: penalty.WorkflowName, Func: penalty.Workflow},
+	{Name: accident.WorkflowName, Func: accident.Workflow},
 }

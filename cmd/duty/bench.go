@@ -31,7 +31,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/worker"
-	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
 // cmdBench measures the whole engine in one process — PostgreSQL (its own
@@ -289,7 +289,7 @@ func (b *bench) restart(ctx context.Context, caseNo string) (startup, error) {
 	if caseNo != "" {
 		for {
 			qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			_, err := b.temporal.QueryWorkflow(qctx, "hazard/"+caseNo, "", workflows.QueryHazard)
+			_, err := b.temporal.QueryWorkflow(qctx, "hazard/"+caseNo, "", hazard.Query)
 			cancel()
 			if err == nil {
 				break

@@ -1,22 +1,19 @@
-package workflows
+package hazard
 
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
-
-// TaskQueue is the queue every duty workflow and activity runs on.
-const TaskQueue = "duty-cases"
 
 // Names of the hazard workflow, its updates and its query: the API and the
 // worker both use these, so they cannot drift apart.
 const (
-	HazardWorkflowName     = "HazardRectification"
+	WorkflowName           = "HazardRectification"
 	UpdateOrder            = "order"
 	UpdateSubmitPlan       = "submit_plan"
 	UpdateReviewPlan       = "review_plan"
@@ -24,7 +21,7 @@ const (
 	UpdateReinspect        = "reinspect"
 	UpdateRequestExtension = "request_extension"
 	UpdateDecideExtension  = "decide_extension"
-	QueryHazard            = "hazard"
+	Query                  = "hazard"
 )
 
 // Grade is a hazard's grade.
@@ -47,63 +44,56 @@ func (g Grade) Label() string {
 	return string(g)
 }
 
-// HazardState is where a hazard case stands.
-type HazardState string
+// State is where a hazard case stands.
+type State string
 
 // Hazard case states, in the order a case usually passes them.
 const (
-	HazardReported           HazardState = "reported"            // 已报告: found, no order yet
-	HazardOrdered            HazardState = "ordered"             // 已责令整改: order issued, deadline running
-	HazardPlanSubmitted      HazardState = "plan_submitted"      // 治理方案待审: a 重大 hazard's plan awaits review
-	HazardRectifying         HazardState = "rectifying"          // 整改中: plan approved, work under way
-	HazardCompletionReported HazardState = "completion_reported" // 待复查: awaiting re-inspection
-	HazardClosed             HazardState = "closed"              // 已销号: re-inspection passed
+	Reported           State = "reported"            // 已报告: found, no order yet
+	Ordered            State = "ordered"             // 已责令整改: order issued, deadline running
+	PlanSubmitted      State = "plan_submitted"      // 治理方案待审: a 重大 hazard's plan awaits review
+	Rectifying         State = "rectifying"          // 整改中: plan approved, work under way
+	CompletionReported State = "completion_reported" // 待复查: awaiting re-inspection
+	Closed             State = "closed"              // 已销号: re-inspection passed
 )
 
 // Label is the state's name for people.
-func (s HazardState) Label() string {
+func (s State) Label() string {
 	switch s {
-	case HazardReported:
+	case Reported:
 		return "已报告 reported"
-	case HazardOrdered:
+	case Ordered:
 		return "已责令整改 ordered"
-	case HazardPlanSubmitted:
+	case PlanSubmitted:
 		return "治理方案待审 plan submitted"
-	case HazardRectifying:
+	case Rectifying:
 		return "整改中 rectifying"
-	case HazardCompletionReported:
+	case CompletionReported:
 		return "待复查 awaiting re-inspection"
-	case HazardClosed:
+	case Closed:
 		return "已销号 closed"
 	}
 	return string(s)
 }
 
-// Evidence is a reference to a file (photo, report) kept outside the case.
-type Evidence struct {
-	Name   string `json:"name"`
-	SHA256 string `json:"sha256,omitempty"`
-	URI    string `json:"uri,omitempty"`
-}
-
-// HazardInput opens a hazard case: what the inspector found, where, and
+// Input opens a hazard case: what the inspector found, where, and
 // the rule set the case keeps for life. The API fills the organisation
 // fields from its own records.
-type HazardInput struct {
-	CaseNo      string      `json:"case_no"`
-	WorkflowID  string      `json:"workflow_id"`
-	RegionCode  string      `json:"region_code"`
-	RegionPath  string      `json:"region_path"`
-	Industry    string      `json:"industry"`
-	Enterprise  cases.Org   `json:"enterprise"`
-	ActingOrg   cases.Org   `json:"acting_org"`
-	Grade       Grade       `json:"grade"`
-	Location    string      `json:"location"`
-	Description string      `json:"description"`
-	Evidence    []Evidence  `json:"evidence,omitempty"`
-	Inspector   cases.Actor `json:"inspector"`
-	// RuleSet is left out of the case's view (HazardView.Report): see
-	// HazardView.MaxRectificationPeriod.
+type Input struct {
+	CaseNo      string             `json:"case_no"`
+	WorkflowID  string             `json:"workflow_id"`
+	RegionCode  string             `json:"region_code"`
+	RegionPath  string             `json:"region_path"`
+	Industry    string             `json:"industry"`
+	Enterprise  cases.Org          `json:"enterprise"`
+	ActingOrg   cases.Org          `json:"acting_org"`
+	Grade       Grade              `json:"grade"`
+	Location    string             `json:"location"`
+	Description string             `json:"description"`
+	Evidence    []casekit.Evidence `json:"evidence,omitempty"`
+	Inspector   cases.Actor        `json:"inspector"`
+	// RuleSet is left out of the case's view (View.Report): see
+	// View.MaxRectificationPeriod.
 	RuleSet rules.RuleSet `json:"rule_set,omitzero"`
 	// Ladder is the enforcement ladder of the case's region under its rule
 	// set, fixed when the case opens.
@@ -118,29 +108,21 @@ type HazardInput struct {
 	ParentWorkflowID string `json:"parent_workflow_id,omitempty"`
 }
 
-// Limits on free text, so one request cannot bloat a workflow history.
-const (
-	maxTextLen     = 4000
-	maxEvidence    = 50
-	maxNameLen     = 200
-	sha256HexChars = 64
-)
-
 // Validate checks the report's own fields.
-func (in HazardInput) Validate() error {
+func (in Input) Validate() error {
 	if in.Grade != GradeGeneral && in.Grade != GradeMajor {
-		return invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
+		return casekit.Invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
 	}
 	if in.Enterprise.ID == 0 {
-		return invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
+		return casekit.Invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
 	}
-	if err := text("location (地点)", in.Location, true); err != nil {
+	if err := casekit.Text("location (地点)", in.Location, true); err != nil {
 		return err
 	}
-	if err := text("description (隐患描述)", in.Description, true); err != nil {
+	if err := casekit.Text("description (隐患描述)", in.Description, true); err != nil {
 		return err
 	}
-	return validEvidence(in.Evidence, false)
+	return casekit.ValidEvidence(in.Evidence, false)
 }
 
 // OrderInput is a rectification order (责令限期整改指令): what must be done, by when.
@@ -152,7 +134,7 @@ type OrderInput struct {
 
 // Validate checks the order against the rule set at now.
 func (in OrderInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := text("measures (整改措施)", in.Measures, true); err != nil {
+	if err := casekit.Text("measures (整改措施)", in.Measures, true); err != nil {
 		return err
 	}
 	return validDeadline("deadline (整改期限)", in.Deadline, now, rs)
@@ -193,17 +175,17 @@ func (in SubmitPlanInput) Validate(now time.Time) error {
 		missing = append(missing, "emergency_plan (预案)")
 	}
 	if len(missing) > 0 {
-		return invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
+		return casekit.Invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
 	}
 	for _, f := range []struct{ name, v string }{
 		{"responsible_person", p.ResponsiblePerson}, {"measures", p.Measures}, {"emergency_plan", p.EmergencyPlan},
 	} {
-		if err := text(f.name, f.v, true); err != nil {
+		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
 	}
 	if !p.Deadline.After(now) {
-		return invalid("the plan's deadline (时限) must be in the future")
+		return casekit.Invalid("the plan's deadline (时限) must be in the future")
 	}
 	return nil
 }
@@ -217,22 +199,22 @@ type ReviewPlanInput struct {
 
 // Validate requires a reason when the plan is returned.
 func (in ReviewPlanInput) Validate() error {
-	return text("comment (审查意见)", in.Comment, !in.Approve)
+	return casekit.Text("comment (审查意见)", in.Comment, !in.Approve)
 }
 
 // ReportCompletionInput is the enterprise's report that the work is done.
 type ReportCompletionInput struct {
-	Actor    cases.Actor `json:"actor"`
-	Summary  string      `json:"summary"`
-	Evidence []Evidence  `json:"evidence"`
+	Actor    cases.Actor        `json:"actor"`
+	Summary  string             `json:"summary"`
+	Evidence []casekit.Evidence `json:"evidence"`
 }
 
 // Validate requires a summary and at least one piece of evidence.
 func (in ReportCompletionInput) Validate() error {
-	if err := text("summary (整改情况)", in.Summary, true); err != nil {
+	if err := casekit.Text("summary (整改情况)", in.Summary, true); err != nil {
 		return err
 	}
-	return validEvidence(in.Evidence, true)
+	return casekit.ValidEvidence(in.Evidence, true)
 }
 
 // ReinspectInput is the regulator's re-inspection (复查): pass closes the
@@ -247,17 +229,17 @@ type ReinspectInput struct {
 
 // Validate checks the findings and, on failure, the new order.
 func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := text("findings (复查意见)", in.Findings, true); err != nil {
+	if err := casekit.Text("findings (复查意见)", in.Findings, true); err != nil {
 		return err
 	}
 	if in.Passed {
 		if in.NewMeasures != "" || !in.NewDeadline.IsZero() {
-			return invalid("a passed re-inspection closes the case; new_measures and new_deadline belong to a failed one")
+			return casekit.Invalid("a passed re-inspection closes the case; new_measures and new_deadline belong to a failed one")
 		}
 		return nil
 	}
-	if err := text("new_measures (重新整改措施)", in.NewMeasures, true); err != nil {
-		return invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
+	if err := casekit.Text("new_measures (重新整改措施)", in.NewMeasures, true); err != nil {
+		return casekit.Invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
 	}
 	return validDeadline("new_deadline (新整改期限)", in.NewDeadline, now, rs)
 }
@@ -271,7 +253,7 @@ type RequestExtensionInput struct {
 
 // Validate checks the reason and the date asked for.
 func (in RequestExtensionInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := text("reason (延期理由)", in.Reason, true); err != nil {
+	if err := casekit.Text("reason (延期理由)", in.Reason, true); err != nil {
 		return err
 	}
 	return validDeadline("new_deadline (申请延期至)", in.NewDeadline, now, rs)
@@ -289,9 +271,9 @@ type DecideExtensionInput struct {
 // Validate requires a reason for a refusal.
 func (in DecideExtensionInput) Validate() error {
 	if !in.Grant && !in.NewDeadline.IsZero() {
-		return invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
+		return casekit.Invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
 	}
-	return text("comment (审批意见)", in.Comment, !in.Grant)
+	return casekit.Text("comment (审批意见)", in.Comment, !in.Grant)
 }
 
 // Order is an issued rectification order; a failed re-inspection issues
@@ -324,11 +306,11 @@ type Review struct {
 
 // Completion is a completion report.
 type Completion struct {
-	Round      int         `json:"round"`
-	Summary    string      `json:"summary"`
-	Evidence   []Evidence  `json:"evidence"`
-	ReportedBy cases.Actor `json:"reported_by"`
-	ReportedAt time.Time   `json:"reported_at"`
+	Round      int                `json:"round"`
+	Summary    string             `json:"summary"`
+	Evidence   []casekit.Evidence `json:"evidence"`
+	ReportedBy cases.Actor        `json:"reported_by"`
+	ReportedAt time.Time          `json:"reported_at"`
 }
 
 // Reinspection is a re-inspection's outcome.
@@ -351,16 +333,16 @@ type Extension struct {
 	Granted     time.Time   `json:"granted,omitzero"`
 }
 
-// HazardView is the whole case as the workflow holds it: the query result,
+// View is the whole case as the workflow holds it: the query result,
 // every update's result, and the kind-specific part of the read model.
-type HazardView struct {
+type View struct {
 	cases.Summary
 	// Report is what opened the case, without its rule set: the whole set
 	// (2 KB, most of it about accidents and penalties) went with every
 	// update's result, read-model row and answer, and was a fifth of each.
 	// The case's rule set is named by Summary.RuleSet; what a step on the
 	// hazard needs of it is MaxRectificationPeriod.
-	Report HazardInput `json:"report"`
+	Report Input `json:"report"`
 	// MaxRectificationPeriod is how far ahead the case's rule set lets a
 	// deadline (整改期限) be set.
 	MaxRectificationPeriod rules.Duration `json:"max_rectification_period"`
@@ -385,67 +367,41 @@ type HazardView struct {
 // DeadlineRules is the part of the case's rule set that bounds the
 // deadlines a step may set (OrderInput.Validate and the like), for
 // checking a request before it reaches the case.
-func (v HazardView) DeadlineRules() rules.RuleSet {
+func (v View) DeadlineRules() rules.RuleSet {
 	return rules.RuleSet{ID: v.RuleSet, MaxRectificationPeriod: v.MaxRectificationPeriod}
 }
 
-// HazardResult is what a closed hazard case returns.
-type HazardResult struct {
+// Result is what a closed hazard case returns.
+type Result struct {
 	CaseNo   string    `json:"case_no"`
 	State    string    `json:"state"`
 	Rounds   int       `json:"rounds"`
 	ClosedAt time.Time `json:"closed_at"`
 }
 
-func invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
-
-func conflict(format string, args ...any) error { return duty.Errorf(duty.EConflict, format, args...) }
-
-// text checks a free-text field: present when required, not too long.
-func text(name, v string, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return invalid("%s is required", name)
-	}
-	if !utf8.ValidString(v) {
-		return invalid("%s is not valid UTF-8 text", name)
-	}
-	if utf8.RuneCountInString(v) > maxTextLen {
-		return invalid("%s is longer than %d characters", name, maxTextLen)
-	}
-	return nil
-}
-
-func validEvidence(ev []Evidence, required bool) error {
-	if required && len(ev) == 0 {
-		return invalid("at least one piece of evidence (整改证据) is required")
-	}
-	if len(ev) > maxEvidence {
-		return invalid("at most %d pieces of evidence per step", maxEvidence)
-	}
-	for i, e := range ev {
-		if strings.TrimSpace(e.Name) == "" || utf8.RuneCountInString(e.Name) > maxNameLen {
-			return invalid("evidence %d needs a name of 1 to %d characters", i+1, maxNameLen)
-		}
-		if e.SHA256 != "" && (len(e.SHA256) != sha256HexChars || strings.Trim(strings.ToLower(e.SHA256), "0123456789abcdef") != "") {
-			return invalid("evidence %d: sha256 must be 64 hexadecimal characters", i+1)
-		}
-		if err := text("evidence uri", e.URI, false); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+// validDeadline checks a deadline a step sets: given, in the future, and
+// no further ahead than the case's rule set allows.
 func validDeadline(name string, d, now time.Time, rs rules.RuleSet) error {
 	if d.IsZero() {
-		return invalid("%s is required", name)
+		return casekit.Invalid("%s is required", name)
 	}
 	if !d.After(now) {
-		return invalid("%s must be in the future (it is %s)", name, d.Format(time.RFC3339))
+		return casekit.Invalid("%s must be in the future (it is %s)", name, d.Format(time.RFC3339))
 	}
 	if limit := now.Add(time.Duration(rs.MaxRectificationPeriod)); d.After(limit) {
-		return invalid("%s may be at most %s ahead under rule set %s (until %s)", name,
+		return casekit.Invalid("%s may be at most %s ahead under rule set %s (until %s)", name,
 			time.Duration(rs.MaxRectificationPeriod), rs.ID, limit.Format(time.DateOnly))
 	}
 	return nil
+}
+
+// SignalCorrectiveClosed is how a corrective hazard case tells the
+// accident it was started from that its re-inspection passed (销号).
+const SignalCorrectiveClosed = "corrective_closed"
+
+// CorrectiveClosed is what a corrective hazard sends when it closes.
+type CorrectiveClosed struct {
+	CaseNo   string      `json:"case_no"`
+	By       cases.Actor `json:"by"`
+	Findings string      `json:"findings"`
 }

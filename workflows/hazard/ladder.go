@@ -1,4 +1,4 @@
-package workflows
+package hazard
 
 import (
 	"slices"
@@ -11,43 +11,15 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/ladder"
+	"github.com/duty-project/duty/workflows/talk"
 )
-
-// SignalRung is how a rung of the enforcement ladder (a warning talk, a
-// penalty, an escalation) tells the case it climbs from that it started
-// and how it ended.
-const SignalRung = "rung"
-
-// Rung outcomes.
-const (
-	RungStarted   = "started"
-	RungComplied  = "complied"  // the enterprise did what the rung asked
-	RungFailed    = "failed"    // it did not: the next rung is due
-	RungCancelled = "cancelled" // withdrawn; the same rung may start again
-)
-
-// SignalRectificationVerified tells the rungs still open under a hazard
-// that its rectification was verified (复查合格): a daily fine
-// (按日连续处罚) stops accruing that day.
-const SignalRectificationVerified = "rectification_verified"
-
-// RectificationVerified is the re-inspection that closed a hazard.
-type RectificationVerified struct {
-	HazardCaseNo string      `json:"hazard_case_no"`
-	By           cases.Actor `json:"by"`
-	Findings     string      `json:"findings"`
-}
-
-// RungSignal reports a rung's progress to the case it climbs from.
-type RungSignal struct {
-	Rung    string `json:"rung"`
-	CaseNo  string `json:"case_no"`
-	Outcome string `json:"outcome"`
-}
 
 // RungRecord is one rung's progress as the climbing case records it.
 type RungRecord struct {
-	RungSignal
+	ladder.RungSignal
 	At time.Time `json:"at"`
 }
 
@@ -55,77 +27,62 @@ type RungRecord struct {
 // does not mean the hazard is rectified.
 var sanctions = []string{rules.RungWrittenWarning, rules.RungPenalty}
 
-// nextRungSince is the rung due on a ladder for a case that fell overdue
-// at overdueSince: like nextRung, except that a
+// nextRungSince is the rung due on a ladder (its rungs in order) for a
+// case that fell overdue at overdueSince: like nextRung, except that a
 // sanction carried out, or a rung complied with before the latest
 // overdue, is climbed past as if it had failed.
-func nextRungSince(ladder []string, history []RungRecord, overdueSince time.Time) string {
+func nextRungSince(rungs []string, history []RungRecord, overdueSince time.Time) string {
 	if n := len(history); n > 0 {
 		last := history[n-1]
-		if last.Outcome == RungComplied && (slices.Contains(sanctions, last.Rung) || last.At.Before(overdueSince)) {
-			last.Outcome = RungFailed
-			return nextRung(ladder, append(history[:n-1:n-1], last))
+		if last.Outcome == ladder.RungComplied && (slices.Contains(sanctions, last.Rung) || last.At.Before(overdueSince)) {
+			last.Outcome = ladder.RungFailed
+			return nextRung(rungs, append(history[:n-1:n-1], last))
 		}
 	}
-	return nextRung(ladder, history)
+	return nextRung(rungs, history)
 }
 
-// nextRung is the rung due on a ladder given what has happened so far:
+// nextRung is the rung due on a ladder (its rungs in order) given what has happened so far:
 // none while a rung is under way or after one was complied with; the rung
 // after a failed one; the same rung again after a cancelled one; the
 // first rung when nothing has started.
-func nextRung(ladder []string, history []RungRecord) string {
-	if len(ladder) == 0 {
+func nextRung(rungs []string, history []RungRecord) string {
+	if len(rungs) == 0 {
 		return ""
 	}
 	if len(history) == 0 {
-		return ladder[0]
+		return rungs[0]
 	}
 	last := history[len(history)-1]
-	at := slices.Index(ladder, last.Rung)
+	at := slices.Index(rungs, last.Rung)
 	switch last.Outcome {
-	case RungFailed:
-		if at >= 0 && at+1 < len(ladder) {
-			return ladder[at+1]
+	case ladder.RungFailed:
+		if at >= 0 && at+1 < len(rungs) {
+			return rungs[at+1]
 		}
-	case RungCancelled:
+	case ladder.RungCancelled:
 		return last.Rung
 	}
 	return ""
 }
 
-// notifyParent signals the case a rung climbs from. A parent that has
-// closed meanwhile (the hazard was rectified) no longer cares, so a failed
-// signal is logged, not fatal.
-func notifyParent(ctx workflow.Context, parentWorkflowID string, sig RungSignal) {
-	if parentWorkflowID == "" {
-		return
-	}
-	err := workflow.SignalExternalWorkflow(ctx, parentWorkflowID, "", SignalRung, sig).Get(ctx, nil)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("could not tell the parent case about a rung", "parent", parentWorkflowID, "rung", sig.Rung, "outcome", sig.Outcome, "error", err)
-	}
-}
-
 // listenForRungs records every rung signal the hazard receives, as a step
 // of its own, in the order they arrive.
 func (h *hazard) listenForRungs(ctx workflow.Context) {
-	ch := workflow.GetSignalChannel(ctx, SignalRung)
+	ch := workflow.GetSignalChannel(ctx, ladder.SignalRung)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var sig RungSignal
+			var sig ladder.RungSignal
 			if !ch.Receive(ctx, &sig) {
 				return
 			}
 			h.rungs = append(h.rungs, RungRecord{RungSignal: sig, At: workflow.Now(ctx)})
 			h.updateRungDue(workflow.Now(ctx))
-			h.recording++
 			details := struct {
-				RungSignal
+				ladder.RungSignal
 				Next string `json:"next_rung,omitempty"`
 			}{sig, h.nextRung()}
-			err := h.record(ctx, "ladder", cases.SystemActor, h.state, details)
-			h.recording--
+			err := h.Recording(func() error { return h.record(ctx, "ladder", cases.SystemActor, h.state, details) })
 			if err != nil {
 				return
 			}
@@ -162,16 +119,16 @@ func (h *hazard) tellOpenRungs(ctx workflow.Context) {
 		return
 	}
 	last := h.reinspections[len(h.reinspections)-1]
-	sig := RectificationVerified{HazardCaseNo: h.in.CaseNo, By: last.By, Findings: last.Findings}
+	sig := ladder.RectificationVerified{HazardCaseNo: h.in.CaseNo, By: last.By, Findings: last.Findings}
 	for i, r := range h.rungs {
-		if r.Outcome != RungStarted || r.Rung != rules.RungPenalty || endedLater(h.rungs[i+1:], r.CaseNo) {
+		if r.Outcome != ladder.RungStarted || r.Rung != rules.RungPenalty || endedLater(h.rungs[i+1:], r.CaseNo) {
 			continue
 		}
 		no, err := cases.ParseNumber(r.CaseNo)
 		if err != nil {
 			continue
 		}
-		if err := workflow.SignalExternalWorkflow(ctx, no.WorkflowID(), "", SignalRectificationVerified, sig).Get(ctx, nil); err != nil {
+		if err := workflow.SignalExternalWorkflow(ctx, no.WorkflowID(), "", ladder.SignalRectificationVerified, sig).Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("could not tell a rung the rectification was verified", "rung", r.CaseNo, "error", err)
 		}
 	}
@@ -197,7 +154,7 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 	var prep activities.PrepareRungResult
 	in := activities.PrepareRungInput{Rung: rung, RegionCode: h.in.RegionCode, EnterpriseID: h.in.Enterprise.ID,
 		ActingOrgID: h.in.ActingOrg.ID, At: now, TalkNoticeDays: h.in.RuleSet.TalkNoticeDays(), AckDays: h.in.RuleSet.EscalationAckDays}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.PrepareRung, in).Get(ctx, &prep); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casekit.RecordOptions), act.PrepareRung, in).Get(ctx, &prep); err != nil {
 		return err
 	}
 	details := struct {
@@ -206,7 +163,7 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 		NotPossible string `json:"not_possible,omitempty"`
 	}{Rung: rung, NotPossible: prep.NotPossible}
 	if prep.NotPossible == "" {
-		ref := CaseRef{ParentCaseNo: h.in.CaseNo, ParentWorkflowID: h.in.WorkflowID, RegionCode: h.in.RegionCode,
+		ref := casekit.CaseRef{ParentCaseNo: h.in.CaseNo, ParentWorkflowID: h.in.WorkflowID, RegionCode: h.in.RegionCode,
 			RegionPath: h.in.RegionPath, Industry: h.in.Industry, Enterprise: h.in.Enterprise}
 		ref.Numbered(prep.Number)
 		name, input := h.autoRungInput(rung, ref, prep)
@@ -229,24 +186,24 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 }
 
 // autoRungInput is the workflow and input of a rung the engine starts.
-func (h *hazard) autoRungInput(rung string, ref CaseRef, prep activities.PrepareRungResult) (string, any) {
+func (h *hazard) autoRungInput(rung string, ref casekit.CaseRef, prep activities.PrepareRungResult) (string, any) {
 	if rung == rules.RungEscalation {
-		return EscalationWorkflowName, EscalationInput{CaseRef: ref, From: h.in.ActingOrg, To: prep.To, Reason: ReasonAuthorityLimit,
+		return escalation.WorkflowName, escalation.Input{CaseRef: ref, From: h.in.ActingOrg, To: prep.To, Reason: escalation.ReasonAuthorityLimit,
 			Summary:     "隐患 " + h.in.CaseNo + " 经执法措施仍未整改，超出本级权限，提请上级部门依法处理 (the hazard is still not rectified after the ladder's sanctions; beyond this department's authority)",
 			RequestedBy: h.engineFor(), AckDue: prep.AckDue, RuleSet: h.in.RuleSet.ID}
 	}
-	persons := make([]TalkPerson, 0, len(prep.Persons))
+	persons := make([]talk.Person, 0, len(prep.Persons))
 	for _, p := range prep.Persons {
-		persons = append(persons, TalkPerson{Name: p.Name, Role: p.Role})
+		persons = append(persons, talk.Person{Name: p.Name, Role: p.Role})
 	}
-	return TalkWorkflowName, TalkInput{CaseRef: ref, ActingOrg: h.in.ActingOrg, Persons: persons, ScheduledAt: prep.ScheduledAt,
+	return talk.WorkflowName, talk.Input{CaseRef: ref, ActingOrg: h.in.ActingOrg, Persons: persons, ScheduledAt: prep.ScheduledAt,
 		Place: prep.Place, Subject: "隐患 " + h.in.CaseNo + " 逾期未整改 (overdue rectification)", ConvenedBy: h.engineFor(), RuleSet: h.in.RuleSet.ID}
 }
 
 // endedLater reports whether a later record says the rung ended.
 func endedLater(later []RungRecord, caseNo string) bool {
 	for _, r := range later {
-		if r.CaseNo == caseNo && r.Outcome != RungStarted {
+		if r.CaseNo == caseNo && r.Outcome != ladder.RungStarted {
 			return true
 		}
 	}
@@ -310,15 +267,16 @@ func (h *hazard) watchRungDue(ctx workflow.Context) {
 			d = h.rungDeadline()
 			d.State = cases.DeadlineMissed
 			rung := h.rungDueFor
-			h.recording++
-			err := h.record(ctx, "rung_overdue", cases.SystemActor, h.state, struct {
-				Rung  string    `json:"rung"`
-				DueAt time.Time `json:"due_at"`
-			}{rung, d.DueAt})
-			if err == nil && slices.Contains(h.in.AutoRungs, rung) {
-				err = h.startRungItself(ctx, rung)
-			}
-			h.recording--
+			err := h.Recording(func() error {
+				err := h.record(ctx, "rung_overdue", cases.SystemActor, h.state, struct {
+					Rung  string    `json:"rung"`
+					DueAt time.Time `json:"due_at"`
+				}{rung, d.DueAt})
+				if err == nil && slices.Contains(h.in.AutoRungs, rung) {
+					err = h.startRungItself(ctx, rung)
+				}
+				return err
+			})
 			if err != nil {
 				return
 			}

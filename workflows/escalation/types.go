@@ -1,40 +1,41 @@
-package workflows
+package escalation
 
 import (
 	"time"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Names of the escalation workflow, its updates and its query.
 const (
-	EscalationWorkflowName = "Escalation"
-	UpdateAcknowledge      = "acknowledge"
-	UpdateForward          = "forward"
-	UpdateDecide           = "decide"
-	UpdateReturn           = "return"
-	QueryEscalation        = "escalation"
+	WorkflowName      = "Escalation"
+	UpdateAcknowledge = "acknowledge"
+	UpdateForward     = "forward"
+	UpdateDecide      = "decide"
+	UpdateReturn      = "return"
+	Query             = "escalation"
 )
 
-// EscalationReason is why a matter goes up (or across).
-type EscalationReason string
+// Reason is why a matter goes up (or across).
+type Reason string
 
 // Reasons for escalating (DOMAIN: "escalation whenever the acting
 // department lacks the authority").
 const (
-	ReasonAuthorityLimit    EscalationReason = "authority_limit"    // 超出处罚权限
-	ReasonClosure           EscalationReason = "closure"            // 提请关闭 (安全生产法 Art.113)
-	ReasonLicenceSuspension EscalationReason = "licence_suspension" // 暂扣、吊销许可证
-	ReasonListedSupervision EscalationReason = "listed_supervision" // 挂牌督办
-	ReasonTransfer          EscalationReason = "transfer"           // 移送: another department's remit
-	ReasonCrime             EscalationReason = "crime"              // 涉嫌犯罪, to the judiciary
+	ReasonAuthorityLimit    Reason = "authority_limit"    // 超出处罚权限
+	ReasonClosure           Reason = "closure"            // 提请关闭 (安全生产法 Art.113)
+	ReasonLicenceSuspension Reason = "licence_suspension" // 暂扣、吊销许可证
+	ReasonListedSupervision Reason = "listed_supervision" // 挂牌督办
+	ReasonTransfer          Reason = "transfer"           // 移送: another department's remit
+	ReasonCrime             Reason = "crime"              // 涉嫌犯罪, to the judiciary
 )
 
 // Reasons lists every reason, for validation and documents.
-var Reasons = []EscalationReason{ReasonAuthorityLimit, ReasonClosure, ReasonLicenceSuspension, ReasonListedSupervision, ReasonTransfer, ReasonCrime}
+var Reasons = []Reason{ReasonAuthorityLimit, ReasonClosure, ReasonLicenceSuspension, ReasonListedSupervision, ReasonTransfer, ReasonCrime}
 
 // Label is the reason's name for people.
-func (r EscalationReason) Label() string {
+func (r Reason) Label() string {
 	switch r {
 	case ReasonAuthorityLimit:
 		return "超出权限 beyond authority"
@@ -52,42 +53,42 @@ func (r EscalationReason) Label() string {
 	return string(r)
 }
 
-// EscalationState is where an escalation stands.
-type EscalationState string
+// State is where an escalation stands.
+type State string
 
 // Escalation states.
 const (
-	EscalationSubmitted    EscalationState = "submitted"    // 待签收: awaiting acknowledgement
-	EscalationAcknowledged EscalationState = "acknowledged" // 办理中: acknowledged, being handled
-	EscalationDecided      EscalationState = "decided"      // 已办结
-	EscalationReturned     EscalationState = "returned"     // 已退回
+	Submitted    State = "submitted"    // 待签收: awaiting acknowledgement
+	Acknowledged State = "acknowledged" // 办理中: acknowledged, being handled
+	Decided      State = "decided"      // 已办结
+	Returned     State = "returned"     // 已退回
 )
 
 // Label is the state's name for people.
-func (s EscalationState) Label() string {
+func (s State) Label() string {
 	switch s {
-	case EscalationSubmitted:
+	case Submitted:
 		return "待签收 awaiting acknowledgement"
-	case EscalationAcknowledged:
+	case Acknowledged:
 		return "办理中 acknowledged"
-	case EscalationDecided:
+	case Decided:
 		return "已办结 decided"
-	case EscalationReturned:
+	case Returned:
 		return "已退回 returned"
 	}
 	return string(s)
 }
 
-// EscalationInput opens an escalation. The API fills the organisations
+// Input opens an escalation. The API fills the organisations
 // and computes AckDue with the calendar (a working-day period), so the
 // workflow never depends on calendar data that may change under it.
-type EscalationInput struct {
-	CaseRef
-	From       cases.Org        `json:"from"`
-	To         cases.Org        `json:"to"`
-	Reason     EscalationReason `json:"reason"`
-	Summary    string           `json:"summary"`
-	AmountYuan int64            `json:"amount_yuan,omitempty"`
+type Input struct {
+	casekit.CaseRef
+	From       cases.Org `json:"from"`
+	To         cases.Org `json:"to"`
+	Reason     Reason    `json:"reason"`
+	Summary    string    `json:"summary"`
+	AmountYuan int64     `json:"amount_yuan,omitempty"`
 	// Major escalations are notified to the party secretary and the
 	// government head of the area (党政同责).
 	Major       bool        `json:"major"`
@@ -97,24 +98,24 @@ type EscalationInput struct {
 }
 
 // Validate checks the request's own fields.
-func (in EscalationInput) Validate(now time.Time) error {
+func (in Input) Validate(now time.Time) error {
 	known := false
 	for _, r := range Reasons {
 		known = known || r == in.Reason
 	}
 	if !known {
-		return invalid("reason must be one of %v", Reasons)
+		return casekit.Invalid("reason must be one of %v", Reasons)
 	}
 	if in.To.ID == 0 || in.To.ID == in.From.ID {
-		return invalid("the escalation needs a receiving organisation other than the sender")
+		return casekit.Invalid("the escalation needs a receiving organisation other than the sender")
 	}
 	if in.AmountYuan < 0 {
-		return invalid("amount_yuan may not be negative")
+		return casekit.Invalid("amount_yuan may not be negative")
 	}
 	if !in.AckDue.After(now) {
-		return invalid("the acknowledgement deadline must be in the future")
+		return casekit.Invalid("the acknowledgement deadline must be in the future")
 	}
-	return text("summary (提请事由)", in.Summary, true)
+	return casekit.Text("summary (提请事由)", in.Summary, true)
 }
 
 // AcknowledgeInput is the receiver's acknowledgement (签收).
@@ -134,12 +135,12 @@ type ForwardInput struct {
 // Validate checks the forward's own fields.
 func (in ForwardInput) Validate(now time.Time) error {
 	if in.To.ID == 0 {
-		return invalid("forward needs the receiving organisation")
+		return casekit.Invalid("forward needs the receiving organisation")
 	}
 	if !in.AckDue.After(now) {
-		return invalid("the acknowledgement deadline must be in the future")
+		return casekit.Invalid("the acknowledgement deadline must be in the future")
 	}
-	return text("reason (转办理由)", in.Reason, true)
+	return casekit.Text("reason (转办理由)", in.Reason, true)
 }
 
 // DecideInput records the receiver's decision (办结).
@@ -149,7 +150,9 @@ type DecideInput struct {
 }
 
 // Validate requires the decision text.
-func (in DecideInput) Validate() error { return text("decision (处理决定)", in.Decision, true) }
+func (in DecideInput) Validate() error {
+	return casekit.Text("decision (处理决定)", in.Decision, true)
+}
 
 // ReturnInput sends the matter back to the sender (退回) with reasons.
 type ReturnInput struct {
@@ -158,7 +161,7 @@ type ReturnInput struct {
 }
 
 // Validate requires the reason.
-func (in ReturnInput) Validate() error { return text("reason (退回理由)", in.Reason, true) }
+func (in ReturnInput) Validate() error { return casekit.Text("reason (退回理由)", in.Reason, true) }
 
 // Holding is one organisation's time holding the escalation: the record
 // that shows who sat on it, from when to when.
@@ -172,20 +175,20 @@ type Holding struct {
 	Late           bool         `json:"late"`
 }
 
-// EscalationView is the escalation as the workflow holds it.
-type EscalationView struct {
+// View is the escalation as the workflow holds it.
+type View struct {
 	cases.Summary
-	Request     EscalationInput `json:"request"`
-	Holdings    []Holding       `json:"holdings"`
-	Decision    string          `json:"decision,omitempty"`
-	DecidedBy   *cases.Actor    `json:"decided_by,omitempty"`
-	Returned    string          `json:"returned,omitempty"`
-	NextActions []string        `json:"next_actions"`
-	Seq         int64           `json:"seq"`
+	Request     Input        `json:"request"`
+	Holdings    []Holding    `json:"holdings"`
+	Decision    string       `json:"decision,omitempty"`
+	DecidedBy   *cases.Actor `json:"decided_by,omitempty"`
+	Returned    string       `json:"returned,omitempty"`
+	NextActions []string     `json:"next_actions"`
+	Seq         int64        `json:"seq"`
 }
 
-// EscalationResult is what a finished escalation returns.
-type EscalationResult struct {
+// Result is what a finished escalation returns.
+type Result struct {
 	CaseNo string `json:"case_no"`
 	State  string `json:"state"`
 }

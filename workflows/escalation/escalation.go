@@ -1,4 +1,9 @@
-package workflows
+// Package escalation is the escalation (提请上级部门 / 移送 / 挂牌督办): a
+// matter passed up or across to whoever has the authority, held by one
+// organisation at a time, each with a deadline to acknowledge it. Started
+// from a hazard it is the top rung of the enforcement ladder; a penalty
+// starts one to ask for a repeat offender's closure.
+package escalation
 
 import (
 	"strconv"
@@ -10,85 +15,28 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
-// Escalation runs one escalation (提请上级部门 / 移送 / 挂牌督办): the
+// Workflow runs one escalation (提请上级部门 / 移送 / 挂牌督办): the
 // receiver must acknowledge it by a deadline, then decide it, return it, or
 // pass it further up (a level may be skipped). Every holder is recorded
 // with when they held it, and a late acknowledgement stays on the record.
-func Escalation(ctx workflow.Context, in EscalationInput) (EscalationResult, error) {
-	now := workflow.Now(ctx)
-	if err := in.Validate(now); err != nil {
-		return EscalationResult{}, refusal(err)
-	}
-	e := &escalation{in: in, state: EscalationSubmitted, openedAt: now,
-		holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}
-	if err := registerOpen(ctx, e); err != nil {
-		return EscalationResult{}, err
-	}
-	if err := workflow.SetQueryHandler(ctx, QueryEscalation, func() (EscalationView, error) { return e.view(), nil }); err != nil {
-		return EscalationResult{}, err
-	}
-	if err := e.register(ctx); err != nil {
-		return EscalationResult{}, err
-	}
-	if err := recordOpening(ctx, e, "submit", in.RequestedBy, in); err != nil {
-		return EscalationResult{}, err
-	}
-	// An escalation from a hazard is the top rung of its ladder (a
-	// closure request from a penalty is not a rung of that penalty).
-	rung := strings.HasPrefix(in.ParentWorkflowID, string(cases.KindHazard)+"/")
-	if rung {
-		notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: in.CaseNo, Outcome: RungStarted})
-	}
-	for !e.closed() {
-		rev := e.revision
-		h := e.current()
-		if h.AcknowledgedAt != nil || h.Late {
-			if err := workflow.Await(ctx, func() bool { return e.revision != rev }); err != nil {
-				return EscalationResult{}, err
-			}
-			continue
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(now time.Time) (*escalation, error) {
+		if err := in.Validate(now); err != nil {
+			return nil, err
 		}
-		changed := false
-		if wait := h.AckDue.Sub(workflow.Now(ctx)); wait > 0 {
-			var err error
-			if changed, err = workflow.AwaitWithTimeout(ctx, wait, func() bool { return e.revision != rev }); err != nil {
-				return EscalationResult{}, err
-			}
-		}
-		if !changed {
-			h.Late = true
-			e.revision++
-			if err := recordStep(ctx, e, "ack_overdue", cases.SystemActor, string(e.state), struct {
-				Holder cases.Org `json:"holder"`
-				AckDue time.Time `json:"ack_due"`
-			}{h.Org, h.AckDue}); err != nil {
-				return EscalationResult{}, err
-			}
-		}
-	}
-	if err := finishSteps(ctx, e); err != nil {
-		return EscalationResult{}, err
-	}
-	if rung {
-		outcome := RungComplied // the superior took the matter over
-		if e.state == EscalationReturned {
-			outcome = RungCancelled // back with the acting department, which may escalate again
-		}
-		notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: rules.RungEscalation, CaseNo: in.CaseNo, Outcome: outcome})
-	}
-	return EscalationResult{CaseNo: in.CaseNo, State: string(e.state)}, nil
+		return &escalation{in: in, state: Submitted, holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}, nil
+	})
 }
 
+// escalation is the workflow's state; every method is deterministic.
 type escalation struct {
-	in EscalationInput
-	// steps writes the case\'s steps in order.
-	steps     stepWriter
-	state     EscalationState
-	openedAt  time.Time
-	closedAt  *time.Time
-	seq       int64
+	casekit.Case
+	in        Input
+	state     State
 	revision  int
 	holdings  []Holding
 	decision  string
@@ -96,12 +44,16 @@ type escalation struct {
 	returned  string
 }
 
-func (e *escalation) register(ctx workflow.Context) error {
+// Register sets the escalation's query and updates.
+func (e *escalation) Register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, Query, func() (View, error) { return e.view(), nil }); err != nil {
+		return err
+	}
 	for _, err := range []error{
-		setCaseUpdate(ctx, UpdateAcknowledge, e, (*escalation).checkAcknowledge, (*escalation).applyAcknowledge),
-		setCaseUpdate(ctx, UpdateForward, e, (*escalation).checkForward, (*escalation).applyForward),
-		setCaseUpdate(ctx, UpdateDecide, e, (*escalation).checkDecide, (*escalation).applyDecide),
-		setCaseUpdate(ctx, UpdateReturn, e, (*escalation).checkReturn, (*escalation).applyReturn),
+		casekit.SetUpdate(ctx, UpdateAcknowledge, e, (*escalation).checkAcknowledge, (*escalation).applyAcknowledge),
+		casekit.SetUpdate(ctx, UpdateForward, e, (*escalation).checkForward, (*escalation).applyForward),
+		casekit.SetUpdate(ctx, UpdateDecide, e, (*escalation).checkDecide, (*escalation).applyDecide),
+		casekit.SetUpdate(ctx, UpdateReturn, e, (*escalation).checkReturn, (*escalation).applyReturn),
 	} {
 		if err != nil {
 			return err
@@ -110,10 +62,69 @@ func (e *escalation) register(ctx workflow.Context) error {
 	return nil
 }
 
+// Opening is the request as the sender submitted it.
+func (e *escalation) Opening() (string, cases.Actor, any) { return "submit", e.in.RequestedBy, e.in }
+
+// rung reports whether the escalation is the top rung of a hazard's
+// ladder (a closure request from a penalty is not a rung of that penalty).
+func (e *escalation) rung() bool {
+	return strings.HasPrefix(e.in.ParentWorkflowID, string(cases.KindHazard)+"/")
+}
+
+// Live tells the hazard the rung started, and records every holder's
+// missed acknowledgement deadline until the escalation is decided or
+// returned.
+func (e *escalation) Live(ctx workflow.Context) error {
+	if e.rung() {
+		ladder.NotifyParent(ctx, e.in.ParentWorkflowID, ladder.RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: ladder.RungStarted})
+	}
+	for !e.closed() {
+		rev := e.revision
+		h := e.current()
+		if h.AcknowledgedAt != nil || h.Late {
+			if err := workflow.Await(ctx, func() bool { return e.revision != rev }); err != nil {
+				return err
+			}
+			continue
+		}
+		changed := false
+		if wait := h.AckDue.Sub(workflow.Now(ctx)); wait > 0 {
+			var err error
+			if changed, err = workflow.AwaitWithTimeout(ctx, wait, func() bool { return e.revision != rev }); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			h.Late = true
+			e.revision++
+			if err := casekit.RecordStep(ctx, e, "ack_overdue", cases.SystemActor, string(e.state), struct {
+				Holder cases.Org `json:"holder"`
+				AckDue time.Time `json:"ack_due"`
+			}{h.Org, h.AckDue}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Result tells the hazard how its top rung ended, and returns the
+// escalation's end to whoever started it.
+func (e *escalation) Result(ctx workflow.Context) Result {
+	if e.rung() {
+		outcome := ladder.RungComplied // the superior took the matter over
+		if e.state == Returned {
+			outcome = ladder.RungCancelled // back with the acting department, which may escalate again
+		}
+		ladder.NotifyParent(ctx, e.in.ParentWorkflowID, ladder.RungSignal{Rung: rules.RungEscalation, CaseNo: e.in.CaseNo, Outcome: outcome})
+	}
+	return Result{CaseNo: e.in.CaseNo, State: string(e.state)}
+}
+
 func (e *escalation) current() *Holding { return &e.holdings[len(e.holdings)-1] }
 
 func (e *escalation) closed() bool {
-	return e.state == EscalationDecided || e.state == EscalationReturned
+	return e.state == Decided || e.state == Returned
 }
 
 // holder checks that the actor acts for the organisation holding the
@@ -133,14 +144,14 @@ func (e *escalation) wrongState(action string) error {
 	if next := e.nextActions(); len(next) > 0 {
 		msg += " (allowed: " + strings.Join(next, ", ") + ")"
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 func (e *escalation) checkAcknowledge(in AcknowledgeInput, _ time.Time) error {
 	if err := e.holder(in.Actor); err != nil {
 		return err
 	}
-	if e.state != EscalationSubmitted {
+	if e.state != Submitted {
 		return e.wrongState(UpdateAcknowledge)
 	}
 	return nil
@@ -152,7 +163,7 @@ func (e *escalation) applyAcknowledge(in AcknowledgeInput, now time.Time) (cases
 	// A late acknowledgement is still an acknowledgement; the lateness
 	// stays on the record (the holding's Late flag and its deadline).
 	h.Late = h.Late || now.After(h.AckDue)
-	e.state = EscalationAcknowledged
+	e.state = Acknowledged
 	e.revision++
 	return in.Actor, struct {
 		Late bool `json:"late"`
@@ -163,11 +174,11 @@ func (e *escalation) checkForward(in ForwardInput, now time.Time) error {
 	if err := e.holder(in.Actor); err != nil {
 		return err
 	}
-	if e.state != EscalationAcknowledged {
+	if e.state != Acknowledged {
 		return e.wrongState(UpdateForward)
 	}
 	if in.To.ID == e.current().Org.ID {
-		return invalid("the escalation is already with %s", in.To.Name)
+		return casekit.Invalid("the escalation is already with %s", in.To.Name)
 	}
 	return in.Validate(now)
 }
@@ -175,7 +186,7 @@ func (e *escalation) checkForward(in ForwardInput, now time.Time) error {
 func (e *escalation) applyForward(in ForwardInput, now time.Time) (cases.Actor, any) {
 	e.current().Until = &now
 	e.holdings = append(e.holdings, Holding{Org: in.To, Since: now, AckDue: in.AckDue})
-	e.state = EscalationSubmitted
+	e.state = Submitted
 	e.revision++
 	return in.Actor, in
 }
@@ -184,7 +195,7 @@ func (e *escalation) checkDecide(in DecideInput, _ time.Time) error {
 	if err := e.holder(in.Actor); err != nil {
 		return err
 	}
-	if e.state != EscalationAcknowledged {
+	if e.state != Acknowledged {
 		return e.wrongState(UpdateDecide)
 	}
 	return in.Validate()
@@ -192,7 +203,7 @@ func (e *escalation) checkDecide(in DecideInput, _ time.Time) error {
 
 func (e *escalation) applyDecide(in DecideInput, now time.Time) (cases.Actor, any) {
 	e.decision, e.decidedBy = in.Decision, &in.Actor
-	e.finish(EscalationDecided, now)
+	e.finish(Decided, now)
 	return in.Actor, in
 }
 
@@ -208,40 +219,34 @@ func (e *escalation) checkReturn(in ReturnInput, _ time.Time) error {
 
 func (e *escalation) applyReturn(in ReturnInput, now time.Time) (cases.Actor, any) {
 	e.returned = in.Reason
-	e.finish(EscalationReturned, now)
+	e.finish(Returned, now)
 	return in.Actor, in
 }
 
-func (e *escalation) finish(st EscalationState, now time.Time) {
+func (e *escalation) finish(st State, now time.Time) {
 	e.state = st
 	e.current().Until = &now
-	e.closedAt = &now
+	e.Close(now)
 	e.revision++
 }
 
 func (e *escalation) nextActions() []string {
 	switch e.state {
-	case EscalationSubmitted:
+	case Submitted:
 		return []string{UpdateAcknowledge, UpdateReturn}
-	case EscalationAcknowledged:
+	case Acknowledged:
 		return []string{UpdateDecide, UpdateForward, UpdateReturn}
 	}
 	return nil
 }
 
-// stateName, snapshot and nextSeq plug the escalation into casekit.go.
-func (e *escalation) stateName() string { return string(e.state) }
+// StateName is the escalation's state, as the audit log records it.
+func (e *escalation) StateName() string { return string(e.state) }
 
-func (e *escalation) snapshot() (cases.Summary, EscalationView) {
+// Snapshot is the escalation as it stands, for the step being taken.
+func (e *escalation) Snapshot() (cases.Summary, View) {
 	v := e.view()
 	return v.Summary, v
-}
-
-func (e *escalation) writer() *stepWriter { return &e.steps }
-
-func (e *escalation) nextSeq() int64 {
-	e.seq++
-	return e.seq
 }
 
 func (e *escalation) summary() cases.Summary {
@@ -265,15 +270,15 @@ func (e *escalation) summary() cases.Summary {
 		RegionCode: e.in.RegionCode, RegionPath: e.in.RegionPath, Industry: e.in.Industry,
 		Enterprise: e.in.Enterprise, ActingOrg: cur.Org, ParentWorkflowID: e.in.ParentWorkflowID, RuleSet: e.in.RuleSet,
 		Title:   e.in.Reason.Label() + " · " + e.in.From.Name + " → " + cur.Org.Name,
-		Overdue: cur.Late && cur.AcknowledgedAt == nil && !e.closed(), OpenedAt: e.openedAt, ClosedAt: e.closedAt,
+		Overdue: cur.Late && cur.AcknowledgedAt == nil && !e.closed(), OpenedAt: e.OpenedAt, ClosedAt: e.ClosedAt,
 		Deadlines: deadlines,
 	}
 }
 
-func (e *escalation) view() EscalationView {
-	return EscalationView{
-		Summary: e.summary(), Request: e.in, Holdings: cloneList(e.holdings),
+func (e *escalation) view() View {
+	return View{
+		Summary: e.summary(), Request: e.in, Holdings: casekit.CloneList(e.holdings),
 		Decision: e.decision, DecidedBy: e.decidedBy, Returned: e.returned,
-		NextActions: cloneList(e.nextActions()), Seq: e.seq,
+		NextActions: casekit.CloneList(e.nextActions()), Seq: e.Seq(),
 	}
 }

@@ -1,4 +1,4 @@
-package workflows
+package accident
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
 var (
@@ -24,10 +26,10 @@ var (
 // accidentInput is an accident at 08:00, reported by the unit at 08:30
 // (in time) and registered by the district bureau when the workflow starts
 // (09:00).
-func accidentInput(c Casualties) AccidentInput {
+func accidentInput(c Casualties) Input {
 	occurred := start.Add(-time.Hour)
-	return AccidentInput{
-		CaseRef: CaseRef{CaseNo: "SG-140502-2026-000001", WorkflowID: "accident/SG-140502-2026-000001", RegionCode: "140502",
+	return Input{
+		CaseRef: casekit.CaseRef{CaseNo: "SG-140502-2026-000001", WorkflowID: "accident/SG-140502-2026-000001", RegionCode: "140502",
 			RegionPath: "/14/1405/140502/", Industry: "construction", Enterprise: cases.Org{ID: 20, Name: "晋城建工"}},
 		ActingOrg: districtBureau, ReportedBy: inspector, ReceiverLevel: rules.LevelCounty,
 		OccurredAt: occurred, Place: "凤台街工地3号楼", Casualties: c, Description: "脚手架坍塌",
@@ -39,11 +41,11 @@ func accidentInput(c Casualties) AccidentInput {
 // newAccidentHarness is the hazard harness plus what an accident needs:
 // case numbers for its corrective hazards, and those hazards mocked (the
 // tests signal their closing by hand).
-func newAccidentHarness(t *testing.T) (*harness, *[]HazardInput) {
+func newAccidentHarness(t *testing.T) (*harness, *[]hazard.Input) {
 	h := newHarness(t)
-	var started []HazardInput
+	var started []hazard.Input
 	next := 100
-	h.env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
+	h.Env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CaseNumbersInput) (activities.CaseNumbersResult, error) {
 			var res activities.CaseNumbersResult
 			for range in.Count {
@@ -52,32 +54,15 @@ func newAccidentHarness(t *testing.T) (*harness, *[]HazardInput) {
 			}
 			return res, nil
 		})
-	h.env.OnWorkflow(HazardWorkflowName, mock.Anything, mock.Anything).Return(
-		func(_ workflow.Context, in HazardInput) (HazardResult, error) {
+	h.Env.OnWorkflow(hazard.WorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in hazard.Input) (hazard.Result, error) {
 			started = append(started, in)
-			return HazardResult{CaseNo: in.CaseNo, State: string(HazardClosed)}, nil
+			return hazard.Result{CaseNo: in.CaseNo, State: string(hazard.Closed)}, nil
 		})
 	return h, &started
 }
 
-func (h *harness) queryAccident(after time.Duration, into *AccidentView) {
-	h.env.RegisterDelayedCallback(func() {
-		v, err := h.env.QueryWorkflow(QueryAccident)
-		if err != nil {
-			h.t.Errorf("query: %v", err)
-			return
-		}
-		if err := v.Get(into); err != nil {
-			h.t.Errorf("query decode: %v", err)
-		}
-	}, after)
-}
-
-func (h *harness) cancelAt(after time.Duration) {
-	h.env.RegisterDelayedCallback(func() { h.env.CancelWorkflow() }, after)
-}
-
-func deadline(v AccidentView, key string) cases.Deadline {
+func deadline(v View, key string) cases.Deadline {
 	for _, d := range v.Deadlines {
 		if d.Key == key {
 			return d
@@ -117,10 +102,10 @@ func TestAccidentGradedAtEveryBoundary(t *testing.T) {
 	}
 	for _, c := range cases {
 		h, _ := newAccidentHarness(t)
-		var v AccidentView
-		h.queryAccident(time.Minute, &v)
-		h.cancelAt(2 * time.Minute)
-		h.runWorkflow(AccidentWorkflowName, accidentInput(c.c))
+		var v View
+		h.Query(time.Minute, &v)
+		h.CancelAt(2 * time.Minute)
+		h.Run(accidentInput(c.c))
 		if v.Grade != c.grade || v.InvestigatingLevel != c.level {
 			t.Errorf("%+v: graded %s investigated at %s, want %s at %s", c.c, v.Grade, v.InvestigatingLevel, c.grade, c.level)
 		}
@@ -138,17 +123,17 @@ func TestAccidentReportingChainWithALateLevel(t *testing.T) {
 	in.OccurredAt = start.Add(-90 * time.Minute)
 	in.UnitReportedAt = start.Add(-10 * time.Minute) // 20 minutes late
 	var toCity, again, down, toProvince, byCounty, amend outcome
-	var mid, end AccidentView
-	h.at(time.Hour, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelCity, ToOrg: "晋城市住建局"}, &toCity)
-	h.at(time.Hour+time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "省住建厅"}, &byCounty)
-	h.at(time.Hour+2*time.Minute, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelCity, ToLevel: rules.LevelCounty, ToOrg: "城区"}, &down)
-	h.queryAccident(3*time.Hour+time.Minute, &mid)
-	h.at(4*time.Hour, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelCity, ToLevel: rules.LevelProvince, ToOrg: "山西省住建厅"}, &toProvince)
-	h.at(4*time.Hour+time.Minute, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelProvince, ToLevel: rules.LevelState, ToOrg: "应急管理部"}, &again)
-	h.at(5*time.Hour, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 10, SeriousInjured: 4}, Reason: "7名失联人员遇难"}, &amend)
-	h.queryAccident(5*time.Hour+time.Minute, &end)
-	h.cancelAt(6 * time.Hour)
-	h.runWorkflow(AccidentWorkflowName, in)
+	var mid, end View
+	h.At(time.Hour, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelCity, ToOrg: "晋城市住建局"}, &toCity)
+	h.At(time.Hour+time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "省住建厅"}, &byCounty)
+	h.At(time.Hour+2*time.Minute, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelCity, ToLevel: rules.LevelCounty, ToOrg: "城区"}, &down)
+	h.Query(3*time.Hour+time.Minute, &mid)
+	h.At(4*time.Hour, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelCity, ToLevel: rules.LevelProvince, ToOrg: "山西省住建厅"}, &toProvince)
+	h.At(4*time.Hour+time.Minute, UpdateReportUp, ReportUpInput{Actor: cityInspector, ActorLevel: rules.LevelProvince, ToLevel: rules.LevelState, ToOrg: "应急管理部"}, &again)
+	h.At(5*time.Hour, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 10, SeriousInjured: 4}, Reason: "7名失联人员遇难"}, &amend)
+	h.Query(5*time.Hour+time.Minute, &end)
+	h.CancelAt(6 * time.Hour)
+	h.Run(in)
 
 	ok(t, "county to city", toCity)
 	refused(t, "the county once the city holds it", byCounty, duty.EForbidden)
@@ -174,7 +159,7 @@ func TestAccidentReportingChainWithALateLevel(t *testing.T) {
 		!end.NextReportDue.Equal(start.Add(7*time.Hour)) {
 		t.Fatalf("after the amendment: grade %s at %s, changes %+v, up to %s by %v", end.Grade, end.InvestigatingLevel, end.GradeChanges, end.ReportUpTo, end.NextReportDue)
 	}
-	equal(t, "steps", h.actions(), []string{"report", "report_up", "report_up_overdue", "report_up", "amend_casualties"})
+	equal(t, "steps", h.Actions(), []string{"report", "report_up", "report_up_overdue", "report_up", "amend_casualties"})
 }
 
 // The investigation clock: a technical appraisal stops it (the report is
@@ -197,18 +182,18 @@ func TestAccidentInvestigationClockWithAnAppraisalAndAnExtension(t *testing.T) {
 	team := FormTeamInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Leader: "王海涛",
 		Members: []TeamMember{{Name: "王海涛", Org: "城区住建局", Role: "组长"}, {Name: "赵明", Org: "城区住建局", Role: "成员"}}}
 	var formed, start1, submitDuring, end1, ext, tooLong, byCompany outcome
-	var paused, resumed AccidentView
-	h.at(time.Hour, UpdateFormTeam, team, &formed)
-	h.at(10*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "脚手架钢管力学性能", Institution: "省建筑科学研究院"}, &start1)
-	h.at(12*day, UpdateSubmitInvestigation, SubmitInvestigationInput{Actor: inspector, Cause: "x", Nature: "责任事故", Recommendations: "x", Signatures: []string{"王海涛", "赵明"}}, &submitDuring)
-	h.queryAccident(15*day, &paused)
-	h.at(20*day, UpdateEndAppraisal, EndAppraisalInput{Actor: inspector, Findings: "钢管壁厚不足"}, &end1)
-	h.at(25*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Days: 30, Reason: "涉及多家单位"}, &ext)
-	h.at(26*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Days: 31, Reason: "再延"}, &tooLong)
-	h.at(27*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: company, ActorLevel: rules.LevelCounty, Days: 5, Reason: "x"}, &byCompany)
-	h.queryAccident(28*day, &resumed)
-	h.cancelAt(120 * day)
-	h.runWorkflow(AccidentWorkflowName, in)
+	var paused, resumed View
+	h.At(time.Hour, UpdateFormTeam, team, &formed)
+	h.At(10*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "脚手架钢管力学性能", Institution: "省建筑科学研究院"}, &start1)
+	h.At(12*day, UpdateSubmitInvestigation, SubmitInvestigationInput{Actor: inspector, Cause: "x", Nature: "责任事故", Recommendations: "x", Signatures: []string{"王海涛", "赵明"}}, &submitDuring)
+	h.Query(15*day, &paused)
+	h.At(20*day, UpdateEndAppraisal, EndAppraisalInput{Actor: inspector, Findings: "钢管壁厚不足"}, &end1)
+	h.At(25*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Days: 30, Reason: "涉及多家单位"}, &ext)
+	h.At(26*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Days: 31, Reason: "再延"}, &tooLong)
+	h.At(27*day, UpdateExtendInvestigation, ExtendInvestigationInput{Actor: company, ActorLevel: rules.LevelCounty, Days: 5, Reason: "x"}, &byCompany)
+	h.Query(28*day, &resumed)
+	h.CancelAt(120 * day)
+	h.Run(in)
 
 	ok(t, "form team", formed)
 	ok(t, "start appraisal", start1)
@@ -217,15 +202,15 @@ func TestAccidentInvestigationClockWithAnAppraisalAndAnExtension(t *testing.T) {
 	ok(t, "extend by 30", ext)
 	refused(t, "extend by 31 more", tooLong, duty.EInvalid)
 	refused(t, "extension by the enterprise", byCompany, duty.EForbidden)
-	if d := deadline(paused, "investigation"); d.State != cases.DeadlinePaused || paused.State != string(AccidentAppraisal) {
+	if d := deadline(paused, "investigation"); d.State != cases.DeadlinePaused || paused.State != string(InAppraisal) {
 		t.Fatalf("during the appraisal: %s, deadline %+v", paused.State, d)
 	}
 	if len(resumed.Appraisals) != 1 || resumed.Appraisals[0].PausedDays != 10 || !resumed.InvestigationDue.End.Equal(due(100)) ||
 		deadline(resumed, "investigation").State != cases.DeadlineExtended {
 		t.Fatalf("after the appraisal and the extension: %+v due %v, want %v", resumed.Appraisals, resumed.InvestigationDue.End, due(100))
 	}
-	equal(t, "steps", h.actions(), []string{"report", "form_team", "report_up_overdue", "start_appraisal", "end_appraisal", "extend_investigation", "investigation_overdue"})
-	if last := h.steps[len(h.steps)-1]; !last.At.Equal(due(100)) || !last.Case.Overdue {
+	equal(t, "steps", h.Actions(), []string{"report", "form_team", "report_up_overdue", "start_appraisal", "end_appraisal", "extend_investigation", "investigation_overdue"})
+	if last := h.Steps[len(h.Steps)-1]; !last.At.Equal(due(100)) || !last.Case.Overdue {
 		t.Fatalf("overdue recorded at %v (want %v), overdue=%v", last.At, due(100), last.Case.Overdue)
 	}
 }
@@ -246,39 +231,39 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	full := report
 	full.Signatures = []string{"王海涛", "赵明"}
 	measures := AddMeasuresInput{Actor: inspector, Measures: []CorrectiveMeasureInput{
-		{Measure: "补设全部连墙件", Location: "3号楼", Grade: GradeMajor}, {Measure: "更换不合格钢管", Location: "材料堆场", Grade: GradeGeneral}}}
+		{Measure: "补设全部连墙件", Location: "3号楼", Grade: hazard.GradeMajor}, {Measure: "更换不合格钢管", Location: "材料堆场", Grade: hazard.GradeGeneral}}}
 	var formed, unsigned, submitted, approved, decided, carried, added, early, assessed, fineOut, fineOK, closeEarly, educated, signed, closed outcome
-	var afterStart AccidentView
-	h.at(time.Hour, UpdateFormTeam, team, &formed)
-	h.at(30*day, UpdateSubmitInvestigation, report, &unsigned)
-	h.at(30*day+time.Hour, UpdateSubmitInvestigation, full, &submitted)
-	h.at(40*day, UpdateApproveInvestigation, ApproveInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Decision: "同意调查报告", DocumentNo: "城政函〔2026〕1号"}, &approved)
-	h.at(41*day, UpdateDecideAccountability, DecideAccountabilityInput{Actor: inspector, Person: "孙建军", Measure: MeasureDiscipline, Reference: "晋建工〔2026〕5号"}, &decided)
-	h.at(42*day, UpdateCarryOutAccountability, CarryOutAccountabilityInput{Actor: inspector, Person: "孙建军", Note: "已给予记过处分"}, &carried)
-	h.at(43*day, UpdateAddMeasures, measures, &added)
-	h.queryAccident(43*day+time.Hour, &afterStart)
-	h.at(44*day, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GateMeasures}, &early)
+	var afterStart View
+	h.At(time.Hour, UpdateFormTeam, team, &formed)
+	h.At(30*day, UpdateSubmitInvestigation, report, &unsigned)
+	h.At(30*day+time.Hour, UpdateSubmitInvestigation, full, &submitted)
+	h.At(40*day, UpdateApproveInvestigation, ApproveInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Decision: "同意调查报告", DocumentNo: "城政函〔2026〕1号"}, &approved)
+	h.At(41*day, UpdateDecideAccountability, DecideAccountabilityInput{Actor: inspector, Person: "孙建军", Measure: MeasureDiscipline, Reference: "晋建工〔2026〕5号"}, &decided)
+	h.At(42*day, UpdateCarryOutAccountability, CarryOutAccountabilityInput{Actor: inspector, Person: "孙建军", Note: "已给予记过处分"}, &carried)
+	h.At(43*day, UpdateAddMeasures, measures, &added)
+	h.Query(43*day+time.Hour, &afterStart)
+	h.At(44*day, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GateMeasures}, &early)
 	for i, no := range []string{"YH-140502-2027-000101", "YH-140502-2027-000102"} {
-		sig := CorrectiveClosed{CaseNo: no, By: inspector, Findings: "复查合格"}
-		h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(SignalCorrectiveClosed, sig) }, time.Duration(50+i)*day)
+		sig := hazard.CorrectiveClosed{CaseNo: no, By: inspector, Findings: "复查合格"}
+		h.Env.RegisterDelayedCallback(func() { h.Env.SignalWorkflow(hazard.SignalCorrectiveClosed, sig) }, time.Duration(50+i)*day)
 	}
-	h.at(60*day, UpdateAssessMeasures, AssessMeasuresInput{Actor: inspector, Findings: "整改措施全部落实", Published: true}, &assessed)
-	h.at(61*day, UpdateDecideAccidentFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 200_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "x"}, &fineOut)
-	h.at(61*day+time.Hour, UpdateDecideAccidentFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 500_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "一般事故"}, &fineOK)
+	h.At(60*day, UpdateAssessMeasures, AssessMeasuresInput{Actor: inspector, Findings: "整改措施全部落实", Published: true}, &assessed)
+	h.At(61*day, UpdateDecideFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 200_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "x"}, &fineOut)
+	h.At(61*day+time.Hour, UpdateDecideFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 500_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "一般事故"}, &fineOK)
 	for i, g := range []string{GateCause, GatePersons, GateMeasures} {
-		h.at(62*day+time.Duration(i)*time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: g}, &outcome{})
+		h.At(62*day+time.Duration(i)*time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: g}, &outcome{})
 	}
-	h.at(63*day, UpdateCloseAccident, CloseAccidentInput{Actor: countyHead, ActorLevel: rules.LevelCounty}, &closeEarly)
-	h.at(64*day, UpdateRecordEducation, RecordEducationInput{Actor: inspector, Kind: EducationWarning, Topic: "事故警示教育", HeldAt: start.Add(64*day - time.Hour),
+	h.At(63*day, UpdateClose, CloseInput{Actor: countyHead, ActorLevel: rules.LevelCounty}, &closeEarly)
+	h.At(64*day, UpdateRecordEducation, RecordEducationInput{Actor: inspector, Kind: EducationWarning, Topic: "事故警示教育", HeldAt: start.Add(64*day - time.Hour),
 		Attendance: []Attendee{{Name: "孙建军", Unit: "晋城建工", Attended: true}, {Name: "李安全", Unit: "晋城建工", Attended: false}}}, &educated)
-	h.at(64*day+time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GateEducation}, &signed)
-	h.at(65*day, UpdateCloseAccident, CloseAccidentInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Comment: "四不放过 落实"}, &closed)
-	h.runWorkflow(AccidentWorkflowName, in)
+	h.At(64*day+time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GateEducation}, &signed)
+	h.At(65*day, UpdateClose, CloseInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Comment: "四不放过 落实"}, &closed)
+	h.Run(in)
 
 	ok(t, "form team", formed)
 	refused(t, "a report one member did not sign", unsigned, duty.EInvalid)
-	if !strings.Contains(unsigned.msg, "赵明") {
-		t.Fatalf("the refusal does not name the missing signature: %s", unsigned.msg)
+	if !strings.Contains(unsigned.Msg, "赵明") {
+		t.Fatalf("the refusal does not name the missing signature: %s", unsigned.Msg)
 	}
 	for name, o := range map[string]outcome{"submit": submitted, "approve": approved, "decide": decided, "carry out": carried,
 		"add measures": added, "assess": assessed, "fines": fineOK, "education": educated, "sign off education": signed, "close": closed} {
@@ -287,55 +272,26 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	refused(t, "sign off measures before they are verified", early, duty.EConflict)
 	refused(t, "a unit fine below the Art.114 range", fineOut, duty.EInvalid)
 	refused(t, "close with the education gate open", closeEarly, duty.EConflict)
-	if !strings.Contains(closeEarly.msg, "有关人员未受到教育不放过") || !strings.Contains(closeEarly.msg, "未开展教育") {
-		t.Fatalf("the refusal does not say what blocks: %s", closeEarly.msg)
+	if !strings.Contains(closeEarly.Msg, "有关人员未受到教育不放过") || !strings.Contains(closeEarly.Msg, "未开展教育") {
+		t.Fatalf("the refusal does not say what blocks: %s", closeEarly.Msg)
 	}
 	if len(*started) != 2 || (*started)[0].ParentWorkflowID != in.WorkflowID || (*started)[1].CaseNo != "YH-140502-2027-000102" ||
-		(*started)[0].Grade != GradeMajor || (*started)[0].Enterprise != in.Enterprise {
+		(*started)[0].Grade != hazard.GradeMajor || (*started)[0].Enterprise != in.Enterprise {
 		t.Fatalf("corrective hazards started: %+v", *started)
 	}
 	if len(afterStart.Measures) != 2 || afterStart.Measures[0].CaseNo != "YH-140502-2027-000101" || afterStart.Gates[2].Ready {
 		t.Fatalf("measures after start %+v, gate %+v", afterStart.Measures, afterStart.Gates[2])
 	}
-	var res AccidentResult
-	if err := h.env.GetWorkflowResult(&res); err != nil || res.State != string(AccidentClosed) {
+	var res Result
+	if err := h.Env.GetWorkflowResult(&res); err != nil || res.State != string(Closed) {
 		t.Fatalf("result %+v, %v", res, err)
 	}
-	equal(t, "steps", h.actions(), []string{"report", "form_team", "report_up_overdue", "submit_investigation_report", "approve_report",
+	equal(t, "steps", h.Actions(), []string{"report", "form_team", "report_up_overdue", "submit_investigation_report", "approve_report",
 		"decide_accountability", "carry_out_accountability", "add_measures", "measures_started", "measure_verified", "measure_verified",
 		"assess_measures", "decide_fines", "sign_off_gate", "sign_off_gate", "sign_off_gate", "record_education", "sign_off_gate", "close_accident"})
-	last := h.steps[len(h.steps)-1]
+	last := h.Steps[len(h.Steps)-1]
 	if last.Case.ClosedAt == nil || last.Case.Overdue {
 		t.Fatalf("closed case summary %+v", last.Case)
-	}
-}
-
-// A hazard started for an accident's corrective measure tells the
-// accident when its re-inspection passes (销号), with the officer.
-func TestCorrectiveHazardTellsItsAccidentWhenItCloses(t *testing.T) {
-	h := newHarness(t)
-	var told []CorrectiveClosed
-	var to []string
-	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalCorrectiveClosed, mock.Anything).Return(
-		func(_, workflowID, _, _ string, arg any) error {
-			to = append(to, workflowID)
-			told = append(told, arg.(CorrectiveClosed))
-			return nil
-		})
-	in := hazardInput(GradeGeneral)
-	in.ParentCaseNo, in.ParentWorkflowID = "SG-140502-2026-000001", "accident/SG-140502-2026-000001"
-	day := 24 * time.Hour
-	var order, done, pass outcome
-	h.at(time.Hour, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: start.Add(10 * day)}, &order)
-	h.at(2*day, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []Evidence{{Name: "照片.jpg"}}}, &done)
-	h.at(3*day, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "复查合格"}, &pass)
-	h.run(in)
-	ok(t, "reinspect", pass)
-	if len(told) != 1 || to[0] != in.ParentWorkflowID || told[0].CaseNo != in.CaseNo || told[0].By.PersonID != inspector.PersonID {
-		t.Fatalf("signals to the accident: %v %+v", to, told)
-	}
-	if pass.view.ParentWorkflowID != in.ParentWorkflowID {
-		t.Fatalf("the hazard's summary names parent %q", pass.view.ParentWorkflowID)
 	}
 }
 
@@ -351,16 +307,16 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 	countyTeam := FormTeamInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Leader: "王海涛", Members: []TeamMember{{Name: "王海涛", Org: "城区住建局"}}}
 	cityTeam := FormTeamInput{Actor: cityInspector, ActorLevel: rules.LevelCity, Leader: "冯涛", Members: []TeamMember{{Name: "冯涛", Org: "晋城市住建局"}}}
 	var formed, appraisal, amend, again, byCity, late outcome
-	var after AccidentView
-	h.at(time.Hour, UpdateFormTeam, countyTeam, &formed)
-	h.at(2*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "车辆制动", Institution: "司法鉴定中心"}, &appraisal)
-	h.at(3*day, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 3}, Reason: "1名重伤者抢救无效死亡"}, &amend)
-	h.queryAccident(3*day+time.Minute, &after)
-	h.at(3*day+time.Hour, UpdateFormTeam, countyTeam, &again)
-	h.at(3*day+2*time.Hour, UpdateFormTeam, cityTeam, &byCity)
-	h.at(8*day, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 4}, Reason: "x"}, &late)
-	h.cancelAt(9 * day)
-	h.runWorkflow(AccidentWorkflowName, in)
+	var after View
+	h.At(time.Hour, UpdateFormTeam, countyTeam, &formed)
+	h.At(2*day, UpdateStartAppraisal, StartAppraisalInput{Actor: inspector, Subject: "车辆制动", Institution: "司法鉴定中心"}, &appraisal)
+	h.At(3*day, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 3}, Reason: "1名重伤者抢救无效死亡"}, &amend)
+	h.Query(3*day+time.Minute, &after)
+	h.At(3*day+time.Hour, UpdateFormTeam, countyTeam, &again)
+	h.At(3*day+2*time.Hour, UpdateFormTeam, cityTeam, &byCity)
+	h.At(8*day, UpdateAmendCasualties, AmendCasualtiesInput{Actor: inspector, Casualties: Casualties{Deaths: 4}, Reason: "x"}, &late)
+	h.CancelAt(9 * day)
+	h.Run(in)
 
 	ok(t, "county team", formed)
 	ok(t, "appraisal", appraisal)
@@ -368,7 +324,7 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 	refused(t, "the county forms the team of a 较大 accident", again, duty.EForbidden)
 	ok(t, "the city forms it", byCity)
 	refused(t, "an amendment after 7 days (road traffic)", late, duty.EConflict)
-	if after.Grade != rules.AccidentGradeLarge || after.State != string(AccidentReported) || after.Team != nil ||
+	if after.Grade != rules.AccidentGradeLarge || after.State != string(Reported) || after.Team != nil ||
 		len(after.GradeChanges) != 1 || !after.GradeChanges[0].TeamDissolved || after.GradeChanges[0].InvestigationTo != rules.LevelCity ||
 		after.Appraisals[0].EndedAt == nil || after.Appraisals[0].PausedDays != 1 {
 		t.Fatalf("after the grade change: %s %s team %+v changes %+v appraisals %+v", after.Grade, after.State, after.Team, after.GradeChanges, after.Appraisals)
@@ -380,15 +336,15 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 func TestAccidentReportSkipsALevel(t *testing.T) {
 	h, _ := newAccidentHarness(t)
 	var up outcome
-	var v AccidentView
-	h.at(time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "山西省住建厅"}, &up)
-	h.queryAccident(time.Hour, &v)
-	h.cancelAt(10 * time.Hour)
-	h.runWorkflow(AccidentWorkflowName, accidentInput(Casualties{Deaths: 4}))
+	var v View
+	h.At(time.Minute, UpdateReportUp, ReportUpInput{Actor: inspector, ActorLevel: rules.LevelCounty, ToLevel: rules.LevelProvince, ToOrg: "山西省住建厅"}, &up)
+	h.Query(time.Hour, &v)
+	h.CancelAt(10 * time.Hour)
+	h.Run(accidentInput(Casualties{Deaths: 4}))
 	ok(t, "county to province", up)
 	if len(v.ReportingChain) != 2 || len(v.ReportingChain[1].Skipped) != 1 || v.ReportingChain[1].Skipped[0] != rules.LevelCity ||
 		v.NextReportDue != nil || len(v.LateReports) != 0 {
 		t.Fatalf("chain %+v, next due %v, late %+v", v.ReportingChain, v.NextReportDue, v.LateReports)
 	}
-	equal(t, "steps", h.actions(), []string{"report", "report_up"})
+	equal(t, "steps", h.Actions(), []string{"report", "report_up"})
 }

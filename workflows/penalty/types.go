@@ -1,4 +1,4 @@
-package workflows
+package penalty
 
 import (
 	"slices"
@@ -8,18 +8,19 @@ import (
 
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Names of the penalty workflow, its updates and its query.
 const (
-	PenaltyWorkflowName    = "AdministrativePenalty"
-	UpdateNotifyPenalty    = "notify"             // 告知: the intended penalty, facts, grounds and rights
+	WorkflowName           = "AdministrativePenalty"
+	UpdateNotify           = "notify"             // 告知: the intended penalty, facts, grounds and rights
 	UpdatePlead            = "plead"              // 陈述申辩 (party)
 	UpdateRequestHearing   = "request_hearing"    // 申请听证 (party)
 	UpdateScheduleHearing  = "schedule_hearing"   // 听证通知
 	UpdateRecordHearing    = "record_hearing"     // 听证笔录
 	UpdateRecordDiscussion = "record_discussion"  // 集体讨论
-	UpdateDecidePenalty    = "decide"             // 处罚决定
+	UpdateDecide           = "decide"             // 处罚决定
 	UpdateServe            = "serve"              // 送达
 	UpdatePay              = "pay"                // 缴纳罚款
 	UpdateAppeal           = "appeal"             // 申请复议 / 提起诉讼 (party)
@@ -27,10 +28,10 @@ const (
 	UpdateRemind           = "remind"             // 催告 (行政强制法 Art.54)
 	UpdateApplyEnforcement = "apply_enforcement"  // 申请法院强制执行
 	UpdateStopDailyFine    = "stop_daily_fine"    // 整改已复查: 按日连续处罚 stops
-	UpdateWithdrawPenalty  = "withdraw"           // 撤案: closed without a decision
+	UpdateWithdraw         = "withdraw"           // 撤案: closed without a decision
 	UpdateWaiveRights      = "waive_rights"       // 放弃陈述申辩和听证 (party)
 	UpdateDecideOnTheSpot  = "decide_on_the_spot" // 当场处罚决定 (简易程序, Art.51/52)
-	QueryPenalty           = "penalty"
+	Query                  = "penalty"
 )
 
 // Procedure is how a penalty case is decided.
@@ -56,58 +57,58 @@ func (p Procedure) Label() string {
 	return "普通程序 general procedure"
 }
 
-// PenaltyKind is what a penalty imposes.
-type PenaltyKind string
+// Kind is what a penalty imposes.
+type Kind string
 
 // Kinds of penalty, lightest first: a decision may move down this list
 // from the notice, never up.
 const (
-	PenaltyWarning        PenaltyKind = "warning"         // 警告
-	PenaltyFine           PenaltyKind = "fine"            // 罚款
-	PenaltyDailyFine      PenaltyKind = "daily_fine"      // 按日连续处罚 (安全生产法 Art.112)
-	PenaltyStopProduction PenaltyKind = "stop_production" // 责令停产停业整顿 (may carry a fine, 并处罚款)
+	KindWarning        Kind = "warning"         // 警告
+	KindFine           Kind = "fine"            // 罚款
+	KindDailyFine      Kind = "daily_fine"      // 按日连续处罚 (安全生产法 Art.112)
+	KindStopProduction Kind = "stop_production" // 责令停产停业整顿 (may carry a fine, 并处罚款)
 )
 
-// PenaltyKinds lists the kinds by severity, lightest first.
-var PenaltyKinds = []PenaltyKind{PenaltyWarning, PenaltyFine, PenaltyDailyFine, PenaltyStopProduction}
+// Kinds lists the kinds by severity, lightest first.
+var Kinds = []Kind{KindWarning, KindFine, KindDailyFine, KindStopProduction}
 
 // Label is the kind's name for people.
-func (k PenaltyKind) Label() string {
+func (k Kind) Label() string {
 	switch k {
-	case PenaltyWarning:
+	case KindWarning:
 		return "警告 warning"
-	case PenaltyFine:
+	case KindFine:
 		return "罚款 fine"
-	case PenaltyDailyFine:
+	case KindDailyFine:
 		return "按日连续处罚 daily fine"
-	case PenaltyStopProduction:
+	case KindStopProduction:
 		return "责令停产停业整顿 stop order"
 	}
 	return string(k)
 }
 
 // severity orders the kinds; 0 is unknown.
-func (k PenaltyKind) severity() int { return slices.Index(PenaltyKinds, k) + 1 }
+func (k Kind) severity() int { return slices.Index(Kinds, k) + 1 }
 
 // Penalty is a penalty as notified or decided. AmountYuan is the fine, the
 // daily amount of a daily fine, or the fine that goes with a stop order
 // (0 for none); a warning has none.
 type Penalty struct {
-	Kind       PenaltyKind `json:"kind"`
-	AmountYuan int64       `json:"amount_yuan,omitempty"`
+	Kind       Kind  `json:"kind"`
+	AmountYuan int64 `json:"amount_yuan,omitempty"`
 }
 
 // Validate checks the penalty's own fields.
 func (p Penalty) Validate() error {
 	switch {
 	case p.Kind.severity() == 0:
-		return invalid("penalty kind must be one of %v, not %q", PenaltyKinds, p.Kind)
+		return casekit.Invalid("penalty kind must be one of %v, not %q", Kinds, p.Kind)
 	case p.AmountYuan < 0 || p.AmountYuan > maxPenaltyYuan:
-		return invalid("amount_yuan must be between 0 and %d", maxPenaltyYuan)
-	case p.Kind == PenaltyWarning && p.AmountYuan != 0:
-		return invalid("a warning (警告) carries no amount")
-	case (p.Kind == PenaltyFine || p.Kind == PenaltyDailyFine) && p.AmountYuan == 0:
-		return invalid("a %s needs amount_yuan", p.Kind.Label())
+		return casekit.Invalid("amount_yuan must be between 0 and %d", maxPenaltyYuan)
+	case p.Kind == KindWarning && p.AmountYuan != 0:
+		return casekit.Invalid("a warning (警告) carries no amount")
+	case (p.Kind == KindFine || p.Kind == KindDailyFine) && p.AmountYuan == 0:
+		return casekit.Invalid("a %s needs amount_yuan", p.Kind.Label())
 	}
 	return nil
 }
@@ -126,7 +127,7 @@ func (p Penalty) heavierThan(q Penalty) bool {
 func (p Penalty) Label() string {
 	s := p.Kind.Label()
 	switch {
-	case p.Kind == PenaltyDailyFine:
+	case p.Kind == KindDailyFine:
 		s += " ¥" + strconv.FormatInt(p.AmountYuan, 10) + "/日"
 	case p.AmountYuan > 0:
 		s += " ¥" + strconv.FormatInt(p.AmountYuan, 10)
@@ -144,17 +145,17 @@ const (
 	PartyPerson PartyKind = "person" // 个人 (e.g. the 主要负责人 fined personally)
 )
 
-// PenaltyParty is who the penalty is imposed on. Its steps (plead, ask
+// Party is who the penalty is imposed on. Its steps (plead, ask
 // for a hearing, appeal) are taken through the enterprise concerned.
-type PenaltyParty struct {
+type Party struct {
 	Kind PartyKind `json:"kind"`
 	Name string    `json:"name"`
 }
 
-// PenaltyRules are the configurable values of the procedure. A zero field
-// takes its default (DefaultPenaltyRules); the workflow fills them when
+// Rules are the configurable values of the procedure. A zero field
+// takes its default (DefaultRules); the workflow fills them when
 // the case opens, so the values travel with the case for life.
-type PenaltyRules struct {
+type Rules struct {
 	// A fine of at least this much qualifies for a hearing (Art.63;
 	// workplace-safety defaults ¥10,000 person / ¥30,000 unit [check]).
 	// Stop orders and daily fines always qualify.
@@ -206,9 +207,9 @@ type PenaltyRules struct {
 	SimpleUnitYuan   int64 `json:"simple_unit_yuan,omitempty"`
 }
 
-// DefaultPenaltyRules are the values DOMAIN.md gives.
-func DefaultPenaltyRules() PenaltyRules {
-	return PenaltyRules{
+// DefaultRules are the values DOMAIN.md gives.
+func DefaultRules() Rules {
+	return Rules{
 		HearingPersonYuan: 10_000, HearingUnitYuan: 30_000,
 		HearingRequest: calendar.StatutoryPeriod(5), HearingNotice: calendar.StatutoryPeriod(7),
 		Plea: calendar.WorkingDays(5), DiscussionAboveYuan: 100_000,
@@ -221,9 +222,9 @@ func DefaultPenaltyRules() PenaltyRules {
 	}
 }
 
-// WithDefaults fills every zero field from DefaultPenaltyRules.
-func (r PenaltyRules) WithDefaults() PenaltyRules {
-	d := DefaultPenaltyRules()
+// WithDefaults fills every zero field from DefaultRules.
+func (r Rules) WithDefaults() Rules {
+	d := DefaultRules()
 	for _, f := range []struct{ v, def *int64 }{
 		{&r.HearingPersonYuan, &d.HearingPersonYuan}, {&r.HearingUnitYuan, &d.HearingUnitYuan},
 		{&r.DiscussionAboveYuan, &d.DiscussionAboveYuan}, {&r.SurchargeBasisPoints, &d.SurchargeBasisPoints},
@@ -249,7 +250,7 @@ type periodField struct {
 
 // periods lists the period fields of r beside those of d, for defaults
 // and validation.
-func (r *PenaltyRules) periods(d *PenaltyRules) []periodField {
+func (r *Rules) periods(d *Rules) []periodField {
 	return []periodField{
 		{"hearing_request", &r.HearingRequest, &d.HearingRequest}, {"hearing_notice", &r.HearingNotice, &d.HearingNotice},
 		{"plea", &r.Plea, &d.Plea}, {"decision", &r.Decision, &d.Decision}, {"service", &r.Service, &d.Service},
@@ -259,19 +260,19 @@ func (r *PenaltyRules) periods(d *PenaltyRules) []periodField {
 	}
 }
 
-// PenaltyInput opens a penalty case (立案). The API fills the
+// Input opens a penalty case (立案). The API fills the
 // organisations; Calendar and Rules travel with the case so that every
 // deadline it computes is the same on every replay.
-type PenaltyInput struct {
-	CaseRef
+type Input struct {
+	casekit.CaseRef
 	ActingOrg cases.Org `json:"acting_org"`
 	RuleSet   string    `json:"rule_set"`
 	// Procedure is ProcedureGeneral when empty.
-	Procedure Procedure    `json:"procedure,omitempty"`
-	Party     PenaltyParty `json:"party"`
-	Proposed  Penalty      `json:"proposed"`
-	Facts     string       `json:"facts"`   // 违法事实
-	Grounds   string       `json:"grounds"` // 处罚依据
+	Procedure Procedure `json:"procedure,omitempty"`
+	Party     Party     `json:"party"`
+	Proposed  Penalty   `json:"proposed"`
+	Facts     string    `json:"facts"`   // 违法事实
+	Grounds   string    `json:"grounds"` // 处罚依据
 	// Officers are the law-enforcement officers who open the case: at
 	// least two (行政处罚法 Art.42).
 	Officers []cases.Actor `json:"officers"`
@@ -279,7 +280,7 @@ type PenaltyInput struct {
 	// daily fine counts from: accrual starts the day after (Art.112).
 	CorrectionOrderDate calendar.Date      `json:"correction_order_date,omitzero"`
 	Calendar            *calendar.Calendar `json:"calendar,omitempty"`
-	Rules               PenaltyRules       `json:"rules"`
+	Rules               Rules              `json:"rules"`
 }
 
 // minOfficers is Art.42's "执法人员不得少于两人".
@@ -287,51 +288,51 @@ const minOfficers = 2
 
 // Validate checks the case's own fields; Rules must already carry their
 // defaults.
-func (in PenaltyInput) Validate(now time.Time) error {
+func (in Input) Validate(now time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return invalid("enterprise is required: the unit concerned, through which the party acts")
+		return casekit.Invalid("enterprise is required: the unit concerned, through which the party acts")
 	}
 	if in.Party.Kind != PartyUnit && in.Party.Kind != PartyPerson {
-		return invalid("party.kind must be %q or %q", PartyUnit, PartyPerson)
+		return casekit.Invalid("party.kind must be %q or %q", PartyUnit, PartyPerson)
 	}
-	if err := text("party.name (当事人)", in.Party.Name, true); err != nil {
+	if err := casekit.Text("party.name (当事人)", in.Party.Name, true); err != nil {
 		return err
 	}
 	if err := in.penaltyAllowed(in.Proposed); err != nil {
 		return err
 	}
 	if in.Procedure != "" && in.Procedure != ProcedureGeneral && in.Procedure != ProcedureSimple {
-		return invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
+		return casekit.Invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
 	}
-	if err := text("facts (违法事实)", in.Facts, true); err != nil {
+	if err := casekit.Text("facts (违法事实)", in.Facts, true); err != nil {
 		return err
 	}
-	if err := text("grounds (处罚依据)", in.Grounds, true); err != nil {
+	if err := casekit.Text("grounds (处罚依据)", in.Grounds, true); err != nil {
 		return err
 	}
 	seen := map[int64]bool{}
 	for i, o := range in.Officers {
 		if o.Side != cases.SideRegulator || o.PersonID == 0 {
-			return invalid("officer %d must be an identified regulator officer (执法人员)", i+1)
+			return casekit.Invalid("officer %d must be an identified regulator officer (执法人员)", i+1)
 		}
 		seen[o.PersonID] = true
 	}
 	if len(seen) < minOfficers {
-		return invalid("at least %d distinct officers (执法人员) must act on a penalty case (行政处罚法 Art.42); %d given", minOfficers, len(seen))
+		return casekit.Invalid("at least %d distinct officers (执法人员) must act on a penalty case (行政处罚法 Art.42); %d given", minOfficers, len(seen))
 	}
 	if in.Calendar == nil {
-		return invalid("calendar is required: the case computes its deadlines with the calendar it started with")
+		return casekit.Invalid("calendar is required: the case computes its deadlines with the calendar it started with")
 	}
 	r := in.Rules
 	if r.HearingPersonYuan <= 0 || r.HearingUnitYuan <= 0 || r.DiscussionAboveYuan <= 0 {
-		return invalid("rules: hearing thresholds and discussion_above_yuan must be positive")
+		return casekit.Invalid("rules: hearing thresholds and discussion_above_yuan must be positive")
 	}
 	if r.SurchargeBasisPoints <= 0 || r.SurchargeBasisPoints > 10_000 {
-		return invalid("rules: surcharge_basis_points must be between 1 and 10000")
+		return casekit.Invalid("rules: surcharge_basis_points must be between 1 and 10000")
 	}
 	for _, f := range r.periods(&r) {
 		if _, err := in.Calendar.Due(now, *f.v); err != nil {
-			return invalid("rules: %s: %v", f.name, err)
+			return casekit.Invalid("rules: %s: %v", f.name, err)
 		}
 	}
 	return nil
@@ -340,20 +341,20 @@ func (in PenaltyInput) Validate(now time.Time) error {
 // penaltyAllowed checks a penalty against the case: a daily fine needs
 // the correction order it counts from, and the simple procedure decides
 // only a warning or a small fine.
-func (in PenaltyInput) penaltyAllowed(p Penalty) error {
+func (in Input) penaltyAllowed(p Penalty) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if p.Kind == PenaltyDailyFine && in.CorrectionOrderDate.IsZero() {
-		return invalid("a daily fine counts from the day after the correction order (Art.112): correction_order_date is required")
+	if p.Kind == KindDailyFine && in.CorrectionOrderDate.IsZero() {
+		return casekit.Invalid("a daily fine counts from the day after the correction order (Art.112): correction_order_date is required")
 	}
 	if in.Procedure == ProcedureSimple {
 		limit := in.Rules.SimpleUnitYuan
 		if in.Party.Kind == PartyPerson {
 			limit = in.Rules.SimplePersonYuan
 		}
-		if p.Kind != PenaltyWarning && (p.Kind != PenaltyFine || p.AmountYuan > limit) {
-			return invalid("the simple procedure (简易程序, 行政处罚法 Art.51) decides on the spot only a warning or a fine of at most ¥%d on a %s; %s needs the general procedure (普通程序)",
+		if p.Kind != KindWarning && (p.Kind != KindFine || p.AmountYuan > limit) {
+			return casekit.Invalid("the simple procedure (简易程序, 行政处罚法 Art.51) decides on the spot only a warning or a fine of at most ¥%d on a %s; %s needs the general procedure (普通程序)",
 				limit, in.Party.Kind, p.Label())
 		}
 	}
@@ -361,77 +362,77 @@ func (in PenaltyInput) penaltyAllowed(p Penalty) error {
 }
 
 // simple reports whether the case follows the simple procedure.
-func (in PenaltyInput) simple() bool { return in.Procedure == ProcedureSimple }
+func (in Input) simple() bool { return in.Procedure == ProcedureSimple }
 
-// PenaltyState is where a penalty case stands.
-type PenaltyState string
+// State is where a penalty case stands.
+type State string
 
 // Penalty case states, in the order a case usually passes them.
 const (
-	PenaltyOpened           PenaltyState = "opened"            // 已立案
-	PenaltyNotified         PenaltyState = "notified"          // 已告知: plea and hearing windows
-	PenaltyHearingRequested PenaltyState = "hearing_requested" // 已申请听证
-	PenaltyHearingScheduled PenaltyState = "hearing_scheduled" // 已通知听证
-	PenaltyHearingHeld      PenaltyState = "hearing_held"      // 已听证
-	PenaltyDecided          PenaltyState = "decided"           // 已决定, to be served
-	PenaltyServed           PenaltyState = "served"            // 已送达, payment running
-	PenaltyPaymentOverdue   PenaltyState = "payment_overdue"   // 逾期未缴: surcharge running
-	PenaltyReminded         PenaltyState = "reminded"          // 已催告
-	PenaltyPaid             PenaltyState = "paid"              // 已缴纳 (closed)
-	PenaltyExecuted         PenaltyState = "executed"          // 已执行: nothing to pay (closed)
-	PenaltyRevoked          PenaltyState = "revoked"           // 已撤销 on review or by a court (closed)
-	PenaltyEnforcement      PenaltyState = "enforcement"       // 已申请法院强制执行 (closed)
-	PenaltyWithdrawn        PenaltyState = "withdrawn"         // 已撤案: closed without a decision
+	Opened             State = "opened"            // 已立案
+	Notified           State = "notified"          // 已告知: plea and hearing windows
+	HearingRequested   State = "hearing_requested" // 已申请听证
+	HearingScheduled   State = "hearing_scheduled" // 已通知听证
+	HearingHeld        State = "hearing_held"      // 已听证
+	Decided            State = "decided"           // 已决定, to be served
+	Served             State = "served"            // 已送达, payment running
+	PaymentOverdue     State = "payment_overdue"   // 逾期未缴: surcharge running
+	Reminded           State = "reminded"          // 已催告
+	Paid               State = "paid"              // 已缴纳 (closed)
+	Executed           State = "executed"          // 已执行: nothing to pay (closed)
+	Revoked            State = "revoked"           // 已撤销 on review or by a court (closed)
+	EnforcementApplied State = "enforcement"       // 已申请法院强制执行 (closed)
+	Withdrawn          State = "withdrawn"         // 已撤案: closed without a decision
 )
 
 // Label is the state's name for people.
-func (s PenaltyState) Label() string {
+func (s State) Label() string {
 	switch s {
-	case PenaltyOpened:
+	case Opened:
 		return "已立案 opened"
-	case PenaltyNotified:
+	case Notified:
 		return "已告知 notified"
-	case PenaltyHearingRequested:
+	case HearingRequested:
 		return "已申请听证 hearing requested"
-	case PenaltyHearingScheduled:
+	case HearingScheduled:
 		return "已通知听证 hearing scheduled"
-	case PenaltyHearingHeld:
+	case HearingHeld:
 		return "已听证 hearing held"
-	case PenaltyDecided:
+	case Decided:
 		return "已决定 decided"
-	case PenaltyServed:
+	case Served:
 		return "已送达 served"
-	case PenaltyPaymentOverdue:
+	case PaymentOverdue:
 		return "逾期未缴 payment overdue"
-	case PenaltyReminded:
+	case Reminded:
 		return "已催告 reminded"
-	case PenaltyPaid:
+	case Paid:
 		return "已缴纳 paid"
-	case PenaltyExecuted:
+	case Executed:
 		return "已执行 executed"
-	case PenaltyRevoked:
+	case Revoked:
 		return "已撤销 revoked"
-	case PenaltyEnforcement:
+	case EnforcementApplied:
 		return "已申请强制执行 enforcement applied"
-	case PenaltyWithdrawn:
+	case Withdrawn:
 		return "已撤案 withdrawn"
 	}
 	return string(s)
 }
 
 // closed reports whether the state ends the case.
-func (s PenaltyState) closed() bool {
+func (s State) closed() bool {
 	switch s {
-	case PenaltyPaid, PenaltyExecuted, PenaltyRevoked, PenaltyEnforcement, PenaltyWithdrawn:
+	case Paid, Executed, Revoked, EnforcementApplied, Withdrawn:
 		return true
 	}
 	return false
 }
 
-// NotifyPenaltyInput is the notice of the intended penalty (告知, Art.44).
+// NotifyInput is the notice of the intended penalty (告知, Art.44).
 // A zero Penalty notifies the proposed one; the notified penalty is the
 // ceiling of the decision.
-type NotifyPenaltyInput struct {
+type NotifyInput struct {
 	Actor   cases.Actor `json:"actor"`
 	Penalty Penalty     `json:"penalty,omitzero"`
 	Note    string      `json:"note,omitempty"`
@@ -472,16 +473,16 @@ type DecideOnTheSpotInput struct {
 
 // Validate checks the decision's own fields.
 func (in DecideOnTheSpotInput) Validate() error {
-	if err := text("reasons (决定理由)", in.Reasons, true); err != nil {
+	if err := casekit.Text("reasons (决定理由)", in.Reasons, true); err != nil {
 		return err
 	}
-	if err := text("document_no (决定书编号: the numbered form of Art.52)", in.DocumentNo, true); err != nil {
+	if err := casekit.Text("document_no (决定书编号: the numbered form of Art.52)", in.DocumentNo, true); err != nil {
 		return err
 	}
-	if err := text("received_by (签收人)", in.ReceivedBy, true); err != nil {
+	if err := casekit.Text("received_by (签收人)", in.ReceivedBy, true); err != nil {
 		return err
 	}
-	return text("statement (陈述申辩)", in.Statement, false)
+	return casekit.Text("statement (陈述申辩)", in.Statement, false)
 }
 
 // Waiver is the party's recorded waiver.
@@ -513,6 +514,10 @@ type RecordHearingInput struct {
 	PartyAttended bool        `json:"party_attended"`
 }
 
+// maxParticipants bounds a collective discussion's list of participants
+// as a warning talk's list of persons called is bounded.
+const maxParticipants = 30
+
 // RecordDiscussionInput is the collective discussion of the agency heads
 // (集体讨论, Art.57).
 type RecordDiscussionInput struct {
@@ -525,20 +530,20 @@ type RecordDiscussionInput struct {
 func (in RecordDiscussionInput) Validate() error {
 	seen := map[string]bool{}
 	for _, p := range in.Participants {
-		if strings.TrimSpace(p) == "" || len(p) > maxNameLen {
-			return invalid("each participant needs a name of 1 to %d characters", maxNameLen)
+		if strings.TrimSpace(p) == "" || len(p) > casekit.MaxNameLen {
+			return casekit.Invalid("each participant needs a name of 1 to %d characters", casekit.MaxNameLen)
 		}
 		seen[p] = true
 	}
-	if len(seen) < 2 || len(in.Participants) > maxTalkPersons {
-		return invalid("a collective discussion has 2 to %d distinct participants", maxTalkPersons)
+	if len(seen) < 2 || len(in.Participants) > maxParticipants {
+		return casekit.Invalid("a collective discussion has 2 to %d distinct participants", maxParticipants)
 	}
-	return text("conclusion (讨论意见)", in.Conclusion, true)
+	return casekit.Text("conclusion (讨论意见)", in.Conclusion, true)
 }
 
-// DecidePenaltyInput is the decision (处罚决定, Art.57/59): it may not be
+// DecideInput is the decision (处罚决定, Art.57/59): it may not be
 // heavier than the notice.
-type DecidePenaltyInput struct {
+type DecideInput struct {
 	Actor      cases.Actor `json:"actor"`
 	Penalty    Penalty     `json:"penalty"`
 	Reasons    string      `json:"reasons"`
@@ -571,9 +576,9 @@ type ServeInput struct {
 // Validate checks the service's own fields.
 func (in ServeInput) Validate() error {
 	if !slices.Contains(ServiceMethods, in.Method) {
-		return invalid("method must be one of %v", ServiceMethods)
+		return casekit.Invalid("method must be one of %v", ServiceMethods)
 	}
-	return text("received_by (受送达人)", in.ReceivedBy, true)
+	return casekit.Text("received_by (受送达人)", in.ReceivedBy, true)
 }
 
 // PayInput records payment in full: the fine plus the surcharge so far,
@@ -635,22 +640,22 @@ type StopDailyFineInput struct {
 	Findings string      `json:"findings"`
 }
 
-// WithdrawPenaltyInput closes a case before any decision (撤案): the
+// WithdrawInput closes a case before any decision (撤案): the
 // facts were not established, no penalty is due (Art.57), the matter goes
 // elsewhere, or the 90 days for a decision have passed.
-type WithdrawPenaltyInput struct {
+type WithdrawInput struct {
 	Actor  cases.Actor `json:"actor"`
 	Reason string      `json:"reason"`
 }
 
-// PenaltyQueryInput asks for the case as of At (zero: the workflow's
+// QueryInput asks for the case as of At (zero: the workflow's
 // present); the money owed depends on the day.
-type PenaltyQueryInput struct {
+type QueryInput struct {
 	At time.Time `json:"at,omitzero"`
 }
 
-// PenaltyNotice is the notice as given.
-type PenaltyNotice struct {
+// Notice is the notice as given.
+type Notice struct {
 	Penalty Penalty     `json:"penalty"`
 	Note    string      `json:"note,omitempty"`
 	By      cases.Actor `json:"by"`
@@ -690,9 +695,9 @@ type Discussion struct {
 	At time.Time `json:"at"`
 }
 
-// PenaltyDecision is the decision as made.
-type PenaltyDecision struct {
-	DecidePenaltyInput
+// Decision is the decision as made.
+type Decision struct {
+	DecideInput
 	At         time.Time         `json:"at"`
 	ServiceDue calendar.Deadline `json:"service_due"`
 }
@@ -767,20 +772,20 @@ type Money struct {
 	PaidFen         int64     `json:"paid_fen"`
 }
 
-// PenaltyView is the penalty case as the workflow holds it.
-type PenaltyView struct {
+// View is the penalty case as the workflow holds it.
+type View struct {
 	cases.Summary
 	// Case is the opening input with its calendar left out (it is in the
 	// history once; the deadlines below are what it produced).
-	Case               PenaltyInput       `json:"case"`
+	Case               Input              `json:"case"`
 	DecisionDue        calendar.Deadline  `json:"decision_due"`
-	Notice             *PenaltyNotice     `json:"notice,omitempty"`
+	Notice             *Notice            `json:"notice,omitempty"`
 	Pleas              []Plea             `json:"pleas"`
 	Waiver             *Waiver            `json:"waiver,omitempty"`
 	Hearing            *Hearing           `json:"hearing,omitempty"`
 	DiscussionRequired bool               `json:"discussion_required"`
 	Discussion         *Discussion        `json:"discussion,omitempty"`
-	Decision           *PenaltyDecision   `json:"decision,omitempty"`
+	Decision           *Decision          `json:"decision,omitempty"`
 	Service            *Service           `json:"service,omitempty"`
 	PaymentDue         *calendar.Deadline `json:"payment_due,omitempty"`
 	Payment            *Payment           `json:"payment,omitempty"`
@@ -793,8 +798,8 @@ type PenaltyView struct {
 	Seq                int64              `json:"seq"`
 }
 
-// PenaltyResult is what a closed penalty case returns.
-type PenaltyResult struct {
+// Result is what a closed penalty case returns.
+type Result struct {
 	CaseNo  string   `json:"case_no"`
 	State   string   `json:"state"`
 	Penalty *Penalty `json:"penalty,omitempty"`

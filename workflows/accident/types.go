@@ -1,4 +1,4 @@
-package workflows
+package accident
 
 import (
 	"slices"
@@ -8,12 +8,13 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
-// Names of the accident workflow, its updates, its query and the signal a
-// corrective hazard sends when it closes.
+// Names of the accident workflow, its updates and its query.
 const (
-	AccidentWorkflowName         = "AccidentInvestigation"
+	WorkflowName                 = "AccidentInvestigation"
 	UpdateReportUp               = "report_up"                   // 逐级上报 (levels may be skipped)
 	UpdateAmendCasualties        = "amend_casualties"            // 补报伤亡 (30 days; 7 for road traffic and fire)
 	UpdateFormTeam               = "form_team"                   // 成立事故调查组
@@ -28,43 +29,39 @@ const (
 	UpdateAddMeasures            = "add_measures"                // 整改措施: each a corrective hazard case
 	UpdateAssessMeasures         = "assess_measures"             // 整改评估 (Art.86, within 1 year)
 	UpdateRecordEducation        = "record_education"            // 培训 / 警示教育, with attendance
-	UpdateDecideAccidentFines    = "decide_fines"                // 罚款 on the unit (Art.114) and its 主要负责人 (Art.95)
+	UpdateDecideFines            = "decide_fines"                // 罚款 on the unit (Art.114) and its 主要负责人 (Art.95)
 	UpdateSignOffGate            = "sign_off_gate"               // 四不放过: one gate signed off
-	UpdateCloseAccident          = "close_accident"              // 结案
-	QueryAccident                = "accident"
-
-	// SignalCorrectiveClosed is how a corrective hazard case tells the
-	// accident it was started from that its re-inspection passed (销号).
-	SignalCorrectiveClosed = "corrective_closed"
+	UpdateClose                  = "close_accident"              // 结案
+	Query                        = "accident"
 )
 
-// AccidentState is where an accident case stands.
-type AccidentState string
+// State is where an accident case stands.
+type State string
 
 // Accident states, in order.
 const (
-	AccidentReported      AccidentState = "reported"         // 已报告: reporting up, no investigation team yet
-	AccidentInvestigating AccidentState = "investigating"    // 调查中: the team works, the clock runs
-	AccidentAppraisal     AccidentState = "appraisal"        // 技术鉴定中: the clock is stopped
-	AccidentSubmitted     AccidentState = "report_submitted" // 调查报告待批复
-	AccidentApproved      AccidentState = "approved"         // 已批复: 四不放过 under way
-	AccidentClosed        AccidentState = "closed"           // 已结案
+	Reported      State = "reported"         // 已报告: reporting up, no investigation team yet
+	Investigating State = "investigating"    // 调查中: the team works, the clock runs
+	InAppraisal   State = "appraisal"        // 技术鉴定中: the clock is stopped
+	Submitted     State = "report_submitted" // 调查报告待批复
+	Approved      State = "approved"         // 已批复: 四不放过 under way
+	Closed        State = "closed"           // 已结案
 )
 
 // Label is the state's name for people.
-func (s AccidentState) Label() string {
+func (s State) Label() string {
 	switch s {
-	case AccidentReported:
+	case Reported:
 		return "已报告 reported"
-	case AccidentInvestigating:
+	case Investigating:
 		return "调查中 investigating"
-	case AccidentAppraisal:
+	case InAppraisal:
 		return "技术鉴定中 technical appraisal (clock stopped)"
-	case AccidentSubmitted:
+	case Submitted:
 		return "调查报告待批复 report awaiting approval"
-	case AccidentApproved:
+	case Approved:
 		return "已批复 approved, 四不放过 under way"
-	case AccidentClosed:
+	case Closed:
 		return "已结案 closed"
 	}
 	return string(s)
@@ -86,19 +83,19 @@ type Casualties struct {
 // Validate bounds the figures.
 func (c Casualties) Validate() error {
 	if c.Deaths < 0 || c.SeriousInjured < 0 || c.DirectLossYuan < 0 {
-		return invalid("deaths (死亡), serious_injured (重伤) and direct_loss_yuan (直接经济损失) may not be negative")
+		return casekit.Invalid("deaths (死亡), serious_injured (重伤) and direct_loss_yuan (直接经济损失) may not be negative")
 	}
 	if c.Deaths > 100_000 || c.SeriousInjured > 100_000 || c.DirectLossYuan > 1_000_000_000_000 {
-		return invalid("casualty figures (伤亡数字) out of range")
+		return casekit.Invalid("casualty figures (伤亡数字) out of range")
 	}
 	return nil
 }
 
-// AccidentInput opens an accident case: the unit's report as the
+// Input opens an accident case: the unit's report as the
 // regulator registering it received it. The API fills the organisation
 // fields, the rule set, the ladder of corrective hazards and the calendar.
-type AccidentInput struct {
-	CaseRef
+type Input struct {
+	casekit.CaseRef
 	ActingOrg  cases.Org   `json:"acting_org"`
 	ReportedBy cases.Actor `json:"reported_by"`
 	// ReceiverLevel is the level of the department that received the
@@ -120,35 +117,35 @@ type AccidentInput struct {
 }
 
 // Validate checks the report's own fields at now.
-func (in AccidentInput) Validate(now time.Time) error {
+func (in Input) Validate(now time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return invalid("enterprise_id is required: the unit where the accident happened (事故单位)")
+		return casekit.Invalid("enterprise_id is required: the unit where the accident happened (事故单位)")
 	}
 	if in.OccurredAt.IsZero() || in.OccurredAt.After(now) {
-		return invalid("occurred_at (事故发生时间) is required and may not be in the future")
+		return casekit.Invalid("occurred_at (事故发生时间) is required and may not be in the future")
 	}
 	if in.UnitReportedAt.IsZero() || in.UnitReportedAt.Before(in.OccurredAt) || in.UnitReportedAt.After(now) {
-		return invalid("unit_reported_at (单位报告时间) must lie between the accident and now")
+		return casekit.Invalid("unit_reported_at (单位报告时间) must lie between the accident and now")
 	}
 	if rules.LevelRank(in.ReceiverLevel) == 0 {
-		return invalid("the receiving department's level %q is not one of %v", in.ReceiverLevel, rules.Levels)
+		return casekit.Invalid("the receiving department's level %q is not one of %v", in.ReceiverLevel, rules.Levels)
 	}
 	switch in.Category {
 	case "", CategoryRoadTraffic, CategoryFire:
 	default:
-		return invalid("category must be empty, %q or %q", CategoryRoadTraffic, CategoryFire)
+		return casekit.Invalid("category must be empty, %q or %q", CategoryRoadTraffic, CategoryFire)
 	}
 	if err := in.Casualties.Validate(); err != nil {
 		return err
 	}
 	for _, f := range []struct{ name, v string }{{"place (事故地点)", in.Place}, {"description (事故简要经过)", in.Description},
 		{"unit_reporter (单位报告人)", in.UnitReporter}} {
-		if err := text(f.name, f.v, true); err != nil {
+		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
 	}
 	if in.Calendar == nil {
-		return invalid("the case needs the holiday calendar to count its periods")
+		return casekit.Invalid("the case needs the holiday calendar to count its periods")
 	}
 	return nil
 }
@@ -190,9 +187,9 @@ type ReportUpInput struct {
 // Validate checks the input's own fields.
 func (in ReportUpInput) Validate() error {
 	if rules.LevelRank(in.ToLevel) == 0 {
-		return invalid("to_level must be one of %v", rules.Levels)
+		return casekit.Invalid("to_level must be one of %v", rules.Levels)
 	}
-	return text("to_org (接报单位)", in.ToOrg, true)
+	return casekit.Text("to_org (接报单位)", in.ToOrg, true)
 }
 
 // AmendCasualtiesInput amends the casualty figures (补报).
@@ -207,7 +204,7 @@ func (in AmendCasualtiesInput) Validate() error {
 	if err := in.Casualties.Validate(); err != nil {
 		return err
 	}
-	return text("reason (补报原因)", in.Reason, true)
+	return casekit.Text("reason (补报原因)", in.Reason, true)
 }
 
 // Amendment is a recorded change of the figures.
@@ -250,20 +247,20 @@ const maxTeam = 50
 // Validate checks the team: named members, no one twice, the leader among them.
 func (in FormTeamInput) Validate() error {
 	if len(in.Members) == 0 || len(in.Members) > maxTeam {
-		return invalid("a team (调查组) has 1 to %d members", maxTeam)
+		return casekit.Invalid("a team (调查组) has 1 to %d members", maxTeam)
 	}
 	seen := map[string]bool{}
 	for i, m := range in.Members {
 		if strings.TrimSpace(m.Name) == "" || strings.TrimSpace(m.Org) == "" {
-			return invalid("member %d needs a name and an organisation", i+1)
+			return casekit.Invalid("member %d needs a name and an organisation", i+1)
 		}
 		if seen[m.Name] {
-			return invalid("%s is named twice", m.Name)
+			return casekit.Invalid("%s is named twice", m.Name)
 		}
 		seen[m.Name] = true
 	}
 	if !seen[in.Leader] {
-		return invalid("the leader (组长) %q must be one of the members", in.Leader)
+		return casekit.Invalid("the leader (组长) %q must be one of the members", in.Leader)
 	}
 	return nil
 }
@@ -288,10 +285,10 @@ type StartAppraisalInput struct {
 
 // Validate checks the input's own fields.
 func (in StartAppraisalInput) Validate() error {
-	if err := text("subject (鉴定事项)", in.Subject, true); err != nil {
+	if err := casekit.Text("subject (鉴定事项)", in.Subject, true); err != nil {
 		return err
 	}
-	return text("institution (鉴定机构)", in.Institution, true)
+	return casekit.Text("institution (鉴定机构)", in.Institution, true)
 }
 
 // EndAppraisalInput ends the appraisal under way.
@@ -302,7 +299,7 @@ type EndAppraisalInput struct {
 
 // Validate checks the input's own fields.
 func (in EndAppraisalInput) Validate() error {
-	return text("findings (鉴定结论)", in.Findings, true)
+	return casekit.Text("findings (鉴定结论)", in.Findings, true)
 }
 
 // Appraisal is a technical appraisal and the days it stopped the clock.
@@ -328,9 +325,9 @@ type ExtendInvestigationInput struct {
 // Validate checks the input's own fields.
 func (in ExtendInvestigationInput) Validate() error {
 	if in.Days <= 0 {
-		return invalid("days (延长天数) must be positive")
+		return casekit.Invalid("days (延长天数) must be positive")
 	}
-	return text("reason (延期理由)", in.Reason, true)
+	return casekit.Text("reason (延期理由)", in.Reason, true)
 }
 
 // InvestigationExtension is a granted extension of the investigation.
@@ -373,23 +370,23 @@ type SubmitInvestigationInput struct {
 func (in SubmitInvestigationInput) Validate() error {
 	for _, f := range []struct{ name, v string }{{"cause (事故原因)", in.Cause}, {"nature (事故性质)", in.Nature},
 		{"recommendations (整改措施建议)", in.Recommendations}} {
-		if err := text(f.name, f.v, true); err != nil {
+		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
 	}
 	if len(in.ResponsiblePersons) > maxTeam {
-		return invalid("at most %d responsible persons per report", maxTeam)
+		return casekit.Invalid("at most %d responsible persons per report", maxTeam)
 	}
 	seen := map[string]bool{}
 	for i, p := range in.ResponsiblePersons {
 		if strings.TrimSpace(p.Name) == "" || strings.TrimSpace(p.Responsibility) == "" {
-			return invalid("responsible person %d needs a name and their responsibility (责任认定)", i+1)
+			return casekit.Invalid("responsible person %d needs a name and their responsibility (责任认定)", i+1)
 		}
 		if !slices.Contains([]string{PersonEnterprise, PersonOfficial, PersonLeader}, p.Category) {
-			return invalid("responsible person %s: category must be %s (企业), %s (监管人员) or %s (党政领导)", p.Name, PersonEnterprise, PersonOfficial, PersonLeader)
+			return casekit.Invalid("responsible person %s: category must be %s (企业), %s (监管人员) or %s (党政领导)", p.Name, PersonEnterprise, PersonOfficial, PersonLeader)
 		}
 		if seen[p.Name] {
-			return invalid("%s is named twice", p.Name)
+			return casekit.Invalid("%s is named twice", p.Name)
 		}
 		seen[p.Name] = true
 	}
@@ -410,7 +407,9 @@ type ExtendApprovalInput struct {
 }
 
 // Validate checks the input's own fields.
-func (in ExtendApprovalInput) Validate() error { return text("reason (延期理由)", in.Reason, true) }
+func (in ExtendApprovalInput) Validate() error {
+	return casekit.Text("reason (延期理由)", in.Reason, true)
+}
 
 // ApproveInvestigationInput approves the report (批复).
 type ApproveInvestigationInput struct {
@@ -422,7 +421,7 @@ type ApproveInvestigationInput struct {
 
 // Validate checks the input's own fields.
 func (in ApproveInvestigationInput) Validate() error {
-	return text("decision (批复意见)", in.Decision, true)
+	return casekit.Text("decision (批复意见)", in.Decision, true)
 }
 
 // Approval is the recorded 批复.
@@ -494,17 +493,17 @@ type DecideAccountabilityInput struct {
 // Validate checks the input's own fields.
 func (in DecideAccountabilityInput) Validate() error {
 	if !slices.Contains(AccountabilityMeasures, in.Measure) {
-		return invalid("measure (处理方式) must be one of %v", AccountabilityMeasures)
+		return casekit.Invalid("measure (处理方式) must be one of %v", AccountabilityMeasures)
 	}
 	if in.Measure == MeasurePenalty {
 		if n, err := cases.ParseNumber(in.Reference); err != nil || n.Kind != cases.KindPenalty {
-			return invalid("a penalty (行政处罚) is decided through a penalty case: reference must be its number (CF-…)")
+			return casekit.Invalid("a penalty (行政处罚) is decided through a penalty case: reference must be its number (CF-…)")
 		}
 	}
-	if err := text("reference", in.Reference, false); err != nil {
+	if err := casekit.Text("reference", in.Reference, false); err != nil {
 		return err
 	}
-	return text("note", in.Note, false)
+	return casekit.Text("note", in.Note, false)
 }
 
 // CarryOutAccountabilityInput records that the decision on a person was carried out.
@@ -516,7 +515,7 @@ type CarryOutAccountabilityInput struct {
 
 // Validate checks the input's own fields.
 func (in CarryOutAccountabilityInput) Validate() error {
-	return text("note (落实情况)", in.Note, true)
+	return casekit.Text("note (落实情况)", in.Note, true)
 }
 
 // Decision is who decided or carried out what, when.
@@ -539,9 +538,9 @@ type PersonAccountability struct {
 // CorrectiveMeasureInput is one corrective measure: it becomes a hazard
 // rectification case at the enterprise.
 type CorrectiveMeasureInput struct {
-	Measure  string `json:"measure"`
-	Location string `json:"location"`
-	Grade    Grade  `json:"grade"`
+	Measure  string       `json:"measure"`
+	Location string       `json:"location"`
+	Grade    hazard.Grade `json:"grade"`
 }
 
 // AddMeasuresInput adds corrective measures.
@@ -556,16 +555,16 @@ const maxMeasures = 20
 // Validate checks the measures' own fields.
 func (in AddMeasuresInput) Validate() error {
 	if len(in.Measures) == 0 || len(in.Measures) > maxMeasures {
-		return invalid("add 1 to %d corrective measures at a time", maxMeasures)
+		return casekit.Invalid("add 1 to %d corrective measures at a time", maxMeasures)
 	}
 	for i, m := range in.Measures {
-		if m.Grade != GradeGeneral && m.Grade != GradeMajor {
-			return invalid("measure %d: grade must be %q or %q", i+1, GradeGeneral, GradeMajor)
+		if m.Grade != hazard.GradeGeneral && m.Grade != hazard.GradeMajor {
+			return casekit.Invalid("measure %d: grade must be %q or %q", i+1, hazard.GradeGeneral, hazard.GradeMajor)
 		}
-		if err := text("measure (整改措施)", m.Measure, true); err != nil {
+		if err := casekit.Text("measure (整改措施)", m.Measure, true); err != nil {
 			return err
 		}
-		if err := text("location (地点)", m.Location, true); err != nil {
+		if err := casekit.Text("location (地点)", m.Location, true); err != nil {
 			return err
 		}
 	}
@@ -583,13 +582,6 @@ type CorrectiveMeasure struct {
 	Verified   *Decision   `json:"verified,omitempty"`
 }
 
-// CorrectiveClosed is what a corrective hazard sends when it closes.
-type CorrectiveClosed struct {
-	CaseNo   string      `json:"case_no"`
-	By       cases.Actor `json:"by"`
-	Findings string      `json:"findings"`
-}
-
 // AssessMeasuresInput records the assessment of how the measures were
 // carried out (安全生产法 Art.86).
 type AssessMeasuresInput struct {
@@ -600,7 +592,7 @@ type AssessMeasuresInput struct {
 
 // Validate checks the input's own fields.
 func (in AssessMeasuresInput) Validate() error {
-	return text("findings (评估结论)", in.Findings, true)
+	return casekit.Text("findings (评估结论)", in.Findings, true)
 }
 
 // Assessment is the recorded assessment.
@@ -638,28 +630,28 @@ const maxAttendees = 500
 // Validate checks the session's own fields at now.
 func (in RecordEducationInput) Validate(now time.Time) error {
 	if in.Kind != EducationTraining && in.Kind != EducationWarning {
-		return invalid("kind must be %q (培训) or %q (警示教育)", EducationTraining, EducationWarning)
+		return casekit.Invalid("kind must be %q (培训) or %q (警示教育)", EducationTraining, EducationWarning)
 	}
-	if err := text("topic (主题)", in.Topic, true); err != nil {
+	if err := casekit.Text("topic (主题)", in.Topic, true); err != nil {
 		return err
 	}
 	if in.HeldAt.IsZero() || in.HeldAt.After(now) {
-		return invalid("held_at is required and may not be in the future")
+		return casekit.Invalid("held_at is required and may not be in the future")
 	}
 	if len(in.Attendance) == 0 || len(in.Attendance) > maxAttendees {
-		return invalid("record the attendance of 1 to %d persons", maxAttendees)
+		return casekit.Invalid("record the attendance of 1 to %d persons", maxAttendees)
 	}
 	attended := 0
 	for i, a := range in.Attendance {
 		if strings.TrimSpace(a.Name) == "" || strings.TrimSpace(a.Unit) == "" {
-			return invalid("attendee %d needs a name and a unit", i+1)
+			return casekit.Invalid("attendee %d needs a name and a unit", i+1)
 		}
 		if a.Attended {
 			attended++
 		}
 	}
 	if attended == 0 {
-		return invalid("nobody attended (无人参加): a session no one attended educates no one")
+		return casekit.Invalid("nobody attended (无人参加): a session no one attended educates no one")
 	}
 	return nil
 }
@@ -693,12 +685,12 @@ type DecideFinesInput struct {
 // Validate checks the input's own fields.
 func (in DecideFinesInput) Validate() error {
 	if in.UnitFineYuan <= 0 || in.PrincipalIncomeYuan < 0 || in.PrincipalFineYuan < 0 {
-		return invalid("unit_fine_yuan must be positive; income and fine not negative")
+		return casekit.Invalid("unit_fine_yuan must be positive; income and fine not negative")
 	}
-	if err := text("principal (主要负责人)", in.Principal, true); err != nil {
+	if err := casekit.Text("principal (主要负责人)", in.Principal, true); err != nil {
 		return err
 	}
-	return text("reasons (理由)", in.Reasons, true)
+	return casekit.Text("reasons (理由)", in.Reasons, true)
 }
 
 // FineDecision is the recorded decision.
@@ -744,9 +736,9 @@ type SignOffGateInput struct {
 // Validate checks the input's own fields.
 func (in SignOffGateInput) Validate() error {
 	if !slices.Contains(Gates, in.Gate) {
-		return invalid("gate must be one of %v (四不放过)", Gates)
+		return casekit.Invalid("gate must be one of %v (四不放过)", Gates)
 	}
-	return text("comment", in.Comment, false)
+	return casekit.Text("comment", in.Comment, false)
 }
 
 // GateStatus is one gate as it stands: signed off, or what blocks it.
@@ -758,17 +750,17 @@ type GateStatus struct {
 	SignedOff *Decision `json:"signed_off,omitempty"`
 }
 
-// CloseAccidentInput closes the case once all four gates are signed off.
-type CloseAccidentInput struct {
+// CloseInput closes the case once all four gates are signed off.
+type CloseInput struct {
 	Actor      cases.Actor `json:"actor"`
 	ActorLevel string      `json:"actor_level"`
 	Comment    string      `json:"comment,omitempty"`
 }
 
-// AccidentView is the accident case as the workflow holds it.
-type AccidentView struct {
+// View is the accident case as the workflow holds it.
+type View struct {
 	cases.Summary
-	Report              AccidentInput            `json:"report"`
+	Report              Input                    `json:"report"`
 	Casualties          Casualties               `json:"casualties"`
 	GradeLabel          string                   `json:"grade_label"`
 	InvestigatingLevel  string                   `json:"investigating_level"`
@@ -799,8 +791,8 @@ type AccidentView struct {
 	Seq                 int64                    `json:"seq"`
 }
 
-// AccidentResult is what a closed accident case returns.
-type AccidentResult struct {
+// Result is what a closed accident case returns.
+type Result struct {
 	CaseNo   string    `json:"case_no"`
 	State    string    `json:"state"`
 	Grade    string    `json:"grade"`

@@ -1,4 +1,10 @@
-package workflows
+// Package hazard is the hazard rectification case (隐患整改) from report
+// to 销号, with the enforcement ladder it climbs when its deadline is
+// missed: it records each rung's progress, keeps the regulator's deadline
+// to start the next one, starts a rung by itself where the rule set
+// allows, and tells the rungs still open, and the accident a corrective
+// hazard was started from, when it closes.
+package hazard
 
 import (
 	"errors"
@@ -10,40 +16,27 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
-// HazardRectification runs one hazard case (隐患整改) from report to 销号:
+// act is how the case names the activities it runs: a nil pointer is
+// enough for the SDK to find the method names; the worker registers the
+// real struct.
+var act *activities.Activities
+
+// Workflow runs one hazard case (隐患整改) from report to 销号:
 // order, 治理方案 for 重大 hazards, completion, re-inspection, extensions,
 // and reminder/overdue timers that survive any restart.
-func HazardRectification(ctx workflow.Context, in HazardInput) (HazardResult, error) {
-	if err := in.Validate(); err != nil {
-		return HazardResult{}, refusal(err)
-	}
-	h := newHazard(in, workflow.Now(ctx))
-	if err := registerOpen(ctx, h); err != nil {
-		return HazardResult{}, err
-	}
-	if err := h.register(ctx); err != nil {
-		return HazardResult{}, err
-	}
-	if err := recordOpening(ctx, h, "report", in.Inspector, in); err != nil {
-		return HazardResult{}, err
-	}
-	if err := h.runTimers(ctx); err != nil {
-		return HazardResult{}, err
-	}
-	h.tellOpenRungs(ctx)
-	h.tellParent(ctx)
-	// Let a running update finish recording before the workflow completes.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && h.recording == 0 }); err != nil {
-		return HazardResult{}, err
-	}
-	if err := finishSteps(ctx, h); err != nil {
-		return HazardResult{}, err
-	}
-	return HazardResult{CaseNo: in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.closedAt}, nil
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(time.Time) (*hazard, error) {
+		if err := in.Validate(); err != nil {
+			return nil, err
+		}
+		return newHazard(in), nil
+	})
 }
 
 // alarm is a timer the case wants: a reminder before the deadline, or the
@@ -56,11 +49,9 @@ type alarm struct {
 
 // hazard is the workflow's state; every method is deterministic.
 type hazard struct {
-	in       HazardInput
-	state    HazardState
-	openedAt time.Time
-	closedAt *time.Time
-	seq      int64
+	casekit.Case
+	in       Input
+	state    State
 	round    int
 	deadline time.Time
 	overdue  bool
@@ -79,44 +70,60 @@ type hazard struct {
 	reinspections []Reinspection
 	extensions    []Extension
 	rungs         []RungRecord
-	// recording counts ladder steps being written, so the workflow does
-	// not complete under one.
-	recording int
-	steps     stepWriter
 	// rungDueKey names the regulator's deadline to start rungDueFor.
 	rungDueKey, rungDueFor string
 }
 
-func newHazard(in HazardInput, now time.Time) *hazard {
-	return &hazard{in: in, state: HazardReported, openedAt: now}
+func newHazard(in Input) *hazard {
+	return &hazard{in: in, state: Reported}
 }
 
-func (h *hazard) register(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryHazard, func() (HazardView, error) { return h.view(), nil }); err != nil {
+// Register sets the hazard's query, updates and signal listeners.
+func (h *hazard) Register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, Query, func() (View, error) { return h.view(), nil }); err != nil {
 		return err
 	}
 	h.listenForRungs(ctx)
 	h.watchRungDue(ctx)
 	regs := []error{
-		setCaseUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
-		setCaseUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
-		setCaseUpdate(ctx, UpdateReviewPlan, h, (*hazard).checkReviewPlan, (*hazard).applyReviewPlan),
-		setCaseUpdate(ctx, UpdateReportCompletion, h, (*hazard).checkReportCompletion, (*hazard).applyReportCompletion),
-		setCaseUpdate(ctx, UpdateReinspect, h, (*hazard).checkReinspect, (*hazard).applyReinspect),
-		setCaseUpdate(ctx, UpdateRequestExtension, h, (*hazard).checkRequestExtension, (*hazard).applyRequestExtension),
-		setCaseUpdate(ctx, UpdateDecideExtension, h, (*hazard).checkDecideExtension, (*hazard).applyDecideExtension),
+		casekit.SetUpdate(ctx, UpdateOrder, h, (*hazard).checkOrder, (*hazard).applyOrder),
+		casekit.SetUpdate(ctx, UpdateSubmitPlan, h, (*hazard).checkSubmitPlan, (*hazard).applySubmitPlan),
+		casekit.SetUpdate(ctx, UpdateReviewPlan, h, (*hazard).checkReviewPlan, (*hazard).applyReviewPlan),
+		casekit.SetUpdate(ctx, UpdateReportCompletion, h, (*hazard).checkReportCompletion, (*hazard).applyReportCompletion),
+		casekit.SetUpdate(ctx, UpdateReinspect, h, (*hazard).checkReinspect, (*hazard).applyReinspect),
+		casekit.SetUpdate(ctx, UpdateRequestExtension, h, (*hazard).checkRequestExtension, (*hazard).applyRequestExtension),
+		casekit.SetUpdate(ctx, UpdateDecideExtension, h, (*hazard).checkDecideExtension, (*hazard).applyDecideExtension),
 	}
 	return errors.Join(regs...)
+}
+
+// Opening is the report that opens the case, as the inspector made it.
+func (h *hazard) Opening() (string, cases.Actor, any) { return "report", h.in.Inspector, h.in }
+
+// Live runs the timers until the case closes, then tells the rungs still
+// open and the case it was started from that it closed.
+func (h *hazard) Live(ctx workflow.Context) error {
+	if err := h.runTimers(ctx); err != nil {
+		return err
+	}
+	h.tellOpenRungs(ctx)
+	h.tellParent(ctx)
+	return nil
+}
+
+// Result is what the closed case returns.
+func (h *hazard) Result(workflow.Context) Result {
+	return Result{CaseNo: h.in.CaseNo, State: string(h.state), Rounds: h.round, ClosedAt: *h.ClosedAt}
 }
 
 // runTimers sleeps until the next alarm and fires it, re-arming whenever
 // an update replaces the alarms, until the case closes. Timers are durable:
 // one that comes due while no worker runs fires when a worker returns.
 func (h *hazard) runTimers(ctx workflow.Context) error {
-	for h.state != HazardClosed {
+	for h.state != Closed {
 		rev := h.revision
 		if len(h.alarms) == 0 {
-			if err := workflow.Await(ctx, func() bool { return h.revision != rev || h.state == HazardClosed }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return h.revision != rev || h.state == Closed }); err != nil {
 				return err
 			}
 			continue
@@ -214,7 +221,7 @@ func (h *hazard) checkOrder(in OrderInput, now time.Time) error {
 	if err := h.regulator(in.Actor); err != nil {
 		return err
 	}
-	if h.state != HazardReported {
+	if h.state != Reported {
 		return h.wrongState(UpdateOrder, "a case already ordered gets its next order through a failed re-inspection (复查不合格)")
 	}
 	return in.Validate(now, h.in.RuleSet)
@@ -225,16 +232,16 @@ func (h *hazard) checkSubmitPlan(in SubmitPlanInput, now time.Time) error {
 		return err
 	}
 	if h.in.Grade != GradeMajor {
-		return conflict("only a 重大隐患 (major hazard) needs a 治理方案; report completion instead")
+		return casekit.Conflict("only a 重大隐患 (major hazard) needs a 治理方案; report completion instead")
 	}
-	if h.state != HazardOrdered {
+	if h.state != Ordered {
 		return h.wrongState(UpdateSubmitPlan, "")
 	}
 	if err := in.Validate(now); err != nil {
 		return err
 	}
 	if in.Plan.Deadline.After(h.deadline) {
-		return invalid("the plan's deadline (时限) %s is after the ordered deadline %s; ask for an extension (延期) first",
+		return casekit.Invalid("the plan's deadline (时限) %s is after the ordered deadline %s; ask for an extension (延期) first",
 			in.Plan.Deadline.Format(time.DateOnly), h.deadline.Format(time.DateOnly))
 	}
 	return nil
@@ -244,7 +251,7 @@ func (h *hazard) checkReviewPlan(in ReviewPlanInput, _ time.Time) error {
 	if err := h.regulator(in.Actor); err != nil {
 		return err
 	}
-	if h.state != HazardPlanSubmitted {
+	if h.state != PlanSubmitted {
 		return h.wrongState(UpdateReviewPlan, "")
 	}
 	return in.Validate()
@@ -255,11 +262,11 @@ func (h *hazard) checkReportCompletion(in ReportCompletionInput, _ time.Time) er
 		return err
 	}
 	switch {
-	case h.in.Grade == GradeMajor && h.state == HazardOrdered:
-		return conflict("a 重大隐患 needs an approved 治理方案 before completion can be reported")
-	case h.in.Grade == GradeMajor && h.state == HazardPlanSubmitted:
-		return conflict("the 治理方案 is still under review; completion can be reported once it is approved")
-	case h.state != HazardOrdered && h.state != HazardRectifying:
+	case h.in.Grade == GradeMajor && h.state == Ordered:
+		return casekit.Conflict("a 重大隐患 needs an approved 治理方案 before completion can be reported")
+	case h.in.Grade == GradeMajor && h.state == PlanSubmitted:
+		return casekit.Conflict("the 治理方案 is still under review; completion can be reported once it is approved")
+	case h.state != Ordered && h.state != Rectifying:
 		return h.wrongState(UpdateReportCompletion, "")
 	}
 	return in.Validate()
@@ -269,7 +276,7 @@ func (h *hazard) checkReinspect(in ReinspectInput, now time.Time) error {
 	if err := h.regulator(in.Actor); err != nil {
 		return err
 	}
-	if h.state != HazardCompletionReported {
+	if h.state != CompletionReported {
 		return h.wrongState(UpdateReinspect, "re-inspection follows the enterprise's completion report")
 	}
 	return in.Validate(now, h.in.RuleSet)
@@ -283,16 +290,16 @@ func (h *hazard) checkRequestExtension(in RequestExtensionInput, now time.Time) 
 		return h.wrongState(UpdateRequestExtension, "an extension applies while a rectification deadline is running")
 	}
 	if h.pendingExtension() != nil {
-		return conflict("an extension request is already awaiting a decision")
+		return casekit.Conflict("an extension request is already awaiting a decision")
 	}
 	if !now.Before(h.deadline) {
-		return conflict("the deadline %s has passed; an extension must be requested before it", h.deadline.Format(time.RFC3339))
+		return casekit.Conflict("the deadline %s has passed; an extension must be requested before it", h.deadline.Format(time.RFC3339))
 	}
 	if err := in.Validate(now, h.in.RuleSet); err != nil {
 		return err
 	}
 	if !in.NewDeadline.After(h.deadline) {
-		return invalid("new_deadline must be later than the current deadline %s", h.deadline.Format(time.RFC3339))
+		return casekit.Invalid("new_deadline must be later than the current deadline %s", h.deadline.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -303,7 +310,7 @@ func (h *hazard) checkDecideExtension(in DecideExtensionInput, now time.Time) er
 	}
 	ext := h.pendingExtension()
 	if ext == nil {
-		return conflict("there is no extension request awaiting a decision")
+		return casekit.Conflict("there is no extension request awaiting a decision")
 	}
 	if err := in.Validate(); err != nil {
 		return err
@@ -314,10 +321,10 @@ func (h *hazard) checkDecideExtension(in DecideExtensionInput, now time.Time) er
 			d = ext.Requested
 		}
 		if !d.After(now) {
-			return invalid("the extended deadline %s is already past; give a later new_deadline", d.Format(time.RFC3339))
+			return casekit.Invalid("the extended deadline %s is already past; give a later new_deadline", d.Format(time.RFC3339))
 		}
 		if d.After(ext.Requested) {
-			return invalid("a grant may not go beyond the date asked for (%s)", ext.Requested.Format(time.RFC3339))
+			return casekit.Invalid("a grant may not go beyond the date asked for (%s)", ext.Requested.Format(time.RFC3339))
 		}
 	}
 	return nil
@@ -337,22 +344,22 @@ func (h *hazard) issueOrder(by cases.Actor, measures string, deadline, now time.
 		Key: h.rectifyKey(), What: "整改完成 rectification complete (round " + strconv.Itoa(h.round) + ")",
 		Party: cases.PartyEnterprise, DueAt: deadline, State: cases.DeadlinePending,
 	})
-	h.state = HazardOrdered
+	h.state = Ordered
 	h.armDeadline(deadline, now)
 }
 
 func (h *hazard) applySubmitPlan(in SubmitPlanInput, now time.Time) (cases.Actor, any) {
 	h.plans = append(h.plans, PlanRecord{Round: h.round, Plan: in.Plan, SubmittedBy: in.Actor, SubmittedAt: now})
-	h.state = HazardPlanSubmitted
+	h.state = PlanSubmitted
 	return in.Actor, in
 }
 
 func (h *hazard) applyReviewPlan(in ReviewPlanInput, now time.Time) (cases.Actor, any) {
 	h.plans[len(h.plans)-1].Review = &Review{Approved: in.Approve, Comment: in.Comment, By: in.Actor, At: now}
 	if in.Approve {
-		h.state = HazardRectifying
+		h.state = Rectifying
 	} else {
-		h.state = HazardOrdered
+		h.state = Ordered
 	}
 	return in.Actor, in
 }
@@ -367,7 +374,7 @@ func (h *hazard) applyReportCompletion(in ReportCompletionInput, now time.Time) 
 	if ext := h.pendingExtension(); ext != nil {
 		ext.Decision = &Review{Approved: false, Comment: "completion reported 已报告整改完成", By: cases.SystemActor, At: now}
 	}
-	h.state = HazardCompletionReported
+	h.state = CompletionReported
 	h.disarm()
 	h.ladderMoved(now)
 	return in.Actor, in
@@ -376,10 +383,10 @@ func (h *hazard) applyReportCompletion(in ReportCompletionInput, now time.Time) 
 func (h *hazard) applyReinspect(in ReinspectInput, now time.Time) (cases.Actor, any) {
 	h.reinspections = append(h.reinspections, Reinspection{Round: h.round, Passed: in.Passed, Findings: in.Findings, By: in.Actor, At: now})
 	if in.Passed {
-		h.state = HazardClosed
+		h.state = Closed
 		h.ladder = false
 		h.updateRungDue(now)
-		h.closedAt = &now
+		h.Close(now)
 		h.disarm()
 	} else {
 		h.issueOrder(in.Actor, in.NewMeasures, in.NewDeadline, now)
@@ -409,7 +416,7 @@ func (h *hazard) applyDecideExtension(in DecideExtensionInput, now time.Time) (c
 // --- helpers
 
 func (h *hazard) deadlineRunning() bool {
-	return h.state == HazardOrdered || h.state == HazardPlanSubmitted || h.state == HazardRectifying
+	return h.state == Ordered || h.state == PlanSubmitted || h.state == Rectifying
 }
 
 func (h *hazard) pendingExtension() *Extension {
@@ -441,26 +448,26 @@ func (h *hazard) wrongState(action, hint string) error {
 	if hint != "" {
 		msg += ": " + hint
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 // nextActions lists the updates the state allows, for people and pages.
 func (h *hazard) nextActions() []string {
 	var out []string
 	switch h.state {
-	case HazardReported:
+	case Reported:
 		out = append(out, UpdateOrder)
-	case HazardOrdered:
+	case Ordered:
 		if h.in.Grade == GradeMajor {
 			out = append(out, UpdateSubmitPlan)
 		} else {
 			out = append(out, UpdateReportCompletion)
 		}
-	case HazardPlanSubmitted:
+	case PlanSubmitted:
 		out = append(out, UpdateReviewPlan)
-	case HazardRectifying:
+	case Rectifying:
 		out = append(out, UpdateReportCompletion)
-	case HazardCompletionReported:
+	case CompletionReported:
 		out = append(out, UpdateReinspect)
 	}
 	if h.deadlineRunning() {
@@ -489,52 +496,45 @@ func (h *hazard) summary() cases.Summary {
 		Title:      h.in.Grade.Label() + " · " + h.in.Location,
 		Overdue:    h.overdue,
 		LadderDue:  h.ladderDue(),
-		OpenedAt:   h.openedAt,
-		ClosedAt:   h.closedAt,
-		Deadlines:  cloneList(h.deadlines),
+		OpenedAt:   h.OpenedAt,
+		ClosedAt:   h.ClosedAt,
+		Deadlines:  casekit.CloneList(h.deadlines),
 	}
 	s.ParentWorkflowID = h.in.ParentWorkflowID
 	return s
 }
 
-func (h *hazard) view() HazardView {
+func (h *hazard) view() View {
 	report := h.in
 	report.RuleSet = rules.RuleSet{}
-	return HazardView{
+	return View{
 		Summary:                h.summary(),
 		Report:                 report,
 		MaxRectificationPeriod: h.in.RuleSet.MaxRectificationPeriod,
 		Round:                  h.round,
 		Deadline:               h.deadline,
-		Orders:                 cloneList(h.orders),
-		Plans:                  cloneList(h.plans),
-		Completions:            cloneList(h.completions),
-		Reinspections:          cloneList(h.reinspections),
-		Extensions:             cloneList(h.extensions),
+		Orders:                 casekit.CloneList(h.orders),
+		Plans:                  casekit.CloneList(h.plans),
+		Completions:            casekit.CloneList(h.completions),
+		Reinspections:          casekit.CloneList(h.reinspections),
+		Extensions:             casekit.CloneList(h.extensions),
 		RemindersSent:          h.remindersSent,
-		Rungs:                  cloneList(h.rungs),
+		Rungs:                  casekit.CloneList(h.rungs),
 		NextRung:               h.nextRung(),
-		NextActions:            cloneList(h.nextActions()),
-		Seq:                    h.seq,
+		NextActions:            casekit.CloneList(h.nextActions()),
+		Seq:                    h.Seq(),
 	}
 }
 
-// stateName, snapshot and nextSeq let the shared case machinery record
-// hazard steps (casekit.go).
-func (h *hazard) stateName() string { return string(h.state) }
+// StateName is the hazard's state, as the audit log records it.
+func (h *hazard) StateName() string { return string(h.state) }
 
-func (h *hazard) snapshot() (cases.Summary, HazardView) {
+// Snapshot is the hazard as it stands, for the step being taken.
+func (h *hazard) Snapshot() (cases.Summary, View) {
 	v := h.view()
 	return v.Summary, v
 }
 
-func (h *hazard) writer() *stepWriter { return &h.steps }
-
-func (h *hazard) nextSeq() int64 {
-	h.seq++
-	return h.seq
-}
-
-func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before HazardState, details any) error {
-	return recordStep(ctx, h, action, actor, string(before), details)
+func (h *hazard) record(ctx workflow.Context, action string, actor cases.Actor, before State, details any) error {
+	return casekit.RecordStep(ctx, h, action, actor, string(before), details)
 }

@@ -1,4 +1,4 @@
-package workflows
+package casekit
 
 import (
 	"errors"
@@ -12,23 +12,6 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 )
-
-// act is how workflows name activities: a nil pointer is enough for the SDK
-// to find the method names; the worker registers the real struct.
-var act *activities.Activities
-
-// caseState is what the shared update and recording machinery needs from
-// the state of any kind of case workflow.
-type caseState[V any] interface {
-	// stateName is the current state, as recorded in the audit log.
-	stateName() string
-	// snapshot is the case as it stands: the common summary and the full view.
-	snapshot() (cases.Summary, V)
-	// nextSeq advances and returns the step counter.
-	nextSeq() int64
-	// writer is what writes the case's steps in order.
-	writer() *stepWriter
-}
 
 // UpdateResult is what every case update returns: the number of the step
 // it took. The step is in the read model and the audit log by the time
@@ -64,9 +47,9 @@ func (w *stepWriter) done() bool { return w.written == w.taken }
 // step is written. Registered for every case, so that a retried opening
 // (the same update again) is answered whatever became of the first try;
 // a case started by another case never gets it.
-func registerOpen[S caseState[V], V any](ctx workflow.Context, s S) error {
+func registerOpen[S State[V], V any](ctx workflow.Context, s S) error {
 	return workflow.SetUpdateHandler(ctx, UpdateOpen, func(ctx workflow.Context) (UpdateResult, error) {
-		w := s.writer()
+		w := &s.kit().steps
 		if err := workflow.Await(ctx, func() bool { return w.written >= 1 }); err != nil {
 			return UpdateResult{}, err
 		}
@@ -74,25 +57,13 @@ func registerOpen[S caseState[V], V any](ctx workflow.Context, s S) error {
 	})
 }
 
-// recordOpening takes and writes a case's first step.
-func recordOpening[S caseState[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, details any) error {
-	return recordStep(ctx, s, action, actor, "", details)
-}
-
-// finishSteps is the last thing a case does before it completes: it waits
-// until no update is running and every step taken is written.
-func finishSteps[S caseState[V], V any](ctx workflow.Context, s S) error {
-	w := s.writer()
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.done() })
-}
-
-// setCaseUpdate registers an update whose validator and handler share one
+// SetUpdate registers an update whose validator and handler share one
 // check, so a transition refused by the validator never enters history and
 // the handler re-checks it (two updates may be validated against the same
 // state before either runs). apply changes state without blocking and
 // returns who acted and the step's details; the step is then written, and
 // the update completes once it is in PostgreSQL.
-func setCaseUpdate[S caseState[V], V any, I any](ctx workflow.Context, name string, s S,
+func SetUpdate[S State[V], V any, I any](ctx workflow.Context, name string, s S,
 	check func(S, I, time.Time) error,
 	apply func(S, I, time.Time) (cases.Actor, any),
 ) error {
@@ -100,26 +71,27 @@ func setCaseUpdate[S caseState[V], V any, I any](ctx workflow.Context, name stri
 		func(ctx workflow.Context, in I) (UpdateResult, error) {
 			now := workflow.Now(ctx)
 			if err := check(s, in, now); err != nil {
-				return UpdateResult{}, refusal(err)
+				return UpdateResult{}, Refusal(err)
 			}
-			before := s.stateName()
+			before := s.StateName()
 			actor, details := apply(s, in, now)
 			step := takeStep(ctx, s, name, actor, before, details)
-			if err := writeStep(ctx, s.writer(), step); err != nil {
+			if err := writeStep(ctx, &s.kit().steps, step); err != nil {
 				return UpdateResult{}, err
 			}
 			return UpdateResult{Seq: step.Seq}, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in I) error {
-			return refusal(check(s, in, workflow.Now(ctx)))
+			return Refusal(check(s, in, workflow.Now(ctx)))
 		}},
 	)
 }
 
-// recordStep takes the step just made (state already changed) and writes
-// it to the read model and audit log.
-func recordStep[S caseState[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, before string, details any) error {
-	return writeStep(ctx, s.writer(), takeStep(ctx, s, action, actor, before, details))
+// RecordStep takes the step just made outside an update (a timer's, a
+// signal's; state already changed) and writes it to the read model and
+// audit log. before is the state the step left.
+func RecordStep[S State[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, before string, details any) error {
+	return writeStep(ctx, &s.kit().steps, takeStep(ctx, s, action, actor, before, details))
 }
 
 // writeStep writes a step with the RecordStep activity once the step
@@ -128,7 +100,7 @@ func writeStep(ctx workflow.Context, w *stepWriter, step cases.Step) error {
 	if err := workflow.Await(ctx, func() bool { return w.written == step.Seq-1 }); err != nil {
 		return err
 	}
-	ctx = workflow.WithActivityOptions(ctx, recordOptions)
+	ctx = workflow.WithActivityOptions(ctx, RecordOptions)
 	if err := workflow.ExecuteActivity(ctx, act.RecordStep, activities.RecordStepInput{Step: step}).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -141,10 +113,12 @@ func writeStep(ctx workflow.Context, w *stepWriter, step cases.Step) error {
 // whole, and what changed in the view since the step before. It must run
 // without blocking after the change, so that the steps' numbers, their
 // changes and the state follow one order.
-func takeStep[S caseState[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, before string, details any) cases.Step {
-	seq := s.nextSeq()
-	summary, view := s.snapshot()
-	w := s.writer()
+func takeStep[S State[V], V any](ctx workflow.Context, s S, action string, actor cases.Actor, before string, details any) cases.Step {
+	c := s.kit()
+	c.seq++
+	seq := c.seq
+	summary, view := s.Snapshot()
+	w := &c.steps
 	// Deterministic (see cases.ChangeOf); workflowcheck cannot see through
 	// encoding/json's reflection.
 	change, fields, err := cases.ChangeOf(w.fields, view) //workflowcheck:ignore
@@ -156,16 +130,18 @@ func takeStep[S caseState[V], V any](ctx workflow.Context, s S, action string, a
 	w.fields, w.taken = fields, seq
 	return cases.Step{
 		Seq: seq, At: workflow.Now(ctx), Action: action, Actor: actor,
-		StateBefore: before, StateAfter: s.stateName(),
+		StateBefore: before, StateAfter: s.StateName(),
 		Details: details, Case: summary, View: change,
 	}
 }
 
-// recordOptions retry without limit: a step must reach PostgreSQL even if
-// the database is down for a while, and the write is idempotent. The
-// write is one short transaction, so 10 s is ample; it is also how long a
-// step waits when the worker running it was killed.
-var recordOptions = workflow.ActivityOptions{
+// RecordOptions are the options of the activities a case runs to keep its
+// record (writing a step, allocating numbers, reading what a step needs).
+// They retry without limit: a step must reach PostgreSQL even if the
+// database is down for a while, and every write is idempotent. A write is
+// one short transaction, so 10 s is ample; it is also how long a step
+// waits when the worker running it was killed.
+var RecordOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 10 * time.Second,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    time.Second,
@@ -174,10 +150,10 @@ var recordOptions = workflow.ActivityOptions{
 	},
 }
 
-// refusal turns a user-facing *duty.Error into a Temporal application
+// Refusal turns a user-facing *duty.Error into a Temporal application
 // error whose type is the error code, so the API can map it back after it
 // crosses the wire. nil stays nil.
-func refusal(err error) error {
+func Refusal(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -186,48 +162,4 @@ func refusal(err error) error {
 		return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
 	}
 	return err
-}
-
-// cloneList copies a list for a view; an empty list stays a list ([] in
-// JSON, not null), so clients need not tell the two apart.
-func cloneList[T any](xs []T) []T {
-	return append(make([]T, 0, len(xs)), xs...)
-}
-
-// clonePtr copies a record for a view, so a view handed out never shares
-// memory with the state that goes on changing.
-func clonePtr[T any](x *T) *T {
-	if x == nil {
-		return nil
-	}
-	c := *x
-	return &c
-}
-
-// CaseRef is what a case started from another case carries (a warning
-// talk, a penalty or an escalation from a hazard): its own number and
-// workflow ID, the case it was started from, and the jurisdiction and
-// enterprise it inherits. Embedded in each input, its fields stay at the
-// top level of the input's JSON.
-type CaseRef struct {
-	CaseNo           string    `json:"case_no"`
-	WorkflowID       string    `json:"workflow_id"`
-	ParentCaseNo     string    `json:"parent_case_no,omitempty"`
-	ParentWorkflowID string    `json:"parent_workflow_id,omitempty"`
-	RegionCode       string    `json:"region_code"`
-	RegionPath       string    `json:"region_path"`
-	Industry         string    `json:"industry"`
-	Enterprise       cases.Org `json:"enterprise"`
-}
-
-// ChildOf is the reference of a new case started from parent; its number
-// is set by Numbered once allocated.
-func ChildOf(parent cases.Summary) CaseRef {
-	return CaseRef{ParentCaseNo: parent.CaseNo, ParentWorkflowID: parent.WorkflowID, RegionCode: parent.RegionCode,
-		RegionPath: parent.RegionPath, Industry: parent.Industry, Enterprise: parent.Enterprise}
-}
-
-// Numbered sets the case's own number and the workflow ID derived from it.
-func (r *CaseRef) Numbered(n cases.Number) {
-	r.CaseNo, r.WorkflowID = n.String(), n.WorkflowID()
 }

@@ -1,4 +1,4 @@
-package workflows
+package penalty
 
 import (
 	"encoding/json"
@@ -15,6 +15,9 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
 // Penalty cases open on Monday 2026-09-21, so their working-day periods
@@ -30,58 +33,48 @@ func bj(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, calendar.Beijing)
 }
 
-func penaltyInput(pen Penalty) PenaltyInput {
-	return PenaltyInput{
-		CaseRef: CaseRef{CaseNo: "CF-140502-2026-000001", WorkflowID: "penalty/CF-140502-2026-000001",
+func penaltyInput(pen Penalty) Input {
+	return Input{
+		CaseRef: casekit.CaseRef{CaseNo: "CF-140502-2026-000001", WorkflowID: "penalty/CF-140502-2026-000001",
 			RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction",
 			Enterprise: cases.Org{ID: 20, Name: "晋城建工"}},
 		ActingOrg: districtBureau, RuleSet: "T",
-		Party: PenaltyParty{Kind: PartyUnit, Name: "晋城建工有限公司"}, Proposed: pen,
+		Party: Party{Kind: PartyUnit, Name: "晋城建工有限公司"}, Proposed: pen,
 		Facts: "重大事故隐患逾期未整改", Grounds: "安全生产法第一百零二条",
 		Officers: []cases.Actor{inspector, officer2}, Calendar: calendar.Default(),
 	}
 }
 
-func fine(yuan int64) Penalty { return Penalty{Kind: PenaltyFine, AmountYuan: yuan} }
+func fine(yuan int64) Penalty { return Penalty{Kind: KindFine, AmountYuan: yuan} }
 
 func newPenaltyHarness(t *testing.T) *harness {
 	h := newHarness(t)
-	h.env.SetStartTime(penaltyStart)
+	h.Env.SetStartTime(penaltyStart)
 	return h
 }
 
 // penaltyAt sends an update at a moment of the Beijing calendar.
 func penaltyAt(h *harness, at time.Time, name string, in any, out *outcome) {
-	h.at(at.Sub(penaltyStart), name, in, out)
+	h.At(at.Sub(penaltyStart), name, in, out)
 }
 
 // penaltyQuery reads the case at a moment, as of the workflow's present.
-func penaltyQuery(h *harness, at time.Time, into *PenaltyView) {
-	h.env.RegisterDelayedCallback(func() {
-		v, err := h.env.QueryWorkflow(QueryPenalty)
-		if err != nil {
-			h.t.Errorf("query: %v", err)
-			return
-		}
-		if err := v.Get(into); err != nil {
-			h.t.Errorf("query decode: %v", err)
-		}
-	}, at.Sub(penaltyStart))
+func penaltyQuery(h *harness, at time.Time, into *View) {
+	h.Query(at.Sub(penaltyStart), into)
 }
 
-func penaltyView(t *testing.T, o outcome) PenaltyView {
+func penaltyView(t *testing.T, o outcome) View {
 	t.Helper()
-	v, isView := o.raw.(PenaltyView)
-	if !isView {
-		t.Fatalf("update returned %T (%s %s)", o.raw, o.code, o.msg)
+	if o.Seq == 0 {
+		t.Fatalf("update returned no view (%s %s)", o.Code, o.Msg)
 	}
-	return v
+	return o.View
 }
 
-func penaltyResult(t *testing.T, h *harness, state PenaltyState) PenaltyResult {
+func penaltyResult(t *testing.T, h *harness, state State) Result {
 	t.Helper()
-	var res PenaltyResult
-	if err := h.env.GetWorkflowResult(&res); err != nil {
+	var res Result
+	if err := h.Env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
 	if res.State != string(state) {
@@ -93,8 +86,8 @@ func penaltyResult(t *testing.T, h *harness, state PenaltyState) PenaltyResult {
 func refusedWith(t *testing.T, name string, o outcome, wantCode, wantText string) {
 	t.Helper()
 	refused(t, name, o, wantCode)
-	if !strings.Contains(o.msg, wantText) {
-		t.Fatalf("%s: message %q does not say %q", name, o.msg, wantText)
+	if !strings.Contains(o.Msg, wantText) {
+		t.Fatalf("%s: message %q does not say %q", name, o.Msg, wantText)
 	}
 }
 
@@ -120,12 +113,12 @@ func TestPenaltyNeedsTwoDistinctOfficers(t *testing.T) {
 			h := newPenaltyHarness(t)
 			in := penaltyInput(fine(10_000))
 			in.Officers = c.officers
-			h.runWorkflow(PenaltyWorkflowName, in)
-			err := h.env.GetWorkflowError()
+			h.Run(in)
+			err := h.Env.GetWorkflowError()
 			if code(err) != duty.EInvalid {
 				t.Fatalf("start with %s: %v, want %s", c.name, err, duty.EInvalid)
 			}
-			equal(t, "steps", h.actions(), nil)
+			equal(t, "steps", h.Actions(), nil)
 		})
 	}
 }
@@ -133,7 +126,7 @@ func TestPenaltyNeedsTwoDistinctOfficers(t *testing.T) {
 func TestPenaltyWithAHearing(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var notify, req, again, tooSoon, presider, sched, early, before, heard, decide, serve, pay outcome
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &notify)
 	penaltyAt(h, bj(2026, 9, 24, 10, 0), UpdateRequestHearing, RequestHearingInput{Actor: company, Reason: "罚款过重"}, &req)
 	penaltyAt(h, bj(2026, 9, 25, 10, 0), UpdateRequestHearing, RequestHearingInput{Actor: company}, &again)
 	// Notified on 09-28, the 7 working days run 09-29, 09-30, 10-08, 10-09,
@@ -141,13 +134,13 @@ func TestPenaltyWithAHearing(t *testing.T) {
 	penaltyAt(h, bj(2026, 9, 28, 10, 0), UpdateScheduleHearing, ScheduleHearingInput{Actor: inspector, At: bj(2026, 10, 13, 15, 0), Place: "区住建局听证室", Presider: "陈法制"}, &tooSoon)
 	penaltyAt(h, bj(2026, 9, 28, 11, 0), UpdateScheduleHearing, ScheduleHearingInput{Actor: inspector, At: bj(2026, 10, 14, 9, 0), Place: "区住建局听证室", Presider: officer2.Name}, &presider)
 	penaltyAt(h, bj(2026, 9, 28, 12, 0), UpdateScheduleHearing, ScheduleHearingInput{Actor: inspector, At: bj(2026, 10, 14, 9, 0), Place: "区住建局听证室", Presider: "陈法制"}, &sched)
-	penaltyAt(h, bj(2026, 10, 10, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(40_000), Reasons: "x"}, &early)
+	penaltyAt(h, bj(2026, 10, 10, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(40_000), Reasons: "x"}, &early)
 	penaltyAt(h, bj(2026, 10, 14, 8, 0), UpdateRecordHearing, RecordHearingInput{Actor: inspector, Transcript: "x"}, &before)
 	penaltyAt(h, bj(2026, 10, 14, 12, 0), UpdateRecordHearing, RecordHearingInput{Actor: inspector, Transcript: "当事人称已部分整改", PartyAttended: true}, &heard)
-	penaltyAt(h, bj(2026, 10, 15, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(40_000), Reasons: "听证后酌减", DocumentNo: "城建罚〔2026〕1号"}, &decide)
+	penaltyAt(h, bj(2026, 10, 15, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(40_000), Reasons: "听证后酌减", DocumentNo: "城建罚〔2026〕1号"}, &decide)
 	penaltyAt(h, bj(2026, 10, 15, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &serve)
 	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_000_000, Receipt: "非税收入票据 001"}, &pay)
-	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(50_000)))
+	h.Run(penaltyInput(fine(50_000)))
 
 	ok(t, "notify", notify)
 	n := penaltyView(t, notify).Notice
@@ -168,32 +161,32 @@ func TestPenaltyWithAHearing(t *testing.T) {
 		t.Fatalf("payment due %+v, want last day 2026-10-30", due)
 	}
 	ok(t, "pay", pay)
-	res := penaltyResult(t, h, PenaltyPaid)
+	res := penaltyResult(t, h, Paid)
 	if res.Penalty == nil || *res.Penalty != fine(40_000) || res.Money.PaidFen != 4_000_000 {
 		t.Fatalf("result %+v", res)
 	}
-	equal(t, "steps", h.actions(), []string{"open", "notify", "request_hearing", "schedule_hearing", "notice_windows_closed",
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "request_hearing", "schedule_hearing", "notice_windows_closed",
 		"record_hearing", "decide", "serve", "pay"})
 }
 
 func TestPenaltyWithoutHearingAPleaNeverRaisesIt(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var notify, higher, stranger2, plea, tooEarly, lateHearing, latePlea, heavier, graver, byCompany, decide, serve, wrongPay, pay outcome
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &notify)
 	penaltyAt(h, bj(2026, 9, 22, 10, 0), UpdatePlead, PleadInput{Actor: company, Statement: "愿意多罚", RequestedAmountYuan: 60_000}, &higher)
 	penaltyAt(h, bj(2026, 9, 22, 11, 0), UpdatePlead, PleadInput{Actor: stranger, Statement: "x"}, &stranger2)
 	penaltyAt(h, bj(2026, 9, 22, 12, 0), UpdatePlead, PleadInput{Actor: company, Statement: "已积极整改，请求从轻", RequestedAmountYuan: 30_000}, &plea)
-	penaltyAt(h, bj(2026, 9, 29, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(30_000), Reasons: "x"}, &tooEarly)
+	penaltyAt(h, bj(2026, 9, 29, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(30_000), Reasons: "x"}, &tooEarly)
 	penaltyAt(h, bj(2026, 9, 30, 10, 0), UpdateRequestHearing, RequestHearingInput{Actor: company}, &lateHearing)
 	penaltyAt(h, bj(2026, 9, 30, 11, 0), UpdatePlead, PleadInput{Actor: company, Statement: "补充"}, &latePlea)
-	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(60_000), Reasons: "x"}, &heavier)
-	penaltyAt(h, bj(2026, 10, 8, 10, 5), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: Penalty{Kind: PenaltyStopProduction}, Reasons: "x"}, &graver)
-	penaltyAt(h, bj(2026, 10, 8, 10, 10), UpdateDecidePenalty, DecidePenaltyInput{Actor: company, Penalty: fine(30_000), Reasons: "x"}, &byCompany)
-	penaltyAt(h, bj(2026, 10, 8, 10, 15), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(30_000), Reasons: "采纳申辩意见"}, &decide)
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(60_000), Reasons: "x"}, &heavier)
+	penaltyAt(h, bj(2026, 10, 8, 10, 5), UpdateDecide, DecideInput{Actor: inspector, Penalty: Penalty{Kind: KindStopProduction}, Reasons: "x"}, &graver)
+	penaltyAt(h, bj(2026, 10, 8, 10, 10), UpdateDecide, DecideInput{Actor: company, Penalty: fine(30_000), Reasons: "x"}, &byCompany)
+	penaltyAt(h, bj(2026, 10, 8, 10, 15), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(30_000), Reasons: "采纳申辩意见"}, &decide)
 	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeOnTheSpot, ReceivedBy: "李经理"}, &serve)
 	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 5_000_000}, &wrongPay)
 	penaltyAt(h, bj(2026, 10, 9, 11, 0), UpdatePay, PayInput{Actor: company, AmountFen: 3_000_000}, &pay)
-	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(50_000)))
+	h.Run(penaltyInput(fine(50_000)))
 
 	ok(t, "notify", notify)
 	refusedWith(t, "a plea for more", higher, duty.EInvalid, "never makes the penalty heavier")
@@ -209,44 +202,44 @@ func TestPenaltyWithoutHearingAPleaNeverRaisesIt(t *testing.T) {
 	ok(t, "serve", serve)
 	refusedWith(t, "paying the notified amount", wrongPay, duty.EInvalid, "3000000 fen")
 	ok(t, "pay", pay)
-	res := penaltyResult(t, h, PenaltyPaid)
+	res := penaltyResult(t, h, Paid)
 	if *res.Penalty != fine(30_000) || res.Money.PaidFen != 3_000_000 || res.Money.SurchargeFen != 0 {
 		t.Fatalf("result %+v", res)
 	}
-	equal(t, "steps", h.actions(), []string{"open", "notify", "plead", "notice_windows_closed", "decide", "serve", "pay"})
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "plead", "notice_windows_closed", "decide", "serve", "pay"})
 }
 
 func TestPenaltyDecisionAfter90DaysIsRefused(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var notify, late, withdraw outcome
-	var lastDay, overdue PenaltyView
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	var lastDay, overdue View
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &notify)
 	penaltyQuery(h, bj(2026, 12, 21, 23, 0), &lastDay)
 	penaltyQuery(h, bj(2026, 12, 22, 9, 0), &overdue)
-	penaltyAt(h, bj(2026, 12, 22, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(5_000), Reasons: "x"}, &late)
-	penaltyAt(h, bj(2026, 12, 23, 10, 0), UpdateWithdrawPenalty, WithdrawPenaltyInput{Actor: inspector, Reason: "超过法定期限未作出决定，撤案"}, &withdraw)
-	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(5_000)))
+	penaltyAt(h, bj(2026, 12, 22, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(5_000), Reasons: "x"}, &late)
+	penaltyAt(h, bj(2026, 12, 23, 10, 0), UpdateWithdraw, WithdrawInput{Actor: inspector, Reason: "超过法定期限未作出决定，撤案"}, &withdraw)
+	h.Run(penaltyInput(fine(5_000)))
 
 	ok(t, "notify", notify)
 	// 90 days from 09-21 end on Sunday 12-20, a rest day: the period runs
 	// to Monday 12-21 (民法典 Art.203, the calendar's default).
-	if day(lastDay.DecisionDue.Last) != "2026-12-21" || lastDay.State != string(PenaltyNotified) || lastDay.Overdue ||
-		lastDay.Deadlines[0].State != cases.DeadlinePending || !slices.Contains(lastDay.NextActions, UpdateDecidePenalty) {
+	if day(lastDay.DecisionDue.Last) != "2026-12-21" || lastDay.State != string(Notified) || lastDay.Overdue ||
+		lastDay.Deadlines[0].State != cases.DeadlinePending || !slices.Contains(lastDay.NextActions, UpdateDecide) {
 		t.Fatalf("on the last day: due %s state %s overdue %v deadline %s next %v", lastDay.DecisionDue.Last, lastDay.State,
 			lastDay.Overdue, lastDay.Deadlines[0].State, lastDay.NextActions)
 	}
-	if !overdue.Overdue || overdue.Deadlines[0].State != cases.DeadlineMissed || slices.Contains(overdue.NextActions, UpdateDecidePenalty) {
+	if !overdue.Overdue || overdue.Deadlines[0].State != cases.DeadlineMissed || slices.Contains(overdue.NextActions, UpdateDecide) {
 		t.Fatalf("the day after: overdue %v deadline %s next %v", overdue.Overdue, overdue.Deadlines[0].State, overdue.NextActions)
 	}
 	refusedWith(t, "decision on day 92", late, duty.EConflict, "by 2026-12-21 (行政处罚法 Art.60)")
 	ok(t, "withdraw", withdraw)
-	penaltyResult(t, h, PenaltyWithdrawn)
-	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decision_overdue", "withdraw"})
-	if s := h.steps[3]; !s.At.Equal(bj(2026, 12, 22, 0, 0)) || !s.Case.Overdue || s.Case.Deadlines[0].State != cases.DeadlineMissed {
+	penaltyResult(t, h, Withdrawn)
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "decision_overdue", "withdraw"})
+	if s := h.Steps[3]; !s.At.Equal(bj(2026, 12, 22, 0, 0)) || !s.Case.Overdue || s.Case.Deadlines[0].State != cases.DeadlineMissed {
 		t.Fatalf("decision_overdue at %v overdue=%v deadline=%s", s.At, s.Case.Overdue, s.Case.Deadlines[0].State)
 	}
 	var outcomes []string
-	for _, s := range h.signals {
+	for _, s := range h.Signals {
 		outcomes = append(outcomes, s.Outcome)
 	}
 	equal(t, "signals", outcomes, nil) // no parent case
@@ -255,9 +248,9 @@ func TestPenaltyDecisionAfter90DaysIsRefused(t *testing.T) {
 func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var appeal, byStranger, upheld, short, pay outcome
-	var q [6]PenaltyView
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
-	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(10_000), Reasons: "x"}, &outcome{})
+	var q [6]View
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(10_000), Reasons: "x"}, &outcome{})
 	// Served 10-09: 15 days end on Saturday 10-24, carried to Monday
 	// 10-26; the first day late is 10-27.
 	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &outcome{})
@@ -272,16 +265,16 @@ func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
 	penaltyQuery(h, bj(2026, 12, 9, 1, 0), &q[5])
 	penaltyAt(h, bj(2026, 12, 10, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 1_990_000}, &short)
 	penaltyAt(h, bj(2026, 12, 10, 11, 0), UpdatePay, PayInput{Actor: company, AmountFen: 2_000_000}, &pay)
-	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(10_000)))
+	h.Run(penaltyInput(fine(10_000)))
 
 	// ¥10,000 = 1,000,000 fen; 3% a day = 30,000 fen.
 	wantMoney(t, "last day to pay", q[0].Money, 1_000_000, 0, 0, false)
-	if q[0].Money.DueFen != 1_000_000 || q[0].State != string(PenaltyServed) || !q[0].Money.AsOf.Equal(bj(2026, 10, 26, 23, 0)) {
+	if q[0].Money.DueFen != 1_000_000 || q[0].State != string(Served) || !q[0].Money.AsOf.Equal(bj(2026, 10, 26, 23, 0)) {
 		t.Fatalf("last day to pay: %s %+v", q[0].State, q[0].Money)
 	}
 	// 10-27 … 11-05: 10 days.
 	wantMoney(t, "10 days late", q[1].Money, 1_000_000, 300_000, 10, false)
-	if q[1].Money.DueFen != 1_300_000 || q[1].State != string(PenaltyPaymentOverdue) || !q[1].Overdue {
+	if q[1].Money.DueFen != 1_300_000 || q[1].State != string(PaymentOverdue) || !q[1].Overdue {
 		t.Fatalf("10 days late: %s %+v", q[1].State, q[1].Money)
 	}
 	ok(t, "appeal", appeal)
@@ -295,23 +288,23 @@ func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
 	wantMoney(t, "day 34, capped at the fine", q[5].Money, 1_000_000, 1_000_000, 34, true)
 	refusedWith(t, "paying short", short, duty.EInvalid, "2000000 fen")
 	ok(t, "pay", pay)
-	res := penaltyResult(t, h, PenaltyPaid)
+	res := penaltyResult(t, h, Paid)
 	wantMoney(t, "result", res.Money, 1_000_000, 1_000_000, 34, true)
 	if res.Money.PaidFen != 2_000_000 || res.Money.DueFen != 0 {
 		t.Fatalf("result money %+v", res.Money)
 	}
-	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve",
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve",
 		"payment_overdue", "appeal", "appeal_result", "pay"})
 }
 
 func TestPenaltyDailyFineStopsWhenRectificationIsVerified(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var notify, serve, accruing, byCompany, stop, twice, pay outcome
-	var running, stopped PenaltyView
-	daily := Penalty{Kind: PenaltyDailyFine, AmountYuan: 2_000}
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	var running, stopped View
+	daily := Penalty{Kind: KindDailyFine, AmountYuan: 2_000}
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &notify)
 	penaltyQuery(h, bj(2026, 10, 1, 12, 0), &running)
-	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: daily, Reasons: "拒不改正"}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: daily, Reasons: "拒不改正"}, &outcome{})
 	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &serve)
 	penaltyAt(h, bj(2026, 10, 8, 12, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_000_000}, &accruing)
 	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdateStopDailyFine, StopDailyFineInput{Actor: company, Findings: "已整改"}, &byCompany)
@@ -321,7 +314,7 @@ func TestPenaltyDailyFineStopsWhenRectificationIsVerified(t *testing.T) {
 	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_200_000}, &pay)
 	in := penaltyInput(daily)
 	in.CorrectionOrderDate = calendar.NewDate(2026, 9, 18)
-	h.runWorkflow(PenaltyWorkflowName, in)
+	h.Run(in)
 
 	ok(t, "notify", notify)
 	if !penaltyView(t, notify).Notice.HearingQualifies {
@@ -352,29 +345,29 @@ func TestPenaltyDailyFineStopsWhenRectificationIsVerified(t *testing.T) {
 		t.Fatalf("after the stop, on 10-20: %+v due %d", d, stopped.Money.DueFen)
 	}
 	ok(t, "pay", pay)
-	res := penaltyResult(t, h, PenaltyPaid)
+	res := penaltyResult(t, h, Paid)
 	if res.Money.PaidFen != 4_200_000 || res.Money.PrincipalFen != 4_200_000 {
 		t.Fatalf("result %+v", res.Money)
 	}
-	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve", "stop_daily_fine", "pay"})
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve", "stop_daily_fine", "pay"})
 }
 
 func TestPenaltyFullLifecycleWithDiscussionAndLateService(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var noDiscussion, discussion, decide, serve, pay outcome
-	var unserved PenaltyView
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
-	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(120_000), Reasons: "x"}, &noDiscussion)
+	var unserved View
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(120_000), Reasons: "x"}, &noDiscussion)
 	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateRecordDiscussion, RecordDiscussionInput{Actor: inspector,
 		Participants: []string{"局长", "分管副局长", "法制科长"}, Conclusion: "同意处罚，酌减至12万元"}, &discussion)
-	penaltyAt(h, bj(2026, 10, 8, 14, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: officer2, Penalty: fine(120_000), Reasons: "集体讨论决定"}, &decide)
+	penaltyAt(h, bj(2026, 10, 8, 14, 0), UpdateDecide, DecideInput{Actor: officer2, Penalty: fine(120_000), Reasons: "集体讨论决定"}, &decide)
 	// Service within 7 working days of 10-08: 10-09, 10-10, 10-12 … 10-16.
 	penaltyQuery(h, bj(2026, 10, 18, 12, 0), &unserved)
 	penaltyAt(h, bj(2026, 10, 19, 10, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServePost, ReceivedBy: "晋城建工收发室"}, &serve)
 	penaltyAt(h, bj(2026, 10, 30, 10, 0), UpdatePay, PayInput{Actor: inspector, AmountFen: 12_000_000, Receipt: "银行回单"}, &pay)
 	in := penaltyInput(fine(150_000))
 	in.ParentCaseNo, in.ParentWorkflowID = "YH-140502-2026-000001", "hazard/YH-140502-2026-000001"
-	h.runWorkflow(PenaltyWorkflowName, in)
+	h.Run(in)
 
 	refusedWith(t, "decision without the collective discussion", noDiscussion, duty.EConflict, "collective discussion")
 	ok(t, "discussion", discussion)
@@ -397,19 +390,19 @@ func TestPenaltyFullLifecycleWithDiscussionAndLateService(t *testing.T) {
 		states = append(states, d.Key+"="+string(d.State))
 	}
 	equal(t, "deadlines", states, []string{"decision=met", "service=missed", "payment=met"})
-	res := penaltyResult(t, h, PenaltyPaid)
+	res := penaltyResult(t, h, Paid)
 	if *res.Penalty != fine(120_000) || res.Money.PaidFen != 12_000_000 {
 		t.Fatalf("result %+v", res)
 	}
-	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "record_discussion", "decide",
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "record_discussion", "decide",
 		"service_overdue", "serve", "pay"})
-	for _, s := range h.steps {
+	for _, s := range h.Steps {
 		if s.Action == "service_overdue" && !s.At.Equal(bj(2026, 10, 17, 0, 0)) {
 			t.Fatalf("service_overdue recorded at %v", s.At)
 		}
 	}
 	var outcomes []string
-	for _, s := range h.signals {
+	for _, s := range h.Signals {
 		outcomes = append(outcomes, s.Rung+":"+s.Outcome)
 	}
 	equal(t, "signals to the hazard", outcomes, []string{"penalty:started", "penalty:complied"})
@@ -418,8 +411,8 @@ func TestPenaltyFullLifecycleWithDiscussionAndLateService(t *testing.T) {
 func TestPenaltyEnforcementWaitsTenDaysAfterTheReminder(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var early, remind, next, lastDay, byCompany, apply outcome
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
-	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(20_000), Reasons: "x"}, &outcome{})
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(20_000), Reasons: "x"}, &outcome{})
 	penaltyAt(h, bj(2026, 10, 9, 10, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &outcome{})
 	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdateRemind, RemindInput{Actor: inspector}, &early)
 	// The lawsuit window (6 months from 10-09) ends on 2027-04-09; the
@@ -431,7 +424,7 @@ func TestPenaltyEnforcementWaitsTenDaysAfterTheReminder(t *testing.T) {
 	penaltyAt(h, bj(2027, 4, 15, 23, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: inspector, Court: "城区人民法院"}, &lastDay)
 	penaltyAt(h, bj(2027, 4, 16, 9, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: company, Court: "城区人民法院"}, &byCompany)
 	penaltyAt(h, bj(2027, 4, 16, 10, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: inspector, Court: "城区人民法院", Reference: "强执申〔2027〕1号"}, &apply)
-	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(20_000)))
+	h.Run(penaltyInput(fine(20_000)))
 
 	refusedWith(t, "reminder before payment is late", early, duty.EConflict, "due by 2026-10-26")
 	ok(t, "remind", remind)
@@ -447,11 +440,11 @@ func TestPenaltyEnforcementWaitsTenDaysAfterTheReminder(t *testing.T) {
 	if e := penaltyView(t, apply).Enforcement; e.ClaimedFen != 4_000_000 {
 		t.Fatalf("claimed %d fen", e.ClaimedFen)
 	}
-	res := penaltyResult(t, h, PenaltyEnforcement)
+	res := penaltyResult(t, h, EnforcementApplied)
 	if res.Money.DueFen != 4_000_000 || !res.Money.SurchargeCapped {
 		t.Fatalf("result money %+v", res.Money)
 	}
-	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve",
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve",
 		"payment_overdue", "remind", "apply_enforcement"})
 }
 
@@ -462,18 +455,18 @@ func TestPenaltyInputTravelsAsJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var in PenaltyInput
+	var in Input
 	if err := json.Unmarshal(b, &in); err != nil {
 		t.Fatal(err)
 	}
-	if in.Calendar == nil || !in.Calendar.HasYear(2026) || in.Rules != (PenaltyRules{}) {
+	if in.Calendar == nil || !in.Calendar.HasYear(2026) || in.Rules != (Rules{}) {
 		t.Fatalf("decoded calendar %v, rules %+v", in.Calendar, in.Rules)
 	}
 	r := in.Rules.WithDefaults()
-	if r != DefaultPenaltyRules() || r.HearingRequest != calendar.WorkingDays(5) || r.Decision != calendar.CalendarDays(90) {
+	if r != DefaultRules() || r.HearingRequest != calendar.WorkingDays(5) || r.Decision != calendar.CalendarDays(90) {
 		t.Fatalf("defaults %+v", r)
 	}
-	in.Rules = PenaltyRules{HearingUnitYuan: 50_000, Payment: calendar.CalendarDays(30)}
+	in.Rules = Rules{HearingUnitYuan: 50_000, Payment: calendar.CalendarDays(30)}
 	r = in.Rules.WithDefaults()
 	if r.HearingUnitYuan != 50_000 || r.Payment != calendar.CalendarDays(30) || r.HearingPersonYuan != 10_000 {
 		t.Fatalf("a set value was overridden: %+v", r)
@@ -485,28 +478,28 @@ func TestPenaltyInputTravelsAsJSON(t *testing.T) {
 func TestRepeatOffenderTriggersAClosureRequest(t *testing.T) {
 	h := newPenaltyHarness(t)
 	government := cases.Org{ID: 30, Name: "城区人民政府"}
-	h.repeat = activities.RepeatOffenceResult{InHalfYear: 3, InYear: 3, Triggered: true, Government: government,
+	h.Repeat = activities.RepeatOffenceResult{InHalfYear: 3, InYear: 3, Triggered: true, Government: government,
 		Escalation: cases.Number{Kind: cases.KindEscalation, Region: "140502", Year: 2026, Seq: 9}}
-	var started EscalationInput
-	h.env.OnWorkflow(EscalationWorkflowName, mock.Anything, mock.Anything).Return(
-		func(_ workflow.Context, in EscalationInput) (EscalationResult, error) {
+	var started escalation.Input
+	h.Env.OnWorkflow(escalation.WorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in escalation.Input) (escalation.Result, error) {
 			started = in
-			return EscalationResult{CaseNo: in.CaseNo, State: string(EscalationSubmitted)}, nil
+			return escalation.Result{CaseNo: in.CaseNo, State: string(escalation.Submitted)}, nil
 		})
 	var decide outcome
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
-	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(20_000), Reasons: "x"}, &decide)
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(20_000), Reasons: "x"}, &decide)
 	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeOnTheSpot, ReceivedBy: "李经理"}, &outcome{})
 	penaltyAt(h, bj(2026, 10, 9, 11, 0), UpdatePay, PayInput{Actor: company, AmountFen: 2_000_000}, &outcome{})
-	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(20_000)))
+	h.Run(penaltyInput(fine(20_000)))
 
 	ok(t, "decide", decide)
-	penaltyResult(t, h, PenaltyPaid)
-	if started.CaseNo != "TQ-140502-2026-000009" || started.To != government || started.Reason != ReasonClosure ||
+	penaltyResult(t, h, Paid)
+	if started.CaseNo != "TQ-140502-2026-000009" || started.To != government || started.Reason != escalation.ReasonClosure ||
 		!started.Major || started.ParentCaseNo != "CF-140502-2026-000001" || !started.AckDue.After(bj(2026, 10, 8, 10, 0)) {
 		t.Fatalf("closure request %+v", started)
 	}
-	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "repeat_offender", "serve", "pay"})
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "decide", "repeat_offender", "serve", "pay"})
 }
 
 // The hazard's re-inspection stops a running daily fine by itself: the
@@ -514,26 +507,26 @@ func TestRepeatOffenderTriggersAClosureRequest(t *testing.T) {
 // re-inspecting officer as the actor.
 func TestHazardVerificationStopsADailyFine(t *testing.T) {
 	h := newPenaltyHarness(t)
-	var stopped PenaltyView
-	daily := Penalty{Kind: PenaltyDailyFine, AmountYuan: 2_000}
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
-	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: daily, Reasons: "拒不改正"}, &outcome{})
+	var stopped View
+	daily := Penalty{Kind: KindDailyFine, AmountYuan: 2_000}
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: daily, Reasons: "拒不改正"}, &outcome{})
 	penaltyAt(h, bj(2026, 10, 8, 11, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &outcome{})
-	h.env.RegisterDelayedCallback(func() {
-		h.env.SignalWorkflow(SignalRectificationVerified, RectificationVerified{HazardCaseNo: "YH-140502-2026-000001", By: officer2, Findings: "复查合格"})
+	h.Env.RegisterDelayedCallback(func() {
+		h.Env.SignalWorkflow(ladder.SignalRectificationVerified, ladder.RectificationVerified{HazardCaseNo: "YH-140502-2026-000001", By: officer2, Findings: "复查合格"})
 	}, bj(2026, 10, 9, 10, 0).Sub(bj(2026, 9, 21, 9, 0)))
 	penaltyQuery(h, bj(2026, 10, 9, 12, 0), &stopped)
 	penaltyAt(h, bj(2026, 10, 20, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 4_200_000}, &outcome{})
 	in := penaltyInput(daily)
 	in.CorrectionOrderDate = calendar.NewDate(2026, 9, 18)
-	h.runWorkflow(PenaltyWorkflowName, in)
+	h.Run(in)
 
 	if d := stopped.DailyFine; d == nil || d.Days != 21 || d.AccruedYuan != 42_000 || day(d.StoppedOn) != "2026-10-09" {
 		t.Fatalf("daily fine after the hazard's verification: %+v", stopped.DailyFine)
 	}
-	penaltyResult(t, h, PenaltyPaid)
-	equal(t, "steps", h.actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve", "stop_daily_fine", "pay"})
-	if by := h.steps[5].Actor; by.PersonID != officer2.PersonID {
+	penaltyResult(t, h, Paid)
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "decide", "serve", "stop_daily_fine", "pay"})
+	if by := h.Steps[5].Actor; by.PersonID != officer2.PersonID {
 		t.Fatalf("the stop is recorded as by %+v", by)
 	}
 }
@@ -544,23 +537,23 @@ func TestHazardVerificationStopsADailyFine(t *testing.T) {
 func TestPenaltyWaiverLetsTheDecisionFollowAtOnce(t *testing.T) {
 	h := newPenaltyHarness(t)
 	var tooEarly, byStranger, noStatement, waive, plead, twice, decide, serve, pay outcome
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &outcome{})
-	penaltyAt(h, bj(2026, 9, 22, 9, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(50_000), Reasons: "x"}, &tooEarly)
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 9, 22, 9, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(50_000), Reasons: "x"}, &tooEarly)
 	penaltyAt(h, bj(2026, 9, 22, 10, 0), UpdateWaiveRights, WaiveRightsInput{Actor: stranger, Statement: "放弃"}, &byStranger)
 	penaltyAt(h, bj(2026, 9, 22, 10, 5), UpdateWaiveRights, WaiveRightsInput{Actor: company}, &noStatement)
 	penaltyAt(h, bj(2026, 9, 22, 10, 10), UpdateWaiveRights, WaiveRightsInput{Actor: company, Statement: "本单位放弃陈述申辩和听证权利"}, &waive)
 	penaltyAt(h, bj(2026, 9, 22, 10, 20), UpdatePlead, PleadInput{Actor: company, Statement: "补充意见"}, &plead)
 	penaltyAt(h, bj(2026, 9, 22, 10, 25), UpdateWaiveRights, WaiveRightsInput{Actor: company, Statement: "再次放弃"}, &twice)
-	penaltyAt(h, bj(2026, 9, 22, 11, 0), UpdateDecidePenalty, DecidePenaltyInput{Actor: inspector, Penalty: fine(50_000), Reasons: "事实清楚"}, &decide)
+	penaltyAt(h, bj(2026, 9, 22, 11, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(50_000), Reasons: "事实清楚"}, &decide)
 	penaltyAt(h, bj(2026, 9, 22, 12, 0), UpdateServe, ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理"}, &serve)
 	penaltyAt(h, bj(2026, 9, 23, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 5_000_000}, &pay)
-	h.runWorkflow(PenaltyWorkflowName, penaltyInput(fine(50_000)))
+	h.Run(penaltyInput(fine(50_000)))
 
 	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "may plead or ask for a hearing")
 	refused(t, "waiver by another enterprise", byStranger, duty.EForbidden)
 	refused(t, "waiver without a statement", noStatement, duty.EInvalid)
 	ok(t, "waiver", waive)
-	if v := penaltyView(t, waive); v.Waiver == nil || slices.Contains(v.NextActions, UpdatePlead) || !slices.Contains(v.NextActions, UpdateDecidePenalty) {
+	if v := penaltyView(t, waive); v.Waiver == nil || slices.Contains(v.NextActions, UpdatePlead) || !slices.Contains(v.NextActions, UpdateDecide) {
 		t.Fatalf("after the waiver: waiver %+v, next %v", v.Waiver, v.NextActions)
 	}
 	refusedWith(t, "plea after the waiver", plead, duty.EConflict, "waived")
@@ -568,8 +561,8 @@ func TestPenaltyWaiverLetsTheDecisionFollowAtOnce(t *testing.T) {
 	ok(t, "decision the day after the notice", decide)
 	ok(t, "serve", serve)
 	ok(t, "pay", pay)
-	penaltyResult(t, h, PenaltyPaid)
-	equal(t, "steps", h.actions(), []string{"open", "notify", "waive_rights", "decide", "serve", "pay"})
+	penaltyResult(t, h, Paid)
+	equal(t, "steps", h.Actions(), []string{"open", "notify", "waive_rights", "decide", "serve", "pay"})
 }
 
 // The simple procedure (简易程序, Art.51/52) decides a warning on the spot:
@@ -577,17 +570,17 @@ func TestPenaltyWaiverLetsTheDecisionFollowAtOnce(t *testing.T) {
 // and reported to the hazard as the written-warning rung.
 func TestSimpleProcedureDecidesAWarningOnTheSpot(t *testing.T) {
 	h := newPenaltyHarness(t)
-	in := penaltyInput(Penalty{Kind: PenaltyWarning})
+	in := penaltyInput(Penalty{Kind: KindWarning})
 	in.ParentCaseNo, in.ParentWorkflowID = "YH-140502-2026-000001", "hazard/YH-140502-2026-000001"
 	in.Procedure = ProcedureSimple
 	var notify, heavier, noForm, byCompany, spot outcome
-	penaltyAt(h, bj(2026, 9, 21, 9, 30), UpdateNotifyPenalty, NotifyPenaltyInput{Actor: inspector}, &notify)
+	penaltyAt(h, bj(2026, 9, 21, 9, 30), UpdateNotify, NotifyInput{Actor: inspector}, &notify)
 	penaltyAt(h, bj(2026, 9, 21, 9, 35), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: fine(200), Reasons: "x", DocumentNo: "城住建简罚〔2026〕1号", ReceivedBy: "李经理"}, &heavier)
-	penaltyAt(h, bj(2026, 9, 21, 9, 40), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: Penalty{Kind: PenaltyWarning}, Reasons: "x", ReceivedBy: "李经理"}, &noForm)
-	penaltyAt(h, bj(2026, 9, 21, 9, 45), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: company, Penalty: Penalty{Kind: PenaltyWarning}, Reasons: "x", DocumentNo: "1", ReceivedBy: "李经理"}, &byCompany)
-	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: Penalty{Kind: PenaltyWarning},
+	penaltyAt(h, bj(2026, 9, 21, 9, 40), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: Penalty{Kind: KindWarning}, Reasons: "x", ReceivedBy: "李经理"}, &noForm)
+	penaltyAt(h, bj(2026, 9, 21, 9, 45), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: company, Penalty: Penalty{Kind: KindWarning}, Reasons: "x", DocumentNo: "1", ReceivedBy: "李经理"}, &byCompany)
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateDecideOnTheSpot, DecideOnTheSpotInput{Actor: inspector, Penalty: Penalty{Kind: KindWarning},
 		Statement: "承认隐患未按期整改", Reasons: "逾期未整改，予以警告", DocumentNo: "城住建简罚〔2026〕1号", ReceivedBy: "李经理", RefusedToSign: true}, &spot)
-	h.runWorkflow(PenaltyWorkflowName, in)
+	h.Run(in)
 
 	refusedWith(t, "notice under the simple procedure", notify, duty.EConflict, "简易程序")
 	refusedWith(t, "a fine where a warning was proposed", heavier, duty.EInvalid, "heavier")
@@ -595,14 +588,14 @@ func TestSimpleProcedureDecidesAWarningOnTheSpot(t *testing.T) {
 	refused(t, "decided by the enterprise", byCompany, duty.EForbidden)
 	ok(t, "on the spot", spot)
 	v := penaltyView(t, spot)
-	if v.State != string(PenaltyExecuted) || v.Decision == nil || v.Service == nil || v.Service.Method != ServeOnTheSpot ||
+	if v.State != string(Executed) || v.Decision == nil || v.Service == nil || v.Service.Method != ServeOnTheSpot ||
 		!strings.Contains(v.Service.ReceivedBy, "拒绝签收") || len(v.Pleas) != 1 {
 		t.Fatalf("after the decision on the spot: %+v", v)
 	}
-	penaltyResult(t, h, PenaltyExecuted)
-	equal(t, "steps", h.actions(), []string{"open", "decide_on_the_spot"})
-	if len(h.signals) != 2 || h.signals[0].Rung != rules.RungWrittenWarning || h.signals[1].Outcome != RungComplied {
-		t.Fatalf("signals to the hazard: %+v", h.signals)
+	penaltyResult(t, h, Executed)
+	equal(t, "steps", h.Actions(), []string{"open", "decide_on_the_spot"})
+	if len(h.Signals) != 2 || h.Signals[0].Rung != rules.RungWrittenWarning || h.Signals[1].Outcome != ladder.RungComplied {
+		t.Fatalf("signals to the hazard: %+v", h.Signals)
 	}
 }
 
@@ -612,12 +605,12 @@ func TestSimpleProcedureOnlyForAWarningOrASmallFine(t *testing.T) {
 		pen   Penalty
 		ok    bool
 	}{
-		{PartyUnit, Penalty{Kind: PenaltyWarning}, true},
+		{PartyUnit, Penalty{Kind: KindWarning}, true},
 		{PartyUnit, fine(3_000), true},
 		{PartyUnit, fine(3_001), false},
 		{PartyPerson, fine(200), true},
 		{PartyPerson, fine(201), false},
-		{PartyUnit, Penalty{Kind: PenaltyStopProduction}, false},
+		{PartyUnit, Penalty{Kind: KindStopProduction}, false},
 	} {
 		in := penaltyInput(c.pen)
 		in.Procedure, in.Party.Kind = ProcedureSimple, c.party

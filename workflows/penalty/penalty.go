@@ -1,4 +1,9 @@
-package workflows
+// Package penalty is the administrative penalty case (行政处罚, 行政处罚法
+// 2021) from 立案 to payment, revocation or the court, under the general
+// or the simple procedure. A warning is the written-warning rung of the
+// enforcement ladder and any other penalty the penalty rung; a repeat
+// offender's closure is asked for by an escalation the case starts.
+package penalty
 
 import (
 	"errors"
@@ -15,73 +20,47 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/escalation"
+	"github.com/duty-project/duty/workflows/ladder"
 )
 
-// AdministrativePenalty runs one penalty case (行政处罚, 行政处罚法 2021)
+// act is how the case names the activities it runs: a nil pointer is
+// enough for the SDK to find the method names; the worker registers the
+// real struct.
+var act *activities.Activities
+
+// Workflow runs one penalty case (行政处罚, 行政处罚法 2021)
 // from 立案 to payment, revocation or the court: notice, plea, hearing,
 // collective discussion, decision, service, payment with the late
 // surcharge, appeals that pause it, reminder and enforcement; and for a
 // daily fine, its accrual until the correction is verified. Every
 // deadline is counted with the calendar the case started with.
-func AdministrativePenalty(ctx workflow.Context, in PenaltyInput) (PenaltyResult, error) {
-	now := workflow.Now(ctx)
-	in.Rules = in.Rules.WithDefaults()
-	if err := in.Validate(now); err != nil {
-		return PenaltyResult{}, refusal(err)
-	}
-	p := &penalty{in: in, state: PenaltyOpened, openedAt: now, now: func() time.Time { return workflow.Now(ctx) }}
-	p.decisionDue = p.due(now, in.Rules.Decision)
-	if err := registerOpen(ctx, p); err != nil {
-		return PenaltyResult{}, err
-	}
-	if err := p.register(ctx); err != nil {
-		return PenaltyResult{}, err
-	}
-	if err := recordOpening(ctx, p, "open", in.Officers[0], p.opening()); err != nil {
-		return PenaltyResult{}, err
-	}
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: RungStarted})
-	if err := p.runTimers(ctx); err != nil {
-		return PenaltyResult{}, err
-	}
-	// A case decided and closed in one step (a warning on the spot) still
-	// counts towards the enterprise's history.
-	if p.decision != nil && !p.repeatChecked {
-		if err := p.checkRepeatOffence(ctx); err != nil {
-			return PenaltyResult{}, err
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(now time.Time) (*penalty, error) {
+		in.Rules = in.Rules.WithDefaults()
+		if err := in.Validate(now); err != nil {
+			return nil, err
 		}
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && p.recording == 0 }); err != nil {
-		return PenaltyResult{}, err
-	}
-	if err := finishSteps(ctx, p); err != nil {
-		return PenaltyResult{}, err
-	}
-	notifyParent(ctx, in.ParentWorkflowID, RungSignal{Rung: p.rung(), CaseNo: in.CaseNo, Outcome: p.rungOutcome()})
-	res := PenaltyResult{CaseNo: in.CaseNo, State: string(p.state), Money: p.money(*p.closedAt)}
-	if p.decision != nil {
-		res.Penalty = &p.decision.Penalty
-	}
-	return res, nil
+		p := &penalty{in: in, state: Opened, now: func() time.Time { return workflow.Now(ctx) }}
+		p.decisionDue = p.due(now, in.Rules.Decision)
+		return p, nil
+	})
 }
 
 // penalty is the workflow's state; every method is deterministic.
 type penalty struct {
-	in PenaltyInput
-	// steps writes the case\'s steps in order.
-	steps       stepWriter
-	state       PenaltyState
-	openedAt    time.Time
-	closedAt    *time.Time
+	casekit.Case
+	in          Input
+	state       State
 	now         func() time.Time // workflow time, for snapshots
-	seq         int64
 	decisionDue calendar.Deadline
-	notice      *PenaltyNotice
+	notice      *Notice
 	pleas       []Plea
 	waiver      *Waiver
 	hearing     *Hearing
 	discussion  *Discussion
-	decision    *PenaltyDecision
+	decision    *Decision
 	service     *Service
 	payDue      *calendar.Deadline // set once the amount is fixed and served
 	payment     *Payment
@@ -95,19 +74,47 @@ type penalty struct {
 	// repeatChecked is set once the enterprise's penalty history has been
 	// counted after the decision (安全生产法 Art.113).
 	repeatChecked bool
-	// recording counts steps being written outside an update (a signal's),
-	// so the workflow does not complete under one.
-	recording int
+}
+
+// Opening is the case as opened (立案) by its first officer.
+func (p *penalty) Opening() (string, cases.Actor, any) { return "open", p.in.Officers[0], p.opening() }
+
+// Live tells the hazard the rung started and runs the timers until the
+// case closes.
+func (p *penalty) Live(ctx workflow.Context) error {
+	ladder.NotifyParent(ctx, p.in.ParentWorkflowID, ladder.RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: ladder.RungStarted})
+	if err := p.runTimers(ctx); err != nil {
+		return err
+	}
+	// A case decided and closed in one step (a warning on the spot) still
+	// counts towards the enterprise's history.
+	if p.decision != nil && !p.repeatChecked {
+		if err := p.checkRepeatOffence(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Result tells the hazard how the rung ended, and returns what was
+// decided and paid.
+func (p *penalty) Result(ctx workflow.Context) Result {
+	ladder.NotifyParent(ctx, p.in.ParentWorkflowID, ladder.RungSignal{Rung: p.rung(), CaseNo: p.in.CaseNo, Outcome: p.rungOutcome()})
+	res := Result{CaseNo: p.in.CaseNo, State: string(p.state), Money: p.money(*p.ClosedAt)}
+	if p.decision != nil {
+		res.Penalty = &p.decision.Penalty
+	}
+	return res
 }
 
 // listenForVerification stops a daily fine when the hazard it was imposed
 // for reports its rectification verified: the re-inspecting officer is
 // the actor, as if they had stopped it by hand.
 func (p *penalty) listenForVerification(ctx workflow.Context) {
-	ch := workflow.GetSignalChannel(ctx, SignalRectificationVerified)
+	ch := workflow.GetSignalChannel(ctx, ladder.SignalRectificationVerified)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var sig RectificationVerified
+			var sig ladder.RectificationVerified
 			if !ch.Receive(ctx, &sig) {
 				return
 			}
@@ -118,9 +125,7 @@ func (p *penalty) listenForVerification(ctx workflow.Context) {
 			}
 			before := string(p.state)
 			actor, details := p.applyStopDailyFine(in, now)
-			p.recording++
-			err := recordStep(ctx, p, UpdateStopDailyFine, actor, before, details)
-			p.recording--
+			err := p.Recording(func() error { return casekit.RecordStep(ctx, p, UpdateStopDailyFine, actor, before, details) })
 			if err != nil {
 				return
 			}
@@ -128,9 +133,10 @@ func (p *penalty) listenForVerification(ctx workflow.Context) {
 	})
 }
 
-func (p *penalty) register(ctx workflow.Context) error {
+// Register sets the penalty's query, updates and signal listener.
+func (p *penalty) Register(ctx workflow.Context) error {
 	p.listenForVerification(ctx)
-	query := func(q PenaltyQueryInput) (PenaltyView, error) {
+	query := func(q QueryInput) (View, error) {
 		at := workflow.Now(ctx)
 		if q.At.After(at) {
 			at = q.At
@@ -138,31 +144,31 @@ func (p *penalty) register(ctx workflow.Context) error {
 		return p.view(at), nil
 	}
 	return errors.Join(
-		workflow.SetQueryHandler(ctx, QueryPenalty, query),
-		setCaseUpdate(ctx, UpdateNotifyPenalty, p, (*penalty).checkNotify, (*penalty).applyNotify),
-		setCaseUpdate(ctx, UpdatePlead, p, (*penalty).checkPlead, (*penalty).applyPlead),
-		setCaseUpdate(ctx, UpdateRequestHearing, p, (*penalty).checkRequestHearing, (*penalty).applyRequestHearing),
-		setCaseUpdate(ctx, UpdateScheduleHearing, p, (*penalty).checkScheduleHearing, (*penalty).applyScheduleHearing),
-		setCaseUpdate(ctx, UpdateRecordHearing, p, (*penalty).checkRecordHearing, (*penalty).applyRecordHearing),
-		setCaseUpdate(ctx, UpdateRecordDiscussion, p, (*penalty).checkDiscussion, (*penalty).applyDiscussion),
-		setCaseUpdate(ctx, UpdateDecidePenalty, p, (*penalty).checkDecide, (*penalty).applyDecide),
-		setCaseUpdate(ctx, UpdateServe, p, (*penalty).checkServe, (*penalty).applyServe),
-		setCaseUpdate(ctx, UpdatePay, p, (*penalty).checkPay, (*penalty).applyPay),
-		setCaseUpdate(ctx, UpdateAppeal, p, (*penalty).checkAppeal, (*penalty).applyAppeal),
-		setCaseUpdate(ctx, UpdateAppealResult, p, (*penalty).checkAppealResult, (*penalty).applyAppealResult),
-		setCaseUpdate(ctx, UpdateRemind, p, (*penalty).checkRemind, (*penalty).applyRemind),
-		setCaseUpdate(ctx, UpdateApplyEnforcement, p, (*penalty).checkEnforcement, (*penalty).applyEnforcement),
-		setCaseUpdate(ctx, UpdateStopDailyFine, p, (*penalty).checkStopDailyFine, (*penalty).applyStopDailyFine),
-		setCaseUpdate(ctx, UpdateWithdrawPenalty, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
-		setCaseUpdate(ctx, UpdateWaiveRights, p, (*penalty).checkWaiveRights, (*penalty).applyWaiveRights),
-		setCaseUpdate(ctx, UpdateDecideOnTheSpot, p, (*penalty).checkDecideOnTheSpot, (*penalty).applyDecideOnTheSpot),
+		workflow.SetQueryHandler(ctx, Query, query),
+		casekit.SetUpdate(ctx, UpdateNotify, p, (*penalty).checkNotify, (*penalty).applyNotify),
+		casekit.SetUpdate(ctx, UpdatePlead, p, (*penalty).checkPlead, (*penalty).applyPlead),
+		casekit.SetUpdate(ctx, UpdateRequestHearing, p, (*penalty).checkRequestHearing, (*penalty).applyRequestHearing),
+		casekit.SetUpdate(ctx, UpdateScheduleHearing, p, (*penalty).checkScheduleHearing, (*penalty).applyScheduleHearing),
+		casekit.SetUpdate(ctx, UpdateRecordHearing, p, (*penalty).checkRecordHearing, (*penalty).applyRecordHearing),
+		casekit.SetUpdate(ctx, UpdateRecordDiscussion, p, (*penalty).checkDiscussion, (*penalty).applyDiscussion),
+		casekit.SetUpdate(ctx, UpdateDecide, p, (*penalty).checkDecide, (*penalty).applyDecide),
+		casekit.SetUpdate(ctx, UpdateServe, p, (*penalty).checkServe, (*penalty).applyServe),
+		casekit.SetUpdate(ctx, UpdatePay, p, (*penalty).checkPay, (*penalty).applyPay),
+		casekit.SetUpdate(ctx, UpdateAppeal, p, (*penalty).checkAppeal, (*penalty).applyAppeal),
+		casekit.SetUpdate(ctx, UpdateAppealResult, p, (*penalty).checkAppealResult, (*penalty).applyAppealResult),
+		casekit.SetUpdate(ctx, UpdateRemind, p, (*penalty).checkRemind, (*penalty).applyRemind),
+		casekit.SetUpdate(ctx, UpdateApplyEnforcement, p, (*penalty).checkEnforcement, (*penalty).applyEnforcement),
+		casekit.SetUpdate(ctx, UpdateStopDailyFine, p, (*penalty).checkStopDailyFine, (*penalty).applyStopDailyFine),
+		casekit.SetUpdate(ctx, UpdateWithdraw, p, (*penalty).checkWithdraw, (*penalty).applyWithdraw),
+		casekit.SetUpdate(ctx, UpdateWaiveRights, p, (*penalty).checkWaiveRights, (*penalty).applyWaiveRights),
+		casekit.SetUpdate(ctx, UpdateDecideOnTheSpot, p, (*penalty).checkDecideOnTheSpot, (*penalty).applyDecideOnTheSpot),
 	)
 }
 
 // --- timers
 
-// penaltyAlarm is a moment the case is waiting for and the step it records.
-type penaltyAlarm struct {
+// alarm is a moment the case is waiting for and the step it records.
+type alarm struct {
 	at     time.Time
 	action string
 }
@@ -170,24 +176,24 @@ type penaltyAlarm struct {
 // nextAlarm is the earliest timer the state calls for. Every alarm is a
 // function of the state, so an update that makes one moot needs no
 // cancelling: the loop re-reads the state after every step.
-func (p *penalty) nextAlarm() (penaltyAlarm, bool) {
-	var all []penaltyAlarm
+func (p *penalty) nextAlarm() (alarm, bool) {
+	var all []alarm
 	if p.notice != nil && p.decision == nil && !p.windowsClosed {
-		all = append(all, penaltyAlarm{p.noticeWindows().End, "notice_windows_closed"})
+		all = append(all, alarm{p.noticeWindows().End, "notice_windows_closed"})
 	}
 	if p.decision == nil && !p.decisionOverdue {
-		all = append(all, penaltyAlarm{p.decisionDue.End, "decision_overdue"})
+		all = append(all, alarm{p.decisionDue.End, "decision_overdue"})
 	}
 	if p.decision != nil && p.service == nil && !p.serviceLate {
-		all = append(all, penaltyAlarm{p.decision.ServiceDue.End, "service_overdue"})
+		all = append(all, alarm{p.decision.ServiceDue.End, "service_overdue"})
 	}
 	if p.payDue != nil && !p.paymentLate {
-		all = append(all, penaltyAlarm{p.payDue.End, "payment_overdue"})
+		all = append(all, alarm{p.payDue.End, "payment_overdue"})
 	}
 	if len(all) == 0 {
-		return penaltyAlarm{}, false
+		return alarm{}, false
 	}
-	return slices.MinFunc(all, func(a, b penaltyAlarm) int { return a.at.Compare(b.at) }), true
+	return slices.MinFunc(all, func(a, b alarm) int { return a.at.Compare(b.at) }), true
 }
 
 // runTimers sleeps until the next alarm and fires it, until the case
@@ -201,16 +207,16 @@ func (p *penalty) runTimers(ctx workflow.Context) error {
 			}
 			continue
 		}
-		seq := p.seq
+		seq := p.Seq()
 		a, ok := p.nextAlarm()
 		if !ok {
-			if err := workflow.Await(ctx, func() bool { return p.seq != seq }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return p.Seq() != seq }); err != nil {
 				return err
 			}
 			continue
 		}
 		if wait := a.at.Sub(workflow.Now(ctx)); wait > 0 {
-			changed, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return p.seq != seq })
+			changed, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return p.Seq() != seq })
 			if err != nil {
 				return err
 			}
@@ -225,7 +231,7 @@ func (p *penalty) runTimers(ctx workflow.Context) error {
 	return nil
 }
 
-func (p *penalty) fire(ctx workflow.Context, a penaltyAlarm) error {
+func (p *penalty) fire(ctx workflow.Context, a alarm) error {
 	before := string(p.state)
 	var details any
 	switch a.action {
@@ -249,28 +255,28 @@ func (p *penalty) fire(ctx workflow.Context, a penaltyAlarm) error {
 		}{p.decision.ServiceDue}
 	case "payment_overdue":
 		p.paymentLate = true
-		if p.state == PenaltyServed {
-			p.state = PenaltyPaymentOverdue
+		if p.state == Served {
+			p.state = PaymentOverdue
 		}
 		details = struct {
 			PaymentDue calendar.Deadline `json:"payment_due"`
 			Money      Money             `json:"money"`
 		}{*p.payDue, p.money(workflow.Now(ctx))}
 	}
-	return recordStep(ctx, p, a.action, cases.SystemActor, before, details)
+	return casekit.RecordStep(ctx, p, a.action, cases.SystemActor, before, details)
 }
 
 // --- checks: pure functions of state, input and time, used by validator and handler.
 
-func (p *penalty) checkNotify(in NotifyPenaltyInput, now time.Time) error {
+func (p *penalty) checkNotify(in NotifyInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyOpened {
-		return p.wrongState(UpdateNotifyPenalty)
+	if p.state != Opened {
+		return p.wrongState(UpdateNotify)
 	}
 	if p.in.simple() {
-		return conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
+		return casekit.Conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
 	}
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
@@ -280,7 +286,7 @@ func (p *penalty) checkNotify(in NotifyPenaltyInput, now time.Time) error {
 			return err
 		}
 	}
-	return text("note", in.Note, false)
+	return casekit.Text("note", in.Note, false)
 }
 
 func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
@@ -294,54 +300,54 @@ func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
 		return err
 	}
 	if p.notice.PleaDue.Missed(now) {
-		return conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
+		return casekit.Conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
 	}
 	if in.RequestedAmountYuan < 0 || in.RequestedAmountYuan > p.notice.Penalty.AmountYuan {
-		return invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
+		return casekit.Invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
 	}
-	return text("statement (陈述申辩)", in.Statement, true)
+	return casekit.Text("statement (陈述申辩)", in.Statement, true)
 }
 
 func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) error {
 	if err := p.party(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyNotified {
+	if p.state != Notified {
 		return p.wrongState(UpdateRequestHearing)
 	}
 	if err := p.waived(); err != nil {
 		return err
 	}
 	if !p.notice.HearingQualifies {
-		return conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
+		return casekit.Conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
 			p.notice.Penalty.Label(), p.in.Party.Kind, p.in.Rules.HearingPersonYuan, p.in.Rules.HearingUnitYuan)
 	}
 	if p.notice.HearingDue.Missed(now) {
-		return conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
+		return casekit.Conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
 	}
-	return text("reason", in.Reason, false)
+	return casekit.Text("reason", in.Reason, false)
 }
 
 func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyHearingRequested && p.state != PenaltyHearingScheduled {
+	if p.state != HearingRequested && p.state != HearingScheduled {
 		return p.wrongState(UpdateScheduleHearing)
 	}
-	if err := text("place (听证地点)", in.Place, true); err != nil {
+	if err := casekit.Text("place (听证地点)", in.Place, true); err != nil {
 		return err
 	}
-	if err := text("presider (主持人)", in.Presider, true); err != nil {
+	if err := casekit.Text("presider (主持人)", in.Presider, true); err != nil {
 		return err
 	}
 	for _, o := range p.in.Officers {
 		if o.Name == in.Presider {
-			return invalid("%s investigated the case and may not preside over the hearing (Art.64)", in.Presider)
+			return casekit.Invalid("%s investigated the case and may not preside over the hearing (Art.64)", in.Presider)
 		}
 	}
 	if earliest := p.due(now, p.in.Rules.HearingNotice); in.At.Before(earliest.End) {
-		return invalid("the party is notified %s before the hearing (Art.64): hold it on %s or later",
+		return casekit.Invalid("the party is notified %s before the hearing (Art.64): hold it on %s or later",
 			p.in.Rules.HearingNotice, calendar.DateOf(earliest.End))
 	}
 	return nil
@@ -351,13 +357,13 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyHearingScheduled {
+	if p.state != HearingScheduled {
 		return p.wrongState(UpdateRecordHearing)
 	}
 	if now.Before(p.hearing.At) {
-		return conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
+		return casekit.Conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
 	}
-	return text("transcript (听证笔录)", in.Transcript, true)
+	return casekit.Text("transcript (听证笔录)", in.Transcript, true)
 }
 
 func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error {
@@ -368,48 +374,48 @@ func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error
 		return err
 	}
 	if p.discussion != nil {
-		return conflict("the collective discussion is already recorded")
+		return casekit.Conflict("the collective discussion is already recorded")
 	}
 	return in.Validate()
 }
 
-func (p *penalty) checkDecide(in DecidePenaltyInput, now time.Time) error {
+func (p *penalty) checkDecide(in DecideInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if err := p.readyToDecide(UpdateDecidePenalty, now); err != nil {
+	if err := p.readyToDecide(UpdateDecide, now); err != nil {
 		return err
 	}
 	if err := p.in.penaltyAllowed(in.Penalty); err != nil {
 		return err
 	}
 	if in.Penalty.heavierThan(p.notice.Penalty) {
-		return invalid("the decision (%s) may not be heavier than the notice (%s): a plea never makes the penalty heavier (Art.45); a heavier penalty needs a new notice",
+		return casekit.Invalid("the decision (%s) may not be heavier than the notice (%s): a plea never makes the penalty heavier (Art.45); a heavier penalty needs a new notice",
 			in.Penalty.Label(), p.notice.Penalty.Label())
 	}
 	if p.discussionRequired(in.Penalty) && p.discussion == nil {
-		return conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
+		return casekit.Conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
 	}
-	if err := text("reasons (决定理由)", in.Reasons, true); err != nil {
+	if err := casekit.Text("reasons (决定理由)", in.Reasons, true); err != nil {
 		return err
 	}
-	return text("document_no", in.DocumentNo, false)
+	return casekit.Text("document_no", in.DocumentNo, false)
 }
 
 // readyToDecide says why no decision (or discussion) may be made now.
 func (p *penalty) readyToDecide(action string, now time.Time) error {
 	switch p.state {
-	case PenaltyNotified, PenaltyHearingHeld:
-	case PenaltyHearingRequested, PenaltyHearingScheduled:
-		return conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
+	case Notified, HearingHeld:
+	case HearingRequested, HearingScheduled:
+		return casekit.Conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
 	default:
 		return p.wrongState(action)
 	}
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
 	}
-	if w := p.noticeWindows(); p.state == PenaltyNotified && p.waiver == nil && !w.Missed(now) {
-		return conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
+	if w := p.noticeWindows(); p.state == Notified && p.waiver == nil && !w.Missed(now) {
+		return casekit.Conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
 	}
 	return nil
 }
@@ -418,7 +424,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 // from 立案 are over.
 func (p *penalty) pastDecisionDue(now time.Time) error {
 	if p.decisionDue.Missed(now) {
-		return conflict("the decision was due within %s of opening the case, by %s (行政处罚法 Art.60); it can no longer be made: withdraw the case",
+		return casekit.Conflict("the decision was due within %s of opening the case, by %s (行政处罚法 Art.60); it can no longer be made: withdraw the case",
 			p.in.Rules.Decision, p.decisionDue.Last)
 	}
 	return nil
@@ -427,7 +433,7 @@ func (p *penalty) pastDecisionDue(now time.Time) error {
 // waived refuses a plea or hearing request after the party waived both.
 func (p *penalty) waived() error {
 	if p.waiver != nil {
-		return conflict("the party waived its rights to state and defend and to a hearing on %s (放弃陈述申辩和听证)", p.waiver.At.In(rules.China).Format(time.DateOnly))
+		return casekit.Conflict("the party waived its rights to state and defend and to a hearing on %s (放弃陈述申辩和听证)", p.waiver.At.In(rules.China).Format(time.DateOnly))
 	}
 	return nil
 }
@@ -436,16 +442,16 @@ func (p *penalty) checkWaiveRights(in WaiveRightsInput, now time.Time) error {
 	if err := p.party(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyNotified {
+	if p.state != Notified {
 		return p.wrongState(UpdateWaiveRights)
 	}
 	if err := p.waived(); err != nil {
 		return err
 	}
 	if p.noticeWindows().Missed(now) {
-		return conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
+		return casekit.Conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
 	}
-	return text("statement (放弃声明)", in.Statement, true)
+	return casekit.Text("statement (放弃声明)", in.Statement, true)
 }
 
 func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) error {
@@ -453,9 +459,9 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if !p.in.simple() {
-		return conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotifyPenalty)
+		return casekit.Conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotify)
 	}
-	if p.state != PenaltyOpened {
+	if p.state != Opened {
 		return p.wrongState(UpdateDecideOnTheSpot)
 	}
 	if err := p.pastDecisionDue(now); err != nil {
@@ -465,7 +471,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if in.Penalty.heavierThan(p.in.Proposed) {
-		return invalid("the decision (%s) may not be heavier than the penalty the party was told of (%s)", in.Penalty.Label(), p.in.Proposed.Label())
+		return casekit.Invalid("the decision (%s) may not be heavier than the penalty the party was told of (%s)", in.Penalty.Label(), p.in.Proposed.Label())
 	}
 	return in.Validate()
 }
@@ -474,7 +480,7 @@ func (p *penalty) checkServe(in ServeInput, _ time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyDecided {
+	if p.state != Decided {
 		return p.wrongState(UpdateServe)
 	}
 	return in.Validate()
@@ -490,13 +496,13 @@ func (p *penalty) checkPay(in PayInput, now time.Time) error {
 		return p.wrongState(UpdatePay)
 	}
 	if p.payDue == nil {
-		return conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
+		return casekit.Conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
 	}
-	if err := text("receipt", in.Receipt, false); err != nil {
+	if err := casekit.Text("receipt", in.Receipt, false); err != nil {
 		return err
 	}
 	if due := p.money(now).DueFen; in.AmountFen != due {
-		return invalid("the amount due today is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full", due/100, due%100, due, in.AmountFen)
+		return casekit.Invalid("the amount due today is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full", due/100, due%100, due, in.AmountFen)
 	}
 	return nil
 }
@@ -509,7 +515,7 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 		return p.wrongState(UpdateAppeal)
 	}
 	if p.pendingAppeal() != nil {
-		return conflict("an appeal is already pending")
+		return casekit.Conflict("an appeal is already pending")
 	}
 	var window calendar.Deadline
 	switch in.Kind {
@@ -518,20 +524,20 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 	case AppealLawsuit:
 		window = p.service.LawsuitDue
 	default:
-		return invalid("kind must be %q (行政复议) or %q (行政诉讼)", AppealReview, AppealLawsuit)
+		return casekit.Invalid("kind must be %q (行政复议) or %q (行政诉讼)", AppealReview, AppealLawsuit)
 	}
 	for _, a := range p.appeals {
 		if a.Kind == in.Kind {
-			return conflict("a %s was already brought against this decision", in.Kind)
+			return casekit.Conflict("a %s was already brought against this decision", in.Kind)
 		}
 	}
 	if window.Missed(now) {
-		return conflict("the time for a %s ended on %s", in.Kind, window.Last)
+		return casekit.Conflict("the time for a %s ended on %s", in.Kind, window.Last)
 	}
-	if err := text("body (复议机关/人民法院)", in.Body, true); err != nil {
+	if err := casekit.Text("body (复议机关/人民法院)", in.Body, true); err != nil {
 		return err
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkAppealResult(in AppealResultInput, _ time.Time) error {
@@ -542,51 +548,51 @@ func (p *penalty) checkAppealResult(in AppealResultInput, _ time.Time) error {
 		return p.wrongState(UpdateAppealResult)
 	}
 	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
-		return invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
+		return casekit.Invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
 	}
-	if err := text("summary", in.Summary, true); err != nil {
+	if err := casekit.Text("summary", in.Summary, true); err != nil {
 		return err
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state == PenaltyServed && p.payDue != nil {
-		return conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
+	if p.state == Served && p.payDue != nil {
+		return casekit.Conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
 	}
-	if p.state != PenaltyPaymentOverdue {
+	if p.state != PaymentOverdue {
 		return p.wrongState(UpdateRemind)
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
-	if p.state != PenaltyReminded {
+	if p.state != Reminded {
 		return p.wrongState(UpdateApplyEnforcement)
 	}
 	if p.pendingAppeal() != nil {
-		return conflict("an appeal is pending; the court is asked after it is decided")
+		return casekit.Conflict("an appeal is pending; the court is asked after it is decided")
 	}
 	if wait := p.due(p.reminder.At, p.in.Rules.ReminderWait); !wait.Missed(now) {
-		return conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
+		return casekit.Conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
 			p.in.Rules.ReminderWait, calendar.DateOf(wait.End))
 	}
 	if sue := p.service.LawsuitDue; !sue.Missed(now) {
-		return conflict("the party may still sue until %s; the court is asked after that (行政强制法 Art.53)", sue.Last)
+		return casekit.Conflict("the party may still sue until %s; the court is asked after that (行政强制法 Art.53)", sue.Last)
 	}
 	if !now.Before(p.reminder.EnforceBy) {
-		return conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
+		return casekit.Conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
 	}
-	if err := text("court (人民法院)", in.Court, true); err != nil {
+	if err := casekit.Text("court (人民法院)", in.Court, true); err != nil {
 		return err
 	}
-	return text("reference", in.Reference, false)
+	return casekit.Text("reference", in.Reference, false)
 }
 
 func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
@@ -596,38 +602,38 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 	if p.state.closed() {
 		return p.wrongState(UpdateStopDailyFine)
 	}
-	if p.current().Kind != PenaltyDailyFine {
-		return conflict("%s is not a daily fine", p.current().Label())
+	if p.current().Kind != KindDailyFine {
+		return casekit.Conflict("%s is not a daily fine", p.current().Label())
 	}
 	if !p.stoppedOn.IsZero() {
-		return conflict("the daily fine already stopped on %s", p.stoppedOn)
+		return casekit.Conflict("the daily fine already stopped on %s", p.stoppedOn)
 	}
-	return text("findings (复查意见)", in.Findings, true)
+	return casekit.Text("findings (复查意见)", in.Findings, true)
 }
 
-func (p *penalty) checkWithdraw(in WithdrawPenaltyInput, _ time.Time) error {
+func (p *penalty) checkWithdraw(in WithdrawInput, _ time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
 	if p.decided() {
-		return p.wrongState(UpdateWithdrawPenalty)
+		return p.wrongState(UpdateWithdraw)
 	}
-	return text("reason (撤案理由)", in.Reason, true)
+	return casekit.Text("reason (撤案理由)", in.Reason, true)
 }
 
 // --- applies: change state without blocking; return who acted and the details.
 
-func (p *penalty) applyNotify(in NotifyPenaltyInput, now time.Time) (cases.Actor, any) {
+func (p *penalty) applyNotify(in NotifyInput, now time.Time) (cases.Actor, any) {
 	pen := in.Penalty
 	if pen == (Penalty{}) {
 		pen = p.in.Proposed
 	}
-	n := &PenaltyNotice{Penalty: pen, Note: in.Note, By: in.Actor, At: now,
+	n := &Notice{Penalty: pen, Note: in.Note, By: in.Actor, At: now,
 		HearingQualifies: p.hearingQualifies(pen), PleaDue: p.due(now, p.in.Rules.Plea)}
 	if n.HearingQualifies {
 		n.HearingDue = p.due(now, p.in.Rules.HearingRequest)
 	}
-	p.notice, p.state = n, PenaltyNotified
+	p.notice, p.state = n, Notified
 	return in.Actor, n
 }
 
@@ -645,7 +651,7 @@ func (p *penalty) applyDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) (
 	if in.Statement != "" {
 		p.pleas = append(p.pleas, Plea{PleadInput: PleadInput{Actor: in.Actor, Statement: in.Statement}, At: now})
 	}
-	p.decision = &PenaltyDecision{DecidePenaltyInput: DecidePenaltyInput{Actor: in.Actor, Penalty: in.Penalty, Reasons: in.Reasons, DocumentNo: in.DocumentNo},
+	p.decision = &Decision{DecideInput: DecideInput{Actor: in.Actor, Penalty: in.Penalty, Reasons: in.Reasons, DocumentNo: in.DocumentNo},
 		At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
 	received := in.ReceivedBy
 	if in.RefusedToSign {
@@ -653,7 +659,7 @@ func (p *penalty) applyDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) (
 	}
 	p.service = &Service{ServeInput: ServeInput{Actor: in.Actor, Method: ServeOnTheSpot, ReceivedBy: received}, At: now,
 		ReviewDue: p.due(now, p.in.Rules.Review), LawsuitDue: p.due(now, p.in.Rules.Lawsuit)}
-	p.state = PenaltyServed
+	p.state = Served
 	p.settle(now)
 	return in.Actor, struct {
 		DecideOnTheSpotInput
@@ -668,20 +674,20 @@ func (p *penalty) applyPlead(in PleadInput, now time.Time) (cases.Actor, any) {
 
 func (p *penalty) applyRequestHearing(in RequestHearingInput, now time.Time) (cases.Actor, any) {
 	p.hearing = &Hearing{RequestedBy: in.Actor, RequestedAt: now, Reason: in.Reason}
-	p.state = PenaltyHearingRequested
+	p.state = HearingRequested
 	return in.Actor, in
 }
 
 func (p *penalty) applyScheduleHearing(in ScheduleHearingInput, now time.Time) (cases.Actor, any) {
 	p.hearing.At, p.hearing.Place, p.hearing.Presider = in.At, in.Place, in.Presider
 	p.hearing.ScheduledBy, p.hearing.ScheduledAt = &in.Actor, now
-	p.state = PenaltyHearingScheduled
+	p.state = HearingScheduled
 	return in.Actor, in
 }
 
 func (p *penalty) applyRecordHearing(in RecordHearingInput, now time.Time) (cases.Actor, any) {
 	p.hearing.HeldAt, p.hearing.Transcript, p.hearing.PartyAttended, p.hearing.RecordedBy = now, in.Transcript, in.PartyAttended, &in.Actor
-	p.state = PenaltyHearingHeld
+	p.state = HearingHeld
 	return in.Actor, in
 }
 
@@ -690,16 +696,16 @@ func (p *penalty) applyDiscussion(in RecordDiscussionInput, now time.Time) (case
 	return in.Actor, in
 }
 
-func (p *penalty) applyDecide(in DecidePenaltyInput, now time.Time) (cases.Actor, any) {
-	p.decision = &PenaltyDecision{DecidePenaltyInput: in, At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
-	p.state = PenaltyDecided
+func (p *penalty) applyDecide(in DecideInput, now time.Time) (cases.Actor, any) {
+	p.decision = &Decision{DecideInput: in, At: now, ServiceDue: p.due(now, p.in.Rules.Service)}
+	p.state = Decided
 	return in.Actor, p.decision
 }
 
 func (p *penalty) applyServe(in ServeInput, now time.Time) (cases.Actor, any) {
 	p.service = &Service{ServeInput: in, At: now, Late: p.serviceLate || p.decision.ServiceDue.Missed(now),
 		ReviewDue: p.due(now, p.in.Rules.Review), LawsuitDue: p.due(now, p.in.Rules.Lawsuit)}
-	p.state = PenaltyServed
+	p.state = Served
 	p.settle(now)
 	return in.Actor, p.service
 }
@@ -707,7 +713,7 @@ func (p *penalty) applyServe(in ServeInput, now time.Time) (cases.Actor, any) {
 func (p *penalty) applyPay(in PayInput, now time.Time) (cases.Actor, any) {
 	m := p.money(now)
 	p.payment = &Payment{PayInput: in, At: now, PrincipalFen: m.PrincipalFen, SurchargeFen: m.SurchargeFen}
-	p.finish(PenaltyPaid, now)
+	p.finish(Paid, now)
 	return in.Actor, p.payment
 }
 
@@ -723,7 +729,7 @@ func (p *penalty) applyAppealResult(in AppealResultInput, now time.Time) (cases.
 		a.Reference = in.Reference
 	}
 	if in.Outcome == AppealRevoked {
-		p.finish(PenaltyRevoked, now)
+		p.finish(Revoked, now)
 	}
 	return in.Actor, in
 }
@@ -735,13 +741,13 @@ func (p *penalty) applyRemind(in RemindInput, now time.Time) (cases.Actor, any) 
 	}
 	by := p.due(p.service.LawsuitDue.Last.Start(), p.in.Rules.Enforcement).End
 	p.reminder = &Reminder{RemindInput: in, At: now, EnforceFrom: from, EnforceBy: by}
-	p.state = PenaltyReminded
+	p.state = Reminded
 	return in.Actor, p.reminder
 }
 
 func (p *penalty) applyEnforcement(in ApplyEnforcementInput, now time.Time) (cases.Actor, any) {
 	p.enforcement = &Enforcement{ApplyEnforcementInput: in, At: now, ClaimedFen: p.money(now).DueFen}
-	p.finish(PenaltyEnforcement, now)
+	p.finish(EnforcementApplied, now)
 	return in.Actor, p.enforcement
 }
 
@@ -751,8 +757,8 @@ func (p *penalty) applyStopDailyFine(in StopDailyFineInput, now time.Time) (case
 	return in.Actor, p.dailyFine(now)
 }
 
-func (p *penalty) applyWithdraw(in WithdrawPenaltyInput, now time.Time) (cases.Actor, any) {
-	p.finish(PenaltyWithdrawn, now)
+func (p *penalty) applyWithdraw(in WithdrawInput, now time.Time) (cases.Actor, any) {
+	p.finish(Withdrawn, now)
 	return in.Actor, in
 }
 
@@ -761,35 +767,35 @@ func (p *penalty) applyWithdraw(in WithdrawPenaltyInput, now time.Time) (cases.A
 // case with nothing to pay (a warning, a stop order without a fine).
 func (p *penalty) settle(now time.Time) {
 	if p.service == nil || p.payDue != nil || p.state.closed() ||
-		(p.current().Kind == PenaltyDailyFine && p.stoppedOn.IsZero()) {
+		(p.current().Kind == KindDailyFine && p.stoppedOn.IsZero()) {
 		return
 	}
 	if p.principalFen(now) == 0 {
-		p.finish(PenaltyExecuted, now)
+		p.finish(Executed, now)
 		return
 	}
 	d := p.due(now, p.in.Rules.Payment)
 	p.payDue = &d
 }
 
-func (p *penalty) finish(st PenaltyState, now time.Time) {
+func (p *penalty) finish(st State, now time.Time) {
 	p.state = st
-	p.closedAt = &now
+	p.Close(now)
 }
 
 // --- money
 
 // money is what is owed as of at; a closed case's figures stop at its close.
 func (p *penalty) money(at time.Time) Money {
-	if p.closedAt != nil && at.After(*p.closedAt) {
-		at = *p.closedAt
+	if p.ClosedAt != nil && at.After(*p.ClosedAt) {
+		at = *p.ClosedAt
 	}
 	m := Money{AsOf: at, PrincipalFen: p.principalFen(at)}
 	m.SurchargeDays, m.SurchargeFen, m.SurchargeCapped = p.surcharge(m.PrincipalFen, at)
 	switch {
 	case p.payment != nil:
 		m.PaidFen = p.payment.AmountFen
-	case p.payDue != nil && (!p.state.closed() || p.state == PenaltyEnforcement):
+	case p.payDue != nil && (!p.state.closed() || p.state == EnforcementApplied):
 		m.DueFen = m.PrincipalFen + m.SurchargeFen
 	}
 	return m
@@ -838,7 +844,7 @@ func (p *penalty) underAppeal(d calendar.Date) bool {
 // to at's day while it runs; nil for other penalties.
 func (p *penalty) dailyFine(at time.Time) *DailyFine {
 	cur := p.current()
-	if cur.Kind != PenaltyDailyFine {
+	if cur.Kind != KindDailyFine {
 		return nil
 	}
 	order, end := p.in.CorrectionOrderDate, calendar.DateOf(at)
@@ -873,10 +879,10 @@ func (p *penalty) current() Penalty {
 
 func (p *penalty) hearingQualifies(pen Penalty) bool {
 	switch pen.Kind {
-	case PenaltyStopProduction, PenaltyDailyFine:
+	case KindStopProduction, KindDailyFine:
 		// A daily fine's total has no bound when it is notified.
 		return true
-	case PenaltyFine:
+	case KindFine:
 		limit := p.in.Rules.HearingUnitYuan
 		if p.in.Party.Kind == PartyPerson {
 			limit = p.in.Rules.HearingPersonYuan
@@ -887,7 +893,7 @@ func (p *penalty) hearingQualifies(pen Penalty) bool {
 }
 
 func (p *penalty) discussionRequired(pen Penalty) bool {
-	return pen.Kind == PenaltyStopProduction || pen.AmountYuan > p.in.Rules.DiscussionAboveYuan
+	return pen.Kind == KindStopProduction || pen.AmountYuan > p.in.Rules.DiscussionAboveYuan
 }
 
 // noticeWindows is the later of the plea and hearing-request windows.
@@ -903,7 +909,7 @@ func (p *penalty) decided() bool { return p.decision != nil || p.state.closed() 
 
 // executing reports whether the decision is served and not yet carried out.
 func (p *penalty) executing() bool {
-	return p.state == PenaltyServed || p.state == PenaltyPaymentOverdue || p.state == PenaltyReminded
+	return p.state == Served || p.state == PaymentOverdue || p.state == Reminded
 }
 
 func (p *penalty) pendingAppeal() *Appeal {
@@ -916,7 +922,7 @@ func (p *penalty) pendingAppeal() *Appeal {
 // rung is the rung of the enforcement ladder the case stands for: a
 // warning is the written warning (书面警告), anything else the penalty.
 func (p *penalty) rung() string {
-	if p.in.Proposed.Kind == PenaltyWarning {
+	if p.in.Proposed.Kind == KindWarning {
 		return rules.RungWrittenWarning
 	}
 	return rules.RungPenalty
@@ -924,12 +930,12 @@ func (p *penalty) rung() string {
 
 func (p *penalty) rungOutcome() string {
 	switch p.state {
-	case PenaltyPaid, PenaltyExecuted:
-		return RungComplied
-	case PenaltyEnforcement:
-		return RungFailed
+	case Paid, Executed:
+		return ladder.RungComplied
+	case EnforcementApplied:
+		return ladder.RungFailed
 	}
-	return RungCancelled // revoked or withdrawn: the rung may be climbed again
+	return ladder.RungCancelled // revoked or withdrawn: the rung may be climbed again
 }
 
 func (p *penalty) regulator(a cases.Actor) error {
@@ -952,43 +958,43 @@ func (p *penalty) wrongState(action string) error {
 	if next := p.nextActions(now); len(next) > 0 {
 		msg += " (allowed: " + strings.Join(next, ", ") + ")"
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 // nextActions lists the updates the state allows at now.
 func (p *penalty) nextActions(now time.Time) []string {
 	var out []string
 	switch p.state {
-	case PenaltyOpened:
+	case Opened:
 		switch {
 		case p.decisionDue.Missed(now):
 		case p.in.simple():
 			out = append(out, UpdateDecideOnTheSpot)
 		default:
-			out = append(out, UpdateNotifyPenalty)
+			out = append(out, UpdateNotify)
 		}
-	case PenaltyNotified, PenaltyHearingRequested, PenaltyHearingScheduled:
+	case Notified, HearingRequested, HearingScheduled:
 		if !p.notice.PleaDue.Missed(now) && p.waiver == nil {
 			out = append(out, UpdatePlead)
 		}
-		if p.state == PenaltyNotified && p.waiver == nil && !p.noticeWindows().Missed(now) {
+		if p.state == Notified && p.waiver == nil && !p.noticeWindows().Missed(now) {
 			out = append(out, UpdateWaiveRights)
 		}
 		switch {
-		case p.state == PenaltyHearingRequested:
+		case p.state == HearingRequested:
 			out = append(out, UpdateScheduleHearing)
-		case p.state == PenaltyHearingScheduled:
+		case p.state == HearingScheduled:
 			out = append(out, UpdateScheduleHearing, UpdateRecordHearing)
 		case p.notice.HearingQualifies && !p.notice.HearingDue.Missed(now) && p.waiver == nil:
 			out = append(out, UpdateRequestHearing)
 		case p.noticeWindows().Missed(now) || p.waiver != nil:
 			out = append(out, p.decisionActions(now)...)
 		}
-	case PenaltyHearingHeld:
+	case HearingHeld:
 		out = append(out, p.decisionActions(now)...)
-	case PenaltyDecided:
+	case Decided:
 		out = append(out, UpdateServe)
-	case PenaltyServed, PenaltyPaymentOverdue, PenaltyReminded:
+	case Served, PaymentOverdue, Reminded:
 		if p.payDue != nil {
 			out = append(out, UpdatePay)
 		}
@@ -998,17 +1004,17 @@ func (p *penalty) nextActions(now time.Time) []string {
 			out = append(out, UpdateAppeal)
 		}
 		switch p.state {
-		case PenaltyPaymentOverdue:
+		case PaymentOverdue:
 			out = append(out, UpdateRemind)
-		case PenaltyReminded:
+		case Reminded:
 			out = append(out, UpdateApplyEnforcement)
 		}
 	}
-	if !p.state.closed() && p.current().Kind == PenaltyDailyFine && p.stoppedOn.IsZero() {
+	if !p.state.closed() && p.current().Kind == KindDailyFine && p.stoppedOn.IsZero() {
 		out = append(out, UpdateStopDailyFine)
 	}
 	if !p.decided() {
-		out = append(out, UpdateWithdrawPenalty)
+		out = append(out, UpdateWithdraw)
 	}
 	return out
 }
@@ -1018,32 +1024,27 @@ func (p *penalty) decisionActions(now time.Time) []string {
 		return nil
 	}
 	if p.discussion == nil && p.discussionRequired(p.current()) {
-		return []string{UpdateRecordDiscussion, UpdateDecidePenalty}
+		return []string{UpdateRecordDiscussion, UpdateDecide}
 	}
-	return []string{UpdateDecidePenalty}
+	return []string{UpdateDecide}
 }
 
 // opening is the input as recorded and shown: the calendar is in the
 // history once, not in every step.
-func (p *penalty) opening() PenaltyInput {
+func (p *penalty) opening() Input {
 	in := p.in
 	in.Calendar = nil
 	return in
 }
 
-// stateName, snapshot and nextSeq plug the penalty into casekit.go.
-func (p *penalty) stateName() string { return string(p.state) }
+// StateName is the penalty's state, as the audit log records it.
+func (p *penalty) StateName() string { return string(p.state) }
 
-func (p *penalty) snapshot() (cases.Summary, PenaltyView) {
+// Snapshot is the penalty as it stands at workflow time, for the step
+// being taken.
+func (p *penalty) Snapshot() (cases.Summary, View) {
 	v := p.view(p.now())
 	return v.Summary, v
-}
-
-func (p *penalty) writer() *stepWriter { return &p.steps }
-
-func (p *penalty) nextSeq() int64 {
-	p.seq++
-	return p.seq
 }
 
 func (p *penalty) summary() cases.Summary {
@@ -1075,20 +1076,20 @@ func (p *penalty) summary() cases.Summary {
 		Enterprise: p.in.Enterprise, ActingOrg: p.in.ActingOrg, ParentWorkflowID: p.in.ParentWorkflowID, RuleSet: p.in.RuleSet,
 		Title:    "行政处罚 · " + p.in.Party.Name + " · " + p.current().Label(),
 		Overdue:  open && ((p.decisionOverdue && p.decision == nil) || (p.serviceLate && p.service == nil) || p.paymentLate),
-		OpenedAt: p.openedAt, ClosedAt: p.closedAt, Deadlines: deadlines,
+		OpenedAt: p.OpenedAt, ClosedAt: p.ClosedAt, Deadlines: deadlines,
 	}
 }
 
-func (p *penalty) view(at time.Time) PenaltyView {
+func (p *penalty) view(at time.Time) View {
 	money := p.money(at)
-	return PenaltyView{
+	return View{
 		Summary: p.summary(), Case: p.opening(), DecisionDue: p.decisionDue,
-		Notice: clonePtr(p.notice), Pleas: cloneList(p.pleas), Waiver: clonePtr(p.waiver), Hearing: clonePtr(p.hearing),
-		DiscussionRequired: p.discussionRequired(p.current()), Discussion: clonePtr(p.discussion),
-		Decision: clonePtr(p.decision), Service: clonePtr(p.service), PaymentDue: clonePtr(p.payDue), Payment: clonePtr(p.payment),
-		Appeals: cloneList(p.appeals), Reminder: clonePtr(p.reminder), Enforcement: clonePtr(p.enforcement),
+		Notice: casekit.ClonePtr(p.notice), Pleas: casekit.CloneList(p.pleas), Waiver: casekit.ClonePtr(p.waiver), Hearing: casekit.ClonePtr(p.hearing),
+		DiscussionRequired: p.discussionRequired(p.current()), Discussion: casekit.ClonePtr(p.discussion),
+		Decision: casekit.ClonePtr(p.decision), Service: casekit.ClonePtr(p.service), PaymentDue: casekit.ClonePtr(p.payDue), Payment: casekit.ClonePtr(p.payment),
+		Appeals: casekit.CloneList(p.appeals), Reminder: casekit.ClonePtr(p.reminder), Enforcement: casekit.ClonePtr(p.enforcement),
 		DailyFine: p.dailyFine(money.AsOf), Money: money,
-		NextActions: cloneList(p.nextActions(at)), Seq: p.seq,
+		NextActions: casekit.CloneList(p.nextActions(at)), Seq: p.Seq(),
 	}
 }
 
@@ -1101,7 +1102,7 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 	var res activities.RepeatOffenceResult
 	in := activities.RepeatOffenceInput{EnterpriseID: p.in.Enterprise.ID, RegionCode: p.in.RegionCode, At: p.decision.At,
 		HalfYear: p.in.Rules.RepeatHalfYear, Year: p.in.Rules.RepeatYear}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.CheckRepeatOffence, in).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casekit.RecordOptions), act.CheckRepeatOffence, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	if !res.Triggered {
@@ -1112,10 +1113,10 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 		Escalation string `json:"escalation_case_no,omitempty"`
 	}{RepeatOffenceResult: res}
 	if res.Government.ID != 0 && res.Government.ID != p.in.ActingOrg.ID {
-		esc := EscalationInput{
-			CaseRef: CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
+		esc := escalation.Input{
+			CaseRef: casekit.CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
 				RegionPath: p.in.RegionPath, Industry: p.in.Industry, Enterprise: p.in.Enterprise},
-			From: p.in.ActingOrg, To: res.Government, Reason: ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
+			From: p.in.ActingOrg, To: res.Government, Reason: escalation.ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
 			Summary: fmt.Sprintf("屡查屡犯: %d penalties in 180 days, %d in a year; closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear),
 			AckDue:  p.due(workflow.Now(ctx), p.in.Rules.EscalationAck).End, RuleSet: p.in.RuleSet,
 		}
@@ -1124,12 +1125,12 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 			WorkflowID:            esc.WorkflowID,
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), EscalationWorkflowName, esc)
+		}), escalation.WorkflowName, esc)
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start the closure request", "case", p.in.CaseNo, "error", err)
 		} else {
 			details.Escalation = esc.CaseNo
 		}
 	}
-	return recordStep(ctx, p, "repeat_offender", cases.SystemActor, string(p.state), details)
+	return casekit.RecordStep(ctx, p, "repeat_offender", cases.SystemActor, string(p.state), details)
 }

@@ -1,4 +1,8 @@
-package workflows
+// Package accident is the accident case (生产安全事故报告和调查处理,
+// 国务院令第493号) from the unit's report to 结案 under 四不放过: the
+// reporting chain, the investigation and its clock, the approval, and the
+// four gates, whose corrective measures are hazard cases it starts.
+package accident
 
 import (
 	"errors"
@@ -16,9 +20,16 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
-// AccidentInvestigation runs one accident case (生产安全事故报告和调查处理,
+// act is how the case names the activities it runs: a nil pointer is
+// enough for the SDK to find the method names; the worker registers the
+// real struct.
+var act *activities.Activities
+
+// Workflow runs one accident case (生产安全事故报告和调查处理,
 // 国务院令第493号) from the unit's report to 结案 under 四不放过: grading by the
 // highest of three measures, the reporting chain with its hour limits,
 // casualty amendments that may move the investigation up, the
@@ -27,45 +38,23 @@ import (
 // gates — cause, persons, corrective measures (each a child hazard case,
 // verified when it closes, plus the 1-year assessment), education — each
 // signed off before the case may close.
-func AccidentInvestigation(ctx workflow.Context, in AccidentInput) (AccidentResult, error) {
-	now := workflow.Now(ctx)
-	in.RuleSet.Accident = in.RuleSet.Accident.WithDefaults()
-	if err := in.Validate(now); err != nil {
-		return AccidentResult{}, refusal(err)
-	}
-	a := newAccident(in, now, func() time.Time { return workflow.Now(ctx) })
-	if err := registerOpen(ctx, a); err != nil {
-		return AccidentResult{}, err
-	}
-	if err := a.register(ctx); err != nil {
-		return AccidentResult{}, err
-	}
-	if err := recordOpening(ctx, a, "report", in.ReportedBy, a.opening()); err != nil {
-		return AccidentResult{}, err
-	}
-	if err := a.runTimers(ctx); err != nil {
-		return AccidentResult{}, err
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && a.recording == 0 }); err != nil {
-		return AccidentResult{}, err
-	}
-	if err := finishSteps(ctx, a); err != nil {
-		return AccidentResult{}, err
-	}
-	return AccidentResult{CaseNo: in.CaseNo, State: string(a.state), Grade: a.grade.Grade, ClosedAt: *a.closedAt}, nil
+func Workflow(ctx workflow.Context, in Input) (Result, error) {
+	return casekit.Run[View, Result](ctx, func(now time.Time) (*accident, error) {
+		in.RuleSet.Accident = in.RuleSet.Accident.WithDefaults()
+		if err := in.Validate(now); err != nil {
+			return nil, err
+		}
+		return newAccident(in, func() time.Time { return workflow.Now(ctx) }), nil
+	})
 }
 
 // accident is the workflow's state; every method is deterministic.
 type accident struct {
-	in AccidentInput
-	// steps writes the case\'s steps in order.
-	steps    stepWriter
-	rules    rules.AccidentRules
-	state    AccidentState
-	openedAt time.Time
-	closedAt *time.Time
-	now      func() time.Time
-	seq      int64
+	casekit.Case
+	in    Input
+	rules rules.AccidentRules
+	state State
+	now   func() time.Time
 
 	casualties Casualties
 	grade      rules.AccidentGrade
@@ -95,15 +84,12 @@ type accident struct {
 
 	// Timer outcomes already recorded.
 	investigationLate, approvalLate, assessmentLate bool
-	// recording counts steps being written outside an update (signals,
-	// child starts), so the workflow does not complete under one.
-	recording int
 }
 
-func newAccident(in AccidentInput, now time.Time, clock func() time.Time) *accident {
+func newAccident(in Input, clock func() time.Time) *accident {
 	r := in.RuleSet.Accident
 	g := r.GradeFor(in.Casualties.Deaths, in.Casualties.SeriousInjured, in.Casualties.DirectLossYuan)
-	a := &accident{in: in, rules: r, state: AccidentReported, openedAt: now, now: clock,
+	a := &accident{in: in, rules: r, state: Reported, now: clock,
 		casualties: in.Casualties, grade: g, level: g.InvestigatedBy, signOffs: make([]Decision, len(Gates))}
 	// The unit's report to the regulator: due an hour after the accident.
 	due := in.OccurredAt.Add(time.Duration(r.UnitReportWithin))
@@ -122,72 +108,88 @@ func newAccident(in AccidentInput, now time.Time, clock func() time.Time) *accid
 
 func minutesLate(due, at time.Time) int { return int(at.Sub(due) / time.Minute) }
 
-func (a *accident) register(ctx workflow.Context) error {
+// Opening is the unit's report as the regulator registering it received
+// it, without what the history holds once already.
+func (a *accident) Opening() (string, cases.Actor, any) {
+	return "report", a.in.ReportedBy, a.opening()
+}
+
+// Live starts the corrective cases and runs the timers until the case
+// closes.
+func (a *accident) Live(ctx workflow.Context) error { return a.runTimers(ctx) }
+
+// Result is what the closed case returns.
+func (a *accident) Result(workflow.Context) Result {
+	return Result{CaseNo: a.in.CaseNo, State: string(a.state), Grade: a.grade.Grade, ClosedAt: *a.ClosedAt}
+}
+
+// Register sets the accident's query, updates and signal listener.
+func (a *accident) Register(ctx workflow.Context) error {
 	a.listenForCorrectiveClosed(ctx)
 	return errors.Join(
-		workflow.SetQueryHandler(ctx, QueryAccident, func() (AccidentView, error) { return a.view(), nil }),
-		setCaseUpdate(ctx, UpdateReportUp, a, (*accident).checkReportUp, (*accident).applyReportUp),
-		setCaseUpdate(ctx, UpdateAmendCasualties, a, (*accident).checkAmend, (*accident).applyAmend),
-		setCaseUpdate(ctx, UpdateFormTeam, a, (*accident).checkFormTeam, (*accident).applyFormTeam),
-		setCaseUpdate(ctx, UpdateStartAppraisal, a, (*accident).checkStartAppraisal, (*accident).applyStartAppraisal),
-		setCaseUpdate(ctx, UpdateEndAppraisal, a, (*accident).checkEndAppraisal, (*accident).applyEndAppraisal),
-		setCaseUpdate(ctx, UpdateExtendInvestigation, a, (*accident).checkExtend, (*accident).applyExtend),
-		setCaseUpdate(ctx, UpdateSubmitInvestigation, a, (*accident).checkSubmit, (*accident).applySubmit),
-		setCaseUpdate(ctx, UpdateExtendApproval, a, (*accident).checkExtendApproval, (*accident).applyExtendApproval),
-		setCaseUpdate(ctx, UpdateApproveInvestigation, a, (*accident).checkApprove, (*accident).applyApprove),
-		setCaseUpdate(ctx, UpdateDecideAccountability, a, (*accident).checkDecidePerson, (*accident).applyDecidePerson),
-		setCaseUpdate(ctx, UpdateCarryOutAccountability, a, (*accident).checkCarryOut, (*accident).applyCarryOut),
-		setCaseUpdate(ctx, UpdateAddMeasures, a, (*accident).checkAddMeasures, (*accident).applyAddMeasures),
-		setCaseUpdate(ctx, UpdateAssessMeasures, a, (*accident).checkAssess, (*accident).applyAssess),
-		setCaseUpdate(ctx, UpdateRecordEducation, a, (*accident).checkEducation, (*accident).applyEducation),
-		setCaseUpdate(ctx, UpdateDecideAccidentFines, a, (*accident).checkFines, (*accident).applyFines),
-		setCaseUpdate(ctx, UpdateSignOffGate, a, (*accident).checkSignOff, (*accident).applySignOff),
-		setCaseUpdate(ctx, UpdateCloseAccident, a, (*accident).checkClose, (*accident).applyClose),
+		workflow.SetQueryHandler(ctx, Query, func() (View, error) { return a.view(), nil }),
+		casekit.SetUpdate(ctx, UpdateReportUp, a, (*accident).checkReportUp, (*accident).applyReportUp),
+		casekit.SetUpdate(ctx, UpdateAmendCasualties, a, (*accident).checkAmend, (*accident).applyAmend),
+		casekit.SetUpdate(ctx, UpdateFormTeam, a, (*accident).checkFormTeam, (*accident).applyFormTeam),
+		casekit.SetUpdate(ctx, UpdateStartAppraisal, a, (*accident).checkStartAppraisal, (*accident).applyStartAppraisal),
+		casekit.SetUpdate(ctx, UpdateEndAppraisal, a, (*accident).checkEndAppraisal, (*accident).applyEndAppraisal),
+		casekit.SetUpdate(ctx, UpdateExtendInvestigation, a, (*accident).checkExtend, (*accident).applyExtend),
+		casekit.SetUpdate(ctx, UpdateSubmitInvestigation, a, (*accident).checkSubmit, (*accident).applySubmit),
+		casekit.SetUpdate(ctx, UpdateExtendApproval, a, (*accident).checkExtendApproval, (*accident).applyExtendApproval),
+		casekit.SetUpdate(ctx, UpdateApproveInvestigation, a, (*accident).checkApprove, (*accident).applyApprove),
+		casekit.SetUpdate(ctx, UpdateDecideAccountability, a, (*accident).checkDecidePerson, (*accident).applyDecidePerson),
+		casekit.SetUpdate(ctx, UpdateCarryOutAccountability, a, (*accident).checkCarryOut, (*accident).applyCarryOut),
+		casekit.SetUpdate(ctx, UpdateAddMeasures, a, (*accident).checkAddMeasures, (*accident).applyAddMeasures),
+		casekit.SetUpdate(ctx, UpdateAssessMeasures, a, (*accident).checkAssess, (*accident).applyAssess),
+		casekit.SetUpdate(ctx, UpdateRecordEducation, a, (*accident).checkEducation, (*accident).applyEducation),
+		casekit.SetUpdate(ctx, UpdateDecideFines, a, (*accident).checkFines, (*accident).applyFines),
+		casekit.SetUpdate(ctx, UpdateSignOffGate, a, (*accident).checkSignOff, (*accident).applySignOff),
+		casekit.SetUpdate(ctx, UpdateClose, a, (*accident).checkClose, (*accident).applyClose),
 	)
 }
 
 // --- timers
 
-type accidentAlarm struct {
+type alarm struct {
 	at     time.Time
 	action string
 }
 
 // nextAlarm is the earliest timer the state calls for; like the penalty's,
 // every alarm is a function of the state.
-func (a *accident) nextAlarm() (accidentAlarm, bool) {
-	var all []accidentAlarm
+func (a *accident) nextAlarm() (alarm, bool) {
+	var all []alarm
 	if due, ok := a.nextReportDue(); ok && a.chainMissed != len(a.chain) {
-		all = append(all, accidentAlarm{due, "report_up_overdue"})
+		all = append(all, alarm{due, "report_up_overdue"})
 	}
 	if d := a.investigationDue(); d != nil && a.report == nil && !a.paused() && !a.investigationLate {
-		all = append(all, accidentAlarm{d.End, "investigation_overdue"})
+		all = append(all, alarm{d.End, "investigation_overdue"})
 	}
 	if a.approvalDue != nil && a.approval == nil && !a.approvalLate {
-		all = append(all, accidentAlarm{a.approvalDue.End, "approval_overdue"})
+		all = append(all, alarm{a.approvalDue.End, "approval_overdue"})
 	}
 	if a.assessmentDue != nil && a.assessment == nil && !a.assessmentLate {
-		all = append(all, accidentAlarm{a.assessmentDue.End, "assessment_overdue"})
+		all = append(all, alarm{a.assessmentDue.End, "assessment_overdue"})
 	}
 	if len(all) == 0 {
-		return accidentAlarm{}, false
+		return alarm{}, false
 	}
-	return slices.MinFunc(all, func(x, y accidentAlarm) int { return x.at.Compare(y.at) }), true
+	return slices.MinFunc(all, func(x, y alarm) int { return x.at.Compare(y.at) }), true
 }
 
 // runTimers starts corrective cases as measures are added and fires the
 // alarms, until the case closes. The step counter is the revision: every
 // change of state records a step.
 func (a *accident) runTimers(ctx workflow.Context) error {
-	for a.state != AccidentClosed {
+	for a.state != Closed {
 		if a.unstarted() > 0 {
-			if err := a.startMeasures(ctx); err != nil {
+			if err := a.Recording(func() error { return a.startMeasures(ctx) }); err != nil {
 				return err
 			}
 			continue
 		}
-		seq := a.seq
-		changed := func() bool { return a.seq != seq || a.unstarted() > 0 }
+		seq := a.Seq()
+		changed := func() bool { return a.Seq() != seq || a.unstarted() > 0 }
 		al, ok := a.nextAlarm()
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {
@@ -211,7 +213,7 @@ func (a *accident) runTimers(ctx workflow.Context) error {
 	return nil
 }
 
-func (a *accident) fire(ctx workflow.Context, al accidentAlarm) error {
+func (a *accident) fire(ctx workflow.Context, al alarm) error {
 	before := string(a.state)
 	var details any
 	switch al.action {
@@ -243,7 +245,7 @@ func (a *accident) fire(ctx workflow.Context, al accidentAlarm) error {
 			Due *calendar.Deadline `json:"due"`
 		}{a.assessmentDue}
 	}
-	return recordStep(ctx, a, al.action, cases.SystemActor, before, details)
+	return casekit.RecordStep(ctx, a, al.action, cases.SystemActor, before, details)
 }
 
 // --- the reporting chain
@@ -262,7 +264,7 @@ func (a *accident) checkReportUp(in ReportUpInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state == AccidentClosed {
+	if a.state == Closed {
 		return a.wrongState(UpdateReportUp)
 	}
 	if err := in.Validate(); err != nil {
@@ -270,13 +272,13 @@ func (a *accident) checkReportUp(in ReportUpInput, _ time.Time) error {
 	}
 	holder := a.chain[len(a.chain)-1]
 	if _, open := a.nextReportDue(); !open {
-		return conflict("the report has reached %s, as far as a %s must go (已报至%s)", holder.Org, a.grade.Label, rules.LevelLabel(holder.Level))
+		return casekit.Conflict("the report has reached %s, as far as a %s must go (已报至%s)", holder.Org, a.grade.Label, rules.LevelLabel(holder.Level))
 	}
 	if in.ActorLevel != holder.Level {
 		return duty.Errorf(duty.EForbidden, "the report is held at the %s level (%s); only a department of that level passes it up (逐级上报)", rules.LevelLabel(holder.Level), holder.Org)
 	}
 	if rules.LevelRank(in.ToLevel) <= rules.LevelRank(holder.Level) {
-		return invalid("a report goes up (向上级报告): %s is not above %s", rules.LevelLabel(in.ToLevel), rules.LevelLabel(holder.Level))
+		return casekit.Invalid("a report goes up (向上级报告): %s is not above %s", rules.LevelLabel(in.ToLevel), rules.LevelLabel(holder.Level))
 	}
 	return nil
 }
@@ -316,18 +318,18 @@ func (a *accident) checkAmend(in AmendCasualtiesInput, now time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state == AccidentClosed {
+	if a.state == Closed {
 		return a.wrongState(UpdateAmendCasualties)
 	}
 	if until := a.amendUntil(); !now.Before(until) {
-		return conflict("casualty figures may be amended until %s (补报期限, %s after the accident); it has passed",
+		return casekit.Conflict("casualty figures may be amended until %s (补报期限, %s after the accident); it has passed",
 			until.Format(time.RFC3339), a.amendPeriod())
 	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
 	if in.Casualties == a.casualties {
-		return invalid("the figures are unchanged (数字未变)")
+		return casekit.Invalid("the figures are unchanged (数字未变)")
 	}
 	return nil
 }
@@ -357,7 +359,7 @@ func (a *accident) applyAmend(in AmendCasualtiesInput, now time.Time) (cases.Act
 				}
 				ch.TeamDissolved = true
 				a.team = nil
-				a.state = AccidentReported
+				a.state = Reported
 			}
 		}
 		if rules.LevelRank(g.ReportUpTo) > rules.LevelRank(a.grade.ReportUpTo) {
@@ -378,7 +380,7 @@ func (a *accident) checkFormTeam(in FormTeamInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentReported {
+	if a.state != Reported {
 		return a.wrongState(UpdateFormTeam)
 	}
 	if err := a.atLevel(in.ActorLevel, "form the investigation team (成立调查组)"); err != nil {
@@ -388,9 +390,9 @@ func (a *accident) checkFormTeam(in FormTeamInput, _ time.Time) error {
 }
 
 func (a *accident) applyFormTeam(in FormTeamInput, now time.Time) (cases.Actor, any) {
-	a.team = &Team{Leader: in.Leader, Members: cloneList(in.Members), Level: in.ActorLevel,
+	a.team = &Team{Leader: in.Leader, Members: casekit.CloneList(in.Members), Level: in.ActorLevel,
 		Org: cases.Org{ID: in.Actor.OrgID, Name: in.Actor.OrgName}, FormedBy: in.Actor, FormedAt: now}
-	a.state = AccidentInvestigating
+	a.state = Investigating
 	return in.Actor, struct {
 		FormTeamInput
 		Due *calendar.Deadline `json:"investigation_due"`
@@ -442,7 +444,7 @@ func (a *accident) checkStartAppraisal(in StartAppraisalInput, _ time.Time) erro
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentInvestigating {
+	if a.state != Investigating {
 		return a.wrongState(UpdateStartAppraisal)
 	}
 	return in.Validate()
@@ -450,7 +452,7 @@ func (a *accident) checkStartAppraisal(in StartAppraisalInput, _ time.Time) erro
 
 func (a *accident) applyStartAppraisal(in StartAppraisalInput, now time.Time) (cases.Actor, any) {
 	a.appraisals = append(a.appraisals, Appraisal{Subject: in.Subject, Institution: in.Institution, StartedAt: now, StartedBy: in.Actor})
-	a.state = AccidentAppraisal
+	a.state = InAppraisal
 	return in.Actor, in
 }
 
@@ -458,7 +460,7 @@ func (a *accident) checkEndAppraisal(in EndAppraisalInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentAppraisal {
+	if a.state != InAppraisal {
 		return a.wrongState(UpdateEndAppraisal)
 	}
 	return in.Validate()
@@ -468,7 +470,7 @@ func (a *accident) applyEndAppraisal(in EndAppraisalInput, now time.Time) (cases
 	ap := &a.appraisals[len(a.appraisals)-1]
 	ap.EndedAt, ap.Findings = &now, in.Findings
 	ap.PausedDays = calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(now))
-	a.state = AccidentInvestigating
+	a.state = Investigating
 	return in.Actor, struct {
 		EndAppraisalInput
 		PausedDays int                `json:"paused_days"`
@@ -480,7 +482,7 @@ func (a *accident) checkExtend(in ExtendInvestigationInput, now time.Time) error
 	if err := a.official(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentInvestigating && a.state != AccidentAppraisal {
+	if a.state != Investigating && a.state != InAppraisal {
 		return a.wrongState(UpdateExtendInvestigation)
 	}
 	if err := a.atLevel(in.ActorLevel, "approve an extension (批准延期)"); err != nil {
@@ -490,11 +492,11 @@ func (a *accident) checkExtend(in ExtendInvestigationInput, now time.Time) error
 		return err
 	}
 	if left := a.rules.MaxExtensionDays - a.extendedDays(); in.Days > left {
-		return invalid("the investigation may be extended by at most %d days in all (延长期限最长不超过%d日); %d days are left",
+		return casekit.Invalid("the investigation may be extended by at most %d days in all (延长期限最长不超过%d日); %d days are left",
 			a.rules.MaxExtensionDays, a.rules.MaxExtensionDays, left)
 	}
 	if d := a.investigationDue(); !now.Before(d.End) {
-		return conflict("the report was due %s; an extension (延期) is approved before the period ends", d.Last)
+		return casekit.Conflict("the report was due %s; an extension (延期) is approved before the period ends", d.Last)
 	}
 	return nil
 }
@@ -511,10 +513,10 @@ func (a *accident) checkSubmit(in SubmitInvestigationInput, _ time.Time) error {
 	if err := a.regulator(in.Actor); err != nil {
 		return err
 	}
-	if a.state == AccidentAppraisal {
-		return conflict("a technical appraisal (技术鉴定) is under way; end it before submitting the report")
+	if a.state == InAppraisal {
+		return casekit.Conflict("a technical appraisal (技术鉴定) is under way; end it before submitting the report")
 	}
-	if a.state != AccidentInvestigating {
+	if a.state != Investigating {
 		return a.wrongState(UpdateSubmitInvestigation)
 	}
 	if err := in.Validate(); err != nil {
@@ -527,11 +529,11 @@ func (a *accident) checkSubmit(in SubmitInvestigationInput, _ time.Time) error {
 		}
 	}
 	if len(missing) > 0 {
-		return invalid("every member of the team signs the report (调查组成员签名); missing: %s", strings.Join(missing, ", "))
+		return casekit.Invalid("every member of the team signs the report (调查组成员签名); missing: %s", strings.Join(missing, ", "))
 	}
 	for _, s := range in.Signatures {
 		if !slices.ContainsFunc(a.team.Members, func(m TeamMember) bool { return m.Name == s }) {
-			return invalid("%s signed but is not a member of the team (非调查组成员)", s)
+			return casekit.Invalid("%s signed but is not a member of the team (非调查组成员)", s)
 		}
 	}
 	return nil
@@ -543,7 +545,7 @@ func (a *accident) applySubmit(in SubmitInvestigationInput, now time.Time) (case
 	days := a.grade.ApprovalDays
 	d := a.due(now, calendar.CalendarDays(days))
 	a.approvalDue = &d
-	a.state = AccidentSubmitted
+	a.state = Submitted
 	return in.Actor, in
 }
 
@@ -551,17 +553,17 @@ func (a *accident) checkExtendApproval(in ExtendApprovalInput, now time.Time) er
 	if err := a.official(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentSubmitted {
+	if a.state != Submitted {
 		return a.wrongState(UpdateExtendApproval)
 	}
 	if a.grade.ApprovalExtensionDays == 0 {
-		return conflict("the approval period of a %s cannot be extended (only 特别重大: 30 + 30 days)", a.grade.Label)
+		return casekit.Conflict("the approval period of a %s cannot be extended (only 特别重大: 30 + 30 days)", a.grade.Label)
 	}
 	if a.approvalExtend {
-		return conflict("the approval period was already extended (已延长批复期限)")
+		return casekit.Conflict("the approval period was already extended (已延长批复期限)")
 	}
 	if a.approvalDue.Missed(now) {
-		return conflict("the approval (批复) was due %s; an extension comes before the period ends", a.approvalDue.Last)
+		return casekit.Conflict("the approval (批复) was due %s; an extension comes before the period ends", a.approvalDue.Last)
 	}
 	return in.Validate()
 }
@@ -577,7 +579,7 @@ func (a *accident) checkApprove(in ApproveInvestigationInput, _ time.Time) error
 	if err := a.official(in.Actor); err != nil {
 		return err
 	}
-	if a.state != AccidentSubmitted {
+	if a.state != Submitted {
 		return a.wrongState(UpdateApproveInvestigation)
 	}
 	if err := a.atLevel(in.ActorLevel, "approve the report (批复)"); err != nil {
@@ -593,7 +595,7 @@ func (a *accident) applyApprove(in ApproveInvestigationInput, now time.Time) (ca
 	}
 	d := a.due(now, calendar.Months(a.rules.AssessmentMonths))
 	a.assessmentDue = &d
-	a.state = AccidentApproved
+	a.state = Approved
 	return in.Actor, in
 }
 
@@ -612,7 +614,7 @@ func (a *accident) afterApproval(action string, actor cases.Actor) error {
 	if err := a.official(actor); err != nil {
 		return err
 	}
-	if a.state != AccidentApproved {
+	if a.state != Approved {
 		return a.wrongState(action)
 	}
 	return nil
@@ -624,10 +626,10 @@ func (a *accident) checkDecidePerson(in DecideAccountabilityInput, _ time.Time) 
 	}
 	p := a.person(in.Person)
 	if p == nil {
-		return invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
+		return casekit.Invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
 	}
 	if p.Decision != nil {
-		return conflict("%s already has a decision (已作出处理决定: %s)", p.Name, p.Decision.Label)
+		return casekit.Conflict("%s already has a decision (已作出处理决定: %s)", p.Name, p.Decision.Label)
 	}
 	return in.Validate()
 }
@@ -644,11 +646,11 @@ func (a *accident) checkCarryOut(in CarryOutAccountabilityInput, _ time.Time) er
 	p := a.person(in.Person)
 	switch {
 	case p == nil:
-		return invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
+		return casekit.Invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
 	case p.Decision == nil:
-		return conflict("there is no decision on %s to carry out yet (尚未作出处理决定)", p.Name)
+		return casekit.Conflict("there is no decision on %s to carry out yet (尚未作出处理决定)", p.Name)
 	case p.CarriedOut != nil:
-		return conflict("the decision on %s is already carried out (已落实)", p.Name)
+		return casekit.Conflict("the decision on %s is already carried out (已落实)", p.Name)
 	}
 	return in.Validate()
 }
@@ -663,7 +665,7 @@ func (a *accident) checkAddMeasures(in AddMeasuresInput, _ time.Time) error {
 		return err
 	}
 	if len(a.measures)+len(in.Measures) > 5*maxMeasures {
-		return invalid("at most %d corrective measures (整改措施) per accident", 5*maxMeasures)
+		return casekit.Invalid("at most %d corrective measures (整改措施) per accident", 5*maxMeasures)
 	}
 	return in.Validate()
 }
@@ -688,15 +690,13 @@ func (a *accident) unstarted() int {
 
 // startMeasures numbers the measures not yet started and starts each as a
 // hazard rectification case, a child of the accident that tells it when
-// it closes (SignalCorrectiveClosed). The hazard outlives nothing: the
+// it closes (hazard.SignalCorrectiveClosed). The hazard outlives nothing: the
 // accident cannot close before its measures are verified.
 func (a *accident) startMeasures(ctx workflow.Context) error {
-	a.recording++
-	defer func() { a.recording-- }()
 	var res activities.CaseNumbersResult
 	in := activities.CaseNumbersInput{Kind: cases.KindHazard, RegionCode: a.in.RegionCode,
 		Year: workflow.Now(ctx).In(rules.China).Year(), Count: min(a.unstarted(), maxMeasures)}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, recordOptions), act.AllocateCaseNumbers, in).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casekit.RecordOptions), act.AllocateCaseNumbers, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	type started struct {
@@ -713,11 +713,11 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 		}
 		num := res.Numbers[next]
 		next++
-		hz := HazardInput{
+		hz := hazard.Input{
 			CaseNo: num.String(), WorkflowID: num.WorkflowID(), RegionCode: a.in.RegionCode, RegionPath: a.in.RegionPath,
 			Industry: a.in.Industry, Enterprise: a.in.Enterprise, ActingOrg: a.actingOrg(), Grade: m.Grade, Location: m.Location,
 			Description: "事故整改措施 corrective measure after " + a.in.CaseNo + ": " + m.Measure,
-			Inspector:   m.AddedBy, RuleSet: a.in.RuleSet, Ladder: cloneList(a.in.Ladder), AutoRungs: cloneList(a.in.AutoRungs),
+			Inspector:   m.AddedBy, RuleSet: a.in.RuleSet, Ladder: casekit.CloneList(a.in.Ladder), AutoRungs: casekit.CloneList(a.in.AutoRungs),
 			ParentCaseNo: a.in.CaseNo, ParentWorkflowID: a.in.WorkflowID,
 		}
 		hz.RuleSet.Accident = rules.AccidentRules{}
@@ -725,7 +725,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 			WorkflowID:            hz.WorkflowID,
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), HazardWorkflowName, hz)
+		}), hazard.WorkflowName, hz)
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start a corrective hazard case", "case", a.in.CaseNo, "hazard", hz.CaseNo, "error", err)
 			m.Failed = "the hazard case could not be started (未能立案): " + hz.CaseNo
@@ -735,7 +735,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 		m.CaseNo, m.WorkflowID = hz.CaseNo, hz.WorkflowID
 		out = append(out, started{Measure: m.Measure, CaseNo: m.CaseNo})
 	}
-	return recordStep(ctx, a, "measures_started", cases.SystemActor, string(a.state), struct {
+	return casekit.RecordStep(ctx, a, "measures_started", cases.SystemActor, string(a.state), struct {
 		Cases []started `json:"cases"`
 	}{out})
 }
@@ -744,10 +744,10 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 // as the verification of its measure, with the re-inspecting officer as
 // the actor.
 func (a *accident) listenForCorrectiveClosed(ctx workflow.Context) {
-	ch := workflow.GetSignalChannel(ctx, SignalCorrectiveClosed)
+	ch := workflow.GetSignalChannel(ctx, hazard.SignalCorrectiveClosed)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var sig CorrectiveClosed
+			var sig hazard.CorrectiveClosed
 			if !ch.Receive(ctx, &sig) {
 				return
 			}
@@ -762,9 +762,7 @@ func (a *accident) listenForCorrectiveClosed(ctx workflow.Context) {
 			}
 			now := workflow.Now(ctx)
 			m.Verified = &Decision{Reference: sig.CaseNo, Note: sig.Findings, By: sig.By, At: now}
-			a.recording++
-			err := recordStep(ctx, a, "measure_verified", sig.By, string(a.state), sig)
-			a.recording--
+			err := a.Recording(func() error { return casekit.RecordStep(ctx, a, "measure_verified", sig.By, string(a.state), sig) })
 			if err != nil {
 				return
 			}
@@ -777,10 +775,10 @@ func (a *accident) checkAssess(in AssessMeasuresInput, _ time.Time) error {
 		return err
 	}
 	if a.assessment != nil {
-		return conflict("the measures were already assessed (已评估)")
+		return casekit.Conflict("the measures were already assessed (已评估)")
 	}
 	if len(a.measures) == 0 {
-		return conflict("there are no corrective measures (整改措施) to assess yet")
+		return casekit.Conflict("there are no corrective measures (整改措施) to assess yet")
 	}
 	return in.Validate()
 }
@@ -795,7 +793,7 @@ func (a *accident) checkEducation(in RecordEducationInput, now time.Time) error 
 		return err
 	}
 	if len(a.education) >= 100 {
-		return invalid("at most 100 education sessions (教育记录) per accident")
+		return casekit.Invalid("at most 100 education sessions (教育记录) per accident")
 	}
 	return in.Validate(now)
 }
@@ -813,22 +811,22 @@ func (a *accident) fineProposal() FineProposal {
 }
 
 func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
-	if err := a.afterApproval(UpdateDecideAccidentFines, in.Actor); err != nil {
+	if err := a.afterApproval(UpdateDecideFines, in.Actor); err != nil {
 		return err
 	}
 	if a.fines != nil {
-		return conflict("the fines were already decided (罚款已决定)")
+		return casekit.Conflict("the fines were already decided (罚款已决定)")
 	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
 	p := a.fineProposal()
 	if in.UnitFineYuan < p.UnitMinYuan || in.UnitFineYuan > p.UnitMaxYuan {
-		return invalid("a unit fine of ¥%d is outside the range for a %s: ¥%d–¥%d (安全生产法 Art.114)",
+		return casekit.Invalid("a unit fine of ¥%d is outside the range for a %s: ¥%d–¥%d (安全生产法 Art.114)",
 			in.UnitFineYuan, a.grade.Label, p.UnitMinYuan, p.UnitMaxYuan)
 	}
 	if want := in.PrincipalIncomeYuan * int64(p.PrincipalPercent) / 100; in.PrincipalFineYuan != want {
-		return invalid("the fine on the 主要负责人 is %d%% of last year's income: ¥%d, not ¥%d (安全生产法 Art.95)",
+		return casekit.Invalid("the fine on the 主要负责人 is %d%% of last year's income: ¥%d, not ¥%d (安全生产法 Art.95)",
 			p.PrincipalPercent, want, in.PrincipalFineYuan)
 	}
 	return nil
@@ -895,10 +893,10 @@ func (a *accident) checkSignOff(in SignOffGateInput, _ time.Time) error {
 		return err
 	}
 	if a.signedOff(in.Gate) {
-		return conflict("%s is already signed off (已签认)", GateLabel(in.Gate))
+		return casekit.Conflict("%s is already signed off (已签认)", GateLabel(in.Gate))
 	}
 	if b := a.blockers(in.Gate); len(b) > 0 {
-		return conflict("%s cannot be signed off yet (不能签认): %s", GateLabel(in.Gate), strings.Join(b, "; "))
+		return casekit.Conflict("%s cannot be signed off yet (不能签认): %s", GateLabel(in.Gate), strings.Join(b, "; "))
 	}
 	return nil
 }
@@ -908,14 +906,14 @@ func (a *accident) applySignOff(in SignOffGateInput, now time.Time) (cases.Actor
 	return in.Actor, in
 }
 
-func (a *accident) checkClose(in CloseAccidentInput, _ time.Time) error {
-	if err := a.afterApproval(UpdateCloseAccident, in.Actor); err != nil {
+func (a *accident) checkClose(in CloseInput, _ time.Time) error {
+	if err := a.afterApproval(UpdateClose, in.Actor); err != nil {
 		return err
 	}
 	if err := a.atLevel(in.ActorLevel, "close the case (结案)"); err != nil {
 		return err
 	}
-	if err := text("comment", in.Comment, false); err != nil {
+	if err := casekit.Text("comment", in.Comment, false); err != nil {
 		return err
 	}
 	var open []string
@@ -930,14 +928,14 @@ func (a *accident) checkClose(in CloseAccidentInput, _ time.Time) error {
 		open = append(open, GateLabel(g)+": "+why)
 	}
 	if len(open) > 0 {
-		return conflict("the case cannot close until all four of 四不放过 hold; open: %s", strings.Join(open, " | "))
+		return casekit.Conflict("the case cannot close until all four of 四不放过 hold; open: %s", strings.Join(open, " | "))
 	}
 	return nil
 }
 
-func (a *accident) applyClose(in CloseAccidentInput, now time.Time) (cases.Actor, any) {
-	a.state = AccidentClosed
-	a.closedAt = &now
+func (a *accident) applyClose(in CloseInput, now time.Time) (cases.Actor, any) {
+	a.state = Closed
+	a.Close(now)
 	return in.Actor, in
 }
 
@@ -983,41 +981,41 @@ func (a *accident) wrongState(action string) error {
 	if next := a.nextActions(); len(next) > 0 {
 		msg += " (allowed: " + strings.Join(next, ", ") + ")"
 	}
-	return conflict("%s", msg)
+	return casekit.Conflict("%s", msg)
 }
 
 func (a *accident) nextActions() []string {
 	var out []string
-	if _, open := a.nextReportDue(); open && a.state != AccidentClosed {
+	if _, open := a.nextReportDue(); open && a.state != Closed {
 		out = append(out, UpdateReportUp)
 	}
-	if a.state != AccidentClosed && a.now().Before(a.amendUntil()) {
+	if a.state != Closed && a.now().Before(a.amendUntil()) {
 		out = append(out, UpdateAmendCasualties)
 	}
 	switch a.state {
-	case AccidentReported:
+	case Reported:
 		out = append(out, UpdateFormTeam)
-	case AccidentInvestigating:
+	case Investigating:
 		out = append(out, UpdateStartAppraisal, UpdateSubmitInvestigation)
 		if a.extendedDays() < a.rules.MaxExtensionDays {
 			out = append(out, UpdateExtendInvestigation)
 		}
-	case AccidentAppraisal:
+	case InAppraisal:
 		out = append(out, UpdateEndAppraisal)
-	case AccidentSubmitted:
+	case Submitted:
 		out = append(out, UpdateApproveInvestigation)
 		if a.grade.ApprovalExtensionDays > 0 && !a.approvalExtend {
 			out = append(out, UpdateExtendApproval)
 		}
-	case AccidentApproved:
+	case Approved:
 		out = append(out, UpdateDecideAccountability, UpdateCarryOutAccountability, UpdateAddMeasures, UpdateRecordEducation)
 		if a.assessment == nil {
 			out = append(out, UpdateAssessMeasures)
 		}
 		if a.fines == nil {
-			out = append(out, UpdateDecideAccidentFines)
+			out = append(out, UpdateDecideFines)
 		}
-		out = append(out, UpdateSignOffGate, UpdateCloseAccident)
+		out = append(out, UpdateSignOffGate, UpdateClose)
 	}
 	return out
 }
@@ -1046,30 +1044,24 @@ func (a *accident) actingOrg() cases.Org {
 
 // opening is the input as recorded and shown: the calendar and the full
 // rule set are in the history once, not in every step.
-func (a *accident) opening() AccidentInput {
+func (a *accident) opening() Input {
 	in := a.in
 	in.Calendar = nil
 	in.RuleSet = rules.RuleSet{ID: in.RuleSet.ID, EffectiveFrom: in.RuleSet.EffectiveFrom}
 	return in
 }
 
-// stateName, snapshot and nextSeq plug the accident into casekit.go.
-func (a *accident) stateName() string { return string(a.state) }
+// StateName is the accident's state, as the audit log records it.
+func (a *accident) StateName() string { return string(a.state) }
 
-func (a *accident) snapshot() (cases.Summary, AccidentView) {
+// Snapshot is the accident as it stands, for the step being taken.
+func (a *accident) Snapshot() (cases.Summary, View) {
 	v := a.view()
 	return v.Summary, v
 }
 
-func (a *accident) writer() *stepWriter { return &a.steps }
-
-func (a *accident) nextSeq() int64 {
-	a.seq++
-	return a.seq
-}
-
 func (a *accident) summary() cases.Summary {
-	closed := a.state == AccidentClosed
+	closed := a.state == Closed
 	metOr := func(met, missed bool) cases.DeadlineState {
 		switch {
 		case missed:
@@ -1125,23 +1117,23 @@ func (a *accident) summary() cases.Summary {
 		Enterprise: a.in.Enterprise, ActingOrg: a.actingOrg(), RuleSet: a.in.RuleSet.ID,
 		Title:    "事故 · " + a.grade.Label + " · " + a.in.Place,
 		Overdue:  overdue && !closed,
-		OpenedAt: a.openedAt, ClosedAt: a.closedAt, Deadlines: deadlines,
+		OpenedAt: a.OpenedAt, ClosedAt: a.ClosedAt, Deadlines: deadlines,
 	}
 }
 
-func (a *accident) view() AccidentView {
-	v := AccidentView{
+func (a *accident) view() View {
+	v := View{
 		Summary: a.summary(), Report: a.opening(), Casualties: a.casualties, GradeLabel: a.grade.Label,
-		InvestigatingLevel: a.level, ReportingChain: cloneList(a.chain), ReportUpTo: a.grade.ReportUpTo,
-		LateReports: cloneList(a.lateReports), Amendments: cloneList(a.amendments), GradeChanges: cloneList(a.gradeChanges),
-		AmendUntil: a.amendUntil(), Team: clonePtr(a.team), Appraisals: cloneList(a.appraisals), Extensions: cloneList(a.extensions),
-		InvestigationDue: a.investigationDue(), InvestigationReport: clonePtr(a.report), ApprovalDue: clonePtr(a.approvalDue),
-		ApprovalExtended: a.approvalExtend, Approval: clonePtr(a.approval), Persons: cloneList(a.persons),
-		Measures: cloneList(a.measures), AssessmentDue: clonePtr(a.assessmentDue), Assessment: clonePtr(a.assessment),
-		Education: cloneList(a.education), FineProposal: a.fineProposal(), Fines: clonePtr(a.fines),
-		Gates: a.gates(), NextActions: cloneList(a.nextActions()), Seq: a.seq,
+		InvestigatingLevel: a.level, ReportingChain: casekit.CloneList(a.chain), ReportUpTo: a.grade.ReportUpTo,
+		LateReports: casekit.CloneList(a.lateReports), Amendments: casekit.CloneList(a.amendments), GradeChanges: casekit.CloneList(a.gradeChanges),
+		AmendUntil: a.amendUntil(), Team: casekit.ClonePtr(a.team), Appraisals: casekit.CloneList(a.appraisals), Extensions: casekit.CloneList(a.extensions),
+		InvestigationDue: a.investigationDue(), InvestigationReport: casekit.ClonePtr(a.report), ApprovalDue: casekit.ClonePtr(a.approvalDue),
+		ApprovalExtended: a.approvalExtend, Approval: casekit.ClonePtr(a.approval), Persons: casekit.CloneList(a.persons),
+		Measures: casekit.CloneList(a.measures), AssessmentDue: casekit.ClonePtr(a.assessmentDue), Assessment: casekit.ClonePtr(a.assessment),
+		Education: casekit.CloneList(a.education), FineProposal: a.fineProposal(), Fines: casekit.ClonePtr(a.fines),
+		Gates: a.gates(), NextActions: casekit.CloneList(a.nextActions()), Seq: a.Seq(),
 	}
-	if due, open := a.nextReportDue(); open && a.state != AccidentClosed {
+	if due, open := a.nextReportDue(); open && a.state != Closed {
 		v.NextReportDue = &due
 	}
 	return v
