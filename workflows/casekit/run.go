@@ -56,10 +56,9 @@ func Run[V, R any, K Kind[V, R]](ctx workflow.Context, open func(now time.Time) 
 	if err := k.Live(ctx); err != nil {
 		return none, err
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && c.recording == 0 }); err != nil {
-		return none, err
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && c.steps.done() }); err != nil {
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && c.recording == 0 && c.steps.done()
+	}); err != nil {
 		return none, err
 	}
 	return k.Result(ctx), nil
