@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -306,10 +307,13 @@ func (b *bench) restart(ctx context.Context, caseNo string) (startup, error) {
 
 type startup struct{ server, answered time.Duration }
 
-// benchEmptyWorkflow takes n updates that do nothing and ends.
-func benchEmptyWorkflow(ctx workflow.Context, n int) error {
+// benchEmptyWorkflow takes n updates that do nothing and ends. Its
+// input and each update carry the same request as duty's report and steps
+// (report, and the body of each step), so that history holds the same
+// payloads on both sides and the difference is duty's own work.
+func benchEmptyWorkflow(ctx workflow.Context, n int, report map[string]any) error {
 	taken := 0
-	if err := workflow.SetUpdateHandler(ctx, "step", func(ctx workflow.Context, i int) (int, error) {
+	if err := workflow.SetUpdateHandler(ctx, "step", func(ctx workflow.Context, body map[string]any) (int, error) {
 		taken++
 		return taken, nil
 	}); err != nil {
@@ -366,7 +370,7 @@ func (b *bench) lifecycle(ctx context.Context, n int) error {
 
 func (b *bench) emptyWorkflow(ctx context.Context, prefix string, i, updates int) error {
 	id := fmt.Sprintf("bench-%s-%d-%d", prefix, time.Now().UnixNano(), i)
-	if _, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: benchQueue}, "BenchEmpty", updates); err != nil {
+	if _, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: benchQueue}, "BenchEmpty", updates, b.report("major")); err != nil {
 		return err
 	}
 	for u := range updates {
@@ -377,14 +381,16 @@ func (b *bench) emptyWorkflow(ctx context.Context, prefix string, i, updates int
 	return nil
 }
 
-// bareUpdate sends a bare workflow its update number u and waits for it
-// to complete. Retried like the API's clients retry: same update ID, so a
-// retry never becomes a second update (an overloaded server refuses
-// updates while a workflow task has failed or timed out).
+// bareUpdate sends a bare workflow its update number u, carrying the body
+// of duty's step u, and waits for it to complete. Retried like the API's
+// clients retry: same update ID, so a retry never becomes a second update
+// (an overloaded server refuses updates while a workflow task has failed
+// or timed out).
 func (b *bench) bareUpdate(ctx context.Context, id string, u int) error {
+	body := b.hazardSteps()[u%len(b.hazardSteps())].body
 	for began := time.Now(); ; {
 		h, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: "step",
-			UpdateID: id + "-" + strconv.Itoa(u), Args: []any{u}, WaitForStage: client.WorkflowUpdateStageCompleted})
+			UpdateID: id + "-" + strconv.Itoa(u), Args: []any{body}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err == nil {
 			err = h.Get(ctx, nil)
 		}
@@ -432,9 +438,13 @@ func (b *bench) hazardSteps() []hazardStep {
 	}
 }
 
+// report is the body of a hazard's report, which opens its case.
+func (b *bench) report(grade string) map[string]any {
+	return map[string]any{"grade": grade, "enterprise_id": b.enterprise, "location": "基准测试工地", "description": "benchmark"}
+}
+
 func (b *bench) openHazard(grade string) (string, error) {
-	out, err := b.call(b.inspector, "/api/v1/hazards", map[string]any{"grade": grade, "enterprise_id": b.enterprise,
-		"location": "基准测试工地", "description": "benchmark"}, 201)
+	out, err := b.call(b.inspector, "/api/v1/hazards", b.report(grade), 201)
 	if err != nil {
 		return "", err
 	}
@@ -679,6 +689,18 @@ func (b *bench) scale(ctx context.Context, empty startup) error {
 	}
 	fmt.Fprintf(b.out, "\n\n")
 	return nil
+}
+
+// storedSize is the embedded server's SQLite file once its write-ahead
+// log is checkpointed into it: what the data takes, not how far the log
+// has grown. A checkpoint that cannot finish (a reader is busy) leaves
+// part of the log, which is counted too.
+func (b *bench) storedSize() int64 {
+	if db, err := sql.Open("sqlite", "file:"+filepath.Join(b.dir, "temporal.db")); err == nil {
+		_, _ = db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		_ = db.Close()
+	}
+	return b.dbSize()
 }
 
 // dbSize is the embedded server's SQLite file with its write-ahead log.
