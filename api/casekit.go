@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -75,7 +77,7 @@ func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, fa
 			s.writeError(w, r, err)
 			return
 		}
-		s.update(w, r, sum, ac.actor.PersonID, update, input)
+		s.update(w, r, sum, ac.actor.PersonID, update, input, body)
 	}
 }
 
@@ -130,15 +132,26 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 // answers with the case as it now stands. The workflow's validator checks
 // the transition against the live state; its refusal comes back with its
 // code (409 for a wrong state).
-func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, person int64, update string, input any) {
+func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, person int64, update string, input, body any) {
 	key, err := idempotencyKey(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if key != "" {
-		// Keys are the caller's own, for one kind of step: another user's
-		// key, or the same key on another action, is another update.
+		// A key is the caller's own and stands for one request: the same
+		// request again is a retry, which Temporal answers with the first
+		// outcome; the key with another request is refused.
+		raw, err := json.Marshal(body)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		sum := sha256.Sum256([]byte(c.CaseNo + "\x00" + update + "\x00" + string(raw)))
+		if err := s.Store.BindStepKey(r.Context(), person, key, c.CaseNo+" "+update, hex.EncodeToString(sum[:])); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		key = strconv.FormatInt(person, 10) + "/" + update + "/" + key
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)

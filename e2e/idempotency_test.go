@@ -77,3 +77,38 @@ func (u *user) callWithKeyMust(t *testing.T, want int, key string, hazard map[st
 	}
 	return caseOf(out)["case_no"].(string)
 }
+
+// A step's Idempotency-Key is its sender's, for one request: the same
+// request again answers with the first outcome; the key with another
+// request (another step, other content) is a 409 saying so; another
+// user's same key is another request altogether.
+func TestAStepKeyStandsForOneRequest(t *testing.T) {
+	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	inspector := duty.login("zhao.jiancha")
+	colleague := duty.login("sun.jiancha")
+	company := duty.login("qian.zong")
+	opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": company.orgID,
+		"location": "凤台街工地", "description": "临边防护缺失"})
+	no := caseOf(opened)["case_no"].(string)
+	order := map[string]any{"measures": "加装防护栏", "deadline": day(10)}
+	if s, out := inspector.callWithKey("k-1", "POST", "/api/v1/hazards/"+no+"/order", order); s != 200 {
+		t.Fatalf("order: %d %v", s, out)
+	}
+	if s, out := inspector.callWithKey("k-1", "POST", "/api/v1/hazards/"+no+"/order", order); s != 200 || seq(out) != 2 {
+		t.Fatalf("the same order again: %d %v, want its first outcome", s, out)
+	}
+	other := map[string]any{"measures": "拆除", "deadline": day(12)}
+	s, out := inspector.callWithKey("k-1", "POST", "/api/v1/hazards/"+no+"/order", other)
+	if s != 409 || !strings.Contains(out["message"].(string), "already used for another request") {
+		t.Fatalf("the key with another order: %d %v, want 409", s, out)
+	}
+	// The colleague's k-1 is their own: their step is refused or taken
+	// on its merits (here: the case is ordered already), not answered
+	// with the inspector's outcome.
+	if s, out := colleague.callWithKey("k-1", "POST", "/api/v1/hazards/"+no+"/order", order); s != 409 || strings.Contains(out["message"].(string), "Idempotency-Key") {
+		t.Fatalf("another user's key: %d %v, want the case's own refusal", s, out)
+	}
+	if got := actions(inspector.must(200, "GET", "/api/v1/cases/"+no, nil)); strings.Join(got, ",") != "report,order" {
+		t.Fatalf("timeline %v", got)
+	}
+}
