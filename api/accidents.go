@@ -343,7 +343,7 @@ func (s *Server) openAccidents(w http.ResponseWriter, r *http.Request) {
 	out := OpenAccidentList{Accidents: []OpenAccident{}}
 	for _, st := range []accident.State{accident.Reported, accident.Investigating,
 		accident.InAppraisal, accident.Submitted, accident.Approved} {
-		rows, err := s.visibleCases(r, c, store.CaseFilter{Kind: string(cases.KindAccident), State: string(st), Limit: 500})
+		rows, _, err := s.visibleCases(r, c, store.CaseFilter{Kind: string(cases.KindAccident), State: string(st), Limit: 500})
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -242,33 +242,39 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	rows, err := s.visibleCases(r, c, f)
+	rows, next, err := s.visibleCases(r, c, f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := CaseList{Cases: []cases.Summary{}}
+	out := CaseList{Cases: []cases.Summary{}, Next: next}
 	for _, row := range rows {
 		out.Cases = append(out.Cases, row.Summary)
-	}
-	if len(rows) == f.Limit {
-		out.Next = rows[len(rows)-1].Summary.CaseNo
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// visibleCases lists the cases matching f that the caller may see. SQL
-// narrows by the widest region (or the enterprise) of the caller's posts,
-// except for escalations, which cross regions; Ladon then decides on every
-// row, so the list shows exactly what policy allows.
-func (s *Server) visibleCases(r *http.Request, c caller, f store.CaseFilter) ([]store.CaseRow, error) {
+// maxExamined bounds the rows one list request reads to fill a page of
+// cases the caller may see: a caller who may see few of the rows SQL
+// finds gets a shorter page and the cursor to go on from, not a scan of
+// the whole table.
+const maxExamined = 5000
+
+// visibleCases lists up to f.Limit cases matching f that the caller may
+// see, in case-number order, and the cursor to continue after ("" when no
+// more can follow). SQL narrows by the widest region (or the enterprise)
+// of the caller's posts, except for escalations, which cross regions;
+// Ladon then decides on every row, so the list shows exactly what policy
+// allows — and rows it filters out never cost the caller a case: SQL is
+// read page after page until the page of visible cases is full.
+func (s *Server) visibleCases(r *http.Request, c caller, f store.CaseFilter) ([]store.CaseRow, string, error) {
 	scope, ok := c.scope()
 	if !ok {
-		return nil, nil
+		return nil, "", nil
 	}
 	if scope.EnterpriseID != 0 {
 		if f.EnterpriseID != 0 && f.EnterpriseID != scope.EnterpriseID {
-			return nil, nil
+			return nil, "", nil
 		}
 		f.EnterpriseID = scope.EnterpriseID
 	}
@@ -279,20 +285,39 @@ func (s *Server) visibleCases(r *http.Request, c caller, f store.CaseFilter) ([]
 	case f.RegionPath == "" || strings.HasPrefix(scope.RegionPath, f.RegionPath):
 		f.RegionPath = scope.RegionPath
 	case !strings.HasPrefix(f.RegionPath, scope.RegionPath):
-		return nil, nil
+		return nil, "", nil
 	}
-	rows, err := s.Store.ListCases(r.Context(), f)
-	if err != nil {
-		return nil, err
+	if f.Limit <= 0 {
+		f.Limit = 100
 	}
 	sub := c.subject()
-	visible := rows[:0]
-	for _, row := range rows {
-		if s.mayView(r.Context(), sub, row.Summary) {
+	var visible []store.CaseRow
+	for examined := 0; ; {
+		rows, err := s.Store.ListCases(r.Context(), f)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, row := range rows {
+			if !s.mayView(r.Context(), sub, row.Summary) {
+				continue
+			}
 			visible = append(visible, row)
+			if len(visible) == f.Limit {
+				// More may follow: the rest of this page, or a next one.
+				if i < len(rows)-1 || len(rows) == f.Limit {
+					return visible, row.Summary.CaseNo, nil
+				}
+				return visible, "", nil
+			}
+		}
+		if len(rows) < f.Limit {
+			return visible, "", nil // SQL has no more
+		}
+		f.AfterCaseNo = rows[len(rows)-1].Summary.CaseNo
+		if examined += len(rows); examined >= maxExamined {
+			return visible, f.AfterCaseNo, nil
 		}
 	}
-	return visible, nil
 }
 
 // scope is the widest SQL pre-filter the caller's posts allow; Ladon still

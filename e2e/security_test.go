@@ -112,3 +112,36 @@ func TestLogoutAndIdleEndTheSession(t *testing.T) {
 	company.must(401, "GET", "/api/v1/me", nil)
 	duty.login("qian.zong").must(200, "GET", "/api/v1/me", nil) // a new login is a new session
 }
+
+// A list is paginated over what the caller may see: rows that policy
+// filters out (here, cases of a sector the inspector does not supervise)
+// never cut the list short or drop the cursor, so no visible case is lost.
+func TestListsPageOverWhatTheCallerMaySee(t *testing.T) {
+	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	construction := duty.login("zhao.jiancha") // 区住建局
+	chemicals := duty.login("wu.jiancha")      // 区应急管理局
+	hongda := duty.login("qian.zong").orgID
+	xinyuan := duty.login("zhou.zong").orgID
+	for range 3 {
+		construction.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": hongda, "location": "工地", "description": "临边防护缺失"})
+	}
+	chem := caseOf(chemicals.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": xinyuan, "location": "罐区", "description": "静电接地缺失"}))["case_no"].(string)
+	construction.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": hongda, "location": "工地", "description": "脚手架"})
+
+	var seen []string
+	after := ""
+	for page := 0; page < 10; page++ {
+		out := chemicals.must(200, "GET", "/api/v1/cases?limit=1&after="+after, nil)
+		for _, c := range out["cases"].([]any) {
+			seen = append(seen, c.(map[string]any)["case_no"].(string))
+		}
+		next, _ := out["next"].(string)
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	if strings.Join(seen, ",") != chem {
+		t.Fatalf("the chemicals inspector paging by one saw %v, want exactly %s", seen, chem)
+	}
+}
