@@ -140,15 +140,13 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, sum, actor := r.Context(), ac.row.Summary, ac.actor
+	sum, actor := ac.row.Summary, ac.actor
 	if err := req.Proposed.Validate(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	// The department's authority, whoever of it opens the case: its head decides.
-	head := policy.Subject{Posts: []string{policy.PostSubject(org.RoleDeptHead, actor.OrgID)}}
-	if err := s.Warden.Authorize(ctx, head, policy.ActionDecidePenalty, caseResource(sum), penaltyFacts(req.Proposed)); err != nil {
-		s.writeError(w, r, s.escalation(r, actor, PenaltyAuthorityRequest{Kind: string(req.Proposed.Kind), AmountYuan: req.Proposed.AmountYuan}))
+	if err := s.withinAuthority(r, actor, sum, req.Proposed); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	co, err := s.coOfficer(r, req.CoOfficerLogin, actor)
@@ -198,6 +196,17 @@ func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (ca
 	return c.actor(policy.PostSubject(posts[i].Role, posts[i].Org.ID)), nil
 }
 
+// withinAuthority checks a penalty a step states against the authority of
+// the acting department — its head's, who decides, whoever of it takes the
+// step — and answers beyond it with the superior to escalate to (提请上级部门).
+func (s *Server) withinAuthority(r *http.Request, actor cases.Actor, about cases.Summary, p penalty.Penalty) error {
+	head := policy.Subject{Posts: []string{policy.PostSubject(org.RoleDeptHead, actor.OrgID)}}
+	if err := s.Warden.Authorize(r.Context(), head, policy.ActionDecidePenalty, caseResource(about), penaltyFacts(p)); err != nil {
+		return s.escalation(r, actor, PenaltyAuthorityRequest{Kind: string(p.Kind), AmountYuan: p.AmountYuan})
+	}
+	return nil
+}
+
 // penaltyStep makes a penalty update handler whose input is the body with
 // the caller as actor.
 func penaltyStep[B any](update string, build func(b B, actor cases.Actor) any) func(*Server, http.ResponseWriter, *http.Request) {
@@ -207,19 +216,32 @@ func penaltyStep[B any](update string, build func(b B, actor cases.Actor) any) f
 }
 
 var (
-	notifyPenalty = penaltyStep(penalty.UpdateNotify, func(b NotifyPenaltyRequest, a cases.Actor) any {
-		return penalty.NotifyInput{Actor: a, Penalty: b.Penalty, Note: b.Note}
-	})
+	// A notice that states the penalty (告知书), and a decision on the
+	// spot, are checked against the department's authority as a decision
+	// is: a notice of a penalty the department may not decide is refused.
+	notifyPenalty = caseAction(cases.KindPenalty, penalty.UpdateNotify, false,
+		func(s *Server, r *http.Request, b NotifyPenaltyRequest, st caseStep[penalty.View]) (any, error) {
+			if b.Penalty != (penalty.Penalty{}) {
+				if err := s.withinAuthority(r, st.actor, st.view.Summary, b.Penalty); err != nil {
+					return nil, err
+				}
+			}
+			return penalty.NotifyInput{Actor: st.actor, Penalty: b.Penalty, Note: b.Note}, nil
+		})
 	pleadPenalty = penaltyStep(penalty.UpdatePlead, func(b PleadRequest, a cases.Actor) any {
 		return penalty.PleadInput{Actor: a, Statement: b.Statement, RequestedAmountYuan: b.RequestedAmountYuan}
 	})
 	waiveRights = penaltyStep(penalty.UpdateWaiveRights, func(b WaiveRightsRequest, a cases.Actor) any {
 		return penalty.WaiveRightsInput{Actor: a, Statement: b.Statement}
 	})
-	decideOnTheSpot = penaltyStep(penalty.UpdateDecideOnTheSpot, func(b DecideOnTheSpotRequest, a cases.Actor) any {
-		return penalty.DecideOnTheSpotInput{Actor: a, Penalty: b.Penalty, Statement: b.Statement, Reasons: b.Reasons,
-			DocumentNo: b.DocumentNo, ReceivedBy: b.ReceivedBy, RefusedToSign: b.RefusedToSign}
-	})
+	decideOnTheSpot = caseAction(cases.KindPenalty, penalty.UpdateDecideOnTheSpot, false,
+		func(s *Server, r *http.Request, b DecideOnTheSpotRequest, st caseStep[penalty.View]) (any, error) {
+			if err := s.withinAuthority(r, st.actor, st.view.Summary, b.Penalty); err != nil {
+				return nil, err
+			}
+			return penalty.DecideOnTheSpotInput{Actor: st.actor, Penalty: b.Penalty, Statement: b.Statement, Reasons: b.Reasons,
+				DocumentNo: b.DocumentNo, ReceivedBy: b.ReceivedBy, RefusedToSign: b.RefusedToSign}, nil
+		})
 	requestHearing = penaltyStep(penalty.UpdateRequestHearing, func(b RequestHearingRequest, a cases.Actor) any {
 		return penalty.RequestHearingInput{Actor: a, Reason: b.Reason}
 	})

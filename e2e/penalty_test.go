@@ -40,6 +40,12 @@ func TestPenaltyCaseOverHTTP(t *testing.T) {
 	}
 	path := "/api/v1/penalties/" + no + "/"
 	other.must(404, "GET", "/api/v1/cases/"+no, nil)
+	// A notice stating a penalty beyond the department's authority is
+	// refused as its decision would be, naming the superior.
+	beyond := inspector.must(403, "POST", path+"notify", map[string]any{"penalty": map[string]any{"kind": "fine", "amount_yuan": 5000000}, "note": "依法告知"})
+	if !strings.Contains(beyond["message"].(string), "提请上级部门") {
+		t.Fatalf("a notice beyond the authority: %v", beyond)
+	}
 	inspector.must(200, "POST", path+"notify", map[string]any{"note": "依法告知"})
 	company.must(400, "POST", path+"plead", map[string]any{"statement": "请求从重", "requested_amount_yuan": 80000})
 	company.must(200, "POST", path+"plead", map[string]any{"statement": "已积极整改，请求从轻", "requested_amount_yuan": 30000})
