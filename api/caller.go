@@ -120,9 +120,9 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 	}
 	kind := r.URL.Query().Get("kind")
 	switch kind {
-	case "", org.KindPartyCommittee, org.KindGovernment, org.KindDepartment, org.KindEnterprise, org.KindRescueTeam:
+	case "", org.KindPartyCommittee, org.KindGovernment, org.KindDepartment, org.KindEnterprise, org.KindRescueTeam, org.KindJudicial:
 	default:
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "kind must be one of party_committee, government, department, enterprise, rescue_team"))
+		s.writeError(w, r, duty.Errorf(duty.EInvalid, "kind must be one of party_committee, government, department, enterprise, rescue_team, judicial"))
 		return
 	}
 	orgs, err := s.Store.ListOrgs(r.Context(), kind)

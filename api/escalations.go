@@ -87,8 +87,9 @@ func (s *Server) calendar() *calendar.Calendar {
 
 // receiver checks the organisation an escalation goes to: a superior in
 // the acting department's chain (a level may be skipped), a party
-// committee or government whose area covers the case, or — for a transfer
-// (移送) — a department covering the case's region and industry.
+// committee or government whose area covers the case, for a transfer (移送)
+// a department covering the case's region and industry, and for a
+// suspected crime the judicial organ of the case's area and nothing else.
 func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases.Summary, reason escalation.Reason) (org.Org, error) {
 	to, err := s.Store.GetOrg(ctx, toID)
 	if duty.ErrorCode(err) == duty.ENotFound {
@@ -100,11 +101,19 @@ func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases
 	switch {
 	case to.ID == from.ID:
 		return org.Org{}, duty.Errorf(duty.EInvalid, "an escalation goes to another organisation than the sender")
+	case reason == escalation.ReasonCrime:
+		// A suspected crime goes to the public security organ or the
+		// procuratorate of the case's area, and only there.
+		if to.Kind == org.KindJudicial && covers {
+			return to, nil
+		}
+		return org.Org{}, duty.Errorf(duty.EInvalid, "a suspected crime is referred to the public security organ or procuratorate of the case's area (%s), not to %s",
+			c.RegionCode, to.Name)
+	case to.Kind == org.KindJudicial:
+		return org.Org{}, duty.Errorf(duty.EInvalid, "%s takes referrals of suspected crimes only (reason crime)", to.Name)
 	case (to.Kind == org.KindGovernment || to.Kind == org.KindPartyCommittee) && covers:
 		return to, nil
 	case reason == escalation.ReasonTransfer && to.Kind == org.KindDepartment && covers && contains(to.Industries, c.Industry):
-		return to, nil
-	case reason == escalation.ReasonCrime && to.Kind != org.KindEnterprise:
 		return to, nil
 	}
 	for id := from.ParentID; id != 0; {

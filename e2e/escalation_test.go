@@ -73,4 +73,19 @@ func TestEscalationUpTheChainOverHTTP(t *testing.T) {
 	if n := len(province.must(200, "GET", "/api/v1/escalations", nil)["escalations"].([]any)); n != 1 {
 		t.Fatalf("the province holds %d open escalations, want 1", n)
 	}
+	// A suspected crime goes to the district's public security organ only:
+	// not to a department in another county, nor to the government.
+	for _, to := range []int64{orgs["140525-jsj"], orgs["1405-jsj"]} {
+		head.must(400, "POST", "/api/v1/cases/"+hazard+"/escalations", map[string]any{"to_org_id": to, "reason": "crime", "summary": "涉嫌重大责任事故罪"})
+	}
+	var police int64
+	for _, o := range inspector.must(200, "GET", "/api/v1/orgs?kind=judicial", nil)["orgs"].([]any) {
+		if m := o.(map[string]any); m["region_code"] == "140502" {
+			police = int64(m["id"].(float64))
+		}
+	}
+	head.must(400, "POST", "/api/v1/cases/"+hazard+"/escalations", map[string]any{"to_org_id": police, "reason": "authority_limit", "summary": "x"})
+	referral := caseOf(head.must(201, "POST", "/api/v1/cases/"+hazard+"/escalations", map[string]any{"to_org_id": police, "reason": "crime", "summary": "涉嫌重大责任事故罪"}))["case_no"].(string)
+	// The enterprise does not see the referral about itself.
+	company.must(404, "GET", "/api/v1/cases/"+referral, nil)
 }

@@ -42,6 +42,7 @@ const (
 	KindDepartment     = "department"      // 负有安全生产监督管理职责的部门
 	KindEnterprise     = "enterprise"      // 生产经营单位
 	KindRescueTeam     = "rescue_team"     // 救援队伍
+	KindJudicial       = "judicial"        // 公安机关, 人民检察院: where a suspected crime is referred
 )
 
 // Person is someone who can log in or be named in a case. What they may

@@ -49,6 +49,8 @@ var demoOrgs = []demoOrg{
 	// A second county under the city, so that 属地 has an outside.
 	{"140525-jsj", org.KindDepartment, "泽州县住房和城乡建设局 (县住建局)", "140525", "1405-jsj", []string{"construction"}},
 	{"ent-zeyu", org.KindEnterprise, "泽州县泽宇建设有限公司", "140525", "", []string{"construction"}},
+	// Where a suspected crime is referred (涉嫌犯罪案件移送).
+	{"140502-gaj", org.KindJudicial, "晋城市公安局城区分局", "140502", "", nil},
 }
 
 var demoPersons = []demoPerson{
