@@ -213,5 +213,8 @@ func TestTalkPenaltyAndEscalationDocumentsOverHTTP(t *testing.T) {
 		t.Fatalf("escalation documents %v", d)
 	}
 	html(head, escNo, "escalation-letter", "提请函", "晋城市住房和城乡建设局：", "拟责令停产停业整顿，超出区级权限", hazard, "王海涛")
-	company.must(403, "POST", "/api/v1/cases/"+escNo+"/documents/escalation-letter/service", map[string]any{"method": "电子", "served_at": day(0), "received_by": "x"})
+	// The letter passes between authorities: the enterprise does not see
+	// the escalation at all, let alone record the letter's service.
+	company.must(404, "POST", "/api/v1/cases/"+escNo+"/documents/escalation-letter/service", map[string]any{"method": "电子", "served_at": day(0), "received_by": "x"})
+	company.must(404, "GET", "/api/v1/cases/"+escNo+"/documents", nil)
 }
