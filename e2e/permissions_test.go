@@ -76,6 +76,24 @@ func TestPermissionsOverHTTP(t *testing.T) {
 	construction.must(404, "POST", "/api/v1/hazards/"+building+"/order", map[string]any{"measures": "x", "deadline": day(5)})
 	construction.must(404, "GET", "/api/v1/cases/"+building, nil)
 	duty.login("sun.jiancha").must(200, "POST", "/api/v1/hazards/"+building+"/order", map[string]any{"measures": "整改", "deadline": day(5)})
+	// An administrator writes only about what it administers: persons and
+	// posts of its region, literally, and allow policies on its region's
+	// cases; a policy reaching further is refused and nothing changes.
+	outside := duty.login("ma.jiancha") // 泽州县, another county
+	for name, p := range map[string]map[string]any{
+		"another county's inspector": {"subjects": []string{"person:" + itoa(outside.personID)}, "actions": []string{"<.+>"}, "resources": []string{"case:/14/1405/140502/<.+>"}, "effect": "allow"},
+		"every case anywhere":        {"subjects": []string{"person:" + itoa(construction.personID)}, "actions": []string{"<.+>"}, "resources": []string{"case:<.+>"}, "effect": "allow"},
+		"anyone at all":              {"subjects": []string{"<.*>"}, "actions": []string{"<.+>"}, "resources": []string{"case:<.+>"}, "effect": "deny"},
+	} {
+		if s, out := admin.call("PUT", "/api/v1/policies/scope-test", p); s != 403 {
+			t.Fatalf("%s: %d %v, want 403", name, s, out)
+		}
+	}
+	for _, p := range admin.must(200, "GET", "/api/v1/policies", nil)["policies"].([]any) {
+		if p.(map[string]any)["id"] == "scope-test" {
+			t.Fatal("a refused policy was stored")
+		}
+	}
 	// A pattern that is not RE2 syntax (a lookahead) is refused; Go's
 	// regexp matches every other in linear time.
 	admin.must(400, "PUT", "/api/v1/policies/bad", map[string]any{"subjects": []string{"<(?=a)a+>"}, "actions": []string{"x"}, "resources": []string{"x"}, "effect": "allow"})
