@@ -333,15 +333,14 @@ type Extension struct {
 	Granted     time.Time   `json:"granted,omitzero"`
 }
 
-// View is the whole case as the workflow holds it: the query result,
-// every update's result, and the kind-specific part of the read model.
+// View is the whole case as the workflow holds it: the query result and
+// the kind-specific part of the read model.
 type View struct {
 	cases.Summary
-	// Report is what opened the case, without its rule set: the whole set
-	// (2 KB, most of it about accidents and penalties) went with every
-	// update's result, read-model row and answer, and was a fifth of each.
-	// The case's rule set is named by Summary.RuleSet; what a step on the
-	// hazard needs of it is MaxRectificationPeriod.
+	// Report is what opened the case, without its rule set, which is
+	// mostly about accidents and penalties and would go with every answer:
+	// the case's rule set is named by Summary.RuleSet, and what a step on
+	// the hazard needs of it is MaxRectificationPeriod.
 	Report Input `json:"report"`
 	// MaxRectificationPeriod is how far ahead the case's rule set lets a
 	// deadline (整改期限) be set.
