@@ -100,7 +100,7 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		// Size and framing.
 		{"over 1 MiB", inspector, "/api/v1/hazards", "application/json", huge, 400, "larger than 1048576 bytes"},
 		{"over 1 MiB before any JSON", inspector, "/api/v1/hazards", "application/json", strings.Repeat(" ", 1<<20+1) + "{}", 400, "larger than"},
-		{"text too long for the field", inspector, "/api/v1/hazards", "application/json", hazard(`,"location":"` + strings.Repeat("x", 4001) + `"`), 400, ""},
+		{"text too long for the field", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":` + ent + `,"location":"` + strings.Repeat("x", 4001) + `","description":"积水"}`, 400, "location"},
 		{"empty body", inspector, "/api/v1/hazards", "application/json", ``, 400, "empty"},
 		{"two objects", inspector, "/api/v1/hazards", "application/json", hazard("") + hazard(""), 400, "single JSON object"},
 		{"an array", inspector, "/api/v1/hazards", "application/json", `[` + hazard("") + `]`, 400, "must be a"},
@@ -140,7 +140,8 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		{"SQL in an id", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":"1 OR 1=1","location":"x","description":"y"}`, 400, "must be a whole number"},
 		{"script in the penalty kind", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"<script>alert(1)</script>","amount_yuan":1}`, 400, "kind must be one of"},
 		// U+0000: valid JSON, but PostgreSQL cannot store it.
-		{"NUL in free text", inspector, "/api/v1/hazards", "application/json", hazard(`,"description":"积水\u0000"`), 400, `"description" may not contain the NUL character`},
+		{"NUL in free text", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":` + ent + `,"location":"塔吊","description":"积水\u0000"}`, 400, `"description" may not contain the NUL character`},
+		{"a key twice", inspector, "/api/v1/hazards", "application/json", hazard(`,"description":"另一个"`), 400, `"description" appears twice`},
 		{"NUL in an action", company, hz + "plan", "application/json", `{"responsible_person":"钱\u0000","measures":"x","funds_yuan":1,"deadline":"` + day(15) + `","emergency_plan":"y"}`, 400, "NUL"},
 		{"NUL in the login", anon, "/api/v1/login", "application/json", `{"login":"zhao.jiancha\u0000","password":"duty-demo"}`, 400, "NUL"},
 		{"SQL in the login", anon, "/api/v1/login", "application/json", `{"login":"' OR '1'='1","password":"' OR '1'='1"}`, 401, ""},
