@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -19,15 +18,6 @@ import (
 )
 
 var uiLine = regexp.MustCompile(`Temporal Web UI on (http://[0-9.:]+) \(namespace duty\)`)
-
-// Every `duty dev` these tests boot serves its Web UI on a free port, as it
-// does its API: test runs side by side, or beside a developer's own
-// `duty dev` on 8233, then never reach for the same port.
-func init() {
-	if _, ok := os.LookupEnv("DUTY_UI_PORT"); !ok {
-		_ = os.Setenv("DUTY_UI_PORT", "0")
-	}
-}
 
 // get fetches url and returns the status, content type and body.
 func get(t *testing.T, url string) (int, string, []byte) {

@@ -55,7 +55,7 @@ var settings = []setting{
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
 	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
-	{"ui-port", "DUTY_UI_PORT", "8233", "dev: loopback port of Temporal's Web UI (read-only) for the embedded server; 0 picks a free port, -1 turns it off", "dev"},
+	{"ui-port", "DUTY_UI_PORT", "-1", "dev: loopback port of Temporal's Web UI (read-only, every case's history, no login: any local user can read it) for the embedded server, e.g. 8233; 0 picks a free port; -1, the default, serves none", "dev"},
 	{"no-worker", "DUTY_NO_WORKER", "false", "dev: run no worker in this process; cases wait for 'duty worker' processes (the fault tests kill and restart those on their own)", "dev"},
 }
 
@@ -119,7 +119,7 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			_, _ = fmt.Sscan(def, &n)
 			fs.IntVar(&c.pollers, s.flag, n, usage)
 		case "ui-port":
-			n := 8233
+			n := -1
 			_, _ = fmt.Sscan(def, &n)
 			fs.IntVar(&c.uiPort, s.flag, n, usage)
 		case "no-worker":
