@@ -165,9 +165,10 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 		Args:         []any{input},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	var result casekit.UpdateResult
 	if err == nil {
-		err = handle.Get(ctx, &result)
+		// The result is the step's number; the case is read from the
+		// read model, which holds the step by now.
+		err = handle.Get(ctx, nil)
 	}
 	if err != nil {
 		s.writeError(w, r, notYetRecorded(err))
@@ -258,7 +259,7 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 			WaitForStage: client.WorkflowUpdateStageCompleted},
 	})
 	if err == nil {
-		err = handle.Get(uctx, new(casekit.UpdateResult))
+		err = handle.Get(uctx, nil)
 	}
 	if err != nil {
 		// A retry of an opening whose case has since closed (the update

@@ -27,11 +27,6 @@ type ViewChange struct {
 	Remove []string `json:"remove,omitempty"`
 }
 
-// Empty reports whether the change changes nothing.
-func (c ViewChange) Empty() bool {
-	return len(c.Set) == 0 && len(c.Append) == 0 && len(c.Remove) == 0
-}
-
 // ViewFields is a view as its top-level fields, each as JSON; what a
 // workflow keeps of the view its last step left, to tell the next step's
 // change.
