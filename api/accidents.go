@@ -224,7 +224,8 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, actor.PersonID, cases.KindAccident, ent.RegionCode, accident.WorkflowName, func(num cases.Number) any {
+	g := grant{actor: actor, action: policy.Action(string(cases.KindAccident), policy.ActionOpen), resource: resource}
+	s.startCase(w, r, g, cases.KindAccident, ent.RegionCode, accident.WorkflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})

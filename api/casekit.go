@@ -14,10 +14,12 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/warrant"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
@@ -77,15 +79,29 @@ func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, fa
 			s.writeError(w, r, err)
 			return
 		}
-		s.update(w, r, sum, ac.actor.PersonID, update, input, body)
+		s.update(w, r, sum, ac.grant(), update, input, body)
 	}
 }
 
 // caseActor is an authorised request on a case: the case, and the
-// caller as actor in the post that allowed the action.
+// caller as actor in the post that allowed the action, with the decision.
 type caseActor struct {
-	row   store.CaseRow
-	actor cases.Actor
+	row              store.CaseRow
+	actor            cases.Actor
+	action, resource string
+}
+
+// grant is what the server established for the request's step.
+func (ac caseActor) grant() grant {
+	return grant{actor: ac.actor, action: ac.action, resource: ac.resource}
+}
+
+// grant is what the server established for one step: who acts, in the
+// post that allowed it, and the policy decision. The step's warrant
+// carries it to the workflow (see package warrant).
+type grant struct {
+	actor            cases.Actor
+	action, resource string
 }
 
 // actOnCase authenticates the caller, reads the body strictly into body,
@@ -123,7 +139,7 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 	if err != nil {
 		return caseActor{}, err
 	}
-	return caseActor{row: row, actor: c.actor(post)}, nil
+	return caseActor{row: row, actor: c.actor(post), action: action, resource: resource}, nil
 }
 
 // update sends an update to a case's workflow and waits until it
@@ -132,7 +148,8 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 // answers with the case as it now stands. The workflow's validator checks
 // the transition against the live state; its refusal comes back with its
 // code (409 for a wrong state).
-func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, person int64, update string, input, body any) {
+func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary, g grant, update string, input, body any) {
+	person := g.actor.PersonID
 	key, err := idempotencyKey(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -153,9 +170,17 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 			return
 		}
 		key = strconv.FormatInt(person, 10) + "/" + update + "/" + key
+	} else {
+		// The warrant names the update's ID, so the API picks it.
+		key = "u/" + auth.NewSessionID()
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.UpdateTimeout)
 	defer cancel()
+	ctx, err = s.warrant(ctx, g, warrant.Claims{Workflow: c.WorkflowID, Name: update, UpdateID: key}, input)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		// A client retrying with the same Idempotency-Key gets the first
 		// outcome instead of a second step.
@@ -222,8 +247,8 @@ func idempotencyKey(r *http.Request) (string, error) {
 // (store.OpeningNumber), so a retry of a request whose answer was lost
 // gets the case the first attempt opened — started now if that attempt
 // stopped short of it — instead of a second case.
-func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64, kind cases.Kind, region, workflowName string, withNumber func(cases.Number) any) {
-	ctx := r.Context()
+func (s *Server) startCase(w http.ResponseWriter, r *http.Request, g grant, kind cases.Kind, region, workflowName string, withNumber func(cases.Number) any) {
+	ctx, opener := r.Context(), g.actor.PersonID
 	key, err := idempotencyKey(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -245,14 +270,22 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, opener int64,
 	// Started together with the UpdateOpen update, which completes once
 	// the case's first step is written. A retry of a keyed opening finds
 	// the case its first try started and the same update.
+	input := withNumber(num)
 	startOp := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       num.WorkflowID(),
 		TaskQueue:                taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflowName, withNumber(num))
+	}, workflowName, input)
 	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
+	// The warrant is for the opening (the workflow and its input); the
+	// open update that comes with it takes no step and needs none.
+	uctx, err = s.warrant(uctx, g, warrant.Claims{Workflow: num.WorkflowID(), Name: workflowName}, input)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	handle, err := s.Temporal.UpdateWithStartWorkflow(uctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: casekit.UpdateOpen, UpdateName: casekit.UpdateOpen,
@@ -288,13 +321,31 @@ type childCase interface {
 
 // startChildCase validates in with the workflow's own rules (a 400 before
 // Temporal sees it) and starts it as a case of kind in the parent's region.
-func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, opener int64, kind cases.Kind, region, workflowName string, in childCase) {
+func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, g grant, kind cases.Kind, region, workflowName string, in childCase) {
 	if err := in.Validate(s.Now()); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, opener, kind, region, workflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, kind, region, workflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})
+}
+
+// warrant returns ctx carrying the warrant for one Temporal call (want,
+// with the digest of input) issued for what g established. Without a
+// warrant key (tests with a Temporal stand-in) ctx is returned as it is.
+func (s *Server) warrant(ctx context.Context, g grant, want warrant.Claims, input any) (context.Context, error) {
+	if s.Warrants == nil {
+		return ctx, nil
+	}
+	d, err := warrant.Digest(input)
+	if err != nil {
+		return ctx, err
+	}
+	want.Digest = d
+	want.Person, want.Post = g.actor.PersonID, g.actor.PostID
+	want.Action, want.Resource = g.action, g.resource
+	want.Expires = s.Now().Add(warrant.TTL).UTC()
+	return warrant.With(ctx, s.Warrants.Sign(want)), nil
 }

@@ -136,7 +136,8 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, actor.PersonID, cases.KindHazard, ent.RegionCode, hazard.WorkflowName, func(num cases.Number) any {
+	g := grant{actor: actor, action: policy.Action(string(cases.KindHazard), policy.ActionOpen), resource: resource}
+	s.startCase(w, r, g, cases.KindHazard, ent.RegionCode, hazard.WorkflowName, func(num cases.Number) any {
 		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
 		return in
 	})

@@ -164,7 +164,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
 		Calendar: s.calendar(), Rules: penaltyRules,
 	}
-	s.startChildCase(w, r, actor.PersonID, cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
+	s.startChildCase(w, r, ac.grant(), cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
 }
 
 // coOfficer is the second officer (Art.42): a person holding an

@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/warrant"
 )
 
 // Server holds the API's dependencies; cmd/duty builds it.
@@ -27,7 +28,10 @@ type Server struct {
 	Policies     *policy.Manager
 	PolicyEditor *policy.Editor
 	Signer       *auth.Signer
-	Rules        *rules.Catalogue
+	// Warrants signs the warrant of every step sent to a workflow, which
+	// the worker checks (package warrant).
+	Warrants *warrant.Key
+	Rules    *rules.Catalogue
 	// Calendar computes working-day deadlines; nil means the built-in one.
 	Calendar *calendar.Calendar
 	Logger   *slog.Logger

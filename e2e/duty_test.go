@@ -61,8 +61,10 @@ type instance struct {
 	cmd      *exec.Cmd
 	base     string
 	temporal string
-	output   *syncBuffer
-	exited   chan error
+	// db is the database the instance runs on.
+	db     string
+	output *syncBuffer
+	exited chan error
 }
 
 var (
@@ -85,7 +87,7 @@ func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	in := &instance{t: t, cmd: cmd, output: out, exited: make(chan error, 1)}
+	in := &instance{t: t, cmd: cmd, db: dbURL, output: out, exited: make(chan error, 1)}
 	found := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -375,7 +377,7 @@ func TestMajorHazardFromReportToClosedOverHTTP(t *testing.T) {
 	}
 	(&user{t: t, base: duty.base}).must(401, "GET", "/api/v1/cases", nil)
 
-	saveHistory(t, duty.temporal, "hazard/"+no, "hazard_major_closed.json")
+	saveHistory(t, duty, "hazard/"+no, "hazard_major_closed.json")
 
 	if err := duty.stop(syscall.SIGINT); err != nil {
 		t.Fatalf("Ctrl-C did not stop duty cleanly: %v", err)
@@ -421,7 +423,7 @@ func TestRestartResumesCasesAndFiresDeadlinesThatPassedWhileDown(t *testing.T) {
 	if deadlines[0].(map[string]any)["state"] != "missed" {
 		t.Fatalf("deadline state %v", deadlines[0])
 	}
-	saveHistory(t, duty.temporal, "hazard/"+no, "hazard_general_overdue.json")
+	saveHistory(t, duty, "hazard/"+no, "hazard_general_overdue.json")
 	if err := duty.stop(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM did not stop duty cleanly: %v", err)
 	}

@@ -9,13 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/warrant"
+	dutyworker "github.com/duty-project/duty/worker"
 	"github.com/duty-project/duty/workflows"
 )
 
@@ -25,12 +29,12 @@ import (
 // workflows/testdata/<historyRelease>/, where the replay test keeps
 // checking that later changes stay compatible with the cases a release
 // may be running.
-func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
+func saveHistory(t *testing.T, duty *instance, workflowID, file string) {
 	t.Helper()
-	if temporalAddr == "" {
+	if duty.temporal == "" {
 		t.Fatal("duty did not print its embedded Temporal address")
 	}
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Namespace: "duty", Logger: quietLogger{}})
+	c, err := client.Dial(client.Options{HostPort: duty.temporal, Namespace: "duty", Logger: quietLogger{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +48,23 @@ func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
 		}
 		hist.Events = append(hist.Events, ev)
 	}
-	replayer := worker.NewWorkflowReplayer()
+	// Replayed as the worker runs it, warrants checked with the
+	// installation's key: a replay decides as the first run did.
+	replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+		Interceptors: []interceptor.WorkerInterceptor{dutyworker.Warrants(installationKey(t, duty.db))}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range workflows.All {
 		replayer.RegisterWorkflowWithOptions(r.Func, workflow.RegisterOptions{Name: r.Name})
 	}
-	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
+	// The workflow's own ID: warrants name it.
+	if err := replayer.ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{
+		OriginalExecution: workflow.Execution{ID: workflowID}}); err != nil {
+		if b, merr := protojson.Marshal(hist); merr == nil {
+			_ = os.WriteFile(filepath.Join(os.TempDir(), strings.ReplaceAll(workflowID, "/", "_")+".history.json"), b, 0o644)
+			_ = os.WriteFile(filepath.Join(os.TempDir(), strings.ReplaceAll(workflowID, "/", "_")+".secret"), []byte(installationSecret(t, duty.db)), 0o644)
+		}
 		t.Fatalf("the live history of %s does not replay: %v", workflowID, err)
 	}
 	if os.Getenv("DUTY_UPDATE_HISTORIES") != "1" {
@@ -74,6 +90,11 @@ func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, file), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The replay test checks the histories' warrants with the key of the
+	// installation that recorded them (a throwaway one).
+	if err := os.WriteFile(filepath.Join(dir, strings.TrimSuffix(file, ".json")+".secret"), []byte(installationSecret(t, duty.db)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("saved %d events (%d bytes) to workflows/testdata/%s/%s", len(hist.Events), buf.Len(), historyRelease, file)
@@ -126,5 +147,27 @@ func TestStepsMinutesApartAreRecordedAsTheyCome(t *testing.T) {
 	if got := strings.Join(actions(closed), ","); got != "report,order,remind,submit_plan,review_plan,report_completion,reinspect" {
 		t.Fatalf("timeline: %s", got)
 	}
-	saveHistory(t, duty.temporal, "hazard/"+no, "hazard_major_steps_minutes_apart.json")
+	saveHistory(t, duty, "hazard/"+no, "hazard_major_steps_minutes_apart.json")
+}
+
+// installationSecret is the secret an installation keeps in its database,
+// from which it makes its warrant key.
+func installationSecret(t *testing.T, db string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var secret string
+	if err := conn.QueryRow(ctx, `SELECT value FROM settings WHERE key = 'token_signing_key'`).Scan(&secret); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// installationKey is the warrant key of the installation on db.
+func installationKey(t *testing.T, db string) *warrant.Key {
+	return warrant.NewKey([]byte(installationSecret(t, db)))
 }

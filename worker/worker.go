@@ -13,7 +13,9 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/warrant"
 	"github.com/duty-project/duty/workflows"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // Options tunes the worker.
@@ -27,22 +29,36 @@ type Options struct {
 	// Interceptors wrap every workflow and activity the worker runs (the
 	// activity metrics).
 	Interceptors []interceptor.WorkerInterceptor
+	// Warrants checks that every step reaching a workflow was allowed by
+	// duty's API (package warrant). Required.
+	Warrants *warrant.Key
 }
 
 // New builds a worker on the duty task queue with every workflow and the
-// activities wired to the store.
+// activities wired to the store. Without Options.Warrants it panics: a
+// worker that took unwarranted steps would record forgeries as genuine.
 func New(c client.Client, st *store.Store, logger *slog.Logger, opts Options) sdkworker.Worker {
+	if opts.Warrants == nil {
+		panic("worker.New: Options.Warrants is required")
+	}
 	if opts.Pollers <= 0 {
 		opts.Pollers = 8
 	}
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		MaxConcurrentWorkflowTaskPollers: opts.Pollers,
 		MaxConcurrentActivityTaskPollers: opts.Pollers,
-		Interceptors:                     opts.Interceptors,
+		Interceptors:                     append([]interceptor.WorkerInterceptor{Warrants(opts.Warrants)}, opts.Interceptors...),
 	})
 	for _, r := range workflows.All {
 		w.RegisterWorkflowWithOptions(r.Func, workflow.RegisterOptions{Name: r.Name})
 	}
 	w.RegisterActivity(&activities.Activities{Store: st, Logger: logger, Calendar: opts.Calendar})
 	return w
+}
+
+// Warrants is the worker interceptor that checks warrants, for the worker
+// and for replaying its histories: every update but the opening one (which
+// takes no step) needs one.
+func Warrants(k *warrant.Key) interceptor.WorkerInterceptor {
+	return warrant.Interceptor(k, casekit.UpdateOpen)
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/duty-project/duty/devserver"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/warrant"
 	"github.com/duty-project/duty/worker"
 	"github.com/duty-project/duty/workflows/hazard"
 )
@@ -216,7 +217,7 @@ func (b *bench) startEngine(ctx context.Context, port int) error {
 	b.port, _ = strconv.Atoi(p)
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(b.app.logger.Handler()))
 	c, err := client.DialContext(ctx, client.Options{HostPort: srv.Address(), Namespace: b.cfg.temporalNamespace, Logger: quiet{sdkLogger},
-		ConnectionOptions: connectionOptions(srv.Address())})
+		ConnectionOptions: connectionOptions(srv.Address()), ContextPropagators: []workflow.ContextPropagator{warrant.Propagator()}})
 	if err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func (b *bench) startEngine(ctx context.Context, port int) error {
 	if err != nil {
 		return err
 	}
-	b.dutyWorker = worker.New(c, b.app.store, b.app.logger, worker.Options{Pollers: b.cfg.pollers, Calendar: cal})
+	b.dutyWorker = worker.New(c, b.app.store, b.app.logger, worker.Options{Pollers: b.cfg.pollers, Calendar: cal, Warrants: b.app.warrants})
 	if err := b.dutyWorker.Start(); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/duty-project/duty/api"
@@ -30,6 +31,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/seed"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/warrant"
 	"github.com/duty-project/duty/web"
 	"github.com/duty-project/duty/worker"
 	"github.com/duty-project/duty/workflows"
@@ -48,6 +50,11 @@ type app struct {
 	// uiWorkflows is the Temporal Web UI's list of the namespace's
 	// workflows in `duty dev` ("" when the UI is off).
 	uiWorkflows string
+	// secret is the installation's secret, kept in PostgreSQL: login
+	// tokens and step warrants are signed with keys made from it.
+	secret []byte
+	// warrants signs and checks the warrants of steps (package warrant).
+	warrants *warrant.Key
 }
 
 func (a *app) close() {
@@ -95,6 +102,13 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 		return err
 	}
 	st = a.store
+	// Every process of the installation reads the same secret; the first
+	// to start makes it.
+	secret, err := st.SettingOrInit(ctx, "token_signing_key", auth.NewKey)
+	if err != nil {
+		return err
+	}
+	a.secret, a.warrants = []byte(secret), warrant.NewKey([]byte(secret))
 	a.policies = policy.NewManager(st.Pool)
 	if err := a.policies.Load(ctx); err != nil {
 		return err
@@ -191,7 +205,9 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 	// The SDK logs every poll at INFO; keep only what an operator needs.
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(a.logger.Handler()).With("component", "temporal-sdk"))
 	opts := client.Options{HostPort: address, Namespace: cfg.temporalNamespace, Logger: quiet{sdkLogger},
-		ConnectionOptions: connectionOptions(address)}
+		ConnectionOptions: connectionOptions(address),
+		// Sends the API's warrant of each step with it.
+		ContextPropagators: []workflow.ContextPropagator{warrant.Propagator()}}
 	if err := ensureNamespace(ctx, opts); err != nil {
 		return err
 	}
@@ -276,7 +292,7 @@ func (a *app) startWorker(cfg *config) error {
 	if err != nil {
 		return err
 	}
-	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers, Calendar: cal,
+	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers, Calendar: cal, Warrants: a.warrants,
 		Interceptors: []interceptor.WorkerInterceptor{a.processMetrics().WorkerInterceptor()}})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -292,10 +308,6 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return err
 	}
-	key, err := a.store.SettingOrInit(ctx, "token_signing_key", auth.NewKey)
-	if err != nil {
-		return err
-	}
 	cal, err := cfg.calendar()
 	if err != nil {
 		return err
@@ -303,7 +315,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	srv := &api.Server{Calendar: cal,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
-		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
+		Signer: auth.NewSigner(a.secret, cfg.tokenTTL), Warrants: a.warrants, SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
 	}
 	if err := a.instrument(srv, cfg); err != nil {
 		return err
