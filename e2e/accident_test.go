@@ -167,8 +167,8 @@ func TestLargeAccidentFromReportToClosureOverHTTP(t *testing.T) {
 	if n := len(secretary.must(200, "GET", "/api/v1/accidents", nil)["accidents"].([]any)); n != 0 {
 		t.Fatalf("a closed accident is still on the board (%d)", n)
 	}
-	saveHistory(t, duty.temporal, "accident/"+no, "accident_large_closed.json")
-	saveHistory(t, duty.temporal, "hazard/"+hazards[0], "hazard_corrective_closed.json")
+	saveHistory(t, duty, "accident/"+no, "accident_large_closed.json")
+	saveHistory(t, duty, "hazard/"+hazards[0], "hazard_corrective_closed.json")
 }
 
 func strs(v any) []string {

@@ -61,8 +61,11 @@ type instance struct {
 	cmd      *exec.Cmd
 	base     string
 	temporal string
-	output   *syncBuffer
-	exited   chan error
+	// dataDir holds the embedded server's certificates (temporal-tls/):
+	// every client of it needs the client certificate there.
+	dataDir string
+	output  *syncBuffer
+	exited  chan error
 }
 
 var (
@@ -85,7 +88,7 @@ func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	in := &instance{t: t, cmd: cmd, output: out, exited: make(chan error, 1)}
+	in := &instance{t: t, cmd: cmd, dataDir: dataDir, output: out, exited: make(chan error, 1)}
 	found := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -119,6 +122,23 @@ func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
 		t.Fatalf("duty did not start in 2 minutes:\n%s", out.String())
 	}
 	return in
+}
+
+// certFile is a file of the embedded server's certificate folder.
+func (in *instance) certFile(name string) string {
+	return filepath.Join(in.dataDir, "temporal-tls", name)
+}
+
+// temporalEnv is what a `duty worker` or `duty server` needs to reach the
+// embedded server: its address and, the frontend requiring mutual TLS,
+// the client certificate from the data folder (the TEMPORAL_TLS_*
+// variables an external cluster's would be given in).
+func (in *instance) temporalEnv() []string {
+	if in.temporal == "" {
+		in.t.Fatal("duty did not print its embedded Temporal address")
+	}
+	return []string{"TEMPORAL_ADDRESS=" + in.temporal, "TEMPORAL_TLS_CERT=" + in.certFile("client.pem"),
+		"TEMPORAL_TLS_KEY=" + in.certFile("client-key.pem"), "TEMPORAL_TLS_CA=" + in.certFile("ca.pem")}
 }
 
 // stop sends sig and waits for the process to end.
@@ -375,7 +395,7 @@ func TestMajorHazardFromReportToClosedOverHTTP(t *testing.T) {
 	}
 	(&user{t: t, base: duty.base}).must(401, "GET", "/api/v1/cases", nil)
 
-	saveHistory(t, duty.temporal, "hazard/"+no, "hazard_major_closed.json")
+	saveHistory(t, duty, "hazard/"+no, "hazard_major_closed.json")
 
 	if err := duty.stop(syscall.SIGINT); err != nil {
 		t.Fatalf("Ctrl-C did not stop duty cleanly: %v", err)
@@ -421,7 +441,7 @@ func TestRestartResumesCasesAndFiresDeadlinesThatPassedWhileDown(t *testing.T) {
 	if deadlines[0].(map[string]any)["state"] != "missed" {
 		t.Fatalf("deadline state %v", deadlines[0])
 	}
-	saveHistory(t, duty.temporal, "hazard/"+no, "hazard_general_overdue.json")
+	saveHistory(t, duty, "hazard/"+no, "hazard_general_overdue.json")
 	if err := duty.stop(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM did not stop duty cleanly: %v", err)
 	}

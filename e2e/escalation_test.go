@@ -62,7 +62,7 @@ func TestEscalationUpTheChainOverHTTP(t *testing.T) {
 	if got := strings.Join(actions(done), ","); got != "submit,acknowledge,forward,acknowledge,decide" {
 		t.Fatalf("timeline %s", got)
 	}
-	saveHistory(t, duty.temporal, "escalation/"+no, "escalation_forwarded_decided.json")
+	saveHistory(t, duty, "escalation/"+no, "escalation_forwarded_decided.json")
 
 	// Skip a level: straight from the district to the province.
 	skip := head.must(201, "POST", "/api/v1/cases/"+hazard+"/escalations", map[string]any{

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -25,15 +24,9 @@ import (
 // workflows/testdata/<historyRelease>/, where the replay test keeps
 // checking that later changes stay compatible with the cases a release
 // may be running.
-func saveHistory(t *testing.T, temporalAddr, workflowID, file string) {
+func saveHistory(t *testing.T, duty *instance, workflowID, file string) {
 	t.Helper()
-	if temporalAddr == "" {
-		t.Fatal("duty did not print its embedded Temporal address")
-	}
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Namespace: "duty", Logger: quietLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := duty.temporalClient(t)
 	defer c.Close()
 	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
 	hist := &historypb.History{}
@@ -126,5 +119,5 @@ func TestStepsMinutesApartAreRecordedAsTheyCome(t *testing.T) {
 	if got := strings.Join(actions(closed), ","); got != "report,order,remind,submit_plan,review_plan,report_completion,reinspect" {
 		t.Fatalf("timeline: %s", got)
 	}
-	saveHistory(t, duty.temporal, "hazard/"+no, "hazard_major_steps_minutes_apart.json")
+	saveHistory(t, duty, "hazard/"+no, "hazard_major_steps_minutes_apart.json")
 }

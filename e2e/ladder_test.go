@@ -127,11 +127,11 @@ func TestOneHazardClimbsTheWholeLadderOverHTTP(t *testing.T) {
 	if state(closed) != "closed" {
 		t.Fatalf("hazard %s after the re-inspection", state(closed))
 	}
-	saveHistory(t, duty.temporal, "hazard/"+hazard, "hazard_climbed_whole_ladder.json")
-	saveHistory(t, duty.temporal, "talk/"+talkNo, "talk_nobody_attended.json")
-	saveHistory(t, duty.temporal, "penalty/"+warningNo, "penalty_warning_on_the_spot.json")
-	saveHistory(t, duty.temporal, "penalty/"+fineNo, "penalty_waived_paid.json")
-	saveHistory(t, duty.temporal, "escalation/"+escNo, "escalation_top_rung_decided.json")
+	saveHistory(t, duty, "hazard/"+hazard, "hazard_climbed_whole_ladder.json")
+	saveHistory(t, duty, "talk/"+talkNo, "talk_nobody_attended.json")
+	saveHistory(t, duty, "penalty/"+warningNo, "penalty_warning_on_the_spot.json")
+	saveHistory(t, duty, "penalty/"+fineNo, "penalty_waived_paid.json")
+	saveHistory(t, duty, "escalation/"+escNo, "escalation_top_rung_decided.json")
 }
 
 // awaitNextRung waits until the hazard names rung as the next one due.

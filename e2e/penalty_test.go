@@ -62,5 +62,5 @@ func TestPenaltyCaseOverHTTP(t *testing.T) {
 	if caseOf(c)["parent_workflow_id"] != "hazard/"+hazard {
 		t.Fatalf("parent %v", caseOf(c)["parent_workflow_id"])
 	}
-	saveHistory(t, duty.temporal, "penalty/"+no, "penalty_hearing_requested.json")
+	saveHistory(t, duty, "penalty/"+no, "penalty_hearing_requested.json")
 }

@@ -55,7 +55,7 @@ func TestWarningTalkAfterAnOverdueHazardOverHTTP(t *testing.T) {
 		t.Fatalf("talk %s timeline %v", state(done), actions(done))
 	}
 	company.must(409, "POST", "/api/v1/talks/"+no+"/report", map[string]any{"summary": "again"})
-	saveHistory(t, duty.temporal, "talk/"+no, "talk_complied.json")
+	saveHistory(t, duty, "talk/"+no, "talk_complied.json")
 
 	// The hazard heard of the talk: started, then complied with; no rung is due now.
 	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {

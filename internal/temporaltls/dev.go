@@ -86,7 +86,13 @@ func EnsureDev(dir string, hosts []string, now time.Time) (*Dev, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("temporaltls: %w", err)
 	}
-	hosts = append(slices.Clone(defaultHosts), hosts...)
+	all := slices.Clone(defaultHosts)
+	for _, h := range hosts {
+		if h != "" && !slices.Contains(all, h) {
+			all = append(all, h)
+		}
+	}
+	hosts = all
 	d, why, err := load(dir, hosts, now)
 	if err != nil {
 		return nil, err
@@ -112,6 +118,16 @@ func (d *Dev) ClientCertPath() string { return filepath.Join(d.Dir, ClientCertFi
 
 // ClientKeyPath is the client key's file; see CAPath.
 func (d *Dev) ClientKeyPath() string { return filepath.Join(d.Dir, ClientKeyFile) }
+
+// ClientPEM is the CA certificate and the client's certificate and key as
+// PEM, for a client (the Web UI's) that takes them inline.
+func (d *Dev) ClientPEM() (ca, cert, key []byte, err error) {
+	keyDER, err := x509.MarshalPKCS8PrivateKey(d.Client.PrivateKey)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("temporaltls: %w", err)
+	}
+	return pemBlock("CERTIFICATE", d.CA.Raw), pemBlock("CERTIFICATE", d.Client.Leaf.Raw), pemBlock("PRIVATE KEY", keyDER), nil
+}
 
 func (d *Dev) pool() *x509.CertPool {
 	p := x509.NewCertPool()
@@ -271,7 +287,7 @@ func generate(dir string, hosts []string, now time.Time) (*Dev, error) {
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
 			server.IPAddresses = append(server.IPAddresses, ip)
-		} else if !slices.Contains(server.DNSNames, h) {
+		} else {
 			server.DNSNames = append(server.DNSNames, h)
 		}
 	}

@@ -207,6 +207,25 @@ func TestInternodeLetsInOnlyTheServer(t *testing.T) {
 	}
 }
 
+func TestClientPEMIsTheClientOnDisk(t *testing.T) {
+	d, err := EnsureDev(t.TempDir(), nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, cert, key, err := d.ClientPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, got := range map[string][]byte{d.CAPath(): ca, d.ClientCertPath(): cert} {
+		if want, _ := os.ReadFile(path); !bytes.Equal(got, want) {
+			t.Errorf("%s differs", path)
+		}
+	}
+	if _, err := tls.X509KeyPair(cert, key); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestClientSettings(t *testing.T) {
 	if c, err := (ClientSettings{}).Config(); c != nil || err != nil {
 		t.Fatalf("no settings: %v %v, want plain", c, err)
