@@ -195,7 +195,7 @@ func load(dir string, hosts []string, now time.Time) (d *Dev, why string, err er
 		b, err := read(name)
 		if errors.Is(err, os.ErrNotExist) {
 			if name == CAFile { // written last: without it there is no whole set
-				return nil, "none yet", nil
+				return nil, "there were none", nil
 			}
 			return nil, name + " is missing", nil
 		}

@@ -20,7 +20,7 @@ func TestEnsureDevGeneratesPrivateFilesAndReusesThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Generated != "none yet" {
+	if first.Generated != "there were none" {
 		t.Fatalf("Generated = %q on an empty folder", first.Generated)
 	}
 	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
