@@ -166,11 +166,13 @@ func (cfg *config) catalogue() (*rules.Catalogue, error) {
 // namespace if it is missing.
 func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, progress func(string, ...any)) error {
 	address := cfg.temporalAddress
-	tlsConfig, err := cfg.temporalTLS.Config()
-	if err != nil {
-		return err
-	}
-	if address == "" {
+	var tlsConfig *tls.Config
+	if address != "" {
+		var err error
+		if tlsConfig, err = cfg.temporalTLS.Config(); err != nil {
+			return err
+		}
+	} else {
 		if !embedded {
 			return errors.New("TEMPORAL_ADDRESS (or --temporal-address) is required")
 		}
