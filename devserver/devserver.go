@@ -7,6 +7,7 @@
 package devserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -23,11 +24,14 @@ import (
 	"go.temporal.io/server/common/membership/static"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
+	"go.temporal.io/server/common/rpc/encryption"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/duty-project/duty/internal/temporaltls"
 )
 
 // Options says where the embedded server keeps its state and listens.
@@ -35,6 +39,12 @@ type Options struct {
 	// DatabaseFile is the SQLite file; it is created with the schema when
 	// missing and reused otherwise, so cases and timers survive a restart.
 	DatabaseFile string
+	// CertDir holds the certificates of the server's mutual TLS (see
+	// package temporaltls): made on the first start, reused after, renewed
+	// near expiry. Every service requires a client certificate from its CA,
+	// so another process on the machine can neither drive workflows nor
+	// poll the task queue without reading this folder (mode 0700).
+	CertDir string
 	// Host is the loopback address every service binds to.
 	Host string
 	// FrontendPort is the gRPC port clients and workers dial; 0 picks a free one.
@@ -53,6 +63,7 @@ type Server struct {
 	server  temporal.Server
 	address string
 	logger  *quietOnStop
+	certs   *temporaltls.Dev
 }
 
 const clusterName = "active"
@@ -65,6 +76,9 @@ func Start(opts Options) (*Server, error) {
 	}
 	if len(opts.Namespaces) == 0 {
 		return nil, errors.New("devserver: at least one namespace is required")
+	}
+	if opts.CertDir == "" {
+		return nil, errors.New("devserver: a certificate folder is required")
 	}
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
@@ -83,6 +97,10 @@ func Start(opts Options) (*Server, error) {
 		ports[0] = opts.FrontendPort
 	}
 
+	certs, err := temporaltls.EnsureDev(opts.CertDir, []string{opts.Host}, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("devserver: %w", err)
+	}
 	sqlConf, err := prepareSQLite(opts)
 	if err != nil {
 		return nil, err
@@ -143,6 +161,7 @@ func Start(opts Options) (*Server, error) {
 		temporal.ForServices(services),
 		temporal.WithStaticHosts(hosts),
 		temporal.WithLogger(logger),
+		temporal.WithTLSConfigFactory(tlsProvider(certs, opts.Host)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("devserver: build server: %w", err)
@@ -150,11 +169,32 @@ func Start(opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("devserver: start server: %w", err)
 	}
-	return &Server{server: srv, address: frontend, logger: logger}, nil
+	return &Server{server: srv, address: frontend, logger: logger, certs: certs}, nil
+}
+
+// tlsProvider gives every listener of the server mutual TLS with the data
+// folder's certificates: the frontend lets in any certificate from their
+// CA (duty's client, the server's own system worker), the history,
+// matching and worker services only the server itself. The server dials
+// its own services (and, for cross-cluster calls it never makes with one
+// cluster, its own frontend) with the server certificate.
+func tlsProvider(certs *temporaltls.Dev, host string) encryption.TLSConfigProvider {
+	return &encryption.FixedTLSConfigProvider{
+		InternodeServerConfig:      certs.InternodeServerConfig(),
+		InternodeClientConfig:      certs.PeerConfig(),
+		FrontendServerConfig:       certs.FrontendServerConfig(),
+		FrontendClientConfig:       certs.PeerConfig(),
+		RemoteClusterClientConfigs: map[string]*tls.Config{host: certs.PeerConfig()},
+	}
 }
 
 // Address is the frontend's host:port for SDK clients.
 func (s *Server) Address() string { return s.address }
+
+// Certificates is the server's certificate set: ClientConfig is what an
+// SDK client of Address needs, and the files are there for a `duty
+// worker` in another process.
+func (s *Server) Certificates() *temporaltls.Dev { return s.certs }
 
 // Stop shuts the services down; open workflows resume on the next Start.
 func (s *Server) Stop() error {

@@ -2,8 +2,11 @@ package devserver
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -40,6 +43,10 @@ var ErrUIPortInUse = errors.New("devserver: UI port in use")
 // every change to a case goes through duty's API, where policy decides and
 // the audit log records it, so terminate, signal, reset, start and batch
 // actions are switched off (queries still work, they change nothing).
+//
+// The UI reaches the frontend with duty's client certificate, but has no
+// login of its own: whoever can open its loopback port reads every case's
+// history. It is for a trusted, single-user machine.
 func (s *Server) StartUI(opts UIOptions) (*UI, error) {
 	if opts.Host == "" {
 		opts.Host = "127.0.0.1"
@@ -52,12 +59,30 @@ func (s *Server) StartUI(opts UIOptions) (*UI, error) {
 		opts.Port = ports[0]
 	}
 	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
+	frontendHost, _, err := net.SplitHostPort(s.address)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: UI: %w", err)
+	}
+	ca, cert, key, err := s.certs.ClientPEM()
+	if err != nil {
+		return nil, fmt.Errorf("devserver: UI: %w", err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
 	srv, err := newUIServer(&uiconfig.Config{
 		TemporalGRPCAddress: s.address,
-		Host:                opts.Host,
-		Port:                opts.Port,
-		EnableUI:            true, // the assets embedded in the ui-server module
-		DefaultNamespace:    opts.Namespace,
+		// The certificates inline rather than as files: ui-server re-reads
+		// a certificate file on every handshake and logs each time.
+		TLS: uiconfig.TLS{
+			CaData:                 b64(ca),
+			CertData:               b64(cert),
+			KeyData:                b64(key),
+			EnableHostVerification: true,
+			ServerName:             frontendHost,
+		},
+		Host:             opts.Host,
+		Port:             opts.Port,
+		EnableUI:         true, // the assets embedded in the ui-server module
+		DefaultNamespace: opts.Namespace,
 		// Plain HTTP on loopback: the CSRF cookie must not require HTTPS.
 		CORS:                  uiconfig.CORS{CookieInsecure: true},
 		HideLogs:              true,
@@ -101,6 +126,11 @@ func newUIServer(conf *uiconfig.Config) (srv *uiserver.Server, err error) {
 			err = fmt.Errorf("devserver: UI: %v", r)
 		}
 	}()
+	// ui-server prints "Loaded TLS … from base64" with the standard logger
+	// three times while it builds its connection; nothing else in duty
+	// writes there, and duty says itself that the UI started.
+	defer log.SetOutput(log.Writer())
+	log.SetOutput(io.Discard)
 	return uiserver.NewServer(uioptions.WithConfigProvider(conf)), nil
 }
 

@@ -62,9 +62,12 @@ type instance struct {
 	base     string
 	temporal string
 	// db is the database the instance runs on.
-	db     string
-	output *syncBuffer
-	exited chan error
+	db string
+	// dataDir holds the embedded server's certificates (temporal-tls/):
+	// every client of it needs the client certificate there.
+	dataDir string
+	output  *syncBuffer
+	exited  chan error
 }
 
 var (
@@ -87,7 +90,7 @@ func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	in := &instance{t: t, cmd: cmd, db: dbURL, output: out, exited: make(chan error, 1)}
+	in := &instance{t: t, cmd: cmd, db: dbURL, dataDir: dataDir, output: out, exited: make(chan error, 1)}
 	found := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -121,6 +124,23 @@ func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
 		t.Fatalf("duty did not start in 2 minutes:\n%s", out.String())
 	}
 	return in
+}
+
+// certFile is a file of the embedded server's certificate folder.
+func (in *instance) certFile(name string) string {
+	return filepath.Join(in.dataDir, "temporal-tls", name)
+}
+
+// temporalEnv is what a `duty worker` or `duty server` needs to reach the
+// embedded server: its address and, the frontend requiring mutual TLS,
+// the client certificate from the data folder (the TEMPORAL_TLS_*
+// variables an external cluster's would be given in).
+func (in *instance) temporalEnv() []string {
+	if in.temporal == "" {
+		in.t.Fatal("duty did not print its embedded Temporal address")
+	}
+	return []string{"TEMPORAL_ADDRESS=" + in.temporal, "TEMPORAL_TLS_CERT=" + in.certFile("client.pem"),
+		"TEMPORAL_TLS_KEY=" + in.certFile("client-key.pem"), "TEMPORAL_TLS_CA=" + in.certFile("ca.pem")}
 }
 
 // stop sends sig and waits for the process to end.

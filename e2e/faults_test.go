@@ -64,7 +64,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 	dir := dataDir(t)
 	dev := start(t, dir, pg.url, "--no-worker")
 	inspector, company := dev.login("zhao.jiancha"), dev.login("qian.zong")
-	wk := startWorkerProc(t, pg.url, dev.temporal)
+	wk := startWorkerProc(t, pg.url, dev)
 
 	pool, err := pgxpool.New(context.Background(), pg.url)
 	if err != nil {
@@ -116,7 +116,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 		wk.kill(t)
 		note("worker killed (SIGKILL %d/%d)", k+1, kills)
 		time.Sleep(time.Duration(200+rng.IntN(1800)) * time.Millisecond)
-		wk = startWorkerProc(t, pg.url, dev.temporal)
+		wk = startWorkerProc(t, pg.url, dev)
 	}
 
 	// The whole system, with cases perhaps still being opened: a creation
@@ -127,7 +127,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 	_ = dev.stop(syscall.SIGKILL)
 	dev = start(t, dir, pg.url, "--no-worker")
 	f.base.Store(&dev.base)
-	wk = startWorkerProc(t, pg.url, dev.temporal)
+	wk = startWorkerProc(t, pg.url, dev)
 	note("duty dev and the worker running again")
 
 	time.Sleep(time.Duration(3000+rng.IntN(3000)) * time.Millisecond)
@@ -647,10 +647,10 @@ type workerProc struct {
 	exited chan error
 }
 
-func startWorkerProc(t *testing.T, dbURL, temporal string) *workerProc {
+func startWorkerProc(t *testing.T, dbURL string, dev *instance) *workerProc {
 	t.Helper()
 	cmd := exec.Command(binary(t), "worker")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "TEMPORAL_ADDRESS="+temporal, "DUTY_LOG_LEVEL=warn")
+	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+dbURL, "DUTY_LOG_LEVEL=warn"), dev.temporalEnv()...)
 	w := &workerProc{cmd: cmd, out: &syncBuffer{}, exited: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = w.out, w.out
 	if err := cmd.Start(); err != nil {

@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
@@ -22,7 +21,8 @@ import (
 )
 
 // TestStepsForgedThroughTemporalAreRefused is the back door of issue 13:
-// someone who reaches the Temporal frontend directly (past the API) sends
+// someone who reaches the Temporal frontend directly, past the API (with
+// duty's client certificate, as an operator's tool has it), sends
 // an update with a made-up actor, starts a case of their own, signals a
 // case as if a rung had ended, and reuses a warrant read from a history.
 // Each is refused or dropped, the case and the record are unchanged, and
@@ -38,7 +38,8 @@ func TestStepsForgedThroughTemporalAreRefused(t *testing.T) {
 	wf := "hazard/" + no
 	before := inspector.must(200, "GET", "/api/v1/cases/"+no, nil)
 
-	c := temporalClient(t, duty)
+	c := duty.temporalClient(t)
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -123,20 +124,4 @@ func openingWarrant(t *testing.T, c client.Client, wf string) string {
 		t.Fatalf("the opening of %s carries no warrant (%v): %v", wf, err, h)
 	}
 	return token
-}
-
-// temporalClient dials the instance's embedded Temporal frontend as a
-// process on the same machine can, with warrants of warrant.With sent.
-func temporalClient(t *testing.T, duty *instance) client.Client {
-	t.Helper()
-	if duty.temporal == "" {
-		t.Fatal("duty did not print its embedded Temporal address")
-	}
-	c, err := client.Dial(client.Options{HostPort: duty.temporal, Namespace: "duty", Logger: quietLogger{},
-		ContextPropagators: []workflow.ContextPropagator{warrant.Propagator()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
 }

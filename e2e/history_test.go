@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -31,13 +30,7 @@ import (
 // may be running.
 func saveHistory(t *testing.T, duty *instance, workflowID, file string) {
 	t.Helper()
-	if duty.temporal == "" {
-		t.Fatal("duty did not print its embedded Temporal address")
-	}
-	c, err := client.Dial(client.Options{HostPort: duty.temporal, Namespace: "duty", Logger: quietLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := duty.temporalClient(t)
 	defer c.Close()
 	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
 	hist := &historypb.History{}

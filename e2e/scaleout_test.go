@@ -18,7 +18,7 @@ import (
 func TestServerAndWorkerRunOnTheirOwn(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	dev := start(t, dataDir(t), db)
-	env := []string{"DATABASE_URL=" + db, "TEMPORAL_ADDRESS=" + dev.temporal, "DUTY_LOG_LEVEL=warn"}
+	env := append([]string{"DATABASE_URL=" + db, "DUTY_LOG_LEVEL=warn"}, dev.temporalEnv()...)
 
 	worker := exec.Command(binary(t), "worker")
 	worker.Env = append(worker.Environ(), env...)

@@ -208,7 +208,7 @@ const benchQueue = "duty-bench-baseline"
 // the duty worker, a baseline worker and the API.
 func (b *bench) startEngine(ctx context.Context, port int) error {
 	srv, err := devserver.Start(devserver.Options{DatabaseFile: filepath.Join(b.dir, "temporal.db"),
-		Namespaces: []string{b.cfg.temporalNamespace}, FrontendPort: port})
+		CertDir: filepath.Join(b.dir, temporalTLSDir), Namespaces: []string{b.cfg.temporalNamespace}, FrontendPort: port})
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (b *bench) startEngine(ctx context.Context, port int) error {
 	b.port, _ = strconv.Atoi(p)
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(b.app.logger.Handler()))
 	c, err := client.DialContext(ctx, client.Options{HostPort: srv.Address(), Namespace: b.cfg.temporalNamespace, Logger: quiet{sdkLogger},
-		ConnectionOptions: connectionOptions(srv.Address()), ContextPropagators: []workflow.ContextPropagator{warrant.Propagator()}})
+		ConnectionOptions: connectionOptions(srv.Address(), srv.Certificates().ClientConfig()), ContextPropagators: []workflow.ContextPropagator{warrant.Propagator()}})
 	if err != nil {
 		return err
 	}

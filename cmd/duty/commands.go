@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -179,20 +180,33 @@ func (cfg *config) catalogue() (*rules.Catalogue, error) {
 // namespace if it is missing.
 func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, progress func(string, ...any)) error {
 	address := cfg.temporalAddress
-	if address == "" {
+	var tlsConfig *tls.Config
+	if address != "" {
+		var err error
+		if tlsConfig, err = cfg.temporalTLS.Config(); err != nil {
+			return err
+		}
+	} else {
 		if !embedded {
 			return errors.New("TEMPORAL_ADDRESS (or --temporal-address) is required")
 		}
 		start := time.Now()
 		srv, err := devserver.Start(devserver.Options{
 			DatabaseFile: filepath.Join(cfg.dataDir, "temporal.db"),
+			CertDir:      filepath.Join(cfg.dataDir, temporalTLSDir),
 			Namespaces:   []string{cfg.temporalNamespace},
 		})
 		if err != nil {
 			return err
 		}
 		address = srv.Address()
-		progress("started the embedded Temporal server on %s in %s", address, time.Since(start).Round(time.Millisecond))
+		certs := srv.Certificates()
+		tlsConfig = certs.ClientConfig()
+		if certs.Generated != "" {
+			progress("made new certificates for the embedded Temporal server (%s)", certs.Generated)
+		}
+		progress("started the embedded Temporal server on %s in %s (mutual TLS: duty's client certificate and the CA in %s)",
+			address, time.Since(start).Round(time.Millisecond), certs.Dir)
 		a.closers = append(a.closers, func() {
 			if err := srv.Stop(); err != nil {
 				a.logger.Warn("stopping Temporal", "err", err)
@@ -205,7 +219,7 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 	// The SDK logs every poll at INFO; keep only what an operator needs.
 	sdkLogger := sdklog.NewStructuredLogger(slog.New(a.logger.Handler()).With("component", "temporal-sdk"))
 	opts := client.Options{HostPort: address, Namespace: cfg.temporalNamespace, Logger: quiet{sdkLogger},
-		ConnectionOptions: connectionOptions(address),
+		ConnectionOptions: connectionOptions(address, tlsConfig),
 		// Sends the API's warrant of each step with it.
 		ContextPropagators: []workflow.ContextPropagator{warrant.Propagator()}}
 	if err := ensureNamespace(ctx, opts); err != nil {
@@ -220,20 +234,25 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 	return nil
 }
 
+// temporalTLSDir is the data folder's subfolder of the embedded server's
+// certificates.
+const temporalTLSDir = "temporal-tls"
+
 // connectionOptions are the gRPC settings for a Temporal frontend at
-// address. The SDK gzips every request by default, which pays on a real
-// network; to a frontend on this machine (the embedded server, or one
-// across loopback) it is pure CPU — 8% of `duty bench`'s profile — so it
-// is off there.
-func connectionOptions(address string) client.ConnectionOptions {
+// address, over TLS when tlsConfig is not nil. The SDK gzips every request
+// by default, which pays on a real network; to a frontend on this machine
+// (the embedded server, or one across loopback) it is pure CPU — 8% of
+// `duty bench`'s profile — so it is off there.
+func connectionOptions(address string, tlsConfig *tls.Config) client.ConnectionOptions {
+	opts := client.ConnectionOptions{TLS: tlsConfig}
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return client.ConnectionOptions{}
+		return opts
 	}
 	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-		return client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}
+		opts.GrpcCompression = &client.GrpcCompressionNone{}
 	}
-	return client.ConnectionOptions{}
+	return opts
 }
 
 // startUI serves Temporal's Web UI beside the embedded server unless

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/duty-project/duty/internal/temporaltls"
 )
 
 // config is every setting, each from a flag whose default comes from an
@@ -20,6 +22,7 @@ type config struct {
 	databaseRole      string
 	temporalAddress   string
 	temporalNamespace string
+	temporalTLS       temporaltls.ClientSettings
 	rulesFile         string
 	calendarPath      string
 	tokenTTL          time.Duration
@@ -41,12 +44,17 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster and the embedded Temporal server's SQLite file", "dev pg audit"},
+	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
 	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit"},
 	{"database-role", "DUTY_DATABASE_ROLE", "duty_app", "role the server and worker act as (SET ROLE) after migrating as the URL's user: no UPDATE or DELETE of audit rows; empty acts as that user", "dev server worker"},
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
+	{"temporal-tls-cert", "TEMPORAL_TLS_CERT", "", "client certificate (PEM file) for a --temporal-address frontend that requires mutual TLS; any --temporal-tls-* setting turns TLS on (the embedded server always uses the data folder's certificates)", "dev server worker"},
+	{"temporal-tls-key", "TEMPORAL_TLS_KEY", "", "private key (PEM file) of --temporal-tls-cert", "dev server worker"},
+	{"temporal-tls-ca", "TEMPORAL_TLS_CA", "", "CA certificates (PEM file) the frontend's certificate must chain to; empty trusts the system's roots", "dev server worker"},
+	{"temporal-tls-server-name", "TEMPORAL_TLS_SERVER_NAME", "", "name the frontend's certificate must carry when it is not the host of --temporal-address", "dev server worker"},
+	{"temporal-tls-disable-host-verification", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "false", "accept the frontend's certificate whatever name it carries; its chain to the CA is still checked", "dev server worker"},
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate"},
 	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
@@ -87,6 +95,16 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			fs.StringVar(&c.temporalAddress, s.flag, def, usage)
 		case "temporal-namespace":
 			fs.StringVar(&c.temporalNamespace, s.flag, def, usage)
+		case "temporal-tls-cert":
+			fs.StringVar(&c.temporalTLS.CertFile, s.flag, def, usage)
+		case "temporal-tls-key":
+			fs.StringVar(&c.temporalTLS.KeyFile, s.flag, def, usage)
+		case "temporal-tls-ca":
+			fs.StringVar(&c.temporalTLS.CAFile, s.flag, def, usage)
+		case "temporal-tls-server-name":
+			fs.StringVar(&c.temporalTLS.ServerName, s.flag, def, usage)
+		case "temporal-tls-disable-host-verification":
+			fs.BoolVar(&c.temporalTLS.DisableHostVerification, s.flag, def == "true" || def == "1", usage)
 		case "rules":
 			fs.StringVar(&c.rulesFile, s.flag, def, usage)
 		case "calendar":
@@ -138,6 +156,12 @@ func settingsHelp() string {
 		def := s.def
 		if def == "" {
 			def = `""`
+		}
+		if len(s.flag) > 19 || len(s.env) > 20 {
+			// Too long for the columns: the help on a line of its own,
+			// where the others' starts.
+			fmt.Fprintf(&b, "  --%s %s %s\n  %-59s %s\n", s.flag, s.env, def, "", s.help)
+			continue
 		}
 		fmt.Fprintf(&b, "  --%-19s %-20s %-16s %s\n", s.flag, s.env, def, s.help)
 	}
