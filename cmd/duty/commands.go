@@ -302,7 +302,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	}
 	srv := &api.Server{Calendar: cal,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
-		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
+		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies, Record: api.PolicyRecorder(a.store)},
 		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
 	}
 	if err := a.instrument(srv, cfg); err != nil {
