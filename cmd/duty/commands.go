@@ -95,6 +95,9 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 		return err
 	}
 	st = a.store
+	// Set once, before any worker or server shares the store: the worker's
+	// steps and the server's policy changes queue for the same channels.
+	st.NotifyChannels = cfg.channelNames()
 	a.policies = policy.NewManager(st.Pool)
 	if err := a.policies.Load(ctx); err != nil {
 		return err
