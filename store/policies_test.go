@@ -27,8 +27,8 @@ func recordPolicy(t *testing.T, st *store.Store, ch store.PolicyChange) {
 func policyChange(d demo, region, action, id string) store.PolicyChange {
 	return store.PolicyChange{Action: action, PolicyID: id, RegionCode: region, StateBefore: "absent", StateAfter: "in_effect",
 		After: json.RawMessage(`{"id":"` + id + `","subjects":["person:1"],"effect":"deny"}`),
-		By: cases.Actor{PersonID: d.persons["admin.quan"], Name: "权立", Role: "policy_admin", Title: "区政府 权限管理员"},
-		At: time.Date(2026, 12, 1, 9, 0, 0, 123456789, time.UTC)}
+		By:    cases.Actor{PersonID: d.persons["admin.quan"], Name: "权立", Role: "policy_admin", Title: "区政府 权限管理员"},
+		At:    time.Date(2026, 12, 1, 9, 0, 0, 123456789, time.UTC)}
 }
 
 // Each region's policy changes are a chain of their own in the audit
