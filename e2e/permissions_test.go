@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -157,6 +159,14 @@ func TestBroadPoliciesNeedFourEyesOverHTTP(t *testing.T) {
 		t.Fatalf("the district's policy record: %s", got)
 	}
 	inspector.must(403, "GET", "/api/v1/policies/changes?region=140502", nil)
+	// And through the pages (the session cookie carries the token).
+	if status, body := page(t, secretary, "/policies"); status != 200 || !strings.Contains(body, "POLICY-140502") ||
+		!strings.Contains(body, "<td>inspectors-decide</td>") || !strings.Contains(body, "proposed → in_effect") {
+		t.Fatalf("the party secretary's policy record page: %d\n%s", status, body)
+	}
+	if status, _ := page(t, inspector, "/policies"); status != 403 {
+		t.Fatalf("an inspector's policy record page: %d", status)
+	}
 	out, code := auditVerify(t, db)
 	if code != 0 || !strings.Contains(out, "OK: 3 entries in 1 case chains and 1 policy records verified") {
 		t.Fatalf("duty audit verify: exit %d\n%s", code, out)
@@ -172,4 +182,22 @@ func TestBroadPoliciesNeedFourEyesOverHTTP(t *testing.T) {
 	if got := strings.Join(told, ","); got != "approve,propose" {
 		t.Fatalf("the party secretary's policy notifications (newest first): %q", got)
 	}
+}
+
+// page gets one of the pages as u: the pages' session cookie holds the
+// API token.
+func page(t *testing.T, u *user, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "duty_token", Value: u.token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
