@@ -172,9 +172,15 @@ func handWritten(id string) error {
 	return nil
 }
 
-// lockedDoc reads a policy's document and locks its row to the end of the
-// transaction; nil when there is no such policy.
+// lockedDoc reads a policy's document and holds it to the end of the
+// transaction; nil when there is no such policy. A row lock alone holds
+// nothing when there is no row yet, so writers of one id take a lock on
+// the id first: two approvals creating one policy queue here, and the
+// second sees the first's policy, not the absence it was shown.
 func lockedDoc(ctx context.Context, tx pgx.Tx, id string) ([]byte, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(1886350457 /* 'poli' */, hashtext($1))`, id); err != nil {
+		return nil, err
+	}
 	var doc []byte
 	err := tx.QueryRow(ctx, `SELECT doc FROM policies WHERE id = $1 FOR UPDATE`, id).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -2,6 +2,8 @@ package policy_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -218,4 +220,43 @@ func joinSpace(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// Two proposals shown the same absent policy, approved at once: one takes
+// effect, the other is refused, since it was shown an absence that no
+// longer stands.
+func TestConcurrentApprovalsOfOnePolicy(t *testing.T) {
+	d := demoPolicies(t)
+	ctx := context.Background()
+	e := recordingEditor(d.manager, d.store)
+	a := dutycases.Actor{PersonID: personID(t, d, "admin.quan"), Name: "权立", Role: "policy_admin"}
+	b := dutycases.Actor{PersonID: personID(t, d, "admin.shen"), Name: "沈审", Role: "policy_admin"}
+	for round := range 5 {
+		id := fmt.Sprintf("p%d", round)
+		var ids []int64
+		for _, action := range []string{"hazard:order", "hazard:reinspect"} {
+			p, err := e.Propose(ctx, policy.ProposeInput{Action: policy.ProposePut, RegionCode: "140502", Broad: []string{"x"}, By: a,
+				Policy: &ladon.DefaultPolicy{ID: id, Subjects: []string{"org:<[0-9]+>:inspector"}, Actions: []string{action},
+					Resources: []string{"<.*>"}, Effect: ladon.DenyAccess}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		errs := make(chan error, 2)
+		for _, pid := range ids {
+			go func() {
+				_, err := e.Approve(ctx, pid, b)
+				errs <- err
+			}()
+		}
+		var codes []string
+		for range ids {
+			codes = append(codes, duty.ErrorCode(<-errs))
+		}
+		slices.Sort(codes)
+		if codes[0] != "" || codes[1] != duty.EConflict {
+			t.Fatalf("round %d: approvals ended %q, want one success and one conflict", round, codes)
+		}
+	}
 }
