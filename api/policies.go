@@ -132,8 +132,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err) // what is malformed first, then whether it is the caller's to write
 		return
 	}
-	if strings.HasPrefix(id, policy.OrgPolicyPrefix) {
-		_, err := s.PolicyEditor.Put(r.Context(), p, c.actor(post), "") // refused: generated policies follow the organisation
+	if err := policy.CheckHandWritten(id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -187,8 +186,8 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if strings.HasPrefix(id, policy.OrgPolicyPrefix) {
-		s.writeError(w, r, s.PolicyEditor.Delete(r.Context(), id, c.actor(post), "")) // refused: generated
+	if err := policy.CheckHandWritten(id); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	old, err := s.Policies.Get(r.Context(), id)

@@ -107,7 +107,7 @@ func (e *Editor) record(ctx context.Context, tx pgx.Tx, ch Change) error {
 // would be overwritten by the next sync. Whether the caller may make the
 // change at once, without a second administrator, is the API's to decide.
 func (e *Editor) Put(ctx context.Context, p *ladon.DefaultPolicy, by cases.Actor, region string) (created bool, err error) {
-	if err := handWritten(p.ID); err != nil {
+	if err := CheckHandWritten(p.ID); err != nil {
 		return false, err
 	}
 	doc, err := encodeValid(p)
@@ -142,8 +142,8 @@ func (e *Editor) Put(ctx context.Context, p *ladon.DefaultPolicy, by cases.Actor
 // Delete removes a hand-written policy, recorded as a step of region's
 // policy record.
 func (e *Editor) Delete(ctx context.Context, id string, by cases.Actor, region string) error {
-	if strings.HasPrefix(id, OrgPolicyPrefix) {
-		return duty.Errorf(duty.EInvalid, "policy %q is generated from the organisation; change the organisation instead", id)
+	if err := CheckHandWritten(id); err != nil {
+		return err
 	}
 	err := pgx.BeginFunc(ctx, e.Manager.pool, func(tx pgx.Tx) error {
 		var before []byte
@@ -165,9 +165,12 @@ func (e *Editor) Delete(ctx context.Context, id string, by cases.Actor, region s
 	return e.Manager.reloadAfterWrite(ctx, id)
 }
 
-func handWritten(id string) error {
+// CheckHandWritten refuses the id of a policy generated from the
+// organisation (OrgPolicyPrefix): those follow the organisation, and an
+// edit would be overwritten by the next sync.
+func CheckHandWritten(id string) error {
 	if strings.HasPrefix(id, OrgPolicyPrefix) {
-		return duty.Errorf(duty.EInvalid, "policy ids starting with %q are generated from the organisation; choose another id (e.g. recusal:…)", OrgPolicyPrefix)
+		return duty.Errorf(duty.EInvalid, "policy ids starting with %q are generated from the organisation: change the organisation instead, or choose another id (e.g. recusal:…)", OrgPolicyPrefix)
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func (e *Editor) Propose(ctx context.Context, in ProposeInput) (Proposal, error)
 	default:
 		return Proposal{}, duty.Errorf(duty.EInvalid, "a proposal puts or deletes a policy, not %q", in.Action)
 	}
-	if err := handWritten(in.PolicyID); err != nil {
+	if err := CheckHandWritten(in.PolicyID); err != nil {
 		return Proposal{}, err
 	}
 	now := e.now()
