@@ -72,6 +72,7 @@ type handlerRig struct {
 	handler  http.Handler
 	temporal *refusingTemporal
 	store    *store.Store
+	signer   *auth.Signer
 	caseNo   string
 	tokens   []string
 }
@@ -93,7 +94,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 		t.Fatal(err)
 	}
 	signer := auth.NewSigner([]byte("fuzz-key"), time.Hour)
-	rig := &handlerRig{temporal: &refusingTemporal{}, store: st}
+	rig := &handlerRig{temporal: &refusingTemporal{}, store: st, signer: signer}
 	orgOf := map[string]org.Org{}
 	for _, login := range []string{"zhao.jiancha", "qian.zong", "wang.juzhang", "zhou.zong", "zhang.shuji"} {
 		p, err := st.PersonByLogin(ctx, login)
@@ -141,7 +142,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 	}
 	rig.caseNo = sum.CaseNo
 	srv := &Server{Store: st, Temporal: rig.temporal, Warden: policy.NewWarden(m), Policies: m,
-		PolicyEditor: &policy.Editor{Manager: m}, Signer: signer, Rules: rules.Builtin(), Logger: discardLogger()}
+		PolicyEditor: &policy.Editor{Manager: m, Record: PolicyRecorder(st)}, Signer: signer, Rules: rules.Builtin(), Logger: discardLogger()}
 	rig.handler = srv.Handler()
 	return rig
 }

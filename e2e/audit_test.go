@@ -44,7 +44,7 @@ func TestAuditVerifyCatchesAnEditMadeInPostgreSQL(t *testing.T) {
 	company.must(200, "POST", "/api/v1/hazards/"+no+"/completion", map[string]any{"summary": "已排水", "evidence": []map[string]any{{"name": "c.jpg"}}})
 
 	out, code := auditVerify(t, db)
-	if code != 0 || !strings.Contains(out, "OK: 3 entries in 1 case chains verified") {
+	if code != 0 || !strings.Contains(out, "OK: 3 entries in 1 case chains and 0 policy records verified") {
 		t.Fatalf("verify of an untouched log: exit %d\n%s", code, out)
 	}
 
@@ -76,7 +76,7 @@ func TestAuditVerifyCatchesAnEditMadeInPostgreSQL(t *testing.T) {
 
 	out, code = auditVerify(t, db)
 	if code != 1 || !strings.Contains(out, "BROKEN case "+no+", seq 2 (chain position 2): the entry's content does not match its hash") ||
-		!strings.Contains(out, "FAILED: 1 of 1 case chains are broken") {
+		!strings.Contains(out, "FAILED: 1 of 1 chains are broken") {
 		t.Fatalf("verify after an edit: exit %d\n%s", code, out)
 	}
 	// The record goes on: later steps still chain, and the break stays.

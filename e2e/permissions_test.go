@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -101,4 +103,101 @@ func TestPermissionsOverHTTP(t *testing.T) {
 	if n := len(admin.must(200, "GET", "/api/v1/policies", nil)["policies"].([]any)); n < 10 {
 		t.Fatalf("the administrator sees %d policies", n)
 	}
+}
+
+// TestBroadPoliciesNeedFourEyesOverHTTP: a broad policy an administrator
+// writes is a proposal, not in effect; its proposer cannot approve it; a
+// second administrator of the district can, and then it binds at once.
+// Each step is in the district's hash-chained policy record, which
+// `duty audit verify` checks, and the party secretary is told of each.
+func TestBroadPoliciesNeedFourEyesOverHTTP(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	duty := start(t, dataDir(t), db)
+	inspector := duty.login("zhao.jiancha") // 区住建局
+	a, b := duty.login("admin.quan"), duty.login("admin.shen")
+	secretary := duty.login("zhang.shuji")
+	hongda := duty.login("qian.zong").orgID
+	c := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": hongda, "location": "厂区", "description": "隐患"})
+	no := caseOf(c)["case_no"].(string)
+	decide := func() int {
+		s, _ := inspector.call("POST", "/api/v1/cases/"+no+"/penalty-authority", map[string]any{"kind": "fine", "amount_yuan": 1000})
+		return s
+	}
+	if s := decide(); s != 403 {
+		t.Fatalf("an inspector deciding a penalty: %d", s)
+	}
+
+	// Every inspector of the bureau may decide penalties on every case of
+	// the district: a pattern over posts, and over many cases.
+	proposed := a.must(202, "PUT", "/api/v1/policies/inspectors-decide", map[string]any{"description": "区住建局执法检查员可决定处罚",
+		"subjects": []string{"org:" + itoa(inspector.orgID) + ":<inspector>"}, "actions": []string{"penalty:decide"},
+		"resources": []string{"case:/14/1405/140502/<.+>"}, "effect": "allow"})
+	approve := "/api/v1/policies/proposals/" + itoa(int64(proposed["proposal"].(map[string]any)["id"].(float64))) + "/approve"
+	if s := decide(); s != 403 {
+		t.Fatalf("a proposal is in effect: %d", s)
+	}
+	if out := a.must(403, "POST", approve, nil); !strings.Contains(out["message"].(string), "four eyes") {
+		t.Fatalf("the proposer approving its own: %v", out)
+	}
+	inspector.must(403, "POST", approve, nil)
+	if s := decide(); s != 403 {
+		t.Fatalf("after the refused approvals: %d", s)
+	}
+	b.must(200, "POST", approve, nil)
+	if s := decide(); s != 200 {
+		t.Fatalf("after the second administrator's approval: %d", s)
+	}
+	b.must(409, "POST", approve, nil)
+
+	// The record, readable by the district's heads, and verified.
+	var actions []string
+	for _, e := range secretary.must(200, "GET", "/api/v1/policies/changes?region=140502", nil)["changes"].([]any) {
+		entry := e.(map[string]any)
+		actions = append(actions, entry["action"].(string)+" by "+entry["actor"].(map[string]any)["name"].(string))
+	}
+	if got := strings.Join(actions, ", "); got != "propose by 权立, approve by 沈审" {
+		t.Fatalf("the district's policy record: %s", got)
+	}
+	inspector.must(403, "GET", "/api/v1/policies/changes?region=140502", nil)
+	// And through the pages (the session cookie carries the token).
+	if status, body := page(t, secretary, "/policies"); status != 200 || !strings.Contains(body, "POLICY-140502") ||
+		!strings.Contains(body, "<td>inspectors-decide</td>") || !strings.Contains(body, "proposed → in_effect") {
+		t.Fatalf("the party secretary's policy record page: %d\n%s", status, body)
+	}
+	if status, _ := page(t, inspector, "/policies"); status != 403 {
+		t.Fatalf("an inspector's policy record page: %d", status)
+	}
+	out, code := auditVerify(t, db)
+	if code != 0 || !strings.Contains(out, "OK: 3 entries in 1 case chains and 1 policy records verified") {
+		t.Fatalf("duty audit verify: exit %d\n%s", code, out)
+	}
+
+	// 党政同责: the party secretary is told of both steps.
+	var told []string
+	for _, n := range secretary.must(200, "GET", "/api/v1/notifications", nil)["notifications"].([]any) {
+		if n := n.(map[string]any); n["category"] == "policy" && n["case_no"] == "POLICY-140502" {
+			told = append(told, n["action"].(string))
+		}
+	}
+	if got := strings.Join(told, ","); got != "approve,propose" {
+		t.Fatalf("the party secretary's policy notifications (newest first): %q", got)
+	}
+}
+
+// page gets one of the pages as u: the pages' session cookie holds the
+// API token.
+func page(t *testing.T, u *user, path string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", u.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "duty_token", Value: u.token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -104,3 +104,14 @@ func compilePattern(pat string, start, end byte) (*regexp.Regexp, error) {
 	b.WriteByte('$')
 	return regexp.Compile(b.String())
 }
+
+// PatternMatches reports whether a policy pattern (delimiters < and >)
+// matches value as a decision would match it. A pattern that does not
+// compile matches nothing, as it would deny.
+func PatternMatches(pattern, value string) bool {
+	if !strings.Contains(pattern, "<") {
+		return pattern == value
+	}
+	re, err := compilePattern(pattern, '<', '>')
+	return err == nil && re.MatchString(value)
+}

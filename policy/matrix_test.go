@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/ory/ladon"
 
 	"github.com/duty-project/duty"
@@ -135,12 +136,14 @@ func TestRecusalDeniesOneInspectorOneCase(t *testing.T) {
 	w := policy.NewWarden(m)
 	ctx := context.Background()
 	zhao := subjects["zhao.jiancha"]
-	editor := &policy.Editor{Manager: m}
+	editor := &policy.Editor{Manager: m, Record: func(ctx context.Context, tx pgx.Tx, ch policy.Change) error {
+		return d.store.RecordPolicyChange(ctx, tx, store.PolicyChange(ch))
+	}}
 	_, err := editor.Put(ctx, &ladon.DefaultPolicy{
 		ID: "recusal:zhao:hongda", Description: "赵明 is related to 宏达建筑's head (回避)",
 		Subjects: []string{policy.PersonSubject(zhao.PersonID)}, Actions: []string{"<.+>"},
 		Resources: []string{cases["hongda"]}, Effect: ladon.DenyAccess,
-	}, administrator)
+	}, administrator, "140502")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +158,7 @@ func TestRecusalDeniesOneInspectorOneCase(t *testing.T) {
 	if err := d.store.Pool.QueryRow(ctx, `SELECT count(*) FROM policy_audit WHERE policy_id = 'recusal:zhao:hongda' AND action = 'create'`).Scan(&audited); err != nil || audited != 1 {
 		t.Fatalf("policy_audit rows = %d (%v), want 1", audited, err)
 	}
-	if _, err := editor.Put(ctx, &ladon.DefaultPolicy{ID: "org:dept:1", Subjects: []string{"x"}, Actions: []string{"x"}, Resources: []string{"x"}, Effect: ladon.AllowAccess}, administrator); duty.ErrorCode(err) != duty.EInvalid {
+	if _, err := editor.Put(ctx, &ladon.DefaultPolicy{ID: "org:dept:1", Subjects: []string{"x"}, Actions: []string{"x"}, Resources: []string{"x"}, Effect: ladon.AllowAccess}, administrator, "140502"); duty.ErrorCode(err) != duty.EInvalid {
 		t.Fatalf("editing a generated policy: %v", err)
 	}
 }

@@ -68,7 +68,8 @@ type Organisation struct {
 //   - authority limits: its head decides penalties only up to its level's
 //     limit (a condition); beyond it the case is escalated;
 //   - 党政同责: the party secretary and the government head of a region both
-//     view every case in it and below;
+//     view every case in it and below, and read its policy record with
+//     its policy administrators;
 //   - 一岗双责: a leader with a portfolio views the cases of those sectors
 //     in their region;
 //   - an enterprise's persons view and answer only their enterprise's cases.
@@ -123,6 +124,14 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Actions:     []string{"policy:<read|write>"},
 				Resources:   []string{"policy:<.+>"},
 				Effect:      ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID: OrgPolicyPrefix + "policyrecord:" + id,
+				Description: fmt.Sprintf("the heads and the policy administrators of %s read the policy record of their area: "+
+					"every policy change there and every proposal (党政同责)", unit.Name),
+				Subjects:  subjects(org.RolePartySecretary, org.RoleGovernmentHead, org.RolePolicyAdmin),
+				Actions:   []string{ActionPolicyRead},
+				Resources: []string{PolicyRecordResource(unit.RegionPath) + "<[0-9/]*>"},
+				Effect:    ladon.AllowAccess,
 			}, heldEscalations(unit, id, subjects(org.RolePartySecretary, org.RoleGovernmentHead)))
 			if unit.Kind == org.KindGovernment {
 				out = append(out, governmentAccidents(unit, id))
@@ -170,6 +179,13 @@ func heldEscalations(unit org.Org, id string, subjects []string) *ladon.DefaultP
 		Effect:      ladon.AllowAccess,
 	}
 }
+
+// PolicyRecordResource is the Ladon resource of a region's policy record
+// (its policy changes and proposals), read with ActionPolicyRead. It does
+// not begin "policy:", so the administrators' licence over policies
+// ("policy:<.+>", any region) does not reach it: the record is read by
+// region, by its own heads and administrators and those above.
+func PolicyRecordResource(regionPath string) string { return "policyrecord:" + regionPath }
 
 // EscalationActions are what the holder of an escalation does.
 var EscalationActions = []string{"acknowledge", "forward", "decide", "return"}

@@ -1,7 +1,8 @@
 // Package seed writes the demo organisation `duty dev` starts with: 晋城市
 // and its 城区, the district's party committee and government with their
-// leaders, two regulator departments, the city's 住建局 above them, and two
-// enterprises with their managers — one login per person.
+// leaders and two policy administrators, two regulator departments, the
+// city's 住建局 above them, and two enterprises with their managers — one
+// login per person.
 package seed
 
 import (
@@ -73,6 +74,9 @@ var demoPersons = []demoPerson{
 	{"ma.jiancha", "马骏", "140525-jsj", org.RoleInspector, "泽州县住建局执法检查员"},
 	{"he.zong", "何泽宇", "ent-zeyu", org.RoleEnterpriseHead, "泽宇建设 主要负责人"},
 	{"admin.quan", "权立", "140502-zf", org.RolePolicyAdmin, "区政府 权限管理员"},
+	// A second administrator of the district, so that a broad policy one
+	// of them proposes can be approved by the other (双人审核).
+	{"admin.shen", "沈审", "140502-qw", org.RolePolicyAdmin, "区委 权限管理员"},
 	{"lin.tingzhang", "林振华", "14-jst", org.RoleDeptHead, "省住建厅厅长"},
 }
 

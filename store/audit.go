@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -112,16 +113,23 @@ type AuditBreak struct {
 }
 
 func (b AuditBreak) String() string {
-	if b.Seq == 0 {
-		return fmt.Sprintf("case %s, chain position %d: %s", b.CaseNo, b.ChainPos, b.Problem)
+	what := "case"
+	if strings.HasPrefix(b.WorkflowID, PolicyChainPrefix) {
+		what = "policy record"
 	}
-	return fmt.Sprintf("case %s, seq %d (chain position %d): %s", b.CaseNo, b.Seq, b.ChainPos, b.Problem)
+	if b.Seq == 0 {
+		return fmt.Sprintf("%s %s, chain position %d: %s", what, b.CaseNo, b.ChainPos, b.Problem)
+	}
+	return fmt.Sprintf("%s %s, seq %d (chain position %d): %s", what, b.CaseNo, b.Seq, b.ChainPos, b.Problem)
 }
 
 // AuditReport is what VerifyAudit found.
 type AuditReport struct {
-	Chains  int64 `json:"chains"`
-	Entries int64 `json:"entries"`
+	// Chains counts every chain; PolicyChains those of them that are a
+	// region's policy record (policy/<region code>) rather than a case's.
+	Chains       int64 `json:"chains"`
+	PolicyChains int64 `json:"policy_chains"`
+	Entries      int64 `json:"entries"`
 	// Broken holds the first break of each broken chain, in workflow id
 	// order. Entries after a break cannot be vouched for and are not
 	// checked further.
@@ -137,11 +145,13 @@ type AuditReport struct {
 // OK reports whether every chain verified.
 func (r AuditReport) OK() bool { return len(r.Broken) == 0 }
 
-// VerifyAudit recomputes every case's audit chain from the stored rows
-// and reports the first broken entry of each: a changed field (its hash no
-// longer matches), a broken link (prev_hash is not the hash before), a gap
-// in the positions (an entry deleted), or a case whose read model names a
-// last step that has no audit entry (the chain's tail deleted). progress,
+// VerifyAudit recomputes every audit chain — each case's, and each
+// region's policy record — from the stored rows and reports the first
+// broken entry of each: a changed field (its hash no longer matches), a
+// broken link (prev_hash is not the hash before), a gap in the positions
+// (an entry deleted), or a case or policy record whose last step (the
+// read model's cases.seq, policy_chains.seq) has no audit entry (the
+// chain's tail deleted). progress,
 // if not nil, is called now and then with the entries checked and the
 // total. It reads one consistent snapshot, so it may run while steps are
 // being recorded.
@@ -203,6 +213,9 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 			endChain()
 			current, caseNo, broken, chainLen = r.workflowID, r.caseNo, false, 0
 			rep.Chains++
+			if strings.HasPrefix(current, PolicyChainPrefix) {
+				rep.PolicyChains++
+			}
 			prev = auditRow{hash: genesis}
 		}
 		chainLen++
@@ -235,14 +248,16 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 	}
 	rep.Digest = hex.EncodeToString(digest.Sum(nil))
 
-	// A chain proves every entry up to its last; the read model says which
-	// step is the last, so a deleted tail (or a whole deleted chain) shows.
+	// A chain proves every entry up to its last; the read model (and each
+	// region's policy_chains row) says which step is the last, so a deleted
+	// tail (or a whole deleted chain) shows.
 	tails, err := tx.Query(ctx, `
 		SELECT c.workflow_id, c.case_no, c.seq,
 			coalesce((SELECT max(a.chain_pos) FROM audit_log a WHERE a.workflow_id = c.workflow_id), 0)
-		FROM cases c
+		FROM (SELECT workflow_id, case_no, seq FROM cases
+			UNION ALL SELECT workflow_id, $1 || region_code, seq FROM policy_chains) c
 		WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.workflow_id = c.workflow_id AND a.seq = c.seq)
-		ORDER BY c.workflow_id`)
+		ORDER BY c.workflow_id`, PolicyRecordPrefix)
 	if err != nil {
 		return rep, fmt.Errorf("store: audit verify: %w", err)
 	}
@@ -258,7 +273,7 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 			return rep, fmt.Errorf("store: audit verify: %w", err)
 		}
 		b.ChainPos = last + 1
-		b.Problem = fmt.Sprintf("the case's last recorded step is seq %d, but the chain has no entry for it (entries at the end of the chain were deleted)", b.Seq)
+		b.Problem = fmt.Sprintf("the last recorded step is seq %d, but the chain has no entry for it (entries at the end of the chain were deleted)", b.Seq)
 		if !seen[b.WorkflowID] {
 			rep.Broken = append(rep.Broken, b)
 		}

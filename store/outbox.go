@@ -30,6 +30,10 @@ const (
 	CategoryOverdue    = "overdue"    // 逾期: a deadline passed
 	CategoryEscalation = "escalation" // 提请: a matter arrives at your organisation
 	CategoryDecision   = "decision"   // 决定: a decision on the case
+	// CategoryPolicy is a policy change in the area, sent to its party
+	// secretary and government head (党政同责): who may do what there is
+	// theirs to answer for.
+	CategoryPolicy = "policy" // 权限变更
 )
 
 // Delivery states of an outbox row.
@@ -215,6 +219,7 @@ var categoryLabels = map[string]string{
 	CategoryOverdue:    "逾期 overdue",
 	CategoryEscalation: "提请 escalation",
 	CategoryDecision:   "决定 decision",
+	CategoryPolicy:     "权限变更 policy",
 }
 
 // notificationPayload is what a webhook receives about the step, beside
@@ -261,6 +266,28 @@ func (s *Store) enqueueNotifications(ctx context.Context, tx pgx.Tx, st cases.St
 	if err != nil {
 		return err
 	}
+	return s.insertOutbox(ctx, tx, outboxRows{workflowID: c.WorkflowID, seq: st.Seq, caseNo: c.CaseNo, category: category,
+		action: st.Action, subject: subject, body: body.String(), payload: payload, at: st.At, actorID: st.Actor.PersonID}, people)
+}
+
+// outboxRows is what every row of one step's notifications shares.
+type outboxRows struct {
+	workflowID string
+	seq        int64
+	caseNo     string
+	category   string
+	action     string
+	subject    string
+	body       string
+	payload    []byte
+	at         time.Time
+	// actorID is who took the step: nobody is told of their own step.
+	actorID int64
+}
+
+// insertOutbox queues one row per person and channel the store queues for
+// (the log only, unless NotifyChannels says more).
+func (s *Store) insertOutbox(ctx context.Context, tx pgx.Tx, n outboxRows, people []recipient) error {
 	channels := s.NotifyChannels
 	if len(channels) == 0 {
 		channels = []string{ChannelLog}
@@ -271,7 +298,7 @@ func (s *Store) enqueueNotifications(ctx context.Context, tx pgx.Tx, st cases.St
 	var ids []int64
 	var chans, addresses, reasons []string
 	for _, p := range people {
-		if p.personID == st.Actor.PersonID {
+		if p.personID == n.actorID {
 			continue // nobody is told of their own step
 		}
 		for _, ch := range channels {
@@ -294,7 +321,7 @@ func (s *Store) enqueueNotifications(ctx context.Context, tx pgx.Tx, st cases.St
 		SELECT $1, $2, $3, r.person_id, r.channel, r.address, $4, $5, r.reason, $6, $7, $8, $9
 		FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[]) AS r(person_id, channel, address, reason)
 		ON CONFLICT (workflow_id, seq, person_id, channel) DO NOTHING`,
-		c.WorkflowID, st.Seq, c.CaseNo, category, st.Action, subject, body.String(), payload, st.At,
+		n.workflowID, n.seq, n.caseNo, n.category, n.action, n.subject, n.body, n.payload, n.at,
 		ids, chans, addresses, reasons); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}

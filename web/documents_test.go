@@ -17,17 +17,7 @@ import (
 func TestCasePageListsDocumentsWithPrintLinksAndServiceForm(t *testing.T) {
 	s := &Server{pages: parsePages()}
 	m := &me{Name: "赵明"}
-	m.Posts = make([]struct {
-		ID    int64  `json:"id"`
-		Role  string `json:"role"`
-		Title string `json:"title"`
-		Org   struct {
-			ID         int64  `json:"id"`
-			Kind       string `json:"kind"`
-			Name       string `json:"name"`
-			RegionCode string `json:"region_code"`
-		} `json:"org"`
-	}, 1)
+	m.Posts = make([]mePost, 1)
 	m.Posts[0].Org.Kind = "department"
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	d := caseData{Summary: cases.Summary{CaseNo: "YH-140502-2026-000001"}, View: map[string]any{}, Documents: []documentRow{

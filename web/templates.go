@@ -19,7 +19,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "error"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "error"}
 
 // parsePages parses every page with the layout; the templates are in the
 // binary, so a failure here is a programming error.
@@ -75,6 +75,12 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 	"hazardForm": func() actionForm { return hazardForm },
+	// detail reads a step's details (JSON) as a map, for the fields a page names.
+	"detail": func(raw json.RawMessage) map[string]any {
+		var m map[string]any
+		_ = json.Unmarshal(raw, &m)
+		return m
+	},
 }
 
 // when formats a moment in Beijing time, as every date in duty is read.

@@ -67,6 +67,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /board", s.board)
 	mux.HandleFunc("GET /cases/{caseNo}", s.casePage)
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
+	mux.HandleFunc("GET /policies", s.policiesPage)
+	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
 	// A form posted from another site (a forged step, or a login into the
@@ -237,20 +239,23 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, m *me, err error) 
 // me is the visitor as the API describes them, with the kinds of user
 // their posts make them.
 type me struct {
+	ID    int64    `json:"id"`
+	Login string   `json:"login"`
+	Name  string   `json:"name"`
+	Posts []mePost `json:"posts"`
+}
+
+// mePost is one of the visitor's posts.
+type mePost struct {
 	ID    int64  `json:"id"`
-	Login string `json:"login"`
-	Name  string `json:"name"`
-	Posts []struct {
-		ID    int64  `json:"id"`
-		Role  string `json:"role"`
-		Title string `json:"title"`
-		Org   struct {
-			ID         int64  `json:"id"`
-			Kind       string `json:"kind"`
-			Name       string `json:"name"`
-			RegionCode string `json:"region_code"`
-		} `json:"org"`
-	} `json:"posts"`
+	Role  string `json:"role"`
+	Title string `json:"title"`
+	Org   struct {
+		ID         int64  `json:"id"`
+		Kind       string `json:"kind"`
+		Name       string `json:"name"`
+		RegionCode string `json:"region_code"`
+	} `json:"org"`
 }
 
 // Regulator, Enterprise and Supervisor say which pages are the visitor's:

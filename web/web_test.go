@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/store"
 )
 
 // Every page template parses and renders with empty data, so a broken
@@ -16,7 +20,7 @@ func TestEveryPageRenders(t *testing.T) {
 	s := &Server{pages: parsePages()}
 	m := &me{Name: "赵明"}
 	for name, data := range map[string]any{"login": "", "desk": deskData{Filter: url.Values{}}, "inbox": inboxData{},
-		"board": boardData{Query: url.Values{}}, "case": caseData{View: map[string]any{}}, "error": nil} {
+		"board": boardData{Query: url.Values{}}, "case": caseData{View: map[string]any{}}, "policies": policiesData{}, "error": nil} {
 		w := httptest.NewRecorder()
 		s.render(w, http.StatusOK, name, page{Title: name, Me: m, Data: data})
 		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "</html>") {
@@ -166,6 +170,31 @@ func TestPagesCarrySecurityHeaders(t *testing.T) {
 		if !strings.Contains(hd.Get("Content-Security-Policy"), "frame-ancestors 'none'") || hd.Get("X-Frame-Options") != "DENY" ||
 			hd.Get("Referrer-Policy") != "same-origin" || (hd.Get("Cache-Control") == "no-store") == cached {
 			t.Errorf("%s: %d, headers %v", path, w.Code, hd)
+		}
+	}
+}
+
+// The policy record page shows what waits for a second administrator,
+// with the forms to decide it for an administrator only, and every change.
+func TestPolicyRecordPage(t *testing.T) {
+	s := &Server{pages: parsePages()}
+	d := policiesData{Region: org.Region{Code: "140502", Name: "城区"}, Record: "POLICY-140502",
+		Pending: []policy.Proposal{{ID: 7, PolicyID: "inspectors-decide", Action: "put", ProposerName: "权立",
+			Broad: []string{"resource covers more than one case"}, Policy: json.RawMessage(`{"id":"inspectors-decide"}`)}},
+		Changes: []store.AuditEntry{{Seq: 1, Action: "propose", Actor: cases.Actor{Name: "权立", Title: "区政府 权限管理员"},
+			StateBefore: "absent", StateAfter: "proposed", Details: json.RawMessage(`{"policy_id":"inspectors-decide"}`)}}}
+	for _, decide := range []bool{false, true} {
+		d.Decide = decide
+		w := httptest.NewRecorder()
+		s.render(w, http.StatusOK, "policies", page{Title: "权限记录", Me: &me{Name: "沈审"}, Data: d})
+		body := w.Body.String()
+		for _, want := range []string{"POLICY-140502", "#7 · put inspectors-decide", "resource covers more than one case", "<td>inspectors-decide</td>", "absent → proposed"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("decide=%v: the page lacks %q:\n%s", decide, want, body)
+			}
+		}
+		if has := strings.Contains(body, `action="/policies/proposals/7/approve?region=140502"`); has != decide {
+			t.Errorf("decide=%v: approve form shown: %v", decide, has)
 		}
 	}
 }

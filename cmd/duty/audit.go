@@ -27,13 +27,15 @@ var errUsage = errors.New("usage")
 
 const auditUsage = `Usage: duty audit verify [flags]
 
-Checks the audit log of every case. Each case's entries form a hash chain:
+Checks the audit log of every case and every region's policy record. Each
+case's entries form a hash chain, and so do each region's policy changes
+(POLICY-<region code>: proposed, approved, rejected, written, deleted):
 every entry carries the hash of the one before it, and its own hash covers
 its fields (SHA-256; the encoding is in store/audit.go). verify recomputes
 every chain from the rows in PostgreSQL and names, for each broken chain,
-the first entry that does not verify — case number, step (seq), chain
-position, and what differs: a changed field, a broken link, a deleted
-entry, or a deleted end of the chain.
+the first entry that does not verify — case number (or policy record),
+step (seq), chain position, and what differs: a changed field, a broken
+link, a deleted entry, or a deleted end of the chain.
 
 It prints the number of chains and entries and a digest of all chains.
 Write the digest down elsewhere: if a later run prints a different digest
@@ -122,9 +124,11 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "BROKEN %s\n", b)
 		}
 		if rep.OK() {
-			fmt.Fprintf(stdout, "OK: %d entries in %d case chains verified in %s; every chain is intact\n", rep.Entries, rep.Chains, elapsed)
+			fmt.Fprintf(stdout, "OK: %d entries in %d case chains and %d policy records verified in %s; every chain is intact\n",
+				rep.Entries, rep.Chains-rep.PolicyChains, rep.PolicyChains, elapsed)
 		} else {
-			fmt.Fprintf(stdout, "FAILED: %d of %d case chains are broken (%d entries checked in %s)\n", len(rep.Broken), rep.Chains, rep.Entries, elapsed)
+			fmt.Fprintf(stdout, "FAILED: %d of %d chains are broken (%d entries in %d case chains and %d policy records checked in %s)\n",
+				len(rep.Broken), rep.Chains, rep.Entries, rep.Chains-rep.PolicyChains, rep.PolicyChains, elapsed)
 		}
 		fmt.Fprintf(stdout, "digest sha256:%s\n", rep.Digest)
 	}

@@ -110,6 +110,9 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 		return err
 	}
 	a.secret, a.warrants = []byte(secret), warrant.NewKey([]byte(secret))
+	// Set once, before any worker or server shares the store: the worker's
+	// steps and the server's policy changes queue for the same channels.
+	st.NotifyChannels = cfg.channelNames()
 	a.policies = policy.NewManager(st.Pool)
 	if err := a.policies.Load(ctx); err != nil {
 		return err
@@ -333,7 +336,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	}
 	srv := &api.Server{Calendar: cal,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
-		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
+		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies, Record: api.PolicyRecorder(a.store)},
 		Signer: auth.NewSigner(a.secret, cfg.tokenTTL), Warrants: a.warrants, SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
 	}
 	if err := a.instrument(srv, cfg); err != nil {

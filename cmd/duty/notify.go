@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/metrics"
 	"github.com/duty-project/duty/notify"
+	"github.com/duty-project/duty/store"
 )
 
 // notifyConfig is the configuration of notification delivery and metrics.
@@ -34,9 +35,9 @@ type notifyConfig struct {
 // notifySettings are appended to settings, so `duty help` and each
 // command's flags show them with the rest.
 var notifySettings = []setting{
-	{"webhook-url", "DUTY_WEBHOOK_URL", "", "URL every notification is POSTed to as JSON (with an Idempotency-Key); empty: no webhook channel", "dev worker"},
+	{"webhook-url", "DUTY_WEBHOOK_URL", "", "URL every notification is POSTed to as JSON (with an Idempotency-Key); empty: no webhook channel. A server queues policy changes' notifications itself, so give it the same as the workers", "dev server worker"},
 	{"webhook-timeout", "DUTY_WEBHOOK_TIMEOUT", "5s", "how long one webhook call may take", "dev worker"},
-	{"smtp-addr", "DUTY_SMTP_ADDR", "", "mail server host:port for e-mail notifications (to persons with an e-mail address); empty: no e-mail channel", "dev worker"},
+	{"smtp-addr", "DUTY_SMTP_ADDR", "", "mail server host:port for e-mail notifications (to persons with an e-mail address); empty: no e-mail channel. A server queues policy changes' notifications itself, so give it the same as the workers", "dev server worker"},
 	{"smtp-from", "DUTY_SMTP_FROM", "duty@localhost", "sender address of notification e-mails", "dev worker"},
 	{"smtp-username", "DUTY_SMTP_USERNAME", "", "SMTP user for PLAIN authentication (over TLS, or to localhost); empty: none", "dev worker"},
 	{"smtp-password", "DUTY_SMTP_PASSWORD", "", "SMTP password; prefer the environment variable to the flag", "dev worker"},
@@ -111,14 +112,30 @@ func (cfg *config) channels(a *app) []notify.Channel {
 	return chans
 }
 
-// startDispatcher runs the notification dispatcher beside the worker, and
-// has the store queue notifications for the channels it delivers.
+// channelNames are the notification channels the configuration turns on,
+// by name: what the store queues notifications for. The worker's
+// dispatcher delivers them; an API server queues the notifications of a
+// policy change itself (in the change's transaction), so it must queue
+// for the same channels as the workers deliver.
+func (cfg *config) channelNames() []string {
+	names := []string{store.ChannelLog}
+	if cfg.webhookURL != "" {
+		names = append(names, store.ChannelWebhook)
+	}
+	if cfg.smtpAddr != "" {
+		names = append(names, store.ChannelEmail)
+	}
+	return names
+}
+
+// startDispatcher runs the notification dispatcher beside the worker; the
+// store queues for the channels it delivers (channelNames, set when the
+// store opened).
 func (a *app) startDispatcher(cfg *config) error {
 	m := a.processMetrics()
 	d := &notify.Dispatcher{Store: a.store, Channels: cfg.channels(a), Logger: a.logger.With("component", "notify"),
 		Poll: cfg.notifyPoll, MaxAttempts: cfg.notifyAttempts, Backoff: cfg.notifyBackoff,
 		Lease: max(5*time.Minute, 4*cfg.webhookTimeout), Observe: m.ObserveDelivery}
-	a.store.NotifyChannels = d.ChannelNames()
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
