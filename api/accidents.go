@@ -218,7 +218,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		OccurredAt: req.OccurredAt.Time, Place: req.Place, Category: req.Category,
 		Casualties:  accident.Casualties{Deaths: req.Deaths, SeriousInjured: req.SeriousInjured, DirectLossYuan: req.DirectLossYuan},
 		Description: req.Description, UnitReportedAt: reported, UnitReporter: req.UnitReporter,
-		RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), AutoRungs: rs.AutoRungsFor(ent.RegionCode), Calendar: s.calendar(),
+		RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), AutoRungs: rs.AutoRungsFor(ent.RegionCode), Calendar: s.calendarOf(rs),
 	}
 	if err := in.Validate(now); err != nil {
 		s.writeError(w, r, err)

@@ -58,7 +58,8 @@ func (s *Server) penaltyAuthority(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The facts come from the server: the kind and amount being decided.
-	facts := policy.Facts{policy.FactPenalty: map[string]any{"kind": req.Kind, "amount_yuan": req.AmountYuan}}
+	limits := s.Rules.InForce(s.Now()).AuthorityLimits
+	facts := policy.PenaltyFact(req.Kind, req.AmountYuan, limits)
 	post, err := s.Warden.AllowedBy(r.Context(), c.subject(), policy.ActionDecidePenalty, resource, facts)
 	if err == nil {
 		writeJSON(w, http.StatusOK, PenaltyAuthorityResponse{Allowed: true, As: c.actor(post)})
@@ -66,7 +67,7 @@ func (s *Server) penaltyAuthority(w http.ResponseWriter, r *http.Request) {
 	}
 	// Would the smallest penalty be allowed? Then the limit is what stands
 	// in the way, and the answer is to escalate.
-	least := policy.Facts{policy.FactPenalty: map[string]any{"kind": policy.PenaltyWarning, "amount_yuan": int64(0)}}
+	least := policy.PenaltyFact(policy.PenaltyWarning, 0, limits)
 	post, leastErr := s.Warden.AllowedBy(r.Context(), c.subject(), policy.ActionDecidePenalty, resource, least)
 	if leastErr != nil {
 		s.writeError(w, r, err)

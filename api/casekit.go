@@ -48,7 +48,7 @@ func caseAction[B, V any](kind cases.Kind, update string, held bool,
 // caseActionWithFacts is caseAction for an update whose permission depends
 // on facts taken from the request (the kind and amount of a penalty being
 // decided, which the authority limit checks). factsOf may be nil.
-func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, factsOf func(B) policy.Facts,
+func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, factsOf func(*Server, B) policy.Facts,
 	build func(s *Server, r *http.Request, body B, st caseStep[V]) (any, error),
 ) func(*Server, http.ResponseWriter, *http.Request) {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) {
@@ -57,7 +57,7 @@ func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, fa
 			if factsOf == nil {
 				return nil
 			}
-			return factsOf(body)
+			return factsOf(s, body)
 		}
 		ac, err := s.actOnCase(r, w, &body, kind, policy.Action(string(kind), update), held, facts)
 		if err != nil {

@@ -71,7 +71,7 @@ type OpenEscalationList struct {
 // ackDue is when a receiver must acknowledge: the rule set's number of
 // days from now, counted by the calendar (3 days are working days).
 func (s *Server) ackDue(now time.Time, rs rules.RuleSet) (time.Time, error) {
-	d, err := s.calendar().Due(now, calendar.StatutoryPeriod(rs.EscalationAckDays))
+	d, err := s.calendarOf(rs).Due(now, calendar.StatutoryPeriod(rs.EscalationAckDays))
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -83,6 +83,25 @@ func (s *Server) calendar() *calendar.Calendar {
 		return s.Calendar
 	}
 	return calendar.Default()
+}
+
+// calendarOf is the calendar as rule set rs counts periods: whether a
+// calendar-day period ending on a rest day moves to the next working day
+// is the set's choice.
+func (s *Server) calendarOf(rs rules.RuleSet) *calendar.Calendar {
+	return s.calendar().WithRestDayExtension(rs.RestDayExtends())
+}
+
+// ruleSet is the rule set with the given ID, which a case was pinned to
+// when it opened: its periods stay the case's for life, whatever set is in
+// force later.
+func (s *Server) ruleSet(id string) (rules.RuleSet, error) {
+	rs, ok := s.Rules.ByID(id)
+	if !ok {
+		return rules.RuleSet{}, duty.Errorf(duty.EUnavailable, "this case was opened under rule set %q, which this server has not loaded; "+
+			"the operator must keep it in the --rules file (规则集未加载)", id)
+	}
+	return rs, nil
 }
 
 // receiver checks the organisation an escalation goes to: a superior in
@@ -187,7 +206,13 @@ var (
 		if err != nil {
 			return nil, err
 		}
-		due, err := s.ackDue(st.now, s.Rules.InForce(st.now))
+		// The acknowledgement period is the one of the rule set the
+		// escalation was opened under.
+		rs, err := s.ruleSet(st.view.Request.RuleSet)
+		if err != nil {
+			return nil, err
+		}
+		due, err := s.ackDue(st.now, rs)
 		if err != nil {
 			return nil, err
 		}

@@ -90,7 +90,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 	}
 	now := time.Now()
 	rs := rules.Builtin().InForce(now)
-	if _, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: m}, rs, now.In(rules.China)); err != nil {
+	if _, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: m}, now.In(rules.China)); err != nil {
 		t.Fatal(err)
 	}
 	signer := auth.NewSigner([]byte("fuzz-key"), time.Hour)

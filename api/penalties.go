@@ -125,9 +125,10 @@ type (
 	}
 )
 
-// penaltyFacts are the facts the authority limit checks for a penalty.
-func penaltyFacts(p penalty.Penalty) policy.Facts {
-	return policy.Facts{policy.FactPenalty: map[string]any{"kind": string(p.Kind), "amount_yuan": p.AmountYuan}}
+// penaltyFacts are the facts the authority limit checks for a penalty:
+// the penalty, and the limits of the rule set in force today.
+func (s *Server) penaltyFacts(p penalty.Penalty) policy.Facts {
+	return policy.PenaltyFact(string(p.Kind), p.AmountYuan, s.Rules.InForce(s.Now()).AuthorityLimits)
 }
 
 // openPenalty opens a penalty case about a case. The department must have
@@ -156,13 +157,11 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.Now()
 	rs := s.Rules.InForce(now)
-	penaltyRules := penalty.DefaultRules()
-	penaltyRules.EscalationAck = calendar.StatutoryPeriod(rs.EscalationAckDays)
 	in := penalty.Input{
 		CaseRef: casekit.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		RuleSet: rs.ID, Procedure: req.Procedure, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
-		Calendar: s.calendar(), Rules: penaltyRules,
+		Calendar: s.calendarOf(rs), Rules: rs.PenaltyRules(),
 	}
 	s.startChildCase(w, r, ac.grant(), cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
 }
@@ -201,7 +200,7 @@ func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (ca
 // step — and answers beyond it with the superior to escalate to (提请上级部门).
 func (s *Server) withinAuthority(r *http.Request, actor cases.Actor, about cases.Summary, p penalty.Penalty) error {
 	head := policy.Subject{Posts: []string{policy.PostSubject(org.RoleDeptHead, actor.OrgID)}}
-	if err := s.Warden.Authorize(r.Context(), head, policy.ActionDecidePenalty, caseResource(about), penaltyFacts(p)); err != nil {
+	if err := s.Warden.Authorize(r.Context(), head, policy.ActionDecidePenalty, caseResource(about), s.penaltyFacts(p)); err != nil {
 		return s.escalation(r, actor, PenaltyAuthorityRequest{Kind: string(p.Kind), AmountYuan: p.AmountYuan})
 	}
 	return nil
@@ -257,7 +256,7 @@ var (
 	// Deciding is checked against the department's authority with the
 	// facts of the penalty decided (policy.ActionDecidePenalty).
 	decidePenalty = caseActionWithFacts(cases.KindPenalty, penalty.UpdateDecide, false,
-		func(b DecidePenaltyRequest) policy.Facts { return penaltyFacts(b.Penalty) },
+		func(s *Server, b DecidePenaltyRequest) policy.Facts { return s.penaltyFacts(b.Penalty) },
 		func(_ *Server, _ *http.Request, b DecidePenaltyRequest, st caseStep[penalty.View]) (any, error) {
 			return penalty.DecideInput{Actor: st.actor, Penalty: b.Penalty, Reasons: b.Reasons, DocumentNo: b.DocumentNo}, nil
 		})

@@ -58,7 +58,13 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 
 var (
 	recordTalk = caseAction(cases.KindTalk, talk.UpdateRecord, false, func(s *Server, _ *http.Request, b RecordTalkRequest, st caseStep[talk.View]) (any, error) {
-		due, err := s.calendar().Due(st.now, calendar.StatutoryPeriod(s.Rules.InForce(st.now).TalkReportDays))
+		// The report period is the one of the rule set the talk was
+		// convened under.
+		rs, err := s.ruleSet(st.view.Notice.RuleSet)
+		if err != nil {
+			return nil, err
+		}
+		due, err := s.calendarOf(rs).Due(st.now, calendar.StatutoryPeriod(rs.TalkReportDays))
 		if err != nil {
 			return nil, err
 		}

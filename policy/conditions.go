@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/ory/ladon"
+
+	"github.com/duty-project/duty/rules"
 )
 
 // Penalty kinds an authority limit can allow (行政处罚种类).
@@ -18,18 +20,27 @@ const (
 	PenaltyClosure           = "closure"            // 关闭 (Art.113: the local government decides)
 )
 
-// FactPenalty is the fact key of the penalty a request would decide:
-// {"kind": "fine", "amount_yuan": 50000}. The server fills it from the
-// case and the decision being made, never from a request body.
+// FactPenalty is the fact key of the penalty a request would decide, with
+// the authority limits in force on the day (PenaltyFact). The server fills
+// it from the case, the decision being made and its rule sets, never from
+// a request body.
 const FactPenalty = "penalty"
 
+// PenaltyFact is the fact of a penalty of kind and amount decided under
+// limits, the authority limits by region level of the rule set in force
+// on the day of the decision.
+func PenaltyFact(kind string, amountYuan int64, limits map[string]rules.AuthorityLimit) Facts {
+	return Facts{FactPenalty: map[string]any{"kind": kind, "amount_yuan": amountYuan, "limits": limits}}
+}
+
 // AuthorityLimitCondition allows a penalty only up to what the deciding
-// department's level may decide: a fine up to MaxFineYuan, and only the
-// kinds listed. Beyond it the answer is "escalate" (提请上级部门), not a
-// refusal of the case.
+// department's level may decide: a fine up to the level's limit, and only
+// the kinds it lists. Beyond it the answer is "escalate" (提请上级部门), not
+// a refusal of the case. The limits are not in the policy: they come with
+// the fact, from the rule set in force on the day of the decision, so a
+// new rule set applies from its first day without new policies.
 type AuthorityLimitCondition struct {
-	MaxFineYuan int64    `json:"max_fine_yuan"`
-	Kinds       []string `json:"kinds"`
+	Level string `json:"level"`
 }
 
 // authorityLimitName is the condition's name in stored policies.
@@ -38,20 +49,25 @@ const authorityLimitName = "AuthorityLimitCondition"
 // GetName names the condition for ladon's JSON.
 func (c *AuthorityLimitCondition) GetName() string { return authorityLimitName }
 
-// Fulfills reports whether the penalty fact is within the limit. A request
-// without the fact, or with one that cannot be read, is not fulfilled:
-// conditions fail closed.
+// Fulfills reports whether the penalty fact is within the limit of the
+// condition's level. A request without the fact or its limits, or with
+// one that cannot be read, is not fulfilled: conditions fail closed.
 func (c *AuthorityLimitCondition) Fulfills(_ context.Context, value any, _ *ladon.Request) bool {
 	p, ok := value.(map[string]any)
 	if !ok {
 		return false
 	}
-	kind, _ := p["kind"].(string)
-	amount, ok := yuan(p["amount_yuan"])
-	if !ok || amount < 0 || !slices.Contains(c.Kinds, kind) {
+	limits, _ := p["limits"].(map[string]rules.AuthorityLimit)
+	limit, ok := limits[c.Level]
+	if !ok {
 		return false
 	}
-	return amount <= c.MaxFineYuan
+	kind, _ := p["kind"].(string)
+	amount, ok := yuan(p["amount_yuan"])
+	if !ok || amount < 0 || !slices.Contains(limit.Kinds, kind) {
+		return false
+	}
+	return amount <= limit.MaxFineYuan
 }
 
 // yuan reads an amount that may arrive as an int64 (from the server) or

@@ -12,7 +12,6 @@ import (
 	"github.com/ory/ladon"
 
 	"github.com/duty-project/duty/org"
-	"github.com/duty-project/duty/rules"
 )
 
 // Actions beyond the per-kind case updates.
@@ -58,8 +57,6 @@ type Organisation struct {
 	Orgs []org.Org
 	// PortfolioPosts are the posts with a portfolio of sectors (一岗双责).
 	PortfolioPosts []org.Post
-	// Limits are the authority limits by region level, from the rule set in force.
-	Limits map[string]rules.AuthorityLimit
 }
 
 // ForOrganisation generates the policy set the organisation implies:
@@ -96,17 +93,16 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Effect:    ladon.AllowAccess,
 			}, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector)))
 			out = append(out, departmentAccidents(unit, id, scope)...)
-			if limit, ok := o.Limits[unit.RegionLevel]; ok {
+			if unit.RegionLevel != "" {
 				out = append(out, &ladon.DefaultPolicy{
 					ID: OrgPolicyPrefix + "penalty:" + id,
-					Description: fmt.Sprintf("the head of %s decides penalties up to ¥%d of kinds %s (%s level authority)",
-						unit.Name, limit.MaxFineYuan, strings.Join(limit.Kinds, ", "), unit.RegionLevel),
-					Subjects:  subjects(org.RoleDeptHead),
-					Actions:   []string{ActionDecidePenalty},
-					Resources: scope,
-					Effect:    ladon.AllowAccess,
-					Conditions: ladon.Conditions{FactPenalty: &AuthorityLimitCondition{
-						MaxFineYuan: limit.MaxFineYuan, Kinds: append([]string(nil), limit.Kinds...)}},
+					Description: fmt.Sprintf("the head of %s decides penalties within the %s level's authority (the rule set in force on the day)",
+						unit.Name, unit.RegionLevel),
+					Subjects:   subjects(org.RoleDeptHead),
+					Actions:    []string{ActionDecidePenalty},
+					Resources:  scope,
+					Effect:     ladon.AllowAccess,
+					Conditions: ladon.Conditions{FactPenalty: &AuthorityLimitCondition{Level: unit.RegionLevel}},
 				})
 			}
 		case org.KindPartyCommittee, org.KindGovernment:
@@ -224,10 +220,11 @@ type OrganisationSource interface {
 }
 
 // SyncFromStore regenerates the organisation's policies from PostgreSQL
-// (through st) — organisations, the portfolios held on day, the authority
-// limits of the rule set in force — and writes what changed.
+// (through st) — organisations and the portfolios held on day — and
+// writes what changed. Authority limits are not in policies: they come
+// with each decision (PenaltyFact).
 // It returns how many policies changed.
-func SyncFromStore(ctx context.Context, st OrganisationSource, e *Editor, rs rules.RuleSet, day time.Time) (int, error) {
+func SyncFromStore(ctx context.Context, st OrganisationSource, e *Editor, day time.Time) (int, error) {
 	orgs, err := st.ListOrgs(ctx, "")
 	if err != nil {
 		return 0, err
@@ -236,5 +233,5 @@ func SyncFromStore(ctx context.Context, st OrganisationSource, e *Editor, rs rul
 	if err != nil {
 		return 0, err
 	}
-	return e.Sync(ctx, ForOrganisation(Organisation{Orgs: orgs, PortfolioPosts: portfolios, Limits: rs.AuthorityLimits}))
+	return e.Sync(ctx, ForOrganisation(Organisation{Orgs: orgs, PortfolioPosts: portfolios}))
 }

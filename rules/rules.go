@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/duty-project/duty/calendar"
 )
 
 // Duration is a time.Duration written as "72h" in rule files.
@@ -78,6 +80,32 @@ type RuleSet struct {
 	// (grading thresholds, reporting hours, investigation and approval
 	// periods, fine ranges); zero fields take the statutory defaults.
 	Accident AccidentRules `json:"accident,omitzero"`
+	// Penalty holds the numbers of the administrative penalty procedure
+	// (hearing thresholds and windows, the decision limit, service and
+	// payment periods, the surcharge, the simple procedure's limits, the
+	// Art.113 counts); zero fields take the statutory defaults. Its
+	// escalation_ack defaults to EscalationAckDays.
+	Penalty PenaltyRules `json:"penalty,omitzero"`
+	// RestDayExtension says whether a period counted in calendar days that
+	// ends on a rest day ends on the next working day instead (行政处罚法
+	// Art.85 read with 民法典 Art.203); nil means yes.
+	RestDayExtension *bool `json:"rest_day_extension,omitempty"`
+}
+
+// RestDayExtends reports whether calendar-day periods ending on a rest day
+// move to the next working day under this set (the default).
+func (rs RuleSet) RestDayExtends() bool {
+	return rs.RestDayExtension == nil || *rs.RestDayExtension
+}
+
+// PenaltyRules are the set's penalty numbers with every default filled in:
+// what a penalty case opened under the set is pinned to.
+func (rs RuleSet) PenaltyRules() PenaltyRules {
+	p := rs.Penalty
+	if p.EscalationAck.N == 0 && rs.EscalationAckDays > 0 {
+		p.EscalationAck = calendar.StatutoryPeriod(rs.EscalationAckDays)
+	}
+	return p.WithDefaults()
 }
 
 // The rungs of the enforcement ladder after the hazard's own reminders and
@@ -186,6 +214,9 @@ func Parse(b []byte) (*Catalogue, error) {
 				}
 			}
 		}
+		if err := s.PenaltyRules().validate(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: penalty: %w", s.ID, err)
+		}
 		if err := s.Accident.validate(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: accident: %w", s.ID, err)
 		}
@@ -200,6 +231,17 @@ func Parse(b []byte) (*Catalogue, error) {
 	}
 	sort.Slice(sets, func(i, j int) bool { return sets[i].EffectiveFrom < sets[j].EffectiveFrom })
 	return &Catalogue{sets: sets}, nil
+}
+
+// ByID returns the rule set with the given ID: the one a case was pinned
+// to when it opened.
+func (c *Catalogue) ByID(id string) (RuleSet, bool) {
+	for _, s := range c.sets {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return RuleSet{}, false
 }
 
 // InForce returns the rule set in force at t: the latest whose effective

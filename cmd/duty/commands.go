@@ -133,12 +133,8 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 			progress("seeded the demo organisation (晋城市 城区)")
 		}
 	}
-	catalogue, err := cfg.catalogue()
-	if err != nil {
-		return err
-	}
 	now := time.Now()
-	changed, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: a.policies}, catalogue.InForce(now), now.In(rules.China))
+	changed, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: a.policies}, now.In(rules.China))
 	if changed > 0 {
 		progress("updated %d policies generated from the organisation", changed)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
@@ -152,113 +153,13 @@ type Party struct {
 	Name string    `json:"name"`
 }
 
-// Rules are the configurable values of the procedure. A zero field
-// takes its default (DefaultRules); the workflow fills them when
-// the case opens, so the values travel with the case for life.
-type Rules struct {
-	// A fine of at least this much qualifies for a hearing (Art.63;
-	// workplace-safety defaults ¥10,000 person / ¥30,000 unit [check]).
-	// Stop orders and daily fines always qualify.
-	HearingPersonYuan int64 `json:"hearing_person_yuan,omitempty"`
-	HearingUnitYuan   int64 `json:"hearing_unit_yuan,omitempty"`
-	// HearingRequest is the window to ask for a hearing after the notice
-	// (5 days, Art.64; working days by Art.85).
-	HearingRequest calendar.Period `json:"hearing_request,omitzero"`
-	// HearingNotice is how long before the hearing the party is notified
-	// (7 days, Art.64; working days by Art.85).
-	HearingNotice calendar.Period `json:"hearing_notice,omitzero"`
-	// Plea is the window to state and defend (陈述申辩) after the notice.
-	// The statute sets none; 5 working days is this engine's default.
-	Plea calendar.Period `json:"plea,omitzero"`
-	// Collective discussion (Art.57) is required for a stop order and for
-	// an amount above DiscussionAboveYuan (default ¥100,000, an
-	// assumption of this engine: provinces set their own).
-	DiscussionAboveYuan int64 `json:"discussion_above_yuan,omitempty"`
-	// Decision: within 90 days of opening the case (Art.60).
-	Decision calendar.Period `json:"decision,omitzero"`
-	// Service: within 7 days of the decision (Art.61; working days).
-	Service calendar.Period `json:"service,omitzero"`
-	// Payment: within 15 days of service (Art.67).
-	Payment calendar.Period `json:"payment,omitzero"`
-	// Late surcharge per day, in basis points of the fine: 300 = 3%
-	// (Art.72). The cap at the fine itself is statute, not configuration.
-	SurchargeBasisPoints int64 `json:"surcharge_basis_points,omitempty"`
-	// Review within 60 days, lawsuit within 6 months of service.
-	Review  calendar.Period `json:"review,omitzero"`
-	Lawsuit calendar.Period `json:"lawsuit,omitzero"`
-	// ReminderWait: the court is asked no sooner than 10 days after the
-	// written reminder (行政强制法 Art.54; working days by its Art.69).
-	ReminderWait calendar.Period `json:"reminder_wait,omitzero"`
-	// Enforcement: the application is made within 3 months after the
-	// lawsuit window ends (行政强制法 Art.53).
-	Enforcement calendar.Period `json:"enforcement,omitzero"`
-	// Repeat offenders (屡查屡犯, 安全生产法 Art.113): this many penalties
-	// decided on the enterprise within 180 days, or RepeatYear within a
-	// year, and a closure request goes to the local government.
-	RepeatHalfYear int64 `json:"repeat_half_year,omitempty"`
-	RepeatYear     int64 `json:"repeat_year,omitempty"`
-	// EscalationAck is how long the government has to acknowledge that
-	// closure request (the rule set's escalation_ack_days).
-	EscalationAck calendar.Period `json:"escalation_ack,omitzero"`
-	// The simple procedure (Art.51) decides on the spot a warning, or a
-	// fine of at most SimplePersonYuan on a person (¥200) or
-	// SimpleUnitYuan on a unit (¥3,000).
-	SimplePersonYuan int64 `json:"simple_person_yuan,omitempty"`
-	SimpleUnitYuan   int64 `json:"simple_unit_yuan,omitempty"`
-}
+// Rules are the penalty procedure's numbers, from the rule set the case
+// was opened under (rules.PenaltyRules); they travel with the case for
+// life.
+type Rules = rules.PenaltyRules
 
-// DefaultRules are the values DOMAIN.md gives.
-func DefaultRules() Rules {
-	return Rules{
-		HearingPersonYuan: 10_000, HearingUnitYuan: 30_000,
-		HearingRequest: calendar.StatutoryPeriod(5), HearingNotice: calendar.StatutoryPeriod(7),
-		Plea: calendar.WorkingDays(5), DiscussionAboveYuan: 100_000,
-		Decision: calendar.StatutoryPeriod(90), Service: calendar.StatutoryPeriod(7),
-		Payment: calendar.StatutoryPeriod(15), SurchargeBasisPoints: 300,
-		Review: calendar.StatutoryPeriod(60), Lawsuit: calendar.Months(6),
-		ReminderWait: calendar.StatutoryPeriod(10), Enforcement: calendar.Months(3),
-		RepeatHalfYear: 3, RepeatYear: 4, EscalationAck: calendar.StatutoryPeriod(3),
-		SimplePersonYuan: 200, SimpleUnitYuan: 3_000,
-	}
-}
-
-// WithDefaults fills every zero field from DefaultRules.
-func (r Rules) WithDefaults() Rules {
-	d := DefaultRules()
-	for _, f := range []struct{ v, def *int64 }{
-		{&r.HearingPersonYuan, &d.HearingPersonYuan}, {&r.HearingUnitYuan, &d.HearingUnitYuan},
-		{&r.DiscussionAboveYuan, &d.DiscussionAboveYuan}, {&r.SurchargeBasisPoints, &d.SurchargeBasisPoints},
-		{&r.RepeatHalfYear, &d.RepeatHalfYear}, {&r.RepeatYear, &d.RepeatYear},
-		{&r.SimplePersonYuan, &d.SimplePersonYuan}, {&r.SimpleUnitYuan, &d.SimpleUnitYuan},
-	} {
-		if *f.v == 0 {
-			*f.v = *f.def
-		}
-	}
-	for _, f := range r.periods(&d) {
-		if *f.v == (calendar.Period{}) {
-			*f.v = *f.def
-		}
-	}
-	return r
-}
-
-type periodField struct {
-	name   string
-	v, def *calendar.Period
-}
-
-// periods lists the period fields of r beside those of d, for defaults
-// and validation.
-func (r *Rules) periods(d *Rules) []periodField {
-	return []periodField{
-		{"hearing_request", &r.HearingRequest, &d.HearingRequest}, {"hearing_notice", &r.HearingNotice, &d.HearingNotice},
-		{"plea", &r.Plea, &d.Plea}, {"decision", &r.Decision, &d.Decision}, {"service", &r.Service, &d.Service},
-		{"payment", &r.Payment, &d.Payment}, {"review", &r.Review, &d.Review}, {"lawsuit", &r.Lawsuit, &d.Lawsuit},
-		{"reminder_wait", &r.ReminderWait, &d.ReminderWait}, {"enforcement", &r.Enforcement, &d.Enforcement},
-		{"escalation_ack", &r.EscalationAck, &d.EscalationAck},
-	}
-}
+// DefaultRules are the statutory values (rules.DefaultPenaltyRules).
+func DefaultRules() Rules { return rules.DefaultPenaltyRules() }
 
 // Input opens a penalty case (立案). The API fills the
 // organisations; Calendar and Rules travel with the case so that every
@@ -330,9 +231,9 @@ func (in Input) Validate(now time.Time) error {
 	if r.SurchargeBasisPoints <= 0 || r.SurchargeBasisPoints > 10_000 {
 		return casekit.Invalid("rules: surcharge_basis_points must be between 1 and 10000")
 	}
-	for _, f := range r.periods(&r) {
-		if _, err := in.Calendar.Due(now, *f.v); err != nil {
-			return casekit.Invalid("rules: %s: %v", f.name, err)
+	for _, f := range r.Periods() {
+		if _, err := in.Calendar.Due(now, f.Period); err != nil {
+			return casekit.Invalid("rules: %s: %v", f.Name, err)
 		}
 	}
 	return nil
