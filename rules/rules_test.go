@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/duty-project/duty/calendar"
 )
 
 func TestInForcePicksLatestEffectiveSet(t *testing.T) {
@@ -62,5 +64,50 @@ func TestLadderForPicksTheMostSpecificRegion(t *testing.T) {
 	if _, err := Parse([]byte(`[{"id":"A","effective_from":"2021-01-01","max_rectification_period":"1h","escalation_ack_days":3,"talk_report_days":5,
 		"ladders":{"default":["warning_talk","flogging"]}}]`)); err == nil || !strings.Contains(err.Error(), "flogging") {
 		t.Errorf("an unknown rung: %v", err)
+	}
+}
+
+func TestPenaltyNumbersAreTheSetsWithStatutoryDefaults(t *testing.T) {
+	c, err := Parse([]byte(`[{"id": "A", "effective_from": "2026-01-01", "max_rectification_period": "720h",
+		"escalation_ack_days": 5, "talk_report_days": 5, "ladders": {"default": ["penalty"]},
+		"penalty": {"plea": {"n": 10, "unit": "working_days"}, "hearing_unit_yuan": 50000},
+		"rest_day_extension": false}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, ok := c.ByID("A")
+	if !ok {
+		t.Fatal("ByID does not find the set")
+	}
+	p := rs.PenaltyRules()
+	if p.Plea != calendar.WorkingDays(10) || p.HearingUnitYuan != 50_000 {
+		t.Errorf("the set's own numbers: plea %v, hearing_unit_yuan %d", p.Plea, p.HearingUnitYuan)
+	}
+	// Art.63: ¥10,000 on a person qualifies for a hearing unless the set says otherwise.
+	if p.HearingPersonYuan != 10_000 || p.SurchargeBasisPoints != 300 {
+		t.Errorf("statutory defaults: hearing_person_yuan %d, surcharge %d bp", p.HearingPersonYuan, p.SurchargeBasisPoints)
+	}
+	if p.EscalationAck != calendar.StatutoryPeriod(5) {
+		t.Errorf("the closure request's acknowledgement takes the set's escalation_ack_days: %v", p.EscalationAck)
+	}
+	if rs.RestDayExtends() {
+		t.Error("rest_day_extension false is not read")
+	}
+	if _, ok := c.ByID("B"); ok {
+		t.Error("ByID found a set that is not there")
+	}
+	if !Builtin().InForce(time.Now()).RestDayExtends() {
+		t.Error("calendar-day periods ending on a rest day move to the next working day by default")
+	}
+	for name, bad := range map[string]string{
+		"a negative plea":            `"penalty": {"plea": {"n": -1, "unit": "working_days"}}`,
+		"a surcharge above the fine": `"penalty": {"surcharge_basis_points": 20000}`,
+		"a negative threshold":       `"penalty": {"hearing_person_yuan": -5}`,
+	} {
+		_, err := Parse([]byte(`[{"id": "A", "effective_from": "2026-01-01", "max_rectification_period": "720h",
+			"escalation_ack_days": 5, "talk_report_days": 5, "ladders": {"default": ["penalty"]}, ` + bad + `}]`))
+		if err == nil {
+			t.Errorf("%s was accepted", name)
+		}
 	}
 }
