@@ -16,7 +16,9 @@ import (
 )
 
 // OpenAccidentRequest registers the unit's accident report (事故报告) as the
-// regulator received it. unit_reported_at defaults to now.
+// regulator received it. unit_reported_at defaults to now; learned_at,
+// when the unit's responsible person learned of the accident, to the
+// accident's own time (the unit's hour to report runs from it).
 type OpenAccidentRequest struct {
 	EnterpriseID   int64  `json:"enterprise_id"`
 	OccurredAt     When   `json:"occurred_at"`
@@ -26,6 +28,7 @@ type OpenAccidentRequest struct {
 	SeriousInjured int    `json:"serious_injured"`
 	DirectLossYuan int64  `json:"direct_loss_yuan"`
 	Description    string `json:"description"`
+	LearnedAt      When   `json:"learned_at,omitzero"`
 	UnitReportedAt When   `json:"unit_reported_at,omitzero"`
 	UnitReporter   string `json:"unit_reporter"`
 }
@@ -217,7 +220,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ReportedBy: actor, ReceiverLevel: level,
 		OccurredAt: req.OccurredAt.Time, Place: req.Place, Category: req.Category,
 		Casualties:  accident.Casualties{Deaths: req.Deaths, SeriousInjured: req.SeriousInjured, DirectLossYuan: req.DirectLossYuan},
-		Description: req.Description, UnitReportedAt: reported, UnitReporter: req.UnitReporter,
+		Description: req.Description, LearnedAt: req.LearnedAt.Time, UnitReportedAt: reported, UnitReporter: req.UnitReporter,
 		RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), AutoRungs: rs.AutoRungsFor(ent.RegionCode), Calendar: s.calendarOf(rs),
 	}
 	if err := in.Validate(now); err != nil {

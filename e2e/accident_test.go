@@ -75,11 +75,14 @@ func TestLargeAccidentFromReportToClosureOverHTTP(t *testing.T) {
 	}
 	city.must(200, "POST", path+"investigation-report", signed)
 
-	// The approval (批复) is the city's: the district's head and government may not.
+	// The approval (批复) is the city's people's government's (493号令
+	// Art.32): not the district's head or government, and not the city's
+	// department, which prepares it.
 	approval := map[string]any{"decision": "同意事故调查报告", "document_no": "晋市政函〔2026〕1号"}
 	countyHead.must(403, "POST", path+"approval", approval)
 	districtHead.must(403, "POST", path+"approval", approval)
-	cityHead.must(200, "POST", path+"approval", approval)
+	cityHead.must(403, "POST", path+"approval", approval)
+	duty.login("gao.shizhang").must(200, "POST", path+"approval", approval)
 
 	// The persons named are dealt with.
 	city.must(400, "POST", path+"accountability", map[string]any{"person": "孙建军", "measure": "penalty"})

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ory/ladon"
@@ -18,11 +19,16 @@ var RegulatorAccidentActions = []string{"open", "report_up", "amend_casualties",
 	"submit_investigation_report", "decide_accountability", "carry_out_accountability", "add_measures", "assess_measures", "record_education"}
 
 // HeadAccidentActions are the approvals: extending the investigation or
-// the approval period, approving the report (批复), deciding the fines
-// within the Art.114/95 range, signing off a gate of 四不放过 and closing.
-// A department head and the government head of an area may take them; the
-// workflow checks that their level is the investigating level or above.
-var HeadAccidentActions = []string{"extend_investigation", "extend_approval", "approve_report", "decide_fines", "sign_off_gate", "close_accident"}
+// the approval period, deciding the fines within the Art.114/95 range,
+// signing off a gate of 四不放过 and closing. A department head and the
+// government head of an area may take them; the workflow checks that
+// their level is the investigating level or above.
+var HeadAccidentActions = []string{"extend_investigation", "extend_approval", "decide_fines", "sign_off_gate", "close_accident"}
+
+// GovernmentAccidentActions are the head approvals and the 批复 of the
+// report, which is the investigating people's government's alone
+// (生产安全事故报告和调查处理条例 Art.32).
+var GovernmentAccidentActions = append(slices.Clone(HeadAccidentActions), "approve_report")
 
 // departmentAccidents lets a department act on the accidents in its scope
 // (its region and below, its industries); its head also approves.
@@ -36,7 +42,7 @@ func departmentAccidents(unit org.Org, id string, scope []string) []*ladon.Defau
 		Effect:      ladon.AllowAccess,
 	}, {
 		ID:          OrgPolicyPrefix + "accident-head:" + id,
-		Description: fmt.Sprintf("the head of %s approves extensions, the report, fines, the gates of 四不放过 and 结案", unit.Name),
+		Description: fmt.Sprintf("the head of %s approves extensions, fines, the gates of 四不放过 and 结案", unit.Name),
 		Subjects:    []string{"org:" + id + ":" + org.RoleDeptHead},
 		Actions:     []string{"accident:<" + strings.Join(HeadAccidentActions, "|") + ">"},
 		Resources:   scope,
@@ -51,7 +57,7 @@ func governmentAccidents(unit org.Org, id string) *ladon.DefaultPolicy {
 		ID:          OrgPolicyPrefix + "accident-gov:" + id,
 		Description: fmt.Sprintf("the head of %s approves on accidents in the area (批复, 四不放过, 结案)", unit.Name),
 		Subjects:    []string{"org:" + id + ":" + org.RoleGovernmentHead},
-		Actions:     []string{"accident:<" + strings.Join(HeadAccidentActions, "|") + ">"},
+		Actions:     []string{"accident:<" + strings.Join(GovernmentAccidentActions, "|") + ">"},
 		Resources:   []string{"case:" + unit.RegionPath + "<[0-9/]*>:accident:<.+>"},
 		Effect:      ladon.AllowAccess,
 	}

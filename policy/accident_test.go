@@ -11,8 +11,9 @@ import (
 
 // TestAccidentMatrix decides the accident actions for the demo roles on an
 // accident at 宏达建筑 (城区, construction): departments of its region and
-// sector report and investigate, their heads and the district's government
-// head approve, the party secretary and the enterprise only view.
+// sector report and investigate, their heads approve extensions, gates and
+// closure, the people's government gives the 批复 (493号令 Art.32), the
+// party secretary and the enterprise only view.
 // Columns: view, open, form_team, approve_report, sign_off_gate, close.
 func TestAccidentMatrix(t *testing.T) {
 	d := demoPolicies(t)
@@ -21,10 +22,11 @@ func TestAccidentMatrix(t *testing.T) {
 	actions := []string{policy.ActionView, "accident:open", "accident:form_team", "accident:approve_report", "accident:sign_off_gate", "accident:close_accident"}
 	for _, row := range []struct{ login, want string }{
 		{"zhao.jiancha", "YYY---"},   // 区住建局 inspector
-		{"wang.juzhang", "YYYYYY"},   // 区住建局 head
+		{"wang.juzhang", "YYY-YY"},   // 区住建局 head: not the 批复
 		{"feng.jiancha", "YYY---"},   // 市住建局 inspector (the city covers the district)
-		{"zheng.juzhang", "YYYYYY"},  // 市住建局 head
-		{"lin.tingzhang", "YYYYYY"},  // 省住建厅 head
+		{"zheng.juzhang", "YYY-YY"},  // 市住建局 head
+		{"lin.tingzhang", "YYY-YY"},  // 省住建厅 head
+		{"gao.shizhang", "Y--YYY"},   // 市长: the city covers the district
 		{"wu.jiancha", "------"},     // 区应急管理局: another sector
 		{"ma.jiancha", "------"},     // 泽州县: another county
 		{"liu.quzhang", "Y--YYY"},    // 区长: 人民政府批复

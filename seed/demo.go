@@ -41,6 +41,7 @@ type demoPerson struct {
 var demoOrgs = []demoOrg{
 	{"14-jst", org.KindDepartment, "山西省住房和城乡建设厅", "14", "", []string{"construction"}},
 	{"1405-jsj", org.KindDepartment, "晋城市住房和城乡建设局", "1405", "14-jst", []string{"construction"}},
+	{"1405-zf", org.KindGovernment, "晋城市人民政府 (市政府)", "1405", "", nil},
 	{"140502-qw", org.KindPartyCommittee, "中共晋城市城区委员会 (区委)", "140502", "", nil},
 	{"140502-zf", org.KindGovernment, "晋城市城区人民政府 (区政府)", "140502", "", nil},
 	{"140502-jsj", org.KindDepartment, "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
@@ -78,6 +79,8 @@ var demoPersons = []demoPerson{
 	// of them proposes can be approved by the other (双人审核).
 	{"admin.shen", "沈审", "140502-qw", org.RolePolicyAdmin, "区委 权限管理员"},
 	{"lin.tingzhang", "林振华", "14-jst", org.RoleDeptHead, "省住建厅厅长"},
+	// The city's government approves (批复) the accidents the city investigates.
+	{"gao.shizhang", "高建平", "1405-zf", org.RoleGovernmentHead, "市长"},
 }
 
 // DemoLogins lists the demo accounts in seeding order.

@@ -19,6 +19,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
@@ -55,6 +56,12 @@ type accident struct {
 	rules rules.AccidentRules
 	state State
 	now   func() time.Time
+	// asWritten is set for a case opened since the rules were brought in
+	// line with 493号令 (versionAsWritten): only the people's government
+	// approves the report (Art.32), and an appraisal pauses every day it
+	// runs, its first and last included (Art.29). Cases opened before keep
+	// the rules they ran under, so that they replay.
+	asWritten bool
 
 	casualties Casualties
 	grade      rules.AccidentGrade
@@ -91,8 +98,14 @@ func newAccident(in Input, clock func() time.Time) *accident {
 	g := r.GradeFor(in.Casualties.Deaths, in.Casualties.SeriousInjured, in.Casualties.DirectLossYuan)
 	a := &accident{in: in, rules: r, state: Reported, now: clock,
 		casualties: in.Casualties, grade: g, level: g.InvestigatedBy, signOffs: make([]Decision, len(Gates))}
-	// The unit's report to the regulator: due an hour after the accident.
-	due := in.OccurredAt.Add(time.Duration(r.UnitReportWithin))
+	// The unit's report to the regulator: due an hour after its
+	// responsible person learned of the accident (493号令 Art.9), the
+	// accident's own time when that is not known.
+	learned := in.OccurredAt
+	if !in.LearnedAt.IsZero() {
+		learned = in.LearnedAt
+	}
+	due := learned.Add(time.Duration(r.UnitReportWithin))
 	first := LevelReport{Level: in.ReceiverLevel, Org: in.ReportedBy.OrgName, ReceivedAt: in.UnitReportedAt, DueAt: due,
 		Late: in.UnitReportedAt.After(due), By: cases.Actor{Name: in.UnitReporter, OrgID: in.Enterprise.ID, OrgName: in.Enterprise.Name, Side: cases.SideEnterprise}}
 	a.chain = []LevelReport{first}
@@ -123,8 +136,13 @@ func (a *accident) Result(workflow.Context) Result {
 	return Result{CaseNo: a.in.CaseNo, State: string(a.state), Grade: a.grade.Grade, ClosedAt: *a.ClosedAt}
 }
 
+// versionAsWritten names the change that brought the accident rules in
+// line with 493号令 (see accident.asWritten).
+const versionAsWritten = "accident-rules-as-written"
+
 // Register sets the accident's query, updates and signal listener.
 func (a *accident) Register(ctx workflow.Context) error {
+	a.asWritten = workflow.GetVersion(ctx, versionAsWritten, workflow.DefaultVersion, 1) == 1
 	a.listenForCorrectiveClosed(ctx)
 	return errors.Join(
 		workflow.SetQueryHandler(ctx, Query, func() (View, error) { return a.view(), nil }),
@@ -355,7 +373,7 @@ func (a *accident) applyAmend(in AmendCasualtiesInput, now time.Time) (cases.Act
 				if a.paused() {
 					ap := &a.appraisals[len(a.appraisals)-1]
 					ap.EndedAt, ap.Findings = &now, "调查组解散 the team was dissolved (grade change)"
-					ap.PausedDays = calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(now))
+					ap.PausedDays = a.appraisalDays(ap.StartedAt, now)
 				}
 				ch.TeamDissolved = true
 				a.team = nil
@@ -421,8 +439,21 @@ func (a *accident) pausedDays() int {
 		if ap.EndedAt != nil {
 			n += ap.PausedDays
 		} else {
-			n += calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(a.now()))
+			n += a.appraisalDays(ap.StartedAt, a.now())
 		}
+	}
+	return n
+}
+
+// appraisalDays is how many days an appraisal from start to end stops the
+// investigation's clock: every day it ran, counted inclusively — its
+// first and its last day both, and a same-day appraisal its one day
+// (493号令 Art.29: 技术鉴定所需时间不计入事故调查期限). Cases opened before
+// the rule was read so counted the days between the two dates.
+func (a *accident) appraisalDays(start, end time.Time) int {
+	n := calendar.DaysBetween(calendar.DateOf(start), calendar.DateOf(end))
+	if a.asWritten {
+		n++
 	}
 	return n
 }
@@ -469,7 +500,7 @@ func (a *accident) checkEndAppraisal(in EndAppraisalInput, _ time.Time) error {
 func (a *accident) applyEndAppraisal(in EndAppraisalInput, now time.Time) (cases.Actor, any) {
 	ap := &a.appraisals[len(a.appraisals)-1]
 	ap.EndedAt, ap.Findings = &now, in.Findings
-	ap.PausedDays = calendar.DaysBetween(calendar.DateOf(ap.StartedAt), calendar.DateOf(now))
+	ap.PausedDays = a.appraisalDays(ap.StartedAt, now)
 	a.state = Investigating
 	return in.Actor, struct {
 		EndAppraisalInput
@@ -584,6 +615,10 @@ func (a *accident) checkApprove(in ApproveInvestigationInput, _ time.Time) error
 	}
 	if err := a.atLevel(in.ActorLevel, "approve the report (批复)"); err != nil {
 		return err
+	}
+	if a.asWritten && in.Actor.Role != org.RoleGovernmentHead {
+		return duty.Errorf(duty.EForbidden, "the report is approved (批复) by the people's government that investigated the accident "+
+			"(生产安全事故报告和调查处理条例 Art.32), through its head; a department may prepare the approval but not give it")
 	}
 	return in.Validate()
 }

@@ -21,6 +21,7 @@ import (
 var (
 	cityInspector = cases.Actor{PersonID: 5, Name: "冯涛", Role: "inspector", OrgID: 11, OrgName: "晋城市住建局", Side: cases.SideRegulator}
 	countyHead    = cases.Actor{PersonID: 7, Name: "王海涛", Role: "dept_head", OrgID: 10, OrgName: "城区住建局", Side: cases.SideRegulator}
+	districtHead  = cases.Actor{PersonID: 8, Name: "刘志强", Role: "government_head", OrgID: 3, OrgName: "城区人民政府", Side: cases.SideLeader}
 )
 
 // accidentInput is an accident at 08:00, reported by the unit at 08:30
@@ -205,13 +206,15 @@ func TestAccidentInvestigationClockWithAnAppraisalAndAnExtension(t *testing.T) {
 	if d := deadline(paused, "investigation"); d.State != cases.DeadlinePaused || paused.State != string(InAppraisal) {
 		t.Fatalf("during the appraisal: %s, deadline %+v", paused.State, d)
 	}
-	if len(resumed.Appraisals) != 1 || resumed.Appraisals[0].PausedDays != 10 || !resumed.InvestigationDue.End.Equal(due(100)) ||
+	// 493号令 Art.29: the appraisal's days do not count, its first and
+	// last both — day 10 to day 20 is 11 days; 60 + 11 + 30 = 101.
+	if len(resumed.Appraisals) != 1 || resumed.Appraisals[0].PausedDays != 11 || !resumed.InvestigationDue.End.Equal(due(101)) ||
 		deadline(resumed, "investigation").State != cases.DeadlineExtended {
-		t.Fatalf("after the appraisal and the extension: %+v due %v, want %v", resumed.Appraisals, resumed.InvestigationDue.End, due(100))
+		t.Fatalf("after the appraisal and the extension: %+v due %v, want %v", resumed.Appraisals, resumed.InvestigationDue.End, due(101))
 	}
 	equal(t, "steps", h.Actions(), []string{"report", "form_team", "report_up_overdue", "start_appraisal", "end_appraisal", "extend_investigation", "investigation_overdue"})
-	if last := h.Steps[len(h.Steps)-1]; !last.At.Equal(due(100)) || !last.Case.Overdue {
-		t.Fatalf("overdue recorded at %v (want %v), overdue=%v", last.At, due(100), last.Case.Overdue)
+	if last := h.Steps[len(h.Steps)-1]; !last.At.Equal(due(101)) || !last.Case.Overdue {
+		t.Fatalf("overdue recorded at %v (want %v), overdue=%v", last.At, due(101), last.Case.Overdue)
 	}
 }
 
@@ -232,12 +235,15 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	full.Signatures = []string{"王海涛", "赵明"}
 	measures := AddMeasuresInput{Actor: inspector, Measures: []CorrectiveMeasureInput{
 		{Measure: "补设全部连墙件", Location: "3号楼", Grade: hazard.GradeMajor}, {Measure: "更换不合格钢管", Location: "材料堆场", Grade: hazard.GradeGeneral}}}
-	var formed, unsigned, submitted, approved, decided, carried, added, early, assessed, fineOut, fineOK, closeEarly, educated, signed, closed outcome
+	var formed, unsigned, submitted, approved, approvedByDepartment, decided, carried, added, early, assessed, fineOut, fineOK, closeEarly, educated, signed, closed outcome
 	var afterStart View
 	h.At(time.Hour, UpdateFormTeam, team, &formed)
 	h.At(30*day, UpdateSubmitInvestigation, report, &unsigned)
 	h.At(30*day+time.Hour, UpdateSubmitInvestigation, full, &submitted)
-	h.At(40*day, UpdateApproveInvestigation, ApproveInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Decision: "同意调查报告", DocumentNo: "城政函〔2026〕1号"}, &approved)
+	// 批复 is the investigating people's government's (493号令 Art.32):
+	// the department head who led the investigation may not give it.
+	h.At(40*day-time.Hour, UpdateApproveInvestigation, ApproveInvestigationInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Decision: "同意调查报告", DocumentNo: "城政函〔2026〕1号"}, &approvedByDepartment)
+	h.At(40*day, UpdateApproveInvestigation, ApproveInvestigationInput{Actor: districtHead, ActorLevel: rules.LevelCounty, Decision: "同意调查报告", DocumentNo: "城政函〔2026〕1号"}, &approved)
 	h.At(41*day, UpdateDecideAccountability, DecideAccountabilityInput{Actor: inspector, Person: "孙建军", Measure: MeasureDiscipline, Reference: "晋建工〔2026〕5号"}, &decided)
 	h.At(42*day, UpdateCarryOutAccountability, CarryOutAccountabilityInput{Actor: inspector, Person: "孙建军", Note: "已给予记过处分"}, &carried)
 	h.At(43*day, UpdateAddMeasures, measures, &added)
@@ -261,6 +267,7 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	h.Run(in)
 
 	ok(t, "form team", formed)
+	refused(t, "批复 by the department (493号令 Art.32)", approvedByDepartment, duty.EForbidden)
 	refused(t, "a report one member did not sign", unsigned, duty.EInvalid)
 	if !strings.Contains(unsigned.Msg, "赵明") {
 		t.Fatalf("the refusal does not name the missing signature: %s", unsigned.Msg)
@@ -326,7 +333,7 @@ func TestAccidentGradeChangeMovesTheInvestigationUp(t *testing.T) {
 	refused(t, "an amendment after 7 days (road traffic)", late, duty.EConflict)
 	if after.Grade != rules.AccidentGradeLarge || after.State != string(Reported) || after.Team != nil ||
 		len(after.GradeChanges) != 1 || !after.GradeChanges[0].TeamDissolved || after.GradeChanges[0].InvestigationTo != rules.LevelCity ||
-		after.Appraisals[0].EndedAt == nil || after.Appraisals[0].PausedDays != 1 {
+		after.Appraisals[0].EndedAt == nil || after.Appraisals[0].PausedDays != 2 {
 		t.Fatalf("after the grade change: %s %s team %+v changes %+v appraisals %+v", after.Grade, after.State, after.Team, after.GradeChanges, after.Appraisals)
 	}
 }
@@ -347,4 +354,46 @@ func TestAccidentReportSkipsALevel(t *testing.T) {
 		t.Fatalf("chain %+v, next due %v, late %+v", v.ReportingChain, v.NextReportDue, v.LateReports)
 	}
 	equal(t, "steps", h.Actions(), []string{"report", "report_up"})
+}
+
+// 493号令 Art.9: the unit reports within an hour of its responsible person
+// learning of the accident, which may be later than the accident itself.
+// A report 90 minutes after an accident learned of 60 minutes after it is
+// in time; without the moment of learning, the hour runs from the
+// accident and the same report is 30 minutes late. A learned_at outside
+// the accident and the report is refused.
+func TestTheUnitsHourRunsFromWhenItsHeadLearned(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		learned time.Duration // after the accident; 0: not given
+		late    int           // minutes
+	}{{"learned an hour after", time.Hour, 0}, {"not given", 0, 30}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _ := newAccidentHarness(t)
+			in := accidentInput(Casualties{Deaths: 1})
+			in.OccurredAt = start.Add(-2 * time.Hour)
+			in.UnitReportedAt = in.OccurredAt.Add(90 * time.Minute)
+			if tc.learned > 0 {
+				in.LearnedAt = in.OccurredAt.Add(tc.learned)
+			}
+			var v View
+			h.Query(time.Minute, &v)
+			h.CancelAt(time.Hour)
+			h.Run(in)
+			first := v.ReportingChain[0]
+			if first.Late != (tc.late > 0) {
+				t.Fatalf("the unit's report late=%v, want %v (due %v)", first.Late, tc.late > 0, first.DueAt)
+			}
+			if tc.late > 0 && (len(v.LateReports) != 1 || v.LateReports[0].MinutesLate != tc.late) {
+				t.Fatalf("late reports %+v, want one %d minutes late", v.LateReports, tc.late)
+			}
+		})
+	}
+	in := accidentInput(Casualties{Deaths: 1})
+	for name, learned := range map[string]time.Time{"before the accident": in.OccurredAt.Add(-time.Minute), "after the report": in.UnitReportedAt.Add(time.Minute)} {
+		in.LearnedAt = learned
+		if err := in.Validate(start); err == nil {
+			t.Errorf("learned_at %s was accepted", name)
+		}
+	}
 }

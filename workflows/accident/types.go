@@ -106,6 +106,10 @@ type Input struct {
 	Category      string     `json:"category,omitempty"`
 	Casualties    Casualties `json:"casualties"`
 	Description   string     `json:"description"`
+	// LearnedAt is when the unit's responsible person (单位负责人) learned
+	// of the accident: the unit's hour to report runs from it (493号令
+	// Art.9). Zero when not known: the hour runs from OccurredAt.
+	LearnedAt time.Time `json:"learned_at,omitzero"`
 	// UnitReportedAt is when the unit's report reached the regulator, and
 	// UnitReporter the unit's person who made it (单位负责人).
 	UnitReportedAt time.Time          `json:"unit_reported_at"`
@@ -126,6 +130,9 @@ func (in Input) Validate(now time.Time) error {
 	}
 	if in.UnitReportedAt.IsZero() || in.UnitReportedAt.Before(in.OccurredAt) || in.UnitReportedAt.After(now) {
 		return casekit.Invalid("unit_reported_at (单位报告时间) must lie between the accident and now")
+	}
+	if !in.LearnedAt.IsZero() && (in.LearnedAt.Before(in.OccurredAt) || in.LearnedAt.After(in.UnitReportedAt)) {
+		return casekit.Invalid("learned_at (单位负责人接到报告时间) must lie between the accident and the unit's report")
 	}
 	if rules.LevelRank(in.ReceiverLevel) == 0 {
 		return casekit.Invalid("the receiving department's level %q is not one of %v", in.ReceiverLevel, rules.Levels)
