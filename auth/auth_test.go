@@ -26,7 +26,7 @@ func TestPasswordHashRoundTrip(t *testing.T) {
 func TestTokens(t *testing.T) {
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	s := NewSigner([]byte("k1"), time.Hour)
-	tok, claims := s.Issue(7, "zhao", NewSessionID(), now)
+	tok, claims := s.Issue(7, "zhao", NewSessionID(), now, time.Time{})
 	got, err := s.Verify(tok, now.Add(59*time.Minute))
 	if err != nil || got.PersonID != 7 || got.Login != "zhao" || !got.ExpiresAt.Equal(claims.ExpiresAt) {
 		t.Fatalf("Verify = %+v, %v", got, err)
