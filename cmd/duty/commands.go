@@ -300,7 +300,11 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return err
 	}
-	srv := &api.Server{Calendar: cal,
+	oidc, err := cfg.oidc()
+	if err != nil {
+		return err
+	}
+	srv := &api.Server{Calendar: cal, SessionMax: cfg.sessionMax, OIDC: oidc,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies},
 		Signer: auth.NewSigner([]byte(key), cfg.tokenTTL), SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
@@ -313,7 +317,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
 	apiHandler := srv.Handler()
-	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger}
+	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger, OIDC: oidc != nil}
 	// A client sending its request slowly holds a connection and a
 	// goroutine; ReadTimeout bounds the whole request, body included, and
 	// IdleTimeout a kept-alive connection between requests.
