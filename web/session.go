@@ -100,7 +100,7 @@ func (s *Server) keepSession(next http.Handler) http.Handler {
 				return
 			}
 		}
-		pair, err := s.refreshes.do(rc.Value, func() (tokenPair, error) {
+		pair, err := s.refreshes.do(rc.Value, s.now, func() (tokenPair, error) {
 			// Finished even if the browser hangs up: a trade cut off after
 			// it committed would leave the browser with a spent token.
 			var p tokenPair
@@ -159,14 +159,14 @@ type flight struct {
 	finished time.Time
 }
 
-func (f *refresher) do(refreshToken string, trade func() (tokenPair, error)) (tokenPair, error) {
+func (f *refresher) do(refreshToken string, clock func() time.Time, trade func() (tokenPair, error)) (tokenPair, error) {
 	sum := sha256.Sum256([]byte(refreshToken))
 	key := hex.EncodeToString(sum[:])
 	f.mu.Lock()
 	if f.flights == nil {
 		f.flights = map[string]*flight{}
 	}
-	now := time.Now()
+	now := clock()
 	for k, fl := range f.flights {
 		if !fl.finished.IsZero() && now.Sub(fl.finished) > refreshMemo {
 			delete(f.flights, k)
@@ -183,7 +183,7 @@ func (f *refresher) do(refreshToken string, trade func() (tokenPair, error)) (to
 
 	pair, err := trade()
 	f.mu.Lock()
-	fl.pair, fl.err, fl.finished = pair, err, time.Now()
+	fl.pair, fl.err, fl.finished = pair, err, clock()
 	if err != nil {
 		// Only a new pair is worth keeping; a failure is asked again.
 		delete(f.flights, key)
