@@ -165,7 +165,7 @@ func settingsHelp() string {
 		if def == "" {
 			def = `""`
 		}
-		fmt.Fprintf(&b, "  --%-19s %-20s %-16s %s\n", s.flag, s.env, def, s.help)
+		fmt.Fprintf(&b, "  --%-19s %-24s %-16s %s\n", s.flag, s.env, def, s.help)
 	}
 	return b.String()
 }
