@@ -200,7 +200,7 @@ func (s *Signer) Open(purpose, token string, v any, now time.Time) error {
 		return bad
 	}
 	var sl sealed
-	if err := json.Unmarshal(body, &sl); err != nil || sl.Purpose != purpose || !now.Before(sl.Expires) {
+	if err := json.Unmarshal(body, &sl); err != nil || sl.Purpose == "" || sl.Purpose != purpose || !now.Before(sl.Expires) {
 		return bad
 	}
 	if err := json.Unmarshal(sl.Value, v); err != nil {
