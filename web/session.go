@@ -89,8 +89,11 @@ func clearTokens(w http.ResponseWriter, r *http.Request) {
 // asks for a login as it always did.
 func (s *Server) keepSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Logging in begins a new session: the old one is not refreshed on
+		// the way (it ends by idleness).
+		login := r.URL.Path == "/login" || strings.HasPrefix(r.URL.Path, "/login/")
 		rc, err := r.Cookie(refreshCookie)
-		if err != nil || rc.Value == "" || strings.HasPrefix(r.URL.Path, "/static/") {
+		if err != nil || rc.Value == "" || login || strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r)
 			return
 		}
