@@ -45,7 +45,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes())
+	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes())
 }
 
 func coreRoutes() []route {
@@ -55,7 +55,7 @@ func coreRoutes() []route {
 			handle: (*Server).health},
 		{method: "GET", path: "/openapi.json", summary: "this API's OpenAPI 3 document", public: true,
 			handle: (*Server).openapi},
-		{method: "POST", path: "/api/v1/login", summary: "log in with a login and password; returns a bearer token (登录)",
+		{method: "POST", path: "/api/v1/login", summary: "log in with a login and password; returns an access token and a refresh token (登录)",
 			request: LoginRequest{}, response: LoginResponse{}, public: true, handle: (*Server).login},
 		{method: "POST", path: "/api/v1/logout", summary: "end the caller's session: its token is refused from now on (退出登录)",
 			handle: (*Server).logout},

@@ -81,11 +81,10 @@ type LoginRequest struct {
 	Password string `json:"password"`
 }
 
-// LoginResponse carries the token and who it is for.
+// LoginResponse carries the session's first tokens and who they are for.
 type LoginResponse struct {
-	Token     string     `json:"token"`
-	ExpiresAt string     `json:"expires_at"`
-	Person    MeResponse `json:"person"`
+	TokenResponse
+	Person MeResponse `json:"person"`
 }
 
 // MeResponse describes the caller and the posts they hold today.

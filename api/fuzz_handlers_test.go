@@ -107,8 +107,10 @@ func newHandlerRig(t testing.TB) *handlerRig {
 		}
 		orgOf[login] = posts[0].Org
 		session := auth.NewSessionID()
-		token, claims := signer.Issue(p.ID, p.Login, session, now)
-		if err := st.CreateSession(ctx, session, p.ID, now, claims.ExpiresAt); err != nil {
+		token, claims := signer.Issue(p.ID, p.Login, session, now, time.Time{})
+		_, refresh := auth.NewRefreshToken()
+		if err := st.CreateSession(ctx, store.NewSession{ID: session, PersonID: p.ID, Method: store.SessionPassword,
+			Start: now, Expires: claims.ExpiresAt, RefreshHash: refresh}); err != nil {
 			t.Fatal(err)
 		}
 		rig.tokens = append(rig.tokens, token)

@@ -12,7 +12,9 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
 )
 
 // Guessing passwords is slowed twice over. Each client address has a
@@ -119,23 +121,89 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	session := auth.NewSessionID()
-	token, claims := s.Signer.Issue(person.ID, person.Login, session, now)
-	if err := s.Store.CreateSession(r.Context(), session, person.ID, now, claims.ExpiresAt); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	posts, err := s.Store.PostsAt(r.Context(), person.ID, now.In(rules.China))
+	res, err := s.startSession(r, person, store.SessionPassword, now)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, LoginResponse{Token: token, ExpiresAt: claims.ExpiresAt.Format(time.RFC3339),
-		Person: MeResponse{ID: person.ID, Login: person.Login, Name: person.Name, Posts: posts}})
+	writeJSON(w, http.StatusOK, res)
 }
 
-// logout ends the caller's session: its token is refused from now on, in
-// every API process.
+// startSession begins a login session of person (who has proved who they
+// are by method) and answers as a login does: an access token, the
+// session's first refresh token, and who they are today.
+func (s *Server) startSession(r *http.Request, person org.Person, method string, now time.Time) (LoginResponse, error) {
+	session := auth.NewSessionID()
+	refresh, hash := auth.NewRefreshToken()
+	ends := now.Add(s.SessionMax)
+	token, claims := s.Signer.Issue(person.ID, person.Login, session, now, ends)
+	err := s.Store.CreateSession(r.Context(), store.NewSession{ID: session, PersonID: person.ID, Method: method,
+		Start: now, Expires: ends, RefreshHash: hash})
+	if err != nil {
+		return LoginResponse{}, err
+	}
+	posts, err := s.Store.PostsAt(r.Context(), person.ID, now.In(rules.China))
+	if err != nil {
+		return LoginResponse{}, err
+	}
+	return LoginResponse{TokenResponse: tokenResponse(token, claims, refresh, ends),
+		Person: MeResponse{ID: person.ID, Login: person.Login, Name: person.Name, Posts: posts}}, nil
+}
+
+func tokenResponse(token string, c auth.Claims, refresh string, sessionEnds time.Time) TokenResponse {
+	return TokenResponse{Token: token, ExpiresAt: c.ExpiresAt.Format(time.RFC3339), RefreshToken: refresh,
+		SessionExpiresAt: sessionEnds.UTC().Truncate(time.Second).Format(time.RFC3339)}
+}
+
+// TokenResponse is a new pair of tokens. The access token (token) is sent
+// as the bearer token until expires_at; the refresh token then buys the
+// next pair, once, through POST /api/v1/token/refresh, until the session
+// itself ends at session_expires_at.
+type TokenResponse struct {
+	Token            string `json:"token"`
+	ExpiresAt        string `json:"expires_at"`
+	RefreshToken     string `json:"refresh_token"`
+	SessionExpiresAt string `json:"session_expires_at"`
+}
+
+// RefreshRequest trades a refresh token for a new pair.
+type RefreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+// refresh trades a refresh token for a new access token and the next
+// refresh token. A refresh token is good once: one that comes back has
+// been copied, and its whole session is ended (see store.RefreshSession).
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	var req RefreshRequest
+	if err := decode(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.RefreshToken == "" {
+		s.writeError(w, r, duty.Errorf(duty.EInvalid, "refresh_token is required (缺少刷新令牌)"))
+		return
+	}
+	now := s.Now()
+	next, hash := auth.NewRefreshToken()
+	sess, err := s.Store.RefreshSession(r.Context(), auth.HashRefreshToken(req.RefreshToken), hash, now, s.SessionIdle)
+	if sess.Reused {
+		s.Logger.Warn("a refresh token came back after it was used: its session is ended", "session", sess.ID,
+			"person", sess.PersonID, "addr", clientAddr(r))
+	}
+	if duty.ErrorCode(err) == duty.ENotFound {
+		s.writeError(w, r, duty.Errorf(duty.EUnauthenticated, "%s", duty.ErrorMessage(err)))
+		return
+	} else if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	token, claims := s.Signer.Issue(sess.PersonID, sess.Login, sess.ID, now, sess.Expires)
+	writeJSON(w, http.StatusOK, tokenResponse(token, claims, next, sess.Expires))
+}
+
+// logout ends the caller's session: its access token is refused from now
+// on, in every API process, and its refresh token buys nothing.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	c, err := s.authenticate(r)
 	if err != nil {
@@ -147,4 +215,17 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": "logged out (已退出登录)"})
+}
+
+// sessionRoutes are the endpoints of refresh and of sign-in through the
+// identity provider (login and logout are core routes).
+func sessionRoutes() []route {
+	return []route{
+		{method: "POST", path: "/api/v1/token/refresh", summary: "trade a refresh token for a new access token and the next refresh token; a refresh token used twice ends its session (刷新令牌)",
+			request: RefreshRequest{}, response: TokenResponse{}, public: true, handle: (*Server).refresh},
+		{method: "POST", path: "/api/v1/login/oidc/start", summary: "begin a sign-in through the province's identity provider: where to send the browser, and the flow to give back (统一身份认证登录)",
+			request: OIDCStartRequest{}, response: OIDCStartResponse{}, public: true, handle: (*Server).oidcStart},
+		{method: "POST", path: "/api/v1/login/oidc/finish", summary: "finish it with the code and state the provider sent back; answers as a login does, or 401 for a subject linked to nobody",
+			request: OIDCFinishRequest{}, response: LoginResponse{}, public: true, handle: (*Server).oidcFinish},
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/store"
 )
 
 // as is one demo person calling the rig's API.
@@ -30,8 +31,10 @@ func (rig *handlerRig) as(t *testing.T, login string) *as {
 	}
 	now := time.Now()
 	session := auth.NewSessionID()
-	token, claims := rig.signer.Issue(p.ID, p.Login, session, now)
-	if err := rig.store.CreateSession(ctx, session, p.ID, now, claims.ExpiresAt); err != nil {
+	token, claims := rig.signer.Issue(p.ID, p.Login, session, now, time.Time{})
+	_, refresh := auth.NewRefreshToken()
+	if err := rig.store.CreateSession(ctx, store.NewSession{ID: session, PersonID: p.ID, Method: store.SessionPassword,
+		Start: now, Expires: claims.ExpiresAt, RefreshHash: refresh}); err != nil {
 		t.Fatal(err)
 	}
 	return &as{t: t, rig: rig, token: token, id: p.ID}

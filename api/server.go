@@ -41,8 +41,14 @@ type Server struct {
 	// and record a step.
 	UpdateTimeout time.Duration
 	// SessionIdle ends a login session unused for this long (default 30
-	// minutes); a token lives at most the signer's TTL in any case.
+	// minutes); an access token lives at most the signer's TTL in any case.
 	SessionIdle time.Duration
+	// SessionMax is a login session's absolute lifetime (default 12
+	// hours): refreshing buys no access token past it.
+	SessionMax time.Duration
+	// OIDC, when set, lets people sign in through the province's identity
+	// provider (oidc.go).
+	OIDC *auth.OIDC
 	// Metrics serves GET /metrics (Prometheus); nil switches it off.
 	// MetricsToken is the bearer token it requires; empty, the API does
 	// not serve it (the process may on an address of its own).
@@ -75,6 +81,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.SessionIdle == 0 {
 		s.SessionIdle = 30 * time.Minute
+	}
+	if s.SessionMax == 0 {
+		s.SessionMax = 12 * time.Hour
 	}
 	return s.recoverPanics(s.mux())
 }

@@ -89,10 +89,15 @@ func NewSessionID() string {
 	return base64.RawURLEncoding.EncodeToString(k)
 }
 
-// Issue returns a token for the person's session, valid from now for the
-// signer's TTL at most.
-func (s *Signer) Issue(personID int64, login, session string, now time.Time) (string, Claims) {
-	c := Claims{PersonID: personID, Login: login, Session: session, ExpiresAt: now.Add(s.ttl).UTC().Truncate(time.Second)}
+// Issue returns an access token for the person's session, valid from now
+// for the signer's TTL, and never past until (the session's own end; zero
+// means no such bound).
+func (s *Signer) Issue(personID int64, login, session string, now, until time.Time) (string, Claims) {
+	exp := now.Add(s.ttl)
+	if !until.IsZero() && until.Before(exp) {
+		exp = until
+	}
+	c := Claims{PersonID: personID, Login: login, Session: session, ExpiresAt: exp.UTC().Truncate(time.Second)}
 	body, _ := json.Marshal(c)
 	payload := base64.RawURLEncoding.EncodeToString(body)
 	return payload + "." + s.sign(payload), c
@@ -123,4 +128,83 @@ func (s *Signer) sign(payload string) string {
 	m := hmac.New(sha256.New, s.key)
 	fmt.Fprint(m, payload)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// PeekExpiry reads when an access token expires without checking its
+// signature: a hint for a client deciding when to refresh it (the pages
+// do), never a reason to trust it.
+func PeekExpiry(token string) (time.Time, bool) {
+	payload, _, ok := strings.Cut(token, ".")
+	body, err := base64.RawURLEncoding.DecodeString(payload)
+	var c Claims
+	if !ok || err != nil || json.Unmarshal(body, &c) != nil || c.ExpiresAt.IsZero() {
+		return time.Time{}, false
+	}
+	return c.ExpiresAt, true
+}
+
+// NewRefreshToken returns a random, opaque refresh token and the hash of
+// it that the server keeps: the token itself is stored nowhere on the
+// server, so a copy of the database refreshes no session.
+func NewRefreshToken() (token string, hash []byte) {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	token = base64.RawURLEncoding.EncodeToString(k)
+	return token, HashRefreshToken(token)
+}
+
+// HashRefreshToken is the hash under which a refresh token is kept. A
+// plain SHA-256 suffices: the token is 256 random bits, not a password
+// that could be guessed.
+func HashRefreshToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// sealed is a value the server hands a client to give back later.
+type sealed struct {
+	Purpose string          `json:"p"`
+	Expires time.Time       `json:"exp"`
+	Value   json.RawMessage `json:"v"`
+}
+
+// Seal signs v for purpose, to be given back before exp: state a server
+// lends its client instead of keeping it (an OIDC sign-in's state, nonce
+// and PKCE verifier). It is signed, not encrypted: the client may read it.
+// The purpose is signed with it (and access tokens, whose claims have no
+// "p", never pass as sealed values, nor these as tokens), so a value
+// sealed for one use is refused for another.
+func (s *Signer) Seal(purpose string, v any, exp time.Time) (string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	body, err := json.Marshal(sealed{Purpose: purpose, Expires: exp.UTC(), Value: raw})
+	if err != nil {
+		return "", err
+	}
+	payload := base64.RawURLEncoding.EncodeToString(body)
+	return payload + "." + s.sign(payload), nil
+}
+
+// Open checks a sealed value's signature, purpose and expiry and decodes
+// it into v.
+func (s *Signer) Open(purpose, token string, v any, now time.Time) error {
+	bad := duty.Errorf(duty.EUnauthenticated, "the sign-in request is invalid or has expired; start again (登录请求已失效，请重新登录)")
+	payload, sig, ok := strings.Cut(token, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
+		return bad
+	}
+	body, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return bad
+	}
+	var sl sealed
+	if err := json.Unmarshal(body, &sl); err != nil || sl.Purpose == "" || sl.Purpose != purpose || !now.Before(sl.Expires) {
+		return bad
+	}
+	if err := json.Unmarshal(sl.Value, v); err != nil {
+		return bad
+	}
+	return nil
 }

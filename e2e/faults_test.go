@@ -62,7 +62,8 @@ func TestFaultsLoseNothing(t *testing.T) {
 
 	pg := startOwnPostgres(t)
 	dir := dataDir(t)
-	dev := start(t, dir, pg.url, "--no-worker")
+	// Logged in once for the whole run: tokens must outlive it.
+	dev := start(t, dir, pg.url, "--no-worker", "--token-ttl", "1h")
 	inspector, company := dev.login("zhao.jiancha"), dev.login("qian.zong")
 	wk := startWorkerProc(t, pg.url, dev)
 
@@ -125,7 +126,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 	note("duty dev (Temporal + API) and the worker killed together (SIGKILL)")
 	wk.kill(t)
 	_ = dev.stop(syscall.SIGKILL)
-	dev = start(t, dir, pg.url, "--no-worker")
+	dev = start(t, dir, pg.url, "--no-worker", "--token-ttl", "1h")
 	f.base.Store(&dev.base)
 	wk = startWorkerProc(t, pg.url, dev)
 	note("duty dev and the worker running again")

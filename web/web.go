@@ -42,12 +42,19 @@ type Server struct {
 	// what the evidence folder may hold; 0 means the defaults.
 	EvidenceQuota, EvidenceCap int64
 	Logger                     *slog.Logger
+	// OIDC offers sign-in through the province's identity provider on
+	// the login page (the API must have it configured).
+	OIDC bool
+	// Now is the clock that decides when to refresh a token; tests may
+	// replace it.
+	Now func() time.Time
 
-	pages    map[string]*template.Template
-	evidence *evidenceFiles
+	pages     map[string]*template.Template
+	evidence  *evidenceFiles
+	refreshes refresher
 }
 
-// cookieName holds the visitor's API token.
+// cookieName holds the visitor's API access token (session.go).
 const cookieName = "duty_token"
 
 // Handler returns the pages' HTTP handler.
@@ -60,6 +67,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /login/oidc", s.oidcLogin)
+	mux.HandleFunc("GET /login/oidc/callback", s.oidcCallback)
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /desk", s.desk)
 	mux.HandleFunc("POST /desk/hazards", s.openHazard)
@@ -79,7 +88,7 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-site form refused (跨站提交被拒绝)", http.StatusForbidden)
 	}))
-	return securityHeaders(csrf.Handler(mux))
+	return securityHeaders(csrf.Handler(s.keepSession(mux)))
 }
 
 // pagePolicy is the Content-Security-Policy of every page: its own styles
@@ -140,7 +149,7 @@ func (s *Server) call(r *http.Request, method, path string, body, out any) error
 }
 
 // send sends one request to the API in-process as the visitor (the
-// session cookie's token as the bearer token) and returns the answer as
+// access token as the bearer token) and returns the answer as
 // it came; a refusal comes back as *apiError.
 func (s *Server) send(r *http.Request, method, path string, body any) (*recorder, error) {
 	var rd io.Reader = http.NoBody
@@ -158,8 +167,8 @@ func (s *Server) send(r *http.Request, method, path string, body any) (*recorder
 	req.Header.Set("Content-Type", "application/json")
 	// The API limits logins per client address: the visitor's, not ours.
 	req.RemoteAddr = r.RemoteAddr
-	if c, err := r.Cookie(cookieName); err == nil {
-		req.Header.Set("Authorization", "Bearer "+c.Value)
+	if t := token(r); t != "" {
+		req.Header.Set("Authorization", "Bearer "+t)
 	}
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	s.API.ServeHTTP(rec, req)
@@ -296,38 +305,31 @@ func (s *Server) whoami(r *http.Request) (*me, error) {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", page{Title: "登录 Log in", Data: r.URL.Query().Get("next"), Now: time.Now()})
+	s.render(w, http.StatusOK, "login", page{Title: "登录 Log in", Data: loginData{Next: r.URL.Query().Get("next"), OIDC: s.OIDC}, Now: time.Now()})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.render(w, http.StatusBadRequest, "login", page{Title: "登录 Log in", Error: "invalid form", Now: time.Now()})
+		s.render(w, http.StatusBadRequest, "login", page{Title: "登录 Log in", Error: "invalid form", Data: loginData{OIDC: s.OIDC}, Now: time.Now()})
 		return
 	}
-	var res struct {
-		Token string `json:"token"`
-	}
-	err := s.call(r, http.MethodPost, "/api/v1/login", map[string]string{"login": r.PostForm.Get("login"), "password": r.PostForm.Get("password")}, &res)
+	var pair tokenPair
+	err := s.call(r, http.MethodPost, "/api/v1/login", map[string]string{"login": r.PostForm.Get("login"), "password": r.PostForm.Get("password")}, &pair)
 	if err != nil {
-		var e *apiError
-		msg := "登录失败 login failed"
-		if errors.As(err, &e) {
-			msg = e.Message
-		}
-		s.render(w, http.StatusUnauthorized, "login", page{Title: "登录 Log in", Error: msg, Data: r.PostForm.Get("next"), Posted: r.PostForm, Now: time.Now()})
+		s.loginFailed(w, r, err, r.PostForm.Get("next"))
 		return
 	}
-	// A session cookie (no expiry: gone when the browser closes; the token
-	// inside expires on its own), Secure when the page came over TLS.
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: res.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	// Session cookies (no expiry: gone when the browser closes; the tokens
+	// inside expire on their own), Secure when the page came over TLS.
+	setTokens(w, r, pair)
 	http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	// The session ends on the server too, so the token is dead even if a
-	// copy of the cookie survives; a session already over is no matter.
+	// The session ends on the server too, so both tokens are dead even if
+	// a copy of the cookies survives; a session already over is no matter.
 	_, _ = s.send(r, http.MethodPost, "/api/v1/logout", nil)
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	clearTokens(w, r)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -330,7 +330,11 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return err
 	}
-	srv := &api.Server{Calendar: cal,
+	oidc, err := cfg.oidc()
+	if err != nil {
+		return err
+	}
+	srv := &api.Server{Calendar: cal, SessionMax: cfg.sessionMax, OIDC: oidc,
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies, Record: api.PolicyRecorder(a.store)},
 		Signer: auth.NewSigner(a.secret, cfg.tokenTTL), Warrants: a.warrants, SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
@@ -343,7 +347,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
 	apiHandler := srv.Handler()
-	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger}
+	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger, OIDC: oidc != nil}
 	// A client sending its request slowly holds a connection and a
 	// goroutine; ReadTimeout bounds the whole request, body included, and
 	// IdleTimeout a kept-alive connection between requests.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/internal/temporaltls"
 )
 
@@ -28,6 +29,11 @@ type config struct {
 	tokenTTL          time.Duration
 	readTimeout       time.Duration
 	sessionIdle       time.Duration
+	sessionMax        time.Duration
+	oidcIssuer        string
+	oidcClientID      string
+	oidcClientSecret  string
+	oidcRedirectURL   string
 	logLevel          string
 	seedDemo          bool
 	pollers           int
@@ -44,9 +50,9 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit"},
+	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit person"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
-	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit person"},
 	{"database-role", "DUTY_DATABASE_ROLE", "duty_app", "role the server and worker act as (SET ROLE) after migrating as the URL's user: no UPDATE or DELETE of audit rows; empty acts as that user", "dev server worker"},
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker"},
@@ -57,8 +63,13 @@ var settings = []setting{
 	{"temporal-tls-disable-host-verification", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "false", "accept the frontend's certificate whatever name it carries; its chain to the CA is still checked", "dev server worker"},
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate"},
 	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server"},
-	{"token-ttl", "DUTY_TOKEN_TTL", "12h", "how long a login token stays valid", "dev server"},
-	{"session-idle", "DUTY_SESSION_IDLE", "30m", "a login session unused this long ends (its token is refused); --token-ttl bounds it in any case", "dev server"},
+	{"token-ttl", "DUTY_TOKEN_TTL", "15m", "how long an access token stays valid; a client then trades its refresh token for a new pair (the pages do it by themselves)", "dev server"},
+	{"session-idle", "DUTY_SESSION_IDLE", "30m", "a login session unused this long ends: its access and refresh tokens are refused", "dev server"},
+	{"session-max", "DUTY_SESSION_MAX", "12h", "a login session's absolute lifetime: no refresh goes past it, and the person logs in again", "dev server"},
+	{"oidc-issuer", "DUTY_OIDC_ISSUER", "", "issuer URL of the province's OpenID Connect identity provider (政务服务统一身份认证); set, the login page offers sign-in through it", "dev server"},
+	{"oidc-client-id", "DUTY_OIDC_CLIENT_ID", "", "duty's client ID at the identity provider", "dev server"},
+	{"oidc-client-secret", "DUTY_OIDC_CLIENT_SECRET", "", "duty's client secret at the identity provider (best set in the environment)", "dev server"},
+	{"oidc-redirect-url", "DUTY_OIDC_REDIRECT_URL", "", "the callback registered at the identity provider, e.g. https://duty.example.gov.cn/login/oidc/callback; empty: derived from each request's host", "dev server"},
 	{"read-timeout", "DUTY_READ_TIMEOUT", "2m", "longest time a client may take to send a whole request, its body (an evidence upload) included; a slower one is cut off", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
@@ -112,7 +123,7 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 		case "token-ttl":
 			d, err := time.ParseDuration(def)
 			if err != nil {
-				d = 12 * time.Hour
+				d = 15 * time.Minute
 			}
 			fs.DurationVar(&c.tokenTTL, s.flag, d, usage)
 		case "session-idle":
@@ -121,6 +132,20 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 				d = 30 * time.Minute
 			}
 			fs.DurationVar(&c.sessionIdle, s.flag, d, usage)
+		case "session-max":
+			d, err := time.ParseDuration(def)
+			if err != nil {
+				d = 12 * time.Hour
+			}
+			fs.DurationVar(&c.sessionMax, s.flag, d, usage)
+		case "oidc-issuer":
+			fs.StringVar(&c.oidcIssuer, s.flag, def, usage)
+		case "oidc-client-id":
+			fs.StringVar(&c.oidcClientID, s.flag, def, usage)
+		case "oidc-client-secret":
+			fs.StringVar(&c.oidcClientSecret, s.flag, def, usage)
+		case "oidc-redirect-url":
+			fs.StringVar(&c.oidcRedirectURL, s.flag, def, usage)
 		case "read-timeout":
 			d, err := time.ParseDuration(def)
 			if err != nil {
@@ -157,13 +182,25 @@ func settingsHelp() string {
 		if def == "" {
 			def = `""`
 		}
-		if len(s.flag) > 19 || len(s.env) > 20 {
+		if len(s.flag) > 19 || len(s.env) > 24 {
 			// Too long for the columns: the help on a line of its own,
 			// where the others' starts.
-			fmt.Fprintf(&b, "  --%s %s %s\n  %-59s %s\n", s.flag, s.env, def, "", s.help)
+			fmt.Fprintf(&b, "  --%s %s %s\n  %-63s %s\n", s.flag, s.env, def, "", s.help)
 			continue
 		}
-		fmt.Fprintf(&b, "  --%-19s %-20s %-16s %s\n", s.flag, s.env, def, s.help)
+		fmt.Fprintf(&b, "  --%-19s %-24s %-16s %s\n", s.flag, s.env, def, s.help)
 	}
 	return b.String()
+}
+
+// oidc is sign-in through the identity provider, or nil when no issuer is
+// set. An issuer without a client ID is a mistake worth stopping for.
+func (c *config) oidc() (*auth.OIDC, error) {
+	if c.oidcIssuer == "" {
+		return nil, nil
+	}
+	if c.oidcClientID == "" {
+		return nil, fmt.Errorf("--oidc-issuer is set but --oidc-client-id (DUTY_OIDC_CLIENT_ID) is not")
+	}
+	return &auth.OIDC{Issuer: c.oidcIssuer, ClientID: c.oidcClientID, ClientSecret: c.oidcClientSecret, RedirectURL: c.oidcRedirectURL}, nil
 }

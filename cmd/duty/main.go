@@ -33,6 +33,9 @@ Usage:
   duty audit verify [flags]
                           check every case's hash-chained audit log; names the first
                           broken entry and exits 1 if one was changed
+  duty person link-identity|unlink-identity|identities [flags]
+                          link a person to their subject at the province's identity
+                          provider, for sign-in through it (OIDC)
   duty version            the release this binary is
   duty help               this text and every setting
 
@@ -66,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
+	case "person":
+		err = cmdPerson(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "duty %s (%s)\n", duty.Version, runtime.Version())
 		return 0
