@@ -63,34 +63,54 @@ type RepeatOffenceInput struct {
 	Year         int64     `json:"year"`      // threshold within a year
 }
 
-// RepeatOffenceResult is the counts and, when a threshold is reached, the
-// government to ask for closure and the number of that escalation.
+// RepeatOffenceResult is the counts and, when the condition of Art.113
+// holds, what met it — the penalties in the window reached and the major
+// hazard — the government to ask for closure and the number of that
+// escalation.
 type RepeatOffenceResult struct {
-	InHalfYear int64        `json:"in_half_year"`
-	InYear     int64        `json:"in_year"`
-	Triggered  bool         `json:"triggered"`
-	Government cases.Org    `json:"government"`
-	Escalation cases.Number `json:"escalation"`
+	InHalfYear int64 `json:"in_half_year"`
+	InYear     int64 `json:"in_year"`
+	// Penalties are the penalty cases on the unit in the window that
+	// reached its count (180 days, else the year); MajorHazard the unit's
+	// open or recent 重大事故隐患. Both are recorded in the request.
+	Penalties   []string     `json:"penalties,omitempty"`
+	MajorHazard string       `json:"major_hazard,omitempty"`
+	Triggered   bool         `json:"triggered"`
+	Government  cases.Org    `json:"government"`
+	Escalation  cases.Number `json:"escalation"`
 }
 
-// CheckRepeatOffence counts the penalties decided on an enterprise in the
-// sliding windows of 安全生产法 Art.113 (180 days, one year, ending at In.At)
-// and, when a threshold is reached, names the local government and
-// allocates the escalation's case number. The workflow records the result,
+// CheckRepeatOffence checks the condition of a closure request under
+// 安全生产法 Art.113: the unit has a 重大事故隐患 and was penalised (as a
+// unit) 3 times in 180 days or 4 times in a year, the windows ending at
+// In.At and including the penalty decided then. When it holds, it names
+// the local government and allocates the escalation's case number. The workflow records the result,
 // so a retried attempt that allocated a number leaves only a gap.
 func (a *Activities) CheckRepeatOffence(ctx context.Context, in RepeatOffenceInput) (RepeatOffenceResult, error) {
 	var res RepeatOffenceResult
-	var err error
-	if res.InHalfYear, err = a.Store.PenaltiesDecided(ctx, in.EnterpriseID, in.At.AddDate(0, 0, -180), in.At); err != nil {
+	half, err := a.Store.PenaltiesOnUnit(ctx, in.EnterpriseID, in.At.AddDate(0, 0, -180), in.At)
+	if err != nil {
 		return res, err
 	}
-	if res.InYear, err = a.Store.PenaltiesDecided(ctx, in.EnterpriseID, in.At.AddDate(-1, 0, 0), in.At); err != nil {
+	year, err := a.Store.PenaltiesOnUnit(ctx, in.EnterpriseID, in.At.AddDate(-1, 0, 0), in.At)
+	if err != nil {
 		return res, err
 	}
-	res.Triggered = res.InHalfYear >= in.HalfYear || res.InYear >= in.Year
-	if !res.Triggered {
+	res.InHalfYear, res.InYear = int64(len(half)), int64(len(year))
+	switch {
+	case res.InHalfYear >= in.HalfYear:
+		res.Penalties = half
+	case res.InYear >= in.Year:
+		res.Penalties = year
+	default:
 		return res, nil
 	}
+	// The count alone is not the condition: the unit must also have a
+	// 重大事故隐患, open or closed within the year.
+	if res.MajorHazard, err = a.Store.MajorHazardOf(ctx, in.EnterpriseID, in.At.AddDate(-1, 0, 0)); err != nil || res.MajorHazard == "" {
+		return res, err
+	}
+	res.Triggered = true
 	gov, err := a.Store.LocalGovernment(ctx, in.RegionCode)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		return res, nil // triggered, but no government on record to ask: the step says so

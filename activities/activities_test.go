@@ -54,9 +54,12 @@ func TestRecordStepTwiceWritesOnce(t *testing.T) {
 	}
 }
 
-// CheckRepeatOffence counts decided penalties in the sliding windows of
-// 安全生产法 Art.113 over the real read model, skipping revoked ones.
-func TestCheckRepeatOffenceCountsTheWindows(t *testing.T) {
+// 安全生产法 Art.113: the condition of a closure request is a unit that has
+// a 重大事故隐患 and was penalised (as a unit) 3 times in 180 days or 4
+// times in a year — over the real read model, counting neither revoked
+// penalties nor those on persons in the unit, and naming the penalties
+// and the hazard that met it.
+func TestCheckRepeatOffenceIsArticle113sCondition(t *testing.T) {
 	st := pgtest.NewStore(t)
 	ctx := context.Background()
 	if _, err := seed.Demo(ctx, st); err != nil {
@@ -68,20 +71,31 @@ func TestCheckRepeatOffenceCountsTheWindows(t *testing.T) {
 	}
 	ent := ents[0]
 	now := time.Date(2026, 10, 8, 10, 0, 0, 0, time.UTC)
-	penalty := func(seq int, decidedDaysAgo int, state string) {
-		no := cases.Number{Kind: cases.KindPenalty, Region: ent.RegionCode, Year: 2026, Seq: seq}
-		sum := cases.Summary{WorkflowID: no.WorkflowID(), CaseNo: no.String(), Kind: cases.KindPenalty, State: state,
-			RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, RuleSet: "T", OpenedAt: now}
-		view := map[string]any{"decision": map[string]any{"at": now.AddDate(0, 0, -decidedDaysAgo)}}
-		if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: now, Action: "decide", Actor: cases.SystemActor, StateAfter: state, Case: sum, View: wholeView(t, view)}); err != nil {
+	record := func(kind cases.Kind, seq int, state, grade string, closed *time.Time, view map[string]any) string {
+		no := cases.Number{Kind: kind, Region: ent.RegionCode, Year: 2026, Seq: seq}
+		sum := cases.Summary{WorkflowID: no.WorkflowID(), CaseNo: no.String(), Kind: kind, State: state, Grade: grade,
+			RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, RuleSet: "T",
+			OpenedAt: now.AddDate(0, -6, 0), ClosedAt: closed}
+		if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: now, Action: "x", Actor: cases.SystemActor, StateAfter: state, Case: sum, View: wholeView(t, view)}); err != nil {
 			t.Fatal(err)
 		}
+		return no.String()
 	}
-	penalty(1, 10, "paid")
-	penalty(2, 100, "decided")
-	penalty(3, 200, "paid")   // in the year, not in 180 days
-	penalty(4, 20, "revoked") // revoked on appeal: does not count
-	penalty(5, 400, "paid")   // older than a year
+	penalty := func(seq int, decidedDaysAgo int, state, party string) string {
+		return record(cases.KindPenalty, seq, state, "", nil, map[string]any{
+			"case":     map[string]any{"party": map[string]any{"kind": party, "name": "x"}},
+			"decision": map[string]any{"at": now.AddDate(0, 0, -decidedDaysAgo)}})
+	}
+	// The decision just taken is counted from its own time, nanoseconds
+	// and all (PostgreSQL rounds them up to the microsecond: 999 ns is
+	// read as 1 µs, after a window ending at the decision's time).
+	now = now.Add(999 * time.Nanosecond)
+	first := penalty(1, 10, "paid", "unit")
+	second := penalty(2, 100, "decided", "unit")
+	penalty(3, 200, "paid", "unit")    // in the year, not in 180 days
+	penalty(4, 20, "revoked", "unit")  // revoked on appeal: does not count
+	penalty(5, 400, "paid", "unit")    // older than a year
+	penalty(6, 5, "decided", "person") // on the 主要负责人, not the unit
 	acts := &activities.Activities{Store: st}
 	in := activities.RepeatOffenceInput{EnterpriseID: ent.ID, RegionCode: ent.RegionCode, At: now, HalfYear: 3, Year: 4}
 	res, err := acts.CheckRepeatOffence(ctx, in)
@@ -89,15 +103,31 @@ func TestCheckRepeatOffenceCountsTheWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.InHalfYear != 2 || res.InYear != 3 || res.Triggered {
-		t.Fatalf("counts %+v", res)
+		t.Fatalf("below the counts: %+v", res)
 	}
-	penalty(6, 1, "decided")
+	third := penalty(7, 0, "decided", "unit") // the decision just taken counts
 	res, err = acts.CheckRepeatOffence(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.InHalfYear != 3 || !res.Triggered || !strings.Contains(res.Government.Name, "人民政府") || res.Escalation.Kind != cases.KindEscalation || res.Escalation.Seq != 1 {
-		t.Fatalf("at the threshold: %+v", res)
+	if res.InHalfYear != 3 || res.Triggered {
+		t.Fatalf("the count without a 重大事故隐患 is not the condition: %+v", res)
+	}
+	closedLongAgo := now.AddDate(-2, 0, 0)
+	record(cases.KindHazard, 1, "closed", "major", &closedLongAgo, map[string]any{}) // closed two years ago
+	record(cases.KindHazard, 2, "ordered", "general", nil, map[string]any{})         // open, but not major
+	if res, err = acts.CheckRepeatOffence(ctx, in); err != nil || res.Triggered {
+		t.Fatalf("an old major hazard or an open general one is not the condition: %+v %v", res, err)
+	}
+	closedRecently := now.AddDate(0, -1, 0)
+	major := record(cases.KindHazard, 3, "closed", "major", &closedRecently, map[string]any{})
+	res, err = acts.CheckRepeatOffence(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Triggered || res.MajorHazard != major || strings.Join(res.Penalties, ",") != strings.Join([]string{second, first, third}, ",") ||
+		!strings.Contains(res.Government.Name, "人民政府") || res.Escalation.Kind != cases.KindEscalation || res.Escalation.Seq != 1 {
+		t.Fatalf("the condition met: %+v (want penalties %s, %s, %s and hazard %s)", res, second, first, third, major)
 	}
 }
 

@@ -36,6 +36,9 @@ type ForwardRequest struct {
 // DecideRequest closes an escalation with the receiver's decision.
 type DecideRequest struct {
 	Decision string `json:"decision"`
+	// Closed: on a closure request, the government decides to close the
+	// unit (予以关闭); its 主要负责人 is then barred for five years.
+	Closed bool `json:"closed,omitempty"`
 }
 
 // ReturnRequest sends an escalation back with reasons.
@@ -130,6 +133,14 @@ func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases
 			c.RegionCode, to.Name)
 	case to.Kind == org.KindJudicial:
 		return org.Org{}, duty.Errorf(duty.EInvalid, "%s takes referrals of suspected crimes only (reason crime)", to.Name)
+	case reason.IsClosure():
+		// Closure is the people's government's to decide (安全生产法
+		// Art.113: 提请地方人民政府予以关闭).
+		if to.Kind == org.KindGovernment && covers {
+			return to, nil
+		}
+		return org.Org{}, duty.Errorf(duty.EInvalid, "a closure request goes to the people's government of the case's area (%s), not to %s",
+			c.RegionCode, to.Name)
 	case (to.Kind == org.KindGovernment || to.Kind == org.KindPartyCommittee) && covers:
 		return to, nil
 	case reason == escalation.ReasonTransfer && to.Kind == org.KindDepartment && covers && contains(to.Industries, c.Industry):
@@ -219,8 +230,21 @@ var (
 		in := escalation.ForwardInput{Actor: st.actor, To: cases.Org{ID: to.ID, Name: to.Name}, Reason: b.Reason, AckDue: due}
 		return in, in.Validate(st.now)
 	})
-	decideEscalation = caseAction(cases.KindEscalation, escalation.UpdateDecide, true, func(_ *Server, _ *http.Request, b DecideRequest, st caseStep[escalation.View]) (any, error) {
-		in := escalation.DecideInput{Actor: st.actor, Decision: b.Decision}
+	decideEscalation = caseAction(cases.KindEscalation, escalation.UpdateDecide, true, func(s *Server, r *http.Request, b DecideRequest, st caseStep[escalation.View]) (any, error) {
+		in := escalation.DecideInput{Actor: st.actor, Decision: b.Decision, Closed: b.Closed}
+		if b.Closed && st.view.Request.Reason.IsClosure() {
+			// The 主要负责人 barred is the one on record today, as the
+			// server finds them, never named by the request.
+			heads, err := s.Store.HoldersAt(r.Context(), st.view.Request.Enterprise.ID, st.now.In(rules.China), []string{org.RoleEnterpriseHead})
+			if err != nil {
+				return nil, err
+			}
+			names := make([]string, 0, len(heads))
+			for _, h := range heads {
+				names = append(names, h.Name)
+			}
+			in.Principal = strings.Join(names, "、")
+		}
 		return in, in.Validate()
 	})
 	returnEscalation = caseAction(cases.KindEscalation, escalation.UpdateReturn, true, func(_ *Server, _ *http.Request, b ReturnRequest, st caseStep[escalation.View]) (any, error) {

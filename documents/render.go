@@ -219,7 +219,7 @@ func Prepare(in Input) (Page, error) {
 		p.Party = e.Request.To.Name
 		p.Officers = []cases.Actor{e.Request.RequestedBy}
 		switch e.Request.Reason {
-		case escalation.ReasonClosure:
+		case escalation.ReasonClosure, escalation.ReasonClosureUnsafeAfterStop, escalation.ReasonClosureRefusedStop:
 			p.Basis = []Citation{citeClosure}
 		case escalation.ReasonTransfer:
 			p.Basis = []Citation{citeCooperate}

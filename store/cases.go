@@ -281,17 +281,46 @@ func (s *Store) OpeningNumber(ctx context.Context, personID int64, key string, k
 	return num, reused, err
 }
 
-// PenaltiesDecided counts the penalties decided on an enterprise between
-// from and to, not counting those revoked on appeal: the history 屡查屡犯
+// PenaltiesOnUnit lists, oldest first, the penalty cases decided on an
+// enterprise as a unit (当事人 the unit, not a person in it) between from
+// and to inclusive, not those revoked on appeal: the history 屡查屡犯
 // (安全生产法 Art.113) is counted over.
-func (s *Store) PenaltiesDecided(ctx context.Context, enterpriseID int64, from, to time.Time) (int64, error) {
-	var n int64
-	err := s.Pool.QueryRow(ctx, `
-		SELECT count(*) FROM cases
+func (s *Store) PenaltiesOnUnit(ctx context.Context, enterpriseID int64, from, to time.Time) ([]string, error) {
+	// The decision's time is stored with nanoseconds, which PostgreSQL
+	// rounds to the microsecond when it reads them, while a parameter is
+	// truncated: the window ends at the next microsecond, so that the
+	// decision made at to — the one being counted from — is always in it.
+	end := to.Truncate(time.Microsecond).Add(time.Microsecond)
+	rows, err := s.Pool.Query(ctx, `
+		SELECT case_no FROM cases
 		WHERE kind = 'penalty' AND enterprise_id = $1 AND state <> 'revoked'
-		  AND (view->'decision'->>'at')::timestamptz BETWEEN $2 AND $3`, enterpriseID, from, to).Scan(&n)
+		  AND view->'case'->'party'->>'kind' = 'unit'
+		  AND (view->'decision'->>'at')::timestamptz >= $2 AND (view->'decision'->>'at')::timestamptz <= $3
+		ORDER BY (view->'decision'->>'at')::timestamptz, case_no`, enterpriseID, from, end)
 	if err != nil {
-		return 0, fmt.Errorf("store: penalties decided: %w", err)
+		return nil, fmt.Errorf("store: penalties on a unit: %w", err)
 	}
-	return n, nil
+	nos, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: penalties on a unit: %w", err)
+	}
+	return nos, nil
+}
+
+// MajorHazardOf is the 重大事故隐患 of an enterprise that is open, or was
+// closed at or after since — the latest opened — "" when there is none:
+// the first condition of a closure request (安全生产法 Art.113).
+func (s *Store) MajorHazardOf(ctx context.Context, enterpriseID int64, since time.Time) (string, error) {
+	var no string
+	err := s.Pool.QueryRow(ctx, `
+		SELECT case_no FROM cases
+		WHERE kind = 'hazard' AND grade = 'major' AND enterprise_id = $1 AND (closed_at IS NULL OR closed_at >= $2)
+		ORDER BY closed_at IS NULL DESC, opened_at DESC LIMIT 1`, enterpriseID, since).Scan(&no)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: major hazard of an enterprise: %w", err)
+	}
+	return no, nil
 }

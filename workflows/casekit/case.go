@@ -12,6 +12,8 @@ package casekit
 import (
 	"time"
 
+	"go.temporal.io/sdk/workflow"
+
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 )
@@ -42,6 +44,13 @@ type Case struct {
 // Seq is the number of the last step taken. Every change of state takes a
 // step, so it also serves a timer loop as the revision to wait on.
 func (c *Case) Seq() int64 { return c.seq }
+
+// AwaitWritten waits until every step taken is written to the read model,
+// for what must read the case's own record (a count that includes the
+// step just taken).
+func (c *Case) AwaitWritten(ctx workflow.Context) error {
+	return workflow.Await(ctx, c.steps.done)
+}
 
 // Close records when the case closed; its summary and result carry it.
 func (c *Case) Close(at time.Time) { c.ClosedAt = &at }

@@ -42,6 +42,10 @@ type escalation struct {
 	decision  string
 	decidedBy *cases.Actor
 	returned  string
+	// decidedClosure and consequences: a closure decided, and the bar it
+	// brings.
+	decidedClosure bool
+	consequences   []Consequence
 }
 
 // Register sets the escalation's query and updates.
@@ -198,11 +202,24 @@ func (e *escalation) checkDecide(in DecideInput, _ time.Time) error {
 	if e.state != Acknowledged {
 		return e.wrongState(UpdateDecide)
 	}
+	if in.Closed && !e.in.Reason.IsClosure() {
+		return casekit.Invalid("closed is a decision on a closure request (安全生产法 Art.113); this escalation is %s", e.in.Reason.Label())
+	}
 	return in.Validate()
 }
 
 func (e *escalation) applyDecide(in DecideInput, now time.Time) (cases.Actor, any) {
-	e.decision, e.decidedBy = in.Decision, &in.Actor
+	e.decision, e.decidedBy, e.decidedClosure = in.Decision, &in.Actor, in.Closed
+	if in.Closed {
+		// Art.113: the closed unit's 主要负责人 may not head any unit for
+		// five years from the closure.
+		person := in.Principal
+		if person == "" {
+			person = "主要负责人 (not on record)"
+		}
+		e.consequences = append(e.consequences, Consequence{Kind: ConsequencePrincipalBarred, Person: person, Org: e.in.Enterprise,
+			From: now, Until: now.AddDate(BarYears, 0, 0), Basis: "安全生产法 Art.113: 五年内不得担任任何生产经营单位的主要负责人"})
+	}
 	e.finish(Decided, now)
 	return in.Actor, in
 }
@@ -278,7 +295,7 @@ func (e *escalation) summary() cases.Summary {
 func (e *escalation) view() View {
 	return View{
 		Summary: e.summary(), Request: e.in, Holdings: casekit.CloneList(e.holdings),
-		Decision: e.decision, DecidedBy: e.decidedBy, Returned: e.returned,
+		Decision: e.decision, DecidedBy: e.decidedBy, Returned: e.returned, Closed: e.decidedClosure, Consequences: casekit.CloneList(e.consequences),
 		NextActions: casekit.CloneList(e.nextActions()), Seq: e.Seq(),
 	}
 }

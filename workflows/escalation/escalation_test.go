@@ -111,3 +111,36 @@ func TestEscalationFromAHazardReportsAsItsTopRung(t *testing.T) {
 		t.Fatalf("signals to the hazard: %+v", h.Signals)
 	}
 }
+
+// 安全生产法 Art.113: a closure the government decides bars the unit's
+// 主要负责人 for five years, recorded on the case; "closed" is no answer to
+// a request that is not for closure.
+func TestAClosureBarsThePrincipalForFiveYears(t *testing.T) {
+	day := 24 * time.Hour
+	for _, reason := range []Reason{ReasonClosure, ReasonClosureUnsafeAfterStop, ReasonClosureRefusedStop, ReasonAuthorityLimit} {
+		t.Run(string(reason), func(t *testing.T) {
+			h := newHarness(t)
+			in := escalationInput(3 * day)
+			in.Reason, in.To = reason, cityGovernment
+			var ack, decide outcome
+			h.At(time.Hour, UpdateAcknowledge, AcknowledgeInput{Actor: mayorOffice}, &ack)
+			h.At(2*time.Hour, UpdateDecide, DecideInput{Actor: mayorOffice, Decision: "予以关闭", Closed: true, Principal: "钱宏达"}, &decide)
+			h.Run(in)
+			ok(t, "acknowledge", ack)
+			if !reason.IsClosure() {
+				refused(t, "closed on a request that is not for closure", decide, duty.EInvalid)
+				return
+			}
+			ok(t, "decide", decide)
+			v := escalationView(t, decide)
+			if !v.Closed || len(v.Consequences) != 1 {
+				t.Fatalf("the closure: closed=%v consequences %+v", v.Closed, v.Consequences)
+			}
+			c := v.Consequences[0]
+			decided := start.Add(2 * time.Hour)
+			if c.Kind != ConsequencePrincipalBarred || c.Person != "钱宏达" || !c.From.Equal(decided) || !c.Until.Equal(decided.AddDate(5, 0, 0)) {
+				t.Fatalf("the bar: %+v", c)
+			}
+		})
+	}
+}

@@ -23,16 +23,29 @@ type Reason string
 // Reasons for escalating (DOMAIN: "escalation whenever the acting
 // department lacks the authority").
 const (
-	ReasonAuthorityLimit    Reason = "authority_limit"    // 超出处罚权限
-	ReasonClosure           Reason = "closure"            // 提请关闭 (安全生产法 Art.113)
-	ReasonLicenceSuspension Reason = "licence_suspension" // 暂扣、吊销许可证
-	ReasonListedSupervision Reason = "listed_supervision" // 挂牌督办
-	ReasonTransfer          Reason = "transfer"           // 移送: another department's remit
-	ReasonCrime             Reason = "crime"              // 涉嫌犯罪, to the judiciary
+	ReasonAuthorityLimit Reason = "authority_limit" // 超出处罚权限
+	ReasonClosure        Reason = "closure"         // 提请关闭: 重大隐患 and repeat penalties (安全生产法 Art.113(一))
+	// ReasonClosureUnsafeAfterStop: still without the conditions of safe
+	// production after a stop for rectification (Art.113(二)).
+	ReasonClosureUnsafeAfterStop Reason = "closure_unsafe_after_stop"
+	// ReasonClosureRefusedStop: a stop order (停产停业整顿决定) refused
+	// (Art.113(四)).
+	ReasonClosureRefusedStop Reason = "closure_refused_stop"
+	ReasonLicenceSuspension  Reason = "licence_suspension" // 暂扣、吊销许可证
+	ReasonListedSupervision  Reason = "listed_supervision" // 挂牌督办
+	ReasonTransfer           Reason = "transfer"           // 移送: another department's remit
+	ReasonCrime              Reason = "crime"              // 涉嫌犯罪, to the judiciary
 )
 
 // Reasons lists every reason, for validation and documents.
-var Reasons = []Reason{ReasonAuthorityLimit, ReasonClosure, ReasonLicenceSuspension, ReasonListedSupervision, ReasonTransfer, ReasonCrime}
+var Reasons = []Reason{ReasonAuthorityLimit, ReasonClosure, ReasonClosureUnsafeAfterStop, ReasonClosureRefusedStop,
+	ReasonLicenceSuspension, ReasonListedSupervision, ReasonTransfer, ReasonCrime}
+
+// IsClosure reports whether the reason is a ground of closure under
+// 安全生产法 Art.113, which only the people's government decides.
+func (r Reason) IsClosure() bool {
+	return r == ReasonClosure || r == ReasonClosureUnsafeAfterStop || r == ReasonClosureRefusedStop
+}
 
 // Label is the reason's name for people.
 func (r Reason) Label() string {
@@ -40,7 +53,11 @@ func (r Reason) Label() string {
 	case ReasonAuthorityLimit:
 		return "超出权限 beyond authority"
 	case ReasonClosure:
-		return "提请关闭 closure"
+		return "提请关闭 closure (重大隐患, repeat penalties)"
+	case ReasonClosureUnsafeAfterStop:
+		return "提请关闭 closure (unsafe after a stop)"
+	case ReasonClosureRefusedStop:
+		return "提请关闭 closure (stop order refused)"
 	case ReasonLicenceSuspension:
 		return "暂扣许可证 licence suspension"
 	case ReasonListedSupervision:
@@ -147,12 +164,41 @@ func (in ForwardInput) Validate(now time.Time) error {
 type DecideInput struct {
 	Actor    cases.Actor `json:"actor"`
 	Decision string      `json:"decision"`
+	// Closed is set when the government decides to close the unit
+	// (予以关闭) on a closure request; Principal is then the unit's
+	// 主要负责人 on record, as the API found them.
+	Closed    bool   `json:"closed,omitempty"`
+	Principal string `json:"principal,omitempty"`
 }
 
 // Validate requires the decision text.
 func (in DecideInput) Validate() error {
+	if err := casekit.Text("principal (主要负责人)", in.Principal, false); err != nil {
+		return err
+	}
 	return casekit.Text("decision (处理决定)", in.Decision, true)
 }
+
+// BarYears is how long the 主要负责人 of a unit closed under Art.113 may
+// not be the 主要负责人 of any unit in the same trade (安全生产法 Art.113:
+// 五年内不得担任任何生产经营单位的主要负责人).
+const BarYears = 5
+
+// Consequence is what a decision brings on a person besides the case
+// itself, recorded so that it can be found and enforced.
+type Consequence struct {
+	// Kind is ConsequencePrincipalBarred.
+	Kind   string    `json:"kind"`
+	Person string    `json:"person"`
+	Org    cases.Org `json:"org"`
+	From   time.Time `json:"from"`
+	Until  time.Time `json:"until"`
+	Basis  string    `json:"basis"`
+}
+
+// ConsequencePrincipalBarred is the 5-year bar on a closed unit's
+// 主要负责人.
+const ConsequencePrincipalBarred = "principal_barred"
 
 // ReturnInput sends the matter back to the sender (退回) with reasons.
 type ReturnInput struct {
@@ -178,13 +224,16 @@ type Holding struct {
 // View is the escalation as the workflow holds it.
 type View struct {
 	cases.Summary
-	Request     Input        `json:"request"`
-	Holdings    []Holding    `json:"holdings"`
-	Decision    string       `json:"decision,omitempty"`
-	DecidedBy   *cases.Actor `json:"decided_by,omitempty"`
-	Returned    string       `json:"returned,omitempty"`
-	NextActions []string     `json:"next_actions"`
-	Seq         int64        `json:"seq"`
+	Request   Input        `json:"request"`
+	Holdings  []Holding    `json:"holdings"`
+	Decision  string       `json:"decision,omitempty"`
+	DecidedBy *cases.Actor `json:"decided_by,omitempty"`
+	// Closed and Consequences: a closure decided, and the bar it brings.
+	Closed       bool          `json:"closed,omitempty"`
+	Consequences []Consequence `json:"consequences,omitempty"`
+	Returned     string        `json:"returned,omitempty"`
+	NextActions  []string      `json:"next_actions"`
+	Seq          int64         `json:"seq"`
 }
 
 // Result is what a finished escalation returns.

@@ -1093,12 +1093,24 @@ func (p *penalty) view(at time.Time) View {
 	}
 }
 
+// versionCountAfterWritten names the change that makes the repeat-offence
+// count wait for the decision's own step to be written.
+const versionCountAfterWritten = "repeat-count-after-written"
+
 // checkRepeatOffence counts, once a penalty is decided, the penalties on
 // the enterprise in the sliding windows of 安全生产法 Art.113; at the
 // threshold it asks the local government for closure — an escalation
 // started as a child case that outlives this one.
 func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 	p.repeatChecked = true
+	// The count must include the decision just taken: wait until its step
+	// is in the read model the activity counts over. Cases of v0.1.0 did
+	// not wait (their histories order the activity otherwise).
+	if workflow.GetVersion(ctx, versionCountAfterWritten, workflow.DefaultVersion, 1) == 1 {
+		if err := p.AwaitWritten(ctx); err != nil {
+			return err
+		}
+	}
 	var res activities.RepeatOffenceResult
 	in := activities.RepeatOffenceInput{EnterpriseID: p.in.Enterprise.ID, RegionCode: p.in.RegionCode, At: p.decision.At,
 		HalfYear: p.in.Rules.RepeatHalfYear, Year: p.in.Rules.RepeatYear}
@@ -1117,8 +1129,9 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 			CaseRef: casekit.CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
 				RegionPath: p.in.RegionPath, Industry: p.in.Industry, Enterprise: p.in.Enterprise},
 			From: p.in.ActingOrg, To: res.Government, Reason: escalation.ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
-			Summary: fmt.Sprintf("屡查屡犯: %d penalties in 180 days, %d in a year; closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear),
-			AckDue:  p.due(workflow.Now(ctx), p.in.Rules.EscalationAck).End, RuleSet: p.in.RuleSet,
+			Summary: fmt.Sprintf("屡查屡犯: %d penalties on the unit in 180 days, %d in a year (%s), and the 重大事故隐患 %s; "+
+				"closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear, strings.Join(res.Penalties, ", "), res.MajorHazard),
+			AckDue: p.due(workflow.Now(ctx), p.in.Rules.EscalationAck).End, RuleSet: p.in.RuleSet,
 		}
 		esc.Numbered(res.Escalation)
 		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
