@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -10,7 +12,9 @@ import (
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
 )
 
@@ -155,12 +159,19 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	var basisFine string
+	if req.Proposed.Kind == penalty.KindDailyFine {
+		if req.CorrectionOrderDate, basisFine, err = s.dailyFineBasis(r.Context(), ac.row, req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	now := s.Now()
 	rs := s.Rules.InForce(now)
 	in := penalty.Input{
 		CaseRef: casekit.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		RuleSet: rs.ID, Procedure: req.Procedure, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
-		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate,
+		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate, BasisFine: basisFine,
 		Calendar: s.calendarOf(rs), Rules: rs.PenaltyRules(),
 	}
 	s.startChildCase(w, r, ac.grant(), cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
@@ -313,4 +324,41 @@ func penaltyRoutes() []route {
 		step("daily-fine-stop", "stop a daily fine: rectification verified", StopDailyFineRequest{}, stopDailyFine),
 		step("withdrawal", "close the case without a decision (撤案)", WithdrawPenaltyRequest{}, withdrawPenalty),
 	}
+}
+
+// dailyFineBasis is what a daily fine (按日连续处罚, 安全生产法 Art.112)
+// stands on, from the record rather than the request: the hazard's own
+// correction order, whose next day the fine counts from, and the fine
+// already decided on it, whose amount it repeats. A request that states
+// another date or amount is refused, so the document cannot say
+// otherwise than the record.
+func (s *Server) dailyFineBasis(ctx context.Context, parent store.CaseRow, req OpenPenaltyRequest) (calendar.Date, string, error) {
+	if parent.Summary.Kind != cases.KindHazard {
+		return calendar.Date{}, "", duty.Errorf(duty.EInvalid, "a daily fine (按日连续处罚, Art.112) is imposed on a hazard whose correction order was refused, not on a %s case",
+			parent.Summary.Kind.Label())
+	}
+	var v hazard.View
+	if err := json.Unmarshal(parent.View, &v); err != nil {
+		return calendar.Date{}, "", err
+	}
+	if len(v.Orders) == 0 {
+		return calendar.Date{}, "", duty.Errorf(duty.EConflict, "%s has no correction order (责令改正) yet: a daily fine follows an order and a fine (Art.112)", parent.Summary.CaseNo)
+	}
+	order := calendar.DateOf(v.Orders[len(v.Orders)-1].IssuedAt)
+	if !req.CorrectionOrderDate.IsZero() && req.CorrectionOrderDate != order {
+		return calendar.Date{}, "", duty.Errorf(duty.EInvalid, "correction_order_date is the hazard's own order of %s (Art.112 counts from the day after it); leave it out", order)
+	}
+	fine, amount, found, err := s.Store.FirstFineOn(ctx, parent.Summary.WorkflowID)
+	if err != nil {
+		return calendar.Date{}, "", err
+	}
+	if !found {
+		return calendar.Date{}, "", duty.Errorf(duty.EConflict, "no fine (罚款) has been decided on %s: a daily fine follows an order and a fine that were not complied with (Art.112: 被责令改正且受到罚款处罚，拒不改正的)",
+			parent.Summary.CaseNo)
+	}
+	if req.Proposed.AmountYuan != amount {
+		return calendar.Date{}, "", duty.Errorf(duty.EInvalid, "a daily fine repeats the original fine's amount, ¥%d (%s), each day (Art.112: 按照原处罚数额按日连续处罚); ¥%d was proposed",
+			amount, fine, req.Proposed.AmountYuan)
+	}
+	return order, fine, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/rules"
 )
 
 // TestTheThirdPenaltyOnAUnitWithAMajorHazardAsksForClosure: 安全生产法
@@ -77,5 +78,45 @@ func TestTheThirdPenaltyOnAUnitWithAMajorHazardAsksForClosure(t *testing.T) {
 	until, err := time.Parse(time.RFC3339Nano, bar["until"].(string))
 	if err != nil || bar["kind"] != "principal_barred" || bar["person"] != "钱宏达" || until.Before(time.Now().AddDate(5, 0, -1)) {
 		t.Fatalf("the 5-year bar on the 主要负责人: %v (%v)", bar, err)
+	}
+}
+
+// TestADailyFineStandsOnTheHazardsOrderAndItsFine: 安全生产法 Art.112 —
+// a daily fine (按日连续处罚) comes only after an order to correct and a
+// fine; it counts from the day after the hazard's own correction order,
+// whatever the request says, and repeats the original fine's amount.
+func TestADailyFineStandsOnTheHazardsOrderAndItsFine(t *testing.T) {
+	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	inspector := duty.login("zhao.jiancha")
+	head := duty.login("wang.juzhang")
+	company := duty.login("qian.zong")
+	opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": company.orgID,
+		"location": "外架", "description": "剪刀撑缺失"})
+	hazard := caseOf(opened)["case_no"].(string)
+	open := func(want int, proposed map[string]any, extra map[string]any) map[string]any {
+		body := map[string]any{"party": map[string]any{"kind": "unit", "name": "晋城市宏达建筑工程有限公司"}, "proposed": proposed,
+			"facts": "拒不整改", "grounds": "安全生产法第一百一十二条", "co_officer_login": "sun.jiancha"}
+		for k, v := range extra {
+			body[k] = v
+		}
+		return inspector.must(want, "POST", "/api/v1/cases/"+hazard+"/penalties", body)
+	}
+	daily := map[string]any{"kind": "daily_fine", "amount_yuan": 20000}
+	open(409, daily, nil) // no order yet
+	inspector.must(200, "POST", "/api/v1/hazards/"+hazard+"/order", map[string]any{"measures": "补设剪刀撑", "deadline": day(10)})
+	orderedOn := time.Now().In(rules.China).Format(time.DateOnly)
+	open(409, daily, nil) // an order, but no fine
+	fine := caseOf(open(201, map[string]any{"kind": "fine", "amount_yuan": 20000}, nil))["case_no"].(string)
+	path := "/api/v1/penalties/" + fine + "/"
+	inspector.must(200, "POST", path+"notify", map[string]any{"note": "依法告知"})
+	company.must(200, "POST", path+"waiver", map[string]any{"statement": "本单位放弃陈述、申辩和听证权利"})
+	head.must(200, "POST", path+"decision", map[string]any{"penalty": map[string]any{"kind": "fine", "amount_yuan": 20000}, "reasons": "拒不整改", "document_no": "城住建罚〔2026〕9号"})
+
+	open(400, map[string]any{"kind": "daily_fine", "amount_yuan": 30000}, nil) // not the original amount
+	open(400, daily, map[string]any{"correction_order_date": "2026-01-05"})    // not the hazard's order
+	c := caseOf(open(201, daily, nil))
+	in := c["case"].(map[string]any)
+	if in["correction_order_date"] != orderedOn || in["basis_fine"] != fine {
+		t.Fatalf("the daily fine stands on order %v and fine %v, want %s and %s", in["correction_order_date"], in["basis_fine"], orderedOn, fine)
 	}
 }

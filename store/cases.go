@@ -324,3 +324,22 @@ func (s *Store) MajorHazardOf(ctx context.Context, enterpriseID int64, since tim
 	}
 	return no, nil
 }
+
+// FirstFineOn is the first fine (罚款) decided, and not revoked, in a
+// penalty case started from the case whose workflow is parentWorkflowID:
+// its case number and amount, found false when there is none. A daily
+// fine (安全生产法 Art.112) follows it and repeats its amount.
+func (s *Store) FirstFineOn(ctx context.Context, parentWorkflowID string) (caseNo string, amountYuan int64, found bool, err error) {
+	err = s.Pool.QueryRow(ctx, `
+		SELECT case_no, (view->'decision'->'penalty'->>'amount_yuan')::bigint FROM cases
+		WHERE kind = 'penalty' AND parent_workflow_id = $1 AND state <> 'revoked'
+		  AND view->'decision'->'penalty'->>'kind' = 'fine'
+		ORDER BY (view->'decision'->>'at')::timestamptz, case_no LIMIT 1`, parentWorkflowID).Scan(&caseNo, &amountYuan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", 0, false, nil
+	}
+	if err != nil {
+		return "", 0, false, fmt.Errorf("store: first fine on a case: %w", err)
+	}
+	return caseNo, amountYuan, true, nil
+}

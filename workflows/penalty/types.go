@@ -179,9 +179,12 @@ type Input struct {
 	Officers []cases.Actor `json:"officers"`
 	// CorrectionOrderDate is the day of the correction order (责令改正) a
 	// daily fine counts from: accrual starts the day after (Art.112).
-	CorrectionOrderDate calendar.Date      `json:"correction_order_date,omitzero"`
-	Calendar            *calendar.Calendar `json:"calendar,omitempty"`
-	Rules               Rules              `json:"rules"`
+	CorrectionOrderDate calendar.Date `json:"correction_order_date,omitzero"`
+	// BasisFine is, for a daily fine, the fine it follows and repeats
+	// (Art.112: 被责令改正且受到罚款处罚，拒不改正的).
+	BasisFine string             `json:"basis_fine,omitempty"`
+	Calendar  *calendar.Calendar `json:"calendar,omitempty"`
+	Rules     Rules              `json:"rules"`
 }
 
 // minOfficers is Art.42's "执法人员不得少于两人".
