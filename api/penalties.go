@@ -28,6 +28,10 @@ type OpenPenaltyRequest struct {
 	Grounds             string          `json:"grounds"`
 	CoOfficerLogin      string          `json:"co_officer_login"`
 	CorrectionOrderDate calendar.Date   `json:"correction_order_date,omitzero"`
+	// Article is the article the penalty is under: "102" (failing to
+	// eliminate a hazard, whose range is checked) or "other". A fine
+	// opened on a hazard is under Art.102 unless it says "other".
+	Article string `json:"article,omitempty"`
 	// Procedure is "general" (普通程序, the default) or "simple" (简易程序:
 	// a warning or a small fine decided on the spot, Art.51).
 	Procedure penalty.Procedure `json:"procedure,omitempty"`
@@ -159,6 +163,9 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if req.Article == "" && sum.Kind == cases.KindHazard && req.Proposed.Kind == penalty.KindFine {
+		req.Article = penalty.Article102
+	}
 	var basisFine string
 	if req.Proposed.Kind == penalty.KindDailyFine {
 		if req.CorrectionOrderDate, basisFine, err = s.dailyFineBasis(r.Context(), ac.row, req); err != nil {
@@ -171,7 +178,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 	in := penalty.Input{
 		CaseRef: casekit.ChildOf(sum), ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		RuleSet: rs.ID, Procedure: req.Procedure, Party: req.Party, Proposed: req.Proposed, Facts: req.Facts, Grounds: req.Grounds,
-		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate, BasisFine: basisFine,
+		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate, BasisFine: basisFine, Article: req.Article,
 		Calendar: s.calendarOf(rs), Rules: rs.PenaltyRules(),
 	}
 	s.startChildCase(w, r, ac.grant(), cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)

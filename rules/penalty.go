@@ -60,6 +60,13 @@ type PenaltyRules struct {
 	// SimpleUnitYuan on a unit (¥3,000).
 	SimplePersonYuan int64 `json:"simple_person_yuan,omitempty"`
 	SimpleUnitYuan   int64 `json:"simple_unit_yuan,omitempty"`
+	// 安全生产法 Art.102 (failing to eliminate a hazard): a fine of at most
+	// Art102UnitMaxYuan on the unit (¥50,000), and, when the unit refuses,
+	// Art102PersonMinYuan to Art102PersonMaxYuan (¥50,000–100,000) on the
+	// persons directly responsible.
+	Art102UnitMaxYuan   int64 `json:"art102_unit_max_yuan,omitempty"`
+	Art102PersonMinYuan int64 `json:"art102_person_min_yuan,omitempty"`
+	Art102PersonMaxYuan int64 `json:"art102_person_max_yuan,omitempty"`
 }
 
 // DefaultPenaltyRules are the values DOMAIN.md gives.
@@ -74,6 +81,7 @@ func DefaultPenaltyRules() PenaltyRules {
 		ReminderWait: calendar.StatutoryPeriod(10), Enforcement: calendar.Months(3),
 		RepeatHalfYear: 3, RepeatYear: 4, EscalationAck: calendar.StatutoryPeriod(3),
 		SimplePersonYuan: 200, SimpleUnitYuan: 3_000,
+		Art102UnitMaxYuan: 50_000, Art102PersonMinYuan: 50_000, Art102PersonMaxYuan: 100_000,
 	}
 }
 
@@ -85,6 +93,8 @@ func (r PenaltyRules) WithDefaults() PenaltyRules {
 		{&r.DiscussionAboveYuan, &d.DiscussionAboveYuan}, {&r.SurchargeBasisPoints, &d.SurchargeBasisPoints},
 		{&r.RepeatHalfYear, &d.RepeatHalfYear}, {&r.RepeatYear, &d.RepeatYear},
 		{&r.SimplePersonYuan, &d.SimplePersonYuan}, {&r.SimpleUnitYuan, &d.SimpleUnitYuan},
+		{&r.Art102UnitMaxYuan, &d.Art102UnitMaxYuan}, {&r.Art102PersonMinYuan, &d.Art102PersonMinYuan},
+		{&r.Art102PersonMaxYuan, &d.Art102PersonMaxYuan},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -137,13 +147,18 @@ func (r PenaltyRules) validate() error {
 		v    int64
 	}{{"hearing_person_yuan", r.HearingPersonYuan}, {"hearing_unit_yuan", r.HearingUnitYuan},
 		{"discussion_above_yuan", r.DiscussionAboveYuan}, {"repeat_half_year", r.RepeatHalfYear},
-		{"repeat_year", r.RepeatYear}, {"simple_person_yuan", r.SimplePersonYuan}, {"simple_unit_yuan", r.SimpleUnitYuan}} {
+		{"repeat_year", r.RepeatYear}, {"simple_person_yuan", r.SimplePersonYuan}, {"simple_unit_yuan", r.SimpleUnitYuan},
+		{"art102_unit_max_yuan", r.Art102UnitMaxYuan}, {"art102_person_min_yuan", r.Art102PersonMinYuan},
+		{"art102_person_max_yuan", r.Art102PersonMaxYuan}} {
 		if v.v <= 0 {
 			return fmt.Errorf("%s must be positive", v.name)
 		}
 	}
 	if r.SurchargeBasisPoints <= 0 || r.SurchargeBasisPoints > 10_000 {
 		return fmt.Errorf("surcharge_basis_points must be between 1 and 10000")
+	}
+	if r.Art102PersonMinYuan > r.Art102PersonMaxYuan {
+		return fmt.Errorf("art102_person_min_yuan is above art102_person_max_yuan")
 	}
 	for _, p := range r.Periods() {
 		if p.Period.N <= 0 {

@@ -174,6 +174,10 @@ type Input struct {
 	Proposed  Penalty   `json:"proposed"`
 	Facts     string    `json:"facts"`   // 违法事实
 	Grounds   string    `json:"grounds"` // 处罚依据
+	// Article is the article of the 安全生产法 the penalty is under, when
+	// it has a statutory range the engine checks (Article102); "" for
+	// others.
+	Article string `json:"article,omitempty"`
 	// Officers are the law-enforcement officers who open the case: at
 	// least two (行政处罚法 Art.42).
 	Officers []cases.Actor `json:"officers"`
@@ -204,6 +208,9 @@ func (in Input) Validate(now time.Time) error {
 	}
 	if err := in.penaltyAllowed(in.Proposed); err != nil {
 		return err
+	}
+	if in.Article != "" && in.Article != Article102 && in.Article != ArticleOther {
+		return casekit.Invalid("article must be %q (安全生产法 Art.102) or %q, not %q", Article102, ArticleOther, in.Article)
 	}
 	if in.Procedure != "" && in.Procedure != ProcedureGeneral && in.Procedure != ProcedureSimple {
 		return casekit.Invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
@@ -242,11 +249,23 @@ func (in Input) Validate(now time.Time) error {
 	return nil
 }
 
+// Articles whose ranges the engine checks.
+const (
+	// Article102 is 安全生产法 Art.102: failing to eliminate a hazard.
+	Article102 = "102"
+	// ArticleOther is a penalty under another article, whose range the
+	// officers check.
+	ArticleOther = "other"
+)
+
 // penaltyAllowed checks a penalty against the case: a daily fine needs
-// the correction order it counts from, and the simple procedure decides
-// only a warning or a small fine.
+// the correction order it counts from, a fine is within its article's
+// range, and the simple procedure decides only a warning or a small fine.
 func (in Input) penaltyAllowed(p Penalty) error {
 	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := in.withinArticle(p); err != nil {
 		return err
 	}
 	if p.Kind == KindDailyFine && in.CorrectionOrderDate.IsZero() {
@@ -708,4 +727,28 @@ type Result struct {
 	State   string   `json:"state"`
 	Penalty *Penalty `json:"penalty,omitempty"`
 	Money   Money    `json:"money"`
+}
+
+// withinArticle checks a fine against the range of the article it is
+// under: Art.102 fines the unit at most ¥50,000 and, when the unit
+// refuses, its directly responsible persons ¥50,000 to ¥100,000 (the
+// case's rule set may say otherwise). The authority limit is checked
+// besides, by the API.
+func (in Input) withinArticle(p Penalty) error {
+	if in.Article != Article102 || p.Kind != KindFine {
+		return nil
+	}
+	r := in.Rules
+	if in.Party.Kind == PartyPerson {
+		if p.AmountYuan < r.Art102PersonMinYuan || p.AmountYuan > r.Art102PersonMaxYuan {
+			return casekit.Invalid("安全生产法 Art.102 fines the persons directly responsible ¥%d to ¥%d (when the unit refuses to rectify); ¥%d is outside it",
+				r.Art102PersonMinYuan, r.Art102PersonMaxYuan, p.AmountYuan)
+		}
+		return nil
+	}
+	if p.AmountYuan > r.Art102UnitMaxYuan {
+		return casekit.Invalid("安全生产法 Art.102 fines a unit that fails to eliminate a hazard at most ¥%d; ¥%d is beyond it "+
+			"(a unit that refuses is stopped for rectification and its responsible persons fined)", r.Art102UnitMaxYuan, p.AmountYuan)
+	}
+	return nil
 }

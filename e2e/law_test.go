@@ -120,3 +120,35 @@ func TestADailyFineStandsOnTheHazardsOrderAndItsFine(t *testing.T) {
 		t.Fatalf("the daily fine stands on order %v and fine %v, want %s and %s", in["correction_order_date"], in["basis_fine"], orderedOn, fine)
 	}
 }
+
+// TestAFineForAnUnfixedHazardIsWithinArticle102: 安全生产法 Art.102 fines
+// a unit that fails to eliminate a hazard at most ¥50,000 — a ¥60,000
+// fine is refused though the district's authority (¥100,000) would allow
+// it — and its directly responsible persons ¥50,000 to ¥100,000.
+func TestAFineForAnUnfixedHazardIsWithinArticle102(t *testing.T) {
+	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	inspector := duty.login("zhao.jiancha")
+	company := duty.login("qian.zong")
+	opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": company.orgID,
+		"location": "外架", "description": "剪刀撑缺失"})
+	hazard := caseOf(opened)["case_no"].(string)
+	fine := func(want int, party string, amount int, article string) map[string]any {
+		body := map[string]any{"party": map[string]any{"kind": party, "name": "晋城市宏达建筑工程有限公司"},
+			"proposed": map[string]any{"kind": "fine", "amount_yuan": amount}, "facts": "未采取措施消除事故隐患",
+			"grounds": "安全生产法第一百零二条", "co_officer_login": "sun.jiancha"}
+		if article != "" {
+			body["article"] = article
+		}
+		return inspector.must(want, "POST", "/api/v1/cases/"+hazard+"/penalties", body)
+	}
+	refused := fine(400, "unit", 60000, "")
+	if !strings.Contains(refused["message"].(string), "Art.102") {
+		t.Fatalf("the refusal does not name Art.102: %v", refused)
+	}
+	fine(400, "person", 40000, "")
+	fine(201, "person", 60000, "")
+	if c := caseOf(fine(201, "unit", 50000, "")); c["case"].(map[string]any)["article"] != "102" {
+		t.Fatalf("a fine on a hazard is under Art.102: %v", c["case"])
+	}
+	fine(201, "unit", 60000, "other") // under another article, whose range the officers answer for
+}
