@@ -228,7 +228,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := grant{actor: actor, action: policy.Action(string(cases.KindAccident), policy.ActionOpen), resource: resource}
-	s.startCase(w, r, g, cases.KindAccident, ent.RegionCode, accident.WorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, req, cases.KindAccident, ent.RegionCode, accident.WorkflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})

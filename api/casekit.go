@@ -159,13 +159,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, c cases.Summary,
 		// A key is the caller's own and stands for one request: the same
 		// request again is a retry, which Temporal answers with the first
 		// outcome; the key with another request is refused.
-		raw, err := json.Marshal(body)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		sum := sha256.Sum256([]byte(c.CaseNo + "\x00" + update + "\x00" + string(raw)))
-		if err := s.Store.BindStepKey(r.Context(), person, key, c.CaseNo+" "+update, hex.EncodeToString(sum[:])); err != nil {
+		if err := s.bindKey(r.Context(), person, key, c.CaseNo+" "+update, body); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -247,7 +241,7 @@ func idempotencyKey(r *http.Request) (string, error) {
 // (store.OpeningNumber), so a retry of a request whose answer was lost
 // gets the case the first attempt opened — started now if that attempt
 // stopped short of it — instead of a second case.
-func (s *Server) startCase(w http.ResponseWriter, r *http.Request, g grant, kind cases.Kind, region, workflowName string, withNumber func(cases.Number) any) {
+func (s *Server) startCase(w http.ResponseWriter, r *http.Request, g grant, body any, kind cases.Kind, region, workflowName string, withNumber func(cases.Number) any) {
 	ctx, opener := r.Context(), g.actor.PersonID
 	key, err := idempotencyKey(r)
 	if err != nil {
@@ -259,6 +253,13 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, g grant, kind
 	if key == "" {
 		num, err = s.Store.NextCaseNumber(ctx, kind, region, year)
 	} else {
+		// The key stands for one request — this path (which names the
+		// case a child is opened from) and this body — as a step's does;
+		// another request with it is refused.
+		if err = s.bindKey(ctx, opener, key, r.URL.Path, body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		// A retry gets its first try's number; what became of that try is
 		// sorted out below.
 		num, _, err = s.Store.OpeningNumber(ctx, opener, key, kind, region, year)
@@ -321,12 +322,12 @@ type childCase interface {
 
 // startChildCase validates in with the workflow's own rules (a 400 before
 // Temporal sees it) and starts it as a case of kind in the parent's region.
-func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, g grant, kind cases.Kind, region, workflowName string, in childCase) {
+func (s *Server) startChildCase(w http.ResponseWriter, r *http.Request, g grant, body any, kind cases.Kind, region, workflowName string, in childCase) {
 	if err := in.Validate(s.Now()); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.startCase(w, r, g, kind, region, workflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, body, kind, region, workflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})
@@ -348,4 +349,15 @@ func (s *Server) warrant(ctx context.Context, g grant, want warrant.Claims, inpu
 	want.Action, want.Resource = g.action, g.resource
 	want.Expires = s.Now().Add(warrant.TTL).UTC()
 	return warrant.With(ctx, s.Warrants.Sign(want)), nil
+}
+
+// bindKey binds a person's Idempotency-Key to one request: what it is
+// (the case and update, or the path of an opening) and its body.
+func (s *Server) bindKey(ctx context.Context, person int64, key, request string, body any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(request + "\x00" + string(raw)))
+	return s.Store.BindStepKey(ctx, person, key, request, hex.EncodeToString(sum[:]))
 }

@@ -137,7 +137,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := grant{actor: actor, action: policy.Action(string(cases.KindHazard), policy.ActionOpen), resource: resource}
-	s.startCase(w, r, g, cases.KindHazard, ent.RegionCode, hazard.WorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, req, cases.KindHazard, ent.RegionCode, hazard.WorkflowName, func(num cases.Number) any {
 		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
 		return in
 	})

@@ -201,7 +201,7 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 		To: cases.Org{ID: to.ID, Name: to.Name}, Reason: req.Reason, Summary: req.Summary, AmountYuan: req.AmountYuan,
 		Major: req.Major, RequestedBy: actor, AckDue: due, RuleSet: rs.ID,
 	}
-	s.startChildCase(w, r, ac.grant(), cases.KindEscalation, sum.RegionCode, escalation.WorkflowName, &in)
+	s.startChildCase(w, r, ac.grant(), req, cases.KindEscalation, sum.RegionCode, escalation.WorkflowName, &in)
 }
 
 var (

@@ -181,7 +181,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate, BasisFine: basisFine, Article: req.Article,
 		Calendar: s.calendarOf(rs), Rules: rs.PenaltyRules(),
 	}
-	s.startChildCase(w, r, ac.grant(), cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
+	s.startChildCase(w, r, ac.grant(), req, cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
 }
 
 // coOfficer is the second officer (Art.42): a person holding an

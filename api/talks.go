@@ -53,7 +53,7 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 		Persons: req.Persons, ScheduledAt: req.ScheduledAt.Time, Place: req.Place, Subject: req.Subject,
 		ConvenedBy: actor, RuleSet: s.Rules.InForce(now).ID,
 	}
-	s.startChildCase(w, r, ac.grant(), cases.KindTalk, sum.RegionCode, talk.WorkflowName, &in)
+	s.startChildCase(w, r, ac.grant(), req, cases.KindTalk, sum.RegionCode, talk.WorkflowName, &in)
 }
 
 var (

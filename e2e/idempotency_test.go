@@ -59,7 +59,15 @@ func TestOpeningACaseTwiceWithOneKeyOpensItOnce(t *testing.T) {
 		t.Fatalf("another person's key or no key reused a case: key %s, colleague %s, no key %s", numbers[0], other, plain)
 	}
 
-	status, out := inspector.callWithKey(strings.Repeat("k", 201), "POST", "/api/v1/hazards", hazard)
+	// The key stands for that request: another hazard with it is a 409
+	// that names the first, and opens nothing.
+	otherHazard := map[string]any{"grade": "major", "enterprise_id": company.orgID, "location": "凤台街工地", "description": "塔吊基础沉降"}
+	status, out := inspector.callWithKey("open-hazard-7f3a", "POST", "/api/v1/hazards", otherHazard)
+	if status != 409 || !strings.Contains(out["message"].(string), "another request") {
+		t.Fatalf("the key with another opening: %d %v, want 409", status, out)
+	}
+
+	status, out = inspector.callWithKey(strings.Repeat("k", 201), "POST", "/api/v1/hazards", hazard)
 	if status != 400 || !strings.Contains(out["message"].(string), "Idempotency-Key") {
 		t.Fatalf("an over-long key: %d %v, want 400 about the key", status, out)
 	}
