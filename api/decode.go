@@ -278,3 +278,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		fmt.Fprintln(w) // the status is sent; nothing more to do
 	}
 }
+
+// EventWhen is when something happened, written as a date or an RFC 3339
+// time. A date alone means that day's start: the day counts as the
+// event's, and a date of today is not in the future.
+type EventWhen struct{ time.Time }
+
+// UnmarshalJSON reads a date or an RFC 3339 time.
+func (w *EventWhen) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return duty.Errorf(duty.EInvalid, "dates are strings like \"2026-12-15\" or \"2026-12-15T17:00:00+08:00\"")
+	}
+	if s == "" {
+		w.Time = time.Time{}
+		return nil
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, s, rules.China); err == nil {
+		w.Time = d
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return duty.Errorf(duty.EInvalid, "%q is not a date (2026-12-15) or time (2026-12-15T17:00:00+08:00)", s)
+	}
+	w.Time = t
+	return nil
+}

@@ -69,9 +69,10 @@ func openAPIDocument() map[string]any {
 }
 
 var (
-	timeType = reflect.TypeOf(time.Time{})
-	whenType = reflect.TypeOf(When{})
-	rawType  = reflect.TypeOf(json.RawMessage{})
+	timeType  = reflect.TypeOf(time.Time{})
+	whenType  = reflect.TypeOf(When{})
+	eventType = reflect.TypeOf(EventWhen{})
+	rawType   = reflect.TypeOf(json.RawMessage{})
 )
 
 // schemaOf describes a Go type as a JSON schema, following json tags.
@@ -82,6 +83,8 @@ func schemaOf(t reflect.Type) map[string]any {
 	switch t {
 	case timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case eventType:
+		return map[string]any{"type": "string", "description": "when it happened: a date 2026-12-15 (that day, Beijing time) or an RFC 3339 time; not in the future"}
 	case whenType:
 		return map[string]any{"type": "string", "description": "a date 2026-12-15 (end of that day, Beijing time) or an RFC 3339 time"}
 	case rawType:

@@ -79,6 +79,9 @@ type (
 	RecordHearingRequest struct {
 		Transcript    string `json:"transcript"`
 		PartyAttended bool   `json:"party_attended"`
+		// OccurredAt is when it happened, if earlier than now (a date or
+		// an RFC 3339 time); the deadlines count from it.
+		OccurredAt EventWhen `json:"occurred_at,omitzero"`
 	}
 	// RecordDiscussionRequest records the collective discussion (集体讨论).
 	RecordDiscussionRequest struct {
@@ -96,23 +99,35 @@ type (
 	ServeRequest struct {
 		Method     penalty.ServiceMethod `json:"method"`
 		ReceivedBy string                `json:"received_by"`
+		// OccurredAt is when it happened, if earlier than now (a date or
+		// an RFC 3339 time); the deadlines count from it.
+		OccurredAt EventWhen `json:"occurred_at,omitzero"`
 	}
 	// PayRequest records payment in fen (分), surcharge included.
 	PayRequest struct {
 		AmountFen int64  `json:"amount_fen"`
 		Receipt   string `json:"receipt,omitempty"`
+		// OccurredAt is when it happened, if earlier than now (a date or
+		// an RFC 3339 time); the deadlines count from it.
+		OccurredAt EventWhen `json:"occurred_at,omitzero"`
 	}
 	// AppealRequest records an administrative review or lawsuit (pauses the surcharge).
 	AppealRequest struct {
 		Kind      penalty.AppealKind `json:"kind"`
 		Body      string             `json:"body"`
 		Reference string             `json:"reference,omitempty"`
+		// OccurredAt is when it happened, if earlier than now (a date or
+		// an RFC 3339 time); the deadlines count from it.
+		OccurredAt EventWhen `json:"occurred_at,omitzero"`
 	}
 	// AppealResultRequest records the appeal's outcome: upheld or revoked.
 	AppealResultRequest struct {
 		Outcome   string `json:"outcome"`
 		Summary   string `json:"summary"`
 		Reference string `json:"reference,omitempty"`
+		// OccurredAt is when it happened, if earlier than now (a date or
+		// an RFC 3339 time); the deadlines count from it.
+		OccurredAt EventWhen `json:"occurred_at,omitzero"`
 	}
 	// RemindRequest records the written reminder (催告).
 	RemindRequest struct {
@@ -266,7 +281,7 @@ var (
 		return penalty.ScheduleHearingInput{Actor: a, At: b.At.Time, Place: b.Place, Presider: b.Presider}
 	})
 	recordHearing = penaltyStep(penalty.UpdateRecordHearing, func(b RecordHearingRequest, a cases.Actor) any {
-		return penalty.RecordHearingInput{Actor: a, Transcript: b.Transcript, PartyAttended: b.PartyAttended}
+		return penalty.RecordHearingInput{Actor: a, Transcript: b.Transcript, PartyAttended: b.PartyAttended, OccurredAt: b.OccurredAt.Time}
 	})
 	recordDiscussion = penaltyStep(penalty.UpdateRecordDiscussion, func(b RecordDiscussionRequest, a cases.Actor) any {
 		return penalty.RecordDiscussionInput{Actor: a, Participants: b.Participants, Conclusion: b.Conclusion}
@@ -279,16 +294,16 @@ var (
 			return penalty.DecideInput{Actor: st.actor, Penalty: b.Penalty, Reasons: b.Reasons, DocumentNo: b.DocumentNo}, nil
 		})
 	servePenalty = penaltyStep(penalty.UpdateServe, func(b ServeRequest, a cases.Actor) any {
-		return penalty.ServeInput{Actor: a, Method: b.Method, ReceivedBy: b.ReceivedBy}
+		return penalty.ServeInput{Actor: a, Method: b.Method, ReceivedBy: b.ReceivedBy, OccurredAt: b.OccurredAt.Time}
 	})
 	payPenalty = penaltyStep(penalty.UpdatePay, func(b PayRequest, a cases.Actor) any {
-		return penalty.PayInput{Actor: a, AmountFen: b.AmountFen, Receipt: b.Receipt}
+		return penalty.PayInput{Actor: a, AmountFen: b.AmountFen, Receipt: b.Receipt, OccurredAt: b.OccurredAt.Time}
 	})
 	appealPenalty = penaltyStep(penalty.UpdateAppeal, func(b AppealRequest, a cases.Actor) any {
-		return penalty.AppealInput{Actor: a, Kind: b.Kind, Body: b.Body, Reference: b.Reference}
+		return penalty.AppealInput{Actor: a, Kind: b.Kind, Body: b.Body, Reference: b.Reference, OccurredAt: b.OccurredAt.Time}
 	})
 	appealResult = penaltyStep(penalty.UpdateAppealResult, func(b AppealResultRequest, a cases.Actor) any {
-		return penalty.AppealResultInput{Actor: a, Outcome: b.Outcome, Summary: b.Summary, Reference: b.Reference}
+		return penalty.AppealResultInput{Actor: a, Outcome: b.Outcome, Summary: b.Summary, Reference: b.Reference, OccurredAt: b.OccurredAt.Time}
 	})
 	remindPenalty = penaltyStep(penalty.UpdateRemind, func(b RemindRequest, a cases.Actor) any {
 		return penalty.RemindInput{Actor: a, Reference: b.Reference}

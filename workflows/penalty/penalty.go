@@ -49,8 +49,15 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 }
 
 // penalty is the workflow's state; every method is deterministic.
+// versionDaysAsBegun names the change that charges the day an appeal is
+// filed (underAppeal).
+const versionDaysAsBegun = "surcharge-days-as-begun"
+
 type penalty struct {
 	casekit.Case
+	// daysAsBegun is set for a case opened since the day an appeal is
+	// filed stays charged (underAppeal).
+	daysAsBegun bool
 	in          Input
 	state       State
 	now         func() time.Time // workflow time, for snapshots
@@ -135,6 +142,7 @@ func (p *penalty) listenForVerification(ctx workflow.Context) {
 
 // Register sets the penalty's query, updates and signal listener.
 func (p *penalty) Register(ctx workflow.Context) error {
+	p.daysAsBegun = workflow.GetVersion(ctx, versionDaysAsBegun, workflow.DefaultVersion, 1) == 1
 	p.listenForVerification(ctx)
 	query := func(q QueryInput) (View, error) {
 		at := workflow.Now(ctx)
@@ -363,6 +371,9 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 	if now.Before(p.hearing.At) {
 		return casekit.Conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
 	}
+	if err := eventTime("the hearing (听证)", in.OccurredAt, p.hearing.At, now); err != nil {
+		return err
+	}
 	return casekit.Text("transcript (听证笔录)", in.Transcript, true)
 }
 
@@ -476,12 +487,15 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 	return in.Validate()
 }
 
-func (p *penalty) checkServe(in ServeInput, _ time.Time) error {
+func (p *penalty) checkServe(in ServeInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
 	if p.state != Decided {
 		return p.wrongState(UpdateServe)
+	}
+	if err := eventTime("the service (送达)", in.OccurredAt, p.decision.At, now); err != nil {
+		return err
 	}
 	return in.Validate()
 }
@@ -501,8 +515,49 @@ func (p *penalty) checkPay(in PayInput, now time.Time) error {
 	if err := casekit.Text("receipt", in.Receipt, false); err != nil {
 		return err
 	}
-	if due := p.money(now).DueFen; in.AmountFen != due {
-		return casekit.Invalid("the amount due today is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full", due/100, due%100, due, in.AmountFen)
+	if err := eventTime("the payment (缴款)", in.OccurredAt, p.lastPayableSince(), now); err != nil {
+		return err
+	}
+	// Due as of the day the money was paid, not the day it is recorded.
+	paidAt := eventAt(in.OccurredAt, now)
+	if due := p.money(paidAt).DueFen; in.AmountFen != due {
+		return casekit.Invalid("the amount due on %s is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full",
+			calendar.DateOf(paidAt), due/100, due%100, due, in.AmountFen)
+	}
+	return nil
+}
+
+// lastPayableSince is the step a payment follows: the service, else the
+// decision.
+func (p *penalty) lastPayableSince() time.Time {
+	if p.service != nil {
+		return p.service.At
+	}
+	if p.decision != nil {
+		return p.decision.At
+	}
+	return time.Time{}
+}
+
+// eventAt is when a step's event happened: as stated, or when recorded.
+func eventAt(occurred, now time.Time) time.Time {
+	if occurred.IsZero() {
+		return now
+	}
+	return occurred
+}
+
+// eventTime checks the time a step states its event happened at: not in
+// the future, and not before the step it follows (since). Zero is the
+// time it is recorded.
+func eventTime(what string, occurred, since, now time.Time) error {
+	switch {
+	case occurred.IsZero():
+		return nil
+	case occurred.After(now):
+		return casekit.Invalid("occurred_at: %s cannot be in the future (%s)", what, occurred.In(rules.China).Format(time.RFC3339))
+	case occurred.Before(since):
+		return casekit.Invalid("occurred_at: %s cannot be before the step it follows (%s)", what, since.In(rules.China).Format(time.RFC3339))
 	}
 	return nil
 }
@@ -531,7 +586,10 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 			return casekit.Conflict("a %s was already brought against this decision", in.Kind)
 		}
 	}
-	if window.Missed(now) {
+	if err := eventTime("the appeal (复议/诉讼)", in.OccurredAt, p.service.At, now); err != nil {
+		return err
+	}
+	if window.Missed(eventAt(in.OccurredAt, now)) {
 		return casekit.Conflict("the time for a %s ended on %s", in.Kind, window.Last)
 	}
 	if err := casekit.Text("body (复议机关/人民法院)", in.Body, true); err != nil {
@@ -540,12 +598,15 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 	return casekit.Text("reference", in.Reference, false)
 }
 
-func (p *penalty) checkAppealResult(in AppealResultInput, _ time.Time) error {
+func (p *penalty) checkAppealResult(in AppealResultInput, now time.Time) error {
 	if err := p.regulator(in.Actor); err != nil {
 		return err
 	}
 	if p.state.closed() || p.pendingAppeal() == nil {
 		return p.wrongState(UpdateAppealResult)
+	}
+	if err := eventTime("the appeal's decision", in.OccurredAt, p.pendingAppeal().FiledAt, now); err != nil {
+		return err
 	}
 	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
 		return casekit.Invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
@@ -686,7 +747,7 @@ func (p *penalty) applyScheduleHearing(in ScheduleHearingInput, now time.Time) (
 }
 
 func (p *penalty) applyRecordHearing(in RecordHearingInput, now time.Time) (cases.Actor, any) {
-	p.hearing.HeldAt, p.hearing.Transcript, p.hearing.PartyAttended, p.hearing.RecordedBy = now, in.Transcript, in.PartyAttended, &in.Actor
+	p.hearing.HeldAt, p.hearing.Transcript, p.hearing.PartyAttended, p.hearing.RecordedBy = eventAt(in.OccurredAt, now), in.Transcript, in.PartyAttended, &in.Actor
 	p.state = HearingHeld
 	return in.Actor, in
 }
@@ -703,28 +764,31 @@ func (p *penalty) applyDecide(in DecideInput, now time.Time) (cases.Actor, any) 
 }
 
 func (p *penalty) applyServe(in ServeInput, now time.Time) (cases.Actor, any) {
-	p.service = &Service{ServeInput: in, At: now, Late: p.serviceLate || p.decision.ServiceDue.Missed(now),
-		ReviewDue: p.due(now, p.in.Rules.Review), LawsuitDue: p.due(now, p.in.Rules.Lawsuit)}
+	// The windows run from the service itself, when it was made.
+	at := eventAt(in.OccurredAt, now)
+	p.service = &Service{ServeInput: in, At: at, Late: p.serviceLate || p.decision.ServiceDue.Missed(at),
+		ReviewDue: p.due(at, p.in.Rules.Review), LawsuitDue: p.due(at, p.in.Rules.Lawsuit)}
 	p.state = Served
-	p.settle(now)
+	p.settle(at)
 	return in.Actor, p.service
 }
 
 func (p *penalty) applyPay(in PayInput, now time.Time) (cases.Actor, any) {
-	m := p.money(now)
-	p.payment = &Payment{PayInput: in, At: now, PrincipalFen: m.PrincipalFen, SurchargeFen: m.SurchargeFen}
+	at := eventAt(in.OccurredAt, now)
+	m := p.money(at)
+	p.payment = &Payment{PayInput: in, At: at, PrincipalFen: m.PrincipalFen, SurchargeFen: m.SurchargeFen}
 	p.finish(Paid, now)
 	return in.Actor, p.payment
 }
 
 func (p *penalty) applyAppeal(in AppealInput, now time.Time) (cases.Actor, any) {
-	p.appeals = append(p.appeals, Appeal{AppealInput: in, FiledAt: now})
+	p.appeals = append(p.appeals, Appeal{AppealInput: in, FiledAt: eventAt(in.OccurredAt, now)})
 	return in.Actor, in
 }
 
 func (p *penalty) applyAppealResult(in AppealResultInput, now time.Time) (cases.Actor, any) {
 	a := p.pendingAppeal()
-	a.Outcome, a.Summary, a.DecidedAt, a.DecidedBy = in.Outcome, in.Summary, now, &in.Actor
+	a.Outcome, a.Summary, a.DecidedAt, a.DecidedBy = in.Outcome, in.Summary, eventAt(in.OccurredAt, now), &in.Actor
 	if in.Reference != "" {
 		a.Reference = in.Reference
 	}
@@ -790,6 +854,11 @@ func (p *penalty) money(at time.Time) Money {
 	if p.ClosedAt != nil && at.After(*p.ClosedAt) {
 		at = *p.ClosedAt
 	}
+	// Paid: the surcharge stopped on the day the money was paid, however
+	// long after it the payment was recorded.
+	if p.payment != nil && at.After(p.payment.At) {
+		at = p.payment.At
+	}
 	m := Money{AsOf: at, PrincipalFen: p.principalFen(at)}
 	m.SurchargeDays, m.SurchargeFen, m.SurchargeCapped = p.surcharge(m.PrincipalFen, at)
 	switch {
@@ -829,10 +898,22 @@ func (p *penalty) surcharge(principal int64, at time.Time) (days int, fen int64,
 	return days, fen, false
 }
 
-// underAppeal reports whether an appeal was pending on any part of day d.
+// underAppeal reports whether day d is not charged for an appeal
+// (行政处罚法 Art.73: no surcharge while a review or lawsuit is pending).
+// Each day is charged as it begins, so the convention is: the day an
+// appeal is filed began before it and stays charged — filing never takes
+// back a day already charged; every day after it up to and including the
+// day the appeal is decided (which began while it was pending) is not;
+// charging resumes the day after the decision. Cases opened before this
+// convention skipped the filing day too, and keep doing so.
 func (p *penalty) underAppeal(d calendar.Date) bool {
 	for _, a := range p.appeals {
-		if !d.Before(calendar.DateOf(a.FiledAt)) && (a.Outcome == "" || !d.After(calendar.DateOf(a.DecidedAt))) {
+		filed := calendar.DateOf(a.FiledAt)
+		from := !d.Before(filed)
+		if p.daysAsBegun {
+			from = d.After(filed)
+		}
+		if from && (a.Outcome == "" || !d.After(calendar.DateOf(a.DecidedAt))) {
 			return true
 		}
 	}

@@ -261,8 +261,8 @@ func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
 	penaltyQuery(h, bj(2026, 11, 10, 12, 0), &q[2])
 	penaltyAt(h, bj(2026, 11, 15, 10, 0), UpdateAppealResult, AppealResultInput{Actor: inspector, Outcome: AppealUpheld, Summary: "复议维持"}, &upheld)
 	penaltyQuery(h, bj(2026, 11, 25, 12, 0), &q[3])
-	penaltyQuery(h, bj(2026, 12, 8, 12, 0), &q[4])
-	penaltyQuery(h, bj(2026, 12, 9, 1, 0), &q[5])
+	penaltyQuery(h, bj(2026, 12, 7, 12, 0), &q[4])
+	penaltyQuery(h, bj(2026, 12, 8, 1, 0), &q[5])
 	penaltyAt(h, bj(2026, 12, 10, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 1_990_000}, &short)
 	penaltyAt(h, bj(2026, 12, 10, 11, 0), UpdatePay, PayInput{Actor: company, AmountFen: 2_000_000}, &pay)
 	h.Run(penaltyInput(fine(10_000)))
@@ -279,11 +279,15 @@ func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
 	}
 	ok(t, "appeal", appeal)
 	refused(t, "appeal by another enterprise", byStranger, duty.EForbidden)
-	// 11-06 … 11-10 under review: still 10 days.
-	wantMoney(t, "during the review", q[2].Money, 1_000_000, 300_000, 10, false)
+	// 行政处罚法 Art.72/73, each day charged as it begins: 11-06, the day
+	// the review was filed, began before it and stays charged (11 days);
+	// 11-07 … 11-10 under review are not.
+	wantMoney(t, "during the review", q[2].Money, 1_000_000, 330_000, 11, false)
 	ok(t, "review upheld", upheld)
-	// 11-06 … 11-15 paused (filed and decided days included); 11-16 … 11-25 count.
-	wantMoney(t, "after the review", q[3].Money, 1_000_000, 600_000, 20, false)
+	// 11-07 … 11-15 paused (the decided day began under review); 11-16 …
+	// 11-25 count: 11 + 10.
+	wantMoney(t, "after the review", q[3].Money, 1_000_000, 630_000, 21, false)
+	// 11 + 11-16 … 12-07 (22) = 33.
 	wantMoney(t, "day 33", q[4].Money, 1_000_000, 990_000, 33, false)
 	wantMoney(t, "day 34, capped at the fine", q[5].Money, 1_000_000, 1_000_000, 34, true)
 	refusedWith(t, "paying short", short, duty.EInvalid, "2000000 fen")
@@ -629,4 +633,47 @@ func TestSimpleProcedureOnlyForAWarningOrASmallFine(t *testing.T) {
 	if err := in.Validate(penaltyStart); err == nil {
 		t.Error("an unknown procedure was accepted")
 	}
+}
+
+// A payment recorded three days after the bank took it is charged to the
+// day it was made, not the day it was recorded; a service, a payment or
+// an appeal dated in the future or before the step it follows is
+// refused.
+func TestPenaltyEventsAreDatedWhenTheyHappened(t *testing.T) {
+	h := newPenaltyHarness(t)
+	var servedFuture, servedEarly, served, payFuture, payLate, paid outcome
+	var before View
+	penaltyAt(h, bj(2026, 9, 21, 10, 0), UpdateNotify, NotifyInput{Actor: inspector}, &outcome{})
+	penaltyAt(h, bj(2026, 10, 8, 10, 0), UpdateDecide, DecideInput{Actor: inspector, Penalty: fine(10_000), Reasons: "x"}, &outcome{})
+	serve := func(at time.Time) ServeInput {
+		return ServeInput{Actor: inspector, Method: ServeDirect, ReceivedBy: "李经理", OccurredAt: at}
+	}
+	penaltyAt(h, bj(2026, 10, 12, 9, 0), UpdateServe, serve(bj(2026, 10, 13, 9, 0)), &servedFuture)
+	penaltyAt(h, bj(2026, 10, 12, 9, 1), UpdateServe, serve(bj(2026, 10, 7, 9, 0)), &servedEarly)
+	// Served on 10-09, recorded on 10-12: 15 days from 10-09 end on
+	// Saturday 10-24, carried to Monday 10-26; the first day late is 10-27.
+	penaltyAt(h, bj(2026, 10, 12, 9, 2), UpdateServe, serve(bj(2026, 10, 9, 10, 0)), &served)
+	penaltyQuery(h, bj(2026, 11, 3, 12, 0), &before)
+	payment := func(fen int64, at time.Time) PayInput {
+		return PayInput{Actor: company, AmountFen: fen, Receipt: "缴款书 0001", OccurredAt: at}
+	}
+	penaltyAt(h, bj(2026, 11, 3, 12, 1), UpdatePay, payment(1_240_000, bj(2026, 11, 4, 9, 0)), &payFuture)
+	// Paid on 10-31 (5 days late: 10-27 … 10-31), recorded on 11-03, when
+	// 8 days would be due: the 5 days are what is owed.
+	penaltyAt(h, bj(2026, 11, 3, 12, 2), UpdatePay, payment(1_240_000, bj(2026, 10, 31, 15, 0)), &payLate)
+	penaltyAt(h, bj(2026, 11, 3, 12, 3), UpdatePay, payment(1_150_000, bj(2026, 10, 31, 15, 0)), &paid)
+	h.Run(penaltyInput(fine(10_000)))
+
+	refused(t, "served in the future", servedFuture, duty.EInvalid)
+	refused(t, "served before the decision", servedEarly, duty.EInvalid)
+	ok(t, "served three days before it was recorded", served)
+	if d := before.Service.LawsuitDue.From; !d.Equal(bj(2026, 10, 9, 10, 0)) || !before.Service.At.Equal(bj(2026, 10, 9, 10, 0)) {
+		t.Fatalf("the windows run from the service (10-09), not its recording: service at %v, lawsuit from %v", before.Service.At, d)
+	}
+	wantMoney(t, "recorded on 11-03", before.Money, 1_000_000, 240_000, 8, false)
+	refused(t, "paid in the future", payFuture, duty.EInvalid)
+	refusedWith(t, "charged to the day recorded", payLate, duty.EInvalid, "1150000 fen")
+	ok(t, "paid on 10-31", paid)
+	res := penaltyResult(t, h, Paid)
+	wantMoney(t, "result", res.Money, 1_000_000, 150_000, 5, false)
 }

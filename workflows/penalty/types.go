@@ -435,6 +435,8 @@ type RecordHearingInput struct {
 	Actor         cases.Actor `json:"actor"`
 	Transcript    string      `json:"transcript"`
 	PartyAttended bool        `json:"party_attended"`
+	// OccurredAt is when the hearing was held; zero means when recorded.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
 }
 
 // maxParticipants bounds a collective discussion's list of participants
@@ -494,6 +496,9 @@ type ServeInput struct {
 	Actor      cases.Actor   `json:"actor"`
 	Method     ServiceMethod `json:"method"`
 	ReceivedBy string        `json:"received_by"`
+	// OccurredAt is when the decision was served (the receipt's time);
+	// zero means when recorded. The review and lawsuit windows run from it.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
 }
 
 // Validate checks the service's own fields.
@@ -510,6 +515,9 @@ type PayInput struct {
 	Actor     cases.Actor `json:"actor"`
 	AmountFen int64       `json:"amount_fen"`
 	Receipt   string      `json:"receipt,omitempty"`
+	// OccurredAt is when the money was paid (the bank's time); zero means
+	// when recorded. The surcharge is counted to it.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
 }
 
 // AppealKind is how the party contests the decision.
@@ -527,6 +535,8 @@ type AppealInput struct {
 	Kind      AppealKind  `json:"kind"`
 	Body      string      `json:"body"` // 复议机关 or 人民法院
 	Reference string      `json:"reference,omitempty"`
+	// OccurredAt is when the appeal was filed; zero means when recorded.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
 }
 
 // Appeal outcomes.
@@ -541,6 +551,8 @@ type AppealResultInput struct {
 	Outcome   string      `json:"outcome"`
 	Summary   string      `json:"summary"`
 	Reference string      `json:"reference,omitempty"`
+	// OccurredAt is when the appeal was decided; zero means when recorded.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
 }
 
 // RemindInput is the written reminder (催告书, 行政强制法 Art.54).
