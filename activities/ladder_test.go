@@ -77,3 +77,45 @@ func TestPrepareRungFromTheOrganisation(t *testing.T) {
 		t.Fatal("the engine prepared a penalty")
 	}
 }
+
+// The dates an engine-started rung is given, worked out by hand on the
+// 2026 calendar (春节 02-15–23 off, Sat 02-14 a make-up working day):
+// from Thu 02-12 the three working days (行政处罚法 Art.85) are Fri 13,
+// Sat 14 and — after the Spring Festival — Tue 24. So the talk is held on
+// 02-24 at 09:30, and the superior's acknowledgement is missed from
+// 02-25 00:00.
+func TestPrepareRungCountsAcrossTheSpringFestival(t *testing.T) {
+	st := pgtest.NewStore(t)
+	ctx := context.Background()
+	if _, err := seed.Demo(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, kind := range []string{org.KindDepartment, org.KindEnterprise} {
+		orgs, err := st.ListOrgs(ctx, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range orgs {
+			ids[o.Code] = o.ID
+		}
+	}
+	acts := &activities.Activities{Store: st}
+	in := activities.PrepareRungInput{Rung: rules.RungWarningTalk, RegionCode: "140502", EnterpriseID: ids["ent-hongda"],
+		ActingOrgID: ids["140502-jsj"], At: time.Date(2026, 2, 12, 16, 0, 0, 0, rules.China), TalkNoticeDays: 3, AckDays: 3}
+	talk, err := acts.PrepareRung(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 2, 24, 9, 30, 0, 0, rules.China); !talk.ScheduledAt.Equal(want) {
+		t.Fatalf("talk scheduled at %v, want %v", talk.ScheduledAt, want)
+	}
+	in.Rung = rules.RungEscalation
+	esc, err := acts.PrepareRung(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 2, 25, 0, 0, 0, 0, rules.China); !esc.AckDue.Equal(want) {
+		t.Fatalf("acknowledgement due %v, want %v", esc.AckDue, want)
+	}
+}

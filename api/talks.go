@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -56,6 +58,18 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 	s.startChildCase(w, r, ac.grant(), req, cases.KindTalk, sum.RegionCode, talk.WorkflowName, &in)
 }
 
+// talkReportDue is when the written report after a talk held now is
+// missed: the rule set's number of days, counted by the calendar (5 days
+// are working days). The workflow takes the instant as given, so this is
+// where the period is counted.
+func (s *Server) talkReportDue(now time.Time, rs rules.RuleSet) (time.Time, error) {
+	d, err := s.calendarOf(rs).Due(now, calendar.StatutoryPeriod(rs.TalkReportDays))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.End, nil
+}
+
 var (
 	recordTalk = caseAction(cases.KindTalk, talk.UpdateRecord, false, func(s *Server, _ *http.Request, b RecordTalkRequest, st caseStep[talk.View]) (any, error) {
 		// The report period is the one of the rule set the talk was
@@ -64,12 +78,12 @@ var (
 		if err != nil {
 			return nil, err
 		}
-		due, err := s.calendarOf(rs).Due(st.now, calendar.StatutoryPeriod(rs.TalkReportDays))
+		due, err := s.talkReportDue(st.now, rs)
 		if err != nil {
 			return nil, err
 		}
 		return talk.RecordInput{Actor: st.actor, Attendance: b.Attendance, Minutes: b.Minutes,
-			Commitments: b.Commitments, ReportDue: due.End}, nil
+			Commitments: b.Commitments, ReportDue: due}, nil
 	})
 	submitTalkReport = caseAction(cases.KindTalk, talk.UpdateReport, false, func(_ *Server, _ *http.Request, b TalkReportRequest, st caseStep[talk.View]) (any, error) {
 		in := talk.ReportInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}
