@@ -29,6 +29,26 @@ func TestEveryPageRenders(t *testing.T) {
 	}
 }
 
+// A penalty's late surcharge is shown span by span (行政处罚法 Art.72/73),
+// so the party can check the days it is charged.
+func TestThePenaltyPageShowsTheSurchargeDayByDay(t *testing.T) {
+	s := &Server{pages: parsePages()}
+	var view map[string]any
+	if err := json.Unmarshal([]byte(`{"money": {"surcharge_days": 21, "surcharge_spans": [
+		{"from": "2026-10-27", "to": "2026-11-06", "days": 11, "charged": true, "why": "逾期缴纳，每日加处罚款 (行政处罚法 Art.72)"},
+		{"from": "2026-11-07", "to": "2026-11-15", "days": 9, "charged": false, "why": "复议、诉讼期间不加处 (行政处罚法 Art.73)"}]}}`), &view); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	s.render(w, http.StatusOK, "case", page{Title: "CF", Me: &me{Name: "钱宏达"}, Data: caseData{View: view}})
+	body := w.Body.String()
+	for _, want := range []string{"逾期 21 日加处", "2026-11-07", "<td>9</td>", "否 no", "Art.73"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the surcharge section lacks %q", want)
+		}
+	}
+}
+
 // A posted form becomes the API body the endpoint expects: types
 // converted, dotted names nested, required fields enforced.
 func TestFormBody(t *testing.T) {

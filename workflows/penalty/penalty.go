@@ -860,7 +860,7 @@ func (p *penalty) money(at time.Time) Money {
 		at = p.payment.At
 	}
 	m := Money{AsOf: at, PrincipalFen: p.principalFen(at)}
-	m.SurchargeDays, m.SurchargeFen, m.SurchargeCapped = p.surcharge(m.PrincipalFen, at)
+	m.SurchargeDays, m.SurchargeFen, m.SurchargeCapped, m.SurchargeSpans = p.surcharge(m.PrincipalFen, at)
 	switch {
 	case p.payment != nil:
 		m.PaidFen = p.payment.AmountFen
@@ -880,22 +880,38 @@ func (p *penalty) principalFen(at time.Time) int64 {
 // surcharge is Art.72's late surcharge at instant at: a share of the fine
 // for every day from the first day late, counting each day as it begins,
 // skipping days on which an appeal was pending (Art.73), capped at the fine.
-func (p *penalty) surcharge(principal int64, at time.Time) (days int, fen int64, capped bool) {
+func (p *penalty) surcharge(principal int64, at time.Time) (days int, fen int64, capped bool, spans []SurchargeSpan) {
 	if p.payDue == nil || principal == 0 || !p.payDue.Missed(at) {
-		return 0, 0, false
+		return 0, 0, false, nil
 	}
 	bp := p.in.Rules.SurchargeBasisPoints
 	last := calendar.DateOf(at)
 	for d := calendar.DateOf(p.payDue.End); !d.After(last); d = d.AddDays(1) {
-		if p.underAppeal(d) {
+		charged := !p.underAppeal(d)
+		spans = extendSpan(spans, d, charged)
+		if !charged {
 			continue
 		}
 		days++
 		if fen = principal * bp * int64(days) / 10_000; fen >= principal {
-			return days, principal, true
+			return days, principal, true, spans
 		}
 	}
-	return days, fen, false
+	return days, fen, false, spans
+}
+
+// extendSpan adds day d to the last span if it is charged alike, else
+// starts a new one.
+func extendSpan(spans []SurchargeSpan, d calendar.Date, charged bool) []SurchargeSpan {
+	if n := len(spans); n > 0 && spans[n-1].Charged == charged {
+		spans[n-1].To, spans[n-1].Days = d, spans[n-1].Days+1
+		return spans
+	}
+	why := "逾期缴纳，每日加处罚款 (行政处罚法 Art.72)"
+	if !charged {
+		why = "复议、诉讼期间不加处 (行政处罚法 Art.73)"
+	}
+	return append(spans, SurchargeSpan{From: d, To: d, Days: 1, Charged: charged, Why: why})
 }
 
 // underAppeal reports whether day d is not charged for an appeal

@@ -2,6 +2,7 @@ package penalty
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -287,6 +288,12 @@ func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
 	// 11-07 … 11-15 paused (the decided day began under review); 11-16 …
 	// 11-25 count: 11 + 10.
 	wantMoney(t, "after the review", q[3].Money, 1_000_000, 630_000, 21, false)
+	// The count, span by span, as the page shows it.
+	var spans []string
+	for _, sp := range q[3].Money.SurchargeSpans {
+		spans = append(spans, fmt.Sprintf("%s..%s %d %v", sp.From, sp.To, sp.Days, sp.Charged))
+	}
+	equal(t, "surcharge spans", spans, []string{"2026-10-27..2026-11-06 11 true", "2026-11-07..2026-11-15 9 false", "2026-11-16..2026-11-25 10 true"})
 	// 11 + 11-16 … 12-07 (22) = 33.
 	wantMoney(t, "day 33", q[4].Money, 1_000_000, 990_000, 33, false)
 	wantMoney(t, "day 34, capped at the fine", q[5].Money, 1_000_000, 1_000_000, 34, true)

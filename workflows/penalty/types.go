@@ -703,8 +703,22 @@ type Money struct {
 	SurchargeDays   int       `json:"surcharge_days"`
 	SurchargeFen    int64     `json:"surcharge_fen"`
 	SurchargeCapped bool      `json:"surcharge_capped"`
-	DueFen          int64     `json:"due_fen"`
-	PaidFen         int64     `json:"paid_fen"`
+	// SurchargeSpans are the days since the first day late, span by span:
+	// charged, or not while an appeal was pending — the count behind
+	// SurchargeDays, for the party and the page to check.
+	SurchargeSpans []SurchargeSpan `json:"surcharge_spans,omitempty"`
+	DueFen         int64           `json:"due_fen"`
+	PaidFen        int64           `json:"paid_fen"`
+}
+
+// SurchargeSpan is a run of days charged alike.
+type SurchargeSpan struct {
+	From    calendar.Date `json:"from"`
+	To      calendar.Date `json:"to"`
+	Days    int           `json:"days"`
+	Charged bool          `json:"charged"`
+	// Why names the rule: 加处罚款 (Art.72) or 复议/诉讼期间不加处 (Art.73).
+	Why string `json:"why"`
 }
 
 // View is the penalty case as the workflow holds it.
