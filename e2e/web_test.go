@@ -89,6 +89,12 @@ func TestPagesInARealBrowser(t *testing.T) {
 	secretary.shot(shots, "board.png")
 	secretary.open("/board?by=industry")
 	secretary.sees("table.stats", "建筑施工")
+
+	// The policy record, as a region's administrator sees it.
+	admin := browse(t, chrome, duty.base, "admin.quan")
+	admin.open("/policies")
+	admin.sees("main", "双人审核")
+	admin.shot(shots, "policies.png")
 	t.Logf("screenshots in %s", shots)
 }
 
