@@ -219,7 +219,7 @@ var (
 		}
 		// The acknowledgement period is the one of the rule set the
 		// escalation was opened under.
-		rs, err := s.ruleSet(st.view.Request.RuleSet)
+		rs, err := s.ruleSet(st.view.Summary.RuleSet)
 		if err != nil {
 			return nil, err
 		}

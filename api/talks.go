@@ -74,7 +74,7 @@ var (
 	recordTalk = caseAction(cases.KindTalk, talk.UpdateRecord, false, func(s *Server, _ *http.Request, b RecordTalkRequest, st caseStep[talk.View]) (any, error) {
 		// The report period is the one of the rule set the talk was
 		// convened under.
-		rs, err := s.ruleSet(st.view.Notice.RuleSet)
+		rs, err := s.ruleSet(st.view.Summary.RuleSet)
 		if err != nil {
 			return nil, err
 		}

@@ -26,7 +26,7 @@ import (
 
 // binary returns the duty binary: $DUTY_BIN (scripts/test builds it once)
 // or one built here.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	if b := os.Getenv("DUTY_BIN"); b != "" {
 		return b
@@ -57,7 +57,7 @@ var (
 
 // instance is one running `duty dev`.
 type instance struct {
-	t        *testing.T
+	t        testing.TB
 	cmd      *exec.Cmd
 	base     string
 	temporal string
@@ -77,10 +77,11 @@ var (
 
 // start runs `duty dev` on the data folder and database, with any extra
 // flags, and waits until its API answers.
-func start(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
+func start(t testing.TB, dataDir, dbURL string, extra ...string) *instance {
 	t.Helper()
 	args := append([]string{"dev", "--data", dataDir, "--listen", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "warn"}, extra...)
 	cmd := exec.Command(binary(t), args...)
+	dieWithParent(cmd)
 	out := &syncBuffer{}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -181,7 +182,7 @@ func (b *syncBuffer) String() string {
 // its last lines, without stack frames: the whole of it (the embedded
 // server's included) ran to megabytes and pushed the failure itself out of
 // CI's view.
-func keepOutputIfFailed(t *testing.T, name string, out *syncBuffer) {
+func keepOutputIfFailed(t testing.TB, name string, out *syncBuffer) {
 	if !t.Failed() {
 		return
 	}
@@ -213,7 +214,7 @@ func keepOutputIfFailed(t *testing.T, name string, out *syncBuffer) {
 
 // user is a logged-in demo account.
 type user struct {
-	t        *testing.T
+	t        testing.TB
 	base     string
 	token    string
 	orgID    int64
@@ -301,7 +302,7 @@ func actions(resp map[string]any) []string {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func dataDir(t *testing.T) string {
+func dataDir(t testing.TB) string {
 	// The data folder must be traversable by the postgres user when the
 	// tests run as root; here it only holds Temporal's SQLite file, but
 	// keep it the same shape as a user's.

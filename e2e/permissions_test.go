@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty/internal/pgtest"
 )
@@ -200,4 +204,39 @@ func page(t *testing.T, u *user, path string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestAnEndedPostGivesNothingOverHTTP: the matrix's "ended" column as a
+// user meets it — an inspector whose post ended yesterday still logs in,
+// and sees and does nothing his post allowed.
+func TestAnEndedPostGivesNothingOverHTTP(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	duty := start(t, dataDir(t), db)
+	inspector := duty.login("zhao.jiancha")
+	hongda := duty.login("qian.zong").orgID
+	opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": hongda, "location": "厂区", "description": "隐患"})
+	no := caseOf(opened)["case_no"].(string)
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	yesterday := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -1).Format(time.DateOnly)
+	if _, err := conn.Exec(ctx, `UPDATE posts SET ended_on = $2 WHERE person_id = $1`, inspector.personID, yesterday); err != nil {
+		t.Fatal(err)
+	}
+
+	if posts := inspector.must(200, "GET", "/api/v1/me", nil)["posts"].([]any); len(posts) != 0 {
+		t.Fatalf("posts after the post ended: %v", posts)
+	}
+	inspector.must(404, "GET", "/api/v1/cases/"+no, nil)
+	inspector.must(404, "POST", "/api/v1/hazards/"+no+"/order", map[string]any{"measures": "x", "deadline": day(5)})
+	inspector.must(403, "POST", "/api/v1/hazards", map[string]any{"grade": "general", "enterprise_id": hongda, "location": "x", "description": "y"})
+	if list := inspector.must(200, "GET", "/api/v1/cases", nil)["cases"].([]any); len(list) != 0 {
+		t.Fatalf("he still sees %d cases", len(list))
+	}
+	// His colleague, whose post goes on, still acts on the case.
+	duty.login("sun.jiancha").must(200, "POST", "/api/v1/hazards/"+no+"/order", map[string]any{"measures": "整改", "deadline": day(5)})
 }

@@ -1120,7 +1120,10 @@ func (p *penalty) decisionActions(now time.Time) []string {
 	if p.decisionDue.Missed(now) {
 		return nil
 	}
-	if p.discussion == nil && p.discussionRequired(p.current()) {
+	// A collective discussion (集体讨论) may be held before any decision,
+	// and must be before a grave one (checkDecide): it is offered until
+	// one is recorded.
+	if p.discussion == nil {
 		return []string{UpdateRecordDiscussion, UpdateDecide}
 	}
 	return []string{UpdateDecide}
