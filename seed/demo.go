@@ -41,7 +41,6 @@ type demoPerson struct {
 var demoOrgs = []demoOrg{
 	{"14-jst", org.KindDepartment, "山西省住房和城乡建设厅", "14", "", []string{"construction"}},
 	{"1405-jsj", org.KindDepartment, "晋城市住房和城乡建设局", "1405", "14-jst", []string{"construction"}},
-	{"1405-zf", org.KindGovernment, "晋城市人民政府 (市政府)", "1405", "", nil},
 	{"140502-qw", org.KindPartyCommittee, "中共晋城市城区委员会 (区委)", "140502", "", nil},
 	{"140502-zf", org.KindGovernment, "晋城市城区人民政府 (区政府)", "140502", "", nil},
 	{"140502-jsj", org.KindDepartment, "城区住房和城乡建设局 (区住建局)", "140502", "1405-jsj", []string{"construction"}},
@@ -53,6 +52,10 @@ var demoOrgs = []demoOrg{
 	{"ent-zeyu", org.KindEnterprise, "泽州县泽宇建设有限公司", "140525", "", []string{"construction"}},
 	// Where a suspected crime is referred (涉嫌犯罪案件移送).
 	{"140502-gaj", org.KindJudicial, "晋城市公安局城区分局", "140502", "", nil},
+	// The city's people's government, which approves (批复) the accidents
+	// the city investigates. Last, so that the ids above stay as the
+	// README and the welcome text give them.
+	{"1405-zf", org.KindGovernment, "晋城市人民政府 (市政府)", "1405", "", nil},
 }
 
 var demoPersons = []demoPerson{
