@@ -160,6 +160,10 @@ type Deadline struct {
 	Party string        `json:"party"`
 	DueAt time.Time     `json:"due_at"`
 	State DeadlineState `json:"state"`
+	// Unconfirmed lists the years whose holiday data was not loaded when
+	// the due date was counted across them (the State Council publishes
+	// each year's in the year before): the date may still move.
+	Unconfirmed []int `json:"unconfirmed,omitempty"`
 }
 
 // Open reports whether the deadline is still running.

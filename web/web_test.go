@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
@@ -46,6 +47,19 @@ func TestThePenaltyPageShowsTheSurchargeDayByDay(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the surcharge section lacks %q", want)
 		}
+	}
+}
+
+// A deadline counted across a year whose holidays are not yet published
+// is shown as unconfirmed, with the year.
+func TestAnUnconfirmedDeadlineSaysSo(t *testing.T) {
+	s := &Server{pages: parsePages()}
+	sum := cases.Summary{Deadlines: []cases.Deadline{{Key: "decision", What: "处罚决定", Party: cases.PartyRegulator,
+		DueAt: time.Date(2027, 3, 2, 0, 0, 0, 0, time.UTC), State: cases.DeadlinePending, Unconfirmed: []int{2027}}}}
+	w := httptest.NewRecorder()
+	s.render(w, http.StatusOK, "case", page{Title: "CF", Me: &me{Name: "赵明"}, Data: caseData{Summary: sum, View: map[string]any{}}})
+	if body := w.Body.String(); !strings.Contains(body, "待确认 unconfirmed: 2027 年节假日安排未公布") {
+		t.Errorf("the unconfirmed deadline is not marked:\n%s", body)
 	}
 }
 

@@ -1130,7 +1130,7 @@ func (a *accident) summary() cases.Summary {
 		}
 		overdue = overdue || (a.investigationLate && a.report == nil)
 		deadlines = append(deadlines, cases.Deadline{Key: "investigation", What: "事故调查报告 investigation report (60 days, Art.29)",
-			Party: cases.PartyRegulator, DueAt: d.End, State: st})
+			Party: cases.PartyRegulator, DueAt: d.End, State: st, Unconfirmed: d.Unconfirmed})
 	}
 	if a.approvalDue != nil {
 		st := metOr(a.approval != nil && !a.approval.Late, a.approvalLate)
@@ -1139,12 +1139,13 @@ func (a *accident) summary() cases.Summary {
 		}
 		overdue = overdue || (a.approvalLate && a.approval == nil)
 		deadlines = append(deadlines, cases.Deadline{Key: "approval", What: "批复 approval of the report (Art.32)",
-			Party: cases.PartyRegulator, DueAt: a.approvalDue.End, State: st})
+			Party: cases.PartyRegulator, DueAt: a.approvalDue.End, State: st, Unconfirmed: a.approvalDue.Unconfirmed})
 	}
 	if a.assessmentDue != nil {
 		overdue = overdue || (a.assessmentLate && a.assessment == nil)
 		deadlines = append(deadlines, cases.Deadline{Key: "assessment", What: "整改评估 assessment of the corrective measures (1 year, Art.86)",
-			Party: cases.PartyRegulator, DueAt: a.assessmentDue.End, State: metOr(a.assessment != nil && !a.assessment.Late, a.assessmentLate)})
+			Party: cases.PartyRegulator, DueAt: a.assessmentDue.End, State: metOr(a.assessment != nil && !a.assessment.Late, a.assessmentLate),
+			Unconfirmed: a.assessmentDue.Unconfirmed})
 	}
 	return cases.Summary{
 		WorkflowID: a.in.WorkflowID, CaseNo: a.in.CaseNo, Kind: cases.KindAccident, State: string(a.state), Grade: a.grade.Grade,

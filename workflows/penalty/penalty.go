@@ -1159,15 +1159,15 @@ func (p *penalty) summary() cases.Summary {
 		return cases.DeadlinePending
 	}
 	deadlines := []cases.Deadline{{Key: "decision", What: "处罚决定 decision (行政处罚法 Art.60)", Party: cases.PartyRegulator,
-		DueAt: p.decisionDue.End, State: state(p.decision != nil, p.decisionOverdue)}}
+		DueAt: p.decisionDue.End, State: state(p.decision != nil, p.decisionOverdue), Unconfirmed: p.decisionDue.Unconfirmed}}
 	if p.decision != nil {
 		late := p.serviceLate || (p.service != nil && p.service.Late)
 		deadlines = append(deadlines, cases.Deadline{Key: "service", What: "送达 service of the decision (Art.61)", Party: cases.PartyRegulator,
-			DueAt: p.decision.ServiceDue.End, State: state(p.service != nil, late)})
+			DueAt: p.decision.ServiceDue.End, State: state(p.service != nil, late), Unconfirmed: p.decision.ServiceDue.Unconfirmed})
 	}
 	if p.payDue != nil {
 		deadlines = append(deadlines, cases.Deadline{Key: "payment", What: "缴纳罚款 payment (Art.67)", Party: cases.PartyEnterprise,
-			DueAt: p.payDue.End, State: state(p.payment != nil, p.paymentLate)})
+			DueAt: p.payDue.End, State: state(p.payment != nil, p.paymentLate), Unconfirmed: p.payDue.Unconfirmed})
 	}
 	open := !p.state.closed()
 	return cases.Summary{

@@ -684,3 +684,25 @@ func TestPenaltyEventsAreDatedWhenTheyHappened(t *testing.T) {
 	res := penaltyResult(t, h, Paid)
 	wantMoney(t, "result", res.Money, 1_000_000, 150_000, 5, false)
 }
+
+// A deadline counted into a year whose holidays are not yet published
+// (2027: the State Council's notice comes late in 2026) says so, on the
+// case's own deadlines as every list and page shows them: the 90-day
+// decision limit of a case opened on 2026-12-01 ends in 2027.
+func TestADeadlineInAYearWithoutHolidayDataIsUnconfirmed(t *testing.T) {
+	h := newHarness(t)
+	h.Env.SetStartTime(bj(2026, 12, 1, 9, 0))
+	var v View
+	h.Query(time.Hour, &v)
+	h.CancelAt(2 * time.Hour)
+	h.Run(penaltyInput(fine(10_000)))
+	for _, d := range v.Deadlines {
+		if d.Key == "decision" {
+			if len(d.Unconfirmed) != 1 || d.Unconfirmed[0] != 2027 {
+				t.Fatalf("the decision limit, due %v, is marked unconfirmed for %v, want [2027]", d.DueAt, d.Unconfirmed)
+			}
+			return
+		}
+	}
+	t.Fatalf("no decision deadline: %+v", v.Deadlines)
+}
