@@ -240,24 +240,29 @@ type When struct{ time.Time }
 
 // UnmarshalJSON reads a date or an RFC 3339 time.
 func (w *When) UnmarshalJSON(b []byte) error {
+	t, err := parseWhen(b, 24*time.Hour-time.Second)
+	w.Time = t
+	return err
+}
+
+// parseWhen reads a JSON date or RFC 3339 time; a date alone is that day
+// in China at dayAt after its midnight. "" is the zero time.
+func parseWhen(b []byte, dayAt time.Duration) (time.Time, error) {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return duty.Errorf(duty.EInvalid, "dates are strings like \"2026-12-15\" or \"2026-12-15T17:00:00+08:00\"")
+		return time.Time{}, duty.Errorf(duty.EInvalid, "dates are strings like \"2026-12-15\" or \"2026-12-15T17:00:00+08:00\"")
 	}
 	if s == "" {
-		w.Time = time.Time{}
-		return nil
+		return time.Time{}, nil
 	}
 	if d, err := time.ParseInLocation(time.DateOnly, s, rules.China); err == nil {
-		w.Time = d.Add(24*time.Hour - time.Second)
-		return nil
+		return d.Add(dayAt), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return duty.Errorf(duty.EInvalid, "%q is not a date (2026-12-15) or time (2026-12-15T17:00:00+08:00)", s)
+		return time.Time{}, duty.Errorf(duty.EInvalid, "%q is not a date (2026-12-15) or time (2026-12-15T17:00:00+08:00)", s)
 	}
-	w.Time = t
-	return nil
+	return t, nil
 }
 
 // MarshalJSON writes the time in RFC 3339.
@@ -286,22 +291,7 @@ type EventWhen struct{ time.Time }
 
 // UnmarshalJSON reads a date or an RFC 3339 time.
 func (w *EventWhen) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return duty.Errorf(duty.EInvalid, "dates are strings like \"2026-12-15\" or \"2026-12-15T17:00:00+08:00\"")
-	}
-	if s == "" {
-		w.Time = time.Time{}
-		return nil
-	}
-	if d, err := time.ParseInLocation(time.DateOnly, s, rules.China); err == nil {
-		w.Time = d
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return duty.Errorf(duty.EInvalid, "%q is not a date (2026-12-15) or time (2026-12-15T17:00:00+08:00)", s)
-	}
+	t, err := parseWhen(b, 0)
 	w.Time = t
-	return nil
+	return err
 }
