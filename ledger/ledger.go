@@ -105,7 +105,9 @@ func (s Schema) column(header string) (Column, bool) {
 
 var headerReplacer = strings.NewReplacer(" ", "", "\u3000", "", "（", "(", "）", ")", "*", "", "\ufeff", "")
 
-func normalHeader(h string) string { return strings.ToLower(headerReplacer.Replace(strings.TrimSpace(h))) }
+func normalHeader(h string) string {
+	return strings.ToLower(headerReplacer.Replace(strings.TrimSpace(h)))
+}
 
 // CellError is what is wrong with one cell, or with a row when Column is
 // empty: the row's number as the spreadsheet shows it (the header is row
