@@ -153,7 +153,8 @@ var matrix = []matrixRow{
 
 	// Escalations: any case may be escalated by its department; the
 	// organisation holding one — a department, or the party committee or
-	// government of an area — handles it, wherever the case is.
+	// government of an area — handles it, wherever the case is: its staff
+	// sign for it and pass it on, its heads decide or return it.
 	{on: "escalation:open on hazard", may: "departments: Y---"},
 	{on: "escalation:open on talk", may: "departments: Y---"},
 	{on: "escalation:open on penalty", may: "departments: Y---"},
@@ -161,8 +162,8 @@ var matrix = []matrixRow{
 	{on: "escalation:open on escalation", may: "departments: Y---"},
 	{on: "escalation:acknowledge on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:forward on held escalation", may: "departments: Y---; leaders: Y---"},
-	{on: "escalation:decide on held escalation", may: "departments: Y---; leaders: Y---"},
-	{on: "escalation:return on held escalation", may: "departments: Y---; leaders: Y---"},
+	{on: "escalation:decide on held escalation", may: "heads: Y---; leaders: Y---"},
+	{on: "escalation:return on held escalation", may: "heads: Y---; leaders: Y---"},
 
 	// Accidents: the department registers, reports up and investigates;
 	// its head, or the government head of the area whatever the sector

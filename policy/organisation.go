@@ -91,7 +91,8 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
-			}, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector)))
+			})
+			out = append(out, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector), subjects(org.RoleDeptHead))...)
 			out = append(out, departmentAccidents(unit, id, scope)...)
 			if unit.RegionLevel != "" {
 				out = append(out, &ladon.DefaultPolicy{
@@ -128,7 +129,8 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Actions:   []string{ActionPolicyRead},
 				Resources: []string{PolicyRecordResource(unit.RegionPath) + "<[0-9/]*>"},
 				Effect:    ladon.AllowAccess,
-			}, heldEscalations(unit, id, subjects(org.RolePartySecretary, org.RoleGovernmentHead)))
+			})
+			out = append(out, heldEscalations(unit, id, nil, subjects(org.RolePartySecretary, org.RoleGovernmentHead))...)
 			if unit.Kind == org.KindGovernment {
 				out = append(out, governmentAccidents(unit, id))
 			}
@@ -165,15 +167,30 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 // escalations it holds — whatever the region or sector of the case, since
 // an escalation may cross both (移送). The workflow checks again that the
 // actor's organisation is the holder.
-func heldEscalations(unit org.Org, id string, subjects []string) *ladon.DefaultPolicy {
-	return &ladon.DefaultPolicy{
+// heldEscalations lets the organisation that holds an escalation handle
+// it: its staff see it, sign for it and pass it on (签收, 转办); what it
+// decides — the decision (办结) or sending it back (退回) — is its heads'.
+func heldEscalations(unit org.Org, id string, staff, heads []string) []*ladon.DefaultPolicy {
+	resources := []string{"escalation:held:" + id + ":<.+>"}
+	out := []*ladon.DefaultPolicy{{
 		ID:          OrgPolicyPrefix + "held:" + id,
-		Description: fmt.Sprintf("%s handles the escalations it holds (签收, 转办, 办结, 退回)", unit.Name),
-		Subjects:    subjects,
+		Description: fmt.Sprintf("the heads of %s decide the escalations it holds, or return them (办结, 退回)", unit.Name),
+		Subjects:    heads,
 		Actions:     []string{ActionView, "escalation:<" + strings.Join(EscalationActions, "|") + ">"},
-		Resources:   []string{"escalation:held:" + id + ":<.+>"},
+		Resources:   resources,
 		Effect:      ladon.AllowAccess,
+	}}
+	if len(staff) > 0 {
+		out = append(out, &ladon.DefaultPolicy{
+			ID:          OrgPolicyPrefix + "heldstaff:" + id,
+			Description: fmt.Sprintf("the staff of %s see the escalations it holds, sign for them and pass them on (签收, 转办)", unit.Name),
+			Subjects:    staff,
+			Actions:     []string{ActionView, "escalation:<" + strings.Join(EscalationStaffActions, "|") + ">"},
+			Resources:   resources,
+			Effect:      ladon.AllowAccess,
+		})
 	}
+	return out
 }
 
 // PolicyRecordResource is the Ladon resource of a region's policy record
@@ -185,6 +202,10 @@ func PolicyRecordResource(regionPath string) string { return "policyrecord:" + r
 
 // EscalationActions are what the holder of an escalation does.
 var EscalationActions = []string{"acknowledge", "forward", "decide", "return"}
+
+// EscalationStaffActions are those of them its staff may take; deciding
+// and returning are its heads'.
+var EscalationStaffActions = []string{"acknowledge", "forward"}
 
 // ActionOpenEscalation is escalating a case (提请上级部门, 移送).
 const ActionOpenEscalation = "escalation:open"
