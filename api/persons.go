@@ -15,7 +15,7 @@ const recordLimit = 200
 func personRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/persons/{personID}/record", summary: "a person's record (终身追责): every post they held and when, the steps they took, the regulators' deadlines missed on their watch (on cases they handled, or in the department they headed), and the notifications they were sent — across transfers and after they leave; the person themselves, the heads of their area and of their department and those above",
-			response: store.PersonRecord{}, handle: (*Server).personRecord},
+			response: store.AccountabilityRecord{}, handle: (*Server).personRecord},
 	}
 }
 
@@ -35,7 +35,7 @@ func (s *Server) personRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	notFound := duty.Errorf(duty.ENotFound, "no person %d whose record you may read", id)
-	rec, err := s.Store.PersonRecord(r.Context(), id, recordLimit)
+	rec, err := s.Store.AccountabilityRecord(r.Context(), id, recordLimit)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		s.writeError(w, r, notFound)
 		return
@@ -52,7 +52,7 @@ func (s *Server) personRecord(w http.ResponseWriter, r *http.Request) {
 
 // mayReadRecord reports whether policy lets the caller read the record
 // through one of the person's posts, past or present.
-func (s *Server) mayReadRecord(r *http.Request, c caller, rec store.PersonRecord) bool {
+func (s *Server) mayReadRecord(r *http.Request, c caller, rec store.AccountabilityRecord) bool {
 	for _, p := range rec.Posts {
 		res := policy.PersonResource(p.Org.RegionPath, p.Org.ID, rec.PersonID)
 		if s.Warden.Authorize(r.Context(), c.subject(), policy.ActionReadRecord, res, nil) == nil {

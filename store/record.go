@@ -10,11 +10,11 @@ import (
 	"github.com/duty-project/duty/org"
 )
 
-// PersonRecord is what a person is accountable for (终身追责): every post
+// AccountabilityRecord is what a person is accountable for (终身追责): every post
 // they held and when, the steps they took, the deadlines missed on their
 // watch, and what they were told — kept across transfers and after they
 // leave, because it is read from the record, not from their posts today.
-type PersonRecord struct {
+type AccountabilityRecord struct {
 	PersonID int64      `json:"person_id"`
 	Name     string     `json:"name"`
 	Posts    []org.Post `json:"posts"`
@@ -74,9 +74,9 @@ type Notified struct {
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 }
 
-// PersonRecord reads a person's record, each list cut at limit entries.
-func (s *Store) PersonRecord(ctx context.Context, personID int64, limit int) (PersonRecord, error) {
-	rec := PersonRecord{PersonID: personID, Limit: limit}
+// AccountabilityRecord reads a person's record, each list cut at limit entries.
+func (s *Store) AccountabilityRecord(ctx context.Context, personID int64, limit int) (AccountabilityRecord, error) {
+	rec := AccountabilityRecord{PersonID: personID, Limit: limit}
 	err := s.Pool.QueryRow(ctx, `SELECT name FROM persons WHERE id = $1`, personID).Scan(&rec.Name)
 	if err != nil {
 		return rec, notFound(err, "no person %d", personID)

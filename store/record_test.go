@@ -37,7 +37,7 @@ func TestAPersonsRecordKeepsWhatWasTheirs(t *testing.T) {
 		}
 	}
 
-	rec, err := d.st.PersonRecord(ctx, inspector.PersonID, 50)
+	rec, err := d.st.AccountabilityRecord(ctx, inspector.PersonID, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestAPersonsRecordKeepsWhatWasTheirs(t *testing.T) {
 		t.Fatalf("the inspector's posts: %+v", rec)
 	}
 
-	rec, err = d.st.PersonRecord(ctx, head, 50)
+	rec, err = d.st.AccountabilityRecord(ctx, head, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,14 +67,14 @@ func TestAPersonsRecordKeepsWhatWasTheirs(t *testing.T) {
 	if err := d.st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE person_id = $1`, company).Scan(&told); err != nil {
 		t.Fatal(err)
 	}
-	rec, err = d.st.PersonRecord(ctx, company, 50)
+	rec, err = d.st.AccountabilityRecord(ctx, company, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if told == 0 || len(rec.Told) != told || rec.Told[0].CaseNo != "YH-140502-2026-000009" {
 		t.Fatalf("the enterprise head was told %d times; the record says %+v", told, rec.Told)
 	}
-	if _, err := d.st.PersonRecord(ctx, 999_999, 50); err == nil {
+	if _, err := d.st.AccountabilityRecord(ctx, 999_999, 50); err == nil {
 		t.Fatal("the record of nobody")
 	}
 }

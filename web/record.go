@@ -21,7 +21,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	if id == "me" {
 		id = strconv.FormatInt(m.ID, 10)
 	}
-	var rec store.PersonRecord
+	var rec store.AccountabilityRecord
 	if err := s.call(r, http.MethodGet, "/api/v1/persons/"+id+"/record", nil, &rec); err != nil {
 		s.fail(w, r, m, err)
 		return
