@@ -134,7 +134,7 @@ type AuditReport struct {
 	// OrgChains counts those that are a region's organisation record
 	// (org/<region code>).
 	OrgChains int64 `json:"org_chains"`
-	Entries      int64 `json:"entries"`
+	Entries   int64 `json:"entries"`
 	// Broken holds the first break of each broken chain, in workflow id
 	// order. Entries after a break cannot be vouched for and are not
 	// checked further.

@@ -819,7 +819,7 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 		return org.Person{}, false, invalid("人员 %s: %v", name, err)
 	}
 	type stored struct {
-		id                     int64
+		id                      int64
 		login, name, idn, phone string
 	}
 	read := func(where string, arg any) (stored, bool, error) {
@@ -1219,7 +1219,9 @@ func (s *Store) getPost(ctx context.Context, q Querier, id int64) (org.Post, err
 }
 
 // GetPost reads one post, ended or not.
-func (s *Store) GetPost(ctx context.Context, id int64) (org.Post, error) { return s.getPost(ctx, s.Pool, id) }
+func (s *Store) GetPost(ctx context.Context, id int64) (org.Post, error) {
+	return s.getPost(ctx, s.Pool, id)
+}
 
 // EndPost records that a post ends on a day (离任, 免职): from that day
 // the person no longer holds it, and since every request reads the
