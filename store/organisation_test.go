@@ -2,17 +2,21 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/internal/pgtest"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/uscc"
+	"github.com/duty-project/duty/seed"
 	"github.com/duty-project/duty/store"
 )
 
@@ -496,5 +500,61 @@ func TestPersonalInformationIsMaskedAndItsReadsRecorded(t *testing.T) {
 	}))
 	if _, err := st.Pool.Exec(ctx, `DELETE FROM personal_reads`); err == nil {
 		t.Fatal("the reads of personal information could be deleted")
+	}
+}
+
+// What the API does with the organisation works as the app role, and
+// the reads of personal information are as append-only to it as the
+// audit log.
+func TestTheAppRoleKeepsTheOrganisation(t *testing.T) {
+	app, _ := pgtest.NewAppStore(t)
+	ctx := context.Background()
+	if _, err := seed.Demo(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := app.PersonByLogin(ctx, "admin.quan")
+	must(t, err)
+	ch := store.OrgChange{By: cases.Actor{PersonID: admin.ID, Name: admin.Name}, At: time.Now()}
+	var p org.Person
+	must(t, inTx(t, app, func(tx pgx.Tx) error {
+		if _, _, err := app.SaveOrg(ctx, tx, store.OrgInput{Kind: org.KindEnterprise, Name: "某企业", RegionCode: "140502", CreditCode: creditCode(t, 5)}, ch); err != nil {
+			return err
+		}
+		p, _, err = app.SavePerson(ctx, tx, store.PersonInput{IDNumber: "11010519491231002X", Name: "某人", RegionCode: "140502"}, ch)
+		return err
+	}))
+	if _, err := app.PersonalInfo(ctx, p.ID, admin.ID, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{`UPDATE personal_reads SET purpose = 'other'`, `DELETE FROM personal_reads`, `TRUNCATE personal_reads`} {
+		_, err := app.Pool.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" || strings.Contains(pgErr.Message, "append-only") {
+			t.Fatalf("%s as %s: %v, want permission denied by the role", sql, store.AppRole, err)
+		}
+	}
+}
+
+// Ending a post tells whoever caches organisation facts.
+func TestEndingAPostIsNotified(t *testing.T) {
+	d := newDemo(t)
+	st, ctx := d.st, context.Background()
+	conn, err := st.Pool.Acquire(ctx)
+	must(t, err)
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `LISTEN duty_org_changed`); err != nil {
+		t.Fatal(err)
+	}
+	posts, err := st.PostsAt(ctx, d.persons["li.anquan"], time.Now())
+	must(t, err)
+	must(t, inTx(t, st, func(tx pgx.Tx) error {
+		_, _, err := st.EndPost(ctx, tx, posts[0].ID, time.Now(), orgChange(d, "免职"))
+		return err
+	}))
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	n, err := conn.Conn().WaitForNotification(wait)
+	if err != nil || n.Channel != "duty_org_changed" || n.Payload != "posts" {
+		t.Fatalf("notification %+v, %v", n, err)
 	}
 }
