@@ -533,17 +533,38 @@ func (s *Store) ListEnterprises(ctx context.Context, f EnterpriseFilter) (Enterp
 	if err != nil {
 		return EnterprisePage{}, invalid("%v", err)
 	}
-	rows, err := s.Pool.Query(ctx, `
-		SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code
-		WHERE o.kind = 'enterprise'
-		  AND ($1 = '' OR r.path LIKE $1 || '%')
-		  AND ($2 = '' OR o.industry_code LIKE $2 || '%')
-		  AND ($3 = '' OR $3 = ANY(o.industries))
-		  AND ($4 = '' OR o.risk_class = $4)
-		  AND ($5 = '' OR strpos(o.name, $5) > 0)
-		  AND ($6 = 0 OR (o.name, o.id) > ($7, $6))
-		ORDER BY o.name, o.id LIMIT $8`,
-		path, industryPrefix, f.Sector, risk, f.NameContains, after.ID, after.Name, f.Limit+1)
+	// Only the filters given become conditions, so that the keyset
+	// condition meets the (name, id) index as a range, not an OR.
+	where := []string{`o.kind = 'enterprise'`}
+	var args []any
+	cond := func(sql string, vals ...any) {
+		for _, v := range vals {
+			args = append(args, v)
+			sql = strings.Replace(sql, "?", fmt.Sprintf("$%d", len(args)), 1)
+		}
+		where = append(where, sql)
+	}
+	if path != "" {
+		cond(`o.region_code IN (SELECT code FROM regions WHERE path LIKE ? || '%')`, path)
+	}
+	if industryPrefix != "" {
+		cond(`o.industry_code LIKE ? || '%'`, industryPrefix)
+	}
+	if f.Sector != "" {
+		cond(`? = ANY(o.industries)`, f.Sector)
+	}
+	if risk != "" {
+		cond(`o.risk_class = ?`, risk)
+	}
+	if f.NameContains != "" {
+		cond(`strpos(o.name, ?) > 0`, f.NameContains)
+	}
+	if after.ID != 0 {
+		cond(`(o.name, o.id) > (?, ?)`, after.Name, after.ID)
+	}
+	args = append(args, f.Limit+1)
+	rows, err := s.Pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code
+		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY o.name, o.id LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return EnterprisePage{}, fmt.Errorf("store: enterprises: %w", err)
 	}
