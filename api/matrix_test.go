@@ -491,7 +491,8 @@ func endedTwins(t *testing.T, st *store.Store, today time.Time) map[string]polic
 			if err := st.EnsurePost(ctx, tx, twin, post.Org.ID, post.Role, post.Title, post.Portfolio, since); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE posts SET ended_on = $2 WHERE person_id = $1`, twin, yesterday.Format(time.DateOnly)); err != nil {
+			// Held up to yesterday: ended_on is the first day it is not held.
+			if _, err := tx.Exec(ctx, `UPDATE posts SET ended_on = $2 WHERE person_id = $1`, twin, today.Format(time.DateOnly)); err != nil {
 				return err
 			}
 			return st.EnsurePost(ctx, tx, twin, police[0].ID, org.RoleInspector, "侦查员", nil, today)

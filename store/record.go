@@ -117,7 +117,7 @@ func (s *Store) AccountabilityRecord(ctx context.Context, personID int64, limit 
 			JOIN posts p ON p.org_id = c.acting_org_id AND p.person_id = $1 AND p.role = $3
 			WHERE d.state = 'missed' AND d.party = 'regulator'
 			  AND p.started_on <= (d.due_at AT TIME ZONE 'Asia/Shanghai')::date
-			  AND (p.ended_on IS NULL OR p.ended_on >= (d.due_at AT TIME ZONE 'Asia/Shanghai')::date)
+			  AND (p.ended_on IS NULL OR p.ended_on > (d.due_at AT TIME ZONE 'Asia/Shanghai')::date)
 		)
 		SELECT DISTINCT ON (due_at, case_no, key) case_no, kind, key, what, due_at, as_
 		FROM missed ORDER BY due_at DESC, case_no, key, as_ DESC LIMIT $2`, personID, limit, org.RoleDeptHead)
