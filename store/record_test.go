@@ -22,14 +22,17 @@ func TestAPersonsRecordKeepsWhatWasTheirs(t *testing.T) {
 	}
 	inspector := d.actor("zhao.jiancha", org.RoleInspector, cases.SideRegulator)
 	head := d.persons["wang.juzhang"]
-	// The head's post ends on the 6th: a deadline missed on the 5th is
-	// theirs, one missed on the 10th their successor's.
+	// The head's post ends on the 6th (ended_on is the first day it is not
+	// held): a deadline missed on the 5th is theirs, those missed on the
+	// 6th and the 10th their successor's.
 	if _, err := d.st.Pool.Exec(ctx, `UPDATE posts SET ended_on = '2026-12-06' WHERE person_id = $1`, head); err != nil {
 		t.Fatal(err)
 	}
 	steps := []cases.Step{
-		d.hazardStep(1, "order", inspector, rung("talk", day(5), cases.DeadlinePending), rung("later", day(10), cases.DeadlinePending)),
-		d.hazardStep(2, "rung_overdue", cases.SystemActor, rung("talk", day(5), cases.DeadlineMissed), rung("later", day(10), cases.DeadlineMissed)),
+		d.hazardStep(1, "order", inspector, rung("talk", day(5), cases.DeadlinePending), rung("ended", day(6), cases.DeadlinePending),
+			rung("later", day(10), cases.DeadlinePending)),
+		d.hazardStep(2, "rung_overdue", cases.SystemActor, rung("talk", day(5), cases.DeadlineMissed), rung("ended", day(6), cases.DeadlineMissed),
+			rung("later", day(10), cases.DeadlineMissed)),
 	}
 	for _, s := range steps {
 		if _, err := d.st.RecordStep(ctx, s); err != nil {
@@ -44,7 +47,7 @@ func TestAPersonsRecordKeepsWhatWasTheirs(t *testing.T) {
 	if len(rec.Steps) != 1 || rec.Steps[0].Action != "order" || rec.Steps[0].CaseNo != "YH-140502-2026-000009" || rec.Steps[0].Kind != "hazard" {
 		t.Fatalf("the inspector's steps: %+v", rec.Steps)
 	}
-	if len(rec.Missed) != 2 || rec.Missed[0].Key != "later" || rec.Missed[1].Key != "talk" || rec.Missed[0].As != "officer" {
+	if len(rec.Missed) != 3 || rec.Missed[0].Key != "later" || rec.Missed[2].Key != "talk" || rec.Missed[0].As != "officer" {
 		t.Fatalf("missed on the inspector's cases: %+v", rec.Missed)
 	}
 	if len(rec.Posts) == 0 || rec.Name == "" {
