@@ -153,10 +153,11 @@ const (
 	RoleProjectManager = "project_manager" // 项目经理
 	RoleSafetyOfficer  = "safety_officer"  // 安全员
 	RolePolicyAdmin    = "policy_admin"    // 权限管理员: edits policies
+	RoleOrgAdmin       = "org_admin"       // 组织管理员: keeps a region's organisation
 	RoleUnitHead       = "unit_head"       // 车间主任, 班组长: heads an internal unit
 	RoleStaff          = "staff"           // 岗位人员: holds a post of a unit
 )
 
 // Roles lists every role a post may have.
 var Roles = []string{RolePartySecretary, RoleGovernmentHead, RoleDeputyHead, RoleDeptHead, RoleInspector,
-	RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer, RolePolicyAdmin, RoleUnitHead, RoleStaff}
+	RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer, RolePolicyAdmin, RoleOrgAdmin, RoleUnitHead, RoleStaff}

@@ -210,6 +210,30 @@ func heldEscalations(unit org.Org, id string, staff, heads []string) []*ladon.De
 	return out
 }
 
+// Administering the organisation (issue 15): a region's organisation
+// administrators (org.RoleOrgAdmin of its government) keep the region and
+// everything below it — its organisations, their units, persons and
+// posts; an enterprise's 主要负责人 keeps its own persons, posts and
+// internal units. Both are asked on OrgResource.
+const (
+	// ActionAdministerOrg is creating or changing an organisation, or
+	// importing organisations into a region.
+	ActionAdministerOrg = "organisation:administer"
+	// ActionKeepStaff is keeping an organisation's persons, posts and
+	// internal units.
+	ActionKeepStaff = "organisation:staff"
+	// ActionReadPersonal is reading a person's identity number and phone
+	// unmasked (个人信息保护法); the read is recorded.
+	ActionReadPersonal = "organisation:personal"
+)
+
+// OrgResource is the Ladon resource of an organisation as its region
+// places it; orgID is 0 for one not yet on record (a region's new
+// organisation, an import).
+func OrgResource(regionPath string, orgID int64) string {
+	return "organisation:" + regionPath + ":" + strconv.FormatInt(orgID, 10)
+}
+
 // ActionReadRecord is reading a person's record: the posts they held, the
 // steps they took, the deadlines missed on their watch and what they were
 // told (终身追责).
