@@ -132,6 +132,17 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 		if created {
 			progress("seeded the demo organisation (晋城市 城区)")
 		}
+		// Only a new installation gets the generated enterprises: checking
+		// 2,000 of them again on every start would cost a second or two.
+		if created && cfg.demoEnterprises > 0 {
+			start := time.Now()
+			progress("generating %d demo enterprises with their 主要负责人 …", cfg.demoEnterprises)
+			n, err := seed.District(ctx, st, cfg.demoEnterprises, start)
+			if err != nil {
+				return err
+			}
+			progress("seeded %d demo enterprises in %s", n, time.Since(start).Round(100*time.Millisecond))
+		}
 	}
 	now := time.Now()
 	changed, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: a.policies}, now.In(rules.China))

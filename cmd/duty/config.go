@@ -36,6 +36,7 @@ type config struct {
 	oidcRedirectURL   string
 	logLevel          string
 	seedDemo          bool
+	demoEnterprises   int
 	pollers           int
 	uiPort            int
 	noWorker          bool
@@ -73,6 +74,7 @@ var settings = []setting{
 	{"read-timeout", "DUTY_READ_TIMEOUT", "2m", "longest time a client may take to send a whole request, its body (an evidence upload) included; a slower one is cut off", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
+	{"demo-enterprises", "DUTY_DEMO_ENTERPRISES", "2000", "with --seed-demo, how many generated enterprises of 城区 and 泽州县 (each with its 主要负责人) a new installation gets, so lists and exports are tried at a believable size; 0 for none", "dev migrate"},
 	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
 	{"ui-port", "DUTY_UI_PORT", "-1", "dev: loopback port of Temporal's Web UI (read-only, every case's history, no login: any local user can read it) for the embedded server, e.g. 8233; 0 picks a free port; -1, the default, serves none", "dev"},
 	{"no-worker", "DUTY_NO_WORKER", "false", "dev: run no worker in this process; cases wait for 'duty worker' processes (the fault tests kill and restart those on their own)", "dev"},
@@ -157,6 +159,10 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 		case "seed-demo":
 			b := def == "true" || def == "1" || (def == "" && command == "dev")
 			fs.BoolVar(&c.seedDemo, s.flag, b, usage)
+		case "demo-enterprises":
+			n := 2000
+			_, _ = fmt.Sscan(def, &n)
+			fs.IntVar(&c.demoEnterprises, s.flag, n, usage)
 		case "pollers":
 			n := 8
 			_, _ = fmt.Sscan(def, &n)
