@@ -147,6 +147,7 @@ var labels = map[string]string{
 	"action.accident.report_up_overdue":           "逾期未上报",
 	"action.accident.investigation_overdue":       "调查报告逾期",
 	"action.accident.approval_overdue":            "批复逾期",
+	"action.accident.assessment_overdue":          "整改评估逾期",
 	"action.accident.measures_started":            "整改措施已立案",
 	"action.accident.measure_verified":            "整改措施已复查销号",
 	"action.accident.fine_cases_opened":           "罚款案件已立案",
