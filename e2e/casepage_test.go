@@ -70,7 +70,9 @@ func TestTheCasePageIsContent(t *testing.T) {
 		}
 	}
 	// The other pages at a phone's width.
-	for page, who := range map[string]*visitor{"/desk": inspector, "/inbox": enterprise} {
+	secretary := browse(t, chrome, duty.base, "zhang.shuji")
+	admin := browse(t, chrome, duty.base, "admin.quan")
+	for page, who := range map[string]*visitor{"/desk": inspector, "/inbox": enterprise, "/board": secretary, "/policies": admin} {
 		who.resize(390)
 		who.open(page)
 		who.noJSON()
