@@ -239,7 +239,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, m *me, err error) 
 		return
 	}
 	title := map[int]string{http.StatusForbidden: "无权访问 Forbidden", http.StatusNotFound: "未找到 Not found",
-		http.StatusConflict: "当前状态不允许 Not allowed now", http.StatusBadRequest: "输入有误 Invalid input"}[e.Status]
+		http.StatusConflict: "当前状态不允许", http.StatusBadRequest: "输入有误"}[e.Status]
 	if title == "" {
 		title = fmt.Sprintf("错误 Error %d", e.Status)
 	}
@@ -306,12 +306,12 @@ func (s *Server) whoami(r *http.Request) (*me, error) {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", page{Title: "登录 Log in", Data: loginData{Next: r.URL.Query().Get("next"), OIDC: s.OIDC}, Now: time.Now()})
+	s.render(w, http.StatusOK, "login", page{Title: "登录", Data: loginData{Next: r.URL.Query().Get("next"), OIDC: s.OIDC}, Now: time.Now()})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.render(w, http.StatusBadRequest, "login", page{Title: "登录 Log in", Error: "invalid form", Data: loginData{OIDC: s.OIDC}, Now: time.Now()})
+		s.render(w, http.StatusBadRequest, "login", page{Title: "登录", Error: "表单无法读取", Data: loginData{OIDC: s.OIDC}, Now: time.Now()})
 		return
 	}
 	var pair tokenPair
