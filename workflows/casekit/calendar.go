@@ -33,10 +33,14 @@ type LearnCalendarInput struct {
 // Validate checks the input against the calendar the case counts with: it
 // must keep every year the case has (a year is never taken away from a
 // case, only reissued by a later notice) and bring at least one year new
-// to it.
+// to it. A case that carries no calendar (its dates were counted by the
+// API) takes any; once it has learned one, it holds it like the others.
 func (in LearnCalendarInput) Validate(current *calendar.Calendar) error {
 	if in.Calendar == nil {
 		return Invalid("a calendar is required (缺少节假日安排)")
+	}
+	if current == nil {
+		return nil
 	}
 	ch := current.ChangesTo(in.Calendar)
 	switch {
@@ -54,7 +58,8 @@ func (in LearnCalendarInput) Validate(current *calendar.Calendar) error {
 // case carries. Run registers UpdateLearnCalendar for every such kind; the
 // kind supplies only the recount.
 type Calendared interface {
-	// Calendar is the calendar the case counts with now.
+	// Calendar is the calendar the case counts with now; nil for a kind
+	// whose dates the API counted and that has learned none since.
 	Calendar() *calendar.Calendar
 	// LearnCalendar makes cal the case's calendar and counts every
 	// pending deadline again from its own event and period (Recount);
@@ -64,14 +69,15 @@ type Calendared interface {
 }
 
 // Recounted is one pending deadline counted again with a newer calendar:
-// its last day and end before and after, and the years still unconfirmed.
+// its last day, end and unconfirmed years before and after.
 type Recounted struct {
-	Key         string        `json:"key"`
-	WasLast     calendar.Date `json:"was_last"`
-	Last        calendar.Date `json:"last"`
-	WasEnd      time.Time     `json:"was_end"`
-	End         time.Time     `json:"end"`
-	Unconfirmed []int         `json:"unconfirmed,omitempty"`
+	Key            string        `json:"key"`
+	WasLast        calendar.Date `json:"was_last"`
+	Last           calendar.Date `json:"last"`
+	WasEnd         time.Time     `json:"was_end"`
+	End            time.Time     `json:"end"`
+	WasUnconfirmed []int         `json:"was_unconfirmed,omitempty"`
+	Unconfirmed    []int         `json:"unconfirmed,omitempty"`
 }
 
 // Moved reports whether the recount changed the deadline's date.
@@ -92,7 +98,8 @@ func Compare(key string, was, now calendar.Deadline, into *[]Recounted) {
 	if now.End.Equal(was.End) && slices.Equal(now.Unconfirmed, was.Unconfirmed) {
 		return
 	}
-	*into = append(*into, Recounted{Key: key, WasLast: was.Last, Last: now.Last, WasEnd: was.End, End: now.End, Unconfirmed: now.Unconfirmed})
+	*into = append(*into, Recounted{Key: key, WasLast: was.Last, Last: now.Last, WasEnd: was.End, End: now.End,
+		WasUnconfirmed: was.Unconfirmed, Unconfirmed: now.Unconfirmed})
 }
 
 // CalendarLearned is the details of the step ActionCalendarLearned: the
@@ -101,6 +108,25 @@ func Compare(key string, was, now calendar.Deadline, into *[]Recounted) {
 type CalendarLearned struct {
 	Years     []int       `json:"years"`
 	Recounted []Recounted `json:"recounted"`
+}
+
+// learnedYears are the years a case learns from next: those it adds to or
+// reissues in the case's calendar, or, for a case that had none, those of
+// next its deadlines were unconfirmed for.
+func learnedYears(cur, next *calendar.Calendar, recounted []Recounted) []int {
+	if cur != nil {
+		return cur.ChangesTo(next).Learned()
+	}
+	var ys []int
+	for _, r := range recounted {
+		for _, y := range r.WasUnconfirmed {
+			if next.HasYear(y) && !slices.Contains(ys, y) {
+				ys = append(ys, y)
+			}
+		}
+	}
+	slices.Sort(ys)
+	return ys
 }
 
 // registerLearnCalendar registers UpdateLearnCalendar for a kind that
@@ -121,13 +147,15 @@ func registerLearnCalendar[S State[V], V any](ctx workflow.Context, s S, k Calen
 				return UpdateResult{}, Refusal(err)
 			}
 			now := workflow.Now(ctx)
-			cur := k.Calendar()
-			years := cur.ChangesTo(in.Calendar).Learned()
-			// The case keeps its rule set's choice on rest-day extension,
-			// whatever the sender's calendar says.
-			cal := in.Calendar.WithRestDayExtension(cur.RestDayExtension())
+			cur, cal := k.Calendar(), in.Calendar
+			if cur != nil {
+				// The case keeps its rule set's choice on rest-day
+				// extension, whatever the sender's calendar says.
+				cal = cal.WithRestDayExtension(cur.RestDayExtension())
+			}
 			before := s.StateName()
 			recounted := k.LearnCalendar(cal, now)
+			years := learnedYears(cur, cal, recounted)
 			details := CalendarLearned{Years: years, Recounted: CloneList(recounted)}
 			step := takeStep(ctx, s, ActionCalendarLearned, cases.SystemActor, before, details)
 			if err := writeStep(ctx, &s.kit().steps, step); err != nil {
