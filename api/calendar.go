@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -56,15 +55,10 @@ func (s *Server) TellCalendar(ctx context.Context, cal *calendar.Calendar, years
 	if err != nil {
 		return 0, 0, err
 	}
-	in := casekit.LearnCalendarInput{Calendar: cal}
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return 0, 0, err
-	}
-	digest := warrant.DigestBytes(raw)
 	for _, c := range list {
+		in := casekit.LearnCalendarInput{Calendar: s.caseCalendar(cal, c.RuleSet)}
 		t := CalendarTold{Case: c}
-		t.Seq, t.Err = s.tellCase(ctx, c, in, digest)
+		t.Seq, t.Err = s.tellCase(ctx, c, in)
 		switch {
 		case t.Err == nil:
 			updated++
@@ -78,13 +72,34 @@ func (s *Server) TellCalendar(ctx context.Context, cal *calendar.Calendar, years
 	return updated, failed, nil
 }
 
+// caseCalendar is cal as the rule set a case was opened under counts
+// periods (rest-day extension), for a case whose dates the API counted
+// and that carries no calendar of its own; one that does keeps its own
+// setting whatever it is sent.
+func (s *Server) caseCalendar(cal *calendar.Calendar, ruleSet string) *calendar.Calendar {
+	if s.Rules == nil {
+		return cal
+	}
+	rs, err := s.ruleSet(ruleSet)
+	if err != nil {
+		return cal
+	}
+	return cal.WithRestDayExtension(rs.RestDayExtends())
+}
+
 // tellCase sends one case the update and waits until its step is written.
-func (s *Server) tellCase(ctx context.Context, c store.UnconfirmedCase, in casekit.LearnCalendarInput, digest string) (int64, error) {
-	id := fmt.Sprintf("calendar/%s/%.43s", c.CaseNo, digest)
+// The update's ID is the case's and the calendar's: a retry, or a second
+// server telling the same case at once, reaches the same update.
+func (s *Server) tellCase(ctx context.Context, c store.UnconfirmedCase, in casekit.LearnCalendarInput) (int64, error) {
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return 0, err
+	}
+	id := "calendar/" + c.CaseNo + "/" + warrant.DigestBytes(raw)
 	ctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
 	g := grant{actor: cases.SystemActor, action: learnCalendarAction, resource: learnCalendarResource}
-	ctx, err := s.warrant(ctx, g, warrant.Claims{Workflow: c.WorkflowID, Name: casekit.UpdateLearnCalendar, UpdateID: id}, in)
+	ctx, err = s.warrant(ctx, g, warrant.Claims{Workflow: c.WorkflowID, Name: casekit.UpdateLearnCalendar, UpdateID: id}, in)
 	if err != nil {
 		return 0, err
 	}

@@ -1263,13 +1263,14 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 		Escalation string `json:"escalation_case_no,omitempty"`
 	}{RepeatOffenceResult: res}
 	if res.Government.ID != 0 && res.Government.ID != p.in.ActingOrg.ID {
+		ack := p.due(workflow.Now(ctx), p.in.Rules.EscalationAck)
 		esc := escalation.Input{
 			CaseRef: casekit.CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
 				RegionPath: p.in.RegionPath, Industry: p.in.Industry, Enterprise: p.in.Enterprise},
 			From: p.in.ActingOrg, To: res.Government, Reason: escalation.ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
 			Summary: fmt.Sprintf("屡查屡犯: %d penalties on the unit in 180 days, %d in a year (%s), and the 重大事故隐患 %s; "+
 				"closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear, strings.Join(res.Penalties, ", "), res.MajorHazard),
-			AckDue: p.due(workflow.Now(ctx), p.in.Rules.EscalationAck).End, RuleSet: p.in.RuleSet,
+			AckDue: ack.End, AckDeadline: &ack, RuleSet: p.in.RuleSet,
 		}
 		esc.Numbered(res.Escalation)
 		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
