@@ -7,8 +7,8 @@
 // days that are worked instead (调休上班) in a notice late in the year
 // before. Each year is one JSON file, YYYY.json; the years known at build
 // time are embedded from data/ (see data/README.md for the format), and
-// LoadDir or WithFS add or replace years at run time, so a newly published
-// year needs no release.
+// LoadDir, WithFS or WithYearJSON add or replace years at run time, so a
+// newly published year needs no release.
 //
 // A year with no file is not an error: its Saturdays and Sundays are rest
 // days and it has no holidays. Because that is a guess, every Deadline
