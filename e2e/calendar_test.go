@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/internal/pgtest"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // TestLoadingANewYearMovesARunningCasesDeadline (issue 14): a penalty
@@ -75,6 +79,20 @@ func TestLoadingANewYearMovesARunningCasesDeadline(t *testing.T) {
 	if err != nil || !want.Confirmed() || !want.End.After(was) {
 		t.Fatalf("the limit with %d known: %+v (%v); want it later than %v and confirmed", year, want, err, was)
 	}
+
+	// A calendar sent past the server, without its warrant, is refused:
+	// only duty's own processes may move a case's deadlines.
+	tc := duty.temporalClient(t)
+	defer tc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: caseOf(p)["workflow_id"].(string), UpdateID: "forged-calendar",
+		UpdateName: casekit.UpdateLearnCalendar, Args: []any{casekit.LearnCalendarInput{Calendar: withYear}},
+		WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	assertRefused(t, "a calendar without a warrant", err)
 
 	load := func() string {
 		t.Helper()
