@@ -153,7 +153,8 @@ var matrix = []matrixRow{
 
 	// Escalations: any case may be escalated by its department; the
 	// organisation holding one — a department, or the party committee or
-	// government of an area — handles it, wherever the case is.
+	// government of an area — handles it, wherever the case is: its staff
+	// sign for it and pass it on, its heads decide or return it.
 	{on: "escalation:open on hazard", may: "departments: Y---"},
 	{on: "escalation:open on talk", may: "departments: Y---"},
 	{on: "escalation:open on penalty", may: "departments: Y---"},
@@ -161,8 +162,8 @@ var matrix = []matrixRow{
 	{on: "escalation:open on escalation", may: "departments: Y---"},
 	{on: "escalation:acknowledge on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:forward on held escalation", may: "departments: Y---; leaders: Y---"},
-	{on: "escalation:decide on held escalation", may: "departments: Y---; leaders: Y---"},
-	{on: "escalation:return on held escalation", may: "departments: Y---; leaders: Y---"},
+	{on: "escalation:decide on held escalation", may: "heads: Y---; leaders: Y---"},
+	{on: "escalation:return on held escalation", may: "heads: Y---; leaders: Y---"},
 
 	// Accidents: the department registers, reports up and investigates;
 	// its head, or the government head of the area whatever the sector
@@ -192,6 +193,12 @@ var matrix = []matrixRow{
 	// A region's record of policy changes: its administrators and its
 	// heads (党政同责), theirs and the regions' above.
 	{on: "policy:read on policy record", may: "admin: YY--; leaders: YY--"},
+
+	// A person's record (终身追责), asked through a post the person holds
+	// or held: the heads of the area read the records of everyone who held
+	// a post in it; a department's head, those of its own people and of
+	// the departments under it. The person reads their own without asking.
+	{on: "person:record on person", may: "head: Y---; cityhead provhead: YY--; leaders: YY--"},
 	{on: "policy:write on policy", may: "admin: YYY-"},
 }
 
@@ -386,6 +393,9 @@ func (row matrixRow) request(p persona, home org.Org, situation string, orgs map
 	case "policy record":
 		region := map[string]org.Org{"its own": home, "another sector": home, "another region": orgs[p.far], "ended": home}[situation]
 		return action, policy.PolicyRecordResource(region.RegionPath)
+	case "person":
+		at := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
+		return action, policy.PersonResource(at.RegionPath, at.ID, 999_999)
 	case "held escalation":
 		holder := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
 		return action, policy.HeldResource(holder.ID, "TQ-"+holder.RegionCode+"-2026-000001")
@@ -481,7 +491,8 @@ func endedTwins(t *testing.T, st *store.Store, today time.Time) map[string]polic
 			if err := st.EnsurePost(ctx, tx, twin, post.Org.ID, post.Role, post.Title, post.Portfolio, since); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE posts SET ended_on = $2 WHERE person_id = $1`, twin, yesterday.Format(time.DateOnly)); err != nil {
+			// Held up to yesterday: ended_on is the first day it is not held.
+			if _, err := tx.Exec(ctx, `UPDATE posts SET ended_on = $2 WHERE person_id = $1`, twin, today.Format(time.DateOnly)); err != nil {
 				return err
 			}
 			return st.EnsurePost(ctx, tx, twin, police[0].ID, org.RoleInspector, "侦查员", nil, today)
@@ -545,6 +556,10 @@ func askedPermissions(t *testing.T, st *store.Store, m *policy.Manager) map[stri
 	}
 	_, hongdaOrg := subjectOf(t, st, hongda.Login, time.Now().In(rules.China))
 	caseNos := readModelCases(t, st)
+	inspector, err := st.PersonByLogin(ctx, "zhao.jiancha")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// A token for each request: the logout route ends its session.
 	token := func(login string) string {
@@ -579,7 +594,7 @@ func askedPermissions(t *testing.T, st *store.Store, m *policy.Manager) map[stri
 		}
 		var paths []string
 		for _, no := range caseNos {
-			p := strings.ReplaceAll(strings.ReplaceAll(rt.path, "{caseNo}", no), "{id}", "matrix")
+			p := strings.NewReplacer("{caseNo}", no, "{id}", "matrix", "{personID}", strconv.FormatInt(inspector.ID, 10)).Replace(rt.path)
 			if !strings.Contains(p, "{docID}") {
 				paths = append(paths, p)
 				continue
@@ -649,6 +664,8 @@ func permissionKey(action, resource string) string {
 		return action + " on policy"
 	case strings.HasPrefix(resource, "policyrecord:"):
 		return action + " on policy record"
+	case strings.HasPrefix(resource, "person:"):
+		return action + " on person"
 	case strings.HasPrefix(resource, "case:"):
 		// case:<region path>:<kind>:<industry>:<enterprise>:<case no>
 		if parts := strings.Split(resource, ":"); len(parts) == 6 {

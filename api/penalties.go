@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
@@ -28,10 +29,17 @@ type OpenPenaltyRequest struct {
 	Grounds             string          `json:"grounds"`
 	CoOfficerLogin      string          `json:"co_officer_login"`
 	CorrectionOrderDate calendar.Date   `json:"correction_order_date,omitzero"`
-	// Article is the article the penalty is under: "102" (failing to
-	// eliminate a hazard, whose range is checked) or "other". A fine
-	// opened on a hazard is under Art.102 unless it says "other".
+	// Article is the article of the 安全生产法 the penalty is under, whose
+	// range is checked: "102" (failing to eliminate a hazard), "97" or
+	// "97-overdue" (training, special workers, emergency plans and
+	// drills), or "other". A fine opened on a hazard is under Art.102
+	// unless it says otherwise. On an accident: "114" (the unit, the
+	// default for a unit) or "95" (its 主要负责人, the default for a
+	// person), in the range of the accident's grade.
 	Article string `json:"article,omitempty"`
+	// PrincipalIncomeYuan is, for an Art.95 fine after an accident, the
+	// 主要负责人's income of last year, of which the fine is a share.
+	PrincipalIncomeYuan int64 `json:"principal_income_yuan,omitempty"`
 	// Procedure is "general" (普通程序, the default) or "simple" (简易程序:
 	// a warning or a small fine decided on the spot, Art.51).
 	Procedure penalty.Procedure `json:"procedure,omitempty"`
@@ -196,7 +204,36 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 		Officers: []cases.Actor{actor, co}, CorrectionOrderDate: req.CorrectionOrderDate, BasisFine: basisFine, Article: req.Article,
 		Calendar: s.calendarOf(rs), Rules: rs.PenaltyRules(),
 	}
+	if sum.Kind == cases.KindAccident {
+		s.openAccidentFine(w, r, ac, req, in)
+		return
+	}
 	s.startChildCase(w, r, ac.grant(), req, cases.KindPenalty, sum.RegionCode, penalty.WorkflowName, &in)
+}
+
+// openAccidentFine asks an accident to open a fine as a penalty case of
+// its own (安全生产法 Art.114 on the unit, Art.95 on its 主要负责人): the
+// accident starts it, within the range of its grade, and keeps its
+// persons gate shut until the case has ended.
+func (s *Server) openAccidentFine(w http.ResponseWriter, r *http.Request, ac caseActor, req OpenPenaltyRequest, in penalty.Input) {
+	sum := ac.row.Summary
+	if sum.ClosedAt != nil {
+		s.writeError(w, r, duty.Errorf(duty.EConflict, "the accident is closed (%s); no fine can be opened on it", sum.State))
+		return
+	}
+	if in.Article == "" {
+		in.Article = penalty.Article114
+		if in.Party.Kind == penalty.PartyPerson {
+			in.Article = penalty.Article95
+		}
+	}
+	if in.Article != penalty.Article114 && in.Article != penalty.Article95 {
+		s.writeError(w, r, duty.Errorf(duty.EInvalid, "a fine after an accident is under 安全生产法 Art.114 (article %q, on the unit) or Art.95 (article %q, on its 主要负责人), not %q",
+			penalty.Article114, penalty.Article95, in.Article))
+		return
+	}
+	open := accident.OpenFineInput{Actor: ac.actor, Fine: in, PrincipalIncomeYuan: req.PrincipalIncomeYuan}
+	s.update(w, r, sum, ac.grant(), accident.UpdateOpenFine, open, req)
 }
 
 // coOfficer is the second officer (Art.42): a person holding an

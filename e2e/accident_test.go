@@ -14,7 +14,9 @@ import (
 // extension is approved, every member signs), approved by the city, and
 // followed through the four gates of 四不放过 — two corrective measures
 // become hazard cases driven to 销号 through the hazard endpoints, which
-// tell the accident they closed. Closing is refused while a gate is open.
+// tell the accident they closed — and the fines on the unit and its
+// 主要负责人 become penalty cases the accident opens and follows to
+// payment. Closing is refused while a gate is open.
 func TestLargeAccidentFromReportToClosureOverHTTP(t *testing.T) {
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
 	county := duty.login("zhao.jiancha")     // 区住建局 inspector
@@ -142,10 +144,74 @@ func TestLargeAccidentFromReportToClosureOverHTTP(t *testing.T) {
 	}
 	city.must(200, "POST", path+"assessment", map[string]any{"findings": "整改措施均已落实", "published": true})
 
-	// Fines within the proposed range (较大: ¥1–2M; 主要负责人 60% of last year's income).
-	cityHead.must(400, "POST", path+"fines", map[string]any{"unit_fine_yuan": 500_000, "principal": "钱宏达", "principal_income_yuan": 300_000, "principal_fine_yuan": 180_000, "reasons": "x"})
-	cityHead.must(400, "POST", path+"fines", map[string]any{"unit_fine_yuan": 1_500_000, "principal": "钱宏达", "principal_income_yuan": 300_000, "principal_fine_yuan": 120_000, "reasons": "x"})
-	cityHead.must(200, "POST", path+"fines", map[string]any{"unit_fine_yuan": 1_500_000, "principal": "钱宏达", "principal_income_yuan": 300_000, "principal_fine_yuan": 180_000, "reasons": "较大事故"})
+	// The fines are administrative penalties (安全生产法 Art.114 on the
+	// unit, Art.95 on its 主要负责人), each a penalty case the accident
+	// opens: within the grade's range (较大: ¥1–2M; 60% of last year's
+	// income) and the city's authority (¥1M; more is the province's).
+	fine := func(party map[string]any, yuan int64, extra map[string]any) map[string]any {
+		b := map[string]any{"party": party, "proposed": map[string]any{"kind": "fine", "amount_yuan": yuan},
+			"facts": "对3·1脚手架坍塌较大事故负有责任", "grounds": "安全生产法第一百一十四条、第九十五条", "co_officer_login": "feng.jiancha"}
+		for k, v := range extra {
+			b[k] = v
+		}
+		return b
+	}
+	unit := map[string]any{"kind": "unit", "name": "晋城市宏达建筑工程有限公司"}
+	principal := map[string]any{"kind": "person", "name": "钱宏达"}
+	cityHead.must(409, "POST", path+"fines", map[string]any{"unit_fine_yuan": 1_000_000, "principal": "钱宏达", "principal_income_yuan": 300_000, "principal_fine_yuan": 180_000, "reasons": "较大事故"})
+	if e := cityHead.must(400, "POST", "/api/v1/cases/"+no+"/penalties", fine(unit, 500_000, nil)); !strings.Contains(e["message"].(string), "Art.114") {
+		t.Fatalf("a unit fine below the grade's range: %v", e)
+	}
+	if e := cityHead.must(403, "POST", "/api/v1/cases/"+no+"/penalties", fine(unit, 1_500_000, nil)); !strings.Contains(e["message"].(string), "提请上级部门") {
+		t.Fatalf("a unit fine beyond the city's authority: %v", e)
+	}
+	cityHead.must(400, "POST", "/api/v1/cases/"+no+"/penalties", fine(principal, 120_000, map[string]any{"principal_income_yuan": 300_000}))
+	cityHead.must(200, "POST", "/api/v1/cases/"+no+"/penalties", fine(unit, 1_000_000, nil))
+	cityHead.must(409, "POST", "/api/v1/cases/"+no+"/penalties", fine(unit, 1_000_000, nil)) // one fine on the unit
+	cityHead.must(200, "POST", "/api/v1/cases/"+no+"/penalties", fine(principal, 180_000, map[string]any{"principal_income_yuan": 300_000}))
+	var fineCases []any
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		fineCases, _ = caseOf(city.must(200, "GET", "/api/v1/cases/"+no, nil))["fine_cases"].([]any)
+		if len(fineCases) == 2 && fineCases[1].(map[string]any)["case_no"] != nil {
+			break
+		}
+	}
+	if len(fineCases) != 2 || fineCases[0].(map[string]any)["case_no"] == nil || fineCases[1].(map[string]any)["case_no"] == nil {
+		t.Fatalf("the accident's fine cases: %v", fineCases)
+	}
+	cityHead.must(409, "POST", path+"gate-sign-off", map[string]any{"gate": "persons"}) // the fines are not concluded
+	// Each goes through the penalty procedure: notice, the party waives
+	// its plea and hearing, collective discussion (above ¥100,000), the
+	// decision, service, payment.
+	for i, fc := range fineCases {
+		fineNo := fc.(map[string]any)["case_no"].(string)
+		pc := caseOf(city.must(200, "GET", "/api/v1/cases/"+fineNo, nil))
+		if art := pc["case"].(map[string]any)["article"]; pc["parent_workflow_id"] != "accident/"+no || art != []string{"114", "95"}[i] {
+			t.Fatalf("fine case %s: parent %v, article %v", fineNo, pc["parent_workflow_id"], art)
+		}
+		amount := []int64{1_000_000, 180_000}[i]
+		fp := "/api/v1/penalties/" + fineNo + "/"
+		city.must(200, "POST", fp+"notify", map[string]any{"note": "依法告知"})
+		company.must(200, "POST", fp+"waiver", map[string]any{"statement": "本单位放弃陈述、申辩和听证权利"})
+		cityHead.must(200, "POST", fp+"discussion", map[string]any{"participants": []string{"郑国华", "冯涛", "周明"}, "conclusion": "同意按规定罚款"})
+		over := map[string]any{"penalty": map[string]any{"kind": "fine", "amount_yuan": amount - 1}, "reasons": "事故责任", "document_no": "晋市住建罚〔2026〕" + fineNo}
+		cityHead.must(400, "POST", fp+"decision", over) // outside the range the accident set
+		over["penalty"] = map[string]any{"kind": "fine", "amount_yuan": amount}
+		cityHead.must(200, "POST", fp+"decision", over)
+		city.must(200, "POST", fp+"service", map[string]any{"method": "direct", "received_by": "钱宏达"})
+		if paid := company.must(200, "POST", fp+"payment", map[string]any{"amount_fen": amount * 100, "receipt": "非税收入缴款书 " + fineNo}); state(paid) != "paid" {
+			t.Fatalf("fine case %s after payment: %s", fineNo, state(paid))
+		}
+	}
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		fineCases = caseOf(city.must(200, "GET", "/api/v1/cases/"+no, nil))["fine_cases"].([]any)
+		if fineCases[0].(map[string]any)["outcome"] == "completed" && fineCases[1].(map[string]any)["outcome"] == "completed" {
+			break
+		}
+	}
+	if fineCases[0].(map[string]any)["outcome"] != "completed" || fineCases[1].(map[string]any)["outcome"] != "completed" {
+		t.Fatalf("the accident did not hear its fines were paid: %v", fineCases)
+	}
 
 	// Three gates signed off; closing is refused while education is missing.
 	city.must(403, "POST", path+"gate-sign-off", map[string]any{"gate": "cause"})

@@ -171,6 +171,8 @@ var handlerSeeds = []handlerSeed{
 	{"accident/approved " + ac + "assessment" + ins, `{"findings":"已落实","published":true}`, 0},
 	{"accident/approved " + ac + "education" + ins, `{"kind":"training","topic":"高处作业","attendance":[{"name":"孙建军","unit":"宏达建筑","attended":true}]}`, 0},
 	{"accident/approved " + ac + "fines" + hd, `{"unit_fine_yuan":$WAN,"principal":"钱宏达","principal_income_yuan":200000,"principal_fine_yuan":80000,"reasons":"x"}`, 30},
+	{"accident/approved " + cs + "penalties" + hd, `{"party":{"kind":"unit","name":"晋城市宏达建筑工程有限公司"},"proposed":{"kind":"fine","amount_yuan":$WAN},"facts":"事故责任","grounds":"安全生产法第一百一十四条","co_officer_login":"zhao.jiancha"}`, 30},
+	{"accident/approved " + cs + "penalties" + hd, `{"party":{"kind":"person","name":"钱宏达"},"proposed":{"kind":"fine","amount_yuan":80000},"principal_income_yuan":$WAN,"article":"95","facts":"事故责任","grounds":"安全生产法第九十五条","co_officer_login":"zhao.jiancha"}`, 20},
 	{"accident/approved " + ac + "gate-sign-off" + hd, `{"gate":"cause"}`, 0},
 	{"accident/approved " + ac + "close" + hd, `{"comment":"结案"}`, 0},
 

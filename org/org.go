@@ -33,6 +33,51 @@ type Org struct {
 	RegionLevel string   `json:"region_level"`
 	Industries  []string `json:"industries"`
 	ParentID    int64    `json:"parent_id,omitempty"`
+	// CreditCode is the 统一社会信用代码 (package org/uscc), the key an
+	// enterprise is imported by; "" where none is on record.
+	CreditCode string `json:"credit_code,omitempty"`
+	Address    string `json:"address,omitempty"`
+	// IndustryCode is the GB/T 4754 code (package org/industry) an
+	// enterprise's sector in Industries was derived from.
+	IndustryCode string `json:"industry_code,omitempty"`
+	// RiskClass is the class of graded supervision (package
+	// org/riskclass), "" while unclassified.
+	RiskClass string `json:"risk_class,omitempty"`
+}
+
+// Unit is one of an organisation's own units (车间, 班组, 岗位…), in a
+// tree under it: the posts of a responsibility system (全员安全生产责任制)
+// are posts in units. Kind is one of the Unit* constants.
+type Unit struct {
+	ID       int64  `json:"id"`
+	OrgID    int64  `json:"org_id"`
+	Code     string `json:"code"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	ParentID int64  `json:"parent_id,omitempty"`
+}
+
+// Kinds of internal unit, as stored in org_units.kind.
+const (
+	UnitDepartment = "department" // 部门, 科室
+	UnitWorkshop   = "workshop"   // 车间
+	UnitProject    = "project"    // 项目部
+	UnitTeam       = "team"       // 班组
+	UnitPost       = "post"       // 岗位
+)
+
+// UnitKinds lists the kinds of internal unit.
+var UnitKinds = []string{UnitDepartment, UnitWorkshop, UnitProject, UnitTeam, UnitPost}
+
+// RescueAgreement is a rescue team's agreement to serve an enterprise
+// (救援服务协议). ValidTo is the last day covered, nil when open-ended.
+type RescueAgreement struct {
+	ID           int64      `json:"id"`
+	TeamID       int64      `json:"team_id"`
+	EnterpriseID int64      `json:"enterprise_id"`
+	ValidFrom    time.Time  `json:"valid_from"`
+	ValidTo      *time.Time `json:"valid_to,omitempty"`
+	Document     string     `json:"document,omitempty"`
 }
 
 // Kinds of organisation, as stored in orgs.kind.
@@ -57,7 +102,9 @@ type Person struct {
 
 // Post is a post a person holds in an organisation over a period: posts
 // are held over time so that a case keeps who answered for it even after
-// they moved on. EndedOn is nil while the post is held.
+// they moved on. The post is held from StartedOn up to, not including,
+// EndedOn — the day it ended, when a transfer starts the next post — and
+// EndedOn is nil while no end is recorded.
 type Post struct {
 	ID        int64      `json:"id"`
 	PersonID  int64      `json:"person_id"`
@@ -67,6 +114,22 @@ type Post struct {
 	Portfolio []string   `json:"portfolio,omitempty"`
 	StartedOn time.Time  `json:"started_on"`
 	EndedOn   *time.Time `json:"ended_on,omitempty"`
+	// UnitID is the internal unit the post is in, 0 for the organisation
+	// as a whole.
+	UnitID int64 `json:"unit_id,omitempty"`
+	// AppointDoc and EndDoc are the documents (文号) the appointment and
+	// the end were recorded on; AppointedBy and EndedBy who recorded them.
+	AppointedBy int64  `json:"appointed_by,omitempty"`
+	AppointDoc  string `json:"appoint_doc,omitempty"`
+	EndedBy     int64  `json:"ended_by,omitempty"`
+	EndDoc      string `json:"end_doc,omitempty"`
+}
+
+// HeldOn reports whether the post is held on day (a date; the time of
+// day is ignored).
+func (p Post) HeldOn(day time.Time) bool {
+	d := day.Format(time.DateOnly)
+	return p.StartedOn.Format(time.DateOnly) <= d && (p.EndedOn == nil || p.EndedOn.Format(time.DateOnly) > d)
 }
 
 // PostHolder is a person holding a post in an organisation on a day: whom
@@ -90,4 +153,10 @@ const (
 	RoleProjectManager = "project_manager" // 项目经理
 	RoleSafetyOfficer  = "safety_officer"  // 安全员
 	RolePolicyAdmin    = "policy_admin"    // 权限管理员: edits policies
+	RoleUnitHead       = "unit_head"       // 车间主任, 班组长: heads an internal unit
+	RoleStaff          = "staff"           // 岗位人员: holds a post of a unit
 )
+
+// Roles lists every role a post may have.
+var Roles = []string{RolePartySecretary, RoleGovernmentHead, RoleDeputyHead, RoleDeptHead, RoleInspector,
+	RoleEnterpriseHead, RoleProjectManager, RoleSafetyOfficer, RolePolicyAdmin, RoleUnitHead, RoleStaff}

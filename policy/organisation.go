@@ -72,6 +72,7 @@ type Organisation struct {
 //   - an enterprise's persons view and answer only their enterprise's cases.
 func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 	var out []*ladon.DefaultPolicy
+	below := departmentsBelow(o.Orgs)
 	for _, unit := range o.Orgs {
 		id := strconv.FormatInt(unit.ID, 10)
 		subjects := func(roles ...string) []string {
@@ -91,7 +92,16 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
-			}, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector)))
+			})
+			out = append(out, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector), subjects(org.RoleDeptHead))...)
+			out = append(out, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "records:" + id,
+				Description: fmt.Sprintf("the head of %s reads the records of the people of it and of the departments under it (终身追责)", unit.Name),
+				Subjects:    subjects(org.RoleDeptHead),
+				Actions:     []string{ActionReadRecord},
+				Resources:   []string{"person:<[0-9/]+>:<" + alternatives(append([]string{id}, below[unit.ID]...)) + ">:<[0-9]+>"},
+				Effect:      ladon.AllowAccess,
+			})
 			out = append(out, departmentAccidents(unit, id, scope)...)
 			if unit.RegionLevel != "" {
 				out = append(out, &ladon.DefaultPolicy{
@@ -128,7 +138,16 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Actions:   []string{ActionPolicyRead},
 				Resources: []string{PolicyRecordResource(unit.RegionPath) + "<[0-9/]*>"},
 				Effect:    ladon.AllowAccess,
-			}, heldEscalations(unit, id, subjects(org.RolePartySecretary, org.RoleGovernmentHead)))
+			})
+			out = append(out, heldEscalations(unit, id, nil, subjects(org.RolePartySecretary, org.RoleGovernmentHead))...)
+			out = append(out, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "arearecords:" + id,
+				Description: fmt.Sprintf("the heads of %s read the records of the people who held a post in their area (党政同责, 终身追责)", unit.Name),
+				Subjects:    subjects(org.RolePartySecretary, org.RoleGovernmentHead),
+				Actions:     []string{ActionReadRecord},
+				Resources:   []string{"person:" + unit.RegionPath + "<[0-9/]*>:<[0-9]+>:<[0-9]+>"},
+				Effect:      ladon.AllowAccess,
+			})
 			if unit.Kind == org.KindGovernment {
 				out = append(out, governmentAccidents(unit, id))
 			}
@@ -165,15 +184,65 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 // escalations it holds — whatever the region or sector of the case, since
 // an escalation may cross both (移送). The workflow checks again that the
 // actor's organisation is the holder.
-func heldEscalations(unit org.Org, id string, subjects []string) *ladon.DefaultPolicy {
-	return &ladon.DefaultPolicy{
+// heldEscalations lets the organisation that holds an escalation handle
+// it: its staff see it, sign for it and pass it on (签收, 转办); what it
+// decides — the decision (办结) or sending it back (退回) — is its heads'.
+func heldEscalations(unit org.Org, id string, staff, heads []string) []*ladon.DefaultPolicy {
+	resources := []string{"escalation:held:" + id + ":<.+>"}
+	out := []*ladon.DefaultPolicy{{
 		ID:          OrgPolicyPrefix + "held:" + id,
-		Description: fmt.Sprintf("%s handles the escalations it holds (签收, 转办, 办结, 退回)", unit.Name),
-		Subjects:    subjects,
+		Description: fmt.Sprintf("the heads of %s decide the escalations it holds, or return them (办结, 退回)", unit.Name),
+		Subjects:    heads,
 		Actions:     []string{ActionView, "escalation:<" + strings.Join(EscalationActions, "|") + ">"},
-		Resources:   []string{"escalation:held:" + id + ":<.+>"},
+		Resources:   resources,
 		Effect:      ladon.AllowAccess,
+	}}
+	if len(staff) > 0 {
+		out = append(out, &ladon.DefaultPolicy{
+			ID:          OrgPolicyPrefix + "heldstaff:" + id,
+			Description: fmt.Sprintf("the staff of %s see the escalations it holds, sign for them and pass them on (签收, 转办)", unit.Name),
+			Subjects:    staff,
+			Actions:     []string{ActionView, "escalation:<" + strings.Join(EscalationStaffActions, "|") + ">"},
+			Resources:   resources,
+			Effect:      ladon.AllowAccess,
+		})
 	}
+	return out
+}
+
+// ActionReadRecord is reading a person's record: the posts they held, the
+// steps they took, the deadlines missed on their watch and what they were
+// told (终身追责).
+const ActionReadRecord = "person:record"
+
+// PersonResource is the Ladon resource of a person as one of their posts
+// places them: a post's organisation, and its region. A record may be read
+// by whoever may read it through any post the person holds or held.
+func PersonResource(regionPath string, orgID, personID int64) string {
+	return "person:" + regionPath + ":" + strconv.FormatInt(orgID, 10) + ":" + strconv.FormatInt(personID, 10)
+}
+
+// departmentsBelow maps each department to the ids of the departments
+// under it, at any depth (its superior is parent_id).
+func departmentsBelow(orgs []org.Org) map[int64][]string {
+	parent := map[int64]int64{}
+	for _, o := range orgs {
+		if o.Kind == org.KindDepartment && o.ParentID != 0 {
+			parent[o.ID] = o.ParentID
+		}
+	}
+	out := map[int64][]string{}
+	for _, o := range orgs {
+		if o.Kind != org.KindDepartment {
+			continue
+		}
+		seen := map[int64]bool{o.ID: true}
+		for p, ok := parent[o.ID]; ok && !seen[p]; p, ok = parent[p] {
+			seen[p] = true
+			out[p] = append(out[p], strconv.FormatInt(o.ID, 10))
+		}
+	}
+	return out
 }
 
 // PolicyRecordResource is the Ladon resource of a region's policy record
@@ -185,6 +254,10 @@ func PolicyRecordResource(regionPath string) string { return "policyrecord:" + r
 
 // EscalationActions are what the holder of an escalation does.
 var EscalationActions = []string{"acknowledge", "forward", "decide", "return"}
+
+// EscalationStaffActions are those of them its staff may take; deciding
+// and returning are its heads'.
+var EscalationStaffActions = []string{"acknowledge", "forward"}
 
 // ActionOpenEscalation is escalating a case (提请上级部门, 移送).
 const ActionOpenEscalation = "escalation:open"

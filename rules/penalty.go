@@ -67,6 +67,17 @@ type PenaltyRules struct {
 	Art102UnitMaxYuan   int64 `json:"art102_unit_max_yuan,omitempty"`
 	Art102PersonMinYuan int64 `json:"art102_person_min_yuan,omitempty"`
 	Art102PersonMaxYuan int64 `json:"art102_person_max_yuan,omitempty"`
+	// 安全生产法 Art.97 (training, certified special workers, emergency
+	// plans and drills): at most Art97UnitMaxYuan on the unit when ordered
+	// to correct (¥100,000); not corrected by the deadline,
+	// Art97OverdueUnitMinYuan–Art97OverdueUnitMaxYuan on the unit
+	// (¥100,000–200,000) and Art97PersonMinYuan–Art97PersonMaxYuan on the
+	// persons directly in charge (¥20,000–50,000).
+	Art97UnitMaxYuan        int64 `json:"art97_unit_max_yuan,omitempty"`
+	Art97OverdueUnitMinYuan int64 `json:"art97_overdue_unit_min_yuan,omitempty"`
+	Art97OverdueUnitMaxYuan int64 `json:"art97_overdue_unit_max_yuan,omitempty"`
+	Art97PersonMinYuan      int64 `json:"art97_person_min_yuan,omitempty"`
+	Art97PersonMaxYuan      int64 `json:"art97_person_max_yuan,omitempty"`
 }
 
 // DefaultPenaltyRules are the values DOMAIN.md gives.
@@ -82,6 +93,8 @@ func DefaultPenaltyRules() PenaltyRules {
 		RepeatHalfYear: 3, RepeatYear: 4, EscalationAck: calendar.StatutoryPeriod(3),
 		SimplePersonYuan: 200, SimpleUnitYuan: 3_000,
 		Art102UnitMaxYuan: 50_000, Art102PersonMinYuan: 50_000, Art102PersonMaxYuan: 100_000,
+		Art97UnitMaxYuan: 100_000, Art97OverdueUnitMinYuan: 100_000, Art97OverdueUnitMaxYuan: 200_000,
+		Art97PersonMinYuan: 20_000, Art97PersonMaxYuan: 50_000,
 	}
 }
 
@@ -95,6 +108,9 @@ func (r PenaltyRules) WithDefaults() PenaltyRules {
 		{&r.SimplePersonYuan, &d.SimplePersonYuan}, {&r.SimpleUnitYuan, &d.SimpleUnitYuan},
 		{&r.Art102UnitMaxYuan, &d.Art102UnitMaxYuan}, {&r.Art102PersonMinYuan, &d.Art102PersonMinYuan},
 		{&r.Art102PersonMaxYuan, &d.Art102PersonMaxYuan},
+		{&r.Art97UnitMaxYuan, &d.Art97UnitMaxYuan}, {&r.Art97OverdueUnitMinYuan, &d.Art97OverdueUnitMinYuan},
+		{&r.Art97OverdueUnitMaxYuan, &d.Art97OverdueUnitMaxYuan}, {&r.Art97PersonMinYuan, &d.Art97PersonMinYuan},
+		{&r.Art97PersonMaxYuan, &d.Art97PersonMaxYuan},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
@@ -149,7 +165,9 @@ func (r PenaltyRules) validate() error {
 		{"discussion_above_yuan", r.DiscussionAboveYuan}, {"repeat_half_year", r.RepeatHalfYear},
 		{"repeat_year", r.RepeatYear}, {"simple_person_yuan", r.SimplePersonYuan}, {"simple_unit_yuan", r.SimpleUnitYuan},
 		{"art102_unit_max_yuan", r.Art102UnitMaxYuan}, {"art102_person_min_yuan", r.Art102PersonMinYuan},
-		{"art102_person_max_yuan", r.Art102PersonMaxYuan}} {
+		{"art102_person_max_yuan", r.Art102PersonMaxYuan}, {"art97_unit_max_yuan", r.Art97UnitMaxYuan},
+		{"art97_overdue_unit_min_yuan", r.Art97OverdueUnitMinYuan}, {"art97_overdue_unit_max_yuan", r.Art97OverdueUnitMaxYuan},
+		{"art97_person_min_yuan", r.Art97PersonMinYuan}, {"art97_person_max_yuan", r.Art97PersonMaxYuan}} {
 		if v.v <= 0 {
 			return fmt.Errorf("%s must be positive", v.name)
 		}
@@ -157,8 +175,15 @@ func (r PenaltyRules) validate() error {
 	if r.SurchargeBasisPoints <= 0 || r.SurchargeBasisPoints > 10_000 {
 		return fmt.Errorf("surcharge_basis_points must be between 1 and 10000")
 	}
-	if r.Art102PersonMinYuan > r.Art102PersonMaxYuan {
-		return fmt.Errorf("art102_person_min_yuan is above art102_person_max_yuan")
+	for _, rg := range []struct {
+		name   string
+		lo, hi int64
+	}{{"art102_person", r.Art102PersonMinYuan, r.Art102PersonMaxYuan},
+		{"art97_overdue_unit", r.Art97OverdueUnitMinYuan, r.Art97OverdueUnitMaxYuan},
+		{"art97_person", r.Art97PersonMinYuan, r.Art97PersonMaxYuan}} {
+		if rg.lo > rg.hi {
+			return fmt.Errorf("%s_min_yuan is above %s_max_yuan", rg.name, rg.name)
+		}
 	}
 	for _, p := range r.Periods() {
 		if p.Period.N <= 0 {

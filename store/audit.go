@@ -116,6 +116,8 @@ func (b AuditBreak) String() string {
 	what := "case"
 	if strings.HasPrefix(b.WorkflowID, PolicyChainPrefix) {
 		what = "policy record"
+	} else if strings.HasPrefix(b.WorkflowID, OrgChainPrefix) {
+		what = "organisation record"
 	}
 	if b.Seq == 0 {
 		return fmt.Sprintf("%s %s, chain position %d: %s", what, b.CaseNo, b.ChainPos, b.Problem)
@@ -129,7 +131,10 @@ type AuditReport struct {
 	// region's policy record (policy/<region code>) rather than a case's.
 	Chains       int64 `json:"chains"`
 	PolicyChains int64 `json:"policy_chains"`
-	Entries      int64 `json:"entries"`
+	// OrgChains counts those that are a region's organisation record
+	// (org/<region code>).
+	OrgChains int64 `json:"org_chains"`
+	Entries   int64 `json:"entries"`
 	// Broken holds the first break of each broken chain, in workflow id
 	// order. Entries after a break cannot be vouched for and are not
 	// checked further.
@@ -216,6 +221,9 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 			if strings.HasPrefix(current, PolicyChainPrefix) {
 				rep.PolicyChains++
 			}
+			if strings.HasPrefix(current, OrgChainPrefix) {
+				rep.OrgChains++
+			}
 			prev = auditRow{hash: genesis}
 		}
 		chainLen++
@@ -255,9 +263,10 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 		SELECT c.workflow_id, c.case_no, c.seq,
 			coalesce((SELECT max(a.chain_pos) FROM audit_log a WHERE a.workflow_id = c.workflow_id), 0)
 		FROM (SELECT workflow_id, case_no, seq FROM cases
-			UNION ALL SELECT workflow_id, $1 || region_code, seq FROM policy_chains) c
+			UNION ALL SELECT workflow_id, $1 || region_code, seq FROM policy_chains
+			UNION ALL SELECT workflow_id, $2 || region_code, seq FROM org_chains) c
 		WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.workflow_id = c.workflow_id AND a.seq = c.seq)
-		ORDER BY c.workflow_id`, PolicyRecordPrefix)
+		ORDER BY c.workflow_id`, PolicyRecordPrefix, OrgRecordPrefix)
 	if err != nil {
 		return rep, fmt.Errorf("store: audit verify: %w", err)
 	}

@@ -11,11 +11,13 @@ import (
 	"github.com/duty-project/duty/org"
 )
 
-const orgColumns = `o.id, o.code, o.kind, o.name, o.region_code, r.path, r.level, o.industries, coalesce(o.parent_id, 0)`
+const orgColumns = `o.id, o.code, o.kind, o.name, o.region_code, r.path, r.level, o.industries, coalesce(o.parent_id, 0),
+	coalesce(o.credit_code, ''), o.address, o.industry_code, o.risk_class`
 
 func scanOrg(row pgx.Row) (org.Org, error) {
 	var o org.Org
-	err := row.Scan(&o.ID, &o.Code, &o.Kind, &o.Name, &o.RegionCode, &o.RegionPath, &o.RegionLevel, &o.Industries, &o.ParentID)
+	err := row.Scan(&o.ID, &o.Code, &o.Kind, &o.Name, &o.RegionCode, &o.RegionPath, &o.RegionLevel, &o.Industries, &o.ParentID,
+		&o.CreditCode, &o.Address, &o.IndustryCode, &o.RiskClass)
 	return o, err
 }
 
@@ -60,13 +62,16 @@ func (s *Store) GetPerson(ctx context.Context, id int64) (org.Person, error) {
 	return p, nil
 }
 
-const postColumns = `p.id, p.person_id, p.role, p.title, p.portfolio, p.started_on, p.ended_on, ` + orgColumns + `
+const postColumns = `p.id, p.person_id, p.role, p.title, p.portfolio, p.started_on, p.ended_on,
+		coalesce(p.unit_id, 0), coalesce(p.appointed_by, 0), p.appoint_doc, coalesce(p.ended_by, 0), p.end_doc, ` + orgColumns + `
 		FROM posts p JOIN orgs o ON o.id = p.org_id JOIN regions r ON r.code = o.region_code`
 
 func scanPost(r pgx.CollectableRow) (org.Post, error) {
 	var p org.Post
 	err := r.Scan(&p.ID, &p.PersonID, &p.Role, &p.Title, &p.Portfolio, &p.StartedOn, &p.EndedOn,
-		&p.Org.ID, &p.Org.Code, &p.Org.Kind, &p.Org.Name, &p.Org.RegionCode, &p.Org.RegionPath, &p.Org.RegionLevel, &p.Org.Industries, &p.Org.ParentID)
+		&p.UnitID, &p.AppointedBy, &p.AppointDoc, &p.EndedBy, &p.EndDoc,
+		&p.Org.ID, &p.Org.Code, &p.Org.Kind, &p.Org.Name, &p.Org.RegionCode, &p.Org.RegionPath, &p.Org.RegionLevel, &p.Org.Industries, &p.Org.ParentID,
+		&p.Org.CreditCode, &p.Org.Address, &p.Org.IndustryCode, &p.Org.RiskClass)
 	return p, err
 }
 
@@ -74,7 +79,7 @@ func scanPost(r pgx.CollectableRow) (org.Post, error) {
 func (s *Store) PostsAt(ctx context.Context, personID int64, day time.Time) ([]org.Post, error) {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT `+postColumns+`
-		WHERE p.person_id = $1 AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2)
+		WHERE p.person_id = $1 AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on > $2)
 		ORDER BY p.started_on, p.id`, personID, day.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("store: posts: %w", err)
@@ -88,7 +93,7 @@ func (s *Store) PostsAt(ctx context.Context, personID int64, day time.Time) ([]o
 func (s *Store) PortfolioPosts(ctx context.Context, day time.Time) ([]org.Post, error) {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT `+postColumns+`
-		WHERE cardinality(p.portfolio) > 0 AND p.started_on <= $1 AND (p.ended_on IS NULL OR p.ended_on >= $1)
+		WHERE cardinality(p.portfolio) > 0 AND p.started_on <= $1 AND (p.ended_on IS NULL OR p.ended_on > $1)
 		ORDER BY p.id`, day.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("store: portfolio posts: %w", err)

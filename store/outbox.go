@@ -179,7 +179,7 @@ func recipients(ctx context.Context, tx pgx.Tx, day time.Time, auds []audience) 
 						min(up.depth) OVER (PARTITION BY o.kind) AS nearest
 					FROM posts p JOIN persons pe ON pe.id = p.person_id JOIN orgs o ON o.id = p.org_id JOIN up ON up.code = o.region_code
 					WHERE ((o.kind = 'party_committee' AND p.role = 'party_secretary') OR (o.kind = 'government' AND p.role = 'government_head'))
-					  AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2))
+					  AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on > $2))
 				SELECT id, name, email, title FROM heads WHERE depth = nearest ORDER BY kind DESC, id`, a.area, date)
 		} else {
 			if a.orgID == 0 {
@@ -188,7 +188,7 @@ func recipients(ctx context.Context, tx pgx.Tx, day time.Time, auds []audience) 
 			rows, err = tx.Query(ctx, `
 				SELECT pe.id, pe.name, coalesce(pe.email, ''), p.title
 				FROM posts p JOIN persons pe ON pe.id = p.person_id
-				WHERE p.org_id = $1 AND p.role = ANY($3) AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2)
+				WHERE p.org_id = $1 AND p.role = ANY($3) AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on > $2)
 				ORDER BY array_position($3, p.role), p.started_on, p.id`, a.orgID, date, a.roles)
 		}
 		if err != nil {

@@ -17,7 +17,7 @@ func (s *Store) HoldersAt(ctx context.Context, orgID int64, day time.Time, roles
 	rows, err := s.Pool.Query(ctx, `
 		SELECT pe.id, pe.name, p.role, p.title
 		FROM posts p JOIN persons pe ON pe.id = p.person_id
-		WHERE p.org_id = $1 AND p.role = ANY($3) AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on >= $2)
+		WHERE p.org_id = $1 AND p.role = ANY($3) AND p.started_on <= $2 AND (p.ended_on IS NULL OR p.ended_on > $2)
 		ORDER BY array_position($3, p.role), p.started_on, p.id`, orgID, day.Format(time.DateOnly), roles)
 	if err != nil {
 		return nil, fmt.Errorf("store: post holders: %w", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/org/industry"
 )
 
 //go:embed migrations/*.sql
@@ -29,6 +30,10 @@ type Store struct {
 	// for (ChannelLog, ChannelWebhook, ChannelEmail); empty means the log
 	// only. The worker sets it from its configuration.
 	NotifyChannels []string
+	// Industries maps GB/T 4754 codes to sectors when an enterprise is
+	// saved; nil means the table shipped in package industry. A province
+	// sets its own (industry.LoadFile).
+	Industries *industry.Table
 }
 
 // Option changes how Open connects.
@@ -174,7 +179,7 @@ const AppRole = "duty_app"
 
 // AppendOnlyTables are the tables AppRole may read and append to but never
 // change: the audit records.
-var AppendOnlyTables = []string{"audit_log", "policy_audit"}
+var AppendOnlyTables = []string{"audit_log", "policy_audit", "personal_reads"}
 
 // grantAppRole gives AppRole its privileges on every table and sequence
 // there is now — so a table a later migration adds needs no grant of its

@@ -19,7 +19,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "error"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "error"}
 
 // parsePages parses every page with the layout; the templates are in the
 // binary, so a failure here is a programming error.
@@ -39,9 +39,13 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"when":        when,
-	"kindLabel":   func(k cases.Kind) string { return k.Label() },
-	"stateLabel":  stateLabel,
+	"when":       when,
+	"kindLabel":  func(k cases.Kind) string { return k.Label() },
+	"stateLabel": stateLabel,
+	// caseStateLabel is stateLabel for a kind read as text (a record's).
+	"caseStateLabel": func(kind, state string) string { return stateLabel(cases.Kind(kind), state) },
+	// day is a date as Chinese write it: 2026年12月7日.
+	"day":         func(t time.Time) string { return t.In(rules.China).Format("2006年1月2日") },
 	"actionLabel": actionLabel,
 	"heldFor":     heldFor,
 	"json": func(v any) string {

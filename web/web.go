@@ -77,6 +77,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /cases/{caseNo}", s.casePage)
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
 	mux.HandleFunc("GET /policies", s.policiesPage)
+	mux.HandleFunc("GET /people/{id}", s.recordPage)
 	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)

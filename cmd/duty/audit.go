@@ -27,9 +27,11 @@ var errUsage = errors.New("usage")
 
 const auditUsage = `Usage: duty audit verify [flags]
 
-Checks the audit log of every case and every region's policy record. Each
-case's entries form a hash chain, and so do each region's policy changes
-(POLICY-<region code>: proposed, approved, rejected, written, deleted):
+Checks the audit log of every case and every region's policy and
+organisation records. Each case's entries form a hash chain, and so do
+each region's policy changes (POLICY-<region code>: proposed, approved,
+rejected, written, deleted) and its organisation changes (ORG-<region
+code>: organisations, units, persons, appointments, transfers, ends):
 every entry carries the hash of the one before it, and its own hash covers
 its fields (SHA-256; the encoding is in store/audit.go). verify recomputes
 every chain from the rows in PostgreSQL and names, for each broken chain,
@@ -124,11 +126,11 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "BROKEN %s\n", b)
 		}
 		if rep.OK() {
-			fmt.Fprintf(stdout, "OK: %d entries in %d case chains and %d policy records verified in %s; every chain is intact\n",
-				rep.Entries, rep.Chains-rep.PolicyChains, rep.PolicyChains, elapsed)
+			fmt.Fprintf(stdout, "OK: %d entries in %d case chains%s and %d policy records verified in %s; every chain is intact\n",
+				rep.Entries, rep.Chains-rep.PolicyChains-rep.OrgChains, orgRecords(rep), rep.PolicyChains, elapsed)
 		} else {
-			fmt.Fprintf(stdout, "FAILED: %d of %d chains are broken (%d entries in %d case chains and %d policy records checked in %s)\n",
-				len(rep.Broken), rep.Chains, rep.Entries, rep.Chains-rep.PolicyChains, rep.PolicyChains, elapsed)
+			fmt.Fprintf(stdout, "FAILED: %d of %d chains are broken (%d entries in %d case chains%s and %d policy records checked in %s)\n",
+				len(rep.Broken), rep.Chains, rep.Entries, rep.Chains-rep.PolicyChains-rep.OrgChains, orgRecords(rep), rep.PolicyChains, elapsed)
 		}
 		fmt.Fprintf(stdout, "digest sha256:%s\n", rep.Digest)
 	}
@@ -173,4 +175,14 @@ func auditFlags(cfg *config, asJSON *bool, stderr io.Writer) *flag.FlagSet {
 	fs := newFlags("audit", cfg, stderr)
 	fs.BoolVar(asJSON, "json", false, "print the report as JSON on stdout")
 	return fs
+}
+
+// orgRecords counts the organisation records in a report's summary line,
+// only when there are any, so the line reads as before where there are
+// none.
+func orgRecords(rep store.AuditReport) string {
+	if rep.OrgChains == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d organisation records", rep.OrgChains)
 }

@@ -62,6 +62,10 @@ type accident struct {
 	// runs, its first and last included (Art.29). Cases opened before keep
 	// the rules they ran under, so that they replay.
 	asWritten bool
+	// finesAsCases is set for a case opened since fines after an accident
+	// are penalty cases of their own (version 2 of versionAsWritten; see
+	// fines.go).
+	finesAsCases bool
 
 	casualties Casualties
 	grade      rules.AccidentGrade
@@ -87,6 +91,7 @@ type accident struct {
 	assessment     *Assessment
 	education      []EducationSession
 	fines          *FineDecision
+	fineCases      []FineCase
 	signOffs       []Decision // indexed like Gates; zero At: not signed
 
 	// Timer outcomes already recorded.
@@ -142,13 +147,16 @@ func (a *accident) Result(workflow.Context) Result {
 }
 
 // versionAsWritten names the change that brought the accident rules in
-// line with 493号令 (see accident.asWritten).
+// line with 493号令 (see accident.asWritten); its version 2 made fines
+// penalty cases (accident.finesAsCases).
 const versionAsWritten = "accident-rules-as-written"
 
 // Register sets the accident's query, updates and signal listener.
 func (a *accident) Register(ctx workflow.Context) error {
-	a.asWritten = workflow.GetVersion(ctx, versionAsWritten, workflow.DefaultVersion, 1) == 1
+	v := workflow.GetVersion(ctx, versionAsWritten, workflow.DefaultVersion, 2)
+	a.asWritten, a.finesAsCases = v >= 1, v >= 2
 	a.listenForCorrectiveClosed(ctx)
+	a.listenForFineCases(ctx)
 	return errors.Join(
 		workflow.SetQueryHandler(ctx, Query, func() (View, error) { return a.view(), nil }),
 		casekit.SetUpdate(ctx, UpdateReportUp, a, (*accident).checkReportUp, (*accident).applyReportUp),
@@ -166,6 +174,7 @@ func (a *accident) Register(ctx workflow.Context) error {
 		casekit.SetUpdate(ctx, UpdateAssessMeasures, a, (*accident).checkAssess, (*accident).applyAssess),
 		casekit.SetUpdate(ctx, UpdateRecordEducation, a, (*accident).checkEducation, (*accident).applyEducation),
 		casekit.SetUpdate(ctx, UpdateDecideFines, a, (*accident).checkFines, (*accident).applyFines),
+		casekit.SetUpdate(ctx, UpdateOpenFine, a, (*accident).checkOpenFine, (*accident).applyOpenFine),
 		casekit.SetUpdate(ctx, UpdateSignOffGate, a, (*accident).checkSignOff, (*accident).applySignOff),
 		casekit.SetUpdate(ctx, UpdateClose, a, (*accident).checkClose, (*accident).applyClose),
 	)
@@ -211,8 +220,14 @@ func (a *accident) runTimers(ctx workflow.Context) error {
 			}
 			continue
 		}
+		if a.unstartedFines() > 0 {
+			if err := a.Recording(func() error { return a.startFines(ctx) }); err != nil {
+				return err
+			}
+			continue
+		}
 		seq := a.Seq()
-		changed := func() bool { return a.Seq() != seq || a.unstarted() > 0 }
+		changed := func() bool { return a.Seq() != seq || a.unstarted() > 0 || a.unstartedFines() > 0 }
 		al, ok := a.nextAlarm()
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {
@@ -847,40 +862,6 @@ func (a *accident) applyEducation(in RecordEducationInput, now time.Time) (cases
 	return in.Actor, in
 }
 
-// fineProposal is the range the grade calls for.
-func (a *accident) fineProposal() FineProposal {
-	return FineProposal{Grade: a.grade.Grade, UnitMinYuan: a.grade.UnitFineMinYuan, UnitMaxYuan: a.grade.UnitFineMaxYuan,
-		PrincipalPercent: a.grade.PrincipalFinePercent,
-		Basis:            "安全生产法 Art.114 (单位罚款) and Art.95 (主要负责人: 上一年年收入的百分比), " + a.grade.Label}
-}
-
-func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
-	if err := a.afterApproval(UpdateDecideFines, in.Actor); err != nil {
-		return err
-	}
-	if a.fines != nil {
-		return casekit.Conflict("the fines were already decided (罚款已决定)")
-	}
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	p := a.fineProposal()
-	if in.UnitFineYuan < p.UnitMinYuan || in.UnitFineYuan > p.UnitMaxYuan {
-		return casekit.Invalid("a unit fine of ¥%d is outside the range for a %s: ¥%d–¥%d (安全生产法 Art.114)",
-			in.UnitFineYuan, a.grade.Label, p.UnitMinYuan, p.UnitMaxYuan)
-	}
-	if want := in.PrincipalIncomeYuan * int64(p.PrincipalPercent) / 100; in.PrincipalFineYuan != want {
-		return casekit.Invalid("the fine on the 主要负责人 is %d%% of last year's income: ¥%d, not ¥%d (安全生产法 Art.95)",
-			p.PrincipalPercent, want, in.PrincipalFineYuan)
-	}
-	return nil
-}
-
-func (a *accident) applyFines(in DecideFinesInput, now time.Time) (cases.Actor, any) {
-	a.fines = &FineDecision{DecideFinesInput: in, At: now}
-	return in.Actor, in
-}
-
 // blockers lists what keeps a gate from being signed off; none means ready.
 func (a *accident) blockers(gate string) []string {
 	out := []string{}
@@ -897,6 +878,7 @@ func (a *accident) blockers(gate string) []string {
 				out = append(out, p.Name+": "+p.Decision.Label+" not carried out (未落实)")
 			}
 		}
+		out = append(out, a.fineBlockers()...)
 	case GateMeasures:
 		if len(a.measures) == 0 {
 			out = append(out, "no corrective measure added (未提出整改措施)")
@@ -1081,7 +1063,10 @@ func (a *accident) nextActions() []string {
 		if a.assessment == nil {
 			out = append(out, UpdateAssessMeasures)
 		}
-		if a.fines == nil {
+		switch {
+		case a.finesAsCases:
+			out = append(out, UpdateOpenFine)
+		case a.fines == nil:
 			out = append(out, UpdateDecideFines)
 		}
 		out = append(out, UpdateSignOffGate, UpdateClose)
@@ -1200,7 +1185,7 @@ func (a *accident) view() View {
 		InvestigationDue: a.investigationDue(), InvestigationReport: casekit.ClonePtr(a.report), ApprovalDue: casekit.ClonePtr(a.approvalDue),
 		ApprovalExtended: a.approvalExtend, Approval: casekit.ClonePtr(a.approval), Persons: casekit.CloneList(a.persons),
 		Measures: casekit.CloneList(a.measures), AssessmentDue: casekit.ClonePtr(a.assessmentDue), Assessment: casekit.ClonePtr(a.assessment),
-		Education: casekit.CloneList(a.education), FineProposal: a.fineProposal(), Fines: casekit.ClonePtr(a.fines),
+		Education: casekit.CloneList(a.education), FineProposal: a.fineProposal(), Fines: casekit.ClonePtr(a.fines), FineCases: casekit.CloneList(a.fineCases),
 		Gates: a.gates(), NextActions: casekit.CloneList(a.nextActions()), Seq: a.Seq(),
 	}
 	if due, open := a.nextReportDue(); open && a.state != Closed {

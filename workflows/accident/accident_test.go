@@ -2,6 +2,7 @@ package accident
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/ladder"
+	"github.com/duty-project/duty/workflows/penalty"
 )
 
 var (
@@ -61,6 +64,34 @@ func newAccidentHarness(t *testing.T) (*harness, *[]hazard.Input) {
 			return hazard.Result{CaseNo: in.CaseNo, State: string(hazard.Closed)}, nil
 		})
 	return h, &started
+}
+
+// mockFineCases stands in for the penalty cases an accident opens; the
+// tests signal how they end by hand.
+func mockFineCases(h *harness) *[]penalty.Input {
+	var started []penalty.Input
+	h.Env.OnWorkflow(penalty.WorkflowName, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in penalty.Input) (penalty.Result, error) {
+			started = append(started, in)
+			return penalty.Result{CaseNo: in.CaseNo}, nil
+		})
+	return &started
+}
+
+var (
+	unitParty      = penalty.Party{Kind: penalty.PartyUnit, Name: "晋城建工有限公司"}
+	principalParty = penalty.Party{Kind: penalty.PartyPerson, Name: "李经理"}
+	coOfficer      = cases.Actor{PersonID: 4, Name: "刘执法", Role: "inspector", OrgID: 10, OrgName: "城区住建局", Side: cases.SideRegulator}
+)
+
+// openFine asks the accident to open a fine, as the API prepares it.
+func openFine(article string, party penalty.Party, yuan, income int64) OpenFineInput {
+	return OpenFineInput{Actor: countyHead, PrincipalIncomeYuan: income, Fine: penalty.Input{
+		ActingOrg: districtBureau, RuleSet: "T", Party: party, Article: article,
+		Proposed: penalty.Penalty{Kind: penalty.KindFine, AmountYuan: yuan},
+		Facts:    "对脚手架坍塌事故负有责任", Grounds: "安全生产法第" + article + "条",
+		Officers: []cases.Actor{countyHead, coOfficer}, Calendar: calendar.Default(), Rules: rules.DefaultPenaltyRules(),
+	}}
 }
 
 func deadline(v View, key string) cases.Deadline {
@@ -220,8 +251,9 @@ func TestAccidentInvestigationClockWithAnAppraisalAndAnExtension(t *testing.T) {
 
 // From the team to 结案: every member signs, the approval, a person dealt
 // with, two corrective hazard cases started as children and verified when
-// they close, the assessment, fines within the Art.114/95 range — and a
-// close refused while the education gate is open, naming what blocks it.
+// they close, the assessment, fines opened as penalty cases within the
+// Art.114/95 range and concluded before the persons gate — and a close
+// refused while the education gate is open, naming what blocks it.
 func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	h, started := newAccidentHarness(t)
 	in := accidentInput(Casualties{Deaths: 1, DirectLossYuan: 2_000_000})
@@ -236,6 +268,9 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	measures := AddMeasuresInput{Actor: inspector, Measures: []CorrectiveMeasureInput{
 		{Measure: "补设全部连墙件", Location: "3号楼", Grade: hazard.GradeMajor}, {Measure: "更换不合格钢管", Location: "材料堆场", Grade: hazard.GradeGeneral}}}
 	var formed, unsigned, submitted, approved, approvedByDepartment, decided, carried, added, early, assessed, fineOut, fineOK, closeEarly, educated, signed, closed outcome
+	var oneStep, fineAgain, principalFine, principalWrong, personsEarly outcome
+	var afterFines View
+	fines := mockFineCases(h)
 	var afterStart View
 	h.At(time.Hour, UpdateFormTeam, team, &formed)
 	h.At(30*day, UpdateSubmitInvestigation, report, &unsigned)
@@ -254,8 +289,19 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 		h.Env.RegisterDelayedCallback(func() { h.Env.SignalWorkflow(hazard.SignalCorrectiveClosed, sig) }, time.Duration(50+i)*day)
 	}
 	h.At(60*day, UpdateAssessMeasures, AssessMeasuresInput{Actor: inspector, Findings: "整改措施全部落实", Published: true}, &assessed)
-	h.At(61*day, UpdateDecideFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 200_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "x"}, &fineOut)
-	h.At(61*day+time.Hour, UpdateDecideFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 500_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "一般事故"}, &fineOK)
+	// 安全生产法 Art.114 and Art.95: each fine is a penalty case of its own.
+	h.At(61*day-time.Hour, UpdateDecideFines, DecideFinesInput{Actor: countyHead, UnitFineYuan: 500_000, Principal: "李经理", PrincipalIncomeYuan: 500_000, PrincipalFineYuan: 200_000, Reasons: "x"}, &oneStep)
+	h.At(61*day, UpdateOpenFine, openFine(penalty.Article114, unitParty, 200_000, 0), &fineOut)
+	h.At(61*day+time.Hour, UpdateOpenFine, openFine(penalty.Article114, unitParty, 500_000, 0), &fineOK)
+	h.At(61*day+2*time.Hour, UpdateOpenFine, openFine(penalty.Article114, unitParty, 600_000, 0), &fineAgain)
+	h.At(61*day+3*time.Hour, UpdateOpenFine, openFine(penalty.Article95, principalParty, 250_000, 500_000), &principalWrong)
+	h.At(61*day+4*time.Hour, UpdateOpenFine, openFine(penalty.Article95, principalParty, 200_000, 500_000), &principalFine)
+	h.At(61*day+6*time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: GatePersons}, &personsEarly)
+	h.Query(61*day+7*time.Hour, &afterFines)
+	for i, no := range []string{"CF-140502-2027-000103", "CF-140502-2027-000104"} {
+		sig := ladder.RungSignal{Rung: rules.RungPenalty, CaseNo: no, Outcome: ladder.RungComplied}
+		h.Env.RegisterDelayedCallback(func() { h.Env.SignalWorkflow(ladder.SignalRung, sig) }, 61*day+time.Duration(10+i)*time.Hour)
+	}
 	for i, g := range []string{GateCause, GatePersons, GateMeasures} {
 		h.At(62*day+time.Duration(i)*time.Hour, UpdateSignOffGate, SignOffGateInput{Actor: countyHead, ActorLevel: rules.LevelCounty, Gate: g}, &outcome{})
 	}
@@ -273,11 +319,37 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 		t.Fatalf("the refusal does not name the missing signature: %s", unsigned.Msg)
 	}
 	for name, o := range map[string]outcome{"submit": submitted, "approve": approved, "decide": decided, "carry out": carried,
-		"add measures": added, "assess": assessed, "fines": fineOK, "education": educated, "sign off education": signed, "close": closed} {
+		"add measures": added, "assess": assessed, "fines": fineOK, "principal's fine": principalFine, "education": educated, "sign off education": signed, "close": closed} {
 		ok(t, name, o)
 	}
 	refused(t, "sign off measures before they are verified", early, duty.EConflict)
+	refused(t, "fines as one step", oneStep, duty.EConflict)
 	refused(t, "a unit fine below the Art.114 range", fineOut, duty.EInvalid)
+	refused(t, "a second fine on the unit", fineAgain, duty.EConflict)
+	refused(t, "an Art.95 fine that is not 40% of the income", principalWrong, duty.EInvalid)
+	refused(t, "the persons gate with the fine cases open", personsEarly, duty.EConflict)
+	if !strings.Contains(fineOut.Msg, "Art.114") || !strings.Contains(personsEarly.Msg, "罚款案件未办结") {
+		t.Fatalf("the refusals do not say why: %q; %q", fineOut.Msg, personsEarly.Msg)
+	}
+	if len(*fines) != 2 {
+		t.Fatalf("fine cases started: %+v", *fines)
+	}
+	for i, want := range []struct {
+		article string
+		party   penalty.PartyKind
+		rg      penalty.FineRange
+	}{{penalty.Article114, penalty.PartyUnit, penalty.FineRange{MinYuan: 300_000, MaxYuan: 1_000_000}},
+		{penalty.Article95, penalty.PartyPerson, penalty.FineRange{MinYuan: 200_000, MaxYuan: 200_000}}} {
+		f := (*fines)[i]
+		if f.Article != want.article || f.Party.Kind != want.party || f.Range == nil || f.Range.MinYuan != want.rg.MinYuan ||
+			f.Range.MaxYuan != want.rg.MaxYuan || f.ParentWorkflowID != in.WorkflowID || f.Enterprise != in.Enterprise ||
+			f.CaseNo != fmt.Sprintf("CF-140502-2027-%06d", 103+i) {
+			t.Fatalf("fine case %d started as %+v (range %+v)", i, f, f.Range)
+		}
+	}
+	if len(afterFines.FineCases) != 2 || afterFines.FineCases[1].CaseNo != "CF-140502-2027-000104" || afterFines.FineCases[0].Outcome != "" {
+		t.Fatalf("fine cases before they end: %+v", afterFines.FineCases)
+	}
 	refused(t, "close with the education gate open", closeEarly, duty.EConflict)
 	if !strings.Contains(closeEarly.Msg, "有关人员未受到教育不放过") || !strings.Contains(closeEarly.Msg, "未开展教育") {
 		t.Fatalf("the refusal does not say what blocks: %s", closeEarly.Msg)
@@ -295,7 +367,7 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	}
 	equal(t, "steps", h.Actions(), []string{"report", "form_team", "report_up_overdue", "submit_investigation_report", "approve_report",
 		"decide_accountability", "carry_out_accountability", "add_measures", "measures_started", "measure_verified", "measure_verified",
-		"assess_measures", "decide_fines", "sign_off_gate", "sign_off_gate", "sign_off_gate", "record_education", "sign_off_gate", "close_accident"})
+		"assess_measures", "open_fine", "fine_cases_opened", "open_fine", "fine_cases_opened", "fine_case_ended", "fine_case_ended", "sign_off_gate", "sign_off_gate", "sign_off_gate", "record_education", "sign_off_gate", "close_accident"})
 	last := h.Steps[len(h.Steps)-1]
 	if last.Case.ClosedAt == nil || last.Case.Overdue {
 		t.Fatalf("closed case summary %+v", last.Case)

@@ -10,6 +10,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/penalty"
 )
 
 // Names of the accident workflow, its updates and its query.
@@ -29,7 +30,8 @@ const (
 	UpdateAddMeasures            = "add_measures"                // 整改措施: each a corrective hazard case
 	UpdateAssessMeasures         = "assess_measures"             // 整改评估 (Art.86, within 1 year)
 	UpdateRecordEducation        = "record_education"            // 培训 / 警示教育, with attendance
-	UpdateDecideFines            = "decide_fines"                // 罚款 on the unit (Art.114) and its 主要负责人 (Art.95)
+	UpdateDecideFines            = "decide_fines"                // 罚款 as one step: only cases opened before fines were penalty cases
+	UpdateOpenFine               = "open_fine"                   // 罚款 立案: a penalty case on the unit (Art.114) or its 主要负责人 (Art.95)
 	UpdateSignOffGate            = "sign_off_gate"               // 四不放过: one gate signed off
 	UpdateClose                  = "close_accident"              // 结案
 	Query                        = "accident"
@@ -706,6 +708,59 @@ type FineDecision struct {
 	At time.Time `json:"at"`
 }
 
+// OpenFineInput opens a fine after the accident as an administrative
+// penalty case (行政处罚) that the accident starts and tracks: on the unit
+// under 安全生产法 Art.114, or on its 主要负责人 under Art.95. The API
+// prepares the case as for any penalty — the officers, the deciding
+// department, the rule set and calendar in force — and the accident adds
+// its number, itself as parent, and the range its grade allows.
+type OpenFineInput struct {
+	Actor cases.Actor   `json:"actor"`
+	Fine  penalty.Input `json:"fine"`
+	// PrincipalIncomeYuan is the 主要负责人's income of last year, the
+	// base of an Art.95 fine.
+	PrincipalIncomeYuan int64 `json:"principal_income_yuan,omitempty"`
+}
+
+// FineCase is a fine the accident opened as a penalty case, and how that
+// case stands as far as the accident has heard.
+type FineCase struct {
+	Article             string            `json:"article"`
+	Party               penalty.Party     `json:"party"`
+	AmountYuan          int64             `json:"amount_yuan"`
+	Range               penalty.FineRange `json:"range"`
+	PrincipalIncomeYuan int64             `json:"principal_income_yuan,omitempty"`
+	OpenedBy            cases.Actor       `json:"opened_by"`
+	OpenedAt            time.Time         `json:"opened_at"`
+	// CaseNo is empty until the case has started; Failed says why it
+	// could not, and a new fine may then be opened in its place.
+	CaseNo     string `json:"case_no,omitempty"`
+	WorkflowID string `json:"workflow_id,omitempty"`
+	Failed     string `json:"failed,omitempty"`
+	// Outcome is empty while the case runs; then FineCompleted,
+	// FineEnforcement or FineCancelled.
+	Outcome string     `json:"outcome,omitempty"`
+	EndedAt *time.Time `json:"ended_at,omitempty"`
+
+	// input is the case to start, kept until it has started.
+	input penalty.Input
+}
+
+// Outcomes of a fine case, as its penalty case reports them.
+const (
+	FineCompleted   = "completed"   // 已履行: paid or carried out
+	FineEnforcement = "enforcement" // 已申请法院强制执行: decided, not paid
+	FineCancelled   = "cancelled"   // 撤销或撤回: another may be opened
+)
+
+// ended reports whether the fine case has come to an end.
+func (f FineCase) ended() bool { return f.Outcome != "" }
+
+// standing reports whether the fine case stands in the way of opening
+// another under the same article: it started, or is starting, and was not
+// cancelled.
+func (f FineCase) standing() bool { return f.Failed == "" && f.Outcome != FineCancelled }
+
 // The four gates of 四不放过.
 const (
 	GateCause     = "cause"     // 事故原因未查清不放过
@@ -793,6 +848,7 @@ type View struct {
 	Education           []EducationSession       `json:"education"`
 	FineProposal        FineProposal             `json:"fine_proposal"`
 	Fines               *FineDecision            `json:"fines,omitempty"`
+	FineCases           []FineCase               `json:"fine_cases,omitempty"`
 	Gates               []GateStatus             `json:"gates"`
 	NextActions         []string                 `json:"next_actions"`
 	Seq                 int64                    `json:"seq"`

@@ -175,9 +175,13 @@ type Input struct {
 	Facts     string    `json:"facts"`   // 违法事实
 	Grounds   string    `json:"grounds"` // 处罚依据
 	// Article is the article of the 安全生产法 the penalty is under, when
-	// it has a statutory range the engine checks (Article102); "" for
-	// others.
+	// it has a statutory range the engine checks (Article97, Article102,
+	// Article114, Article95); "" or ArticleOther for others.
 	Article string `json:"article,omitempty"`
+	// Range is, for a fine after an accident (Article114, Article95), the
+	// range the accident's grade allows, set by the accident that opens
+	// the case: every fine proposed or decided in it must stay within.
+	Range *FineRange `json:"range,omitempty"`
 	// Officers are the law-enforcement officers who open the case: at
 	// least two (行政处罚法 Art.42).
 	Officers []cases.Actor `json:"officers"`
@@ -206,11 +210,11 @@ func (in Input) Validate(now time.Time) error {
 	if err := casekit.Text("party.name (当事人)", in.Party.Name, true); err != nil {
 		return err
 	}
-	if err := in.penaltyAllowed(in.Proposed); err != nil {
+	if err := in.validArticle(); err != nil {
 		return err
 	}
-	if in.Article != "" && in.Article != Article102 && in.Article != ArticleOther {
-		return casekit.Invalid("article must be %q (安全生产法 Art.102) or %q, not %q", Article102, ArticleOther, in.Article)
+	if err := in.penaltyAllowed(in.Proposed); err != nil {
+		return err
 	}
 	if in.Procedure != "" && in.Procedure != ProcedureGeneral && in.Procedure != ProcedureSimple {
 		return casekit.Invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
@@ -251,12 +255,65 @@ func (in Input) Validate(now time.Time) error {
 
 // Articles whose ranges the engine checks.
 const (
+	// Article97 is 安全生产法 Art.97 (training, certified special workers,
+	// emergency plans and drills) when first ordered: a fine of at most
+	// ¥100,000 on the unit.
+	Article97 = "97"
+	// Article97Overdue is Art.97 when the order was not complied with by
+	// its deadline (逾期未改正): ¥100,000–200,000 on the unit, stopped for
+	// rectification, and ¥20,000–50,000 on the persons directly in charge.
+	Article97Overdue = "97-overdue"
 	// Article102 is 安全生产法 Art.102: failing to eliminate a hazard.
 	Article102 = "102"
+	// Article114 is 安全生产法 Art.114: the fine on a unit responsible for
+	// an accident, in the range of the accident's grade.
+	Article114 = "114"
+	// Article95 is 安全生产法 Art.95: the fine on the 主要负责人 of a unit
+	// responsible for an accident, a share of last year's income by grade.
+	Article95 = "95"
 	// ArticleOther is a penalty under another article, whose range the
 	// officers check.
 	ArticleOther = "other"
 )
+
+// FineRange is the range of a fine fixed by the case that opens the
+// penalty (an accident's grade), with the basis that sets it.
+type FineRange struct {
+	MinYuan int64  `json:"min_yuan"`
+	MaxYuan int64  `json:"max_yuan"`
+	Basis   string `json:"basis"`
+}
+
+// validArticle checks the article against the party and the range: the
+// accident articles come only with the range their accident set, and
+// each article fines the party it names.
+func (in Input) validArticle() error {
+	switch in.Article {
+	case "", ArticleOther, Article97, Article97Overdue, Article102:
+		if in.Range != nil {
+			return casekit.Invalid("a fine range is set only by an accident, for a fine under Art.114 or Art.95")
+		}
+		if in.Article == Article97 && in.Party.Kind == PartyPerson {
+			return casekit.Invalid("安全生产法 Art.97 fines the persons directly in charge only when the unit did not correct by the deadline: article %q", Article97Overdue)
+		}
+		return nil
+	case Article114, Article95:
+		if in.Range == nil || in.Range.MinYuan <= 0 || in.Range.MaxYuan < in.Range.MinYuan {
+			return casekit.Invalid("a fine under 安全生产法 Art.%s is opened by its accident, which sets the range of its grade", in.Article)
+		}
+		want := PartyUnit
+		if in.Article == Article95 {
+			want = PartyPerson
+		}
+		if in.Party.Kind != want || in.Proposed.Kind != KindFine {
+			return casekit.Invalid("安全生产法 Art.%s fines the %s (罚款); this case proposes a %s on a %s", in.Article,
+				map[PartyKind]string{PartyUnit: "unit (事故单位)", PartyPerson: "主要负责人"}[want], in.Proposed.Kind, in.Party.Kind)
+		}
+		return nil
+	}
+	return casekit.Invalid("article must be one of %q, %q (安全生产法 Art.97), %q (Art.102), %q, %q (after an accident, Art.114/95) or %q; not %q",
+		Article97, Article97Overdue, Article102, Article114, Article95, ArticleOther, in.Article)
+}
 
 // penaltyAllowed checks a penalty against the case: a daily fine needs
 // the correction order it counts from, a fine is within its article's
@@ -756,25 +813,46 @@ type Result struct {
 }
 
 // withinArticle checks a fine against the range of the article it is
-// under: Art.102 fines the unit at most ¥50,000 and, when the unit
-// refuses, its directly responsible persons ¥50,000 to ¥100,000 (the
-// case's rule set may say otherwise). The authority limit is checked
-// besides, by the API.
+// under, with the numbers of the case's rule set: Art.102 fines the unit
+// at most ¥50,000 and, when the unit refuses, its directly responsible
+// persons ¥50,000 to ¥100,000; Art.97 the unit at most ¥100,000, and
+// after the deadline passed ¥100,000–200,000 and the persons in charge
+// ¥20,000–50,000; an accident's fines stay in the range its grade sets.
+// The authority limit is checked besides, by the API.
 func (in Input) withinArticle(p Penalty) error {
-	if in.Article != Article102 || p.Kind != KindFine {
+	if p.Kind != KindFine {
 		return nil
 	}
-	r := in.Rules
-	if in.Party.Kind == PartyPerson {
-		if p.AmountYuan < r.Art102PersonMinYuan || p.AmountYuan > r.Art102PersonMaxYuan {
-			return casekit.Invalid("安全生产法 Art.102 fines the persons directly responsible ¥%d to ¥%d (when the unit refuses to rectify); ¥%d is outside it",
-				r.Art102PersonMinYuan, r.Art102PersonMaxYuan, p.AmountYuan)
+	r, person := in.Rules, in.Party.Kind == PartyPerson
+	var lo, hi int64
+	var basis string
+	switch {
+	case in.Range != nil:
+		lo, hi, basis = in.Range.MinYuan, in.Range.MaxYuan, in.Range.Basis
+	case in.Article == Article102 && person:
+		lo, hi = r.Art102PersonMinYuan, r.Art102PersonMaxYuan
+		basis = "安全生产法 Art.102 fines the persons directly responsible (when the unit refuses to rectify)"
+	case in.Article == Article102:
+		hi = r.Art102UnitMaxYuan
+		basis = "安全生产法 Art.102 fines a unit that fails to eliminate a hazard " +
+			"(a unit that refuses is stopped for rectification and its responsible persons fined)"
+	case in.Article == Article97:
+		hi = r.Art97UnitMaxYuan
+		basis = "安全生产法 Art.97 fines the unit, when ordered to correct"
+	case in.Article == Article97Overdue && person:
+		lo, hi = r.Art97PersonMinYuan, r.Art97PersonMaxYuan
+		basis = "安全生产法 Art.97 fines the persons directly in charge, when the unit did not correct by the deadline"
+	case in.Article == Article97Overdue:
+		lo, hi = r.Art97OverdueUnitMinYuan, r.Art97OverdueUnitMaxYuan
+		basis = "安全生产法 Art.97 fines the unit that did not correct by the deadline (and stops it for rectification)"
+	default:
+		return nil
+	}
+	if p.AmountYuan < lo || p.AmountYuan > hi {
+		if lo == 0 {
+			return casekit.Invalid("%s at most ¥%d; ¥%d is beyond it", basis, hi, p.AmountYuan)
 		}
-		return nil
-	}
-	if p.AmountYuan > r.Art102UnitMaxYuan {
-		return casekit.Invalid("安全生产法 Art.102 fines a unit that fails to eliminate a hazard at most ¥%d; ¥%d is beyond it "+
-			"(a unit that refuses is stopped for rectification and its responsible persons fined)", r.Art102UnitMaxYuan, p.AmountYuan)
+		return casekit.Invalid("%s ¥%d to ¥%d; ¥%d is outside it", basis, lo, hi, p.AmountYuan)
 	}
 	return nil
 }

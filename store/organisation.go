@@ -1,0 +1,1361 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/org/industry"
+	"github.com/duty-project/duty/org/personal"
+	"github.com/duty-project/duty/org/regioncode"
+	"github.com/duty-project/duty/org/riskclass"
+	"github.com/duty-project/duty/org/uscc"
+)
+
+// This file keeps the organisation a region moves in with (issue 15):
+// regions, organisations (enterprises by 统一社会信用代码), their internal
+// units, rescue teams' agreements, persons (by identity number), and
+// posts held over time — appointed, ended, transferred.
+//
+// Every write runs in the caller's transaction, so that an import writes
+// all of its rows or none; is idempotent (saving what is on record
+// changes nothing and records nothing, so a file imported twice leaves
+// one trace); and is a step of its region's organisation record: an
+// audit-log chain per region (workflow id org/<region>, case number
+// ORG-<region>) linked by the same trigger as the cases' and checked by
+// `duty audit verify`.
+//
+// Nothing here decides who may make a change: the caller (API, import)
+// asks package policy first. The one read that needs more than that is
+// PersonalInfo, which also records who read what.
+
+// OrgChainPrefix begins the workflow id of a region's organisation record
+// ("org/<region code>"); OrgRecordPrefix its case number ("ORG-<region
+// code>"), which no case number can be.
+const (
+	OrgChainPrefix  = "org/"
+	OrgRecordPrefix = "ORG-"
+)
+
+// OrgChainID is the workflow id of a region's organisation record.
+func OrgChainID(regionCode string) string { return OrgChainPrefix + regionCode }
+
+// Actions of the organisation record, one per kind of change.
+const (
+	OrgActionSaveRegion    = "region.save"
+	OrgActionSaveOrg       = "org.save"
+	OrgActionSaveUnit      = "unit.save"
+	OrgActionSavePerson    = "person.save"
+	OrgActionSaveAgreement = "agreement.save"
+	OrgActionAppoint       = "post.appoint"
+	OrgActionEndPost       = "post.end"
+	OrgActionTransfer      = "post.transfer"
+)
+
+// OrgChange says who makes a change of the organisation, when, and on what
+// authority. By is recorded as the step's actor; Document is the document
+// the change rests on (任免文件 文号, a register's reference), kept on the
+// post and in the record.
+type OrgChange struct {
+	By       cases.Actor
+	At       time.Time
+	Document string
+	Note     string
+}
+
+func (ch OrgChange) check() error {
+	if ch.By.Name == "" || ch.At.IsZero() {
+		return duty.Errorf(duty.EInternal, "an organisation change needs who makes it and when")
+	}
+	return nil
+}
+
+// Querier is what reads take: the pool, or a transaction that sees what
+// it has written (an import resolving rows it added a moment before).
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// orgChangeDetails is what an organisation record's entry says beyond
+// its actor and states, hashed with the rest. Before and After are the
+// thing as it was and is; a person's identity number and phone appear
+// masked, since the record is read by many.
+type orgChangeDetails struct {
+	Subject  string          `json:"subject"` // region, org, unit, person, post, agreement
+	ID       any             `json:"id"`
+	Before   json.RawMessage `json:"before,omitempty"`
+	After    json.RawMessage `json:"after,omitempty"`
+	Ended    json.RawMessage `json:"ended,omitempty"` // a transfer's ended post
+	Document string          `json:"document,omitempty"`
+	Note     string          `json:"note,omitempty"`
+}
+
+func rawJSON(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only this file's own types are marshalled
+	}
+	return b
+}
+
+// recordOrgChange writes one step of a region's organisation record. The
+// region's org_chains row holds the chain's length, locked to the end of
+// the transaction, so changes in one region are numbered one after
+// another and a deleted tail shows.
+func (s *Store) recordOrgChange(ctx context.Context, tx pgx.Tx, region, action, stateBefore, stateAfter string, d orgChangeDetails, ch OrgChange) error {
+	workflowID, caseNo := OrgChainID(region), OrgRecordPrefix+region
+	var seq int64
+	err := tx.QueryRow(ctx, `INSERT INTO org_chains (workflow_id, region_code, seq) VALUES ($1, $2, 1)
+		ON CONFLICT (workflow_id) DO UPDATE SET seq = org_chains.seq + 1 RETURNING seq`, workflowID, region).Scan(&seq)
+	if err != nil {
+		return fmt.Errorf("store: organisation record of region %q: %w", region, err)
+	}
+	d.Document, d.Note = ch.Document, ch.Note
+	details, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	by := ch.By
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
+			actor_post, actor_org_id, actor_org, state_before, state_after, details)
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, NULLIF($10, 0), $11, $12, $13, $14)`,
+		workflowID, seq, caseNo, ch.At, action, by.PersonID, by.Name, by.Role, by.Title, by.OrgID, by.OrgName,
+		stateBefore, stateAfter, details); err != nil {
+		return fmt.Errorf("store: organisation record entry: %w", err)
+	}
+	return nil
+}
+
+func invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
+
+func conflict(format string, args ...any) error { return duty.Errorf(duty.EConflict, format, args...) }
+
+// states of a thing in the organisation record.
+func presence(existed bool) string {
+	if existed {
+		return "recorded"
+	}
+	return "absent"
+}
+
+// ---- regions ----
+
+// SaveRegion records a region by its division code, in either form
+// (140500 or 1405): its level and parent follow from the code, and the
+// parent must be on record already. r.ParentCode may name another
+// ancestor where GB/T 2260's grouping code is not kept (a county directly
+// under a province). Renaming is a change; moving a region to another
+// parent is refused, since every path below it would move.
+func (s *Store) SaveRegion(ctx context.Context, tx pgx.Tx, r org.Region, ch OrgChange) (org.Region, bool, error) {
+	if err := ch.check(); err != nil {
+		return org.Region{}, false, err
+	}
+	code, err := regioncode.Parse(r.Code)
+	if err != nil {
+		return org.Region{}, false, invalid("%v", err)
+	}
+	name := strings.TrimSpace(r.Name)
+	if name == "" {
+		return org.Region{}, false, invalid("行政区划 %s: 名称为空 (the region needs a name)", code)
+	}
+	parent := regioncode.Parent(code)
+	if r.ParentCode != "" {
+		if !strings.HasPrefix(code, r.ParentCode) || len(r.ParentCode) >= len(code) {
+			return org.Region{}, false, invalid("行政区划 %s: 上级 %s 不是它的上级区划 (parent %s is not above %s)", code, r.ParentCode, r.ParentCode, code)
+		}
+		parent = r.ParentCode
+	}
+	want := org.Region{Code: code, Name: name, Level: regioncode.Level(code), ParentCode: parent, Path: "/" + code + "/"}
+	if parent != "" {
+		var parentPath string
+		if err := tx.QueryRow(ctx, `SELECT path FROM regions WHERE code = $1`, parent).Scan(&parentPath); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return org.Region{}, false, invalid("行政区划 %s: 上级区划 %s 未登记 (unknown region: add its parent %s first)", code, parent, parent)
+			}
+			return org.Region{}, false, err
+		}
+		want.Path = parentPath + code + "/"
+	}
+	var had org.Region
+	err = tx.QueryRow(ctx, `SELECT code, name, level, coalesce(parent_code, ''), path FROM regions WHERE code = $1 FOR UPDATE`, code).
+		Scan(&had.Code, &had.Name, &had.Level, &had.ParentCode, &had.Path)
+	existed := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return org.Region{}, false, err
+	}
+	if existed {
+		if had.ParentCode != want.ParentCode {
+			return had, false, conflict("行政区划 %s 已登记在 %s 之下 (region %s is on record under %q; moving it is not supported)", code, had.ParentCode, code, had.ParentCode)
+		}
+		if had == want {
+			return had, false, nil
+		}
+		_, err = tx.Exec(ctx, `UPDATE regions SET name = $2, level = $3 WHERE code = $1`, code, want.Name, want.Level)
+	} else {
+		_, err = tx.Exec(ctx, `INSERT INTO regions (code, name, level, parent_code, path) VALUES ($1, $2, $3, NULLIF($4, ''), $5)`,
+			code, want.Name, want.Level, want.ParentCode, want.Path)
+	}
+	if err != nil {
+		return org.Region{}, false, fmt.Errorf("store: region %s: %w", code, err)
+	}
+	var before any
+	if existed {
+		before = had
+	}
+	d := orgChangeDetails{Subject: "region", ID: code, Before: rawJSON(before), After: rawJSON(want)}
+	return want, true, s.recordOrgChange(ctx, tx, code, OrgActionSaveRegion, presence(existed), "recorded", d, ch)
+}
+
+// ---- organisations ----
+
+// OrgInput is an organisation as an administrator or an import gives it.
+type OrgInput struct {
+	// Code is duty's own key of the organisation; for an enterprise it
+	// may be empty, and its credit code is then its code.
+	Code string
+	Kind string // one of org.Kind*
+	Name string
+	// RegionCode is the region it belongs to (属地), in either form.
+	RegionCode string
+	// Sectors: a department's, those it supervises; an enterprise's,
+	// its own — derived from IndustryCode when empty.
+	Sectors []string
+	// SuperiorID is the department or government above (escalations go
+	// there); 0 for none.
+	SuperiorID int64
+	// CreditCode is the 统一社会信用代码: an enterprise is found by it.
+	CreditCode   string
+	Address      string
+	IndustryCode string
+	RiskClass    string
+}
+
+var orgKinds = []string{org.KindPartyCommittee, org.KindGovernment, org.KindDepartment, org.KindEnterprise, org.KindRescueTeam, org.KindJudicial}
+
+var sectorWord = regexp.MustCompile(`^[a-z_]+$`)
+
+// industries is the industry table the store maps codes with.
+func (s *Store) industries() *industry.Table {
+	if s.Industries != nil {
+		return s.Industries
+	}
+	return industry.Default()
+}
+
+// SaveOrg records an organisation: an enterprise by its credit code (else
+// its code), anything else by its code. It checks what it is given —
+// the credit code's check character (the error names the position), a
+// region on record, the industry code (whose sector becomes the
+// enterprise's when no sectors are given), the risk class, a superior
+// that exists and is not below it — and refuses to change an
+// organisation's kind or to give one credit code to two organisations.
+func (s *Store) SaveOrg(ctx context.Context, tx pgx.Tx, in OrgInput, ch OrgChange) (org.Org, bool, error) {
+	if err := ch.check(); err != nil {
+		return org.Org{}, false, err
+	}
+	want, err := s.checkOrg(ctx, tx, in)
+	if err != nil {
+		return org.Org{}, false, err
+	}
+	// Find what is on record: by credit code first, the key a register
+	// keeps, then by code.
+	var had org.Org
+	existed := false
+	if want.CreditCode != "" {
+		had, err = scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.credit_code = $1 FOR UPDATE OF o`, want.CreditCode))
+		existed = err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return org.Org{}, false, err
+		}
+	}
+	if !existed && want.Code != "" {
+		had, err = scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.code = $1 FOR UPDATE OF o`, want.Code))
+		existed = err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return org.Org{}, false, err
+		}
+		if existed && had.CreditCode != "" && want.CreditCode != "" && had.CreditCode != want.CreditCode {
+			return had, false, conflict("单位 %s 的统一社会信用代码是 %s，不是 %s (organisation %s has credit code %s on record, not %s)",
+				want.Code, had.CreditCode, want.CreditCode, want.Code, had.CreditCode, want.CreditCode)
+		}
+	}
+	if want.Code == "" {
+		want.Code = want.CreditCode
+		if existed {
+			want.Code = had.Code
+		}
+	}
+	if existed {
+		if had.Kind != want.Kind {
+			return had, false, conflict("单位 %s 已登记为 %s，不能改为 %s (organisation %s is a %s; its kind does not change)", had.Code, had.Kind, want.Kind, had.Code, had.Kind)
+		}
+		if want.Code != had.Code {
+			return had, false, conflict("统一社会信用代码 %s 已属于单位 %s (credit code %s belongs to organisation %s, not %s)",
+				want.CreditCode, had.Code, want.CreditCode, had.Code, want.Code)
+		}
+		if want.ParentID != 0 && want.ParentID == had.ID {
+			return had, false, invalid("单位 %s 不能是自己的上级 (an organisation cannot be its own superior)", had.Code)
+		}
+		want.ID = had.ID
+		if sameOrg(had, want) {
+			return had, false, nil
+		}
+		if want.ParentID != 0 {
+			var below bool
+			if err := tx.QueryRow(ctx, `
+				WITH RECURSIVE up(id) AS (SELECT $1::bigint UNION SELECT o.parent_id FROM orgs o JOIN up ON o.id = up.id WHERE o.parent_id IS NOT NULL)
+				SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`, want.ParentID, had.ID).Scan(&below); err != nil {
+				return org.Org{}, false, err
+			}
+			if below {
+				return had, false, invalid("单位 %s 的上级不能是它的下级 (the superior of %s is below it)", had.Code, had.Code)
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE orgs SET name = $2, region_code = $3, industries = $4, parent_id = NULLIF($5, 0),
+			credit_code = NULLIF($6, ''), address = $7, industry_code = $8, risk_class = $9 WHERE id = $1`,
+			had.ID, want.Name, want.RegionCode, want.Industries, want.ParentID, want.CreditCode, want.Address, want.IndustryCode, want.RiskClass)
+		if err != nil {
+			return org.Org{}, false, orgWriteError(err, want)
+		}
+	} else {
+		err = tx.QueryRow(ctx, `INSERT INTO orgs (code, kind, name, region_code, industries, parent_id, credit_code, address, industry_code, risk_class)
+			VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), NULLIF($7, ''), $8, $9, $10) RETURNING id`,
+			want.Code, want.Kind, want.Name, want.RegionCode, want.Industries, want.ParentID, want.CreditCode, want.Address,
+			want.IndustryCode, want.RiskClass).Scan(&want.ID)
+		if err != nil {
+			return org.Org{}, false, orgWriteError(err, want)
+		}
+	}
+	var before any
+	if existed {
+		before = had
+	}
+	d := orgChangeDetails{Subject: "org", ID: want.ID, Before: rawJSON(before), After: rawJSON(want)}
+	return want, true, s.recordOrgChange(ctx, tx, want.RegionCode, OrgActionSaveOrg, presence(existed), "recorded", d, ch)
+}
+
+// orgWriteError says which key a write collided on.
+func orgWriteError(err error, o org.Org) error {
+	if strings.Contains(err.Error(), "orgs_code_key") {
+		return conflict("单位代码 %s 已被另一单位使用 (code %s is another organisation's)", o.Code, o.Code)
+	}
+	if strings.Contains(err.Error(), "orgs_credit_code_key") {
+		return conflict("统一社会信用代码 %s 已被另一单位使用 (credit code %s is another organisation's)", o.CreditCode, o.CreditCode)
+	}
+	return fmt.Errorf("store: organisation %s: %w", o.Code, err)
+}
+
+// checkOrg validates an input and returns the organisation it describes,
+// its region's path and level filled in.
+func (s *Store) checkOrg(ctx context.Context, q Querier, in OrgInput) (org.Org, error) {
+	o := org.Org{Code: strings.TrimSpace(in.Code), Kind: in.Kind, Name: strings.TrimSpace(in.Name), ParentID: in.SuperiorID,
+		Address: strings.TrimSpace(in.Address)}
+	label := o.Code
+	if label == "" {
+		label = in.CreditCode
+	}
+	if !slices.Contains(orgKinds, o.Kind) {
+		return o, invalid("单位 %s: 类别 %q 不存在 (kind must be one of %s)", label, in.Kind, strings.Join(orgKinds, ", "))
+	}
+	if o.Name == "" {
+		return o, invalid("单位 %s: 名称为空 (the organisation needs a name)", label)
+	}
+	if strings.TrimSpace(in.CreditCode) != "" {
+		c, err := uscc.Parse(in.CreditCode)
+		if err != nil {
+			return o, invalid("%v", err)
+		}
+		o.CreditCode = string(c)
+	}
+	if o.Code == "" && o.CreditCode == "" {
+		return o, invalid("单位 %s: 需要统一社会信用代码或单位代码 (an organisation needs a credit code or a code)", o.Name)
+	}
+	region, err := regioncode.Parse(in.RegionCode)
+	if err != nil {
+		return o, invalid("单位 %s: %v", label, err)
+	}
+	o.RegionCode = region
+	if err := q.QueryRow(ctx, `SELECT path, level FROM regions WHERE code = $1`, region).Scan(&o.RegionPath, &o.RegionLevel); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return o, invalid("单位 %s: 行政区划 %s 未登记 (unknown region %s)", label, region, region)
+		}
+		return o, err
+	}
+	if strings.TrimSpace(in.IndustryCode) != "" {
+		e, err := s.industries().Resolve(in.IndustryCode)
+		if err != nil {
+			return o, invalid("单位 %s: %v", label, err)
+		}
+		o.IndustryCode, _ = industry.Parse(in.IndustryCode)
+		if len(in.Sectors) == 0 && o.Kind == org.KindEnterprise {
+			in.Sectors = []string{e.Sector}
+		}
+	}
+	o.Industries = []string{}
+	for _, sec := range in.Sectors {
+		if !sectorWord.MatchString(sec) {
+			return o, invalid("单位 %s: 行业 %q 不是行业代码 (sector %q is not a lower-case word such as construction)", label, sec, sec)
+		}
+		if !slices.Contains(o.Industries, sec) {
+			o.Industries = append(o.Industries, sec)
+		}
+	}
+	if o.RiskClass, err = riskclass.Parse(in.RiskClass); err != nil {
+		return o, invalid("单位 %s: %v", label, err)
+	}
+	if o.ParentID != 0 {
+		var kind string
+		if err := q.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, o.ParentID).Scan(&kind); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return o, invalid("单位 %s: 上级单位 %d 不存在 (no superior with id %d)", label, o.ParentID, o.ParentID)
+			}
+			return o, err
+		}
+		if kind == org.KindEnterprise {
+			return o, invalid("单位 %s: 上级不能是企业 (an enterprise is nobody's superior)", label)
+		}
+	}
+	return o, nil
+}
+
+func sameOrg(a, b org.Org) bool {
+	return a.Name == b.Name && a.RegionCode == b.RegionCode && slices.Equal(a.Industries, b.Industries) && a.ParentID == b.ParentID &&
+		a.CreditCode == b.CreditCode && a.Address == b.Address && a.IndustryCode == b.IndustryCode && a.RiskClass == b.RiskClass
+}
+
+// OrgByCode reads an organisation by duty's code for it.
+func (s *Store) OrgByCode(ctx context.Context, q Querier, code string) (org.Org, error) {
+	o, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.code = $1`, code))
+	if err != nil {
+		return org.Org{}, notFound(err, "no organisation with code %q (单位不存在)", code)
+	}
+	return o, nil
+}
+
+// OrgByCreditCode reads an organisation by its 统一社会信用代码, which is
+// checked first (a mistyped code is invalid, not merely absent).
+func (s *Store) OrgByCreditCode(ctx context.Context, q Querier, creditCode string) (org.Org, error) {
+	c, err := uscc.Parse(creditCode)
+	if err != nil {
+		return org.Org{}, invalid("%v", err)
+	}
+	o, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.credit_code = $1`, string(c)))
+	if err != nil {
+		return org.Org{}, notFound(err, "no organisation with credit code %s (统一社会信用代码未登记)", c)
+	}
+	return o, nil
+}
+
+// EnterpriseFilter selects enterprises of the register. Empty fields do
+// not filter.
+type EnterpriseFilter struct {
+	// RegionCode: in this region and below.
+	RegionCode string
+	// IndustryCode: GB/T 4754 codes beginning so ("26" finds 2614).
+	IndustryCode string
+	Sector       string
+	RiskClass    string
+	// NameContains: a part of the name (not indexed: narrow by region).
+	NameContains string
+	// After is the Next of the page before; "" for the first page.
+	After string
+	// Limit is the page size: 1–1000, 100 when 0.
+	Limit int
+}
+
+// EnterprisePage is one page of the register, in name order. Next is the
+// cursor of the page after, "" on the last page.
+type EnterprisePage struct {
+	Enterprises []org.Org `json:"enterprises"`
+	Next        string    `json:"next,omitempty"`
+}
+
+type enterpriseCursor struct {
+	Name string `json:"n"`
+	ID   int64  `json:"i"`
+}
+
+// ListEnterprises reads the enterprise register a page at a time. Pages
+// are keyset pages on (name, id), so page 1,000 of 100,000 enterprises
+// costs what page 1 does, and a row added meanwhile neither repeats nor
+// skips one.
+func (s *Store) ListEnterprises(ctx context.Context, f EnterpriseFilter) (EnterprisePage, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	if f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	var after enterpriseCursor
+	if f.After != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.After)
+		if err != nil || json.Unmarshal(b, &after) != nil {
+			return EnterprisePage{}, invalid("the page cursor %q is not one this list gave", f.After)
+		}
+	}
+	path := ""
+	if f.RegionCode != "" {
+		code, err := regioncode.Parse(f.RegionCode)
+		if err != nil {
+			return EnterprisePage{}, invalid("%v", err)
+		}
+		r, err := s.GetRegion(ctx, code)
+		if err != nil {
+			return EnterprisePage{}, err
+		}
+		path = r.Path
+	}
+	industryPrefix := ""
+	if f.IndustryCode != "" {
+		c, err := industry.Parse(f.IndustryCode)
+		if err != nil {
+			return EnterprisePage{}, invalid("%v", err)
+		}
+		industryPrefix = c
+	}
+	risk, err := riskclass.Parse(f.RiskClass)
+	if err != nil {
+		return EnterprisePage{}, invalid("%v", err)
+	}
+	// Only the filters given become conditions, so that the keyset
+	// condition meets the (name, id) index as a range, not an OR.
+	where := []string{`o.kind = 'enterprise'`}
+	var args []any
+	cond := func(sql string, vals ...any) {
+		for _, v := range vals {
+			args = append(args, v)
+			sql = strings.Replace(sql, "?", fmt.Sprintf("$%d", len(args)), 1)
+		}
+		where = append(where, sql)
+	}
+	if path != "" {
+		cond(`o.region_code IN (SELECT code FROM regions WHERE path LIKE ? || '%')`, path)
+	}
+	if industryPrefix != "" {
+		cond(`o.industry_code LIKE ? || '%'`, industryPrefix)
+	}
+	if f.Sector != "" {
+		cond(`? = ANY(o.industries)`, f.Sector)
+	}
+	if risk != "" {
+		cond(`o.risk_class = ?`, risk)
+	}
+	if f.NameContains != "" {
+		cond(`strpos(o.name, ?) > 0`, f.NameContains)
+	}
+	if after.ID != 0 {
+		cond(`(o.name, o.id) > (?, ?)`, after.Name, after.ID)
+	}
+	args = append(args, f.Limit+1)
+	rows, err := s.Pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code
+		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY o.name, o.id LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return EnterprisePage{}, fmt.Errorf("store: enterprises: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (org.Org, error) { return scanOrg(r) })
+	if err != nil {
+		return EnterprisePage{}, fmt.Errorf("store: enterprises: %w", err)
+	}
+	page := EnterprisePage{Enterprises: list}
+	if len(list) > f.Limit {
+		page.Enterprises = list[:f.Limit]
+		last := page.Enterprises[f.Limit-1]
+		b, _ := json.Marshal(enterpriseCursor{Name: last.Name, ID: last.ID})
+		page.Next = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return page, nil
+}
+
+// ---- internal units ----
+
+// UnitInput is an internal unit as an administrator or an import gives it.
+type UnitInput struct {
+	OrgID int64
+	// Code is the organisation's own key for the unit.
+	Code string
+	Kind string // one of org.Unit*
+	Name string
+	// ParentCode is the code of the unit above, "" for a unit directly
+	// under the organisation.
+	ParentCode string
+}
+
+// SaveUnit records an internal unit of an organisation by its code there.
+// The unit above must be on record already and must not be the unit
+// itself or below it.
+func (s *Store) SaveUnit(ctx context.Context, tx pgx.Tx, in UnitInput, ch OrgChange) (org.Unit, bool, error) {
+	if err := ch.check(); err != nil {
+		return org.Unit{}, false, err
+	}
+	want := org.Unit{OrgID: in.OrgID, Code: strings.TrimSpace(in.Code), Kind: in.Kind, Name: strings.TrimSpace(in.Name)}
+	if want.Code == "" || want.Name == "" {
+		return want, false, invalid("内设机构需要编号和名称 (a unit needs a code and a name)")
+	}
+	if !slices.Contains(org.UnitKinds, want.Kind) {
+		return want, false, invalid("内设机构 %s: 类别 %q 不存在 (kind must be one of %s)", want.Code, in.Kind, strings.Join(org.UnitKinds, ", "))
+	}
+	var region string
+	if err := tx.QueryRow(ctx, `SELECT region_code FROM orgs WHERE id = $1`, in.OrgID).Scan(&region); err != nil {
+		return want, false, notFoundInvalid(err, "内设机构 %s: 单位 %d 不存在 (no organisation with id %d)", want.Code, in.OrgID, in.OrgID)
+	}
+	var had org.Unit
+	err := tx.QueryRow(ctx, `SELECT id, org_id, code, kind, name, coalesce(parent_id, 0) FROM org_units WHERE org_id = $1 AND code = $2 FOR UPDATE`,
+		in.OrgID, want.Code).Scan(&had.ID, &had.OrgID, &had.Code, &had.Kind, &had.Name, &had.ParentID)
+	existed := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return want, false, err
+	}
+	if in.ParentCode != "" {
+		if err := tx.QueryRow(ctx, `SELECT id FROM org_units WHERE org_id = $1 AND code = $2`, in.OrgID, in.ParentCode).Scan(&want.ParentID); err != nil {
+			return want, false, notFoundInvalid(err, "内设机构 %s: 上级机构 %s 未登记 (unknown parent unit %s)", want.Code, in.ParentCode, in.ParentCode)
+		}
+		if existed {
+			var below bool
+			if err := tx.QueryRow(ctx, `
+				WITH RECURSIVE up(id) AS (SELECT $1::bigint UNION SELECT u.parent_id FROM org_units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL)
+				SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)`, want.ParentID, had.ID).Scan(&below); err != nil {
+				return want, false, err
+			}
+			if below {
+				return want, false, invalid("内设机构 %s 的上级不能是它自己或它的下级 (a unit cannot be under itself)", want.Code)
+			}
+		}
+	}
+	if existed {
+		want.ID = had.ID
+		if had == want {
+			return had, false, nil
+		}
+		_, err = tx.Exec(ctx, `UPDATE org_units SET kind = $2, name = $3, parent_id = NULLIF($4, 0) WHERE id = $1`, had.ID, want.Kind, want.Name, want.ParentID)
+	} else {
+		err = tx.QueryRow(ctx, `INSERT INTO org_units (org_id, code, kind, name, parent_id) VALUES ($1, $2, $3, $4, NULLIF($5, 0)) RETURNING id`,
+			want.OrgID, want.Code, want.Kind, want.Name, want.ParentID).Scan(&want.ID)
+	}
+	if err != nil {
+		return want, false, fmt.Errorf("store: unit %s: %w", want.Code, err)
+	}
+	var before any
+	if existed {
+		before = had
+	}
+	d := orgChangeDetails{Subject: "unit", ID: want.ID, Before: rawJSON(before), After: rawJSON(want)}
+	return want, true, s.recordOrgChange(ctx, tx, region, OrgActionSaveUnit, presence(existed), "recorded", d, ch)
+}
+
+// Units lists an organisation's internal units, parents before children.
+func (s *Store) Units(ctx context.Context, q Querier, orgID int64) ([]org.Unit, error) {
+	rows, err := q.Query(ctx, `
+		WITH RECURSIVE tree AS (
+			SELECT u.*, ARRAY[u.code] AS sort FROM org_units u WHERE u.org_id = $1 AND u.parent_id IS NULL
+			UNION ALL
+			SELECT u.*, tree.sort || u.code FROM org_units u JOIN tree ON u.parent_id = tree.id)
+		SELECT id, org_id, code, kind, name, coalesce(parent_id, 0) FROM tree ORDER BY sort`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: units: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (org.Unit, error) {
+		var u org.Unit
+		return u, r.Scan(&u.ID, &u.OrgID, &u.Code, &u.Kind, &u.Name, &u.ParentID)
+	})
+}
+
+// notFoundInvalid turns pgx.ErrNoRows into an invalid-input error: a
+// reference in the input to something that is not on record.
+func notFoundInvalid(err error, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return invalid(format, args...)
+	}
+	return err
+}
+
+// ---- rescue teams' agreements ----
+
+// SaveRescueAgreement records that a rescue team serves an enterprise from
+// a day (to a last day, or open-ended), keyed by team, enterprise and
+// first day. Two agreements of one team and enterprise may not overlap.
+// It is a step of the team's region's record.
+func (s *Store) SaveRescueAgreement(ctx context.Context, tx pgx.Tx, a org.RescueAgreement, ch OrgChange) (org.RescueAgreement, bool, error) {
+	if err := ch.check(); err != nil {
+		return a, false, err
+	}
+	if a.ValidFrom.IsZero() {
+		return a, false, invalid("救援服务协议需要起始日期 (the agreement needs its first day)")
+	}
+	a.ValidFrom = calendarDay(a.ValidFrom)
+	if a.ValidTo != nil {
+		to := calendarDay(*a.ValidTo)
+		if to.Before(a.ValidFrom) {
+			return a, false, invalid("救援服务协议的截止日期 %s 早于起始日期 %s (the agreement ends before it starts)", day(to), day(a.ValidFrom))
+		}
+		a.ValidTo = &to
+	}
+	var teamKind, entKind, region string
+	if err := tx.QueryRow(ctx, `SELECT kind, region_code FROM orgs WHERE id = $1`, a.TeamID).Scan(&teamKind, &region); err != nil || teamKind != org.KindRescueTeam {
+		return a, false, notFoundInvalid(orNoRows(err), "救援队伍 %d 不存在 (no rescue team with id %d)", a.TeamID, a.TeamID)
+	}
+	if err := tx.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, a.EnterpriseID).Scan(&entKind); err != nil || entKind != org.KindEnterprise {
+		return a, false, notFoundInvalid(orNoRows(err), "企业 %d 不存在 (no enterprise with id %d)", a.EnterpriseID, a.EnterpriseID)
+	}
+	// One team's agreements are taken in turn, so two overlapping ones
+	// cannot both pass the check below.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE`, a.TeamID); err != nil {
+		return a, false, err
+	}
+	var had org.RescueAgreement
+	err := tx.QueryRow(ctx, `SELECT id, team_id, enterprise_id, valid_from, valid_to, document FROM rescue_agreements
+		WHERE team_id = $1 AND enterprise_id = $2 AND valid_from = $3`, a.TeamID, a.EnterpriseID, day(a.ValidFrom)).
+		Scan(&had.ID, &had.TeamID, &had.EnterpriseID, &had.ValidFrom, &had.ValidTo, &had.Document)
+	existed := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return a, false, err
+	}
+	if a.Document == "" {
+		a.Document = ch.Document
+	}
+	if existed {
+		a.ID = had.ID
+		if sameDay(had.ValidTo, a.ValidTo) && had.Document == a.Document {
+			return had, false, nil
+		}
+	}
+	var overlapFrom time.Time
+	err = tx.QueryRow(ctx, `SELECT valid_from FROM rescue_agreements WHERE team_id = $1 AND enterprise_id = $2 AND id <> $3
+		AND valid_from <= coalesce($5::date, 'infinity') AND coalesce(valid_to, 'infinity') >= $4::date LIMIT 1`,
+		a.TeamID, a.EnterpriseID, a.ID, day(a.ValidFrom), dayOrNil(a.ValidTo)).Scan(&overlapFrom)
+	if err == nil {
+		return a, false, conflict("与 %s 起的协议重叠 (overlaps the agreement from %s)", day(overlapFrom), day(overlapFrom))
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return a, false, err
+	}
+	if existed {
+		_, err = tx.Exec(ctx, `UPDATE rescue_agreements SET valid_to = $2, document = $3 WHERE id = $1`, a.ID, dayOrNil(a.ValidTo), a.Document)
+	} else {
+		err = tx.QueryRow(ctx, `INSERT INTO rescue_agreements (team_id, enterprise_id, valid_from, valid_to, document) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			a.TeamID, a.EnterpriseID, day(a.ValidFrom), dayOrNil(a.ValidTo), a.Document).Scan(&a.ID)
+	}
+	if err != nil {
+		return a, false, fmt.Errorf("store: rescue agreement: %w", err)
+	}
+	var before any
+	if existed {
+		before = had
+	}
+	d := orgChangeDetails{Subject: "agreement", ID: a.ID, Before: rawJSON(before), After: rawJSON(a)}
+	return a, true, s.recordOrgChange(ctx, tx, region, OrgActionSaveAgreement, presence(existed), "recorded", d, ch)
+}
+
+// RescueAgreements lists the agreements of a team (teamID) or of an
+// enterprise (enterpriseID; teamID 0), oldest first.
+func (s *Store) RescueAgreements(ctx context.Context, q Querier, teamID, enterpriseID int64) ([]org.RescueAgreement, error) {
+	rows, err := q.Query(ctx, `SELECT id, team_id, enterprise_id, valid_from, valid_to, document FROM rescue_agreements
+		WHERE ($1 = 0 OR team_id = $1) AND ($2 = 0 OR enterprise_id = $2) ORDER BY valid_from, id`, teamID, enterpriseID)
+	if err != nil {
+		return nil, fmt.Errorf("store: rescue agreements: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (org.RescueAgreement, error) {
+		var a org.RescueAgreement
+		return a, r.Scan(&a.ID, &a.TeamID, &a.EnterpriseID, &a.ValidFrom, &a.ValidTo, &a.Document)
+	})
+}
+
+func orNoRows(err error) error {
+	if err == nil {
+		return pgx.ErrNoRows // found, but of the wrong kind: as good as absent
+	}
+	return err
+}
+
+// ---- persons ----
+
+// PersonInput is a person as an administrator or an import gives them.
+type PersonInput struct {
+	// IDNumber is the 居民身份证号: a person is found by it when given,
+	// else by Login.
+	IDNumber string
+	// Login is the account's name; "" for a person who does not log in
+	// (named in cases, holding an enterprise post), who gets the login
+	// person-<id>, with no password and no identity to sign in with.
+	Login string
+	Name  string
+	Phone string
+	// RegionCode is the region whose organisation record keeps the
+	// change: that of the organisation the person serves.
+	RegionCode string
+}
+
+// generatedLogin is the login of a person recorded without one.
+const generatedLogin = "person-"
+
+// SavePerson records a person by identity number (else login). Numbers
+// are checked (GB 11643 check character, birth date; a mobile phone) and
+// stored apart from persons, in person_private; the record keeps them
+// masked. One identity number is one person: a login that belongs to a
+// person with another number on record is a conflict. A password is
+// never set here.
+func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch OrgChange) (org.Person, bool, error) {
+	if err := ch.check(); err != nil {
+		return org.Person{}, false, err
+	}
+	name := strings.TrimSpace(in.Name)
+	login := strings.TrimSpace(in.Login)
+	var idNumber, phone string
+	var err error
+	if strings.TrimSpace(in.IDNumber) != "" {
+		if idNumber, err = personal.ParseIDNumber(in.IDNumber); err != nil {
+			return org.Person{}, false, invalid("人员 %s: %v", name, err)
+		}
+	}
+	if strings.TrimSpace(in.Phone) != "" {
+		if phone, err = personal.ParsePhone(in.Phone); err != nil {
+			return org.Person{}, false, invalid("人员 %s: %v", name, err)
+		}
+	}
+	if name == "" {
+		return org.Person{}, false, invalid("人员姓名为空 (the person needs a name)")
+	}
+	if idNumber == "" && login == "" {
+		return org.Person{}, false, invalid("人员 %s: 需要身份证号或登录名 (a person needs an identity number or a login)", name)
+	}
+	if strings.HasPrefix(login, generatedLogin) {
+		return org.Person{}, false, invalid("登录名不能以 %s 开头 (logins beginning %s are given by duty)", generatedLogin, generatedLogin)
+	}
+	region, err := regioncode.Parse(in.RegionCode)
+	if err != nil {
+		return org.Person{}, false, invalid("人员 %s: %v", name, err)
+	}
+	type stored struct {
+		id                      int64
+		login, name, idn, phone string
+	}
+	read := func(where string, arg any) (stored, bool, error) {
+		var p stored
+		err := tx.QueryRow(ctx, `SELECT p.id, p.login, p.name, coalesce(x.id_number, ''), coalesce(x.phone, '')
+			FROM persons p LEFT JOIN person_private x ON x.person_id = p.id WHERE `+where+` FOR UPDATE OF p`, arg).
+			Scan(&p.id, &p.login, &p.name, &p.idn, &p.phone)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return p, false, nil
+		}
+		return p, err == nil, err
+	}
+	var had stored
+	existed := false
+	if idNumber != "" {
+		if had, existed, err = read(`x.id_number = $1`, idNumber); err != nil {
+			return org.Person{}, false, err
+		}
+	}
+	if !existed && login != "" {
+		if had, existed, err = read(`p.login = $1`, login); err != nil {
+			return org.Person{}, false, err
+		}
+		if existed && had.idn != "" && idNumber != "" && had.idn != idNumber {
+			return org.Person{}, false, conflict("登录名 %s 属于另一身份证号的人员 (login %s belongs to a person with another identity number, %s)",
+				login, login, personal.MaskIDNumber(had.idn))
+		}
+	}
+	want := stored{id: had.id, login: had.login, name: name, idn: had.idn, phone: had.phone}
+	if login != "" {
+		want.login = login
+	}
+	if idNumber != "" {
+		want.idn = idNumber
+	}
+	if phone != "" {
+		want.phone = phone
+	}
+	if existed && want == had {
+		return org.Person{ID: had.id, Login: had.login, Name: had.name}, false, nil
+	}
+	if existed {
+		if _, err := tx.Exec(ctx, `UPDATE persons SET login = $2, name = $3 WHERE id = $1`, want.id, want.login, want.name); err != nil {
+			if strings.Contains(err.Error(), "persons_login_key") {
+				return org.Person{}, false, conflict("登录名 %s 已被另一人员使用 (login %s is another person's)", want.login, want.login)
+			}
+			return org.Person{}, false, fmt.Errorf("store: person: %w", err)
+		}
+	} else {
+		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('persons', 'id'))`).Scan(&want.id); err != nil {
+			return org.Person{}, false, err
+		}
+		if want.login == "" {
+			want.login = fmt.Sprintf("%s%d", generatedLogin, want.id)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO persons (id, login, name) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3)`, want.id, want.login, want.name); err != nil {
+			if strings.Contains(err.Error(), "persons_login_key") {
+				return org.Person{}, false, conflict("登录名 %s 已被另一人员使用 (login %s is another person's)", want.login, want.login)
+			}
+			return org.Person{}, false, fmt.Errorf("store: person: %w", err)
+		}
+	}
+	if want.idn != had.idn || want.phone != had.phone {
+		if _, err := tx.Exec(ctx, `INSERT INTO person_private (person_id, id_number, phone) VALUES ($1, NULLIF($2, ''), NULLIF($3, ''))
+			ON CONFLICT (person_id) DO UPDATE SET id_number = EXCLUDED.id_number, phone = EXCLUDED.phone`, want.id, want.idn, want.phone); err != nil {
+			if strings.Contains(err.Error(), "person_private_id_number_key") {
+				return org.Person{}, false, conflict("身份证号 %s 已属于另一人员 (identity number %s is another person's)",
+					personal.MaskIDNumber(want.idn), personal.MaskIDNumber(want.idn))
+			}
+			return org.Person{}, false, fmt.Errorf("store: person: %w", err)
+		}
+	}
+	masked := func(p stored) any {
+		return map[string]string{"login": p.login, "name": p.name, "id_number": maskOrEmpty(p.idn, personal.MaskIDNumber),
+			"phone": maskOrEmpty(p.phone, personal.MaskPhone)}
+	}
+	var before any
+	if existed {
+		before = masked(had)
+	}
+	d := orgChangeDetails{Subject: "person", ID: want.id, Before: rawJSON(before), After: rawJSON(masked(want))}
+	return org.Person{ID: want.id, Login: want.login, Name: want.name}, true,
+		s.recordOrgChange(ctx, tx, region, OrgActionSavePerson, presence(existed), "recorded", d, ch)
+}
+
+func maskOrEmpty(s string, mask func(string) string) string {
+	if s == "" {
+		return ""
+	}
+	return mask(s)
+}
+
+// PersonByIDNumber finds a person by identity number (checked first).
+func (s *Store) PersonByIDNumber(ctx context.Context, q Querier, idNumber string) (org.Person, error) {
+	n, err := personal.ParseIDNumber(idNumber)
+	if err != nil {
+		return org.Person{}, invalid("%v", err)
+	}
+	var p org.Person
+	err = q.QueryRow(ctx, `SELECT p.id, p.login, p.name FROM persons p JOIN person_private x ON x.person_id = p.id WHERE x.id_number = $1`, n).
+		Scan(&p.ID, &p.Login, &p.Name)
+	if err != nil {
+		return org.Person{}, notFound(err, "no person with identity number %s (人员未登记)", personal.MaskIDNumber(n))
+	}
+	return p, nil
+}
+
+// PersonRecord is a person as pages and lists show them: identity number
+// and phone masked, and every post they held, oldest first, ended ones
+// included — accountability follows the person (终身追责).
+type PersonRecord struct {
+	Person   org.Person `json:"person"`
+	IDNumber string     `json:"id_number,omitempty"` // masked
+	Phone    string     `json:"phone,omitempty"`     // masked
+	Posts    []org.Post `json:"posts"`
+}
+
+// GetPersonRecord reads a person's record, masked.
+func (s *Store) GetPersonRecord(ctx context.Context, q Querier, personID int64) (PersonRecord, error) {
+	var rec PersonRecord
+	var idn, phone string
+	err := q.QueryRow(ctx, `SELECT p.id, p.login, p.name, coalesce(x.id_number, ''), coalesce(x.phone, '')
+		FROM persons p LEFT JOIN person_private x ON x.person_id = p.id WHERE p.id = $1`, personID).
+		Scan(&rec.Person.ID, &rec.Person.Login, &rec.Person.Name, &idn, &phone)
+	if err != nil {
+		return rec, notFound(err, "no person with id %d (人员不存在)", personID)
+	}
+	rec.IDNumber, rec.Phone = maskOrEmpty(idn, personal.MaskIDNumber), maskOrEmpty(phone, personal.MaskPhone)
+	rows, err := q.Query(ctx, `SELECT `+postColumns+` WHERE p.person_id = $1 ORDER BY p.started_on, p.id`, personID)
+	if err != nil {
+		return rec, fmt.Errorf("store: posts: %w", err)
+	}
+	if rec.Posts, err = pgx.CollectRows(rows, scanPost); err != nil {
+		return rec, fmt.Errorf("store: posts: %w", err)
+	}
+	return rec, nil
+}
+
+// PersonalInfo is a person's identity number and phone in full.
+type PersonalInfo struct {
+	IDNumber string `json:"id_number,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+}
+
+// PersonalInfo reads a person's identity number and phone in full and
+// records, in the same transaction, that reader read them, when and why
+// (个人信息保护法: who read a person's full record is itself recorded).
+//
+// It is the only read of person_private that is not masked. The caller
+// must first have decided, through package policy, that reader
+// administers this person; nothing here can tell.
+func (s *Store) PersonalInfo(ctx context.Context, personID, readerID int64, purpose string, at time.Time) (PersonalInfo, error) {
+	var info PersonalInfo
+	if strings.TrimSpace(purpose) == "" {
+		return info, invalid("查看个人信息需说明用途 (say why the full record is read)")
+	}
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT coalesce(x.id_number, ''), coalesce(x.phone, '')
+			FROM persons p LEFT JOIN person_private x ON x.person_id = p.id WHERE p.id = $1`, personID).Scan(&info.IDNumber, &info.Phone)
+		if err != nil {
+			return notFound(err, "no person with id %d (人员不存在)", personID)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO personal_reads (person_id, reader_id, at, purpose) VALUES ($1, $2, $3, $4)`, personID, readerID, at, purpose)
+		return err
+	})
+	return info, err
+}
+
+// PersonalRead is one read of a person's full record.
+type PersonalRead struct {
+	ReaderID   int64     `json:"reader_id"`
+	ReaderName string    `json:"reader_name"`
+	At         time.Time `json:"at"`
+	Purpose    string    `json:"purpose"`
+}
+
+// PersonalReads lists who read a person's full record, latest first.
+func (s *Store) PersonalReads(ctx context.Context, personID int64) ([]PersonalRead, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT r.reader_id, p.name, r.at, r.purpose FROM personal_reads r JOIN persons p ON p.id = r.reader_id
+		WHERE r.person_id = $1 ORDER BY r.at DESC, r.id DESC`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("store: personal reads: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PersonalRead, error) {
+		var x PersonalRead
+		return x, r.Scan(&x.ReaderID, &x.ReaderName, &x.At, &x.Purpose)
+	})
+}
+
+// ---- posts ----
+
+// Appointment is a post to start: who, where, as what, from which day.
+type Appointment struct {
+	PersonID int64
+	OrgID    int64
+	// UnitID is the internal unit of OrgID the post is in; 0: none.
+	UnitID    int64
+	Role      string // one of org.Roles
+	Title     string
+	Portfolio []string
+	StartsOn  time.Time
+	// EndsOn records a post that has already ended (an import of past
+	// posts); nil for a post held from StartsOn on. Appoint never clears
+	// an end on record: ending is EndPost's.
+	EndsOn *time.Time
+}
+
+// Appoint records that a person holds a post from a day (任职), on the
+// document in ch. The same person, organisation, role and first day is
+// the same post: saving it again changes nothing, or corrects its title,
+// portfolio or unit. A post that would overlap another of the same
+// person, organisation, role and unit is refused, as is one ending
+// before it starts.
+func (s *Store) Appoint(ctx context.Context, tx pgx.Tx, a Appointment, ch OrgChange) (org.Post, bool, error) {
+	if err := ch.check(); err != nil {
+		return org.Post{}, false, err
+	}
+	post, before, changed, err := s.appoint(ctx, tx, a, ch)
+	if err != nil || !changed {
+		return post, changed, err
+	}
+	d := orgChangeDetails{Subject: "post", ID: post.ID, Before: rawJSON(before), After: rawJSON(postFacts(post))}
+	return post, true, s.recordOrgChange(ctx, tx, post.Org.RegionCode, OrgActionAppoint, postState(before), postState(post), d, ch)
+}
+
+// postFacts is a post as the record keeps it: without the organisation's
+// every field.
+func postFacts(p org.Post) map[string]any {
+	m := map[string]any{"person_id": p.PersonID, "org_id": p.Org.ID, "org": p.Org.Name, "role": p.Role, "title": p.Title,
+		"started_on": day(p.StartedOn)}
+	if p.UnitID != 0 {
+		m["unit_id"] = p.UnitID
+	}
+	if len(p.Portfolio) > 0 {
+		m["portfolio"] = p.Portfolio
+	}
+	if p.EndedOn != nil {
+		m["ended_on"] = day(*p.EndedOn)
+	}
+	return m
+}
+
+// postState names a post's state in the record: absent, held or ended.
+func postState(p any) string {
+	switch p := p.(type) {
+	case nil:
+		return "absent"
+	case map[string]any:
+		if _, ok := p["ended_on"]; ok {
+			return "ended"
+		}
+		return "held"
+	case org.Post:
+		if p.EndedOn != nil {
+			return "ended"
+		}
+		return "held"
+	}
+	return ""
+}
+
+// appoint writes an appointment and returns the post, the post's facts
+// before (nil if new) and whether anything changed; the caller records.
+func (s *Store) appoint(ctx context.Context, tx pgx.Tx, a Appointment, ch OrgChange) (org.Post, any, bool, error) {
+	title := strings.TrimSpace(a.Title)
+	if !slices.Contains(org.Roles, a.Role) {
+		return org.Post{}, nil, false, invalid("职务角色 %q 不存在 (role must be one of %s)", a.Role, strings.Join(org.Roles, ", "))
+	}
+	if title == "" {
+		return org.Post{}, nil, false, invalid("职务名称为空 (the post needs a title)")
+	}
+	if a.StartsOn.IsZero() {
+		return org.Post{}, nil, false, invalid("任职需要起始日期 (the post needs its first day)")
+	}
+	start := calendarDay(a.StartsOn)
+	var end *time.Time
+	if a.EndsOn != nil {
+		e := calendarDay(*a.EndsOn)
+		if e.Before(start) {
+			return org.Post{}, nil, false, invalid("离任日期 %s 早于任职日期 %s (a post cannot end before it started)", day(e), day(start))
+		}
+		end = &e
+	}
+	portfolio := a.Portfolio
+	if portfolio == nil {
+		portfolio = []string{}
+	}
+	for _, sec := range portfolio {
+		if !sectorWord.MatchString(sec) {
+			return org.Post{}, nil, false, invalid("分管行业 %q 不是行业代码 (portfolio sector %q is not a lower-case word)", sec, sec)
+		}
+	}
+	// One person's posts change one at a time: the overlap check below
+	// then sees every post of theirs.
+	var personName string
+	if err := tx.QueryRow(ctx, `SELECT name FROM persons WHERE id = $1 FOR UPDATE`, a.PersonID).Scan(&personName); err != nil {
+		return org.Post{}, nil, false, notFoundInvalid(err, "人员 %d 不存在 (no person with id %d)", a.PersonID, a.PersonID)
+	}
+	if _, err := s.checkOrgRef(ctx, tx, a.OrgID); err != nil {
+		return org.Post{}, nil, false, err
+	}
+	if a.UnitID != 0 {
+		var unitOrg int64
+		if err := tx.QueryRow(ctx, `SELECT org_id FROM org_units WHERE id = $1`, a.UnitID).Scan(&unitOrg); err != nil || unitOrg != a.OrgID {
+			return org.Post{}, nil, false, notFoundInvalid(orNoRows(err), "内设机构 %d 不属于单位 %d (unit %d is not one of organisation %d)", a.UnitID, a.OrgID, a.UnitID, a.OrgID)
+		}
+	}
+	var hadID int64
+	var had org.Post
+	err := tx.QueryRow(ctx, `SELECT id FROM posts WHERE person_id = $1 AND org_id = $2 AND role = $3 AND started_on = $4`,
+		a.PersonID, a.OrgID, a.Role, day(start)).Scan(&hadID)
+	existed := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return org.Post{}, nil, false, err
+	}
+	if existed {
+		if had, err = s.getPost(ctx, tx, hadID); err != nil {
+			return org.Post{}, nil, false, err
+		}
+		if end == nil {
+			end = had.EndedOn // an end on record stays
+		}
+		if had.Title == title && slices.Equal(had.Portfolio, portfolio) && had.UnitID == a.UnitID && sameDay(had.EndedOn, end) {
+			return had, nil, false, nil
+		}
+	}
+	var other org.Post
+	err = tx.QueryRow(ctx, `SELECT id, started_on, ended_on FROM posts
+		WHERE person_id = $1 AND org_id = $2 AND role = $3 AND coalesce(unit_id, 0) = $4 AND id <> $5
+		  AND started_on < coalesce($7::date, 'infinity') AND coalesce(ended_on, 'infinity') > $6::date
+		ORDER BY started_on LIMIT 1`, a.PersonID, a.OrgID, a.Role, a.UnitID, hadID, day(start), dayOrNil(end)).
+		Scan(&other.ID, &other.StartedOn, &other.EndedOn)
+	if err == nil {
+		until := "至今 (still held)"
+		if other.EndedOn != nil {
+			until = day(*other.EndedOn)
+		}
+		return org.Post{}, nil, false, conflict("%s 已任此职 %s 起, %s (already holds this post from %s to %s: post %d)",
+			personName, day(other.StartedOn), until, day(other.StartedOn), until, other.ID)
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return org.Post{}, nil, false, err
+	}
+	id := hadID
+	if existed {
+		_, err = tx.Exec(ctx, `UPDATE posts SET title = $2, portfolio = $3, unit_id = NULLIF($4, 0), ended_on = $5,
+			ended_by = CASE WHEN ended_on IS DISTINCT FROM $5 THEN NULLIF($6, 0) ELSE ended_by END,
+			end_doc = CASE WHEN ended_on IS DISTINCT FROM $5 THEN $7 ELSE end_doc END WHERE id = $1`,
+			id, title, portfolio, a.UnitID, dayOrNil(end), ch.By.PersonID, endDoc(end, ch))
+	} else {
+		err = tx.QueryRow(ctx, `INSERT INTO posts (person_id, org_id, role, title, portfolio, started_on, ended_on, unit_id,
+			appointed_by, appoint_doc, ended_by, end_doc)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, 0), NULLIF($9, 0), $10, CASE WHEN $7::date IS NULL THEN NULL ELSE NULLIF($9, 0) END, $11)
+			RETURNING id`, a.PersonID, a.OrgID, a.Role, title, portfolio, day(start), dayOrNil(end), a.UnitID,
+			ch.By.PersonID, ch.Document, endDoc(end, ch)).Scan(&id)
+	}
+	if err != nil {
+		return org.Post{}, nil, false, fmt.Errorf("store: post: %w", err)
+	}
+	post, err := s.getPost(ctx, tx, id)
+	if err != nil {
+		return org.Post{}, nil, false, err
+	}
+	var before any
+	if existed {
+		before = postFacts(had)
+	}
+	return post, before, true, nil
+}
+
+func endDoc(end *time.Time, ch OrgChange) string {
+	if end == nil {
+		return ""
+	}
+	return ch.Document
+}
+
+// checkOrgRef checks that an organisation referred to exists.
+func (s *Store) checkOrgRef(ctx context.Context, q Querier, orgID int64) (string, error) {
+	var region string
+	if err := q.QueryRow(ctx, `SELECT region_code FROM orgs WHERE id = $1`, orgID).Scan(&region); err != nil {
+		return "", notFoundInvalid(err, "单位 %d 不存在 (no organisation with id %d)", orgID, orgID)
+	}
+	return region, nil
+}
+
+// getPost reads one post.
+func (s *Store) getPost(ctx context.Context, q Querier, id int64) (org.Post, error) {
+	rows, err := q.Query(ctx, `SELECT `+postColumns+` WHERE p.id = $1`, id)
+	if err != nil {
+		return org.Post{}, err
+	}
+	p, err := pgx.CollectExactlyOneRow(rows, scanPost)
+	if err != nil {
+		return org.Post{}, notFound(err, "no post with id %d (职务不存在)", id)
+	}
+	return p, nil
+}
+
+// GetPost reads one post, ended or not.
+func (s *Store) GetPost(ctx context.Context, id int64) (org.Post, error) {
+	return s.getPost(ctx, s.Pool, id)
+}
+
+// EndPost records that a post ends on a day (离任, 免职): from that day
+// the person no longer holds it, and since every request reads the
+// caller's posts afresh, a post ended today stops counting at once.
+// Ending it again on the same day changes nothing; on another day is a
+// conflict (a correction is not an end); before it started is refused.
+func (s *Store) EndPost(ctx context.Context, tx pgx.Tx, postID int64, on time.Time, ch OrgChange) (org.Post, bool, error) {
+	if err := ch.check(); err != nil {
+		return org.Post{}, false, err
+	}
+	post, before, changed, err := s.endPost(ctx, tx, postID, on, ch)
+	if err != nil || !changed {
+		return post, changed, err
+	}
+	d := orgChangeDetails{Subject: "post", ID: post.ID, Before: rawJSON(before), After: rawJSON(postFacts(post))}
+	return post, true, s.recordOrgChange(ctx, tx, post.Org.RegionCode, OrgActionEndPost, "held", "ended", d, ch)
+}
+
+func (s *Store) endPost(ctx context.Context, tx pgx.Tx, postID int64, on time.Time, ch OrgChange) (org.Post, map[string]any, bool, error) {
+	if on.IsZero() {
+		return org.Post{}, nil, false, invalid("离任需要日期 (the end needs a day)")
+	}
+	end := calendarDay(on)
+	var personID int64
+	if err := tx.QueryRow(ctx, `SELECT person_id FROM posts WHERE id = $1`, postID).Scan(&personID); err != nil {
+		return org.Post{}, nil, false, notFound(err, "no post with id %d (职务不存在)", postID)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM persons WHERE id = $1 FOR UPDATE`, personID); err != nil {
+		return org.Post{}, nil, false, err
+	}
+	had, err := s.getPost(ctx, tx, postID)
+	if err != nil {
+		return org.Post{}, nil, false, err
+	}
+	if end.Before(calendarDay(had.StartedOn)) {
+		return had, nil, false, invalid("离任日期 %s 早于任职日期 %s (a post cannot end before it started)", day(end), day(had.StartedOn))
+	}
+	if had.EndedOn != nil {
+		if day(*had.EndedOn) == day(end) {
+			return had, nil, false, nil
+		}
+		return had, nil, false, conflict("该职务已于 %s 结束 (the post already ended on %s)", day(*had.EndedOn), day(*had.EndedOn))
+	}
+	if _, err := tx.Exec(ctx, `UPDATE posts SET ended_on = $2, ended_by = NULLIF($3, 0), end_doc = $4 WHERE id = $1`,
+		postID, day(end), ch.By.PersonID, ch.Document); err != nil {
+		return org.Post{}, nil, false, fmt.Errorf("store: end post: %w", err)
+	}
+	post, err := s.getPost(ctx, tx, postID)
+	return post, postFacts(had), err == nil, err
+}
+
+// Transfer ends a post and starts another for the same person on the same
+// day (to.StartsOn) — 调任, one step: both are written in the caller's
+// transaction and recorded as one entry of the new post's region's
+// record, whose details hold the ended post. to.PersonID may be 0 (it is
+// the ended post's person); another person is refused. Repeating a
+// transfer that is on record changes nothing.
+func (s *Store) Transfer(ctx context.Context, tx pgx.Tx, fromPostID int64, to Appointment, ch OrgChange) (ended, started org.Post, changed bool, err error) {
+	if err := ch.check(); err != nil {
+		return org.Post{}, org.Post{}, false, err
+	}
+	from, err := s.getPost(ctx, tx, fromPostID)
+	if err != nil {
+		return org.Post{}, org.Post{}, false, err
+	}
+	if to.PersonID == 0 {
+		to.PersonID = from.PersonID
+	}
+	if to.PersonID != from.PersonID {
+		return org.Post{}, org.Post{}, false, invalid("调任须为同一人 (a transfer moves the person of post %d; appoint another person instead)", fromPostID)
+	}
+	if to.EndsOn != nil {
+		return org.Post{}, org.Post{}, false, invalid("调任的新职务不能带离任日期 (the new post of a transfer is held from its first day on)")
+	}
+	ended, endedBefore, endChanged, err := s.endPost(ctx, tx, fromPostID, to.StartsOn, ch)
+	if err != nil {
+		return ended, org.Post{}, false, err
+	}
+	started, startedBefore, startChanged, err := s.appoint(ctx, tx, to, ch)
+	if err != nil {
+		return ended, started, false, err
+	}
+	if !endChanged && !startChanged {
+		return ended, started, false, nil
+	}
+	if endedBefore == nil {
+		endedBefore = postFacts(ended)
+	}
+	d := orgChangeDetails{Subject: "post", ID: started.ID, Before: rawJSON(startedBefore), After: rawJSON(postFacts(started)),
+		Ended: rawJSON(map[string]any{"before": endedBefore, "after": postFacts(ended)})}
+	return ended, started, true, s.recordOrgChange(ctx, tx, started.Org.RegionCode, OrgActionTransfer, "held", "transferred", d, ch)
+}
+
+// ---- dates ----
+
+// calendarDay is the calendar day of t as written (its year, month and day in
+// its own location), at midnight UTC: posts are held for whole days.
+func calendarDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }
+
+func dayOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return day(*t)
+}
+
+func sameDay(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return day(*a) == day(*b)
+}
