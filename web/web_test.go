@@ -77,6 +77,13 @@ func TestAnUnconfirmedDeadlineSaysSo(t *testing.T) {
 	if body := w.Body.String(); !strings.Contains(body, "待确认：2027年节假日安排未公布") {
 		t.Errorf("the unconfirmed deadline is not marked:\n%s", body)
 	}
+	// The enterprise's inbox lists its own deadlines, marked alike.
+	sum.Deadlines[0].Party = cases.PartyEnterprise
+	w = httptest.NewRecorder()
+	s.render(w, http.StatusOK, "inbox", page{Title: "inbox", Me: &me{Name: "钱宏达"}, Data: inboxData{Cases: []caseRow{{Summary: sum}}}})
+	if body := w.Body.String(); !strings.Contains(body, "待确认：2027年节假日安排未公布") {
+		t.Errorf("the inbox does not mark the unconfirmed deadline:\n%s", body)
+	}
 }
 
 // A posted form becomes the API body the endpoint expects: types

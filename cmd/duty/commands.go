@@ -168,13 +168,33 @@ func (cfg *config) calendarDir() string {
 	return ""
 }
 
-// calendar is the working-day calendar: the built-in years plus those in
-// calendarDir. The API and the worker both count with it.
-func (cfg *config) calendar() (*calendar.Calendar, error) {
+// calendar is the working-day calendar: the built-in years, those in
+// calendarDir, and those loaded into PostgreSQL (`duty calendar load`),
+// which every process of the installation reads, wherever it runs. The
+// API and the worker both count with it; it is read at start.
+func (cfg *config) calendar(ctx context.Context, st *store.Store) (*calendar.Calendar, error) {
+	cal := calendar.Default()
 	if dir := cfg.calendarDir(); dir != "" {
-		return calendar.LoadDir(dir)
+		var err error
+		if cal, err = calendar.LoadDir(dir); err != nil {
+			return nil, err
+		}
 	}
-	return calendar.Default(), nil
+	if st == nil {
+		return cal, nil
+	}
+	years, err := st.CalendarYears(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, y := range years {
+		next, _, err := cal.WithYearJSON(fmt.Sprintf("year %d (calendar_years)", y.Year), y.File)
+		if err != nil {
+			return nil, err
+		}
+		cal = next
+	}
+	return cal, nil
 }
 
 // catalogue is the rule-set catalogue: the built-in one or --rules.
@@ -317,7 +337,7 @@ func (quiet) Debug(string, ...any) {}
 func (quiet) Info(string, ...any)  {}
 
 func (a *app) startWorker(cfg *config) error {
-	cal, err := cfg.calendar()
+	cal, err := cfg.calendar(context.Background(), a.store)
 	if err != nil {
 		return err
 	}
@@ -337,7 +357,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return err
 	}
-	cal, err := cfg.calendar()
+	cal, err := cfg.calendar(ctx, a.store)
 	if err != nil {
 		return err
 	}
@@ -358,6 +378,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
 	apiHandler := srv.Handler()
+	go a.tellCalendarAtStart(ctx, srv, cal)
 	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger, OIDC: oidc != nil}
 	// A client sending its request slowly holds a connection and a
 	// goroutine; ReadTimeout bounds the whole request, body included, and
