@@ -22,11 +22,11 @@ func creditCode(region string, n int) string {
 }
 
 // idNumber is a valid identity number of a person born in 1980 in region,
-// the n-th of a generated list (n < 1000·366).
+// the n-th of a generated list (n < 336,000).
 func idNumber(region string, n int) string {
 	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	day := n % 365
-	first := fmt.Sprintf("%s1980%02d%02d%03d", region, day/28+1, day%28+1, (n/365)%1000)
+	day := n % 336
+	first := fmt.Sprintf("%s1980%02d%02d%03d", region, day/28+1, day%28+1, (n/336)%1000)
 	sum := 0
 	for i := range 17 {
 		sum += int(first[i]-'0') * weights[i]
