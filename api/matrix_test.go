@@ -200,6 +200,12 @@ var matrix = []matrixRow{
 	// the departments under it. The person reads their own without asking.
 	{on: "person:record on person", may: "head: Y---; cityhead provhead: YY--; leaders: YY--"},
 	{on: "policy:write on policy", may: "admin: YYY-"},
+
+	// Importing into a region's organisation (台账): its organisation
+	// administrators'. No persona is one, and no generated policy grants
+	// it yet (the administration's policies come with it); the import's
+	// own tests grant it by hand.
+	{on: "organisation:administer on organisation"},
 }
 
 // matrixRow is one row of the matrix: who may take the permission on, with
@@ -393,6 +399,9 @@ func (row matrixRow) request(p persona, home org.Org, situation string, orgs map
 	case "policy record":
 		region := map[string]org.Org{"its own": home, "another sector": home, "another region": orgs[p.far], "ended": home}[situation]
 		return action, policy.PolicyRecordResource(region.RegionPath)
+	case "organisation":
+		at := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
+		return action, policy.OrgResource(at.RegionPath, 0)
 	case "person":
 		at := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
 		return action, policy.PersonResource(at.RegionPath, at.ID, 999_999)
@@ -520,6 +529,9 @@ var asksNothing = map[string]bool{
 	"GET /api/v1/me": true, "GET /api/v1/orgs": true, "GET /api/v1/notifications": true, "GET /metrics": true,
 	// Signing in and refreshing a session: before any permission.
 	"POST /api/v1/token/refresh": true, "POST /api/v1/login/oidc/start": true, "POST /api/v1/login/oidc/finish": true,
+	// The enterprise register is public record to whoever is logged in
+	// (GET /api/v1/orgs), its 主要负责人's numbers masked.
+	"GET /api/v1/exports/enterprises": true,
 	// Deciding a proposal asks policy:write on the policy proposed, once
 	// the proposal is found (the probe has none): TestFourEyesOverHTTP
 	// and e2e's TestBroadPoliciesNeedFourEyesOverHTTP test who may.
@@ -666,6 +678,8 @@ func permissionKey(action, resource string) string {
 		return action + " on policy record"
 	case strings.HasPrefix(resource, "person:"):
 		return action + " on person"
+	case strings.HasPrefix(resource, "organisation:"):
+		return action + " on organisation"
 	case strings.HasPrefix(resource, "case:"):
 		// case:<region path>:<kind>:<industry>:<enterprise>:<case no>
 		if parts := strings.Split(resource, ":"); len(parts) == 6 {
