@@ -113,15 +113,33 @@ func rawJSON(v any) json.RawMessage {
 	return b
 }
 
-// recordOrgChange writes one step of a region's organisation record. The
-// region's org_chains row holds the chain's length, locked to the end of
-// the transaction, so changes in one region are numbered one after
-// another and a deleted tail shows.
+// recordOrgChange writes one step of a region's organisation record.
+// Changes in one region are numbered one after another: the region's
+// org_chains row is locked to the end of the transaction, and each entry
+// takes the number after the chain's last. The row's length is written
+// once, at commit (migration 0023), so that a deleted tail shows without
+// a thousand changes in one import rewriting the row a thousand times.
 func (s *Store) recordOrgChange(ctx context.Context, tx pgx.Tx, region, action, stateBefore, stateAfter string, d orgChangeDetails, ch OrgChange) error {
 	workflowID, caseNo := OrgChainID(region), OrgRecordPrefix+region
-	var seq int64
-	err := tx.QueryRow(ctx, `INSERT INTO org_chains (workflow_id, region_code, seq) VALUES ($1, $2, 1)
-		ON CONFLICT (workflow_id) DO UPDATE SET seq = org_chains.seq + 1 RETURNING seq`, workflowID, region).Scan(&seq)
+	// Lock the chain; a region's first change begins it. Two first
+	// changes at once: the second waits on the key, finds the row, and
+	// locks it once the first has committed.
+	lock := func() (bool, error) {
+		rows, err := tx.Query(ctx, `SELECT 1 FROM org_chains WHERE workflow_id = $1 FOR UPDATE`, workflowID)
+		if err != nil {
+			return false, err
+		}
+		defer rows.Close()
+		found := rows.Next()
+		return found, rows.Err()
+	}
+	locked, err := lock()
+	if err == nil && !locked {
+		if _, err = tx.Exec(ctx, `INSERT INTO org_chains (workflow_id, region_code, seq) VALUES ($1, $2, 1)
+			ON CONFLICT (workflow_id) DO NOTHING`, workflowID, region); err == nil {
+			_, err = lock()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("store: organisation record of region %q: %w", region, err)
 	}
@@ -134,8 +152,9 @@ func (s *Store) recordOrgChange(ctx context.Context, tx pgx.Tx, region, action, 
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
 			actor_post, actor_org_id, actor_org, state_before, state_after, details)
-		VALUES ($1, $2, $3, $4, $5, NULLIF($6, 0), $7, $8, $9, NULLIF($10, 0), $11, $12, $13, $14)`,
-		workflowID, seq, caseNo, ch.At, action, by.PersonID, by.Name, by.Role, by.Title, by.OrgID, by.OrgName,
+		SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, NULLIF($5, 0), $6, $7, $8, NULLIF($9, 0), $10, $11, $12, $13
+		FROM audit_log WHERE workflow_id = $1`,
+		workflowID, caseNo, ch.At, action, by.PersonID, by.Name, by.Role, by.Title, by.OrgID, by.OrgName,
 		stateBefore, stateAfter, details); err != nil {
 		return fmt.Errorf("store: organisation record entry: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -377,6 +378,49 @@ func TestOrganisationRecordVerifies(t *testing.T) {
 	}
 	rep = verify(t, st)
 	if rep.OK() || len(rep.Broken) != 1 || rep.Broken[0].CaseNo != "ORG-140502" || !strings.Contains(rep.Broken[0].String(), "organisation record") {
+		t.Fatalf("report = %+v", rep)
+	}
+}
+
+// Many changes in one transaction — an import — and changes from two
+// transactions at once, a region's first among them, are numbered one
+// after another, and the chain's recorded length is its last number once
+// they commit.
+func TestOrganisationChangesAreNumberedInTurn(t *testing.T) {
+	d := newDemo(t)
+	st, ctx := d.st, context.Background()
+	save := func(tx pgx.Tx, i int) error {
+		_, _, err := st.SaveOrg(ctx, tx, store.OrgInput{Kind: org.KindEnterprise, Name: fmt.Sprintf("企业%d", i), RegionCode: "140525",
+			CreditCode: creditCode(t, 500+i), IndustryCode: "4710"}, orgChange(d, ""))
+		return err
+	}
+	// The region's first changes, eight at once.
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for w := range errs {
+		wg.Go(func() { errs[w] = inTx(t, st, func(tx pgx.Tx) error { return save(tx, 100+w) }) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		must(t, err)
+	}
+	must(t, inTx(t, st, func(tx pgx.Tx) error {
+		for i := range 40 {
+			if err := save(tx, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	var length, entries, last int64
+	if err := st.Pool.QueryRow(ctx, `SELECT c.seq, count(a.*), max(a.seq) FROM org_chains c JOIN audit_log a USING (workflow_id)
+		WHERE c.region_code = '140525' GROUP BY c.seq`).Scan(&length, &entries, &last); err != nil {
+		t.Fatal(err)
+	}
+	if length != 48 || entries != 48 || last != 48 {
+		t.Fatalf("chain length %d, %d entries, the last numbered %d; want 48 each", length, entries, last)
+	}
+	if rep := verify(t, st); !rep.OK() {
 		t.Fatalf("report = %+v", rep)
 	}
 }
