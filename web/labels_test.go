@@ -172,6 +172,7 @@ func TestEveryWorkflowValueHasALabel(t *testing.T) {
 	for _, o := range []string{penalty.AppealUpheld, penalty.AppealRevoked} {
 		needLabel(t, "appeal_outcome."+o)
 	}
+	accidentValuesHaveLabels(t)
 }
 
 // needLabel fails unless the table has Chinese words for the key.
@@ -235,6 +236,7 @@ func TestChineseFormats(t *testing.T) {
 		fen(123456789):                    "¥1,234,567.89",
 		listLabel("penalty", "warning", "fine", "daily_fine"):        "警告、罚款、按日连续处罚",
 		zh("重大隐患 major · 凤台街工地3号楼"):                                  "重大隐患 · 凤台街工地3号楼",
+		zh("行政处罚 · 宏达 · 罚款 fine ¥5000"):                              "行政处罚 · 宏达 · 罚款 ¥5000",
 		zh("复议、诉讼期间不加处 (行政处罚法 Art.73)"):                              "复议、诉讼期间不加处 (行政处罚法第73条)",
 		deadlineLabel(cases.Deadline{Key: "rung-2-written_warning"}): "启动下一执法措施：书面警告",
 	} {

@@ -80,7 +80,9 @@ func TestAnUnconfirmedDeadlineSaysSo(t *testing.T) {
 	// The enterprise's inbox lists its own deadlines, marked alike.
 	sum.Deadlines[0].Party = cases.PartyEnterprise
 	w = httptest.NewRecorder()
-	s.render(w, http.StatusOK, "inbox", page{Title: "inbox", Me: &me{Name: "钱宏达"}, Data: inboxData{Cases: []caseRow{{Summary: sum}}}})
+	row := caseRow{Summary: sum}
+	s.sortInto(nil, &me{Name: "钱宏达"}, cases.SideEnterprise, &row)
+	s.render(w, http.StatusOK, "inbox", page{Title: "inbox", Me: &me{Name: "钱宏达"}, Data: inboxData{Queue: queue{Mine: []caseRow{row}}}})
 	if body := w.Body.String(); !strings.Contains(body, "待确认：2027年节假日安排未公布") {
 		t.Errorf("the inbox does not mark the unconfirmed deadline:\n%s", body)
 	}
