@@ -36,21 +36,22 @@ type column struct {
 
 var (
 	levelOptions    = []option{{"city", "市级"}, {"province", "省级"}, {"state", "国务院（国家级）"}}
-	measureOptions  = []option{}
-	gateOptions     = []option{}
+	measureOptions  = optionsOf("measure", accident.AccountabilityMeasures...)
+	gateOptions     = optionsOf("gate", accident.Gates...)
 	educationKinds  = []option{{accident.EducationTraining, "安全培训"}, {accident.EducationWarning, "警示教育"}}
 	articleOptions  = []option{{"114", "第一百一十四条：对事故单位罚款"}, {"95", "第九十五条：对主要负责人罚款（上一年年收入的百分比）"}}
 	categoryOptions = []option{{accident.CategoryRoadTraffic, "道路交通事故"}, {accident.CategoryFire, "火灾事故"}}
 )
 
-func init() {
-	for _, m := range accident.AccountabilityMeasures {
-		measureOptions = append(measureOptions, option{string(m), label("measure." + string(m))})
+func init() { forms = append(forms, accidentForms...) }
+
+// optionsOf are the choices of values, each with its label in a group.
+func optionsOf[V ~string](group string, values ...V) []option {
+	out := make([]option, 0, len(values))
+	for _, v := range values {
+		out = append(out, option{string(v), label(group + "." + string(v))})
 	}
-	for _, g := range accident.Gates {
-		gateOptions = append(gateOptions, option{g, label("gate." + g)})
-	}
-	forms = append(forms, accidentForms...)
+	return out
 }
 
 // accidentOpenForm registers an accident as the unit reported it.
@@ -408,7 +409,12 @@ func accidentStep(action string, d map[string]any) (text string, shown bool) {
 	case "report":
 		return with("登记事故报告", str("place")), true
 	case accident.UpdateReportUp:
-		return "上报至" + label("level."+str("to_level")) + " " + str("to_org"), true
+		// The step records the level's receipt (LevelReport).
+		t := "上报至" + label("level."+cmp.Or(str("level"), str("to_level"))) + " " + cmp.Or(str("org"), str("to_org"))
+		if late, _ := d["late"].(bool); late {
+			t += "（迟报）"
+		}
+		return t, true
 	case accident.UpdateAmendCasualties:
 		return with("补报伤亡", str("reason")), true
 	case accident.UpdateFormTeam:

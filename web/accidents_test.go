@@ -50,6 +50,11 @@ func accidentValuesHaveLabels(t *testing.T) {
 	}
 	for _, f := range accidentForms {
 		needLabel(t, "action.accident."+f.Action)
+		for _, fd := range f.Fields {
+			if fd.Type == fSelect && len(fd.Options) == 0 && fd.Name != "person" { // the persons named are the case's
+				t.Errorf("form %s: the choice %s offers nothing", f.Key(), fd.Name)
+			}
+		}
 	}
 }
 

@@ -367,6 +367,16 @@ func deadlineLabel(d cases.Deadline) string {
 		return "整改措施落实情况评估"
 	case k == "unit-report":
 		return "事故单位报告"
+	case strings.HasPrefix(k, "report-"):
+		// "上报 report passed up to 晋城市住房和城乡建设局 (2 h, Art.10)",
+		// or, while it is due, "上报 report up to 省级 province (2 h, Art.10)".
+		if _, to, ok := strings.Cut(d.What, " to "); ok {
+			if i := strings.LastIndex(to, " ("); i > 0 {
+				to = to[:i]
+			}
+			return "逐级上报至" + zh(strings.TrimSpace(to)) + "（2小时内）"
+		}
+		return "逐级上报（2小时内）"
 	}
 	return zh(d.What)
 }
