@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,13 +16,16 @@ import (
 
 // TestAnAccidentThroughThePages registers a 较大 accident at 宏达建筑 on the
 // accident board as the district's inspector, passes the report up, and
-// takes it through the pages: the city forms the team, its inspector
-// submits the report signed by both members, the city's mayor approves
-// it (批复) — the only one offered that form — and the four gates show
-// what blocks each: the cause is signed off at once, education only once
-// a warning-education session is recorded with its attendance. The case
-// page and the board are kept as screenshots at a desktop's and a phone's
-// width, with no JSON and nothing wider than the phone.
+// takes it through the pages to 结案: the city forms the team, its
+// inspector submits the report signed by both members, the city's mayor
+// approves it (批复) — the only one offered that form — and the four gates
+// show what blocks each: the cause is signed off at once, education only
+// once a warning-education session is recorded with its attendance; the
+// persons are dealt with, the corrective measure's hazard case and the two
+// fines' penalty cases are taken through their own pages, and the case
+// closes. The case page and the board are kept as screenshots at a
+// desktop's and a phone's width, with no JSON and nothing wider than the
+// phone.
 func TestAnAccidentThroughThePages(t *testing.T) {
 	chrome := chromium(t)
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
@@ -58,15 +63,21 @@ func TestAnAccidentThroughThePages(t *testing.T) {
 	}
 	city.fill("accident:submit_investigation_report", map[string]string{"cause": "连墙件缺失，脚手架失稳坍塌", "nature": "较大生产安全责任事故",
 		"responsible_persons": "孙建军,项目经理,晋城市宏达建筑工程有限公司,企业,未组织隐患排查,给予处分\n赵明,执法检查员,城区住房和城乡建设局,监管,监督检查不到位",
-		"recommendations": "补设连墙件；更换不合格钢管"})
+		"recommendations":     "补设连墙件；更换不合格钢管"})
 	city.sees("section.accident", "调查组签名")
 	city.sees("section.accident", "郑国华、冯涛")
+	county.open("/desk")
+	if strings.Contains(value(county, chromedp.Text(css("#mine"))), "提交事故调查报告") {
+		t.Error("the district is asked to do the city's investigation")
+	}
 	// The approval is the government's: the department is not offered it.
 	if n := value(city, chromedp.Evaluate[int](`document.querySelectorAll('form[data-form="accident:approve_report"]').length`)); n != 0 {
 		t.Error("the city's inspector is offered the 批复")
 	}
 
 	mayor := browse(t, chrome, duty.base, "gao.shizhang")
+	mayor.open("/accidents")
+	mayor.sees("table.accidents", "待您批复")
 	mayor.open("/cases/" + no)
 	mayor.sees(`form[data-form="accident:approve_report"] .under-review`, "连墙件缺失，脚手架失稳坍塌")
 	mayor.fill("accident:approve_report", map[string]string{"decision": "同意事故调查报告", "document_no": "晋市政函〔2026〕1号"})
@@ -111,10 +122,103 @@ func TestAnAccidentThroughThePages(t *testing.T) {
 		cityHead.resize(width)
 		cityHead.open("/cases/" + no)
 		cityHead.noJSON()
+		cityHead.shot(shots, "accident-gates-"+w+".png")
+		if width == 390 {
+			cityHead.fitsWidth(390)
+		}
+	}
+	cityHead.resize(1280)
+
+	// On to 结案: the persons dealt with, the measure's hazard case closed
+	// through its own pages, the assessment, and the two fines as penalty
+	// cases taken to payment; then the last gates and the closing.
+	city.open("/cases/" + no)
+	city.fill("accident:decide_accountability", map[string]string{"person": "赵明", "measure": "admonish"})
+	city.fill("accident:carry_out_accountability", map[string]string{"person": "孙建军", "note": "已给予记过处分"})
+	city.fill("accident:carry_out_accountability", map[string]string{"person": "赵明", "note": "已诫勉谈话"})
+	city.open("/cases/" + hz)
+	city.fill("hazard:order", map[string]string{"measures": "按事故整改措施补设连墙件", "deadline": time.Now().AddDate(0, 0, 10).Format(time.DateOnly)})
+	enterprise := browse(t, chrome, duty.base, "qian.zong")
+	enterprise.open("/cases/" + hz)
+	photo := filepath.Join(t.TempDir(), "连墙件.jpg")
+	if err := os.WriteFile(photo, []byte("a photograph of the new ties"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	enterprise.upload("hazard:report_completion", "evidence", photo)
+	enterprise.fill("hazard:report_completion", map[string]string{"summary": "已补设全部连墙件"})
+	city.open("/cases/" + hz)
+	city.fill("hazard:reinspect", map[string]string{"passed": "true", "findings": "复查合格，予以销号"})
+	city.open("/cases/" + no)
+	city.fill("accident:assess_measures", map[string]string{"findings": "整改措施均已落实"})
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		city.open("/cases/" + no)
+		if strings.Contains(value(city, chromedp.Text(css("table.measures"))), "已复查销号") {
+			break
+		}
+	}
+	city.sees("table.measures", "已复查销号")
+
+	fineForm := map[string]string{"facts": "对脚手架坍塌较大事故负有责任", "grounds": "安全生产法第一百一十四条、第九十五条", "co_officer_login": "feng.jiancha"}
+	with := func(extra map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range fineForm {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	cityHead.open("/cases/" + no)
+	cityHead.fill("accident:open_fine", with(map[string]string{"article": "114", "party.kind": "unit", "party.name": "晋城市宏达建筑工程有限公司",
+		"proposed.kind": "fine", "proposed.amount_yuan": "1000000"}))
+	cityHead.fill("accident:open_fine", with(map[string]string{"article": "95", "party.kind": "person", "party.name": "钱宏达",
+		"proposed.kind": "fine", "proposed.amount_yuan": "180000", "principal_income_yuan": "300000"}))
+	var fines []string
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end) && len(fines) < 2; time.Sleep(300 * time.Millisecond) {
+		cityHead.open("/cases/" + no)
+		fines = strings.Fields(value(cityHead, chromedp.Evaluate[string](`[...document.querySelectorAll('table.fines a')].map(a => a.textContent).join(' ')`)))
+	}
+	if len(fines) != 2 {
+		t.Fatalf("fine cases linked from the accident: %v", fines)
+	}
+	for i, fine := range fines {
+		amount := []string{"1000000", "180000"}[i]
+		city.open("/cases/" + fine)
+		city.fill("penalty:notify", map[string]string{"note": "依法告知"})
+		enterprise.open("/cases/" + fine)
+		enterprise.fill("penalty:waive_rights", map[string]string{"statement": "本单位放弃陈述、申辩和听证权利"})
+		cityHead.open("/cases/" + fine)
+		cityHead.fill("penalty:record_discussion", map[string]string{"participants": "郑国华\n冯涛\n周明", "conclusion": "同意按规定罚款"})
+		cityHead.fill("penalty:decide", map[string]string{"penalty.kind": "fine", "penalty.amount_yuan": amount, "reasons": "事故责任",
+			"document_no": "晋市住建罚〔2026〕" + strconv.Itoa(i+1) + "号"})
+		city.open("/cases/" + fine)
+		city.fill("penalty:serve", map[string]string{"method": "direct", "received_by": "钱宏达"})
+		enterprise.open("/cases/" + fine)
+		enterprise.fill("penalty:pay", map[string]string{"amount_fen": amount + "00", "receipt": "非税收入缴款书 " + fine})
+		enterprise.sees(".summary", "已缴纳")
+	}
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		cityHead.open("/cases/" + no)
+		if strings.Count(value(cityHead, chromedp.Text(css("table.fines"))), "已履行") == 2 {
+			break
+		}
+	}
+	cityHead.sees(`section.accident li[data-gate="persons"]`, "可签认")
+	cityHead.fill("accident:sign_off_gate", map[string]string{"gate": "persons"})
+	cityHead.fill("accident:sign_off_gate", map[string]string{"gate": "measures"})
+	cityHead.fill("accident:close_accident", map[string]string{"comment": "四不放过均已落实，结案"})
+	cityHead.sees(".summary", "已结案")
+	cityHead.sees("ol.timeline", "结案：四不放过均已落实，结案")
+
+	for _, width := range []int64{1280, 390} {
+		w := strconv.FormatInt(width, 10)
+		cityHead.resize(width)
+		cityHead.open("/cases/" + no)
+		cityHead.noJSON()
 		cityHead.shot(shots, "accident-case-"+w+".png")
 		cityHead.open("/accidents")
-		cityHead.sees("table.accidents", no)
-		cityHead.sees("table.accidents", "较大事故")
+		cityHead.sees("table.accidents", "暂无未结事故")
 		cityHead.noJSON()
 		cityHead.shot(shots, "accidents-"+w+".png")
 		if width == 390 {

@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/accident"
 )
 
@@ -145,12 +146,25 @@ var accidentForms = []actionForm{
 
 // accidentFormFor says whether an accident step is the visitor's to take:
 // the 批复 is the people's government's, through its head; every other
-// step a department's. The API decides again.
-func accidentFormFor(f actionForm, m *me) bool {
+// step a department's; and beyond passing the report up and amending the
+// figures, only at the investigating level or above (level; "" when not
+// known). The API decides again.
+func accidentFormFor(f actionForm, m *me, level string) bool {
+	kinds := []string{org.KindDepartment}
 	if f.Action == accident.UpdateApproveInvestigation {
-		return slices.ContainsFunc(m.Posts, func(p mePost) bool { return p.Role == org.RoleGovernmentHead })
+		kinds = []string{org.KindGovernment}
 	}
-	return m.Regulator()
+	return slices.ContainsFunc(m.Posts, func(p mePost) bool {
+		switch {
+		case !slices.Contains(kinds, p.Org.Kind):
+			return false
+		case f.Action == accident.UpdateApproveInvestigation && p.Role != org.RoleGovernmentHead:
+			return false
+		case f.Action == accident.UpdateReportUp || f.Action == accident.UpdateAmendCasualties || level == "":
+			return true
+		}
+		return rules.LevelRank(p.Org.RegionLevel) >= rules.LevelRank(level)
+	})
 }
 
 // fitAccidentForms fits the step forms of an accident case to it and to the
@@ -167,7 +181,7 @@ func fitAccidentForms(list []actionForm, v *accident.View, m *me) []actionForm {
 			out = append(out, f)
 			continue
 		}
-		if !accidentFormFor(f, m) {
+		if !accidentFormFor(f, m, v.InvestigatingLevel) {
 			continue
 		}
 		f.Fields = slices.Clone(f.Fields)
@@ -305,7 +319,10 @@ func blockerText(s string) string {
 
 // accidentsData is the board of open accidents.
 type accidentsData struct {
-	Accidents   []api.OpenAccident
+	Accidents []api.OpenAccident
+	// Awaiting says, by case number, what an accident awaits from the
+	// visitor (待您批复, …); those come first.
+	Awaiting    map[string]string
 	Register    bool
 	Enterprises []org.Org
 }
@@ -328,7 +345,19 @@ func (s *Server) renderAccidents(w http.ResponseWriter, r *http.Request, m *me, 
 		return
 	}
 	d.Accidents = list.Accidents
+	d.Awaiting = map[string]string{}
+	for _, a := range d.Accidents {
+		if w := awaiting(a, m); w != "" {
+			d.Awaiting[a.CaseNo] = w
+		}
+	}
 	slices.SortStableFunc(d.Accidents, func(a, b api.OpenAccident) int {
+		if wa, wb := d.Awaiting[a.CaseNo] != "", d.Awaiting[b.CaseNo] != ""; wa != wb {
+			if wa {
+				return -1
+			}
+			return 1
+		}
 		if a.Overdue != b.Overdue {
 			if a.Overdue {
 				return -1
@@ -361,6 +390,22 @@ func (s *Server) renderAccidents(w http.ResponseWriter, r *http.Request, m *me, 
 		d.Enterprises = orgs.Orgs
 	}
 	s.render(w, status, "accidents", page{Title: "事故调查处理", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "accidents"})
+}
+
+// awaiting is what an open accident awaits from the visitor, by its
+// state: the step the case cannot go on without, if it is theirs.
+func awaiting(a api.OpenAccident, m *me) string {
+	step := map[string]string{string(accident.Reported): accident.UpdateFormTeam, string(accident.Investigating): accident.UpdateSubmitInvestigation,
+		string(accident.InAppraisal): accident.UpdateEndAppraisal, string(accident.Submitted): accident.UpdateApproveInvestigation,
+		string(accident.Approved): accident.UpdateSignOffGate}[a.State]
+	f, ok := formByKey("accident:" + step)
+	if !ok || !accidentFormFor(f, m, a.InvestigatingLevel) {
+		return ""
+	}
+	if step == accident.UpdateApproveInvestigation {
+		return "待您批复"
+	}
+	return "待办：" + f.Label
 }
 
 // openAccident registers an accident from the board's form (事故报告).
@@ -450,8 +495,41 @@ func accidentStep(action string, d map[string]any) (text string, shown bool) {
 		return with("结案", str("comment")), true
 	case "measure_verified":
 		return with("整改措施复查销号 "+str("case_no"), str("findings")), true
+	case "measures_started", "fine_cases_opened":
+		head := map[string]string{"measures_started": "整改措施已立为隐患整改案件", "fine_cases_opened": "罚款已立为行政处罚案件"}[action]
+		return with(head, startedCases(d["cases"])), true
+	case "fine_case_ended":
+		return "罚款案件" + str("case_no") + "（" + label("article."+str("article")) + "）" + label("fine_outcome."+str("outcome")), true
+	case "report_up_overdue":
+		return "逾期未上报：" + str("holder") + "应于" + when(str("due_at")) + "前上报", true
+	case "investigation_overdue", "approval_overdue", "assessment_overdue":
+		due, _ := d["due"].(map[string]any)
+		t := actionLabel(cases.KindAccident, action)
+		if last, ok := due["last"].(string); ok {
+			t += "（期限" + day(last) + "）"
+		}
+		return t, true
 	}
 	return actionLabel(cases.KindAccident, action), false
+}
+
+// startedCases lists the cases a step started: their numbers, or why one
+// could not start.
+func startedCases(v any) string {
+	list, _ := v.([]any)
+	var out []string
+	for _, e := range list {
+		c, _ := e.(map[string]any)
+		no, _ := c["case_no"].(string)
+		failed, _ := c["failed"].(string)
+		switch {
+		case no != "":
+			out = append(out, no)
+		case failed != "":
+			out = append(out, blockerText(failed))
+		}
+	}
+	return strings.Join(out, "、")
 }
 
 // minutesLate says how late a level received the report, if it was.

@@ -110,3 +110,23 @@ func TestAccidentRowsBecomeRecords(t *testing.T) {
 		t.Fatalf("persons %v", persons)
 	}
 }
+
+// An accident's steps are told in words, with no engine value left raw.
+func TestAccidentStepsInWords(t *testing.T) {
+	for _, c := range []struct {
+		action string
+		d      map[string]any
+		want   string
+	}{
+		{"report_up", map[string]any{"level": "city", "org": "晋城市住房和城乡建设局", "late": true}, "上报至市级 晋城市住房和城乡建设局（迟报）"},
+		{"fine_case_ended", map[string]any{"case_no": "CF-140502-2026-000001", "article": "114", "outcome": "completed"}, "罚款案件CF-140502-2026-000001（安全生产法第一百一十四条（事故单位））已履行"},
+		{"measures_started", map[string]any{"cases": []any{map[string]any{"case_no": "YH-140502-2026-000001"}}}, "整改措施已立为隐患整改案件：YH-140502-2026-000001"},
+		{"record_education", map[string]any{"kind": "warning_education", "topic": "警示教育"}, "警示教育：警示教育"},
+		{"decide_accountability", map[string]any{"person": "孙建军", "measure": "discipline"}, "孙建军：处分"},
+		{"approval_overdue", map[string]any{"due": map[string]any{"last": "2026-12-22"}}, "批复逾期（期限2026年12月22日）"},
+	} {
+		if got, shown := accidentStep(c.action, c.d); got != c.want || !shown {
+			t.Errorf("%s: %q (shown %v), want %q", c.action, got, shown, c.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/penalty"
 )
@@ -84,12 +85,13 @@ func (s *Server) workQueue(r *http.Request, m *me) (queue, error) {
 		return q, err
 	}
 	side := m.Side()
+	levels := s.investigatingLevels(r, rows)
 	for _, row := range rows {
 		if row.Unread {
 			q.Unread++
 		}
 		if row.ClosedAt == nil {
-			s.sortInto(r, m, side, &row)
+			s.sortInto(r, m, side, &row, levels)
 		}
 		switch {
 		case row.Mine:
@@ -125,6 +127,24 @@ func (s *Server) workQueue(r *http.Request, m *me) (queue, error) {
 	return q, nil
 }
 
+// investigatingLevels are the levels that investigate the open accidents
+// among rows, by case number (from the accident board); none when there
+// are none, or the board cannot be read.
+func (s *Server) investigatingLevels(r *http.Request, rows []caseRow) map[string]string {
+	out := map[string]string{}
+	if !slices.ContainsFunc(rows, func(c caseRow) bool { return c.Kind == cases.KindAccident && c.ClosedAt == nil }) {
+		return out
+	}
+	var list api.OpenAccidentList
+	if err := s.call(r, http.MethodGet, "/api/v1/accidents", nil, &list); err != nil {
+		return out
+	}
+	for _, a := range list.Accidents {
+		out[a.CaseNo] = a.InvestigatingLevel
+	}
+	return out
+}
+
 // soonest is the earliest time limit of the visitor's on a row.
 func soonest(c caseRow) time.Time {
 	var t time.Time
@@ -141,7 +161,7 @@ func soonest(c caseRow) time.Time {
 // sortInto decides whether an open case needs the visitor — a step its
 // workflow awaits now is theirs — and lists that side's time limits, each
 // with what follows when it is missed.
-func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow) {
+func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, levels map[string]string) {
 	for _, a := range row.NextActions {
 		if slices.Contains(optionalSteps, a) {
 			continue
@@ -152,7 +172,7 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow) {
 		}
 		f := forms[i]
 		switch {
-		case f.Side == side && (f.Kind != cases.KindAccident || accidentFormFor(f, m)):
+		case f.Side == side && (f.Kind != cases.KindAccident || accidentFormFor(f, m, levels[row.CaseNo])):
 		case f.Side == "holder" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):
 		default:
 			continue

@@ -269,6 +269,9 @@ type mePost struct {
 		Kind       string `json:"kind"`
 		Name       string `json:"name"`
 		RegionCode string `json:"region_code"`
+		// RegionLevel is the level of the organisation's region (county,
+		// city, province): who investigates and approves an accident.
+		RegionLevel string `json:"region_level"`
 	} `json:"org"`
 }
 

@@ -81,7 +81,7 @@ func TestAnUnconfirmedDeadlineSaysSo(t *testing.T) {
 	sum.Deadlines[0].Party = cases.PartyEnterprise
 	w = httptest.NewRecorder()
 	row := caseRow{Summary: sum}
-	s.sortInto(nil, &me{Name: "钱宏达"}, cases.SideEnterprise, &row)
+	s.sortInto(nil, &me{Name: "钱宏达"}, cases.SideEnterprise, &row, nil)
 	s.render(w, http.StatusOK, "inbox", page{Title: "inbox", Me: &me{Name: "钱宏达"}, Data: inboxData{Queue: queue{Mine: []caseRow{row}}}})
 	if body := w.Body.String(); !strings.Contains(body, "待确认：2027年节假日安排未公布") {
 		t.Errorf("the inbox does not mark the unconfirmed deadline:\n%s", body)
