@@ -34,8 +34,9 @@ func TestAnAccidentThroughThePages(t *testing.T) {
 	local := func(d time.Duration) string { return time.Now().Add(d).In(rules.China).Format("2006-01-02T15:04") }
 
 	county := browse(t, chrome, duty.base, "zhao.jiancha")
-	county.open("/accidents")
+	county.open("/desk")
 	county.sees("nav", "事故")
+	county.run(chromedp.Click(css(`a[href^="/accidents?register=1"]`)), chromedp.WaitVisible(css(`form[data-form="accident:open"]`)))
 	county.fill("accident:open", map[string]string{"enterprise_id": itoa(company.orgID), "occurred_at": local(-40 * time.Minute),
 		"place": "凤台街工地3号楼", "deaths": "3", "serious_injured": "2", "direct_loss_yuan": "3000000",
 		"description": "脚手架坍塌，3人死亡", "unit_reported_at": local(-15 * time.Minute), "unit_reporter": "钱宏达"})
@@ -234,7 +235,8 @@ func TestAnAccidentThroughThePages(t *testing.T) {
 // a hazard whose next step (the order) is the inspector's; the
 // enterprise's inbox shows a penalty's windows to plead and to ask for a
 // hearing, and another's payment deadline, each with what follows if it
-// is missed; the notice list shows a notice unread and marks it read.
+// is missed; the notice list shows a notice unread and marks it read, then
+// the whole page.
 func TestWorkQueuesAndNotices(t *testing.T) {
 	chrome := chromium(t)
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
@@ -317,6 +319,10 @@ func TestWorkQueuesAndNotices(t *testing.T) {
 	enterprise.shot(shots, "notices-1280.png")
 	enterprise.run(chromedp.Click(css(`tr[data-notice="`+id+`"] form button`)), chromedp.WaitReady(css(".notice")))
 	enterprise.sees(`tr[data-notice="`+id+`"]`, "已读")
+	enterprise.run(chromedp.Click(css(`form.all-read button`)), chromedp.WaitReady(css(".notice")))
+	if n := value(enterprise, chromedp.Evaluate[int](`document.querySelectorAll('table.notices tr.unread').length`)); n != 0 {
+		t.Errorf("%d notices still unread after marking the page read", n)
+	}
 	enterprise.resize(390)
 	enterprise.open("/notices")
 	enterprise.fitsWidth(390)

@@ -325,6 +325,8 @@ type accidentsData struct {
 	Awaiting    map[string]string
 	Register    bool
 	Enterprises []org.Org
+	// Open unfolds the registration form (the desk's 登记事故 leads here).
+	Open bool
 }
 
 func (s *Server) accidentsPage(w http.ResponseWriter, r *http.Request) {
@@ -338,7 +340,7 @@ func (s *Server) accidentsPage(w http.ResponseWriter, r *http.Request) {
 // renderAccidents shows the board, with the registration form for a
 // department's officers and an error from registering if any.
 func (s *Server) renderAccidents(w http.ResponseWriter, r *http.Request, m *me, status int, msg string, posted url.Values) {
-	var d accidentsData
+	d := accidentsData{Open: r.URL.Query().Get("register") == "1"}
 	var list api.OpenAccidentList
 	if err := s.call(r, http.MethodGet, "/api/v1/accidents", nil, &list); err != nil {
 		s.fail(w, r, m, err)

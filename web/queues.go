@@ -329,6 +329,31 @@ func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "notices", page{Title: "站内信", Me: m, Data: d, Notice: msg, Now: time.Now(), Section: "notices"})
 }
 
+// readNotices marks the notices posted read (a page of them at most) and
+// returns to the list.
+func (s *Server) readNotices(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "表单无法读取"})
+		return
+	}
+	ids := r.PostForm["id"]
+	if len(ids) > 200 {
+		ids = ids[:200]
+	}
+	for _, id := range ids {
+		if err := s.call(r, http.MethodPost, "/api/v1/notifications/"+url.PathEscape(id)+"/read", struct{}{}, nil); err != nil {
+			s.fail(w, r, m, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/notices?notice=read", http.StatusSeeOther)
+}
+
 // readNotice marks one notice read and returns to the list.
 func (s *Server) readNotice(w http.ResponseWriter, r *http.Request) {
 	m, err := s.whoami(r)

@@ -82,6 +82,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /accidents", s.openAccident)
 	mux.HandleFunc("GET /notices", s.noticesPage)
 	mux.HandleFunc("POST /notices/{id}/read", s.readNotice)
+	mux.HandleFunc("POST /notices/read", s.readNotices)
 	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
