@@ -37,7 +37,7 @@ func TestEveryPageRenders(t *testing.T) {
 	m := &me{Name: "赵明"}
 	for name, data := range map[string]any{"login": loginData{OIDC: true}, "desk": deskData{Filter: url.Values{}}, "inbox": inboxData{},
 		"board": boardData{Query: url.Values{}}, "case": caseData{View: map[string]any{}}, "policies": policiesData{},
-		"record": sampleRecord, "error": nil} {
+		"record": sampleRecord, "error": nil, "accidents": accidentsData{Register: true}, "notices": noticesData{}} {
 		w := httptest.NewRecorder()
 		s.render(w, http.StatusOK, name, page{Title: name, Me: m, Data: data})
 		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "</html>") {
