@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/penalty"
 )
 
@@ -85,13 +86,13 @@ func (s *Server) workQueue(r *http.Request, m *me) (queue, error) {
 		return q, err
 	}
 	side := m.Side()
-	levels := s.investigatingLevels(r, rows)
+	accidents := s.openAccidents(r, rows)
 	for _, row := range rows {
 		if row.Unread {
 			q.Unread++
 		}
 		if row.ClosedAt == nil {
-			s.sortInto(r, m, side, &row, levels)
+			s.sortInto(r, m, side, &row, accidents[row.CaseNo])
 		}
 		switch {
 		case row.Mine:
@@ -127,22 +128,41 @@ func (s *Server) workQueue(r *http.Request, m *me) (queue, error) {
 	return q, nil
 }
 
-// investigatingLevels are the levels that investigate the open accidents
-// among rows, by case number (from the accident board); none when there
-// are none, or the board cannot be read.
-func (s *Server) investigatingLevels(r *http.Request, rows []caseRow) map[string]string {
-	out := map[string]string{}
-	if !slices.ContainsFunc(rows, func(c caseRow) bool { return c.Kind == cases.KindAccident && c.ClosedAt == nil }) {
-		return out
-	}
-	var list api.OpenAccidentList
-	if err := s.call(r, http.MethodGet, "/api/v1/accidents", nil, &list); err != nil {
-		return out
-	}
-	for _, a := range list.Accidents {
-		out[a.CaseNo] = a.InvestigatingLevel
+// openAccidents reads the open accidents among rows, by case number: who
+// takes an accident's steps depends on its investigating level and on
+// who holds the report. Open accidents are few; one that cannot be read
+// is left out, and its steps are nobody's in the queue.
+func (s *Server) openAccidents(r *http.Request, rows []caseRow) map[string]*accident.View {
+	out := map[string]*accident.View{}
+	for _, c := range rows {
+		if c.Kind != cases.KindAccident || c.ClosedAt != nil {
+			continue
+		}
+		var res struct {
+			Case accident.View `json:"case"`
+		}
+		if err := s.call(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(c.CaseNo), nil, &res); err == nil {
+			out[c.CaseNo] = &res.Case
+		}
 	}
 	return out
+}
+
+// accidentStepFor says whether an accident's step is the visitor's: the
+// report is passed up by the level that holds it (the last to receive
+// it); the other steps as accidentFormFor says.
+func accidentStepFor(f actionForm, m *me, v *accident.View) bool {
+	if v == nil {
+		return false
+	}
+	if f.Action == accident.UpdateReportUp {
+		if len(v.ReportingChain) == 0 {
+			return false
+		}
+		holder := v.ReportingChain[len(v.ReportingChain)-1].Level
+		return slices.ContainsFunc(m.Posts, func(p mePost) bool { return p.Org.Kind == org.KindDepartment && p.Org.RegionLevel == holder })
+	}
+	return accidentFormFor(f, m, v.InvestigatingLevel)
 }
 
 // soonest is the earliest time limit of the visitor's on a row.
@@ -161,7 +181,7 @@ func soonest(c caseRow) time.Time {
 // sortInto decides whether an open case needs the visitor — a step its
 // workflow awaits now is theirs — and lists that side's time limits, each
 // with what follows when it is missed.
-func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, levels map[string]string) {
+func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc *accident.View) {
 	for _, a := range row.NextActions {
 		if slices.Contains(optionalSteps, a) {
 			continue
@@ -172,7 +192,7 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, lev
 		}
 		f := forms[i]
 		switch {
-		case f.Side == side && (f.Kind != cases.KindAccident || accidentFormFor(f, m, levels[row.CaseNo])):
+		case f.Side == side && (f.Kind != cases.KindAccident || accidentStepFor(f, m, acc)):
 		case f.Side == "holder" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):
 		default:
 			continue
