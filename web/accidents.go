@@ -181,7 +181,7 @@ func fitAccidentForms(list []actionForm, v *accident.View, m *me) []actionForm {
 			out = append(out, f)
 			continue
 		}
-		if !accidentFormFor(f, m, v.InvestigatingLevel) {
+		if !accidentStepFor(f, m, v) {
 			continue
 		}
 		f.Fields = slices.Clone(f.Fields)

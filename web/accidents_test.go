@@ -130,3 +130,50 @@ func TestAccidentStepsInWords(t *testing.T) {
 		}
 	}
 }
+
+// The forms of an accident's steps are the visitor's own: the 批复 only
+// for the government head, the report passed up only by the level that
+// holds it, a choice of the persons still to be dealt with, and 结案 only
+// once every gate is signed off.
+func TestAccidentFormsFitTheCaseAndTheVisitor(t *testing.T) {
+	post := func(kind, level, role string) mePost {
+		var p mePost
+		p.Role, p.Org.Kind, p.Org.RegionLevel = role, kind, level
+		return p
+	}
+	county := &me{Posts: []mePost{post("department", "county", "inspector")}}
+	city := &me{Posts: []mePost{post("department", "city", "dept_head")}}
+	mayor := &me{Posts: []mePost{post("government", "city", "government_head")}}
+	v := &accident.View{InvestigatingLevel: "city", ReportingChain: []accident.LevelReport{{Level: "county"}, {Level: "city"}},
+		Persons: []accident.PersonAccountability{{ResponsiblePerson: accident.ResponsiblePerson{Name: "孙建军", Post: "项目经理"}},
+			{ResponsiblePerson: accident.ResponsiblePerson{Name: "赵明"}, Decision: &accident.Decision{Measure: accident.MeasureAdmonish}}},
+		Gates: []accident.GateStatus{{Gate: "cause", Ready: true}, {Gate: "persons"}}}
+	keys := func(m *me) string {
+		var out []string
+		for _, f := range fitAccidentForms(accidentForms, v, m) {
+			out = append(out, f.Action)
+			if f.Action == accident.UpdateDecideAccountability && (len(f.Fields[0].Options) != 1 || f.Fields[0].Options[0].Value != "孙建军") {
+				t.Errorf("persons to decide on: %v", f.Fields[0].Options)
+			}
+			if f.Action == accident.UpdateSignOffGate && (len(f.Fields[0].Options) != 1 || f.Fields[0].Options[0].Value != "cause") {
+				t.Errorf("gates to sign: %v", f.Fields[0].Options)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	if got := keys(county); got != "amend_casualties" {
+		t.Errorf("the county is offered %s", got)
+	}
+	if got := keys(mayor); got != "approve_report" {
+		t.Errorf("the mayor is offered %s", got)
+	}
+	got := keys(city)
+	for _, want := range []string{"report_up", "form_team", "decide_accountability", "carry_out_accountability", "sign_off_gate"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the city is not offered %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "approve_report") || strings.Contains(got, "close_accident") {
+		t.Errorf("the city is offered %s", got)
+	}
+}
