@@ -474,7 +474,7 @@ func accidentStep(action string, d map[string]any) (text string, shown bool) {
 		n, _ := d["days"].(float64)
 		return with(fmt.Sprintf("批准调查期限延长%d日", int(n)), str("reason")), true
 	case accident.UpdateSubmitInvestigation:
-		return "提交事故调查报告（调查组成员签名）", true
+		return with("提交事故调查报告（调查组成员签名）", str("nature")), true
 	case accident.UpdateExtendApproval:
 		return with("延长批复期限", str("reason")), true
 	case accident.UpdateApproveInvestigation:
@@ -490,7 +490,15 @@ func accidentStep(action string, d map[string]any) (text string, shown bool) {
 	case accident.UpdateRecordEducation:
 		return label("education."+str("kind")) + "：" + str("topic"), true
 	case accident.UpdateOpenFine:
-		return "罚款立案", true
+		party, _ := d["party"].(map[string]any)
+		name, _ := party["name"].(string)
+		t := "罚款立案：" + label("article."+str("article")) + " " + name
+		if p, ok := d["proposed"].(map[string]any); ok {
+			if n, ok := p["amount_yuan"].(float64); ok {
+				t += " " + yuan(int64(n))
+			}
+		}
+		return t, true
 	case accident.UpdateSignOffGate:
 		return with("签认："+label("gate."+str("gate")), str("comment")), true
 	case accident.UpdateClose:

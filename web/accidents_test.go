@@ -124,6 +124,8 @@ func TestAccidentStepsInWords(t *testing.T) {
 		{"record_education", map[string]any{"kind": "warning_education", "topic": "警示教育"}, "警示教育：警示教育"},
 		{"decide_accountability", map[string]any{"person": "孙建军", "measure": "discipline"}, "孙建军：处分"},
 		{"approval_overdue", map[string]any{"due": map[string]any{"last": "2026-12-22"}}, "批复逾期（期限2026年12月22日）"},
+		{"open_fine", map[string]any{"article": "95", "party": map[string]any{"kind": "person", "name": "钱宏达"}, "proposed": map[string]any{"kind": "fine", "amount_yuan": 180000.0}},
+			"罚款立案：安全生产法第九十五条（主要负责人） 钱宏达 ¥180,000"},
 	} {
 		if got, shown := accidentStep(c.action, c.d); got != c.want || !shown {
 			t.Errorf("%s: %q (shown %v), want %q", c.action, got, shown, c.want)
