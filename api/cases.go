@@ -34,7 +34,7 @@ type CaseResponse struct {
 
 // CaseList is one page of cases.
 type CaseList struct {
-	Cases []cases.Summary `json:"cases"`
+	Cases []CaseItem `json:"cases"`
 	// Next, when set, is the `after` value for the next page.
 	Next string `json:"next,omitempty"`
 }
@@ -219,11 +219,12 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := CaseList{Cases: []cases.Summary{}, Next: next}
-	for _, row := range rows {
-		out.Cases = append(out.Cases, row.Summary)
+	items, err := s.caseItems(r, c, rows)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, CaseList{Cases: items, Next: next})
 }
 
 // caseFilter reads the filters of a case list from the query: state,

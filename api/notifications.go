@@ -38,6 +38,9 @@ type NotificationItem struct {
 	StepAt     time.Time        `json:"step_at"`
 	CreatedAt  time.Time        `json:"created_at"`
 	Deliveries []DeliveryStatus `json:"deliveries"`
+	// Read is whether the caller has seen the case up to this step, by
+	// opening it or marking the notice read.
+	Read bool `json:"read"`
 }
 
 // DeliveryStatus is where a notification's delivery on one channel stands.
@@ -91,6 +94,18 @@ func (s *Server) myNotifications(w http.ResponseWriter, r *http.Request) {
 		out.Notifications = append(out.Notifications, NotificationItem{ID: n.ID, CaseNo: n.CaseNo, WorkflowID: n.WorkflowID, Seq: n.Seq,
 			Category: n.Category, Action: n.Action, Reason: n.Reason, Subject: n.Subject, Body: n.Body, StepAt: n.StepAt,
 			CreatedAt: n.CreatedAt, Deliveries: []DeliveryStatus{{Channel: n.Channel, Address: n.Address, Delivery: n.Delivery}}})
+	}
+	ids := make([]string, 0, len(out.Notifications))
+	for _, n := range out.Notifications {
+		ids = append(ids, n.WorkflowID)
+	}
+	seen, err := s.Store.SeenSeqs(r.Context(), c.person.ID, ids)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for i, n := range out.Notifications {
+		out.Notifications[i].Read = seen[n.WorkflowID] >= n.Seq
 	}
 	writeJSON(w, http.StatusOK, out)
 }

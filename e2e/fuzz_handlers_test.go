@@ -177,6 +177,9 @@ var handlerSeeds = []handlerSeed{
 	{"accident/approved " + ac + "close" + hd, `{"comment":"结案"}`, 0},
 
 	{"hazard/ordered " + cs + "documents/{docID}/service" + ins, `{"method":"直接","served_at":"$NOW","received_by":"钱宏达"}`, 0},
+	// Recording what the caller has seen changes nothing of the case.
+	{"hazard/ordered " + cs + "seen" + ent, `{}`, 0},
+	{"hazard/ordered POST /api/v1/notifications/{id}/read" + ent, `{}`, 0},
 
 	// Routes about no case: sessions, sign-in, policy proposals. Refused,
 	// they must leave the case they are tried beside as it was.

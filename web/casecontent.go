@@ -9,6 +9,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
+	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/penalty"
@@ -23,6 +24,7 @@ type caseViews struct {
 	Talk       *talk.View
 	Penalty    *penalty.View
 	Escalation *escalation.View
+	Accident   *accident.View
 }
 
 // readViews reads the kind-specific view of a case; a view that cannot be
@@ -43,6 +45,9 @@ func readViews(kind cases.Kind, raw json.RawMessage) (caseViews, error) {
 	case cases.KindEscalation:
 		v.Escalation = new(escalation.View)
 		err = json.Unmarshal(raw, v.Escalation)
+	case cases.KindAccident:
+		v.Accident = new(accident.View)
+		err = json.Unmarshal(raw, v.Accident)
 	}
 	if err != nil {
 		return caseViews{}, err
@@ -93,6 +98,9 @@ func (v caseViews) ReturnedPlan() *hazard.PlanRecord {
 // returned plan's last content, so the enterprise edits rather than
 // retypes it.
 func (v caseViews) prefill() map[string]string {
+	if v.Accident != nil {
+		return accidentPrefill(v.Accident)
+	}
 	p := v.ReturnedPlan()
 	if p == nil {
 		return nil
@@ -129,6 +137,11 @@ func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 			var shown bool
 			s.Text, shown = hazardStep(e.Action, d, v.Hazard, &decisions)
 			if !shown {
+				s.Facts = facts(d)
+			}
+		} else if kind == cases.KindAccident {
+			var shown bool
+			if s.Text, shown = accidentStep(e.Action, d); !shown {
 				s.Facts = facts(d)
 			}
 		} else {

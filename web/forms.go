@@ -21,6 +21,8 @@ type field struct {
 	Required bool
 	Options  []option
 	Hint     string
+	// Columns are the parts of each line of a rows field (accidents.go).
+	Columns []column
 }
 
 // Field types and the JSON they become.
@@ -286,6 +288,9 @@ func fieldValue(r *http.Request, f field, up *upload) (v any, set bool, err erro
 	case fEvidence:
 		files, err := saveEvidence(r, f.Name, up)
 		return files, len(files) > 0, err
+	case fChecks:
+		ticked := r.PostForm[f.Name]
+		return ticked, len(ticked) > 0, nil
 	}
 	if raw == "" {
 		return nil, false, nil
@@ -307,6 +312,9 @@ func fieldValue(r *http.Request, f field, up *upload) (v any, set bool, err erro
 		return raw + "+08:00", true, nil
 	case fLines:
 		return lines(raw), true, nil
+	case fRows:
+		rows, err := rowsValue(raw, f.Columns)
+		return rows, len(rows) > 0, err
 	case fPersons:
 		var out []map[string]string
 		for _, l := range lines(raw) {

@@ -253,6 +253,49 @@ var labels = map[string]string{
 	"reason.listed_supervision":        "挂牌督办",
 	"reason.transfer":                  "移送其他部门",
 	"reason.crime":                     "涉嫌犯罪，移送司法机关",
+
+	// Accidents: grades, levels, the four gates, accountability, persons,
+	// education, categories, fines.
+	"accident_grade.extraordinary":   "特别重大事故",
+	"accident_grade.major":           "重大事故",
+	"accident_grade.large":           "较大事故",
+	"accident_grade.general":         "一般事故",
+	"level.county":                   "县级",
+	"level.city":                     "市级",
+	"level.province":                 "省级",
+	"level.state":                    "国务院（国家级）",
+	"gate.cause":                     "事故原因未查清不放过",
+	"gate.persons":                   "责任人员未处理不放过",
+	"gate.measures":                  "整改措施未落实不放过",
+	"gate.education":                 "有关人员未受到教育不放过",
+	"measure.penalty":                "行政处罚",
+	"measure.notice":                 "通报",
+	"measure.admonish":               "诫勉",
+	"measure.suspend":                "停职检查",
+	"measure.reassign":               "调整职务",
+	"measure.resign":                 "责令辞职",
+	"measure.demote":                 "降职",
+	"measure.dismiss":                "免职",
+	"measure.discipline":             "处分",
+	"measure.judicial":               "移送司法机关",
+	"person_category.enterprise":     "企业人员",
+	"person_category.official":       "监管部门工作人员",
+	"person_category.leader":         "党政领导干部",
+	"education.training":             "安全培训",
+	"education.warning_education":    "警示教育",
+	"accident_category.road_traffic": "道路交通事故",
+	"accident_category.fire":         "火灾事故",
+	"fine_outcome.completed":         "已履行",
+	"fine_outcome.enforcement":       "已申请法院强制执行",
+	"fine_outcome.cancelled":         "已撤销或撤回",
+	"article.114":                    "安全生产法第一百一十四条（事故单位）",
+	"article.95":                     "安全生产法第九十五条（主要负责人）",
+	"notice_category.notice":         "通知",
+	"notice_category.reminder":       "提醒",
+	"notice_category.overdue":        "逾期",
+	"notice_category.escalation":     "提请",
+	"notice_category.decision":       "决定",
+	"notice_category.policy":         "权限变更",
 }
 
 // label is the words for a key, or the value itself (the last part of
@@ -324,6 +367,16 @@ func deadlineLabel(d cases.Deadline) string {
 		return "整改措施落实情况评估"
 	case k == "unit-report":
 		return "事故单位报告"
+	case strings.HasPrefix(k, "report-"):
+		// "上报 report passed up to 晋城市住房和城乡建设局 (2 h, Art.10)",
+		// or, while it is due, "上报 report up to 省级 province (2 h, Art.10)".
+		if _, to, ok := strings.Cut(d.What, " to "); ok {
+			if i := strings.LastIndex(to, " ("); i > 0 {
+				to = to[:i]
+			}
+			return "逐级上报至" + zh(strings.TrimSpace(to)) + "（2小时内）"
+		}
+		return "逐级上报（2小时内）"
 	}
 	return zh(d.What)
 }
@@ -331,7 +384,7 @@ func deadlineLabel(d cases.Deadline) string {
 // englishTail matches the English that follows Chinese in the engine's
 // bilingual strings ("重大隐患 major · 凤台街" → "重大隐患 · 凤台街"): a
 // space, then ASCII words up to a separator or the end.
-var englishTail = regexp.MustCompile(`(\p{Han}[）)]?)\s+[A-Za-z][A-Za-z0-9 ,.'’:;()/&+-]*?(\s*(?:·|→|$))`)
+var englishTail = regexp.MustCompile(`(\p{Han}[）)]?)\s+[A-Za-z][A-Za-z0-9 ,.'’:;()/&+-]*?(\s*(?:·|→|¥|$))`)
 
 // article is a statute's article as the engine cites it ("Art.73").
 var article = regexp.MustCompile(`\s*Art\.\s?(\d+)`)
@@ -369,6 +422,18 @@ func when(v any) string {
 		return t.Format("2006年1月2日")
 	}
 	return t.Format(chinaTime)
+}
+
+// dueDay formats a deadline as the last day on which an act is in time:
+// a period's end is the first instant after it (00:00 Beijing time on
+// the next day), so that instant shows as the day before; any other
+// moment as when() shows it.
+func dueDay(t time.Time) string {
+	b := t.In(rules.China)
+	if b.Hour() == 0 && b.Minute() == 0 && b.Second() == 0 && b.Nanosecond() == 0 {
+		return b.Add(-time.Second).Format("2006年1月2日")
+	}
+	return when(t)
 }
 
 // day formats a moment's date in Beijing time: 2026年12月7日.

@@ -172,6 +172,7 @@ func TestEveryWorkflowValueHasALabel(t *testing.T) {
 	for _, o := range []string{penalty.AppealUpheld, penalty.AppealRevoked} {
 		needLabel(t, "appeal_outcome."+o)
 	}
+	accidentValuesHaveLabels(t)
 }
 
 // needLabel fails unless the table has Chinese words for the key.
@@ -233,10 +234,14 @@ func TestChineseFormats(t *testing.T) {
 		yuan(1250000):                     "¥1,250,000",
 		yuan(500):                         "¥500",
 		fen(123456789):                    "¥1,234,567.89",
-		listLabel("penalty", "warning", "fine", "daily_fine"):        "警告、罚款、按日连续处罚",
-		zh("重大隐患 major · 凤台街工地3号楼"):                                  "重大隐患 · 凤台街工地3号楼",
-		zh("复议、诉讼期间不加处 (行政处罚法 Art.73)"):                              "复议、诉讼期间不加处 (行政处罚法第73条)",
-		deadlineLabel(cases.Deadline{Key: "rung-2-written_warning"}): "启动下一执法措施：书面警告",
+		listLabel("penalty", "warning", "fine", "daily_fine"):                                                    "警告、罚款、按日连续处罚",
+		zh("重大隐患 major · 凤台街工地3号楼"):                                                                              "重大隐患 · 凤台街工地3号楼",
+		zh("行政处罚 · 宏达 · 罚款 fine ¥5000"):                                                                          "行政处罚 · 宏达 · 罚款 ¥5000",
+		zh("复议、诉讼期间不加处 (行政处罚法 Art.73)"):                                                                          "复议、诉讼期间不加处 (行政处罚法第73条)",
+		deadlineLabel(cases.Deadline{Key: "rung-2-written_warning"}):                                             "启动下一执法措施：书面警告",
+		deadlineLabel(cases.Deadline{Key: "report-2", What: "上报 report passed up to 晋城市住房和城乡建设局 (2 h, Art.10)"}): "逐级上报至晋城市住房和城乡建设局（2小时内）",
+		deadlineLabel(cases.Deadline{Key: "report-3", What: "上报 report up to 省级 province (2 h, Art.10)"}):        "逐级上报至省级（2小时内）",
+		dueDay(time.Date(2026, 12, 22, 16, 0, 0, 0, time.UTC)):                                                   "2026年12月22日",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)

@@ -16,11 +16,21 @@ import (
 	"github.com/duty-project/duty/org"
 )
 
-// caseRow is a case in a list, with its next open deadline.
+// caseRow is a case in a list, with its next open deadline, whether it
+// has a step the visitor has not seen, and — in a work queue — whether
+// it needs the visitor (queues.go).
 type caseRow struct {
 	cases.Summary
 	Next    time.Time
 	HasNext bool
+	// Seq is the step the case has reached, SeenSeq the one the visitor
+	// saw last (0: never opened); NextActions the steps allowed now.
+	Seq, SeenSeq int64
+	NextActions  []string
+	Unread       bool
+	Mine         bool
+	Todo         []string
+	Due          []dueRow
 }
 
 // listCases reads the cases the visitor may see, overdue first, then by
@@ -34,7 +44,8 @@ func (s *Server) listCases(r *http.Request, query url.Values) ([]caseRow, error)
 	rows := make([]caseRow, 0, len(list.Cases))
 	for _, c := range list.Cases {
 		next, ok := c.NextDeadline()
-		rows = append(rows, caseRow{Summary: c, Next: next, HasNext: ok})
+		rows = append(rows, caseRow{Summary: c.Summary, Next: next, HasNext: ok, Seq: c.Seq, SeenSeq: c.SeenSeq,
+			NextActions: c.NextActions, Unread: c.Unread()})
 	}
 	slices.SortStableFunc(rows, func(a, b caseRow) int {
 		if a.Overdue != b.Overdue {
@@ -68,7 +79,7 @@ func caseFilter(r *http.Request) url.Values {
 // deskData is the regulator's desk: the cases of their jurisdiction, the
 // escalations their department holds, and what opening a case needs.
 type deskData struct {
-	Cases       []caseRow
+	Queue       queue
 	Escalations []map[string]any
 	Enterprises []org.Org
 	Filter      url.Values
@@ -86,7 +97,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, status int, msg string, posted url.Values) {
 	d := deskData{Filter: caseFilter(r)}
 	var err error
-	if d.Cases, err = s.listCases(r, caseFilter(r)); err != nil {
+	if d.Queue, err = s.workQueue(r, m); err != nil {
 		s.fail(w, r, m, err)
 		return
 	}
@@ -145,7 +156,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 
 // inboxData is the enterprise's inbox: its cases with what it owes.
 type inboxData struct {
-	Cases []caseRow
+	Queue queue
 }
 
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
@@ -153,12 +164,12 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, err := s.listCases(r, caseFilter(r))
+	q, err := s.workQueue(r, m)
 	if err != nil {
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Cases: rows}, Now: time.Now(), Section: "inbox"})
+	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Queue: q}, Now: time.Now(), Section: "inbox"})
 }
 
 // boardData is the supervisors' board.
@@ -354,6 +365,8 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 	d.Evidence = evidenceIn(d.View, nil)
 	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
+	d.Forms = fitAccidentForms(d.Forms, d.Views.Accident, m)
+	s.markSeen(r, no)
 	if len(d.Forms)+len(d.Starts) > 0 {
 		var orgs struct {
 			Orgs []org.Org `json:"orgs"`

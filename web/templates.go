@@ -6,20 +6,29 @@ import (
 	"html/template"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices"}
+
+// partials are the templates some pages share besides the layout.
+var partials = map[string][]string{
+	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"},
+}
 
 // parsePages parses every page with the layout; the templates are in the
 // binary, so a failure here is a programming error.
 func parsePages() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
+		// Every page may show a form, and an accident step's form names
+		// what it is about (accident.html).
+		files := append([]string{"templates/layout.html", "templates/accident.html", "templates/" + name + ".html"}, partials[name]...)
+		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, files...))
 	}
 	return out
 }
@@ -56,6 +65,12 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"ifMissed": ifMissed,
+	"dueAt": func(v any) string {
+		if t, ok := v.(time.Time); ok {
+			return dueDay(t)
+		}
+		return when(v)
+	},
 	"pct": func(v, max int64) float64 {
 		if max <= 0 {
 			return 0
@@ -75,7 +90,10 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprint(v)
 	},
-	"hazardForm": func() actionForm { return hazardForm },
+	"hazardForm":       func() actionForm { return hazardForm },
+	"accidentOpenForm": func() actionForm { return accidentOpenForm },
+	"blocker":          blockerText,
+	"minutesLate":      minutesLate,
 	// detail reads a step's details (JSON) as a map, for the fields a page names.
 	"detail": func(raw json.RawMessage) map[string]any {
 		var m map[string]any

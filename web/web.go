@@ -81,6 +81,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /ledgers", s.ledgersPage)
 	mux.HandleFunc("POST /ledgers/import", s.importLedger)
 	mux.HandleFunc("GET /ledgers/export/{list}", s.exportLedger)
+	mux.HandleFunc("GET /accidents", s.accidentsPage)
+	mux.HandleFunc("POST /accidents", s.openAccident)
+	mux.HandleFunc("GET /notices", s.noticesPage)
+	mux.HandleFunc("POST /notices/{id}/read", s.readNotice)
+	mux.HandleFunc("POST /notices/read", s.readNotices)
 	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
@@ -268,6 +273,9 @@ type mePost struct {
 		Kind       string `json:"kind"`
 		Name       string `json:"name"`
 		RegionCode string `json:"region_code"`
+		// RegionLevel is the level of the organisation's region (county,
+		// city, province): who investigates and approves an accident.
+		RegionLevel string `json:"region_level"`
 	} `json:"org"`
 }
 

@@ -37,7 +37,7 @@ func TestEveryPageRenders(t *testing.T) {
 	m := &me{Name: "赵明"}
 	for name, data := range map[string]any{"login": loginData{OIDC: true}, "desk": deskData{Filter: url.Values{}}, "inbox": inboxData{},
 		"board": boardData{Query: url.Values{}}, "case": caseData{View: map[string]any{}}, "policies": policiesData{},
-		"record": sampleRecord, "ledgers": ledgersData{}, "error": nil} {
+		"record": sampleRecord, "ledgers": ledgersData{}, "error": nil, "accidents": accidentsData{Register: true}, "notices": noticesData{}} {
 		w := httptest.NewRecorder()
 		s.render(w, http.StatusOK, name, page{Title: name, Me: m, Data: data})
 		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "</html>") {
@@ -80,7 +80,9 @@ func TestAnUnconfirmedDeadlineSaysSo(t *testing.T) {
 	// The enterprise's inbox lists its own deadlines, marked alike.
 	sum.Deadlines[0].Party = cases.PartyEnterprise
 	w = httptest.NewRecorder()
-	s.render(w, http.StatusOK, "inbox", page{Title: "inbox", Me: &me{Name: "钱宏达"}, Data: inboxData{Cases: []caseRow{{Summary: sum}}}})
+	row := caseRow{Summary: sum}
+	s.sortInto(nil, &me{Name: "钱宏达"}, cases.SideEnterprise, &row, nil)
+	s.render(w, http.StatusOK, "inbox", page{Title: "inbox", Me: &me{Name: "钱宏达"}, Data: inboxData{Queue: queue{Mine: []caseRow{row}}}})
 	if body := w.Body.String(); !strings.Contains(body, "待确认：2027年节假日安排未公布") {
 		t.Errorf("the inbox does not mark the unconfirmed deadline:\n%s", body)
 	}

@@ -1,0 +1,389 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/penalty"
+)
+
+// A work queue is what the desk and the inbox open on: first the cases
+// that need the visitor ("需要我办理": the next step is their side's, or a
+// deadline of their side runs), soonest time limit first, then the rest —
+// closed cases only when asked for — a page at a time.
+
+// queuePage is how many of "the rest" one page shows.
+const queuePage = 20
+
+// dueRow is one time limit of the visitor's side on a case, and what
+// follows if it is missed.
+type dueRow struct {
+	What     string
+	At       any // a time.Time or a calendar.Deadline, as when() shows it
+	Sort     time.Time
+	State    cases.DeadlineState
+	IfMissed string
+	// Unconfirmed lists the years whose holidays were not yet published
+	// when the limit was counted.
+	Unconfirmed []int
+}
+
+// queue is the desk's or the inbox's list of cases.
+type queue struct {
+	Mine []caseRow
+	Rest []caseRow
+	// Page is the page of the rest shown (from 1), of Pages; RestTotal
+	// counts the rest on every page.
+	Page, Pages, RestTotal int
+	// Closed says whether closed cases are shown; Unread counts the cases
+	// with a step the visitor has not seen.
+	Closed bool
+	Unread int
+	Filter url.Values
+}
+
+// PageLink is the address of another page of the queue, keeping the filter.
+func (q queue) PageLink(n int) string {
+	v := url.Values{}
+	for k, vs := range q.Filter {
+		v[k] = vs
+	}
+	if q.Closed {
+		v.Set("closed", "1")
+	}
+	v.Set("page", strconv.Itoa(n))
+	return "?" + v.Encode()
+}
+
+// Prev and Next are the neighbouring pages (0 when there is none).
+func (q queue) Prev() int {
+	if q.Page > 1 {
+		return q.Page - 1
+	}
+	return 0
+}
+
+// Next is the following page, or 0.
+func (q queue) Next() int {
+	if q.Page < q.Pages {
+		return q.Page + 1
+	}
+	return 0
+}
+
+// workQueue reads the visitor's cases and sorts them into a queue.
+func (s *Server) workQueue(r *http.Request, m *me) (queue, error) {
+	q := queue{Filter: caseFilter(r), Closed: r.URL.Query().Get("closed") == "1"}
+	rows, err := s.listCases(r, caseFilter(r))
+	if err != nil {
+		return q, err
+	}
+	side := m.Side()
+	accidents := s.openAccidents(r, rows)
+	for _, row := range rows {
+		if row.Unread {
+			q.Unread++
+		}
+		if row.ClosedAt == nil {
+			s.sortInto(r, m, side, &row, accidents[row.CaseNo])
+		}
+		switch {
+		case row.Mine:
+			q.Mine = append(q.Mine, row)
+		case row.ClosedAt == nil || q.Closed:
+			q.Rest = append(q.Rest, row)
+		}
+	}
+	// The visitor's work: overdue first, then by their own soonest limit;
+	// work without a limit after.
+	slices.SortStableFunc(q.Mine, func(a, b caseRow) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		ta, tb := soonest(a), soonest(b)
+		if ta.IsZero() != tb.IsZero() {
+			if ta.IsZero() {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(ta.Compare(tb), cmp.Compare(a.CaseNo, b.CaseNo))
+	})
+	q.RestTotal = len(q.Rest)
+	q.Pages = max(1, (len(q.Rest)+queuePage-1)/queuePage)
+	q.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	q.Page = min(max(q.Page, 1), q.Pages)
+	from := (q.Page - 1) * queuePage
+	q.Rest = q.Rest[from:min(from+queuePage, len(q.Rest))]
+	return q, nil
+}
+
+// openAccidents reads the open accidents among rows, by case number: who
+// takes an accident's steps depends on its investigating level and on
+// who holds the report. Open accidents are few; one that cannot be read
+// is left out, and its steps are nobody's in the queue.
+func (s *Server) openAccidents(r *http.Request, rows []caseRow) map[string]*accident.View {
+	out := map[string]*accident.View{}
+	for _, c := range rows {
+		if c.Kind != cases.KindAccident || c.ClosedAt != nil {
+			continue
+		}
+		var res struct {
+			Case accident.View `json:"case"`
+		}
+		if err := s.call(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(c.CaseNo), nil, &res); err == nil {
+			out[c.CaseNo] = &res.Case
+		}
+	}
+	return out
+}
+
+// accidentStepFor says whether an accident's step is the visitor's: the
+// report is passed up by the level that holds it (the last to receive
+// it); the other steps as accidentFormFor says.
+func accidentStepFor(f actionForm, m *me, v *accident.View) bool {
+	if v == nil {
+		return false
+	}
+	if f.Action == accident.UpdateReportUp {
+		if len(v.ReportingChain) == 0 {
+			return false
+		}
+		holder := v.ReportingChain[len(v.ReportingChain)-1].Level
+		return slices.ContainsFunc(m.Posts, func(p mePost) bool { return p.Org.Kind == org.KindDepartment && p.Org.RegionLevel == holder })
+	}
+	return accidentFormFor(f, m, v.InvestigatingLevel)
+}
+
+// soonest is the earliest time limit of the visitor's on a row.
+func soonest(c caseRow) time.Time {
+	var t time.Time
+	for _, d := range c.Due {
+		if d.State == cases.DeadlinePending || d.State == cases.DeadlineExtended || d.State == "" {
+			if t.IsZero() || d.Sort.Before(t) {
+				t = d.Sort
+			}
+		}
+	}
+	return t
+}
+
+// sortInto decides whether an open case needs the visitor — a step its
+// workflow awaits now is theirs — and lists that side's time limits, each
+// with what follows when it is missed.
+func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc *accident.View) {
+	for _, a := range row.NextActions {
+		if slices.Contains(optionalSteps, a) {
+			continue
+		}
+		i := slices.IndexFunc(forms, func(f actionForm) bool { return f.Kind == row.Kind && f.Action == a })
+		if i < 0 {
+			continue
+		}
+		f := forms[i]
+		switch {
+		case f.Side == side && (f.Kind != cases.KindAccident || accidentStepFor(f, m, acc)):
+		case f.Side == "holder" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):
+		default:
+			continue
+		}
+		if !slices.Contains(row.Todo, f.Label) {
+			row.Todo = append(row.Todo, f.Label)
+		}
+	}
+	if row.LadderDue && side == cases.SideRegulator {
+		row.Todo = append(row.Todo, "启动执法升级")
+	}
+	for _, d := range row.Deadlines {
+		if d.Party != side || !d.Open() {
+			continue
+		}
+		row.Due = append(row.Due, dueRow{What: deadlineLabel(d), At: d.DueAt, Sort: d.DueAt, State: d.State,
+			IfMissed: ifMissedBy(side, row.Kind, d.Key), Unconfirmed: d.Unconfirmed})
+	}
+	if side == cases.SideEnterprise {
+		s.enterpriseWindows(r, row)
+	}
+	slices.SortStableFunc(row.Due, func(a, b dueRow) int { return a.Sort.Compare(b.Sort) })
+	// A running limit alone does not make the case the visitor's work now
+	// (a penalty's decision period runs while the party may still plead):
+	// a step of theirs that the case awaits does.
+	row.Mine = len(row.Todo) > 0
+}
+
+// enterpriseWindows adds the limits an enterprise has that are not among
+// a case's deadlines: a penalty's windows to plead and to ask for a
+// hearing, and the 治理方案 a 重大隐患 needs before its deadline.
+func (s *Server) enterpriseWindows(r *http.Request, row *caseRow) {
+	switch {
+	case row.Kind == cases.KindPenalty && (slices.Contains(row.NextActions, "plead") || slices.Contains(row.NextActions, "request_hearing")):
+		var res struct {
+			Case penalty.View `json:"case"`
+		}
+		if err := s.call(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(row.CaseNo), nil, &res); err != nil || res.Case.Notice == nil {
+			return
+		}
+		n := res.Case.Notice
+		if slices.Contains(row.NextActions, "plead") {
+			row.Due = append(row.Due, dueRow{What: "陈述申辩（行政处罚法第四十五条）", At: n.PleaDue, Sort: n.PleaDue.End,
+				IfMissed: "逾期视为放弃陈述、申辩的权利，行政机关将依法作出处罚决定", Unconfirmed: n.PleaDue.Unconfirmed})
+		}
+		if n.HearingQualifies && slices.Contains(row.NextActions, "request_hearing") {
+			row.Due = append(row.Due, dueRow{What: "申请听证（行政处罚法第六十四条，告知后5个工作日内）", At: n.HearingDue, Sort: n.HearingDue.End,
+				IfMissed: "逾期视为放弃听证的权利", Unconfirmed: n.HearingDue.Unconfirmed})
+		}
+	case row.Kind == cases.KindHazard && slices.Contains(row.NextActions, "submit_plan"):
+		for _, d := range row.Deadlines {
+			if d.Open() && d.Party == cases.PartyEnterprise {
+				row.Due = append(row.Due, dueRow{What: "提交治理方案（五落实），须在整改期限前经审查同意", At: d.DueAt, Sort: d.DueAt,
+					IfMissed: "方案未获同意不得视为整改；整改逾期将启动执法升级：约谈 → 书面警告 → 行政处罚", Unconfirmed: d.Unconfirmed})
+				break
+			}
+		}
+	}
+}
+
+// optionalSteps are steps a case allows that nobody awaits: taking one
+// is a choice (to withdraw, to ask for more time, to appeal), so they do
+// not put a case among the visitor's work.
+var optionalSteps = []string{"withdraw", "cancel_talk", "request_extension", "appeal", "amend_casualties",
+	"start_appraisal", "extend_investigation", "extend_approval", "waive_rights"}
+
+// ifMissedBy says what follows a missed deadline: for the enterprise the
+// next step against it, for a regulator the record kept of its officers.
+func ifMissedBy(side string, k cases.Kind, key string) string {
+	if side == cases.SideEnterprise {
+		return ifMissed(k, key)
+	}
+	switch {
+	case k == cases.KindPenalty && key == "decision":
+		return "超过九十日未作出决定：记入经办人和部门负责人的履职记录（终身追责）"
+	case k == cases.KindEscalation:
+		return "逾期未签收：记入承办单位的履职记录，提请单位和党政领导可见"
+	case k == cases.KindAccident:
+		return "逾期记入经办人和部门负责人的履职记录；迟报、漏报依法追责"
+	}
+	return "逾期记入经办人和部门负责人的履职记录（终身追责）"
+}
+
+// inOrg reports whether the visitor holds a post in the organisation.
+func (m *me) inOrg(id int64) bool {
+	return slices.ContainsFunc(m.Posts, func(p mePost) bool { return p.Org.ID == id })
+}
+
+// markSeen records that the visitor has seen the case as it now stands;
+// a failure only leaves the case marked unread.
+func (s *Server) markSeen(r *http.Request, no string) {
+	if err := s.call(r, http.MethodPost, "/api/v1/cases/"+url.PathEscape(no)+"/seen", struct{}{}, nil); err != nil {
+		s.Logger.Warn("case page: not marked seen", "case", no, "error", err)
+	}
+}
+
+// notice is one notification in the notice list (站内信).
+type notice struct {
+	ID       int64     `json:"id"`
+	CaseNo   string    `json:"case_no"`
+	Seq      int64     `json:"seq"`
+	Category string    `json:"category"`
+	Action   string    `json:"action"`
+	Reason   string    `json:"reason"`
+	StepAt   time.Time `json:"step_at"`
+	Read     bool      `json:"read"`
+}
+
+// Kind is the kind of the notice's case, read from its number.
+func (n notice) Kind() cases.Kind {
+	num, err := cases.ParseNumber(n.CaseNo)
+	if err != nil {
+		return ""
+	}
+	return num.Kind
+}
+
+// noticesData is the notice list.
+type noticesData struct {
+	Notices []notice
+	Before  int64
+	Unread  bool // only unread shown
+	Count   int  // unread on this page
+}
+
+func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	path := "/api/v1/notifications?limit=50"
+	if b := r.URL.Query().Get("before"); b != "" {
+		path += "&before=" + url.QueryEscape(b)
+	}
+	var list struct {
+		Notifications []notice `json:"notifications"`
+		Before        int64    `json:"before"`
+	}
+	if err := s.call(r, http.MethodGet, path, nil, &list); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	d := noticesData{Before: list.Before, Unread: r.URL.Query().Get("unread") == "1"}
+	for _, n := range list.Notifications {
+		if !n.Read {
+			d.Count++
+		}
+		if !d.Unread || !n.Read {
+			d.Notices = append(d.Notices, n)
+		}
+	}
+	msg := map[string]string{"read": "已标为已读"}[r.URL.Query().Get("notice")]
+	s.render(w, http.StatusOK, "notices", page{Title: "站内信", Me: m, Data: d, Notice: msg, Now: time.Now(), Section: "notices"})
+}
+
+// readNotices marks the notices posted read (a page of them at most) and
+// returns to the list.
+func (s *Server) readNotices(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "表单无法读取"})
+		return
+	}
+	ids := r.PostForm["id"]
+	if len(ids) > 200 {
+		ids = ids[:200]
+	}
+	for _, id := range ids {
+		if err := s.call(r, http.MethodPost, "/api/v1/notifications/"+url.PathEscape(id)+"/read", struct{}{}, nil); err != nil {
+			s.fail(w, r, m, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/notices?notice=read", http.StatusSeeOther)
+}
+
+// readNotice marks one notice read and returns to the list.
+func (s *Server) readNotice(w http.ResponseWriter, r *http.Request) {
+	m, err := s.whoami(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if err := s.call(r, http.MethodPost, "/api/v1/notifications/"+url.PathEscape(r.PathValue("id"))+"/read", struct{}{}, nil); err != nil {
+		s.fail(w, r, m, err)
+		return
+	}
+	http.Redirect(w, r, "/notices?notice=read", http.StatusSeeOther)
+}
