@@ -167,6 +167,7 @@ type boardData struct {
 	Accidents   []map[string]any
 	Stats       api.StatisticsResponse
 	Query       url.Values
+	Charts      *boardCharts
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
@@ -200,6 +201,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	if err := s.call(r, http.MethodGet, "/api/v1/accidents", nil, &acc); err == nil {
 		d.Accidents = acc.Accidents
 	}
+	d.Charts = s.loadBoardCharts(r, q)
+	w.Header().Set("Content-Security-Policy", boardPolicy)
 	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board"})
 }
 
