@@ -298,7 +298,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	no := r.PathValue("caseNo")
 	body := api.DocumentServiceRequest{Method: r.PostForm.Get("method"), ReceivedBy: r.PostForm.Get("received_by"), Note: r.PostForm.Get("note")}
-	if err := json.Unmarshal([]byte(strconv.Quote(r.PostForm.Get("served_at"))), &body.ServedAt); err != nil {
+	if err := json.Unmarshal([]byte(strconv.Quote(servedAt(r.PostForm.Get("served_at")))), &body.ServedAt); err != nil {
 		s.renderCase(w, r, m, http.StatusBadRequest, err.Error(), "", r.PostForm)
 		return
 	}
