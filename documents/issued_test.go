@@ -107,19 +107,21 @@ func everyDocument(t *testing.T) map[string]string {
 	t.Helper()
 	hz := raw(t, hazardView())
 	pv := raw(t, penaltyView(t, false))
+	// 孙丽's number is not on record.
+	certs := map[int64]string{inspector.PersonID: "14050220180031", head.PersonID: "14050220150007"}
 	out := map[string]string{
-		"hazard-order":          renderWith(t, hz, "order-1", nil),
-		"reinspection-failed":   renderWith(t, hz, "reinspection-1", nil),
-		"reinspection-passed":   renderWith(t, hz, "reinspection-2", nil),
-		"penalty-notice":        renderWith(t, pv, "penalty-notice", nil),
-		"penalty-decision":      renderWith(t, pv, "penalty-decision", nil),
-		"penalty-decision-spot": renderWith(t, raw(t, penaltyView(t, true)), "penalty-decision", nil),
+		"hazard-order":          renderWith(t, hz, "order-1", certs),
+		"reinspection-failed":   renderWith(t, hz, "reinspection-1", certs),
+		"reinspection-passed":   renderWith(t, hz, "reinspection-2", certs),
+		"penalty-notice":        renderWith(t, pv, "penalty-notice", certs),
+		"penalty-decision":      renderWith(t, pv, "penalty-decision", certs),
+		"penalty-decision-spot": renderWith(t, raw(t, penaltyView(t, true)), "penalty-decision", certs),
 	}
 	tv := talk.View{Summary: summary(cases.KindTalk, "YT-140502-2026-000003", "scheduled"),
 		Notice: talk.Input{CaseRef: casekit.CaseRef{ParentCaseNo: "YH-140502-2026-000012", Enterprise: hongda},
 			ActingOrg: bureau, ScheduledAt: at(12, 4, 9), Place: "区住建局三楼会议室", Subject: "隐患逾期未整改", ConvenedBy: inspector,
 			Persons: []talk.Person{{Name: "钱宏达", Role: "主要负责人"}}}}
-	out["talk-notice"] = renderWith(t, raw(t, tv), "talk-notice", nil)
+	out["talk-notice"] = renderWith(t, raw(t, tv), "talk-notice", certs)
 	for _, r := range []escalation.Reason{escalation.ReasonAuthorityLimit, escalation.ReasonTransfer, escalation.ReasonClosure, escalation.ReasonClosureUnsafeAfterStop,
 		escalation.ReasonClosureRefusedStop, escalation.ReasonLicenceSuspension, escalation.ReasonListedSupervision,
 		escalation.ReasonCrime} {
@@ -127,7 +129,7 @@ func everyDocument(t *testing.T) map[string]string {
 			Request: escalation.Input{CaseRef: casekit.CaseRef{ParentCaseNo: "CF-140502-2026-000004", Enterprise: hongda},
 				From: bureau, To: cases.Org{ID: 2, Name: "晋城市住房和城乡建设局"}, Reason: r, Summary: "拟处罚款超出县级权限。",
 				AmountYuan: 800000, RequestedBy: head, AckDue: at(12, 4, 0)}}
-		out["escalation-"+string(r)] = renderWith(t, raw(t, ev), "escalation-letter", nil)
+		out["escalation-"+string(r)] = renderWith(t, raw(t, ev), "escalation-letter", certs)
 	}
 	return out
 }
