@@ -26,6 +26,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	chrome := chromium(t)
 	axe := axeSource(t)
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	chartsInBinary(t, duty.base)
 	inspector := duty.login("zhao.jiancha")
 	company := duty.login("qian.zong")
 	opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{"grade": "major", "enterprise_id": company.orgID,

@@ -18,6 +18,7 @@ import (
 func TestTheBoardDrawsTrendsAndRankings(t *testing.T) {
 	chrome := chromium(t)
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	chartsInBinary(t, duty.base)
 	shots := artefacts(t)
 	district := duty.login("zhao.jiancha") // 区住建局 (construction, 城区)
 	hongda := duty.login("qian.zong")      // 宏达建筑 (城区)
@@ -106,4 +107,13 @@ func TestTheBoardDrawsTrendsAndRankings(t *testing.T) {
 		t.Fatalf("the month's rectified cases list an open one:\n%s", text)
 	}
 	t.Logf("screenshots in %s", shots)
+}
+
+// chartsInBinary fails unless the binary serves ECharts: scripts/vendor
+// puts it where the build embeds it.
+func chartsInBinary(t *testing.T, base string) {
+	t.Helper()
+	if status, _, _ := get(t, base+"/static/vendor/echarts.min.js"); status != 200 {
+		t.Fatalf("the binary has no ECharts (%d): run scripts/vendor before building duty (scripts/test does)", status)
+	}
 }
