@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/duty-project/duty/internal/pgtest"
@@ -84,6 +85,23 @@ func TestTheBoardDrawsTrendsAndRankings(t *testing.T) {
 		const box = document.querySelector('#chart-enterprises-repeat');
 		const c = echarts.getInstanceByDom(box);
 		const p = c.convertToPixel({seriesIndex: 0}, [1, 0]);
+		const r = box.getBoundingClientRect();
+		return [r.left + p[0], r.top + p[1]];
+	})()`))
+	// Hovering shows the tooltip, and nothing the page's policy refuses
+	// (an inline style, an eval) happens on the way.
+	value(b, chromedp.Evaluate[bool](`window.refused = []; document.addEventListener('securitypolicyviolation', e => refused.push(e.violatedDirective + ' ' + e.blockedURI)); true`))
+	b.run(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, xy[0], xy[1]), chromedp.Sleep(300*time.Millisecond))
+	b.resize(900)
+	b.run(chromedp.Sleep(300 * time.Millisecond))
+	if got := value(b, chromedp.Evaluate[[]string](`window.refused`)); len(got) > 0 {
+		t.Errorf("the board's policy refused: %v", got)
+	}
+	b.resize(1280)
+	b.run(chromedp.Sleep(300 * time.Millisecond))
+	xy = value(b, chromedp.Evaluate[[]float64](`(() => {
+		const box = document.querySelector('#chart-enterprises-repeat');
+		const p = echarts.getInstanceByDom(box).convertToPixel({seriesIndex: 0}, [1, 0]);
 		const r = box.getBoundingClientRect();
 		return [r.left + p[0], r.top + p[1]];
 	})()`))
