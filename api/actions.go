@@ -103,7 +103,7 @@ func coreRoutes() []route {
 			request: EscalateRequest{}, response: CaseResponse{}, handle: (*Server).escalate},
 		{method: "GET", path: "/api/v1/statistics", summary: "hazards found, rectified (整改率), overdue and penalties decided, by region, industry or grade, over the cases the caller may see; query: by, region, from, to",
 			response: StatisticsResponse{}, handle: (*Server).statistics},
-		{method: "GET", path: "/api/v1/statistics/trend", summary: "the monthly trend: hazards found, rectified and missing their deadline in each month, over the cases the caller may see; query: region, months (default 12), to",
+		{method: "GET", path: "/api/v1/statistics/trend", summary: "the monthly trend: hazards found in each month and, of those, rectified and overdue, over the cases the caller may see; query: region, months (default 12), to",
 			response: TrendResponse{}, handle: (*Server).statisticsTrend},
 		{method: "GET", path: "/api/v1/statistics/rankings", summary: "rankings of regions, sectors and enterprises by hazards still overdue and by repeat findings, over the cases the caller may see; query: region, from, to",
 			response: RankingsResponse{}, handle: (*Server).statisticsRankings},

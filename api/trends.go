@@ -13,9 +13,10 @@ import (
 	"github.com/duty-project/duty/store"
 )
 
-// TrendResponse is the board's monthly trend under a region: hazards
-// found, rectified and missing their deadline in each month, over exactly
-// the cases the caller may see.
+// TrendResponse is the board's monthly trend under a region: the hazards
+// found in each month, and of those the ones rectified and the ones
+// overdue, over exactly the cases the caller may see (a year's months
+// add up to the statistics of that year).
 type TrendResponse struct {
 	Region org.Region         `json:"region"`
 	Months []store.TrendMonth `json:"months"`
@@ -157,16 +158,17 @@ func (s *Server) statisticsRankings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res.Region = region
+	ranks, err := s.Store.Rankings(r.Context(), store.RankQuery{Under: region.Path, Scopes: scopes,
+		From: res.From.Start(), To: res.To.AddDays(1).Start()})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	for _, g := range []struct {
 		by   string
 		into *Ranking
 	}{{store.ByRegion, &res.Regions}, {store.ByIndustry, &res.Industries}, {store.ByEnterprise, &res.Enterprises}} {
-		rows, err := s.Store.Rankings(r.Context(), store.RankQuery{By: g.by, Under: region.Path, Scopes: scopes,
-			From: res.From.Start(), To: res.To.AddDays(1).Start()})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+		rows := ranks[g.by]
 		labelled := make([]RankingRow, 0, len(rows))
 		for _, row := range rows {
 			label := row.Name

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"reflect"
 	"strconv"
 	"testing"
@@ -58,29 +60,26 @@ func TestTrendAndRankings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []store.TrendMonth{{Month: "2026-02"}, {Month: "2026-03", Found: 1}, {Month: "2026-04", Found: 3},
-		{Month: "2026-05", Rectified: 1, Overdue: 1}, {Month: "2026-06", Overdue: 1}}
+	// By the month found: of April's three, two are overdue; March's one was closed (in May).
+	want := []store.TrendMonth{{Month: "2026-02"}, {Month: "2026-03", Found: 1, Rectified: 1}, {Month: "2026-04", Found: 3, Overdue: 2},
+		{Month: "2026-05"}, {Month: "2026-06"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("trend %+v, want %+v", got, want)
 	}
 	if got, _ := st.Trend(ctx, store.TrendQuery{Under: "/14/", Until: *at(2026, 6, 15, 0), Months: 2}); len(got) != 2 || got[0].Found+got[1].Found+got[0].Overdue+got[1].Overdue != 0 {
 		t.Fatalf("no scope, yet %+v", got)
 	}
-	for _, c := range []struct {
-		by   string
-		want []store.RankRow
-	}{
-		{store.ByRegion, []store.RankRow{{Key: "140502", Overdue: 1, Repeat: 1}, {Key: "140525", Overdue: 1, Repeat: 1}}},
-		{store.ByIndustry, []store.RankRow{{Key: "construction", Overdue: 2, Repeat: 2}}},
-		{store.ByEnterprise, []store.RankRow{{Key: itoa(ents[0]), Name: "企业0", Overdue: 1, Repeat: 2}, {Key: itoa(ents[1]), Name: "企业1", Overdue: 1}}},
-	} {
-		got, err := st.Rankings(ctx, store.RankQuery{By: c.by, Under: "/14/1405/", From: *at(2026, 1, 1, 0), To: *at(2026, 12, 31, 0), Scopes: scopes})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Fatalf("by %s: %+v, want %+v", c.by, got, c.want)
-		}
+	ranks, err := st.Rankings(ctx, store.RankQuery{Under: "/14/1405/", From: *at(2026, 1, 1, 0), To: *at(2026, 12, 31, 0), Scopes: scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRanks := map[string][]store.RankRow{
+		store.ByRegion:     {{Key: "140502", Overdue: 1, Repeat: 1}, {Key: "140525", Overdue: 1, Repeat: 1}},
+		store.ByIndustry:   {{Key: "construction", Overdue: 2, Repeat: 2}},
+		store.ByEnterprise: {{Key: itoa(ents[0]), Name: "企业0", Overdue: 1, Repeat: 2}, {Key: itoa(ents[1]), Name: "企业1", Overdue: 1}},
+	}
+	if !reflect.DeepEqual(ranks, wantRanks) {
+		t.Fatalf("rankings %+v, want %+v", ranks, wantRanks)
 	}
 }
 
@@ -107,3 +106,66 @@ func enterprises(t *testing.T, st *store.Store, n int) []int64 {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// BenchmarkTrendAtScale times the board's trend and rankings over
+// generated cases (DUTY_BENCH_CASES, default 1,000,000), against the
+// board's statistics query over the same city and year in the same run:
+// the trend reads the same counts as the statistics, the rankings the
+// period's hazards themselves.
+func BenchmarkTrendAtScale(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("DUTY_BENCH_CASES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st := pgtest.NewStore(b)
+	ctx := context.Background()
+	generateCases(b, st, n)
+	if _, err := st.Pool.Exec(ctx, `VACUUM ANALYZE cases`); err != nil { // as autovacuum leaves it
+		b.Fatal(err)
+	}
+	city := []store.StatsScope{{RegionPath: "/14/1405/", Industries: benchIndustries}}
+	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	queries := []struct {
+		name string
+		run  func() error
+	}{
+		{"statistics: city by region, a year (counts)", func() error {
+			_, err := st.Statistics(ctx, store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: from, To: to, Scopes: city})
+			return err
+		}},
+		{"trend: city, 12 months", func() error {
+			_, err := st.Trend(ctx, store.TrendQuery{Under: "/14/1405/", Until: to.AddDate(0, 0, -1), Months: 12, Scopes: city})
+			return err
+		}},
+	}
+	rankings := func() error {
+		_, err := st.Rankings(ctx, store.RankQuery{Under: "/14/1405/", From: from, To: to, Scopes: city})
+		return err
+	}
+	queries = append(queries, struct {
+		name string
+		run  func() error
+	}{"rankings: city, a year, all three groupings", rankings}, struct {
+		name string
+		run  func() error
+	}{"rankings: one county, a year", func() error {
+		_, err := st.Rankings(ctx, store.RankQuery{Under: "/14/1405/140502/", From: from, To: to, Scopes: city})
+		return err
+	}})
+	fmt.Printf("\ntrend and rankings over %d cases: p50/p99 of 10 runs\n", n)
+	var base time.Duration
+	for i, q := range queries {
+		d := timeRuns(b, 10, func() {
+			if err := q.run(); err != nil {
+				b.Fatal(err)
+			}
+		})
+		if i == 0 {
+			base = d[0]
+		}
+		fmt.Printf("%-46s %10s %10s %8.1f× the statistics\n", q.name, d[0], d[1], float64(d[0])/float64(base))
+	}
+}

@@ -118,8 +118,8 @@ func (s *Server) loadBoardCharts(r *http.Request, q url.Values) *boardCharts {
 	region := trend.Region.Code
 	trendChart := chartSpec{Kind: "trend", Title: "隐患月度趋势"}
 	found := chartSeries{Name: "查出", Color: colourFound}
-	rectified := chartSeries{Name: "整改销号", Color: colourRectified}
-	overdue := chartSeries{Name: "逾期", Color: colourOverdue}
+	rectified := chartSeries{Name: "其中已整改销号", Color: colourRectified}
+	overdue := chartSeries{Name: "其中逾期未整改", Color: colourOverdue}
 	for _, m := range trend.Months {
 		link := func(measure string) string {
 			return "/board/cases?" + url.Values{"region": {region}, "month": {m.Month}, "measure": {measure}}.Encode()
@@ -189,8 +189,8 @@ func monthLabel(month string) string {
 // drillMeasures name what a drill-through lists.
 var drillMeasures = map[string]string{
 	"found":     "查出隐患",
-	"rectified": "整改销号",
-	"overdue":   "逾期",
+	"rectified": "查出后已整改销号",
+	"overdue":   "查出后逾期未整改",
 	"repeat":    "重复查出（同一企业两处及以上，含首次）",
 }
 
@@ -248,7 +248,7 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("enterprise"); v != "" {
 		aq.Set("enterprise_id", v)
 	}
-	if measure == "overdue" && q.Get("month") == "" {
+	if measure == "overdue" {
 		aq.Set("overdue", "true")
 	}
 	var all []cases.Summary
@@ -269,33 +269,26 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 		}
 		aq.Set("after", list.Next)
 	}
+	// As the board counts: the hazards found in the period, and of those
+	// the ones rectified (closed) or overdue and still open.
 	industry := q.Get("industry")
-	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	var picked []cases.Summary
 	perEnterprise := map[int64]int{}
 	for _, c := range all {
-		if industry != "" && c.Industry != industry {
+		if industry != "" && c.Industry != industry || c.OpenedAt.Before(from) || !c.OpenedAt.Before(to) {
 			continue
 		}
 		switch measure {
-		case "found":
-			if !in(c.OpenedAt) {
-				continue
-			}
 		case "rectified":
-			if c.State != "closed" || c.ClosedAt == nil || !in(*c.ClosedAt) {
+			if c.State != "closed" {
 				continue
 			}
 		case "overdue":
-			if q.Get("month") != "" {
-				if !slices.ContainsFunc(c.Deadlines, func(d cases.Deadline) bool { return d.State == cases.DeadlineMissed && in(d.DueAt) }) {
-					continue
-				}
-			} else if !in(c.OpenedAt) || !c.Overdue || c.ClosedAt != nil {
+			if !c.Overdue || c.ClosedAt != nil {
 				continue
 			}
 		case "repeat":
-			if !in(c.OpenedAt) || c.Enterprise.ID == 0 {
+			if c.Enterprise.ID == 0 {
 				continue
 			}
 			perEnterprise[c.Enterprise.ID]++
