@@ -16,6 +16,9 @@ import (
 	"github.com/duty-project/duty/rules"
 )
 
+// The case list behind a figure of the board is a page of its own.
+func init() { pageNames = append(pageNames, "boardcases") }
+
 // boardPolicy is the board's Content-Security-Policy: the pages' own,
 // with this site's scripts (the vendored ECharts and board.js; nothing
 // inline, no eval).

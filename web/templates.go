@@ -12,7 +12,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "error", "boardcases"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "error"}
 
 // parsePages parses every page with the layout; the templates are in the
 // binary, so a failure here is a programming error.
