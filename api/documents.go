@@ -213,9 +213,13 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, duty.Errorf(duty.ENotFound, "case %s has no document %q (文书不存在); GET …/documents lists those it has", row.Summary.CaseNo, id))
 		return
 	}
+	in := documents.Input{Doc: entry.Document, Number: entry.Number, View: row.View, Issuer: issuers[id], Related: related}
+	if in.Certificates, err = s.officersCertificates(r.Context(), in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var page bytes.Buffer
-	if err := documents.Render(&page, documents.Input{Doc: entry.Document, Number: entry.Number, View: row.View,
-		Issuer: issuers[id], Related: related}); err != nil {
+	if err := documents.Render(&page, in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -237,6 +241,23 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = page.WriteTo(w)
+}
+
+// officersCertificates are the 执法证号 on record of the officers a
+// document names (the organisation's data, not the case's: a number
+// recorded after the step still prints).
+func (s *Server) officersCertificates(ctx context.Context, in documents.Input) (map[int64]string, error) {
+	officers, err := documents.Officers(in)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(officers))
+	for _, o := range officers {
+		if o.PersonID != 0 {
+			ids = append(ids, o.PersonID)
+		}
+	}
+	return s.Store.EnforcementCertificates(ctx, ids)
 }
 
 // serviceAction is the permission recording a document's service takes:

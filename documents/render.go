@@ -2,11 +2,13 @@ package documents
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/duty-project/duty/cases"
@@ -21,7 +23,7 @@ var templateFiles embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"date": Date, "datetime": DateTime, "signdate": SignDate, "deadline": Deadline, "day": Day,
-	"period": Period, "yuan": Yuan, "penalty": PenaltyText, "lines": lines, "plain": PlainName,
+	"period": Period, "yuan": Yuan, "penalty": PenaltyText, "lines": lines, "plain": PlainName, "items": Items, "reason": ReasonText,
 	"add": func(a, b int) int { return a + b },
 }).ParseFS(templateFiles, "templates/*.html"))
 
@@ -78,6 +80,9 @@ type Input struct {
 	View    json.RawMessage
 	Issuer  Issuer
 	Related map[string]string
+	// Certificates are the officers' 执法证号 on record, by person id
+	// (see Officers); an officer without one prints "未登记".
+	Certificates map[int64]string
 }
 
 // Page is what a document's template gets.
@@ -93,6 +98,10 @@ type Page struct {
 	Basis []Citation
 	// Officers are the officers who took the step.
 	Officers []cases.Actor
+	// Signers are the signature lines: each officer with their 执法证号,
+	// and blank lines up to the two officers enforcement needs
+	// (行政处罚法 Art.42) when the step names fewer.
+	Signers []Signer
 
 	Hazard       *hazard.View
 	Order        *hazard.Order
@@ -242,7 +251,31 @@ func Prepare(in Input) (Page, error) {
 		}
 	}
 	p.Officers = officers
+	for _, o := range officers {
+		p.Signers = append(p.Signers, Signer{Name: o.Name, Title: o.Title, Certificate: cmp.Or(in.Certificates[o.PersonID], "未登记")})
+	}
+	if in.Doc.Kind != EscalationLetter { // a letter between organisations: its sender signs
+		for len(p.Signers) < 2 {
+			p.Signers = append(p.Signers, Signer{})
+		}
+	}
 	return p, nil
+}
+
+// Signer is one officer's signature line: blank (zero) to be filled in
+// by hand.
+type Signer struct {
+	Name, Title, Certificate string
+}
+
+// Officers are the officers a document names, whose 执法证号 it prints:
+// the caller looks them up and passes them in Input.Certificates.
+func Officers(in Input) ([]cases.Actor, error) {
+	p, err := Prepare(in)
+	if err != nil {
+		return nil, err
+	}
+	return p.Officers, nil
 }
 
 // Render writes a document as an HTML page for print (A4).
@@ -276,6 +309,56 @@ func PenaltyText(p penalty.Penalty) string {
 		return s
 	}
 	return p.Label()
+}
+
+// reasonTexts are the reasons of an escalation as its letter states them.
+var reasonTexts = map[escalation.Reason]string{
+	escalation.ReasonAuthorityLimit:         "拟作出的行政处罚超出本机关的处罚权限",
+	escalation.ReasonClosure:                "存在重大事故隐患，一百八十日内三次或者一年内四次受到行政处罚",
+	escalation.ReasonClosureUnsafeAfterStop: "经停产停业整顿仍不具备安全生产条件",
+	escalation.ReasonClosureRefusedStop:     "拒不执行停产停业整顿决定",
+	escalation.ReasonLicenceSuspension:      "需暂扣或者吊销有关许可证",
+	escalation.ReasonListedSupervision:      "存在重大事故隐患，需挂牌督办",
+	escalation.ReasonTransfer:               "案件属于其他部门管辖",
+	escalation.ReasonCrime:                  "涉嫌犯罪",
+}
+
+// ReasonText is an escalation's reason in the letter's words: Chinese
+// only, as every official document is.
+func ReasonText(r escalation.Reason) string {
+	if t, ok := reasonTexts[r]; ok {
+		return t
+	}
+	label := r.Label()
+	if i := strings.IndexFunc(label, func(c rune) bool { return c < 0x80 && c != ' ' }); i > 0 {
+		label = label[:i]
+	}
+	return strings.TrimSpace(label)
+}
+
+// ItemList is free text as a list: Numbered when the officer typed the
+// numbers (or other markers) themselves, which then print as typed —
+// never a second number before theirs ("1. 1.").
+type ItemList struct {
+	Numbered bool
+	Items    []string
+}
+
+// listMarker is a list item's own number or bullet at the start of a
+// line: 1. 1、 1) (1) （1） 一、 （一） ① - • ·
+var listMarker = regexp.MustCompile(`^\s*(?:\d{1,3}\s*(?:[.．](?:\D|$)|[、)）])|[(（]\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|[一二三四五六七八九十]{1,3}\s*[、.．]|[①-⑳]|[-•·*])`)
+
+// Items reads free text typed as a list, one item a line: numbered by
+// the document unless the lines carry their own markers.
+func Items(s string) ItemList {
+	l := ItemList{Items: lines(s)}
+	for _, item := range l.Items {
+		if listMarker.MatchString(item) {
+			l.Numbered = true
+			break
+		}
+	}
+	return l
 }
 
 // lines splits free text into its lines, for paragraphs.

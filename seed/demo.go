@@ -86,6 +86,20 @@ var demoPersons = []demoPerson{
 	{"gao.shizhang", "高建平", "1405-zf", org.RoleGovernmentHead, "市长"},
 }
 
+// demoCertificates are the demo officers' 执法证号, printed on their
+// documents (an officer without one prints as "未登记").
+var demoCertificates = []struct{ login, no string }{
+	{"wang.juzhang", "14050220150007"},
+	{"zhao.jiancha", "14050220180031"},
+	{"sun.jiancha", "14050220200026"},
+	{"zhou.juzhang", "14050220160002"},
+	{"wu.jiancha", "14050220190018"},
+	{"zheng.juzhang", "14050020140003"},
+	{"feng.jiancha", "14050020200045"},
+	{"ma.jiancha", "14052520210012"},
+	{"lin.tingzhang", "14000020120001"},
+}
+
 // DemoLogins lists the demo accounts in seeding order.
 func DemoLogins() []DemoLogin {
 	names := map[string]string{}
@@ -147,6 +161,11 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 			}
 			if err := st.EnsurePost(ctx, tx, pid, ids[p.org], p.role, p.title, portfolio, since); err != nil {
 				return fmt.Errorf("post of %s: %w", p.login, err)
+			}
+		}
+		for _, c := range demoCertificates {
+			if err := st.SetEnforcementCertificate(ctx, tx, c.login, c.no); err != nil {
+				return err
 			}
 		}
 		return nil

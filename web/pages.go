@@ -178,6 +178,7 @@ type boardData struct {
 	Accidents   []map[string]any
 	Stats       api.StatisticsResponse
 	Query       url.Values
+	Charts      *boardCharts
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
@@ -211,6 +212,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	if err := s.call(r, http.MethodGet, "/api/v1/accidents", nil, &acc); err == nil {
 		d.Accidents = acc.Accidents
 	}
+	d.Charts = s.loadBoardCharts(r, q)
+	w.Header().Set("Content-Security-Policy", boardPolicy)
 	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board"})
 }
 
@@ -306,7 +309,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	no := r.PathValue("caseNo")
 	body := api.DocumentServiceRequest{Method: r.PostForm.Get("method"), ReceivedBy: r.PostForm.Get("received_by"), Note: r.PostForm.Get("note")}
-	if err := json.Unmarshal([]byte(strconv.Quote(r.PostForm.Get("served_at"))), &body.ServedAt); err != nil {
+	if err := json.Unmarshal([]byte(strconv.Quote(servedAt(r.PostForm.Get("served_at")))), &body.ServedAt); err != nil {
 		s.renderCase(w, r, m, http.StatusBadRequest, err.Error(), "", r.PostForm)
 		return
 	}

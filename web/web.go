@@ -74,6 +74,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /desk/hazards", s.openHazard)
 	mux.HandleFunc("GET /inbox", s.inbox)
 	mux.HandleFunc("GET /board", s.board)
+	mux.HandleFunc("GET /board/cases", s.boardCases)
 	mux.HandleFunc("GET /cases/{caseNo}", s.casePage)
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
 	mux.HandleFunc("GET /policies", s.policiesPage)
