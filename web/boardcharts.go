@@ -262,7 +262,9 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, m, err)
 			return
 		}
-		all = append(all, list.Cases...)
+		for _, c := range list.Cases {
+			all = append(all, c.Summary)
+		}
 		if list.Next == "" {
 			break
 		}
