@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +61,24 @@ type Manager struct {
 	// listenPID is the backend process id of Watch's connection, so tests
 	// can cut it.
 	listenPID atomic.Uint32
+	// watching is true while Watch listens: CatchUp then waits for the
+	// listener rather than reloading everything itself.
+	watching atomic.Bool
+
+	// pending is what the notices heard since the last reload ask for.
+	pendingMu sync.Mutex
+	pending   pendingReload
+	// waiters are the CatchUp calls waiting for their fence to be heard
+	// and the reload after it done, by fence token.
+	waiters map[string]chan struct{}
+}
+
+// pendingReload is what the next reload must read: every policy (all),
+// or those ids; and the fences it releases when done.
+type pendingReload struct {
+	all    bool
+	ids    map[string]struct{}
+	fences []string
 }
 
 // NewManager returns a Manager on pool with an empty snapshot: call Load
@@ -117,6 +137,159 @@ func (m *Manager) Load(ctx context.Context) error {
 	return nil
 }
 
+// LoadIDs reads the policies with these ids from PostgreSQL and installs a
+// snapshot in which they replace what the last one held: an id no longer
+// stored is dropped. It is how a notice naming a few policies is followed
+// without reading every policy again.
+func (m *Manager) LoadIDs(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+	rows, err := m.pool.Query(ctx, `SELECT id, doc FROM policies WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return fmt.Errorf("policy: load policies: %w", err)
+	}
+	var fresh []*ladon.DefaultPolicy
+	for rows.Next() {
+		var id string
+		var doc []byte
+		if err := rows.Scan(&id, &doc); err != nil {
+			rows.Close()
+			return fmt.Errorf("policy: load policies: %w", err)
+		}
+		p, err := decodePolicy(doc)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("policy: load policy %q: %w", id, err)
+		}
+		if p.ID != id {
+			rows.Close()
+			return fmt.Errorf("policy: load policy %q: its document has id %q", id, p.ID)
+		}
+		fresh = append(fresh, p)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("policy: load policies: %w", err)
+	}
+	old := m.snap.Load()
+	replaced := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		replaced[id] = true
+	}
+	policies := make([]*ladon.DefaultPolicy, 0, len(old.all)+len(fresh))
+	for _, p := range old.all {
+		if !replaced[p.GetID()] {
+			policies = append(policies, p.(*ladon.DefaultPolicy))
+		}
+	}
+	policies = append(policies, fresh...)
+	m.snap.Store(newSnapshot(old.version+1, policies))
+	return nil
+}
+
+// CatchUp returns once this Manager's snapshot holds every policy change
+// committed before it was called, by this process or any other: it sends
+// a fence through the policies' notice channel and waits until Watch has
+// heard it and reloaded what the notices before it named (notices arrive
+// in commit order). Without Watch running, it reloads every policy. A
+// change of the organisation calls it after its transaction commits, so
+// that the caller's next request is decided on the new policies.
+func (m *Manager) CatchUp(ctx context.Context) error {
+	if !m.watching.Load() {
+		return m.Load(ctx)
+	}
+	token := strconv.FormatUint(fenceSeq.Add(1), 10) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	done := make(chan struct{})
+	m.pendingMu.Lock()
+	if m.waiters == nil {
+		m.waiters = map[string]chan struct{}{}
+	}
+	m.waiters[token] = done
+	m.pendingMu.Unlock()
+	defer func() {
+		m.pendingMu.Lock()
+		delete(m.waiters, token)
+		m.pendingMu.Unlock()
+	}()
+	if _, err := m.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, fencePrefix+token); err != nil {
+		return fmt.Errorf("policy: catch up: %w", err)
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fencePrefix begins a CatchUp's notice; fenceSeq numbers them.
+const fencePrefix = "fence:"
+
+var fenceSeq atomic.Uint64
+
+// heard notes what a notice asks to reload.
+func (m *Manager) heard(payload string) {
+	m.pendingMu.Lock()
+	defer m.pendingMu.Unlock()
+	if token, ok := strings.CutPrefix(payload, fencePrefix); ok {
+		m.pending.fences = append(m.pending.fences, token)
+		return
+	}
+	var ids []string
+	if payload == "" || payload == "*" || json.Unmarshal([]byte(payload), &ids) != nil {
+		m.pending.all = true
+		return
+	}
+	if m.pending.ids == nil {
+		m.pending.ids = map[string]struct{}{}
+	}
+	for _, id := range ids {
+		m.pending.ids[id] = struct{}{}
+	}
+}
+
+// reloadAll asks the next reload to read every policy.
+func (m *Manager) reloadAll() {
+	m.pendingMu.Lock()
+	m.pending.all = true
+	m.pendingMu.Unlock()
+}
+
+// takePending hands the reloader what is pending and starts afresh.
+func (m *Manager) takePending() pendingReload {
+	m.pendingMu.Lock()
+	defer m.pendingMu.Unlock()
+	p := m.pending
+	m.pending = pendingReload{}
+	return p
+}
+
+// release lets the CatchUp calls of these fences return.
+func (m *Manager) release(fences []string) {
+	m.pendingMu.Lock()
+	defer m.pendingMu.Unlock()
+	for _, f := range fences {
+		if ch, ok := m.waiters[f]; ok {
+			close(ch)
+			delete(m.waiters, f)
+		}
+	}
+}
+
+// reloadPending reloads what p asks for.
+func (m *Manager) reloadPending(ctx context.Context, p pendingReload) error {
+	if p.all {
+		return m.Load(ctx)
+	}
+	ids := make([]string, 0, len(p.ids))
+	for id := range p.ids {
+		ids = append(ids, id)
+	}
+	return m.LoadIDs(ctx, ids)
+}
+
 // Create stores a new policy. An id that is already taken is a conflict:
 // the error has code duty.EConflict and matches ErrConflict.
 func (m *Manager) Create(ctx context.Context, p ladon.Policy) error {
@@ -171,7 +344,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 // when the notice comes back. The write itself is already committed, so a
 // failure here says so rather than inviting a retry that would conflict.
 func (m *Manager) reloadAfterWrite(ctx context.Context, id string) error {
-	if err := m.Load(ctx); err != nil {
+	if err := m.LoadIDs(ctx, []string{id}); err != nil {
 		return fmt.Errorf("policy: %q was saved, but this process could not reload its policies (it will on the next change notice): %w", id, err)
 	}
 	return nil
@@ -284,15 +457,19 @@ func (m *Manager) listen(ctx context.Context, kick chan<- struct{}) (listened bo
 		return false, fmt.Errorf("listen: %w", err)
 	}
 	m.listenPID.Store(conn.PgConn().PID())
+	m.watching.Store(true)
+	defer m.watching.Store(false)
 	// Changes made before LISTEN took effect (since Load, or while the
 	// previous connection was down) sent notices nobody heard.
+	m.reloadAll()
 	poke(kick)
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, m.idleCheck)
-		_, err := conn.WaitForNotification(waitCtx)
+		n, err := conn.WaitForNotification(waitCtx)
 		cancel()
 		switch {
 		case err == nil:
+			m.heard(n.Payload)
 			poke(kick)
 		case ctx.Err() != nil:
 			return true, ctx.Err()
@@ -323,10 +500,20 @@ func (m *Manager) reloadOnKick(ctx context.Context, kick <-chan struct{}) {
 		case <-kick:
 		}
 		for backoff := m.minBackoff; ; backoff = min(2*backoff, m.maxBackoff) {
-			err := m.Load(ctx)
-			if err == nil || ctx.Err() != nil {
+			p := m.takePending()
+			err := m.reloadPending(ctx, p)
+			if err == nil {
+				m.release(p.fences)
 				break
 			}
+			if ctx.Err() != nil {
+				break
+			}
+			// Read everything next time, and keep the fences waiting.
+			m.pendingMu.Lock()
+			m.pending.all = true
+			m.pending.fences = append(m.pending.fences, p.fences...)
+			m.pendingMu.Unlock()
 			m.log.Error("reloading policies failed; decisions use the previous policies until a reload succeeds", "err", err, "retry_in", backoff)
 			if !sleep(ctx, backoff) {
 				return
