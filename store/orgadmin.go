@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/org/personal"
 )
 
 // OrgsAround reads, in tx, the organisations with these ids, every
@@ -40,4 +41,42 @@ func (s *Store) PostsByID(ctx context.Context, tx pgx.Tx, ids []int64) ([]org.Po
 		return nil, fmt.Errorf("store: posts: %w", err)
 	}
 	return pgx.CollectRows(rows, scanPost)
+}
+
+// OrgStaff lists the persons who hold or held a post at an organisation,
+// by name, each with their posts there (oldest first, ended ones
+// included) and their identity number and phone masked: what its
+// administrators see of them.
+func (s *Store) OrgStaff(ctx context.Context, orgID int64) ([]PersonRecord, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+postColumns+` WHERE p.org_id = $1 ORDER BY p.person_id, p.started_on, p.id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: staff: %w", err)
+	}
+	posts, err := pgx.CollectRows(rows, scanPost)
+	if err != nil {
+		return nil, fmt.Errorf("store: staff: %w", err)
+	}
+	byPerson := map[int64][]org.Post{}
+	var ids []int64
+	for _, p := range posts {
+		if _, ok := byPerson[p.PersonID]; !ok {
+			ids = append(ids, p.PersonID)
+		}
+		byPerson[p.PersonID] = append(byPerson[p.PersonID], p)
+	}
+	rows, err = s.Pool.Query(ctx, `SELECT p.id, p.login, p.name, coalesce(x.id_number, ''), coalesce(x.phone, '')
+		FROM persons p LEFT JOIN person_private x ON x.person_id = p.id WHERE p.id = ANY($1) ORDER BY p.name, p.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: staff: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PersonRecord, error) {
+		var rec PersonRecord
+		var idn, phone string
+		if err := r.Scan(&rec.Person.ID, &rec.Person.Login, &rec.Person.Name, &idn, &phone); err != nil {
+			return rec, err
+		}
+		rec.IDNumber, rec.Phone = maskOrEmpty(idn, personal.MaskIDNumber), maskOrEmpty(phone, personal.MaskPhone)
+		rec.Posts = byPerson[rec.Person.ID]
+		return rec, nil
+	})
 }
