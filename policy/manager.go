@@ -68,6 +68,8 @@ type Manager struct {
 	// pending is what the notices heard since the last reload ask for.
 	pendingMu sync.Mutex
 	pending   pendingReload
+	// compacting is true while a new base is being built (compact).
+	compacting atomic.Bool
 	// waiters are the CatchUp calls waiting for their fence to be heard
 	// and the reload after it done, by fence token.
 	waiters map[string]chan struct{}
@@ -174,18 +176,11 @@ func (m *Manager) LoadIDs(ctx context.Context, ids []string) error {
 		return fmt.Errorf("policy: load policies: %w", err)
 	}
 	old := m.snap.Load()
-	replaced := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		replaced[id] = true
+	next := old.with(old.version+1, ids, fresh)
+	m.snap.Store(next)
+	if len(next.over.all) > compactAt && m.compacting.CompareAndSwap(false, true) {
+		go m.compact(next)
 	}
-	policies := make([]*ladon.DefaultPolicy, 0, len(old.all)+len(fresh))
-	for _, p := range old.all {
-		if !replaced[p.GetID()] {
-			policies = append(policies, p.(*ladon.DefaultPolicy))
-		}
-	}
-	policies = append(policies, fresh...)
-	m.snap.Store(newSnapshot(old.version+1, policies))
 	return nil
 }
 
@@ -353,7 +348,7 @@ func (m *Manager) reloadAfterWrite(ctx context.Context, id string) error {
 // Get returns a copy of the policy with this id from the snapshot, or an
 // error with code duty.ENotFound that matches ladon.ErrNotFound.
 func (m *Manager) Get(_ context.Context, id string) (ladon.Policy, error) {
-	p, ok := m.snap.Load().byID[id]
+	p, ok := m.snap.Load().get(id)
 	if !ok {
 		return nil, notFound(id)
 	}
@@ -363,7 +358,7 @@ func (m *Manager) Get(_ context.Context, id string) (ladon.Policy, error) {
 // GetAll returns copies of up to limit policies in id order, skipping the
 // first offset; a limit of zero or less means no limit.
 func (m *Manager) GetAll(_ context.Context, limit, offset int64) (ladon.Policies, error) {
-	all := m.snap.Load().all
+	all := m.snap.Load().list()
 	if offset < 0 {
 		offset = 0
 	}
@@ -389,19 +384,19 @@ func (m *Manager) GetAll(_ context.Context, limit, offset int64) (ladon.Policies
 // r: those with a subject, a resource and an action pattern whose literal
 // text fits r (see index.go); the warden does the exact matching.
 func (m *Manager) FindRequestCandidates(_ context.Context, r *ladon.Request) (ladon.Policies, error) {
-	return m.snap.Load().index.request(r.Subject, r.Resource, r.Action), nil
+	return m.snap.Load().request(r.Subject, r.Resource, r.Action), nil
 }
 
 // FindPoliciesForSubject returns a superset of the policies whose subjects
 // can match subject.
 func (m *Manager) FindPoliciesForSubject(_ context.Context, subject string) (ladon.Policies, error) {
-	return m.snap.Load().index.one(dimSubject, subject), nil
+	return m.snap.Load().one(dimSubject, subject), nil
 }
 
 // FindPoliciesForResource returns a superset of the policies whose
 // resources can match resource.
 func (m *Manager) FindPoliciesForResource(_ context.Context, resource string) (ladon.Policies, error) {
-	return m.snap.Load().index.one(dimResource, resource), nil
+	return m.snap.Load().one(dimResource, resource), nil
 }
 
 // Watch keeps this Manager's snapshot in step with the database until ctx
@@ -544,30 +539,183 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // snapshot is one immutable generation of the policy set. Nothing in it
-// changes after newSnapshot returns, which is what lets readers use it
-// without locks.
+// changes after it is made, which is what lets readers use it without
+// locks.
+//
+// It is a large base layer, built when every policy is read, with a small
+// overlay of the policies written since and the set of base ids those
+// replaced or removed: following a change rebuilds the overlay only,
+// never the base's index of a province's 200,000 policies (which takes
+// about a second). When the overlay grows past compactAt, the Manager
+// builds a new base off the decision path (compact).
 type snapshot struct {
 	version uint64
-	all     ladon.Policies // in id order
-	byID    map[string]*ladon.DefaultPolicy
+	base    *layer
+	over    *layer
+	// gone holds the ids of base policies that over replaces or that were
+	// removed; nil when none.
+	gone map[string]bool
+}
+
+// layer is an immutable set of policies with its lookups.
+type layer struct {
+	all  ladon.Policies // in id order
+	byID map[string]*ladon.DefaultPolicy
 	// index narrows the candidates of a decision; it is built with the
-	// snapshot and shares its policies.
+	// layer and shares its policies.
 	index *policyIndex
 }
 
-func newSnapshot(version uint64, policies []*ladon.DefaultPolicy) *snapshot {
-	s := &snapshot{
-		version: version,
-		all:     make(ladon.Policies, 0, len(policies)),
-		byID:    make(map[string]*ladon.DefaultPolicy, len(policies)),
+// compactAt is the overlay size past which a new base is built.
+const compactAt = 2048
+
+func newLayer(policies []*ladon.DefaultPolicy) *layer {
+	l := &layer{
+		all:  make(ladon.Policies, 0, len(policies)),
+		byID: make(map[string]*ladon.DefaultPolicy, len(policies)),
 	}
 	sort.Slice(policies, func(i, j int) bool { return policies[i].ID < policies[j].ID })
 	for _, p := range policies {
-		s.all = append(s.all, p)
-		s.byID[p.ID] = p
+		l.all = append(l.all, p)
+		l.byID[p.ID] = p
 	}
-	s.index = buildIndex(s.all)
-	return s
+	l.index = buildIndex(l.all)
+	return l
+}
+
+func newSnapshot(version uint64, policies []*ladon.DefaultPolicy) *snapshot {
+	return &snapshot{version: version, base: newLayer(policies), over: newLayer(nil)}
+}
+
+// with is s with the policies ids replaced by fresh (an id missing from
+// fresh is removed): the base is shared, the overlay rebuilt.
+func (s *snapshot) with(version uint64, ids []string, fresh []*ladon.DefaultPolicy) *snapshot {
+	replaced := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		replaced[id] = true
+	}
+	over := make([]*ladon.DefaultPolicy, 0, len(s.over.all)+len(fresh))
+	for _, p := range s.over.all {
+		if !replaced[p.GetID()] {
+			over = append(over, p.(*ladon.DefaultPolicy))
+		}
+	}
+	over = append(over, fresh...)
+	gone := make(map[string]bool, len(s.gone)+len(ids))
+	for id := range s.gone {
+		gone[id] = true
+	}
+	for id := range replaced {
+		if _, inBase := s.base.byID[id]; inBase {
+			gone[id] = true
+		}
+	}
+	return &snapshot{version: version, base: s.base, over: newLayer(over), gone: gone}
+}
+
+// get is the policy with this id.
+func (s *snapshot) get(id string) (*ladon.DefaultPolicy, bool) {
+	if p, ok := s.over.byID[id]; ok {
+		return p, true
+	}
+	if s.gone[id] {
+		return nil, false
+	}
+	p, ok := s.base.byID[id]
+	return p, ok
+}
+
+// list is every policy, in id order.
+func (s *snapshot) list() ladon.Policies {
+	if len(s.gone) == 0 && len(s.over.all) == 0 {
+		return s.base.all
+	}
+	out := make(ladon.Policies, 0, len(s.base.all)+len(s.over.all))
+	for _, p := range s.base.all {
+		if !s.gone[p.GetID()] {
+			out = append(out, p)
+		}
+	}
+	out = append(out, s.over.all...)
+	sort.Slice(out, func(i, j int) bool { return out[i].GetID() < out[j].GetID() })
+	return out
+}
+
+// request returns the candidates of a request from both layers.
+func (s *snapshot) request(subject, resource, action string) ladon.Policies {
+	return s.merge(s.base.index.request(subject, resource, action), func(l *layer) ladon.Policies {
+		return l.index.request(subject, resource, action)
+	})
+}
+
+// one returns the candidates of a one-dimensional lookup from both layers.
+func (s *snapshot) one(d int, v string) ladon.Policies {
+	return s.merge(s.base.index.one(d, v), func(l *layer) ladon.Policies { return l.index.one(d, v) })
+}
+
+// merge drops from base's candidates those the overlay replaced or that
+// were removed, and adds the overlay's.
+func (s *snapshot) merge(fromBase ladon.Policies, fromOver func(*layer) ladon.Policies) ladon.Policies {
+	if len(s.gone) > 0 {
+		kept := fromBase[:0]
+		for _, p := range fromBase {
+			if !s.gone[p.GetID()] {
+				kept = append(kept, p)
+			}
+		}
+		fromBase = kept
+	}
+	if len(s.over.all) > 0 {
+		fromBase = append(fromBase, fromOver(s.over)...)
+	}
+	return fromBase
+}
+
+// compact builds a new base of everything s0 holds, off the decision
+// path, then installs it with an overlay of whatever changed since s0.
+// A full Load meanwhile makes it moot.
+func (m *Manager) compact(s0 *snapshot) {
+	defer m.compacting.Store(false)
+	var all []*ladon.DefaultPolicy
+	for _, p := range s0.list() {
+		all = append(all, p.(*ladon.DefaultPolicy))
+	}
+	base := newLayer(all)
+	m.reloadMu.Lock()
+	defer m.reloadMu.Unlock()
+	s1 := m.snap.Load()
+	if s1.base != s0.base {
+		return
+	}
+	// Every change since s0 is in s1's overlay or gone set; the policies
+	// are never modified in place, so an id whose policy is the same
+	// object in both is unchanged.
+	var ids []string
+	var fresh []*ladon.DefaultPolicy
+	note := func(id string) {
+		p1, ok1 := s1.get(id)
+		p0, ok0 := s0.get(id)
+		if ok1 == ok0 && p1 == p0 {
+			return
+		}
+		ids = append(ids, id)
+		if ok1 {
+			fresh = append(fresh, p1)
+		}
+	}
+	for _, p := range s1.over.all {
+		note(p.GetID())
+	}
+	for id := range s1.gone {
+		if _, over := s1.over.byID[id]; !over {
+			note(id)
+		}
+	}
+	next := &snapshot{version: s1.version, base: base, over: newLayer(nil)}
+	if len(ids) > 0 {
+		next = next.with(s1.version, ids, fresh)
+	}
+	m.snap.Store(next)
 }
 
 // encodeValid validates p and returns the JSON stored for it: ladon's own

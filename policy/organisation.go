@@ -79,8 +79,15 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 	below := departmentsBelow(o.Orgs)
 	for _, unit := range o.Orgs {
 		id := strconv.FormatInt(unit.ID, 10)
+		// Subjects are literal (org:<id>:<role>), one per role: compared
+		// as strings, they need no compiled pattern per organisation, of
+		// which a province has 100,000 (docs/performance.md).
 		subjects := func(roles ...string) []string {
-			return []string{"org:" + id + ":<" + strings.Join(roles, "|") + ">"}
+			out := make([]string, len(roles))
+			for i, role := range roles {
+				out[i] = PostSubject(role, unit.ID)
+			}
+			return out
 		}
 		switch unit.Kind {
 		case org.KindDepartment:

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/ory/ladon"
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
@@ -201,7 +203,8 @@ func TestAChangeReachesAnotherProcessByItsIDs(t *testing.T) {
 	if err := other.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	untouched := other.snap.Load().byID["org:leader:"+strconv.FormatInt(f.ids["140502-zf"], 10)]
+	base := other.snap.Load().base
+	untouched := other.snap.Load().getOnly("org:leader:" + strconv.FormatInt(f.ids["140502-zf"], 10))
 	w := NewWarden(other)
 	var ent org.Org
 	f.tx(t, func(tx pgx.Tx) error {
@@ -217,8 +220,11 @@ func TestAChangeReachesAnotherProcessByItsIDs(t *testing.T) {
 	if err := w.Authorize(ctx, head, ActionKeepStaff, OrgResource(ent.RegionPath, ent.ID), nil); err != nil {
 		t.Fatalf("after CatchUp, the new enterprise's head may not keep its staff: %v", err)
 	}
-	if other.snap.Load().byID["org:leader:"+strconv.FormatInt(f.ids["140502-zf"], 10)] != untouched {
+	if other.snap.Load().getOnly("org:leader:"+strconv.FormatInt(f.ids["140502-zf"], 10)) != untouched {
 		t.Error("an unchanged policy was read again: the reload was not by id")
+	}
+	if other.snap.Load().base != base {
+		t.Error("the base layer was rebuilt: following a change must rebuild only the overlay")
 	}
 }
 
@@ -238,4 +244,98 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+func (s *snapshot) getOnly(id string) *ladon.DefaultPolicy {
+	p, _ := s.get(id)
+	return p
+}
+
+// A snapshot that followed changes by id (base, overlay and removed ids),
+// and the one compact makes of it, decide every request as a snapshot
+// built afresh from the same policies does: random replacements,
+// removals and additions over a generated organisation.
+func TestLayeredSnapshotsDecideAsAFreshOne(t *testing.T) {
+	ctx := context.Background()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 9))
+	g := generateOrganisation(2000, seed)
+	want := map[string]*ladon.DefaultPolicy{}
+	for _, p := range g.policies {
+		want[p.ID] = p
+	}
+	m := snapshotManager(g.policies)
+	check := func(when string) {
+		t.Helper()
+		var all []*ladon.DefaultPolicy
+		for _, p := range want {
+			all = append(all, p)
+		}
+		fresh := snapshotManager(all)
+		ours, theirs := benchWarden(m, 1<<14), benchWarden(fresh, 1<<14)
+		for range 300 {
+			req := g.request(r)
+			if a, b := outcome(ours.IsAllowed(ctx, req)), outcome(theirs.IsAllowed(ctx, req)); a != b {
+				t.Fatalf("%s: request %+v: layered %s, fresh %s", when, *req, a, b)
+			}
+		}
+		if got := len(m.snap.Load().list()); got != len(want) {
+			have := map[string]bool{}
+			for _, p := range m.snap.Load().list() {
+				have[p.GetID()] = true
+			}
+			for id := range want {
+				if !have[id] {
+					t.Logf("missing %s", id)
+					break
+				}
+			}
+			t.Fatalf("%s: the layered snapshot lists %d policies, want %d", when, got, len(want))
+		}
+	}
+	for round := range 40 {
+		var ids []string
+		var fresh []*ladon.DefaultPolicy
+		for range 1 + r.IntN(20) {
+			p := g.policies[r.IntN(len(g.policies))]
+			ids = append(ids, p.ID)
+			switch r.IntN(3) {
+			case 0: // removed
+				delete(want, p.ID)
+			case 1: // replaced by another's rules under its id
+				q := *g.policies[r.IntN(len(g.policies))]
+				q.ID = p.ID
+				want[p.ID] = &q
+				fresh = append(fresh, &q)
+			default: // added anew
+				q := *p
+				q.ID = fmt.Sprintf("%s/copy%d", p.ID, round)
+				ids = append(ids, q.ID)
+				want[q.ID] = &q
+				fresh = append(fresh, &q)
+			}
+		}
+		// What LoadIDs reads for the ids a notice names: each as it is
+		// stored now, if it still is.
+		fresh = fresh[:0]
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if p, ok := want[id]; ok && !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, p)
+			}
+		}
+		old := m.snap.Load()
+		m.snap.Store(old.with(old.version+1, ids, fresh))
+		if round%10 == 9 {
+			check(fmt.Sprintf("round %d", round))
+			m.compacting.Store(true)
+			m.compact(m.snap.Load())
+			if s := m.snap.Load(); len(s.over.all) != 0 || len(s.gone) != 0 {
+				t.Fatalf("after compact: overlay %d, gone %d", len(s.over.all), len(s.gone))
+			}
+			check(fmt.Sprintf("round %d, compacted", round))
+		}
+	}
 }
