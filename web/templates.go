@@ -19,7 +19,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "error"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "error", "orgregister", "orgstaff", "orgperson"}
 
 // parsePages parses every page with the layout; the templates are in the
 // binary, so a failure here is a programming error.
@@ -66,6 +66,8 @@ var funcs = template.FuncMap{
 		return math.Round(float64(v)*1000/float64(max)) / 10
 	},
 	"industry": func(code string) string { return industryName(code) },
+	// organisationHome is where the visitor's organisation pages start.
+	"organisationHome": organisationHome,
 	"posted": func(p page, name string) string {
 		if p.Posted == nil {
 			return ""

@@ -78,6 +78,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
 	mux.HandleFunc("GET /policies", s.policiesPage)
 	mux.HandleFunc("GET /people/{id}", s.recordPage)
+	s.organisationRoutes(mux)
 	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
@@ -342,6 +343,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case m.OrgAdmin():
+		http.Redirect(w, r, "/organisation", http.StatusSeeOther)
 	case m.Regulator():
 		http.Redirect(w, r, "/desk", http.StatusSeeOther)
 	case m.Enterprise():
