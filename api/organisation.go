@@ -226,6 +226,10 @@ func (s *Server) orgTx(ctx context.Context, f func(tx pgx.Tx) error) error {
 		return err
 	}
 	if s.Policies != nil {
+		// Bounded: a listener that lost its connection must not hold the
+		// answer of a change already made.
+		ctx, cancel := context.WithTimeout(ctx, catchUpWait)
+		defer cancel()
 		if err := s.Policies.CatchUp(ctx); err != nil {
 			// The change is made; other processes follow the notice, and so
 			// will this one.
@@ -234,6 +238,10 @@ func (s *Server) orgTx(ctx context.Context, f func(tx pgx.Tx) error) error {
 	}
 	return nil
 }
+
+// catchUpWait bounds how long a change's answer waits for this process's
+// policies to follow it (milliseconds, normally: docs/performance.md).
+const catchUpWait = 5 * time.Second
 
 // pathID reads a positive id from the path.
 func pathID(r *http.Request, name, what string) (int64, error) {
@@ -553,9 +561,15 @@ func (s *Server) saveAgreement(w http.ResponseWriter, r *http.Request) {
 }
 
 // keepsPerson reports whether the caller may take action on a person: on
-// the organisation of any post they hold or held.
-func (s *Server) keepsPerson(r *http.Request, c caller, action string, rec store.PersonRecord) (string, bool) {
+// the organisation of any post they hold or held — or, with current, of
+// one they hold today or later (personal information is read only by
+// those who administer the person now, not a former employer).
+func (s *Server) keepsPerson(r *http.Request, c caller, action string, rec store.PersonRecord, current bool) (string, bool) {
+	today := s.Now().In(rules.China)
 	for _, p := range rec.Posts {
+		if current && !policy.HeldOnOrAfter(p, today) {
+			continue
+		}
 		if by, err := s.Warden.AllowedBy(r.Context(), c.subject(), action, policy.OrgResource(p.Org.RegionPath, p.Org.ID), nil); err == nil {
 			return by, true
 		}
@@ -607,7 +621,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		if _, ok := s.keepsPerson(r, c, policy.ActionKeepStaff, rec); !ok && len(rec.Posts) > 0 {
+		if _, ok := s.keepsPerson(r, c, policy.ActionKeepStaff, rec, false); !ok && len(rec.Posts) > 0 {
 			s.writeError(w, r, duty.Errorf(duty.EForbidden, "not allowed 无权操作: this person is on record and kept by the organisations of their posts; appoint them instead (该人员已登记，请直接任职)"))
 			return
 		}
@@ -653,6 +667,20 @@ func (s *Server) appoint(w http.ResponseWriter, r *http.Request) {
 	}
 	ch, err := s.administer(r, c, policy.ActionKeepStaff, b.Document, policy.OrgResource(o.RegionPath, o.ID))
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Only a person the caller keeps already, or one who holds no post
+	// anywhere yet, is appointed here: appointing would make them the
+	// caller's to keep, their personal information included. A person
+	// moves between organisations kept by others through whoever keeps
+	// both (a transfer by the region's administrator).
+	if rec, err := s.Store.GetPersonRecord(r.Context(), s.Store.Pool, b.PersonID); err == nil && len(rec.Posts) > 0 {
+		if _, ok := s.keepsPerson(r, c, policy.ActionKeepStaff, rec, false); !ok {
+			s.writeError(w, r, duty.Errorf(duty.EForbidden, "not allowed 无权操作: person %d holds posts you do not keep; their move is recorded by whoever keeps both (调任)", b.PersonID))
+			return
+		}
+	} else if err != nil && duty.ErrorCode(err) != duty.ENotFound {
 		s.writeError(w, r, err)
 		return
 	}
@@ -773,7 +801,7 @@ func (s *Server) pathPerson(r *http.Request, c caller, action string) (store.Per
 	} else if err != nil {
 		return rec, "", err
 	}
-	by, ok := s.keepsPerson(r, c, action, rec)
+	by, ok := s.keepsPerson(r, c, action, rec, action == policy.ActionReadPersonal)
 	if !ok {
 		return rec, "", notFound
 	}

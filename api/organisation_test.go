@@ -213,6 +213,15 @@ func TestTheEnterpriseHeadKeepsOnlyItsOwnPeople(t *testing.T) {
 	zhouPost := head.rig.postOf(t, "wu.jingli")
 	other.must(403, "POST", fmt.Sprintf("/api/v1/posts/%d/transfer", zhouPost), map[string]any{"org_id": hongda.ID, "role": "staff", "title": "岗位"})
 
+	// Nor appoint another's person to its own posts, which would make
+	// their personal information its to read.
+	leader, err := rig.store.PersonByLogin(context.Background(), "liu.quzhang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.must(403, "POST", fmt.Sprintf("/api/v1/orgs/%d/posts", hongda.ID), map[string]any{"person_id": leader.ID, "role": "staff", "title": "顾问"})
+	head.must(404, "POST", fmt.Sprintf("/api/v1/persons/%d/personal", leader.ID), map[string]any{"purpose": "好奇"})
+
 	full := head.must(200, "POST", fmt.Sprintf("/api/v1/persons/%d/personal", person), map[string]any{"purpose": "签订安全生产责任书"})
 	if full["id_number"] != idn || full["phone"] != phone {
 		t.Fatalf("the full record: %v", full)
@@ -222,6 +231,19 @@ func TestTheEnterpriseHeadKeepsOnlyItsOwnPeople(t *testing.T) {
 	if err != nil || len(reads) != 2 || reads[1].ReaderName != "钱宏达" || reads[1].Purpose != "签订安全生产责任书" {
 		t.Fatalf("the reads recorded: %+v, %v", reads, err)
 	}
+	// Once the person has left, their former employer keeps their record
+	// (masked) but no longer reads their personal information.
+	staff = head.must(200, "GET", fmt.Sprintf("/api/v1/orgs/%d/persons", hongda.ID), nil)
+	for _, p := range staff["persons"].([]any) {
+		p := p.(map[string]any)
+		if int64(p["person"].(map[string]any)["id"].(float64)) == person {
+			for _, post := range p["posts"].([]any) {
+				head.must(200, "POST", fmt.Sprintf("/api/v1/posts/%d/end", int64(post.(map[string]any)["id"].(float64))), map[string]any{})
+			}
+		}
+	}
+	head.must(200, "GET", fmt.Sprintf("/api/v1/persons/%d", person), nil)
+	head.must(404, "POST", fmt.Sprintf("/api/v1/persons/%d/personal", person), map[string]any{"purpose": "离职后查看"})
 }
 
 func (rig *orgRig) postOf(t *testing.T, login string) int64 {
