@@ -142,9 +142,15 @@ func (s *Server) registerEnterprise(w http.ResponseWriter, r *http.Request) {
 // staffData is an organisation's page data.
 type staffData struct {
 	api.OrgStaffResponse
-	// Roles are the roles its forms offer.
-	Roles []roleChoice
-	Today string
+	// Roles are the roles its forms offer; RoleLabels names every role.
+	Roles      []roleChoice
+	RoleLabels map[string]string
+	// Targets are the organisations a post may be transferred to: this
+	// one, and for a region's administrator the directory's authorities
+	// (departments, governments, party committees, rescue teams — not the
+	// enterprises, of which there may be 100,000).
+	Targets []org.Org
+	Today   string
 }
 
 type roleChoice struct{ Value, Label string }
@@ -186,6 +192,27 @@ func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, m *me, stat
 		return
 	}
 	d.Roles = roleChoices(d.Org.Kind)
+	d.RoleLabels = map[string]string{}
+	for _, kind := range []string{org.KindEnterprise, org.KindDepartment, org.KindGovernment} {
+		for _, c := range roleChoices(kind) {
+			d.RoleLabels[c.Value] = c.Label
+		}
+	}
+	d.Targets = []org.Org{d.Org}
+	if m.OrgAdmin() {
+		for _, kind := range []string{org.KindDepartment, org.KindGovernment, org.KindPartyCommittee, org.KindRescueTeam} {
+			var list api.OrgList
+			if err := s.call(r, http.MethodGet, "/api/v1/orgs?kind="+kind, nil, &list); err != nil {
+				s.fail(w, r, m, err)
+				return
+			}
+			for _, o := range list.Orgs {
+				if o.ID != d.Org.ID {
+					d.Targets = append(d.Targets, o)
+				}
+			}
+		}
+	}
 	d.Today = time.Now().Format(time.DateOnly)
 	s.render(w, status, "orgstaff", page{Title: "组织管理 · " + d.Org.Name, Me: m, Data: d, Notice: notice, Error: msg, Posted: posted,
 		Now: time.Now(), Section: "organisation"})

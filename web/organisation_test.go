@@ -157,7 +157,45 @@ func TestTheOrgAdminKeepsTheRegisterThroughThePages(t *testing.T) {
 		t.Fatalf("reads recorded: %v, %v", reads, err)
 	}
 
+	// A transfer through the pages: the inspector moves from the 区住建局
+	// to the 区应急管理局, and their page shows both posts.
+	orgs, err := st.ListOrgs(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, o := range orgs {
+		ids[o.Code] = o.ID
+	}
+	inspector, err := st.PersonByLogin(context.Background(), "zhao.jiancha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := st.PostsAt(context.Background(), inspector.ID, time.Now().In(rules.China))
+	if err != nil || len(posts) != 1 {
+		t.Fatalf("the inspector's posts: %v, %v", posts, err)
+	}
+	jsj := fmt.Sprintf("%s/organisation/orgs/%d", site, ids["140502-jsj"])
+	if _, _, body = get(t, admin, jsj); !strings.Contains(body, fmt.Sprintf(`<option value="%d">`, ids["140502-yjj"])) {
+		t.Fatalf("the transfer form does not offer the 区应急管理局:\n%s", body)
+	}
+	if status, _, body := post(t, admin, jsj+"/transfer", url.Values{"post_id": {fmt.Sprint(posts[0].ID)}, "org_id": {fmt.Sprint(ids["140502-yjj"])},
+		"role": {"inspector"}, "title": {"区应急管理局执法检查员"}, "document": {"城组任〔2026〕9号"}}); status != http.StatusSeeOther {
+		t.Fatalf("the transfer: %d\n%s", status, body)
+	}
+	_, _, body = get(t, admin, fmt.Sprintf("%s/organisation/persons/%d", site, inspector.ID))
+	if !strings.Contains(body, "区住建局执法检查员") || !strings.Contains(body, "区应急管理局执法检查员") || !strings.Contains(body, "城组任〔2026〕9号") {
+		t.Fatalf("the inspector's page after the transfer:\n%s", body)
+	}
+
 	head := loggedIn(t, site, "qian.zong")
+	own := fmt.Sprintf("/organisation/orgs/%d", ids["ent-hongda"])
+	if _, where, _ := get(t, head, site+"/"); where != "/inbox" {
+		t.Fatalf("the enterprise head lands on %q", where)
+	}
+	if status, _, body := get(t, head, site+own); status != http.StatusOK || !strings.Contains(body, `href="`+own+`"`) {
+		t.Fatalf("the enterprise head's own enterprise: %d\n%s", status, body)
+	}
 	if status, _, _ := get(t, head, site+"/organisation"); status != http.StatusForbidden {
 		t.Fatalf("the enterprise head opens the register: %d", status)
 	}
