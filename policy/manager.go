@@ -237,11 +237,19 @@ func (m *Manager) heard(payload string) {
 		m.pending.all = true
 		return
 	}
+	if m.pending.all {
+		return
+	}
 	if m.pending.ids == nil {
 		m.pending.ids = map[string]struct{}{}
 	}
 	for _, id := range ids {
 		m.pending.ids[id] = struct{}{}
+	}
+	if len(m.pending.ids) > compactAt {
+		// A sync of thousands (a start-up's, an import's): reading
+		// everything once is cheaper than an overlay of them.
+		m.pending.all, m.pending.ids = true, nil
 	}
 }
 
