@@ -49,7 +49,10 @@ type PrepareRungResult struct {
 	Place       string       `json:"place,omitempty"`
 	To          cases.Org    `json:"to,omitzero"`
 	AckDue      time.Time    `json:"ack_due,omitzero"`
-	NotPossible string       `json:"not_possible,omitempty"`
+	// AckDeadline is how AckDue was counted: the escalation shows the
+	// years it was counted without and counts it again once they load.
+	AckDeadline *calendar.Deadline `json:"ack_deadline,omitempty"`
+	NotPossible string             `json:"not_possible,omitempty"`
 }
 
 // talkRoles are the enterprise posts an engine-convened talk calls, in
@@ -108,7 +111,7 @@ func (a *Activities) PrepareRung(ctx context.Context, in PrepareRungInput) (Prep
 		if err != nil {
 			return res, temporal.NewNonRetryableApplicationError(err.Error(), duty.EInvalid, err)
 		}
-		res.AckDue = due.End
+		res.AckDue, res.AckDeadline = due.End, &due
 	default:
 		return res, temporal.NewNonRetryableApplicationError("the engine does not start a "+in.Rung+" by itself", duty.EInvalid, nil)
 	}

@@ -209,39 +209,10 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100}
-	if v := q.Get("overdue"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "overdue must be true or false"))
-			return
-		}
-		f.OverdueOnly = b
-	}
-	if v := q.Get("enterprise_id"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "enterprise_id must be a positive number"))
-			return
-		}
-		f.EnterpriseID = id
-	}
-	if code := q.Get("region"); code != "" {
-		path, err := s.Store.RegionPath(r.Context(), code)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		f.RegionPath = path
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "limit must be between 1 and 500"))
-			return
-		}
-		f.Limit = n
+	f, err := s.caseFilter(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	rows, next, err := s.visibleCases(r, c, f)
 	if err != nil {
@@ -253,6 +224,42 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		out.Cases = append(out.Cases, row.Summary)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// caseFilter reads the filters of a case list from the query: state,
+// kind, enterprise_id, region, overdue, after, limit.
+func (s *Server) caseFilter(r *http.Request) (store.CaseFilter, error) {
+	q := r.URL.Query()
+	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100}
+	if v := q.Get("overdue"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, duty.Errorf(duty.EInvalid, "overdue must be true or false")
+		}
+		f.OverdueOnly = b
+	}
+	if v := q.Get("enterprise_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, duty.Errorf(duty.EInvalid, "enterprise_id must be a positive number")
+		}
+		f.EnterpriseID = id
+	}
+	if code := q.Get("region"); code != "" {
+		path, err := s.Store.RegionPath(r.Context(), code)
+		if err != nil {
+			return f, err
+		}
+		f.RegionPath = path
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return f, duty.Errorf(duty.EInvalid, "limit must be between 1 and 500")
+		}
+		f.Limit = n
+	}
+	return f, nil
 }
 
 // maxExamined bounds the rows one list request reads to fill a page of

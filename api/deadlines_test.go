@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/rules"
 )
 
@@ -22,7 +23,7 @@ func TestTalkReportAndAcknowledgementDueOnThe2026Calendar(t *testing.T) {
 	s := &Server{}
 	for _, c := range []struct {
 		what     string
-		due      func(time.Time, rules.RuleSet) (time.Time, error)
+		due      func(time.Time, rules.RuleSet) (calendar.Deadline, error)
 		at, want time.Time
 	}{
 		// Talk held Tue 09-29: Wed 30 is the 1st; 10-01–07 off; Thu 08
@@ -38,8 +39,24 @@ func TestTalkReportAndAcknowledgementDueOnThe2026Calendar(t *testing.T) {
 		{"acknowledgement after 02-12", s.ackDue, bj(2, 12, 10), bj(2, 25, 0)},
 	} {
 		got, err := c.due(c.at, rs)
-		if err != nil || !got.Equal(c.want) {
-			t.Errorf("%s: missed from %v (%v), want %v", c.what, got, err, c.want)
+		if err != nil || !got.End.Equal(c.want) || !got.Confirmed() {
+			t.Errorf("%s: missed from %v (%v, unconfirmed %v), want %v", c.what, got.End, err, got.Unconfirmed, c.want)
+		}
+	}
+}
+
+// A talk's report date or an acknowledgement counted into a year whose
+// holidays are not loaded says so (issue 14): the case shows it as 待确认
+// and counts it again once the year is loaded. From Tue 2026-12-29, the
+// 5 working days and the 3 both run into 2027 (12-30, 12-31, 01-01…).
+func TestTalkReportAndAcknowledgementIntoAnUnloadedYearAreUnconfirmed(t *testing.T) {
+	rs := rules.Builtin().InForce(time.Date(2026, 12, 28, 0, 0, 0, 0, rules.China))
+	s := &Server{}
+	at := time.Date(2026, 12, 29, 15, 0, 0, 0, rules.China)
+	for what, due := range map[string]func(time.Time, rules.RuleSet) (calendar.Deadline, error){"talk report": s.talkReportDue, "acknowledgement": s.ackDue} {
+		d, err := due(at, rs)
+		if err != nil || len(d.Unconfirmed) != 1 || d.Unconfirmed[0] != 2027 || !d.From.Equal(at) {
+			t.Errorf("%s after 2026-12-29: %+v (%v), want unconfirmed [2027] counted from the talk", what, d, err)
 		}
 	}
 }

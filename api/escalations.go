@@ -62,8 +62,11 @@ type OpenEscalation struct {
 	HeldSince    time.Time         `json:"held_since"`
 	HeldHours    float64           `json:"held_hours"`
 	AckDue       time.Time         `json:"ack_due"`
-	Late         bool              `json:"late"`
-	Enterprise   cases.Org         `json:"enterprise"`
+	// AckUnconfirmed lists the years whose holidays were not loaded when
+	// AckDue was counted (待确认): the date may still move.
+	AckUnconfirmed []int     `json:"ack_unconfirmed,omitempty"`
+	Late           bool      `json:"late"`
+	Enterprise     cases.Org `json:"enterprise"`
 }
 
 // OpenEscalationList is the board.
@@ -72,13 +75,11 @@ type OpenEscalationList struct {
 }
 
 // ackDue is when a receiver must acknowledge: the rule set's number of
-// days from now, counted by the calendar (3 days are working days).
-func (s *Server) ackDue(now time.Time, rs rules.RuleSet) (time.Time, error) {
-	d, err := s.calendarOf(rs).Due(now, calendar.StatutoryPeriod(rs.EscalationAckDays))
-	if err != nil {
-		return time.Time{}, err
-	}
-	return d.End, nil
+// days from now, counted by the calendar (3 days are working days). The
+// whole count goes to the case, so that it shows the years counted
+// without holiday data and can count again once they are loaded.
+func (s *Server) ackDue(now time.Time, rs rules.RuleSet) (calendar.Deadline, error) {
+	return s.calendarOf(rs).Due(now, calendar.StatutoryPeriod(rs.EscalationAckDays))
 }
 
 func (s *Server) calendar() *calendar.Calendar {
@@ -199,7 +200,7 @@ func (s *Server) escalate(w http.ResponseWriter, r *http.Request) {
 	in := escalation.Input{
 		CaseRef: casekit.ChildOf(sum), From: cases.Org{ID: from.ID, Name: from.Name},
 		To: cases.Org{ID: to.ID, Name: to.Name}, Reason: req.Reason, Summary: req.Summary, AmountYuan: req.AmountYuan,
-		Major: req.Major, RequestedBy: actor, AckDue: due, RuleSet: rs.ID,
+		Major: req.Major, RequestedBy: actor, AckDue: due.End, AckDeadline: &due, RuleSet: rs.ID,
 	}
 	s.startChildCase(w, r, ac.grant(), req, cases.KindEscalation, sum.RegionCode, escalation.WorkflowName, &in)
 }
@@ -227,7 +228,7 @@ var (
 		if err != nil {
 			return nil, err
 		}
-		in := escalation.ForwardInput{Actor: st.actor, To: cases.Org{ID: to.ID, Name: to.Name}, Reason: b.Reason, AckDue: due}
+		in := escalation.ForwardInput{Actor: st.actor, To: cases.Org{ID: to.ID, Name: to.Name}, Reason: b.Reason, AckDue: due.End, AckDeadline: &due}
 		return in, in.Validate(st.now)
 	})
 	decideEscalation = caseAction(cases.KindEscalation, escalation.UpdateDecide, true, func(s *Server, r *http.Request, b DecideRequest, st caseStep[escalation.View]) (any, error) {
@@ -285,11 +286,15 @@ func (s *Server) openEscalations(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		h := v.Holdings[len(v.Holdings)-1]
+		var unconfirmed []int
+		if h.AckDeadline != nil && h.AcknowledgedAt == nil {
+			unconfirmed = h.AckDeadline.Unconfirmed
+		}
 		out.Escalations = append(out.Escalations, OpenEscalation{
 			CaseNo: v.CaseNo, ParentCaseNo: v.Request.ParentCaseNo, Reason: v.Request.Reason, ReasonLabel: v.Request.Reason.Label(),
 			State: v.State, From: v.Request.From, Holder: h.Org, HeldSince: h.Since,
 			HeldHours: float64(now.Sub(h.Since).Round(time.Minute)) / float64(time.Hour),
-			AckDue:    h.AckDue, Late: h.Late, Enterprise: v.Enterprise,
+			AckDue:    h.AckDue, AckUnconfirmed: unconfirmed, Late: h.Late, Enterprise: v.Enterprise,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -62,12 +62,8 @@ func (s *Server) openTalk(w http.ResponseWriter, r *http.Request) {
 // missed: the rule set's number of days, counted by the calendar (5 days
 // are working days). The workflow takes the instant as given, so this is
 // where the period is counted.
-func (s *Server) talkReportDue(now time.Time, rs rules.RuleSet) (time.Time, error) {
-	d, err := s.calendarOf(rs).Due(now, calendar.StatutoryPeriod(rs.TalkReportDays))
-	if err != nil {
-		return time.Time{}, err
-	}
-	return d.End, nil
+func (s *Server) talkReportDue(now time.Time, rs rules.RuleSet) (calendar.Deadline, error) {
+	return s.calendarOf(rs).Due(now, calendar.StatutoryPeriod(rs.TalkReportDays))
 }
 
 var (
@@ -83,7 +79,7 @@ var (
 			return nil, err
 		}
 		return talk.RecordInput{Actor: st.actor, Attendance: b.Attendance, Minutes: b.Minutes,
-			Commitments: b.Commitments, ReportDue: due}, nil
+			Commitments: b.Commitments, ReportDue: due.End, ReportDeadline: &due}, nil
 	})
 	submitTalkReport = caseAction(cases.KindTalk, talk.UpdateReport, false, func(_ *Server, _ *http.Request, b TalkReportRequest, st caseStep[talk.View]) (any, error) {
 		in := talk.ReportInput{Actor: st.actor, Summary: b.Summary, Evidence: b.Evidence}

@@ -7,8 +7,8 @@
 // days that are worked instead (调休上班) in a notice late in the year
 // before. Each year is one JSON file, YYYY.json; the years known at build
 // time are embedded from data/ (see data/README.md for the format), and
-// LoadDir or WithFS add or replace years at run time, so a newly published
-// year needs no release.
+// LoadDir, WithFS or WithYearJSON add or replace years at run time, so a
+// newly published year needs no release.
 //
 // A year with no file is not an error: its Saturdays and Sundays are rest
 // days and it has no holidays. Because that is a guess, every Deadline
@@ -395,4 +395,82 @@ func (c *Calendar) UnmarshalJSON(b []byte) error {
 	}
 	*c = out
 	return nil
+}
+
+// WithYearJSON returns a copy of c with one year file added, or replacing
+// the year it names, and that year. The file is checked as WithFS checks
+// one (data/README.md); name only labels errors. It is how a year file an
+// operator loads by hand is checked before it is stored.
+func (c *Calendar) WithYearJSON(name string, b []byte) (*Calendar, int, error) {
+	yd, err := parseYear(name, b)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := &Calendar{years: slices.Clone(c.years), noRestDayExtension: c.noRestDayExtension}
+	out.put(yd)
+	return out, yd.file.Year, nil
+}
+
+// YearChanges is how a calendar's years differ from those of the one it
+// would replace, year by year, each list in order.
+type YearChanges struct {
+	// Added are the years only the new calendar has.
+	Added []int
+	// Reissued are the years both have, the new one from a later notice:
+	// the State Council amends a year by reissuing it (as in 2020).
+	Reissued []int
+	// Dropped are the years only the old calendar has.
+	Dropped []int
+	// Conflicting are the years both have with different data, the new
+	// one not from a later notice: which is right cannot be told.
+	Conflicting []int
+}
+
+// Learned are the years the new calendar adds or reissues.
+func (ch YearChanges) Learned() []int {
+	return slices.Sorted(slices.Values(append(slices.Clone(ch.Added), ch.Reissued...)))
+}
+
+// ChangesTo compares next with c year by year, so that a running case can
+// refuse a calendar that would take data away from it. Pure, like Due.
+func (c *Calendar) ChangesTo(next *Calendar) YearChanges {
+	var ch YearChanges
+	for _, d := range c.years {
+		i, ok := next.find(d.file.Year)
+		switch {
+		case !ok:
+			ch.Dropped = append(ch.Dropped, d.file.Year)
+		case sameYear(d.file, next.years[i].file):
+		case next.years[i].file.NoticeDate > d.file.NoticeDate: // YYYY-MM-DD compares as text
+			ch.Reissued = append(ch.Reissued, d.file.Year)
+		default:
+			ch.Conflicting = append(ch.Conflicting, d.file.Year)
+		}
+	}
+	for _, d := range next.years {
+		if !c.HasYear(d.file.Year) {
+			ch.Added = append(ch.Added, d.file.Year)
+		}
+	}
+	return ch
+}
+
+// sameYear reports whether two year files say the same.
+func sameYear(a, b yearFile) bool {
+	return a.Year == b.Year && a.Source == b.Source && a.NoticeDate == b.NoticeDate &&
+		slices.Equal(a.DaysOff, b.DaysOff) && slices.Equal(a.MakeUpDays, b.MakeUpDays)
+}
+
+// Recount is d counted again with c, from its own event and period, for a
+// deadline counted before a year it depends on was loaded. A deadline
+// that was never counted (zero From) stays as it is.
+func (c *Calendar) Recount(d Deadline) Deadline {
+	if d.From.IsZero() {
+		return d
+	}
+	n, err := c.Due(d.From, d.Period)
+	if err != nil {
+		return d // it was counted once, so its input is valid
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -468,5 +469,36 @@ func TestDate(t *testing.T) {
 	a, b := day(t, "2026-09-30"), day(t, "2026-10-01")
 	if !a.Before(b) || !b.After(a) || a.Compare(a) != 0 || a.AddDays(1) != b {
 		t.Error("Date ordering is wrong")
+	}
+}
+
+// A year loaded by hand is checked like a file in the folder, and a
+// running case can tell what a newer calendar adds, reissues or drops.
+func TestWithYearJSONAndChangesTo(t *testing.T) {
+	y27 := `{"year": 2027, "source": "test", "notice_date": "2026-11-10", "days_off": [{"dates": "2027-01-01/2027-01-03"}]}`
+	next, year, err := calendar.Default().WithYearJSON("2027.json", []byte(y27))
+	if err != nil || year != 2027 || !next.HasYear(2027) || !next.HasYear(2026) {
+		t.Fatalf("WithYearJSON: %v, year %d, years %v", err, year, next.Years())
+	}
+	if _, _, err := calendar.Default().WithYearJSON("x.json", []byte(`{"year": 2027}`)); !errors.Is(err, calendar.ErrInvalidData) {
+		t.Fatalf("an incomplete year: %v", err)
+	}
+	ch := calendar.Default().ChangesTo(next)
+	if !slices.Equal(ch.Added, []int{2027}) || len(ch.Dropped)+len(ch.Reissued)+len(ch.Conflicting) != 0 || !slices.Equal(ch.Learned(), []int{2027}) {
+		t.Fatalf("2026 → 2026+2027: %+v", ch)
+	}
+	if ch := next.ChangesTo(calendar.Default()); !slices.Equal(ch.Dropped, []int{2027}) {
+		t.Fatalf("dropping 2027: %+v", ch)
+	}
+	later, _, _ := next.WithYearJSON("2027.json", []byte(strings.Replace(y27, "2026-11-10", "2026-12-01", 1)))
+	if ch := next.ChangesTo(later); !slices.Equal(ch.Reissued, []int{2027}) {
+		t.Fatalf("a reissued 2027: %+v", ch)
+	}
+	if ch := later.ChangesTo(next); !slices.Equal(ch.Conflicting, []int{2027}) {
+		t.Fatalf("an older 2027: %+v", ch)
+	}
+	d, _ := calendar.Default().Due(time.Date(2026, 12, 28, 10, 0, 0, 0, calendar.Beijing), calendar.WorkingDays(5))
+	if r := next.Recount(d); r.Last.String() != "2027-01-05" || !r.Confirmed() || d.Last.String() != "2027-01-04" {
+		t.Fatalf("recounted %s (was %s), unconfirmed %v", r.Last, d.Last, r.Unconfirmed)
 	}
 }

@@ -79,7 +79,7 @@ var (
 // flags, and waits until its API answers.
 func start(t testing.TB, dataDir, dbURL string, extra ...string) *instance {
 	t.Helper()
-	args := append([]string{"dev", "--data", dataDir, "--listen", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "warn"}, extra...)
+	args := append([]string{"dev", "--data", dataDir, "--listen", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "warn", "--demo-enterprises", "0"}, extra...)
 	cmd := exec.Command(binary(t), args...)
 	dieWithParent(cmd)
 	out := &syncBuffer{}

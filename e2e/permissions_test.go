@@ -165,7 +165,7 @@ func TestBroadPoliciesNeedFourEyesOverHTTP(t *testing.T) {
 	inspector.must(403, "GET", "/api/v1/policies/changes?region=140502", nil)
 	// And through the pages (the session cookie carries the token).
 	if status, body := page(t, secretary, "/policies"); status != 200 || !strings.Contains(body, "POLICY-140502") ||
-		!strings.Contains(body, "<td>inspectors-decide</td>") || !strings.Contains(body, "proposed → in_effect") {
+		!strings.Contains(body, `<td data-label="规则">inspectors-decide</td>`) || !strings.Contains(body, "待审核 → 生效") {
 		t.Fatalf("the party secretary's policy record page: %d\n%s", status, body)
 	}
 	if status, _ := page(t, inspector, "/policies"); status != 403 {

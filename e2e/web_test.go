@@ -21,18 +21,12 @@ import (
 // enterprise and the district party secretary each see them; checks that
 // a refused step shows the API's message and leaves the case unchanged,
 // and that pages not one's own are refused. Screenshots of the main pages
-// are kept in $DUTY_ARTEFACTS (default: a duty-screenshots folder in the
+// are kept in $DUTY_ARTEFACTS (default: a duty-e2e-logs folder in the
 // temporary directory).
 func TestPagesInARealBrowser(t *testing.T) {
 	chrome := chromium(t)
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
-	shots := os.Getenv("DUTY_ARTEFACTS")
-	if shots == "" {
-		shots = filepath.Join(os.TempDir(), "duty-screenshots")
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := artefacts(t)
 	company := duty.login("qian.zong") // for the enterprise's id
 
 	inspector := browse(t, chrome, duty.base, "zhao.jiancha")
@@ -46,7 +40,7 @@ func TestPagesInARealBrowser(t *testing.T) {
 	// A deadline in the past is refused with the API's message; the case stays as it was.
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件", "deadline": "2020-01-01"})
 	inspector.sees(".error", "deadline")
-	inspector.sees(".summary", "已报告")
+	inspector.sees(".summary", "已登记")
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件，3号楼停止作业", "deadline": time.Now().AddDate(0, 0, 20).Format(time.DateOnly)})
 	inspector.sees(".notice", "已办理")
 
@@ -68,17 +62,20 @@ func TestPagesInARealBrowser(t *testing.T) {
 	enterprise.upload("hazard:report_completion", "evidence", evidence)
 	enterprise.fill("hazard:report_completion", map[string]string{"summary": "已补设全部连墙件"})
 	sum := sha256.Sum256(photo)
-	enterprise.sees("table.evidence", hex.EncodeToString(sum[:])) // kept with its hash
+	enterprise.sees("ul.evidence", "整改后照片.jpg")
+	if got := value(enterprise, chromedp.TextContent(css("ul.evidence code"))); !strings.Contains(got, hex.EncodeToString(sum[:])) {
+		t.Fatalf("the evidence is not kept with its hash: %q", got) // behind a toggle, so not visible text
+	}
 
 	inspector.open("/cases/" + no)
 	inspector.fill("hazard:reinspect", map[string]string{"passed": "true", "findings": "符合要求，予以销号"})
 	inspector.sees(".summary", "已销号")
-	inspector.sees(".timeline", "复查 re-inspected")
+	inspector.sees(".timeline", "复查合格，予以销号")
 	inspector.shot(shots, "case.png")
 
 	// Pages that are not one's own.
 	enterprise.open("/desk")
-	enterprise.sees("main", "the desk is for regulators")
+	enterprise.sees("main", "执法工作台供监管部门使用")
 	other := browse(t, chrome, duty.base, "zhou.zong")
 	other.open("/cases/" + no)
 	other.sees("h1", "未找到")
@@ -96,6 +93,20 @@ func TestPagesInARealBrowser(t *testing.T) {
 	admin.sees("main", "双人审核")
 	admin.shot(shots, "policies.png")
 	t.Logf("screenshots in %s", shots)
+}
+
+// artefacts is the folder screenshots are kept in: $DUTY_ARTEFACTS, or
+// duty-e2e-logs in the temporary directory.
+func artefacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("DUTY_ARTEFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "duty-e2e-logs")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // chromium is the browser to drive: $DUTY_CHROMIUM or Debian's, which
@@ -166,13 +177,21 @@ func (v *visitor) open(path string) {
 	v.run(chromedp.Navigate(v.base+path), chromedp.WaitReady(css("footer")))
 }
 
-// fill fills the form of a step and submits it, then waits for the next page.
+// fill fills the form of a step and submits it, then waits for the next
+// page. A form folded away (in a closed <details>) is unfolded first, as
+// a person would; a choice between radio buttons is clicked.
 func (v *visitor) fill(form string, values map[string]string) {
 	v.t.Helper()
 	sel := `form[data-form="` + form + `"]`
+	value(v, chromedp.Evaluate[bool](`(() => { const d = document.querySelector('`+sel+`')?.closest('details'); if (d) d.open = true; return true })()`))
 	actions := []chromedp.Action[chromedp.Void]{chromedp.WaitVisible(css(sel))}
-	for name, value := range values {
-		actions = append(actions, chromedp.SetValue(css(sel+` [name="`+name+`"]`), value))
+	for name, val := range values {
+		field := sel + ` [name="` + name + `"]`
+		if value(v, chromedp.Evaluate[string](`document.querySelector('`+field+`')?.type || ""`)) == "radio" {
+			actions = append(actions, chromedp.Click(css(field+`[value="`+val+`"]`)))
+			continue
+		}
+		actions = append(actions, chromedp.SetValue(css(field), val))
 	}
 	v.run(actions...)
 	// Mark the page so the wait below sees the next one, not this one.

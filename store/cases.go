@@ -89,8 +89,12 @@ func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, er
 			return fmt.Errorf("deadlines: %w", err)
 		}
 		for _, d := range c.Deadlines {
-			if _, err := tx.Exec(ctx, `INSERT INTO deadlines (workflow_id, key, what, party, due_at, state) VALUES ($1, $2, $3, $4, $5, $6)`,
-				c.WorkflowID, d.Key, d.What, d.Party, d.DueAt, string(d.State)); err != nil {
+			unconfirmed := d.Unconfirmed
+			if unconfirmed == nil {
+				unconfirmed = []int{}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO deadlines (workflow_id, key, what, party, due_at, state, unconfirmed) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				c.WorkflowID, d.Key, d.What, d.Party, d.DueAt, string(d.State), unconfirmed); err != nil {
 				return fmt.Errorf("deadline %s: %w", d.Key, err)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
 )
 
@@ -31,16 +32,22 @@ type AccountabilityRecord struct {
 
 // StepTaken is one step a person took, in the post they took it in.
 type StepTaken struct {
-	CaseNo      string    `json:"case_no"`
-	Kind        string    `json:"kind"`
-	Seq         int64     `json:"seq"`
-	At          time.Time `json:"at"`
-	Action      string    `json:"action"`
-	Post        string    `json:"post"`
-	Org         string    `json:"org"`
-	StateBefore string    `json:"state_before"`
-	StateAfter  string    `json:"state_after"`
+	CaseNo string `json:"case_no"`
+	// Kind is the case's kind, or KindOrganisationRecord for a change of
+	// the organisation (an administrator's).
+	Kind        cases.Kind `json:"kind"`
+	Seq         int64      `json:"seq"`
+	At          time.Time  `json:"at"`
+	Action      string     `json:"action"`
+	Post        string     `json:"post"`
+	Org         string     `json:"org"`
+	StateBefore string     `json:"state_before"`
+	StateAfter  string     `json:"state_after"`
 }
+
+// KindOrganisationRecord is the kind a record gives a step that changed
+// the organisation (its region's organisation record), not a case.
+const KindOrganisationRecord cases.Kind = "organisation"
 
 // How a missed deadline concerns a person.
 const (
@@ -53,12 +60,12 @@ const (
 
 // MissedDeadline is a regulator's deadline missed on a person's watch.
 type MissedDeadline struct {
-	CaseNo string    `json:"case_no"`
-	Kind   string    `json:"kind"`
-	Key    string    `json:"key"`
-	What   string    `json:"what"`
-	DueAt  time.Time `json:"due_at"`
-	As     string    `json:"as"`
+	CaseNo string     `json:"case_no"`
+	Kind   cases.Kind `json:"kind"`
+	Key    string     `json:"key"`
+	What   string     `json:"what"`
+	DueAt  time.Time  `json:"due_at"`
+	As     string     `json:"as"`
 }
 
 // Notified is one notification a person was sent: what they were told,
@@ -89,10 +96,10 @@ func (s *Store) AccountabilityRecord(ctx context.Context, personID int64, limit 
 		return rec, fmt.Errorf("store: person's posts: %w", err)
 	}
 	rows, err = s.Pool.Query(ctx, `
-		SELECT a.case_no, coalesce(c.kind, ''), a.seq, a.at, a.action, a.actor_post, a.actor_org, a.state_before, a.state_after
+		SELECT a.case_no, CASE WHEN a.workflow_id LIKE $3 THEN $4 ELSE coalesce(c.kind, '') END, a.seq, a.at, a.action, a.actor_post, a.actor_org, a.state_before, a.state_after
 		FROM audit_log a LEFT JOIN cases c ON c.workflow_id = a.workflow_id
 		WHERE a.actor_id = $1
-		ORDER BY a.at DESC, a.id DESC LIMIT $2`, personID, limit)
+		ORDER BY a.at DESC, a.id DESC LIMIT $2`, personID, limit, OrgChainPrefix+"%", KindOrganisationRecord)
 	if err != nil {
 		return rec, fmt.Errorf("store: person's steps: %w", err)
 	}

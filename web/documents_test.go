@@ -28,7 +28,7 @@ func TestCasePageListsDocumentsWithPrintLinksAndServiceForm(t *testing.T) {
 	w := httptest.NewRecorder()
 	s.render(w, http.StatusOK, "case", page{Title: "case", Me: m, Data: d})
 	body := w.Body.String()
-	for _, want := range []string{"文书 Documents", "城住建责改〔2026〕1号", `href="/cases/YH-140502-2026-000001/documents/order-1?format=pdf"`,
+	for _, want := range []string{"文书", "城住建责改〔2026〕1号", `href="/cases/YH-140502-2026-000001/documents/order-1?format=pdf"`,
 		`href="/cases/YH-140502-2026-000001/documents/order-1?format=html"`, "直接送达", "钱宏达", `data-form="service-order-1"`, "未送达"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("case page lacks %q", want)

@@ -63,154 +63,155 @@ func (f actionForm) path(no string) string {
 }
 
 var (
-	yesNo        = []option{{"true", "是 yes"}, {"false", "否 no"}}
-	passFail     = []option{{"true", "合格 passed"}, {"false", "不合格 failed"}}
-	penaltyKinds = []option{{"warning", "警告 warning"}, {"fine", "罚款 fine"}, {"daily_fine", "按日连续处罚 daily fine"}, {"stop_production", "责令停产停业整顿 stop order"}}
-	gradeOptions = []option{{"general", "一般隐患 general"}, {"major", "重大隐患 major"}}
+	approveReturn = []option{{"true", "同意"}, {"false", "退回修改"}}
+	grantRefuse   = []option{{"true", "批准延期"}, {"false", "不予批准"}}
+	passFail      = []option{{"true", "合格"}, {"false", "不合格"}}
+	penaltyKinds  = []option{{"warning", "警告"}, {"fine", "罚款"}, {"daily_fine", "按日连续处罚"}, {"stop_production", "责令停产停业整顿"}}
+	gradeOptions  = []option{{"general", "一般隐患"}, {"major", "重大隐患"}}
 )
 
 // hazardForm opens a hazard case from an inspection (隐患登记).
-var hazardForm = actionForm{Kind: cases.KindHazard, Action: "open", Label: "登记隐患 report a hazard", Side: "regulator", Path: "/api/v1/hazards",
+var hazardForm = actionForm{Kind: cases.KindHazard, Action: "open", Label: "登记隐患", Side: "regulator", Path: "/api/v1/hazards",
 	Fields: []field{
-		{Name: "enterprise_id", Label: "企业 enterprise", Type: fOrg, Required: true},
-		{Name: "grade", Label: "等级 grade", Type: fSelect, Options: gradeOptions, Required: true},
-		{Name: "location", Label: "位置 location", Type: fText, Required: true},
-		{Name: "description", Label: "隐患描述 description", Type: fTextarea, Required: true},
+		{Name: "enterprise_id", Label: "企业", Type: fOrg, Required: true},
+		{Name: "grade", Label: "等级", Type: fSelect, Options: gradeOptions, Required: true},
+		{Name: "location", Label: "位置", Type: fText, Required: true},
+		{Name: "description", Label: "隐患描述", Type: fTextarea, Required: true},
 	}}
 
 // forms are the steps a page offers, by kind and update name (the
 // workflows' next_actions say which are allowed now).
 var forms = []actionForm{
-	{Kind: cases.KindHazard, Action: "order", Label: "责令限期整改 order rectification", Side: "regulator", Path: "/api/v1/hazards/{no}/order", Fields: []field{
-		{Name: "measures", Label: "整改措施 measures", Type: fTextarea, Required: true},
-		{Name: "deadline", Label: "整改期限 deadline", Type: fDate, Required: true}}},
-	{Kind: cases.KindHazard, Action: "submit_plan", Label: "提交治理方案 submit the plan (五落实)", Side: "enterprise", Path: "/api/v1/hazards/{no}/plan", Fields: []field{
-		{Name: "responsible_person", Label: "责任人 responsible person", Type: fText, Required: true},
-		{Name: "measures", Label: "措施 measures", Type: fTextarea, Required: true},
-		{Name: "funds_yuan", Label: "资金（元） funds, yuan", Type: fInt, Required: true},
-		{Name: "deadline", Label: "时限 deadline", Type: fDate, Required: true},
-		{Name: "emergency_plan", Label: "预案 emergency plan", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindHazard, Action: "review_plan", Label: "审查治理方案 review the plan", Side: "regulator", Path: "/api/v1/hazards/{no}/plan-review", Fields: []field{
-		{Name: "approve", Label: "同意 approve", Type: fBool, Options: yesNo, Required: true},
-		{Name: "comment", Label: "意见 comment", Type: fTextarea}}},
-	{Kind: cases.KindHazard, Action: "report_completion", Label: "报告整改完成 report completion", Side: "enterprise", Path: "/api/v1/hazards/{no}/completion", Fields: []field{
-		{Name: "summary", Label: "整改情况 summary", Type: fTextarea, Required: true},
-		{Name: "evidence", Label: "证据材料 evidence files", Type: fEvidence, Required: true}}},
-	{Kind: cases.KindHazard, Action: "reinspect", Label: "复查 re-inspect", Side: "regulator", Path: "/api/v1/hazards/{no}/reinspection", Fields: []field{
-		{Name: "passed", Label: "结论 result", Type: fBool, Options: passFail, Required: true},
-		{Name: "findings", Label: "复查意见 findings", Type: fTextarea, Required: true},
-		{Name: "new_measures", Label: "不合格时：新的整改措施 if failed: new measures", Type: fTextarea},
-		{Name: "new_deadline", Label: "不合格时：新的期限 if failed: new deadline", Type: fDate}}},
-	{Kind: cases.KindHazard, Action: "request_extension", Label: "申请延期 request an extension", Side: "enterprise", Path: "/api/v1/hazards/{no}/extension-request", Fields: []field{
-		{Name: "reason", Label: "理由 reason", Type: fTextarea, Required: true},
-		{Name: "new_deadline", Label: "申请期限 new deadline", Type: fDate, Required: true}}},
-	{Kind: cases.KindHazard, Action: "decide_extension", Label: "审批延期 decide the extension", Side: "regulator", Path: "/api/v1/hazards/{no}/extension-decision", Fields: []field{
-		{Name: "grant", Label: "批准 grant", Type: fBool, Options: yesNo, Required: true},
-		{Name: "comment", Label: "意见 comment", Type: fTextarea},
-		{Name: "new_deadline", Label: "批准的期限（可选）granted deadline, optional", Type: fDate}}},
+	{Kind: cases.KindHazard, Action: "order", Label: "责令限期整改", Side: "regulator", Path: "/api/v1/hazards/{no}/order", Fields: []field{
+		{Name: "measures", Label: "整改措施", Type: fTextarea, Required: true},
+		{Name: "deadline", Label: "整改期限", Type: fDate, Required: true}}},
+	{Kind: cases.KindHazard, Action: "submit_plan", Label: "提交治理方案（五落实）", Side: "enterprise", Path: "/api/v1/hazards/{no}/plan", Fields: []field{
+		{Name: "responsible_person", Label: "责任人", Type: fText, Required: true},
+		{Name: "measures", Label: "措施", Type: fTextarea, Required: true},
+		{Name: "funds_yuan", Label: "资金（元）", Type: fInt, Required: true},
+		{Name: "deadline", Label: "时限", Type: fDate, Required: true},
+		{Name: "emergency_plan", Label: "预案", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindHazard, Action: "review_plan", Label: "审查治理方案", Side: "regulator", Path: "/api/v1/hazards/{no}/plan-review", Fields: []field{
+		{Name: "approve", Label: "审查结论", Type: fBool, Options: approveReturn, Required: true},
+		{Name: "comment", Label: "意见", Type: fTextarea}}},
+	{Kind: cases.KindHazard, Action: "report_completion", Label: "报告整改完成", Side: "enterprise", Path: "/api/v1/hazards/{no}/completion", Fields: []field{
+		{Name: "summary", Label: "整改情况", Type: fTextarea, Required: true},
+		{Name: "evidence", Label: "证据材料", Type: fEvidence, Required: true}}},
+	{Kind: cases.KindHazard, Action: "reinspect", Label: "复查", Side: "regulator", Path: "/api/v1/hazards/{no}/reinspection", Fields: []field{
+		{Name: "passed", Label: "结论", Type: fBool, Options: passFail, Required: true},
+		{Name: "findings", Label: "复查意见", Type: fTextarea, Required: true},
+		{Name: "new_measures", Label: "不合格时：新的整改措施", Type: fTextarea},
+		{Name: "new_deadline", Label: "不合格时：新的期限", Type: fDate}}},
+	{Kind: cases.KindHazard, Action: "request_extension", Label: "申请延期", Side: "enterprise", Path: "/api/v1/hazards/{no}/extension-request", Fields: []field{
+		{Name: "reason", Label: "理由", Type: fTextarea, Required: true},
+		{Name: "new_deadline", Label: "申请期限", Type: fDate, Required: true}}},
+	{Kind: cases.KindHazard, Action: "decide_extension", Label: "审批延期", Side: "regulator", Path: "/api/v1/hazards/{no}/extension-decision", Fields: []field{
+		{Name: "grant", Label: "审批结论", Type: fBool, Options: grantRefuse, Required: true},
+		{Name: "comment", Label: "意见", Type: fTextarea},
+		{Name: "new_deadline", Label: "批准的期限（可选，不填即按申请的期限）", Type: fDate}}},
 
-	{Kind: cases.KindTalk, Action: "record_talk", Label: "记录约谈 record the talk", Side: "regulator", Path: "/api/v1/talks/{no}/record", Fields: []field{
-		{Name: "attendance", Label: "到场 attended", Type: fAttendance},
-		{Name: "minutes", Label: "约谈记录 minutes", Type: fTextarea, Required: true},
-		{Name: "commitments", Label: "整改承诺 commitments", Type: fTextarea}}},
-	{Kind: cases.KindTalk, Action: "submit_talk_report", Label: "提交书面整改报告 submit the written report", Side: "enterprise", Path: "/api/v1/talks/{no}/report", Fields: []field{
-		{Name: "summary", Label: "报告 report", Type: fTextarea, Required: true},
-		{Name: "evidence", Label: "证据材料 evidence files", Type: fEvidence}}},
-	{Kind: cases.KindTalk, Action: "cancel_talk", Label: "取消约谈 cancel the talk", Side: "regulator", Path: "/api/v1/talks/{no}/cancel", Fields: []field{
-		{Name: "reason", Label: "理由 reason", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindTalk, Action: "record_talk", Label: "记录约谈", Side: "regulator", Path: "/api/v1/talks/{no}/record", Fields: []field{
+		{Name: "attendance", Label: "到场", Type: fAttendance},
+		{Name: "minutes", Label: "约谈记录", Type: fTextarea, Required: true},
+		{Name: "commitments", Label: "整改承诺", Type: fTextarea}}},
+	{Kind: cases.KindTalk, Action: "submit_talk_report", Label: "提交书面整改报告", Side: "enterprise", Path: "/api/v1/talks/{no}/report", Fields: []field{
+		{Name: "summary", Label: "报告", Type: fTextarea, Required: true},
+		{Name: "evidence", Label: "证据材料", Type: fEvidence}}},
+	{Kind: cases.KindTalk, Action: "cancel_talk", Label: "取消约谈", Side: "regulator", Path: "/api/v1/talks/{no}/cancel", Fields: []field{
+		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
 
-	{Kind: cases.KindPenalty, Action: "notify", Label: "告知 notify the intended penalty", Side: "regulator", Path: "/api/v1/penalties/{no}/notify", Fields: []field{
-		{Name: "note", Label: "说明 note", Type: fTextarea}}},
-	{Kind: cases.KindPenalty, Action: "decide_on_the_spot", Label: "当场处罚决定 decide on the spot (简易程序)", Side: "regulator", Path: "/api/v1/penalties/{no}/on-the-spot", Fields: []field{
-		{Name: "penalty.kind", Label: "种类 kind", Type: fSelect, Options: penaltyKinds[:2], Required: true},
-		{Name: "penalty.amount_yuan", Label: "罚款（元） amount, yuan", Type: fInt},
-		{Name: "statement", Label: "当事人陈述申辩 the party's statement", Type: fTextarea},
-		{Name: "reasons", Label: "理由 reasons", Type: fTextarea, Required: true},
-		{Name: "document_no", Label: "决定书编号 form number", Type: fText, Required: true},
-		{Name: "received_by", Label: "签收人 received by", Type: fText, Required: true},
-		{Name: "refused_to_sign", Label: "拒绝签收 refused to sign", Type: fCheck}}},
-	{Kind: cases.KindPenalty, Action: "plead", Label: "陈述申辩 state and defend", Side: "enterprise", Path: "/api/v1/penalties/{no}/plead", Fields: []field{
-		{Name: "statement", Label: "陈述申辩 statement", Type: fTextarea, Required: true},
-		{Name: "requested_amount_yuan", Label: "请求的数额（元） amount argued for, yuan", Type: fInt}}},
-	{Kind: cases.KindPenalty, Action: "waive_rights", Label: "放弃陈述申辩和听证 waive plea and hearing", Side: "enterprise", Path: "/api/v1/penalties/{no}/waiver", Fields: []field{
-		{Name: "statement", Label: "书面声明 written statement", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "request_hearing", Label: "申请听证 ask for a hearing", Side: "enterprise", Path: "/api/v1/penalties/{no}/hearing-request", Fields: []field{
-		{Name: "reason", Label: "理由 reason", Type: fTextarea}}},
-	{Kind: cases.KindPenalty, Action: "schedule_hearing", Label: "通知听证 schedule the hearing", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-schedule", Fields: []field{
-		{Name: "at", Label: "时间 time", Type: fDateTime, Required: true},
-		{Name: "place", Label: "地点 place", Type: fText, Required: true},
-		{Name: "presider", Label: "主持人 presider", Type: fText, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "record_hearing", Label: "听证笔录 record the hearing", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-record", Fields: []field{
-		{Name: "transcript", Label: "笔录 transcript", Type: fTextarea, Required: true},
-		{Name: "party_attended", Label: "当事人到场 the party attended", Type: fCheck}}},
-	{Kind: cases.KindPenalty, Action: "record_discussion", Label: "集体讨论 record the collective discussion", Side: "regulator", Path: "/api/v1/penalties/{no}/discussion", Fields: []field{
-		{Name: "participants", Label: "参加人（每行一人） participants, one a line", Type: fLines, Required: true},
-		{Name: "conclusion", Label: "结论 conclusion", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "decide", Label: "处罚决定 decide", Side: "regulator", Path: "/api/v1/penalties/{no}/decision", Fields: []field{
-		{Name: "penalty.kind", Label: "种类 kind", Type: fSelect, Options: penaltyKinds, Required: true},
-		{Name: "penalty.amount_yuan", Label: "罚款（元） amount, yuan", Type: fInt},
-		{Name: "reasons", Label: "理由 reasons", Type: fTextarea, Required: true},
-		{Name: "document_no", Label: "文号 document number", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "serve", Label: "送达 record service", Side: "regulator", Path: "/api/v1/penalties/{no}/service", Fields: []field{
-		{Name: "method", Label: "方式 method", Type: fSelect, Required: true, Options: []option{{"direct", "直接送达 direct"}, {"on_the_spot", "当场交付 on the spot"},
-			{"post", "邮寄送达 post"}, {"electronic", "电子送达 electronic"}, {"retained", "留置送达 retained"}, {"announcement", "公告送达 announcement"}}},
-		{Name: "received_by", Label: "签收人 received by", Type: fText, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "pay", Label: "缴纳罚款 record payment", Side: "enterprise", Path: "/api/v1/penalties/{no}/payment", Fields: []field{
-		{Name: "amount_fen", Label: "金额（分，含加处罚款） amount in fen, surcharge included", Type: fInt, Required: true},
-		{Name: "receipt", Label: "缴款凭证 receipt", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "appeal", Label: "申请复议/提起诉讼 appeal", Side: "enterprise", Path: "/api/v1/penalties/{no}/appeal", Fields: []field{
-		{Name: "kind", Label: "方式 kind", Type: fSelect, Required: true, Options: []option{{"review", "行政复议 administrative review"}, {"lawsuit", "行政诉讼 lawsuit"}}},
-		{Name: "body", Label: "受理机关 body", Type: fText, Required: true},
-		{Name: "reference", Label: "文号 reference", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "appeal_result", Label: "复议/判决结果 appeal result", Side: "regulator", Path: "/api/v1/penalties/{no}/appeal-result", Fields: []field{
-		{Name: "outcome", Label: "结果 outcome", Type: fSelect, Required: true, Options: []option{{"upheld", "维持 upheld"}, {"revoked", "撤销 revoked"}}},
-		{Name: "summary", Label: "摘要 summary", Type: fTextarea, Required: true},
-		{Name: "reference", Label: "文号 reference", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "remind", Label: "催告 written reminder", Side: "regulator", Path: "/api/v1/penalties/{no}/reminder", Fields: []field{
-		{Name: "reference", Label: "文号 reference", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "apply_enforcement", Label: "申请强制执行 apply to the court", Side: "regulator", Path: "/api/v1/penalties/{no}/enforcement", Fields: []field{
-		{Name: "court", Label: "法院 court", Type: fText, Required: true},
-		{Name: "reference", Label: "文号 reference", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "stop_daily_fine", Label: "停止按日计罚 stop the daily fine", Side: "regulator", Path: "/api/v1/penalties/{no}/daily-fine-stop", Fields: []field{
-		{Name: "findings", Label: "复查意见 findings", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "withdraw", Label: "撤案 withdraw", Side: "regulator", Path: "/api/v1/penalties/{no}/withdrawal", Fields: []field{
-		{Name: "reason", Label: "理由 reason", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "notify", Label: "告知", Side: "regulator", Path: "/api/v1/penalties/{no}/notify", Fields: []field{
+		{Name: "note", Label: "说明", Type: fTextarea}}},
+	{Kind: cases.KindPenalty, Action: "decide_on_the_spot", Label: "当场处罚决定", Side: "regulator", Path: "/api/v1/penalties/{no}/on-the-spot", Fields: []field{
+		{Name: "penalty.kind", Label: "种类", Type: fSelect, Options: penaltyKinds[:2], Required: true},
+		{Name: "penalty.amount_yuan", Label: "罚款（元）", Type: fInt},
+		{Name: "statement", Label: "当事人陈述申辩", Type: fTextarea},
+		{Name: "reasons", Label: "理由", Type: fTextarea, Required: true},
+		{Name: "document_no", Label: "决定书编号", Type: fText, Required: true},
+		{Name: "received_by", Label: "签收人", Type: fText, Required: true},
+		{Name: "refused_to_sign", Label: "拒绝签收", Type: fCheck}}},
+	{Kind: cases.KindPenalty, Action: "plead", Label: "陈述申辩", Side: "enterprise", Path: "/api/v1/penalties/{no}/plead", Fields: []field{
+		{Name: "statement", Label: "陈述申辩", Type: fTextarea, Required: true},
+		{Name: "requested_amount_yuan", Label: "请求的数额（元）", Type: fInt}}},
+	{Kind: cases.KindPenalty, Action: "waive_rights", Label: "放弃陈述申辩和听证", Side: "enterprise", Path: "/api/v1/penalties/{no}/waiver", Fields: []field{
+		{Name: "statement", Label: "书面声明", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "request_hearing", Label: "申请听证", Side: "enterprise", Path: "/api/v1/penalties/{no}/hearing-request", Fields: []field{
+		{Name: "reason", Label: "理由", Type: fTextarea}}},
+	{Kind: cases.KindPenalty, Action: "schedule_hearing", Label: "通知听证", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-schedule", Fields: []field{
+		{Name: "at", Label: "时间", Type: fDateTime, Required: true},
+		{Name: "place", Label: "地点", Type: fText, Required: true},
+		{Name: "presider", Label: "主持人", Type: fText, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "record_hearing", Label: "听证笔录", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-record", Fields: []field{
+		{Name: "transcript", Label: "笔录", Type: fTextarea, Required: true},
+		{Name: "party_attended", Label: "当事人到场", Type: fCheck}}},
+	{Kind: cases.KindPenalty, Action: "record_discussion", Label: "集体讨论", Side: "regulator", Path: "/api/v1/penalties/{no}/discussion", Fields: []field{
+		{Name: "participants", Label: "参加人（每行一人）", Type: fLines, Required: true},
+		{Name: "conclusion", Label: "结论", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "decide", Label: "处罚决定", Side: "regulator", Path: "/api/v1/penalties/{no}/decision", Fields: []field{
+		{Name: "penalty.kind", Label: "种类", Type: fSelect, Options: penaltyKinds, Required: true},
+		{Name: "penalty.amount_yuan", Label: "罚款（元）", Type: fInt},
+		{Name: "reasons", Label: "理由", Type: fTextarea, Required: true},
+		{Name: "document_no", Label: "文号", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "serve", Label: "送达", Side: "regulator", Path: "/api/v1/penalties/{no}/service", Fields: []field{
+		{Name: "method", Label: "方式", Type: fSelect, Required: true, Options: []option{{"direct", "直接送达"}, {"on_the_spot", "当场交付"},
+			{"post", "邮寄送达"}, {"electronic", "电子送达"}, {"retained", "留置送达"}, {"announcement", "公告送达"}}},
+		{Name: "received_by", Label: "签收人", Type: fText, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "pay", Label: "缴纳罚款", Side: "enterprise", Path: "/api/v1/penalties/{no}/payment", Fields: []field{
+		{Name: "amount_fen", Label: "金额（分，含加处罚款）", Type: fInt, Required: true},
+		{Name: "receipt", Label: "缴款凭证", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "appeal", Label: "申请复议/提起诉讼", Side: "enterprise", Path: "/api/v1/penalties/{no}/appeal", Fields: []field{
+		{Name: "kind", Label: "方式", Type: fSelect, Required: true, Options: []option{{"review", "行政复议"}, {"lawsuit", "行政诉讼"}}},
+		{Name: "body", Label: "受理机关", Type: fText, Required: true},
+		{Name: "reference", Label: "文号", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "appeal_result", Label: "复议/判决结果", Side: "regulator", Path: "/api/v1/penalties/{no}/appeal-result", Fields: []field{
+		{Name: "outcome", Label: "结果", Type: fSelect, Required: true, Options: []option{{"upheld", "维持"}, {"revoked", "撤销"}}},
+		{Name: "summary", Label: "摘要", Type: fTextarea, Required: true},
+		{Name: "reference", Label: "文号", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "remind", Label: "催告", Side: "regulator", Path: "/api/v1/penalties/{no}/reminder", Fields: []field{
+		{Name: "reference", Label: "文号", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "apply_enforcement", Label: "申请强制执行", Side: "regulator", Path: "/api/v1/penalties/{no}/enforcement", Fields: []field{
+		{Name: "court", Label: "法院", Type: fText, Required: true},
+		{Name: "reference", Label: "文号", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "stop_daily_fine", Label: "停止按日计罚", Side: "regulator", Path: "/api/v1/penalties/{no}/daily-fine-stop", Fields: []field{
+		{Name: "findings", Label: "复查意见", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "withdraw", Label: "撤案", Side: "regulator", Path: "/api/v1/penalties/{no}/withdrawal", Fields: []field{
+		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
 
-	{Kind: cases.KindEscalation, Action: "acknowledge", Label: "签收 acknowledge", Side: "holder", Path: "/api/v1/escalations/{no}/acknowledge"},
-	{Kind: cases.KindEscalation, Action: "forward", Label: "转办 forward", Side: "holder", Path: "/api/v1/escalations/{no}/forward", Fields: []field{
-		{Name: "to_org_id", Label: "转至 to", Type: fOrg, Required: true},
-		{Name: "reason", Label: "理由 reason", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindEscalation, Action: "decide", Label: "办结 decide", Side: "holder", Path: "/api/v1/escalations/{no}/decide", Fields: []field{
-		{Name: "decision", Label: "决定 decision", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindEscalation, Action: "return", Label: "退回 return", Side: "holder", Path: "/api/v1/escalations/{no}/return", Fields: []field{
-		{Name: "reason", Label: "理由 reason", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindEscalation, Action: "acknowledge", Label: "签收", Side: "holder", Path: "/api/v1/escalations/{no}/acknowledge"},
+	{Kind: cases.KindEscalation, Action: "forward", Label: "转办", Side: "holder", Path: "/api/v1/escalations/{no}/forward", Fields: []field{
+		{Name: "to_org_id", Label: "转至", Type: fOrg, Required: true},
+		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindEscalation, Action: "decide", Label: "办结", Side: "holder", Path: "/api/v1/escalations/{no}/decide", Fields: []field{
+		{Name: "decision", Label: "决定", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindEscalation, Action: "return", Label: "退回", Side: "holder", Path: "/api/v1/escalations/{no}/return", Fields: []field{
+		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
 }
 
 // startForms begin a rung of the enforcement ladder from a hazard.
 var startForms = []actionForm{
-	{Kind: cases.KindHazard, Action: "start_talk", Label: "约谈 convene a warning talk", Side: "regulator", Path: "/api/v1/cases/{no}/warning-talks", Start: true, Fields: []field{
-		{Name: "persons", Label: "约谈对象（每行：姓名,职务） persons, one a line: name,role", Type: fPersons, Required: true},
-		{Name: "scheduled_at", Label: "时间 time", Type: fDateTime, Required: true},
-		{Name: "place", Label: "地点 place", Type: fText, Required: true},
-		{Name: "subject", Label: "事由 subject", Type: fText, Required: true}}},
-	{Kind: cases.KindHazard, Action: "start_penalty", Label: "立案处罚 open a penalty (incl. 书面警告)", Side: "regulator", Path: "/api/v1/cases/{no}/penalties", Start: true, Fields: []field{
-		{Name: "procedure", Label: "程序 procedure", Type: fSelect, Required: true, Options: []option{{"general", "普通程序 general"}, {"simple", "简易程序 simple (on the spot)"}}},
-		{Name: "party.kind", Label: "当事人类型 party", Type: fSelect, Required: true, Options: []option{{"unit", "单位 unit"}, {"person", "个人 person"}}},
-		{Name: "party.name", Label: "当事人 party's name", Type: fText, Required: true},
-		{Name: "proposed.kind", Label: "拟处罚种类 proposed kind", Type: fSelect, Options: penaltyKinds, Required: true},
-		{Name: "proposed.amount_yuan", Label: "拟罚款（元） proposed amount, yuan", Type: fInt},
-		{Name: "facts", Label: "违法事实 facts", Type: fTextarea, Required: true},
-		{Name: "grounds", Label: "处罚依据 grounds", Type: fText, Required: true},
-		{Name: "co_officer_login", Label: "第二名执法人员（登录名） second officer's login", Type: fText, Required: true},
-		{Name: "correction_order_date", Label: "责令改正日期（按日计罚） correction order date (daily fines)", Type: fDate}}},
-	{Kind: cases.KindHazard, Action: "start_escalation", Label: "提请上级部门 escalate", Side: "regulator", Path: "/api/v1/cases/{no}/escalations", Start: true, Fields: []field{
-		{Name: "to_org_id", Label: "提请至 to", Type: fOrg, Required: true},
-		{Name: "reason", Label: "事由 reason", Type: fSelect, Required: true, Options: []option{{"authority_limit", "超出处罚权限 beyond authority"},
-			{"closure", "提请关闭 closure (Art.113)"}, {"licence_suspension", "暂扣吊销许可证 licence"}, {"listed_supervision", "挂牌督办 listed supervision"},
-			{"transfer", "移送 another department's remit"}, {"crime", "涉嫌犯罪 suspected crime"}}},
-		{Name: "summary", Label: "提请事由 summary", Type: fTextarea, Required: true},
-		{Name: "amount_yuan", Label: "拟罚款（元） amount, yuan", Type: fInt},
-		{Name: "major", Label: "重大 major (both leaders are told)", Type: fCheck}}},
+	{Kind: cases.KindHazard, Action: "start_talk", Label: "约谈", Side: "regulator", Path: "/api/v1/cases/{no}/warning-talks", Start: true, Fields: []field{
+		{Name: "persons", Label: "约谈对象（每行：姓名,职务）", Type: fPersons, Required: true},
+		{Name: "scheduled_at", Label: "时间", Type: fDateTime, Required: true},
+		{Name: "place", Label: "地点", Type: fText, Required: true},
+		{Name: "subject", Label: "事由", Type: fText, Required: true}}},
+	{Kind: cases.KindHazard, Action: "start_penalty", Label: "立案处罚（含书面警告）", Side: "regulator", Path: "/api/v1/cases/{no}/penalties", Start: true, Fields: []field{
+		{Name: "procedure", Label: "程序", Type: fSelect, Required: true, Options: []option{{"general", "普通程序"}, {"simple", "简易程序"}}},
+		{Name: "party.kind", Label: "当事人类型", Type: fSelect, Required: true, Options: []option{{"unit", "单位"}, {"person", "个人"}}},
+		{Name: "party.name", Label: "当事人", Type: fText, Required: true},
+		{Name: "proposed.kind", Label: "拟处罚种类", Type: fSelect, Options: penaltyKinds, Required: true},
+		{Name: "proposed.amount_yuan", Label: "拟罚款（元）", Type: fInt},
+		{Name: "facts", Label: "违法事实", Type: fTextarea, Required: true},
+		{Name: "grounds", Label: "处罚依据", Type: fText, Required: true},
+		{Name: "co_officer_login", Label: "第二名执法人员（登录名）", Type: fText, Required: true},
+		{Name: "correction_order_date", Label: "责令改正日期（按日计罚）", Type: fDate}}},
+	{Kind: cases.KindHazard, Action: "start_escalation", Label: "提请上级部门", Side: "regulator", Path: "/api/v1/cases/{no}/escalations", Start: true, Fields: []field{
+		{Name: "to_org_id", Label: "提请至", Type: fOrg, Required: true},
+		{Name: "reason", Label: "事由", Type: fSelect, Required: true, Options: []option{{"authority_limit", "超出处罚权限"},
+			{"closure", "提请关闭"}, {"licence_suspension", "暂扣吊销许可证"}, {"listed_supervision", "挂牌督办"},
+			{"transfer", "移送"}, {"crime", "涉嫌犯罪"}}},
+		{Name: "summary", Label: "提请事由", Type: fTextarea, Required: true},
+		{Name: "amount_yuan", Label: "拟罚款（元）", Type: fInt},
+		{Name: "major", Label: "重大事项（同时告知党政主要负责人）", Type: fCheck}}},
 }
 
 // formByKey finds a form by its key.
@@ -256,11 +257,11 @@ func formBody(r *http.Request, fields []field, up *upload) (map[string]any, erro
 	for _, f := range fields {
 		v, set, err := fieldValue(r, f, up)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Label, err)
+			return nil, fmt.Errorf("%s：%w", f.Label, err)
 		}
 		if !set {
 			if f.Required {
-				return nil, fmt.Errorf("%s is required (必填)", f.Label)
+				return nil, fmt.Errorf("请填写%s", f.Label)
 			}
 			continue
 		}
@@ -293,7 +294,7 @@ func fieldValue(r *http.Request, f field, up *upload) (v any, set bool, err erro
 	case fInt, fOrg:
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			return nil, false, errors.New("must be a whole number (整数)")
+			return nil, false, errors.New("须为整数")
 		}
 		return n, true, nil
 	case fBool:
@@ -349,7 +350,7 @@ func saveEvidence(r *http.Request, name string, up *upload) ([]map[string]string
 		return nil, nil
 	}
 	if up == nil {
-		return nil, errors.New("evidence files cannot be attached to this form")
+		return nil, errors.New("此表单不能附加证据材料")
 	}
 	var out []map[string]string
 	for _, fh := range r.MultipartForm.File[name] {

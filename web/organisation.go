@@ -23,10 +23,8 @@ import (
 // Personal information travels only in form bodies and is shown masked,
 // except on the page that answers a recorded read.
 
-// OrgAdmin says whether the visitor administers a region's organisation.
-func (m *me) OrgAdmin() bool {
-	return slices.ContainsFunc(m.Posts, func(p mePost) bool { return p.Role == org.RoleOrgAdmin })
-}
+// (OrgAdmin, whether the visitor administers a region's organisation, is
+// in ledgers.go.)
 
 // StaffKeeper says whether the visitor keeps an organisation's staff: a
 // region's administrator, or an enterprise's 主要负责人 (its own).

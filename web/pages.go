@@ -8,12 +8,12 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
-	"github.com/duty-project/duty/store"
 )
 
 // caseRow is a case in a list, with its next open deadline.
@@ -75,7 +75,7 @@ type deskData struct {
 }
 
 func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Regulator, "the desk is for regulators (监管部门)")
+	m, ok := s.visitorFor(w, r, (*me).Regulator, "执法工作台供监管部门使用")
 	if !ok {
 		return
 	}
@@ -106,7 +106,7 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, statu
 		return
 	}
 	d.Enterprises = orgs.Orgs
-	s.render(w, status, "desk", page{Title: "执法工作台 Regulator desk", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk"})
+	s.render(w, status, "desk", page{Title: "执法工作台", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk"})
 }
 
 // openHazard opens a hazard case from an inspection (隐患登记).
@@ -117,7 +117,7 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(r); err != nil {
-		s.renderDesk(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), nil)
+		s.renderDesk(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), nil)
 		return
 	}
 	body, err := formBody(r, hazardForm.Fields, nil)
@@ -149,7 +149,7 @@ type inboxData struct {
 }
 
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Enterprise, "the inbox is for enterprises (生产经营单位)")
+	m, ok := s.visitorFor(w, r, (*me).Enterprise, "企业待办供生产经营单位使用")
 	if !ok {
 		return
 	}
@@ -158,7 +158,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办 Enterprise inbox", Me: m, Data: inboxData{Cases: rows}, Now: time.Now(), Section: "inbox"})
+	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Cases: rows}, Now: time.Now(), Section: "inbox"})
 }
 
 // boardData is the supervisors' board.
@@ -170,7 +170,7 @@ type boardData struct {
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "the board is for supervisors: superior departments and party and government leaders (上级部门、党政领导)")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "督办看板供上级部门和党政领导使用")
 	if !ok {
 		return
 	}
@@ -200,16 +200,19 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	if err := s.call(r, http.MethodGet, "/api/v1/accidents", nil, &acc); err == nil {
 		d.Accidents = acc.Accidents
 	}
-	s.render(w, http.StatusOK, "board", page{Title: "督办看板 Supervisor board", Me: m, Data: d, Now: time.Now(), Section: "board"})
+	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board"})
 }
 
 // caseData is one case's page.
 type caseData struct {
-	Summary  cases.Summary
-	View     map[string]any
-	Timeline []store.AuditEntry
-	Forms    []actionForm
-	Starts   []actionForm
+	Summary cases.Summary
+	View    map[string]any
+	// Views is the case's kind-specific part, typed; Steps its timeline
+	// in words, newest first.
+	Views  caseViews
+	Steps  []step
+	Forms  []actionForm
+	Starts []actionForm
 	// Orgs are the departments and governments a form may name (提请, 转办).
 	Orgs []org.Org
 	// Evidence is every file the case refers to, with its SHA-256.
@@ -233,10 +236,6 @@ type servedRow struct {
 	At                     time.Time
 }
 
-// serviceMethodLabels name the service methods (送达方式).
-var serviceMethodLabels = map[string]string{"direct": "直接送达", "retained": "留置送达", "post": "邮寄送达",
-	"electronic": "电子送达", "announcement": "公告送达", "on_the_spot": "当场交付"}
-
 // caseDocuments reads a case's documents for its page. A failure leaves
 // the section empty rather than the page unreadable.
 func (s *Server) caseDocuments(r *http.Request, no string) []documentRow {
@@ -249,11 +248,11 @@ func (s *Server) caseDocuments(r *http.Request, no string) []documentRow {
 	for _, d := range list.Documents {
 		row := documentRow{DocumentEntry: d}
 		for _, sv := range d.Services {
-			row.Served = append(row.Served, servedRow{Method: cmp.Or(serviceMethodLabels[sv.Method], sv.Method), ReceivedBy: sv.ReceivedBy,
+			row.Served = append(row.Served, servedRow{Method: serviceLabel(sv.Method), ReceivedBy: sv.ReceivedBy,
 				By: sv.Actor.Name, At: sv.ServedAt})
 		}
 		if st := d.ServiceStep; st != nil {
-			row.Served = append(row.Served, servedRow{Method: cmp.Or(serviceMethodLabels[st.Method], st.Method), ReceivedBy: st.ReceivedBy,
+			row.Served = append(row.Served, servedRow{Method: serviceLabel(st.Method), ReceivedBy: st.ReceivedBy,
 				By: st.By.Name, At: st.ServedAt})
 		}
 		out = append(out, row)
@@ -291,7 +290,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.renderCase(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), "", nil)
+		s.renderCase(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), "", nil)
 		return
 	}
 	no := r.PathValue("caseNo")
@@ -317,7 +316,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	notice := map[string]string{"opened": "已登记 case opened", "done": "已办理 done", "served": "已记录送达 service recorded"}[r.URL.Query().Get("notice")]
+	notice := map[string]string{"opened": "已登记", "done": "已办理", "served": "已记录送达"}[r.URL.Query().Get("notice")]
 	s.renderCase(w, r, m, http.StatusOK, "", notice, nil)
 }
 
@@ -330,16 +329,28 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 		s.fail(w, r, m, err)
 		return
 	}
-	d := caseData{Timeline: res.Timeline}
-	if err := json.Unmarshal(res.Case, &d.Summary); err != nil {
+	var d caseData
+	var err error
+	if err = json.Unmarshal(res.Case, &d.Summary); err != nil {
 		s.fail(w, r, m, err)
 		return
 	}
-	if err := json.Unmarshal(res.Case, &d.View); err != nil {
+	if err = json.Unmarshal(res.Case, &d.View); err != nil {
 		s.fail(w, r, m, err)
 		return
 	}
-	slices.Reverse(d.Timeline) // newest first
+	if d.Views, err = readViews(d.Summary.Kind, res.Case); err != nil {
+		s.Logger.Warn("case page: the case's view could not be read", "case", no, "error", err)
+	}
+	d.Steps = timeline(d.Summary.Kind, res.Timeline, d.Views)
+	if posted == nil {
+		if pre := d.Views.prefill(); pre != nil {
+			posted = url.Values{}
+			for k, v := range pre {
+				posted.Set(k, v)
+			}
+		}
+	}
 	d.Evidence = evidenceIn(d.View, nil)
 	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
@@ -384,17 +395,17 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	}
 	steps, starts := formsFor(sum, view, m.Side())
 	if len(steps)+len(starts) == 0 {
-		s.fail(w, r, m, &apiError{Status: http.StatusConflict, Message: "no step on this case is yours to take now (当前没有您可办理的事项)"})
+		s.fail(w, r, m, &apiError{Status: http.StatusConflict, Message: "当前没有您可办理的事项"})
 		return
 	}
 	if err := parseForm(r); err != nil {
-		s.renderCase(w, r, m, http.StatusBadRequest, "the form could not be read: "+err.Error(), "", nil)
+		s.renderCase(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), "", nil)
 		return
 	}
 	key := r.PostForm.Get("form")
 	f, ok := formByKey(key)
 	if !ok || !slices.ContainsFunc(append(steps, starts...), func(a actionForm) bool { return a.Key() == key }) {
-		s.renderCase(w, r, m, http.StatusConflict, "this step cannot be taken on the case now: "+key, "", nil)
+		s.renderCase(w, r, m, http.StatusConflict, "该案件当前不能办理此事项："+actionLabel(sum.Kind, strings.TrimPrefix(key, string(sum.Kind)+":")), "", nil)
 		return
 	}
 	up, err := s.evidence.begin(m.ID, r.MultipartForm, time.Now())
@@ -443,7 +454,7 @@ func (s *Server) visitorFor(w http.ResponseWriter, r *http.Request, allowed func
 		return nil, false
 	}
 	if !allowed(m) {
-		s.forbidden(w, r, m, refusal+"; your page is "+homeOf(m))
+		s.forbidden(w, r, m, refusal+"；您的页面是 "+homeOf(m))
 		return nil, false
 	}
 	return m, true

@@ -278,10 +278,10 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 
 // loginFailed shows the login page again with why.
 func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, err error, next string) {
-	status, msg := http.StatusUnauthorized, "登录失败 login failed"
+	status, msg := http.StatusUnauthorized, "登录失败"
 	var e *apiError
 	if errors.As(err, &e) {
 		status, msg = e.Status, e.Message
 	}
-	s.render(w, status, "login", page{Title: "登录 Log in", Error: msg, Data: loginData{Next: next, OIDC: s.OIDC}, Posted: r.PostForm, Now: time.Now()})
+	s.render(w, status, "login", page{Title: "登录", Error: msg, Data: loginData{Next: next, OIDC: s.OIDC}, Posted: r.PostForm, Now: time.Now()})
 }

@@ -6,20 +6,13 @@ import (
 	"html/template"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/rules"
-	"github.com/duty-project/duty/workflows/accident"
-	"github.com/duty-project/duty/workflows/escalation"
-	"github.com/duty-project/duty/workflows/hazard"
-	"github.com/duty-project/duty/workflows/penalty"
-	"github.com/duty-project/duty/workflows/talk"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "error", "orgregister", "orgstaff", "orgperson"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "orgregister", "orgstaff", "orgperson"}
 
 // parsePages parses every page with the layout; the templates are in the
 // binary, so a failure here is a programming error.
@@ -39,15 +32,19 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-	"when":       when,
-	"kindLabel":  func(k cases.Kind) string { return k.Label() },
-	"stateLabel": stateLabel,
-	// caseStateLabel is stateLabel for a kind read as text (a record's).
-	"caseStateLabel": func(kind, state string) string { return stateLabel(cases.Kind(kind), state) },
-	// day is a date as Chinese write it: 2026年12月7日.
-	"day":         func(t time.Time) string { return t.In(rules.China).Format("2006年1月2日") },
-	"actionLabel": actionLabel,
-	"heldFor":     heldFor,
+	"when":          when,
+	"kindLabel":     kindLabel,
+	"stateLabel":    stateLabel,
+	"actionLabel":   actionLabel,
+	"label":         func(group string, v any) string { return label(group + "." + fmt.Sprint(v)) },
+	"listLabel":     func(group string, v []string) string { return listLabel(group, v...) },
+	"deadlineLabel": deadlineLabel,
+	"zh":            zh,
+	"day":           day,
+	"yuan":          yuan,
+	"fen":           fen,
+	"heldFor":       heldFor,
+	"add":           func(a, b int) int { return a + b },
 	"json": func(v any) string {
 		if v == nil {
 			return ""
@@ -89,77 +86,13 @@ var funcs = template.FuncMap{
 	},
 }
 
-// when formats a moment in Beijing time, as every date in duty is read.
-func when(v any) string {
-	var t time.Time
-	switch x := v.(type) {
-	case time.Time:
-		t = x
-	case *time.Time:
-		if x == nil {
-			return ""
-		}
-		t = *x
-	case string:
-		p, err := time.Parse(time.RFC3339Nano, x)
-		if err != nil {
-			return x
-		}
-		t = p
-	default:
-		return fmt.Sprint(v)
-	}
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(rules.China).Format("2006-01-02 15:04")
-}
-
-// stateLabel is a state's name for people, by kind of case.
-func stateLabel(k cases.Kind, state string) string {
-	switch k {
-	case cases.KindHazard:
-		return hazard.State(state).Label()
-	case cases.KindTalk:
-		return talk.State(state).Label()
-	case cases.KindPenalty:
-		return penalty.State(state).Label()
-	case cases.KindEscalation:
-		return escalation.State(state).Label()
-	case cases.KindAccident:
-		return accident.State(state).Label()
-	}
-	return state
-}
-
-// actionLabels name the steps of a timeline for people.
-var actionLabels = map[string]string{
-	"report": "登记 reported", "order": "责令整改 ordered", "remind": "提醒 reminder", "overdue": "逾期 overdue",
-	"submit_plan": "提交方案 plan submitted", "review_plan": "审查方案 plan reviewed", "report_completion": "报告完成 completion reported",
-	"reinspect": "复查 re-inspected", "request_extension": "申请延期 extension requested", "decide_extension": "审批延期 extension decided",
-	"ladder": "执法升级 ladder", "rung_overdue": "未按期启动执法措施 rung not started in time", "rung_auto_started": "系统自动启动 started by the engine",
-	"rung_not_auto_started": "无法自动启动 could not start by itself",
-	"notify":                "告知/通知 notified", "record_talk": "约谈记录 talk recorded", "submit_talk_report": "书面报告 report submitted",
-	"report_overdue": "逾期未报告 report overdue", "cancel_talk": "取消 cancelled", "open": "立案 opened", "plead": "陈述申辩 plea",
-	"waive_rights": "放弃陈述申辩和听证 rights waived", "decide_on_the_spot": "当场处罚 decided on the spot", "decide": "决定 decided",
-	"serve": "送达 served", "pay": "缴纳 paid", "submit": "提请 submitted", "acknowledge": "签收 acknowledged", "forward": "转办 forwarded",
-	"return": "退回 returned", "ack_overdue": "逾期未签收 acknowledgement overdue", "repeat_offender": "屡查屡犯 repeat offender",
-}
-
-func actionLabel(a string) string {
-	if l, ok := actionLabels[a]; ok {
-		return l
-	}
-	return strings.ReplaceAll(a, "_", " ")
-}
-
 // heldFor says how long an escalation has been held, in days and hours.
 func heldFor(hours float64) string {
 	d, h := int(hours)/24, int(hours)%24
 	if d > 0 {
-		return fmt.Sprintf("%d 天 %d 小时 (%dd %dh)", d, h, d, h)
+		return fmt.Sprintf("%d天%d小时", d, h)
 	}
-	return fmt.Sprintf("%d 小时 (%dh)", h, h)
+	return fmt.Sprintf("%d小时", h)
 }
 
 // ifMissed tells an enterprise what follows when a deadline of its own
@@ -167,15 +100,15 @@ func heldFor(hours float64) string {
 func ifMissed(k cases.Kind, key string) string {
 	switch {
 	case strings.HasPrefix(key, "rectify"):
-		return "逾期将启动执法升级：约谈 → 书面警告 → 行政处罚 → 提请上级部门 (the enforcement ladder starts)"
+		return "逾期将启动执法升级：约谈 → 书面警告 → 行政处罚 → 提请上级部门"
 	case key == "talk-report":
-		return "逾期未报告，约谈失败，执法升级至书面警告 (the talk fails; a written warning follows)"
+		return "逾期未报告，约谈失败，执法升级至书面警告"
 	case key == "payment":
-		return "逾期每日加处罚款数额3%，以罚款数额为限 (3% of the fine a day, up to the fine; then the court)"
+		return "逾期每日按罚款数额的3%加处罚款，以罚款数额为限，并可申请法院强制执行"
 	case k == cases.KindPenalty:
-		return "逾期视为放弃 (the right lapses)"
+		return "逾期视为放弃该权利"
 	}
-	return "逾期将记录在案 (a miss stays on record)"
+	return "逾期将记录在案"
 }
 
 // industryName names an industry code for people.

@@ -78,6 +78,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
 	mux.HandleFunc("GET /policies", s.policiesPage)
 	mux.HandleFunc("GET /people/{id}", s.recordPage)
+	mux.HandleFunc("GET /ledgers", s.ledgersPage)
+	mux.HandleFunc("POST /ledgers/import", s.importLedger)
+	mux.HandleFunc("GET /ledgers/export/{list}", s.exportLedger)
 	s.organisationRoutes(mux)
 	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
@@ -240,7 +243,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, m *me, err error) 
 		return
 	}
 	title := map[int]string{http.StatusForbidden: "无权访问 Forbidden", http.StatusNotFound: "未找到 Not found",
-		http.StatusConflict: "当前状态不允许 Not allowed now", http.StatusBadRequest: "输入有误 Invalid input"}[e.Status]
+		http.StatusConflict: "当前状态不允许", http.StatusBadRequest: "输入有误"}[e.Status]
 	if title == "" {
 		title = fmt.Sprintf("错误 Error %d", e.Status)
 	}
@@ -307,12 +310,12 @@ func (s *Server) whoami(r *http.Request) (*me, error) {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", page{Title: "登录 Log in", Data: loginData{Next: r.URL.Query().Get("next"), OIDC: s.OIDC}, Now: time.Now()})
+	s.render(w, http.StatusOK, "login", page{Title: "登录", Data: loginData{Next: r.URL.Query().Get("next"), OIDC: s.OIDC}, Now: time.Now()})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.render(w, http.StatusBadRequest, "login", page{Title: "登录 Log in", Error: "invalid form", Data: loginData{OIDC: s.OIDC}, Now: time.Now()})
+		s.render(w, http.StatusBadRequest, "login", page{Title: "登录", Error: "表单无法读取", Data: loginData{OIDC: s.OIDC}, Now: time.Now()})
 		return
 	}
 	var pair tokenPair

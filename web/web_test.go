@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,14 +17,27 @@ import (
 	"github.com/duty-project/duty/store"
 )
 
+// sampleRecord has one of each line of a person's record, so that the
+// page's template runs every row.
+var sampleRecord = func() store.AccountabilityRecord {
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	return store.AccountabilityRecord{PersonID: 5, Name: "赵明", Limit: 200,
+		Posts: []org.Post{{Title: "区住建局执法检查员", Org: org.Org{Name: "城区住房和城乡建设局"}, StartedOn: at, EndedOn: &at}},
+		Steps: []store.StepTaken{{CaseNo: "YH-140502-2026-000001", Kind: cases.KindHazard, At: at, Action: "order", StateBefore: "reported", StateAfter: "ordered"},
+			{CaseNo: "ORG-140502", Kind: store.KindOrganisationRecord, At: at, Action: "post.transfer", StateBefore: "held", StateAfter: "held"}},
+		Missed: []store.MissedDeadline{{CaseNo: "YH-140502-2026-000001", Kind: cases.KindHazard, What: "启动约谈", DueAt: at, As: store.MissedAsHead}},
+		Told:   []store.Notified{{CaseNo: "YH-140502-2026-000001", Subject: "责令限期整改", StepAt: at, DeliveredAt: &at}},
+	}
+}()
+
 // Every page template parses and renders with empty data, so a broken
 // template fails here rather than in front of a user.
 func TestEveryPageRenders(t *testing.T) {
-	s := &Server{pages: parsePages()}
+	s := &Server{pages: parsePages(), Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
 	m := &me{Name: "赵明"}
 	for name, data := range map[string]any{"login": loginData{OIDC: true}, "desk": deskData{Filter: url.Values{}}, "inbox": inboxData{},
 		"board": boardData{Query: url.Values{}}, "case": caseData{View: map[string]any{}}, "policies": policiesData{},
-		"record": store.AccountabilityRecord{}, "error": nil} {
+		"record": sampleRecord, "ledgers": ledgersData{}, "error": nil} {
 		w := httptest.NewRecorder()
 		s.render(w, http.StatusOK, name, page{Title: name, Me: m, Data: data})
 		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "</html>") {
@@ -44,7 +59,7 @@ func TestThePenaltyPageShowsTheSurchargeDayByDay(t *testing.T) {
 	w := httptest.NewRecorder()
 	s.render(w, http.StatusOK, "case", page{Title: "CF", Me: &me{Name: "钱宏达"}, Data: caseData{View: view}})
 	body := w.Body.String()
-	for _, want := range []string{"逾期 21 日加处", "2026-11-07", "<td>9</td>", "否 no", "Art.73"} {
+	for _, want := range []string{"逾期 21 日加处", "2026年11月7日", `<td data-label="天数">9</td>`, "否", "行政处罚法第73条"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the surcharge section lacks %q", want)
 		}
@@ -59,8 +74,15 @@ func TestAnUnconfirmedDeadlineSaysSo(t *testing.T) {
 		DueAt: time.Date(2027, 3, 2, 0, 0, 0, 0, time.UTC), State: cases.DeadlinePending, Unconfirmed: []int{2027}}}}
 	w := httptest.NewRecorder()
 	s.render(w, http.StatusOK, "case", page{Title: "CF", Me: &me{Name: "赵明"}, Data: caseData{Summary: sum, View: map[string]any{}}})
-	if body := w.Body.String(); !strings.Contains(body, "待确认 unconfirmed: 2027 年节假日安排未公布") {
+	if body := w.Body.String(); !strings.Contains(body, "待确认：2027年节假日安排未公布") {
 		t.Errorf("the unconfirmed deadline is not marked:\n%s", body)
+	}
+	// The enterprise's inbox lists its own deadlines, marked alike.
+	sum.Deadlines[0].Party = cases.PartyEnterprise
+	w = httptest.NewRecorder()
+	s.render(w, http.StatusOK, "inbox", page{Title: "inbox", Me: &me{Name: "钱宏达"}, Data: inboxData{Cases: []caseRow{{Summary: sum}}}})
+	if body := w.Body.String(); !strings.Contains(body, "待确认：2027年节假日安排未公布") {
+		t.Errorf("the inbox does not mark the unconfirmed deadline:\n%s", body)
 	}
 }
 
@@ -97,7 +119,7 @@ func TestFormBody(t *testing.T) {
 	}
 	v.Set("proposed.amount_yuan", "2000")
 	v.Del("facts")
-	if _, err := formBody(post(v), f.Fields, nil); err == nil || !strings.Contains(err.Error(), "必填") {
+	if _, err := formBody(post(v), f.Fields, nil); err == nil || !strings.Contains(err.Error(), "请填写") {
 		t.Fatalf("a missing required field: %v", err)
 	}
 	talk, _ := formByKey("hazard:start_talk")
@@ -223,7 +245,7 @@ func TestPolicyRecordPage(t *testing.T) {
 		w := httptest.NewRecorder()
 		s.render(w, http.StatusOK, "policies", page{Title: "权限记录", Me: &me{Name: "沈审"}, Data: d})
 		body := w.Body.String()
-		for _, want := range []string{"POLICY-140502", "#7 · put inspectors-decide", "resource covers more than one case", "<td>inspectors-decide</td>", "absent → proposed"} {
+		for _, want := range []string{"POLICY-140502", "#7 · 新增或修改 · inspectors-decide", "resource covers more than one case", `<td data-label="规则">inspectors-decide</td>`, "无 → 待审核", "提议权限规则"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("decide=%v: the page lacks %q:\n%s", decide, want, body)
 			}

@@ -222,7 +222,7 @@ func (b *bench) startEngine(ctx context.Context, port int) error {
 		return err
 	}
 	b.temporal, b.app.temporal = c, c
-	cal, err := b.cfg.calendar()
+	cal, err := b.cfg.calendar(ctx, b.app.store)
 	if err != nil {
 		return err
 	}

@@ -135,6 +135,17 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 		if created {
 			progress("seeded the demo organisation (晋城市 城区)")
 		}
+		// Only a new installation gets the generated enterprises: checking
+		// 2,000 of them again on every start would cost a second or two.
+		if created && cfg.demoEnterprises > 0 {
+			start := time.Now()
+			progress("generating %d demo enterprises with their 主要负责人 …", cfg.demoEnterprises)
+			n, err := seed.District(ctx, st, cfg.demoEnterprises, start)
+			if err != nil {
+				return err
+			}
+			progress("seeded %d demo enterprises in %s", n, time.Since(start).Round(100*time.Millisecond))
+		}
 	}
 	now := time.Now()
 	changed, err := policy.SyncFromStore(ctx, st, &policy.Editor{Manager: a.policies}, now.In(rules.China))
@@ -160,13 +171,33 @@ func (cfg *config) calendarDir() string {
 	return ""
 }
 
-// calendar is the working-day calendar: the built-in years plus those in
-// calendarDir. The API and the worker both count with it.
-func (cfg *config) calendar() (*calendar.Calendar, error) {
+// calendar is the working-day calendar: the built-in years, those in
+// calendarDir, and those loaded into PostgreSQL (`duty calendar load`),
+// which every process of the installation reads, wherever it runs. The
+// API and the worker both count with it; it is read at start.
+func (cfg *config) calendar(ctx context.Context, st *store.Store) (*calendar.Calendar, error) {
+	cal := calendar.Default()
 	if dir := cfg.calendarDir(); dir != "" {
-		return calendar.LoadDir(dir)
+		var err error
+		if cal, err = calendar.LoadDir(dir); err != nil {
+			return nil, err
+		}
 	}
-	return calendar.Default(), nil
+	if st == nil {
+		return cal, nil
+	}
+	years, err := st.CalendarYears(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, y := range years {
+		next, _, err := cal.WithYearJSON(fmt.Sprintf("year %d (calendar_years)", y.Year), y.File)
+		if err != nil {
+			return nil, err
+		}
+		cal = next
+	}
+	return cal, nil
 }
 
 // catalogue is the rule-set catalogue: the built-in one or --rules.
@@ -309,7 +340,7 @@ func (quiet) Debug(string, ...any) {}
 func (quiet) Info(string, ...any)  {}
 
 func (a *app) startWorker(cfg *config) error {
-	cal, err := cfg.calendar()
+	cal, err := cfg.calendar(context.Background(), a.store)
 	if err != nil {
 		return err
 	}
@@ -329,7 +360,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 	if err != nil {
 		return err
 	}
-	cal, err := cfg.calendar()
+	cal, err := cfg.calendar(ctx, a.store)
 	if err != nil {
 		return err
 	}
@@ -350,6 +381,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
 	apiHandler := srv.Handler()
+	go a.tellCalendarAtStart(ctx, srv, cal)
 	pages := &web.Server{API: apiHandler, EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Logger: a.logger, OIDC: oidc != nil}
 	// A client sending its request slowly holds a connection and a
 	// goroutine; ReadTimeout bounds the whole request, body included, and

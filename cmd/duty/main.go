@@ -33,9 +33,15 @@ Usage:
   duty audit verify [flags]
                           check every case's hash-chained audit log; names the first
                           broken entry and exits 1 if one was changed
+  duty import enterprises|persons|departments FILE --as LOGIN [--dry-run]
+                          import a 台账 (XLSX or CSV): every bad row reported, then all
+                          rows written in one transaction or none
   duty person link-identity|unlink-identity|identities [flags]
                           link a person to their subject at the province's identity
                           provider, for sign-in through it (OIDC)
+  duty calendar load FILE.json [flags]
+                          load a year's holidays (the State Council's notice) and count
+                          the running cases' deadlines in that year again
   duty version            the release this binary is
   duty help               this text and every setting
 
@@ -71,6 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "person":
 		err = cmdPerson(ctx, args[1:], stdout, stderr)
+	case "calendar":
+		err = cmdCalendar(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = cmdImport(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "duty %s (%s)\n", duty.Version, runtime.Version())
 		return 0

@@ -96,6 +96,11 @@ type accident struct {
 
 	// Timer outcomes already recorded.
 	investigationLate, approvalLate, assessmentLate bool
+	// investigationKept is the investigation's deadline as it stood when a
+	// newer calendar arrived after it was met or missed: it is counted
+	// afresh from the state otherwise, and a deadline met or missed must
+	// not move. Nil until then.
+	investigationKept *calendar.Deadline
 }
 
 func newAccident(in Input, clock func() time.Time) *accident {
@@ -437,6 +442,10 @@ func (a *accident) applyFormTeam(in FormTeamInput, now time.Time) (cases.Actor, 
 // appraisals stopped the clock (a running appraisal counts the days so
 // far). Nil before a team is formed.
 func (a *accident) investigationDue() *calendar.Deadline {
+	if a.investigationKept != nil {
+		d := *a.investigationKept
+		return &d
+	}
 	if a.team == nil && a.report == nil {
 		return nil
 	}
@@ -957,6 +966,31 @@ func (a *accident) applyClose(in CloseInput, now time.Time) (cases.Actor, any) {
 }
 
 // --- helpers
+
+// Calendar is the calendar the case counts with (casekit.Calendared).
+func (a *accident) Calendar() *calendar.Calendar { return a.in.Calendar }
+
+// LearnCalendar counts the accident's pending deadlines again with a newer
+// calendar: the investigation's (counted afresh from the state, so it is
+// kept as it was once met or missed), the approval's and the assessment's.
+func (a *accident) LearnCalendar(cal *calendar.Calendar, _ time.Time) []casekit.Recounted {
+	var out []casekit.Recounted
+	inv := a.investigationDue()
+	if inv != nil && (a.report != nil || a.investigationLate) {
+		a.investigationKept = inv
+	}
+	a.in.Calendar = cal
+	if inv != nil && a.investigationKept == nil {
+		casekit.Compare("investigation", *inv, *a.investigationDue(), &out)
+	}
+	if a.approvalDue != nil && a.approval == nil && !a.approvalLate {
+		casekit.Recount(cal, "approval", a.approvalDue, &out)
+	}
+	if a.assessmentDue != nil && a.assessment == nil && !a.assessmentLate {
+		casekit.Recount(cal, "assessment", a.assessmentDue, &out)
+	}
+	return out
+}
 
 // due counts a period with the case's calendar; the periods are the rule
 // set's, validated when the case opened, so an error here is a bug.

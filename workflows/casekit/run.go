@@ -46,6 +46,11 @@ func Run[V, R any, K Kind[V, R]](ctx workflow.Context, open func(now time.Time) 
 	if err := registerOpen(ctx, k); err != nil {
 		return none, err
 	}
+	if cal, ok := any(k).(Calendared); ok {
+		if err := registerLearnCalendar(ctx, k, cal); err != nil {
+			return none, err
+		}
+	}
 	if err := k.Register(ctx); err != nil {
 		return none, err
 	}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
@@ -28,7 +29,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		if err := in.Validate(now); err != nil {
 			return nil, err
 		}
-		return &escalation{in: in, state: Submitted, holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue}}}, nil
+		return &escalation{in: in, state: Submitted, holdings: []Holding{{Org: in.To, Since: now, AckDue: in.AckDue, AckDeadline: casekit.ClonePtr(in.AckDeadline)}}}, nil
 	})
 }
 
@@ -46,6 +47,9 @@ type escalation struct {
 	// brings.
 	decidedClosure bool
 	consequences   []Consequence
+	// cal is the calendar the escalation learned, nil until it learns
+	// one: the sender counted its dates.
+	cal *calendar.Calendar
 }
 
 // Register sets the escalation's query and updates.
@@ -127,6 +131,25 @@ func (e *escalation) Result(ctx workflow.Context) Result {
 
 func (e *escalation) current() *Holding { return &e.holdings[len(e.holdings)-1] }
 
+// Calendar is the calendar the escalation learned, nil before it learned
+// one (casekit.Calendared).
+func (e *escalation) Calendar() *calendar.Calendar { return e.cal }
+
+// LearnCalendar counts the current holder's acknowledgement deadline
+// again while it runs; the revision moves, so Live waits for the new date.
+func (e *escalation) LearnCalendar(cal *calendar.Calendar, _ time.Time) []casekit.Recounted {
+	e.cal = cal
+	var out []casekit.Recounted
+	h := e.current()
+	if h.AckDeadline != nil && h.AcknowledgedAt == nil && !h.Late && !e.closed() {
+		d := *h.AckDeadline
+		casekit.Recount(cal, "ack-"+strconv.Itoa(len(e.holdings)), &d, &out)
+		h.AckDeadline, h.AckDue = &d, d.End
+	}
+	e.revision++
+	return out
+}
+
 func (e *escalation) closed() bool {
 	return e.state == Decided || e.state == Returned
 }
@@ -189,7 +212,7 @@ func (e *escalation) checkForward(in ForwardInput, now time.Time) error {
 
 func (e *escalation) applyForward(in ForwardInput, now time.Time) (cases.Actor, any) {
 	e.current().Until = &now
-	e.holdings = append(e.holdings, Holding{Org: in.To, Since: now, AckDue: in.AckDue})
+	e.holdings = append(e.holdings, Holding{Org: in.To, Since: now, AckDue: in.AckDue, AckDeadline: casekit.ClonePtr(in.AckDeadline)})
 	e.state = Submitted
 	e.revision++
 	return in.Actor, in
@@ -278,8 +301,12 @@ func (e *escalation) summary() cases.Summary {
 		case h.Until != nil:
 			st = cases.DeadlineMet // closed (returned) before the deadline
 		}
+		var unconfirmed []int
+		if h.AckDeadline != nil {
+			unconfirmed = h.AckDeadline.Unconfirmed
+		}
 		deadlines = append(deadlines, cases.Deadline{Key: "ack-" + strconv.Itoa(i+1), What: "签收 acknowledge: " + h.Org.Name,
-			Party: cases.PartyRegulator, DueAt: h.AckDue, State: st})
+			Party: cases.PartyRegulator, DueAt: h.AckDue, State: st, Unconfirmed: unconfirmed})
 	}
 	cur := e.current()
 	return cases.Summary{

@@ -3,6 +3,7 @@ package escalation
 import (
 	"time"
 
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/casekit"
 )
@@ -111,7 +112,11 @@ type Input struct {
 	Major       bool        `json:"major"`
 	RequestedBy cases.Actor `json:"requested_by"`
 	AckDue      time.Time   `json:"ack_due"`
-	RuleSet     string      `json:"rule_set"`
+	// AckDeadline is how AckDue was counted (AckDue is its End), so the
+	// case shows the years it was counted without (待确认) and counts it
+	// again when it learns a newer calendar. Cases opened before have none.
+	AckDeadline *calendar.Deadline `json:"ack_deadline,omitempty"`
+	RuleSet     string             `json:"rule_set"`
 }
 
 // Validate checks the request's own fields.
@@ -129,10 +134,21 @@ func (in Input) Validate(now time.Time) error {
 	if in.AmountYuan < 0 {
 		return casekit.Invalid("amount_yuan may not be negative")
 	}
-	if !in.AckDue.After(now) {
-		return casekit.Invalid("the acknowledgement deadline must be in the future")
+	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
+		return err
 	}
 	return casekit.Text("summary (提请事由)", in.Summary, true)
+}
+
+// validAck checks an acknowledgement deadline and how it was counted.
+func validAck(due time.Time, counted *calendar.Deadline, now time.Time) error {
+	if !due.After(now) {
+		return casekit.Invalid("the acknowledgement deadline must be in the future")
+	}
+	if counted != nil && !counted.End.Equal(due) {
+		return casekit.Invalid("ack_deadline must end at ack_due")
+	}
+	return nil
 }
 
 // AcknowledgeInput is the receiver's acknowledgement (签收).
@@ -143,10 +159,11 @@ type AcknowledgeInput struct {
 // ForwardInput passes the matter further up or across; a level may be
 // skipped. The API checks the target and computes the new AckDue.
 type ForwardInput struct {
-	Actor  cases.Actor `json:"actor"`
-	To     cases.Org   `json:"to"`
-	Reason string      `json:"reason"`
-	AckDue time.Time   `json:"ack_due"`
+	Actor       cases.Actor        `json:"actor"`
+	To          cases.Org          `json:"to"`
+	Reason      string             `json:"reason"`
+	AckDue      time.Time          `json:"ack_due"`
+	AckDeadline *calendar.Deadline `json:"ack_deadline,omitempty"`
 }
 
 // Validate checks the forward's own fields.
@@ -154,8 +171,8 @@ func (in ForwardInput) Validate(now time.Time) error {
 	if in.To.ID == 0 {
 		return casekit.Invalid("forward needs the receiving organisation")
 	}
-	if !in.AckDue.After(now) {
-		return casekit.Invalid("the acknowledgement deadline must be in the future")
+	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
+		return err
 	}
 	return casekit.Text("reason (转办理由)", in.Reason, true)
 }
@@ -212,13 +229,15 @@ func (in ReturnInput) Validate() error { return casekit.Text("reason (退回理�
 // Holding is one organisation's time holding the escalation: the record
 // that shows who sat on it, from when to when.
 type Holding struct {
-	Org            cases.Org    `json:"org"`
-	Since          time.Time    `json:"since"`
-	Until          *time.Time   `json:"until,omitempty"`
-	AckDue         time.Time    `json:"ack_due"`
-	AcknowledgedAt *time.Time   `json:"acknowledged_at,omitempty"`
-	AcknowledgedBy *cases.Actor `json:"acknowledged_by,omitempty"`
-	Late           bool         `json:"late"`
+	Org    cases.Org  `json:"org"`
+	Since  time.Time  `json:"since"`
+	Until  *time.Time `json:"until,omitempty"`
+	AckDue time.Time  `json:"ack_due"`
+	// AckDeadline is how AckDue was counted, when the sender said.
+	AckDeadline    *calendar.Deadline `json:"ack_deadline,omitempty"`
+	AcknowledgedAt *time.Time         `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy *cases.Actor       `json:"acknowledged_by,omitempty"`
+	Late           bool               `json:"late"`
 }
 
 // View is the escalation as the workflow holds it.

@@ -190,7 +190,7 @@ func (h *hazard) autoRungInput(rung string, ref casekit.CaseRef, prep activities
 	if rung == rules.RungEscalation {
 		return escalation.WorkflowName, escalation.Input{CaseRef: ref, From: h.in.ActingOrg, To: prep.To, Reason: escalation.ReasonAuthorityLimit,
 			Summary:     "隐患 " + h.in.CaseNo + " 经执法措施仍未整改，超出本级权限，提请上级部门依法处理 (the hazard is still not rectified after the ladder's sanctions; beyond this department's authority)",
-			RequestedBy: h.engineFor(), AckDue: prep.AckDue, RuleSet: h.in.RuleSet.ID}
+			RequestedBy: h.engineFor(), AckDue: prep.AckDue, AckDeadline: prep.AckDeadline, RuleSet: h.in.RuleSet.ID}
 	}
 	persons := make([]talk.Person, 0, len(prep.Persons))
 	for _, p := range prep.Persons {

@@ -955,6 +955,44 @@ func (p *penalty) dailyFine(at time.Time) *DailyFine {
 
 // --- helpers
 
+// Calendar is the calendar the case counts with (casekit.Calendared).
+func (p *penalty) Calendar() *calendar.Calendar { return p.in.Calendar }
+
+// LearnCalendar counts the penalty's pending deadlines again with a newer
+// calendar: the decision's, the notice's windows, the service's, the
+// payment's and the windows to appeal, each while it still runs. One met
+// or missed stays as it was recorded.
+func (p *penalty) LearnCalendar(cal *calendar.Calendar, now time.Time) []casekit.Recounted {
+	p.in.Calendar = cal
+	var out []casekit.Recounted
+	if p.decision == nil && !p.decisionOverdue && !p.state.closed() {
+		casekit.Recount(cal, "decision", &p.decisionDue, &out)
+	}
+	if p.notice != nil && p.decision == nil && !p.windowsClosed {
+		if !p.notice.PleaDue.Missed(now) {
+			casekit.Recount(cal, "plea", &p.notice.PleaDue, &out)
+		}
+		if p.notice.HearingQualifies && !p.notice.HearingDue.Missed(now) {
+			casekit.Recount(cal, "hearing_request", &p.notice.HearingDue, &out)
+		}
+	}
+	if p.decision != nil && p.service == nil && !p.serviceLate {
+		casekit.Recount(cal, "service", &p.decision.ServiceDue, &out)
+	}
+	if p.service != nil && !p.state.closed() {
+		if !p.service.ReviewDue.Missed(now) {
+			casekit.Recount(cal, "review", &p.service.ReviewDue, &out)
+		}
+		if !p.service.LawsuitDue.Missed(now) {
+			casekit.Recount(cal, "lawsuit", &p.service.LawsuitDue, &out)
+		}
+	}
+	if p.payDue != nil && p.payment == nil && !p.paymentLate {
+		casekit.Recount(cal, "payment", p.payDue, &out)
+	}
+	return out
+}
+
 // due is the end of period per counted from the event at from. The
 // periods were checked with this calendar when the case opened and from
 // is never zero, so Due cannot fail here.
@@ -1225,13 +1263,14 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 		Escalation string `json:"escalation_case_no,omitempty"`
 	}{RepeatOffenceResult: res}
 	if res.Government.ID != 0 && res.Government.ID != p.in.ActingOrg.ID {
+		ack := p.due(workflow.Now(ctx), p.in.Rules.EscalationAck)
 		esc := escalation.Input{
 			CaseRef: casekit.CaseRef{ParentCaseNo: p.in.CaseNo, ParentWorkflowID: p.in.WorkflowID, RegionCode: p.in.RegionCode,
 				RegionPath: p.in.RegionPath, Industry: p.in.Industry, Enterprise: p.in.Enterprise},
 			From: p.in.ActingOrg, To: res.Government, Reason: escalation.ReasonClosure, Major: true, RequestedBy: cases.SystemActor,
 			Summary: fmt.Sprintf("屡查屡犯: %d penalties on the unit in 180 days, %d in a year (%s), and the 重大事故隐患 %s; "+
 				"closure requested (安全生产法 Art.113)", res.InHalfYear, res.InYear, strings.Join(res.Penalties, ", "), res.MajorHazard),
-			AckDue: p.due(workflow.Now(ctx), p.in.Rules.EscalationAck).End, RuleSet: p.in.RuleSet,
+			AckDue: ack.End, AckDeadline: &ack, RuleSet: p.in.RuleSet,
 		}
 		esc.Numbered(res.Escalation)
 		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{

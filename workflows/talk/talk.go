@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
@@ -41,6 +42,12 @@ type talk struct {
 	commitments string
 	heldAt      *time.Time
 	reportDue   time.Time
+	// reportCount is how reportDue was counted (nil for a talk recorded
+	// before the API said), and cal the calendar the talk learned after
+	// it (nil until it learns one): the API counted the date, so the talk
+	// carries no calendar of its own from the start.
+	reportCount *calendar.Deadline
+	cal         *calendar.Calendar
 	report      *ReportInput
 }
 
@@ -72,10 +79,19 @@ func (k *talk) Live(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return k.state != Scheduled }); err != nil {
 		return err
 	}
-	if k.state == Held {
+	// The step counter is the revision: a newer calendar that moves the
+	// report's date takes a step, and the wait starts again from the new
+	// date. (Before calendars were learned, only the report or nothing
+	// ended the wait, and both change the state too: histories replay.)
+	for k.state == Held {
+		seq := k.Seq()
 		if wait := k.reportDue.Sub(workflow.Now(ctx)); wait > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return k.state != Held }); err != nil {
+			changed, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return k.state != Held || k.Seq() != seq })
+			if err != nil {
 				return err
+			}
+			if changed {
+				continue
 			}
 		}
 		if k.state == Held {
@@ -142,6 +158,9 @@ func (k *talk) checkRecord(in RecordInput, now time.Time) error {
 	if !in.ReportDue.After(now) {
 		return casekit.Invalid("report_due must be in the future")
 	}
+	if in.ReportDeadline != nil && !in.ReportDeadline.End.Equal(in.ReportDue) {
+		return casekit.Invalid("report_deadline must end at report_due")
+	}
 	return nil
 }
 
@@ -159,7 +178,7 @@ func (k *talk) applyRecord(in RecordInput, now time.Time) (cases.Actor, any) {
 		k.state = Failed
 		k.finish(now)
 	} else {
-		k.reportDue = in.ReportDue
+		k.reportDue, k.reportCount = in.ReportDue, casekit.ClonePtr(in.ReportDeadline)
 		k.state = Held
 	}
 	return in.Actor, struct {
@@ -203,6 +222,22 @@ func (k *talk) applyCancel(in CancelInput, now time.Time) (cases.Actor, any) {
 
 func (k *talk) finish(now time.Time) { k.Close(now) }
 
+// Calendar is the calendar the talk learned, nil before it learned one
+// (casekit.Calendared).
+func (k *talk) Calendar() *calendar.Calendar { return k.cal }
+
+// LearnCalendar counts the written report's date again while it is
+// still awaited; the wait in Live follows the new date.
+func (k *talk) LearnCalendar(cal *calendar.Calendar, _ time.Time) []casekit.Recounted {
+	k.cal = cal
+	var out []casekit.Recounted
+	if k.state == Held && k.reportCount != nil {
+		casekit.Recount(cal, "talk-report", k.reportCount, &out)
+		k.reportDue = k.reportCount.End
+	}
+	return out
+}
+
 func (k *talk) nextActions() []string {
 	switch k.state {
 	case Scheduled:
@@ -232,8 +267,12 @@ func (k *talk) summary() cases.Summary {
 		case Failed:
 			st = cases.DeadlineMissed
 		}
+		var unconfirmed []int
+		if k.reportCount != nil {
+			unconfirmed = k.reportCount.Unconfirmed
+		}
 		deadlines = append(deadlines, cases.Deadline{Key: "talk-report", What: "约谈后书面整改报告 written report after the talk",
-			Party: cases.PartyEnterprise, DueAt: k.reportDue, State: st})
+			Party: cases.PartyEnterprise, DueAt: k.reportDue, State: st, Unconfirmed: unconfirmed})
 	}
 	return cases.Summary{
 		WorkflowID: k.in.WorkflowID, CaseNo: k.in.CaseNo, Kind: cases.KindTalk, State: string(k.state),
@@ -248,7 +287,8 @@ func (k *talk) summary() cases.Summary {
 func (k *talk) view() View {
 	return View{
 		Summary: k.summary(), Notice: k.in, Attendance: casekit.CloneList(k.attendance), NoShows: casekit.CloneList(k.noShows),
-		Minutes: k.minutes, Commitments: k.commitments, HeldAt: k.heldAt, ReportDue: k.reportDue, Report: k.report,
+		Minutes: k.minutes, Commitments: k.commitments, HeldAt: k.heldAt, ReportDue: k.reportDue,
+		ReportDeadline: casekit.ClonePtr(k.reportCount), Report: k.report,
 		NextActions: casekit.CloneList(k.nextActions()), Seq: k.Seq(),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/casekit"
 )
@@ -101,12 +102,16 @@ type Attendance struct {
 // RecordInput records the talk as held: attendance of every person
 // called, the minutes and the commitments made, and when the written
 // rectification report is due (the API counts the working days).
+// ReportDeadline is that count (ReportDue is its End): the talk shows the
+// years it was counted without (待确认) and counts it again from it when
+// it learns a newer calendar. Talks recorded before it have none.
 type RecordInput struct {
-	Actor       cases.Actor  `json:"actor"`
-	Attendance  []Attendance `json:"attendance"`
-	Minutes     string       `json:"minutes"`
-	Commitments string       `json:"commitments"`
-	ReportDue   time.Time    `json:"report_due"`
+	Actor          cases.Actor        `json:"actor"`
+	Attendance     []Attendance       `json:"attendance"`
+	Minutes        string             `json:"minutes"`
+	Commitments    string             `json:"commitments"`
+	ReportDue      time.Time          `json:"report_due"`
+	ReportDeadline *calendar.Deadline `json:"report_deadline,omitempty"`
 }
 
 // ReportInput is the enterprise's written rectification report.
@@ -145,9 +150,11 @@ type View struct {
 	Commitments string       `json:"commitments,omitempty"`
 	HeldAt      *time.Time   `json:"held_at,omitempty"`
 	ReportDue   time.Time    `json:"report_due,omitzero"`
-	Report      *ReportInput `json:"report,omitempty"`
-	NextActions []string     `json:"next_actions"`
-	Seq         int64        `json:"seq"`
+	// ReportDeadline is how ReportDue was counted, when the API said.
+	ReportDeadline *calendar.Deadline `json:"report_deadline,omitempty"`
+	Report         *ReportInput       `json:"report,omitempty"`
+	NextActions    []string           `json:"next_actions"`
+	Seq            int64              `json:"seq"`
 }
 
 // Result is what a finished talk returns to whoever started it: a
