@@ -104,11 +104,15 @@ func SyncOrgs(ctx context.Context, tx pgx.Tx, src OrgPolicySource, orgIDs, postI
 				}
 			}
 		}
+		wanted := map[string]bool{}
 		for id := range write {
-			candidates = append(candidates, orgPolicyIDs(id)...)
+			for _, pid := range orgPolicyIDs(id) {
+				candidates = append(candidates, pid)
+				wanted[pid] = true
+			}
 		}
 		for _, p := range ForOrganisation(Organisation{Orgs: orgs}) {
-			if slices.Contains(candidates, p.ID) {
+			if wanted[p.ID] {
 				want[p.ID] = p
 			}
 		}

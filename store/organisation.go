@@ -357,12 +357,43 @@ func (s *Store) SaveOrg(ctx context.Context, tx pgx.Tx, in OrgInput, ch OrgChang
 	return want, true, s.orgChanged(ctx, tx, changedIDs, nil)
 }
 
-// orgChanged lets the generated policies follow a change (OrgChanged).
+// orgChanged lets the generated policies follow a change (OrgChanged),
+// or notes it for FlushOrgChanges under BatchOrgChanges.
 func (s *Store) orgChanged(ctx context.Context, tx pgx.Tx, orgIDs, postIDs []int64) error {
 	if s.OrgChanged == nil {
 		return nil
 	}
+	if b, ok := ctx.Value(orgBatchKey{}).(*orgBatch); ok {
+		b.orgs = append(b.orgs, orgIDs...)
+		b.posts = append(b.posts, postIDs...)
+		return nil
+	}
 	return s.OrgChanged(ctx, tx, orgIDs, postIDs)
+}
+
+type orgBatchKey struct{}
+
+// orgBatch is what the writes under BatchOrgChanges changed.
+type orgBatch struct{ orgs, posts []int64 }
+
+// BatchOrgChanges returns a context under which the writes of the
+// organisation note what they change instead of calling OrgChanged each:
+// an import of thousands of rows then calls FlushOrgChanges once, before
+// it commits, with all of them.
+func BatchOrgChanges(ctx context.Context) context.Context {
+	return context.WithValue(ctx, orgBatchKey{}, &orgBatch{})
+}
+
+// FlushOrgChanges calls OrgChanged, in tx, with everything the writes
+// under ctx (BatchOrgChanges) changed, and starts the batch afresh.
+func (s *Store) FlushOrgChanges(ctx context.Context, tx pgx.Tx) error {
+	b, ok := ctx.Value(orgBatchKey{}).(*orgBatch)
+	if !ok || s.OrgChanged == nil || len(b.orgs)+len(b.posts) == 0 {
+		return nil
+	}
+	orgs, posts := slices.Compact(slices.Sorted(slices.Values(b.orgs))), slices.Compact(slices.Sorted(slices.Values(b.posts)))
+	b.orgs, b.posts = nil, nil
+	return s.OrgChanged(context.WithValue(ctx, orgBatchKey{}, nil), tx, orgs, posts)
 }
 
 // orgWriteError says which key a write collided on.
