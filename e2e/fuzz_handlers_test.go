@@ -197,6 +197,8 @@ var handlerSeeds = []handlerSeed{
 	{"hazard/reported POST /api/v1/posts/{postID}/end as qian.zong", `{"on":"$DATE"}`, 0},
 	{"hazard/reported POST /api/v1/posts/{postID}/transfer as qian.zong", `{"org_id":$ORG(ent-hongda),"role":"staff","title":"岗位"}`, 0},
 	{"hazard/reported POST /api/v1/persons/{personID}/personal as qian.zong", `{"purpose":"核对"}`, 0},
+	// An import takes a file (multipart); a JSON body is refused.
+	{"hazard/reported POST /api/v1/imports/{kind} as admin.quan", `{}`, 0},
 }
 
 // handlerRig is one `duty dev` with the demo organisation, its people
@@ -350,7 +352,8 @@ func (r *handlerRig) try(t *testing.T, target string, body []byte, n int16) {
 	method, path, _ := strings.Cut(route, " ")
 	path = strings.ReplaceAll(path, "{caseNo}", pc.caseNo)
 	path = strings.ReplaceAll(path, "{id}", "1")
-	path = strings.NewReplacer("{orgID}", strconv.FormatInt(r.orgs["ent-hongda"], 10), "{postID}", "1", "{personID}", "1").Replace(path)
+	path = strings.NewReplacer("{orgID}", strconv.FormatInt(r.orgs["ent-hongda"], 10), "{postID}", "1", "{personID}", "1",
+		"{kind}", "enterprises").Replace(path)
 	if strings.Contains(path, "{docID}") {
 		doc := "none"
 		if len(pc.docs) > 0 {
