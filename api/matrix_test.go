@@ -201,11 +201,15 @@ var matrix = []matrixRow{
 	{on: "person:record on person", may: "head: Y---; cityhead provhead: YY--; leaders: YY--"},
 	{on: "policy:write on policy", may: "admin: YYY-"},
 
-	// Importing into a region's organisation (台账): its organisation
-	// administrators'. No persona is one, and no generated policy grants
-	// it yet (the administration's policies come with it); the import's
-	// own tests grant it by hand.
-	{on: "organisation:administer on organisation"},
+	// Administering the organisation (issue 15), asked on an organisation
+	// as its region places it (importing 台账 into a region asks the first
+	// on the region, organisation 0): the region's organisation
+	// administrator keeps every organisation of the region and below; an enterprise's
+	// 主要负责人 keeps its own persons and units, and reads their personal
+	// information; nobody edits another region.
+	{on: "organisation:administer on organisation", may: "orgadmin: YY--"},
+	{on: "organisation:staff on organisation", may: "orgadmin: YY--; enthead: Y---"},
+	{on: "organisation:personal on organisation", may: "orgadmin: YY--; enthead: Y---"},
 }
 
 // matrixRow is one row of the matrix: who may take the permission on, with
@@ -237,6 +241,7 @@ var personas = []persona{
 	{"enthead", "qian.zong", "ent-zeyu", "ent-xinyuan", "ent-zeyu"},            // 宏达建筑 主要负责人
 	{"pm", "sun.jingli", "ent-zeyu", "ent-xinyuan", "ent-zeyu"},                // 宏达建筑 项目经理
 	{"safety", "li.anquan", "ent-zeyu", "ent-xinyuan", "ent-zeyu"},             // 宏达建筑 安全员
+	{"orgadmin", "yang.zuzhi", "ent-zeyu", "140502-jsj", "140525-jsj"},         // 区政府 组织管理员
 }
 
 // personaGroups are the names a cell may use for several personas.
@@ -401,7 +406,7 @@ func (row matrixRow) request(p persona, home org.Org, situation string, orgs map
 		return action, policy.PolicyRecordResource(region.RegionPath)
 	case "organisation":
 		at := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
-		return action, policy.OrgResource(at.RegionPath, 0)
+		return action, policy.OrgResource(at.RegionPath, at.ID)
 	case "person":
 		at := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
 		return action, policy.PersonResource(at.RegionPath, at.ID, 999_999)
@@ -598,6 +603,15 @@ func askedPermissions(t *testing.T, st *store.Store, m *policy.Manager) map[stri
 		reflect.TypeOf(OpenHazardRequest{}):       fmt.Sprintf(`{"enterprise_id":%d}`, hongdaOrg.ID),
 		reflect.TypeOf(OpenAccidentRequest{}):     fmt.Sprintf(`{"enterprise_id":%d}`, hongdaOrg.ID),
 		reflect.TypeOf(PenaltyAuthorityRequest{}): `{"kind":"fine","amount_yuan":1}`,
+		reflect.TypeOf(OrgRequest{}):              `{"region_code":"140502"}`,
+		reflect.TypeOf(RegionRequest{}):           `{"code":"140502"}`,
+	}
+	// The organisation's routes are probed on 宏达建筑 and on the
+	// inspector's post, which none of the probing logins keeps: a post
+	// route that passed would end it.
+	inspectorPosts, err := st.PostsAt(ctx, inspector.ID, time.Now().In(rules.China))
+	if err != nil || len(inspectorPosts) == 0 {
+		t.Fatalf("the inspector's posts: %v, %v", inspectorPosts, err)
 	}
 	asked := map[string][]string{}
 	for _, rt := range routes() {
@@ -612,7 +626,8 @@ func askedPermissions(t *testing.T, st *store.Store, m *policy.Manager) map[stri
 		}
 		var paths []string
 		for _, no := range caseNos {
-			p := strings.NewReplacer("{caseNo}", no, "{id}", "matrix", "{personID}", strconv.FormatInt(inspector.ID, 10)).Replace(rt.path)
+			p := strings.NewReplacer("{caseNo}", no, "{id}", "matrix", "{personID}", strconv.FormatInt(inspector.ID, 10),
+				"{orgID}", strconv.FormatInt(hongdaOrg.ID, 10), "{postID}", strconv.FormatInt(inspectorPosts[0].ID, 10)).Replace(rt.path)
 			if !strings.Contains(p, "{docID}") {
 				paths = append(paths, p)
 				continue

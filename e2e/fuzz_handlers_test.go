@@ -188,6 +188,20 @@ var handlerSeeds = []handlerSeed{
 	{"hazard/reported POST /api/v1/login/oidc/finish" + ins, `{"code":"x","state":"y","bundle":"z"}`, 0},
 	{"hazard/reported POST /api/v1/policies/proposals/{id}/approve as admin.shen", `{}`, 0},
 	{"hazard/reported POST /api/v1/policies/proposals/{id}/reject as admin.shen", `{"note":"不同意"}`, 0},
+	// The organisation's administration ({orgID} is 宏达建筑, whose
+	// 主要负责人 keeps its people; {postID} and {personID} are 1, not
+	// his): no case changes.
+	{"hazard/reported POST /api/v1/regions as admin.quan", `{"code":"140502001","name":"西街街道","parent_code":"140502"}`, 0},
+	{"hazard/reported POST /api/v1/orgs as qian.zong", `{"kind":"enterprise","name":"某公司","region_code":"140502","credit_code":"91140502MA0000001X","industry_code":"4720"}`, 0},
+	{"hazard/reported POST /api/v1/orgs/{orgID}/units as qian.zong", `{"code":"WS1","kind":"workshop","name":"一号车间"}`, 0},
+	{"hazard/reported POST /api/v1/orgs/{orgID}/rescue-agreements as qian.zong", `{"enterprise_id":$ORG(ent-hongda),"valid_from":"$DATE"}`, 0},
+	{"hazard/reported POST /api/v1/orgs/{orgID}/persons as qian.zong", `{"name":"赵安全","id_number":"11010519491231002X","phone":"13812345678"}`, 0},
+	{"hazard/reported POST /api/v1/orgs/{orgID}/posts as qian.zong", `{"person_id":1,"role":"staff","title":"岗位","starts_on":"$DATE"}`, 0},
+	{"hazard/reported POST /api/v1/posts/{postID}/end as qian.zong", `{"on":"$DATE"}`, 0},
+	{"hazard/reported POST /api/v1/posts/{postID}/transfer as qian.zong", `{"org_id":$ORG(ent-hongda),"role":"staff","title":"岗位"}`, 0},
+	{"hazard/reported POST /api/v1/persons/{personID}/personal as qian.zong", `{"purpose":"核对"}`, 0},
+	// An import takes a file (multipart); a JSON body is refused.
+	{"hazard/reported POST /api/v1/imports/{kind} as admin.quan", `{}`, 0},
 }
 
 // handlerRig is one `duty dev` with the demo organisation, its people
@@ -341,6 +355,8 @@ func (r *handlerRig) try(t *testing.T, target string, body []byte, n int16) {
 	method, path, _ := strings.Cut(route, " ")
 	path = strings.ReplaceAll(path, "{caseNo}", pc.caseNo)
 	path = strings.ReplaceAll(path, "{id}", "1")
+	path = strings.NewReplacer("{orgID}", strconv.FormatInt(r.orgs["ent-hongda"], 10), "{postID}", "1", "{personID}", "1",
+		"{kind}", "enterprises").Replace(path)
 	if strings.Contains(path, "{docID}") {
 		doc := "none"
 		if len(pc.docs) > 0 {

@@ -152,6 +152,7 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 		return report, duty.Errorf(duty.EInvalid, "%v", err)
 	}
 	defer r.Close()
+	ctx = store.BatchOrgChanges(ctx)
 	tx, err := im.Store.Pool.Begin(ctx)
 	if err != nil {
 		return report, err
@@ -228,6 +229,11 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 	}
 	if opt.DryRun || report.ErrorCount > 0 {
 		return report, nil
+	}
+	// The generated policies follow every row at once, in this
+	// transaction (store.OrgChanged).
+	if err := im.Store.FlushOrgChanges(ctx, tx); err != nil {
+		return report, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return report, fmt.Errorf("orgimport: commit: %w", err)

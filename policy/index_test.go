@@ -270,7 +270,7 @@ func loadThroughPostgres(tb testing.TB, policies []*ladon.DefaultPolicy) *Manage
 	if err := m.Load(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	if got := len(m.snap.Load().all); got != len(policies) {
+	if got := len(m.snap.Load().list()); got != len(policies) {
 		tb.Fatalf("loaded %d policies, want %d", got, len(policies))
 	}
 	return m

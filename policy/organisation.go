@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/duty-project/duty/cases"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,14 +70,24 @@ type Organisation struct {
 //     its policy administrators;
 //   - 一岗双责: a leader with a portfolio views the cases of those sectors
 //     in their region;
-//   - an enterprise's persons view and answer only their enterprise's cases.
+//   - an enterprise's persons view and answer only their enterprise's cases;
+//   - administration (issue 15): a government's organisation
+//     administrators keep the organisation of their region and below; an
+//     enterprise's 主要负责人 keeps its own persons and units.
 func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 	var out []*ladon.DefaultPolicy
 	below := departmentsBelow(o.Orgs)
 	for _, unit := range o.Orgs {
 		id := strconv.FormatInt(unit.ID, 10)
+		// Subjects are literal (org:<id>:<role>), one per role: compared
+		// as strings, they need no compiled pattern per organisation, of
+		// which a province has 100,000 (docs/performance.md).
 		subjects := func(roles ...string) []string {
-			return []string{"org:" + id + ":<" + strings.Join(roles, "|") + ">"}
+			out := make([]string, len(roles))
+			for i, role := range roles {
+				out[i] = PostSubject(role, unit.ID)
+			}
+			return out
 		}
 		switch unit.Kind {
 		case org.KindDepartment:
@@ -150,6 +161,15 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 			})
 			if unit.Kind == org.KindGovernment {
 				out = append(out, governmentAccidents(unit, id))
+				out = append(out, &ladon.DefaultPolicy{
+					ID: OrgPolicyPrefix + "orgadmin:" + id,
+					Description: fmt.Sprintf("the organisation administrators of %s keep the organisation of their region and below: "+
+						"its organisations, units, persons and posts, and read persons' personal information (recorded)", unit.Name),
+					Subjects:  subjects(org.RoleOrgAdmin),
+					Actions:   []string{ActionAdministerOrg, ActionKeepStaff, ActionReadPersonal},
+					Resources: []string{"organisation:" + unit.RegionPath + "<[0-9/]*>:<[0-9]+>"},
+					Effect:    ladon.AllowAccess,
+				})
 			}
 		case org.KindEnterprise:
 			out = append(out, &ladon.DefaultPolicy{
@@ -163,6 +183,13 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				// on the enterprise, though they are about it.
 				Resources: []string{"case:<[0-9/]+>:<" + alternatives(EnterpriseCaseKinds) + ">:<[a-z_]*>:" + id + ":<.+>"},
 				Effect:    ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "enterprisestaff:" + id,
+				Description: fmt.Sprintf("the 主要负责人 of %s keeps its own persons, posts and internal units", unit.Name),
+				Subjects:    subjects(org.RoleEnterpriseHead),
+				Actions:     []string{ActionKeepStaff, ActionReadPersonal},
+				Resources:   []string{OrgResource(unit.RegionPath, unit.ID)},
+				Effect:      ladon.AllowAccess,
 			})
 		}
 	}
@@ -247,7 +274,9 @@ func PersonResource(regionPath string, orgID, personID int64) string {
 }
 
 // departmentsBelow maps each department to the ids of the departments
-// under it, at any depth (its superior is parent_id).
+// under it, at any depth (its superior is parent_id), in id order, so
+// that the policy is the same whichever organisations it was generated
+// among (SyncOrgs generates it from a few).
 func departmentsBelow(orgs []org.Org) map[int64][]string {
 	parent := map[int64]int64{}
 	for _, o := range orgs {
@@ -255,7 +284,7 @@ func departmentsBelow(orgs []org.Org) map[int64][]string {
 			parent[o.ID] = o.ParentID
 		}
 	}
-	out := map[int64][]string{}
+	ids := map[int64][]int64{}
 	for _, o := range orgs {
 		if o.Kind != org.KindDepartment {
 			continue
@@ -263,7 +292,14 @@ func departmentsBelow(orgs []org.Org) map[int64][]string {
 		seen := map[int64]bool{o.ID: true}
 		for p, ok := parent[o.ID]; ok && !seen[p]; p, ok = parent[p] {
 			seen[p] = true
-			out[p] = append(out[p], strconv.FormatInt(o.ID, 10))
+			ids[p] = append(ids[p], o.ID)
+		}
+	}
+	out := make(map[int64][]string, len(ids))
+	for p, below := range ids {
+		slices.Sort(below)
+		for _, id := range below {
+			out[p] = append(out[p], strconv.FormatInt(id, 10))
 		}
 	}
 	return out
@@ -312,7 +348,8 @@ func alternatives(words []string) string {
 type OrganisationSource interface {
 	// ListOrgs lists organisations, all kinds when kind is empty.
 	ListOrgs(ctx context.Context, kind string) ([]org.Org, error)
-	// PortfolioPosts lists the posts held on day that carry a portfolio.
+	// PortfolioPosts lists the posts held on day or later that carry a
+	// portfolio.
 	PortfolioPosts(ctx context.Context, day time.Time) ([]org.Post, error)
 }
 

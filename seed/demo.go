@@ -1,8 +1,8 @@
 // Package seed writes the demo organisation `duty dev` starts with: 晋城市
 // and its 城区, the district's party committee and government with their
-// leaders and two policy administrators, two regulator departments, the
-// city's 住建局 above them, and two enterprises with their managers — one
-// login per person.
+// leaders, two policy administrators and an organisation administrator,
+// two regulator departments, the city's 住建局 above them, and two
+// enterprises with their managers — one login per person.
 package seed
 
 import (
@@ -84,6 +84,9 @@ var demoPersons = []demoPerson{
 	{"lin.tingzhang", "林振华", "14-jst", org.RoleDeptHead, "省住建厅厅长"},
 	// The city's government approves (批复) the accidents the city investigates.
 	{"gao.shizhang", "高建平", "1405-zf", org.RoleGovernmentHead, "市长"},
+	// The district's organisation administrator keeps its organisations,
+	// persons and posts (issue 15). Last, so that the ids above stay.
+	{"yang.zuzhi", "杨志", "140502-zf", org.RoleOrgAdmin, "区政府 组织管理员"},
 }
 
 // demoCertificates are the demo officers' 执法证号, printed on their

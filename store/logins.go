@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/duty-project/duty/org"
 )
 
 // LoginFailures counts the failed logins for login since a moment.
@@ -34,4 +36,16 @@ func (s *Store) ClearLoginFailures(ctx context.Context, login string) error {
 		return fmt.Errorf("store: clear login failures: %w", err)
 	}
 	return nil
+}
+
+// SetPassword sets the password hash a person logs in with, found by
+// login; the hash is made by the caller (auth.HashPassword).
+func (s *Store) SetPassword(ctx context.Context, login, hash string) (org.Person, error) {
+	var p org.Person
+	err := s.Pool.QueryRow(ctx, `UPDATE persons SET password_hash = $2 WHERE login = $1 RETURNING id, login, name`, login, hash).
+		Scan(&p.ID, &p.Login, &p.Name)
+	if err != nil {
+		return org.Person{}, notFound(err, "no person with login %q", login)
+	}
+	return p, nil
 }

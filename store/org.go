@@ -87,13 +87,16 @@ func (s *Store) PostsAt(ctx context.Context, personID int64, day time.Time) ([]o
 	return pgx.CollectRows(rows, scanPost)
 }
 
-// PortfolioPosts lists the posts held on day that carry a portfolio of
-// sectors (一岗双责: a deputy head answers for safety in the sectors they
-// oversee).
+// PortfolioPosts lists the posts held on day or later that carry a
+// portfolio of sectors (一岗双责: a deputy head answers for safety in the
+// sectors they oversee). A post appointed from a later day is listed too,
+// so that its policy is in place on its first day without a restart; it
+// grants nothing before, since a caller's subject names only the posts
+// held that day (policy.HeldOnOrAfter).
 func (s *Store) PortfolioPosts(ctx context.Context, day time.Time) ([]org.Post, error) {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT `+postColumns+`
-		WHERE cardinality(p.portfolio) > 0 AND p.started_on <= $1 AND (p.ended_on IS NULL OR p.ended_on > $1)
+		WHERE cardinality(p.portfolio) > 0 AND (p.ended_on IS NULL OR p.ended_on > $1)
 		ORDER BY p.id`, day.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("store: portfolio posts: %w", err)

@@ -362,11 +362,57 @@ func (s *Store) SaveOrg(ctx context.Context, tx pgx.Tx, in OrgInput, ch OrgChang
 		}
 	}
 	var before any
+	changedIDs := []int64{want.ID}
 	if existed {
 		before = had
+		if had.ParentID != 0 && had.ParentID != want.ParentID {
+			changedIDs = append(changedIDs, had.ParentID)
+		}
 	}
 	d := orgChangeDetails{Subject: "org", ID: want.ID, Before: rawJSON(before), After: rawJSON(want)}
-	return want, true, s.recordOrgChange(ctx, tx, want.RegionCode, OrgActionSaveOrg, presence(existed), "recorded", d, ch)
+	if err := s.recordOrgChange(ctx, tx, want.RegionCode, OrgActionSaveOrg, presence(existed), "recorded", d, ch); err != nil {
+		return want, true, err
+	}
+	return want, true, s.orgChanged(ctx, tx, changedIDs, nil)
+}
+
+// orgChanged lets the generated policies follow a change (OrgChanged),
+// or notes it for FlushOrgChanges under BatchOrgChanges.
+func (s *Store) orgChanged(ctx context.Context, tx pgx.Tx, orgIDs, postIDs []int64) error {
+	if s.OrgChanged == nil {
+		return nil
+	}
+	if b, ok := ctx.Value(orgBatchKey{}).(*orgBatch); ok {
+		b.orgs = append(b.orgs, orgIDs...)
+		b.posts = append(b.posts, postIDs...)
+		return nil
+	}
+	return s.OrgChanged(ctx, tx, orgIDs, postIDs)
+}
+
+type orgBatchKey struct{}
+
+// orgBatch is what the writes under BatchOrgChanges changed.
+type orgBatch struct{ orgs, posts []int64 }
+
+// BatchOrgChanges returns a context under which the writes of the
+// organisation note what they change instead of calling OrgChanged each:
+// an import of thousands of rows then calls FlushOrgChanges once, before
+// it commits, with all of them.
+func BatchOrgChanges(ctx context.Context) context.Context {
+	return context.WithValue(ctx, orgBatchKey{}, &orgBatch{})
+}
+
+// FlushOrgChanges calls OrgChanged, in tx, with everything the writes
+// under ctx (BatchOrgChanges) changed, and starts the batch afresh.
+func (s *Store) FlushOrgChanges(ctx context.Context, tx pgx.Tx) error {
+	b, ok := ctx.Value(orgBatchKey{}).(*orgBatch)
+	if !ok || s.OrgChanged == nil || len(b.orgs)+len(b.posts) == 0 {
+		return nil
+	}
+	orgs, posts := slices.Compact(slices.Sorted(slices.Values(b.orgs))), slices.Compact(slices.Sorted(slices.Values(b.posts)))
+	b.orgs, b.posts = nil, nil
+	return s.OrgChanged(context.WithValue(ctx, orgBatchKey{}, nil), tx, orgs, posts)
 }
 
 // orgWriteError says which key a write collided on.
@@ -1082,7 +1128,10 @@ func (s *Store) Appoint(ctx context.Context, tx pgx.Tx, a Appointment, ch OrgCha
 		return post, changed, err
 	}
 	d := orgChangeDetails{Subject: "post", ID: post.ID, Before: rawJSON(before), After: rawJSON(postFacts(post))}
-	return post, true, s.recordOrgChange(ctx, tx, post.Org.RegionCode, OrgActionAppoint, postState(before), postState(post), d, ch)
+	if err := s.recordOrgChange(ctx, tx, post.Org.RegionCode, OrgActionAppoint, postState(before), postState(post), d, ch); err != nil {
+		return post, true, err
+	}
+	return post, true, s.orgChanged(ctx, tx, nil, []int64{post.ID})
 }
 
 // postFacts is a post as the record keeps it: without the organisation's
@@ -1277,7 +1326,10 @@ func (s *Store) EndPost(ctx context.Context, tx pgx.Tx, postID int64, on time.Ti
 		return post, changed, err
 	}
 	d := orgChangeDetails{Subject: "post", ID: post.ID, Before: rawJSON(before), After: rawJSON(postFacts(post))}
-	return post, true, s.recordOrgChange(ctx, tx, post.Org.RegionCode, OrgActionEndPost, "held", "ended", d, ch)
+	if err := s.recordOrgChange(ctx, tx, post.Org.RegionCode, OrgActionEndPost, "held", "ended", d, ch); err != nil {
+		return post, true, err
+	}
+	return post, true, s.orgChanged(ctx, tx, nil, []int64{post.ID})
 }
 
 func (s *Store) endPost(ctx context.Context, tx pgx.Tx, postID int64, on time.Time, ch OrgChange) (org.Post, map[string]any, bool, error) {
@@ -1352,7 +1404,10 @@ func (s *Store) Transfer(ctx context.Context, tx pgx.Tx, fromPostID int64, to Ap
 	}
 	d := orgChangeDetails{Subject: "post", ID: started.ID, Before: rawJSON(startedBefore), After: rawJSON(postFacts(started)),
 		Ended: rawJSON(map[string]any{"before": endedBefore, "after": postFacts(ended)})}
-	return ended, started, true, s.recordOrgChange(ctx, tx, started.Org.RegionCode, OrgActionTransfer, "held", "transferred", d, ch)
+	if err := s.recordOrgChange(ctx, tx, started.Org.RegionCode, OrgActionTransfer, "held", "transferred", d, ch); err != nil {
+		return ended, started, true, err
+	}
+	return ended, started, true, s.orgChanged(ctx, tx, nil, []int64{ended.ID, started.ID})
 }
 
 // ---- dates ----

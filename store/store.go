@@ -34,6 +34,14 @@ type Store struct {
 	// saved; nil means the table shipped in package industry. A province
 	// sets its own (industry.LoadFile).
 	Industries *industry.Table
+	// OrgChanged, when set, is called in the transaction of every change
+	// of the organisation that can change a generated policy — an
+	// organisation saved (with its superior before, if that changed), a
+	// post appointed, ended or transferred — with the organisations and
+	// posts changed, so that the policies follow in the same transaction.
+	// cmd/duty sets it to policy.SyncOrgs; package store cannot import
+	// package policy, whose tests import it.
+	OrgChanged func(ctx context.Context, tx pgx.Tx, orgIDs, postIDs []int64) error
 }
 
 // Option changes how Open connects.

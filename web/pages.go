@@ -479,6 +479,8 @@ func (s *Server) visitorFor(w http.ResponseWriter, r *http.Request, allowed func
 // homeOf names the visitor's own page.
 func homeOf(m *me) string {
 	switch {
+	case m.OrgAdmin():
+		return "/organisation"
 	case m.Regulator():
 		return "/desk"
 	case m.Enterprise():

@@ -13,7 +13,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices", "orgregister", "orgstaff", "orgperson"}
 
 // partials are the templates some pages share besides the layout.
 var partials = map[string][]string{
@@ -78,6 +78,8 @@ var funcs = template.FuncMap{
 		return math.Round(float64(v)*1000/float64(max)) / 10
 	},
 	"industry": func(code string) string { return industryName(code) },
+	// organisationHome is where the visitor's organisation pages start.
+	"organisationHome": organisationHome,
 	"posted": func(p page, name string) string {
 		if p.Posted == nil {
 			return ""

@@ -87,6 +87,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /notices", s.noticesPage)
 	mux.HandleFunc("POST /notices/{id}/read", s.readNotice)
 	mux.HandleFunc("POST /notices/read", s.readNotices)
+	s.organisationRoutes(mux)
 	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
@@ -354,6 +355,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case m.OrgAdmin():
+		http.Redirect(w, r, "/organisation", http.StatusSeeOther)
 	case m.Regulator():
 		http.Redirect(w, r, "/desk", http.StatusSeeOther)
 	case m.Enterprise():

@@ -113,6 +113,9 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 	// Set once, before any worker or server shares the store: the worker's
 	// steps and the server's policy changes queue for the same channels.
 	st.NotifyChannels = cfg.channelNames()
+	// The generated policies follow every change of the organisation, in
+	// the change's transaction; every process hears of it (Watch).
+	st.OrgChanged = policy.FollowOrganisation(st, time.Now)
 	a.policies = policy.NewManager(st.Pool)
 	if err := a.policies.Load(ctx); err != nil {
 		return err

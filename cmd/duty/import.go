@@ -121,6 +121,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
+	// The imported organisations' policies are written with them; every
+	// running process hears of them.
+	st.OrgChanged = policy.FollowOrganisation(st, time.Now)
 	policies := policy.NewManager(st.Pool)
 	if err := policies.Load(ctx); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/store"
 )
 
@@ -19,6 +21,7 @@ const personUsage = `Usage:
   duty person link-identity   --login LOGIN --subject SUBJECT [--issuer URL] [flags]
   duty person unlink-identity --subject SUBJECT [--issuer URL] [flags]
   duty person identities      [--login LOGIN] [flags]
+  duty person set-password    --login LOGIN [flags] < password
 
 Links a duty person to who they are at the province's identity provider
 (政务服务统一身份认证, --oidc-issuer), so that signing in there logs them in
@@ -28,6 +31,11 @@ linked to nobody is shown it on the login page, and gives it to the
 district administrator, who runs link-identity. A subject belongs to one
 person: linking it again moves it. Sessions already begun are not ended
 by unlinking; the person's next sign-in is refused.
+
+set-password sets the password a person logs in with, read from the first
+line of standard input (never from an argument, which other users of the
+machine could see): for a person recorded through the organisation's
+administration, who has none until then. Their sessions go on.
 
 --issuer defaults to DUTY_OIDC_ISSUER, as the server is configured. Like
 'duty audit', it uses DATABASE_URL, or the local cluster in the data folder.
@@ -47,7 +55,7 @@ func cmdPerson(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	sub := args[0]
 	switch sub {
-	case "link-identity", "unlink-identity", "identities":
+	case "link-identity", "unlink-identity", "identities", "set-password":
 	default:
 		fmt.Fprintf(stderr, "duty person: unknown subcommand %q\n\n%s", sub, personUsage)
 		return errUsage
@@ -66,7 +74,20 @@ func cmdPerson(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	login, subject, issuer = strings.TrimSpace(login), strings.TrimSpace(subject), strings.TrimSpace(issuer)
-	if sub != "identities" && (subject == "" || issuer == "") {
+	var password string
+	if sub == "set-password" {
+		if login == "" {
+			return errors.New("--login is required: the duty person whose password to set")
+		}
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		password = strings.TrimRight(line, "\r\n")
+		if len([]rune(password)) < 8 {
+			return errors.New("the password (the first line of standard input) must have at least 8 characters")
+		}
+	} else if sub != "identities" && (subject == "" || issuer == "") {
 		return errors.New("--subject and --issuer (or DUTY_OIDC_ISSUER) are required")
 	}
 	if sub == "link-identity" && login == "" {
@@ -88,6 +109,16 @@ func cmdPerson(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer st.Close()
 	switch sub {
+	case "set-password":
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return err
+		}
+		p, err := st.SetPassword(ctx, login, hash)
+		if err != nil {
+			return userError(err)
+		}
+		fmt.Fprintf(stdout, "set the password of %s (person %d)\n", p.Login, p.ID)
 	case "link-identity":
 		id, err := st.LinkIdentity(ctx, login, issuer, subject, time.Now())
 		if err != nil {
