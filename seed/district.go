@@ -77,6 +77,8 @@ func District(ctx context.Context, st *store.Store, n int, now time.Time) (creat
 	ch := store.OrgChange{By: cases.Actor{Name: "演示数据 (duty dev)", Role: "system", Side: cases.SideRegulator}, At: now,
 		Document: "演示企业台账 demo register"}
 	since := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	// The policies follow the new enterprises once, not 2,000 times.
+	ctx = store.BatchOrgChanges(ctx)
 	err = pgx.BeginFunc(ctx, st.Pool, func(tx pgx.Tx) error {
 		for _, e := range districtEnterprises(n) {
 			ent, changed, err := st.SaveOrg(ctx, tx, store.OrgInput{Kind: org.KindEnterprise, Name: e.name, RegionCode: e.region,
@@ -96,7 +98,7 @@ func District(ctx context.Context, st *store.Store, n int, now time.Time) (creat
 				return fmt.Errorf("主要负责人 of %s: %w", e.name, err)
 			}
 		}
-		return nil
+		return st.FlushOrgChanges(ctx, tx)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("seed: district: %w", err)
