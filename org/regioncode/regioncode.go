@@ -80,8 +80,13 @@ func Parse(code string) (string, error) {
 			return "", &Error{Code: code, Position: i + 1, Reason: fmt.Sprintf("'%c'不是数字 (not a digit)", code[i])}
 		}
 	}
-	if _, ok := provinces[code[:2]]; !ok || code[:2] == "10" && len(code) != 6 {
+	if _, ok := provinces[code[:2]]; !ok {
 		return "", &Error{Code: code, Position: 1, Reason: fmt.Sprintf("省级代码%s不存在 (no province has code %s)", code[:2], code[:2])}
+	}
+	// 10 is the national registration (100000, in a credit code), never a
+	// province with cities under it.
+	if code[:2] == "10" && code != "100000" && code != "10" {
+		return "", &Error{Code: code, Position: 3, Reason: "代码10只用于全国 (100000); 其下没有地级、县级区划 (code 10 is the nation only)"}
 	}
 	short := Short(code)
 	if len(short) == 9 && code[6:] == "000" {
@@ -90,7 +95,7 @@ func Parse(code string) (string, error) {
 	if len(code) == 9 && code[4:6] == "00" {
 		return "", &Error{Code: code, Position: 5, Reason: "乡级区划须在县级之下 (a township lies under a county)"}
 	}
-	if len(code) == 6 && code[2:4] == "00" && code[4:] != "00" {
+	if len(code) >= 6 && code[2:4] == "00" && code[4:6] != "00" {
 		return "", &Error{Code: code, Position: 3, Reason: "县级区划须在地级之下, 地级代码不能为00 (a county lies under a city: the city digits cannot be 00)"}
 	}
 	return short, nil

@@ -17,6 +17,8 @@ func TestParse(t *testing.T) {
 		{"140502001", "140502001", Township, "140502", 0},
 		{"140502000", "140502", County, "1405", 0},
 		{"100000", "10", Province, "", 0}, // national registration (统一社会信用代码)
+		{"10", "10", Province, "", 0},
+		{"100100", "", "", "", 3}, // nothing lies under the nation's code
 		{"1", "", "", "", -1},
 		{"1405021", "", "", "", -1},
 		{"14O502", "", "", "", 3},
