@@ -88,8 +88,12 @@ func TestPagesInARealBrowser(t *testing.T) {
 	secretary.sees("table.stats", "建筑施工")
 
 	// The policy record, as a region's administrator sees it.
+	// An administrator with no other post lands on it.
 	admin := browse(t, chrome, duty.base, "admin.quan")
-	admin.open("/policies")
+	admin.open("/")
+	if admin.path() != "/policies" {
+		t.Fatalf("the policy administrator lands on %s", admin.path())
+	}
 	admin.sees("main", "双人审核")
 	admin.shot(shots, "policies.png")
 	t.Logf("screenshots in %s", shots)

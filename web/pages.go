@@ -476,11 +476,14 @@ func (s *Server) visitorFor(w http.ResponseWriter, r *http.Request, allowed func
 	return m, true
 }
 
-// homeOf names the visitor's own page.
+// homeOf names the visitor's own page: where their work is. A policy
+// administrator who holds no other post works on the policy record.
 func homeOf(m *me) string {
 	switch {
 	case m.OrgAdmin():
 		return "/organisation"
+	case len(m.Posts) > 0 && !slices.ContainsFunc(m.Posts, func(p mePost) bool { return p.Role != org.RolePolicyAdmin }):
+		return "/policies"
 	case m.Regulator():
 		return "/desk"
 	case m.Enterprise():

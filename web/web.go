@@ -354,16 +354,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	switch {
-	case m.OrgAdmin():
-		http.Redirect(w, r, "/organisation", http.StatusSeeOther)
-	case m.Regulator():
-		http.Redirect(w, r, "/desk", http.StatusSeeOther)
-	case m.Enterprise():
-		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
-	default:
-		http.Redirect(w, r, "/board", http.StatusSeeOther)
-	}
+	http.Redirect(w, r, homeOf(m), http.StatusSeeOther)
 }
 
 // forbidden is the page for a visitor on a page that is not theirs.

@@ -257,3 +257,24 @@ func TestPolicyRecordPage(t *testing.T) {
 		}
 	}
 }
+
+// Everyone lands on the page where their work is, never on Forbidden: a
+// policy administrator with no other post on the policy record.
+func TestEveryoneLandsOnTheirOwnPage(t *testing.T) {
+	post := func(role, kind string) mePost {
+		var p mePost
+		p.Role, p.Org.Kind = role, kind
+		return p
+	}
+	for want, m := range map[string]*me{
+		"/policies":     {Posts: []mePost{post(org.RolePolicyAdmin, org.KindGovernment)}},
+		"/organisation": {Posts: []mePost{post(org.RoleOrgAdmin, org.KindGovernment)}},
+		"/desk":         {Posts: []mePost{post(org.RoleInspector, org.KindDepartment)}},
+		"/inbox":        {Posts: []mePost{post(org.RoleEnterpriseHead, org.KindEnterprise)}},
+		"/board":        {Posts: []mePost{post(org.RolePartySecretary, org.KindPartyCommittee)}},
+	} {
+		if got := homeOf(m); got != want {
+			t.Errorf("%+v lands on %s, want %s", m.Posts, got, want)
+		}
+	}
+}
