@@ -12,11 +12,9 @@ import (
 	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
-	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
@@ -24,11 +22,6 @@ import (
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
 )
-
-// act is how the case names the activities it runs: a nil pointer is
-// enough for the SDK to find the method names; the worker registers the
-// real struct.
-var act *activities.Activities
 
 // Workflow runs one accident case (生产安全事故报告和调查处理,
 // 国务院令第493号) from the unit's report to 结案 under 四不放过: grading by the
@@ -752,10 +745,8 @@ func (a *accident) unstarted() int {
 // it closes (hazard.SignalCorrectiveClosed). The hazard outlives nothing: the
 // accident cannot close before its measures are verified.
 func (a *accident) startMeasures(ctx workflow.Context) error {
-	var res activities.CaseNumbersResult
-	in := activities.CaseNumbersInput{Kind: cases.KindHazard, RegionCode: a.in.RegionCode,
-		Year: workflow.Now(ctx).In(rules.China).Year(), Count: min(a.unstarted(), maxMeasures)}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casekit.RecordOptions), act.AllocateCaseNumbers, in).Get(ctx, &res); err != nil {
+	numbers, err := casekit.CaseNumbers(ctx, cases.KindHazard, a.in.RegionCode, min(a.unstarted(), maxMeasures))
+	if err != nil {
 		return err
 	}
 	type started struct {
@@ -767,10 +758,10 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 	next := 0
 	for i := range a.measures {
 		m := &a.measures[i]
-		if m.CaseNo != "" || m.Failed != "" || next >= len(res.Numbers) {
+		if m.CaseNo != "" || m.Failed != "" || next >= len(numbers) {
 			continue
 		}
-		num := res.Numbers[next]
+		num := numbers[next]
 		next++
 		hz := hazard.Input{
 			CaseNo: num.String(), WorkflowID: num.WorkflowID(), RegionCode: a.in.RegionCode, RegionPath: a.in.RegionPath,
@@ -780,12 +771,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 			ParentCaseNo: a.in.CaseNo, ParentWorkflowID: a.in.WorkflowID,
 		}
 		hz.RuleSet.Accident = rules.AccidentRules{}
-		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            hz.WorkflowID,
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), hazard.WorkflowName, hz)
-		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		if err := casekit.StartChildCase(ctx, hz.WorkflowID, hazard.WorkflowName, hz); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start a corrective hazard case", "case", a.in.CaseNo, "hazard", hz.CaseNo, "error", err)
 			m.Failed = "the hazard case could not be started (未能立案): " + hz.CaseNo
 			out = append(out, started{Measure: m.Measure, Failed: m.Failed})

@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/ladder"
 	"github.com/duty-project/duty/workflows/penalty"
@@ -160,10 +157,8 @@ func (a *accident) unstartedFines() int {
 // reports its start and its end by the rung signal every penalty sends
 // its parent.
 func (a *accident) startFines(ctx workflow.Context) error {
-	var res activities.CaseNumbersResult
-	in := activities.CaseNumbersInput{Kind: cases.KindPenalty, RegionCode: a.in.RegionCode,
-		Year: workflow.Now(ctx).In(rules.China).Year(), Count: a.unstartedFines()}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, casekit.RecordOptions), act.AllocateCaseNumbers, in).Get(ctx, &res); err != nil {
+	numbers, err := casekit.CaseNumbers(ctx, cases.KindPenalty, a.in.RegionCode, a.unstartedFines())
+	if err != nil {
 		return err
 	}
 	type started struct {
@@ -175,19 +170,14 @@ func (a *accident) startFines(ctx workflow.Context) error {
 	next := 0
 	for i := range a.fineCases {
 		f := &a.fineCases[i]
-		if f.CaseNo != "" || f.Failed != "" || next >= len(res.Numbers) {
+		if f.CaseNo != "" || f.Failed != "" || next >= len(numbers) {
 			continue
 		}
-		num := res.Numbers[next]
+		num := numbers[next]
 		next++
 		pin := f.input
 		pin.CaseNo, pin.WorkflowID = num.String(), num.WorkflowID()
-		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            pin.WorkflowID,
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), penalty.WorkflowName, pin)
-		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		if err := casekit.StartChildCase(ctx, pin.WorkflowID, penalty.WorkflowName, pin); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start a fine case", "case", a.in.CaseNo, "penalty", pin.CaseNo, "error", err)
 			f.Failed = "the penalty case could not be started (未能立案): " + pin.CaseNo
 			out = append(out, started{Article: f.Article, Failed: f.Failed})

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty/activities"
@@ -167,12 +166,7 @@ func (h *hazard) startRungItself(ctx workflow.Context, rung string) error {
 			RegionPath: h.in.RegionPath, Industry: h.in.Industry, Enterprise: h.in.Enterprise}
 		ref.Numbered(prep.Number)
 		name, input := h.autoRungInput(rung, ref, prep)
-		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            ref.WorkflowID,
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), name, input)
-		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		if err := casekit.StartChildCase(ctx, ref.WorkflowID, name, input); err != nil {
 			details.NotPossible = "the case could not be started: " + err.Error()
 		} else {
 			details.CaseNo = ref.CaseNo

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
@@ -1273,12 +1272,7 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 			AckDue: ack.End, AckDeadline: &ack, RuleSet: p.in.RuleSet,
 		}
 		esc.Numbered(res.Escalation)
-		child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            esc.WorkflowID,
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}), escalation.WorkflowName, esc)
-		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		if err := casekit.StartChildCase(ctx, esc.WorkflowID, escalation.WorkflowName, esc); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start the closure request", "case", p.in.CaseNo, "error", err)
 		} else {
 			details.Escalation = esc.CaseNo
