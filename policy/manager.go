@@ -109,34 +109,43 @@ func (m *Manager) Load(ctx context.Context) error {
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
 
-	rows, err := m.pool.Query(ctx, `SELECT id, doc FROM policies ORDER BY id`)
+	policies, err := m.read(ctx, `SELECT id, doc FROM policies ORDER BY id`)
 	if err != nil {
-		return fmt.Errorf("policy: load policies: %w", err)
+		return err
 	}
-	var policies []*ladon.DefaultPolicy
+	m.snap.Store(newSnapshot(m.snap.Load().version+1, policies))
+	return nil
+}
+
+// read decodes the stored policies a query selects (id, doc). Any it
+// cannot read is an error, never skipped: dropping it could silently
+// remove a deny.
+func (m *Manager) read(ctx context.Context, query string, args ...any) ([]*ladon.DefaultPolicy, error) {
+	rows, err := m.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("policy: load policies: %w", err)
+	}
+	defer rows.Close()
+	var out []*ladon.DefaultPolicy
 	for rows.Next() {
 		var id string
 		var doc []byte
 		if err := rows.Scan(&id, &doc); err != nil {
-			rows.Close()
-			return fmt.Errorf("policy: load policies: %w", err)
+			return nil, fmt.Errorf("policy: load policies: %w", err)
 		}
 		p, err := decodePolicy(doc)
 		if err != nil {
-			rows.Close()
-			return fmt.Errorf("policy: load policy %q: %w", id, err)
+			return nil, fmt.Errorf("policy: load policy %q: %w", id, err)
 		}
 		if p.ID != id {
-			rows.Close()
-			return fmt.Errorf("policy: load policy %q: its document has id %q", id, p.ID)
+			return nil, fmt.Errorf("policy: load policy %q: its document has id %q", id, p.ID)
 		}
-		policies = append(policies, p)
+		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("policy: load policies: %w", err)
+		return nil, fmt.Errorf("policy: load policies: %w", err)
 	}
-	m.snap.Store(newSnapshot(m.snap.Load().version+1, policies))
-	return nil
+	return out, nil
 }
 
 // LoadIDs reads the policies with these ids from PostgreSQL and installs a
@@ -149,31 +158,9 @@ func (m *Manager) LoadIDs(ctx context.Context, ids []string) error {
 	}
 	m.reloadMu.Lock()
 	defer m.reloadMu.Unlock()
-	rows, err := m.pool.Query(ctx, `SELECT id, doc FROM policies WHERE id = ANY($1)`, ids)
+	fresh, err := m.read(ctx, `SELECT id, doc FROM policies WHERE id = ANY($1)`, ids)
 	if err != nil {
-		return fmt.Errorf("policy: load policies: %w", err)
-	}
-	var fresh []*ladon.DefaultPolicy
-	for rows.Next() {
-		var id string
-		var doc []byte
-		if err := rows.Scan(&id, &doc); err != nil {
-			rows.Close()
-			return fmt.Errorf("policy: load policies: %w", err)
-		}
-		p, err := decodePolicy(doc)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("policy: load policy %q: %w", id, err)
-		}
-		if p.ID != id {
-			rows.Close()
-			return fmt.Errorf("policy: load policy %q: its document has id %q", id, p.ID)
-		}
-		fresh = append(fresh, p)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("policy: load policies: %w", err)
+		return err
 	}
 	old := m.snap.Load()
 	next := old.with(old.version+1, ids, fresh)
