@@ -82,20 +82,11 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, "duty: "+format+"\n", a...) }
-	url := cfg.databaseURL
-	if url == "" {
-		stop, localURL, err := localCluster(ctx, cfg.dataDir, say)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		url = localURL
-	}
-	st, err := store.Open(ctx, url)
+	st, done, err := operatorStore(ctx, cfg, say)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer done()
 	started := time.Now()
 	lastPrint := started
 	rep, err := st.VerifyAudit(ctx, func(done, total int64) {
@@ -138,6 +129,24 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errAuditBroken
 	}
 	return nil
+}
+
+// operatorStore opens the store a command run by the installation's
+// operator works on (audit verify, person, import): DATABASE_URL, or else
+// the data folder's local cluster, started for the command if it is not
+// running. done closes the store and stops what was started.
+func operatorStore(ctx context.Context, cfg config, say func(string, ...any)) (st *store.Store, done func(), err error) {
+	url, stop := cfg.databaseURL, func() {}
+	if url == "" {
+		if stop, url, err = localCluster(ctx, cfg.dataDir, say); err != nil {
+			return nil, nil, err
+		}
+	}
+	if st, err = store.Open(ctx, url); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); stop() }, nil
 }
 
 // localCluster is the URL of the local cluster in the data folder, as

@@ -107,20 +107,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errors.New("--as LOGIN is required: the organisation administrator the import is recorded as")
 	}
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, "duty: "+format+"\n", a...) }
-	url := cfg.databaseURL
-	if url == "" {
-		stop, localURL, err := localCluster(ctx, cfg.dataDir, say)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		url = localURL
-	}
-	st, err := store.Open(ctx, url)
+	st, done, err := operatorStore(ctx, cfg, say)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer done()
 	// The imported organisations' policies are written with them; every
 	// running process hears of them.
 	st.OrgChanged = policy.FollowOrganisation(st, time.Now)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/auth"
-	"github.com/duty-project/duty/store"
 )
 
 const personUsage = `Usage:
@@ -94,20 +93,11 @@ func cmdPerson(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errors.New("--login is required: the duty person to link")
 	}
 	say := func(format string, a ...any) { fmt.Fprintf(stderr, "duty: "+format+"\n", a...) }
-	url := cfg.databaseURL
-	if url == "" {
-		stop, localURL, err := localCluster(ctx, cfg.dataDir, say)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		url = localURL
-	}
-	st, err := store.Open(ctx, url)
+	st, done, err := operatorStore(ctx, cfg, say)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer done()
 	switch sub {
 	case "set-password":
 		hash, err := auth.HashPassword(password)
