@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -60,21 +61,8 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, duty.Errorf(duty.EInvalid, "by must be region, industry or grade (按地区、行业或等级统计)"))
 		return
 	}
-	for _, p := range []struct {
-		name string
-		into *calendar.Date
-	}{{"from", &res.From}, {"to", &res.To}} {
-		if v := q.Get(p.name); v != "" {
-			d, err := calendar.ParseDate(v)
-			if err != nil {
-				s.writeError(w, r, duty.Errorf(duty.EInvalid, "%s must be a date like 2026-01-01", p.name))
-				return
-			}
-			*p.into = d
-		}
-	}
-	if res.To.Before(res.From) {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "to (%s) is before from (%s)", res.To, res.From))
+	if err := statisticsPeriod(q, &res.From, &res.To); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	scopes, err := s.statisticsScopes(r, c)
@@ -228,4 +216,25 @@ func IndustryLabel(code string) string {
 		return l
 	}
 	return strings.ReplaceAll(code, "_", " ")
+}
+
+// statisticsPeriod reads the query's period (from, to: dates) over the
+// defaults from and to hold; to may not be before from.
+func statisticsPeriod(q url.Values, from, to *calendar.Date) error {
+	for _, p := range []struct {
+		name string
+		into *calendar.Date
+	}{{"from", from}, {"to", to}} {
+		if v := q.Get(p.name); v != "" {
+			d, err := calendar.ParseDate(v)
+			if err != nil {
+				return duty.Errorf(duty.EInvalid, "%s must be a date like 2026-01-01", p.name)
+			}
+			*p.into = d
+		}
+	}
+	if to.Before(*from) {
+		return duty.Errorf(duty.EInvalid, "to (%s) is before from (%s)", *to, *from)
+	}
+	return nil
 }

@@ -135,21 +135,8 @@ func (s *Server) statisticsRankings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	now := s.Now().In(rules.China)
 	res := RankingsResponse{From: calendar.NewDate(now.Year(), 1, 1), To: calendar.DateOf(now)}
-	for _, p := range []struct {
-		name string
-		into *calendar.Date
-	}{{"from", &res.From}, {"to", &res.To}} {
-		if v := q.Get(p.name); v != "" {
-			d, err := calendar.ParseDate(v)
-			if err != nil {
-				s.writeError(w, r, duty.Errorf(duty.EInvalid, "%s must be a date like 2026-01-01", p.name))
-				return
-			}
-			*p.into = d
-		}
-	}
-	if res.To.Before(res.From) {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "to (%s) is before from (%s)", res.To, res.From))
+	if err := statisticsPeriod(q, &res.From, &res.To); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	scopes, region, names, err := s.statisticsFrame(r)
