@@ -412,34 +412,7 @@ func awaiting(a api.OpenAccident, m *me) string {
 
 // openAccident registers an accident from the board's form (事故报告).
 func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
-	m, err := s.whoami(r)
-	if err != nil {
-		s.fail(w, r, nil, err)
-		return
-	}
-	if err := parseForm(r); err != nil {
-		s.renderAccidents(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), nil)
-		return
-	}
-	body, err := formBody(r, accidentOpenForm.Fields, nil)
-	if err != nil {
-		s.renderAccidents(w, r, m, http.StatusBadRequest, err.Error(), r.PostForm)
-		return
-	}
-	var res struct {
-		Case struct {
-			CaseNo string `json:"case_no"`
-		} `json:"case"`
-	}
-	if err := s.call(r, http.MethodPost, accidentOpenForm.Path, body, &res); err != nil {
-		if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
-			s.renderAccidents(w, r, m, e.Status, e.Message, r.PostForm)
-			return
-		}
-		s.fail(w, r, m, err)
-		return
-	}
-	http.Redirect(w, r, "/cases/"+url.PathEscape(res.Case.CaseNo)+"?notice=opened", http.StatusSeeOther)
+	s.openCase(w, r, accidentOpenForm, s.renderAccidents)
 }
 
 // accidentStep tells an accident's step in words; shown says whether its

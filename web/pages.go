@@ -122,18 +122,26 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, statu
 
 // openHazard opens a hazard case from an inspection (隐患登记).
 func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
+	s.openCase(w, r, hazardForm, s.renderDesk)
+}
+
+// openCase opens a case from the form posted (a hazard from the desk, an
+// accident from its board) and shows it; a refusal comes back on the
+// page the form is on, with what was typed, through again.
+func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionForm,
+	again func(w http.ResponseWriter, r *http.Request, m *me, status int, msg string, posted url.Values)) {
 	m, err := s.whoami(r)
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}
 	if err := parseForm(r); err != nil {
-		s.renderDesk(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), nil)
+		again(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), nil)
 		return
 	}
-	body, err := formBody(r, hazardForm.Fields, nil)
+	body, err := formBody(r, form.Fields, nil)
 	if err != nil {
-		s.renderDesk(w, r, m, http.StatusBadRequest, err.Error(), r.PostForm)
+		again(w, r, m, http.StatusBadRequest, err.Error(), r.PostForm)
 		return
 	}
 	var res struct {
@@ -142,9 +150,9 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		} `json:"case"`
 		CaseNo string `json:"case_no"`
 	}
-	if err := s.call(r, http.MethodPost, "/api/v1/hazards", body, &res); err != nil {
+	if err := s.call(r, http.MethodPost, form.Path, body, &res); err != nil {
 		if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
-			s.renderDesk(w, r, m, e.Status, e.Message, r.PostForm)
+			again(w, r, m, e.Status, e.Message, r.PostForm)
 			return
 		}
 		s.fail(w, r, m, err)
