@@ -31,7 +31,7 @@ var (
 		return in, in.Validate()
 	})
 	reinspect = caseAction(cases.KindHazard, hazard.UpdateReinspect, false, func(_ *Server, _ *http.Request, b ReinspectionRequest, st caseStep[hazard.View]) (any, error) {
-		in := hazard.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time}
+		in := hazard.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time, Evidence: b.Evidence}
 		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
 	requestExtension = caseAction(cases.KindHazard, hazard.UpdateRequestExtension, false, func(_ *Server, _ *http.Request, b ExtensionRequest, st caseStep[hazard.View]) (any, error) {

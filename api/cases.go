@@ -67,10 +67,11 @@ type (
 	}
 	// ReinspectionRequest records a re-inspection (复查).
 	ReinspectionRequest struct {
-		Passed      bool   `json:"passed"`
-		Findings    string `json:"findings"`
-		NewMeasures string `json:"new_measures,omitempty"`
-		NewDeadline When   `json:"new_deadline,omitzero"`
+		Passed      bool               `json:"passed"`
+		Findings    string             `json:"findings"`
+		NewMeasures string             `json:"new_measures,omitempty"`
+		NewDeadline When               `json:"new_deadline,omitzero"`
+		Evidence    []casekit.Evidence `json:"evidence,omitempty"`
 	}
 	// ExtensionRequest asks for a later deadline (延期).
 	ExtensionRequest struct {
