@@ -135,12 +135,23 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		s.fail(w, r, nil, err)
 		return
 	}
+	// An enterprise opens no case: its form (and files) is not read.
+	if m.Side() == cases.SideEnterprise {
+		s.forbidden(w, r, m, "登记案件须由监管部门办理；您的页面是 "+homeOf(m))
+		return
+	}
 	if err := parseForm(r); err != nil {
 		again(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), nil)
 		return
 	}
-	body, err := formBody(r, form.Fields, nil)
+	up, err := s.evidence.begin(m.ID, r.MultipartForm, time.Now())
 	if err != nil {
+		again(w, r, m, http.StatusRequestEntityTooLarge, err.Error(), r.PostForm)
+		return
+	}
+	body, err := formBody(r, form.Fields, up)
+	if err != nil {
+		up.discard()
 		again(w, r, m, http.StatusBadRequest, err.Error(), r.PostForm)
 		return
 	}
@@ -151,6 +162,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		CaseNo string `json:"case_no"`
 	}
 	if err := s.call(r, http.MethodPost, form.Path, body, &res); err != nil {
+		up.discard()
 		if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
 			again(w, r, m, e.Status, e.Message, r.PostForm)
 			return
@@ -159,6 +171,9 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		return
 	}
 	no := cmp.Or(res.Case.CaseNo, res.CaseNo)
+	if err := up.keep(); err != nil {
+		s.Logger.Error("evidence of a case opened was not kept", "case", no, "error", err)
+	}
 	http.Redirect(w, r, "/cases/"+url.PathEscape(no)+"?notice=opened", http.StatusSeeOther)
 }
 
@@ -237,8 +252,9 @@ type caseData struct {
 	Starts []actionForm
 	// Orgs are the departments and governments a form may name (提请, 转办).
 	Orgs []org.Org
-	// Evidence is every file the case refers to, with its SHA-256.
-	Evidence []map[string]any
+	// Evidence is every file the case's steps recorded, with the step,
+	// who recorded it and when.
+	Evidence []evidenceItem
 	// Documents are the case's official documents (执法文书) with their
 	// service so far.
 	Documents []documentRow
@@ -373,7 +389,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 			}
 		}
 	}
-	d.Evidence = evidenceIn(d.View, nil)
+	d.Evidence = s.caseEvidence(d.Summary.Kind, res.Timeline)
 	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	d.Forms = fitAccidentForms(d.Forms, d.Views.Accident, m)
