@@ -64,7 +64,11 @@ func TestEvidenceYouCanSee(t *testing.T) {
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件", "deadline": time.Now().AddDate(0, 0, 10).Format(time.DateOnly)})
 	enterprise := browse(t, chrome, duty.base, "qian.zong")
 	enterprise.open("/cases/" + no)
-	enterprise.upload("hazard:report_completion", "evidence", fixed)
+	report := filepath.Join(t.TempDir(), "验收报告.pdf")
+	if err := os.WriteFile(report, []byte(onePagePDF), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	enterprise.run(chromedp.SetUploadFiles(css(`form[data-form="hazard:report_completion"] input[name="evidence"]:not([capture])`), []string{fixed, report}))
 	enterprise.fill("hazard:report_completion", map[string]string{"summary": "已补设全部连墙件"})
 	inspector.open("/cases/" + no)
 	if got := value(inspector, chromedp.Evaluate[int](`document.querySelectorAll('form[data-form="hazard:reinspect"] input[type=file][capture=environment]').length`)); got != 1 {
@@ -78,12 +82,13 @@ func TestEvidenceYouCanSee(t *testing.T) {
 		w := strconv.FormatInt(width, 10)
 		inspector.resize(width)
 		inspector.open("/cases/" + no)
-		for i, want := range []string{"发现隐患时", "整改证据", "复查时"} {
+		for i, want := range []string{"发现隐患时", "整改证据", "整改证据", "复查时"} {
 			inspector.sees(`ul.evidence li:nth-child(`+strconv.Itoa(i+1)+`)`, want)
 		}
 		inspector.sees(`ul.evidence li:nth-child(2)`, "钱宏达")
 		inspector.thumbnailLoaded(`ul.evidence li:nth-child(2) img`, 240) // portrait: 240×320
-		inspector.thumbnailLoaded(`ul.evidence li:nth-child(3) img`, 320)
+		inspector.thumbnailLoaded(`ul.evidence li:nth-child(4) img`, 320)
+		inspector.sees(`ul.evidence li:nth-child(3) a.thumb[target="_blank"]`, "PDF")
 		if width == 390 {
 			inspector.fitsWidth(390)
 		}
@@ -120,8 +125,19 @@ func TestEvidenceYouCanSee(t *testing.T) {
 		}
 	}
 
+	// A PDF opens in the browser's own viewer (sandboxed: see web/evidenceview.go).
+	inspector.resize(1280)
+	inspector.open("/cases/" + no)
+	pdfURL := value(inspector, chromedp.Evaluate[string](`document.querySelector('ul.evidence li:nth-child(3) a.thumb').getAttribute('href')`))
+	inspector.run(chromedp.Navigate(duty.base+pdfURL), chromedp.Sleep(3*time.Second))
+	if got := value(inspector, chromedp.Evaluate[string](`document.contentType`)); got != "application/pdf" {
+		t.Errorf("the PDF opens as %q", got)
+	}
+	inspector.shot(shots, "evidence-pdf.png")
+
 	// Whoever may not read the case gets nothing of its photos.
-	photoURL := value(inspector, chromedp.Evaluate[string](`document.querySelector('figure.viewer img').getAttribute('src')`))
+	inspector.open("/cases/" + no)
+	photoURL := strings.TrimSuffix(value(inspector, chromedp.Evaluate[string](`document.querySelector('ul.evidence li:nth-child(1) a.thumb').getAttribute('href')`)), "/view")
 	other := browse(t, chrome, duty.base, "zhou.zong")
 	for _, path := range []string{photoURL, photoURL + "/thumb", photoURL + "/view"} {
 		other.open(path)
@@ -138,6 +154,12 @@ func TestEvidenceYouCanSee(t *testing.T) {
 	enterprise.thumbnailLoaded(`img`, 1600)
 	t.Logf("screenshots in %s", shots)
 }
+
+// onePagePDF is a PDF of one page saying so.
+const onePagePDF = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 144]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n" +
+	"4 0 obj<</Length 44>>stream\nBT /F1 24 Tf 20 60 Td (Hello PDF) Tj ET\nendstream\nendobj\n" +
+	"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 // thumbnailLoaded waits for an image to load and checks its width in
 // pixels (a thumbnail's 320, or the photo's own).

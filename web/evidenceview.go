@@ -93,15 +93,16 @@ func servedAs(sniffed string) (contentType, kind string) {
 	return "application/octet-stream", "file"
 }
 
-// Content-Security-Policy of evidence files. An image shown on its own is
-// a sandboxed document (an opaque origin, no script). A PDF cannot be
-// sandboxed — browsers refuse to show a PDF in a sandboxed document — so it
-// may load nothing but itself and run no script of the page; the viewer's
-// own scripting is the browser's, outside this site's origin. A download
-// is never rendered, and sandboxed if a browser tries.
+// Content-Security-Policy of evidence files. An image or a PDF shown on
+// its own is a sandboxed document: an opaque origin, so whatever script a
+// crafted file carries runs nowhere near this site's pages, cookies or API
+// (Chromium shows a top-level PDF in its viewer under the sandbox;
+// checked by hand with the browser the tests use). A PDF may load nothing
+// but itself. A download is never rendered, and sandboxed if a browser
+// tries.
 const (
 	evidenceImagePolicy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
-	evidencePDFPolicy   = "default-src 'none'; object-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+	evidencePDFPolicy   = "default-src 'none'; object-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; sandbox; frame-ancestors 'none'"
 	evidenceFilePolicy  = "default-src 'none'; sandbox; frame-ancestors 'none'"
 )
 

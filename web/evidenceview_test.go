@@ -175,8 +175,9 @@ func TestEvidenceIsServedOnlyUnderItsCaseAndSafely(t *testing.T) {
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(w.Header().Get("Content-Disposition"), "inline") {
 		t.Errorf("PDF: %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Header().Get("Content-Disposition"))
 	}
-	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
-		t.Errorf("PDF Content-Security-Policy = %q, want nothing but itself and no script", csp)
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'") || strings.Contains(csp, "script-src") ||
+		!strings.Contains(csp, "; sandbox;") {
+		t.Errorf("PDF Content-Security-Policy = %q, want a sandbox loading nothing but itself, with no script", csp)
 	}
 	// Script-bearing files are downloads: never rendered, sandboxed if tried.
 	for name, sum := range map[string]string{"SVG": svgSum, "HTML": htmlSum} {
