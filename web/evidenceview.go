@@ -38,8 +38,9 @@ type evidenceItem struct {
 }
 
 // caseEvidence lists the files a case's steps recorded, in step order, as
-// the audit record holds them: the only files served under the case.
-func (s *Server) caseEvidence(kind cases.Kind, timeline []store.AuditEntry) []evidenceItem {
+// the audit record holds them: the only files served under the case, and
+// of them only those in the folder and uploaded to this case (keptFor).
+func (s *Server) caseEvidence(kind cases.Kind, caseNo string, timeline []store.AuditEntry) []evidenceItem {
 	var out []evidenceItem
 	for _, e := range timeline {
 		var d any
@@ -49,7 +50,7 @@ func (s *Server) caseEvidence(kind cases.Kind, timeline []store.AuditEntry) []ev
 		for _, ev := range evidenceIn(d, nil) {
 			it := evidenceItem{Name: strings.TrimSpace(str(ev["name"])), SHA256: strings.ToLower(str(ev["sha256"])),
 				Step: evidenceStep(kind, e.Action), At: e.At, By: e.Actor, Kind: "file"}
-			if validHash(it.SHA256) {
+			if validHash(it.SHA256) && s.evidence.keptFor(it.SHA256, caseNo) {
 				if sniffed, err := s.evidence.sniff(it.SHA256); err == nil {
 					it.Stored = true
 					_, it.Kind = servedAs(sniffed)
@@ -114,7 +115,7 @@ const evidenceCache = "private, max-age=3600"
 // evidenceOf reads the case and finds one of its files for the visitor:
 // the API decides whether the visitor may read the case (404 or 403 as
 // for the case itself), and the file must be one a step of that case
-// recorded and that is in the folder; a hash of another case, or no file,
+// recorded, in the folder and uploaded to that case; a hash of another case, or no file,
 // is the same 404, so the answer says nothing of other cases.
 func (s *Server) evidenceOf(w http.ResponseWriter, r *http.Request, m *me) (evidenceItem, []evidenceItem, bool) {
 	no, sum := r.PathValue("caseNo"), r.PathValue("sha256")
@@ -128,7 +129,7 @@ func (s *Server) evidenceOf(w http.ResponseWriter, r *http.Request, m *me) (evid
 		s.fail(w, r, m, err)
 		return evidenceItem{}, nil, false
 	}
-	items := s.caseEvidence(sum0.Kind, res.Timeline)
+	items := s.caseEvidence(sum0.Kind, sum0.CaseNo, res.Timeline)
 	if validHash(sum) {
 		if i := slices.IndexFunc(items, func(it evidenceItem) bool { return it.Stored && it.SHA256 == sum }); i >= 0 {
 			return items[i], items, true

@@ -118,11 +118,16 @@ func TestEvidenceIsServedOnlyUnderItsCaseAndSafely(t *testing.T) {
 	others := photo(t, 32, 32)
 	jpgSum, pdfSum, svgSum, htmlSum, otherSum := keepFile(t, dir, jpg), keepFile(t, dir, pdf), keepFile(t, dir, svg), keepFile(t, dir, html), keepFile(t, dir, others)
 	unstored := strings.Repeat("ab", 32) // recorded through the API, never uploaded
+	// Case B's photo was uploaded to B; a step of A recorded its hash
+	// through the API (whoever once read B may know it).
+	if err := os.WriteFile(filepath.Join(dir, otherSum+".cases"), []byte("YH-140502-2026-000002\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
 	const a, b = "YH-140502-2026-000001", "YH-140502-2026-000002"
 	api := casesAPI{
 		a: {evidenceStepEntry(1, "report", "赵明", [2]string{"现场照片.jpg", jpgSum}),
 			evidenceStepEntry(2, "report_completion", "钱宏达", [2]string{"验收报告.pdf", pdfSum}, [2]string{"示意图.svg", svgSum},
-				[2]string{"说明.html", htmlSum}, [2]string{"未上传.jpg", unstored})},
+				[2]string{"说明.html", htmlSum}, [2]string{"未上传.jpg", unstored}, [2]string{"别案照片的哈希.jpg", otherSum})},
 		b: {evidenceStepEntry(1, "report", "孙建军", [2]string{"别案照片.jpg", otherSum})},
 	}
 	s := &Server{API: api, EvidenceDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -219,8 +224,10 @@ func TestEvidenceIsServedOnlyUnderItsCaseAndSafely(t *testing.T) {
 			t.Errorf("the case page does not show %q", want)
 		}
 	}
-	if strings.Contains(page, under(a, unstored)) {
-		t.Error("the case page links a file that was never uploaded")
+	for what, sum := range map[string]string{"a file never uploaded": unstored, "another case's file": otherSum} {
+		if strings.Contains(page, under(a, sum)) {
+			t.Errorf("the case page links %s", what)
+		}
 	}
 }
 

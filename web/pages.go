@@ -171,7 +171,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		return
 	}
 	no := cmp.Or(res.Case.CaseNo, res.CaseNo)
-	if err := up.keep(); err != nil {
+	if err := up.keep(no); err != nil {
 		s.Logger.Error("evidence of a case opened was not kept", "case", no, "error", err)
 	}
 	http.Redirect(w, r, "/cases/"+url.PathEscape(no)+"?notice=opened", http.StatusSeeOther)
@@ -389,7 +389,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 			}
 		}
 	}
-	d.Evidence = s.caseEvidence(d.Summary.Kind, res.Timeline)
+	d.Evidence = s.caseEvidence(d.Summary.Kind, d.Summary.CaseNo, res.Timeline)
 	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	d.Forms = fitAccidentForms(d.Forms, d.Views.Accident, m)
@@ -475,7 +475,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	if err := up.keep(); err != nil {
+	if err := up.keep(no); err != nil {
 		s.Logger.Error("evidence of a step taken was not kept", "case", no, "error", err)
 	}
 	target := no
