@@ -57,7 +57,7 @@ func (c casesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// step is an audit entry of a step that recorded files.
+// evidenceStepEntry is the audit entry of a step that recorded files.
 func evidenceStepEntry(seq int, action, who string, files ...[2]string) map[string]any {
 	var ev []map[string]string
 	for _, f := range files {
