@@ -14,6 +14,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,6 +35,10 @@ func (c casesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/api/v1/hazards":
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"case":{"case_no":"YH-140502-2026-000003"}}`))
+		return
 	case r.URL.Path == "/api/v1/orgs":
 		_, _ = w.Write([]byte(`{"orgs":[]}`))
 		return
@@ -322,5 +327,47 @@ func TestThumbnails(t *testing.T) {
 		if got := exifOrientation(bytes.NewReader(exifJPEG(t, photo(t, 8, 8), o))); got != want {
 			t.Errorf("orientation %d read as %d", o, got)
 		}
+	}
+}
+
+// postReport posts the desk's hazard report form with one photo.
+func postReport(h http.Handler, file []byte) *httptest.ResponseRecorder {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"form": "hazard:open", "enterprise_id": "7", "grade": "general", "location": "3号楼", "description": "连墙件缺失"} {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("evidence", "现场照片.jpg")
+	_, _ = fw.Write(file)
+	_ = mw.Close()
+	r := httptest.NewRequest(http.MethodPost, "/desk/hazards", &body)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// A photo taken at discovery is kept with the hazard report, listed as
+// uploaded to the case the report opened; an enterprise's report form is
+// refused before its files are read.
+func TestAPhotoAtDiscoveryIsKeptForItsCase(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	jpg := photo(t, 40, 30)
+	enterpriseDir := t.TempDir()
+	h := (&Server{API: &fakeAPI{}, EvidenceDir: enterpriseDir, Logger: logger}).Handler()
+	if w := postReport(h, jpg); w.Code != http.StatusForbidden || len(folder(t, enterpriseDir)) != 0 {
+		t.Fatalf("an enterprise's report: %d, folder %v", w.Code, folder(t, enterpriseDir))
+	}
+
+	dir := t.TempDir()
+	h = (&Server{API: casesAPI{}, EvidenceDir: dir, Logger: logger}).Handler()
+	w := postReport(h, jpg)
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/cases/YH-140502-2026-000003") {
+		t.Fatalf("the inspector's report: %d %s", w.Code, w.Header().Get("Location"))
+	}
+	sum := sha256.Sum256(jpg)
+	name := hex.EncodeToString(sum[:])
+	if b, err := os.ReadFile(filepath.Join(dir, name+".cases")); err != nil || string(b) != "YH-140502-2026-000003\n" {
+		t.Fatalf("the photo at discovery: cases %q %v, folder %v", b, err, folder(t, dir))
 	}
 }

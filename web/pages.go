@@ -135,8 +135,9 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		s.fail(w, r, nil, err)
 		return
 	}
-	// An enterprise opens no case: its form (and files) is not read.
-	if m.Side() == cases.SideEnterprise {
+	// Only departments, governments and party committees open cases: an
+	// enterprise's form (and its files) is not even read.
+	if !m.Regulator() && !m.Supervisor() {
 		s.forbidden(w, r, m, "登记案件须由监管部门办理；您的页面是 "+homeOf(m))
 		return
 	}
