@@ -234,7 +234,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 }
 
 // caseFilter reads the filters of a case list from the query: state,
-// kind, grade, enterprise_id, region, overdue, open, from and to (the
+// kind, industry, grade, enterprise_id, region, overdue, open, from and to (the
 // days of opening, Beijing time), officer (a person's id, or me), the
 // searches q (number, enterprise, title, place, description — or an
 // enterprise's 统一社会信用代码), enterprise (its name or credit code) and
@@ -243,7 +243,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error) {
 	q := r.URL.Query()
 	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100,
-		Place: q.Get("place"), Now: s.Now()}
+		Place: q.Get("place"), Industry: q.Get("industry"), Now: s.Now()}
 	if f.Kind != "" && cases.Kind(f.Kind).Prefix() == "" {
 		return f, duty.Errorf(duty.EInvalid, "kind %q is not a kind of case (案件类型)", f.Kind)
 	}

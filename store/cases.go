@@ -134,6 +134,8 @@ type CaseFilter struct {
 	EnterpriseID int64
 	State        string
 	Kind         string
+	// Industry is the case's sector (行业), as the statistics group it.
+	Industry string
 	// Grade is a hazard's (general, major) or an accident's (general,
 	// large, major, extraordinary) grade.
 	Grade string
@@ -209,6 +211,9 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]CaseRow, error) 
 	}
 	if f.Kind != "" {
 		cond(`kind = ?`, f.Kind)
+	}
+	if f.Industry != "" {
+		cond(`industry = ?`, f.Industry)
 	}
 	if f.Grade != "" {
 		cond(`grade = ?`, f.Grade)

@@ -17,13 +17,13 @@ import (
 // kind keeps the place and description in its view, and who took its
 // steps.
 type searchCase struct {
-	no, kind, state, grade, region string
-	enterprise                     cases.Org
-	opened                         time.Time
-	closed, overdue                bool
-	next                           time.Time // a pending deadline, zero for none
-	view                           map[string]any
-	actors                         []int64
+	no, kind, state, grade, region, industry string
+	enterprise                               cases.Org
+	opened                                   time.Time
+	closed, overdue                          bool
+	next                                     time.Time // a pending deadline, zero for none
+	view                                     map[string]any
+	actors                                   []int64
 }
 
 var (
@@ -39,7 +39,7 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 2, 0,
 func searchFixture(t *testing.T, st *store.Store) []string {
 	t.Helper()
 	fixture := []searchCase{
-		{no: "YH-140502-2026-000001", kind: "hazard", state: "rectifying", grade: "major", region: "/14/1405/140502/", enterprise: hongxing,
+		{no: "YH-140502-2026-000001", kind: "hazard", state: "rectifying", grade: "major", region: "/14/1405/140502/", industry: "mining", enterprise: hongxing,
 			opened: day(2026, 3, 10), next: day(2026, 11, 20), actors: []int64{101},
 			view: map[string]any{"report": map[string]any{"location": "三号井下运输巷", "description": "皮带机保护装置失效"}}},
 		{no: "YH-140502-2026-000002", kind: "hazard", state: "closed", grade: "general", region: "/14/1405/140502/", enterprise: guangming,
@@ -63,7 +63,7 @@ func searchFixture(t *testing.T, st *store.Store) []string {
 			t.Fatal(err)
 		}
 		sum := cases.Summary{WorkflowID: num.WorkflowID(), CaseNo: c.no, Kind: cases.Kind(c.kind), State: c.state, Grade: c.grade,
-			RegionCode: num.Region, RegionPath: c.region, Enterprise: c.enterprise, RuleSet: "T", Title: "案件",
+			RegionCode: num.Region, RegionPath: c.region, Industry: c.industry, Enterprise: c.enterprise, RuleSet: "T", Title: "案件",
 			Overdue: c.overdue, OpenedAt: c.opened}
 		if !c.next.IsZero() {
 			sum.Deadlines = []cases.Deadline{{Key: "due", What: "w", Party: cases.PartyEnterprise, DueAt: c.next, State: cases.DeadlinePending}}
@@ -119,6 +119,7 @@ func TestListCasesFilters(t *testing.T) {
 		{"description", store.CaseFilter{Text: "探头失效"}, []string{"YH-140525-2026-000001"}},
 		{"LIKE characters are literal", store.CaseFilter{Text: "_100%"}, []string{"YH-140502-2026-000002"}},
 		{"a % alone matches nothing", store.CaseFilter{Text: "%%"}, nil},
+		{"industry", store.CaseFilter{Industry: "mining"}, []string{"YH-140502-2026-000001"}},
 		{"kind", store.CaseFilter{Kind: "accident"}, []string{"SG-140502-2026-000001"}},
 		{"state", store.CaseFilter{State: "closed"}, []string{"YH-140502-2026-000002"}},
 		{"hazard grade", store.CaseFilter{Kind: "hazard", Grade: "major"}, []string{"YH-140502-2026-000001", "YH-140525-2026-000001"}},
