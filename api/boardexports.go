@@ -46,6 +46,10 @@ type boardTable struct {
 // exportTable reads a board table (a refusal is answered as JSON, before
 // the download starts) and writes it in the format asked for.
 func (s *Server) exportTable(w http.ResponseWriter, r *http.Request, read func() (boardTable, error)) {
+	if _, err := s.authenticate(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	format, err := exportFormat(r)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The filters a list page takes are the ones it passes on: to the next
+// page, and to the export, with closed cases left out as on the page.
+func TestTheFiltersSurvivePagingAndMakeTheExport(t *testing.T) {
+	r := httptest.NewRequest("GET", "/desk?q=凤台街&grade=major&from=2026-01-01&to=2026-06-30&officer=me&overdue=true&place=3号楼&enterprise=宏达&kind=hazard&page=2&junk=1", nil)
+	q := queue{Filter: caseFilter(r)}
+	for _, link := range []string{q.PageLink(3), q.ExportLink("csv")} {
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := u.Query()
+		for k, v := range map[string]string{"q": "凤台街", "grade": "major", "from": "2026-01-01", "to": "2026-06-30", "officer": "me",
+			"overdue": "true", "place": "3号楼", "enterprise": "宏达", "kind": "hazard"} {
+			if got.Get(k) != v {
+				t.Errorf("%s: %s = %q, want %q", link, k, got.Get(k), v)
+			}
+		}
+		if got.Has("junk") {
+			t.Errorf("%s passes on what is not a filter", link)
+		}
+	}
+	exp, _ := url.Parse(q.ExportLink("xlsx"))
+	if exp.Path != "/ledgers/export/cases" || exp.Query().Get("format") != "xlsx" || exp.Query().Get("open") != "true" || exp.Query().Has("page") {
+		t.Errorf("export link %s", exp)
+	}
+	// With closed cases shown, the export has them too.
+	q.Closed = true
+	if exp, _ := url.Parse(q.ExportLink("csv")); exp.Query().Has("open") {
+		t.Errorf("with closed cases shown, the export leaves them out: %s", exp)
+	}
+	if d := q.Described(); !strings.Contains(d, "搜索：凤台街") || !strings.Contains(d, "等级：重大") || !strings.Contains(d, "立案日期：2026-01-01至2026-06-30") ||
+		!strings.Contains(d, "类型：隐患整改") || !strings.Contains(d, "我经办的") || !strings.Contains(d, "含已办结") {
+		t.Errorf("the printed filter reads %q", d)
+	}
+}
