@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -147,9 +148,31 @@ func TestFindFilterPageAndExport(t *testing.T) {
 	if len(trend) != 13 || trend[0][0] != "月份" || trend[12][1] != "24" {
 		t.Fatalf("the board's trend as CSV: %v", trend)
 	}
+	// A drill-down list exports what it lists: this year's hazards found.
+	year := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006")
+	s.open("/board/cases?" + url.Values{"measure": {"found"}, "from": {year + "-01-01"}, "to": {year + "-12-31"}}.Encode())
+	drilled := s.exported("p.exports a[href*='format=csv']")
+	if len(drilled) != 25 {
+		t.Fatalf("the drill-down's export has %d rows, want the header and 24 hazards", len(drilled))
+	}
+	s.open("/board")
 	s.media("print")
 	s.sees(".print-head", "统计期间")
 	s.shot(shots, "find-board-print.png")
+
+	// The enterprise's inbox searches its own cases the same way, on a phone.
+	e := browse(t, chrome, duty.base, "qian.zong")
+	e.resize(390)
+	e.open("/inbox?" + url.Values{"q": {"西大街"}}.Encode())
+	if n := value(e, chromedp.Evaluate[int](`document.querySelectorAll('form.search input[name="enterprise"]').length`)); n != 0 {
+		t.Errorf("the inbox offers to search by enterprise")
+	}
+	e.sees("#rest", xida[0])
+	if strings.Contains(value(e, chromedp.Text(css("main"))), fengtai[0]) {
+		t.Errorf("the inbox's search for 西大街 lists %s", fengtai[0])
+	}
+	e.fitsWidth(390)
+	e.shot(shots, "find-inbox-390.png")
 	t.Logf("screenshots in %s", shots)
 }
 
