@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/duty-project/duty/calendar"
 )
 
 // The filters a list page takes are the ones it passes on: to the next
@@ -40,5 +42,23 @@ func TestTheFiltersSurvivePagingAndMakeTheExport(t *testing.T) {
 	if d := q.Described(); !strings.Contains(d, "搜索：凤台街") || !strings.Contains(d, "等级：重大") || !strings.Contains(d, "立案日期：2026-01-01至2026-06-30") ||
 		!strings.Contains(d, "类型：隐患整改") || !strings.Contains(d, "我经办的") || !strings.Contains(d, "含已办结") {
 		t.Errorf("the printed filter reads %q", d)
+	}
+}
+
+// The board's exports are over the region and period the board shows.
+func TestTheBoardExportsWhatItShows(t *testing.T) {
+	d := boardData{Query: url.Values{"region": {"140502"}}}
+	d.Stats.By = "industry"
+	d.Stats.From, _ = calendar.ParseDate("2026-03-01")
+	d.Stats.To, _ = calendar.ParseDate("2026-09-30")
+	for table, want := range map[string]string{
+		"statistics":  "by=industry&format=csv&from=2026-03-01&region=140502&to=2026-09-30",
+		"trend":       "format=csv&region=140502&to=2026-09-30",
+		"rankings":    "format=csv&from=2026-03-01&region=140502&to=2026-09-30",
+		"escalations": "format=csv",
+	} {
+		if got := d.ExportLink(table, "csv"); got != "/ledgers/export/"+table+"?"+want {
+			t.Errorf("%s: %s", table, got)
+		}
 	}
 }

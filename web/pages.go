@@ -211,6 +211,8 @@ func (d boardData) ExportLink(table, format string) string {
 		if table == "statistics" {
 			v.Set("by", d.Stats.By)
 		}
+	case "trend":
+		v.Set("to", d.Stats.To.String()) // the 12 months to the board's end
 	case "escalations":
 		v.Del("region") // the escalation board is not by region
 	}
