@@ -123,6 +123,11 @@ func TestFindFilterPageAndExport(t *testing.T) {
 	}
 	b.shot(shots, "find-desk-major.png")
 
+	// A state, a kind's: the 22 ordered ones, none of the two reported.
+	b.open("/desk?" + url.Values{"state": {"hazard.ordered"}}.Encode())
+	b.sees("#rest nav.pager", "共 22 件")
+	b.sees("#mine", "当前没有需要您办理的事项")
+
 	// Printed: no navigation or forms, a title saying what is listed and
 	// who printed it.
 	b.open("/desk?" + url.Values{"q": {"凤台街"}}.Encode())

@@ -62,3 +62,27 @@ func TestTheBoardExportsWhatItShows(t *testing.T) {
 		}
 	}
 }
+
+// A state is chosen as a kind's ("hazard.ordered"): the list asks the API
+// for that kind and state.
+func TestAStateIsAKinds(t *testing.T) {
+	r := httptest.NewRequest("GET", "/desk?state=hazard.ordered", nil)
+	q := queue{Filter: caseFilter(r)}
+	v := q.apiQuery()
+	if v.Get("kind") != "hazard" || v.Get("state") != "ordered" || v.Get("open") != "true" {
+		t.Fatalf("state=hazard.ordered asks the API %v", v)
+	}
+	if d := q.Described(); !strings.Contains(d, "状态：隐患整改·") {
+		t.Errorf("printed: %q", d)
+	}
+	if exp, _ := url.Parse(q.ExportLink("csv")); exp.Query().Get("kind") != "hazard" || exp.Query().Get("state") != "ordered" {
+		t.Errorf("export: %s", exp)
+	}
+	for _, g := range q.StateOptions() {
+		for _, o := range g.Options {
+			if !hasLabel("state." + o[0]) {
+				t.Errorf("state %s has no words", o[0])
+			}
+		}
+	}
+}

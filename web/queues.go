@@ -83,11 +83,16 @@ func (q queue) Next() int {
 }
 
 // apiQuery is the queue's filter as GET /api/v1/cases and its export
-// take it: closed cases left out unless asked for.
+// take it: closed cases left out unless asked for, and a state chosen as
+// "kind.state" (the form's states are each a kind's) sent as both.
 func (q queue) apiQuery() url.Values {
 	v := url.Values{}
 	for k, vs := range q.Filter {
 		v[k] = vs
+	}
+	if kind, state, ok := strings.Cut(v.Get("state"), "."); ok {
+		v.Set("kind", kind)
+		v.Set("state", state)
 	}
 	if !q.Closed {
 		v.Set("open", "true")
@@ -122,6 +127,9 @@ func (q queue) Described() string {
 	if k := f.Get("kind"); k != "" {
 		add("类型", kindLabel(cases.Kind(k)))
 	}
+	if kind, state, ok := strings.Cut(f.Get("state"), "."); ok {
+		add("状态", kindLabel(cases.Kind(kind))+"·"+stateLabel(cases.Kind(kind), state))
+	}
 	add("等级", gradeFilterLabels[f.Get("grade")])
 	switch from, to := f.Get("from"), f.Get("to"); {
 	case from != "" && to != "":
@@ -148,6 +156,35 @@ func (q queue) Described() string {
 // gradeFilterLabels name the grades a list may be filtered by: the one
 // word of a hazard's and an accident's grade that the two share.
 var gradeFilterLabels = map[string]string{"general": "一般", "large": "较大（事故）", "major": "重大", "extraordinary": "特别重大（事故）"}
+
+// stateGroup is one kind's states in the state filter.
+type stateGroup struct {
+	Kind    string
+	Options [][2]string // value ("kind.state") and words
+}
+
+// StateOptions are the state filter's choices: each kind's states in
+// the order the labels table keeps them, as a kind's page names them.
+func (q queue) StateOptions() []stateGroup {
+	var out []stateGroup
+	for _, k := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindEscalation, cases.KindAccident} {
+		g := stateGroup{Kind: kindLabel(k)}
+		for _, st := range kindStates[k] {
+			g.Options = append(g.Options, [2]string{string(k) + "." + st, stateLabel(k, st)})
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// kindStates are the states a case of each kind passes through, in order.
+var kindStates = map[cases.Kind][]string{
+	cases.KindHazard:     {"reported", "ordered", "plan_submitted", "rectifying", "completion_reported", "closed"},
+	cases.KindTalk:       {"scheduled", "held", "complied", "failed", "cancelled"},
+	cases.KindPenalty:    {"opened", "notified", "hearing_requested", "hearing_scheduled", "hearing_held", "decided", "served", "payment_overdue", "reminded", "paid", "enforcement", "executed", "revoked", "withdrawn"},
+	cases.KindEscalation: {"submitted", "acknowledged", "decided", "returned"},
+	cases.KindAccident:   {"reported", "investigating", "appraisal", "report_submitted", "approved", "closed"},
+}
 
 // GradeOptions are the grade filter's choices, in order.
 func (q queue) GradeOptions() [][2]string {
