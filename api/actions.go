@@ -45,7 +45,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), readRoutes(), orgAdminRoutes())
+	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes())
 }
 
 func coreRoutes() []route {
@@ -65,7 +65,7 @@ func coreRoutes() []route {
 			response: OrgList{}, handle: (*Server).listOrgs},
 		{method: "POST", path: "/api/v1/hazards", summary: "report a hazard and open its case (隐患登记)",
 			request: OpenHazardRequest{}, response: CaseResponse{}, handle: (*Server).openHazard},
-		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; filters: state, kind, enterprise_id, region (code, and below), overdue, after, limit",
+		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; search: q (number, enterprise, credit code, title, place, description), enterprise (name or credit code), place; filters: state, kind, grade, industry, enterprise_id, region (code, and below), from, to (days opened), officer (person id or me), overdue, open; after, limit",
 			response: CaseList{}, handle: (*Server).listCases},
 		{method: "GET", path: "/api/v1/cases/{caseNo}", summary: "one case with its deadlines and full timeline",
 			response: CaseResponse{}, handle: (*Server).getCase},

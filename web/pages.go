@@ -65,10 +65,15 @@ func (s *Server) listCases(r *http.Request, query url.Values) ([]caseRow, error)
 	return rows, nil
 }
 
+// caseFilterKeys are the filters of GET /api/v1/cases a list page passes
+// on from its query string: they survive paging (queue.PageLink) and go
+// into the export link, so that "export what I see" exports the list.
+var caseFilterKeys = []string{"q", "enterprise", "place", "kind", "state", "grade", "industry", "from", "to", "officer", "overdue", "region"}
+
 // caseFilter is the list filter a page takes from its query string.
 func caseFilter(r *http.Request) url.Values {
 	q := url.Values{}
-	for _, k := range []string{"state", "kind", "overdue", "region"} {
+	for _, k := range caseFilterKeys {
 		if v := r.URL.Query().Get(k); v != "" {
 			q.Set(k, v)
 		}
@@ -117,7 +122,8 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, statu
 		return
 	}
 	d.Enterprises = orgs.Orgs
-	s.render(w, status, "desk", page{Title: "执法工作台", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk"})
+	s.render(w, status, "desk", page{Title: "执法工作台", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk",
+		Period: d.Queue.Described()})
 }
 
 // openHazard opens a hazard case from an inspection (隐患登记).
@@ -193,7 +199,8 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Queue: q}, Now: time.Now(), Section: "inbox"})
+	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Queue: q}, Now: time.Now(), Section: "inbox",
+		Period: q.Described()})
 }
 
 // boardData is the supervisors' board.
@@ -203,6 +210,29 @@ type boardData struct {
 	Stats       api.StatisticsResponse
 	Query       url.Values
 	Charts      *boardCharts
+}
+
+// ExportLink downloads one of the board's tables (statistics, trend,
+// rankings, escalations) in format (xlsx, csv), over the region and
+// period the board shows.
+func (d boardData) ExportLink(table, format string) string {
+	v := url.Values{"format": {format}}
+	if g := d.Query.Get("region"); g != "" {
+		v.Set("region", g)
+	}
+	switch table {
+	case "statistics", "rankings":
+		v.Set("from", d.Stats.From.String())
+		v.Set("to", d.Stats.To.String())
+		if table == "statistics" {
+			v.Set("by", d.Stats.By)
+		}
+	case "trend":
+		v.Set("to", d.Stats.To.String()) // the 12 months to the board's end
+	case "escalations":
+		v.Del("region") // the escalation board is not by region
+	}
+	return "/ledgers/export/" + table + "?" + v.Encode()
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +268,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Charts = s.loadBoardCharts(r, q)
 	w.Header().Set("Content-Security-Policy", boardPolicy)
-	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board"})
+	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board",
+		Period: "统计范围：" + d.Stats.Region.Name + " · 统计期间：" + day(d.Stats.From.Start()) + "至" + day(d.Stats.To.Start())})
 }
 
 // caseData is one case's page.

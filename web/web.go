@@ -218,6 +218,9 @@ type page struct {
 	Posted  url.Values
 	Now     time.Time
 	Section string
+	// Period is what a printed page says it covers (统计期间, the list's
+	// filter), beside who printed it and when.
+	Period string
 }
 
 // render writes a page with the layout; status is the HTTP status.
