@@ -11,6 +11,7 @@ import (
 
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/personal"
+	"github.com/duty-project/duty/org/uscc"
 )
 
 // EnterpriseHead is one row of an enterprise register (企业台账): the
@@ -144,7 +145,7 @@ func (s *Store) SaveEnterprises(ctx context.Context, tx pgx.Tx, rows []Enterpris
 
 	// Each row against the record, in turn: the new ones are written a
 	// run at a time, the slow ones one by one between the runs.
-	named := map[string]bool{}
+	named, saved := map[string]bool{}, map[string]bool{}
 	var run []int
 	flush := func() error {
 		if len(run) == 0 {
@@ -164,6 +165,11 @@ func (s *Store) SaveEnterprises(ctx context.Context, tx pgx.Tx, rows []Enterpris
 		if idn, err := personal.ParseIDNumber(r.Head.IDNumber); err == nil {
 			p.fast = p.fast && !named[idn]
 			named[idn] = true
+		}
+		// Nor is an organisation an earlier row saved.
+		if c, err := uscc.Parse(r.Org.CreditCode); err == nil {
+			p.fast = p.fast && !saved[string(c)]
+			saved[string(c)] = true
 		}
 		if p.fast {
 			p.person, p.known = persons[p.head.IDNumber]
