@@ -55,10 +55,12 @@ BEGIN
     SELECT n.workflow_id, n.chain_pos INTO bad
     FROM (SELECT n.*, lag(n.chain_pos) OVER w AS lag_pos, lag(n.hash) OVER w AS lag_hash
           FROM new_entries n WINDOW w AS (PARTITION BY n.workflow_id ORDER BY n.chain_pos)) n
+    -- The entry before the statement's first of each chain; looked up
+    -- for that first entry only (the condition on n is a one-time filter).
     LEFT JOIN LATERAL (
         SELECT a.chain_pos, a.hash FROM audit_log a
-        WHERE a.workflow_id = n.workflow_id AND a.chain_pos < n.chain_pos
-        ORDER BY a.chain_pos DESC LIMIT 1) p ON n.lag_pos IS NULL
+        WHERE n.lag_pos IS NULL AND a.workflow_id = n.workflow_id AND a.chain_pos < n.chain_pos
+        ORDER BY a.chain_pos DESC LIMIT 1) p ON true
     WHERE n.hash IS DISTINCT FROM audit_entry_hash(n.workflow_id, n.chain_pos, n.seq, n.case_no, n.at, n.action,
             n.actor_id, n.actor_name, n.actor_role, n.actor_post, n.actor_org_id, n.actor_org,
             n.state_before, n.state_after, n.details, n.prev_hash)
