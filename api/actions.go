@@ -45,7 +45,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), readRoutes(), orgAdminRoutes())
+	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), readRoutes(), orgAdminRoutes(), inspectionRoutes())
 }
 
 func coreRoutes() []route {
