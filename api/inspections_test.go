@@ -53,11 +53,11 @@ func TestOpeningAnInspectionChecksBothOfficers(t *testing.T) {
 		says   string
 	}{
 		"the second officer of another department": {zhao, hongda, ids["wu.jiancha"], http.StatusBadRequest, "不是"},
-		"the caller twice":                          {zhao, hongda, ids["zhao.jiancha"], http.StatusBadRequest, "另一名执法人员"},
-		"no second officer":                         {zhao, hongda, 0, http.StatusBadRequest, "另一名执法人员"},
-		"an enterprise's head as second officer":    {zhao, hongda, ids["qian.zong"], http.StatusBadRequest, "不是"},
-		"an enterprise of another sector":           {zhao, xinyuan, ids["sun.jiancha"], http.StatusForbidden, ""},
-		"an enterprise opens":                       {rig.as(t, "qian.zong"), hongda, ids["sun.jiancha"], http.StatusForbidden, ""},
+		"the caller twice":                         {zhao, hongda, ids["zhao.jiancha"], http.StatusBadRequest, "另一名执法人员"},
+		"no second officer":                        {zhao, hongda, 0, http.StatusBadRequest, "另一名执法人员"},
+		"an enterprise's head as second officer":   {zhao, hongda, ids["qian.zong"], http.StatusBadRequest, "不是"},
+		"an enterprise of another sector":          {zhao, xinyuan, ids["sun.jiancha"], http.StatusForbidden, ""},
+		"an enterprise opens":                      {rig.as(t, "qian.zong"), hongda, ids["sun.jiancha"], http.StatusForbidden, ""},
 	} {
 		if code, msg := open(tc.who, tc.ent, tc.second); code != tc.code || !strings.Contains(msg, tc.says) || strings.Contains(msg, reached) {
 			t.Errorf("%s: %d %s, want %d", name, code, msg, tc.code)
