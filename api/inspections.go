@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
@@ -13,14 +14,14 @@ import (
 )
 
 // OpenInspectionRequest opens an inspection (现场检查) of an enterprise:
-// the caller is the first officer, second_officer_id the second, of the
-// same department. The checklist is the one in force for the enterprise's
-// sector today; nothing about either officer comes from the body but the
-// second one's id.
+// the caller is the first officer, second_officer_login the second, of
+// the same department (as a penalty names its co-officer). The checklist
+// is the one in force for the enterprise's sector today; nothing about
+// either officer comes from the body but the second one's login.
 type OpenInspectionRequest struct {
-	EnterpriseID    int64  `json:"enterprise_id"`
-	SecondOfficerID int64  `json:"second_officer_id"`
-	Place           string `json:"place"`
+	EnterpriseID       int64  `json:"enterprise_id"`
+	SecondOfficerLogin string `json:"second_officer_login"`
+	Place              string `json:"place"`
 }
 
 // Bodies of the inspection steps; the actor is always the caller.
@@ -93,7 +94,7 @@ func (s *Server) openInspection(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := c.actor(post)
 	now := s.Now()
-	second, err := s.secondOfficer(r, req.SecondOfficerID, actor, action, resource)
+	second, err := s.secondOfficer(r, req.SecondOfficerLogin, actor, action, resource)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -128,21 +129,26 @@ func (s *Server) openInspection(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// secondOfficer is the second officer named by id as an actor: a person
-// who today holds a post in the first officer's department that policy
-// allows to open this inspection. Anyone else is refused, naming why.
-func (s *Server) secondOfficer(r *http.Request, id int64, first cases.Actor, action, resource string) (cases.Actor, error) {
+// secondOfficer is the second officer named by login as an actor: a
+// person who today holds a post in the first officer's department that
+// policy allows to open this inspection. Anyone else gets one answer,
+// which does not tell who has an account.
+func (s *Server) secondOfficer(r *http.Request, login string, first cases.Actor, action, resource string) (cases.Actor, error) {
 	ctx := r.Context()
-	if id <= 0 || id == first.PersonID {
-		return cases.Actor{}, duty.Errorf(duty.EInvalid, "请指定另一名执法人员 (second_officer_id: two different officers inspect, 行政处罚法 第四十二条)")
+	if strings.TrimSpace(login) == "" {
+		return cases.Actor{}, duty.Errorf(duty.EInvalid, "请填写第二名执法人员的登录名 (second_officer_login: two officers inspect, 行政处罚法 第四十二条)")
 	}
-	person, err := s.Store.GetPerson(ctx, id)
+	notOfficer := duty.Errorf(duty.EInvalid, "第二名执法人员须为%s的另一名执法人员 (second_officer_login: another officer of the department today)", first.OrgName)
+	person, err := s.Store.PersonByLogin(ctx, login)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		return cases.Actor{}, duty.Errorf(duty.EInvalid, "second_officer_id %d 不是在册人员", id)
+		return cases.Actor{}, notOfficer
 	} else if err != nil {
 		return cases.Actor{}, err
 	}
-	posts, err := s.Store.PostsAt(ctx, id, s.Now())
+	if person.ID == first.PersonID {
+		return cases.Actor{}, notOfficer
+	}
+	posts, err := s.Store.PostsAt(ctx, person.ID, s.Now().In(rules.China))
 	if err != nil {
 		return cases.Actor{}, err
 	}
@@ -152,9 +158,9 @@ func (s *Server) secondOfficer(r *http.Request, id int64, first cases.Actor, act
 			same = append(same, p)
 		}
 	}
-	sub, err := s.Warden.AllowedBy(ctx, policy.SubjectFor(id, same), action, resource, nil)
+	sub, err := s.Warden.AllowedBy(ctx, policy.SubjectFor(person.ID, same), action, resource, nil)
 	if err != nil {
-		return cases.Actor{}, duty.Errorf(duty.EInvalid, "%s 不是%s可以参加本次检查的执法人员", person.Name, first.OrgName)
+		return cases.Actor{}, notOfficer
 	}
 	return caller{person: person, posts: same}.actor(sub), nil
 }

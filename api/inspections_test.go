@@ -16,14 +16,6 @@ import (
 func TestOpeningAnInspectionChecksBothOfficers(t *testing.T) {
 	rig := newHandlerRig(t)
 	ctx := context.Background()
-	ids := map[string]int64{}
-	for _, login := range []string{"sun.jiancha", "wu.jiancha", "zhao.jiancha", "qian.zong", "wang.juzhang"} {
-		p, err := rig.store.PersonByLogin(ctx, login)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[login] = p.ID
-	}
 	orgID := func(code string) int64 {
 		var id int64
 		if err := rig.store.Pool.QueryRow(ctx, `SELECT id FROM orgs WHERE code = $1`, code).Scan(&id); err != nil {
@@ -33,31 +25,32 @@ func TestOpeningAnInspectionChecksBothOfficers(t *testing.T) {
 	}
 	hongda, xinyuan := orgID("ent-hongda"), orgID("ent-xinyuan")
 	zhao := rig.as(t, "zhao.jiancha")
-	open := func(who *as, ent, second int64) (int, string) {
-		code, body := who.call("POST", "/api/v1/inspections", map[string]any{"enterprise_id": ent, "second_officer_id": second, "place": "凤台街工地"})
+	open := func(who *as, ent int64, second string) (int, string) {
+		code, body := who.call("POST", "/api/v1/inspections", map[string]any{"enterprise_id": ent, "second_officer_login": second, "place": "凤台街工地"})
 		msg, _ := body["message"].(string)
 		return code, msg
 	}
 	reached := "reached Temporal"
-	if code, msg := open(zhao, hongda, ids["sun.jiancha"]); code != http.StatusConflict || !strings.Contains(msg, reached) {
+	if code, msg := open(zhao, hongda, "sun.jiancha"); code != http.StatusConflict || !strings.Contains(msg, reached) {
 		t.Fatalf("two officers of 区住建局 with 执法证: %d %s", code, msg)
 	}
-	if code, msg := open(zhao, hongda, ids["wang.juzhang"]); code != http.StatusConflict || !strings.Contains(msg, reached) {
+	if code, msg := open(zhao, hongda, "wang.juzhang"); code != http.StatusConflict || !strings.Contains(msg, reached) {
 		t.Fatalf("an inspector with the department's head: %d %s", code, msg)
 	}
 	for name, tc := range map[string]struct {
 		who    *as
 		ent    int64
-		second int64
+		second string
 		code   int
 		says   string
 	}{
-		"the second officer of another department": {zhao, hongda, ids["wu.jiancha"], http.StatusBadRequest, "不是"},
-		"the caller twice":                         {zhao, hongda, ids["zhao.jiancha"], http.StatusBadRequest, "另一名执法人员"},
-		"no second officer":                        {zhao, hongda, 0, http.StatusBadRequest, "另一名执法人员"},
-		"an enterprise's head as second officer":   {zhao, hongda, ids["qian.zong"], http.StatusBadRequest, "不是"},
-		"an enterprise of another sector":          {zhao, xinyuan, ids["sun.jiancha"], http.StatusForbidden, ""},
-		"an enterprise opens":                      {rig.as(t, "qian.zong"), hongda, ids["sun.jiancha"], http.StatusForbidden, ""},
+		"the second officer of another department": {zhao, hongda, "wu.jiancha", http.StatusBadRequest, "另一名执法人员"},
+		"the caller twice":                         {zhao, hongda, "zhao.jiancha", http.StatusBadRequest, "另一名执法人员"},
+		"nobody of that login":                     {zhao, hongda, "no.such.login", http.StatusBadRequest, "另一名执法人员"},
+		"no second officer":                        {zhao, hongda, "", http.StatusBadRequest, "登录名"},
+		"an enterprise's head as second officer":   {zhao, hongda, "qian.zong", http.StatusBadRequest, "另一名执法人员"},
+		"an enterprise of another sector":          {zhao, xinyuan, "sun.jiancha", http.StatusForbidden, ""},
+		"an enterprise opens":                      {rig.as(t, "qian.zong"), hongda, "sun.jiancha", http.StatusForbidden, ""},
 	} {
 		if code, msg := open(tc.who, tc.ent, tc.second); code != tc.code || !strings.Contains(msg, tc.says) || strings.Contains(msg, reached) {
 			t.Errorf("%s: %d %s, want %d", name, code, msg, tc.code)
@@ -68,7 +61,7 @@ func TestOpeningAnInspectionChecksBothOfficers(t *testing.T) {
 	if _, err := rig.store.Pool.Exec(ctx, `UPDATE persons SET enforcement_cert_no = NULL WHERE login = 'sun.jiancha'`); err != nil {
 		t.Fatal(err)
 	}
-	if code, msg := open(zhao, hongda, ids["sun.jiancha"]); code != http.StatusBadRequest || !strings.Contains(msg, "执法证") {
+	if code, msg := open(zhao, hongda, "sun.jiancha"); code != http.StatusBadRequest || !strings.Contains(msg, "执法证") {
 		t.Fatalf("a second officer without 执法证: %d %s", code, msg)
 	}
 }
