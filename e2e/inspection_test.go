@@ -125,6 +125,17 @@ func TestAnInspectionWithAChecklistOnAPhone(t *testing.T) {
 	zhao.resize(1280)
 	zhao.shot(shots, "inspection-closed-1280.png")
 
+	// The printable 现场检查记录, numbered like every document, with both
+	// officers' 执法证号 and the refusal noted.
+	zhao.sees("#documents", "现场检查记录")
+	zhao.open("/cases/" + no + "/documents/inspection-record?format=html")
+	zhao.sees("h1", "现场检查记录")
+	zhao.sees(".number", "城住建检记〔")
+	zhao.sees("main", "赵明（执法证号 14050220180031）、孙丽（执法证号 14050220200026）")
+	zhao.sees("main", "钱宏达 拒绝签字")
+	zhao.sees("main", hz)
+	zhao.shot(shots, "inspection-record.png")
+
 	// The refusal reaches the department's head (安全生产法 Art.68).
 	head := duty.login("wang.juzhang")
 	found := false
@@ -134,6 +145,9 @@ func TestAnInspectionWithAChecklistOnAPhone(t *testing.T) {
 	if !found {
 		t.Error("the department's head was not told of the refusal to sign")
 	}
+	// The closed inspection's live history replays against the code (it
+	// is saved with the release that ships inspections).
+	saveHistory(t, duty, "inspection/"+no, "")
 	t.Logf("screenshots in %s", shots)
 }
 
