@@ -123,6 +123,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		res.Total.Rectified += row.Rectified
 		res.Total.Overdue += row.Overdue
 		res.Total.Penalties += row.Penalties
+		res.Total.Inspections += row.Inspections
 	}
 	res.Total.Label = "合计 total"
 	res.Total = res.Total.rated()
