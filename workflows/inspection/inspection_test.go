@@ -193,6 +193,9 @@ func TestInvalidStepsAreRefusedAndChangeNothing(t *testing.T) {
 	refused(t, "a decision on a passed item", decidePassed, duty.EConflict)
 	refused(t, "sign with a failed item undecided", undecided, duty.EConflict)
 	refused(t, "an order without a deadline", noMeasures, duty.EInvalid)
+	if !strings.Contains(noMeasures.Msg, "请填写整改期限") {
+		t.Errorf("the refusal of an order without a deadline says %q", noMeasures.Msg)
+	}
 	refused(t, "a second decision", decideAgain, duty.EConflict)
 	refused(t, "an officer signs twice", twice, duty.EConflict)
 	refused(t, "change an item once signing began", change, duty.EConflict)

@@ -140,7 +140,7 @@ func (in Input) Validate(time.Time) error {
 	if in.OpenedBy.PersonID != in.Officers[0].PersonID || in.OpenedBy.Side != cases.SideRegulator {
 		return casekit.Invalid("检查须由执法人员本人开始")
 	}
-	if err := casekit.Text("检查地点 (place)", in.Place, true); err != nil {
+	if err := text("检查地点 (place)", in.Place, true); err != nil {
 		return err
 	}
 	if len(in.Checklist.Items) == 0 {
@@ -166,7 +166,7 @@ func (in RecordItemInput) Validate() error {
 	if in.Result != Passed && in.Result != Failed && in.Result != NotApplicable {
 		return casekit.Invalid("检查结果须为符合、不符合或不适用 (result must be passed, failed or not_applicable)")
 	}
-	if err := casekit.Text("检查情况 (note)", in.Note, in.Result == Failed); err != nil {
+	if err := text("检查情况 (note)", in.Note, in.Result == Failed); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Photos, false)
@@ -192,16 +192,24 @@ type DecideInput struct {
 func (in DecideInput) Validate(now time.Time, rs rules.RuleSet) error {
 	switch in.Decision {
 	case Corrected:
-		return casekit.Text("整改情况 (note)", in.Note, true)
+		return text("整改情况 (note)", in.Note, true)
 	case Ordered, Stopped:
 		if in.Decision == Stopped {
-			if err := casekit.Text("停产停业（停止使用）范围 (scope)", in.Scope, true); err != nil {
+			if err := text("停产停业（停止使用）范围 (scope)", in.Scope, true); err != nil {
 				return err
 			}
 		}
-		if err := casekit.Text("备注 (note)", in.Note, false); err != nil {
+		if err := text("备注 (note)", in.Note, false); err != nil {
 			return err
 		}
+		if err := text("整改措施 (measures)", in.Measures, true); err != nil {
+			return err
+		}
+		if in.Deadline.IsZero() {
+			return casekit.Invalid("请填写整改期限 (deadline)")
+		}
+		// The hazard case's own rules for its order: the same deadline
+		// limits as an order given on the hazard's page.
 		o := hazard.OrderInput{Actor: in.Actor, Measures: in.Measures, Deadline: in.Deadline}
 		return o.Validate(now, rs)
 	}
@@ -252,14 +260,23 @@ func (in RefuseInput) Validate() error {
 	if err := validName("拒绝签字人姓名 (name)", in.Name); err != nil {
 		return err
 	}
-	return casekit.Text("拒签情况 (reason)", in.Reason, true)
+	return text("拒签情况 (reason)", in.Reason, true)
+}
+
+// text checks a free-text field as casekit.Text does, saying in Chinese
+// what is missing (the officer reads it on site).
+func text(what, v string, required bool) error {
+	if required && strings.TrimSpace(v) == "" {
+		return casekit.Invalid("请填写%s", what)
+	}
+	return casekit.Text(what, v, false)
 }
 
 func validName(what, v string) error {
 	if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > casekit.MaxNameLen {
 		return casekit.Invalid("%s须为1至%d个字", what, casekit.MaxNameLen)
 	}
-	return casekit.Text(what, v, true)
+	return text(what, v, true)
 }
 
 // Item is one checklist item as the inspection holds it: the item, what
