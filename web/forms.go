@@ -104,7 +104,7 @@ var (
 // inspectionForms are the steps of an inspection; the item steps are
 // shown on each item's card of the checklist.
 var inspectionForms = []actionForm{
-	{Kind: cases.KindInspection, Action: "record_item", Label: "保存检查结果", Side: "regulator", Path: "/api/v1/inspections/{no}/items", Item: true, Fields: []field{
+	{Kind: cases.KindInspection, Action: "record_item", Label: "逐项记录检查结果", Side: "regulator", Path: "/api/v1/inspections/{no}/items", Item: true, Fields: []field{
 		{Name: "no", Label: "检查项", Type: fText, Required: true},
 		{Name: "result", Label: "检查结果", Type: fRadio, Options: findingOptions, Required: true},
 		{Name: "note", Label: "检查情况", Type: fTextarea},
