@@ -17,6 +17,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 )
 
@@ -275,6 +276,10 @@ func serviceAction(d documents.Document) string {
 		return policy.Action(string(cases.KindPenalty), penalty.UpdateNotify)
 	case documents.EscalationLetter:
 		return policy.ActionOpenEscalation
+	case documents.InspectionRecord:
+		// A copy of the record is handed to the unit by the officers who
+		// sign it.
+		return policy.Action(string(cases.KindInspection), inspection.UpdateSign)
 	}
 	return policy.Action(string(cases.KindPenalty), penalty.UpdateServe)
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -78,6 +79,7 @@ var matrix = []matrixRow{
 	{on: "case:view on talk", may: "departments: Y---; leaders: YY--; deputy: Y---; enterprise: Y---"},
 	{on: "case:view on penalty", may: "departments: Y---; leaders: YY--; deputy: Y---; enterprise: Y---"},
 	{on: "case:view on accident", may: "departments: Y---; leaders: YY--; deputy: Y---; enterprise: Y---"},
+	{on: "case:view on inspection", may: "departments: Y---; leaders: YY--; deputy: Y---; enterprise: Y---"},
 	{on: "case:view on escalation", may: "departments: Y---; leaders: YY--; deputy: Y---"},
 	{on: "case:view on held escalation", may: "departments: Y---; leaders: Y---"},
 
@@ -98,6 +100,7 @@ var matrix = []matrixRow{
 	{on: "talk:open on penalty", may: "departments: Y---"},
 	{on: "talk:open on accident", may: "departments: Y---"},
 	{on: "talk:open on escalation", may: "departments: Y---"},
+	{on: "talk:open on inspection", may: "departments: Y---"},
 	{on: "talk:record_talk on talk", may: "departments: Y---"},
 	{on: "talk:cancel_talk on talk", may: "departments: Y---"},
 	{on: "talk:submit_talk_report on talk", may: "enterprise: Y---"},
@@ -110,6 +113,7 @@ var matrix = []matrixRow{
 	{on: "penalty:open on penalty", may: "departments: Y---"},
 	{on: "penalty:open on accident", may: "departments: Y---"},
 	{on: "penalty:open on escalation", may: "departments: Y---"},
+	{on: "penalty:open on inspection", may: "departments: Y---"},
 	{on: "penalty:notify on penalty", may: "departments: Y---"},
 	{on: "penalty:schedule_hearing on penalty", may: "departments: Y---"},
 	{on: "penalty:record_hearing on penalty", may: "departments: Y---"},
@@ -150,6 +154,7 @@ var matrix = []matrixRow{
 	{on: "penalty:decide on talk", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on accident", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on escalation", facts: "fine 50000", may: "heads: Y---"},
+	{on: "penalty:decide on inspection", facts: "fine 50000", may: "heads: Y---"},
 
 	// Escalations: any case may be escalated by its department; the
 	// organisation holding one — a department, or the party committee or
@@ -160,6 +165,7 @@ var matrix = []matrixRow{
 	{on: "escalation:open on penalty", may: "departments: Y---"},
 	{on: "escalation:open on accident", may: "departments: Y---"},
 	{on: "escalation:open on escalation", may: "departments: Y---"},
+	{on: "escalation:open on inspection", may: "departments: Y---"},
 	{on: "escalation:acknowledge on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:forward on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:decide on held escalation", may: "heads: Y---; leaders: Y---"},
@@ -187,6 +193,15 @@ var matrix = []matrixRow{
 	{on: "accident:decide_fines on accident", may: "heads: Y---; govhead: YY--"},
 	{on: "accident:sign_off_gate on accident", may: "heads: Y---; govhead: YY--"},
 	{on: "accident:close_accident on accident", may: "heads: Y---; govhead: YY--"},
+
+	// Inspections (现场检查): a department's officers open and carry them
+	// out; which two may act on one is the workflow's check. The
+	// enterprise signs on the spot, witnessed, and only reads the record.
+	{on: "inspection:open on inspection", may: "departments: Y---"},
+	{on: "inspection:record_item on inspection", may: "departments: Y---"},
+	{on: "inspection:decide_item on inspection", may: "departments: Y---"},
+	{on: "inspection:sign_record on inspection", may: "departments: Y---"},
+	{on: "inspection:refuse_to_sign on inspection", may: "departments: Y---"},
 
 	// The policies: their administrator only.
 	{on: "policy:read on policy", may: "admin: YYY-"},
@@ -602,6 +617,7 @@ func askedPermissions(t *testing.T, st *store.Store, m *policy.Manager) map[stri
 	bodies := map[reflect.Type]string{
 		reflect.TypeOf(OpenHazardRequest{}):       fmt.Sprintf(`{"enterprise_id":%d}`, hongdaOrg.ID),
 		reflect.TypeOf(OpenAccidentRequest{}):     fmt.Sprintf(`{"enterprise_id":%d}`, hongdaOrg.ID),
+		reflect.TypeOf(OpenInspectionRequest{}):   fmt.Sprintf(`{"enterprise_id":%d}`, hongdaOrg.ID),
 		reflect.TypeOf(PenaltyAuthorityRequest{}): `{"kind":"fine","amount_yuan":1}`,
 		reflect.TypeOf(OrgRequest{}):              `{"region_code":"140502"}`,
 		reflect.TypeOf(RegionRequest{}):           `{"code":"140502"}`,
@@ -741,7 +757,7 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 	now := time.Now()
 	rs := rules.Builtin().InForce(now)
 	var out []string
-	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation} {
+	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation, cases.KindInspection} {
 		num, err := st.NextCaseNumber(ctx, kind, ent.RegionCode, now.In(rules.China).Year())
 		if err != nil {
 			t.Fatal(err)
@@ -761,6 +777,8 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 			sum.State = string(accident.Reported)
 		case cases.KindEscalation:
 			sum.State = string(escalation.Submitted)
+		case cases.KindInspection:
+			sum.State = string(inspection.Inspecting)
 		}
 		// The kinds' own views hold what their steps need; the
 		// permissions are asked before any of it is read.

@@ -32,6 +32,9 @@ type Server struct {
 	// the worker checks (package warrant).
 	Warrants *warrant.Key
 	Rules    *rules.Catalogue
+	// Checklists are the inspection checklists (检查表); nil means the
+	// built-in ones.
+	Checklists *rules.Checklists
 	// Calendar computes working-day deadlines; nil means the built-in one.
 	Calendar *calendar.Calendar
 	Logger   *slog.Logger
@@ -75,6 +78,9 @@ type route struct {
 func (s *Server) Handler() http.Handler {
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.Checklists == nil {
+		s.Checklists = rules.BuiltinChecklists()
 	}
 	if s.UpdateTimeout == 0 {
 		s.UpdateTimeout = 30 * time.Second

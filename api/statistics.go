@@ -126,6 +126,7 @@ func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
 		res.Total.Rectified += row.Rectified
 		res.Total.Overdue += row.Overdue
 		res.Total.Penalties += row.Penalties
+		res.Total.Inspections += row.Inspections
 	}
 	res.Total.Label = "合计 total"
 	res.Total = res.Total.rated()

@@ -23,16 +23,17 @@ const (
 	KindTalk       Kind = "talk"       // 约谈 (约定谈话)
 	KindPenalty    Kind = "penalty"    // 行政处罚 (incl. 书面警告)
 	KindAccident   Kind = "accident"   // 事故调查处理 (四不放过)
+	KindInspection Kind = "inspection" // 监督检查 (现场检查)
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故).
+// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故, JC = 检查).
 // A list, not a map: workflows parse case numbers, and workflow code must
 // not iterate over maps.
 var kindPrefixes = []struct {
 	kind   Kind
 	prefix string
-}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}}
+}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string {
@@ -57,6 +58,8 @@ func (k Kind) Label() string {
 		return "行政处罚 penalty"
 	case KindAccident:
 		return "事故调查 accident investigation"
+	case KindInspection:
+		return "监督检查 inspection"
 	}
 	return string(k)
 }

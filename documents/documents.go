@@ -1,6 +1,6 @@
 // Package documents makes the official documents (执法文书) a case's
 // steps produce — 责令限期整改指令书, 整改复查意见书, 约谈通知书, 行政处罚告知书,
-// 行政处罚决定书 and the 提请/移送 letters — from the case as the read
+// 行政处罚决定书, the 提请/移送 letters and the 现场检查记录 — from the case as the read
 // model holds it: which documents a case has so far (List), their
 // numbers' format (Number), and the printable page (Render, and PDF
 // through headless Chromium).
@@ -21,6 +21,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -36,6 +37,7 @@ const (
 	PenaltyNotice    Kind = "penalty_notice"    // 行政处罚告知书
 	PenaltyDecision  Kind = "penalty_decision"  // 行政处罚决定书
 	EscalationLetter Kind = "escalation_letter" // 提请函 / 案件移送书
+	InspectionRecord Kind = "inspection_record" // 现场检查记录
 )
 
 // Document is one document a case has: which step produced it, who
@@ -93,6 +95,11 @@ func List(view json.RawMessage) ([]Document, error) {
 		title, code := escalationTitle(v.Request.Reason)
 		return []Document{{ID: "escalation-letter", Kind: EscalationLetter, Title: title, Code: code,
 			Issuer: v.Request.From, IssuedAt: v.OpenedAt, Step: "open"}}, nil
+	case *inspection.View:
+		// The record is written on site as the inspection goes: it is
+		// there (and numbered) from the opening, and prints as it stands.
+		return []Document{{ID: "inspection-record", Kind: InspectionRecord, Title: "现场检查记录", Code: "检记",
+			Issuer: orgOf(v.OpenedBy, v.ActingOrg), IssuedAt: v.OpenedAt, Step: "inspect"}}, nil
 	}
 	return nil, nil // accidents: their reports are not documents of this kind
 }
@@ -123,6 +130,8 @@ func decodeView(kind cases.Kind, view json.RawMessage) (any, error) {
 		v = &penalty.View{}
 	case cases.KindEscalation:
 		v = &escalation.View{}
+	case cases.KindInspection:
+		v = &inspection.View{}
 	default:
 		return nil, nil
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -355,5 +356,62 @@ func TestNoChromiumIsAClearUnavailableError(t *testing.T) {
 	_, err := p.PDF(t.Context(), []byte("<p>x</p>"))
 	if duty.ErrorCode(err) != duty.EUnavailable || !strings.Contains(duty.ErrorMessage(err), "fonts-noto-cjk") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// The 现场检查记录 prints the inspection as it stands: both officers with
+// their 执法证号 (as signature lines, from the record), every item with
+// what was found and how it was dealt with — the hazard case a failed
+// one opened — and the unit's signature or, here, its refusal noted.
+func TestInspectionRecord(t *testing.T) {
+	closed := at(11, 20, 11)
+	v := inspection.View{Summary: summary(cases.KindInspection, "JC-140502-2026-000002", "closed"), Place: "凤台街工地3号楼",
+		Officers: []inspection.Officer{{PersonID: 5, Name: "赵明", CertNo: "14050220180031"}, {PersonID: 6, Name: "孙丽", CertNo: "14050220200026"}},
+		OpenedBy: inspector, Checklist: "JCB-JZ-2026", ListTitle: "建筑施工安全检查表",
+		Items: []inspection.Item{
+			{ChecklistItem: rules.ChecklistItem{No: "1", Text: "特种作业人员持证上岗", Basis: "判定标准"}, Result: inspection.Passed},
+			{ChecklistItem: rules.ChecklistItem{No: "8", Text: "临边、洞口防护设施设置到位", Basis: "JGJ 80"}, Result: inspection.Failed,
+				Note: "5层东侧临边无防护", Photos: []casekit.Evidence{{Name: "临边.jpg"}},
+				Decision: &inspection.ItemDecision{Decision: inspection.Ordered, Measures: "设置临边防护栏杆",
+					Deadline: time.Date(2026, 11, 30, 23, 59, 59, 0, rules.China), By: inspector, At: at(11, 20, 10), HazardNo: "YH-140502-2026-000013"}},
+			{ChecklistItem: rules.ChecklistItem{No: "3", Text: "专项施工方案", Basis: "判定标准"}, Result: inspection.NotApplicable},
+		},
+		Signatures: []inspection.Signature{
+			{Signer: inspection.SignerOfficer, Name: "赵明", CertNo: "14050220180031", Recorded: inspector, At: closed},
+			{Signer: inspection.SignerOfficer, Name: "孙丽", CertNo: "14050220200026", Recorded: inspector2, At: closed},
+			{Signer: inspection.SignerEnterprise, Name: "钱宏达", Refused: true, Reason: "对检查结果有异议", Recorded: inspector, At: closed},
+		},
+		Failed: 1, Hazards: 1,
+	}
+	v.ClosedAt = &closed
+	view := raw(t, v)
+	in := Input{View: view, Issuer: issuer}
+	docs, err := List(view)
+	if err != nil || len(docs) != 1 || docs[0].Kind != InspectionRecord || docs[0].Title != "现场检查记录" {
+		t.Fatalf("documents %+v, %v", docs, err)
+	}
+	in.Doc = docs[0]
+	officers, err := Officers(in)
+	if err != nil || len(officers) != 2 || officers[1].PersonID != 6 {
+		t.Fatalf("officers %+v, %v", officers, err)
+	}
+	in.Certificates = map[int64]string{5: "14050220180031", 6: "14050220200026"}
+	in.Number = Number(issuer.Code, docs[0].Code, docs[0].Year(), 1)
+	var buf bytes.Buffer
+	if err := Render(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	contains(t, "the inspection record", page, "现场检查记录", "城住建检记〔2026〕1号", "晋城市宏达建筑工程有限公司", "凤台街工地3号楼",
+		"赵明（执法证号 14050220180031）、孙丽（执法证号 14050220200026）", "建筑施工安全检查表（JCB-JZ-2026）",
+		"临边、洞口防护设施设置到位", "不符合", "5层东侧临边无防护", "照片1张", "责令限期整改", "设置临边防护栏杆", "YH-140502-2026-000013",
+		"不适用", "钱宏达 拒绝签字", "对检查结果有异议", "已记录在案并报告本部门负责人", "第六十八条", "第六十七条", "第四十二条")
+	if strings.Contains(page, "当事人（签收）") {
+		t.Error("the record asks the party for a receipt instead of the unit's signature")
+	}
+	for _, raw := range []string{"failed", "not_applicable", ">order<", "passed"} {
+		if strings.Contains(page, raw) {
+			t.Errorf("the record prints %q", raw)
+		}
 	}
 }

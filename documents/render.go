@@ -14,6 +14,7 @@ import (
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -24,7 +25,7 @@ var templateFiles embed.FS
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"date": Date, "datetime": DateTime, "signdate": SignDate, "deadline": Deadline, "day": Day,
 	"period": Period, "yuan": Yuan, "penalty": PenaltyText, "lines": lines, "plain": PlainName, "items": Items, "reason": ReasonText,
-	"add": func(a, b int) int { return a + b },
+	"add": func(a, b int) int { return a + b }, "finding": FindingText, "decision": DecisionText,
 }).ParseFS(templateFiles, "templates/*.html"))
 
 // Citation is one provision a document rests on.
@@ -68,6 +69,10 @@ var (
 	citeCooperate = Citation{lawSafety, "第六十九条", "发现存在的安全问题应当由其他有关部门进行处理的，应当及时移送其他有关部门并形成记录备查"}
 	citeCrime     = Citation{lawPenalty, "第二十七条", "违法行为涉嫌犯罪的，行政机关应当及时将案件移送司法机关"}
 	citeCrimeRule = Citation{ruleTransfer, "", "行政执法机关移送涉嫌犯罪案件的程序"}
+	citeOnSite    = Citation{lawSafety, "第六十五条", "进入生产经营单位进行检查，调阅有关资料，向有关单位和人员了解情况；对检查中发现的安全生产违法行为和事故隐患当场予以纠正、责令限期改正或者责令暂时停产停业、停止使用"}
+	citeTwo       = Citation{lawPenalty, "第四十二条", "执法人员不得少于两人，法律另有规定的除外"}
+	citeCard      = Citation{lawSafety, "第六十七条", "监督检查人员执行监督检查任务时，必须出示有效的行政执法证件"}
+	citeRecord    = Citation{lawSafety, "第六十八条", "检查的时间、地点、内容、发现的问题及其处理情况，作出书面记录，由检查人员和被检查单位的负责人签字；被检查单位的负责人拒绝签字的，检查人员应当将情况记录在案，并向负有安全生产监督管理职责的部门报告"}
 )
 
 // Input is what a document is rendered from: the document, its number,
@@ -115,6 +120,8 @@ type Page struct {
 	Talk       *talk.View
 	Penalty    *penalty.View
 	Escalation *escalation.View
+	// Inspection is the inspection a 现场检查记录 records.
+	Inspection *inspection.View
 	// Grounds is the case's own 处罚依据, as the officers entered it.
 	Grounds string
 }
@@ -239,6 +246,17 @@ func Prepare(in Input) (Page, error) {
 		default:
 			p.Basis = []Citation{citeHazardFix}
 		}
+	case InspectionRecord:
+		iv, ok := v.(*inspection.View)
+		if !ok {
+			return Page{}, fmt.Errorf("documents: %s on a %s case", in.Doc.Kind, p.Case.Kind)
+		}
+		p.Inspection = iv
+		p.Party = iv.Enterprise.Name
+		for _, o := range iv.Officers {
+			p.Officers = append(p.Officers, cases.Actor{PersonID: o.PersonID, Name: o.Name, Side: cases.SideRegulator})
+		}
+		p.Basis = []Citation{citeOnSite, citeTwo, citeCard, citeRecord}
 	default:
 		return Page{}, fmt.Errorf("documents: unknown kind %q", in.Doc.Kind)
 	}
@@ -291,6 +309,18 @@ func Render(w io.Writer, in Input) error {
 	_, err = buf.WriteTo(w)
 	return err
 }
+
+// FindingText is what was found on a checklist item, as the record
+// writes it.
+func FindingText(f inspection.Finding) string {
+	if f == "" {
+		return "未检查"
+	}
+	return f.Label()
+}
+
+// DecisionText is an on-the-spot decision as the record writes it.
+func DecisionText(d inspection.Decision) string { return d.Label() }
 
 // PenaltyText is a penalty as a decision states it: 警告; 罚款人民币50000元（伍万元整）.
 func PenaltyText(p penalty.Penalty) string {

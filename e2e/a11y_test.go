@@ -34,6 +34,12 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	no := caseOf(opened)["case_no"].(string)
 	inspector.must(200, "POST", "/api/v1/hazards/"+no+"/order", map[string]any{"measures": "1. 补设连墙件\n2. 3号楼停止作业", "deadline": day(20)})
 
+	// An inspection's checklist with a failed item, whose decision form
+	// shows on its card.
+	ins := caseOf(inspector.must(201, "POST", "/api/v1/inspections", map[string]any{"enterprise_id": company.orgID,
+		"second_officer_login": "sun.jiancha", "place": "凤台街工地3号楼"}))["case_no"].(string)
+	inspector.must(200, "POST", "/api/v1/inspections/"+ins+"/items", map[string]any{"no": "8", "result": "failed", "note": "临边无防护"})
+
 	anon := anonymous(t, chrome, duty.base)
 	anon.open("/login")
 	anon.accessible(axe, "login")
@@ -41,6 +47,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	pages := []struct{ login, path, name string }{
 		{"zhao.jiancha", "/desk", "desk"},
 		{"zhao.jiancha", "/cases/" + no, "case (inspector)"},
+		{"zhao.jiancha", "/cases/" + ins, "inspection's checklist"},
 		{"zhao.jiancha", "/people/me", "record"},
 		{"zhao.jiancha", "/cases/" + no + "/documents/order-1?format=html", "document"},
 		{"qian.zong", "/inbox", "inbox"},

@@ -23,6 +23,7 @@ import (
 	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -97,6 +98,7 @@ const (
 	pn  = "POST /api/v1/penalties/{caseNo}/"
 	es  = "POST /api/v1/escalations/{caseNo}/"
 	ac  = "POST /api/v1/accidents/{caseNo}/"
+	ip  = "POST /api/v1/inspections/{caseNo}/"
 	cs  = "POST /api/v1/cases/{caseNo}/"
 	ins = " as zhao.jiancha"  // 区住建局 inspector
 	hd  = " as wang.juzhang"  // 区住建局 head
@@ -175,6 +177,16 @@ var handlerSeeds = []handlerSeed{
 	{"accident/approved " + cs + "penalties" + hd, `{"party":{"kind":"person","name":"钱宏达"},"proposed":{"kind":"fine","amount_yuan":80000},"principal_income_yuan":$WAN,"article":"95","facts":"事故责任","grounds":"安全生产法第九十五条","co_officer_login":"zhao.jiancha"}`, 20},
 	{"accident/approved " + ac + "gate-sign-off" + hd, `{"gate":"cause"}`, 0},
 	{"accident/approved " + ac + "close" + hd, `{"comment":"结案"}`, 0},
+
+	{"inspection/inspecting POST /api/v1/inspections" + ins, `{"enterprise_id":$ORG(ent-hongda),"second_officer_login":"sun.jiancha","place":"凤台街工地"}`, 0},
+	{"inspection/inspecting " + ip + "items" + ins, `{"no":"1","result":"failed","note":"无证作业","photos":[{"name":"现场.jpg"}]}`, 0},
+	{"inspection/inspecting " + ip + "items" + ins, `{"no":"2","result":"passed"}`, 0},
+	{"inspection/failed " + ip + "decisions" + ins, `{"no":"1","decision":"order","measures":"持证上岗","deadline":"$DATE"}`, 10},
+	{"inspection/failed " + ip + "decisions" + ins, `{"no":"1","decision":"stop","scope":"电焊作业","measures":"持证上岗","deadline":"$DATE"}`, 10},
+	{"inspection/failed " + ip + "decisions" + ins, `{"no":"1","decision":"corrected","note":"当场更换持证人员"}`, 0},
+	{"inspection/decided " + ip + "signatures" + ins, `{"signer":"officer"}`, 0},
+	{"inspection/decided " + ip + "refusal" + ins, `{"name":"钱宏达","reason":"拒绝签字"}`, 0},
+	{"inspection/signing " + ip + "signatures" + ins, `{"signer":"enterprise","name":"钱宏达"}`, 0},
 
 	{"hazard/ordered " + cs + "documents/{docID}/service" + ins, `{"method":"直接","served_at":"$NOW","received_by":"钱宏达"}`, 0},
 	// Recording what the caller has seen changes nothing of the case.
@@ -467,6 +479,7 @@ var states = map[cases.Kind][]string{
 	cases.KindAccident: {string(accident.Reported), string(accident.Investigating), string(accident.InAppraisal), string(accident.Submitted),
 		string(accident.Approved), string(accident.Closed)},
 	cases.KindEscalation: {string(escalation.Submitted), string(escalation.Acknowledged), string(escalation.Decided), string(escalation.Returned)},
+	cases.KindInspection: {string(inspection.Inspecting), string(inspection.Signing), string(inspection.Closed)},
 }
 
 // checkStep checks an accepted request: after is the case it acted on
@@ -571,6 +584,24 @@ func (r *handlerRig) caseInvariants(c caseRead) string {
 					return fmt.Sprintf("an extension granted to %s, beyond the %s asked", e.Granted, e.Requested)
 				}
 			}
+		}
+	case cases.KindInspection:
+		var v inspection.View
+		if err := json.Unmarshal(c.view, &v); err != nil {
+			return "the inspection does not read: " + err.Error()
+		}
+		for _, it := range v.Items {
+			if d := it.Decision; d != nil {
+				if it.Result != inspection.Failed {
+					return fmt.Sprintf("item %s is decided (%s) but was found %q", it.No, d.Decision, it.Result)
+				}
+				if d.Decision != inspection.Corrected && (!d.Deadline.After(d.At) || strings.TrimSpace(d.Measures) == "") {
+					return fmt.Sprintf("item %s is ordered without measures or with a deadline %s not after %s", it.No, d.Deadline, d.At)
+				}
+			}
+		}
+		if v.ClosedAt != nil && len(v.Signatures) != 3 {
+			return fmt.Sprintf("the inspection closed with %d signatures", len(v.Signatures))
 		}
 	case cases.KindTalk:
 		var v struct {
@@ -884,6 +915,10 @@ var preparations = map[string]func(r *handlerRig, t failer) string{
 	"accident/investigating": func(r *handlerRig, t failer) string { return r.accident(t, 1) },
 	"accident/submitted":     func(r *handlerRig, t failer) string { return r.accident(t, 2) },
 	"accident/approved":      func(r *handlerRig, t failer) string { return r.accident(t, 3) },
+	"inspection/inspecting":  func(r *handlerRig, t failer) string { return r.inspection(t, 0) },
+	"inspection/failed":      func(r *handlerRig, t failer) string { return r.inspection(t, 1) },
+	"inspection/decided":     func(r *handlerRig, t failer) string { return r.inspection(t, 2) },
+	"inspection/signing":     func(r *handlerRig, t failer) string { return r.inspection(t, 3) },
 }
 
 func (r *handlerRig) hazard(t failer, grade string) string {
@@ -963,6 +998,29 @@ func (r *handlerRig) accident(t failer, steps int) string {
 		{"liu.quzhang", "approval", `{"decision":"同意事故调查报告","document_no":"城政函〔2026〕1号"}`}, // 批复: the district's government
 	}[:steps] {
 		r.step(t, s.login, 200, p+s.path, s.body)
+	}
+	return no
+}
+
+// inspection is an inspection of 宏达建筑 by the district's two
+// inspectors, taken the first steps of: every item of the construction
+// checklist checked (the first failed), the failed one corrected on the
+// spot, the record signed by the first officer.
+func (r *handlerRig) inspection(t failer, steps int) string {
+	no := r.step(t, "zhao.jiancha", 201, "/api/v1/inspections",
+		`{"enterprise_id":$ORG(ent-hongda),"second_officer_login":"sun.jiancha","place":"凤台街工地3号楼"}`)
+	p := "/api/v1/inspections/" + no + "/"
+	if steps >= 1 {
+		r.step(t, "zhao.jiancha", 200, p+"items", `{"no":"1","result":"failed","note":"两名电焊工无证作业"}`)
+		for i := 2; i <= 10; i++ {
+			r.step(t, "sun.jiancha", 200, p+"items", `{"no":"`+strconv.Itoa(i)+`","result":"passed"}`)
+		}
+	}
+	if steps >= 2 {
+		r.step(t, "zhao.jiancha", 200, p+"decisions", `{"no":"1","decision":"corrected","note":"当场更换持证人员"}`)
+	}
+	if steps >= 3 {
+		r.step(t, "zhao.jiancha", 200, p+"signatures", `{"signer":"officer"}`)
 	}
 	return no
 }

@@ -28,7 +28,8 @@ var RegulatorHazardActions = []string{"open", "order", "review_plan", "reinspect
 // EnterpriseCaseKinds are the kinds of case an enterprise sees of its own:
 // those served on it. An accident is its own too (it reports it and is
 // the party investigated); an escalation passes between authorities.
-var EnterpriseCaseKinds = []string{string(cases.KindHazard), string(cases.KindTalk), string(cases.KindPenalty), string(cases.KindAccident)}
+var EnterpriseCaseKinds = []string{string(cases.KindHazard), string(cases.KindTalk), string(cases.KindPenalty), string(cases.KindAccident),
+	string(cases.KindInspection)}
 
 // EnterpriseHazardActions are what an enterprise does on its own hazards.
 var EnterpriseHazardActions = []string{"submit_plan", "report_completion", "request_extension"}
@@ -38,6 +39,12 @@ var (
 	RegulatorTalkActions  = []string{"open", "record_talk", "cancel_talk"}
 	EnterpriseTalkActions = []string{"submit_talk_report"}
 )
+
+// RegulatorInspectionActions are what a department's officers do in an
+// inspection (现场检查). Which two of them act on one is the workflow's
+// check: only the officers named at its opening. An enterprise only
+// reads the record: its responsible person signs on the spot, witnessed.
+var RegulatorInspectionActions = []string{"open", "record_item", "decide_item", "sign_record", "refuse_to_sign"}
 
 // RegulatorPenaltyActions and EnterprisePenaltyActions are the same for
 // penalties; deciding one (ActionDecidePenalty) is the department head's,
@@ -100,7 +107,8 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Description: fmt.Sprintf("%s acts on cases in its region and below, in its industries (属地 + 行业)", unit.Name),
 				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
-					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">"},
+					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">",
+					"inspection:<" + strings.Join(RegulatorInspectionActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
 			})

@@ -113,6 +113,15 @@ func concerned(st cases.Step, view []byte) (category string, auds []audience) {
 		}
 		return "", nil
 	}
+	if c.Kind == cases.KindInspection {
+		// An inspection tells no one of its own steps (the hazard cases it
+		// opens serve their orders), except a refusal to sign the record:
+		// it is reported to the department's head (安全生产法 Art.68).
+		if st.Action == "refuse_to_sign" {
+			return CategoryDecision, []audience{{orgID: c.ActingOrg.ID, roles: []string{org.RoleDeptHead}, reason: "拒绝签字报告 refusal to sign (Art.68)"}}
+		}
+		return "", nil
+	}
 	switch {
 	case overdue:
 		auds = []audience{acting("承办部门 acting department")}

@@ -290,3 +290,29 @@ func wholeView(t testing.TB, view any) cases.ViewChange {
 	}
 	return c
 }
+
+// An inspection notifies no one of its own steps, except a refusal to
+// sign its record, which goes to the department's head (安全生产法 Art.68).
+func TestARefusalToSignIsReportedToTheDepartmentHead(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	inspector := d.actor("zhao.jiancha", "inspector", cases.SideRegulator)
+	step := func(seq int64, action string) cases.Step {
+		st := d.hazardStep(seq, action, inspector)
+		st.Case.Kind, st.Case.WorkflowID, st.Case.CaseNo = cases.KindInspection, "inspection/JC-140502-2026-000001", "JC-140502-2026-000001"
+		return st
+	}
+	for i, action := range []string{"inspect", "record_item", "refuse_to_sign"} {
+		if _, err := d.st.RecordStep(ctx, step(int64(i+1), action)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seq := int64(1); seq <= 2; seq++ {
+		if got := d.recipients(t, "inspection/JC-140502-2026-000001", seq, store.ChannelLog); len(got) != 0 {
+			t.Fatalf("step %d notified %v", seq, got)
+		}
+	}
+	if got, want := d.recipients(t, "inspection/JC-140502-2026-000001", 3, store.ChannelLog), []string{"wang.juzhang"}; !slices.Equal(got, want) {
+		t.Fatalf("the refusal notified %v, want the department head %v", got, want)
+	}
+}

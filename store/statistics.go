@@ -45,6 +45,9 @@ type StatsRow struct {
 	Rectified int64  `json:"rectified"` // 整改隐患 (销号)
 	Overdue   int64  `json:"overdue"`   // 逾期未整改
 	Penalties int64  `json:"penalties"` // 行政处罚 decided
+	// Inspections are the inspections opened (检查企业…家次): each is one
+	// inspection of one enterprise.
+	Inspections int64 `json:"inspections"`
 }
 
 // Statistics reads the board's figures from the counts kept per region,
@@ -66,12 +69,12 @@ func (s *Store) Statistics(ctx context.Context, q StatsQuery) ([]StatsRow, error
 		mFrom, mTo = to, to // no whole month: every day from case_counts
 	}
 	return s.statistics(ctx, q, `
-		SELECT %s AS key, sum(found)::bigint, sum(rectified)::bigint, sum(overdue)::bigint, sum(penalties)::bigint
+		SELECT %s AS key, sum(found)::bigint, sum(rectified)::bigint, sum(overdue)::bigint, sum(penalties)::bigint, sum(inspections)::bigint
 		FROM (
-		    SELECT region_path, industry, grade, found, rectified, overdue, penalties FROM case_counts_monthly
+		    SELECT region_path, industry, grade, found, rectified, overdue, penalties, inspections FROM case_counts_monthly
 		    WHERE region_path LIKE $1 AND opened_month >= $4::date AND opened_month < $5::date
 		    UNION ALL
-		    SELECT region_path, industry, grade, found, rectified, overdue, penalties FROM case_counts
+		    SELECT region_path, industry, grade, found, rectified, overdue, penalties, inspections FROM case_counts
 		    WHERE region_path LIKE $1 AND ((opened_on >= $2::date AND opened_on < $4::date)
 		                               OR (opened_on >= $5::date AND opened_on < $3::date))
 		) counts
@@ -88,9 +91,10 @@ func (s *Store) statisticsByScan(ctx context.Context, q StatsQuery) ([]StatsRow,
 		       count(*) FILTER (WHERE kind = 'hazard'),
 		       count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
 		       count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
-		       count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state))
+		       count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state)),
+		       count(*) FILTER (WHERE kind = 'inspection')
 		FROM cases
-		WHERE kind IN ('hazard', 'penalty') AND region_path LIKE $1 AND opened_at >= $2 AND opened_at < $3 AND (%s)
+		WHERE kind IN ('hazard', 'penalty', 'inspection') AND region_path LIKE $1 AND opened_at >= $2 AND opened_at < $3 AND (%s)
 		GROUP BY 1 ORDER BY 1`, func(t time.Time) any { return t })
 }
 
@@ -141,7 +145,7 @@ func (s *Store) statistics(ctx context.Context, q StatsQuery, sqlf string, perio
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (StatsRow, error) {
 		var x StatsRow
-		return x, r.Scan(&x.Key, &x.Found, &x.Rectified, &x.Overdue, &x.Penalties)
+		return x, r.Scan(&x.Key, &x.Found, &x.Rectified, &x.Overdue, &x.Penalties, &x.Inspections)
 	})
 }
 

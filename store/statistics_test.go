@@ -26,7 +26,7 @@ var (
 // The counts the board reads (case_counts, kept by a trigger) always agree
 // with counting the case rows themselves, through every kind of change a
 // step makes: opened, closed, overdue and back, penalties decided,
-// revoked, and a step replayed.
+// revoked, inspections opened and closed, and a step replayed.
 func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 	st := pgtest.NewStore(t)
 	ctx := context.Background()
@@ -43,6 +43,9 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 		if i%4 == 3 {
 			kind, grade = cases.KindPenalty, ""
 		}
+		if i%8 == 5 {
+			kind, grade = cases.KindInspection, ""
+		}
 		region := benchRegions[rng.IntN(len(benchRegions))]
 		no := "T-" + strconv.Itoa(i)
 		all = append(all, &live{sum: cases.Summary{WorkflowID: string(kind) + "/" + no, CaseNo: no, Kind: kind, State: "opened", Grade: grade,
@@ -51,15 +54,19 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 	}
 	hazardStates := []string{"ordered", "rectifying", "completion_reported", "closed"}
 	penaltyStates := []string{"notified", "decided", "served", "paid", "revoked", "withdrawn"}
+	inspectionStates := []string{"inspecting", "signing", "closed"}
 	for round := range 6 {
 		for _, c := range all {
 			if rng.IntN(3) == 0 {
 				continue
 			}
 			c.seq++
-			if c.sum.Kind == cases.KindHazard {
+			switch c.sum.Kind {
+			case cases.KindHazard:
 				c.sum.State = hazardStates[rng.IntN(len(hazardStates))]
-			} else {
+			case cases.KindInspection:
+				c.sum.State = inspectionStates[rng.IntN(len(inspectionStates))]
+			default:
 				c.sum.State = penaltyStates[rng.IntN(len(penaltyStates))]
 			}
 			c.sum.Overdue = rng.IntN(3) == 0
@@ -80,7 +87,7 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 			}
 		}
 	}
-	var counted int64
+	var counted, inspections int64
 	scopes := [][]store.StatsScope{everyIndustry,
 		{{RegionPath: "/14/1405/", Industries: []string{"construction"}}, {RegionPath: "/14/1405/140502/", Industries: []string{"mining"}}}}
 	for _, by := range []string{store.ByRegion, store.ByIndustry, store.ByGrade} {
@@ -107,13 +114,14 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 					}
 					for _, r := range got {
 						counted += r.Found + r.Rectified + r.Overdue + r.Penalties
+						inspections += r.Inspections
 					}
 				}
 			}
 		}
 	}
-	if counted == 0 {
-		t.Fatal("every query counted nothing: the comparison proves nothing")
+	if counted == 0 || inspections == 0 {
+		t.Fatalf("the queries counted %d and %d inspections: the comparison proves nothing", counted, inspections)
 	}
 }
 

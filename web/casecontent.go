@@ -12,6 +12,7 @@ import (
 	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -25,6 +26,7 @@ type caseViews struct {
 	Penalty    *penalty.View
 	Escalation *escalation.View
 	Accident   *accident.View
+	Inspection *inspection.View
 }
 
 // readViews reads the kind-specific view of a case; a view that cannot be
@@ -48,11 +50,27 @@ func readViews(kind cases.Kind, raw json.RawMessage) (caseViews, error) {
 	case cases.KindAccident:
 		v.Accident = new(accident.View)
 		err = json.Unmarshal(raw, v.Accident)
+	case cases.KindInspection:
+		v.Inspection = new(inspection.View)
+		err = json.Unmarshal(raw, v.Inspection)
 	}
 	if err != nil {
 		return caseViews{}, err
 	}
 	return v, nil
+}
+
+// Checked counts the items of an inspection's checklist with a finding.
+func (v caseViews) Checked() int {
+	n := 0
+	if v.Inspection != nil {
+		for _, it := range v.Inspection.Items {
+			if it.Result != "" {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // pendingPlan is the plan of a hazard that awaits review, if any.
@@ -142,6 +160,11 @@ func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 		} else if kind == cases.KindAccident {
 			var shown bool
 			if s.Text, shown = accidentStep(e.Action, d); !shown {
+				s.Facts = facts(d)
+			}
+		} else if kind == cases.KindInspection {
+			var shown bool
+			if s.Text, shown = inspectionStep(e.Action, d); !shown {
 				s.Facts = facts(d)
 			}
 		} else {

@@ -40,6 +40,7 @@ const (
 	fAttendance = "attendance" // one tick per person the notice called: [{name, attended}]
 	fOrg        = "org"        // an organisation's id, chosen from the directory
 	fSelect     = "select"     // one of Options, as a string
+	fRadio      = "radio"      // one of Options, as a string, chosen by a large tap target (a phone on site)
 )
 
 type option struct{ Value, Label string }
@@ -55,6 +56,9 @@ type actionForm struct {
 	Path   string // with {no} for the case number
 	Fields []field
 	Start  bool
+	// Item marks a step taken on one item of an inspection's checklist:
+	// the case page shows it on the item's card, not with the others.
+	Item bool
 }
 
 // Key identifies the form in a posted page.
@@ -81,6 +85,45 @@ var hazardForm = actionForm{Kind: cases.KindHazard, Action: "open", Label: "登�
 		{Name: "description", Label: "隐患描述", Type: fTextarea, Required: true},
 		{Name: "evidence", Label: "现场照片", Type: fEvidence},
 	}}
+
+// inspectionForm opens an inspection (现场检查) from the desk; the checklist
+// is the enterprise's sector's, chosen by the server.
+var inspectionForm = actionForm{Kind: cases.KindInspection, Action: "open", Label: "开始现场检查", Side: "regulator", Path: "/api/v1/inspections",
+	Fields: []field{
+		{Name: "enterprise_id", Label: "被检查单位", Type: fOrg, Required: true},
+		{Name: "second_officer_login", Label: "第二名执法人员（登录名）", Type: fText, Required: true,
+			Hint: "现场检查由两名持执法证的执法人员进行（行政处罚法第四十二条）"},
+		{Name: "place", Label: "检查地点", Type: fText, Required: true},
+	}}
+
+var (
+	findingOptions      = []option{{"passed", "符合"}, {"failed", "不符合"}, {"not_applicable", "不适用"}}
+	itemDecisionOptions = []option{{"corrected", "当场整改"}, {"order", "责令限期整改（立隐患整改案）"}, {"stop", "责令停产停业／停止使用（重大隐患）"}}
+	signerOptions       = []option{{"officer", "执法人员本人签字"}, {"enterprise", "被检查单位负责人签字"}}
+)
+
+// inspectionForms are the steps of an inspection; the item steps are
+// shown on each item's card of the checklist.
+var inspectionForms = []actionForm{
+	{Kind: cases.KindInspection, Action: "record_item", Label: "逐项记录检查结果", Side: "regulator", Path: "/api/v1/inspections/{no}/items", Item: true, Fields: []field{
+		{Name: "no", Label: "检查项", Type: fText, Required: true},
+		{Name: "result", Label: "检查结果", Type: fRadio, Options: findingOptions, Required: true},
+		{Name: "note", Label: "检查情况", Type: fTextarea},
+		{Name: "photos", Label: "照片", Type: fEvidence}}},
+	{Kind: cases.KindInspection, Action: "decide_item", Label: "作出处理决定", Side: "regulator", Path: "/api/v1/inspections/{no}/decisions", Item: true, Fields: []field{
+		{Name: "no", Label: "检查项", Type: fText, Required: true},
+		{Name: "decision", Label: "处理决定", Type: fRadio, Options: itemDecisionOptions, Required: true},
+		{Name: "measures", Label: "整改措施", Type: fTextarea},
+		{Name: "deadline", Label: "整改期限", Type: fDate},
+		{Name: "scope", Label: "停产停业（停止使用）范围", Type: fText},
+		{Name: "note", Label: "说明（当场整改时写明整改情况）", Type: fTextarea}}},
+	{Kind: cases.KindInspection, Action: "sign_record", Label: "检查记录签字", Side: "regulator", Path: "/api/v1/inspections/{no}/signatures", Fields: []field{
+		{Name: "signer", Label: "签字人", Type: fRadio, Options: signerOptions, Required: true},
+		{Name: "name", Label: "被检查单位负责人姓名", Type: fText, Hint: "由被检查单位负责人签字时填写"}}},
+	{Kind: cases.KindInspection, Action: "refuse_to_sign", Label: "被检查单位负责人拒绝签字", Side: "regulator", Path: "/api/v1/inspections/{no}/refusal", Fields: []field{
+		{Name: "name", Label: "拒绝签字人", Type: fText, Required: true},
+		{Name: "reason", Label: "拒签情况", Type: fTextarea, Required: true, Hint: "记录在案并报告本部门负责人（安全生产法第六十八条）"}}},
+}
 
 // forms are the steps a page offers, by kind and update name (the
 // workflows' next_actions say which are allowed now).
@@ -220,7 +263,7 @@ var startForms = []actionForm{
 
 // formByKey finds a form by its key.
 func formByKey(key string) (actionForm, bool) {
-	for _, list := range [][]actionForm{forms, startForms} {
+	for _, list := range [][]actionForm{forms, startForms, inspectionForms} {
 		if i := slices.IndexFunc(list, func(f actionForm) bool { return f.Key() == key }); i >= 0 {
 			return list[i], true
 		}
@@ -236,7 +279,7 @@ func formsFor(sum cases.Summary, view map[string]any, side string) (steps, start
 		return nil, nil
 	}
 	next, _ := view["next_actions"].([]any)
-	for _, f := range forms {
+	for _, f := range slices.Concat(forms, inspectionForms) {
 		if f.Kind != sum.Kind || !slices.Contains(next, any(f.Action)) {
 			continue
 		}
@@ -371,4 +414,22 @@ func saveEvidence(r *http.Request, name string, up *upload) ([]map[string]string
 		out = append(out, map[string]string{"name": evidenceName(fh), "sha256": sum, "uri": "evidence:" + sum})
 	}
 	return out, nil
+}
+
+// splitItemForms takes the steps on one item of a checklist out of a
+// case's steps: the page shows them on each item's card.
+func splitItemForms(all []actionForm) (steps, items []actionForm) {
+	for _, f := range all {
+		if f.Item {
+			items = append(items, f)
+		} else {
+			steps = append(steps, f)
+		}
+	}
+	return steps, items
+}
+
+// hasForm reports whether a list holds the form of key.
+func hasForm(list []actionForm, key string) bool {
+	return slices.ContainsFunc(list, func(f actionForm) bool { return f.Key() == key })
 }

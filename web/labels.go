@@ -25,6 +25,7 @@ var labels = map[string]string{
 	"kind.talk":       "约谈",
 	"kind.penalty":    "行政处罚",
 	"kind.accident":   "事故调查",
+	"kind.inspection": "现场检查",
 
 	// Hazard states.
 	"state.hazard.reported":            "已登记",
@@ -66,6 +67,11 @@ var labels = map[string]string{
 	"state.accident.report_submitted": "调查报告待批复",
 	"state.accident.approved":         "已批复，落实四不放过",
 	"state.accident.closed":           "已结案",
+
+	// Inspection states.
+	"state.inspection.inspecting": "检查中",
+	"state.inspection.signing":    "检查记录签字中",
+	"state.inspection.closed":     "已结束",
 
 	// Steps of a hazard case.
 	"action.hazard.report":                "登记隐患",
@@ -158,6 +164,23 @@ var labels = map[string]string{
 	"action.accident.measure_verified":            "整改措施已复查销号",
 	"action.accident.fine_cases_opened":           "罚款案件已立案",
 	"action.accident.fine_case_ended":             "罚款案件已结案",
+
+	// Steps of an inspection, what was found on an item and what was
+	// decided on the spot.
+	"action.inspection.inspect":        "开始现场检查",
+	"action.inspection.record_item":    "记录检查结果",
+	"action.inspection.decide_item":    "现场处理决定",
+	"action.inspection.sign_record":    "检查记录签字",
+	"action.inspection.refuse_to_sign": "被检查单位负责人拒绝签字",
+	"action.inspection.hazards_opened": "隐患整改案件已立案",
+	"finding.passed":                   "符合",
+	"finding.failed":                   "不符合",
+	"finding.not_applicable":           "不适用",
+	"item_decision.corrected":          "当场整改",
+	"item_decision.order":              "责令限期整改",
+	"item_decision.stop":               "责令停产停业（停止使用）",
+	"signer.officer":                   "执法人员",
+	"signer.enterprise":                "被检查单位负责人",
 
 	// Deadline states.
 	"deadline.pending":  "进行中",

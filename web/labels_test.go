@@ -21,7 +21,7 @@ import (
 
 // workflowKinds are the workflow packages, by the kind of case each runs.
 var workflowKinds = map[string]cases.Kind{"hazard": cases.KindHazard, "talk": cases.KindTalk, "penalty": cases.KindPenalty,
-	"escalation": cases.KindEscalation, "accident": cases.KindAccident}
+	"escalation": cases.KindEscalation, "accident": cases.KindAccident, "inspection": cases.KindInspection}
 
 // workflowValues reads a workflow package's source for the values a page
 // may show: the constants of type State, the names of its updates
@@ -205,7 +205,7 @@ func TestLabelsAreChineseOnly(t *testing.T) {
 			t.Errorf("label %s has English: %q", k, l)
 		}
 	}
-	for _, list := range [][]actionForm{forms, startForms, {hazardForm}} {
+	for _, list := range [][]actionForm{forms, startForms, inspectionForms, {hazardForm, inspectionForm}} {
 		for _, f := range list {
 			if english(f.Label) {
 				t.Errorf("form %s: %q", f.Key(), f.Label)

@@ -131,6 +131,11 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 	s.openCase(w, r, hazardForm, s.renderDesk)
 }
 
+// openInspection opens an inspection (现场检查) from the desk.
+func (s *Server) openInspection(w http.ResponseWriter, r *http.Request) {
+	s.openCase(w, r, inspectionForm, s.renderDesk)
+}
+
 // openCase opens a case from the form posted (a hazard from the desk, an
 // accident from its board) and shows it; a refusal comes back on the
 // page the form is on, with what was typed, through again.
@@ -282,6 +287,9 @@ type caseData struct {
 	Steps  []step
 	Forms  []actionForm
 	Starts []actionForm
+	// ItemForms are the steps on an item of an inspection's checklist the
+	// visitor may take now, shown on each item's card.
+	ItemForms []actionForm
 	// Orgs are the departments and governments a form may name (提请, 转办).
 	Orgs []org.Org
 	// Evidence is every file the case's steps recorded, with the step,
@@ -425,6 +433,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	d.Forms = fitAccidentForms(d.Forms, d.Views.Accident, m)
+	d.Forms, d.ItemForms = splitItemForms(d.Forms)
 	s.markSeen(r, no)
 	if len(d.Forms)+len(d.Starts) > 0 {
 		var orgs struct {

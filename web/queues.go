@@ -300,11 +300,15 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 		if slices.Contains(optionalSteps, a) {
 			continue
 		}
-		i := slices.IndexFunc(forms, func(f actionForm) bool { return f.Kind == row.Kind && f.Action == a })
+		steps := forms
+		if row.Kind == cases.KindInspection {
+			steps = inspectionForms
+		}
+		i := slices.IndexFunc(steps, func(f actionForm) bool { return f.Kind == row.Kind && f.Action == a })
 		if i < 0 {
 			continue
 		}
-		f := forms[i]
+		f := steps[i]
 		switch {
 		case f.Side == side && (f.Kind != cases.KindAccident || accidentStepFor(f, m, acc)):
 		case f.Side == "holder" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):

@@ -17,7 +17,7 @@ var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", 
 
 // partials are the templates some pages share besides the layout.
 var partials = map[string][]string{
-	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"},
+	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"}, "case": {"templates/inspection.html"},
 }
 
 // parsePages parses every page with the layout; the templates are in the
@@ -93,6 +93,10 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 	"hazardForm":       func() actionForm { return hazardForm },
+	"inspectionForm":   func() actionForm { return inspectionForm },
+	"hasForm":          hasForm,
+	"findings":         func() []option { return findingOptions },
+	"itemDecisions":    func() []option { return itemDecisionOptions },
 	"accidentOpenForm": func() actionForm { return accidentOpenForm },
 	"blocker":          blockerText,
 	"minutesLate":      minutesLate,

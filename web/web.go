@@ -72,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /desk", s.desk)
 	mux.HandleFunc("POST /desk/hazards", s.openHazard)
+	mux.HandleFunc("POST /desk/inspections", s.openInspection)
 	mux.HandleFunc("GET /inbox", s.inbox)
 	mux.HandleFunc("GET /board", s.board)
 	mux.HandleFunc("GET /board/cases", s.boardCases)

@@ -4,6 +4,7 @@ import (
 	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
+	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -27,4 +28,5 @@ var All = []Registration{
 	{Name: talk.WorkflowName, Func: talk.Workflow},
 	{Name: penalty.WorkflowName, Func: penalty.Workflow},
 	{Name: accident.WorkflowName, Func: accident.Workflow},
+	{Name: inspection.WorkflowName, Func: inspection.Workflow},
 }

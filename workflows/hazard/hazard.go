@@ -103,6 +103,14 @@ func (h *hazard) Opening() (string, cases.Actor, any) { return "report", h.in.In
 // Live runs the timers until the case closes, then tells the rungs still
 // open and the case it was started from that it closed.
 func (h *hazard) Live(ctx workflow.Context) error {
+	if o := h.in.Order; o != nil && h.state == Reported {
+		// The order given on the spot (Input.Order): the same step as the
+		// order update, taken by the officer who gave it.
+		h.issueOrder(o.Actor, o.Measures, o.Deadline, workflow.Now(ctx))
+		if err := h.record(ctx, UpdateOrder, o.Actor, Reported, *o); err != nil {
+			return err
+		}
+	}
 	if err := h.runTimers(ctx); err != nil {
 		return err
 	}

@@ -357,3 +357,27 @@ func TestCorrectiveHazardTellsItsAccidentWhenItCloses(t *testing.T) {
 		t.Fatalf("the hazard's summary names parent %q", pass.View.ParentWorkflowID)
 	}
 }
+
+// A hazard opened with an order given on the spot (an inspection's
+// decision) takes the order as its second step, by the officer who gave
+// it, and its deadline runs at once.
+func TestAnOrderGivenOnTheSpotIsTheSecondStep(t *testing.T) {
+	h := newHarness(t)
+	deadline := start.Add(10 * 24 * time.Hour)
+	in := hazardInput(GradeGeneral)
+	in.ParentCaseNo, in.ParentWorkflowID = "JC-140502-2026-000001", "inspection/JC-140502-2026-000001"
+	in.Order = &OrderInput{Actor: inspector, Measures: "设置临边防护栏杆", Deadline: deadline}
+	var again outcome
+	var after View
+	h.At(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "again", Deadline: deadline}, &again)
+	h.Query(2*time.Minute, &after)
+	h.CancelAt(time.Hour)
+	h.Run(in)
+	refused(t, "a second order", again, duty.EConflict)
+	if after.State != string(Ordered) || !after.Deadline.Equal(deadline) || len(after.Orders) != 1 || after.Orders[0].IssuedBy.PersonID != inspector.PersonID {
+		t.Fatalf("after opening: state %s deadline %v orders %+v", after.State, after.Deadline, after.Orders)
+	}
+	if acts := h.Actions(); len(acts) < 2 || acts[0] != "report" || acts[1] != UpdateOrder {
+		t.Fatalf("steps %v", acts)
+	}
+}
