@@ -11,6 +11,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 )
 
 // UpdateResult is what every case update returns: the number of the step
@@ -151,15 +152,21 @@ var RecordOptions = workflow.ActivityOptions{
 }
 
 // Refusal turns a user-facing *duty.Error into a Temporal application
-// error whose type is the error code, so the API can map it back after it
-// crosses the wire. nil stays nil.
+// error whose type is the error code and whose details are its message ID
+// and arguments (duty.Refusal), so the API can map it back after it
+// crosses the wire and answer in the caller's language. Its message is
+// the English text, for Temporal's own UI and logs. nil stays nil.
 func Refusal(err error) error {
 	if err == nil {
 		return nil
 	}
 	var e *duty.Error
 	if errors.As(err, &e) {
-		return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
+		opts := temporal.ApplicationErrorOptions{NonRetryable: true}
+		if e.ID != "" {
+			opts.Details = []any{e.Refusal()}
+		}
+		return temporal.NewApplicationErrorWithOptions(e.Text(i18n.English), e.Code, opts)
 	}
 	return err
 }

@@ -137,7 +137,7 @@ func (in Input) Validate(now time.Time) error {
 	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
 		return err
 	}
-	return casekit.Text("summary (提请事由)", in.Summary, true)
+	return casekit.Text("field.escalation.summary", in.Summary, true)
 }
 
 // validAck checks an acknowledgement deadline and how it was counted.
@@ -174,7 +174,7 @@ func (in ForwardInput) Validate(now time.Time) error {
 	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
 		return err
 	}
-	return casekit.Text("reason (转办理由)", in.Reason, true)
+	return casekit.Text("field.escalation.transfer_reason", in.Reason, true)
 }
 
 // DecideInput records the receiver's decision (办结).
@@ -190,10 +190,10 @@ type DecideInput struct {
 
 // Validate requires the decision text.
 func (in DecideInput) Validate() error {
-	if err := casekit.Text("principal (主要负责人)", in.Principal, false); err != nil {
+	if err := casekit.Text("field.escalation.principal", in.Principal, false); err != nil {
 		return err
 	}
-	return casekit.Text("decision (处理决定)", in.Decision, true)
+	return casekit.Text("field.escalation.decision", in.Decision, true)
 }
 
 // BarYears is how long the 主要负责人 of a unit closed under Art.113 may
@@ -224,7 +224,9 @@ type ReturnInput struct {
 }
 
 // Validate requires the reason.
-func (in ReturnInput) Validate() error { return casekit.Text("reason (退回理由)", in.Reason, true) }
+func (in ReturnInput) Validate() error {
+	return casekit.Text("field.escalation.return_reason", in.Reason, true)
+}
 
 // Holding is one organisation's time holding the escalation: the record
 // that shows who sat on it, from when to when.

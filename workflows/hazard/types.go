@@ -6,6 +6,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 )
@@ -116,10 +117,10 @@ func (in Input) Validate() error {
 	if in.Enterprise.ID == 0 {
 		return casekit.Invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
 	}
-	if err := casekit.Text("location (地点)", in.Location, true); err != nil {
+	if err := casekit.Text("field.hazard.location", in.Location, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("description (隐患描述)", in.Description, true); err != nil {
+	if err := casekit.Text("field.hazard.description", in.Description, true); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Evidence, false)
@@ -134,7 +135,7 @@ type OrderInput struct {
 
 // Validate checks the order against the rule set at now.
 func (in OrderInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := casekit.Text("measures (整改措施)", in.Measures, true); err != nil {
+	if err := casekit.Text("field.hazard.measures", in.Measures, true); err != nil {
 		return err
 	}
 	return validDeadline("deadline (整改期限)", in.Deadline, now, rs)
@@ -177,8 +178,11 @@ func (in SubmitPlanInput) Validate(now time.Time) error {
 	if len(missing) > 0 {
 		return casekit.Invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
 	}
-	for _, f := range []struct{ name, v string }{
-		{"responsible_person", p.ResponsiblePerson}, {"measures", p.Measures}, {"emergency_plan", p.EmergencyPlan},
+	for _, f := range []struct {
+		name i18n.Ref
+		v    string
+	}{
+		{"field.hazard.responsible_person", p.ResponsiblePerson}, {"field.hazard.measures", p.Measures}, {"field.hazard.emergency_plan", p.EmergencyPlan},
 	} {
 		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
@@ -199,7 +203,7 @@ type ReviewPlanInput struct {
 
 // Validate requires a reason when the plan is returned.
 func (in ReviewPlanInput) Validate() error {
-	return casekit.Text("comment (审查意见)", in.Comment, !in.Approve)
+	return casekit.Text("field.hazard.review_comment", in.Comment, !in.Approve)
 }
 
 // ReportCompletionInput is the enterprise's report that the work is done.
@@ -211,7 +215,7 @@ type ReportCompletionInput struct {
 
 // Validate requires a summary and at least one piece of evidence.
 func (in ReportCompletionInput) Validate() error {
-	if err := casekit.Text("summary (整改情况)", in.Summary, true); err != nil {
+	if err := casekit.Text("field.hazard.summary", in.Summary, true); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Evidence, true)
@@ -229,7 +233,7 @@ type ReinspectInput struct {
 
 // Validate checks the findings and, on failure, the new order.
 func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := casekit.Text("findings (复查意见)", in.Findings, true); err != nil {
+	if err := casekit.Text("field.hazard.findings", in.Findings, true); err != nil {
 		return err
 	}
 	if in.Passed {
@@ -238,7 +242,7 @@ func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
 		}
 		return nil
 	}
-	if err := casekit.Text("new_measures (重新整改措施)", in.NewMeasures, true); err != nil {
+	if err := casekit.Text("field.hazard.new_measures", in.NewMeasures, true); err != nil {
 		return casekit.Invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
 	}
 	return validDeadline("new_deadline (新整改期限)", in.NewDeadline, now, rs)
@@ -253,7 +257,7 @@ type RequestExtensionInput struct {
 
 // Validate checks the reason and the date asked for.
 func (in RequestExtensionInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := casekit.Text("reason (延期理由)", in.Reason, true); err != nil {
+	if err := casekit.Text("field.hazard.extension_reason", in.Reason, true); err != nil {
 		return err
 	}
 	return validDeadline("new_deadline (申请延期至)", in.NewDeadline, now, rs)
@@ -273,7 +277,7 @@ func (in DecideExtensionInput) Validate() error {
 	if !in.Grant && !in.NewDeadline.IsZero() {
 		return casekit.Invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
 	}
-	return casekit.Text("comment (审批意见)", in.Comment, !in.Grant)
+	return casekit.Text("field.hazard.decision_comment", in.Comment, !in.Grant)
 }
 
 // Order is an issued rectification order; a failed re-inspection issues

@@ -149,10 +149,10 @@ func (k *talk) checkRecord(in RecordInput, now time.Time) error {
 			return casekit.Invalid("attendance %d is for %q; the notice called %q there (keep the notice's order)", i+1, in.Attendance[i].Name, p.Name)
 		}
 	}
-	if err := casekit.Text("minutes (约谈记录)", in.Minutes, true); err != nil {
+	if err := casekit.Text("field.talk.minutes", in.Minutes, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("commitments (整改承诺)", in.Commitments, false); err != nil {
+	if err := casekit.Text("field.talk.commitments", in.Commitments, false); err != nil {
 		return err
 	}
 	if !in.ReportDue.After(now) {

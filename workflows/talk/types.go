@@ -86,10 +86,10 @@ func (in Input) Validate(now time.Time) error {
 	if !in.ScheduledAt.After(now) {
 		return casekit.Invalid("scheduled_at must be in the future")
 	}
-	if err := casekit.Text("place (约谈地点)", in.Place, true); err != nil {
+	if err := casekit.Text("field.talk.place", in.Place, true); err != nil {
 		return err
 	}
-	return casekit.Text("subject (约谈事由)", in.Subject, true)
+	return casekit.Text("field.talk.subject", in.Subject, true)
 }
 
 // Attendance is one person's attendance; a no-show counts against them.
@@ -123,7 +123,7 @@ type ReportInput struct {
 
 // Validate checks the report's own fields.
 func (in ReportInput) Validate() error {
-	if err := casekit.Text("summary (整改报告)", in.Summary, true); err != nil {
+	if err := casekit.Text("field.talk.summary", in.Summary, true); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Evidence, false)
@@ -137,7 +137,7 @@ type CancelInput struct {
 
 // Validate requires the reason.
 func (in CancelInput) Validate() error {
-	return casekit.Text("reason (取消理由)", in.Reason, true)
+	return casekit.Text("field.talk.cancel_reason", in.Reason, true)
 }
 
 // View is the warning talk as the workflow holds it.
