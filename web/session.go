@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/i18n"
 )
 
 // The pages keep a visitor's login in two cookies: the API's access token
@@ -278,10 +279,11 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 
 // loginFailed shows the login page again with why.
 func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, err error, next string) {
-	status, msg := http.StatusUnauthorized, "登录失败"
+	lang := i18n.FromRequest(r)
+	status, msg := http.StatusUnauthorized, i18n.T(lang, "login.failed", nil)
 	var e *apiError
 	if errors.As(err, &e) {
 		status, msg = e.Status, e.Message
 	}
-	s.render(w, status, "login", page{Title: "登录", Error: msg, Data: loginData{Next: next, OIDC: s.OIDC}, Posted: r.PostForm, Now: time.Now()})
+	s.render(w, status, "login", page{Title: i18n.T(lang, "login.title", nil), Error: msg, Data: loginData{Next: next, OIDC: s.OIDC}, Posted: r.PostForm, Now: time.Now()})
 }
