@@ -136,8 +136,10 @@ type Arg struct {
 	N *json.Number `json:"n,omitempty"`
 	T *time.Time   `json:"t,omitempty"`
 	B *bool        `json:"b,omitempty"`
-	// R is a reference to another message (i18n.Ref).
-	R string `json:"r,omitempty"`
+	// R is a reference to another message (i18n.Ref), L a list of them
+	// (i18n.RefList).
+	R string   `json:"r,omitempty"`
+	L []string `json:"l,omitempty"`
 }
 
 // Refusal returns e's message ID and arguments in their wire form.
@@ -151,6 +153,11 @@ func (e *Error) Refusal() Refusal {
 		switch x := v.(type) {
 		case i18n.Ref:
 			a.R = string(x)
+		case i18n.RefList:
+			a.L = make([]string, len(x))
+			for i, id := range x {
+				a.L[i] = string(id)
+			}
 		case string:
 			a.S = &x
 		case bool:
@@ -179,6 +186,12 @@ func (r Refusal) args() Args {
 		switch {
 		case a.R != "":
 			out[k] = i18n.Ref(a.R)
+		case a.L != nil:
+			l := make(i18n.RefList, len(a.L))
+			for i, id := range a.L {
+				l[i] = i18n.Ref(id)
+			}
+			out[k] = l
 		case a.S != nil:
 			out[k] = *a.S
 		case a.B != nil:

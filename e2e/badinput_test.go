@@ -100,7 +100,7 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		// Size and framing.
 		{"over 1 MiB", inspector, "/api/v1/hazards", "application/json", huge, 400, "larger than 1048576 bytes"},
 		{"over 1 MiB before any JSON", inspector, "/api/v1/hazards", "application/json", strings.Repeat(" ", 1<<20+1) + "{}", 400, "larger than"},
-		{"text too long for the field", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":` + ent + `,"location":"` + strings.Repeat("x", 4001) + `","description":"积水"}`, 400, "location"},
+		{"text too long for the field", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":` + ent + `,"location":"` + strings.Repeat("x", 4001) + `","description":"积水"}`, 400, "地点超过"},
 		{"empty body", inspector, "/api/v1/hazards", "application/json", ``, 400, "empty"},
 		{"two objects", inspector, "/api/v1/hazards", "application/json", hazard("") + hazard(""), 400, "single JSON object"},
 		{"an array", inspector, "/api/v1/hazards", "application/json", `[` + hazard("") + `]`, 400, "must be a"},
@@ -122,10 +122,10 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		{"day first", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"31/12/2026"}`, 400, "is not a date"},
 		{"date as a number", inspector, hz + "order", "application/json", `{"measures":"x","deadline":20261231}`, 400, "dates are strings"},
 		{"no offset", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"2026-12-31T17:00:00"}`, 400, "is not a date"},
-		{"in the past", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"2020-01-01"}`, 400, "in the future"},
-		{"too far ahead", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"2099-12-31"}`, 400, "at most"},
+		{"in the past", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"2020-01-01"}`, 400, "应晚于现在"},
+		{"too far ahead", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"2099-12-31"}`, 400, "最迟为"},
 		{"year 0", inspector, hz + "order", "application/json", `{"measures":"x","deadline":"0000-01-01"}`, 400, ""},
-		{"extension into the past", company, hz + "extension-request", "application/json", `{"reason":"x","new_deadline":"2001-01-01"}`, 400, "in the future"},
+		{"extension into the past", company, hz + "extension-request", "application/json", `{"reason":"x","new_deadline":"2001-01-01"}`, 400, "应晚于现在"},
 		// Amounts.
 		{"negative funds", company, hz + "plan", "application/json", plan("-1"), 400, ""},
 		{"zero funds", company, hz + "plan", "application/json", plan("0"), 400, ""},

@@ -39,7 +39,7 @@ func TestPagesInARealBrowser(t *testing.T) {
 	}
 	// A deadline in the past is refused with the API's message; the case stays as it was.
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件", "deadline": "2020-01-01"})
-	inspector.sees(".error", "deadline")
+	inspector.sees(".error", "整改期限应晚于现在")
 	inspector.sees(".summary", "已登记")
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件，3号楼停止作业", "deadline": time.Now().AddDate(0, 0, 20).Format(time.DateOnly)})
 	inspector.sees(".notice", "已办理")

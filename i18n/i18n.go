@@ -130,6 +130,12 @@ type Args map[string]any
 // the same language as the sentence around it.
 type Ref string
 
+// RefList is a list of messages used as one argument (the steps allowed
+// now, the parts a plan lacks), joined as the language lists things:
+// 提交治理方案、申请延期 or "submit plan, request extension". An empty
+// list is false in a message's {{if}}.
+type RefList []Ref
+
 // T renders message id in lang with args. An ID missing from the
 // catalogue renders as the ID itself: visible, never a crash, and the
 // catalogue tests fail on it before it ships.
@@ -162,6 +168,20 @@ func present(lang string, args Args) map[string]any {
 			}
 		case Ref:
 			out[k] = T(lang, string(x), nil)
+		case RefList:
+			if len(x) == 0 {
+				out[k] = ""
+				continue
+			}
+			sep := "、"
+			if lang == English {
+				sep = ", "
+			}
+			parts := make([]string, len(x))
+			for i, id := range x {
+				parts[i] = T(lang, string(id), nil)
+			}
+			out[k] = strings.Join(parts, sep)
 		default:
 			out[k] = v
 		}

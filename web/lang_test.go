@@ -53,3 +53,27 @@ func TestLanguageSwitch(t *testing.T) {
 		t.Errorf("switching back kept %v", back.Result().Cookies())
 	}
 }
+
+// TestRefusedStatesAreCatalogued: a refusal of a step in the wrong state
+// names the state and the steps (casekit.WrongState) from the catalogue,
+// for every kind whose refusals are catalogued: every state and step of
+// those workflows has its message in both languages.
+func TestRefusedStatesAreCatalogued(t *testing.T) {
+	for _, pkg := range []string{"hazard", "talk", "escalation"} {
+		kind := workflowKinds[pkg]
+		states, actions := workflowValues(t, pkg)
+		if len(states) == 0 || len(actions) == 0 {
+			t.Fatalf("workflows/%s: the source scan found nothing", pkg)
+		}
+		for _, s := range states {
+			if id := "state." + string(kind) + "." + s; !i18n.Has(i18n.Chinese, id) || !i18n.Has(i18n.English, id) {
+				t.Errorf("%s is not in the catalogue", id)
+			}
+		}
+		for _, a := range actions {
+			if id := "action." + string(kind) + "." + a; !i18n.Has(i18n.Chinese, id) || !i18n.Has(i18n.English, id) {
+				t.Errorf("%s is not in the catalogue", id)
+			}
+		}
+	}
+}

@@ -82,3 +82,20 @@ func ValidEvidence(ev []Evidence, required bool) error {
 	}
 	return nil
 }
+
+// WrongState is the refusal of a step the case's state does not allow now.
+// It names the state, the step and the steps allowed now as messages
+// (state.<kind>.<state>, action.<kind>.<step>), so people read them in
+// their language rather than as the engine's names, and adds hint (a
+// message ID) when given.
+func WrongState(kind, state, action string, allowed []string, hint i18n.Ref) error {
+	l := make(i18n.RefList, len(allowed))
+	for i, a := range allowed {
+		l[i] = i18n.Ref("action." + kind + "." + a)
+	}
+	args := duty.Args{"State": i18n.Ref("state." + kind + "." + state), "Action": i18n.Ref("action." + kind + "." + action), "Allowed": l}
+	if hint != "" {
+		args["Hint"] = hint
+	}
+	return NotNow("case.state.not_allowed", args)
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/i18n"
 )
 
 // UpdateResult is what every case update returns: the number of the step
@@ -155,18 +154,19 @@ var RecordOptions = workflow.ActivityOptions{
 // error whose type is the error code and whose details are its message ID
 // and arguments (duty.Refusal), so the API can map it back after it
 // crosses the wire and answer in the caller's language. Its message is
-// the English text, for Temporal's own UI and logs. nil stays nil.
+// the message ID, for Temporal's own UI and logs: rendering the text here
+// would run the catalogue's template engine inside the workflow, which
+// workflowcheck cannot prove deterministic. nil stays nil.
 func Refusal(err error) error {
 	if err == nil {
 		return nil
 	}
 	var e *duty.Error
 	if errors.As(err, &e) {
-		opts := temporal.ApplicationErrorOptions{NonRetryable: true}
-		if e.ID != "" {
-			opts.Details = []any{e.Refusal()}
+		if e.ID == "" {
+			return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
 		}
-		return temporal.NewApplicationErrorWithOptions(e.Text(i18n.English), e.Code, opts)
+		return temporal.NewApplicationErrorWithOptions(e.ID, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{e.Refusal()}})
 	}
 	return err
 }

@@ -3,8 +3,10 @@ package escalation
 import (
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
@@ -126,13 +128,13 @@ func (in Input) Validate(now time.Time) error {
 		known = known || r == in.Reason
 	}
 	if !known {
-		return casekit.Invalid("reason must be one of %v", Reasons)
+		return casekit.Refuse("escalation.reason.unknown", nil)
 	}
 	if in.To.ID == 0 || in.To.ID == in.From.ID {
-		return casekit.Invalid("the escalation needs a receiving organisation other than the sender")
+		return casekit.Refuse("escalation.receiver.required", nil)
 	}
 	if in.AmountYuan < 0 {
-		return casekit.Invalid("amount_yuan may not be negative")
+		return casekit.Refuse("escalation.amount.negative", nil)
 	}
 	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
 		return err
@@ -143,10 +145,10 @@ func (in Input) Validate(now time.Time) error {
 // validAck checks an acknowledgement deadline and how it was counted.
 func validAck(due time.Time, counted *calendar.Deadline, now time.Time) error {
 	if !due.After(now) {
-		return casekit.Invalid("the acknowledgement deadline must be in the future")
+		return casekit.Refuse("deadline.past", duty.Args{"Field": i18n.Ref("field.escalation.ack_due"), "At": due})
 	}
 	if counted != nil && !counted.End.Equal(due) {
-		return casekit.Invalid("ack_deadline must end at ack_due")
+		return casekit.Refuse("deadline.counted_mismatch", nil)
 	}
 	return nil
 }
@@ -169,7 +171,7 @@ type ForwardInput struct {
 // Validate checks the forward's own fields.
 func (in ForwardInput) Validate(now time.Time) error {
 	if in.To.ID == 0 {
-		return casekit.Invalid("forward needs the receiving organisation")
+		return casekit.Refuse("escalation.receiver.required", nil)
 	}
 	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
 		return err

@@ -112,10 +112,10 @@ type Input struct {
 // Validate checks the report's own fields.
 func (in Input) Validate() error {
 	if in.Grade != GradeGeneral && in.Grade != GradeMajor {
-		return casekit.Invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
+		return casekit.Refuse("hazard.grade.unknown", nil)
 	}
 	if in.Enterprise.ID == 0 {
-		return casekit.Invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
+		return casekit.Refuse("case.enterprise.required", nil)
 	}
 	if err := casekit.Text("field.hazard.location", in.Location, true); err != nil {
 		return err
@@ -138,7 +138,7 @@ func (in OrderInput) Validate(now time.Time, rs rules.RuleSet) error {
 	if err := casekit.Text("field.hazard.measures", in.Measures, true); err != nil {
 		return err
 	}
-	return validDeadline("deadline (整改期限)", in.Deadline, now, rs)
+	return validDeadline("field.hazard.deadline", in.Deadline, now, rs)
 }
 
 // Plan is a 重大隐患 治理方案; it must cover all of the 五落实.
@@ -159,24 +159,24 @@ type SubmitPlanInput struct {
 // Validate checks that the plan covers all of the 五落实.
 func (in SubmitPlanInput) Validate(now time.Time) error {
 	p := in.Plan
-	var missing []string
+	var missing i18n.RefList
 	if strings.TrimSpace(p.ResponsiblePerson) == "" {
-		missing = append(missing, "responsible_person (责任)")
+		missing = append(missing, "hazard.plan.part.responsibility")
 	}
 	if strings.TrimSpace(p.Measures) == "" {
-		missing = append(missing, "measures (措施)")
+		missing = append(missing, "hazard.plan.part.measures")
 	}
 	if p.FundsYuan <= 0 {
-		missing = append(missing, "funds_yuan (资金, > 0)")
+		missing = append(missing, "hazard.plan.part.funds")
 	}
 	if p.Deadline.IsZero() {
-		missing = append(missing, "deadline (时限)")
+		missing = append(missing, "hazard.plan.part.deadline")
 	}
 	if strings.TrimSpace(p.EmergencyPlan) == "" {
-		missing = append(missing, "emergency_plan (预案)")
+		missing = append(missing, "hazard.plan.part.emergency_plan")
 	}
 	if len(missing) > 0 {
-		return casekit.Invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
+		return casekit.Refuse("hazard.plan.incomplete", duty.Args{"Missing": missing})
 	}
 	for _, f := range []struct {
 		name i18n.Ref
@@ -189,7 +189,7 @@ func (in SubmitPlanInput) Validate(now time.Time) error {
 		}
 	}
 	if !p.Deadline.After(now) {
-		return casekit.Invalid("the plan's deadline (时限) must be in the future")
+		return casekit.Refuse("hazard.plan.deadline_past", nil)
 	}
 	return nil
 }
@@ -238,14 +238,14 @@ func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
 	}
 	if in.Passed {
 		if in.NewMeasures != "" || !in.NewDeadline.IsZero() {
-			return casekit.Invalid("a passed re-inspection closes the case; new_measures and new_deadline belong to a failed one")
+			return casekit.Refuse("hazard.reinspect.passed_with_order", nil)
 		}
 		return nil
 	}
 	if err := casekit.Text("field.hazard.new_measures", in.NewMeasures, true); err != nil {
-		return casekit.Invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
+		return err
 	}
-	return validDeadline("new_deadline (新整改期限)", in.NewDeadline, now, rs)
+	return validDeadline("field.hazard.new_deadline", in.NewDeadline, now, rs)
 }
 
 // RequestExtensionInput asks for a later deadline (延期申请).
@@ -260,7 +260,7 @@ func (in RequestExtensionInput) Validate(now time.Time, rs rules.RuleSet) error 
 	if err := casekit.Text("field.hazard.extension_reason", in.Reason, true); err != nil {
 		return err
 	}
-	return validDeadline("new_deadline (申请延期至)", in.NewDeadline, now, rs)
+	return validDeadline("field.hazard.extension_date", in.NewDeadline, now, rs)
 }
 
 // DecideExtensionInput grants or refuses a pending extension request. A
@@ -275,7 +275,7 @@ type DecideExtensionInput struct {
 // Validate requires a reason for a refusal.
 func (in DecideExtensionInput) Validate() error {
 	if !in.Grant && !in.NewDeadline.IsZero() {
-		return casekit.Invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
+		return casekit.Refuse("hazard.extension.refused_with_date", nil)
 	}
 	return casekit.Text("field.hazard.decision_comment", in.Comment, !in.Grant)
 }
@@ -384,16 +384,15 @@ type Result struct {
 
 // validDeadline checks a deadline a step sets: given, in the future, and
 // no further ahead than the case's rule set allows.
-func validDeadline(name string, d, now time.Time, rs rules.RuleSet) error {
+func validDeadline(field i18n.Ref, d, now time.Time, rs rules.RuleSet) error {
 	if d.IsZero() {
-		return casekit.Invalid("%s is required", name)
+		return casekit.Refuse("field.required", duty.Args{"Field": field})
 	}
 	if !d.After(now) {
-		return casekit.Invalid("%s must be in the future (it is %s)", name, d.Format(time.RFC3339))
+		return casekit.Refuse("deadline.past", duty.Args{"Field": field, "At": d})
 	}
 	if limit := now.Add(time.Duration(rs.MaxRectificationPeriod)); d.After(limit) {
-		return casekit.Invalid("%s may be at most %s ahead under rule set %s (until %s)", name,
-			time.Duration(rs.MaxRectificationPeriod), rs.ID, limit.Format(time.DateOnly))
+		return casekit.Refuse("deadline.too_far", duty.Args{"Field": field, "RuleSet": rs.ID, "Limit": limit})
 	}
 	return nil
 }

@@ -596,7 +596,7 @@ func TestSimpleProcedureDecidesAWarningOnTheSpot(t *testing.T) {
 
 	refusedWith(t, "notice under the simple procedure", notify, duty.EConflict, "简易程序")
 	refusedWith(t, "a fine where a warning was proposed", heavier, duty.EInvalid, "heavier")
-	refusedWith(t, "no numbered form", noForm, duty.EInvalid, "decision document number")
+	refusedWith(t, "no numbered form", noForm, duty.EInvalid, "field.required")
 	// The refusal crossed Temporal with its message ID and arguments, so
 	// the API can answer it in Chinese or English with the same code.
 	if noForm.Refusal.ID != "field.required" {

@@ -4,8 +4,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
@@ -71,20 +73,20 @@ const maxPersons = 30
 // Validate checks the notice's own fields.
 func (in Input) Validate(now time.Time) error {
 	if len(in.Persons) == 0 || len(in.Persons) > maxPersons {
-		return casekit.Invalid("a warning talk calls 1 to %d named persons", maxPersons)
+		return casekit.Refuse("talk.persons.count", duty.Args{"Max": maxPersons})
 	}
 	seen := map[string]bool{}
 	for i, p := range in.Persons {
 		if strings.TrimSpace(p.Name) == "" || strings.TrimSpace(p.Role) == "" {
-			return casekit.Invalid("person %d needs a name and a role (e.g. 项目经理)", i+1)
+			return casekit.Refuse("talk.persons.incomplete", duty.Args{"N": i + 1})
 		}
 		if seen[p.Name] {
-			return casekit.Invalid("%s is named twice", p.Name)
+			return casekit.Refuse("talk.persons.twice", duty.Args{"Name": p.Name})
 		}
 		seen[p.Name] = true
 	}
 	if !in.ScheduledAt.After(now) {
-		return casekit.Invalid("scheduled_at must be in the future")
+		return casekit.Refuse("deadline.past", duty.Args{"Field": i18n.Ref("field.talk.scheduled_at"), "At": in.ScheduledAt})
 	}
 	if err := casekit.Text("field.talk.place", in.Place, true); err != nil {
 		return err
