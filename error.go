@@ -218,3 +218,16 @@ func (r Refusal) Error(code, message string) *Error {
 	}
 	return &Error{Code: code, ID: r.ID, Args: r.args()}
 }
+
+// Recode returns err as an *Error of code, keeping its message: a "not
+// found" session is, to the caller, a reason to log in again. An error
+// that is not an *Error stays as it is (internal).
+func Recode(err error, code string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Code = code
+	return &c
+}
