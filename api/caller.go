@@ -121,7 +121,7 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 	switch kind {
 	case "", org.KindPartyCommittee, org.KindGovernment, org.KindDepartment, org.KindEnterprise, org.KindRescueTeam, org.KindJudicial:
 	default:
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "kind must be one of party_committee, government, department, enterprise, rescue_team, judicial"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "org.kind.unknown", nil))
 		return
 	}
 	orgs, err := s.Store.ListOrgs(r.Context(), kind)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
@@ -100,13 +101,13 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.EnterpriseID <= 0 {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "enterprise_id is required"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "case.enterprise.required", nil))
 		return
 	}
 	ent, err := s.Store.GetOrg(r.Context(), req.EnterpriseID)
 	if err != nil || ent.Kind != org.KindEnterprise {
 		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
-			err = duty.Errorf(duty.EInvalid, "enterprise_id %d is not an enterprise (生产经营单位) on record", req.EnterpriseID)
+			err = duty.Fail(duty.EInvalid, "case.enterprise.unknown", duty.Args{"ID": req.EnterpriseID})
 		}
 		s.writeError(w, r, err)
 		return
@@ -156,7 +157,7 @@ func (s *Server) visibleCase(r *http.Request, c caller) (store.CaseRow, string, 
 	}
 	resource := caseResource(row.Summary)
 	if !s.mayView(r.Context(), c.subject(), row.Summary) {
-		return store.CaseRow{}, "", duty.Errorf(duty.ENotFound, "no case %s (案件不存在)", caseNo)
+		return store.CaseRow{}, "", duty.Fail(duty.ENotFound, "case.not_found", duty.Args{"CaseNo": caseNo})
 	}
 	return row, resource, nil
 }
@@ -235,14 +236,14 @@ func (s *Server) caseFilter(r *http.Request) (store.CaseFilter, error) {
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return f, duty.Errorf(duty.EInvalid, "overdue must be true or false")
+			return f, duty.Fail(duty.EInvalid, "request.param.kind", duty.Args{"Param": "overdue", "Kind": i18n.Ref("json.kind.bool")})
 		}
 		f.OverdueOnly = b
 	}
 	if v := q.Get("enterprise_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return f, duty.Errorf(duty.EInvalid, "enterprise_id must be a positive number")
+			return f, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": "enterprise_id"})
 		}
 		f.EnterpriseID = id
 	}
@@ -256,7 +257,7 @@ func (s *Server) caseFilter(r *http.Request) (store.CaseFilter, error) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return f, duty.Errorf(duty.EInvalid, "limit must be between 1 and 500")
+			return f, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "limit", "Min": 1, "Max": 500})
 		}
 		f.Limit = n
 	}

@@ -58,7 +58,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		res.By = store.ByRegion
 	}
 	if !slices.Contains([]string{store.ByRegion, store.ByIndustry, store.ByGrade}, res.By) {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "by must be region, industry or grade (按地区、行业或等级统计)"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "statistics.by.unknown", nil))
 		return
 	}
 	if err := statisticsPeriod(q, &res.From, &res.To); err != nil {
@@ -71,7 +71,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(scopes) == 0 {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "statistics are for regulators and leaders of an area (监管部门、党政领导)"))
+		s.writeError(w, r, duty.Fail(duty.EForbidden, "statistics.forbidden", nil))
 		return
 	}
 	// The region to break down: asked for, else the widest the caller has.
@@ -93,7 +93,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	if code := q.Get("region"); code != "" {
 		g, ok := names[code]
 		if !ok {
-			s.writeError(w, r, duty.Errorf(duty.ENotFound, "no region %q", code))
+			s.writeError(w, r, duty.Fail(duty.ENotFound, "region.not_found", duty.Args{"Code": code}))
 			return
 		}
 		under = g.Path
@@ -228,13 +228,13 @@ func statisticsPeriod(q url.Values, from, to *calendar.Date) error {
 		if v := q.Get(p.name); v != "" {
 			d, err := calendar.ParseDate(v)
 			if err != nil {
-				return duty.Errorf(duty.EInvalid, "%s must be a date like 2026-01-01", p.name)
+				return duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": p.name})
 			}
 			*p.into = d
 		}
 	}
 	if to.Before(*from) {
-		return duty.Errorf(duty.EInvalid, "to (%s) is before from (%s)", *to, *from)
+		return duty.Fail(duty.EInvalid, "request.period.reversed", duty.Args{"From": from.Start(), "To": to.Start()})
 	}
 	return nil
 }

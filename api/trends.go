@@ -64,7 +64,7 @@ func (s *Server) statisticsFrame(r *http.Request) (scopes []store.StatsScope, re
 		return nil, region, nil, err
 	}
 	if len(scopes) == 0 {
-		return nil, region, nil, duty.Errorf(duty.EForbidden, "statistics are for regulators and leaders of an area (监管部门、党政领导)")
+		return nil, region, nil, duty.Fail(duty.EForbidden, "statistics.forbidden", nil)
 	}
 	under := scopes[0].RegionPath
 	for _, sc := range scopes {
@@ -86,7 +86,7 @@ func (s *Server) statisticsFrame(r *http.Request) (scopes []store.StatsScope, re
 	if code := r.URL.Query().Get("region"); code != "" {
 		g, ok := names[code]
 		if !ok {
-			return nil, region, nil, duty.Errorf(duty.ENotFound, "no region %q", code)
+			return nil, region, nil, duty.Fail(duty.ENotFound, "region.not_found", duty.Args{"Code": code})
 		}
 		region = g
 	}
@@ -102,7 +102,7 @@ func (s *Server) statisticsTrend(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("to"); v != "" {
 		d, err := calendar.ParseDate(v)
 		if err != nil {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "to must be a date like 2026-01-01"))
+			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": "to"}))
 			return
 		}
 		until = d
@@ -111,7 +111,7 @@ func (s *Server) statisticsTrend(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("months"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 36 {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "months must be between 1 and 36"))
+			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "months", "Min": 1, "Max": 36}))
 			return
 		}
 		months = n
