@@ -133,12 +133,12 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 		{"funds as a string", company, hz + "plan", "application/json", plan(`"100"`), 400, `"funds_yuan" 应为整数`},
 		{"funds beyond int64", company, hz + "plan", "application/json", plan("9223372036854775808"), 400, `"funds_yuan" 应为整数`},
 		{"funds 1e400", company, hz + "plan", "application/json", plan("1e400"), 400, ""},
-		{"negative penalty", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"fine","amount_yuan":-5}`, 400, "negative"},
+		{"negative penalty", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"fine","amount_yuan":-5}`, 400, "不能为负数"},
 		{"fractional penalty", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"fine","amount_yuan":0.5}`, 400, "应为整数"},
 		// SQL and script where the value must be one of a set: refused.
 		{"SQL in the grade", inspector, "/api/v1/hazards", "application/json", `{"grade":"general'; DROP TABLE cases;--","enterprise_id":` + ent + `,"location":"x","description":"y"}`, 400, ""},
 		{"SQL in an id", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":"1 OR 1=1","location":"x","description":"y"}`, 400, "应为整数"},
-		{"script in the penalty kind", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"<script>alert(1)</script>","amount_yuan":1}`, 400, "kind must be one of"},
+		{"script in the penalty kind", head, "/api/v1/cases/" + no + "/penalty-authority", "application/json", `{"kind":"<script>alert(1)</script>","amount_yuan":1}`, 400, "处罚种类不在可选范围内"},
 		// U+0000: valid JSON, but PostgreSQL cannot store it.
 		{"NUL in free text", inspector, "/api/v1/hazards", "application/json", `{"grade":"general","enterprise_id":` + ent + `,"location":"塔吊","description":"积水\u0000"}`, 400, `"description" 不得包含 NUL 字符`},
 		{"a key twice", inspector, "/api/v1/hazards", "application/json", hazard(`,"description":"另一个"`), 400, `"description" 在同一对象中出现了两次`},
