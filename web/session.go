@@ -255,12 +255,12 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.loginFailed(w, r, &apiError{Status: http.StatusUnauthorized, Message: "the sign-in request has expired or was started in another browser; start again (登录请求已失效，请重新登录)"}, "")
+		s.loginFailed(w, r, &apiError{Status: http.StatusUnauthorized, Message: i18n.T(i18n.FromRequest(r), "auth.oidc.flow_expired", nil)}, "")
 		return
 	}
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		msg := "the identity provider did not sign you in (统一身份认证未完成登录)"
+		msg := i18n.T(i18n.FromRequest(r), "auth.oidc.not_signed_in", nil)
 		if providerError.MatchString(e) {
 			msg += ": " + e
 		}
