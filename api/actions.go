@@ -31,7 +31,7 @@ var (
 		return in, in.Validate()
 	})
 	reinspect = caseAction(cases.KindHazard, hazard.UpdateReinspect, false, func(_ *Server, _ *http.Request, b ReinspectionRequest, st caseStep[hazard.View]) (any, error) {
-		in := hazard.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time}
+		in := hazard.ReinspectInput{Actor: st.actor, Passed: b.Passed, Findings: b.Findings, NewMeasures: b.NewMeasures, NewDeadline: b.NewDeadline.Time, Evidence: b.Evidence}
 		return in, in.Validate(st.now, st.view.DeadlineRules())
 	})
 	requestExtension = caseAction(cases.KindHazard, hazard.UpdateRequestExtension, false, func(_ *Server, _ *http.Request, b ExtensionRequest, st caseStep[hazard.View]) (any, error) {
@@ -45,7 +45,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), readRoutes(), orgAdminRoutes())
+	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes())
 }
 
 func coreRoutes() []route {
@@ -65,7 +65,7 @@ func coreRoutes() []route {
 			response: OrgList{}, handle: (*Server).listOrgs},
 		{method: "POST", path: "/api/v1/hazards", summary: "report a hazard and open its case (隐患登记)",
 			request: OpenHazardRequest{}, response: CaseResponse{}, handle: (*Server).openHazard},
-		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; filters: state, kind, enterprise_id, region (code, and below), overdue, after, limit",
+		{method: "GET", path: "/api/v1/cases", summary: "cases the caller may see; search: q (number, enterprise, credit code, title, place, description), enterprise (name or credit code), place; filters: state, kind, grade, industry, enterprise_id, region (code, and below), from, to (days opened), officer (person id or me), overdue, open; after, limit",
 			response: CaseList{}, handle: (*Server).listCases},
 		{method: "GET", path: "/api/v1/cases/{caseNo}", summary: "one case with its deadlines and full timeline",
 			response: CaseResponse{}, handle: (*Server).getCase},

@@ -4,14 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/org/uscc"
 	"github.com/duty-project/duty/policy"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
@@ -68,10 +74,11 @@ type (
 	}
 	// ReinspectionRequest records a re-inspection (复查).
 	ReinspectionRequest struct {
-		Passed      bool   `json:"passed"`
-		Findings    string `json:"findings"`
-		NewMeasures string `json:"new_measures,omitempty"`
-		NewDeadline When   `json:"new_deadline,omitzero"`
+		Passed      bool               `json:"passed"`
+		Findings    string             `json:"findings"`
+		NewMeasures string             `json:"new_measures,omitempty"`
+		NewDeadline When               `json:"new_deadline,omitzero"`
+		Evidence    []casekit.Evidence `json:"evidence,omitempty"`
 	}
 	// ExtensionRequest asks for a later deadline (延期).
 	ExtensionRequest struct {
@@ -210,7 +217,7 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	f, err := s.caseFilter(r)
+	f, err := s.caseFilter(r, c)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -229,16 +236,36 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 }
 
 // caseFilter reads the filters of a case list from the query: state,
-// kind, enterprise_id, region, overdue, after, limit.
-func (s *Server) caseFilter(r *http.Request) (store.CaseFilter, error) {
+// kind, industry, grade, enterprise_id, region, overdue, open, from and to (the
+// days of opening, Beijing time), officer (a person's id, or me), the
+// searches q (number, enterprise, title, place, description — or an
+// enterprise's 统一社会信用代码), enterprise (its name or credit code) and
+// place, after and limit. Every filter narrows what the caller may see;
+// none widens it (visibleCases).
+func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error) {
 	q := r.URL.Query()
-	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100}
-	if v := q.Get("overdue"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return f, duty.Fail(duty.EInvalid, "request.param.kind", duty.Args{"Param": "overdue", "Kind": i18n.Ref("json.kind.bool")})
+	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100,
+		Place: q.Get("place"), Industry: q.Get("industry"), Now: s.Now()}
+	if f.Kind != "" && cases.Kind(f.Kind).Prefix() == "" {
+		return f, duty.Fail(duty.EInvalid, "case.kind.unknown", nil)
+	}
+	if g := q.Get("grade"); g != "" {
+		if !slices.Contains(caseGrades, g) {
+			return f, duty.Fail(duty.EInvalid, "case.grade.unknown", nil)
 		}
-		f.OverdueOnly = b
+		f.Grade = g
+	}
+	for _, b := range []struct {
+		name string
+		into *bool
+	}{{"overdue", &f.OverdueOnly}, {"open", &f.OpenOnly}} {
+		if v := q.Get(b.name); v != "" {
+			v, err := strconv.ParseBool(v)
+			if err != nil {
+				return f, duty.Fail(duty.EInvalid, "request.param.kind", duty.Args{"Param": b.name, "Kind": i18n.Ref("json.kind.bool")})
+			}
+			*b.into = v
+		}
 	}
 	if v := q.Get("enterprise_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -254,6 +281,59 @@ func (s *Server) caseFilter(r *http.Request) (store.CaseFilter, error) {
 		}
 		f.RegionPath = path
 	}
+	for _, d := range []struct {
+		name string
+		days int
+		into *time.Time
+	}{{"from", 0, &f.OpenedFrom}, {"to", 1, &f.OpenedBefore}} {
+		if v := q.Get(d.name); v != "" {
+			day, err := calendar.ParseDate(v)
+			if err != nil {
+				return f, duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": d.name})
+			}
+			*d.into = day.AddDays(d.days).Start()
+		}
+	}
+	switch v := q.Get("officer"); v {
+	case "":
+	case "me":
+		f.OfficerID = c.person.ID
+	default:
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, duty.Fail(duty.EInvalid, "case.filter.officer", nil)
+		}
+		f.OfficerID = id
+	}
+	// A credit code names one enterprise: it is found by its key, not as text.
+	for _, t := range []struct {
+		name string
+		into *string
+	}{{"q", &f.Text}, {"enterprise", &f.EnterpriseName}} {
+		v := strings.TrimSpace(q.Get(t.name))
+		if utf8.RuneCountInString(v) > 100 {
+			return f, duty.Fail(duty.EInvalid, "request.param.too_long", duty.Args{"Param": t.name, "Max": 100})
+		}
+		code, err := uscc.Parse(v)
+		if err != nil {
+			*t.into = v
+			continue
+		}
+		ent, err := s.Store.OrgByCreditCode(r.Context(), s.Store.Pool, string(code))
+		switch {
+		case duty.ErrorCode(err) == duty.ENotFound:
+			ent.ID = -1 // no enterprise: nothing matches
+		case err != nil:
+			return f, err
+		}
+		if f.EnterpriseID != 0 && f.EnterpriseID != ent.ID {
+			ent.ID = -1 // two enterprises asked for: none is both
+		}
+		f.EnterpriseID = ent.ID
+	}
+	if utf8.RuneCountInString(f.Place) > 100 {
+		return f, duty.Fail(duty.EInvalid, "request.param.too_long", duty.Args{"Param": "place", "Max": 100})
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
@@ -263,6 +343,10 @@ func (s *Server) caseFilter(r *http.Request) (store.CaseFilter, error) {
 	}
 	return f, nil
 }
+
+// caseGrades are the grades a case list may be filtered by: a hazard's
+// (一般, 重大) and an accident's (一般, 较大, 重大, 特别重大).
+var caseGrades = []string{rules.AccidentGradeGeneral, rules.AccidentGradeLarge, rules.AccidentGradeMajor, rules.AccidentGradeExtraordinary}
 
 // maxExamined bounds the rows one list request reads to fill a page of
 // cases the caller may see: a caller who may see few of the rows SQL

@@ -253,10 +253,20 @@ var (
 // openEscalations is the supervisors' board: escalations not yet decided
 // or returned that the caller may see, with who holds each and how long.
 func (s *Server) openEscalations(w http.ResponseWriter, r *http.Request) {
-	c, err := s.authenticate(r)
+	res, err := s.openEscalationsOf(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// openEscalationsOf is the escalation board: what GET
+// /api/v1/escalations answers and its export writes.
+func (s *Server) openEscalationsOf(r *http.Request) (OpenEscalationList, error) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		return OpenEscalationList{}, err
 	}
 	now := s.Now()
 	out := OpenEscalationList{Escalations: []OpenEscalation{}}
@@ -269,8 +279,7 @@ func (s *Server) openEscalations(w http.ResponseWriter, r *http.Request) {
 	scope, _ := c.scope()
 	open, err := s.Store.OpenEscalations(r.Context(), holders, scope.RegionPath, 500)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return out, err
 	}
 	sub := c.subject()
 	for _, row := range open {
@@ -293,5 +302,5 @@ func (s *Server) openEscalations(w http.ResponseWriter, r *http.Request) {
 			AckDue:    h.AckDue, AckUnconfirmed: unconfirmed, Late: h.Late, Enterprise: v.Enterprise,
 		})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }

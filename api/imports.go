@@ -397,7 +397,7 @@ func (s *Server) exportCases(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	f, err := s.caseFilter(r)
+	f, err := s.caseFilter(r, c)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -46,10 +46,20 @@ const statisticsKind = "hazard"
 // and each industry on record, may the caller view that region's cases of
 // that industry? Enterprises may view none.
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
-	c, err := s.authenticate(r)
+	res, err := s.statisticsOf(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// statisticsOf is the board's statistics table: what GET
+// /api/v1/statistics answers and its export writes.
+func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		return StatisticsResponse{}, err
 	}
 	ctx, q := r.Context(), r.URL.Query()
 	now := s.Now().In(rules.China)
@@ -58,21 +68,17 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		res.By = store.ByRegion
 	}
 	if !slices.Contains([]string{store.ByRegion, store.ByIndustry, store.ByGrade}, res.By) {
-		s.writeError(w, r, duty.Fail(duty.EInvalid, "statistics.by.unknown", nil))
-		return
+		return res, duty.Fail(duty.EInvalid, "statistics.by.unknown", nil)
 	}
 	if err := statisticsPeriod(q, &res.From, &res.To); err != nil {
-		s.writeError(w, r, err)
-		return
+		return res, err
 	}
 	scopes, err := s.statisticsScopes(r, c)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return res, err
 	}
 	if len(scopes) == 0 {
-		s.writeError(w, r, duty.Fail(duty.EForbidden, "statistics.forbidden", nil))
-		return
+		return res, duty.Fail(duty.EForbidden, "statistics.forbidden", nil)
 	}
 	// The region to break down: asked for, else the widest the caller has.
 	under := scopes[0].RegionPath
@@ -83,8 +89,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	}
 	regions, err := s.Store.RegionsUnder(ctx, "/")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return res, err
 	}
 	names := map[string]org.Region{}
 	for _, g := range regions {
@@ -93,8 +98,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	if code := q.Get("region"); code != "" {
 		g, ok := names[code]
 		if !ok {
-			s.writeError(w, r, duty.Fail(duty.ENotFound, "region.not_found", duty.Args{"Code": code}))
-			return
+			return res, duty.Fail(duty.ENotFound, "region.not_found", duty.Args{"Code": code})
 		}
 		under = g.Path
 	}
@@ -106,8 +110,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	rows, err := s.Store.Statistics(ctx, store.StatsQuery{By: res.By, Under: under, Scopes: scopes,
 		From: res.From.Start(), To: res.To.AddDays(1).Start()})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return res, err
 	}
 	res.Rows = make([]StatisticsRow, 0, len(rows))
 	for _, row := range rows {
@@ -126,7 +129,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	}
 	res.Total.Label = "合计 total"
 	res.Total = res.Total.rated()
-	writeJSON(w, http.StatusOK, res)
+	return res, nil
 }
 
 // rated fills the rectification rate.

@@ -97,13 +97,23 @@ func (s *Server) statisticsFrame(r *http.Request) (scopes []store.StatsScope, re
 // the N months (default 12, at most 36) ending with the month of to
 // (default today).
 func (s *Server) statisticsTrend(w http.ResponseWriter, r *http.Request) {
+	res, err := s.trendOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// trendOf is the board's monthly trend: what GET
+// /api/v1/statistics/trend answers and its export writes.
+func (s *Server) trendOf(r *http.Request) (TrendResponse, error) {
 	q := r.URL.Query()
 	until := calendar.DateOf(s.Now().In(rules.China))
 	if v := q.Get("to"); v != "" {
 		d, err := calendar.ParseDate(v)
 		if err != nil {
-			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": "to"}))
-			return
+			return TrendResponse{}, duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": "to"})
 		}
 		until = d
 	}
@@ -111,45 +121,50 @@ func (s *Server) statisticsTrend(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("months"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 36 {
-			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "months", "Min": 1, "Max": 36}))
-			return
+			return TrendResponse{}, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "months", "Min": 1, "Max": 36})
 		}
 		months = n
 	}
 	scopes, region, _, err := s.statisticsFrame(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return TrendResponse{}, err
 	}
 	res := TrendResponse{Region: region}
 	if res.Months, err = s.Store.Trend(r.Context(), store.TrendQuery{Under: region.Path, Until: until.Start(), Months: months, Scopes: scopes}); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// statisticsRankings answers GET /api/v1/statistics/rankings?region=CODE&from=DATE&to=DATE
+// (default: this year to today, as the statistics).
+func (s *Server) statisticsRankings(w http.ResponseWriter, r *http.Request) {
+	res, err := s.rankingsOf(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
 }
 
-// statisticsRankings answers GET /api/v1/statistics/rankings?region=CODE&from=DATE&to=DATE
-// (default: this year to today, as the statistics).
-func (s *Server) statisticsRankings(w http.ResponseWriter, r *http.Request) {
+// rankingsOf is the board's rankings: what GET
+// /api/v1/statistics/rankings answers and its export writes.
+func (s *Server) rankingsOf(r *http.Request) (RankingsResponse, error) {
 	q := r.URL.Query()
 	now := s.Now().In(rules.China)
 	res := RankingsResponse{From: calendar.NewDate(now.Year(), 1, 1), To: calendar.DateOf(now)}
 	if err := statisticsPeriod(q, &res.From, &res.To); err != nil {
-		s.writeError(w, r, err)
-		return
+		return res, err
 	}
 	scopes, region, names, err := s.statisticsFrame(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return res, err
 	}
 	res.Region = region
 	ranks, err := s.Store.Rankings(r.Context(), store.RankQuery{Under: region.Path, Scopes: scopes,
 		From: res.From.Start(), To: res.To.AddDays(1).Start()})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return res, err
 	}
 	for _, g := range []struct {
 		by   string
@@ -171,7 +186,7 @@ func (s *Server) statisticsRankings(w http.ResponseWriter, r *http.Request) {
 		g.into.ByOverdue = topBy(labelled, func(x RankingRow) int64 { return x.Overdue })
 		g.into.ByRepeat = topBy(labelled, func(x RankingRow) int64 { return x.Repeat })
 	}
-	writeJSON(w, http.StatusOK, res)
+	return res, nil
 }
 
 // topBy is the maxRanked rows with the highest non-zero measure, highest

@@ -904,11 +904,14 @@ func (r *handlerRig) approve(t failer, no string) string {
 	return r.step(t, "zhao.jiancha", 200, "/api/v1/hazards/"+no+"/plan-review", `{"approve":true}`)
 }
 
-// talkDue is a talk whose time has come: it is scheduled a second ahead,
-// and then waited for.
+// talkDue is a talk whose time has come: it is scheduled three seconds
+// ahead, and then waited for. The time is taken after its hazard is
+// open, and leaves room for a slow request on a busy machine: a talk
+// scheduled in the past is refused.
 func (r *handlerRig) talkDue(t failer) string {
-	at := time.Now().Add(time.Second)
-	no := r.step(t, "zhao.jiancha", 201, "/api/v1/cases/"+r.hazard(t, "general")+"/warning-talks",
+	hazard := r.hazard(t, "general")
+	at := time.Now().Add(3 * time.Second)
+	no := r.step(t, "zhao.jiancha", 201, "/api/v1/cases/"+hazard+"/warning-talks",
 		`{"persons":[{"name":"钱宏达","role":"企业负责人"},{"name":"孙建军","role":"项目经理"}],"scheduled_at":"`+
 			at.Format(time.RFC3339Nano)+`","place":"区住建局会议室","subject":"隐患逾期未整改"}`)
 	time.Sleep(time.Until(at) + 100*time.Millisecond)

@@ -101,7 +101,24 @@ const (
 	unchanged outcome = iota
 	changed
 	added
+	// queued: checked, and waiting in run.queue to be written with its
+	// batch.
+	queued
 )
+
+// BatchRows is how many checked rows of an enterprise register are
+// written at once (store.SaveEnterprises): enough that a batch's few
+// statements cost little per row, few enough that a batch's keys and
+// entries are a small part of the memory an import may take.
+const BatchRows = 1000
+
+// pending is a checked row of an enterprise register, waiting for its
+// batch.
+type pending struct {
+	row  ledger.Row
+	in   store.EnterpriseHead
+	head holder
+}
 
 // run is one import in progress.
 type run struct {
@@ -119,6 +136,8 @@ type run struct {
 	seen  map[string]int
 	names map[string]string // identity number → the name it was first given
 	orgs  map[string]org.Org
+	// queue is the enterprise rows checked and not yet written.
+	queue []pending
 }
 
 func (ru *run) industries() *industry.Table {
@@ -193,28 +212,24 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 		case Departments:
 			out, rowErr = ru.department(ctx, row)
 		}
-		var ce ledger.CellError
-		var br badRow
-		switch {
-		case errors.As(rowErr, &br):
-			for _, e := range br {
-				ru.fail(e)
+		if err := ru.tally(out, rowErr); err != nil {
+			return report, err // forbidden, or PostgreSQL failed
+		}
+		if len(ru.queue) >= BatchRows {
+			if err := ru.flush(ctx); err != nil {
+				return report, err
 			}
-		case errors.As(rowErr, &ce):
-			ru.fail(ce)
-		case rowErr != nil:
-			return report, rowErr // forbidden, or PostgreSQL failed
-		case out == added:
-			report.New++
-		case out == changed:
-			report.Changed++
-		default:
-			report.Unchanged++
 		}
 		if opt.Progress != nil && report.Rows%opt.ProgressEvery == 0 {
 			opt.Progress(report.Rows, r.Progress())
 		}
 	}
+	if err := ru.flush(ctx); err != nil {
+		return report, err
+	}
+	// A batch's rows are reported when it is written, after the rows
+	// read meanwhile: put them back in the file's order.
+	slices.SortStableFunc(report.Errors, func(a, b ledger.CellError) int { return a.Row - b.Row })
 	if opt.Progress != nil {
 		opt.Progress(report.Rows, 1)
 	}
@@ -240,6 +255,31 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 	}
 	report.Committed = true
 	return report, nil
+}
+
+// tally counts a row's outcome, or reports its problems; the error is
+// one that stops the import.
+func (ru *run) tally(out outcome, rowErr error) error {
+	var ce ledger.CellError
+	var br badRow
+	switch {
+	case errors.As(rowErr, &br):
+		for _, e := range br {
+			ru.fail(e)
+		}
+	case errors.As(rowErr, &ce):
+		ru.fail(ce)
+	case rowErr != nil:
+		return rowErr
+	case out == queued:
+	case out == added:
+		ru.report.New++
+	case out == changed:
+		ru.report.Changed++
+	default:
+		ru.report.Unchanged++
+	}
+	return nil
 }
 
 func (ru *run) fail(e ledger.CellError) {
@@ -377,18 +417,102 @@ func (ru *run) enterprise(ctx context.Context, row ledger.Row) (outcome, error) 
 	if err := ru.authorize(ctx, region); err != nil {
 		return unchanged, err
 	}
-	return ru.write(row, colCredit, func() (outcome, error) {
+	ru.queue = append(ru.queue, pending{row: row,
+		in: store.EnterpriseHead{Org: store.OrgInput{Kind: org.KindEnterprise, Name: name, RegionCode: region, CreditCode: string(credit),
+			Address: row.Get(colAddress), IndustryCode: row.Get(colIndustry), RiskClass: row.Get(colRisk)},
+			Head:  store.PersonInput{IDNumber: headID, Name: headName, Phone: headPhone, RegionCode: region},
+			Title: headTitle},
+		head: holder{name: headName, id: headID, phone: headPhone, idKey: colHeadID, phoneKey: colHeadPhone}})
+	return queued, nil
+}
+
+// errBroken stops a batch after a row that aborted the transaction.
+var errBroken = errors.New("orgimport: the transaction was aborted")
+
+// headTitle is the title of an enterprise's 主要负责人's post.
+const headTitle = "主要负责人"
+
+// flush writes the queued enterprise rows: those the store can write set
+// by set it does, and hands back the others, in their turn, to be saved
+// one by one (saveEnterprise), as every row once was.
+func (ru *run) flush(ctx context.Context) error {
+	queue := ru.queue
+	ru.queue = ru.queue[:0]
+	if len(queue) == 0 {
+		return nil
+	}
+	if ru.broken {
+		for _, p := range queue {
+			if err := ru.tally(ru.write(p.row, colCredit, nil)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ins := make([]store.EnterpriseHead, len(queue))
+	for i, p := range queue {
+		ins[i] = p.in
+	}
+	done := len(queue)
+	saved, err := ru.st.SaveEnterprises(ctx, ru.tx, ins, ru.today, ru.opt.Change, func(i int) error {
+		if err := ru.tally(ru.saveEnterprise(ctx, queue[i])); err != nil {
+			return err
+		}
+		if ru.broken {
+			// PostgreSQL refused the row and aborted the transaction:
+			// the rows after it are only reported.
+			done = i + 1
+			return errBroken
+		}
+		return nil
+	})
+	if errors.Is(err, errBroken) {
+		for _, p := range queue[done:] {
+			if err := ru.tally(ru.write(p.row, colCredit, nil)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// The batch's statements are refused only when the record
+		// changed under the import (another import of the same
+		// enterprises at once): name the batch.
+		ru.broken = true
+		first, last := queue[0].row, queue[len(queue)-1].row
+		ru.fail(first.Errorf(colCredit, "数据库拒绝写入第%d–%d行 (PostgreSQL refused rows %d–%d): %s", first.N, last.N, first.N, last.N, pgErr.Message))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, s := range saved {
+		switch {
+		case s.Slow:
+		case s.Added:
+			ru.report.New++
+		default:
+			ru.report.Unchanged++
+		}
+	}
+	return nil
+}
+
+// saveEnterprise saves one enterprise row with the store's row-by-row
+// saves: what a batch cannot decide by reading the record (a changed
+// enterprise, a new head, a masked number) is decided here.
+func (ru *run) saveEnterprise(ctx context.Context, p pending) (outcome, error) {
+	return ru.write(p.row, colCredit, func() (outcome, error) {
 		var existed bool
-		if err := ru.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM orgs WHERE credit_code = $1)`, string(credit)).Scan(&existed); err != nil {
+		if err := ru.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM orgs WHERE credit_code = $1)`, p.in.Org.CreditCode).Scan(&existed); err != nil {
 			return unchanged, err
 		}
-		ent, orgChanged, err := ru.st.SaveOrg(ctx, ru.tx, store.OrgInput{Kind: org.KindEnterprise, Name: name, RegionCode: region,
-			CreditCode: string(credit), Address: row.Get(colAddress), IndustryCode: row.Get(colIndustry), RiskClass: row.Get(colRisk)}, ru.opt.Change)
+		ent, orgChanged, err := ru.st.SaveOrg(ctx, ru.tx, p.in.Org, ru.opt.Change)
 		if err != nil {
 			return unchanged, err
 		}
-		headChanged, err := ru.hold(ctx, row, ent, org.RoleEnterpriseHead, "主要负责人", holder{name: headName, id: headID, phone: headPhone,
-			idKey: colHeadID, phoneKey: colHeadPhone}, nil, nil)
+		headChanged, err := ru.hold(ctx, p.row, ent, org.RoleEnterpriseHead, headTitle, p.head, nil, nil)
 		if err != nil {
 			return unchanged, err
 		}

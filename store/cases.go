@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -125,15 +126,41 @@ type AuditEntry struct {
 	Details     json.RawMessage `json:"details"`
 }
 
-// CaseFilter narrows a case list. Empty fields do not filter.
+// CaseFilter narrows a case list. Empty fields do not filter. The
+// filters only ever narrow: a caller's visibility is decided on what they
+// leave (api.visibleCases), so no filter can show a case it would hide.
 type CaseFilter struct {
 	// RegionPath limits to a region and below; EnterpriseID to one enterprise.
 	RegionPath   string
 	EnterpriseID int64
 	State        string
 	Kind         string
-	OverdueOnly  bool
-	Limit        int
+	// Industry is the case's sector (行业), as the statistics group it.
+	Industry string
+	// Grade is a hazard's (general, major) or an accident's (general,
+	// large, major, extraordinary) grade.
+	Grade string
+	// OverdueOnly keeps the cases overdue: a deadline missed, or an open
+	// case whose next pending deadline has passed by Now.
+	OverdueOnly bool
+	// OpenOnly keeps the cases not closed.
+	OpenOnly bool
+	// Now is the time OverdueOnly compares deadlines with.
+	Now time.Time
+	// OpenedFrom and OpenedBefore bound when the case was opened
+	// (inclusive, exclusive); zero does not bound.
+	OpenedFrom, OpenedBefore time.Time
+	// OfficerID keeps the cases on which the person took a step: opened
+	// it, or handled one of its steps.
+	OfficerID int64
+	// Text is found anywhere a search looks: the case number, the
+	// enterprise's name, the title, the place and the description
+	// (substring, letters in any case). EnterpriseName and Place look only
+	// at the one field.
+	Text           string
+	EnterpriseName string
+	Place          string
+	Limit          int
 	// AfterCaseNo continues a list after the last case number seen.
 	AfterCaseNo string
 }
@@ -150,22 +177,81 @@ func (s *Store) GetCase(ctx context.Context, caseNo string) (CaseRow, error) {
 	return c, nil
 }
 
-// ListCases lists cases in case-number order, overdue first when asked.
+// likeContaining is a LIKE pattern matching s anywhere, its own %, _ and
+// \ matched as themselves.
+func likeContaining(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
+// ListCases lists cases in case-number order. Only the filters given
+// become conditions, each as the planner can meet it with an index: the
+// region's prefix, the enterprise, the trigram index of the search text,
+// the period of opening, the grade, the officer's steps in the audit log.
 func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	rows, err := s.Pool.Query(ctx, `
-		SELECT `+caseColumns+` FROM cases
-		WHERE ($1 = '' OR region_path LIKE $1 || '%')
-		  AND ($2 = 0 OR enterprise_id = $2)
-		  AND ($3 = '' OR state = $3)
-		  AND ($4 = '' OR kind = $4)
-		  AND (NOT $5 OR overdue)
-		  AND case_no > $6
-		ORDER BY case_no
-		LIMIT $7`,
-		f.RegionPath, f.EnterpriseID, f.State, f.Kind, f.OverdueOnly, f.AfterCaseNo, f.Limit)
+	var where []string
+	var args []any
+	cond := func(sql string, vals ...any) {
+		for _, v := range vals {
+			args = append(args, v)
+			sql = strings.Replace(sql, "?", fmt.Sprintf("$%d", len(args)), 1)
+		}
+		where = append(where, sql)
+	}
+	cond(`case_no > ?`, f.AfterCaseNo)
+	if f.RegionPath != "" {
+		cond(`region_path LIKE ? || '%'`, f.RegionPath)
+	}
+	if f.EnterpriseID != 0 {
+		cond(`enterprise_id = ?`, f.EnterpriseID)
+	}
+	if f.State != "" {
+		cond(`state = ?`, f.State)
+	}
+	if f.Kind != "" {
+		cond(`kind = ?`, f.Kind)
+	}
+	if f.Industry != "" {
+		cond(`industry = ?`, f.Industry)
+	}
+	if f.Grade != "" {
+		cond(`grade = ?`, f.Grade)
+	}
+	if f.OverdueOnly {
+		now := f.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		cond(`(overdue OR (closed_at IS NULL AND next_deadline < ?))`, now)
+	}
+	if f.OpenOnly {
+		cond(`closed_at IS NULL`)
+	}
+	if !f.OpenedFrom.IsZero() {
+		cond(`opened_at >= ?`, f.OpenedFrom)
+	}
+	if !f.OpenedBefore.IsZero() {
+		cond(`opened_at < ?`, f.OpenedBefore)
+	}
+	if f.OfficerID != 0 {
+		cond(`workflow_id IN (SELECT workflow_id FROM audit_log WHERE actor_id = ?)`, f.OfficerID)
+	}
+	// Each term is looked for in the search text too, through its trigram
+	// index; the field's own condition then keeps only the field's matches.
+	if t := strings.ToLower(strings.TrimSpace(f.Text)); t != "" {
+		cond(`search LIKE ?`, likeContaining(t))
+	}
+	if t := strings.ToLower(strings.TrimSpace(f.EnterpriseName)); t != "" {
+		cond(`search LIKE ? AND strpos(lower(view->'enterprise'->>'name'), ?) > 0`, likeContaining(t), t)
+	}
+	if t := strings.ToLower(strings.TrimSpace(f.Place)); t != "" {
+		cond(`search LIKE ? AND strpos(lower(place), ?) > 0`, likeContaining(t), t)
+	}
+	args = append(args, f.Limit)
+	rows, err := s.Pool.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY case_no LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list cases: %w", err)
 	}

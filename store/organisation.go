@@ -113,17 +113,141 @@ func rawJSON(v any) json.RawMessage {
 	return b
 }
 
+// orgEntry is one step of a region's organisation record, before it is
+// numbered: what changed there, from which state to which.
+type orgEntry struct {
+	region, action, before, after string
+	details                       orgChangeDetails
+}
+
 // recordOrgChange writes one step of a region's organisation record.
+func (s *Store) recordOrgChange(ctx context.Context, tx pgx.Tx, region, action, stateBefore, stateAfter string, d orgChangeDetails, ch OrgChange) error {
+	return s.recordOrgChanges(ctx, tx, []orgEntry{{region: region, action: action, before: stateBefore, after: stateAfter, details: d}}, ch)
+}
+
+// recordOrgChanges writes steps of organisation records, in order, in
+// one statement: an edit writes one, an import's batch (SaveEnterprises)
+// a thousand, and both are numbered and linked by the same rules.
 // Changes in one region are numbered one after another: the region's
 // org_chains row is locked to the end of the transaction, and each entry
-// takes the number after the chain's last. The row's length is written
-// once, at commit (migration 0023), so that a deleted tail shows without
-// a thousand changes in one import rewriting the row a thousand times.
-func (s *Store) recordOrgChange(ctx context.Context, tx pgx.Tx, region, action, stateBefore, stateAfter string, d orgChangeDetails, ch OrgChange) error {
-	workflowID, caseNo := OrgChainID(region), OrgRecordPrefix+region
-	// Lock the chain; a region's first change begins it. Two first
-	// changes at once: the second waits on the key, finds the row, and
-	// locks it once the first has committed.
+// takes the number after the chain's last. Their links (chain_pos,
+// prev_hash, hash) are computed here, in the order given, with the
+// encoding of the audit_log trigger (auditHash), which a thousand entries
+// linked one by one in the trigger would cost a tenth of a millisecond
+// each; the database checks them, set-based, before the statement ends
+// (migration 0041), so a wrong link is refused as it would have been
+// impossible before. The row's length is written once, at commit
+// (migration 0023), so that a deleted tail shows without a thousand
+// changes in one import rewriting the row a thousand times.
+func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEntry, ch OrgChange) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	regions := make([]string, 0, 1)
+	for _, e := range entries {
+		if !slices.Contains(regions, e.region) {
+			regions = append(regions, e.region)
+		}
+	}
+	// In code order, so that two transactions locking the same regions
+	// never wait on each other in a circle.
+	slices.Sort(regions)
+	for _, region := range regions {
+		if err := lockOrgChain(ctx, tx, region); err != nil {
+			return err
+		}
+	}
+	n := len(entries)
+	workflowIDs, caseNos, details := make([]string, n), make([]string, n), make([]string, n)
+	for i, e := range entries {
+		workflowIDs[i], caseNos[i] = OrgChainID(e.region), OrgRecordPrefix+e.region
+		d := e.details
+		d.Document, d.Note = ch.Document, ch.Note
+		b, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		details[i] = string(b)
+	}
+	// The links are computed here, a batch at a time, and checked by the
+	// database after the insert (migration 0041): the hash covers the
+	// details as jsonb prints them and the time as stored, so both are
+	// read back first, with each chain's last entry.
+	var at time.Time
+	var heads []chainHead
+	rows, err := tx.Query(ctx, `
+		SELECT $2::timestamptz, ARRAY(SELECT d::jsonb::text FROM unnest($3::text[]) WITH ORDINALITY u(d, ord) ORDER BY ord),
+			w.workflow_id, coalesce(l.chain_pos, 0), coalesce(l.hash, $4), coalesce(l.seq, 0)
+		FROM (SELECT DISTINCT unnest($1::text[]) AS workflow_id) w
+		LEFT JOIN LATERAL (
+			SELECT a.chain_pos, a.hash, (SELECT max(b.seq) FROM audit_log b WHERE b.workflow_id = w.workflow_id) AS seq
+			FROM audit_log a WHERE a.workflow_id = w.workflow_id ORDER BY a.chain_pos DESC LIMIT 1) l ON true`,
+		workflowIDs, ch.At, details, genesis)
+	if err != nil {
+		return fmt.Errorf("store: organisation record: %w", err)
+	}
+	for rows.Next() {
+		var h chainHead
+		if err := rows.Scan(&at, &details, &h.WorkflowID, &h.Pos, &h.Hash, &h.Seq); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: organisation record: %w", err)
+		}
+		heads = append(heads, h)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: organisation record: %w", err)
+	}
+	by := ch.By
+	var actorID, actorOrgID *int64
+	if by.PersonID != 0 {
+		actorID = &by.PersonID
+	}
+	if by.OrgID != 0 {
+		actorOrgID = &by.OrgID
+	}
+	seqs, positions := make([]int64, n), make([]int64, n)
+	prevs, hashes := make([][]byte, n), make([][]byte, n)
+	actions, befores, afters := make([]string, n), make([]string, n), make([]string, n)
+	for i, e := range entries {
+		h := &heads[slices.IndexFunc(heads, func(h chainHead) bool { return h.WorkflowID == workflowIDs[i] })]
+		h.Pos++
+		h.Seq++
+		r := auditRow{workflowID: workflowIDs[i], chainPos: h.Pos, seq: h.Seq, caseNo: caseNos[i], at: at, action: e.action,
+			actorID: actorID, actorName: by.Name, actorRole: by.Role, actorPost: by.Title, actorOrgID: actorOrgID, actorOrg: by.OrgName,
+			stateBefore: e.before, stateAfter: e.after, details: details[i]}
+		seqs[i], positions[i], prevs[i] = h.Seq, h.Pos, h.Hash
+		h.Hash = auditHash(&r, h.Hash)
+		hashes[i] = h.Hash
+		actions[i], befores[i], afters[i] = e.action, e.before, e.after
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
+			actor_post, actor_org_id, actor_org, state_before, state_after, details, chain_pos, prev_hash, hash)
+		SELECT u.workflow_id, u.seq, u.case_no, $1, u.action, NULLIF($2, 0), $3, $4, $5, NULLIF($6, 0), $7,
+			u.state_before, u.state_after, u.details::jsonb, u.chain_pos, u.prev_hash, u.hash
+		FROM unnest($8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::bytea[], $17::bytea[])
+			WITH ORDINALITY AS u(workflow_id, seq, case_no, action, state_before, state_after, details, chain_pos, prev_hash, hash, ord)
+		ORDER BY u.ord`,
+		at, by.PersonID, by.Name, by.Role, by.Title, by.OrgID, by.OrgName,
+		workflowIDs, seqs, caseNos, actions, befores, afters, details, positions, prevs, hashes); err != nil {
+		return fmt.Errorf("store: organisation record entry: %w", err)
+	}
+	return nil
+}
+
+// chainHead is a chain's last entry: its position, hash and seq.
+type chainHead struct {
+	WorkflowID string
+	Pos, Seq   int64
+	Hash       []byte
+}
+
+// lockOrgChain locks a region's organisation record to the end of the
+// transaction; a region's first change begins it. Two first changes at
+// once: the second waits on the key, finds the row, and locks it once
+// the first has committed.
+func lockOrgChain(ctx context.Context, tx pgx.Tx, region string) error {
+	workflowID := OrgChainID(region)
 	lock := func() (bool, error) {
 		rows, err := tx.Query(ctx, `SELECT 1 FROM org_chains WHERE workflow_id = $1 FOR UPDATE`, workflowID)
 		if err != nil {
@@ -142,21 +266,6 @@ func (s *Store) recordOrgChange(ctx context.Context, tx pgx.Tx, region, action, 
 	}
 	if err != nil {
 		return fmt.Errorf("store: organisation record of region %q: %w", region, err)
-	}
-	d.Document, d.Note = ch.Document, ch.Note
-	details, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	by := ch.By
-	if _, err := tx.Exec(ctx, `
-		INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
-			actor_post, actor_org_id, actor_org, state_before, state_after, details)
-		SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4, NULLIF($5, 0), $6, $7, $8, NULLIF($9, 0), $10, $11, $12, $13
-		FROM audit_log WHERE workflow_id = $1`,
-		workflowID, caseNo, ch.At, action, by.PersonID, by.Name, by.Role, by.Title, by.OrgID, by.OrgName,
-		stateBefore, stateAfter, details); err != nil {
-		return fmt.Errorf("store: organisation record entry: %w", err)
 	}
 	return nil
 }
@@ -429,12 +538,41 @@ func orgWriteError(err error, o org.Org) error {
 // checkOrg validates an input and returns the organisation it describes,
 // its region's path and level filled in.
 func (s *Store) checkOrg(ctx context.Context, q Querier, in OrgInput) (org.Org, error) {
+	o, err := s.orgFromInput(in, func(code string) (path, level string, err error) {
+		err = q.QueryRow(ctx, `SELECT path, level FROM regions WHERE code = $1`, code).Scan(&path, &level)
+		return path, level, err
+	})
+	if err != nil || o.ParentID == 0 {
+		return o, err
+	}
+	var kind string
+	if err := q.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, o.ParentID).Scan(&kind); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return o, invalid("单位 %s: 上级单位 %d 不存在 (no superior with id %d)", orgLabel(in), o.ParentID, o.ParentID)
+		}
+		return o, err
+	}
+	if kind == org.KindEnterprise {
+		return o, invalid("单位 %s: 上级不能是企业 (an enterprise is nobody's superior)", orgLabel(in))
+	}
+	return o, nil
+}
+
+func orgLabel(in OrgInput) string {
+	if label := strings.TrimSpace(in.Code); label != "" {
+		return label
+	}
+	return in.CreditCode
+}
+
+// orgFromInput checks what an input says by itself, and that its region
+// is on record (regionOf answers pgx.ErrNoRows for one that is not), and
+// returns the organisation it describes; its superior is checkOrg's. One
+// edit asks PostgreSQL for the region, an import's batch a map.
+func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, level string, err error)) (org.Org, error) {
 	o := org.Org{Code: strings.TrimSpace(in.Code), Kind: in.Kind, Name: strings.TrimSpace(in.Name), ParentID: in.SuperiorID,
 		Address: strings.TrimSpace(in.Address)}
-	label := o.Code
-	if label == "" {
-		label = in.CreditCode
-	}
+	label := orgLabel(in)
 	if !slices.Contains(orgKinds, o.Kind) {
 		return o, invalid("单位 %s: 类别 %q 不存在 (kind must be one of %s)", label, in.Kind, strings.Join(orgKinds, ", "))
 	}
@@ -456,7 +594,7 @@ func (s *Store) checkOrg(ctx context.Context, q Querier, in OrgInput) (org.Org, 
 		return o, invalid("单位 %s: %v", label, err)
 	}
 	o.RegionCode = region
-	if err := q.QueryRow(ctx, `SELECT path, level FROM regions WHERE code = $1`, region).Scan(&o.RegionPath, &o.RegionLevel); err != nil {
+	if o.RegionPath, o.RegionLevel, err = regionOf(region); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return o, invalid("单位 %s: 行政区划 %s 未登记 (unknown region %s)", label, region, region)
 		}
@@ -483,18 +621,6 @@ func (s *Store) checkOrg(ctx context.Context, q Querier, in OrgInput) (org.Org, 
 	}
 	if o.RiskClass, err = riskclass.Parse(in.RiskClass); err != nil {
 		return o, invalid("单位 %s: %v", label, err)
-	}
-	if o.ParentID != 0 {
-		var kind string
-		if err := q.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, o.ParentID).Scan(&kind); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return o, invalid("单位 %s: 上级单位 %d 不存在 (no superior with id %d)", label, o.ParentID, o.ParentID)
-			}
-			return o, err
-		}
-		if kind == org.KindEnterprise {
-			return o, invalid("单位 %s: 上级不能是企业 (an enterprise is nobody's superior)", label)
-		}
 	}
 	return o, nil
 }
@@ -877,39 +1003,13 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 	if err := ch.check(); err != nil {
 		return org.Person{}, false, err
 	}
-	name := strings.TrimSpace(in.Name)
-	login := strings.TrimSpace(in.Login)
-	var idNumber, phone string
-	var err error
-	if strings.TrimSpace(in.IDNumber) != "" {
-		if idNumber, err = personal.ParseIDNumber(in.IDNumber); err != nil {
-			return org.Person{}, false, invalid("人员 %s: %v", name, err)
-		}
-	}
-	if strings.TrimSpace(in.Phone) != "" {
-		if phone, err = personal.ParsePhone(in.Phone); err != nil {
-			return org.Person{}, false, invalid("人员 %s: %v", name, err)
-		}
-	}
-	if name == "" {
-		return org.Person{}, false, invalid("人员姓名为空 (the person needs a name)")
-	}
-	if idNumber == "" && login == "" {
-		return org.Person{}, false, invalid("人员 %s: 需要身份证号或登录名 (a person needs an identity number or a login)", name)
-	}
-	if strings.HasPrefix(login, generatedLogin) {
-		return org.Person{}, false, invalid("登录名不能以 %s 开头 (logins beginning %s are given by duty)", generatedLogin, generatedLogin)
-	}
-	region, err := regioncode.Parse(in.RegionCode)
+	in, err := checkPerson(in)
 	if err != nil {
-		return org.Person{}, false, invalid("人员 %s: %v", name, err)
+		return org.Person{}, false, err
 	}
-	type stored struct {
-		id                      int64
-		login, name, idn, phone string
-	}
-	read := func(where string, arg any) (stored, bool, error) {
-		var p stored
+	name, login, idNumber, phone, region := in.Name, in.Login, in.IDNumber, in.Phone, in.RegionCode
+	read := func(where string, arg any) (storedPerson, bool, error) {
+		var p storedPerson
 		err := tx.QueryRow(ctx, `SELECT p.id, p.login, p.name, coalesce(x.id_number, ''), coalesce(x.phone, '')
 			FROM persons p LEFT JOIN person_private x ON x.person_id = p.id WHERE `+where+` FOR UPDATE OF p`, arg).
 			Scan(&p.id, &p.login, &p.name, &p.idn, &p.phone)
@@ -918,7 +1018,7 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 		}
 		return p, err == nil, err
 	}
-	var had stored
+	var had storedPerson
 	existed := false
 	if idNumber != "" {
 		if had, existed, err = read(`x.id_number = $1`, idNumber); err != nil {
@@ -934,7 +1034,7 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 				login, login, personal.MaskIDNumber(had.idn))
 		}
 	}
-	want := stored{id: had.id, login: had.login, name: name, idn: had.idn, phone: had.phone}
+	want := storedPerson{id: had.id, login: had.login, name: name, idn: had.idn, phone: had.phone}
 	if login != "" {
 		want.login = login
 	}
@@ -978,17 +1078,56 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 			return org.Person{}, false, fmt.Errorf("store: person: %w", err)
 		}
 	}
-	masked := func(p stored) any {
-		return map[string]string{"login": p.login, "name": p.name, "id_number": maskOrEmpty(p.idn, personal.MaskIDNumber),
-			"phone": maskOrEmpty(p.phone, personal.MaskPhone)}
-	}
 	var before any
 	if existed {
-		before = masked(had)
+		before = had.masked()
 	}
-	d := orgChangeDetails{Subject: "person", ID: want.id, Before: rawJSON(before), After: rawJSON(masked(want))}
+	d := orgChangeDetails{Subject: "person", ID: want.id, Before: rawJSON(before), After: rawJSON(want.masked())}
 	return org.Person{ID: want.id, Login: want.login, Name: want.name}, true,
 		s.recordOrgChange(ctx, tx, region, OrgActionSavePerson, presence(existed), "recorded", d, ch)
+}
+
+// checkPerson checks what a person's input says by itself and returns it
+// in the form stored: names trimmed, numbers in their canonical form,
+// the region's code in its full form.
+func checkPerson(in PersonInput) (PersonInput, error) {
+	out := PersonInput{Name: strings.TrimSpace(in.Name), Login: strings.TrimSpace(in.Login)}
+	var err error
+	if strings.TrimSpace(in.IDNumber) != "" {
+		if out.IDNumber, err = personal.ParseIDNumber(in.IDNumber); err != nil {
+			return out, invalid("人员 %s: %v", out.Name, err)
+		}
+	}
+	if strings.TrimSpace(in.Phone) != "" {
+		if out.Phone, err = personal.ParsePhone(in.Phone); err != nil {
+			return out, invalid("人员 %s: %v", out.Name, err)
+		}
+	}
+	if out.Name == "" {
+		return out, invalid("人员姓名为空 (the person needs a name)")
+	}
+	if out.IDNumber == "" && out.Login == "" {
+		return out, invalid("人员 %s: 需要身份证号或登录名 (a person needs an identity number or a login)", out.Name)
+	}
+	if strings.HasPrefix(out.Login, generatedLogin) {
+		return out, invalid("登录名不能以 %s 开头 (logins beginning %s are given by duty)", generatedLogin, generatedLogin)
+	}
+	if out.RegionCode, err = regioncode.Parse(in.RegionCode); err != nil {
+		return out, invalid("人员 %s: %v", out.Name, err)
+	}
+	return out, nil
+}
+
+// storedPerson is a person as persons and person_private keep them.
+type storedPerson struct {
+	id                      int64
+	login, name, idn, phone string
+}
+
+// masked is the person as the organisation record keeps them.
+func (p storedPerson) masked() map[string]string {
+	return map[string]string{"login": p.login, "name": p.name, "id_number": maskOrEmpty(p.idn, personal.MaskIDNumber),
+		"phone": maskOrEmpty(p.phone, personal.MaskPhone)}
 }
 
 func maskOrEmpty(s string, mask func(string) string) string {

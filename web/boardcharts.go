@@ -203,6 +203,9 @@ type boardCasesData struct {
 	Subject string
 	Back    string
 	More    bool // the list stopped at maxDrill
+	// Exports are the list's download links by format, none when no
+	// filter of the case list says what the list holds.
+	Exports map[string]string
 }
 
 // maxDrill bounds a drill-through list: a figure behind more cases than
@@ -251,8 +254,35 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("enterprise"); v != "" {
 		aq.Set("enterprise_id", v)
 	}
-	if measure == "overdue" {
+	// The period and the sector go to SQL; what is left is checked below
+	// as the board counts it.
+	aq.Set("from", calendar.DateOf(from).String())
+	aq.Set("to", calendar.DateOf(to.AddDate(0, 0, -1)).String())
+	if v := q.Get("industry"); v != "" {
+		aq.Set("industry", v)
+	}
+	switch measure {
+	case "overdue":
 		aq.Set("overdue", "true")
+		aq.Set("open", "true")
+	case "rectified":
+		aq.Set("state", "closed")
+	}
+	// The export is the list: the same filters, every page. Repeat
+	// findings are picked among the hazards here, which no filter says.
+	var exports map[string]string
+	if measure != "repeat" {
+		ex := url.Values{}
+		for k, vs := range aq {
+			if k != "limit" {
+				ex[k] = vs
+			}
+		}
+		exports = map[string]string{}
+		for _, f := range []string{"xlsx", "csv"} {
+			ex.Set("format", f)
+			exports[f] = "/ledgers/export/cases?" + ex.Encode()
+		}
 	}
 	var all []cases.Summary
 	more := false
@@ -324,6 +354,6 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 			back.Set(k, v)
 		}
 	}
-	d := boardCasesData{Cases: rows, Subject: subject + " · " + strconv.Itoa(len(rows)) + " 件", Back: "/board?" + back.Encode(), More: more}
-	s.render(w, http.StatusOK, "boardcases", page{Title: "看板明细", Me: m, Data: d, Now: time.Now(), Section: "board"})
+	d := boardCasesData{Cases: rows, Subject: subject + " · " + strconv.Itoa(len(rows)) + " 件", Back: "/board?" + back.Encode(), More: more, Exports: exports}
+	s.render(w, http.StatusOK, "boardcases", page{Title: "看板明细", Me: m, Data: d, Now: time.Now(), Section: "board", Period: subject})
 }

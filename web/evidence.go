@@ -149,16 +149,60 @@ func (u *upload) stage(fh *multipart.FileHeader) (string, error) {
 	return sum, nil
 }
 
-// keep moves the staged files into place once their step is taken. A
-// rename within the folder cannot run out of space; the same file kept
-// twice stays one file.
-func (u *upload) keep() error {
+// keep moves the staged files into place once their step is taken on
+// the case numbered caseNo, and records that case beside each file (see
+// keptFor). A rename within the folder cannot run out of space; the same
+// file kept twice stays one file, with both cases recorded.
+func (u *upload) keep(caseNo string) error {
 	var errs []error
 	for _, f := range u.staged {
-		errs = append(errs, os.Rename(f.tmp, f.final))
+		errs = append(errs, recordCase(f.final, caseNo), os.Rename(f.tmp, f.final))
 	}
 	u.staged = nil
 	return errors.Join(errs...)
+}
+
+// casesSuffix names the file beside an evidence file that lists, one a
+// line, the cases it was uploaded to through these pages.
+const casesSuffix = ".cases"
+
+// recordCase adds a case to the list beside a file. One short append is
+// one write, so processes sharing the folder do not mix their lines.
+func recordCase(file, caseNo string) error {
+	f, err := os.OpenFile(file+casesSuffix, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(caseNo + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// keptFor reports whether a kept file was uploaded to the case numbered
+// caseNo. A step recorded through the API names a file by its hash alone,
+// and a hash is no secret to whoever once read a case: without this, a
+// step of one case naming another case's file would make it readable
+// there. A file kept before cases were recorded has no list and counts as
+// uploaded to every case that names it, as before.
+func (e *evidenceFiles) keptFor(sum, caseNo string) bool {
+	if !validHash(sum) {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(e.dir, sum+casesSuffix))
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == caseNo {
+			return true
+		}
+	}
+	return false
 }
 
 // discard removes the staged files of a step that was not taken and gives

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -97,15 +98,19 @@ func TestEvidenceIsKeptOnlyWhenItsStepIsTaken(t *testing.T) {
 		t.Fatalf("a step taken: %d %s", w.Code, w.Body)
 	}
 	sum := sha256.Sum256(photo)
-	if got := folder(t, dir); len(got) != 1 || got[0] != hex.EncodeToString(sum[:]) {
-		t.Fatalf("after the step was taken the folder holds %v, want the photo under its SHA-256", got)
+	name := hex.EncodeToString(sum[:])
+	if got := folder(t, dir); len(got) != 2 || got[0] != name || got[1] != name+".cases" {
+		t.Fatalf("after the step was taken the folder holds %v, want the photo under its SHA-256 and the list of its cases", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, name+".cases")); err != nil || string(b) != "YH-140502-2026-000001\n" {
+		t.Fatalf("the photo's cases: %q %v", b, err)
 	}
 	// The quota is a megabyte a day: the next photo of 1.5 MB is refused
 	// before the step is sent.
 	sent := api.stepsSent
 	big := bytes.Repeat([]byte("x"), 3<<19)
 	if w := postCompletion(h, "YH-140502-2026-000001", big); w.Code != http.StatusRequestEntityTooLarge || api.stepsSent != sent ||
-		!strings.Contains(w.Body.String(), "今日上传已达上限") || len(folder(t, dir)) != 1 {
+		!strings.Contains(w.Body.String(), "今日上传已达上限") || len(folder(t, dir)) != 2 {
 		t.Fatalf("past the quota: %d, steps sent %d, folder %v", w.Code, api.stepsSent-sent, folder(t, dir))
 	}
 }

@@ -79,6 +79,7 @@ var hazardForm = actionForm{Kind: cases.KindHazard, Action: "open", Label: "登�
 		{Name: "grade", Label: "等级", Type: fSelect, Options: gradeOptions, Required: true},
 		{Name: "location", Label: "位置", Type: fText, Required: true},
 		{Name: "description", Label: "隐患描述", Type: fTextarea, Required: true},
+		{Name: "evidence", Label: "现场照片", Type: fEvidence},
 	}}
 
 // forms are the steps a page offers, by kind and update name (the
@@ -103,7 +104,8 @@ var forms = []actionForm{
 		{Name: "passed", Label: "结论", Type: fBool, Options: passFail, Required: true},
 		{Name: "findings", Label: "复查意见", Type: fTextarea, Required: true},
 		{Name: "new_measures", Label: "不合格时：新的整改措施", Type: fTextarea},
-		{Name: "new_deadline", Label: "不合格时：新的期限", Type: fDate}}},
+		{Name: "new_deadline", Label: "不合格时：新的期限", Type: fDate},
+		{Name: "evidence", Label: "复查照片", Type: fEvidence}}},
 	{Kind: cases.KindHazard, Action: "request_extension", Label: "申请延期", Side: "enterprise", Path: "/api/v1/hazards/{no}/extension-request", Fields: []field{
 		{Name: "reason", Label: "理由", Type: fTextarea, Required: true},
 		{Name: "new_deadline", Label: "申请期限", Type: fDate, Required: true}}},

@@ -85,6 +85,12 @@ var labels = map[string]string{
 	"action.hazard.start_talk":            "约谈",
 	"action.hazard.start_penalty":         "立案处罚（含书面警告）",
 	"action.hazard.start_escalation":      "提请上级部门",
+	// The step a piece of evidence was recorded at, as the case page
+	// labels it.
+	"evidence.hazard.report":            "发现隐患时",
+	"evidence.hazard.report_completion": "整改证据",
+	"evidence.hazard.reinspect":         "复查时",
+	"evidence.talk.submit_talk_report":  "约谈后整改报告",
 	// Steps of a warning talk.
 	"action.talk.open":               "通知约谈",
 	"action.talk.notify":             "通知约谈",

@@ -265,7 +265,7 @@ func (s *Server) exportLedger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list := r.PathValue("list")
-	if list != "enterprises" && list != "persons" && list != "cases" {
+	if !slices.Contains([]string{"enterprises", "persons", "cases", "statistics", "trend", "rankings", "escalations"}, list) {
 		s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: "no such list (没有该台账)"})
 		return
 	}

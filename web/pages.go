@@ -65,10 +65,15 @@ func (s *Server) listCases(r *http.Request, query url.Values) ([]caseRow, error)
 	return rows, nil
 }
 
+// caseFilterKeys are the filters of GET /api/v1/cases a list page passes
+// on from its query string: they survive paging (queue.PageLink) and go
+// into the export link, so that "export what I see" exports the list.
+var caseFilterKeys = []string{"q", "enterprise", "place", "kind", "state", "grade", "industry", "from", "to", "officer", "overdue", "region"}
+
 // caseFilter is the list filter a page takes from its query string.
 func caseFilter(r *http.Request) url.Values {
 	q := url.Values{}
-	for _, k := range []string{"state", "kind", "overdue", "region"} {
+	for _, k := range caseFilterKeys {
 		if v := r.URL.Query().Get(k); v != "" {
 			q.Set(k, v)
 		}
@@ -117,7 +122,8 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, statu
 		return
 	}
 	d.Enterprises = orgs.Orgs
-	s.render(w, status, "desk", page{Title: "执法工作台", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk"})
+	s.render(w, status, "desk", page{Title: "执法工作台", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk",
+		Period: d.Queue.Described()})
 }
 
 // openHazard opens a hazard case from an inspection (隐患登记).
@@ -135,12 +141,24 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		s.fail(w, r, nil, err)
 		return
 	}
+	// Only departments, governments and party committees open cases: an
+	// enterprise's form (and its files) is not even read.
+	if !m.Regulator() && !m.Supervisor() {
+		s.forbidden(w, r, m, "登记案件须由监管部门办理；您的页面是 "+homeOf(m))
+		return
+	}
 	if err := parseForm(r); err != nil {
 		again(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), nil)
 		return
 	}
-	body, err := formBody(r, form.Fields, nil)
+	up, err := s.evidence.begin(m.ID, r.MultipartForm, time.Now())
 	if err != nil {
+		again(w, r, m, http.StatusRequestEntityTooLarge, err.Error(), r.PostForm)
+		return
+	}
+	body, err := formBody(r, form.Fields, up)
+	if err != nil {
+		up.discard()
 		again(w, r, m, http.StatusBadRequest, err.Error(), r.PostForm)
 		return
 	}
@@ -151,6 +169,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		CaseNo string `json:"case_no"`
 	}
 	if err := s.call(r, http.MethodPost, form.Path, body, &res); err != nil {
+		up.discard()
 		if e, ok := err.(*apiError); ok && e.Status != http.StatusUnauthorized {
 			again(w, r, m, e.Status, e.Message, r.PostForm)
 			return
@@ -159,6 +178,9 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 		return
 	}
 	no := cmp.Or(res.Case.CaseNo, res.CaseNo)
+	if err := up.keep(no); err != nil {
+		s.Logger.Error("evidence of a case opened was not kept", "case", no, "error", err)
+	}
 	http.Redirect(w, r, "/cases/"+url.PathEscape(no)+"?notice=opened", http.StatusSeeOther)
 }
 
@@ -177,7 +199,8 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Queue: q}, Now: time.Now(), Section: "inbox"})
+	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Queue: q}, Now: time.Now(), Section: "inbox",
+		Period: q.Described()})
 }
 
 // boardData is the supervisors' board.
@@ -187,6 +210,29 @@ type boardData struct {
 	Stats       api.StatisticsResponse
 	Query       url.Values
 	Charts      *boardCharts
+}
+
+// ExportLink downloads one of the board's tables (statistics, trend,
+// rankings, escalations) in format (xlsx, csv), over the region and
+// period the board shows.
+func (d boardData) ExportLink(table, format string) string {
+	v := url.Values{"format": {format}}
+	if g := d.Query.Get("region"); g != "" {
+		v.Set("region", g)
+	}
+	switch table {
+	case "statistics", "rankings":
+		v.Set("from", d.Stats.From.String())
+		v.Set("to", d.Stats.To.String())
+		if table == "statistics" {
+			v.Set("by", d.Stats.By)
+		}
+	case "trend":
+		v.Set("to", d.Stats.To.String()) // the 12 months to the board's end
+	case "escalations":
+		v.Del("region") // the escalation board is not by region
+	}
+	return "/ledgers/export/" + table + "?" + v.Encode()
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
@@ -222,7 +268,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Charts = s.loadBoardCharts(r, q)
 	w.Header().Set("Content-Security-Policy", boardPolicy)
-	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board"})
+	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board",
+		Period: "统计范围：" + d.Stats.Region.Name + " · 统计期间：" + day(d.Stats.From.Start()) + "至" + day(d.Stats.To.Start())})
 }
 
 // caseData is one case's page.
@@ -237,8 +284,9 @@ type caseData struct {
 	Starts []actionForm
 	// Orgs are the departments and governments a form may name (提请, 转办).
 	Orgs []org.Org
-	// Evidence is every file the case refers to, with its SHA-256.
-	Evidence []map[string]any
+	// Evidence is every file the case's steps recorded, with the step,
+	// who recorded it and when.
+	Evidence []evidenceItem
 	// Documents are the case's official documents (执法文书) with their
 	// service so far.
 	Documents []documentRow
@@ -373,7 +421,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 			}
 		}
 	}
-	d.Evidence = evidenceIn(d.View, nil)
+	d.Evidence = s.caseEvidence(d.Summary.Kind, d.Summary.CaseNo, res.Timeline)
 	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	d.Forms = fitAccidentForms(d.Forms, d.Views.Accident, m)
@@ -459,7 +507,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	if err := up.keep(); err != nil {
+	if err := up.keep(no); err != nil {
 		s.Logger.Error("evidence of a step taken was not kept", "case", no, "error", err)
 	}
 	target := no

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/duty-project/duty/cases"
@@ -47,6 +48,9 @@ type queue struct {
 	Closed bool
 	Unread int
 	Filter url.Values
+	// Wide says the visitor sees the cases of many enterprises, so the
+	// filter offers to search by enterprise.
+	Wide bool
 }
 
 // PageLink is the address of another page of the queue, keeping the filter.
@@ -78,10 +82,120 @@ func (q queue) Next() int {
 	return 0
 }
 
+// apiQuery is the queue's filter as GET /api/v1/cases and its export
+// take it: closed cases left out unless asked for, and a state chosen as
+// "kind.state" (the form's states are each a kind's) sent as both.
+func (q queue) apiQuery() url.Values {
+	v := url.Values{}
+	for k, vs := range q.Filter {
+		v[k] = vs
+	}
+	if kind, state, ok := strings.Cut(v.Get("state"), "."); ok {
+		v.Set("kind", kind)
+		v.Set("state", state)
+	}
+	if !q.Closed {
+		v.Set("open", "true")
+	}
+	return v
+}
+
+// ExportLink downloads the queue's cases as 台账 in format (xlsx, csv):
+// every case the filter finds, both the visitor's work and the rest, on
+// every page.
+func (q queue) ExportLink(format string) string {
+	v := q.apiQuery()
+	v.Set("format", format)
+	return "/ledgers/export/cases?" + v.Encode()
+}
+
+// Filtered says whether any filter narrows the queue.
+func (q queue) Filtered() bool { return len(q.Filter) > 0 }
+
+// Described is the queue's filter in words, for the printed page.
+func (q queue) Described() string {
+	var parts []string
+	f := q.Filter
+	add := func(label, v string) {
+		if v != "" {
+			parts = append(parts, label+"："+v)
+		}
+	}
+	add("搜索", f.Get("q"))
+	add("企业", f.Get("enterprise"))
+	add("地点", f.Get("place"))
+	if k := f.Get("kind"); k != "" {
+		add("类型", kindLabel(cases.Kind(k)))
+	}
+	if kind, state, ok := strings.Cut(f.Get("state"), "."); ok {
+		add("状态", kindLabel(cases.Kind(kind))+"·"+stateLabel(cases.Kind(kind), state))
+	}
+	add("等级", gradeFilterLabels[f.Get("grade")])
+	switch from, to := f.Get("from"), f.Get("to"); {
+	case from != "" && to != "":
+		add("立案日期", from+"至"+to)
+	case from != "":
+		add("立案日期", from+"起")
+	case to != "":
+		add("立案日期", "至"+to)
+	}
+	if f.Get("officer") == "me" {
+		parts = append(parts, "我经办的")
+	}
+	if f.Get("overdue") == "true" {
+		parts = append(parts, "仅逾期")
+	}
+	if q.Closed {
+		parts = append(parts, "含已办结")
+	} else {
+		parts = append(parts, "未办结")
+	}
+	return strings.Join(parts, "；")
+}
+
+// gradeFilterLabels name the grades a list may be filtered by: the one
+// word of a hazard's and an accident's grade that the two share.
+var gradeFilterLabels = map[string]string{"general": "一般", "large": "较大（事故）", "major": "重大", "extraordinary": "特别重大（事故）"}
+
+// stateGroup is one kind's states in the state filter.
+type stateGroup struct {
+	Kind    string
+	Options [][2]string // value ("kind.state") and words
+}
+
+// StateOptions are the state filter's choices: each kind's states in
+// the order the labels table keeps them, as a kind's page names them.
+func (q queue) StateOptions() []stateGroup {
+	var out []stateGroup
+	for _, k := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindEscalation, cases.KindAccident} {
+		g := stateGroup{Kind: kindLabel(k)}
+		for _, st := range kindStates[k] {
+			g.Options = append(g.Options, [2]string{string(k) + "." + st, stateLabel(k, st)})
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// kindStates are the states a case of each kind passes through, in order.
+var kindStates = map[cases.Kind][]string{
+	cases.KindHazard:     {"reported", "ordered", "plan_submitted", "rectifying", "completion_reported", "closed"},
+	cases.KindTalk:       {"scheduled", "held", "complied", "failed", "cancelled"},
+	cases.KindPenalty:    {"opened", "notified", "hearing_requested", "hearing_scheduled", "hearing_held", "decided", "served", "payment_overdue", "reminded", "paid", "enforcement", "executed", "revoked", "withdrawn"},
+	cases.KindEscalation: {"submitted", "acknowledged", "decided", "returned"},
+	cases.KindAccident:   {"reported", "investigating", "appraisal", "report_submitted", "approved", "closed"},
+}
+
+// GradeOptions are the grade filter's choices, in order.
+func (q queue) GradeOptions() [][2]string {
+	return [][2]string{{"general", gradeFilterLabels["general"]}, {"large", gradeFilterLabels["large"]},
+		{"major", gradeFilterLabels["major"]}, {"extraordinary", gradeFilterLabels["extraordinary"]}}
+}
+
 // workQueue reads the visitor's cases and sorts them into a queue.
 func (s *Server) workQueue(r *http.Request, m *me) (queue, error) {
-	q := queue{Filter: caseFilter(r), Closed: r.URL.Query().Get("closed") == "1"}
-	rows, err := s.listCases(r, caseFilter(r))
+	q := queue{Filter: caseFilter(r), Closed: r.URL.Query().Get("closed") == "1", Wide: m.Regulator()}
+	rows, err := s.listCases(r, q.apiQuery())
 	if err != nil {
 		return q, err
 	}

@@ -78,6 +78,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /board/cases", s.boardCases)
 	mux.HandleFunc("GET /cases/{caseNo}", s.casePage)
 	mux.HandleFunc("POST /cases/{caseNo}/act", s.act)
+	mux.HandleFunc("GET /cases/{caseNo}/evidence/{sha256}", s.evidenceFile)
+	mux.HandleFunc("GET /cases/{caseNo}/evidence/{sha256}/thumb", s.evidenceThumb)
+	mux.HandleFunc("GET /cases/{caseNo}/evidence/{sha256}/view", s.evidenceViewer)
 	mux.HandleFunc("GET /policies", s.policiesPage)
 	mux.HandleFunc("GET /people/{id}", s.recordPage)
 	mux.HandleFunc("GET /ledgers", s.ledgersPage)
@@ -211,14 +214,19 @@ func (r *recorder) WriteHeader(status int)      { r.status = status }
 // message to show (an error or a notice). Lang and Languages are filled in
 // by render: the page's language and the language switch's links.
 type page struct {
-	Title     string
-	Me        *me
-	Data      any
-	Error     string
-	Notice    string
-	Posted    url.Values
-	Now       time.Time
-	Section   string
+	Title   string
+	Me      *me
+	Data    any
+	Error   string
+	Notice  string
+	Posted  url.Values
+	Now     time.Time
+	Section string
+	// Period is what a printed page says it covers (统计期间, the list's
+	// filter), beside who printed it and when.
+	Period string
+	// Lang and Languages are filled in by render: the page's language
+	// and the language switch's links.
 	Lang      string
 	Languages []langOption
 }

@@ -380,7 +380,7 @@ func (h *hazard) applyReportCompletion(in ReportCompletionInput, now time.Time) 
 }
 
 func (h *hazard) applyReinspect(in ReinspectInput, now time.Time) (cases.Actor, any) {
-	h.reinspections = append(h.reinspections, Reinspection{Round: h.round, Passed: in.Passed, Findings: in.Findings, By: in.Actor, At: now})
+	h.reinspections = append(h.reinspections, Reinspection{Round: h.round, Passed: in.Passed, Findings: in.Findings, Evidence: in.Evidence, By: in.Actor, At: now})
 	if in.Passed {
 		h.state = Closed
 		h.ladder = false

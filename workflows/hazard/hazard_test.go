@@ -3,6 +3,7 @@ package hazard
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,12 +62,17 @@ func TestGeneralHazardFromReportToClosed(t *testing.T) {
 	deadline := start.Add(10 * 24 * time.Hour)
 	h.At(time.Minute, UpdateOrder, OrderInput{Actor: inspector, Measures: "补设连墙件", Deadline: deadline}, &order)
 	h.At(2*24*time.Hour, UpdateReportCompletion, ReportCompletionInput{Actor: company, Summary: "已补设", Evidence: []casekit.Evidence{{Name: "照片1.jpg"}}}, &done)
-	h.At(3*24*time.Hour, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求"}, &pass)
+	photo := casekit.Evidence{Name: "复查照片.jpg", SHA256: strings.Repeat("ab", 32), URI: "evidence:" + strings.Repeat("ab", 32)}
+	h.At(3*24*time.Hour, UpdateReinspect, ReinspectInput{Actor: inspector, Passed: true, Findings: "符合要求", Evidence: []casekit.Evidence{photo}}, &pass)
 	h.Run(hazardInput(GradeGeneral))
 
 	ok(t, "order", order)
 	ok(t, "report_completion", done)
 	ok(t, "reinspect", pass)
+	// The photographs taken at the re-inspection stay with it.
+	if r := pass.View.Reinspections; len(r) != 1 || len(r[0].Evidence) != 1 || r[0].Evidence[0] != photo {
+		t.Fatalf("re-inspection evidence = %+v, want the photo", r)
+	}
 	if order.View.State != string(Ordered) || !order.View.Deadline.Equal(deadline) {
 		t.Fatalf("after order: state %s deadline %v", order.View.State, order.View.Deadline)
 	}

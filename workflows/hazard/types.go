@@ -222,18 +222,23 @@ func (in ReportCompletionInput) Validate() error {
 }
 
 // ReinspectInput is the regulator's re-inspection (复查): pass closes the
-// case; fail must carry the new order.
+// case; fail must carry the new order. Evidence is what the inspector
+// photographed on site, optional: a re-inspection stands on its findings.
 type ReinspectInput struct {
-	Actor       cases.Actor `json:"actor"`
-	Passed      bool        `json:"passed"`
-	Findings    string      `json:"findings"`
-	NewMeasures string      `json:"new_measures,omitempty"`
-	NewDeadline time.Time   `json:"new_deadline,omitzero"`
+	Actor       cases.Actor        `json:"actor"`
+	Passed      bool               `json:"passed"`
+	Findings    string             `json:"findings"`
+	NewMeasures string             `json:"new_measures,omitempty"`
+	NewDeadline time.Time          `json:"new_deadline,omitzero"`
+	Evidence    []casekit.Evidence `json:"evidence,omitempty"`
 }
 
 // Validate checks the findings and, on failure, the new order.
 func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
 	if err := casekit.Text("field.hazard.findings", in.Findings, true); err != nil {
+		return err
+	}
+	if err := casekit.ValidEvidence(in.Evidence, false); err != nil {
 		return err
 	}
 	if in.Passed {
@@ -317,13 +322,15 @@ type Completion struct {
 	ReportedAt time.Time          `json:"reported_at"`
 }
 
-// Reinspection is a re-inspection's outcome.
+// Reinspection is a re-inspection's outcome, with the photographs taken
+// at it.
 type Reinspection struct {
-	Round    int         `json:"round"`
-	Passed   bool        `json:"passed"`
-	Findings string      `json:"findings"`
-	By       cases.Actor `json:"by"`
-	At       time.Time   `json:"at"`
+	Round    int                `json:"round"`
+	Passed   bool               `json:"passed"`
+	Findings string             `json:"findings"`
+	Evidence []casekit.Evidence `json:"evidence,omitempty"`
+	By       cases.Actor        `json:"by"`
+	At       time.Time          `json:"at"`
 }
 
 // Extension is an extension request and its decision.
