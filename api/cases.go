@@ -247,11 +247,11 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100,
 		Place: q.Get("place"), Industry: q.Get("industry"), Now: s.Now()}
 	if f.Kind != "" && cases.Kind(f.Kind).Prefix() == "" {
-		return f, duty.Fail(duty.EInvalid, "case.kind.unknown", nil)
+		return f, duty.Fail(duty.EInvalid, "request.param.unknown", duty.Args{"Param": "kind"})
 	}
 	if g := q.Get("grade"); g != "" {
 		if !slices.Contains(caseGrades, g) {
-			return f, duty.Fail(duty.EInvalid, "case.grade.unknown", nil)
+			return f, duty.Fail(duty.EInvalid, "request.param.unknown", duty.Args{"Param": "grade"})
 		}
 		f.Grade = g
 	}

@@ -170,7 +170,7 @@ func TestBadInputIsRefusedClearlyAndStoresNothing(t *testing.T) {
 	for _, q := range []string{"state=%00", "kind=a%00b", "after=%00", "state=%ff%fe"} {
 		// A kind that is not one is refused as such before its bytes matter.
 		if status, out := inspector.call("GET", "/api/v1/cases?"+q, nil); status != 400 ||
-			(!strings.Contains(out["message"].(string), "UTF-8") && out["error_code"] != "case.kind.unknown") {
+			(!strings.Contains(out["message"].(string), "UTF-8") && out["error_code"] != "request.param.unknown") {
 			t.Errorf("GET /api/v1/cases?%s: %d %v, want 400", q, status, out)
 		}
 	}
