@@ -3,8 +3,13 @@
 package duty
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Error codes. They are also the Temporal ApplicationError type names a
@@ -21,20 +26,47 @@ const (
 	EInternal        = "internal"        // a bug or unexpected failure; details are logged, never sent
 )
 
-// Error is an error meant for the user: Message is safe to show, Code says
-// what kind of failure it is.
+// Args are the named arguments of an error's message (see i18n.Args).
+type Args = i18n.Args
+
+// Error is an error meant for the user. Code says what kind of failure it
+// is (and so its HTTP status); ID is its stable message ID in the
+// catalogue, which clients may match on and which names its text in every
+// language, filled in with Args.
 type Error struct {
-	Code    string
+	Code string
+	ID   string
+	Args Args
+	// Message is the free text of an error not yet given a message ID
+	// (made by Errorf); it is shown as it is, in whatever language it was
+	// written. Empty when ID is set.
 	Message string
 	// Details carries structured help for the caller, e.g. which superior
 	// department to escalate to when an authority limit is reached.
 	Details map[string]any
 }
 
-// Error implements the error interface.
-func (e *Error) Error() string { return fmt.Sprintf("duty: %s: %s", e.Code, e.Message) }
+// Error implements the error interface. The text is English: it is what
+// logs and operators read; users get Text in their own language.
+func (e *Error) Error() string { return fmt.Sprintf("duty: %s: %s", e.Code, e.Text(i18n.English)) }
 
-// Errorf builds an *Error with a formatted message.
+// Text is the error's message in lang.
+func (e *Error) Text(lang string) string {
+	if e.ID == "" {
+		return e.Message
+	}
+	return i18n.T(lang, e.ID, e.Args)
+}
+
+// Fail builds an *Error whose text is message id of the catalogue, with
+// its arguments. Every new user-facing error is made this way.
+func Fail(code, id string, args Args) *Error {
+	return &Error{Code: code, ID: id, Args: args}
+}
+
+// Errorf builds an *Error with a formatted free-text message. It is the
+// old way, kept while errors move to the catalogue (Fail); the i18n tests
+// count its callers so the number can only go down.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
@@ -52,16 +84,150 @@ func ErrorCode(err error) string {
 	return EInternal
 }
 
-// ErrorMessage returns the user-facing message of err. Errors that are not
-// an *Error are internal: their text may leak implementation details, so a
-// generic message is returned instead.
-func ErrorMessage(err error) string {
+// ErrorID returns the message ID of err: its own for a catalogued *Error,
+// "error.internal" for an error that is not an *Error, and "" for nil or
+// an *Error not yet catalogued.
+func ErrorID(err error) string {
 	if err == nil {
 		return ""
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Message
+		return e.ID
 	}
-	return "internal error 内部错误; it has been logged"
+	return MsgInternal
+}
+
+// MsgInternal is the message of every internal error: its real text may
+// leak implementation details, so users get this one instead.
+const MsgInternal = "error.internal"
+
+// ErrorText returns the user-facing message of err in lang. Errors that
+// are not an *Error are internal and get the generic internal message.
+func ErrorText(lang string, err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Text(lang)
+	}
+	return i18n.T(lang, MsgInternal, nil)
+}
+
+// ErrorMessage returns the user-facing message of err in the default
+// language (Chinese), for the places with no visitor to ask: spreadsheet
+// reports, the command line.
+func ErrorMessage(err error) string { return ErrorText(i18n.Default, err) }
+
+// Refusal is the part of an *Error that crosses Temporal inside an
+// ApplicationError's details (its type carries the code), so the API can
+// answer a workflow's refusal in the caller's language. Each argument
+// keeps its kind on the wire: JSON alone would turn an int into a float
+// and a time into a string.
+type Refusal struct {
+	ID   string         `json:"id"`
+	Args map[string]Arg `json:"args,omitempty"`
+}
+
+// Arg is one message argument on the wire; exactly one field is set.
+type Arg struct {
+	S *string      `json:"s,omitempty"`
+	N *json.Number `json:"n,omitempty"`
+	T *time.Time   `json:"t,omitempty"`
+	B *bool        `json:"b,omitempty"`
+	// R is a reference to another message (i18n.Ref), L a list of them
+	// (i18n.RefList).
+	R string   `json:"r,omitempty"`
+	L []string `json:"l,omitempty"`
+}
+
+// Refusal returns e's message ID and arguments in their wire form.
+func (e *Error) Refusal() Refusal {
+	r := Refusal{ID: e.ID}
+	if len(e.Args) > 0 {
+		r.Args = make(map[string]Arg, len(e.Args))
+	}
+	for k, v := range e.Args {
+		var a Arg
+		switch x := v.(type) {
+		case i18n.Ref:
+			a.R = string(x)
+		case i18n.RefList:
+			a.L = make([]string, len(x))
+			for i, id := range x {
+				a.L[i] = string(id)
+			}
+		case string:
+			a.S = &x
+		case bool:
+			a.B = &x
+		case time.Time:
+			a.T = &x
+		case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+			n := json.Number(fmt.Sprint(x))
+			a.N = &n
+		default:
+			s := fmt.Sprint(x)
+			a.S = &s
+		}
+		r.Args[k] = a
+	}
+	return r
+}
+
+// args returns the arguments as Fail took them (whole numbers as int64).
+func (r Refusal) args() Args {
+	if len(r.Args) == 0 {
+		return nil
+	}
+	out := make(Args, len(r.Args))
+	for k, a := range r.Args {
+		switch {
+		case a.R != "":
+			out[k] = i18n.Ref(a.R)
+		case a.L != nil:
+			l := make(i18n.RefList, len(a.L))
+			for i, id := range a.L {
+				l[i] = i18n.Ref(id)
+			}
+			out[k] = l
+		case a.S != nil:
+			out[k] = *a.S
+		case a.B != nil:
+			out[k] = *a.B
+		case a.T != nil:
+			out[k] = *a.T
+		case a.N != nil:
+			if n, err := strconv.ParseInt(string(*a.N), 10, 64); err == nil {
+				out[k] = n
+			} else if f, err := a.N.Float64(); err == nil {
+				out[k] = f
+			}
+		}
+	}
+	return out
+}
+
+// Error rebuilds the *Error with code whose message ID and arguments r
+// carries; message is the text to fall back on when r has no ID (a
+// refusal from a worker that predates the catalogue).
+func (r Refusal) Error(code, message string) *Error {
+	if r.ID == "" {
+		return &Error{Code: code, Message: message}
+	}
+	return &Error{Code: code, ID: r.ID, Args: r.args()}
+}
+
+// Recode returns err as an *Error of code, keeping its message: a "not
+// found" session is, to the caller, a reason to log in again. An error
+// that is not an *Error stays as it is (internal).
+func Recode(err error, code string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Code = code
+	return &c
 }

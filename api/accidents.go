@@ -187,7 +187,7 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 	ent, err := s.Store.GetOrg(ctx, req.EnterpriseID)
 	if err != nil || ent.Kind != org.KindEnterprise {
 		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
-			err = duty.Errorf(duty.EInvalid, "enterprise_id %d is not an enterprise (生产经营单位) on record", req.EnterpriseID)
+			err = duty.Fail(duty.EInvalid, "case.enterprise.unknown", duty.Args{"ID": req.EnterpriseID})
 		}
 		s.writeError(w, r, err)
 		return
@@ -295,7 +295,7 @@ var (
 			// against the accident's enterprise (the unit or a person of it).
 			pen, err := s.Store.GetCase(r.Context(), in.Reference)
 			if duty.ErrorCode(err) == duty.ENotFound || (err == nil && (pen.Summary.Kind != cases.KindPenalty || pen.Summary.Enterprise.ID != st.view.Enterprise.ID)) {
-				return nil, duty.Errorf(duty.EInvalid, "%s is not a penalty case (行政处罚) against %s on record", in.Reference, st.view.Enterprise.Name)
+				return nil, duty.Fail(duty.EInvalid, "accident.penalty_reference.unknown", duty.Args{"Reference": in.Reference, "Enterprise": st.view.Enterprise.Name})
 			} else if err != nil {
 				return nil, err
 			}

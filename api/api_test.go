@@ -58,8 +58,8 @@ func TestDecodeRefusesBadBodiesClearly(t *testing.T) {
 	cases := []struct {
 		name, ctype, body, want string
 	}{
-		{"unknown field", "application/json", `{"measures":"x","deadline":"2026-12-15","extra":1}`, `unknown field "extra"`},
-		{"wrong type", "application/json", `{"measures":5}`, `field "measures" must be a string`},
+		{"unknown field", "application/json", `{"measures":"x","deadline":"2026-12-15","extra":1}`, `Unknown field "extra"`},
+		{"wrong type", "application/json", `{"measures":5}`, `"measures" must be a string`},
 		{"not json", "application/json", `{"measures":`, "not valid JSON"},
 		{"two objects", "application/json", `{} {}`, "single JSON object"},
 		{"empty", "application/json", ``, "empty"},
@@ -72,7 +72,7 @@ func TestDecodeRefusesBadBodiesClearly(t *testing.T) {
 		r.Header.Set("Content-Type", tc.ctype)
 		var into OrderRequest
 		err := decode(httptest.NewRecorder(), r, &into)
-		if duty.ErrorCode(err) != duty.EInvalid || !strings.Contains(duty.ErrorMessage(err), tc.want) {
+		if duty.ErrorCode(err) != duty.EInvalid || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want invalid containing %q", tc.name, err, tc.want)
 		}
 	}

@@ -45,11 +45,11 @@ func (s *Server) penaltyAuthority(w http.ResponseWriter, r *http.Request) {
 		known = known || k == req.Kind
 	}
 	if !known {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "kind must be one of %v", penaltyKinds))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "penalty.kind.unknown", nil))
 		return
 	}
 	if req.AmountYuan < 0 {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "amount_yuan may not be negative"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "penalty.amount.negative", nil))
 		return
 	}
 	_, resource, err := s.visibleCase(r, c)

@@ -29,7 +29,7 @@ func TestDecodeRefusesTheNULCharacter(t *testing.T) {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body))
 		r.Header.Set("Content-Type", "application/json")
 		err := decode(httptest.NewRecorder(), r, tc.into())
-		if duty.ErrorCode(err) != duty.EInvalid || !strings.Contains(duty.ErrorMessage(err), `"`+tc.field+`" may not contain the NUL character`) {
+		if duty.ErrorCode(err) != duty.EInvalid || !strings.Contains(err.Error(), `"`+tc.field+`" may not contain the NUL character`) {
 			t.Errorf("%s: %v, want invalid naming field %q", tc.body, err, tc.field)
 		}
 	}
@@ -47,7 +47,7 @@ func TestDecodeRefusesTheNULCharacter(t *testing.T) {
 func TestDecodeRefusesAmbiguousBodies(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{"{\"measures\":\"补设\xff\",\"deadline\":\"2026-12-31\"}", "not valid UTF-8 (at byte 19)"},
-		{`{"measures":"a","deadline":"2026-12-31","measures":"b"}`, `the key "measures" appears twice`},
+		{`{"measures":"a","deadline":"2026-12-31","measures":"b"}`, `key "measures" appears twice`},
 		{`{"measures":"a","Measures":"b","deadline":"2026-12-31"}`, `"measures" and "Measures" differ only in case`},
 		{`{"summary":"x","evidence":[{"name":"a.jpg","NAME":"b.jpg"}]}`, "differ only in case"},
 	} {
@@ -58,7 +58,7 @@ func TestDecodeRefusesAmbiguousBodies(t *testing.T) {
 			into = new(CompletionRequest)
 		}
 		err := decode(httptest.NewRecorder(), r, into)
-		if duty.ErrorCode(err) != duty.EInvalid || !strings.Contains(duty.ErrorMessage(err), tc.want) {
+		if duty.ErrorCode(err) != duty.EInvalid || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want invalid saying %q", tc.body, err, tc.want)
 		}
 	}

@@ -50,7 +50,7 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
-		return caller{}, duty.Errorf(duty.EUnauthenticated, "log in first (请先登录): POST /api/v1/login, then send Authorization: Bearer <token>")
+		return caller{}, duty.Fail(duty.EUnauthenticated, "auth.login_first", nil)
 	}
 	now := s.Now()
 	claims, err := s.Signer.Verify(token, now)
@@ -58,13 +58,13 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 		return caller{}, err
 	}
 	if err := s.Store.UseSession(r.Context(), claims.Session, claims.PersonID, now, s.SessionIdle); duty.ErrorCode(err) == duty.ENotFound {
-		return caller{}, duty.Errorf(duty.EUnauthenticated, "%s", duty.ErrorMessage(err))
+		return caller{}, duty.Recode(err, duty.EUnauthenticated)
 	} else if err != nil {
 		return caller{}, err
 	}
 	person, err := s.Store.GetPerson(r.Context(), claims.PersonID)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		return caller{}, duty.Errorf(duty.EUnauthenticated, "the account behind this token no longer exists")
+		return caller{}, duty.Fail(duty.EUnauthenticated, "auth.account_gone", nil)
 	} else if err != nil {
 		return caller{}, err
 	}
@@ -121,7 +121,7 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
 	switch kind {
 	case "", org.KindPartyCommittee, org.KindGovernment, org.KindDepartment, org.KindEnterprise, org.KindRescueTeam, org.KindJudicial:
 	default:
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "kind must be one of party_committee, government, department, enterprise, rescue_team, judicial"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "org.kind.unknown", nil))
 		return
 	}
 	orgs, err := s.Store.ListOrgs(r.Context(), kind)

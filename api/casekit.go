@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -66,7 +67,7 @@ func caseActionWithFacts[B, V any](kind cases.Kind, update string, held bool, fa
 		}
 		row, sum := ac.row, ac.row.Summary
 		if sum.ClosedAt != nil {
-			s.writeError(w, r, duty.Errorf(duty.EConflict, "the case is closed (%s); no further steps are possible", sum.State))
+			s.writeError(w, r, duty.Fail(duty.EConflict, "case.closed", nil))
 			return
 		}
 		var view V
@@ -126,7 +127,7 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 	}
 	sum := row.Summary
 	if kind != "" && sum.Kind != kind {
-		return caseActor{}, duty.Errorf(duty.ENotFound, "%s is not a %s case", sum.CaseNo, kind.Label())
+		return caseActor{}, duty.Fail(duty.ENotFound, "case.wrong_kind", duty.Args{"CaseNo": sum.CaseNo, "Kind": i18n.Ref("kind." + string(kind))})
 	}
 	if held {
 		resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
@@ -209,8 +210,7 @@ func notYetRecorded(err error) error {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return duty.Errorf(duty.EUnavailable, "the step was not confirmed as recorded in time (尚未登记): it may still be; "+
-		"send the same request again with the same Idempotency-Key to get its outcome")
+	return duty.Fail(duty.EUnavailable, "case.step.unconfirmed", nil)
 }
 
 // maxIdempotencyKey bounds the Idempotency-Key header (it becomes a
@@ -221,11 +221,11 @@ const maxIdempotencyKey = 200
 func idempotencyKey(r *http.Request) (string, error) {
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > maxIdempotencyKey {
-		return "", duty.Errorf(duty.EInvalid, "Idempotency-Key is longer than %d bytes", maxIdempotencyKey)
+		return "", duty.Fail(duty.EInvalid, "request.idempotency_key.too_long", duty.Args{"Max": maxIdempotencyKey})
 	}
 	for _, c := range key {
 		if c < 0x21 || c > 0x7e {
-			return "", duty.Errorf(duty.EInvalid, "Idempotency-Key may hold only visible ASCII characters (a UUID is usual)")
+			return "", duty.Fail(duty.EInvalid, "request.idempotency_key.bad_chars", nil)
 		}
 	}
 	return key, nil

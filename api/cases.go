@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/uscc"
 	"github.com/duty-project/duty/policy"
@@ -107,13 +108,13 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.EnterpriseID <= 0 {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "enterprise_id is required"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "case.enterprise.required", nil))
 		return
 	}
 	ent, err := s.Store.GetOrg(r.Context(), req.EnterpriseID)
 	if err != nil || ent.Kind != org.KindEnterprise {
 		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
-			err = duty.Errorf(duty.EInvalid, "enterprise_id %d is not an enterprise (生产经营单位) on record", req.EnterpriseID)
+			err = duty.Fail(duty.EInvalid, "case.enterprise.unknown", duty.Args{"ID": req.EnterpriseID})
 		}
 		s.writeError(w, r, err)
 		return
@@ -163,7 +164,7 @@ func (s *Server) visibleCase(r *http.Request, c caller) (store.CaseRow, string, 
 	}
 	resource := caseResource(row.Summary)
 	if !s.mayView(r.Context(), c.subject(), row.Summary) {
-		return store.CaseRow{}, "", duty.Errorf(duty.ENotFound, "no case %s (案件不存在)", caseNo)
+		return store.CaseRow{}, "", duty.Fail(duty.ENotFound, "case.not_found", duty.Args{"CaseNo": caseNo})
 	}
 	return row, resource, nil
 }
@@ -246,11 +247,11 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 	f := store.CaseFilter{State: q.Get("state"), Kind: q.Get("kind"), AfterCaseNo: q.Get("after"), Limit: 100,
 		Place: q.Get("place"), Industry: q.Get("industry"), Now: s.Now()}
 	if f.Kind != "" && cases.Kind(f.Kind).Prefix() == "" {
-		return f, duty.Errorf(duty.EInvalid, "kind %q is not a kind of case (案件类型)", f.Kind)
+		return f, duty.Fail(duty.EInvalid, "request.param.unknown", duty.Args{"Param": "kind"})
 	}
 	if g := q.Get("grade"); g != "" {
 		if !slices.Contains(caseGrades, g) {
-			return f, duty.Errorf(duty.EInvalid, "grade must be one of %s (等级)", strings.Join(caseGrades, ", "))
+			return f, duty.Fail(duty.EInvalid, "request.param.unknown", duty.Args{"Param": "grade"})
 		}
 		f.Grade = g
 	}
@@ -261,7 +262,7 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 		if v := q.Get(b.name); v != "" {
 			v, err := strconv.ParseBool(v)
 			if err != nil {
-				return f, duty.Errorf(duty.EInvalid, "%s must be true or false", b.name)
+				return f, duty.Fail(duty.EInvalid, "request.param.kind", duty.Args{"Param": b.name, "Kind": i18n.Ref("json.kind.bool")})
 			}
 			*b.into = v
 		}
@@ -269,7 +270,7 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 	if v := q.Get("enterprise_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return f, duty.Errorf(duty.EInvalid, "enterprise_id must be a positive number")
+			return f, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": "enterprise_id"})
 		}
 		f.EnterpriseID = id
 	}
@@ -288,7 +289,7 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 		if v := q.Get(d.name); v != "" {
 			day, err := calendar.ParseDate(v)
 			if err != nil {
-				return f, duty.Errorf(duty.EInvalid, "%s must be a date like 2026-01-31 (立案日期)", d.name)
+				return f, duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": d.name})
 			}
 			*d.into = day.AddDays(d.days).Start()
 		}
@@ -300,7 +301,7 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 	default:
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return f, duty.Errorf(duty.EInvalid, "officer must be a person's id or me (经办人)")
+			return f, duty.Fail(duty.EInvalid, "case.filter.officer", nil)
 		}
 		f.OfficerID = id
 	}
@@ -311,7 +312,7 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 	}{{"q", &f.Text}, {"enterprise", &f.EnterpriseName}} {
 		v := strings.TrimSpace(q.Get(t.name))
 		if utf8.RuneCountInString(v) > 100 {
-			return f, duty.Errorf(duty.EInvalid, "%s must be at most 100 characters", t.name)
+			return f, duty.Fail(duty.EInvalid, "request.param.too_long", duty.Args{"Param": t.name, "Max": 100})
 		}
 		code, err := uscc.Parse(v)
 		if err != nil {
@@ -331,12 +332,12 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 		f.EnterpriseID = ent.ID
 	}
 	if utf8.RuneCountInString(f.Place) > 100 {
-		return f, duty.Errorf(duty.EInvalid, "place must be at most 100 characters")
+		return f, duty.Fail(duty.EInvalid, "request.param.too_long", duty.Args{"Param": "place", "Max": 100})
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return f, duty.Errorf(duty.EInvalid, "limit must be between 1 and 500")
+			return f, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "limit", "Min": 1, "Max": 500})
 		}
 		f.Limit = n
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 )
 
@@ -28,7 +29,7 @@ func decode(w http.ResponseWriter, r *http.Request, into any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return duty.Errorf(duty.EInvalid, "send the body as application/json, not %q", ct)
+			return duty.Fail(duty.EInvalid, "request.content_type", duty.Args{"Got": ct})
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -39,7 +40,7 @@ func decode(w http.ResponseWriter, r *http.Request, into any) error {
 	// the last of two equal keys win, and match a key to a field whatever
 	// its case: a body that means two things is refused instead.
 	if !utf8.Valid(body) {
-		return duty.Errorf(duty.EInvalid, "the body is not valid UTF-8 (at byte %d); send text as UTF-8", invalidUTF8At(body))
+		return duty.Fail(duty.EInvalid, "request.body.bad_utf8", duty.Args{"At": invalidUTF8At(body)})
 	}
 	if err := refuseRepeatedKeys(body); err != nil {
 		return err
@@ -50,7 +51,7 @@ func decode(w http.ResponseWriter, r *http.Request, into any) error {
 		return bodyError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return duty.Errorf(duty.EInvalid, "the body must hold a single JSON object")
+		return duty.Fail(duty.EInvalid, "request.body.not_single", nil)
 	}
 	return refuseNUL(reflect.ValueOf(into), "")
 }
@@ -105,9 +106,9 @@ func checkKeys(dec *json.Decoder) error {
 			folded := strings.ToLower(key)
 			if first, seen := keys[folded]; seen {
 				if first == key {
-					return duty.Errorf(duty.EInvalid, "the key %q appears twice in one object", key)
+					return duty.Fail(duty.EInvalid, "request.body.key_twice", duty.Args{"Key": key})
 				}
-				return duty.Errorf(duty.EInvalid, "the keys %q and %q differ only in case; send each field once, spelt as documented", first, key)
+				return duty.Fail(duty.EInvalid, "request.body.key_case", duty.Args{"First": first, "Key": key})
 			}
 			keys[folded] = key
 			if err := checkKeys(dec); err != nil {
@@ -132,12 +133,12 @@ func refuseNUL(v reflect.Value, field string) error {
 		}
 	case reflect.String:
 		if strings.ContainsRune(v.String(), 0) {
-			return duty.Errorf(duty.EInvalid, "field %q may not contain the NUL character (U+0000)", field)
+			return duty.Fail(duty.EInvalid, "request.field.nul", duty.Args{"Field": field})
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage, []byte
 			if v.Kind() == reflect.Slice && bytes.Contains(v.Bytes(), []byte(`\u0000`)) {
-				return duty.Errorf(duty.EInvalid, "field %q may not contain the NUL character (U+0000)", field)
+				return duty.Fail(duty.EInvalid, "request.field.nul", duty.Args{"Field": field})
 			}
 			return nil
 		}
@@ -191,46 +192,46 @@ func bodyError(err error) error {
 	case errors.As(err, &de):
 		return de
 	case errors.Is(err, io.EOF):
-		return duty.Errorf(duty.EInvalid, "the request body is empty; send a JSON object")
+		return duty.Fail(duty.EInvalid, "request.body.empty", nil)
 	case errors.As(err, &tooBig):
-		return duty.Errorf(duty.EInvalid, "the request body is larger than %d bytes", maxBody)
+		return duty.Fail(duty.EInvalid, "request.body.too_large", duty.Args{"Max": maxBody})
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return duty.Errorf(duty.EInvalid, "the body is not valid JSON (it ends too early)")
+		return duty.Fail(duty.EInvalid, "request.body.truncated", nil)
 	case errors.As(err, &syntax):
-		return duty.Errorf(duty.EInvalid, "the body is not valid JSON (at byte %d)", syntax.Offset)
+		return duty.Fail(duty.EInvalid, "request.body.bad_json", duty.Args{"At": syntax.Offset})
 	case errors.As(err, &typeErr):
 		if typeErr.Field == "" {
-			return duty.Errorf(duty.EInvalid, "the body must be a JSON object, not %s", typeErr.Value)
+			return duty.Fail(duty.EInvalid, "request.body.not_object", nil)
 		}
-		return duty.Errorf(duty.EInvalid, "field %q must be %s, not %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value)
+		return duty.Fail(duty.EInvalid, "request.field.kind", duty.Args{"Field": typeErr.Field, "Kind": jsonKind(typeErr.Type)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return duty.Errorf(duty.EInvalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return duty.Fail(duty.EInvalid, "request.field.unknown", duty.Args{"Field": strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)})
 	}
-	return duty.Errorf(duty.EInvalid, "the body could not be read: %s", err)
+	return duty.Fail(duty.EInvalid, "request.body.unreadable", nil)
 }
 
-// jsonKind names the JSON a Go type is read from, for people: a client
-// should not need to know the server's types.
-func jsonKind(t reflect.Type) string {
+// jsonKind names the JSON a Go type is read from, for people (a message
+// of the catalogue): a client should not need to know the server's types.
+func jsonKind(t reflect.Type) i18n.Ref {
 	if t == nil {
-		return "a value"
+		return "json.kind.value"
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return "json.kind.string"
 	case reflect.Bool:
-		return "true or false"
+		return "json.kind.bool"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
+		return "json.kind.integer"
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return "json.kind.number"
 	case reflect.Slice, reflect.Array:
-		return "a list"
+		return "json.kind.list"
 	case reflect.Map, reflect.Struct:
-		return "an object"
+		return "json.kind.object"
 	}
-	return "a value of another kind"
+	return "json.kind.value"
 }
 
 // When is a moment in a request: a date "2026-12-15" means the end of that
@@ -250,7 +251,7 @@ func (w *When) UnmarshalJSON(b []byte) error {
 func parseWhen(b []byte, dayAt time.Duration) (time.Time, error) {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return time.Time{}, duty.Errorf(duty.EInvalid, "dates are strings like \"2026-12-15\" or \"2026-12-15T17:00:00+08:00\"")
+		return time.Time{}, duty.Fail(duty.EInvalid, "request.date.not_string", nil)
 	}
 	if s == "" {
 		return time.Time{}, nil
@@ -260,7 +261,7 @@ func parseWhen(b []byte, dayAt time.Duration) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, duty.Errorf(duty.EInvalid, "%q is not a date (2026-12-15) or time (2026-12-15T17:00:00+08:00)", s)
+		return time.Time{}, duty.Fail(duty.EInvalid, "request.date.bad", duty.Args{"Got": s})
 	}
 	return t, nil
 }

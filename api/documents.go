@@ -13,6 +13,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/documents"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -188,7 +189,7 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	format := r.URL.Query().Get("format")
 	if format != "" && format != "html" && format != "pdf" {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "format must be html or pdf"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "document.format.unknown", nil))
 		return
 	}
 	row, _, err := s.visibleCase(r, c)
@@ -211,7 +212,7 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if entry == nil {
-		s.writeError(w, r, duty.Errorf(duty.ENotFound, "case %s has no document %q (文书不存在); GET …/documents lists those it has", row.Summary.CaseNo, id))
+		s.writeError(w, r, duty.Fail(duty.ENotFound, "document.not_found", duty.Args{"ID": id}))
 		return
 	}
 	in := documents.Input{Doc: entry.Document, Number: entry.Number, View: row.View, Issuer: issuers[id], Related: related}
@@ -311,8 +312,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if doc.ServedByStep {
-		s.writeError(w, r, duty.Errorf(duty.EConflict, "the service of the %s is a step of the penalty case: POST /api/v1/penalties/%s/service",
-			doc.Title, row.Summary.CaseNo))
+		s.writeError(w, r, duty.Fail(duty.EConflict, "document.service.by_step", duty.Args{"Title": doc.Title, "CaseNo": row.Summary.CaseNo}))
 		return
 	}
 	post, err := s.Warden.AllowedBy(ctx, c.subject(), serviceAction(doc), resource, nil)
@@ -322,7 +322,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := c.actor(post)
 	if actor.Side != cases.SideRegulator {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "service is recorded by the issuing department (送达由作出文书的机关记录)"))
+		s.writeError(w, r, duty.Fail(duty.EForbidden, "document.service.issuer_only", nil))
 		return
 	}
 	method, err := serviceMethod(req.Method)
@@ -370,7 +370,7 @@ func serviceMethod(m string) (penalty.ServiceMethod, error) {
 			return v, nil
 		}
 	}
-	return "", duty.Errorf(duty.EInvalid, "method must be one of 直接 (direct), 留置 (retained), 邮寄 (post), 电子 (electronic), 公告 (announcement), 当场 (on_the_spot), not %q", m)
+	return "", duty.Fail(duty.EInvalid, "document.service.method", nil)
 }
 
 // validService checks a service record: who received it, and a time on
@@ -378,22 +378,22 @@ func serviceMethod(m string) (penalty.ServiceMethod, error) {
 func validService(req DocumentServiceRequest, d documents.Document, now time.Time) error {
 	rb := strings.TrimSpace(req.ReceivedBy)
 	if rb == "" || !utf8.ValidString(rb) || utf8.RuneCountInString(rb) > maxReceivedBy {
-		return duty.Errorf(duty.EInvalid, "received_by (受送达人) is required, 1 to %d characters", maxReceivedBy)
+		return duty.Fail(duty.EInvalid, "document.service.received_by", duty.Args{"Max": maxReceivedBy})
 	}
 	if !utf8.ValidString(req.Note) || utf8.RuneCountInString(req.Note) > 4000 {
-		return duty.Errorf(duty.EInvalid, "note is longer than 4000 characters")
+		return duty.Fail(duty.EInvalid, "field.too_long", duty.Args{"Field": i18n.Ref("field.document.note"), "Max": 4000})
 	}
 	at := req.ServedAt.Time
 	if at.IsZero() {
-		return duty.Errorf(duty.EInvalid, "served_at (送达时间) is required: a date (2026-12-01) or an RFC 3339 time")
+		return duty.Fail(duty.EInvalid, "field.required", duty.Args{"Field": i18n.Ref("field.document.served_at")})
 	}
 	today := now.In(rules.China)
 	endOfToday := time.Date(today.Year(), today.Month(), today.Day(), 23, 59, 59, 0, rules.China)
 	if at.After(endOfToday) {
-		return duty.Errorf(duty.EInvalid, "served_at %s is in the future", at.In(rules.China).Format(time.RFC3339))
+		return duty.Fail(duty.EInvalid, "document.service.future", duty.Args{"At": at})
 	}
 	if documents.Date(at) != documents.Date(d.IssuedAt) && at.Before(d.IssuedAt) {
-		return duty.Errorf(duty.EInvalid, "served_at is before the document was issued (%s)", documents.Date(d.IssuedAt))
+		return duty.Fail(duty.EInvalid, "document.service.before_issue", duty.Args{"Issued": d.IssuedAt})
 	}
 	return nil
 }

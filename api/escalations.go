@@ -102,8 +102,7 @@ func (s *Server) calendarOf(rs rules.RuleSet) *calendar.Calendar {
 func (s *Server) ruleSet(id string) (rules.RuleSet, error) {
 	rs, ok := s.Rules.ByID(id)
 	if !ok {
-		return rules.RuleSet{}, duty.Errorf(duty.EUnavailable, "this case was opened under rule set %q, which this server has not loaded; "+
-			"the operator must keep it in the --rules file (规则集未加载)", id)
+		return rules.RuleSet{}, duty.Fail(duty.EUnavailable, "rules.not_loaded", duty.Args{"RuleSet": id})
 	}
 	return rs, nil
 }
@@ -116,32 +115,30 @@ func (s *Server) ruleSet(id string) (rules.RuleSet, error) {
 func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases.Summary, reason escalation.Reason) (org.Org, error) {
 	to, err := s.Store.GetOrg(ctx, toID)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		return org.Org{}, duty.Errorf(duty.EInvalid, "to_org_id %d is not an organisation on record", toID)
+		return org.Org{}, duty.Fail(duty.EInvalid, "org.unknown", duty.Args{"ID": toID})
 	} else if err != nil {
 		return org.Org{}, err
 	}
 	covers := strings.HasPrefix(c.RegionPath, to.RegionPath)
 	switch {
 	case to.ID == from.ID:
-		return org.Org{}, duty.Errorf(duty.EInvalid, "an escalation goes to another organisation than the sender")
+		return org.Org{}, duty.Fail(duty.EInvalid, "escalation.receiver.required", nil)
 	case reason == escalation.ReasonCrime:
 		// A suspected crime goes to the public security organ or the
 		// procuratorate of the case's area, and only there.
 		if to.Kind == org.KindJudicial && covers {
 			return to, nil
 		}
-		return org.Org{}, duty.Errorf(duty.EInvalid, "a suspected crime is referred to the public security organ or procuratorate of the case's area (%s), not to %s",
-			c.RegionCode, to.Name)
+		return org.Org{}, duty.Fail(duty.EInvalid, "escalation.crime.wrong_receiver", duty.Args{"Region": c.RegionCode, "To": to.Name})
 	case to.Kind == org.KindJudicial:
-		return org.Org{}, duty.Errorf(duty.EInvalid, "%s takes referrals of suspected crimes only (reason crime)", to.Name)
+		return org.Org{}, duty.Fail(duty.EInvalid, "escalation.judicial.crime_only", duty.Args{"To": to.Name})
 	case reason.IsClosure():
 		// Closure is the people's government's to decide (安全生产法
 		// Art.113: 提请地方人民政府予以关闭).
 		if to.Kind == org.KindGovernment && covers {
 			return to, nil
 		}
-		return org.Org{}, duty.Errorf(duty.EInvalid, "a closure request goes to the people's government of the case's area (%s), not to %s",
-			c.RegionCode, to.Name)
+		return org.Org{}, duty.Fail(duty.EInvalid, "escalation.closure.wrong_receiver", duty.Args{"Region": c.RegionCode, "To": to.Name})
 	case (to.Kind == org.KindGovernment || to.Kind == org.KindPartyCommittee) && covers:
 		return to, nil
 	case reason == escalation.ReasonTransfer && to.Kind == org.KindDepartment && covers && contains(to.Industries, c.Industry):
@@ -157,8 +154,7 @@ func (s *Server) receiver(ctx context.Context, from org.Org, toID int64, c cases
 		}
 		id = up.ParentID
 	}
-	return org.Org{}, duty.Errorf(duty.EInvalid, "%s is not above %s, nor the government of the case's area, nor (for 移送) a department for %s there",
-		to.Name, from.Name, c.Industry)
+	return org.Org{}, duty.Fail(duty.EInvalid, "escalation.receiver.not_above", duty.Args{"To": to.Name, "From": from.Name})
 }
 
 func contains(xs []string, x string) bool {

@@ -132,7 +132,7 @@ func fittingType(types []reflect.Type, body string) uint8 {
 	for i, typ := range types {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		err := decode(httptest.NewRecorder(), r, reflect.New(typ).Interface())
-		if err == nil || !strings.Contains(duty.ErrorMessage(err), "unknown field") {
+		if err == nil || !strings.Contains(err.Error(), "Unknown field") {
 			return uint8(i)
 		}
 	}

@@ -83,7 +83,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := clientAddr(r)
 	if !s.logins.allow(addr) {
-		s.writeError(w, r, duty.Errorf(duty.ETooMany, "too many login attempts from this address; wait a minute and try again (登录尝试过多，请稍后再试)"))
+		s.writeError(w, r, duty.Fail(duty.ETooMany, "auth.login.too_many", nil))
 		return
 	}
 	login := strings.TrimSpace(req.Login)
@@ -94,7 +94,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if failures >= lockAfter {
-		s.writeError(w, r, duty.Errorf(duty.ETooMany, "this login is locked for %d minutes after %d wrong passwords (账号已暂时锁定)", int(lockWindow.Minutes()), lockAfter))
+		s.writeError(w, r, duty.Fail(duty.ETooMany, "auth.login.locked", duty.Args{"Minutes": int(lockWindow.Minutes()), "Tries": lockAfter}))
 		return
 	}
 	person, err := s.Store.PersonByLogin(r.Context(), login)
@@ -112,7 +112,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		s.writeError(w, r, duty.Errorf(duty.EUnauthenticated, "wrong login or password (用户名或密码错误)"))
+		s.writeError(w, r, duty.Fail(duty.EUnauthenticated, "auth.login.wrong", nil))
 		return
 	}
 	if failures > 0 {
@@ -181,7 +181,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.RefreshToken == "" {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "refresh_token is required (缺少刷新令牌)"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "auth.refresh.required", nil))
 		return
 	}
 	now := s.Now()
@@ -192,7 +192,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 			"person", sess.PersonID, "addr", clientAddr(r))
 	}
 	if duty.ErrorCode(err) == duty.ENotFound {
-		s.writeError(w, r, duty.Errorf(duty.EUnauthenticated, "%s", duty.ErrorMessage(err)))
+		s.writeError(w, r, duty.Recode(err, duty.EUnauthenticated))
 		return
 	} else if err != nil {
 		s.writeError(w, r, err)

@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+
+	"github.com/duty-project/duty"
 )
 
 func metricsRoutes() []route {
@@ -20,13 +22,13 @@ func metricsRoutes() []route {
 // token.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	if s.Metrics == nil || s.MetricsToken == "" {
-		writeJSON(w, http.StatusNotFound, ErrorBody{Code: "not_found", Message: "metrics are not served on this address: run the server with --metrics-token (and send it as a bearer token) or read them from --metrics-listen"})
+		s.writeError(w, r, duty.Fail(duty.ENotFound, "metrics.not_served", nil))
 		return
 	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.MetricsToken)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="duty metrics"`)
-		writeJSON(w, http.StatusUnauthorized, ErrorBody{Code: "unauthenticated", Message: "metrics need the metrics token as a bearer token (Authorization: Bearer …)"})
+		s.writeError(w, r, duty.Fail(duty.EUnauthenticated, "metrics.token_required", nil))
 		return
 	}
 	s.Metrics.ServeHTTP(w, r)

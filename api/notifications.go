@@ -60,13 +60,13 @@ func (s *Server) myNotifications(w http.ResponseWriter, r *http.Request) {
 	limit, before := 50, int64(0)
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 200 {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "limit must be a number from 1 to 200"))
+			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "limit", "Min": 1, "Max": 200}))
 			return
 		}
 	}
 	if v := q.Get("before"); v != "" {
 		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before < 1 {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "before must be a notification id"))
+			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": "before"}))
 			return
 		}
 	}

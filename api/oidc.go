@@ -35,7 +35,7 @@ type OIDCFinishRequest struct {
 
 // oidcOff is the answer when no identity provider is configured.
 func oidcOff() error {
-	return duty.Errorf(duty.ENotFound, "sign-in through the identity provider is not set up here; log in with a password (未启用统一身份认证登录，请使用密码登录)")
+	return duty.Fail(duty.ENotFound, "auth.oidc.off", nil)
 }
 
 func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +73,7 @@ func (s *Server) oidcFinish(w http.ResponseWriter, r *http.Request) {
 	// Each finish costs a round trip to the provider: the login limiter
 	// keeps one address from flooding it through us.
 	if !s.logins.allow(clientAddr(r)) {
-		s.writeError(w, r, duty.Errorf(duty.ETooMany, "too many login attempts from this address; wait a minute and try again (登录尝试过多，请稍后再试)"))
+		s.writeError(w, r, duty.Fail(duty.ETooMany, "auth.login.too_many", nil))
 		return
 	}
 	now := s.Now()
@@ -86,7 +86,7 @@ func (s *Server) oidcFinish(w http.ResponseWriter, r *http.Request) {
 	person, err := s.Store.PersonByIdentity(r.Context(), id.Issuer, id.Subject)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		s.Logger.Info("oidc sign-in of a subject linked to nobody", "issuer", id.Issuer, "subject", id.Subject, "addr", clientAddr(r))
-		e := duty.Errorf(duty.EForbidden, "your identity provider account (subject %s) is not linked to a person in duty; give this subject to your district administrator (该统一身份认证账号（标识：%s）尚未关联本系统用户，请将此标识告知区级管理员)", id.Subject, id.Subject)
+		e := duty.Fail(duty.EForbidden, "auth.oidc.not_linked", duty.Args{"Subject": id.Subject})
 		e.Details = map[string]any{"issuer": id.Issuer, "subject": id.Subject}
 		s.writeError(w, r, e)
 		return

@@ -36,7 +36,7 @@ func openAPIDocument() map[string]any {
 		if rt.response != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.response))}}
 		}
-		errResp := map[string]any{"description": "error {code, message}", "content": map[string]any{
+		errResp := map[string]any{"description": "error {code, error_code, message}", "content": map[string]any{
 			"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(ErrorBody{}))}}}
 		responses := map[string]any{"200": ok, "400": errResp, "500": errResp}
 		if !rt.public {
@@ -60,7 +60,7 @@ func openAPIDocument() map[string]any {
 		"info": map[string]any{
 			"title":       "duty API — 安全生产责任追究",
 			"version":     "1",
-			"description": "Regulators open and drive cases, enterprises answer them, supervisors track them. Errors are {code, message}.",
+			"description": "Regulators open and drive cases, enterprises answer them, supervisors track them. Errors are {code, error_code, message}: error_code is the stable message ID, message is in the request's language (Accept-Language; Chinese by default).",
 		},
 		"paths": paths,
 		"components": map[string]any{"securitySchemes": map[string]any{

@@ -247,7 +247,7 @@ const catchUpWait = 5 * time.Second
 func pathID(r *http.Request, name, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, duty.Errorf(duty.EInvalid, "the %s's id must be a positive number", what)
+		return 0, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": what + " id"})
 	}
 	return id, nil
 }
@@ -282,7 +282,7 @@ func (s *Server) regionPath(ctx context.Context, code, parentCode string) (strin
 	}
 	p, err := s.Store.GetRegion(ctx, parent)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		return "", duty.Errorf(duty.EInvalid, "行政区划 %s: 上级区划 %s 未登记 (unknown region: add its parent %s first)", c, parent, parent)
+		return "", duty.Fail(duty.EInvalid, "region.parent_unknown", duty.Args{"Code": string(c), "Parent": string(parent)})
 	} else if err != nil {
 		return "", err
 	}
@@ -364,7 +364,7 @@ func (s *Server) saveOrg(w http.ResponseWriter, r *http.Request) {
 	}
 	region, err := s.Store.GetRegion(r.Context(), code)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "行政区划 %s 未登记 (unknown region %s)", code, code))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "region.unknown", duty.Args{"Code": string(code)}))
 		return
 	} else if err != nil {
 		s.writeError(w, r, err)
@@ -424,7 +424,7 @@ func (s *Server) listEnterprises(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if code == "" {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "name the region (region=140502)"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "org.region.required", nil))
 		return
 	}
 	if code, err = regioncode.Parse(code); err != nil {
@@ -443,7 +443,7 @@ func (s *Server) listEnterprises(w http.ResponseWriter, r *http.Request) {
 	limit := 0
 	if l := q.Get("limit"); l != "" {
 		if limit, err = strconv.Atoi(l); err != nil || limit < 1 {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "limit must be a positive number"))
+			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": "limit"}))
 			return
 		}
 	}
@@ -622,7 +622,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if _, ok := s.keepsPerson(r, c, policy.ActionKeepStaff, rec, false); !ok && len(rec.Posts) > 0 {
-			s.writeError(w, r, duty.Errorf(duty.EForbidden, "not allowed 无权操作: this person is on record and kept by the organisations of their posts; appoint them instead (该人员已登记，请直接任职)"))
+			s.writeError(w, r, duty.Fail(duty.EForbidden, "org.person.on_record", nil))
 			return
 		}
 	}
@@ -677,7 +677,7 @@ func (s *Server) appoint(w http.ResponseWriter, r *http.Request) {
 	// both (a transfer by the region's administrator).
 	if rec, err := s.Store.GetPersonRecord(r.Context(), s.Store.Pool, b.PersonID); err == nil && len(rec.Posts) > 0 {
 		if _, ok := s.keepsPerson(r, c, policy.ActionKeepStaff, rec, false); !ok {
-			s.writeError(w, r, duty.Errorf(duty.EForbidden, "not allowed 无权操作: person %d holds posts you do not keep; their move is recorded by whoever keeps both (调任)", b.PersonID))
+			s.writeError(w, r, duty.Fail(duty.EForbidden, "org.person.transfer_elsewhere", duty.Args{"ID": b.PersonID}))
 			return
 		}
 	} else if err != nil && duty.ErrorCode(err) != duty.ENotFound {
@@ -763,7 +763,7 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) {
 	// The new post's organisation must be the caller's to staff too.
 	to, err := s.Store.GetOrg(r.Context(), b.OrgID)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "单位 %d 不存在 (no organisation with id %d)", b.OrgID, b.OrgID))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "org.unknown", duty.Args{"ID": b.OrgID}))
 		return
 	} else if err != nil {
 		s.writeError(w, r, err)
@@ -794,7 +794,7 @@ func (s *Server) pathPerson(r *http.Request, c caller, action string) (store.Per
 	if err != nil {
 		return store.PersonRecord{}, "", err
 	}
-	notFound := duty.Errorf(duty.ENotFound, "no person %d whom you administer", id)
+	notFound := duty.Fail(duty.ENotFound, "org.person.not_yours", duty.Args{"ID": id})
 	rec, err := s.Store.GetPersonRecord(r.Context(), s.Store.Pool, id)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		return rec, "", notFound

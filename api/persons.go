@@ -31,10 +31,10 @@ func (s *Server) personRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := strconv.ParseInt(r.PathValue("personID"), 10, 64)
 	if err != nil || id <= 0 {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "the person's id must be a positive number"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": "id"}))
 		return
 	}
-	notFound := duty.Errorf(duty.ENotFound, "no person %d whose record you may read", id)
+	notFound := duty.Fail(duty.ENotFound, "person.record.not_found", duty.Args{"ID": id})
 	rec, err := s.Store.AccountabilityRecord(r.Context(), id, recordLimit)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		s.writeError(w, r, notFound)

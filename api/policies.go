@@ -125,7 +125,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) {
 		"actions": body.Actions, "resources": body.Resources, "effect": body.Effect, "conditions": body.Conditions})
 	p := new(ladon.DefaultPolicy)
 	if err := json.Unmarshal(doc, p); err != nil {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "the policy cannot be read: %v", err))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "policy.unreadable", nil))
 		return
 	}
 	if err := policy.ValidatePolicy(p); err != nil {
@@ -233,7 +233,7 @@ func (s *Server) proposalFor(r *http.Request) (caller, string, policy.Proposal, 
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		return caller{}, "", policy.Proposal{}, org.Region{}, duty.Errorf(duty.EInvalid, "%q is not a proposal number", r.PathValue("id"))
+		return caller{}, "", policy.Proposal{}, org.Region{}, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": "id"})
 	}
 	prop, err := s.PolicyEditor.GetProposal(r.Context(), id)
 	if err != nil {
@@ -248,8 +248,7 @@ func (s *Server) proposalFor(r *http.Request) (caller, string, policy.Proposal, 
 		return caller{}, "", policy.Proposal{}, org.Region{}, err
 	}
 	if !slices.ContainsFunc(administeredRegions(c), func(a org.Region) bool { return within(region.Path, a.Path) }) {
-		return caller{}, "", policy.Proposal{}, org.Region{}, duty.Errorf(duty.EForbidden,
-			"proposal %d is for %s (%s), which you do not administer", id, region.Name, region.Code)
+		return caller{}, "", policy.Proposal{}, org.Region{}, duty.Fail(duty.EForbidden, "policy.proposal.not_your_region", duty.Args{"ID": id, "Region": region.Name})
 	}
 	return c, post, prop, region, nil
 }
@@ -329,7 +328,7 @@ func (s *Server) authorizePolicyRecord(r *http.Request) (org.Region, error) {
 			}
 		}
 		if code == "" {
-			return org.Region{}, duty.Errorf(duty.EInvalid, "name the region: ?region=<region code>")
+			return org.Region{}, duty.Fail(duty.EInvalid, "policy.region.required", nil)
 		}
 	}
 	region, err := s.Store.GetRegion(r.Context(), code)
@@ -354,7 +353,7 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) {
 	case policy.ProposalPending:
 		pending = true
 	default:
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "state may only be %q (or left out for every proposal)", policy.ProposalPending))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "policy.proposal.state_filter", nil))
 		return
 	}
 	list, err := s.PolicyEditor.Proposals(r.Context(), region.Code, pending, 200)
@@ -417,7 +416,7 @@ type scope struct {
 // such region holds is refused, with the reason the deepest one gives.
 func (s *Server) policyScope(ctx context.Context, regions []org.Region, p ladon.Policy) (scope, error) {
 	if len(regions) == 0 {
-		return scope{}, duty.Errorf(duty.EForbidden, "you administer no region's policies (权限管理员)")
+		return scope{}, duty.Fail(duty.EForbidden, "policy.not_admin", nil)
 	}
 	var first error
 	for _, reg := range regions {
@@ -466,9 +465,7 @@ func (s *Server) regionScope(ctx context.Context, reg org.Region, p ladon.Policy
 			idText, _, pinned := strings.Cut(rest, ":")
 			id, err := strconv.ParseInt(idText, 10, 64)
 			if kind != "org" || !pinned || err != nil || strconv.FormatInt(id, 10) != idText {
-				return nil, duty.Errorf(duty.EForbidden, "subject %q is a pattern that could take in people outside the region you administer: "+
-					"name each person (person:<id>) or post (org:<id>:<role>), or begin the pattern with one organisation of your region "+
-					"(org:<id>:<…>), which needs a second administrator's approval", sub)
+				return nil, duty.Fail(duty.EForbidden, "policy.subject.too_broad", duty.Args{"Subject": sub})
 			}
 			o, err := s.orgWithin(ctx, id, reg, sub)
 			if err != nil {
@@ -481,26 +478,26 @@ func (s *Server) regionScope(ctx context.Context, reg org.Region, p ladon.Policy
 		case "person":
 			id, err := strconv.ParseInt(rest, 10, 64)
 			if err != nil {
-				return nil, duty.Errorf(duty.EInvalid, "subject %q: person:<id> takes a person's number", sub)
+				return nil, duty.Fail(duty.EInvalid, "policy.subject.bad_person", duty.Args{"Subject": sub})
 			}
 			posts, err := s.Store.PostsAt(ctx, id, now)
 			if err != nil {
 				return nil, err
 			}
 			if !slices.ContainsFunc(posts, func(p org.Post) bool { return within(p.Org.RegionPath, reg.Path) }) {
-				return nil, duty.Errorf(duty.EForbidden, "subject %q holds no post in the region you administer", sub)
+				return nil, duty.Fail(duty.EForbidden, "policy.subject.outside", duty.Args{"Subject": sub})
 			}
 		case "org":
 			idText, _, _ := strings.Cut(rest, ":")
 			id, err := strconv.ParseInt(idText, 10, 64)
 			if err != nil {
-				return nil, duty.Errorf(duty.EInvalid, "subject %q: org:<id>:<role> takes an organisation's number", sub)
+				return nil, duty.Fail(duty.EInvalid, "policy.subject.bad_org", duty.Args{"Subject": sub})
 			}
 			if _, err := s.orgWithin(ctx, id, reg, sub); err != nil {
 				return nil, err
 			}
 		default:
-			return nil, duty.Errorf(duty.EForbidden, "subject %q: a hand-written policy names a person (person:<id>) or a post (org:<id>:<role>)", sub)
+			return nil, duty.Fail(duty.EForbidden, "policy.subject.kind", duty.Args{"Subject": sub})
 		}
 	}
 	if p.GetEffect() != ladon.AllowAccess {
@@ -513,7 +510,7 @@ func (s *Server) regionScope(ctx context.Context, reg org.Region, p ladon.Policy
 		literal, _, pattern := strings.Cut(res, "<")
 		path, ok := strings.CutPrefix(literal, "case:")
 		if !ok || !within(path, reg.Path) {
-			return nil, duty.Errorf(duty.EForbidden, "resource %q: an allow policy you write begins with a case resource of the region you administer (case:%s…)", res, reg.Path)
+			return nil, duty.Fail(duty.EForbidden, "policy.resource.outside", duty.Args{"Resource": res, "Prefix": "case:" + reg.Path})
 		}
 		if pattern && !namesOneCase(res) {
 			broad = append(broad, fmt.Sprintf("resource %q covers more than one case", res))
@@ -542,7 +539,7 @@ func deniesPolicyAdministration(p ladon.Policy) bool {
 func (s *Server) orgWithin(ctx context.Context, id int64, reg org.Region, sub string) (org.Org, error) {
 	o, err := s.Store.GetOrg(ctx, id)
 	if duty.ErrorCode(err) == duty.ENotFound || (err == nil && !within(o.RegionPath, reg.Path)) {
-		return org.Org{}, duty.Errorf(duty.EForbidden, "subject %q is not an organisation of the region you administer", sub)
+		return org.Org{}, duty.Fail(duty.EForbidden, "policy.subject.outside", duty.Args{"Subject": sub})
 	}
 	return o, err
 }

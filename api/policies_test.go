@@ -182,7 +182,7 @@ func TestFourEyesOverHTTP(t *testing.T) {
 			t.Fatal("a proposal is listed among the policies")
 		}
 	}
-	if refused := a.must(403, "POST", approve, nil); !strings.Contains(refused["message"].(string), "four eyes") {
+	if refused := a.must(403, "POST", approve, nil); refused["error_code"] != "policy.proposal.four_eyes" {
 		t.Fatalf("the proposer approving: %v", refused)
 	}
 	zhao.must(403, "POST", approve, nil)

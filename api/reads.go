@@ -91,7 +91,7 @@ func (s *Server) markNotificationRead(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "the notification id must be a positive number"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.positive", duty.Args{"Param": "id"}))
 		return
 	}
 	wf, seq, err := s.Store.NotificationOf(r.Context(), c.person.ID, id)

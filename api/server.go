@@ -5,14 +5,17 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -105,7 +108,7 @@ func (s *Server) mux() *http.ServeMux {
 			s.index(w, r)
 			return
 		}
-		writeJSON(w, http.StatusNotFound, ErrorBody{Code: "not_found", Message: "no such endpoint; see /openapi.json"})
+		s.writeError(w, r, duty.Fail(duty.ENotFound, "api.no_endpoint", nil))
 	})
 	return mux
 }
@@ -120,7 +123,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.Logger.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
-				writeJSON(w, http.StatusInternalServerError, ErrorBody{Code: "internal", Message: "internal error 内部错误; it has been logged"})
+				status, body := errorBody(i18n.FromRequest(r), errors.New("panic"))
+				writeJSON(w, status, body)
 			}
 		}()
 		next.ServeHTTP(w, r)

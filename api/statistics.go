@@ -68,7 +68,7 @@ func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
 		res.By = store.ByRegion
 	}
 	if !slices.Contains([]string{store.ByRegion, store.ByIndustry, store.ByGrade}, res.By) {
-		return res, duty.Errorf(duty.EInvalid, "by must be region, industry or grade (按地区、行业或等级统计)")
+		return res, duty.Fail(duty.EInvalid, "statistics.by.unknown", nil)
 	}
 	if err := statisticsPeriod(q, &res.From, &res.To); err != nil {
 		return res, err
@@ -78,7 +78,7 @@ func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
 		return res, err
 	}
 	if len(scopes) == 0 {
-		return res, duty.Errorf(duty.EForbidden, "statistics are for regulators and leaders of an area (监管部门、党政领导)")
+		return res, duty.Fail(duty.EForbidden, "statistics.forbidden", nil)
 	}
 	// The region to break down: asked for, else the widest the caller has.
 	under := scopes[0].RegionPath
@@ -98,7 +98,7 @@ func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
 	if code := q.Get("region"); code != "" {
 		g, ok := names[code]
 		if !ok {
-			return res, duty.Errorf(duty.ENotFound, "no region %q", code)
+			return res, duty.Fail(duty.ENotFound, "region.not_found", duty.Args{"Code": code})
 		}
 		under = g.Path
 	}
@@ -232,13 +232,13 @@ func statisticsPeriod(q url.Values, from, to *calendar.Date) error {
 		if v := q.Get(p.name); v != "" {
 			d, err := calendar.ParseDate(v)
 			if err != nil {
-				return duty.Errorf(duty.EInvalid, "%s must be a date like 2026-01-01", p.name)
+				return duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": p.name})
 			}
 			*p.into = d
 		}
 	}
 	if to.Before(*from) {
-		return duty.Errorf(duty.EInvalid, "to (%s) is before from (%s)", *to, *from)
+		return duty.Fail(duty.EInvalid, "request.period.reversed", duty.Args{"From": from.Start(), "To": to.Start()})
 	}
 	return nil
 }

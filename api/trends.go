@@ -64,7 +64,7 @@ func (s *Server) statisticsFrame(r *http.Request) (scopes []store.StatsScope, re
 		return nil, region, nil, err
 	}
 	if len(scopes) == 0 {
-		return nil, region, nil, duty.Errorf(duty.EForbidden, "statistics are for regulators and leaders of an area (监管部门、党政领导)")
+		return nil, region, nil, duty.Fail(duty.EForbidden, "statistics.forbidden", nil)
 	}
 	under := scopes[0].RegionPath
 	for _, sc := range scopes {
@@ -86,7 +86,7 @@ func (s *Server) statisticsFrame(r *http.Request) (scopes []store.StatsScope, re
 	if code := r.URL.Query().Get("region"); code != "" {
 		g, ok := names[code]
 		if !ok {
-			return nil, region, nil, duty.Errorf(duty.ENotFound, "no region %q", code)
+			return nil, region, nil, duty.Fail(duty.ENotFound, "region.not_found", duty.Args{"Code": code})
 		}
 		region = g
 	}
@@ -113,7 +113,7 @@ func (s *Server) trendOf(r *http.Request) (TrendResponse, error) {
 	if v := q.Get("to"); v != "" {
 		d, err := calendar.ParseDate(v)
 		if err != nil {
-			return TrendResponse{}, duty.Errorf(duty.EInvalid, "to must be a date like 2026-01-01")
+			return TrendResponse{}, duty.Fail(duty.EInvalid, "request.param.date", duty.Args{"Param": "to"})
 		}
 		until = d
 	}
@@ -121,7 +121,7 @@ func (s *Server) trendOf(r *http.Request) (TrendResponse, error) {
 	if v := q.Get("months"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 36 {
-			return TrendResponse{}, duty.Errorf(duty.EInvalid, "months must be between 1 and 36")
+			return TrendResponse{}, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "months", "Min": 1, "Max": 36})
 		}
 		months = n
 	}

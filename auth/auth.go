@@ -105,7 +105,7 @@ func (s *Signer) Issue(personID int64, login, session string, now, until time.Ti
 
 // Verify checks a token's signature and expiry.
 func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
-	bad := duty.Errorf(duty.EUnauthenticated, "the token is invalid; log in again (请重新登录)")
+	bad := duty.Fail(duty.EUnauthenticated, "auth.token.invalid", nil)
 	payload, sig, ok := strings.Cut(token, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
 		return Claims{}, bad
@@ -119,7 +119,7 @@ func (s *Signer) Verify(token string, now time.Time) (Claims, error) {
 		return Claims{}, bad
 	}
 	if !now.Before(c.ExpiresAt) {
-		return Claims{}, duty.Errorf(duty.EUnauthenticated, "the token expired at %s; log in again (登录已过期)", c.ExpiresAt.Format(time.RFC3339))
+		return Claims{}, duty.Fail(duty.EUnauthenticated, "auth.token.expired", duty.Args{"At": c.ExpiresAt})
 	}
 	return c, nil
 }
@@ -190,7 +190,7 @@ func (s *Signer) Seal(purpose string, v any, exp time.Time) (string, error) {
 // Open checks a sealed value's signature, purpose and expiry and decodes
 // it into v.
 func (s *Signer) Open(purpose, token string, v any, now time.Time) error {
-	bad := duty.Errorf(duty.EUnauthenticated, "the sign-in request is invalid or has expired; start again (登录请求已失效，请重新登录)")
+	bad := duty.Fail(duty.EUnauthenticated, "auth.oidc.flow_expired", nil)
 	payload, sig, ok := strings.Cut(token, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(payload))) {
 		return bad

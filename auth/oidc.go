@@ -91,8 +91,7 @@ func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, error) {
 	}
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, o.client()), o.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", duty.Errorf(duty.EUnavailable,
-			"the identity provider is not answering; try again later, or log in with a password (统一身份认证服务暂不可用，请稍后再试或使用密码登录)"), err)
+		return nil, fmt.Errorf("%w: %v", duty.Fail(duty.EUnavailable, "auth.oidc.unavailable", nil), err)
 	}
 	o.provider = p
 	return p, nil
@@ -110,7 +109,7 @@ func (o *OIDC) Start(ctx context.Context, signer *Signer, redirectURI string, no
 		redirectURI = o.RedirectURL
 	}
 	if u, err := url.Parse(redirectURI); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return OIDCStart{}, duty.Errorf(duty.EInvalid, "redirect_uri must be an absolute http(s) URL registered with the identity provider")
+		return OIDCStart{}, duty.Fail(duty.EInvalid, "auth.oidc.bad_redirect", nil)
 	}
 	p, err := o.discover(ctx)
 	if err != nil {
@@ -138,16 +137,16 @@ func (o *OIDC) Finish(ctx context.Context, signer *Signer, flow, state, code str
 	// The state ties the answer to the browser that asked: another
 	// browser's code (login CSRF) is refused before it is spent.
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(f.State)) != 1 {
-		return Identity{}, duty.Errorf(duty.EUnauthenticated, "the identity provider's answer does not belong to this sign-in; start again (登录请求不匹配，请重新登录)")
+		return Identity{}, duty.Fail(duty.EUnauthenticated, "auth.oidc.state_mismatch", nil)
 	}
 	if code == "" {
-		return Identity{}, duty.Errorf(duty.EUnauthenticated, "the identity provider sent no authorization code; start again (统一身份认证未完成，请重新登录)")
+		return Identity{}, duty.Fail(duty.EUnauthenticated, "auth.oidc.no_code", nil)
 	}
 	p, err := o.discover(ctx)
 	if err != nil {
 		return Identity{}, err
 	}
-	refused := duty.Errorf(duty.EUnauthenticated, "the identity provider's answer could not be verified; start again (统一身份认证未能确认您的身份，请重新登录)")
+	refused := duty.Fail(duty.EUnauthenticated, "auth.oidc.unverified", nil)
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, o.client())
 	tok, err := o.oauth2Config(p, f.RedirectURI).Exchange(ctx, code, oauth2.VerifierOption(f.Verifier))
 	if err != nil {

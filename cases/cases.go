@@ -85,7 +85,7 @@ func (n Number) WorkflowID() string { return string(n.Kind) + "/" + n.String() }
 // ParseNumber parses a printed case number.
 func ParseNumber(s string) (Number, error) {
 	parts := strings.Split(s, "-")
-	bad := duty.Errorf(duty.EInvalid, "%q is not a case number (案件编号); expected e.g. YH-140502-2026-000123", s)
+	bad := duty.Fail(duty.EInvalid, "case.number.bad", duty.Args{"Got": s})
 	if len(parts) != 4 {
 		return Number{}, bad
 	}

@@ -115,7 +115,7 @@ func Find(view json.RawMessage, id string) (Document, error) {
 			return d, nil
 		}
 	}
-	return Document{}, duty.Errorf(duty.ENotFound, "the case has no document %q (文书不存在); GET …/documents lists those it has", id)
+	return Document{}, duty.Fail(duty.ENotFound, "document.not_found", duty.Args{"ID": id})
 }
 
 // decodeView reads the kind-specific view of a case.

@@ -44,9 +44,7 @@ func FindChromium() string {
 
 // errNoChromium is the answer when there is no browser to print with.
 func errNoChromium() error {
-	return duty.Errorf(duty.EUnavailable, "PDF documents are printed with Chromium, which is not installed here: "+
-		"install Debian's chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk; scripts/ensure-chromium does it) "+
-		"or set DUTY_CHROMIUM to a Chromium binary. The same document prints from ?format=html (浏览器打印).")
+	return duty.Fail(duty.EUnavailable, "document.pdf.no_chromium", nil)
 }
 
 // PDF prints an HTML page (one from Render) to an A4 PDF.

@@ -63,7 +63,7 @@ func TestOpeningACaseTwiceWithOneKeyOpensItOnce(t *testing.T) {
 	// that names the first, and opens nothing.
 	otherHazard := map[string]any{"grade": "major", "enterprise_id": company.orgID, "location": "凤台街工地", "description": "塔吊基础沉降"}
 	status, out := inspector.callWithKey("open-hazard-7f3a", "POST", "/api/v1/hazards", otherHazard)
-	if status != 409 || !strings.Contains(out["message"].(string), "another request") {
+	if status != 409 || !strings.Contains(out["message"].(string), "已用于另一请求") {
 		t.Fatalf("the key with another opening: %d %v, want 409", status, out)
 	}
 
@@ -107,7 +107,7 @@ func TestAStepKeyStandsForOneRequest(t *testing.T) {
 	}
 	other := map[string]any{"measures": "拆除", "deadline": day(12)}
 	s, out := inspector.callWithKey("k-1", "POST", "/api/v1/hazards/"+no+"/order", other)
-	if s != 409 || !strings.Contains(out["message"].(string), "already used for another request") {
+	if s != 409 || !strings.Contains(out["message"].(string), "已用于另一请求") {
 		t.Fatalf("the key with another order: %d %v, want 409", s, out)
 	}
 	// The colleague's k-1 is their own: their step is refused or taken

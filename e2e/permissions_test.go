@@ -140,7 +140,7 @@ func TestBroadPoliciesNeedFourEyesOverHTTP(t *testing.T) {
 	if s := decide(); s != 403 {
 		t.Fatalf("a proposal is in effect: %d", s)
 	}
-	if out := a.must(403, "POST", approve, nil); !strings.Contains(out["message"].(string), "four eyes") {
+	if out := a.must(403, "POST", approve, nil); out["error_code"] != "policy.proposal.four_eyes" {
 		t.Fatalf("the proposer approving its own: %v", out)
 	}
 	inspector.must(403, "POST", approve, nil)

@@ -69,7 +69,7 @@ func TestGuessingPasswordsIsStopped(t *testing.T) {
 		}
 	}
 	for _, in := range []*instance{first, second} {
-		if s, out := try(in, "zhao.jiancha", "duty-demo"); s != 429 || !strings.Contains(out["message"].(string), "locked") {
+		if s, out := try(in, "zhao.jiancha", "duty-demo"); s != 429 || !strings.Contains(out["message"].(string), "已锁定") {
 			t.Fatalf("the right password after ten wrong ones: %d %v, want 429 locked", s, out)
 		}
 	}
@@ -102,7 +102,7 @@ func TestLogoutAndIdleEndTheSession(t *testing.T) {
 	inspector := duty.login("zhao.jiancha")
 	inspector.must(200, "GET", "/api/v1/me", nil)
 	inspector.must(200, "POST", "/api/v1/logout", nil)
-	if out := inspector.must(401, "GET", "/api/v1/me", nil); !strings.Contains(out["message"].(string), "log in again") {
+	if out := inspector.must(401, "GET", "/api/v1/me", nil); !strings.Contains(out["message"].(string), "请重新登录") {
 		t.Fatalf("a token after logout: %v", out)
 	}
 

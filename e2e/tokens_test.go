@@ -32,7 +32,7 @@ func TestShortTokensRefreshAndOIDC(t *testing.T) {
 	inspector := &user{t: t, base: duty.base, token: access}
 	inspector.must(200, "GET", "/api/v1/me", nil)
 	time.Sleep(2500 * time.Millisecond)
-	if out := inspector.must(401, "GET", "/api/v1/me", nil); !strings.Contains(out["message"].(string), "expired") {
+	if out := inspector.must(401, "GET", "/api/v1/me", nil); !strings.Contains(out["message"].(string), "过期") {
 		t.Fatalf("an access token past --token-ttl: %v", out)
 	}
 	next := anon.must(200, "POST", "/api/v1/token/refresh", map[string]any{"refresh_token": refresh})

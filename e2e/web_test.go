@@ -39,7 +39,7 @@ func TestPagesInARealBrowser(t *testing.T) {
 	}
 	// A deadline in the past is refused with the API's message; the case stays as it was.
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件", "deadline": "2020-01-01"})
-	inspector.sees(".error", "deadline")
+	inspector.sees(".error", "整改期限应晚于现在")
 	inspector.sees(".summary", "已登记")
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件，3号楼停止作业", "deadline": time.Now().AddDate(0, 0, 20).Format(time.DateOnly)})
 	inspector.sees(".notice", "已办理")
@@ -141,7 +141,10 @@ func browse(t *testing.T, chrome, base, login string) *visitor {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1300, 1000),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true))
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		// A browser in China asks for Chinese; headless Chromium would ask
+		// for en-US, and the pages follow Accept-Language.
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)

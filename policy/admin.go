@@ -149,7 +149,7 @@ func (e *Editor) Delete(ctx context.Context, id string, by cases.Actor, region s
 		var before []byte
 		if err := tx.QueryRow(ctx, `DELETE FROM policies WHERE id = $1 RETURNING doc`, id).Scan(&before); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
-				return duty.Errorf(duty.ENotFound, "no policy %q", id)
+				return duty.Fail(duty.ENotFound, "policy.not_found", duty.Args{"ID": id})
 			}
 			return err
 		}
@@ -170,7 +170,7 @@ func (e *Editor) Delete(ctx context.Context, id string, by cases.Actor, region s
 // edit would be overwritten by the next sync.
 func CheckHandWritten(id string) error {
 	if strings.HasPrefix(id, OrgPolicyPrefix) {
-		return duty.Errorf(duty.EInvalid, "policy ids starting with %q are generated from the organisation: change the organisation instead, or choose another id (e.g. recusal:…)", OrgPolicyPrefix)
+		return duty.Fail(duty.EInvalid, "policy.id.generated", duty.Args{"Prefix": OrgPolicyPrefix})
 	}
 	return nil
 }
@@ -216,14 +216,14 @@ func (e *Editor) Sync(ctx context.Context, want []*ladon.DefaultPolicy) (changed
 	order := make([]string, 0, len(want))
 	for _, p := range want {
 		if !strings.HasPrefix(p.ID, OrgPolicyPrefix) {
-			return 0, duty.Errorf(duty.EInvalid, "generated policy %q must have an id starting with %q", p.ID, OrgPolicyPrefix)
+			return 0, duty.Fail(duty.EInvalid, "policy.id.generated_prefix", duty.Args{"ID": p.ID, "Prefix": OrgPolicyPrefix})
 		}
 		doc, err := encodeValid(p)
 		if err != nil {
 			return 0, err
 		}
 		if _, dup := docs[p.ID]; dup {
-			return 0, duty.Errorf(duty.EInvalid, "two generated policies share the id %q", p.ID)
+			return 0, duty.Fail(duty.EInvalid, "policy.id.duplicate", duty.Args{"ID": p.ID})
 		}
 		docs[p.ID] = doc
 		order = append(order, p.ID)

@@ -294,7 +294,7 @@ func (m *Manager) Create(ctx context.Context, p ladon.Policy) error {
 		return fmt.Errorf("policy: create %q: %w", p.GetID(), err)
 	}
 	if tag.RowsAffected() == 0 {
-		return &codedError{duty.Errorf(duty.EConflict, "a policy with id %q already exists", p.GetID()), ErrConflict}
+		return &codedError{duty.Fail(duty.EConflict, "policy.exists", duty.Args{"ID": p.GetID()}), ErrConflict}
 	}
 	return m.reloadAfterWrite(ctx, p.GetID())
 }
@@ -772,7 +772,7 @@ func clonePolicy(p *ladon.DefaultPolicy) (*ladon.DefaultPolicy, error) {
 // notFound is the error for a missing id: duty's code for the API, and
 // ladon's ErrNotFound for code written against ladon.
 func notFound(id string) error {
-	return &codedError{duty.Errorf(duty.ENotFound, "no policy with id %q", id), ladon.ErrNotFound}
+	return &codedError{duty.Fail(duty.ENotFound, "policy.not_found", duty.Args{"ID": id}), ladon.ErrNotFound}
 }
 
 // codedError carries both a *duty.Error, which the API maps to a status and

@@ -355,7 +355,7 @@ func TestNotFoundAndConflict(t *testing.T) {
 		if !errors.Is(err, ladon.ErrNotFound) || duty.ErrorCode(err) != duty.ENotFound {
 			t.Errorf("%s: %v (code %q), want ladon.ErrNotFound and %q", what, err, duty.ErrorCode(err), duty.ENotFound)
 		}
-		if !strings.Contains(duty.ErrorMessage(err), `"nope"`) {
+		if !strings.Contains(duty.ErrorMessage(err), "nope") {
 			t.Errorf("%s: message %q does not name the id", what, duty.ErrorMessage(err))
 		}
 	}

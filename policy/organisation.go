@@ -3,12 +3,13 @@ package policy
 import (
 	"context"
 	"fmt"
-	"github.com/duty-project/duty/cases"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/duty-project/duty/cases"
 
 	"github.com/ory/ladon"
 

@@ -77,7 +77,7 @@ func (e *Editor) Propose(ctx context.Context, in ProposeInput) (Proposal, error)
 	switch in.Action {
 	case ProposePut:
 		if in.Policy == nil {
-			return Proposal{}, duty.Errorf(duty.EInvalid, "a proposal to write a policy needs the policy")
+			return Proposal{}, duty.Fail(duty.EInvalid, "policy.proposal.no_policy", nil)
 		}
 		in.PolicyID = in.Policy.ID
 		var err error
@@ -86,7 +86,7 @@ func (e *Editor) Propose(ctx context.Context, in ProposeInput) (Proposal, error)
 		}
 	case ProposeDelete:
 	default:
-		return Proposal{}, duty.Errorf(duty.EInvalid, "a proposal puts or deletes a policy, not %q", in.Action)
+		return Proposal{}, duty.Fail(duty.EInvalid, "policy.proposal.bad_action", nil)
 	}
 	if err := CheckHandWritten(in.PolicyID); err != nil {
 		return Proposal{}, err
@@ -103,7 +103,7 @@ func (e *Editor) Propose(ctx context.Context, in ProposeInput) (Proposal, error)
 			return err
 		}
 		if in.Action == ProposeDelete && before == nil {
-			return duty.Errorf(duty.ENotFound, "no policy %q", in.PolicyID)
+			return duty.Fail(duty.ENotFound, "policy.not_found", duty.Args{"ID": in.PolicyID})
 		}
 		var id int64
 		err := tx.QueryRow(ctx, `
@@ -142,14 +142,14 @@ func (e *Editor) Approve(ctx context.Context, id int64, by cases.Actor) (Proposa
 			return err
 		}
 		if p.ProposedBy == by.PersonID {
-			return duty.Errorf(duty.EForbidden, "four eyes (双人审核): proposal %d is yours; another administrator of the region must approve it", id)
+			return duty.Fail(duty.EForbidden, "policy.proposal.four_eyes", duty.Args{"ID": id})
 		}
 		current, err := lockedDoc(ctx, tx, p.PolicyID)
 		if err != nil {
 			return err
 		}
 		if !sameDoc(current, p.Before) {
-			return duty.Errorf(duty.EConflict, "policy %q has changed since proposal %d was made; it approves a change from what no longer stands: propose again", p.PolicyID, id)
+			return duty.Fail(duty.EConflict, "policy.proposal.stale", duty.Args{"Policy": p.PolicyID, "ID": id})
 		}
 		ch := Change{Action: ChangeApprove, PolicyID: p.PolicyID, RegionCode: p.RegionCode, ProposalID: id,
 			StateBefore: StateProposed, Before: current, Broad: p.Broad, By: by, At: now}
@@ -274,7 +274,7 @@ func proposal(ctx context.Context, q interface {
 	}
 	p, err := scanProposal(q.QueryRow(ctx, query, id), now)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Proposal{}, duty.Errorf(duty.ENotFound, "no policy proposal %d", id)
+		return Proposal{}, duty.Fail(duty.ENotFound, "policy.proposal.not_found", duty.Args{"ID": id})
 	}
 	return p, err
 }
@@ -289,9 +289,9 @@ func decidable(ctx context.Context, tx pgx.Tx, id int64, now time.Time) (Proposa
 	case ProposalPending:
 		return p, nil
 	case ProposalExpired:
-		return Proposal{}, duty.Errorf(duty.EConflict, "proposal %d expired at %s without approval; propose it again", id, p.ExpiresAt.Format(time.RFC3339))
+		return Proposal{}, duty.Fail(duty.EConflict, "policy.proposal.expired", duty.Args{"ID": id, "At": p.ExpiresAt})
 	}
-	return Proposal{}, duty.Errorf(duty.EConflict, "proposal %d is already %s", id, p.State)
+	return Proposal{}, duty.Fail(duty.EConflict, "policy.proposal.decided", duty.Args{"ID": id})
 }
 
 // decide records a proposal's outcome and returns it as it now stands.

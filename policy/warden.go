@@ -8,13 +8,13 @@ package policy
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/ory/ladon"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 )
 
@@ -125,21 +125,25 @@ func (w *Warden) AllowedBy(ctx context.Context, subject Subject, action, resourc
 				allowedBy = post
 			}
 		case errors.Is(err, ladon.ErrRequestForcefullyDenied):
-			return "", denied(action, "an explicit rule denies it (e.g. recusal 回避)")
+			return "", denied(action, "policy.denied.explicit")
 		case errors.Is(err, ladon.ErrRequestDenied):
 		default:
-			return "", denied(action, "the permission check failed")
+			return "", denied(action, "policy.denied.check_failed")
 		}
 	}
 	if allowedBy == "" {
 		if len(subject.Posts) == 0 {
-			return "", denied(action, "you hold no post today")
+			return "", denied(action, "policy.denied.no_post")
 		}
-		return "", denied(action, "none of your posts covers this case's region, sector or enterprise (属地/行业/本单位)")
+		return "", denied(action, "policy.denied.not_covered")
 	}
 	return allowedBy, nil
 }
 
-func denied(action, why string) error {
-	return &duty.Error{Code: duty.EForbidden, Message: fmt.Sprintf("not allowed 无权操作: %s — %s", action, why)}
+// denied is a refusal saying why (a message); the action refused is in
+// the details, for clients and the log, not in the words people read.
+func denied(action string, why i18n.Ref) error {
+	e := duty.Fail(duty.EForbidden, "policy.denied", duty.Args{"Why": why})
+	e.Details = map[string]any{"action": action}
+	return e
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 )
 
 // RecordStep writes one workflow step: the audit entry, the notifications
@@ -318,7 +319,7 @@ type querier interface {
 
 func nextCaseNumber(ctx context.Context, q querier, kind cases.Kind, region string, year int) (cases.Number, error) {
 	if kind.Prefix() == "" {
-		return cases.Number{}, duty.Errorf(duty.EInvalid, "unknown case kind %q", kind)
+		return cases.Number{}, duty.Fail(duty.EInvalid, "case.kind.unknown", nil)
 	}
 	var seq int
 	err := q.QueryRow(ctx, `
@@ -348,8 +349,7 @@ func (s *Store) OpeningNumber(ctx context.Context, personID int64, key string, k
 			personID, key).Scan(&was, &caseNo)
 		if err == nil {
 			if was != string(kind) {
-				return duty.Errorf(duty.EConflict, "Idempotency-Key %q already opened %s, a %s case; send a new key to open a new case",
-					key, caseNo, cases.Kind(was).Label())
+				return duty.Fail(duty.EConflict, "request.idempotency_key.opened_other", duty.Args{"Key": key, "CaseNo": caseNo, "Kind": i18n.Ref("kind." + was)})
 			}
 			num, err = cases.ParseNumber(caseNo)
 			reused = true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/org"
 )
 
@@ -28,7 +29,7 @@ func (s *Store) PersonByIdentity(ctx context.Context, issuer, subject string) (o
 		SELECT p.id, p.login, p.name FROM person_identities i JOIN persons p ON p.id = i.person_id
 		WHERE i.issuer = $1 AND i.subject = $2`, issuer, subject).Scan(&p.ID, &p.Login, &p.Name)
 	if err != nil {
-		return org.Person{}, notFound(err, "no person is linked to subject %q of %s", subject, issuer)
+		return org.Person{}, missing(err, "auth.oidc.subject_unknown", duty.Args{"Subject": subject, "Issuer": issuer})
 	}
 	return p, nil
 }

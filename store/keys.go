@@ -27,7 +27,7 @@ func (s *Store) BindStepKey(ctx context.Context, personID int64, key, request, h
 		return fmt.Errorf("store: idempotency key: %w", err)
 	}
 	if firstHash != hash {
-		return duty.Errorf(duty.EConflict, "Idempotency-Key %q was already used for another request (%s); send a new key for a new request", key, firstRequest)
+		return duty.Fail(duty.EConflict, "request.idempotency_key.reused", duty.Args{"Key": key, "First": firstRequest})
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/org"
 )
 
@@ -45,7 +46,7 @@ func (s *Store) SetPassword(ctx context.Context, login, hash string) (org.Person
 	err := s.Pool.QueryRow(ctx, `UPDATE persons SET password_hash = $2 WHERE login = $1 RETURNING id, login, name`, login, hash).
 		Scan(&p.ID, &p.Login, &p.Name)
 	if err != nil {
-		return org.Person{}, notFound(err, "no person with login %q", login)
+		return org.Person{}, missing(err, "person.login.unknown", duty.Args{"Login": login})
 	}
 	return p, nil
 }

@@ -64,7 +64,7 @@ func (s *Store) UseSession(ctx context.Context, id string, personID int64, now t
 		WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL AND expires_at > $3 AND last_seen_at > $4`,
 		id, personID, now, now.Add(-idle)).Scan(&lastSeen)
 	if err != nil {
-		return notFound(err, "the session has ended (logged out, or unused too long); log in again (请重新登录)")
+		return missing(err, "auth.session.ended", nil)
 	}
 	if now.Sub(lastSeen) < time.Minute {
 		return nil
@@ -123,7 +123,7 @@ func (s *Store) RefreshSession(ctx context.Context, oldHash, newHash []byte, now
 			WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_seen_at > $3`,
 			out.ID, now, now.Add(-idle)).Scan(&out.PersonID, &out.Login, &out.Expires)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return duty.Errorf(duty.ENotFound, "the session has ended (logged out, unused too long, or past its longest lifetime); log in again (请重新登录)")
+			return duty.Fail(duty.ENotFound, "auth.session.ended", nil)
 		}
 		if err != nil {
 			return err
@@ -149,7 +149,7 @@ func (s *Store) refreshReused(ctx context.Context, tx pgx.Tx, hash []byte, now t
 	err := tx.QueryRow(ctx, `SELECT r.session_id, s.person_id FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.hash = $1`,
 		hash).Scan(&out.ID, &out.PersonID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return duty.Errorf(duty.ENotFound, "unknown refresh token; log in again (请重新登录)")
+		return duty.Fail(duty.ENotFound, "auth.refresh.unknown", nil)
 	}
 	if err != nil {
 		return err
@@ -163,5 +163,5 @@ func (s *Store) refreshReused(ctx context.Context, tx pgx.Tx, hash []byte, now t
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	return duty.Errorf(duty.ENotFound, "this refresh token was used already, so a copy of it exists: the session has been ended for safety; log in again (刷新令牌已被使用过，为安全起见本次登录已失效，请重新登录)")
+	return duty.Fail(duty.ENotFound, "auth.refresh.reused", nil)
 }

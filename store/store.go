@@ -260,7 +260,17 @@ func IsUnavailable(err error) bool {
 	return pgconn.SafeToRetry(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// notFound turns pgx.ErrNoRows into a user-facing not-found error.
+// missing turns pgx.ErrNoRows into a user-facing not-found error, message
+// id of the catalogue.
+func missing(err error, id string, args duty.Args) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return duty.Fail(duty.ENotFound, id, args)
+	}
+	return err
+}
+
+// notFound turns pgx.ErrNoRows into a user-facing not-found error, in the
+// old free-text form (see missing).
 func notFound(err error, format string, args ...any) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return duty.Errorf(duty.ENotFound, format, args...)

@@ -228,11 +228,14 @@ func refused(ctx workflow.Context, what string, want, claims Claims, err error) 
 		"claimed_person", claims.Person, "claimed_post", claims.Post, "reason", err.Error())
 }
 
-// refusal is what the caller is told: forbidden, and not retried.
+// refusal is what the caller is told: forbidden, and not retried; its
+// message ID rides in the details as every workflow refusal's does
+// (casekit.Refusal), so the API answers it in the caller's language.
 func refusal(err error) error {
-	msg := "refused: this step was not authorised by duty's API (no valid warrant)"
+	msg, ref := "refused: this step was not authorised by duty's API (no valid warrant)", duty.Refusal{ID: "warrant.refused"}
 	if !errors.Is(err, ErrBadWarrant) {
-		msg = "refused: the step's warrant could not be checked"
+		msg, ref = "refused: the step's warrant could not be checked", duty.Refusal{ID: "warrant.unchecked"}
 	}
-	return temporal.NewApplicationErrorWithOptions(msg, duty.EForbidden, temporal.ApplicationErrorOptions{NonRetryable: true})
+	return temporal.NewApplicationErrorWithOptions(msg, duty.EForbidden, temporal.ApplicationErrorOptions{NonRetryable: true,
+		Details: []any{ref}})
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/auth"
+	"github.com/duty-project/duty/i18n"
 )
 
 // The pages keep a visitor's login in two cookies: the API's access token
@@ -254,12 +255,12 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.loginFailed(w, r, &apiError{Status: http.StatusUnauthorized, Message: "the sign-in request has expired or was started in another browser; start again (登录请求已失效，请重新登录)"}, "")
+		s.loginFailed(w, r, &apiError{Status: http.StatusUnauthorized, Message: i18n.T(i18n.FromRequest(r), "auth.oidc.flow_expired", nil)}, "")
 		return
 	}
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		msg := "the identity provider did not sign you in (统一身份认证未完成登录)"
+		msg := i18n.T(i18n.FromRequest(r), "auth.oidc.not_signed_in", nil)
 		if providerError.MatchString(e) {
 			msg += ": " + e
 		}
@@ -278,10 +279,11 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 
 // loginFailed shows the login page again with why.
 func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, err error, next string) {
-	status, msg := http.StatusUnauthorized, "登录失败"
+	lang := i18n.FromRequest(r)
+	status, msg := http.StatusUnauthorized, i18n.T(lang, "login.failed", nil)
 	var e *apiError
 	if errors.As(err, &e) {
 		status, msg = e.Status, e.Message
 	}
-	s.render(w, status, "login", page{Title: "登录", Error: msg, Data: loginData{Next: next, OIDC: s.OIDC}, Posted: r.PostForm, Now: time.Now()})
+	s.render(w, status, "login", page{Title: i18n.T(lang, "login.title", nil), Error: msg, Data: loginData{Next: next, OIDC: s.OIDC}, Posted: r.PostForm, Now: time.Now()})
 }

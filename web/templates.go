@@ -10,6 +10,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
@@ -20,17 +21,22 @@ var partials = map[string][]string{
 	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"}, "case": {"templates/inspection.html"},
 }
 
-// parsePages parses every page with the layout; the templates are in the
-// binary, so a failure here is a programming error.
-func parsePages() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, name := range pageNames {
-		// Every page may show a form, and an accident step's form names
-		// what it is about (accident.html).
-		files := append([]string{"templates/layout.html", "templates/accident.html", "templates/" + name + ".html"}, partials[name]...)
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, files...))
+// parsePages parses every page with the layout, once for each language
+// (by language, then page name); the templates are in the binary, so a
+// failure here is a programming error.
+func parsePages() map[string]map[string]*template.Template {
+	all := map[string]map[string]*template.Template{}
+	for _, lang := range i18n.Languages {
+		out := map[string]*template.Template{}
+		for _, name := range pageNames {
+			// Every page may show a form, and an accident step's form names
+			// what it is about (accident.html).
+			files := append([]string{"templates/layout.html", "templates/accident.html", "templates/" + name + ".html"}, partials[name]...)
+			out[name] = template.Must(template.New(name).Funcs(funcs).Funcs(langFuncs(lang)).ParseFS(assets, files...))
+		}
+		all[lang] = out
 	}
-	return out
+	return all
 }
 
 var funcs = template.FuncMap{

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 )
 
@@ -49,7 +50,7 @@ type Server struct {
 	// replace it.
 	Now func() time.Time
 
-	pages     map[string]*template.Template
+	pages     map[string]map[string]*template.Template
 	evidence  *evidenceFiles
 	refreshes refresher
 }
@@ -101,9 +102,9 @@ func (s *Server) Handler() http.Handler {
 	// site's own pages may post. The session cookie is SameSite=Lax too.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "cross-site form refused (跨站提交被拒绝)", http.StatusForbidden)
+		http.Error(w, i18n.T(i18n.FromRequest(r), "web.cross_site_refused", nil), http.StatusForbidden)
 	}))
-	return securityHeaders(csrf.Handler(s.keepSession(mux)))
+	return securityHeaders(csrf.Handler(s.keepSession(withLang(mux))))
 }
 
 // pagePolicy is the Content-Security-Policy of every page: its own styles
@@ -180,6 +181,8 @@ func (s *Server) send(r *http.Request, method, path string, body any) (*recorder
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// The API answers, refusals included, in the visitor's language.
+	req.Header.Set("Accept-Language", i18n.FromRequest(r))
 	// The API limits logins per client address: the visitor's, not ours.
 	req.RemoteAddr = r.RemoteAddr
 	if t := token(r); t != "" {
@@ -209,7 +212,8 @@ func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
 
 // page is what every template gets: the visitor, the page's data, and a
-// message to show (an error or a notice).
+// message to show (an error or a notice). Lang and Languages are filled in
+// by render: the page's language and the language switch's links.
 type page struct {
 	Title   string
 	Me      *me
@@ -222,11 +226,18 @@ type page struct {
 	// Period is what a printed page says it covers (统计期间, the list's
 	// filter), beside who printed it and when.
 	Period string
+	// Lang and Languages are filled in by render: the page's language
+	// and the language switch's links.
+	Lang      string
+	Languages []langOption
 }
 
-// render writes a page with the layout; status is the HTTP status.
+// render writes a page with the layout, in the request's language; status
+// is the HTTP status.
 func (s *Server) render(w http.ResponseWriter, status int, name string, p page) {
-	t, ok := s.pages[name]
+	lang, here := langOf(w)
+	p.Lang, p.Languages = lang, langOptions(lang, here)
+	t, ok := s.pages[lang][name]
 	if !ok {
 		http.Error(w, "no page "+name, http.StatusInternalServerError)
 		return
@@ -234,7 +245,7 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p page) 
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.Logger.Error("render page", "page", name, "error", err)
-		http.Error(w, "internal error 内部错误; it has been logged", http.StatusInternalServerError)
+		http.Error(w, i18n.T(lang, "error.internal", nil), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -249,16 +260,16 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, m *me, err error) 
 	var e *apiError
 	if !errors.As(err, &e) {
 		s.Logger.Error("page", "path", r.URL.Path, "error", err)
-		e = &apiError{Status: http.StatusInternalServerError, Message: "internal error 内部错误; it has been logged"}
+		e = &apiError{Status: http.StatusInternalServerError, Message: i18n.T(i18n.FromRequest(r), "error.internal", nil)}
 	}
 	if e.Status == http.StatusUnauthorized {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	title := map[int]string{http.StatusForbidden: "无权访问 Forbidden", http.StatusNotFound: "未找到 Not found",
-		http.StatusConflict: "当前状态不允许", http.StatusBadRequest: "输入有误"}[e.Status]
-	if title == "" {
-		title = fmt.Sprintf("错误 Error %d", e.Status)
+	lang := i18n.FromRequest(r)
+	title := i18n.T(lang, "error.title.other", i18n.Args{"Status": e.Status})
+	if id := fmt.Sprintf("error.title.%d", e.Status); i18n.Has(lang, id) {
+		title = i18n.T(lang, id, nil)
 	}
 	s.render(w, e.Status, "error", page{Title: title, Me: m, Error: e.Message, Now: time.Now()})
 }
@@ -326,12 +337,13 @@ func (s *Server) whoami(r *http.Request) (*me, error) {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", page{Title: "登录", Data: loginData{Next: r.URL.Query().Get("next"), OIDC: s.OIDC}, Now: time.Now()})
+	s.render(w, http.StatusOK, "login", page{Title: i18n.T(i18n.FromRequest(r), "login.title", nil), Data: loginData{Next: r.URL.Query().Get("next"), OIDC: s.OIDC}, Now: time.Now()})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.render(w, http.StatusBadRequest, "login", page{Title: "登录", Error: "表单无法读取", Data: loginData{OIDC: s.OIDC}, Now: time.Now()})
+		lang := i18n.FromRequest(r)
+		s.render(w, http.StatusBadRequest, "login", page{Title: i18n.T(lang, "login.title", nil), Error: i18n.T(lang, "web.form_unreadable", nil), Data: loginData{OIDC: s.OIDC}, Now: time.Now()})
 		return
 	}
 	var pair tokenPair

@@ -925,7 +925,7 @@ func (a *accident) checkClose(in CloseInput, _ time.Time) error {
 	if err := a.atLevel(in.ActorLevel, "close the case (结案)"); err != nil {
 		return err
 	}
-	if err := casekit.Text("comment", in.Comment, false); err != nil {
+	if err := casekit.Text("field.accident.comment", in.Comment, false); err != nil {
 		return err
 	}
 	var open []string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
@@ -147,8 +148,11 @@ func (in Input) Validate(now time.Time) error {
 	if err := in.Casualties.Validate(); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"place (事故地点)", in.Place}, {"description (事故简要经过)", in.Description},
-		{"unit_reporter (单位报告人)", in.UnitReporter}} {
+	for _, f := range []struct {
+		name i18n.Ref
+		v    string
+	}{{"field.accident.place", in.Place}, {"field.accident.description", in.Description},
+		{"field.accident.unit_reporter", in.UnitReporter}} {
 		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
@@ -198,7 +202,7 @@ func (in ReportUpInput) Validate() error {
 	if rules.LevelRank(in.ToLevel) == 0 {
 		return casekit.Invalid("to_level must be one of %v", rules.Levels)
 	}
-	return casekit.Text("to_org (接报单位)", in.ToOrg, true)
+	return casekit.Text("field.accident.to_org", in.ToOrg, true)
 }
 
 // AmendCasualtiesInput amends the casualty figures (补报).
@@ -213,7 +217,7 @@ func (in AmendCasualtiesInput) Validate() error {
 	if err := in.Casualties.Validate(); err != nil {
 		return err
 	}
-	return casekit.Text("reason (补报原因)", in.Reason, true)
+	return casekit.Text("field.accident.late_reason", in.Reason, true)
 }
 
 // Amendment is a recorded change of the figures.
@@ -294,10 +298,10 @@ type StartAppraisalInput struct {
 
 // Validate checks the input's own fields.
 func (in StartAppraisalInput) Validate() error {
-	if err := casekit.Text("subject (鉴定事项)", in.Subject, true); err != nil {
+	if err := casekit.Text("field.accident.subject", in.Subject, true); err != nil {
 		return err
 	}
-	return casekit.Text("institution (鉴定机构)", in.Institution, true)
+	return casekit.Text("field.accident.institution", in.Institution, true)
 }
 
 // EndAppraisalInput ends the appraisal under way.
@@ -308,7 +312,7 @@ type EndAppraisalInput struct {
 
 // Validate checks the input's own fields.
 func (in EndAppraisalInput) Validate() error {
-	return casekit.Text("findings (鉴定结论)", in.Findings, true)
+	return casekit.Text("field.accident.appraisal_findings", in.Findings, true)
 }
 
 // Appraisal is a technical appraisal and the days it stopped the clock.
@@ -336,7 +340,7 @@ func (in ExtendInvestigationInput) Validate() error {
 	if in.Days <= 0 {
 		return casekit.Invalid("days (延长天数) must be positive")
 	}
-	return casekit.Text("reason (延期理由)", in.Reason, true)
+	return casekit.Text("field.accident.extension_reason", in.Reason, true)
 }
 
 // InvestigationExtension is a granted extension of the investigation.
@@ -377,8 +381,11 @@ type SubmitInvestigationInput struct {
 
 // Validate checks the report's own fields.
 func (in SubmitInvestigationInput) Validate() error {
-	for _, f := range []struct{ name, v string }{{"cause (事故原因)", in.Cause}, {"nature (事故性质)", in.Nature},
-		{"recommendations (整改措施建议)", in.Recommendations}} {
+	for _, f := range []struct {
+		name i18n.Ref
+		v    string
+	}{{"field.accident.cause", in.Cause}, {"field.accident.nature", in.Nature},
+		{"field.accident.recommendations", in.Recommendations}} {
 		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
@@ -417,7 +424,7 @@ type ExtendApprovalInput struct {
 
 // Validate checks the input's own fields.
 func (in ExtendApprovalInput) Validate() error {
-	return casekit.Text("reason (延期理由)", in.Reason, true)
+	return casekit.Text("field.accident.extension_reason", in.Reason, true)
 }
 
 // ApproveInvestigationInput approves the report (批复).
@@ -430,7 +437,7 @@ type ApproveInvestigationInput struct {
 
 // Validate checks the input's own fields.
 func (in ApproveInvestigationInput) Validate() error {
-	return casekit.Text("decision (批复意见)", in.Decision, true)
+	return casekit.Text("field.accident.decision", in.Decision, true)
 }
 
 // Approval is the recorded 批复.
@@ -509,10 +516,10 @@ func (in DecideAccountabilityInput) Validate() error {
 			return casekit.Invalid("a penalty (行政处罚) is decided through a penalty case: reference must be its number (CF-…)")
 		}
 	}
-	if err := casekit.Text("reference", in.Reference, false); err != nil {
+	if err := casekit.Text("field.accident.reference", in.Reference, false); err != nil {
 		return err
 	}
-	return casekit.Text("note", in.Note, false)
+	return casekit.Text("field.accident.note", in.Note, false)
 }
 
 // CarryOutAccountabilityInput records that the decision on a person was carried out.
@@ -524,7 +531,7 @@ type CarryOutAccountabilityInput struct {
 
 // Validate checks the input's own fields.
 func (in CarryOutAccountabilityInput) Validate() error {
-	return casekit.Text("note (落实情况)", in.Note, true)
+	return casekit.Text("field.accident.implementation", in.Note, true)
 }
 
 // Decision is who decided or carried out what, when.
@@ -601,7 +608,7 @@ type AssessMeasuresInput struct {
 
 // Validate checks the input's own fields.
 func (in AssessMeasuresInput) Validate() error {
-	return casekit.Text("findings (评估结论)", in.Findings, true)
+	return casekit.Text("field.accident.assessment_findings", in.Findings, true)
 }
 
 // Assessment is the recorded assessment.
@@ -641,7 +648,7 @@ func (in RecordEducationInput) Validate(now time.Time) error {
 	if in.Kind != EducationTraining && in.Kind != EducationWarning {
 		return casekit.Invalid("kind must be %q (培训) or %q (警示教育)", EducationTraining, EducationWarning)
 	}
-	if err := casekit.Text("topic (主题)", in.Topic, true); err != nil {
+	if err := casekit.Text("field.accident.topic", in.Topic, true); err != nil {
 		return err
 	}
 	if in.HeldAt.IsZero() || in.HeldAt.After(now) {
@@ -696,10 +703,10 @@ func (in DecideFinesInput) Validate() error {
 	if in.UnitFineYuan <= 0 || in.PrincipalIncomeYuan < 0 || in.PrincipalFineYuan < 0 {
 		return casekit.Invalid("unit_fine_yuan must be positive; income and fine not negative")
 	}
-	if err := casekit.Text("principal (主要负责人)", in.Principal, true); err != nil {
+	if err := casekit.Text("field.accident.principal", in.Principal, true); err != nil {
 		return err
 	}
-	return casekit.Text("reasons (理由)", in.Reasons, true)
+	return casekit.Text("field.accident.reasons", in.Reasons, true)
 }
 
 // FineDecision is the recorded decision.
@@ -800,7 +807,7 @@ func (in SignOffGateInput) Validate() error {
 	if !slices.Contains(Gates, in.Gate) {
 		return casekit.Invalid("gate must be one of %v (四不放过)", Gates)
 	}
-	return casekit.Text("comment", in.Comment, false)
+	return casekit.Text("field.accident.comment", in.Comment, false)
 }
 
 // GateStatus is one gate as it stands: signed off, or what blocks it.

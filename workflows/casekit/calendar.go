@@ -1,11 +1,13 @@
 package casekit
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 )
@@ -37,7 +39,7 @@ type LearnCalendarInput struct {
 // API) takes any; once it has learned one, it holds it like the others.
 func (in LearnCalendarInput) Validate(current *calendar.Calendar) error {
 	if in.Calendar == nil {
-		return Invalid("a calendar is required (缺少节假日安排)")
+		return Refuse("calendar.required", nil)
 	}
 	if current == nil {
 		return nil
@@ -45,11 +47,11 @@ func (in LearnCalendarInput) Validate(current *calendar.Calendar) error {
 	ch := current.ChangesTo(in.Calendar)
 	switch {
 	case len(ch.Dropped) > 0:
-		return Invalid("the calendar lacks the years %v that this case already counts with (缺少本案已使用的年份)", ch.Dropped)
+		return Refuse("calendar.years_dropped", duty.Args{"Years": fmt.Sprint(ch.Dropped)})
 	case len(ch.Conflicting) > 0:
-		return Invalid("the calendar's years %v differ from this case's without a later notice (与本案节假日安排冲突)", ch.Conflicting)
+		return Refuse("calendar.years_conflict", duty.Args{"Years": fmt.Sprint(ch.Conflicting)})
 	case len(ch.Learned()) == 0:
-		return Conflict("the case already counts with every year of this calendar (本案节假日安排已是最新)")
+		return NotNow("calendar.up_to_date", nil)
 	}
 	return nil
 }
@@ -137,7 +139,7 @@ func learnedYears(cur, next *calendar.Calendar, recounted []Recounted) []int {
 func registerLearnCalendar[S State[V], V any](ctx workflow.Context, s S, k Calendared) error {
 	check := func(in LearnCalendarInput) error {
 		if s.kit().ClosedAt != nil {
-			return Conflict("the case is closed; its deadlines no longer run (案件已结)")
+			return NotNow("case.closed", nil)
 		}
 		return in.Validate(k.Calendar())
 	}

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/i18n"
 )
 
 // Limits on free text, so one request cannot bloat a workflow history.
@@ -19,23 +20,34 @@ const (
 const MaxNameLen = 200
 
 // Invalid is the refusal of an input that is wrong in itself, whatever
-// state the case is in.
+// state the case is in. It is the old free-text form, kept while refusals
+// move to the catalogue (Refuse).
 func Invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
 
-// Conflict is the refusal of a step the case's state does not allow now.
+// Conflict is the refusal of a step the case's state does not allow now,
+// in the old free-text form (see Invalid).
 func Conflict(format string, args ...any) error { return duty.Errorf(duty.EConflict, format, args...) }
 
+// Refuse is the refusal of an input that is wrong in itself, as message id
+// of the catalogue with its arguments.
+func Refuse(id string, args duty.Args) error { return duty.Fail(duty.EInvalid, id, args) }
+
+// NotNow is the refusal of a step the case's state does not allow now, as
+// message id of the catalogue with its arguments.
+func NotNow(id string, args duty.Args) error { return duty.Fail(duty.EConflict, id, args) }
+
 // Text checks a free-text field: present when required, valid UTF-8, not
-// too long. name is how the refusal names the field to people.
-func Text(name, v string, required bool) error {
+// too long. field is the message that names the field to people
+// ("field.<kind>.<name>"), so the refusal names it in their language.
+func Text(field i18n.Ref, v string, required bool) error {
 	if required && strings.TrimSpace(v) == "" {
-		return Invalid("%s is required", name)
+		return Refuse("field.required", duty.Args{"Field": field})
 	}
 	if !utf8.ValidString(v) {
-		return Invalid("%s is not valid UTF-8 text", name)
+		return Refuse("field.bad_utf8", duty.Args{"Field": field})
 	}
 	if utf8.RuneCountInString(v) > maxTextLen {
-		return Invalid("%s is longer than %d characters", name, maxTextLen)
+		return Refuse("field.too_long", duty.Args{"Field": field, "Max": maxTextLen})
 	}
 	return nil
 }
@@ -52,21 +64,38 @@ type Evidence struct {
 // required, not too many, each named, its hash well formed.
 func ValidEvidence(ev []Evidence, required bool) error {
 	if required && len(ev) == 0 {
-		return Invalid("at least one piece of evidence (整改证据) is required")
+		return Refuse("evidence.required", nil)
 	}
 	if len(ev) > maxEvidence {
-		return Invalid("at most %d pieces of evidence per step", maxEvidence)
+		return Refuse("evidence.too_many", duty.Args{"Max": maxEvidence})
 	}
 	for i, e := range ev {
 		if strings.TrimSpace(e.Name) == "" || utf8.RuneCountInString(e.Name) > MaxNameLen {
-			return Invalid("evidence %d needs a name of 1 to %d characters", i+1, MaxNameLen)
+			return Refuse("evidence.bad_name", duty.Args{"N": i + 1, "Max": MaxNameLen})
 		}
 		if e.SHA256 != "" && (len(e.SHA256) != sha256HexChars || strings.Trim(strings.ToLower(e.SHA256), "0123456789abcdef") != "") {
-			return Invalid("evidence %d: sha256 must be 64 hexadecimal characters", i+1)
+			return Refuse("evidence.bad_sha256", duty.Args{"N": i + 1})
 		}
-		if err := Text("evidence uri", e.URI, false); err != nil {
+		if err := Text("field.casekit.evidence_uri", e.URI, false); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// WrongState is the refusal of a step the case's state does not allow now.
+// It names the state, the step and the steps allowed now as messages
+// (state.<kind>.<state>, action.<kind>.<step>), so people read them in
+// their language rather than as the engine's names, and adds hint (a
+// message ID) when given.
+func WrongState(kind, state, action string, allowed []string, hint i18n.Ref) error {
+	l := make(i18n.RefList, len(allowed))
+	for i, a := range allowed {
+		l[i] = i18n.Ref("action." + kind + "." + a)
+	}
+	args := duty.Args{"State": i18n.Ref("state." + kind + "." + state), "Action": i18n.Ref("action." + kind + "." + action), "Allowed": l}
+	if hint != "" {
+		args["Hint"] = hint
+	}
+	return NotNow("case.state.not_allowed", args)
 }

@@ -151,15 +151,22 @@ var RecordOptions = workflow.ActivityOptions{
 }
 
 // Refusal turns a user-facing *duty.Error into a Temporal application
-// error whose type is the error code, so the API can map it back after it
-// crosses the wire. nil stays nil.
+// error whose type is the error code and whose details are its message ID
+// and arguments (duty.Refusal), so the API can map it back after it
+// crosses the wire and answer in the caller's language. Its message is
+// the message ID, for Temporal's own UI and logs: rendering the text here
+// would run the catalogue's template engine inside the workflow, which
+// workflowcheck cannot prove deterministic. nil stays nil.
 func Refusal(err error) error {
 	if err == nil {
 		return nil
 	}
 	var e *duty.Error
 	if errors.As(err, &e) {
-		return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
+		if e.ID == "" {
+			return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
+		}
+		return temporal.NewApplicationErrorWithOptions(e.ID, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{e.Refusal()}})
 	}
 	return err
 }

@@ -158,20 +158,16 @@ func (e *escalation) closed() bool {
 // escalation now: nobody else may acknowledge, decide or pass it on.
 func (e *escalation) holder(a cases.Actor) error {
 	if a.Side != cases.SideRegulator && a.Side != cases.SideLeader {
-		return duty.Errorf(duty.EForbidden, "only the receiving department or government may handle an escalation")
+		return duty.Fail(duty.EForbidden, "escalation.receiver_only", nil)
 	}
 	if a.OrgID != e.current().Org.ID {
-		return duty.Errorf(duty.EForbidden, "the escalation is held by %s; only it may take this step", e.current().Org.Name)
+		return duty.Fail(duty.EForbidden, "escalation.holder_only", duty.Args{"Holder": e.current().Org.Name})
 	}
 	return nil
 }
 
 func (e *escalation) wrongState(action string) error {
-	msg := "the escalation is " + e.state.Label() + "; " + action + " is not allowed now"
-	if next := e.nextActions(); len(next) > 0 {
-		msg += " (allowed: " + strings.Join(next, ", ") + ")"
-	}
-	return casekit.Conflict("%s", msg)
+	return casekit.WrongState("escalation", string(e.state), action, e.nextActions(), "")
 }
 
 func (e *escalation) checkAcknowledge(in AcknowledgeInput, _ time.Time) error {
@@ -205,7 +201,7 @@ func (e *escalation) checkForward(in ForwardInput, now time.Time) error {
 		return e.wrongState(UpdateForward)
 	}
 	if in.To.ID == e.current().Org.ID {
-		return casekit.Invalid("the escalation is already with %s", in.To.Name)
+		return casekit.Refuse("escalation.already_with", duty.Args{"Holder": in.To.Name})
 	}
 	return in.Validate(now)
 }
@@ -226,7 +222,7 @@ func (e *escalation) checkDecide(in DecideInput, _ time.Time) error {
 		return e.wrongState(UpdateDecide)
 	}
 	if in.Closed && !e.in.Reason.IsClosure() {
-		return casekit.Invalid("closed is a decision on a closure request (安全生产法 Art.113); this escalation is %s", e.in.Reason.Label())
+		return casekit.Refuse("escalation.closed_not_closure", nil)
 	}
 	return in.Validate()
 }

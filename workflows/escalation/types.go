@@ -3,8 +3,10 @@ package escalation
 import (
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
@@ -126,27 +128,27 @@ func (in Input) Validate(now time.Time) error {
 		known = known || r == in.Reason
 	}
 	if !known {
-		return casekit.Invalid("reason must be one of %v", Reasons)
+		return casekit.Refuse("escalation.reason.unknown", nil)
 	}
 	if in.To.ID == 0 || in.To.ID == in.From.ID {
-		return casekit.Invalid("the escalation needs a receiving organisation other than the sender")
+		return casekit.Refuse("escalation.receiver.required", nil)
 	}
 	if in.AmountYuan < 0 {
-		return casekit.Invalid("amount_yuan may not be negative")
+		return casekit.Refuse("escalation.amount.negative", nil)
 	}
 	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
 		return err
 	}
-	return casekit.Text("summary (提请事由)", in.Summary, true)
+	return casekit.Text("field.escalation.summary", in.Summary, true)
 }
 
 // validAck checks an acknowledgement deadline and how it was counted.
 func validAck(due time.Time, counted *calendar.Deadline, now time.Time) error {
 	if !due.After(now) {
-		return casekit.Invalid("the acknowledgement deadline must be in the future")
+		return casekit.Refuse("deadline.past", duty.Args{"Field": i18n.Ref("field.escalation.ack_due"), "At": due})
 	}
 	if counted != nil && !counted.End.Equal(due) {
-		return casekit.Invalid("ack_deadline must end at ack_due")
+		return casekit.Refuse("deadline.counted_mismatch", nil)
 	}
 	return nil
 }
@@ -169,12 +171,12 @@ type ForwardInput struct {
 // Validate checks the forward's own fields.
 func (in ForwardInput) Validate(now time.Time) error {
 	if in.To.ID == 0 {
-		return casekit.Invalid("forward needs the receiving organisation")
+		return casekit.Refuse("escalation.receiver.required", nil)
 	}
 	if err := validAck(in.AckDue, in.AckDeadline, now); err != nil {
 		return err
 	}
-	return casekit.Text("reason (转办理由)", in.Reason, true)
+	return casekit.Text("field.escalation.transfer_reason", in.Reason, true)
 }
 
 // DecideInput records the receiver's decision (办结).
@@ -190,10 +192,10 @@ type DecideInput struct {
 
 // Validate requires the decision text.
 func (in DecideInput) Validate() error {
-	if err := casekit.Text("principal (主要负责人)", in.Principal, false); err != nil {
+	if err := casekit.Text("field.escalation.principal", in.Principal, false); err != nil {
 		return err
 	}
-	return casekit.Text("decision (处理决定)", in.Decision, true)
+	return casekit.Text("field.escalation.decision", in.Decision, true)
 }
 
 // BarYears is how long the 主要负责人 of a unit closed under Art.113 may
@@ -224,7 +226,9 @@ type ReturnInput struct {
 }
 
 // Validate requires the reason.
-func (in ReturnInput) Validate() error { return casekit.Text("reason (退回理由)", in.Reason, true) }
+func (in ReturnInput) Validate() error {
+	return casekit.Text("field.escalation.return_reason", in.Reason, true)
+}
 
 // Holding is one organisation's time holding the escalation: the record
 // that shows who sat on it, from when to when.

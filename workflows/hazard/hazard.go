@@ -10,7 +10,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -18,6 +17,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 )
@@ -230,7 +230,7 @@ func (h *hazard) checkOrder(in OrderInput, now time.Time) error {
 		return err
 	}
 	if h.state != Reported {
-		return h.wrongState(UpdateOrder, "a case already ordered gets its next order through a failed re-inspection (复查不合格)")
+		return h.wrongState(UpdateOrder, "hazard.hint.order_via_reinspect")
 	}
 	return in.Validate(now, h.in.RuleSet)
 }
@@ -240,7 +240,7 @@ func (h *hazard) checkSubmitPlan(in SubmitPlanInput, now time.Time) error {
 		return err
 	}
 	if h.in.Grade != GradeMajor {
-		return casekit.Conflict("only a 重大隐患 (major hazard) needs a 治理方案; report completion instead")
+		return casekit.NotNow("hazard.plan.not_needed", nil)
 	}
 	if h.state != Ordered {
 		return h.wrongState(UpdateSubmitPlan, "")
@@ -249,8 +249,7 @@ func (h *hazard) checkSubmitPlan(in SubmitPlanInput, now time.Time) error {
 		return err
 	}
 	if in.Plan.Deadline.After(h.deadline) {
-		return casekit.Invalid("the plan's deadline (时限) %s is after the ordered deadline %s; ask for an extension (延期) first",
-			in.Plan.Deadline.Format(time.DateOnly), h.deadline.Format(time.DateOnly))
+		return casekit.Refuse("hazard.plan.after_deadline", duty.Args{"Plan": in.Plan.Deadline, "Deadline": h.deadline})
 	}
 	return nil
 }
@@ -271,9 +270,9 @@ func (h *hazard) checkReportCompletion(in ReportCompletionInput, _ time.Time) er
 	}
 	switch {
 	case h.in.Grade == GradeMajor && h.state == Ordered:
-		return casekit.Conflict("a 重大隐患 needs an approved 治理方案 before completion can be reported")
+		return casekit.NotNow("hazard.completion.plan_needed", nil)
 	case h.in.Grade == GradeMajor && h.state == PlanSubmitted:
-		return casekit.Conflict("the 治理方案 is still under review; completion can be reported once it is approved")
+		return casekit.NotNow("hazard.completion.plan_under_review", nil)
 	case h.state != Ordered && h.state != Rectifying:
 		return h.wrongState(UpdateReportCompletion, "")
 	}
@@ -285,7 +284,7 @@ func (h *hazard) checkReinspect(in ReinspectInput, now time.Time) error {
 		return err
 	}
 	if h.state != CompletionReported {
-		return h.wrongState(UpdateReinspect, "re-inspection follows the enterprise's completion report")
+		return h.wrongState(UpdateReinspect, "hazard.hint.reinspect_after_completion")
 	}
 	return in.Validate(now, h.in.RuleSet)
 }
@@ -298,16 +297,16 @@ func (h *hazard) checkRequestExtension(in RequestExtensionInput, now time.Time) 
 		return h.wrongState(UpdateRequestExtension, "an extension applies while a rectification deadline is running")
 	}
 	if h.pendingExtension() != nil {
-		return casekit.Conflict("an extension request is already awaiting a decision")
+		return casekit.NotNow("hazard.extension.pending", nil)
 	}
 	if !now.Before(h.deadline) {
-		return casekit.Conflict("the deadline %s has passed; an extension must be requested before it", h.deadline.Format(time.RFC3339))
+		return casekit.NotNow("hazard.extension.too_late", duty.Args{"Deadline": h.deadline})
 	}
 	if err := in.Validate(now, h.in.RuleSet); err != nil {
 		return err
 	}
 	if !in.NewDeadline.After(h.deadline) {
-		return casekit.Invalid("new_deadline must be later than the current deadline %s", h.deadline.Format(time.RFC3339))
+		return casekit.Refuse("hazard.extension.not_later", duty.Args{"Deadline": h.deadline})
 	}
 	return nil
 }
@@ -318,7 +317,7 @@ func (h *hazard) checkDecideExtension(in DecideExtensionInput, now time.Time) er
 	}
 	ext := h.pendingExtension()
 	if ext == nil {
-		return casekit.Conflict("there is no extension request awaiting a decision")
+		return casekit.NotNow("hazard.extension.none_pending", nil)
 	}
 	if err := in.Validate(); err != nil {
 		return err
@@ -329,10 +328,10 @@ func (h *hazard) checkDecideExtension(in DecideExtensionInput, now time.Time) er
 			d = ext.Requested
 		}
 		if !d.After(now) {
-			return casekit.Invalid("the extended deadline %s is already past; give a later new_deadline", d.Format(time.RFC3339))
+			return casekit.Refuse("hazard.extension.granted_past", duty.Args{"Deadline": d})
 		}
 		if d.After(ext.Requested) {
-			return casekit.Invalid("a grant may not go beyond the date asked for (%s)", ext.Requested.Format(time.RFC3339))
+			return casekit.Refuse("hazard.extension.beyond_request", duty.Args{"Requested": ext.Requested})
 		}
 	}
 	return nil
@@ -436,27 +435,22 @@ func (h *hazard) pendingExtension() *Extension {
 
 func (h *hazard) regulator(a cases.Actor) error {
 	if a.Side != cases.SideRegulator {
-		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+		return duty.Fail(duty.EForbidden, "case.regulator_only", nil)
 	}
 	return nil
 }
 
 func (h *hazard) enterprise(a cases.Actor) error {
 	if a.Side != cases.SideEnterprise || a.OrgID != h.in.Enterprise.ID {
-		return duty.Errorf(duty.EForbidden, "only %s, the enterprise concerned, may take this step", h.in.Enterprise.Name)
+		return duty.Fail(duty.EForbidden, "case.enterprise_only", duty.Args{"Enterprise": h.in.Enterprise.Name})
 	}
 	return nil
 }
 
-func (h *hazard) wrongState(action, hint string) error {
-	msg := "the case is " + h.state.Label() + "; " + action + " is not allowed now"
-	if next := h.nextActions(); len(next) > 0 {
-		msg += " (allowed: " + strings.Join(next, ", ") + ")"
-	}
-	if hint != "" {
-		msg += ": " + hint
-	}
-	return casekit.Conflict("%s", msg)
+// wrongState refuses action in the case's present state, naming the
+// steps allowed now and, when given, a hint (a message ID).
+func (h *hazard) wrongState(action string, hint i18n.Ref) error {
+	return casekit.WrongState("hazard", string(h.state), action, h.nextActions(), hint)
 }
 
 // nextActions lists the updates the state allows, for people and pages.

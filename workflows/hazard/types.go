@@ -6,6 +6,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 )
@@ -117,15 +118,15 @@ type Input struct {
 // Validate checks the report's own fields.
 func (in Input) Validate() error {
 	if in.Grade != GradeGeneral && in.Grade != GradeMajor {
-		return casekit.Invalid("grade must be %q (一般隐患) or %q (重大隐患), not %q", GradeGeneral, GradeMajor, in.Grade)
+		return casekit.Refuse("hazard.grade.unknown", nil)
 	}
 	if in.Enterprise.ID == 0 {
-		return casekit.Invalid("enterprise_id is required: the unit responsible for the hazard (生产经营单位)")
+		return casekit.Refuse("case.enterprise.required", nil)
 	}
-	if err := casekit.Text("location (地点)", in.Location, true); err != nil {
+	if err := casekit.Text("field.hazard.location", in.Location, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("description (隐患描述)", in.Description, true); err != nil {
+	if err := casekit.Text("field.hazard.description", in.Description, true); err != nil {
 		return err
 	}
 	if in.Order != nil {
@@ -148,10 +149,10 @@ type OrderInput struct {
 
 // Validate checks the order against the rule set at now.
 func (in OrderInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := casekit.Text("measures (整改措施)", in.Measures, true); err != nil {
+	if err := casekit.Text("field.hazard.measures", in.Measures, true); err != nil {
 		return err
 	}
-	return validDeadline("deadline (整改期限)", in.Deadline, now, rs)
+	return validDeadline("field.hazard.deadline", in.Deadline, now, rs)
 }
 
 // Plan is a 重大隐患 治理方案; it must cover all of the 五落实.
@@ -172,34 +173,37 @@ type SubmitPlanInput struct {
 // Validate checks that the plan covers all of the 五落实.
 func (in SubmitPlanInput) Validate(now time.Time) error {
 	p := in.Plan
-	var missing []string
+	var missing i18n.RefList
 	if strings.TrimSpace(p.ResponsiblePerson) == "" {
-		missing = append(missing, "responsible_person (责任)")
+		missing = append(missing, "hazard.plan.part.responsibility")
 	}
 	if strings.TrimSpace(p.Measures) == "" {
-		missing = append(missing, "measures (措施)")
+		missing = append(missing, "hazard.plan.part.measures")
 	}
 	if p.FundsYuan <= 0 {
-		missing = append(missing, "funds_yuan (资金, > 0)")
+		missing = append(missing, "hazard.plan.part.funds")
 	}
 	if p.Deadline.IsZero() {
-		missing = append(missing, "deadline (时限)")
+		missing = append(missing, "hazard.plan.part.deadline")
 	}
 	if strings.TrimSpace(p.EmergencyPlan) == "" {
-		missing = append(missing, "emergency_plan (预案)")
+		missing = append(missing, "hazard.plan.part.emergency_plan")
 	}
 	if len(missing) > 0 {
-		return casekit.Invalid("the plan must cover all of the 五落实; missing: %s", strings.Join(missing, ", "))
+		return casekit.Refuse("hazard.plan.incomplete", duty.Args{"Missing": missing})
 	}
-	for _, f := range []struct{ name, v string }{
-		{"responsible_person", p.ResponsiblePerson}, {"measures", p.Measures}, {"emergency_plan", p.EmergencyPlan},
+	for _, f := range []struct {
+		name i18n.Ref
+		v    string
+	}{
+		{"field.hazard.responsible_person", p.ResponsiblePerson}, {"field.hazard.measures", p.Measures}, {"field.hazard.emergency_plan", p.EmergencyPlan},
 	} {
 		if err := casekit.Text(f.name, f.v, true); err != nil {
 			return err
 		}
 	}
 	if !p.Deadline.After(now) {
-		return casekit.Invalid("the plan's deadline (时限) must be in the future")
+		return casekit.Refuse("hazard.plan.deadline_past", nil)
 	}
 	return nil
 }
@@ -213,7 +217,7 @@ type ReviewPlanInput struct {
 
 // Validate requires a reason when the plan is returned.
 func (in ReviewPlanInput) Validate() error {
-	return casekit.Text("comment (审查意见)", in.Comment, !in.Approve)
+	return casekit.Text("field.hazard.review_comment", in.Comment, !in.Approve)
 }
 
 // ReportCompletionInput is the enterprise's report that the work is done.
@@ -225,7 +229,7 @@ type ReportCompletionInput struct {
 
 // Validate requires a summary and at least one piece of evidence.
 func (in ReportCompletionInput) Validate() error {
-	if err := casekit.Text("summary (整改情况)", in.Summary, true); err != nil {
+	if err := casekit.Text("field.hazard.summary", in.Summary, true); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Evidence, true)
@@ -245,7 +249,7 @@ type ReinspectInput struct {
 
 // Validate checks the findings and, on failure, the new order.
 func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := casekit.Text("findings (复查意见)", in.Findings, true); err != nil {
+	if err := casekit.Text("field.hazard.findings", in.Findings, true); err != nil {
 		return err
 	}
 	if err := casekit.ValidEvidence(in.Evidence, false); err != nil {
@@ -253,14 +257,14 @@ func (in ReinspectInput) Validate(now time.Time, rs rules.RuleSet) error {
 	}
 	if in.Passed {
 		if in.NewMeasures != "" || !in.NewDeadline.IsZero() {
-			return casekit.Invalid("a passed re-inspection closes the case; new_measures and new_deadline belong to a failed one")
+			return casekit.Refuse("hazard.reinspect.passed_with_order", nil)
 		}
 		return nil
 	}
-	if err := casekit.Text("new_measures (重新整改措施)", in.NewMeasures, true); err != nil {
-		return casekit.Invalid("a failed re-inspection issues a new order: %s", duty.ErrorMessage(err))
+	if err := casekit.Text("field.hazard.new_measures", in.NewMeasures, true); err != nil {
+		return err
 	}
-	return validDeadline("new_deadline (新整改期限)", in.NewDeadline, now, rs)
+	return validDeadline("field.hazard.new_deadline", in.NewDeadline, now, rs)
 }
 
 // RequestExtensionInput asks for a later deadline (延期申请).
@@ -272,10 +276,10 @@ type RequestExtensionInput struct {
 
 // Validate checks the reason and the date asked for.
 func (in RequestExtensionInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := casekit.Text("reason (延期理由)", in.Reason, true); err != nil {
+	if err := casekit.Text("field.hazard.extension_reason", in.Reason, true); err != nil {
 		return err
 	}
-	return validDeadline("new_deadline (申请延期至)", in.NewDeadline, now, rs)
+	return validDeadline("field.hazard.extension_date", in.NewDeadline, now, rs)
 }
 
 // DecideExtensionInput grants or refuses a pending extension request. A
@@ -290,9 +294,9 @@ type DecideExtensionInput struct {
 // Validate requires a reason for a refusal.
 func (in DecideExtensionInput) Validate() error {
 	if !in.Grant && !in.NewDeadline.IsZero() {
-		return casekit.Invalid("a refused extension keeps the deadline; new_deadline belongs to a grant")
+		return casekit.Refuse("hazard.extension.refused_with_date", nil)
 	}
-	return casekit.Text("comment (审批意见)", in.Comment, !in.Grant)
+	return casekit.Text("field.hazard.decision_comment", in.Comment, !in.Grant)
 }
 
 // Order is an issued rectification order; a failed re-inspection issues
@@ -401,16 +405,15 @@ type Result struct {
 
 // validDeadline checks a deadline a step sets: given, in the future, and
 // no further ahead than the case's rule set allows.
-func validDeadline(name string, d, now time.Time, rs rules.RuleSet) error {
+func validDeadline(field i18n.Ref, d, now time.Time, rs rules.RuleSet) error {
 	if d.IsZero() {
-		return casekit.Invalid("%s is required", name)
+		return casekit.Refuse("field.required", duty.Args{"Field": field})
 	}
 	if !d.After(now) {
-		return casekit.Invalid("%s must be in the future (it is %s)", name, d.Format(time.RFC3339))
+		return casekit.Refuse("deadline.past", duty.Args{"Field": field, "At": d})
 	}
 	if limit := now.Add(time.Duration(rs.MaxRectificationPeriod)); d.After(limit) {
-		return casekit.Invalid("%s may be at most %s ahead under rule set %s (until %s)", name,
-			time.Duration(rs.MaxRectificationPeriod), rs.ID, limit.Format(time.DateOnly))
+		return casekit.Refuse("deadline.too_far", duty.Args{"Field": field, "RuleSet": rs.ID, "Limit": limit})
 	}
 	return nil
 }

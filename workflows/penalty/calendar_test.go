@@ -135,7 +135,10 @@ func TestARunningPenaltyLearnsANewYear(t *testing.T) {
 			t.Fatalf("the decision limit was missed at %v, want 2027-02-16 00:00", at)
 		}
 		refused(t, "the same calendar again", again, duty.EConflict)
-		refusedWith(t, "a calendar without 2026", shrunk, duty.EInvalid, "[2026 2027]")
+		refusedWith(t, "a calendar without 2026", shrunk, duty.EInvalid, "calendar.years_dropped")
+		if y := shrunk.Refusal.Error(shrunk.Code, "").Args["Years"]; y != "[2026 2027]" {
+			t.Fatalf("a calendar without 2026: the refusal names the years %v, want [2026 2027]", y)
+		}
 	})
 }
 

@@ -293,7 +293,7 @@ func (p *penalty) checkNotify(in NotifyInput, now time.Time) error {
 			return err
 		}
 	}
-	return casekit.Text("note", in.Note, false)
+	return casekit.Text("field.penalty.note", in.Note, false)
 }
 
 func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
@@ -312,7 +312,7 @@ func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
 	if in.RequestedAmountYuan < 0 || in.RequestedAmountYuan > p.notice.Penalty.AmountYuan {
 		return casekit.Invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
 	}
-	return casekit.Text("statement (陈述申辩)", in.Statement, true)
+	return casekit.Text("field.penalty.statement", in.Statement, true)
 }
 
 func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) error {
@@ -332,7 +332,7 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 	if p.notice.HearingDue.Missed(now) {
 		return casekit.Conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
 	}
-	return casekit.Text("reason", in.Reason, false)
+	return casekit.Text("field.penalty.reason", in.Reason, false)
 }
 
 func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) error {
@@ -342,10 +342,10 @@ func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) e
 	if p.state != HearingRequested && p.state != HearingScheduled {
 		return p.wrongState(UpdateScheduleHearing)
 	}
-	if err := casekit.Text("place (听证地点)", in.Place, true); err != nil {
+	if err := casekit.Text("field.penalty.place", in.Place, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("presider (主持人)", in.Presider, true); err != nil {
+	if err := casekit.Text("field.penalty.presider", in.Presider, true); err != nil {
 		return err
 	}
 	for _, o := range p.in.Officers {
@@ -373,7 +373,7 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 	if err := eventTime("the hearing (听证)", in.OccurredAt, p.hearing.At, now); err != nil {
 		return err
 	}
-	return casekit.Text("transcript (听证笔录)", in.Transcript, true)
+	return casekit.Text("field.penalty.transcript", in.Transcript, true)
 }
 
 func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error {
@@ -406,10 +406,10 @@ func (p *penalty) checkDecide(in DecideInput, now time.Time) error {
 	if p.discussionRequired(in.Penalty) && p.discussion == nil {
 		return casekit.Conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
 	}
-	if err := casekit.Text("reasons (决定理由)", in.Reasons, true); err != nil {
+	if err := casekit.Text("field.penalty.reasons", in.Reasons, true); err != nil {
 		return err
 	}
-	return casekit.Text("document_no", in.DocumentNo, false)
+	return casekit.Text("field.penalty.document_no", in.DocumentNo, false)
 }
 
 // readyToDecide says why no decision (or discussion) may be made now.
@@ -461,7 +461,7 @@ func (p *penalty) checkWaiveRights(in WaiveRightsInput, now time.Time) error {
 	if p.noticeWindows().Missed(now) {
 		return casekit.Conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
 	}
-	return casekit.Text("statement (放弃声明)", in.Statement, true)
+	return casekit.Text("field.penalty.waiver_statement", in.Statement, true)
 }
 
 func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) error {
@@ -511,7 +511,7 @@ func (p *penalty) checkPay(in PayInput, now time.Time) error {
 	if p.payDue == nil {
 		return casekit.Conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
 	}
-	if err := casekit.Text("receipt", in.Receipt, false); err != nil {
+	if err := casekit.Text("field.penalty.receipt", in.Receipt, false); err != nil {
 		return err
 	}
 	if err := eventTime("the payment (缴款)", in.OccurredAt, p.lastPayableSince(), now); err != nil {
@@ -591,10 +591,10 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 	if window.Missed(eventAt(in.OccurredAt, now)) {
 		return casekit.Conflict("the time for a %s ended on %s", in.Kind, window.Last)
 	}
-	if err := casekit.Text("body (复议机关/人民法院)", in.Body, true); err != nil {
+	if err := casekit.Text("field.penalty.review_body", in.Body, true); err != nil {
 		return err
 	}
-	return casekit.Text("reference", in.Reference, false)
+	return casekit.Text("field.penalty.reference", in.Reference, false)
 }
 
 func (p *penalty) checkAppealResult(in AppealResultInput, now time.Time) error {
@@ -610,10 +610,10 @@ func (p *penalty) checkAppealResult(in AppealResultInput, now time.Time) error {
 	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
 		return casekit.Invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
 	}
-	if err := casekit.Text("summary", in.Summary, true); err != nil {
+	if err := casekit.Text("field.penalty.summary", in.Summary, true); err != nil {
 		return err
 	}
-	return casekit.Text("reference", in.Reference, false)
+	return casekit.Text("field.penalty.reference", in.Reference, false)
 }
 
 func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
@@ -626,7 +626,7 @@ func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
 	if p.state != PaymentOverdue {
 		return p.wrongState(UpdateRemind)
 	}
-	return casekit.Text("reference", in.Reference, false)
+	return casekit.Text("field.penalty.reference", in.Reference, false)
 }
 
 func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) error {
@@ -649,10 +649,10 @@ func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) erro
 	if !now.Before(p.reminder.EnforceBy) {
 		return casekit.Conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
 	}
-	if err := casekit.Text("court (人民法院)", in.Court, true); err != nil {
+	if err := casekit.Text("field.penalty.court", in.Court, true); err != nil {
 		return err
 	}
-	return casekit.Text("reference", in.Reference, false)
+	return casekit.Text("field.penalty.reference", in.Reference, false)
 }
 
 func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
@@ -668,7 +668,7 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 	if !p.stoppedOn.IsZero() {
 		return casekit.Conflict("the daily fine already stopped on %s", p.stoppedOn)
 	}
-	return casekit.Text("findings (复查意见)", in.Findings, true)
+	return casekit.Text("field.penalty.findings", in.Findings, true)
 }
 
 func (p *penalty) checkWithdraw(in WithdrawInput, _ time.Time) error {
@@ -678,7 +678,7 @@ func (p *penalty) checkWithdraw(in WithdrawInput, _ time.Time) error {
 	if p.decided() {
 		return p.wrongState(UpdateWithdraw)
 	}
-	return casekit.Text("reason (撤案理由)", in.Reason, true)
+	return casekit.Text("field.penalty.withdrawal_reason", in.Reason, true)
 }
 
 // --- applies: change state without blocking; return who acted and the details.

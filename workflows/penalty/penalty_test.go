@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
@@ -595,7 +596,16 @@ func TestSimpleProcedureDecidesAWarningOnTheSpot(t *testing.T) {
 
 	refusedWith(t, "notice under the simple procedure", notify, duty.EConflict, "简易程序")
 	refusedWith(t, "a fine where a warning was proposed", heavier, duty.EInvalid, "heavier")
-	refusedWith(t, "no numbered form", noForm, duty.EInvalid, "document_no")
+	refusedWith(t, "no numbered form", noForm, duty.EInvalid, "field.required")
+	// The refusal crossed Temporal with its message ID and arguments, so
+	// the API can answer it in Chinese or English with the same code.
+	if noForm.Refusal.ID != "field.required" {
+		t.Fatalf("no numbered form: refusal %+v, want message field.required", noForm.Refusal)
+	}
+	back := noForm.Refusal.Error(noForm.Code, noForm.Msg)
+	if zh, en := back.Text(i18n.Chinese), back.Text(i18n.English); zh != "决定书编号为必填项" || en != "decision document number is required" {
+		t.Fatalf("no numbered form: the refusal reads %q and %q after crossing Temporal", zh, en)
+	}
 	refused(t, "decided by the enterprise", byCompany, duty.EForbidden)
 	ok(t, "on the spot", spot)
 	v := penaltyView(t, spot)

@@ -207,7 +207,7 @@ func (in Input) Validate(now time.Time) error {
 	if in.Party.Kind != PartyUnit && in.Party.Kind != PartyPerson {
 		return casekit.Invalid("party.kind must be %q or %q", PartyUnit, PartyPerson)
 	}
-	if err := casekit.Text("party.name (当事人)", in.Party.Name, true); err != nil {
+	if err := casekit.Text("field.penalty.party_name", in.Party.Name, true); err != nil {
 		return err
 	}
 	if err := in.validArticle(); err != nil {
@@ -219,10 +219,10 @@ func (in Input) Validate(now time.Time) error {
 	if in.Procedure != "" && in.Procedure != ProcedureGeneral && in.Procedure != ProcedureSimple {
 		return casekit.Invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
 	}
-	if err := casekit.Text("facts (违法事实)", in.Facts, true); err != nil {
+	if err := casekit.Text("field.penalty.facts", in.Facts, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("grounds (处罚依据)", in.Grounds, true); err != nil {
+	if err := casekit.Text("field.penalty.grounds", in.Grounds, true); err != nil {
 		return err
 	}
 	seen := map[int64]bool{}
@@ -453,16 +453,16 @@ type DecideOnTheSpotInput struct {
 
 // Validate checks the decision's own fields.
 func (in DecideOnTheSpotInput) Validate() error {
-	if err := casekit.Text("reasons (决定理由)", in.Reasons, true); err != nil {
+	if err := casekit.Text("field.penalty.reasons", in.Reasons, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("document_no (决定书编号: the numbered form of Art.52)", in.DocumentNo, true); err != nil {
+	if err := casekit.Text("field.penalty.decision_no", in.DocumentNo, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("received_by (签收人)", in.ReceivedBy, true); err != nil {
+	if err := casekit.Text("field.penalty.received_by", in.ReceivedBy, true); err != nil {
 		return err
 	}
-	return casekit.Text("statement (陈述申辩)", in.Statement, false)
+	return casekit.Text("field.penalty.statement", in.Statement, false)
 }
 
 // Waiver is the party's recorded waiver.
@@ -520,7 +520,7 @@ func (in RecordDiscussionInput) Validate() error {
 	if len(seen) < 2 || len(in.Participants) > maxParticipants {
 		return casekit.Invalid("a collective discussion has 2 to %d distinct participants", maxParticipants)
 	}
-	return casekit.Text("conclusion (讨论意见)", in.Conclusion, true)
+	return casekit.Text("field.penalty.conclusion", in.Conclusion, true)
 }
 
 // DecideInput is the decision (处罚决定, Art.57/59): it may not be
@@ -563,7 +563,7 @@ func (in ServeInput) Validate() error {
 	if !slices.Contains(ServiceMethods, in.Method) {
 		return casekit.Invalid("method must be one of %v", ServiceMethods)
 	}
-	return casekit.Text("received_by (受送达人)", in.ReceivedBy, true)
+	return casekit.Text("field.penalty.served_on", in.ReceivedBy, true)
 }
 
 // PayInput records payment in full: the fine plus the surcharge so far,

@@ -4,7 +4,6 @@
 package talk
 
 import (
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -12,6 +11,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/ladder"
@@ -118,17 +118,13 @@ func (k *talk) Result(ctx workflow.Context) Result {
 
 func (k *talk) regulator(a cases.Actor) error {
 	if a.Side != cases.SideRegulator {
-		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+		return duty.Fail(duty.EForbidden, "case.regulator_only", nil)
 	}
 	return nil
 }
 
 func (k *talk) wrongState(action string) error {
-	msg := "the warning talk is " + k.state.Label() + "; " + action + " is not allowed now"
-	if next := k.nextActions(); len(next) > 0 {
-		msg += " (allowed: " + strings.Join(next, ", ") + ")"
-	}
-	return casekit.Conflict("%s", msg)
+	return casekit.WrongState("talk", string(k.state), action, k.nextActions(), "")
 }
 
 func (k *talk) checkRecord(in RecordInput, now time.Time) error {
@@ -139,27 +135,27 @@ func (k *talk) checkRecord(in RecordInput, now time.Time) error {
 		return k.wrongState(UpdateRecord)
 	}
 	if now.Before(k.in.ScheduledAt) {
-		return casekit.Conflict("the talk is scheduled for %s; record it once it has been held", k.in.ScheduledAt.Format(time.RFC3339))
+		return casekit.NotNow("talk.not_yet_held", duty.Args{"At": k.in.ScheduledAt})
 	}
 	if len(in.Attendance) != len(k.in.Persons) {
-		return casekit.Invalid("record the attendance of each of the %d persons called", len(k.in.Persons))
+		return casekit.Refuse("talk.attendance.count", duty.Args{"N": len(k.in.Persons)})
 	}
 	for i, p := range k.in.Persons {
 		if in.Attendance[i].Name != p.Name {
-			return casekit.Invalid("attendance %d is for %q; the notice called %q there (keep the notice's order)", i+1, in.Attendance[i].Name, p.Name)
+			return casekit.Refuse("talk.attendance.order", duty.Args{"N": i + 1, "Got": in.Attendance[i].Name, "Want": p.Name})
 		}
 	}
-	if err := casekit.Text("minutes (约谈记录)", in.Minutes, true); err != nil {
+	if err := casekit.Text("field.talk.minutes", in.Minutes, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("commitments (整改承诺)", in.Commitments, false); err != nil {
+	if err := casekit.Text("field.talk.commitments", in.Commitments, false); err != nil {
 		return err
 	}
 	if !in.ReportDue.After(now) {
-		return casekit.Invalid("report_due must be in the future")
+		return casekit.Refuse("deadline.past", duty.Args{"Field": i18n.Ref("field.talk.report_due"), "At": in.ReportDue})
 	}
 	if in.ReportDeadline != nil && !in.ReportDeadline.End.Equal(in.ReportDue) {
-		return casekit.Invalid("report_deadline must end at report_due")
+		return casekit.Refuse("deadline.counted_mismatch", nil)
 	}
 	return nil
 }
@@ -189,7 +185,7 @@ func (k *talk) applyRecord(in RecordInput, now time.Time) (cases.Actor, any) {
 
 func (k *talk) checkReport(in ReportInput, _ time.Time) error {
 	if in.Actor.Side != cases.SideEnterprise || in.Actor.OrgID != k.in.Enterprise.ID {
-		return duty.Errorf(duty.EForbidden, "only %s, the enterprise concerned, may submit the report", k.in.Enterprise.Name)
+		return duty.Fail(duty.EForbidden, "case.enterprise_only", duty.Args{"Enterprise": k.in.Enterprise.Name})
 	}
 	if k.state != Held {
 		return k.wrongState(UpdateReport)

@@ -4,8 +4,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
@@ -71,25 +73,25 @@ const maxPersons = 30
 // Validate checks the notice's own fields.
 func (in Input) Validate(now time.Time) error {
 	if len(in.Persons) == 0 || len(in.Persons) > maxPersons {
-		return casekit.Invalid("a warning talk calls 1 to %d named persons", maxPersons)
+		return casekit.Refuse("talk.persons.count", duty.Args{"Max": maxPersons})
 	}
 	seen := map[string]bool{}
 	for i, p := range in.Persons {
 		if strings.TrimSpace(p.Name) == "" || strings.TrimSpace(p.Role) == "" {
-			return casekit.Invalid("person %d needs a name and a role (e.g. 项目经理)", i+1)
+			return casekit.Refuse("talk.persons.incomplete", duty.Args{"N": i + 1})
 		}
 		if seen[p.Name] {
-			return casekit.Invalid("%s is named twice", p.Name)
+			return casekit.Refuse("talk.persons.twice", duty.Args{"Name": p.Name})
 		}
 		seen[p.Name] = true
 	}
 	if !in.ScheduledAt.After(now) {
-		return casekit.Invalid("scheduled_at must be in the future")
+		return casekit.Refuse("deadline.past", duty.Args{"Field": i18n.Ref("field.talk.scheduled_at"), "At": in.ScheduledAt})
 	}
-	if err := casekit.Text("place (约谈地点)", in.Place, true); err != nil {
+	if err := casekit.Text("field.talk.place", in.Place, true); err != nil {
 		return err
 	}
-	return casekit.Text("subject (约谈事由)", in.Subject, true)
+	return casekit.Text("field.talk.subject", in.Subject, true)
 }
 
 // Attendance is one person's attendance; a no-show counts against them.
@@ -123,7 +125,7 @@ type ReportInput struct {
 
 // Validate checks the report's own fields.
 func (in ReportInput) Validate() error {
-	if err := casekit.Text("summary (整改报告)", in.Summary, true); err != nil {
+	if err := casekit.Text("field.talk.summary", in.Summary, true); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Evidence, false)
@@ -137,7 +139,7 @@ type CancelInput struct {
 
 // Validate requires the reason.
 func (in CancelInput) Validate() error {
-	return casekit.Text("reason (取消理由)", in.Reason, true)
+	return casekit.Text("field.talk.cancel_reason", in.Reason, true)
 }
 
 // View is the warning talk as the workflow holds it.

@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/casekit"
@@ -154,12 +155,15 @@ func (h *Harness[V]) viewAt(seq int64) (V, error) {
 }
 
 // Outcome is what an update returned: the case's view after the step it
-// took (Seq), or the refusal's code and message.
+// took (Seq), or the refusal's code and message, and its message ID and
+// arguments as they came across Temporal (Refusal, for the API to
+// answer in the caller's language).
 type Outcome[V any] struct {
-	View V
-	Seq  int64
-	Code string
-	Msg  string
+	View    V
+	Seq     int64
+	Code    string
+	Msg     string
+	Refusal duty.Refusal
 }
 
 // At sends an update `after` the workflow started and stores the outcome:
@@ -171,10 +175,10 @@ func (h *Harness[V]) At(after time.Duration, name string, in any, out *Outcome[V
 	h.Env.RegisterDelayedCallback(func() {
 		h.Env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
-			OnReject: func(err error) { *out = Outcome[V]{Code: Code(err), Msg: err.Error()} },
+			OnReject: func(err error) { *out = Outcome[V]{Code: Code(err), Msg: err.Error(), Refusal: refusalOf(err)} },
 			OnComplete: func(v any, err error) {
 				if err != nil {
-					*out = Outcome[V]{Code: Code(err), Msg: err.Error()}
+					*out = Outcome[V]{Code: Code(err), Msg: err.Error(), Refusal: refusalOf(err)}
 					return
 				}
 				r, ok := v.(casekit.UpdateResult)
@@ -262,6 +266,17 @@ func Code(err error) string {
 		return app.Type()
 	}
 	return "untyped: " + err.Error()
+}
+
+// refusalOf reads a refusal's message ID and arguments from its details,
+// as the API does.
+func refusalOf(err error) duty.Refusal {
+	var app *temporal.ApplicationError
+	var r duty.Refusal
+	if errors.As(err, &app) && app.HasDetails() {
+		_ = app.Details(&r)
+	}
+	return r
 }
 
 // OK fails the test if the update was refused.
