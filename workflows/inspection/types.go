@@ -269,7 +269,10 @@ func text(what, v string, required bool) error {
 	if required && strings.TrimSpace(v) == "" {
 		return casekit.Invalid("请填写%s", what)
 	}
-	return casekit.Text(what, v, false)
+	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 4000 {
+		return casekit.Invalid("%s须为不超过4000字的文本", what)
+	}
+	return nil
 }
 
 func validName(what, v string) error {
