@@ -107,6 +107,13 @@ type dimIndex struct {
 	// lengths are the distinct lengths of the keys in prefix, ascending:
 	// a value is looked up once for each length it is at least as long as.
 	lengths []int
+	// homeLengths are the lengths of the prefix keys whose bucket has
+	// policies at home, and exactHome says whether any exact key's has:
+	// a request looks up only those, since it takes nothing else from a
+	// bucket. Few policies are at home among resources and none among
+	// actions, so this skips most of a request's map lookups.
+	homeLengths []int
+	exactHome   bool
 }
 
 // forEachBucket calls f with every bucket whose key fits v.
@@ -115,6 +122,24 @@ func (d *dimIndex) forEachBucket(v string, f func(*bucket)) {
 		f(b)
 	}
 	for _, n := range d.lengths {
+		if n > len(v) {
+			return
+		}
+		if b, ok := d.prefix[v[:n]]; ok {
+			f(b)
+		}
+	}
+}
+
+// forEachHomeBucket calls f with every bucket whose key fits v and that
+// has policies at home; it may also call it with some that have none.
+func (d *dimIndex) forEachHomeBucket(v string, f func(*bucket)) {
+	if d.exactHome {
+		if b, ok := d.exact[v]; ok {
+			f(b)
+		}
+	}
+	for _, n := range d.homeLengths {
 		if n > len(v) {
 			return
 		}
@@ -212,14 +237,25 @@ func buildIndex(policies ladon.Policies) *policyIndex {
 	}
 	for d := range ix.dims {
 		di := &ix.dims[d]
-		seen := map[int]bool{}
-		for k := range di.prefix {
+		seen, seenHome := map[int]bool{}, map[int]bool{}
+		for k, b := range di.prefix {
 			if !seen[len(k)] {
 				seen[len(k)] = true
 				di.lengths = append(di.lengths, len(k))
 			}
+			if len(b.home) > 0 && !seenHome[len(k)] {
+				seenHome[len(k)] = true
+				di.homeLengths = append(di.homeLengths, len(k))
+			}
 		}
 		slices.Sort(di.lengths)
+		slices.Sort(di.homeLengths)
+		for _, b := range di.exact {
+			if len(b.home) > 0 {
+				di.exactHome = true
+				break
+			}
+		}
 	}
 	return ix
 }
@@ -264,13 +300,20 @@ func keysOf(patterns []string, start byte) patternKeys {
 // fit its subject, its resource and its action.
 func (ix *policyIndex) request(subject, resource, action string) ladon.Policies {
 	values := [numDims]string{dimSubject: subject, dimResource: resource, dimAction: action}
-	// Most requests have a candidate or two; room for four saves growing.
-	out := ix.appendAlways(make(ladon.Policies, 0, len(ix.always)+4))
+	// Most requests have no candidate or one or two: nothing is allocated
+	// for none, and room for four saves growing.
+	var out ladon.Policies
+	if len(ix.always) > 0 {
+		out = ix.appendAlways(make(ladon.Policies, 0, len(ix.always)+4))
+	}
 	for d := range ix.dims {
-		ix.dims[d].forEachBucket(values[d], func(b *bucket) {
+		ix.dims[d].forEachHomeBucket(values[d], func(b *bucket) {
 			for _, pos := range b.home {
 				e := &ix.entries[pos]
 				if e.fitsOthers(d, &values) {
+					if out == nil {
+						out = make(ladon.Policies, 0, 4)
+					}
 					out = append(out, e.policy)
 				}
 			}
