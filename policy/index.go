@@ -310,7 +310,7 @@ func (ix *policyIndex) request(subject, resource, action string) ladon.Policies 
 		ix.dims[d].forEachHomeBucket(values[d], func(b *bucket) {
 			for _, pos := range b.home {
 				e := &ix.entries[pos]
-				if e.fitsOthers(d, &values) {
+				if e.fitsOthers(d, &values) && e.literalsFit(&values) {
 					if out == nil {
 						out = make(ladon.Policies, 0, 4)
 					}
@@ -331,6 +331,83 @@ func (e *indexEntry) fitsOthers(skip int, values *[numDims]string) bool {
 		}
 	}
 	return true
+}
+
+// literalsFit reports whether, in every dimension, some pattern of e's
+// has all its literal text in the value, in order (literalsFit of one
+// pattern). It narrows the candidates the keys found, which know only the
+// text before a pattern's first expression: an enterprise's case pattern
+// "case:<[0-9/]+>:<…>:<[a-z_]*>:10001234:<.+>" has the prefix "case:",
+// which every case fits, but only its own cases contain ":10001234:".
+// Without it, a person asking about another enterprise's case reached
+// ladon with a candidate ladon then refused, at the price of a stack
+// trace; with it, the warden knows the denial from an empty candidate
+// list. Only entries with patterns that compile reach it.
+func (e *indexEntry) literalsFit(values *[numDims]string) bool {
+	start, end := e.policy.GetStartDelimiter(), e.policy.GetEndDelimiter()
+	for d, pats := range [numDims][]string{dimSubject: e.policy.GetSubjects(), dimResource: e.policy.GetResources(), dimAction: e.policy.GetActions()} {
+		fits := false
+		for _, pat := range pats {
+			if literalsFit(pat, start, end, values[d]) {
+				fits = true
+				break
+			}
+		}
+		if !fits {
+			return false
+		}
+	}
+	return true
+}
+
+// literalsFit reports whether v could match pat as far as pat's literal
+// text tells: v equals a pattern without the start delimiter; otherwise v
+// begins with the text before the first expression, contains each run of
+// text between two expressions after the one before it, and ends with the
+// text after the last. compilePattern quotes that text and wraps each
+// expression in its own group (so an inline flag such as (?i) ends with
+// it), so a value it matches is that text and the expressions' matches
+// in turn; finding each run at its earliest place never passes the place
+// where the match has it, so the test never refuses a value the pattern
+// matches. A pattern whose delimiters do not balance (it cannot compile)
+// is given the benefit of the doubt.
+func literalsFit(pat string, start, end byte, v string) bool {
+	i := strings.IndexByte(pat, start)
+	if i < 0 {
+		return pat == v
+	}
+	if !strings.HasPrefix(v, pat[:i]) {
+		return false
+	}
+	rest := v[i:]
+	// run is where the current run of literal text began, or -1 while
+	// inside an expression or before the first one closes.
+	level, run := 0, -1
+	for j := i; j < len(pat); j++ {
+		switch pat[j] {
+		case start:
+			if level++; level == 1 && run >= 0 {
+				if lit := pat[run:j]; lit != "" {
+					k := strings.Index(rest, lit)
+					if k < 0 {
+						return false
+					}
+					rest = rest[k+len(lit):]
+				}
+				run = -1
+			}
+		case end:
+			if level--; level == 0 {
+				run = j + 1
+			} else if level < 0 {
+				return true
+			}
+		}
+	}
+	if level != 0 || run < 0 {
+		return true
+	}
+	return strings.HasSuffix(rest, pat[run:])
 }
 
 // one returns the policies whose keys in dimension d fit v, for the

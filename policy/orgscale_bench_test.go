@@ -123,8 +123,18 @@ type decisionRequest struct {
 // organisation of their region or another.
 func (p *province) request(r *rand.Rand) decisionRequest {
 	ent := p.enterprises[r.IntN(len(p.enterprises))]
-	caseRes := CaseResource("hazard", ent.RegionPath, ent.Industries[0], ent.ID, "YH-"+ent.RegionCode+"-2026-000001")
 	post := p.posts[r.IntN(len(p.posts))]
+	return p.question(r, ent, post)
+}
+
+// requestOf is request asked by the holder of post.
+func (p *province) requestOf(r *rand.Rand, post org.Post) decisionRequest {
+	return p.question(r, p.enterprises[r.IntN(len(p.enterprises))], post)
+}
+
+// question is what the holder of post asks about enterprise ent.
+func (p *province) question(r *rand.Rand, ent org.Org, post org.Post) decisionRequest {
+	caseRes := CaseResource("hazard", ent.RegionPath, ent.Industries[0], ent.ID, "YH-"+ent.RegionCode+"-2026-000001")
 	sub := SubjectFor(post.PersonID, []org.Post{post})
 	switch post.Role {
 	case org.RoleEnterpriseHead, org.RoleSafetyOfficer, org.RoleProjectManager:
