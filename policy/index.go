@@ -306,20 +306,70 @@ func (ix *policyIndex) request(subject, resource, action string) ladon.Policies 
 	if len(ix.always) > 0 {
 		out = ix.appendAlways(make(ladon.Policies, 0, len(ix.always)+4))
 	}
+	add := func(e *indexEntry, d int) {
+		if e.fitsOthers(d, &values) && e.literalsFit(&values) {
+			if out == nil {
+				out = make(ladon.Policies, 0, 4)
+			}
+			out = append(out, e.policy)
+		}
+	}
+	// Subject first: every candidate is in a bucket the subject reaches,
+	// and duty's subjects are literal, one organisation's role or one
+	// person, so those buckets hold a handful of policies, or none (a
+	// person's own subject, nearly always). Checking them is cheaper than
+	// looking the resource up at each of its key lengths. A subject that
+	// reaches many (a broad pattern such as "org:<.*>") takes the home
+	// lookups below instead, which bound the work by each policy's rarest
+	// key.
+	var reached [4]*bucket
+	if buckets, ok := ix.dims[dimSubject].reach(subject, reached[:0], subjectFirstMax); ok {
+		for _, b := range buckets {
+			for _, pos := range b.all {
+				add(&ix.entries[pos], dimSubject)
+			}
+		}
+		return out
+	}
 	for d := range ix.dims {
 		ix.dims[d].forEachHomeBucket(values[d], func(b *bucket) {
 			for _, pos := range b.home {
-				e := &ix.entries[pos]
-				if e.fitsOthers(d, &values) && e.literalsFit(&values) {
-					if out == nil {
-						out = make(ladon.Policies, 0, 4)
-					}
-					out = append(out, e.policy)
-				}
+				add(&ix.entries[pos], d)
 			}
 		})
 	}
 	return out
+}
+
+// subjectFirstMax is how many policies the buckets a subject reaches may
+// hold for a request to be answered from them alone (request).
+const subjectFirstMax = 64
+
+// reach appends to buckets those whose key fits v and reports true, unless
+// they would be more than cap(buckets) or hold more than most policies in
+// all: then it reports false, and the caller looks elsewhere.
+func (d *dimIndex) reach(v string, buckets []*bucket, most int) ([]*bucket, bool) {
+	n := 0
+	add := func(b *bucket) bool {
+		n += len(b.all)
+		if n > most || len(buckets) == cap(buckets) {
+			return false
+		}
+		buckets = append(buckets, b)
+		return true
+	}
+	if b, ok := d.exact[v]; ok && !add(b) {
+		return nil, false
+	}
+	for _, l := range d.lengths {
+		if l > len(v) {
+			break
+		}
+		if b, ok := d.prefix[v[:l]]; ok && !add(b) {
+			return nil, false
+		}
+	}
+	return buckets, true
 }
 
 // fitsOthers reports whether e's keys fit values in every dimension but
