@@ -28,14 +28,24 @@ import (
 // each of the three has a key fitting the request. The index returns that
 // superset; the warden still matches every candidate exactly.
 //
-// Each policy has a home dimension, the one where its keys are rarest
+// A request whose subject reaches few policies (duty's subjects are
+// literal: one organisation's role, one person) is answered from those
+// alone, each checked against the resource and the action. Otherwise
+// each policy has a home dimension, the one where its keys are rarest
 // (usually its subject: "org:6:" belongs to one organisation's policies,
 // while "case:" begins every enterprise's resource pattern; a recusal's
-// literal resource names one case). A request looks up its subject, its
+// literal resource names one case). The request looks up its subject, its
 // resource and its action, each among the policies at home there, and
 // checks every policy it finds against the other two dimensions. So it
 // touches only the policies whose rarest keys fit it, however common
 // their other keys are.
+//
+// A policy found either way is a candidate only if, in each dimension,
+// one of its patterns has all its literal text where a match would have
+// it (literalsFit): "case:<…>:10001234:<.+>" begins like every case, but
+// only its enterprise's cases contain ":10001234:". Most requests a
+// person makes through a post that cannot have them then have no
+// candidate, and the warden denies them without asking ladon.
 //
 // Decisions also have an error path the index must keep: a pattern that
 // does not compile makes ladon fail the whole decision whenever the
