@@ -83,7 +83,7 @@ func TestWardenDecidesAsLadonAlone(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 15))
-	const nRequests = 3000
+	const nRequests = 2000
 
 	t.Run("province", func(t *testing.T) {
 		p := generateProvince(300, seed)
