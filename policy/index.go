@@ -28,14 +28,24 @@ import (
 // each of the three has a key fitting the request. The index returns that
 // superset; the warden still matches every candidate exactly.
 //
-// Each policy has a home dimension, the one where its keys are rarest
+// A request whose subject reaches few policies (duty's subjects are
+// literal: one organisation's role, one person) is answered from those
+// alone, each checked against the resource and the action. Otherwise
+// each policy has a home dimension, the one where its keys are rarest
 // (usually its subject: "org:6:" belongs to one organisation's policies,
 // while "case:" begins every enterprise's resource pattern; a recusal's
-// literal resource names one case). A request looks up its subject, its
+// literal resource names one case). The request looks up its subject, its
 // resource and its action, each among the policies at home there, and
 // checks every policy it finds against the other two dimensions. So it
 // touches only the policies whose rarest keys fit it, however common
 // their other keys are.
+//
+// A policy found either way is a candidate only if, in each dimension,
+// one of its patterns has all its literal text where a match would have
+// it (literalsFit): "case:<…>:10001234:<.+>" begins like every case, but
+// only its enterprise's cases contain ":10001234:". Most requests a
+// person makes through a post that cannot have them then have no
+// candidate, and the warden denies them without asking ladon.
 //
 // Decisions also have an error path the index must keep: a pattern that
 // does not compile makes ladon fail the whole decision whenever the
@@ -107,6 +117,13 @@ type dimIndex struct {
 	// lengths are the distinct lengths of the keys in prefix, ascending:
 	// a value is looked up once for each length it is at least as long as.
 	lengths []int
+	// homeLengths are the lengths of the prefix keys whose bucket has
+	// policies at home, and exactHome says whether any exact key's has:
+	// a request looks up only those, since it takes nothing else from a
+	// bucket. Few policies are at home among resources and none among
+	// actions, so this skips most of a request's map lookups.
+	homeLengths []int
+	exactHome   bool
 }
 
 // forEachBucket calls f with every bucket whose key fits v.
@@ -115,6 +132,24 @@ func (d *dimIndex) forEachBucket(v string, f func(*bucket)) {
 		f(b)
 	}
 	for _, n := range d.lengths {
+		if n > len(v) {
+			return
+		}
+		if b, ok := d.prefix[v[:n]]; ok {
+			f(b)
+		}
+	}
+}
+
+// forEachHomeBucket calls f with every bucket whose key fits v and that
+// has policies at home; it may also call it with some that have none.
+func (d *dimIndex) forEachHomeBucket(v string, f func(*bucket)) {
+	if d.exactHome {
+		if b, ok := d.exact[v]; ok {
+			f(b)
+		}
+	}
+	for _, n := range d.homeLengths {
 		if n > len(v) {
 			return
 		}
@@ -212,14 +247,25 @@ func buildIndex(policies ladon.Policies) *policyIndex {
 	}
 	for d := range ix.dims {
 		di := &ix.dims[d]
-		seen := map[int]bool{}
-		for k := range di.prefix {
+		seen, seenHome := map[int]bool{}, map[int]bool{}
+		for k, b := range di.prefix {
 			if !seen[len(k)] {
 				seen[len(k)] = true
 				di.lengths = append(di.lengths, len(k))
 			}
+			if len(b.home) > 0 && !seenHome[len(k)] {
+				seenHome[len(k)] = true
+				di.homeLengths = append(di.homeLengths, len(k))
+			}
 		}
 		slices.Sort(di.lengths)
+		slices.Sort(di.homeLengths)
+		for _, b := range di.exact {
+			if len(b.home) > 0 {
+				di.exactHome = true
+				break
+			}
+		}
 	}
 	return ix
 }
@@ -264,19 +310,76 @@ func keysOf(patterns []string, start byte) patternKeys {
 // fit its subject, its resource and its action.
 func (ix *policyIndex) request(subject, resource, action string) ladon.Policies {
 	values := [numDims]string{dimSubject: subject, dimResource: resource, dimAction: action}
-	// Most requests have a candidate or two; room for four saves growing.
-	out := ix.appendAlways(make(ladon.Policies, 0, len(ix.always)+4))
+	// Most requests have no candidate or one or two: nothing is allocated
+	// for none, and room for four saves growing.
+	var out ladon.Policies
+	if len(ix.always) > 0 {
+		out = ix.appendAlways(make(ladon.Policies, 0, len(ix.always)+4))
+	}
+	add := func(e *indexEntry, d int) {
+		if e.fitsOthers(d, &values) && e.literalsFit(&values) {
+			if out == nil {
+				out = make(ladon.Policies, 0, 4)
+			}
+			out = append(out, e.policy)
+		}
+	}
+	// Subject first: every candidate is in a bucket the subject reaches,
+	// and duty's subjects are literal, one organisation's role or one
+	// person, so those buckets hold a handful of policies, or none (a
+	// person's own subject, nearly always). Checking them is cheaper than
+	// looking the resource up at each of its key lengths. A subject that
+	// reaches many (a broad pattern such as "org:<.*>") takes the home
+	// lookups below instead, which bound the work by each policy's rarest
+	// key.
+	var reached [4]*bucket
+	if buckets, ok := ix.dims[dimSubject].reach(subject, reached[:0], subjectFirstMax); ok {
+		for _, b := range buckets {
+			for _, pos := range b.all {
+				add(&ix.entries[pos], dimSubject)
+			}
+		}
+		return out
+	}
 	for d := range ix.dims {
-		ix.dims[d].forEachBucket(values[d], func(b *bucket) {
+		ix.dims[d].forEachHomeBucket(values[d], func(b *bucket) {
 			for _, pos := range b.home {
-				e := &ix.entries[pos]
-				if e.fitsOthers(d, &values) {
-					out = append(out, e.policy)
-				}
+				add(&ix.entries[pos], d)
 			}
 		})
 	}
 	return out
+}
+
+// subjectFirstMax is how many policies the buckets a subject reaches may
+// hold for a request to be answered from them alone (request).
+const subjectFirstMax = 64
+
+// reach appends to buckets those whose key fits v and reports true, unless
+// they would be more than cap(buckets) or hold more than most policies in
+// all: then it reports false, and the caller looks elsewhere.
+func (d *dimIndex) reach(v string, buckets []*bucket, most int) ([]*bucket, bool) {
+	n := 0
+	add := func(b *bucket) bool {
+		n += len(b.all)
+		if n > most || len(buckets) == cap(buckets) {
+			return false
+		}
+		buckets = append(buckets, b)
+		return true
+	}
+	if b, ok := d.exact[v]; ok && !add(b) {
+		return nil, false
+	}
+	for _, l := range d.lengths {
+		if l > len(v) {
+			break
+		}
+		if b, ok := d.prefix[v[:l]]; ok && !add(b) {
+			return nil, false
+		}
+	}
+	return buckets, true
 }
 
 // fitsOthers reports whether e's keys fit values in every dimension but
@@ -288,6 +391,83 @@ func (e *indexEntry) fitsOthers(skip int, values *[numDims]string) bool {
 		}
 	}
 	return true
+}
+
+// literalsFit reports whether, in every dimension, some pattern of e's
+// has all its literal text in the value, in order (literalsFit of one
+// pattern). It narrows the candidates the keys found, which know only the
+// text before a pattern's first expression: an enterprise's case pattern
+// "case:<[0-9/]+>:<…>:<[a-z_]*>:10001234:<.+>" has the prefix "case:",
+// which every case fits, but only its own cases contain ":10001234:".
+// Without it, a person asking about another enterprise's case reached
+// ladon with a candidate ladon then refused, at the price of a stack
+// trace; with it, the warden knows the denial from an empty candidate
+// list. Only entries with patterns that compile reach it.
+func (e *indexEntry) literalsFit(values *[numDims]string) bool {
+	start, end := e.policy.GetStartDelimiter(), e.policy.GetEndDelimiter()
+	for d, pats := range [numDims][]string{dimSubject: e.policy.GetSubjects(), dimResource: e.policy.GetResources(), dimAction: e.policy.GetActions()} {
+		fits := false
+		for _, pat := range pats {
+			if literalsFit(pat, start, end, values[d]) {
+				fits = true
+				break
+			}
+		}
+		if !fits {
+			return false
+		}
+	}
+	return true
+}
+
+// literalsFit reports whether v could match pat as far as pat's literal
+// text tells: v equals a pattern without the start delimiter; otherwise v
+// begins with the text before the first expression, contains each run of
+// text between two expressions after the one before it, and ends with the
+// text after the last. compilePattern quotes that text and wraps each
+// expression in its own group (so an inline flag such as (?i) ends with
+// it), so a value it matches is that text and the expressions' matches
+// in turn; finding each run at its earliest place never passes the place
+// where the match has it, so the test never refuses a value the pattern
+// matches. A pattern whose delimiters do not balance (it cannot compile)
+// is given the benefit of the doubt.
+func literalsFit(pat string, start, end byte, v string) bool {
+	i := strings.IndexByte(pat, start)
+	if i < 0 {
+		return pat == v
+	}
+	if !strings.HasPrefix(v, pat[:i]) {
+		return false
+	}
+	rest := v[i:]
+	// run is where the current run of literal text began, or -1 while
+	// inside an expression or before the first one closes.
+	level, run := 0, -1
+	for j := i; j < len(pat); j++ {
+		switch pat[j] {
+		case start:
+			if level++; level == 1 && run >= 0 {
+				if lit := pat[run:j]; lit != "" {
+					k := strings.Index(rest, lit)
+					if k < 0 {
+						return false
+					}
+					rest = rest[k+len(lit):]
+				}
+				run = -1
+			}
+		case end:
+			if level--; level == 0 {
+				run = j + 1
+			} else if level < 0 {
+				return true
+			}
+		}
+	}
+	if level != 0 || run < 0 {
+		return true
+	}
+	return strings.HasSuffix(rest, pat[run:])
 }
 
 // one returns the policies whose keys in dimension d fit v, for the

@@ -36,9 +36,10 @@ var ErrConflict = errors.New("policy: a policy with this id already exists")
 // PostgreSQL first and then replace the snapshot. Other processes learn of
 // a write from the table's NOTIFY, which Watch turns into a reload.
 //
-// Each snapshot carries an index of the literal text its patterns begin
-// with (index.go), so a decision sees the few policies that could match it
-// rather than all of them: a handful of candidates at 100,000 policies.
+// Each snapshot carries an index of the literal text of its patterns
+// (index.go), so a decision sees the few policies that could match it
+// rather than all of them: none or one candidate per post in a province's
+// 200,000 policies.
 //
 // Policies returned by FindRequestCandidates, FindPoliciesForSubject and
 // FindPoliciesForResource are shared with the snapshot and must not be

@@ -111,15 +111,25 @@ func (w *Warden) Authorize(ctx context.Context, subject Subject, action, resourc
 
 // AllowedBy is Authorize that also says which post allowed the action, so
 // the record can name the capacity in which the person acted.
+//
+// Each post is decided as ladon's IsAllowed decides it — the Manager's
+// candidates, then ladon's DoPoliciesAllow over them — but a post without
+// a single candidate is not handed to ladon: with no policy to match it
+// can only be ErrRequestDenied, which ladon would build with a stack trace
+// and report from a new goroutine. Most posts a person asks through have
+// none (their person subject, and any post whose organisation has nothing
+// there), so that was most of a decision's cost.
 func (w *Warden) AllowedBy(ctx context.Context, subject Subject, action, resource string, facts Facts) (by string, err error) {
 	if w.observe != nil {
 		start := time.Now()
 		defer func() { w.observe(action, err == nil, time.Since(start)) }()
 	}
 	allowedBy := ""
+	// One request for every post: ladon neither keeps nor changes it.
+	req := &ladon.Request{Action: action, Resource: resource, Context: ladon.Context(facts)}
 	for _, post := range subject.Posts {
-		err := w.ladon.IsAllowed(ctx, &ladon.Request{Subject: post, Action: action, Resource: resource, Context: ladon.Context(facts)})
-		switch {
+		req.Subject = post
+		switch err := w.decide(ctx, req); {
 		case err == nil:
 			if allowedBy == "" {
 				allowedBy = post
@@ -138,6 +148,20 @@ func (w *Warden) AllowedBy(ctx context.Context, subject Subject, action, resourc
 		return "", denied(action, "policy.denied.not_covered")
 	}
 	return allowedBy, nil
+}
+
+// decide is ladon's IsAllowed for one request, except that a request
+// without candidates is denied without asking ladon (see AllowedBy).
+func (w *Warden) decide(ctx context.Context, r *ladon.Request) error {
+	policies, err := w.ladon.Manager.FindRequestCandidates(ctx, r)
+	if err != nil {
+		return err
+	}
+	if len(policies) == 0 {
+		// What ladon would return, less the stack trace.
+		return ladon.ErrRequestDenied
+	}
+	return w.ladon.DoPoliciesAllow(ctx, r, policies)
 }
 
 // denied is a refusal saying why (a message); the action refused is in
