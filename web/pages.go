@@ -148,7 +148,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 	}
 	// Only departments, governments and party committees open cases: an
 	// enterprise's form (and its files) is not even read.
-	if !m.Regulator() && !m.Supervisor() {
+	if !m.Regulator() && !m.Supervisor() && !(m.Rescue() && form.Kind == cases.KindRescue) {
 		s.forbidden(w, r, m, "登记案件须由监管部门办理；您的页面是 "+homeOf(m))
 		return
 	}
@@ -553,6 +553,8 @@ func homeOf(m *me) string {
 		return "/desk"
 	case m.Enterprise():
 		return "/inbox"
+	case m.Rescue():
+		return "/rescue"
 	}
 	return "/board"
 }
