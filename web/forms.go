@@ -295,7 +295,7 @@ var startForms = []actionForm{
 
 // formByKey finds a form by its key.
 func formByKey(key string) (actionForm, bool) {
-	for _, list := range [][]actionForm{forms, startForms, inspectionForms} {
+	for _, list := range [][]actionForm{forms, startForms, inspectionForms, rescueForms} {
 		if i := slices.IndexFunc(list, func(f actionForm) bool { return f.Key() == key }); i >= 0 {
 			return list[i], true
 		}

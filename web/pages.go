@@ -485,6 +485,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.PostForm.Get("form")
 	f, ok := formByKey(key)
+	// A step both sides take (a rescue team's alarm, acknowledged by the
+	// enterprise and the department) has a form per side: the visitor's.
+	if i := slices.IndexFunc(steps, func(a actionForm) bool { return a.Key() == key }); i >= 0 {
+		f = steps[i]
+	}
 	if !ok || !slices.ContainsFunc(append(steps, starts...), func(a actionForm) bool { return a.Key() == key }) {
 		s.renderCase(w, r, m, http.StatusConflict, "该案件当前不能办理此事项："+actionLabel(sum.Kind, strings.TrimPrefix(key, string(sum.Kind)+":")), "", nil)
 		return
