@@ -143,5 +143,21 @@ func TestARescueTeamsAlarmReachesTheRightPeople(t *testing.T) {
 	zj.shot(shots, "rescue-case-390.png")
 	zj.open("/rescue")
 	zj.sees("#coverage", "本年度尚未检查1家")
+	zj.shot(shots, "rescue-coverage-390.png")
+
+	// Put right: the follow-up ends, the case closes, and its live
+	// history (the alarm's timer beside the updates) replays against the
+	// code.
+	zj.open("/cases/" + no)
+	value(zj, chromedp.Evaluate[bool](`document.querySelector('form[data-form="rescue:record_follow_up"] [name="rectified"]').checked = true`))
+	zj.fill("rescue:record_follow_up", map[string]string{"note": "液位计已更换，报警仪已投用，验收合格"})
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		if c := team.must(200, "GET", "/api/v1/cases/"+no, nil)["case"].(map[string]any); c["state"] == "closed" {
+			break
+		}
+	}
+	zj.open("/cases/" + no)
+	zj.sees(".summary", "已结束")
+	saveHistory(t, duty, "rescue/"+no, "")
 	t.Logf("screenshots in %s", shots)
 }
