@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty/auth"
-	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/store"
 )
@@ -181,9 +180,12 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 				return err
 			}
 		}
+		// Written as the rest of the demo is, outside the organisation's
+		// record (SaveRescueAgreement would make each a step of it).
 		for _, a := range demoAgreements {
-			if _, _, err := st.SaveRescueAgreement(ctx, tx, org.RescueAgreement{TeamID: ids[a[0]], EnterpriseID: ids[a[1]], ValidFrom: since},
-				store.OrgChange{By: cases.SystemActor, At: since, Document: "救援服务协议（演示）"}); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO rescue_agreements (team_id, enterprise_id, valid_from, document)
+				VALUES ($1, $2, $3, '救援服务协议（演示）') ON CONFLICT (team_id, enterprise_id, valid_from) DO NOTHING`,
+				ids[a[0]], ids[a[1]], since); err != nil {
 				return fmt.Errorf("agreement %s–%s: %w", a[0], a[1], err)
 			}
 		}
