@@ -40,6 +40,8 @@ func sideOf(orgKind string) string {
 		return cases.SideRegulator
 	case org.KindEnterprise:
 		return cases.SideEnterprise
+	case org.KindRescueTeam:
+		return cases.SideRescue
 	}
 	return cases.SideLeader
 }

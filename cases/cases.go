@@ -24,6 +24,7 @@ const (
 	KindPenalty    Kind = "penalty"    // 行政处罚 (incl. 书面警告)
 	KindAccident   Kind = "accident"   // 事故调查处理 (四不放过)
 	KindInspection Kind = "inspection" // 监督检查 (现场检查)
+	KindRescue     Kind = "rescue"     // 救援队伍预防性安全检查
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
@@ -33,7 +34,7 @@ const (
 var kindPrefixes = []struct {
 	kind   Kind
 	prefix string
-}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}}
+}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}, {KindRescue, "JY"}}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string {
@@ -60,6 +61,8 @@ func (k Kind) Label() string {
 		return "事故调查 accident investigation"
 	case KindInspection:
 		return "监督检查 inspection"
+	case KindRescue:
+		return "救援队伍预防性检查 rescue team's preventive inspection"
 	}
 	return string(k)
 }
@@ -138,6 +141,10 @@ const (
 	SideEnterprise = "enterprise" // 生产经营单位
 	SideLeader     = "leader"     // 党政领导, superior governments
 	SideSystem     = "system"     // the engine itself
+	// SideRescue is a rescue team (救援队伍): neither regulator nor
+	// enterprise, it inspects the enterprises it serves and reports to
+	// the regulator, who alone decides on a case.
+	SideRescue = "rescue"
 )
 
 // SystemActor is the actor of steps taken by the engine itself: timers

@@ -40,6 +40,11 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		"second_officer_login": "sun.jiancha", "place": "凤台街工地3号楼"}))["case_no"].(string)
 	inspector.must(200, "POST", "/api/v1/inspections/"+ins+"/items", map[string]any{"no": "8", "result": "failed", "note": "临边无防护"})
 
+	// A rescue team's alarm, waiting for the 主要负责人's acknowledgement.
+	rescuer := duty.login("zhou.jiuhu")
+	jy := caseOf(rescuer.must(201, "POST", "/api/v1/rescue-inspections", map[string]any{"enterprise_id": company.orgID,
+		"place": "3号楼塔吊", "findings": "塔吊基础沉降", "major": true, "advice": "停止塔吊作业，撤出作业人员"}))["case_no"].(string)
+
 	anon := anonymous(t, chrome, duty.base)
 	anon.open("/login")
 	anon.accessible(axe, "login")
@@ -48,6 +53,8 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		{"zhao.jiancha", "/desk", "desk"},
 		{"zhao.jiancha", "/cases/" + no, "case (inspector)"},
 		{"zhao.jiancha", "/cases/" + ins, "inspection's checklist"},
+		{"zhou.jiuhu", "/rescue", "rescue team's page"},
+		{"qian.zong", "/cases/" + jy, "rescue alarm (enterprise)"},
 		{"zhao.jiancha", "/people/me", "record"},
 		{"zhao.jiancha", "/cases/" + no + "/documents/order-1?format=html", "document"},
 		{"qian.zong", "/inbox", "inbox"},

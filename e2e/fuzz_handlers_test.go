@@ -25,6 +25,7 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -100,6 +101,8 @@ const (
 	ac  = "POST /api/v1/accidents/{caseNo}/"
 	ip  = "POST /api/v1/inspections/{caseNo}/"
 	cs  = "POST /api/v1/cases/{caseNo}/"
+	rp  = "POST /api/v1/rescue-inspections/{caseNo}/"
+	rsc = " as zhou.jiuhu"    // 矿山救护大队, which serves 宏达建筑
 	ins = " as zhao.jiancha"  // 区住建局 inspector
 	hd  = " as wang.juzhang"  // 区住建局 head
 	ent = " as qian.zong"     // 宏达建筑, whose cases these are
@@ -187,6 +190,14 @@ var handlerSeeds = []handlerSeed{
 	{"inspection/decided " + ip + "signatures" + ins, `{"signer":"officer"}`, 0},
 	{"inspection/decided " + ip + "refusal" + ins, `{"name":"钱宏达","reason":"拒绝签字"}`, 0},
 	{"inspection/signing " + ip + "signatures" + ins, `{"signer":"enterprise","name":"钱宏达"}`, 0},
+	{"rescue/reported POST /api/v1/rescue-inspections" + rsc, `{"enterprise_id":$ORG(ent-hongda),"place":"3号楼","findings":"塔吊基础沉降","major":true,"advice":"停止塔吊作业，撤出人员"}`, 0},
+	{"rescue/reported POST /api/v1/rescue-inspections" + rsc, `{"enterprise_id":$ORG(ent-hongda),"place":"3号楼","findings":"消防通道堵塞"}`, 0},
+	{"rescue/reported " + rp + "acknowledgements" + ent, `{"note":"已停工撤人"}`, 0},
+	{"rescue/reported " + rp + "acknowledgements" + ins, `{}`, 0},
+	{"rescue/reported " + rp + "decision" + ins, `{"open":true,"reasons":"属重大事故隐患","measures":"加固基础","deadline":"$DATE"}`, 10},
+	{"rescue/reported " + rp + "decision" + ins, `{"open":false,"reasons":"复核不属实"}`, 0},
+	{"rescue/following " + rp + "follow-ups" + rsc, `{"note":"基础加固中"}`, 0},
+	{"rescue/following " + rp + "follow-ups" + rsc, `{"note":"已整改到位","rectified":true}`, 0},
 
 	{"hazard/ordered " + cs + "documents/{docID}/service" + ins, `{"method":"直接","served_at":"$NOW","received_by":"钱宏达"}`, 0},
 	// Recording what the caller has seen changes nothing of the case.
@@ -252,7 +263,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 	// under way give up rather than report a server that went away.
 	t.Cleanup(func() { close(r.done) })
 	for _, login := range []string{"zhao.jiancha", "sun.jiancha", "wang.juzhang", "zheng.juzhang", "lin.tingzhang",
-		"wu.jiancha", "ma.jiancha", "qian.zong", "zhou.zong", "zhang.shuji", "liu.quzhang", "chen.fuquzhang", "admin.quan", "admin.shen"} {
+		"wu.jiancha", "ma.jiancha", "qian.zong", "zhou.zong", "zhang.shuji", "liu.quzhang", "chen.fuquzhang", "admin.quan", "admin.shen", "zhou.jiuhu"} {
 		u := r.duty.login(login)
 		r.users[login] = &account{login: login, token: u.token, personID: u.personID}
 	}
@@ -480,6 +491,7 @@ var states = map[cases.Kind][]string{
 		string(accident.Approved), string(accident.Closed)},
 	cases.KindEscalation: {string(escalation.Submitted), string(escalation.Acknowledged), string(escalation.Decided), string(escalation.Returned)},
 	cases.KindInspection: {string(inspection.Inspecting), string(inspection.Signing), string(inspection.Closed)},
+	cases.KindRescue:     {string(rescue.Reported), string(rescue.Following), string(rescue.Closed)},
 }
 
 // checkStep checks an accepted request: after is the case it acted on
@@ -584,6 +596,17 @@ func (r *handlerRig) caseInvariants(c caseRead) string {
 					return fmt.Sprintf("an extension granted to %s, beyond the %s asked", e.Granted, e.Requested)
 				}
 			}
+		}
+	case cases.KindRescue:
+		var v rescue.View
+		if err := json.Unmarshal(c.view, &v); err != nil {
+			return "the rescue inspection does not read: " + err.Error()
+		}
+		if v.ClosedAt != nil && v.Alarm != nil && len(v.Alarm.Waiting) > 0 {
+			return fmt.Sprintf("the rescue inspection closed with its alarm unacknowledged by %v", v.Alarm.Waiting)
+		}
+		if d := v.Decision; d != nil && d.Open && (!d.Deadline.After(d.At) || strings.TrimSpace(d.Measures) == "") {
+			return fmt.Sprintf("a hazard case decided without measures or with a deadline %s not after %s", d.Deadline, d.At)
 		}
 	case cases.KindInspection:
 		var v inspection.View
@@ -919,6 +942,8 @@ var preparations = map[string]func(r *handlerRig, t failer) string{
 	"inspection/failed":      func(r *handlerRig, t failer) string { return r.inspection(t, 1) },
 	"inspection/decided":     func(r *handlerRig, t failer) string { return r.inspection(t, 2) },
 	"inspection/signing":     func(r *handlerRig, t failer) string { return r.inspection(t, 3) },
+	"rescue/reported":        func(r *handlerRig, t failer) string { return r.rescue(t, false) },
+	"rescue/following":       func(r *handlerRig, t failer) string { return r.rescue(t, true) },
 }
 
 func (r *handlerRig) hazard(t failer, grade string) string {
@@ -1021,6 +1046,18 @@ func (r *handlerRig) inspection(t failer, steps int) string {
 	}
 	if steps >= 3 {
 		r.step(t, "zhao.jiancha", 200, p+"signatures", `{"signer":"officer"}`)
+	}
+	return no
+}
+
+// rescue is the rescue team's inspection of 宏达建筑 with its alarm,
+// reported to 区住建局; following: the department opened the hazard case.
+func (r *handlerRig) rescue(t failer, following bool) string {
+	no := r.step(t, "zhou.jiuhu", 201, "/api/v1/rescue-inspections",
+		`{"enterprise_id":$ORG(ent-hongda),"place":"3号楼","findings":"塔吊基础沉降","major":true,"advice":"停止塔吊作业，撤出人员"}`)
+	if following {
+		r.step(t, "zhao.jiancha", 200, "/api/v1/rescue-inspections/"+no+"/decision",
+			`{"open":true,"reasons":"属重大事故隐患","measures":"加固基础","deadline":"`+day(20)+`"}`)
 	}
 	return no
 }

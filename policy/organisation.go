@@ -30,7 +30,7 @@ var RegulatorHazardActions = []string{"open", "order", "review_plan", "reinspect
 // those served on it. An accident is its own too (it reports it and is
 // the party investigated); an escalation passes between authorities.
 var EnterpriseCaseKinds = []string{string(cases.KindHazard), string(cases.KindTalk), string(cases.KindPenalty), string(cases.KindAccident),
-	string(cases.KindInspection)}
+	string(cases.KindInspection), string(cases.KindRescue)}
 
 // EnterpriseHazardActions are what an enterprise does on its own hazards.
 var EnterpriseHazardActions = []string{"submit_plan", "report_completion", "request_extension"}
@@ -46,6 +46,22 @@ var (
 // check: only the officers named at its opening. An enterprise only
 // reads the record: its responsible person signs on the spot, witnessed.
 var RegulatorInspectionActions = []string{"open", "record_item", "decide_item", "sign_record", "refuse_to_sign"}
+
+// RescueTeamActions are what a rescue team's people do in its preventive
+// inspections: register one (with its alarm) and record follow-up visits.
+// RegulatorRescueActions are the supervising department's: acknowledge the
+// alarm and decide on the report. The enterprise's 主要负责人 acknowledges
+// the alarm (EnterpriseRescueActions). Which team, department and
+// enterprise a case names is the workflow's check.
+var (
+	RescueTeamActions       = []string{"open", "record_follow_up"}
+	RegulatorRescueActions  = []string{"acknowledge_alarm", "decide_report"}
+	EnterpriseRescueActions = []string{"acknowledge_alarm"}
+)
+
+// ActionRescueCoverage reads which enterprises a rescue team served in a
+// year and which of them it has not inspected.
+const ActionRescueCoverage = "rescue:coverage"
 
 // RegulatorPenaltyActions and EnterprisePenaltyActions are the same for
 // penalties; deciding one (ActionDecidePenalty) is the department head's,
@@ -109,7 +125,8 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">",
-					"inspection:<" + strings.Join(RegulatorInspectionActions, "|") + ">"},
+					"inspection:<" + strings.Join(RegulatorInspectionActions, "|") + ">",
+					"rescue:<" + strings.Join(RegulatorRescueActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
 			})
@@ -197,6 +214,30 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Description: fmt.Sprintf("the 主要负责人 of %s keeps its own persons, posts and internal units", unit.Name),
 				Subjects:    subjects(org.RoleEnterpriseHead),
 				Actions:     []string{ActionKeepStaff, ActionReadPersonal},
+				Resources:   []string{OrgResource(unit.RegionPath, unit.ID)},
+				Effect:      ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "enterprisealarm:" + id,
+				Description: fmt.Sprintf("the 主要负责人 of %s acknowledges a rescue team's stop-and-evacuate alarm (第一责任人)", unit.Name),
+				Subjects:    subjects(org.RoleEnterpriseHead),
+				Actions:     []string{"rescue:<" + strings.Join(EnterpriseRescueActions, "|") + ">"},
+				Resources:   []string{"case:<[0-9/]+>:rescue:<[a-z_]*>:" + id + ":<.+>"},
+				Effect:      ladon.AllowAccess,
+			})
+		case org.KindRescueTeam:
+			out = append(out, &ladon.DefaultPolicy{
+				ID: OrgPolicyPrefix + "rescue:" + id,
+				Description: fmt.Sprintf("the people of %s register preventive inspections of the enterprises it serves in its region and below "+
+					"and follow them up (the agreement in force is checked on opening)", unit.Name),
+				Subjects:  subjects(org.RoleDeptHead, org.RoleInspector, org.RoleStaff),
+				Actions:   []string{ActionView, "rescue:<" + strings.Join(RescueTeamActions, "|") + ">"},
+				Resources: []string{"case:" + unit.RegionPath + "<[0-9/]*>:rescue:<.+>"},
+				Effect:    ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "rescuecoverage:" + id,
+				Description: fmt.Sprintf("the people of %s see which enterprises it serves are not yet inspected this year", unit.Name),
+				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector, org.RoleStaff),
+				Actions:     []string{ActionRescueCoverage},
 				Resources:   []string{OrgResource(unit.RegionPath, unit.ID)},
 				Effect:      ladon.AllowAccess,
 			})

@@ -56,7 +56,14 @@ var demoOrgs = []demoOrg{
 	// the city investigates. Last, so that the ids above stay as the
 	// README and the welcome text give them.
 	{"1405-zf", org.KindGovernment, "晋城市人民政府 (市政府)", "1405", "", nil},
+	// A rescue team that serves the district's two enterprises (救援服务
+	// 协议) and inspects them for prevention (issue 17). Last, so that
+	// the ids above stay.
+	{"1405-jhd", org.KindRescueTeam, "晋城市矿山救护大队", "1405", "", nil},
 }
+
+// demoAgreements are the rescue team's agreements: team, enterprise.
+var demoAgreements = [][2]string{{"1405-jhd", "ent-xinyuan"}, {"1405-jhd", "ent-hongda"}}
 
 var demoPersons = []demoPerson{
 	{"zhang.shuji", "张建国", "140502-qw", org.RolePartySecretary, "区委书记"},
@@ -87,6 +94,8 @@ var demoPersons = []demoPerson{
 	// The district's organisation administrator keeps its organisations,
 	// persons and posts (issue 15). Last, so that the ids above stay.
 	{"yang.zuzhi", "杨志", "140502-zf", org.RoleOrgAdmin, "区政府 组织管理员"},
+	// A member of the rescue team (issue 17). Last, so that the ids above stay.
+	{"zhou.jiuhu", "周振国", "1405-jhd", org.RoleInspector, "矿山救护大队 救护队员"},
 }
 
 // demoCertificates are the demo officers' 执法证号, printed on their
@@ -169,6 +178,15 @@ func Demo(ctx context.Context, st *store.Store) (created bool, err error) {
 		for _, c := range demoCertificates {
 			if err := st.SetEnforcementCertificate(ctx, tx, c.login, c.no); err != nil {
 				return err
+			}
+		}
+		// Written as the rest of the demo is, outside the organisation's
+		// record (SaveRescueAgreement would make each a step of it).
+		for _, a := range demoAgreements {
+			if _, err := tx.Exec(ctx, `INSERT INTO rescue_agreements (team_id, enterprise_id, valid_from, document)
+				VALUES ($1, $2, $3, '救援服务协议（演示）') ON CONFLICT (team_id, enterprise_id, valid_from) DO NOTHING`,
+				ids[a[0]], ids[a[1]], since); err != nil {
+				return fmt.Errorf("agreement %s–%s: %w", a[0], a[1], err)
 			}
 		}
 		return nil

@@ -34,6 +34,9 @@ const (
 	// secretary and government head (党政同责): who may do what there is
 	// theirs to answer for.
 	CategoryPolicy = "policy" // 权限变更
+	// CategoryAlarm is a rescue team's advice to stop work and evacuate
+	// at once (停产撤人警报): sent until acknowledged.
+	CategoryAlarm = "alarm" // 警报
 )
 
 // Delivery states of an outbox row.
@@ -113,6 +116,9 @@ func concerned(st cases.Step, view []byte) (category string, auds []audience) {
 		}
 		return "", nil
 	}
+	if c.Kind == cases.KindRescue {
+		return rescueConcerned(st, view)
+	}
 	if c.Kind == cases.KindInspection {
 		// An inspection tells no one of its own steps (the hazard cases it
 		// opens serve their orders), except a refusal to sign the record:
@@ -144,6 +150,56 @@ func concerned(st cases.Step, view []byte) (category string, auds []audience) {
 		return CategoryDecision, []audience{ent("当事单位 the party")}
 	case slices.Contains(noticeActions, st.Action):
 		return CategoryNotice, []audience{ent("当事单位 the party")}
+	}
+	return "", nil
+}
+
+// rescueFacts are what the rules read from a rescue team's case.
+type rescueFacts struct {
+	Team  cases.Org `json:"team"`
+	Alarm *struct {
+		Waiting   []string   `json:"waiting"`
+		Escalated *time.Time `json:"escalated_at"`
+	} `json:"alarm"`
+}
+
+// rescueConcerned routes a rescue team's case. Its stop-and-evacuate
+// alarm is no slow notice: it goes to the enterprise's 主要负责人 and the
+// supervising department's head and inspectors (whoever is on duty) on
+// every channel the outbox has, and each time it is sent again only to
+// the side that has not acknowledged it; escalated, it also reaches the
+// area's party and government heads (党政同责). The report reaches the
+// department; its decision reaches the team and the enterprise.
+func rescueConcerned(st cases.Step, view []byte) (string, []audience) {
+	c := st.Case
+	var f rescueFacts
+	_ = json.Unmarshal(view, &f)
+	head := audience{orgID: c.Enterprise.ID, roles: []string{org.RoleEnterpriseHead}, reason: "停产撤人警报 主要负责人"}
+	dept := audience{orgID: c.ActingOrg.ID, roles: []string{org.RoleDeptHead, org.RoleInspector}, reason: "停产撤人警报 监管部门"}
+	switch st.Action {
+	case "alarm":
+		return CategoryAlarm, []audience{head, dept}
+	case "alarm_resent", "alarm_escalated":
+		var auds []audience
+		if f.Alarm != nil {
+			for _, side := range f.Alarm.Waiting {
+				switch side {
+				case cases.SideEnterprise:
+					auds = append(auds, head)
+				case cases.SideRegulator:
+					auds = append(auds, dept)
+				}
+			}
+			if f.Alarm.Escalated != nil {
+				auds = append(auds, audience{area: c.RegionCode, reason: "警报无人确认 党政同责 party and government heads of the area"})
+			}
+		}
+		return CategoryAlarm, auds
+	case "register":
+		return CategoryNotice, []audience{{orgID: c.ActingOrg.ID, roles: officerRoles, reason: "救援队伍报告 report of a rescue team"}}
+	case "decide_report":
+		return CategoryDecision, []audience{{orgID: f.Team.ID, roles: []string{org.RoleDeptHead, org.RoleInspector, org.RoleStaff},
+			reason: "救援队伍 the reporting team"}, {orgID: c.Enterprise.ID, roles: enterpriseRoles, reason: "当事单位 the party"}}
 	}
 	return "", nil
 }
@@ -229,6 +285,7 @@ var categoryLabels = map[string]string{
 	CategoryEscalation: "提请 escalation",
 	CategoryDecision:   "决定 decision",
 	CategoryPolicy:     "权限变更 policy",
+	CategoryAlarm:      "停产撤人警报 alarm",
 }
 
 // notificationPayload is what a webhook receives about the step, beside

@@ -14,6 +14,7 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -27,6 +28,7 @@ type caseViews struct {
 	Escalation *escalation.View
 	Accident   *accident.View
 	Inspection *inspection.View
+	Rescue     *rescue.View
 }
 
 // readViews reads the kind-specific view of a case; a view that cannot be
@@ -53,6 +55,9 @@ func readViews(kind cases.Kind, raw json.RawMessage) (caseViews, error) {
 	case cases.KindInspection:
 		v.Inspection = new(inspection.View)
 		err = json.Unmarshal(raw, v.Inspection)
+	case cases.KindRescue:
+		v.Rescue = new(rescue.View)
+		err = json.Unmarshal(raw, v.Rescue)
 	}
 	if err != nil {
 		return caseViews{}, err
@@ -160,6 +165,11 @@ func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 		} else if kind == cases.KindAccident {
 			var shown bool
 			if s.Text, shown = accidentStep(e.Action, d); !shown {
+				s.Facts = facts(d)
+			}
+		} else if kind == cases.KindRescue {
+			var shown bool
+			if s.Text, shown = rescueStep(e.Action, d); !shown {
 				s.Facts = facts(d)
 			}
 		} else if kind == cases.KindInspection {

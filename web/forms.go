@@ -125,6 +125,38 @@ var inspectionForms = []actionForm{
 		{Name: "reason", Label: "拒签情况", Type: fTextarea, Required: true, Hint: "记录在案并报告本部门负责人（安全生产法第六十八条）"}}},
 }
 
+// rescueOpenForm registers a rescue team's preventive inspection from the
+// team's page; a major hazard sounds the alarm.
+var rescueOpenForm = actionForm{Kind: cases.KindRescue, Action: "open", Label: "登记预防性安全检查", Side: cases.SideRescue, Path: "/api/v1/rescue-inspections",
+	Fields: []field{
+		{Name: "enterprise_id", Label: "服务单位", Type: fOrg, Required: true},
+		{Name: "place", Label: "检查地点", Type: fText, Required: true},
+		{Name: "findings", Label: "发现的问题", Type: fTextarea, Required: true},
+		{Name: "photos", Label: "现场照片", Type: fEvidence},
+		{Name: "major", Label: "发现重大事故隐患，已建议立即停止作业、撤出人员（立即向企业主要负责人和监管部门发出警报）", Type: fCheck},
+		{Name: "advice", Label: "停止作业、撤出人员的建议", Type: fTextarea, Hint: "发现重大事故隐患时必填：停止哪里的作业，撤出哪些人员"},
+	}}
+
+var openOrNot = []option{{"true", "立案（隐患整改）"}, {"false", "不予立案"}}
+
+// rescueForms are the steps of a rescue team's inspection: the alarm is
+// acknowledged by either side, each with its own form.
+var rescueForms = []actionForm{
+	{Kind: cases.KindRescue, Action: "acknowledge_alarm", Label: "确认收到停产撤人警报", Side: cases.SideEnterprise, Path: "/api/v1/rescue-inspections/{no}/acknowledgements", Fields: []field{
+		{Name: "note", Label: "已采取的措施", Type: fTextarea, Hint: "如：已停止作业，人员已全部撤出"}}},
+	{Kind: cases.KindRescue, Action: "acknowledge_alarm", Label: "确认收到停产撤人警报", Side: cases.SideRegulator, Path: "/api/v1/rescue-inspections/{no}/acknowledgements", Fields: []field{
+		{Name: "note", Label: "备注", Type: fTextarea}}},
+	{Kind: cases.KindRescue, Action: "decide_report", Label: "决定是否立案", Side: cases.SideRegulator, Path: "/api/v1/rescue-inspections/{no}/decision", Fields: []field{
+		{Name: "open", Label: "决定", Type: fBool, Options: openOrNot, Required: true},
+		{Name: "reasons", Label: "理由", Type: fTextarea, Required: true},
+		{Name: "measures", Label: "整改措施", Type: fTextarea, Hint: "立案时必填"},
+		{Name: "deadline", Label: "整改期限", Type: fDate, Hint: "立案时必填"}}},
+	{Kind: cases.KindRescue, Action: "record_follow_up", Label: "记录跟踪回访", Side: cases.SideRescue, Path: "/api/v1/rescue-inspections/{no}/follow-ups", Fields: []field{
+		{Name: "note", Label: "回访情况", Type: fTextarea, Required: true},
+		{Name: "photos", Label: "照片", Type: fEvidence},
+		{Name: "rectified", Label: "隐患已整改到位（结束跟踪）", Type: fCheck}}},
+}
+
 // forms are the steps a page offers, by kind and update name (the
 // workflows' next_actions say which are allowed now).
 var forms = []actionForm{
@@ -263,7 +295,7 @@ var startForms = []actionForm{
 
 // formByKey finds a form by its key.
 func formByKey(key string) (actionForm, bool) {
-	for _, list := range [][]actionForm{forms, startForms, inspectionForms} {
+	for _, list := range [][]actionForm{forms, startForms, inspectionForms, rescueForms} {
 		if i := slices.IndexFunc(list, func(f actionForm) bool { return f.Key() == key }); i >= 0 {
 			return list[i], true
 		}
@@ -279,7 +311,7 @@ func formsFor(sum cases.Summary, view map[string]any, side string) (steps, start
 		return nil, nil
 	}
 	next, _ := view["next_actions"].([]any)
-	for _, f := range slices.Concat(forms, inspectionForms) {
+	for _, f := range slices.Concat(forms, inspectionForms, rescueForms) {
 		if f.Kind != sum.Kind || !slices.Contains(next, any(f.Action)) {
 			continue
 		}

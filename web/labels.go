@@ -26,6 +26,7 @@ var labels = map[string]string{
 	"kind.penalty":    "行政处罚",
 	"kind.accident":   "事故调查",
 	"kind.inspection": "现场检查",
+	"kind.rescue":     "救援队伍预防性检查",
 
 	// Hazard states.
 	"state.hazard.reported":            "已登记",
@@ -72,6 +73,9 @@ var labels = map[string]string{
 	"state.inspection.inspecting": "检查中",
 	"state.inspection.signing":    "检查记录签字中",
 	"state.inspection.closed":     "已结束",
+	"state.rescue.reported":       "已报告监管部门，待决定",
+	"state.rescue.following":      "已立案，救援队伍跟踪整改",
+	"state.rescue.closed":         "已结束",
 
 	// Steps of a hazard case.
 	"action.hazard.report":                "登记隐患",
@@ -173,14 +177,24 @@ var labels = map[string]string{
 	"action.inspection.sign_record":    "检查记录签字",
 	"action.inspection.refuse_to_sign": "被检查单位负责人拒绝签字",
 	"action.inspection.hazards_opened": "隐患整改案件已立案",
-	"finding.passed":                   "符合",
-	"finding.failed":                   "不符合",
-	"finding.not_applicable":           "不适用",
-	"item_decision.corrected":          "当场整改",
-	"item_decision.order":              "责令限期整改",
-	"item_decision.stop":               "责令停产停业（停止使用）",
-	"signer.officer":                   "执法人员",
-	"signer.enterprise":                "被检查单位负责人",
+	// Steps of a rescue team's preventive inspection (issue 17).
+	"action.rescue.alarm":             "发出停产撤人警报",
+	"action.rescue.register":          "登记预防性检查情况并报告",
+	"action.rescue.alarm_resent":      "警报未获确认，再次发送",
+	"action.rescue.alarm_escalated":   "警报无人确认，升级报告党委政府",
+	"action.rescue.acknowledge_alarm": "确认收到警报",
+	"action.rescue.decide_report":     "监管部门作出决定",
+	"action.rescue.record_follow_up":  "跟踪回访",
+	"action.rescue.hazard_opened":     "隐患整改案件已立案",
+	"action.rescue.close":             "办结",
+	"finding.passed":                  "符合",
+	"finding.failed":                  "不符合",
+	"finding.not_applicable":          "不适用",
+	"item_decision.corrected":         "当场整改",
+	"item_decision.order":             "责令限期整改",
+	"item_decision.stop":              "责令停产停业（停止使用）",
+	"signer.officer":                  "执法人员",
+	"signer.enterprise":               "被检查单位负责人",
 
 	// Deadline states.
 	"deadline.pending":  "进行中",
@@ -194,6 +208,7 @@ var labels = map[string]string{
 	"side.enterprise": "企业",
 	"side.leader":     "党政领导",
 	"side.system":     "系统",
+	"side.rescue":     "救援队伍",
 
 	// Roles of posts.
 	"role.party_secretary": "党委书记",
@@ -325,6 +340,7 @@ var labels = map[string]string{
 	"notice_category.escalation":     "提请",
 	"notice_category.decision":       "决定",
 	"notice_category.policy":         "权限变更",
+	"notice_category.alarm":          "停产撤人警报",
 }
 
 // label is the words for a key, or the value itself (the last part of

@@ -148,7 +148,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 	}
 	// Only departments, governments and party committees open cases: an
 	// enterprise's form (and its files) is not even read.
-	if !m.Regulator() && !m.Supervisor() {
+	if !m.Regulator() && !m.Supervisor() && !(m.Rescue() && form.Kind == cases.KindRescue) {
 		s.forbidden(w, r, m, "登记案件须由监管部门办理；您的页面是 "+homeOf(m))
 		return
 	}
@@ -485,6 +485,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	}
 	key := r.PostForm.Get("form")
 	f, ok := formByKey(key)
+	// A step both sides take (a rescue team's alarm, acknowledged by the
+	// enterprise and the department) has a form per side: the visitor's.
+	if i := slices.IndexFunc(steps, func(a actionForm) bool { return a.Key() == key }); i >= 0 {
+		f = steps[i]
+	}
 	if !ok || !slices.ContainsFunc(append(steps, starts...), func(a actionForm) bool { return a.Key() == key }) {
 		s.renderCase(w, r, m, http.StatusConflict, "该案件当前不能办理此事项："+actionLabel(sum.Kind, strings.TrimPrefix(key, string(sum.Kind)+":")), "", nil)
 		return
@@ -553,6 +558,8 @@ func homeOf(m *me) string {
 		return "/desk"
 	case m.Enterprise():
 		return "/inbox"
+	case m.Rescue():
+		return "/rescue"
 	}
 	return "/board"
 }

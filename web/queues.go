@@ -304,7 +304,12 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 		if row.Kind == cases.KindInspection {
 			steps = inspectionForms
 		}
-		i := slices.IndexFunc(steps, func(f actionForm) bool { return f.Kind == row.Kind && f.Action == a })
+		if row.Kind == cases.KindRescue {
+			steps = rescueForms
+		}
+		i := slices.IndexFunc(steps, func(f actionForm) bool {
+			return f.Kind == row.Kind && f.Action == a && (f.Side == side || f.Side == "holder")
+		})
 		if i < 0 {
 			continue
 		}

@@ -74,6 +74,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /desk", s.desk)
 	mux.HandleFunc("POST /desk/hazards", s.openHazard)
 	mux.HandleFunc("POST /desk/inspections", s.openInspection)
+	mux.HandleFunc("GET /rescue", s.rescuePage)
+	mux.HandleFunc("POST /rescue/inspections", s.openRescue)
 	mux.HandleFunc("GET /inbox", s.inbox)
 	mux.HandleFunc("GET /board", s.board)
 	mux.HandleFunc("GET /board/cases", s.boardCases)
@@ -305,6 +307,11 @@ type mePost struct {
 // statistics and escalations) at the board.
 func (m *me) Regulator() bool  { return m.has(org.KindDepartment) }
 func (m *me) Enterprise() bool { return m.has(org.KindEnterprise) }
+
+// Rescue says the visitor serves in a rescue team (救援队伍): the team's
+// page is theirs.
+func (m *me) Rescue() bool { return m.has(org.KindRescueTeam) }
+
 func (m *me) Supervisor() bool {
 	return m.has(org.KindPartyCommittee) || m.has(org.KindGovernment) || m.has(org.KindDepartment)
 }
@@ -314,6 +321,9 @@ func (m *me) Supervisor() bool {
 func (m *me) Side() string {
 	if m.Enterprise() && !m.Regulator() {
 		return cases.SideEnterprise
+	}
+	if m.Rescue() && !m.Regulator() {
+		return cases.SideRescue
 	}
 	return cases.SideRegulator
 }
