@@ -32,17 +32,17 @@ func slowAllowedBy(ctx context.Context, l *ladon.Ladon, subject Subject, action,
 				allowedBy = post
 			}
 		case errors.Is(err, ladon.ErrRequestForcefullyDenied):
-			return "", denied(action, "an explicit rule denies it (e.g. recusal 回避)")
+			return "", denied(action, "policy.denied.explicit")
 		case errors.Is(err, ladon.ErrRequestDenied):
 		default:
-			return "", denied(action, "the permission check failed")
+			return "", denied(action, "policy.denied.check_failed")
 		}
 	}
 	if allowedBy == "" {
 		if len(subject.Posts) == 0 {
-			return "", denied(action, "you hold no post today")
+			return "", denied(action, "policy.denied.no_post")
 		}
-		return "", denied(action, "none of your posts covers this case's region, sector or enterprise (属地/行业/本单位)")
+		return "", denied(action, "policy.denied.not_covered")
 	}
 	return allowedBy, nil
 }
