@@ -6,6 +6,7 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/plan"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -29,4 +30,5 @@ var All = []Registration{
 	{Name: penalty.WorkflowName, Func: penalty.Workflow},
 	{Name: accident.WorkflowName, Func: accident.Workflow},
 	{Name: inspection.WorkflowName, Func: inspection.Workflow},
+	{Name: plan.WorkflowName, Func: plan.Workflow},
 }
