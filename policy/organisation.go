@@ -46,6 +46,12 @@ var (
 // reads the record: its responsible person signs on the spot, witnessed.
 var RegulatorInspectionActions = []string{"open", "record_item", "decide_item", "sign_record", "refuse_to_sign"}
 
+// RegulatorPlanActions are what a department does with its yearly
+// inspection plan (年度监督检查计划): make it, and draw its routine
+// inspections (双随机). That only the plan's own department draws on it is
+// the API's check, against the post that policy allowed.
+var RegulatorPlanActions = []string{"open", "draw"}
+
 // RegulatorPenaltyActions and EnterprisePenaltyActions are the same for
 // penalties; deciding one (ActionDecidePenalty) is the department head's,
 // within the authority limit.
@@ -108,7 +114,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector),
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">",
-					"inspection:<" + strings.Join(RegulatorInspectionActions, "|") + ">"},
+					"inspection:<" + strings.Join(RegulatorInspectionActions, "|") + ">", "plan:<" + strings.Join(RegulatorPlanActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
 			})

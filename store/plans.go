@@ -158,3 +158,18 @@ func (s *Store) PlanDraws(ctx context.Context, planWorkflowID string) ([]Draw, e
 	}
 	return out, nil
 }
+
+// PlanOf is the case number of the department's plan for a year, "" if
+// it has none.
+func (s *Store) PlanOf(ctx context.Context, departmentID int64, year int) (string, error) {
+	var no string
+	err := s.Pool.QueryRow(ctx, `SELECT case_no FROM cases WHERE kind = 'plan' AND acting_org_id = $1 AND (view->>'year')::int = $2
+		ORDER BY opened_at LIMIT 1`, departmentID, year).Scan(&no)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: plan of department: %w", err)
+	}
+	return no, nil
+}

@@ -1,0 +1,99 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/plan"
+)
+
+// Making a plan: a department's officer may (the rig's Temporal refuses
+// every start, so reaching it is the answer); an enterprise may not.
+func TestMakingAPlanIsADepartments(t *testing.T) {
+	rig := newHandlerRig(t)
+	year := time.Now().In(rules.China).Year()
+	if code, body := rig.as(t, "zhao.jiancha").call("POST", "/api/v1/plans", map[string]any{"year": year}); code != http.StatusConflict ||
+		!strings.Contains(fmt.Sprint(body["message"]), "reached Temporal") {
+		t.Fatalf("区住建局's officer: %d %v", code, body)
+	}
+	if code, body := rig.as(t, "qian.zong").call("POST", "/api/v1/plans", map[string]any{"year": year}); code != http.StatusForbidden {
+		t.Fatalf("an enterprise: %d %v", code, body)
+	}
+	if code, body := rig.as(t, "zhao.jiancha").call("POST", "/api/v1/plans", map[string]any{"year": year - 1}); code != http.StatusBadRequest {
+		t.Fatalf("last year: %d %v", code, body)
+	}
+}
+
+// A draw on a plan: made by its department with the server's seed,
+// recorded with its sorted inputs; the record repeats; a record changed
+// afterwards no longer does; another department may not draw on it.
+func TestDrawIsRecordedAndRepeats(t *testing.T) {
+	rig := newHandlerRig(t)
+	ctx := context.Background()
+	orgs := map[string]cases.Org{}
+	for _, code := range []string{"ent-hongda", "140502-jsj"} {
+		var o cases.Org
+		if err := rig.store.Pool.QueryRow(ctx, `SELECT id, name FROM orgs WHERE code = $1`, code).Scan(&o.ID, &o.Name); err != nil {
+			t.Fatal(err)
+		}
+		orgs[code] = o
+	}
+	now := time.Now()
+	year := now.In(rules.China).Year()
+	num, err := rig.store.NextCaseNumber(ctx, cases.KindPlan, "140502", year)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := cases.Summary{WorkflowID: num.WorkflowID(), CaseNo: num.String(), Kind: cases.KindPlan, State: string(plan.InForce),
+		RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction", ActingOrg: orgs["140502-jsj"],
+		RuleSet: "CN-2026", Title: "计划", OpenedAt: now, Deadlines: []cases.Deadline{}}
+	view := plan.View{Summary: sum, Year: year, FirstMonth: 12,
+		Entries: []plan.EntryView{{Entry: plan.Entry{Enterprise: orgs["ent-hongda"], Months: []int{12}}}}}
+	if _, err := rig.store.RecordStep(ctx, cases.Step{Seq: 1, At: now, Action: "make_plan", Actor: cases.SystemActor,
+		StateAfter: sum.State, Case: sum, View: wholeView(t, view)}); err != nil {
+		t.Fatal(err)
+	}
+	draws := "/api/v1/plans/" + sum.CaseNo + "/draws"
+	if code, body := rig.as(t, "wu.jiancha").call("POST", draws, map[string]any{"count": 1}); code != http.StatusNotFound && code != http.StatusForbidden {
+		t.Fatalf("another department's officer drew: %d %v", code, body)
+	}
+	zhao := rig.as(t, "zhao.jiancha")
+	code, body := zhao.call("POST", draws, map[string]any{"count": 1})
+	if code != http.StatusCreated || body["matches"] != true {
+		t.Fatalf("draw: %d %v", code, body)
+	}
+	in := body["input"].(map[string]any)
+	if seed, _ := in["seed"].(string); len(seed) != 64 {
+		t.Errorf("seed %q: want 64 hex digits made by the server", seed)
+	}
+	if n := len(in["officers"].([]any)); n != 3 {
+		t.Errorf("%d officers on the roster, want 区住建局's three with a 执法证", n)
+	}
+	pair := body["named"].([]any)[0].(map[string]any)
+	if pair["enterprise"].(map[string]any)["name"] != orgs["ent-hongda"].Name {
+		t.Errorf("drawn: %v", pair)
+	}
+	again, second := zhao.call("POST", draws, map[string]any{"count": 1})
+	if again != http.StatusCreated || second["input"].(map[string]any)["seed"] == in["seed"] {
+		t.Errorf("a second draw reused the seed: %v", second["input"])
+	}
+	get := fmt.Sprintf("%s/%v", draws, body["id"])
+	if code, got := zhao.call("GET", get, nil); code != http.StatusOK || got["matches"] != true {
+		t.Fatalf("the record: %d %v", code, got)
+	}
+	if _, err := rig.store.Pool.Exec(ctx, `UPDATE draw_pairs SET officer_1 = officer_2, officer_2 = officer_1 WHERE draw_id = $1`, body["id"]); err != nil {
+		t.Fatal(err)
+	}
+	if code, got := zhao.call("GET", get, nil); code != http.StatusOK || got["matches"] != false {
+		t.Fatalf("a tampered record: %d matches %v", code, got["matches"])
+	}
+	if code, _ := rig.as(t, "qian.zong").call("GET", get, nil); code != http.StatusNotFound {
+		t.Errorf("an enterprise read the draw: %d", code)
+	}
+}
