@@ -34,8 +34,48 @@ type DrawRequest struct {
 
 // DrawnPair is one drawn enterprise and its two officers, by name.
 type DrawnPair struct {
-	Enterprise cases.Org    `json:"enterprise"`
-	Officers   [2]cases.Org `json:"officers"`
+	Enterprise cases.Org       `json:"enterprise"`
+	Officers   [2]DrawnOfficer `json:"officers"`
+}
+
+// DrawnOfficer is a drawn officer: the login lets the first open the
+// inspection naming the second.
+type DrawnOfficer struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Login string `json:"login"`
+}
+
+// MonthCoverage is one month of a plan: the inspections planned in it,
+// those done, those missed (its end passed first) and those not yet done.
+type MonthCoverage struct {
+	Month   int `json:"month"`
+	Planned int `json:"planned"`
+	Done    int `json:"done"`
+	Missed  int `json:"missed"`
+	NotYet  int `json:"not_yet"`
+}
+
+// OverdueEnterprise is an enterprise behind its plan: a planned month
+// passed with fewer inspections done than planned by then.
+type OverdueEnterprise struct {
+	Enterprise cases.Org `json:"enterprise"`
+	RiskClass  string    `json:"risk_class"`
+	Missed     []int     `json:"missed_months"`
+	Due        int       `json:"due"`
+	Done       int       `json:"done"`
+}
+
+// PlanResponse is a plan's coverage month by month, the enterprises
+// overdue and the draws made on it.
+type PlanResponse struct {
+	CaseNo  string              `json:"case_no"`
+	Year    int                 `json:"year"`
+	Months  []MonthCoverage     `json:"months"`
+	Overdue []OverdueEnterprise `json:"overdue"`
+	Draws   []DrawResponse      `json:"draws"`
+	// MayDraw says whether the caller may draw on the plan now.
+	MayDraw bool `json:"may_draw"`
 }
 
 // DrawResponse is a draw's record — the input anyone can repeat it from
@@ -259,11 +299,98 @@ func (s *Server) drawResponse(r *http.Request, planNo string, d store.Draw, v pl
 			if err != nil {
 				return res, err
 			}
-			np.Officers[i] = cases.Org{ID: id, Name: person.Name}
+			np.Officers[i] = DrawnOfficer{ID: id, Name: person.Name, Login: person.Login}
 		}
 		res.Named = append(res.Named, np)
 	}
 	return res, nil
+}
+
+// getPlan answers with a plan's coverage: month by month, what was
+// planned, done (inspections the department closed for the enterprise
+// this year, counted live), missed (as the month's end recorded it) and
+// not yet done; the enterprises behind their plan; and its draws.
+func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	row, v, err := s.planFor(r, c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	ids := make([]int64, 0, len(v.Entries))
+	for _, e := range v.Entries {
+		ids = append(ids, e.Enterprise.ID)
+	}
+	done, err := s.Store.InspectionsDone(ctx, row.Summary.ActingOrg.ID, ids, plan.MonthEnd(v.Year-1, 12), plan.MonthEnd(v.Year, 12))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res := PlanResponse{CaseNo: row.Summary.CaseNo, Year: v.Year, Months: []MonthCoverage{}, Overdue: []OverdueEnterprise{}, Draws: []DrawResponse{}}
+	res.Months, res.Overdue = coverage(v, done)
+	draws, err := s.Store.PlanDraws(ctx, row.Summary.WorkflowID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, d := range draws {
+		dr, err := s.drawResponse(r, row.Summary.CaseNo, d, v)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		res.Draws = append(res.Draws, dr)
+	}
+	if sub, err := s.Warden.AllowedBy(ctx, c.subject(), policy.Action(string(cases.KindPlan), "draw"), caseResource(row.Summary), nil); err == nil {
+		res.MayDraw = c.actor(sub).OrgID == row.Summary.ActingOrg.ID && row.Summary.ClosedAt == nil
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// coverage counts a plan month by month. A month whose end was checked
+// keeps what the check recorded (met or missed: a late inspection does
+// not undo a miss); a month still open counts the i-th planned
+// inspection of an enterprise done once i+1 are done this year.
+func coverage(v plan.View, done []store.EnterpriseCount) ([]MonthCoverage, []OverdueEnterprise) {
+	count := map[int64]int{}
+	for _, d := range done {
+		count[d.EnterpriseID] = d.Count
+	}
+	months := make([]MonthCoverage, 0, 13-v.FirstMonth)
+	for m := v.FirstMonth; m <= 12; m++ {
+		months = append(months, MonthCoverage{Month: m})
+	}
+	overdue := []OverdueEnterprise{}
+	for _, e := range v.Entries {
+		var missed []int
+		due := 0
+		for j, p := range e.Planned {
+			mc := &months[p.Month-v.FirstMonth]
+			mc.Planned++
+			checked := p.Month <= v.Checked
+			switch {
+			case checked && p.State == cases.DeadlineMet, !checked && count[e.Enterprise.ID] > j:
+				mc.Done++
+			case checked:
+				mc.Missed++
+				missed = append(missed, p.Month)
+			default:
+				mc.NotYet++
+			}
+			if checked {
+				due = j + 1
+			}
+		}
+		if len(missed) > 0 && count[e.Enterprise.ID] < due {
+			overdue = append(overdue, OverdueEnterprise{Enterprise: e.Enterprise, RiskClass: e.RiskClass, Missed: missed, Due: due, Done: count[e.Enterprise.ID]})
+		}
+	}
+	return months, overdue
 }
 
 // planRoutes are the yearly plan's endpoints.
@@ -271,6 +398,8 @@ func planRoutes() []route {
 	return []route{
 		{method: "POST", path: "/api/v1/plans", summary: "make your department's yearly inspection plan (年度监督检查计划, 安全生产法 Art.62) for a year: its enterprises by region and sector, how often each by risk class (the rule set's); each planned inspection is a deadline of the department's at its month's end",
 			request: OpenPlanRequest{}, response: CaseResponse{}, handle: (*Server).openPlan},
+		{method: "GET", path: "/api/v1/plans/{caseNo}", summary: "a plan's coverage month by month (planned, done, missed, not yet), the enterprises overdue for their planned inspection, and its draws",
+			response: PlanResponse{}, handle: (*Server).getPlan},
 		{method: "POST", path: "/api/v1/plans/{caseNo}/draws", summary: "draw enterprises of the plan and two officers with a 执法证 for each (双随机); the seed is the server's and the draw is recorded with its input, so anyone can repeat it",
 			request: DrawRequest{}, response: DrawResponse{}, handle: (*Server).drawOnPlan},
 		{method: "GET", path: "/api/v1/plans/{caseNo}/draws/{id}", summary: "a draw's record (seed, sorted candidate lists, pairs) and whether repeating it from the record gives the same pairs",

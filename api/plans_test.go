@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/plan"
 )
 
@@ -95,5 +97,28 @@ func TestDrawIsRecordedAndRepeats(t *testing.T) {
 	}
 	if code, _ := rig.as(t, "qian.zong").call("GET", get, nil); code != http.StatusNotFound {
 		t.Errorf("an enterprise read the draw: %d", code)
+	}
+}
+
+// Coverage: a checked month keeps its record (a late inspection does not
+// undo a miss, but takes the enterprise off the overdue list once it has
+// caught up); an open month counts live.
+func TestPlanCoverage(t *testing.T) {
+	a, b := cases.Org{ID: 1, Name: "甲"}, cases.Org{ID: 2, Name: "乙"}
+	v := plan.View{Year: 2026, FirstMonth: 10, Checked: 10, Entries: []plan.EntryView{
+		{Entry: plan.Entry{Enterprise: a, Months: []int{10, 12}}, Planned: []plan.Planned{{Month: 10, State: cases.DeadlineMissed}, {Month: 12, State: cases.DeadlinePending}}},
+		{Entry: plan.Entry{Enterprise: b, Months: []int{10}}, Planned: []plan.Planned{{Month: 10, State: cases.DeadlineMissed}}},
+	}}
+	months, overdue := coverage(v, []store.EnterpriseCount{{EnterpriseID: a.ID, Count: 1}})
+	want := []MonthCoverage{{Month: 10, Planned: 2, Missed: 2}, {Month: 11}, {Month: 12, Planned: 1, NotYet: 1}}
+	if !slices.Equal(months, want) {
+		t.Errorf("months %+v, want %+v", months, want)
+	}
+	if len(overdue) != 1 || overdue[0].Enterprise != b || !slices.Equal(overdue[0].Missed, []int{10}) {
+		t.Errorf("overdue %+v, want 乙 alone (甲 caught up in November)", overdue)
+	}
+	months, _ = coverage(v, []store.EnterpriseCount{{EnterpriseID: a.ID, Count: 2}})
+	if months[2].Done != 1 || months[2].NotYet != 0 {
+		t.Errorf("December with two done at 甲: %+v", months[2])
 	}
 }
