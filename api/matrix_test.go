@@ -561,6 +561,8 @@ var asksNothing = map[string]bool{
 	"GET /api/v1/me": true, "GET /api/v1/orgs": true, "GET /api/v1/notifications": true, "GET /metrics": true,
 	// Signing in and refreshing a session: before any permission.
 	"POST /api/v1/token/refresh": true, "POST /api/v1/login/oidc/start": true, "POST /api/v1/login/oidc/finish": true,
+	// The drawn inspections' results are public (双随机、一公开).
+	"GET /api/v1/public/inspections": true,
 	// The enterprise register is public record to whoever is logged in
 	// (GET /api/v1/orgs), its 主要负责人's numbers masked.
 	"GET /api/v1/exports/enterprises": true,

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/draw"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/plan"
@@ -120,5 +122,79 @@ func TestPlanCoverage(t *testing.T) {
 	months, _ = coverage(v, []store.EnterpriseCount{{EnterpriseID: a.ID, Count: 2}})
 	if months[2].Done != 1 || months[2].NotYet != 0 {
 		t.Errorf("December with two done at 甲: %+v", months[2])
+	}
+}
+
+// The public page's list: no login; the drawn enterprise's inspection and
+// its hazards, by grade and state; no officer, no case number, no
+// certificate; and a client that asks too often is told to wait.
+func TestPublicInspectionsNeedNoLoginAndNameNoOne(t *testing.T) {
+	rig := newHandlerRig(t)
+	ctx := context.Background()
+	var hongda cases.Org
+	var dept cases.Org
+	if err := rig.store.Pool.QueryRow(ctx, `SELECT id, name FROM orgs WHERE code = 'ent-hongda'`).Scan(&hongda.ID, &hongda.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := rig.store.Pool.QueryRow(ctx, `SELECT id, name FROM orgs WHERE code = '140502-jsj'`).Scan(&dept.ID, &dept.Name); err != nil {
+		t.Fatal(err)
+	}
+	zhao, _ := rig.store.PersonByLogin(ctx, "zhao.jiancha")
+	sun, _ := rig.store.PersonByLogin(ctx, "sun.jiancha")
+	now := time.Now()
+	record := func(kind cases.Kind, state, grade, parent string, view map[string]any) string {
+		num, err := rig.store.NextCaseNumber(ctx, kind, "140502", now.Year())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := cases.Summary{WorkflowID: num.WorkflowID(), CaseNo: num.String(), Kind: kind, State: state, Grade: grade,
+			RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction", Enterprise: hongda, ActingOrg: dept,
+			ParentWorkflowID: parent, RuleSet: "CN-2026", OpenedAt: now, Deadlines: []cases.Deadline{}}
+		view["case_no"] = sum.CaseNo
+		if _, err := rig.store.RecordStep(ctx, cases.Step{Seq: 1, At: now, Action: "x", Actor: cases.SystemActor, StateAfter: state,
+			Case: sum, View: wholeView(t, view)}); err != nil {
+			t.Fatal(err)
+		}
+		return sum.WorkflowID
+	}
+	planWID := record(cases.KindPlan, "in_force", "", "", map[string]any{})
+	if _, err := rig.store.RecordDraw(ctx, store.Draw{PlanWorkflowID: planWID, DepartmentID: dept.ID, DrawnBy: zhao.ID, DrawnAt: now.Add(-time.Minute),
+		Input: draw.Input{Algorithm: draw.Algorithm, Seed: strings.Repeat("0f", 32), Enterprises: []int64{hongda.ID}, Officers: []int64{min(zhao.ID, sun.ID), max(zhao.ID, sun.ID)}, Count: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	insp := record(cases.KindInspection, "closed", "", "", map[string]any{"failed": 1,
+		"officers": []map[string]any{{"name": zhao.Name, "cert_no": "14050220180031"}, {"name": sun.Name, "cert_no": "14050220200026"}}})
+	record(cases.KindHazard, "ordered", "major", insp, map[string]any{"inspector": map[string]any{"name": zhao.Name}})
+
+	get := func() (int, string) {
+		r := httptest.NewRequest("GET", "/api/v1/public/inspections", nil)
+		r.RemoteAddr = "203.0.113.7:1234"
+		w := httptest.NewRecorder()
+		rig.handler.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	code, text := get()
+	if code != http.StatusOK {
+		t.Fatalf("without login: %d %s", code, text)
+	}
+	for _, want := range []string{hongda.Name, `"failed":1`, `"grade":"major"`, `"state":"ordered"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the public list lacks %s: %s", want, text)
+		}
+	}
+	for _, never := range []string{zhao.Name, sun.Name, "14050220180031", "JC-", "YH-", "JH-", "officers", "login"} {
+		if strings.Contains(text, never) {
+			t.Errorf("the public list shows %q: %s", never, text)
+		}
+	}
+	limited := false
+	for range publicBurst + 5 {
+		if c, _ := get(); c == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("a client asking without pause was never told to wait")
 	}
 }

@@ -173,3 +173,71 @@ func (s *Store) PlanOf(ctx context.Context, departmentID int64, year int) (strin
 	}
 	return no, nil
 }
+
+// PublicInspection is one drawn inspection as the public sees it (一公开):
+// the enterprise, the department, when, how it stands, what was found and
+// how the hazards stand — nothing about any person.
+type PublicInspection struct {
+	Enterprise string         `json:"enterprise"`
+	Department string         `json:"department"`
+	Date       time.Time      `json:"date"`
+	State      string         `json:"state"`
+	Failed     int            `json:"failed"`
+	Hazards    []PublicHazard `json:"hazards"`
+}
+
+// PublicHazard is a hazard an inspection found: its grade and state.
+type PublicHazard struct {
+	Grade string `json:"grade"`
+	State string `json:"state"`
+}
+
+// PublicInspections are the inspections of drawn enterprises, newest
+// first, at most limit: each inspection the drawing department opened of
+// an enterprise it drew, on or after the draw.
+func (s *Store) PublicInspections(ctx context.Context, limit int) ([]PublicInspection, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT c.workflow_id, e.name, dep.name, c.opened_at, c.state, coalesce((c.view->>'failed')::int, 0)
+		FROM cases c JOIN orgs e ON e.id = c.enterprise_id JOIN orgs dep ON dep.id = c.acting_org_id
+		WHERE c.kind = 'inspection' AND EXISTS (
+			SELECT 1 FROM draw_pairs p JOIN draws d ON d.id = p.draw_id
+			WHERE p.enterprise_id = c.enterprise_id AND d.department_id = c.acting_org_id AND d.drawn_at <= c.opened_at)
+		ORDER BY c.opened_at DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: public inspections: %w", err)
+	}
+	var ids []string
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PublicInspection, error) {
+		var p PublicInspection
+		var id string
+		err := r.Scan(&id, &p.Enterprise, &p.Department, &p.Date, &p.State, &p.Failed)
+		ids = append(ids, id)
+		p.Hazards = []PublicHazard{}
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: public inspections: %w", err)
+	}
+	if len(ids) == 0 {
+		return []PublicInspection{}, nil
+	}
+	rows, err = s.Pool.Query(ctx, `SELECT parent_workflow_id, grade, state FROM cases
+		WHERE kind = 'hazard' AND parent_workflow_id = ANY($1) ORDER BY opened_at`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: public inspections' hazards: %w", err)
+	}
+	var parent string
+	var h PublicHazard
+	_, err = pgx.ForEachRow(rows, []any{&parent, &h.Grade, &h.State}, func() error {
+		for i, id := range ids {
+			if id == parent {
+				out[i].Hazards = append(out[i].Hazards, h)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: public inspections' hazards: %w", err)
+	}
+	return out, nil
+}

@@ -26,6 +26,7 @@ var labels = map[string]string{
 	"kind.penalty":    "行政处罚",
 	"kind.accident":   "事故调查",
 	"kind.inspection": "现场检查",
+	"kind.plan":       "年度监督检查计划",
 
 	// Hazard states.
 	"state.hazard.reported":            "已登记",
@@ -72,6 +73,8 @@ var labels = map[string]string{
 	"state.inspection.inspecting": "检查中",
 	"state.inspection.signing":    "检查记录签字中",
 	"state.inspection.closed":     "已结束",
+	"state.plan.in_force":         "执行中",
+	"state.plan.closed":           "已结束",
 
 	// Steps of a hazard case.
 	"action.hazard.report":                "登记隐患",
@@ -173,6 +176,8 @@ var labels = map[string]string{
 	"action.inspection.sign_record":    "检查记录签字",
 	"action.inspection.refuse_to_sign": "被检查单位负责人拒绝签字",
 	"action.inspection.hazards_opened": "隐患整改案件已立案",
+	"action.plan.make_plan":            "制定年度监督检查计划",
+	"action.plan.month_checked":        "月末核对计划检查",
 	"finding.passed":                   "符合",
 	"finding.failed":                   "不符合",
 	"finding.not_applicable":           "不适用",

@@ -26,3 +26,5 @@ CREATE INDEX draw_pairs_enterprise ON draw_pairs (enterprise_id);
 
 -- Inspections done for a plan are counted by department and enterprise.
 CREATE INDEX cases_inspections_done ON cases (acting_org_id, enterprise_id, closed_at) WHERE kind = 'inspection';
+-- The public page lists the hazards each drawn inspection opened.
+CREATE INDEX cases_parent ON cases (parent_workflow_id) WHERE parent_workflow_id IS NOT NULL;
