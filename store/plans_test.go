@@ -90,3 +90,56 @@ func TestInspectionsDoneCountsClosedInspectionsOfTheDepartment(t *testing.T) {
 		t.Fatalf("done %+v, want %+v", got, want)
 	}
 }
+
+// 检查企业N家(次): an enterprise inspected twice in the period is one 家
+// and two 次; inspections outside the period count for neither; the
+// partial months at either end count by day.
+func TestInspectedEnterprisesAreDistinct(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	at := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 10, 0, 0, 0, rules.China) }
+	type insp struct {
+		ent, industry string
+		on            time.Time
+	}
+	for i, c := range []insp{
+		{"ent-hongda", "construction", at(2, 20)},         // before the period
+		{"ent-hongda", "construction", at(3, 20)},         // its partial first month
+		{"ent-hongda", "construction", at(5, 5)},          // a whole month
+		{"ent-xinyuan", "hazardous_chemicals", at(6, 5)},  // its partial last month
+		{"ent-xinyuan", "hazardous_chemicals", at(6, 20)}, // after the period
+	} {
+		no := cases.Number{Kind: cases.KindInspection, Region: "140502", Year: 2026, Seq: i + 1}
+		sum := cases.Summary{WorkflowID: no.WorkflowID(), CaseNo: no.String(), Kind: cases.KindInspection, State: "inspecting",
+			RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: c.industry, Enterprise: d.orgs[c.ent],
+			ActingOrg: d.orgs["140502-jsj"], RuleSet: "T", OpenedAt: c.on, Deadlines: []cases.Deadline{}}
+		if _, err := d.st.RecordStep(ctx, cases.Step{Seq: 1, At: c.on, Action: "inspect", Actor: cases.SystemActor, StateAfter: sum.State, Case: sum}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := store.StatsQuery{By: store.ByIndustry, Under: "/14/", From: at(3, 15), To: at(6, 10),
+		Scopes: []store.StatsScope{{RegionPath: "/14/", Industries: []string{"construction", "hazardous_chemicals"}}}}
+	byKey, total, err := d.st.InspectedEnterprises(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 2 || byKey["construction"] != 1 || byKey["hazardous_chemicals"] != 1 {
+		t.Errorf("enterprises: total %d, by industry %v; want 2, one in each", total, byKey)
+	}
+	rows, err := d.st.Statistics(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inspections int64
+	for _, r := range rows {
+		inspections += r.Inspections
+	}
+	if inspections != 3 {
+		t.Errorf("inspections (次): %d, want 3", inspections)
+	}
+	// Only what the caller may count: construction alone.
+	q.Scopes[0].Industries = []string{"construction"}
+	if _, total, _ := d.st.InspectedEnterprises(ctx, q); total != 1 {
+		t.Errorf("within the construction scope: %d enterprises, want 1", total)
+	}
+}
