@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/rules"
 )
 
 // TestEveryPageIsAccessible runs axe-core (vendored from npm by
@@ -40,14 +41,24 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		"second_officer_login": "sun.jiancha", "place": "凤台街工地3号楼"}))["case_no"].(string)
 	inspector.must(200, "POST", "/api/v1/inspections/"+ins+"/items", map[string]any{"no": "8", "result": "failed", "note": "临边无防护"})
 
+	// The year's plan, drawn on.
+	plan := caseOf(inspector.must(201, "POST", "/api/v1/plans", map[string]any{"year": time.Now().In(rules.China).Year()}))["case_no"].(string)
+	inspector.must(201, "POST", "/api/v1/plans/"+plan+"/draws", map[string]any{"count": 1})
+
 	anon := anonymous(t, chrome, duty.base)
 	anon.open("/login")
 	anon.accessible(axe, "login")
+	for _, width := range []int64{1280, 390} {
+		anon.resize(width)
+		anon.open("/public/inspections")
+		anon.accessible(axe, fmt.Sprintf("public results at %d px", width))
+	}
 
 	pages := []struct{ login, path, name string }{
 		{"zhao.jiancha", "/desk", "desk"},
 		{"zhao.jiancha", "/cases/" + no, "case (inspector)"},
 		{"zhao.jiancha", "/cases/" + ins, "inspection's checklist"},
+		{"zhao.jiancha", "/cases/" + plan, "yearly plan"},
 		{"zhao.jiancha", "/people/me", "record"},
 		{"zhao.jiancha", "/cases/" + no + "/documents/order-1?format=html", "document"},
 		{"qian.zong", "/inbox", "inbox"},
