@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,11 @@ func TestAPlanADrawAnInspectionAndThePublicPage(t *testing.T) {
 	again := officer.must(200, "GET", fmt.Sprintf("/api/v1/plans/%s/draws/%v", no, d["id"]), nil)
 	if again["matches"] != true {
 		t.Errorf("the draw does not repeat from its record: %v", again)
+	}
+	// Anyone holding the record repeats it with the binary, too.
+	if out, err := exec.Command(binary(t), "draw", "verify", "--database-url", duty.db, fmt.Sprint(d["id"])).CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "OK: the record repeats") {
+		t.Errorf("duty draw verify: %v\n%s", err, out)
 	}
 	pair := d["named"].([]any)[0].(map[string]any)
 	officers := pair["officers"].([]any)
