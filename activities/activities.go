@@ -121,3 +121,29 @@ func (a *Activities) CheckRepeatOffence(ctx context.Context, in RepeatOffenceInp
 	res.Escalation, err = a.Store.NextCaseNumber(ctx, cases.KindEscalation, in.RegionCode, in.At.In(rules.China).Year())
 	return res, err
 }
+
+// InspectionsDoneInput asks how many inspections a department closed for
+// each of a plan's enterprises in [From, To).
+type InspectionsDoneInput struct {
+	DepartmentID  int64     `json:"department_id"`
+	EnterpriseIDs []int64   `json:"enterprise_ids"`
+	From          time.Time `json:"from"`
+	To            time.Time `json:"to"`
+}
+
+// InspectionsDoneResult is the counts, by enterprise id ascending;
+// enterprises with none are absent.
+type InspectionsDoneResult struct {
+	Done []EnterpriseCount `json:"done"`
+}
+
+// InspectionsDone reads what a yearly plan counts as done at a month's
+// end: the department's closed inspections of its enterprises. The plan
+// records the answer in its step, so a replay never reads again.
+func (a *Activities) InspectionsDone(ctx context.Context, in InspectionsDoneInput) (InspectionsDoneResult, error) {
+	done, err := a.Store.InspectionsDone(ctx, in.DepartmentID, in.EnterpriseIDs, in.From, in.To)
+	return InspectionsDoneResult{Done: done}, err
+}
+
+// EnterpriseCount is how many inspections one enterprise had.
+type EnterpriseCount = store.EnterpriseCount

@@ -35,6 +35,7 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/plan"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -81,6 +82,7 @@ var matrix = []matrixRow{
 	{on: "case:view on accident", may: "departments: Y---; leaders: YY--; deputy: Y---; enterprise: Y---"},
 	{on: "case:view on inspection", may: "departments: Y---; leaders: YY--; deputy: Y---; enterprise: Y---"},
 	{on: "case:view on rescue", may: "departments: Y---; leaders: YY--; deputy: Y---; enterprise: Y---; rescuer: YY--"},
+	{on: "case:view on plan", may: "departments: Y---; leaders: YY--; deputy: Y---"},
 	{on: "case:view on escalation", may: "departments: Y---; leaders: YY--; deputy: Y---"},
 	{on: "case:view on held escalation", may: "departments: Y---; leaders: Y---"},
 
@@ -103,6 +105,7 @@ var matrix = []matrixRow{
 	{on: "talk:open on escalation", may: "departments: Y---"},
 	{on: "talk:open on inspection", may: "departments: Y---"},
 	{on: "talk:open on rescue", may: "departments: Y---"},
+	{on: "talk:open on plan", may: "departments: Y---"},
 	{on: "talk:record_talk on talk", may: "departments: Y---"},
 	{on: "talk:cancel_talk on talk", may: "departments: Y---"},
 	{on: "talk:submit_talk_report on talk", may: "enterprise: Y---"},
@@ -117,6 +120,7 @@ var matrix = []matrixRow{
 	{on: "penalty:open on escalation", may: "departments: Y---"},
 	{on: "penalty:open on inspection", may: "departments: Y---"},
 	{on: "penalty:open on rescue", may: "departments: Y---"},
+	{on: "penalty:open on plan", may: "departments: Y---"},
 	{on: "penalty:notify on penalty", may: "departments: Y---"},
 	{on: "penalty:schedule_hearing on penalty", may: "departments: Y---"},
 	{on: "penalty:record_hearing on penalty", may: "departments: Y---"},
@@ -159,6 +163,7 @@ var matrix = []matrixRow{
 	{on: "penalty:decide on escalation", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on inspection", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on rescue", facts: "fine 50000", may: "heads: Y---"},
+	{on: "penalty:decide on plan", facts: "fine 50000", may: "heads: Y---"},
 
 	// Escalations: any case may be escalated by its department; the
 	// organisation holding one — a department, or the party committee or
@@ -171,6 +176,7 @@ var matrix = []matrixRow{
 	{on: "escalation:open on escalation", may: "departments: Y---"},
 	{on: "escalation:open on inspection", may: "departments: Y---"},
 	{on: "escalation:open on rescue", may: "departments: Y---"},
+	{on: "escalation:open on plan", may: "departments: Y---"},
 	{on: "escalation:acknowledge on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:forward on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:decide on held escalation", may: "heads: Y---; leaders: Y---"},
@@ -218,6 +224,11 @@ var matrix = []matrixRow{
 	{on: "rescue:decide_report on rescue", may: "departments: Y---"},
 	// A team's yearly coverage: its own people.
 	{on: "rescue:coverage on organisation", may: "rescuer: Y---"},
+	// The yearly plan (年度监督检查计划): a department makes its own and
+	// draws on it (双随机); that only the plan's own department draws is
+	// the API's check after policy.
+	{on: "plan:open on plan", may: "departments: Y---"},
+	{on: "plan:draw on plan", may: "departments: Y---"},
 
 	// The policies: their administrator only.
 	{on: "policy:read on policy", may: "admin: YYY-"},
@@ -566,6 +577,8 @@ var asksNothing = map[string]bool{
 	"GET /api/v1/me": true, "GET /api/v1/orgs": true, "GET /api/v1/notifications": true, "GET /metrics": true,
 	// Signing in and refreshing a session: before any permission.
 	"POST /api/v1/token/refresh": true, "POST /api/v1/login/oidc/start": true, "POST /api/v1/login/oidc/finish": true,
+	// The drawn inspections' results are public (双随机、一公开).
+	"GET /api/v1/public/inspections": true,
 	// The enterprise register is public record to whoever is logged in
 	// (GET /api/v1/orgs), its 主要负责人's numbers masked.
 	"GET /api/v1/exports/enterprises": true,
@@ -775,7 +788,7 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 	now := time.Now()
 	rs := rules.Builtin().InForce(now)
 	var out []string
-	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation, cases.KindInspection, cases.KindRescue} {
+	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation, cases.KindInspection, cases.KindRescue, cases.KindPlan} {
 		num, err := st.NextCaseNumber(ctx, kind, ent.RegionCode, now.In(rules.China).Year())
 		if err != nil {
 			t.Fatal(err)
@@ -797,6 +810,8 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 			sum.State = string(escalation.Submitted)
 		case cases.KindInspection:
 			sum.State = string(inspection.Inspecting)
+		case cases.KindPlan:
+			sum.State, sum.Enterprise = string(plan.InForce), cases.Org{}
 		}
 		// The kinds' own views hold what their steps need; the
 		// permissions are asked before any of it is read.

@@ -63,6 +63,7 @@ type Server struct {
 
 	// logins limits login attempts per client address (login.go).
 	logins loginLimiter
+	public publicLimiter
 }
 
 // route is one endpoint. The mux and /openapi.json are both built from the

@@ -107,13 +107,20 @@ func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
 			res.Region = g
 		}
 	}
-	rows, err := s.Store.Statistics(ctx, store.StatsQuery{By: res.By, Under: under, Scopes: scopes,
-		From: res.From.Start(), To: res.To.AddDays(1).Start()})
+	sq := store.StatsQuery{By: res.By, Under: under, Scopes: scopes, From: res.From.Start(), To: res.To.AddDays(1).Start()}
+	rows, err := s.Store.Statistics(ctx, sq)
 	if err != nil {
 		return res, err
 	}
+	// 检查企业…家: distinct enterprises, counted apart (not a sum of days).
+	enterprises, inspected, err := s.Store.InspectedEnterprises(ctx, sq)
+	if err != nil {
+		return res, err
+	}
+	res.Total.Enterprises = inspected
 	res.Rows = make([]StatisticsRow, 0, len(rows))
 	for _, row := range rows {
+		row.Enterprises = enterprises[row.Key]
 		out := StatisticsRow{StatsRow: row, Label: statisticsLabel(res.By, row.Key, names, res.Region)}
 		if res.By == store.ByRegion {
 			out.RegionCode = row.Key

@@ -25,16 +25,17 @@ const (
 	KindAccident   Kind = "accident"   // 事故调查处理 (四不放过)
 	KindInspection Kind = "inspection" // 监督检查 (现场检查)
 	KindRescue     Kind = "rescue"     // 救援队伍预防性安全检查
+	KindPlan       Kind = "plan"       // 年度监督检查计划
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故, JC = 检查).
+// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故, JC = 检查, JH = 检查计划).
 // A list, not a map: workflows parse case numbers, and workflow code must
 // not iterate over maps.
 var kindPrefixes = []struct {
 	kind   Kind
 	prefix string
-}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}, {KindRescue, "JY"}}
+}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}, {KindRescue, "JY"}, {KindPlan, "JH"}}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string {
@@ -63,6 +64,8 @@ func (k Kind) Label() string {
 		return "监督检查 inspection"
 	case KindRescue:
 		return "救援队伍预防性检查 rescue team's preventive inspection"
+	case KindPlan:
+		return "年度监督检查计划 yearly inspection plan"
 	}
 	return string(k)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/rules"
 )
 
 // TestEveryPageIsAccessible runs axe-core (vendored from npm by
@@ -44,10 +45,18 @@ func TestEveryPageIsAccessible(t *testing.T) {
 	rescuer := duty.login("zhou.jiuhu")
 	jy := caseOf(rescuer.must(201, "POST", "/api/v1/rescue-inspections", map[string]any{"enterprise_id": company.orgID,
 		"place": "3号楼塔吊", "findings": "塔吊基础沉降", "major": true, "advice": "停止塔吊作业，撤出作业人员"}))["case_no"].(string)
+	// The year's plan, drawn on.
+	plan := caseOf(inspector.must(201, "POST", "/api/v1/plans", map[string]any{"year": time.Now().In(rules.China).Year()}))["case_no"].(string)
+	inspector.must(201, "POST", "/api/v1/plans/"+plan+"/draws", map[string]any{"count": 1})
 
 	anon := anonymous(t, chrome, duty.base)
 	anon.open("/login")
 	anon.accessible(axe, "login")
+	for _, width := range []int64{1280, 390} {
+		anon.resize(width)
+		anon.open("/public/inspections")
+		anon.accessible(axe, fmt.Sprintf("public results at %d px", width))
+	}
 
 	pages := []struct{ login, path, name string }{
 		{"zhao.jiancha", "/desk", "desk"},
@@ -55,6 +64,7 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		{"zhao.jiancha", "/cases/" + ins, "inspection's checklist"},
 		{"zhou.jiuhu", "/rescue", "rescue team's page"},
 		{"qian.zong", "/cases/" + jy, "rescue alarm (enterprise)"},
+		{"zhao.jiancha", "/cases/" + plan, "yearly plan"},
 		{"zhao.jiancha", "/people/me", "record"},
 		{"zhao.jiancha", "/cases/" + no + "/documents/order-1?format=html", "document"},
 		{"qian.zong", "/inbox", "inbox"},

@@ -25,6 +25,7 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/plan"
 	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -199,6 +200,12 @@ var handlerSeeds = []handlerSeed{
 	{"rescue/following " + rp + "follow-ups" + rsc, `{"note":"基础加固中"}`, 0},
 	{"rescue/following " + rp + "follow-ups" + rsc, `{"note":"已整改到位","rectified":true}`, 0},
 
+	// The yearly plan: one a department and year ($YEAR is this year
+	// plus n); draws leave the plan's case as it was.
+	{"plan/in_force POST /api/v1/plans" + ins, `{"year":$YEAR}`, 1},
+	{"plan/in_force POST /api/v1/plans/{caseNo}/draws" + ins, `{"count":1}`, 0},
+	{"plan/in_force POST /api/v1/plans/{caseNo}/draws" + hd, `{"count":2}`, 0},
+
 	{"hazard/ordered " + cs + "documents/{docID}/service" + ins, `{"method":"直接","served_at":"$NOW","received_by":"钱宏达"}`, 0},
 	// Recording what the caller has seen changes nothing of the case.
 	{"hazard/ordered " + cs + "seen" + ent, `{}`, 0},
@@ -353,6 +360,7 @@ func (r *handlerRig) fill(body []byte, n int16, now time.Time) []byte {
 	body = bytes.ReplaceAll(body, []byte("$TIME"), []byte(now.Add(time.Duration(n)*time.Hour).Format(time.RFC3339)))
 	body = bytes.ReplaceAll(body, []byte("$WAN"), []byte(strconv.Itoa(int(n)*10_000)))
 	body = bytes.ReplaceAll(body, []byte("$NOW"), []byte(now.Format(time.RFC3339)))
+	body = bytes.ReplaceAll(body, []byte("$YEAR"), []byte(strconv.Itoa(now.In(rules.China).Year()+int(n))))
 	return orgPlaceholder.ReplaceAllFunc(body, func(m []byte) []byte {
 		return []byte(strconv.FormatInt(r.orgs[string(orgPlaceholder.FindSubmatch(m)[1])], 10))
 	})
@@ -492,6 +500,7 @@ var states = map[cases.Kind][]string{
 	cases.KindEscalation: {string(escalation.Submitted), string(escalation.Acknowledged), string(escalation.Decided), string(escalation.Returned)},
 	cases.KindInspection: {string(inspection.Inspecting), string(inspection.Signing), string(inspection.Closed)},
 	cases.KindRescue:     {string(rescue.Reported), string(rescue.Following), string(rescue.Closed)},
+	cases.KindPlan:       {string(plan.InForce), string(plan.Closed)},
 }
 
 // checkStep checks an accepted request: after is the case it acted on
@@ -944,6 +953,22 @@ var preparations = map[string]func(r *handlerRig, t failer) string{
 	"inspection/signing":     func(r *handlerRig, t failer) string { return r.inspection(t, 3) },
 	"rescue/reported":        func(r *handlerRig, t failer) string { return r.rescue(t, false) },
 	"rescue/following":       func(r *handlerRig, t failer) string { return r.rescue(t, true) },
+	"plan/in_force":          func(r *handlerRig, t failer) string { return r.yearPlan(t) },
+}
+
+var planNumber = regexp.MustCompile(`JH-[0-9]{6}-[0-9]{4}-[0-9]{6}`)
+
+// yearPlan is 区住建局's plan for next year: made once, then found again
+// (a department has one plan a year; draws do not change it).
+func (r *handlerRig) yearPlan(t failer) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"year":%d}`, time.Now().In(rules.China).Year()+1)
+	status, raw := r.send(t, r.users["zhao.jiancha"], "POST", "/api/v1/plans", []byte(body))
+	no := planNumber.Find(raw)
+	if (status != http.StatusCreated && status != http.StatusConflict) || no == nil {
+		t.Fatalf("preparing a plan: %d %s", status, raw)
+	}
+	return string(no)
 }
 
 func (r *handlerRig) hazard(t failer, grade string) string {

@@ -63,6 +63,12 @@ var (
 // year and which of them it has not inspected.
 const ActionRescueCoverage = "rescue:coverage"
 
+// RegulatorPlanActions are what a department does with its yearly
+// inspection plan (年度监督检查计划): make it, and draw its routine
+// inspections (双随机). That only the plan's own department draws on it is
+// the API's check, against the post that policy allowed.
+var RegulatorPlanActions = []string{"open", "draw"}
+
 // RegulatorPenaltyActions and EnterprisePenaltyActions are the same for
 // penalties; deciding one (ActionDecidePenalty) is the department head's,
 // within the authority limit.
@@ -126,7 +132,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Actions: []string{ActionView, "hazard:<" + strings.Join(RegulatorHazardActions, "|") + ">", ActionOpenEscalation,
 					"talk:<" + strings.Join(RegulatorTalkActions, "|") + ">", "penalty:<" + strings.Join(RegulatorPenaltyActions, "|") + ">",
 					"inspection:<" + strings.Join(RegulatorInspectionActions, "|") + ">",
-					"rescue:<" + strings.Join(RegulatorRescueActions, "|") + ">"},
+					"rescue:<" + strings.Join(RegulatorRescueActions, "|") + ">", "plan:<" + strings.Join(RegulatorPlanActions, "|") + ">"},
 				Resources: scope,
 				Effect:    ladon.AllowAccess,
 			})

@@ -90,6 +90,11 @@ type RuleSet struct {
 	// ends on a rest day ends on the next working day instead (行政处罚法
 	// Art.85 read with 民法典 Art.203); nil means yes.
 	RestDayExtension *bool `json:"rest_day_extension,omitempty"`
+	// InspectionsPerYear is how many planned inspections a year each risk
+	// class (org/riskclass) needs, by region (keyed as Ladders: a region
+	// code, its subtree, or "default"): the province sets it (分类分级
+	// 监督管理, 安全生产法 Art.62). Absent: DefaultInspectionsPerYear.
+	InspectionsPerYear map[string]map[string]int `json:"inspections_per_year,omitempty"`
 }
 
 // RestDayExtends reports whether calendar-day periods ending on a rest day
@@ -219,6 +224,9 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if err := s.Accident.validate(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: accident: %w", s.ID, err)
+		}
+		if err := s.validateInspectionsPerYear(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
 		}
 		if err := s.validateAutoRungs(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,46 @@ func TestPenaltyNumbersAreTheSetsWithStatutoryDefaults(t *testing.T) {
 			"escalation_ack_days": 5, "talk_report_days": 5, "ladders": {"default": ["penalty"]}, ` + bad + `}]`))
 		if err == nil {
 			t.Errorf("%s was accepted", name)
+		}
+	}
+}
+
+func TestInspectionsPerYear(t *testing.T) {
+	rs := Builtin().InForce(time.Date(2026, 3, 1, 0, 0, 0, 0, China))
+	if got := rs.InspectionsFor("140502", "A"); got != 4 {
+		t.Errorf("class A in 城区: %d inspections a year, want 4 (the default)", got)
+	}
+	if got := rs.InspectionsFor("140502", ""); got != rs.InspectionsFor("140502", "D") {
+		t.Errorf("unclassified: %d, want class D's", got)
+	}
+	rs.InspectionsPerYear = map[string]map[string]int{"default": {"A": 4}, "14": {"A": 6}}
+	if got := rs.InspectionsFor("140502", "A"); got != 6 {
+		t.Errorf("Shanxi's own value: %d, want 6", got)
+	}
+	if got := rs.InspectionsFor("110101", "A"); got != 4 {
+		t.Errorf("elsewhere: %d, want the default 4", got)
+	}
+	bad := `[{"id":"x","effective_from":"2026-01-01","max_rectification_period":"1h","escalation_ack_days":1,"talk_report_days":1,` +
+		`"ladders":{"default":["penalty"]},"inspections_per_year":{"default":{"E":1}}}]`
+	if _, err := Parse([]byte(bad)); err == nil {
+		t.Error("an unknown risk class was accepted")
+	}
+}
+
+func TestPlannedMonths(t *testing.T) {
+	for _, c := range []struct {
+		n, first int
+		want     []int
+	}{
+		{4, 1, []int{1, 4, 7, 10}},
+		{2, 1, []int{1, 7}},
+		{1, 1, []int{1}},
+		{2, 7, []int{7, 10}},
+		{4, 11, []int{11, 12}},
+		{0, 1, []int{}},
+	} {
+		if got := PlannedMonths(c.n, c.first); !slices.Equal(got, c.want) {
+			t.Errorf("PlannedMonths(%d, %d) = %v, want %v", c.n, c.first, got, c.want)
 		}
 	}
 }

@@ -9,11 +9,13 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 )
 
@@ -199,11 +201,15 @@ func BenchmarkBoardAtScale(b *testing.B) {
 		{"city by region, 10 Mar – 20 Jun (partial months)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(0, 2, 9), To: year[0].AddDate(0, 5, 19), Scopes: city}},
 		{"one sector by region, two years (市住建局)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(-1, 0, 0), To: year[1], Scopes: sector}},
 	}
-	fmt.Printf("\nboard queries over %d cases: p50/p99 of 50 runs, against counting the same rows from the cases (index scan, 5 runs)\n", n)
+	fmt.Printf("\nboard queries (counts and 检查企业…家) over %d cases and %d inspections: p50/p99 of 50 runs, against counting the same rows from the cases (index scan, 5 runs)\n", n, benchInspections(b, n))
 	fmt.Printf("%-44s %10s %10s %12s %12s %8s\n", "query", "p50", "p99", "scan p50", "scan p99", "ratio")
 	for i, qc := range queries {
+		// The board is both reads: the counts and 检查企业…家.
 		board := timeRuns(b, 50, func() {
 			if _, err := st.Statistics(ctx, qc.q); err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := st.InspectedEnterprises(ctx, qc.q); err != nil {
 				b.Fatal(err)
 			}
 		})
@@ -211,7 +217,11 @@ func BenchmarkBoardAtScale(b *testing.B) {
 			if _, err := store.StatisticsByScan(st, ctx, qc.q); err != nil {
 				b.Fatal(err)
 			}
+			distinctByScan(b, st, qc.q)
 		})
+		if _, total, _ := st.InspectedEnterprises(ctx, qc.q); total != distinctByScan(b, st, qc.q) {
+			b.Fatalf("%s: %d enterprises inspected, the cases say %d", qc.name, total, distinctByScan(b, st, qc.q))
+		}
 		got, _ := st.Statistics(ctx, qc.q)
 		want, _ := store.StatisticsByScan(st, ctx, qc.q)
 		if !reflect.DeepEqual(got, want) {
@@ -220,6 +230,39 @@ func BenchmarkBoardAtScale(b *testing.B) {
 		fmt.Printf("%-44s %10s %10s %12s %12s %7.1f×\n", qc.name, board[0], board[1], scan[0], scan[1], float64(scan[0])/float64(board[0]))
 		b.ReportMetric(float64(board[1].Microseconds())/1000, "p99-ms/q"+strconv.Itoa(i+1))
 	}
+}
+
+// benchInspections is how many inspections the benchmark adds beside its
+// cases: DUTY_BENCH_INSPECTIONS, else as many as cases.
+func benchInspections(b *testing.B, n int) int {
+	if v := os.Getenv("DUTY_BENCH_INSPECTIONS"); v != "" {
+		m, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return m
+	}
+	return n
+}
+
+// distinctByScan counts the distinct enterprises inspected from the case
+// rows: the baseline of InspectedEnterprises (one scope, as the benchmark's).
+func distinctByScan(b *testing.B, st *store.Store, q store.StatsQuery) int64 {
+	var n int64
+	sc := q.Scopes[0]
+	if err := st.Pool.QueryRow(context.Background(), `SELECT count(DISTINCT enterprise_id) FROM cases
+		WHERE kind = 'inspection' AND region_path LIKE $1 AND region_path LIKE $2 AND industry = ANY($3)
+		  AND opened_at >= $4 AND opened_at < $5`, q.Under+"%", sc.RegionPath+"%", sc.Industries,
+		dayStartUTC8(q.From), dayStartUTC8(q.To)).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// dayStartUTC8 is the Beijing midnight that begins t's day.
+func dayStartUTC8(t time.Time) time.Time {
+	y, m, d := t.In(rules.China).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, rules.China)
 }
 
 // timeRuns runs f k times and returns the p50 and p99 durations.
@@ -259,21 +302,39 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 		        CASE WHEN i % 6 >= 3 THEN now() END, '{}'::jsonb
 		 FROM generate_series(1, $1::int) i,
 		      LATERAL (SELECT CASE WHEN i % 20 < 16 THEN 'hazard' WHEN i % 20 < 19 THEN 'penalty' ELSE 'escalation' END AS k) kk`,
+		// As many inspections again (DUTY_BENCH_INSPECTIONS), of 20,000
+		// enterprises, so that 检查企业…家 counts distinct ones of many.
+		`ALTER TABLE cases DISABLE TRIGGER inspected_enterprises_count`,
+		`INSERT INTO cases (workflow_id, case_no, kind, state, grade, region_code, region_path, industry, enterprise_id, acting_org_id,
+		                    rule_set, title, overdue, seq, opened_at, updated_at, closed_at, view)
+		 SELECT 'bench-i/' || i, 'BI-' || i, 'inspection', CASE WHEN i % 4 = 0 THEN 'inspecting' ELSE 'closed' END, '',
+		        '1405' || lpad((10 + i % 22)::text, 2, '0'), '/14/1405/1405' || lpad((10 + i % 22)::text, 2, '0') || '/',
+		        (ARRAY['construction','mining','hazardous_chemicals','industry_trade'])[1 + (i / 7) % 4],
+		        1 + (i * 7) % 20000, 1 + i % 40, 'CN-2026', 'bench', false, 1,
+		        timestamptz '2025-01-01 00:00+08' + ((i::bigint * 6113) % 730) * interval '1 day' + (i % 86400) * interval '1 second', now(),
+		        CASE WHEN i % 4 <> 0 THEN now() END, '{}'::jsonb
+		 FROM generate_series(1, $1::int) i`,
 		`UPDATE cases SET region_code = '140502', region_path = '/14/1405/140502/' WHERE region_code = '140510'`,
-		`INSERT INTO case_counts (region_path, industry, grade, opened_on, found, rectified, overdue, penalties)
+		`INSERT INTO case_counts (region_path, industry, grade, opened_on, found, rectified, overdue, penalties, inspections)
 		 SELECT region_path, industry, grade, ((opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date,
 		        count(*) FILTER (WHERE kind = 'hazard'), count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
 		        count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
-		        count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state))
-		 FROM cases WHERE kind IN ('hazard', 'penalty') GROUP BY 1, 2, 3, 4`,
-		`INSERT INTO case_counts_monthly (region_path, industry, grade, opened_month, found, rectified, overdue, penalties)
-		 SELECT region_path, industry, grade, date_trunc('month', opened_on)::date, sum(found), sum(rectified), sum(overdue), sum(penalties)
+		        count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state)), count(*) FILTER (WHERE kind = 'inspection')
+		 FROM cases WHERE kind IN ('hazard', 'penalty', 'inspection') GROUP BY 1, 2, 3, 4`,
+		`INSERT INTO case_counts_monthly (region_path, industry, grade, opened_month, found, rectified, overdue, penalties, inspections)
+		 SELECT region_path, industry, grade, date_trunc('month', opened_on)::date, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
 		 FROM case_counts GROUP BY 1, 2, 3, 4`,
+		`INSERT INTO inspected_enterprises (region_path, industry, opened_month, enterprise_id, inspections)
+		 SELECT region_path, industry, date_trunc('month', (opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date, enterprise_id, count(*)
+		 FROM cases WHERE kind = 'inspection' GROUP BY 1, 2, 3, 4`,
 		`ALTER TABLE cases ENABLE TRIGGER cases_count`,
-		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`,
+		`ALTER TABLE cases ENABLE TRIGGER inspected_enterprises_count`,
+		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`, `ANALYZE inspected_enterprises`,
 	} {
 		var args []any
-		if slices.Contains([]byte(sql), '$') {
+		if strings.Contains(sql, "'bench-i/'") {
+			args = []any{benchInspections(b, n)}
+		} else if slices.Contains([]byte(sql), '$') {
 			args = []any{n}
 		}
 		if _, err := st.Pool.Exec(ctx, sql, args...); err != nil {

@@ -27,6 +27,7 @@ var labels = map[string]string{
 	"kind.accident":   "事故调查",
 	"kind.inspection": "现场检查",
 	"kind.rescue":     "救援队伍预防性检查",
+	"kind.plan":       "年度监督检查计划",
 
 	// Hazard states.
 	"state.hazard.reported":            "已登记",
@@ -76,6 +77,8 @@ var labels = map[string]string{
 	"state.rescue.reported":       "已报告监管部门，待决定",
 	"state.rescue.following":      "已立案，救援队伍跟踪整改",
 	"state.rescue.closed":         "已结束",
+	"state.plan.in_force":         "执行中",
+	"state.plan.closed":           "已结束",
 
 	// Steps of a hazard case.
 	"action.hazard.report":                "登记隐患",
@@ -195,6 +198,8 @@ var labels = map[string]string{
 	"item_decision.stop":              "责令停产停业（停止使用）",
 	"signer.officer":                  "执法人员",
 	"signer.enterprise":               "被检查单位负责人",
+	"action.plan.make_plan":           "制定年度监督检查计划",
+	"action.plan.month_checked":       "月末核对计划检查",
 
 	// Deadline states.
 	"deadline.pending":  "进行中",

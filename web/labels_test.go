@@ -21,7 +21,7 @@ import (
 
 // workflowKinds are the workflow packages, by the kind of case each runs.
 var workflowKinds = map[string]cases.Kind{"hazard": cases.KindHazard, "talk": cases.KindTalk, "penalty": cases.KindPenalty,
-	"escalation": cases.KindEscalation, "accident": cases.KindAccident, "inspection": cases.KindInspection}
+	"escalation": cases.KindEscalation, "accident": cases.KindAccident, "inspection": cases.KindInspection, "plan": cases.KindPlan}
 
 // workflowValues reads a workflow package's source for the values a page
 // may show: the constants of type State, the names of its updates

@@ -298,6 +298,8 @@ type caseData struct {
 	// Documents are the case's official documents (执法文书) with their
 	// service so far.
 	Documents []documentRow
+	// Plan is a yearly plan's coverage and draws.
+	Plan *planPage
 }
 
 // documentRow is one document on a case page.
@@ -394,7 +396,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	notice := map[string]string{"opened": "已登记", "done": "已办理", "served": "已记录送达"}[r.URL.Query().Get("notice")]
+	notice := map[string]string{"opened": "已登记", "done": "已办理", "served": "已记录送达", "drawn": "已抽取"}[r.URL.Query().Get("notice")]
 	s.renderCase(w, r, m, http.StatusOK, "", notice, nil)
 }
 
@@ -428,6 +430,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 				posted.Set(k, v)
 			}
 		}
+	}
+	if d.Summary.Kind == cases.KindPlan {
+		d.Plan = s.planData(r, m, no)
 	}
 	d.Evidence = s.caseEvidence(d.Summary.Kind, d.Summary.CaseNo, res.Timeline)
 	d.Documents = s.caseDocuments(r, no)

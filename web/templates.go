@@ -14,11 +14,11 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices", "orgregister", "orgstaff", "orgperson", "evidence", "rescue"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices", "orgregister", "orgstaff", "orgperson", "evidence", "rescue", "public"}
 
 // partials are the templates some pages share besides the layout.
 var partials = map[string][]string{
-	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"}, "case": {"templates/inspection.html", "templates/rescuecase.html"},
+	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"}, "case": {"templates/inspection.html", "templates/rescuecase.html", "templates/yearplan.html"},
 }
 
 // parsePages parses every page with the layout, once for each language
@@ -101,6 +101,7 @@ var funcs = template.FuncMap{
 	"hazardForm":       func() actionForm { return hazardForm },
 	"inspectionForm":   func() actionForm { return inspectionForm },
 	"rescueOpenForm":   func() actionForm { return rescueOpenForm },
+	"planForm":         func() actionForm { return planForm },
 	"hasForm":          hasForm,
 	"findings":         func() []option { return findingOptions },
 	"itemDecisions":    func() []option { return itemDecisionOptions },

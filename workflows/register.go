@@ -6,6 +6,7 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/plan"
 	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -31,4 +32,5 @@ var All = []Registration{
 	{Name: accident.WorkflowName, Func: accident.Workflow},
 	{Name: inspection.WorkflowName, Func: inspection.Workflow},
 	{Name: rescue.WorkflowName, Func: rescue.Workflow},
+	{Name: plan.WorkflowName, Func: plan.Workflow},
 }

@@ -51,9 +51,9 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit person calendar import"},
+	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit draw person calendar import"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
-	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit person calendar import"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit draw person calendar import"},
 	{"database-role", "DUTY_DATABASE_ROLE", "duty_app", "role the server and worker act as (SET ROLE) after migrating as the URL's user: no UPDATE or DELETE of audit rows; empty acts as that user", "dev server worker calendar"},
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker calendar"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker calendar"},

@@ -33,6 +33,8 @@ Usage:
   duty audit verify [flags]
                           check every case's hash-chained audit log; names the first
                           broken entry and exits 1 if one was changed
+  duty draw verify ID [flags]
+                          repeat a 双随机 draw from its record; exits 1 if it differs
   duty import enterprises|persons|departments FILE --as LOGIN [--dry-run]
                           import a 台账 (XLSX or CSV): every bad row reported, then all
                           rows written in one transaction or none
@@ -75,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
+	case "draw":
+		err = cmdDraw(ctx, args[1:], stdout, stderr)
 	case "person":
 		err = cmdPerson(ctx, args[1:], stdout, stderr)
 	case "calendar":
