@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/campaign"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
@@ -29,4 +30,5 @@ var All = []Registration{
 	{Name: penalty.WorkflowName, Func: penalty.Workflow},
 	{Name: accident.WorkflowName, Func: accident.Workflow},
 	{Name: inspection.WorkflowName, Func: inspection.Workflow},
+	{Name: campaign.WorkflowName, Func: campaign.Workflow},
 }
