@@ -45,7 +45,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes(), inspectionRoutes())
+	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes(), inspectionRoutes(), campaignRoutes())
 }
 
 func coreRoutes() []route {
