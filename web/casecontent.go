@@ -10,6 +10,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/campaign"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
@@ -27,6 +28,7 @@ type caseViews struct {
 	Escalation *escalation.View
 	Accident   *accident.View
 	Inspection *inspection.View
+	Campaign   *campaign.View
 }
 
 // readViews reads the kind-specific view of a case; a view that cannot be
@@ -53,6 +55,9 @@ func readViews(kind cases.Kind, raw json.RawMessage) (caseViews, error) {
 	case cases.KindInspection:
 		v.Inspection = new(inspection.View)
 		err = json.Unmarshal(raw, v.Inspection)
+	case cases.KindCampaign:
+		v.Campaign = new(campaign.View)
+		err = json.Unmarshal(raw, v.Campaign)
 	}
 	if err != nil {
 		return caseViews{}, err
@@ -160,6 +165,11 @@ func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 		} else if kind == cases.KindAccident {
 			var shown bool
 			if s.Text, shown = accidentStep(e.Action, d); !shown {
+				s.Facts = facts(d)
+			}
+		} else if kind == cases.KindCampaign {
+			var shown bool
+			if s.Text, shown = campaignStep(e.Action, d); !shown {
 				s.Facts = facts(d)
 			}
 		} else if kind == cases.KindInspection {

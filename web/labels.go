@@ -26,6 +26,7 @@ var labels = map[string]string{
 	"kind.penalty":    "行政处罚",
 	"kind.accident":   "事故调查",
 	"kind.inspection": "现场检查",
+	"kind.campaign":   "专项整治",
 
 	// Hazard states.
 	"state.hazard.reported":            "已登记",
@@ -72,6 +73,8 @@ var labels = map[string]string{
 	"state.inspection.inspecting": "检查中",
 	"state.inspection.signing":    "检查记录签字中",
 	"state.inspection.closed":     "已结束",
+	"state.campaign.running":      "进行中",
+	"state.campaign.ended":        "已结束",
 
 	// Steps of a hazard case.
 	"action.hazard.report":                "登记隐患",
@@ -173,14 +176,26 @@ var labels = map[string]string{
 	"action.inspection.sign_record":    "检查记录签字",
 	"action.inspection.refuse_to_sign": "被检查单位负责人拒绝签字",
 	"action.inspection.hazards_opened": "隐患整改案件已立案",
-	"finding.passed":                   "符合",
-	"finding.failed":                   "不符合",
-	"finding.not_applicable":           "不适用",
-	"item_decision.corrected":          "当场整改",
-	"item_decision.order":              "责令限期整改",
-	"item_decision.stop":               "责令停产停业（停止使用）",
-	"signer.officer":                   "执法人员",
-	"signer.enterprise":                "被检查单位负责人",
+	// Steps of a campaign (专项整治) and what a level submits.
+	"action.campaign.start":             "开展专项整治",
+	"action.campaign.submit":            "报送",
+	"action.campaign.pass_down":         "向下级布置",
+	"action.campaign.escalate_miss":     "逾期督办",
+	"action.campaign.submission_missed": "逾期未报送",
+	"action.campaign.levels_asked":      "已向下级布置",
+	"action.campaign.escalation_opened": "督办案件已立案",
+	"action.campaign.escalation_failed": "督办案件未能立案",
+	"action.campaign.end":               "专项整治结束",
+	"campaign_key.plan":                 "工作方案",
+	"campaign_key.report":               "进展情况",
+	"finding.passed":                    "符合",
+	"finding.failed":                    "不符合",
+	"finding.not_applicable":            "不适用",
+	"item_decision.corrected":           "当场整改",
+	"item_decision.order":               "责令限期整改",
+	"item_decision.stop":                "责令停产停业（停止使用）",
+	"signer.officer":                    "执法人员",
+	"signer.enterprise":                 "被检查单位负责人",
 
 	// Deadline states.
 	"deadline.pending":  "进行中",

@@ -378,7 +378,11 @@ func (c *campaign) nextActions() []string {
 	if c.due() >= 0 {
 		out = append(out, UpdateSubmit)
 	}
-	out = append(out, UpdatePassDown)
+	if len(c.levels) == 0 {
+		// Passed down once: the levels below are the organisation's, all
+		// asked at once.
+		out = append(out, UpdatePassDown)
+	}
 	if c.in.AskedBy != nil && slices.ContainsFunc(c.subs, func(s Submission) bool { return s.Missed && s.Escalation == "" && s.Escalating == nil }) {
 		out = append(out, UpdateEscalate)
 	}
