@@ -50,7 +50,7 @@ type (
 		ReportDues []When `json:"report_dues"`
 	}
 	// CampaignEscalationRequest opens a 督办 from a level's missed
-	// submission (key: "plan" or "report-N").
+	// submission (key: "plan" or "progress-N").
 	CampaignEscalationRequest struct {
 		Key     string `json:"key"`
 		Summary string `json:"summary"`

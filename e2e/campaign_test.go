@@ -44,7 +44,15 @@ func TestACampaignAcrossTwoLevels(t *testing.T) {
 	// The levels are asked as their parts start: wait for all three.
 	api := duty.login("gao.shizhang")
 	var levels []any
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end) && len(levels) < 3; time.Sleep(300 * time.Millisecond) {
+	started := func() bool {
+		for _, l := range levels {
+			if no, _ := l.(map[string]any)["case_no"].(string); no == "" {
+				return false
+			}
+		}
+		return len(levels) == 3
+	}
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end) && !started(); time.Sleep(300 * time.Millisecond) {
 		levels, _ = caseOf(api.must(200, "GET", "/api/v1/cases/"+no, nil))["levels"].([]any)
 	}
 	names := ""
@@ -113,7 +121,7 @@ func TestACampaignAcrossTwoLevels(t *testing.T) {
 	mayor.sees("ol.board-levels", "城区人民政府")
 	mayor.sees("ol.board-levels", "城区住房和城乡建设局")
 	district := value(mayor, chromedp.Text(css("#level-"+itoa(orgID(t, duty, "liu.quzhang")))))
-	if !strings.Contains(district, "检查企业1 家次") || !strings.Contains(district, "工作方案") || !strings.Contains(district, "已报送") {
+	if !strings.Contains(district, "1 家次") || !strings.Contains(district, "工作方案") || !strings.Contains(district, "已报送") {
 		t.Errorf("the district's row of the board: %s", district)
 	}
 	mayor.noJSON()

@@ -39,8 +39,8 @@ func sectorOptions() []option {
 	return out
 }
 
-var missedOptions = []option{{"plan", "工作方案"}, {"report-1", "第1次进展情况"}, {"report-2", "第2次进展情况"},
-	{"report-3", "第3次进展情况"}, {"report-4", "第4次进展情况"}}
+var missedOptions = []option{{"plan", "工作方案"}, {"progress-1", "第1次进展情况"}, {"progress-2", "第2次进展情况"},
+	{"progress-3", "第3次进展情况"}, {"progress-4", "第4次进展情况"}}
 
 // campaignForms are the steps of a campaign's part: the level's own
 // (submit, pass down) and the asker's (督办 from a miss).
@@ -149,7 +149,9 @@ func campaignStep(action string, d map[string]any) (text string, shown bool) {
 		}
 		return t, true
 	case campaign.UpdatePassDown:
-		return "向下级布置，工作方案报送期限 " + day(str("asked_plan_due")), str("asked_plan_due") != ""
+		asked, _ := d["asked"].(map[string]any)
+		due, _ := asked["plan_due"].(string)
+		return "向下级布置，下级报送工作方案期限 " + day(due), due != ""
 	case campaign.ActionMissed:
 		return "逾期未报送", true
 	case campaign.ActionLevelsOpen:

@@ -187,7 +187,7 @@ var labels = map[string]string{
 	"action.campaign.escalation_failed": "督办案件未能立案",
 	"action.campaign.end":               "专项整治结束",
 	"campaign_key.plan":                 "工作方案",
-	"campaign_key.report":               "进展情况",
+	"campaign_key.progress":             "进展情况",
 	"finding.passed":                    "符合",
 	"finding.failed":                    "不符合",
 	"finding.not_applicable":            "不适用",

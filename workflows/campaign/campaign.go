@@ -36,7 +36,7 @@ func Workflow(ctx workflow.Context, in Input) (Result, error) {
 		if in.Asked != nil {
 			c.subs = append(c.subs, Submission{Key: "plan", Kind: KindPlan, Due: in.Asked.PlanDue})
 			for i, d := range in.Asked.ReportDues {
-				c.subs = append(c.subs, Submission{Key: "report-" + strconv.Itoa(i+1), Kind: KindReport, No: i + 1, Due: d})
+				c.subs = append(c.subs, Submission{Key: "progress-" + strconv.Itoa(i+1), Kind: KindReport, No: i + 1, Due: d})
 			}
 		}
 		if in.LevelsAsked != nil {
