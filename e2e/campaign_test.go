@@ -127,6 +127,16 @@ func TestACampaignAcrossTwoLevels(t *testing.T) {
 	mayor.noJSON()
 	mayor.fitsWidth(390)
 	mayor.shot(shots, "campaign-board-390.png")
+	axe := axeSource(t)
+	mayor.accessible(axe, "campaign board")
+	mayor.open("/campaigns")
+	mayor.accessible(axe, "campaigns")
+	wang.open("/cases/" + bureauPart)
+	wang.accessible(axe, "campaign part")
+
+	// The district's part's live history replays (a kind not yet in a
+	// release: replayed, not saved).
+	saveHistory(t, duty, "campaign/"+districtPart, "")
 }
 
 // orgID is the organisation of a login's first post.
