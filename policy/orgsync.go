@@ -26,7 +26,7 @@ import (
 // organisation: each has the id OrgPolicyPrefix + kind + ":" + org id. A
 // test checks the list against what ForOrganisation generates.
 var orgPolicyKinds = []string{"dept", "records", "penalty", "leader", "admin", "policyrecord", "arearecords", "enterprise",
-	"enterprisestaff", "held", "heldstaff", "accident", "accident-head", "accident-gov", "orgadmin"}
+	"enterprisestaff", "held", "heldstaff", "accident", "accident-head", "accident-gov", "orgadmin", "campaignview", "campaign", "campaignasker"}
 
 // orgPolicyIDs are the ids every generated policy of an organisation may
 // have.
