@@ -52,7 +52,10 @@ func (s *Server) penaltyAuthority(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, duty.Fail(duty.EInvalid, "penalty.amount.negative", nil))
 		return
 	}
-	_, resource, err := s.visibleCase(r, c)
+	row, resource, err := s.visibleCase(r, c)
+	if err == nil {
+		err = notAboutACampaign(row.Summary)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -129,8 +129,18 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 	if kind != "" && sum.Kind != kind {
 		return caseActor{}, duty.Fail(duty.ENotFound, "case.wrong_kind", duty.Args{"CaseNo": sum.CaseNo, "Kind": i18n.Ref("kind." + string(kind))})
 	}
+	if kind == "" {
+		if err := notAboutACampaign(sum); err != nil {
+			return caseActor{}, err
+		}
+	}
 	if held {
 		resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
+	}
+	if sum.Kind == cases.KindCampaign {
+		// A campaign's steps are its levels': asked on the chain of
+		// organisations it was passed down through.
+		resource = policy.CampaignResource(sum.Chain, sum.CaseNo)
 	}
 	var f policy.Facts
 	if facts != nil {
@@ -141,6 +151,17 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 		return caseActor{}, err
 	}
 	return caseActor{row: row, actor: c.actor(post), action: action, resource: resource}, nil
+}
+
+// notAboutACampaign refuses a talk, a penalty or an escalation about a
+// campaign (专项整治): it concerns no enterprise; they are opened from the
+// campaign's inspections and hazards, and a 督办 from a missed submission
+// on the campaign's own route.
+func notAboutACampaign(c cases.Summary) error {
+	if c.Kind == cases.KindCampaign {
+		return duty.Errorf(duty.EConflict, "%s 是专项整治，不能就其约谈、处罚或提请上级；逾期未报的督办请在专项整治页面办理", c.CaseNo)
+	}
+	return nil
 }
 
 // update sends an update to a case's workflow and waits until it

@@ -171,13 +171,21 @@ func (s *Server) visibleCase(r *http.Request, c caller) (store.CaseRow, string, 
 
 // mayView decides whether subject may see a case: by its region, sector
 // and enterprise, or — for an escalation — because their organisation
-// holds it.
+// holds it, or — for a campaign — because their organisation is in its
+// chain.
 func (s *Server) mayView(ctx context.Context, sub policy.Subject, c cases.Summary) bool {
 	if s.Warden.Authorize(ctx, sub, policy.ActionView, caseResource(c), nil) == nil {
 		return true
 	}
-	return c.Kind == cases.KindEscalation &&
-		s.Warden.Authorize(ctx, sub, policy.ActionView, policy.HeldResource(c.ActingOrg.ID, c.CaseNo), nil) == nil
+	switch c.Kind {
+	case cases.KindEscalation:
+		return s.Warden.Authorize(ctx, sub, policy.ActionView, policy.HeldResource(c.ActingOrg.ID, c.CaseNo), nil) == nil
+	case cases.KindCampaign:
+		// A level sees the campaign it started or was asked to take
+		// part in, and the parts it passed down.
+		return s.Warden.Authorize(ctx, sub, policy.ActionView, policy.CampaignResource(c.Chain, c.CaseNo), nil) == nil
+	}
+	return false
 }
 
 func caseResource(c cases.Summary) string {

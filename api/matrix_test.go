@@ -31,6 +31,7 @@ import (
 	"github.com/duty-project/duty/seed"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/campaign"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
@@ -85,6 +86,10 @@ var matrix = []matrixRow{
 	{on: "case:view on plan", may: "departments: Y---; leaders: YY--; deputy: Y---"},
 	{on: "case:view on escalation", may: "departments: Y---; leaders: YY--; deputy: Y---"},
 	{on: "case:view on held escalation", may: "departments: Y---; leaders: Y---"},
+	{on: "case:view on campaign", may: "departments: Y---; leaders: YY--; deputy: Y---"},
+	// A campaign's part, seen by the people of any organisation in its
+	// chain (the level asked, and those that asked it).
+	{on: "case:view on campaign part", may: "departments: Y---; govhead deputy orgadmin: Y---"},
 
 	// Hazards: the regulator opens, orders, reviews, re-inspects and
 	// decides extensions; the enterprise answers.
@@ -229,6 +234,14 @@ var matrix = []matrixRow{
 	// the API's check after policy.
 	{on: "plan:open on plan", may: "departments: Y---"},
 	{on: "plan:draw on plan", may: "departments: Y---"},
+	// Campaigns (专项整治): a level's heads — a department's head, a
+	// government's head or organisation administrator — start one, submit
+	// their level's plan and reports and pass it down; the level above
+	// opens a 督办 from a missed submission.
+	{on: "campaign:open on campaign part", may: "heads: Y---; govhead orgadmin: Y---"},
+	{on: "campaign:submit on campaign part", may: "heads: Y---; govhead orgadmin: Y---"},
+	{on: "campaign:pass_down on campaign part", may: "heads: Y---; govhead orgadmin: Y---"},
+	{on: "campaign:escalate_miss on campaign part", may: "heads: Y---; govhead orgadmin: Y---"},
 
 	// The policies: their administrator only.
 	{on: "policy:read on policy", may: "admin: YYY-"},
@@ -456,6 +469,15 @@ func (row matrixRow) request(p persona, home org.Org, situation string, orgs map
 	case "held escalation":
 		holder := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
 		return action, policy.HeldResource(holder.ID, "TQ-"+holder.RegionCode+"-2026-000001")
+	case "campaign part":
+		// The organisation's own part: its chain ends with it; the level
+		// above escalates on the part of a level it asked.
+		at := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
+		chain := []int64{at.ID}
+		if action == "campaign:escalate_miss" {
+			chain = append(chain, 999_999)
+		}
+		return action, policy.CampaignResource(chain, "ZX-"+at.RegionCode+"-2026-000001")
 	}
 	ent := map[string]string{"its own": "ent-hongda", "another sector": "ent-xinyuan", "another region": p.outside, "ended": "ent-hongda"}[situation]
 	e := orgs[ent]
@@ -740,6 +762,8 @@ func permissionKey(action, resource string) string {
 	switch {
 	case strings.HasPrefix(resource, "escalation:held:"):
 		return action + " on held escalation"
+	case strings.HasPrefix(resource, "campaign:"):
+		return action + " on campaign part"
 	case strings.HasPrefix(resource, "policy:"):
 		return action + " on policy"
 	case strings.HasPrefix(resource, "policyrecord:"):
@@ -788,7 +812,7 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 	now := time.Now()
 	rs := rules.Builtin().InForce(now)
 	var out []string
-	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation, cases.KindInspection, cases.KindRescue, cases.KindPlan} {
+	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation, cases.KindInspection, cases.KindRescue, cases.KindPlan, cases.KindCampaign} {
 		num, err := st.NextCaseNumber(ctx, kind, ent.RegionCode, now.In(rules.China).Year())
 		if err != nil {
 			t.Fatal(err)
@@ -812,6 +836,8 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 			sum.State = string(inspection.Inspecting)
 		case cases.KindPlan:
 			sum.State, sum.Enterprise = string(plan.InForce), cases.Org{}
+		case cases.KindCampaign:
+			sum.State, sum.Enterprise, sum.Chain = string(campaign.Running), cases.Org{}, []int64{dept.ID}
 		}
 		// The kinds' own views hold what their steps need; the
 		// permissions are asked before any of it is read.

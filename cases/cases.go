@@ -26,16 +26,17 @@ const (
 	KindInspection Kind = "inspection" // 监督检查 (现场检查)
 	KindRescue     Kind = "rescue"     // 救援队伍预防性安全检查
 	KindPlan       Kind = "plan"       // 年度监督检查计划
+	KindCampaign   Kind = "campaign"   // 专项整治 (大排查): a campaign, or one level's part of it
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故, JC = 检查, JH = 检查计划).
+// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故, JC = 检查, JH = 检查计划, ZX = 专项整治, JY = 救援队伍检查).
 // A list, not a map: workflows parse case numbers, and workflow code must
 // not iterate over maps.
 var kindPrefixes = []struct {
 	kind   Kind
 	prefix string
-}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}, {KindRescue, "JY"}, {KindPlan, "JH"}}
+}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}, {KindRescue, "JY"}, {KindPlan, "JH"}, {KindCampaign, "ZX"}}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string {
@@ -66,6 +67,8 @@ func (k Kind) Label() string {
 		return "救援队伍预防性检查 rescue team's preventive inspection"
 	case KindPlan:
 		return "年度监督检查计划 yearly inspection plan"
+	case KindCampaign:
+		return "专项整治 campaign"
 	}
 	return string(k)
 }
@@ -215,6 +218,11 @@ type Summary struct {
 	OpenedAt         time.Time  `json:"opened_at"`
 	ClosedAt         *time.Time `json:"closed_at,omitempty"`
 	Deadlines        []Deadline `json:"deadlines"`
+	// Chain is, for a campaign, the organisations it was passed down
+	// through, from the one that started it to the one it asks now:
+	// policy decides who sees and acts on each part by its place in the
+	// chain (the level asked, the level that asked it, those above).
+	Chain []int64 `json:"org_chain,omitempty"`
 }
 
 // NextDeadline is the earliest open deadline, if any.

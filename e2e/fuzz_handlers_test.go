@@ -21,6 +21,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/campaign"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
@@ -103,7 +104,8 @@ const (
 	ip  = "POST /api/v1/inspections/{caseNo}/"
 	cs  = "POST /api/v1/cases/{caseNo}/"
 	rp  = "POST /api/v1/rescue-inspections/{caseNo}/"
-	rsc = " as zhou.jiuhu"    // 矿山救护大队, which serves 宏达建筑
+	rsc = " as zhou.jiuhu" // 矿山救护大队, which serves 宏达建筑
+	cp  = "POST /api/v1/campaigns/{caseNo}/"
 	ins = " as zhao.jiancha"  // 区住建局 inspector
 	hd  = " as wang.juzhang"  // 区住建局 head
 	ent = " as qian.zong"     // 宏达建筑, whose cases these are
@@ -206,6 +208,16 @@ var handlerSeeds = []handlerSeed{
 	{"plan/in_force POST /api/v1/plans/{caseNo}/draws" + ins, `{"count":1}`, 0},
 	{"plan/in_force POST /api/v1/plans/{caseNo}/draws" + hd, `{"count":2}`, 0},
 
+	// Campaigns (专项整治): the city's bureau starts one over the city; the
+	// district's bureau submits its part; the district's government
+	// passes its part down; the city opens a 督办 on a plan not yet late.
+	{"campaign/bureau-part POST /api/v1/campaigns" + cty, `{"title":"建筑施工安全专项整治","sectors":["construction"],"regions":["1405"],` +
+		`"starts":"$DATE","ends":"2099-12-31","plan_due":"$DATE","report_dues":["2099-06-30","2099-11-30"]}`, 7},
+	{"campaign/bureau-part " + cp + "submissions" + hd, `{"text":"对辖区在建工地逐一排查","attachments":[{"name":"方案.pdf"}]}`, 0},
+	{"campaign/bureau-part " + cp + "submissions" + hd, `{"text":"已检查12家","figures":{"inspections":12,"hazards_found":30,"hazards_rectified":20}}`, 0},
+	{"campaign/bureau-part " + cp + "escalations" + cty, `{"key":"plan","summary":"请说明未按期报送的原因"}`, 0},
+	{"campaign/district-part " + cp + "pass-down" + gov, `{"plan_due":"$DATE","report_dues":["2099-06-30"]}`, 5},
+
 	{"hazard/ordered " + cs + "documents/{docID}/service" + ins, `{"method":"直接","served_at":"$NOW","received_by":"钱宏达"}`, 0},
 	// Recording what the caller has seen changes nothing of the case.
 	{"hazard/ordered " + cs + "seen" + ent, `{}`, 0},
@@ -270,7 +282,7 @@ func newHandlerRig(t testing.TB) *handlerRig {
 	// under way give up rather than report a server that went away.
 	t.Cleanup(func() { close(r.done) })
 	for _, login := range []string{"zhao.jiancha", "sun.jiancha", "wang.juzhang", "zheng.juzhang", "lin.tingzhang",
-		"wu.jiancha", "ma.jiancha", "qian.zong", "zhou.zong", "zhang.shuji", "liu.quzhang", "chen.fuquzhang", "admin.quan", "admin.shen", "zhou.jiuhu"} {
+		"wu.jiancha", "ma.jiancha", "qian.zong", "zhou.zong", "zhang.shuji", "liu.quzhang", "chen.fuquzhang", "admin.quan", "admin.shen", "zhou.jiuhu", "gao.shizhang"} {
 		u := r.duty.login(login)
 		r.users[login] = &account{login: login, token: u.token, personID: u.personID}
 	}
@@ -501,6 +513,7 @@ var states = map[cases.Kind][]string{
 	cases.KindInspection: {string(inspection.Inspecting), string(inspection.Signing), string(inspection.Closed)},
 	cases.KindRescue:     {string(rescue.Reported), string(rescue.Following), string(rescue.Closed)},
 	cases.KindPlan:       {string(plan.InForce), string(plan.Closed)},
+	cases.KindCampaign:   {string(campaign.Running), string(campaign.Ended)},
 }
 
 // checkStep checks an accepted request: after is the case it acted on
@@ -953,6 +966,8 @@ var preparations = map[string]func(r *handlerRig, t failer) string{
 	"inspection/signing":     func(r *handlerRig, t failer) string { return r.inspection(t, 3) },
 	"rescue/reported":        func(r *handlerRig, t failer) string { return r.rescue(t, false) },
 	"rescue/following":       func(r *handlerRig, t failer) string { return r.rescue(t, true) },
+	"campaign/bureau-part":   func(r *handlerRig, t failer) string { return r.campaignPart(t, "zheng.juzhang", "140502-jsj") },
+	"campaign/district-part": func(r *handlerRig, t failer) string { return r.campaignPart(t, "gao.shizhang", "140502-zf") },
 	"plan/in_force":          func(r *handlerRig, t failer) string { return r.yearPlan(t) },
 }
 
@@ -1085,6 +1100,34 @@ func (r *handlerRig) rescue(t failer, following bool) string {
 			`{"open":true,"reasons":"属重大事故隐患","measures":"加固基础","deadline":"`+day(20)+`"}`)
 	}
 	return no
+}
+
+// campaignPart is the part asked of the level of org code level in a
+// campaign starter starts over their area, once the part has started.
+func (r *handlerRig) campaignPart(t failer, starter, level string) string {
+	no := r.step(t, starter, 201, "/api/v1/campaigns", `{"title":"建筑施工安全专项整治","sectors":["construction"],`+
+		`"starts":"`+day(0)+`","ends":"`+day(60)+`","plan_due":"`+day(7)+`","report_dues":["`+day(30)+`","`+day(55)+`"]}`)
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		_, raw := r.send(t, r.users[starter], "GET", "/api/v1/cases/"+no, nil)
+		var out struct {
+			Case struct {
+				Levels []struct {
+					Org struct {
+						ID int64 `json:"id"`
+					} `json:"org"`
+					CaseNo string `json:"case_no"`
+				} `json:"levels"`
+			} `json:"case"`
+		}
+		_ = json.Unmarshal(raw, &out)
+		for _, l := range out.Case.Levels {
+			if l.Org.ID == r.orgs[level] && l.CaseNo != "" {
+				return l.CaseNo
+			}
+		}
+	}
+	t.Fatalf("preparing: the part of %s in %s did not start", level, no)
+	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

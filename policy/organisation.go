@@ -137,6 +137,7 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Effect:    ladon.AllowAccess,
 			})
 			out = append(out, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector), subjects(org.RoleDeptHead))...)
+			out = append(out, campaignPolicies(unit, id, subjects(org.RoleDeptHead, org.RoleInspector), subjects(org.RoleDeptHead))...)
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "records:" + id,
 				Description: fmt.Sprintf("the head of %s reads the records of the people of it and of the departments under it (终身追责)", unit.Name),
@@ -193,6 +194,8 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 			})
 			if unit.Kind == org.KindGovernment {
 				out = append(out, governmentAccidents(unit, id))
+				out = append(out, campaignPolicies(unit, id, subjects(org.RoleGovernmentHead, org.RoleDeputyHead, org.RoleOrgAdmin),
+					subjects(org.RoleGovernmentHead, org.RoleOrgAdmin))...)
 				out = append(out, &ladon.DefaultPolicy{
 					ID: OrgPolicyPrefix + "orgadmin:" + id,
 					Description: fmt.Sprintf("the organisation administrators of %s keep the organisation of their region and below: "+

@@ -22,7 +22,8 @@ type AccountabilityRecord struct {
 	// Steps are the steps they took, newest first.
 	Steps []StepTaken `json:"steps"`
 	// Missed are the regulators' deadlines missed on cases they handled,
-	// or in a department while they headed it, newest first.
+	// or in a department while they headed it — or a government, for a
+	// campaign's part asked of it (专项整治) — newest first.
 	Missed []MissedDeadline `json:"missed"`
 	// Told are the notifications they were sent, newest first.
 	Told []Notified `json:"told"`
@@ -121,7 +122,8 @@ func (s *Store) AccountabilityRecord(ctx context.Context, personID int64, limit 
 			UNION ALL
 			SELECT c.case_no, c.kind, d.key, d.what, d.due_at, 'head'
 			FROM deadlines d JOIN cases c ON c.workflow_id = d.workflow_id
-			JOIN posts p ON p.org_id = c.acting_org_id AND p.person_id = $1 AND p.role = $3
+			JOIN posts p ON p.org_id = c.acting_org_id AND p.person_id = $1
+				AND (p.role = $3 OR (c.kind = 'campaign' AND p.role = 'government_head'))
 			WHERE d.state = 'missed' AND d.party = 'regulator'
 			  AND p.started_on <= (d.due_at AT TIME ZONE 'Asia/Shanghai')::date
 			  AND (p.ended_on IS NULL OR p.ended_on > (d.due_at AT TIME ZONE 'Asia/Shanghai')::date)

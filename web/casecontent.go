@@ -10,6 +10,7 @@ import (
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/campaign"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
@@ -29,6 +30,7 @@ type caseViews struct {
 	Accident   *accident.View
 	Inspection *inspection.View
 	Rescue     *rescue.View
+	Campaign   *campaign.View
 }
 
 // readViews reads the kind-specific view of a case; a view that cannot be
@@ -58,6 +60,9 @@ func readViews(kind cases.Kind, raw json.RawMessage) (caseViews, error) {
 	case cases.KindRescue:
 		v.Rescue = new(rescue.View)
 		err = json.Unmarshal(raw, v.Rescue)
+	case cases.KindCampaign:
+		v.Campaign = new(campaign.View)
+		err = json.Unmarshal(raw, v.Campaign)
 	}
 	if err != nil {
 		return caseViews{}, err
@@ -170,6 +175,11 @@ func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 		} else if kind == cases.KindRescue {
 			var shown bool
 			if s.Text, shown = rescueStep(e.Action, d); !shown {
+				s.Facts = facts(d)
+			}
+		} else if kind == cases.KindCampaign {
+			var shown bool
+			if s.Text, shown = campaignStep(e.Action, d); !shown {
 				s.Facts = facts(d)
 			}
 		} else if kind == cases.KindInspection {

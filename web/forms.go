@@ -295,7 +295,7 @@ var startForms = []actionForm{
 
 // formByKey finds a form by its key.
 func formByKey(key string) (actionForm, bool) {
-	for _, list := range [][]actionForm{forms, startForms, inspectionForms, rescueForms} {
+	for _, list := range [][]actionForm{forms, startForms, inspectionForms, rescueForms, campaignForms} {
 		if i := slices.IndexFunc(list, func(f actionForm) bool { return f.Key() == key }); i >= 0 {
 			return list[i], true
 		}
@@ -311,11 +311,12 @@ func formsFor(sum cases.Summary, view map[string]any, side string) (steps, start
 		return nil, nil
 	}
 	next, _ := view["next_actions"].([]any)
-	for _, f := range slices.Concat(forms, inspectionForms, rescueForms) {
+	for _, f := range slices.Concat(forms, inspectionForms, rescueForms, campaignForms) {
 		if f.Kind != sum.Kind || !slices.Contains(next, any(f.Action)) {
 			continue
 		}
-		if f.Side == side || (f.Side == "holder" && side == "regulator") || (f.Kind == cases.KindPenalty && f.Action == "pay") {
+		levels := (f.Side == "level" || f.Side == "asker") && side == "regulator"
+		if f.Side == side || levels || (f.Side == "holder" && side == "regulator") || (f.Kind == cases.KindPenalty && f.Action == "pay") {
 			steps = append(steps, f)
 		}
 	}

@@ -438,6 +438,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 	d.Documents = s.caseDocuments(r, no)
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	d.Forms = fitAccidentForms(d.Forms, d.Views.Accident, m)
+	d.Forms = fitCampaignForms(d.Forms, d.Views.Campaign, m)
 	d.Forms, d.ItemForms = splitItemForms(d.Forms)
 	s.markSeen(r, no)
 	if len(d.Forms)+len(d.Starts) > 0 {

@@ -301,8 +301,11 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 			continue
 		}
 		steps := forms
-		if row.Kind == cases.KindInspection {
+		switch row.Kind {
+		case cases.KindInspection:
 			steps = inspectionForms
+		case cases.KindCampaign:
+			steps = campaignForms
 		}
 		if row.Kind == cases.KindRescue {
 			steps = rescueForms
@@ -317,6 +320,7 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 		switch {
 		case f.Side == side && (f.Kind != cases.KindAccident || accidentStepFor(f, m, acc)):
 		case f.Side == "holder" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):
+		case f.Side == "level" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):
 		default:
 			continue
 		}
@@ -380,7 +384,7 @@ func (s *Server) enterpriseWindows(r *http.Request, row *caseRow) {
 // is a choice (to withdraw, to ask for more time, to appeal), so they do
 // not put a case among the visitor's work.
 var optionalSteps = []string{"withdraw", "cancel_talk", "request_extension", "appeal", "amend_casualties",
-	"start_appraisal", "extend_investigation", "extend_approval", "waive_rights"}
+	"start_appraisal", "extend_investigation", "extend_approval", "waive_rights", "pass_down", "escalate_miss"}
 
 // ifMissedBy says what follows a missed deadline: for the enterprise the
 // next step against it, for a regulator the record kept of its officers.
@@ -393,6 +397,8 @@ func ifMissedBy(side string, k cases.Kind, key string) string {
 		return "超过九十日未作出决定：记入经办人和部门负责人的履职记录（终身追责）"
 	case k == cases.KindEscalation:
 		return "逾期未签收：记入承办单位的履职记录，提请单位和党政领导可见"
+	case k == cases.KindCampaign:
+		return "逾期未报送：记入本级负责人的履职记录，上级可以督办"
 	case k == cases.KindAccident:
 		return "逾期记入经办人和部门负责人的履职记录；迟报、漏报依法追责"
 	}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"github.com/duty-project/duty/workflows/accident"
+	"github.com/duty-project/duty/workflows/campaign"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
@@ -33,4 +34,5 @@ var All = []Registration{
 	{Name: inspection.WorkflowName, Func: inspection.Workflow},
 	{Name: rescue.WorkflowName, Func: rescue.Workflow},
 	{Name: plan.WorkflowName, Func: plan.Workflow},
+	{Name: campaign.WorkflowName, Func: campaign.Workflow},
 }
