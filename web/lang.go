@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/i18n"
 )
 
@@ -30,6 +31,12 @@ func langFuncs(lang string) template.FuncMap {
 			}
 			return i18n.T(lang, id, args)
 		},
+		// The names of the engine's values, in lang (labels.go).
+		"kindLabel":   func(k cases.Kind) string { return labelIn(lang, "kind."+string(k)) },
+		"stateLabel":  func(k cases.Kind, s string) string { return labelIn(lang, "state."+string(k)+"."+s) },
+		"actionLabel": func(k cases.Kind, a string) string { return labelIn(lang, "action."+string(k)+"."+a) },
+		"label":       func(group string, v any) string { return labelIn(lang, group+"."+fmt.Sprint(v)) },
+		"listLabel":   func(group string, v []string) string { return listLabelIn(lang, group, v...) },
 	}
 	if lang != i18n.Chinese {
 		// when and day are Chinese style (labels.go); in another
