@@ -393,7 +393,7 @@ func (s *Server) renderAccidents(w http.ResponseWriter, r *http.Request, m *me, 
 		}
 		d.Enterprises = orgs.Orgs
 	}
-	s.render(w, status, "accidents", page{Title: "事故调查处理", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "accidents"})
+	s.render(w, status, "accidents", page{TitleID: "title.accidents", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "accidents"})
 }
 
 // awaiting is what an open accident awaits from the visitor, by its
