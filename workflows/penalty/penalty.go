@@ -18,6 +18,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
@@ -283,7 +284,7 @@ func (p *penalty) checkNotify(in NotifyInput, now time.Time) error {
 		return p.wrongState(UpdateNotify)
 	}
 	if p.in.simple() {
-		return casekit.Conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
+		return casekit.NotNow("penalty.simple.on_the_spot", duty.Args{"Step": i18n.Ref("action.penalty.decide_on_the_spot")})
 	}
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
@@ -307,7 +308,7 @@ func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
 		return err
 	}
 	if p.notice.PleaDue.Missed(now) {
-		return casekit.Conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
+		return casekit.NotNow("penalty.plea.window_closed", duty.Args{"Date": lastDay(p.notice.PleaDue.Last)})
 	}
 	if in.RequestedAmountYuan < 0 || in.RequestedAmountYuan > p.notice.Penalty.AmountYuan {
 		return casekit.Invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
@@ -330,7 +331,7 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 			p.notice.Penalty.Label(), p.in.Party.Kind, p.in.Rules.HearingPersonYuan, p.in.Rules.HearingUnitYuan)
 	}
 	if p.notice.HearingDue.Missed(now) {
-		return casekit.Conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
+		return casekit.NotNow("penalty.hearing.request_late", duty.Args{"Date": lastDay(p.notice.HearingDue.Last)})
 	}
 	return casekit.Text("field.penalty.reason", in.Reason, false)
 }
@@ -368,7 +369,7 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 		return p.wrongState(UpdateRecordHearing)
 	}
 	if now.Before(p.hearing.At) {
-		return casekit.Conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
+		return casekit.NotNow("penalty.hearing.not_yet", duty.Args{"At": p.hearing.At})
 	}
 	if err := eventTime("the hearing (听证)", in.OccurredAt, p.hearing.At, now); err != nil {
 		return err
@@ -384,7 +385,7 @@ func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error
 		return err
 	}
 	if p.discussion != nil {
-		return casekit.Conflict("the collective discussion is already recorded")
+		return casekit.NotNow("penalty.discussion.recorded", nil)
 	}
 	return in.Validate()
 }
@@ -417,7 +418,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 	switch p.state {
 	case Notified, HearingHeld:
 	case HearingRequested, HearingScheduled:
-		return casekit.Conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
+		return casekit.NotNow("penalty.hearing.record_first", nil)
 	default:
 		return p.wrongState(action)
 	}
@@ -425,7 +426,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 		return err
 	}
 	if w := p.noticeWindows(); p.state == Notified && p.waiver == nil && !w.Missed(now) {
-		return casekit.Conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
+		return casekit.NotNow("penalty.decide.after_windows", duty.Args{"Date": lastDay(w.Last)})
 	}
 	return nil
 }
@@ -443,7 +444,7 @@ func (p *penalty) pastDecisionDue(now time.Time) error {
 // waived refuses a plea or hearing request after the party waived both.
 func (p *penalty) waived() error {
 	if p.waiver != nil {
-		return casekit.Conflict("the party waived its rights to state and defend and to a hearing on %s (放弃陈述申辩和听证)", p.waiver.At.In(rules.China).Format(time.DateOnly))
+		return casekit.NotNow("penalty.rights.waived", duty.Args{"At": p.waiver.At})
 	}
 	return nil
 }
@@ -459,7 +460,7 @@ func (p *penalty) checkWaiveRights(in WaiveRightsInput, now time.Time) error {
 		return err
 	}
 	if p.noticeWindows().Missed(now) {
-		return casekit.Conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
+		return casekit.NotNow("penalty.waive.windows_closed", duty.Args{"Date": lastDay(p.noticeWindows().Last)})
 	}
 	return casekit.Text("field.penalty.waiver_statement", in.Statement, true)
 }
@@ -469,7 +470,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if !p.in.simple() {
-		return casekit.Conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotify)
+		return casekit.NotNow("penalty.general.not_on_the_spot", duty.Args{"Step": i18n.Ref("action.penalty.notify")})
 	}
 	if p.state != Opened {
 		return p.wrongState(UpdateDecideOnTheSpot)
@@ -509,7 +510,7 @@ func (p *penalty) checkPay(in PayInput, now time.Time) error {
 		return p.wrongState(UpdatePay)
 	}
 	if p.payDue == nil {
-		return casekit.Conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
+		return casekit.NotNow("penalty.daily_fine.accruing", nil)
 	}
 	if err := casekit.Text("field.penalty.receipt", in.Receipt, false); err != nil {
 		return err
@@ -569,7 +570,7 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 		return p.wrongState(UpdateAppeal)
 	}
 	if p.pendingAppeal() != nil {
-		return casekit.Conflict("an appeal is already pending")
+		return casekit.NotNow("penalty.appeal.pending", nil)
 	}
 	var window calendar.Deadline
 	switch in.Kind {
@@ -621,7 +622,7 @@ func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
 		return err
 	}
 	if p.state == Served && p.payDue != nil {
-		return casekit.Conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
+		return casekit.NotNow("penalty.reminder.not_late", duty.Args{"Date": lastDay(p.payDue.Last)})
 	}
 	if p.state != PaymentOverdue {
 		return p.wrongState(UpdateRemind)
@@ -637,17 +638,17 @@ func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) erro
 		return p.wrongState(UpdateApplyEnforcement)
 	}
 	if p.pendingAppeal() != nil {
-		return casekit.Conflict("an appeal is pending; the court is asked after it is decided")
+		return casekit.NotNow("penalty.enforcement.appeal_pending", nil)
 	}
 	if wait := p.due(p.reminder.At, p.in.Rules.ReminderWait); !wait.Missed(now) {
 		return casekit.Conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
 			p.in.Rules.ReminderWait, calendar.DateOf(wait.End))
 	}
 	if sue := p.service.LawsuitDue; !sue.Missed(now) {
-		return casekit.Conflict("the party may still sue until %s; the court is asked after that (行政强制法 Art.53)", sue.Last)
+		return casekit.NotNow("penalty.enforcement.may_sue", duty.Args{"Date": lastDay(sue.Last)})
 	}
 	if !now.Before(p.reminder.EnforceBy) {
-		return casekit.Conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
+		return casekit.NotNow("penalty.enforcement.too_late", duty.Args{"Date": lastDay(calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))})
 	}
 	if err := casekit.Text("field.penalty.court", in.Court, true); err != nil {
 		return err
@@ -666,7 +667,7 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 		return casekit.Conflict("%s is not a daily fine", p.current().Label())
 	}
 	if !p.stoppedOn.IsZero() {
-		return casekit.Conflict("the daily fine already stopped on %s", p.stoppedOn)
+		return casekit.NotNow("penalty.daily_fine.stopped", duty.Args{"Date": lastDay(p.stoppedOn)})
 	}
 	return casekit.Text("field.penalty.findings", in.Findings, true)
 }
@@ -1074,7 +1075,7 @@ func (p *penalty) rungOutcome() string {
 
 func (p *penalty) regulator(a cases.Actor) error {
 	if a.Side != cases.SideRegulator {
-		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+		return duty.Fail(duty.EForbidden, "case.regulator_only", nil)
 	}
 	return nil
 }
@@ -1280,3 +1281,7 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 	}
 	return casekit.RecordStep(ctx, p, "repeat_offender", cases.SystemActor, string(p.state), details)
 }
+
+// lastDay is the last moment of d, Beijing time, so a refusal shows it as
+// the date alone (i18n.When).
+func lastDay(d calendar.Date) time.Time { return d.Start().Add(24*time.Hour - time.Second) }
