@@ -311,7 +311,7 @@ func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
 		return casekit.NotNow("penalty.plea.window_closed", duty.Args{"Date": lastDay(p.notice.PleaDue.Last)})
 	}
 	if in.RequestedAmountYuan < 0 || in.RequestedAmountYuan > p.notice.Penalty.AmountYuan {
-		return casekit.Invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
+		return casekit.Refuse("penalty.plea.amount", duty.Args{"Max": p.notice.Penalty.AmountYuan})
 	}
 	return casekit.Text("field.penalty.statement", in.Statement, true)
 }
@@ -327,8 +327,8 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 		return err
 	}
 	if !p.notice.HearingQualifies {
-		return casekit.Conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
-			p.notice.Penalty.Label(), p.in.Party.Kind, p.in.Rules.HearingPersonYuan, p.in.Rules.HearingUnitYuan)
+		return casekit.NotNow("penalty.hearing.not_eligible", duty.Args{"Penalty": p.notice.Penalty.Label(),
+			"Party": i18n.Ref("party." + string(p.in.Party.Kind)), "Person": p.in.Rules.HearingPersonYuan, "Unit": p.in.Rules.HearingUnitYuan})
 	}
 	if p.notice.HearingDue.Missed(now) {
 		return casekit.NotNow("penalty.hearing.request_late", duty.Args{"Date": lastDay(p.notice.HearingDue.Last)})
@@ -351,7 +351,7 @@ func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) e
 	}
 	for _, o := range p.in.Officers {
 		if o.Name == in.Presider {
-			return casekit.Invalid("%s investigated the case and may not preside over the hearing (Art.64)", in.Presider)
+			return casekit.Refuse("penalty.hearing.presider_investigated", duty.Args{"Presider": in.Presider})
 		}
 	}
 	if earliest := p.due(now, p.in.Rules.HearingNotice); in.At.Before(earliest.End) {
@@ -401,11 +401,10 @@ func (p *penalty) checkDecide(in DecideInput, now time.Time) error {
 		return err
 	}
 	if in.Penalty.heavierThan(p.notice.Penalty) {
-		return casekit.Invalid("the decision (%s) may not be heavier than the notice (%s): a plea never makes the penalty heavier (Art.45); a heavier penalty needs a new notice",
-			in.Penalty.Label(), p.notice.Penalty.Label())
+		return casekit.Refuse("penalty.decision.heavier_than_notice", duty.Args{"Decision": in.Penalty.Label(), "Notice": p.notice.Penalty.Label()})
 	}
 	if p.discussionRequired(in.Penalty) && p.discussion == nil {
-		return casekit.Conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
+		return casekit.NotNow("penalty.decision.discussion_first", duty.Args{"Penalty": in.Penalty.Label(), "Step": i18n.Ref("action.penalty.record_discussion")})
 	}
 	if err := casekit.Text("field.penalty.reasons", in.Reasons, true); err != nil {
 		return err
@@ -482,7 +481,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if in.Penalty.heavierThan(p.in.Proposed) {
-		return casekit.Invalid("the decision (%s) may not be heavier than the penalty the party was told of (%s)", in.Penalty.Label(), p.in.Proposed.Label())
+		return casekit.Refuse("penalty.decision.heavier_than_told", duty.Args{"Decision": in.Penalty.Label(), "Told": p.in.Proposed.Label()})
 	}
 	return in.Validate()
 }
@@ -503,7 +502,7 @@ func (p *penalty) checkServe(in ServeInput, now time.Time) error {
 func (p *penalty) checkPay(in PayInput, now time.Time) error {
 	if in.Actor.Side != cases.SideRegulator {
 		if err := p.party(in.Actor); err != nil {
-			return duty.Errorf(duty.EForbidden, "only %s or the regulator may record the payment", p.in.Enterprise.Name)
+			return duty.Fail(duty.EForbidden, "penalty.payment.who", duty.Args{"Enterprise": p.in.Enterprise.Name})
 		}
 	}
 	if !p.executing() {
@@ -579,18 +578,18 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 	case AppealLawsuit:
 		window = p.service.LawsuitDue
 	default:
-		return casekit.Invalid("kind must be %q (行政复议) or %q (行政诉讼)", AppealReview, AppealLawsuit)
+		return casekit.Refuse("penalty.appeal.kind", duty.Args{"Review": string(AppealReview), "Lawsuit": string(AppealLawsuit)})
 	}
 	for _, a := range p.appeals {
 		if a.Kind == in.Kind {
-			return casekit.Conflict("a %s was already brought against this decision", in.Kind)
+			return casekit.NotNow("penalty.appeal.already", duty.Args{"Kind": i18n.Ref("appeal." + string(in.Kind))})
 		}
 	}
 	if err := eventTime("the appeal (复议/诉讼)", in.OccurredAt, p.service.At, now); err != nil {
 		return err
 	}
 	if window.Missed(eventAt(in.OccurredAt, now)) {
-		return casekit.Conflict("the time for a %s ended on %s", in.Kind, window.Last)
+		return casekit.NotNow("penalty.appeal.too_late", duty.Args{"Kind": i18n.Ref("appeal." + string(in.Kind)), "Date": lastDay(window.Last)})
 	}
 	if err := casekit.Text("field.penalty.review_body", in.Body, true); err != nil {
 		return err
@@ -609,7 +608,7 @@ func (p *penalty) checkAppealResult(in AppealResultInput, now time.Time) error {
 		return err
 	}
 	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
-		return casekit.Invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
+		return casekit.Refuse("penalty.appeal.outcome", duty.Args{"Upheld": AppealUpheld, "Revoked": AppealRevoked})
 	}
 	if err := casekit.Text("field.penalty.summary", in.Summary, true); err != nil {
 		return err
@@ -664,7 +663,7 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 		return p.wrongState(UpdateStopDailyFine)
 	}
 	if p.current().Kind != KindDailyFine {
-		return casekit.Conflict("%s is not a daily fine", p.current().Label())
+		return casekit.NotNow("penalty.daily_fine.not", duty.Args{"Penalty": p.current().Label()})
 	}
 	if !p.stoppedOn.IsZero() {
 		return casekit.NotNow("penalty.daily_fine.stopped", duty.Args{"Date": lastDay(p.stoppedOn)})
@@ -1082,7 +1081,7 @@ func (p *penalty) regulator(a cases.Actor) error {
 
 func (p *penalty) party(a cases.Actor) error {
 	if a.Side != cases.SideEnterprise || a.OrgID != p.in.Enterprise.ID {
-		return duty.Errorf(duty.EForbidden, "only the party, through %s, the enterprise concerned, may take this step", p.in.Enterprise.Name)
+		return duty.Fail(duty.EForbidden, "penalty.party_only", duty.Args{"Enterprise": p.in.Enterprise.Name})
 	}
 	return nil
 }

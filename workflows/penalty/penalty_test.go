@@ -197,7 +197,7 @@ func TestPenaltyWithoutHearingAPleaNeverRaisesIt(t *testing.T) {
 	h.Run(penaltyInput(fine(50_000)))
 
 	ok(t, "notify", notify)
-	refusedWith(t, "a plea for more", higher, duty.EInvalid, "never makes the penalty heavier")
+	refusedWith(t, "a plea for more", higher, duty.EInvalid, "申辩不加重处罚")
 	refused(t, "a plea by another enterprise", stranger2, duty.EForbidden)
 	ok(t, "plea", plea)
 	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "2026年9月29日前")
@@ -387,7 +387,7 @@ func TestPenaltyFullLifecycleWithDiscussionAndLateService(t *testing.T) {
 	in.ParentCaseNo, in.ParentWorkflowID = "YH-140502-2026-000001", "hazard/YH-140502-2026-000001"
 	h.Run(in)
 
-	refusedWith(t, "decision without the collective discussion", noDiscussion, duty.EConflict, "collective discussion")
+	refusedWith(t, "decision without the collective discussion", noDiscussion, duty.EConflict, "集体讨论")
 	ok(t, "discussion", discussion)
 	ok(t, "decide", decide)
 	if due := penaltyView(t, decide).Decision.ServiceDue; day(due.Last) != "2026-10-16" {
