@@ -16,6 +16,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/ledger"
 	"github.com/duty-project/duty/orgimport"
 	"github.com/duty-project/duty/policy"
@@ -54,7 +55,7 @@ func (s *Server) administerPost(ctx context.Context, c caller) (string, error) {
 			return post, nil
 		}
 	}
-	return "", duty.Errorf(duty.EForbidden, "你没有组织管理权限，不能导入 (no post of yours administers the organisation)")
+	return "", duty.Fail(duty.EForbidden, "import.not_admin", nil)
 }
 
 func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +79,7 @@ func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
 	dry := true
 	if v := q.Get("dry_run"); v != "" {
 		if dry, err = strconv.ParseBool(v); err != nil {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "dry_run must be true or false"))
+			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.kind", duty.Args{"Param": "dry_run", "Kind": i18n.Ref("json.kind.bool")}))
 			return
 		}
 	}
@@ -98,7 +99,7 @@ func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
 		Change: store.OrgChange{By: c.actor(post), At: now, Document: strings.TrimSpace(document)},
 		Authorize: func(ctx context.Context, code, path string) error {
 			if s.Warden.Authorize(ctx, sub, policy.ActionAdministerOrg, policy.OrgResource(path, 0), nil) != nil {
-				return duty.Errorf(duty.EForbidden, "你无权导入到行政区划 %s (you do not administer region %s)", code, code)
+				return duty.Fail(duty.EForbidden, "import.region.not_yours", duty.Args{"Code": code})
 			}
 			return nil
 		},
@@ -121,7 +122,7 @@ func receiveUpload(w http.ResponseWriter, r *http.Request) (path, document strin
 	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", "", cleanup, duty.Errorf(duty.EInvalid, "send the file as multipart/form-data, in the field \"file\" (以表单上传文件)")
+		return "", "", cleanup, duty.Fail(duty.EInvalid, "import.not_multipart", nil)
 	}
 	for {
 		part, err := mr.NextPart()
@@ -143,7 +144,7 @@ func receiveUpload(w http.ResponseWriter, r *http.Request) (path, document strin
 		case "file":
 			if path != "" {
 				cleanup()
-				return "", "", func() {}, duty.Errorf(duty.EInvalid, "send one file (只能上传一个文件)")
+				return "", "", func() {}, duty.Fail(duty.EInvalid, "import.one_file", nil)
 			}
 			format, err := ledger.FormatOf(part.FileName())
 			if err != nil {
@@ -157,7 +158,7 @@ func receiveUpload(w http.ResponseWriter, r *http.Request) (path, document strin
 		part.Close()
 	}
 	if path == "" {
-		return "", "", cleanup, duty.Errorf(duty.EInvalid, "no file in the field \"file\" (请选择要导入的文件)")
+		return "", "", cleanup, duty.Fail(duty.EInvalid, "import.no_file", nil)
 	}
 	return path, document, cleanup, nil
 }
@@ -173,7 +174,7 @@ func saveTemp(part *multipart.Part, format ledger.Format) (string, func(), error
 		err = cerr
 	}
 	if err == nil && n > MaxImportBytes {
-		err = duty.Errorf(duty.EInvalid, "the file is larger than %d MiB (文件过大)", MaxImportBytes>>20)
+		err = duty.Fail(duty.EInvalid, "import.too_large", duty.Args{"MiB": MaxImportBytes >> 20})
 	}
 	if err != nil {
 		cleanup()
@@ -185,7 +186,7 @@ func saveTemp(part *multipart.Part, format ledger.Format) (string, func(), error
 func uploadError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return duty.Errorf(duty.EInvalid, "the upload is larger than %d MiB (文件过大)", MaxImportBytes>>20)
+		return duty.Fail(duty.EInvalid, "import.too_large", duty.Args{"MiB": MaxImportBytes >> 20})
 	}
 	if duty.ErrorCode(err) != duty.EInternal {
 		return err
@@ -201,7 +202,7 @@ func exportFormat(r *http.Request) (ledger.Format, error) {
 	case "csv":
 		return ledger.CSV, nil
 	}
-	return "", duty.Errorf(duty.EInvalid, "format must be xlsx or csv")
+	return "", duty.Fail(duty.EInvalid, "import.format", nil)
 }
 
 // startDownload sets the headers of a ledger download named name (without
@@ -318,7 +319,7 @@ func (s *Server) exportPersons(w http.ResponseWriter, r *http.Request) {
 	default:
 		scope, ok := c.scope()
 		if !ok {
-			s.writeError(w, r, duty.Errorf(duty.EForbidden, "you hold no post (你没有任职)"))
+			s.writeError(w, r, duty.Fail(duty.EForbidden, "import.no_post", nil))
 			return
 		}
 		if scope.EnterpriseID != 0 {
@@ -330,7 +331,7 @@ func (s *Server) exportPersons(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("current"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "current must be true or false"))
+			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.kind", duty.Args{"Param": "current", "Kind": i18n.Ref("json.kind.bool")}))
 			return
 		}
 		if b {

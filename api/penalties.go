@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
@@ -218,7 +220,7 @@ func (s *Server) openPenalty(w http.ResponseWriter, r *http.Request) {
 func (s *Server) openAccidentFine(w http.ResponseWriter, r *http.Request, ac caseActor, req OpenPenaltyRequest, in penalty.Input) {
 	sum := ac.row.Summary
 	if sum.ClosedAt != nil {
-		s.writeError(w, r, duty.Errorf(duty.EConflict, "the accident is closed (%s); no fine can be opened on it", sum.State))
+		s.writeError(w, r, duty.Fail(duty.EConflict, "accident.fine.closed", duty.Args{"State": i18n.Ref("state.accident." + sum.State)}))
 		return
 	}
 	if in.Article == "" {
@@ -228,8 +230,7 @@ func (s *Server) openAccidentFine(w http.ResponseWriter, r *http.Request, ac cas
 		}
 	}
 	if in.Article != penalty.Article114 && in.Article != penalty.Article95 {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "a fine after an accident is under 安全生产法 Art.114 (article %q, on the unit) or Art.95 (article %q, on its 主要负责人), not %q",
-			penalty.Article114, penalty.Article95, in.Article))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "accident.fine.article", duty.Args{"Unit": penalty.Article114, "Head": penalty.Article95, "Got": in.Article}))
 		return
 	}
 	open := accident.OpenFineInput{Actor: ac.actor, Fine: in, PrincipalIncomeYuan: req.PrincipalIncomeYuan}
@@ -240,11 +241,11 @@ func (s *Server) openAccidentFine(w http.ResponseWriter, r *http.Request, ac cas
 // inspector's or head's post in the caller's department today.
 func (s *Server) coOfficer(r *http.Request, login string, first cases.Actor) (cases.Actor, error) {
 	if login == "" {
-		return cases.Actor{}, duty.Errorf(duty.EInvalid, "co_officer_login is required: a penalty case is opened by at least two officers (行政处罚法 Art.42)")
+		return cases.Actor{}, duty.Fail(duty.EInvalid, "penalty.co_officer.required", nil)
 	}
 	// One answer whether the login names nobody, someone elsewhere or the
 	// caller: it must not tell who has an account.
-	notOfficer := duty.Errorf(duty.EInvalid, "co_officer_login must be the login of another officer of %s (an inspector or its head today)", first.OrgName)
+	notOfficer := duty.Fail(duty.EInvalid, "penalty.co_officer.not_officer", duty.Args{"Org": first.OrgName})
 	p, err := s.Store.PersonByLogin(r.Context(), login)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		return cases.Actor{}, notOfficer
@@ -393,31 +394,28 @@ func penaltyRoutes() []route {
 // otherwise than the record.
 func (s *Server) dailyFineBasis(ctx context.Context, parent store.CaseRow, req OpenPenaltyRequest) (calendar.Date, string, error) {
 	if parent.Summary.Kind != cases.KindHazard {
-		return calendar.Date{}, "", duty.Errorf(duty.EInvalid, "a daily fine (按日连续处罚, Art.112) is imposed on a hazard whose correction order was refused, not on a %s case",
-			parent.Summary.Kind.Label())
+		return calendar.Date{}, "", duty.Fail(duty.EInvalid, "penalty.daily_fine.parent_kind", duty.Args{"Kind": i18n.Ref("kind." + string(parent.Summary.Kind))})
 	}
 	var v hazard.View
 	if err := json.Unmarshal(parent.View, &v); err != nil {
 		return calendar.Date{}, "", err
 	}
 	if len(v.Orders) == 0 {
-		return calendar.Date{}, "", duty.Errorf(duty.EConflict, "%s has no correction order (责令改正) yet: a daily fine follows an order and a fine (Art.112)", parent.Summary.CaseNo)
+		return calendar.Date{}, "", duty.Fail(duty.EConflict, "penalty.daily_fine.no_order", duty.Args{"CaseNo": parent.Summary.CaseNo})
 	}
 	order := calendar.DateOf(v.Orders[len(v.Orders)-1].IssuedAt)
 	if !req.CorrectionOrderDate.IsZero() && req.CorrectionOrderDate != order {
-		return calendar.Date{}, "", duty.Errorf(duty.EInvalid, "correction_order_date is the hazard's own order of %s (Art.112 counts from the day after it); leave it out", order)
+		return calendar.Date{}, "", duty.Fail(duty.EInvalid, "penalty.daily_fine.order_date_given", duty.Args{"Date": order.Start().Add(24*time.Hour - time.Second)})
 	}
 	fine, amount, found, err := s.Store.FirstFineOn(ctx, parent.Summary.WorkflowID)
 	if err != nil {
 		return calendar.Date{}, "", err
 	}
 	if !found {
-		return calendar.Date{}, "", duty.Errorf(duty.EConflict, "no fine (罚款) has been decided on %s: a daily fine follows an order and a fine that were not complied with (Art.112: 被责令改正且受到罚款处罚，拒不改正的)",
-			parent.Summary.CaseNo)
+		return calendar.Date{}, "", duty.Fail(duty.EConflict, "penalty.daily_fine.no_fine", duty.Args{"CaseNo": parent.Summary.CaseNo})
 	}
 	if req.Proposed.AmountYuan != amount {
-		return calendar.Date{}, "", duty.Errorf(duty.EInvalid, "a daily fine repeats the original fine's amount, ¥%d (%s), each day (Art.112: 按照原处罚数额按日连续处罚); ¥%d was proposed",
-			amount, fine, req.Proposed.AmountYuan)
+		return calendar.Date{}, "", duty.Fail(duty.EInvalid, "penalty.daily_fine.amount", duty.Args{"Amount": amount, "Fine": fine, "Got": req.Proposed.AmountYuan})
 	}
 	return order, fine, nil
 }

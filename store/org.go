@@ -25,7 +25,7 @@ func scanOrg(row pgx.Row) (org.Org, error) {
 func (s *Store) GetOrg(ctx context.Context, id int64) (org.Org, error) {
 	o, err := scanOrg(s.Pool.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.id = $1`, id))
 	if err != nil {
-		return org.Org{}, notFound(err, "no organisation with id %d", id)
+		return org.Org{}, missing(err, "org.unknown", duty.Args{"ID": id})
 	}
 	return o, nil
 }
@@ -46,7 +46,7 @@ func (s *Store) PersonByLogin(ctx context.Context, login string) (org.Person, er
 	err := s.Pool.QueryRow(ctx, `SELECT id, login, name, coalesce(password_hash, '') FROM persons WHERE login = $1`, login).
 		Scan(&p.ID, &p.Login, &p.Name, &p.PasswordHash)
 	if err != nil {
-		return org.Person{}, notFound(err, "no person with login %q", login)
+		return org.Person{}, missing(err, "person.login.unknown", duty.Args{"Login": login})
 	}
 	return p, nil
 }
@@ -57,7 +57,7 @@ func (s *Store) GetPerson(ctx context.Context, id int64) (org.Person, error) {
 	err := s.Pool.QueryRow(ctx, `SELECT id, login, name, coalesce(password_hash, '') FROM persons WHERE id = $1`, id).
 		Scan(&p.ID, &p.Login, &p.Name, &p.PasswordHash)
 	if err != nil {
-		return org.Person{}, notFound(err, "no person with id %d", id)
+		return org.Person{}, missing(err, "person.unknown", duty.Args{"ID": id})
 	}
 	return p, nil
 }
@@ -109,7 +109,7 @@ func (s *Store) UpsertRegion(ctx context.Context, tx pgx.Tx, r org.Region) (org.
 	path := "/" + r.Code + "/"
 	if r.ParentCode != "" {
 		if err := tx.QueryRow(ctx, `SELECT path FROM regions WHERE code = $1`, r.ParentCode).Scan(&path); err != nil {
-			return org.Region{}, notFound(err, "no parent region %s", r.ParentCode)
+			return org.Region{}, missing(err, "region.parent_unknown", duty.Args{"Code": r.Code, "Parent": r.ParentCode})
 		}
 		path += r.Code + "/"
 	}
@@ -169,7 +169,7 @@ func (s *Store) SettingOrInit(ctx context.Context, key string, init func() strin
 	}
 	v, ok, err := s.Setting(ctx, key)
 	if err == nil && !ok {
-		err = duty.Errorf(duty.EInternal, "setting %s vanished", key)
+		err = fmt.Errorf("store: setting %s vanished", key)
 	}
 	return v, err
 }
@@ -185,7 +185,7 @@ func (s *Store) LocalGovernment(ctx context.Context, regionCode string) (org.Org
 		SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code JOIN up ON up.code = o.region_code
 		WHERE o.kind = 'government' ORDER BY up.depth, o.id LIMIT 1`, regionCode))
 	if err != nil {
-		return org.Org{}, notFound(err, "no people's government on record for region %s or above", regionCode)
+		return org.Org{}, missing(err, "region.no_government", duty.Args{"Code": regionCode})
 	}
 	return o, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/accident"
@@ -270,12 +271,13 @@ func valueOf(group, typed string) string {
 		return ""
 	}
 	var found string
-	for k, l := range labels {
+	for _, k := range i18n.IDs(i18n.Chinese) {
 		v, ok := strings.CutPrefix(k, group+".")
 		if !ok {
 			continue
 		}
-		if typed == v || typed == l {
+		l, _ := i18n.Source(i18n.Chinese, k)
+		if typed == v || typed == l || typed == labelIn(i18n.English, k) {
 			return v
 		}
 		if strings.HasPrefix(l, typed) && (found == "" || v < found) {
@@ -391,7 +393,7 @@ func (s *Server) renderAccidents(w http.ResponseWriter, r *http.Request, m *me, 
 		}
 		d.Enterprises = orgs.Orgs
 	}
-	s.render(w, status, "accidents", page{Title: "事故调查处理", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "accidents"})
+	s.render(w, status, "accidents", page{TitleID: "title.accidents", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "accidents"})
 }
 
 // awaiting is what an open accident awaits from the visitor, by its

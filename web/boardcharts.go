@@ -355,5 +355,5 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d := boardCasesData{Cases: rows, Subject: subject + " · " + strconv.Itoa(len(rows)) + " 件", Back: "/board?" + back.Encode(), More: more, Exports: exports}
-	s.render(w, http.StatusOK, "boardcases", page{Title: "看板明细", Me: m, Data: d, Now: time.Now(), Section: "board", Period: subject})
+	s.render(w, http.StatusOK, "boardcases", page{TitleID: "title.boardcases", Me: m, Data: d, Now: time.Now(), Section: "board", Period: subject})
 }

@@ -261,7 +261,7 @@ func (s *Server) evidenceViewer(w http.ResponseWriter, r *http.Request) {
 			d.Next = &photos[i+1]
 		}
 	}
-	s.render(w, http.StatusOK, "evidence", page{Title: "证据材料 · " + it.Name, Me: m, Data: d, Now: time.Now()})
+	s.render(w, http.StatusOK, "evidence", page{TitleID: "case.evidence", Title: it.Name, Me: m, Data: d, Now: time.Now()})
 }
 
 // sniffFile reads the start of a file to tell what it is, and rewinds.

@@ -5,8 +5,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/i18n"
 )
 
@@ -30,6 +32,12 @@ func langFuncs(lang string) template.FuncMap {
 			}
 			return i18n.T(lang, id, args)
 		},
+		// The names of the engine's values, in lang (labels.go).
+		"kindLabel":   func(k cases.Kind) string { return labelIn(lang, "kind."+string(k)) },
+		"stateLabel":  func(k cases.Kind, s string) string { return labelIn(lang, "state."+string(k)+"."+s) },
+		"actionLabel": func(k cases.Kind, a string) string { return labelIn(lang, "action."+string(k)+"."+a) },
+		"label":       func(group string, v any) string { return labelIn(lang, group+"."+fmt.Sprint(v)) },
+		"listLabel":   func(group string, v []string) string { return listLabelIn(lang, group, v...) },
 	}
 	if lang != i18n.Chinese {
 		// when and day are Chinese style (labels.go); in another
@@ -50,6 +58,19 @@ func langFuncs(lang string) template.FuncMap {
 				return ""
 			}
 			return i18n.When(lang, t)
+		}
+		fm["dueAt"] = func(v any) string {
+			if t, ok := v.(time.Time); ok {
+				b := t.In(i18n.Beijing)
+				if b.Hour() == 0 && b.Minute() == 0 && b.Second() == 0 && b.Nanosecond() == 0 {
+					// a period's end: the day before is the last in time (dueDay)
+					return i18n.Date(lang, b.Add(-time.Second))
+				}
+			}
+			return fm["when"].(func(any) string)(v)
+		}
+		fm["heldFor"] = func(hours float64) string {
+			return i18n.T(lang, "page.held_for", i18n.Args{"Days": int(hours) / 24, "Hours": int(hours) % 24})
 		}
 		fm["day"] = func(v any) string {
 			if t, ok := asTime(v); ok {

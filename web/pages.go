@@ -122,7 +122,7 @@ func (s *Server) renderDesk(w http.ResponseWriter, r *http.Request, m *me, statu
 		return
 	}
 	d.Enterprises = orgs.Orgs
-	s.render(w, status, "desk", page{Title: "执法工作台", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk",
+	s.render(w, status, "desk", page{TitleID: "nav.desk", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "desk",
 		Period: d.Queue.Described()})
 }
 
@@ -204,7 +204,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "inbox", page{Title: "企业待办", Me: m, Data: inboxData{Queue: q}, Now: time.Now(), Section: "inbox",
+	s.render(w, http.StatusOK, "inbox", page{TitleID: "nav.inbox", Me: m, Data: inboxData{Queue: q}, Now: time.Now(), Section: "inbox",
 		Period: q.Described()})
 }
 
@@ -273,7 +273,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Charts = s.loadBoardCharts(r, q)
 	w.Header().Set("Content-Security-Policy", boardPolicy)
-	s.render(w, http.StatusOK, "board", page{Title: "督办看板", Me: m, Data: d, Now: time.Now(), Section: "board",
+	s.render(w, http.StatusOK, "board", page{TitleID: "nav.board", Me: m, Data: d, Now: time.Now(), Section: "board",
 		Period: "统计范围：" + d.Stats.Region.Name + " · 统计期间：" + day(d.Stats.From.Start()) + "至" + day(d.Stats.To.Start())})
 }
 

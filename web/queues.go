@@ -475,7 +475,7 @@ func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	msg := map[string]string{"read": "已标为已读"}[r.URL.Query().Get("notice")]
-	s.render(w, http.StatusOK, "notices", page{Title: "站内信", Me: m, Data: d, Notice: msg, Now: time.Now(), Section: "notices"})
+	s.render(w, http.StatusOK, "notices", page{TitleID: "nav.notices", Me: m, Data: d, Notice: msg, Now: time.Now(), Section: "notices"})
 }
 
 // readNotices marks the notices posted read (a page of them at most) and

@@ -223,6 +223,9 @@ func (r *recorder) WriteHeader(status int)      { r.status = status }
 // message to show (an error or a notice). Lang and Languages are filled in
 // by render: the page's language and the language switch's links.
 type page struct {
+	// TitleID is the message that names the page, shown before Title
+	// (the data part of a title: a case number, a file's name).
+	TitleID string
 	Title   string
 	Me      *me
 	Data    any

@@ -6,7 +6,9 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/ladder"
 	"github.com/duty-project/duty/workflows/penalty"
@@ -49,14 +51,13 @@ func (a *accident) fineRange(article string, income int64) penalty.FineRange {
 
 func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
 	if a.finesAsCases {
-		return casekit.Conflict("a fine after an accident is an administrative penalty with its own case (行政处罚案件): "+
-			"open it with POST /api/v1/cases/%s/penalties, article 114 (the unit) or 95 (its 主要负责人)", a.in.CaseNo)
+		return casekit.NotNow("accident.fine.own_case", duty.Args{"CaseNo": a.in.CaseNo})
 	}
 	if err := a.afterApproval(UpdateDecideFines, in.Actor); err != nil {
 		return err
 	}
 	if a.fines != nil {
-		return casekit.Conflict("the fines were already decided (罚款已决定)")
+		return casekit.NotNow("accident.fines.decided", nil)
 	}
 	if err := in.Validate(); err != nil {
 		return err
@@ -67,8 +68,7 @@ func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
 			in.UnitFineYuan, a.grade.Label, p.UnitMinYuan, p.UnitMaxYuan)
 	}
 	if want := in.PrincipalIncomeYuan * int64(p.PrincipalPercent) / 100; in.PrincipalFineYuan != want {
-		return casekit.Invalid("the fine on the 主要负责人 is %d%% of last year's income: ¥%d, not ¥%d (安全生产法 Art.95)",
-			p.PrincipalPercent, want, in.PrincipalFineYuan)
+		return casekit.Refuse("accident.fine.principal_share", duty.Args{"Percent": p.PrincipalPercent, "Want": want, "Got": in.PrincipalFineYuan})
 	}
 	return nil
 }
@@ -91,20 +91,19 @@ func (a *accident) fineCase(in OpenFineInput) penalty.Input {
 
 func (a *accident) checkOpenFine(in OpenFineInput, now time.Time) error {
 	if !a.finesAsCases {
-		return casekit.Conflict("this accident was opened before fines were penalty cases: decide them with %s", UpdateDecideFines)
+		return casekit.NotNow("accident.fines.old_case", duty.Args{"Step": i18n.Ref("action.accident.decide_fines")})
 	}
 	if err := a.afterApproval(UpdateOpenFine, in.Actor); err != nil {
 		return err
 	}
 	if in.Fine.Article != penalty.Article114 && in.Fine.Article != penalty.Article95 {
-		return casekit.Invalid("a fine after an accident is under 安全生产法 Art.114 (article %q, on the unit) or Art.95 (article %q, on its 主要负责人)",
-			penalty.Article114, penalty.Article95)
+		return casekit.Refuse("accident.fine.article", duty.Args{"Unit": penalty.Article114, "Head": penalty.Article95, "Got": in.Fine.Article})
 	}
 	if in.Fine.Article == penalty.Article95 && in.PrincipalIncomeYuan <= 0 {
-		return casekit.Invalid("principal_income_yuan is required: Art.95 fines the 主要负责人 a share of last year's income")
+		return casekit.Refuse("accident.fine.income_required", nil)
 	}
 	if len(a.fineCases) >= maxFineCases {
-		return casekit.Invalid("at most %d fine cases per accident", maxFineCases)
+		return casekit.Refuse("accident.fine.too_many", duty.Args{"Max": maxFineCases})
 	}
 	for _, f := range a.fineCases {
 		if f.Article == in.Fine.Article && f.standing() {

@@ -56,12 +56,12 @@ func TestEnforcementWindowEndsAfterNationalDay(t *testing.T) {
 		if !r.EnforceFrom.Equal(bj(2026, 7, 8, 0, 0)) || !r.EnforceBy.Equal(bj(2026, 10, 9, 0, 0)) {
 			t.Fatalf("enforcement window %v – %v, want 2026-07-08 00:00 – 2026-10-09 00:00", r.EnforceFrom, r.EnforceBy)
 		}
-		refusedWith(t, "enforcement while the party may still sue", applied[0], duty.EConflict, "until 2026-07-07")
+		refusedWith(t, "enforcement while the party may still sue", applied[0], duty.EConflict, "2026年7月7日前")
 		ok(t, "enforcement on 10-08", applied[1])
 	})
 	t.Run("asked the day after", func(t *testing.T) {
 		_, _, _, applied := spotFine(t, begin, remind, bj(2026, 10, 9, 9, 0))
-		refusedWith(t, "enforcement on 10-09", applied[0], duty.EConflict, "ended on 2026-10-08")
+		refusedWith(t, "enforcement on 10-09", applied[0], duty.EConflict, "已于2026年10月8日届满")
 	})
 }
 

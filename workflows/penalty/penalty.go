@@ -18,6 +18,7 @@ import (
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
@@ -283,7 +284,7 @@ func (p *penalty) checkNotify(in NotifyInput, now time.Time) error {
 		return p.wrongState(UpdateNotify)
 	}
 	if p.in.simple() {
-		return casekit.Conflict("this case follows the simple procedure (简易程序): the party is informed and the decision made on the spot (%s)", UpdateDecideOnTheSpot)
+		return casekit.NotNow("penalty.simple.on_the_spot", duty.Args{"Step": i18n.Ref("action.penalty.decide_on_the_spot")})
 	}
 	if err := p.pastDecisionDue(now); err != nil {
 		return err
@@ -307,10 +308,10 @@ func (p *penalty) checkPlead(in PleadInput, now time.Time) error {
 		return err
 	}
 	if p.notice.PleaDue.Missed(now) {
-		return casekit.Conflict("the window to state and defend (陈述申辩) ended on %s", p.notice.PleaDue.Last)
+		return casekit.NotNow("penalty.plea.window_closed", duty.Args{"Date": lastDay(p.notice.PleaDue.Last)})
 	}
 	if in.RequestedAmountYuan < 0 || in.RequestedAmountYuan > p.notice.Penalty.AmountYuan {
-		return casekit.Invalid("a plea may argue for at most the notified amount ¥%d: pleading never makes the penalty heavier (行政处罚法 Art.45)", p.notice.Penalty.AmountYuan)
+		return casekit.Refuse("penalty.plea.amount", duty.Args{"Max": p.notice.Penalty.AmountYuan})
 	}
 	return casekit.Text("field.penalty.statement", in.Statement, true)
 }
@@ -326,11 +327,11 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 		return err
 	}
 	if !p.notice.HearingQualifies {
-		return casekit.Conflict("%s on a %s does not qualify for a hearing (Art.63: stop orders, and fines from ¥%d on a person or ¥%d on a unit)",
-			p.notice.Penalty.Label(), p.in.Party.Kind, p.in.Rules.HearingPersonYuan, p.in.Rules.HearingUnitYuan)
+		return casekit.NotNow("penalty.hearing.not_eligible", duty.Args{"Penalty": p.notice.Penalty.Label(),
+			"Party": i18n.Ref("party." + string(p.in.Party.Kind)), "Person": p.in.Rules.HearingPersonYuan, "Unit": p.in.Rules.HearingUnitYuan})
 	}
 	if p.notice.HearingDue.Missed(now) {
-		return casekit.Conflict("a hearing had to be requested by %s (Art.64)", p.notice.HearingDue.Last)
+		return casekit.NotNow("penalty.hearing.request_late", duty.Args{"Date": lastDay(p.notice.HearingDue.Last)})
 	}
 	return casekit.Text("field.penalty.reason", in.Reason, false)
 }
@@ -350,7 +351,7 @@ func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) e
 	}
 	for _, o := range p.in.Officers {
 		if o.Name == in.Presider {
-			return casekit.Invalid("%s investigated the case and may not preside over the hearing (Art.64)", in.Presider)
+			return casekit.Refuse("penalty.hearing.presider_investigated", duty.Args{"Presider": in.Presider})
 		}
 	}
 	if earliest := p.due(now, p.in.Rules.HearingNotice); in.At.Before(earliest.End) {
@@ -368,7 +369,7 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 		return p.wrongState(UpdateRecordHearing)
 	}
 	if now.Before(p.hearing.At) {
-		return casekit.Conflict("the hearing is set for %s; record it once held", p.hearing.At.Format(time.RFC3339))
+		return casekit.NotNow("penalty.hearing.not_yet", duty.Args{"At": p.hearing.At})
 	}
 	if err := eventTime("the hearing (听证)", in.OccurredAt, p.hearing.At, now); err != nil {
 		return err
@@ -384,7 +385,7 @@ func (p *penalty) checkDiscussion(in RecordDiscussionInput, now time.Time) error
 		return err
 	}
 	if p.discussion != nil {
-		return casekit.Conflict("the collective discussion is already recorded")
+		return casekit.NotNow("penalty.discussion.recorded", nil)
 	}
 	return in.Validate()
 }
@@ -400,11 +401,10 @@ func (p *penalty) checkDecide(in DecideInput, now time.Time) error {
 		return err
 	}
 	if in.Penalty.heavierThan(p.notice.Penalty) {
-		return casekit.Invalid("the decision (%s) may not be heavier than the notice (%s): a plea never makes the penalty heavier (Art.45); a heavier penalty needs a new notice",
-			in.Penalty.Label(), p.notice.Penalty.Label())
+		return casekit.Refuse("penalty.decision.heavier_than_notice", duty.Args{"Decision": in.Penalty.Label(), "Notice": p.notice.Penalty.Label()})
 	}
 	if p.discussionRequired(in.Penalty) && p.discussion == nil {
-		return casekit.Conflict("%s needs a collective discussion of the agency heads first (Art.57): record_discussion", in.Penalty.Label())
+		return casekit.NotNow("penalty.decision.discussion_first", duty.Args{"Penalty": in.Penalty.Label(), "Step": i18n.Ref("action.penalty.record_discussion")})
 	}
 	if err := casekit.Text("field.penalty.reasons", in.Reasons, true); err != nil {
 		return err
@@ -417,7 +417,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 	switch p.state {
 	case Notified, HearingHeld:
 	case HearingRequested, HearingScheduled:
-		return casekit.Conflict("a hearing was requested: the decision rests on its transcript (Art.65); record the hearing first")
+		return casekit.NotNow("penalty.hearing.record_first", nil)
 	default:
 		return p.wrongState(action)
 	}
@@ -425,7 +425,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 		return err
 	}
 	if w := p.noticeWindows(); p.state == Notified && p.waiver == nil && !w.Missed(now) {
-		return casekit.Conflict("the party may plead or ask for a hearing until %s; decide after that", w.Last)
+		return casekit.NotNow("penalty.decide.after_windows", duty.Args{"Date": lastDay(w.Last)})
 	}
 	return nil
 }
@@ -443,7 +443,7 @@ func (p *penalty) pastDecisionDue(now time.Time) error {
 // waived refuses a plea or hearing request after the party waived both.
 func (p *penalty) waived() error {
 	if p.waiver != nil {
-		return casekit.Conflict("the party waived its rights to state and defend and to a hearing on %s (放弃陈述申辩和听证)", p.waiver.At.In(rules.China).Format(time.DateOnly))
+		return casekit.NotNow("penalty.rights.waived", duty.Args{"At": p.waiver.At})
 	}
 	return nil
 }
@@ -459,7 +459,7 @@ func (p *penalty) checkWaiveRights(in WaiveRightsInput, now time.Time) error {
 		return err
 	}
 	if p.noticeWindows().Missed(now) {
-		return casekit.Conflict("the windows to plead and ask for a hearing ended on %s; there is nothing left to waive", p.noticeWindows().Last)
+		return casekit.NotNow("penalty.waive.windows_closed", duty.Args{"Date": lastDay(p.noticeWindows().Last)})
 	}
 	return casekit.Text("field.penalty.waiver_statement", in.Statement, true)
 }
@@ -469,7 +469,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if !p.in.simple() {
-		return casekit.Conflict("only a case opened under the simple procedure (简易程序) is decided on the spot; this one follows the general procedure: %s first", UpdateNotify)
+		return casekit.NotNow("penalty.general.not_on_the_spot", duty.Args{"Step": i18n.Ref("action.penalty.notify")})
 	}
 	if p.state != Opened {
 		return p.wrongState(UpdateDecideOnTheSpot)
@@ -481,7 +481,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if in.Penalty.heavierThan(p.in.Proposed) {
-		return casekit.Invalid("the decision (%s) may not be heavier than the penalty the party was told of (%s)", in.Penalty.Label(), p.in.Proposed.Label())
+		return casekit.Refuse("penalty.decision.heavier_than_told", duty.Args{"Decision": in.Penalty.Label(), "Told": p.in.Proposed.Label()})
 	}
 	return in.Validate()
 }
@@ -502,14 +502,14 @@ func (p *penalty) checkServe(in ServeInput, now time.Time) error {
 func (p *penalty) checkPay(in PayInput, now time.Time) error {
 	if in.Actor.Side != cases.SideRegulator {
 		if err := p.party(in.Actor); err != nil {
-			return duty.Errorf(duty.EForbidden, "only %s or the regulator may record the payment", p.in.Enterprise.Name)
+			return duty.Fail(duty.EForbidden, "penalty.payment.who", duty.Args{"Enterprise": p.in.Enterprise.Name})
 		}
 	}
 	if !p.executing() {
 		return p.wrongState(UpdatePay)
 	}
 	if p.payDue == nil {
-		return casekit.Conflict("the daily fine is still accruing: it is paid once the correction is verified (stop_daily_fine)")
+		return casekit.NotNow("penalty.daily_fine.accruing", nil)
 	}
 	if err := casekit.Text("field.penalty.receipt", in.Receipt, false); err != nil {
 		return err
@@ -569,7 +569,7 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 		return p.wrongState(UpdateAppeal)
 	}
 	if p.pendingAppeal() != nil {
-		return casekit.Conflict("an appeal is already pending")
+		return casekit.NotNow("penalty.appeal.pending", nil)
 	}
 	var window calendar.Deadline
 	switch in.Kind {
@@ -578,18 +578,18 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 	case AppealLawsuit:
 		window = p.service.LawsuitDue
 	default:
-		return casekit.Invalid("kind must be %q (行政复议) or %q (行政诉讼)", AppealReview, AppealLawsuit)
+		return casekit.Refuse("penalty.appeal.kind", duty.Args{"Review": string(AppealReview), "Lawsuit": string(AppealLawsuit)})
 	}
 	for _, a := range p.appeals {
 		if a.Kind == in.Kind {
-			return casekit.Conflict("a %s was already brought against this decision", in.Kind)
+			return casekit.NotNow("penalty.appeal.already", duty.Args{"Kind": i18n.Ref("appeal." + string(in.Kind))})
 		}
 	}
 	if err := eventTime("the appeal (复议/诉讼)", in.OccurredAt, p.service.At, now); err != nil {
 		return err
 	}
 	if window.Missed(eventAt(in.OccurredAt, now)) {
-		return casekit.Conflict("the time for a %s ended on %s", in.Kind, window.Last)
+		return casekit.NotNow("penalty.appeal.too_late", duty.Args{"Kind": i18n.Ref("appeal." + string(in.Kind)), "Date": lastDay(window.Last)})
 	}
 	if err := casekit.Text("field.penalty.review_body", in.Body, true); err != nil {
 		return err
@@ -608,7 +608,7 @@ func (p *penalty) checkAppealResult(in AppealResultInput, now time.Time) error {
 		return err
 	}
 	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
-		return casekit.Invalid("outcome must be %q or %q", AppealUpheld, AppealRevoked)
+		return casekit.Refuse("penalty.appeal.outcome", duty.Args{"Upheld": AppealUpheld, "Revoked": AppealRevoked})
 	}
 	if err := casekit.Text("field.penalty.summary", in.Summary, true); err != nil {
 		return err
@@ -621,7 +621,7 @@ func (p *penalty) checkRemind(in RemindInput, _ time.Time) error {
 		return err
 	}
 	if p.state == Served && p.payDue != nil {
-		return casekit.Conflict("payment is due by %s; the written reminder comes once it is late (行政强制法 Art.54)", p.payDue.Last)
+		return casekit.NotNow("penalty.reminder.not_late", duty.Args{"Date": lastDay(p.payDue.Last)})
 	}
 	if p.state != PaymentOverdue {
 		return p.wrongState(UpdateRemind)
@@ -637,17 +637,17 @@ func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) erro
 		return p.wrongState(UpdateApplyEnforcement)
 	}
 	if p.pendingAppeal() != nil {
-		return casekit.Conflict("an appeal is pending; the court is asked after it is decided")
+		return casekit.NotNow("penalty.enforcement.appeal_pending", nil)
 	}
 	if wait := p.due(p.reminder.At, p.in.Rules.ReminderWait); !wait.Missed(now) {
 		return casekit.Conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
 			p.in.Rules.ReminderWait, calendar.DateOf(wait.End))
 	}
 	if sue := p.service.LawsuitDue; !sue.Missed(now) {
-		return casekit.Conflict("the party may still sue until %s; the court is asked after that (行政强制法 Art.53)", sue.Last)
+		return casekit.NotNow("penalty.enforcement.may_sue", duty.Args{"Date": lastDay(sue.Last)})
 	}
 	if !now.Before(p.reminder.EnforceBy) {
-		return casekit.Conflict("the time to apply to the court ended on %s (行政强制法 Art.53)", calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))
+		return casekit.NotNow("penalty.enforcement.too_late", duty.Args{"Date": lastDay(calendar.DateOf(p.reminder.EnforceBy).AddDays(-1))})
 	}
 	if err := casekit.Text("field.penalty.court", in.Court, true); err != nil {
 		return err
@@ -663,10 +663,10 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 		return p.wrongState(UpdateStopDailyFine)
 	}
 	if p.current().Kind != KindDailyFine {
-		return casekit.Conflict("%s is not a daily fine", p.current().Label())
+		return casekit.NotNow("penalty.daily_fine.not", duty.Args{"Penalty": p.current().Label()})
 	}
 	if !p.stoppedOn.IsZero() {
-		return casekit.Conflict("the daily fine already stopped on %s", p.stoppedOn)
+		return casekit.NotNow("penalty.daily_fine.stopped", duty.Args{"Date": lastDay(p.stoppedOn)})
 	}
 	return casekit.Text("field.penalty.findings", in.Findings, true)
 }
@@ -1074,14 +1074,14 @@ func (p *penalty) rungOutcome() string {
 
 func (p *penalty) regulator(a cases.Actor) error {
 	if a.Side != cases.SideRegulator {
-		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+		return duty.Fail(duty.EForbidden, "case.regulator_only", nil)
 	}
 	return nil
 }
 
 func (p *penalty) party(a cases.Actor) error {
 	if a.Side != cases.SideEnterprise || a.OrgID != p.in.Enterprise.ID {
-		return duty.Errorf(duty.EForbidden, "only the party, through %s, the enterprise concerned, may take this step", p.in.Enterprise.Name)
+		return duty.Fail(duty.EForbidden, "penalty.party_only", duty.Args{"Enterprise": p.in.Enterprise.Name})
 	}
 	return nil
 }
@@ -1280,3 +1280,7 @@ func (p *penalty) checkRepeatOffence(ctx workflow.Context) error {
 	}
 	return casekit.RecordStep(ctx, p, "repeat_offender", cases.SystemActor, string(p.state), details)
 }
+
+// lastDay is the last moment of d, Beijing time, so a refusal shows it as
+// the date alone (i18n.When).
+func lastDay(d calendar.Date) time.Time { return d.Start().Add(24*time.Hour - time.Second) }

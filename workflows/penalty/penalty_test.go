@@ -88,8 +88,14 @@ func penaltyResult(t *testing.T, h *harness, state State) Result {
 func refusedWith(t *testing.T, name string, o outcome, wantCode, wantText string) {
 	t.Helper()
 	refused(t, name, o, wantCode)
-	if !strings.Contains(o.Msg, wantText) {
-		t.Fatalf("%s: message %q does not say %q", name, o.Msg, wantText)
+	// A catalogued refusal crosses Temporal as its ID: match the ID, or
+	// the text as a person reads it, in Chinese.
+	msg := o.Msg
+	if o.Refusal.ID != "" {
+		msg += " " + o.Refusal.Error(o.Code, o.Msg).Text(i18n.Chinese)
+	}
+	if !strings.Contains(msg, wantText) {
+		t.Fatalf("%s: message %q does not say %q", name, msg, wantText)
 	}
 }
 
@@ -154,7 +160,7 @@ func TestPenaltyWithAHearing(t *testing.T) {
 	refusedWith(t, "hearing less than 7 working days ahead", tooSoon, duty.EInvalid, "2026-10-14")
 	refused(t, "an investigating officer presiding", presider, duty.EInvalid)
 	ok(t, "schedule", sched)
-	refusedWith(t, "decision before the hearing", early, duty.EConflict, "transcript")
+	refusedWith(t, "decision before the hearing", early, duty.EConflict, "听证笔录")
 	refused(t, "hearing recorded before it is held", before, duty.EConflict)
 	ok(t, "record hearing", heard)
 	ok(t, "decide lower after the hearing", decide)
@@ -191,11 +197,11 @@ func TestPenaltyWithoutHearingAPleaNeverRaisesIt(t *testing.T) {
 	h.Run(penaltyInput(fine(50_000)))
 
 	ok(t, "notify", notify)
-	refusedWith(t, "a plea for more", higher, duty.EInvalid, "never makes the penalty heavier")
+	refusedWith(t, "a plea for more", higher, duty.EInvalid, "申辩不加重处罚")
 	refused(t, "a plea by another enterprise", stranger2, duty.EForbidden)
 	ok(t, "plea", plea)
-	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "until 2026-09-29")
-	refusedWith(t, "hearing asked too late", lateHearing, duty.EConflict, "2026-09-29")
+	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "2026年9月29日前")
+	refusedWith(t, "hearing asked too late", lateHearing, duty.EConflict, "2026年9月29日")
 	refused(t, "plea after the window", latePlea, duty.EConflict)
 	refusedWith(t, "decision above the notice", heavier, duty.EInvalid, "heavier")
 	refusedWith(t, "a graver kind than the notice", graver, duty.EInvalid, "heavier")
@@ -340,7 +346,7 @@ func TestPenaltyDailyFineStopsWhenRectificationIsVerified(t *testing.T) {
 	if v := penaltyView(t, serve); v.PaymentDue != nil || slices.Contains(v.NextActions, UpdatePay) || !slices.Contains(v.NextActions, UpdateStopDailyFine) {
 		t.Fatalf("served while accruing: payment due %v, next %v", v.PaymentDue, v.NextActions)
 	}
-	refusedWith(t, "paying while it accrues", accruing, duty.EConflict, "still accruing")
+	refusedWith(t, "paying while it accrues", accruing, duty.EConflict, "仍在累计")
 	refused(t, "stopped by the enterprise", byCompany, duty.EForbidden)
 	ok(t, "stop", stop)
 	// 09-19 … 10-09, the day of the re-inspection included: 21 days.
@@ -381,7 +387,7 @@ func TestPenaltyFullLifecycleWithDiscussionAndLateService(t *testing.T) {
 	in.ParentCaseNo, in.ParentWorkflowID = "YH-140502-2026-000001", "hazard/YH-140502-2026-000001"
 	h.Run(in)
 
-	refusedWith(t, "decision without the collective discussion", noDiscussion, duty.EConflict, "collective discussion")
+	refusedWith(t, "decision without the collective discussion", noDiscussion, duty.EConflict, "集体讨论")
 	ok(t, "discussion", discussion)
 	ok(t, "decide", decide)
 	if due := penaltyView(t, decide).Decision.ServiceDue; day(due.Last) != "2026-10-16" {
@@ -438,7 +444,7 @@ func TestPenaltyEnforcementWaitsTenDaysAfterTheReminder(t *testing.T) {
 	penaltyAt(h, bj(2027, 4, 16, 10, 0), UpdateApplyEnforcement, ApplyEnforcementInput{Actor: inspector, Court: "城区人民法院", Reference: "强执申〔2027〕1号"}, &apply)
 	h.Run(penaltyInput(fine(20_000)))
 
-	refusedWith(t, "reminder before payment is late", early, duty.EConflict, "due by 2026-10-26")
+	refusedWith(t, "reminder before payment is late", early, duty.EConflict, "2026年10月26日")
 	ok(t, "remind", remind)
 	r := penaltyView(t, remind).Reminder
 	if !r.EnforceFrom.Equal(bj(2027, 4, 16, 0, 0)) || !r.EnforceBy.Equal(bj(2027, 7, 10, 0, 0)) {
@@ -561,7 +567,7 @@ func TestPenaltyWaiverLetsTheDecisionFollowAtOnce(t *testing.T) {
 	penaltyAt(h, bj(2026, 9, 23, 10, 0), UpdatePay, PayInput{Actor: company, AmountFen: 5_000_000}, &pay)
 	h.Run(penaltyInput(fine(50_000)))
 
-	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "may plead or ask for a hearing")
+	refusedWith(t, "decision inside the windows", tooEarly, duty.EConflict, "可陈述申辩或申请听证")
 	refused(t, "waiver by another enterprise", byStranger, duty.EForbidden)
 	refused(t, "waiver without a statement", noStatement, duty.EInvalid)
 	ok(t, "waiver", waive)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
@@ -105,9 +106,9 @@ func (p Penalty) Validate() error {
 	case p.Kind.severity() == 0:
 		return casekit.Invalid("penalty kind must be one of %v, not %q", Kinds, p.Kind)
 	case p.AmountYuan < 0 || p.AmountYuan > maxPenaltyYuan:
-		return casekit.Invalid("amount_yuan must be between 0 and %d", maxPenaltyYuan)
+		return casekit.Refuse("penalty.amount.range", duty.Args{"Max": maxPenaltyYuan})
 	case p.Kind == KindWarning && p.AmountYuan != 0:
-		return casekit.Invalid("a warning (警告) carries no amount")
+		return casekit.Refuse("penalty.warning.amount", nil)
 	case (p.Kind == KindFine || p.Kind == KindDailyFine) && p.AmountYuan == 0:
 		return casekit.Invalid("a %s needs amount_yuan", p.Kind.Label())
 	}
@@ -202,10 +203,10 @@ const minOfficers = 2
 // defaults.
 func (in Input) Validate(now time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return casekit.Invalid("enterprise is required: the unit concerned, through which the party acts")
+		return casekit.Refuse("penalty.enterprise.required", nil)
 	}
 	if in.Party.Kind != PartyUnit && in.Party.Kind != PartyPerson {
-		return casekit.Invalid("party.kind must be %q or %q", PartyUnit, PartyPerson)
+		return casekit.Refuse("penalty.party.kind", duty.Args{"Unit": string(PartyUnit), "Person": string(PartyPerson)})
 	}
 	if err := casekit.Text("field.penalty.party_name", in.Party.Name, true); err != nil {
 		return err
@@ -217,7 +218,7 @@ func (in Input) Validate(now time.Time) error {
 		return err
 	}
 	if in.Procedure != "" && in.Procedure != ProcedureGeneral && in.Procedure != ProcedureSimple {
-		return casekit.Invalid("procedure must be %q (普通程序) or %q (简易程序), not %q", ProcedureGeneral, ProcedureSimple, in.Procedure)
+		return casekit.Refuse("penalty.procedure.unknown", duty.Args{"General": string(ProcedureGeneral), "Simple": string(ProcedureSimple), "Got": string(in.Procedure)})
 	}
 	if err := casekit.Text("field.penalty.facts", in.Facts, true); err != nil {
 		return err
@@ -228,15 +229,15 @@ func (in Input) Validate(now time.Time) error {
 	seen := map[int64]bool{}
 	for i, o := range in.Officers {
 		if o.Side != cases.SideRegulator || o.PersonID == 0 {
-			return casekit.Invalid("officer %d must be an identified regulator officer (执法人员)", i+1)
+			return casekit.Refuse("penalty.officer.not_regulator", duty.Args{"N": i + 1})
 		}
 		seen[o.PersonID] = true
 	}
 	if len(seen) < minOfficers {
-		return casekit.Invalid("at least %d distinct officers (执法人员) must act on a penalty case (行政处罚法 Art.42); %d given", minOfficers, len(seen))
+		return casekit.Refuse("penalty.officers.too_few", duty.Args{"Min": minOfficers, "Got": len(seen)})
 	}
 	if in.Calendar == nil {
-		return casekit.Invalid("calendar is required: the case computes its deadlines with the calendar it started with")
+		return casekit.Refuse("penalty.calendar.required", nil)
 	}
 	r := in.Rules
 	if r.HearingPersonYuan <= 0 || r.HearingUnitYuan <= 0 || r.DiscussionAboveYuan <= 0 {
@@ -326,7 +327,7 @@ func (in Input) penaltyAllowed(p Penalty) error {
 		return err
 	}
 	if p.Kind == KindDailyFine && in.CorrectionOrderDate.IsZero() {
-		return casekit.Invalid("a daily fine counts from the day after the correction order (Art.112): correction_order_date is required")
+		return casekit.Refuse("penalty.daily_fine.order_date", nil)
 	}
 	if in.Procedure == ProcedureSimple {
 		limit := in.Rules.SimpleUnitYuan
@@ -513,12 +514,12 @@ func (in RecordDiscussionInput) Validate() error {
 	seen := map[string]bool{}
 	for _, p := range in.Participants {
 		if strings.TrimSpace(p) == "" || len(p) > casekit.MaxNameLen {
-			return casekit.Invalid("each participant needs a name of 1 to %d characters", casekit.MaxNameLen)
+			return casekit.Refuse("penalty.discussion.participant_name", duty.Args{"Max": casekit.MaxNameLen})
 		}
 		seen[p] = true
 	}
 	if len(seen) < 2 || len(in.Participants) > maxParticipants {
-		return casekit.Invalid("a collective discussion has 2 to %d distinct participants", maxParticipants)
+		return casekit.Refuse("penalty.discussion.participants", duty.Args{"Max": maxParticipants})
 	}
 	return casekit.Text("field.penalty.conclusion", in.Conclusion, true)
 }
