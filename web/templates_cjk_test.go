@@ -13,7 +13,7 @@ import (
 // has become clean fails the test until it is taken off.
 var notYetConverted = []string{
 	// The pages of issue 17's inspections, merged beside the catalogue.
-	"rescuecase.html", "yearplan.html",
+	"yearplan.html",
 }
 
 // cjkAllowed are literal texts a template may keep: the language switch
