@@ -306,12 +306,14 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 			steps = inspectionForms
 		case cases.KindCampaign:
 			steps = campaignForms
-		}
-		if row.Kind == cases.KindRescue {
+		case cases.KindRescue:
 			steps = rescueForms
 		}
+		// A step may have a form per side (the rescue alarm's
+		// acknowledgement): take the visitor's side's, or the one any
+		// holder of the case's post or level takes.
 		i := slices.IndexFunc(steps, func(f actionForm) bool {
-			return f.Kind == row.Kind && f.Action == a && (f.Side == side || f.Side == "holder")
+			return f.Kind == row.Kind && f.Action == a && (f.Side == side || f.Side == "holder" || f.Side == "level")
 		})
 		if i < 0 {
 			continue
