@@ -8,11 +8,8 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
-	"github.com/duty-project/duty/org"
-	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/accident"
-	"github.com/duty-project/duty/workflows/casekit"
 )
 
 // OpenAccidentRequest registers the unit's accident report (事故报告) as the
@@ -184,25 +181,12 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ent, err := s.Store.GetOrg(ctx, req.EnterpriseID)
-	if err != nil || ent.Kind != org.KindEnterprise {
-		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
-			err = duty.Fail(duty.EInvalid, "case.enterprise.unknown", duty.Args{"ID": req.EnterpriseID})
-		}
-		s.writeError(w, r, err)
-		return
-	}
-	industry := ""
-	if len(ent.Industries) > 0 {
-		industry = ent.Industries[0]
-	}
-	resource := policy.CaseResource(string(cases.KindAccident), ent.RegionPath, industry, ent.ID, "new")
-	post, err := s.Warden.AllowedBy(ctx, c.subject(), policy.Action(string(cases.KindAccident), policy.ActionOpen), resource, nil)
+	ref, g, err := s.openingAbout(ctx, c, cases.KindAccident, req.EnterpriseID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	actor := c.actor(post)
+	actor := g.actor
 	level, err := s.levelOf(ctx, actor)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -215,20 +199,18 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 		reported = now
 	}
 	in := accident.Input{
-		CaseRef: casekit.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
-			Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}},
+		CaseRef:   ref,
 		ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ReportedBy: actor, ReceiverLevel: level,
 		OccurredAt: req.OccurredAt.Time, Place: req.Place, Category: req.Category,
 		Casualties:  accident.Casualties{Deaths: req.Deaths, SeriousInjured: req.SeriousInjured, DirectLossYuan: req.DirectLossYuan},
 		Description: req.Description, LearnedAt: req.LearnedAt.Time, UnitReportedAt: reported, UnitReporter: req.UnitReporter,
-		RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), AutoRungs: rs.AutoRungsFor(ent.RegionCode), Calendar: s.calendarOf(rs),
+		RuleSet: rs, Ladder: rs.LadderFor(ref.RegionCode), AutoRungs: rs.AutoRungsFor(ref.RegionCode), Calendar: s.calendarOf(rs),
 	}
 	if err := in.Validate(now); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	g := grant{actor: actor, action: policy.Action(string(cases.KindAccident), policy.ActionOpen), resource: resource}
-	s.startCase(w, r, g, req, cases.KindAccident, ent.RegionCode, accident.WorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, req, cases.KindAccident, ref.RegionCode, accident.WorkflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/i18n"
+	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -103,6 +104,33 @@ func (ac caseActor) grant() grant {
 type grant struct {
 	actor            cases.Actor
 	action, resource string
+}
+
+// openingAbout is how every opening of a case about an enterprise
+// begins: the enterprise must be on record, and the caller must hold a
+// post that policy allows to open kind there (its first sector, as the
+// board groups it). It gives the case's place — region, sector and
+// enterprise — and the grant startCase signs.
+func (s *Server) openingAbout(ctx context.Context, c caller, kind cases.Kind, enterpriseID int64) (casekit.CaseRef, grant, error) {
+	ent, err := s.Store.GetOrg(ctx, enterpriseID)
+	if err != nil || ent.Kind != org.KindEnterprise {
+		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
+			err = duty.Fail(duty.EInvalid, "case.enterprise.unknown", duty.Args{"ID": enterpriseID})
+		}
+		return casekit.CaseRef{}, grant{}, err
+	}
+	ref := casekit.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}}
+	if len(ent.Industries) > 0 {
+		ref.Industry = ent.Industries[0]
+	}
+	g := grant{action: policy.Action(string(kind), policy.ActionOpen),
+		resource: policy.CaseResource(string(kind), ent.RegionPath, ref.Industry, ent.ID, "new")}
+	post, err := s.Warden.AllowedBy(ctx, c.subject(), g.action, g.resource, nil)
+	if err != nil {
+		return casekit.CaseRef{}, grant{}, err
+	}
+	g.actor = c.actor(post)
+	return ref, g, nil
 }
 
 // actOnCase authenticates the caller, reads the body strictly into body,

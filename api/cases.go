@@ -111,41 +111,26 @@ func (s *Server) openHazard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, duty.Fail(duty.EInvalid, "case.enterprise.required", nil))
 		return
 	}
-	ent, err := s.Store.GetOrg(r.Context(), req.EnterpriseID)
-	if err != nil || ent.Kind != org.KindEnterprise {
-		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
-			err = duty.Fail(duty.EInvalid, "case.enterprise.unknown", duty.Args{"ID": req.EnterpriseID})
-		}
-		s.writeError(w, r, err)
-		return
-	}
-	industry := ""
-	if len(ent.Industries) > 0 {
-		industry = ent.Industries[0]
-	}
-	ctx := r.Context()
-	resource := policy.CaseResource(string(cases.KindHazard), ent.RegionPath, industry, ent.ID, "new")
-	post, err := s.Warden.AllowedBy(ctx, c.subject(), policy.Action(string(cases.KindHazard), policy.ActionOpen), resource, nil)
+	ref, g, err := s.openingAbout(r.Context(), c, cases.KindHazard, req.EnterpriseID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	actor := c.actor(post)
+	actor := g.actor
 	now := s.Now()
 	in := hazard.Input{
-		RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
-		Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}, ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
+		RegionCode: ref.RegionCode, RegionPath: ref.RegionPath, Industry: ref.Industry,
+		Enterprise: ref.Enterprise, ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName},
 		Grade: req.Grade, Location: req.Location, Description: req.Description, Evidence: req.Evidence,
 		Inspector: actor, RuleSet: s.Rules.InForce(now),
 	}
-	in.Ladder = in.RuleSet.LadderFor(ent.RegionCode)
-	in.AutoRungs = in.RuleSet.AutoRungsFor(ent.RegionCode)
+	in.Ladder = in.RuleSet.LadderFor(ref.RegionCode)
+	in.AutoRungs = in.RuleSet.AutoRungsFor(ref.RegionCode)
 	if err := in.Validate(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	g := grant{actor: actor, action: policy.Action(string(cases.KindHazard), policy.ActionOpen), resource: resource}
-	s.startCase(w, r, g, req, cases.KindHazard, ent.RegionCode, hazard.WorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, req, cases.KindHazard, ref.RegionCode, hazard.WorkflowName, func(num cases.Number) any {
 		in.CaseNo, in.WorkflowID = num.String(), num.WorkflowID()
 		return in
 	})

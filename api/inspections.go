@@ -73,28 +73,14 @@ func (s *Server) openInspection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ent, err := s.Store.GetOrg(ctx, req.EnterpriseID)
-	if err != nil || ent.Kind != org.KindEnterprise {
-		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
-			err = duty.Errorf(duty.EInvalid, "enterprise_id %d 不是在册的生产经营单位", req.EnterpriseID)
-		}
-		s.writeError(w, r, err)
-		return
-	}
-	industry := ""
-	if len(ent.Industries) > 0 {
-		industry = ent.Industries[0]
-	}
-	action := policy.Action(string(cases.KindInspection), policy.ActionOpen)
-	resource := policy.CaseResource(string(cases.KindInspection), ent.RegionPath, industry, ent.ID, "new")
-	post, err := s.Warden.AllowedBy(ctx, c.subject(), action, resource, nil)
+	ref, g, err := s.openingAbout(ctx, c, cases.KindInspection, req.EnterpriseID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	actor := c.actor(post)
+	actor := g.actor
 	now := s.Now()
-	second, err := s.secondOfficer(r, req.SecondOfficerLogin, actor, action, resource)
+	second, err := s.secondOfficer(r, req.SecondOfficerLogin, actor, g.action, g.resource)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -106,24 +92,22 @@ func (s *Server) openInspection(w http.ResponseWriter, r *http.Request) {
 	}
 	officers := []inspection.Officer{{PersonID: actor.PersonID, Name: actor.Name, CertNo: certs[actor.PersonID]},
 		{PersonID: second.PersonID, Name: second.Name, CertNo: certs[second.PersonID]}}
-	list, ok := s.Checklists.InForce(industry, now)
+	list, ok := s.Checklists.InForce(ref.Industry, now)
 	if !ok {
 		s.writeError(w, r, duty.Errorf(duty.EInvalid, "没有适用于该行业的检查表"))
 		return
 	}
 	rs := s.Rules.InForce(now)
 	in := inspection.Input{
-		CaseRef: casekit.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
-			Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}},
+		CaseRef:   ref,
 		ActingOrg: cases.Org{ID: actor.OrgID, Name: actor.OrgName}, OpenedBy: actor, Officers: officers,
-		Place: req.Place, Checklist: list, RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), AutoRungs: rs.AutoRungsFor(ent.RegionCode),
+		Place: req.Place, Checklist: list, RuleSet: rs, Ladder: rs.LadderFor(ref.RegionCode), AutoRungs: rs.AutoRungsFor(ref.RegionCode),
 	}
 	if err := in.Validate(now); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	g := grant{actor: actor, action: action, resource: resource}
-	s.startCase(w, r, g, req, cases.KindInspection, ent.RegionCode, inspection.WorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, req, cases.KindInspection, ref.RegionCode, inspection.WorkflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})

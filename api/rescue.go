@@ -77,60 +77,44 @@ func (s *Server) openRescueInspection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ent, err := s.Store.GetOrg(ctx, req.EnterpriseID)
-	if err != nil || ent.Kind != org.KindEnterprise {
-		if err == nil || duty.ErrorCode(err) == duty.ENotFound {
-			err = duty.Errorf(duty.EInvalid, "enterprise_id %d 不是在册的生产经营单位", req.EnterpriseID)
-		}
-		s.writeError(w, r, err)
-		return
-	}
-	industry := ""
-	if len(ent.Industries) > 0 {
-		industry = ent.Industries[0]
-	}
-	action := policy.Action(string(cases.KindRescue), policy.ActionOpen)
-	resource := policy.CaseResource(string(cases.KindRescue), ent.RegionPath, industry, ent.ID, "new")
-	post, err := s.Warden.AllowedBy(ctx, c.subject(), action, resource, nil)
+	ref, g, err := s.openingAbout(ctx, c, cases.KindRescue, req.EnterpriseID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	actor := c.actor(post)
+	actor := g.actor
 	now := s.Now()
 	if actor.Side != cases.SideRescue {
 		s.writeError(w, r, duty.Errorf(duty.EForbidden, "预防性安全检查须由救援队伍的人员登记"))
 		return
 	}
-	serves, err := s.Store.ServesOn(ctx, actor.OrgID, ent.ID, now)
+	serves, err := s.Store.ServesOn(ctx, actor.OrgID, ref.Enterprise.ID, now)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if !serves {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "%s与%s没有有效的救援服务协议", actor.OrgName, ent.Name))
+		s.writeError(w, r, duty.Errorf(duty.EForbidden, "%s与%s没有有效的救援服务协议", actor.OrgName, ref.Enterprise.Name))
 		return
 	}
-	dept, err := s.Store.SupervisingDepartment(ctx, ent.RegionCode, industry)
+	dept, err := s.Store.SupervisingDepartment(ctx, ref.RegionCode, ref.Industry)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	rs := s.Rules.InForce(now)
 	in := rescue.Input{
-		CaseRef: casekit.CaseRef{RegionCode: ent.RegionCode, RegionPath: ent.RegionPath, Industry: industry,
-			Enterprise: cases.Org{ID: ent.ID, Name: ent.Name}},
-		Team: cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ActingOrg: dept, OpenedBy: actor,
+		CaseRef: ref,
+		Team:    cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ActingOrg: dept, OpenedBy: actor,
 		Place: req.Place, Findings: req.Findings, Photos: req.Photos, Major: req.Major, Advice: req.Advice,
 		AlarmResend: rescue.DefaultAlarmResend, EscalateAfter: rescue.DefaultEscalateAfter,
-		RuleSet: rs, Ladder: rs.LadderFor(ent.RegionCode), AutoRungs: rs.AutoRungsFor(ent.RegionCode),
+		RuleSet: rs, Ladder: rs.LadderFor(ref.RegionCode), AutoRungs: rs.AutoRungsFor(ref.RegionCode),
 	}
 	if err := in.Validate(now); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	g := grant{actor: actor, action: action, resource: resource}
-	s.startCase(w, r, g, req, cases.KindRescue, ent.RegionCode, rescue.WorkflowName, func(num cases.Number) any {
+	s.startCase(w, r, g, req, cases.KindRescue, ref.RegionCode, rescue.WorkflowName, func(num cases.Number) any {
 		in.Numbered(num)
 		return in
 	})
