@@ -52,6 +52,16 @@ func Text(field i18n.Ref, v string, required bool) error {
 	return nil
 }
 
+// Name checks a person's name in a step (who signed, who refused): present,
+// at most MaxNameLen characters, valid UTF-8. field names it as Text's
+// does.
+func Name(field i18n.Ref, v string) error {
+	if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > MaxNameLen {
+		return Refuse("field.name_length", duty.Args{"Field": field, "Max": MaxNameLen})
+	}
+	return Text(field, v, true)
+}
+
 // Evidence is a reference to a file (photo, report) kept outside the case:
 // a hazard's completion and a warning talk's report both carry it.
 type Evidence struct {

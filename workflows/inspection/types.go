@@ -3,7 +3,6 @@ package inspection
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
@@ -140,7 +139,7 @@ func (in Input) Validate(time.Time) error {
 	if in.OpenedBy.PersonID != in.Officers[0].PersonID || in.OpenedBy.Side != cases.SideRegulator {
 		return casekit.Invalid("检查须由执法人员本人开始")
 	}
-	if err := text("检查地点 (place)", in.Place, true); err != nil {
+	if err := casekit.Text("field.inspection.place", in.Place, true); err != nil {
 		return err
 	}
 	if len(in.Checklist.Items) == 0 {
@@ -166,7 +165,7 @@ func (in RecordItemInput) Validate() error {
 	if in.Result != Passed && in.Result != Failed && in.Result != NotApplicable {
 		return casekit.Invalid("检查结果须为符合、不符合或不适用 (result must be passed, failed or not_applicable)")
 	}
-	if err := text("检查情况 (note)", in.Note, in.Result == Failed); err != nil {
+	if err := casekit.Text("field.inspection.note", in.Note, in.Result == Failed); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Photos, false)
@@ -192,17 +191,17 @@ type DecideInput struct {
 func (in DecideInput) Validate(now time.Time, rs rules.RuleSet) error {
 	switch in.Decision {
 	case Corrected:
-		return text("整改情况 (note)", in.Note, true)
+		return casekit.Text("field.inspection.correction", in.Note, true)
 	case Ordered, Stopped:
 		if in.Decision == Stopped {
-			if err := text("停产停业（停止使用）范围 (scope)", in.Scope, true); err != nil {
+			if err := casekit.Text("field.inspection.scope", in.Scope, true); err != nil {
 				return err
 			}
 		}
-		if err := text("备注 (note)", in.Note, false); err != nil {
+		if err := casekit.Text("field.inspection.remark", in.Note, false); err != nil {
 			return err
 		}
-		if err := text("整改措施 (measures)", in.Measures, true); err != nil {
+		if err := casekit.Text("field.inspection.measures", in.Measures, true); err != nil {
 			return err
 		}
 		if in.Deadline.IsZero() {
@@ -241,7 +240,7 @@ func (in SignInput) Validate() error {
 	case SignerOfficer:
 		return nil
 	case SignerEnterprise:
-		return validName("被检查单位负责人姓名 (name)", in.Name)
+		return casekit.Name("field.inspection.signer_name", in.Name)
 	}
 	return casekit.Invalid("签字人须为执法人员或被检查单位负责人 (signer must be officer or enterprise)")
 }
@@ -257,29 +256,10 @@ type RefuseInput struct {
 
 // Validate checks the refusal's own fields.
 func (in RefuseInput) Validate() error {
-	if err := validName("拒绝签字人姓名 (name)", in.Name); err != nil {
+	if err := casekit.Name("field.inspection.refuser_name", in.Name); err != nil {
 		return err
 	}
-	return text("拒签情况 (reason)", in.Reason, true)
-}
-
-// text checks a free-text field as casekit.Text does, saying in Chinese
-// what is missing (the officer reads it on site).
-func text(what, v string, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return casekit.Invalid("请填写%s", what)
-	}
-	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 4000 {
-		return casekit.Invalid("%s须为不超过4000字的文本", what)
-	}
-	return nil
-}
-
-func validName(what, v string) error {
-	if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > casekit.MaxNameLen {
-		return casekit.Invalid("%s须为1至%d个字", what, casekit.MaxNameLen)
-	}
-	return text(what, v, true)
+	return casekit.Text("field.inspection.refusal_reason", in.Reason, true)
 }
 
 // Item is one checklist item as the inspection holds it: the item, what

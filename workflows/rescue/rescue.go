@@ -204,7 +204,7 @@ func (k *rescue) checkAck(in AcknowledgeInput, _ time.Time) error {
 	if k.acked(side) {
 		return casekit.Conflict("警报已由%s确认", k.ackOf(side).Actor.Name)
 	}
-	return text("备注 (note)", in.Note, false)
+	return casekit.Text("field.rescue.note", in.Note, false)
 }
 
 func (k *rescue) ackOf(side string) Ack {

@@ -1,9 +1,7 @@
 package rescue
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
@@ -103,17 +101,17 @@ func (in Input) Validate(time.Time) error {
 	if in.ActingOrg.ID == 0 {
 		return casekit.Invalid("没有负责监管该单位的部门，无法报告")
 	}
-	if err := text("检查地点 (place)", in.Place, true); err != nil {
+	if err := casekit.Text("field.rescue.place", in.Place, true); err != nil {
 		return err
 	}
-	if err := text("检查发现的问题 (findings)", in.Findings, true); err != nil {
+	if err := casekit.Text("field.rescue.findings", in.Findings, true); err != nil {
 		return err
 	}
 	if err := casekit.ValidEvidence(in.Photos, false); err != nil {
 		return err
 	}
 	if in.Major {
-		if err := text("停止作业、撤出人员的建议 (advice)", in.Advice, true); err != nil {
+		if err := casekit.Text("field.rescue.advice", in.Advice, true); err != nil {
 			return err
 		}
 		if in.AlarmResend <= 0 || in.EscalateAfter <= 0 {
@@ -145,13 +143,13 @@ type DecideInput struct {
 // Validate checks the decision against the rule set at now: opening a
 // case needs the order the hazard case would accept.
 func (in DecideInput) Validate(now time.Time, rs rules.RuleSet) error {
-	if err := text("理由 (reasons)", in.Reasons, true); err != nil {
+	if err := casekit.Text("field.rescue.reasons", in.Reasons, true); err != nil {
 		return err
 	}
 	if !in.Open {
 		return nil
 	}
-	if err := text("整改措施 (measures)", in.Measures, true); err != nil {
+	if err := casekit.Text("field.rescue.measures", in.Measures, true); err != nil {
 		return err
 	}
 	if in.Deadline.IsZero() {
@@ -172,20 +170,10 @@ type FollowUpInput struct {
 
 // Validate checks the visit's own fields.
 func (in FollowUpInput) Validate() error {
-	if err := text("回访情况 (note)", in.Note, true); err != nil {
+	if err := casekit.Text("field.rescue.follow_up_note", in.Note, true); err != nil {
 		return err
 	}
 	return casekit.ValidEvidence(in.Photos, false)
-}
-
-func text(what, v string, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return casekit.Invalid("请填写%s", what)
-	}
-	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 4000 {
-		return casekit.Invalid("%s须为不超过4000字的文本", what)
-	}
-	return nil
 }
 
 // Ack is one side's acknowledgement of the alarm: who and when.
