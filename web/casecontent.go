@@ -153,38 +153,34 @@ type step struct {
 // fact is one labelled value of a step's details.
 type fact struct{ Label, Value string }
 
+// stepTellers tell in words the steps of the kinds that have words of
+// their own for them; shown says whether a step's substance is on the
+// page elsewhere (no details needed). The hazard's needs the case's view
+// as well (timeline).
+var stepTellers = map[cases.Kind]func(action string, d map[string]any) (text string, shown bool){
+	cases.KindAccident:   accidentStep,
+	cases.KindRescue:     rescueStep,
+	cases.KindCampaign:   campaignStep,
+	cases.KindInspection: inspectionStep,
+}
+
 // timeline tells a case's steps in words, newest first.
 func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 	out := make([]step, 0, len(entries))
 	decisions := 0 // extension decisions so far, to find each one's granted date
+	tell := stepTellers[kind]
+	if kind == cases.KindHazard {
+		tell = func(action string, d map[string]any) (string, bool) {
+			return hazardStep(action, d, v.Hazard, &decisions)
+		}
+	}
 	for _, e := range entries {
 		var d map[string]any
 		_ = json.Unmarshal(e.Details, &d)
 		s := step{AuditEntry: e, Text: actionLabel(kind, e.Action)}
-		if kind == cases.KindHazard {
+		if tell != nil {
 			var shown bool
-			s.Text, shown = hazardStep(e.Action, d, v.Hazard, &decisions)
-			if !shown {
-				s.Facts = facts(d)
-			}
-		} else if kind == cases.KindAccident {
-			var shown bool
-			if s.Text, shown = accidentStep(e.Action, d); !shown {
-				s.Facts = facts(d)
-			}
-		} else if kind == cases.KindRescue {
-			var shown bool
-			if s.Text, shown = rescueStep(e.Action, d); !shown {
-				s.Facts = facts(d)
-			}
-		} else if kind == cases.KindCampaign {
-			var shown bool
-			if s.Text, shown = campaignStep(e.Action, d); !shown {
-				s.Facts = facts(d)
-			}
-		} else if kind == cases.KindInspection {
-			var shown bool
-			if s.Text, shown = inspectionStep(e.Action, d); !shown {
+			if s.Text, shown = tell(e.Action, d); !shown {
 				s.Facts = facts(d)
 			}
 		} else {
