@@ -1,7 +1,6 @@
 package accident
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
-	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
@@ -48,16 +46,7 @@ func accidentInput(c Casualties) Input {
 func newAccidentHarness(t *testing.T) (*harness, *[]hazard.Input) {
 	h := newHarness(t)
 	var started []hazard.Input
-	next := 100
-	h.Env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CaseNumbersInput) (activities.CaseNumbersResult, error) {
-			var res activities.CaseNumbersResult
-			for range in.Count {
-				next++
-				res.Numbers = append(res.Numbers, cases.Number{Kind: in.Kind, Region: in.RegionCode, Year: in.Year, Seq: next})
-			}
-			return res, nil
-		})
+	h.NumbersFrom(100)
 	h.Env.OnWorkflow(hazard.WorkflowName, mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in hazard.Input) (hazard.Result, error) {
 			started = append(started, in)

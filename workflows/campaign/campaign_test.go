@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/duty-project/duty"
-	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
@@ -54,16 +52,7 @@ func newHarness(t *testing.T) (*harness, *[]escalation.Input) {
 	h := casetest.New[View](t, casetest.Workflow{Name: WorkflowName, Func: Workflow, Query: Query},
 		casetest.Workflow{Name: escalation.WorkflowName, Func: escalation.Workflow})
 	var escs []escalation.Input
-	next := 100
-	h.Env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CaseNumbersInput) (activities.CaseNumbersResult, error) {
-			var res activities.CaseNumbersResult
-			for range in.Count {
-				next++
-				res.Numbers = append(res.Numbers, cases.Number{Kind: in.Kind, Region: in.RegionCode, Year: in.Year, Seq: next})
-			}
-			return res, nil
-		})
+	h.NumbersFrom(100)
 	h.Env.OnWorkflow(escalation.WorkflowName, mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in escalation.Input) (escalation.Result, error) {
 			escs = append(escs, in)

@@ -1,14 +1,11 @@
 package inspection
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/duty-project/duty/activities"
-	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/internal/casetest"
 )
@@ -37,16 +34,7 @@ func newHarness(t *testing.T) (*harness, *[]hazard.Input) {
 	h := casetest.New[View](t, casetest.Workflow{Name: WorkflowName, Func: Workflow, Query: Query},
 		casetest.Workflow{Name: hazard.WorkflowName, Func: hazard.Workflow})
 	var started []hazard.Input
-	next := 0
-	h.Env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CaseNumbersInput) (activities.CaseNumbersResult, error) {
-			var res activities.CaseNumbersResult
-			for range in.Count {
-				next++
-				res.Numbers = append(res.Numbers, cases.Number{Kind: in.Kind, Region: in.RegionCode, Year: in.Year, Seq: next})
-			}
-			return res, nil
-		})
+	h.NumbersFrom(0)
 	h.Env.OnWorkflow(hazard.WorkflowName, mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in hazard.Input) (hazard.Result, error) {
 			started = append(started, in)

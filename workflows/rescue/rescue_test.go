@@ -1,14 +1,12 @@
 package rescue
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
@@ -37,10 +35,7 @@ func newHarness(t *testing.T) (*harness, *[]hazard.Input) {
 	h := casetest.New[View](t, casetest.Workflow{Name: WorkflowName, Func: Workflow, Query: Query},
 		casetest.Workflow{Name: hazard.WorkflowName, Func: hazard.Workflow})
 	var started []hazard.Input
-	h.Env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CaseNumbersInput) (activities.CaseNumbersResult, error) {
-			return activities.CaseNumbersResult{Numbers: []cases.Number{{Kind: in.Kind, Region: in.RegionCode, Year: in.Year, Seq: 9}}}, nil
-		})
+	h.NumbersFrom(8)
 	h.Env.OnWorkflow(hazard.WorkflowName, mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in hazard.Input) (hazard.Result, error) {
 			started = append(started, in)

@@ -198,6 +198,21 @@ func (h *Harness[V]) At(after time.Duration, name string, in any, out *Outcome[V
 	}, after)
 }
 
+// NumbersFrom answers the case's requests for case numbers (for the child
+// cases it starts) with numbers counting on from last, in the order
+// asked, as the store's sequence would.
+func (h *Harness[V]) NumbersFrom(last int) {
+	h.Env.OnActivity(new(activities.Activities).AllocateCaseNumbers, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CaseNumbersInput) (activities.CaseNumbersResult, error) {
+			var res activities.CaseNumbersResult
+			for range in.Count {
+				last++
+				res.Numbers = append(res.Numbers, cases.Number{Kind: in.Kind, Region: in.RegionCode, Year: in.Year, Seq: last})
+			}
+			return res, nil
+		})
+}
+
 // Query reads the case `after` the workflow started, as of the workflow's
 // present.
 func (h *Harness[V]) Query(after time.Duration, into *V) {
