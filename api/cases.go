@@ -327,14 +327,9 @@ func (s *Server) caseFilter(r *http.Request, c caller) (store.CaseFilter, error)
 	if utf8.RuneCountInString(f.Place) > 100 {
 		return f, duty.Fail(duty.EInvalid, "request.param.too_long", duty.Args{"Param": "place", "Max": 100})
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return f, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "limit", "Min": 1, "Max": 500})
-		}
-		f.Limit = n
-	}
-	return f, nil
+	var err error
+	f.Limit, err = intParam(q, "limit", f.Limit, 1, 500)
+	return f, err
 }
 
 // caseGrades are the grades a case list may be filtered by: a hazard's

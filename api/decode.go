@@ -8,7 +8,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -295,4 +297,19 @@ func (w *EventWhen) UnmarshalJSON(b []byte) error {
 	t, err := parseWhen(b, 0)
 	w.Time = t
 	return err
+}
+
+// intParam reads query parameter name as a whole number from min to max,
+// def when it is absent; anything else is refused naming the parameter
+// and its range.
+func intParam(q url.Values, name string, def, min, max int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		return 0, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": name, "Min": min, "Max": max})
+	}
+	return n, nil
 }

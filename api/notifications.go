@@ -57,12 +57,11 @@ func (s *Server) myNotifications(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	limit, before := 50, int64(0)
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 200 {
-			s.writeError(w, r, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "limit", "Min": 1, "Max": 200}))
-			return
-		}
+	before := int64(0)
+	limit, err := intParam(q, "limit", 50, 1, 200)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if v := q.Get("before"); v != "" {
 		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before < 1 {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
@@ -162,14 +161,10 @@ func (s *Server) rescueCoverage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, duty.Errorf(duty.ENotFound, "no rescue team with id %d", team.ID))
 		return
 	}
-	year := s.Now().In(rules.China).Year()
-	if v := r.URL.Query().Get("year"); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < 2000 || y > 2100 {
-			s.writeError(w, r, duty.Errorf(duty.EInvalid, "year must be a year such as %d", year))
-			return
-		}
-		year = y
+	year, err := intParam(r.URL.Query(), "year", s.Now().In(rules.China).Year(), 2000, 2100)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	rows, err := s.Store.RescueCoverage(r.Context(), team.ID, year)
 	if err != nil {

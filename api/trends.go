@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
@@ -117,13 +116,9 @@ func (s *Server) trendOf(r *http.Request) (TrendResponse, error) {
 		}
 		until = d
 	}
-	months := 12
-	if v := q.Get("months"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 36 {
-			return TrendResponse{}, duty.Fail(duty.EInvalid, "request.param.range", duty.Args{"Param": "months", "Min": 1, "Max": 36})
-		}
-		months = n
+	months, err := intParam(q, "months", 12, 1, 36)
+	if err != nil {
+		return TrendResponse{}, err
 	}
 	scopes, region, _, err := s.statisticsFrame(r)
 	if err != nil {
