@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/rules"
 )
 
 // TestEvidenceYouCanSee takes photos through the pages as a phone would
@@ -58,7 +59,7 @@ func TestEvidenceYouCanSee(t *testing.T) {
 	inspector.sees("ul.evidence", "现场照片.jpg")
 	inspector.sees("ul.evidence", "发现隐患时")
 	inspector.sees("ul.evidence", "赵明")
-	inspector.sees("ul.evidence", time.Now().Format("2006年1月2日"))
+	inspector.sees("ul.evidence", time.Now().In(rules.China).Format("2006年1月2日"))
 	inspector.thumbnailLoaded(`ul.evidence li:nth-child(1) img`, 320)
 
 	inspector.fill("hazard:order", map[string]string{"measures": "补设连墙件", "deadline": time.Now().AddDate(0, 0, 10).Format(time.DateOnly)})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/internal/pgtest"
+	"github.com/duty-project/duty/rules"
 )
 
 // TestDocumentsAsIssued: through the real binary, an order whose measures
@@ -70,7 +71,9 @@ func TestDocumentsAsIssued(t *testing.T) {
 	// Service, recorded on the case page with its time of day.
 	b := browse(t, chrome, duty.base, "zhao.jiancha")
 	b.open("/cases/" + hazard)
-	served := time.Now().In(time.FixedZone("CST", 8*3600)).Add(-time.Hour).Truncate(time.Minute)
+	// Now, to the minute, in Beijing: an hour earlier would be refused as
+	// before the order's day when the test runs just after midnight there.
+	served := time.Now().In(rules.China).Truncate(time.Minute)
 	b.fill("service-order-1", map[string]string{"method": "直接", "served_at": served.Format("2006-01-02T15:04"), "received_by": "钱宏达"})
 	b.sees(`tr[data-doc="order-1"]`, served.Format("2006年1月2日 15:04"))
 	b.shot(shots, "case-documents-served.png")
