@@ -54,7 +54,7 @@ func (s *Server) penaltyAuthority(w http.ResponseWriter, r *http.Request) {
 	}
 	row, resource, err := s.visibleCase(r, c)
 	if err == nil {
-		err = notAboutACampaign(row.Summary)
+		err = aboutAnEnterprise(row.Summary)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

@@ -158,7 +158,7 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 		return caseActor{}, duty.Fail(duty.ENotFound, "case.wrong_kind", duty.Args{"CaseNo": sum.CaseNo, "Kind": i18n.Ref("kind." + string(kind))})
 	}
 	if kind == "" {
-		if err := notAboutACampaign(sum); err != nil {
+		if err := aboutAnEnterprise(sum); err != nil {
 			return caseActor{}, err
 		}
 	}
@@ -181,13 +181,17 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 	return caseActor{row: row, actor: c.actor(post), action: action, resource: resource}, nil
 }
 
-// notAboutACampaign refuses a talk, a penalty or an escalation about a
-// campaign (专项整治): it concerns no enterprise; they are opened from the
-// campaign's inspections and hazards, and a 督办 from a missed submission
-// on the campaign's own route.
-func notAboutACampaign(c cases.Summary) error {
-	if c.Kind == cases.KindCampaign {
-		return duty.Errorf(duty.EConflict, "%s 是专项整治，不能就其约谈、处罚或提请上级；逾期未报的督办请在专项整治页面办理", c.CaseNo)
+// aboutAnEnterprise refuses a talk, a penalty or an escalation about a
+// case that concerns no enterprise: a campaign (专项整治) — they are opened
+// from its inspections and hazards, and a 督办 from a missed submission on
+// the campaign's own route — or a yearly inspection plan, whose missed
+// inspections are the department's own missed deadlines on its record.
+func aboutAnEnterprise(c cases.Summary) error {
+	switch c.Kind {
+	case cases.KindCampaign:
+		return duty.Fail(duty.EConflict, "case.subject.campaign", duty.Args{"CaseNo": c.CaseNo})
+	case cases.KindPlan:
+		return duty.Fail(duty.EConflict, "case.subject.plan", duty.Args{"CaseNo": c.CaseNo})
 	}
 	return nil
 }

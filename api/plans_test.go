@@ -63,6 +63,14 @@ func TestDrawIsRecordedAndRepeats(t *testing.T) {
 		StateAfter: sum.State, Case: sum, View: wholeView(t, view)}); err != nil {
 		t.Fatal(err)
 	}
+	// A plan concerns no enterprise: nothing can be convened, decided
+	// or escalated about it, whoever asks.
+	for path, req := range map[string]map[string]any{"/warning-talks": {}, "/escalations": {}, "/penalty-authority": {"kind": "warning"}} {
+		if code, body := rig.as(t, "zhao.jiancha").call("POST", "/api/v1/cases/"+sum.CaseNo+path, req); code != http.StatusConflict ||
+			body["error_code"] != "case.subject.plan" {
+			t.Errorf("%s about a plan: %d %v", path, code, body)
+		}
+	}
 	draws := "/api/v1/plans/" + sum.CaseNo + "/draws"
 	if code, body := rig.as(t, "wu.jiancha").call("POST", draws, map[string]any{"count": 1}); code != http.StatusNotFound && code != http.StatusForbidden {
 		t.Fatalf("another department's officer drew: %d %v", code, body)
