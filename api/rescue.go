@@ -107,6 +107,7 @@ func (s *Server) openRescueInspection(w http.ResponseWriter, r *http.Request) {
 		Team:    cases.Org{ID: actor.OrgID, Name: actor.OrgName}, ActingOrg: dept, OpenedBy: actor,
 		Place: req.Place, Findings: req.Findings, Photos: req.Photos, Major: req.Major, Advice: req.Advice,
 		AlarmResend: rescue.DefaultAlarmResend, EscalateAfter: rescue.DefaultEscalateAfter,
+		AlarmReminder: rescue.DefaultAlarmReminder, AlarmStopAfter: rescue.DefaultAlarmStopAfter,
 		RuleSet: rs, Ladder: rs.LadderFor(ref.RegionCode), AutoRungs: rs.AutoRungsFor(ref.RegionCode),
 	}
 	if err := in.Validate(now); err != nil {

@@ -179,7 +179,7 @@ func rescueConcerned(st cases.Step, view []byte) (string, []audience) {
 	switch st.Action {
 	case "alarm":
 		return CategoryAlarm, []audience{head, dept}
-	case "alarm_resent", "alarm_escalated":
+	case "alarm_resent", "alarm_escalated", "alarm_unanswered":
 		var auds []audience
 		if f.Alarm != nil {
 			for _, side := range f.Alarm.Waiting {

@@ -72,6 +72,14 @@ func rescueStep(action string, d map[string]any) (text string, shown bool) {
 		return "警报未获确认，第" + strconv.Itoa(num("sent")) + "次发送", true
 	case rescue.ActionAlarmEscalated:
 		return "警报无人确认，第" + strconv.Itoa(num("sent")) + "次发送并报告当地党委、政府主要负责人", true
+	case rescue.ActionAlarmUnanswered:
+		var silent []string
+		waiting, _ := d["waiting"].([]any)
+		for _, side := range waiting {
+			s, _ := side.(string)
+			silent = append(silent, label("side."+s))
+		}
+		return "警报发出后长期未获确认，停止发送；未确认：" + strings.Join(silent, "、"), true
 	case rescue.UpdateAcknowledge:
 		t := label("side."+str("side")) + "确认收到警报"
 		if n := str("note"); n != "" {

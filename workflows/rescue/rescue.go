@@ -118,18 +118,45 @@ func (k *rescue) Live(ctx workflow.Context) error {
 	}
 }
 
+// versionAlarmBounded marks the alarm that slows to AlarmReminder once
+// escalated and stops after AlarmStopAfter; cases started before it keep
+// sending every AlarmResend, as their histories recorded.
+const versionAlarmBounded = "alarm-bounded"
+
 // soundAlarm sends the alarm again every AlarmResend to the sides that
 // have not acknowledged it, and after EscalateAfter sendings to the area's
-// heads as well, until both sides acknowledge. The timer is Temporal's:
-// a restart of every process loses none of it.
+// heads as well, then every AlarmReminder, until both sides acknowledge
+// or AlarmStopAfter has passed since it was raised. The timer is
+// Temporal's: a restart of every process loses none of it.
 func (k *rescue) soundAlarm(ctx workflow.Context) error {
+	bounded := workflow.GetVersion(ctx, versionAlarmBounded, workflow.DefaultVersion, 1) == 1
+	reminder, stopAt := k.in.AlarmReminder, k.alarm.RaisedAt.Add(k.in.AlarmStopAfter)
+	if reminder == 0 {
+		reminder = DefaultAlarmReminder
+	}
+	if k.in.AlarmStopAfter == 0 {
+		stopAt = k.alarm.RaisedAt.Add(DefaultAlarmStopAfter)
+	}
 	for {
-		answered, err := workflow.AwaitWithTimeout(ctx, k.in.AlarmResend, k.acknowledged)
-		if err != nil {
-			return err
+		wait := k.in.AlarmResend
+		if bounded {
+			if k.alarm.Escalated != nil {
+				wait = reminder
+			}
+			wait = min(wait, stopAt.Sub(workflow.Now(ctx)))
+		}
+		answered := k.acknowledged()
+		if !answered && wait > 0 {
+			var err error
+			if answered, err = workflow.AwaitWithTimeout(ctx, wait, k.acknowledged); err != nil {
+				return err
+			}
 		}
 		if answered {
 			return nil
+		}
+		if bounded && !workflow.Now(ctx).Before(stopAt) {
+			return k.giveUpAlarm(ctx)
 		}
 		k.alarm.Sent++
 		action := ActionAlarmResent
@@ -148,6 +175,20 @@ func (k *rescue) soundAlarm(ctx workflow.Context) error {
 			return err
 		}
 	}
+}
+
+// giveUpAlarm stops sending an alarm a side has left unanswered for
+// AlarmStopAfter, naming that side on the record.
+func (k *rescue) giveUpAlarm(ctx workflow.Context) error {
+	at := workflow.Now(ctx)
+	k.alarm.Unanswered = &at
+	details := struct {
+		Sent    int      `json:"sent"`
+		Waiting []string `json:"waiting"`
+	}{k.alarm.Sent, k.waiting()}
+	return k.Recording(func() error {
+		return casekit.RecordStep(ctx, k, ActionAlarmUnanswered, cases.SystemActor, string(k.state), details)
+	})
 }
 
 // Result is what the closed case returns.
@@ -362,6 +403,7 @@ func (k *rescue) view() View {
 		a := *k.alarm
 		a.Acks = casekit.CloneList(a.Acks)
 		a.Escalated = casekit.ClonePtr(a.Escalated)
+		a.Unanswered = casekit.ClonePtr(a.Unanswered)
 		a.Waiting = k.waiting()
 		alarm = &a
 	}

@@ -81,15 +81,16 @@ func TestAlarmAcknowledgedByBothSides(t *testing.T) {
 }
 
 // Nobody answers: the alarm is sent again on the timer, to the side still
-// waiting, and escalated after the set number of sendings; it stops once
-// the last side acknowledges, and the case does not close before.
+// waiting, and escalated after the set number of sendings, after which it
+// is sent daily (none at 40 minutes); it stops once the last side
+// acknowledges, and the case does not close before.
 func TestUnacknowledgedAlarmIsResentAndEscalated(t *testing.T) {
 	h, _ := newHarness(t)
 	var dec, a1, a2 outcome
 	var mid View
 	h.At(time.Minute, UpdateDecide, DecideInput{Actor: inspector, Reasons: "复核不属实"}, &dec)
 	h.At(25*time.Minute, UpdateAcknowledge, AcknowledgeInput{Actor: inspector}, &a1)
-	h.Query(35*time.Minute, &mid)
+	h.Query(40*time.Minute, &mid)
 	h.At(45*time.Minute, UpdateAcknowledge, AcknowledgeInput{Actor: company}, &a2)
 	h.Run(alarmInput())
 	ok(t, "decision", dec)
@@ -97,10 +98,10 @@ func TestUnacknowledgedAlarmIsResentAndEscalated(t *testing.T) {
 	ok(t, "enterprise ack", a2)
 	if mid.Alarm == nil || mid.Alarm.Sent != 4 || mid.Alarm.Escalated == nil || !mid.Alarm.Escalated.Equal(start.Add(30*time.Minute)) ||
 		len(mid.Alarm.Waiting) != 1 || mid.Alarm.Waiting[0] != cases.SideEnterprise || mid.ClosedAt != nil {
-		t.Fatalf("alarm at 35 minutes %+v closed %v", mid.Alarm, mid.ClosedAt)
+		t.Fatalf("alarm at 40 minutes %+v closed %v", mid.Alarm, mid.ClosedAt)
 	}
 	equal(t, "steps", h.Actions(), []string{"alarm", "decide_report", "alarm_resent", "alarm_resent", "acknowledge_alarm",
-		"alarm_escalated", "alarm_resent", "acknowledge_alarm", "close"})
+		"alarm_escalated", "acknowledge_alarm", "close"})
 	if h.Steps[len(h.Steps)-1].Case.ClosedAt == nil {
 		t.Fatal("the case did not close once the alarm was acknowledged")
 	}
@@ -145,4 +146,33 @@ func TestRegulatorOpensMajorHazardAndTeamFollowsUp(t *testing.T) {
 	}
 	equal(t, "steps", h.Actions(), []string{"alarm", "acknowledge_alarm", "acknowledge_alarm", "decide_report", "hazard_opened",
 		"record_follow_up", "record_follow_up", "close"})
+}
+
+// An alarm the enterprise never answers: after its escalation it is sent
+// every AlarmReminder, not every AlarmResend, and once AlarmStopAfter has
+// passed the case records who stayed silent, stops sending and closes as
+// its other work allows — the history stays finite.
+func TestAnAlarmNobodyAnswersStopsAfterItsTime(t *testing.T) {
+	h, _ := newHarness(t)
+	in := alarmInput()
+	in.AlarmReminder, in.AlarmStopAfter = 6*time.Hour, 48*time.Hour
+	var dec, ack outcome
+	h.At(time.Minute, UpdateDecide, DecideInput{Actor: inspector, Reasons: "复核不属实"}, &dec)
+	h.At(5*time.Minute, UpdateAcknowledge, AcknowledgeInput{Actor: inspector}, &ack)
+	h.Run(in)
+	ok(t, "decision", dec)
+	ok(t, "regulator ack", ack)
+	resent := []string{}
+	for range 7 {
+		resent = append(resent, "alarm_resent")
+	}
+	want := append([]string{"alarm", "decide_report", "acknowledge_alarm", "alarm_resent", "alarm_resent", "alarm_escalated"}, resent...)
+	equal(t, "steps", h.Actions(), append(want, "alarm_unanswered", "close"))
+	last := h.Steps[len(h.Steps)-2]
+	if !last.At.Equal(start.Add(48 * time.Hour)) {
+		t.Errorf("sending stopped at %v, want 48 hours after the alarm", last.At.Sub(start))
+	}
+	if h.Steps[len(h.Steps)-1].Case.ClosedAt == nil {
+		t.Fatal("the case did not close once the alarm stopped")
+	}
 }

@@ -28,15 +28,25 @@ const (
 	// acknowledged it; ActionAlarmEscalated sends it further up as well.
 	ActionAlarmResent    = "alarm_resent"
 	ActionAlarmEscalated = "alarm_escalated"
+	// ActionAlarmUnanswered ends the sending of an alarm a side has not
+	// acknowledged within AlarmStopAfter of its raising: the step names
+	// who never answered, and the alarm stays open to acknowledge.
+	ActionAlarmUnanswered = "alarm_unanswered"
 )
 
 // Defaults for the alarm's timer, which the API hands to each case: an
-// alarm is sent again every AlarmResend until both sides acknowledge it,
-// and after EscalateAfter sendings without an answer it also goes to the
-// area's party and government heads.
+// alarm is sent again every AlarmResend until both sides acknowledge it;
+// after EscalateAfter sendings without an answer it also goes to the
+// area's party and government heads, and from then on it is sent every
+// AlarmReminder — an alarm nobody answers within the hour is a matter for
+// the heads, not for a phone ringing every ten minutes for weeks — until
+// AlarmStopAfter from its raising, when the case records who never
+// answered and stops sending. The bound keeps the case's history finite.
 const (
-	DefaultAlarmResend   = 10 * time.Minute
-	DefaultEscalateAfter = 3
+	DefaultAlarmResend    = 10 * time.Minute
+	DefaultEscalateAfter  = 3
+	DefaultAlarmReminder  = 24 * time.Hour
+	DefaultAlarmStopAfter = 30 * 24 * time.Hour
 )
 
 // State is where a rescue team's inspection stands.
@@ -82,6 +92,10 @@ type Input struct {
 	Advice        string        `json:"advice,omitempty"`
 	AlarmResend   time.Duration `json:"alarm_resend"`
 	EscalateAfter int           `json:"escalate_after"`
+	// AlarmReminder and AlarmStopAfter bound the sending once escalated;
+	// zero (cases opened before they existed) means the defaults.
+	AlarmReminder  time.Duration `json:"alarm_reminder,omitempty"`
+	AlarmStopAfter time.Duration `json:"alarm_stop_after,omitempty"`
 	// RuleSet, Ladder and AutoRungs are handed to the hazard case the
 	// regulator opens, as a hazard opened by hand gets them.
 	RuleSet   rules.RuleSet `json:"rule_set,omitzero"`
@@ -114,7 +128,7 @@ func (in Input) Validate(time.Time) error {
 		if err := casekit.Text("field.rescue.advice", in.Advice, true); err != nil {
 			return err
 		}
-		if in.AlarmResend <= 0 || in.EscalateAfter <= 0 {
+		if in.AlarmResend <= 0 || in.EscalateAfter <= 0 || in.AlarmReminder < 0 || in.AlarmStopAfter < 0 {
 			return casekit.Invalid("警报的重发间隔和升级次数须为正数")
 		}
 	}
@@ -191,7 +205,9 @@ type Alarm struct {
 	RaisedAt  time.Time  `json:"raised_at"`
 	Sent      int        `json:"sent"`
 	Escalated *time.Time `json:"escalated_at,omitempty"`
-	Acks      []Ack      `json:"acks"`
+	// Unanswered is when sending stopped with a side still silent.
+	Unanswered *time.Time `json:"unanswered_at,omitempty"`
+	Acks       []Ack      `json:"acks"`
 	// Waiting names the sides still to acknowledge (the outbox sends the
 	// alarm again only to them).
 	Waiting []string `json:"waiting"`
