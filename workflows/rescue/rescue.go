@@ -118,18 +118,12 @@ func (k *rescue) Live(ctx workflow.Context) error {
 	}
 }
 
-// versionAlarmBounded marks the alarm that slows to AlarmReminder once
-// escalated and stops after AlarmStopAfter; cases started before it keep
-// sending every AlarmResend, as their histories recorded.
-const versionAlarmBounded = "alarm-bounded"
-
 // soundAlarm sends the alarm again every AlarmResend to the sides that
 // have not acknowledged it, and after EscalateAfter sendings to the area's
 // heads as well, then every AlarmReminder, until both sides acknowledge
 // or AlarmStopAfter has passed since it was raised. The timer is
 // Temporal's: a restart of every process loses none of it.
 func (k *rescue) soundAlarm(ctx workflow.Context) error {
-	bounded := workflow.GetVersion(ctx, versionAlarmBounded, workflow.DefaultVersion, 1) == 1
 	reminder, stopAt := k.in.AlarmReminder, k.alarm.RaisedAt.Add(k.in.AlarmStopAfter)
 	if reminder == 0 {
 		reminder = DefaultAlarmReminder
@@ -139,12 +133,10 @@ func (k *rescue) soundAlarm(ctx workflow.Context) error {
 	}
 	for {
 		wait := k.in.AlarmResend
-		if bounded {
-			if k.alarm.Escalated != nil {
-				wait = reminder
-			}
-			wait = min(wait, stopAt.Sub(workflow.Now(ctx)))
+		if k.alarm.Escalated != nil {
+			wait = reminder
 		}
+		wait = min(wait, stopAt.Sub(workflow.Now(ctx)))
 		answered := k.acknowledged()
 		if !answered && wait > 0 {
 			var err error
@@ -155,7 +147,7 @@ func (k *rescue) soundAlarm(ctx workflow.Context) error {
 		if answered {
 			return nil
 		}
-		if bounded && !workflow.Now(ctx).Before(stopAt) {
+		if !workflow.Now(ctx).Before(stopAt) {
 			return k.giveUpAlarm(ctx)
 		}
 		k.alarm.Sent++

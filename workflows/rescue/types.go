@@ -93,7 +93,7 @@ type Input struct {
 	AlarmResend   time.Duration `json:"alarm_resend"`
 	EscalateAfter int           `json:"escalate_after"`
 	// AlarmReminder and AlarmStopAfter bound the sending once escalated;
-	// zero (cases opened before they existed) means the defaults.
+	// zero means the defaults.
 	AlarmReminder  time.Duration `json:"alarm_reminder,omitempty"`
 	AlarmStopAfter time.Duration `json:"alarm_stop_after,omitempty"`
 	// RuleSet, Ladder and AutoRungs are handed to the hazard case the
