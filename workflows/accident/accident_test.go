@@ -123,10 +123,12 @@ func TestAccidentGradedAtEveryBoundary(t *testing.T) {
 	}
 	for _, c := range cases {
 		h, _ := newAccidentHarness(t)
-		var v View
-		h.Query(time.Minute, &v)
-		h.CancelAt(2 * time.Minute)
+		h.CancelAt(time.Minute)
 		h.Run(accidentInput(c.c))
+		v, err := h.ViewAt(1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if v.Grade != c.grade || v.InvestigatingLevel != c.level {
 			t.Errorf("%+v: graded %s investigated at %s, want %s at %s", c.c, v.Grade, v.InvestigatingLevel, c.grade, c.level)
 		}

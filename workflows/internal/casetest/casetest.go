@@ -141,8 +141,9 @@ func (h *Harness[V]) keep(st cases.Step) bool {
 	return true
 }
 
-// viewAt is the case's view as its step seq left it.
-func (h *Harness[V]) viewAt(seq int64) (V, error) {
+// ViewAt is the case's view as its step seq left it, as the read model
+// holds it.
+func (h *Harness[V]) ViewAt(seq int64) (V, error) {
 	var v V
 	h.mu.Lock()
 	raw := h.views[h.root][seq]
@@ -187,7 +188,7 @@ func (h *Harness[V]) At(after time.Duration, name string, in any, out *Outcome[V
 					return
 				}
 				// The step is written by the time the update completes.
-				view, err := h.viewAt(r.Seq)
+				view, err := h.ViewAt(r.Seq)
 				if err != nil {
 					h.T.Errorf("update %s completed: %v", name, err)
 					return
@@ -216,7 +217,9 @@ func (h *Harness[V]) NumbersFrom(last int) {
 // Query reads the case `after` the workflow started, as of the workflow's
 // present.
 func (h *Harness[V]) Query(after time.Duration, into *V) {
+	ran := false
 	h.Env.RegisterDelayedCallback(func() {
+		ran = true
 		v, err := h.Env.QueryWorkflow(h.kind.Query)
 		if err != nil {
 			h.T.Errorf("query: %v", err)
@@ -226,6 +229,13 @@ func (h *Harness[V]) Query(after time.Duration, into *V) {
 			h.T.Errorf("query decode: %v", err)
 		}
 	}, after)
+	// A query the workflow ended before is a test that read nothing: say
+	// so, rather than let it compare an empty view.
+	h.T.Cleanup(func() {
+		if !ran && !h.T.Failed() {
+			h.T.Errorf("the query at %v never ran (workflow ended: %v)", after, h.Env.GetWorkflowError())
+		}
+	})
 }
 
 // CancelAt cancels the workflow `after` it started, for a test that is
