@@ -13,6 +13,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/evidence"
 	"github.com/duty-project/duty/org"
 )
 
@@ -583,29 +584,4 @@ func parseForm(r *http.Request) error {
 
 // evidenceIn collects the evidence files anywhere in a case's view: the
 // lists named "evidence" (completions, talk reports, …), in order.
-func evidenceIn(v any, out []map[string]any) []map[string]any {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if list, ok := x[k].([]any); ok && k == "evidence" {
-				for _, e := range list {
-					if m, ok := e.(map[string]any); ok {
-						out = append(out, m)
-					}
-				}
-				continue
-			}
-			out = evidenceIn(x[k], out)
-		}
-	case []any:
-		for _, e := range x {
-			out = evidenceIn(e, out)
-		}
-	}
-	return out
-}
+func evidenceIn(v any, out []map[string]any) []map[string]any { return evidence.In(v, out) }
