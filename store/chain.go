@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/duty-project/duty"
 )
 
 // ChainEntry is one audit entry with exactly the fields its chain hash
@@ -121,7 +121,22 @@ func (s *Store) CaseFamily(ctx context.Context, caseNo string) ([]CaseRow, error
 		return nil, fmt.Errorf("store: case family of %s: %w", caseNo, err)
 	}
 	if len(out) == 0 {
-		return nil, notFound(pgx.ErrNoRows, "no case %s (案件不存在)", caseNo)
+		return nil, duty.Fail(duty.ENotFound, "case.not_found", duty.Args{"CaseNo": caseNo})
 	}
 	return out, nil
+}
+
+// Link gives entries of one new chain, in order, their positions and
+// links (prev_hash and hash) as the database's trigger would: for a test
+// that needs a chain without a database, and for nothing that writes one
+// (the database links or checks every entry it stores).
+func Link(entries []ChainEntry) {
+	prev := genesis
+	for i := range entries {
+		entries[i].ChainPos = int64(i + 1)
+		r := entries[i].row()
+		h := auditHash(&r, prev)
+		entries[i].PrevHash, entries[i].Hash = hex.EncodeToString(prev), hex.EncodeToString(h)
+		prev = h
+	}
 }
