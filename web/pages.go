@@ -363,6 +363,25 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 	_, _ = rec.body.WriteTo(w)
 }
 
+// caseArchive passes a closed case's case file (案卷, a zip) from the API
+// to the visitor, with the API's headers; the API decides who may have
+// it and refuses an open case, and the page shows its refusal.
+func (s *Server) caseArchive(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.send(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(r.PathValue("caseNo"))+"/archive", nil)
+	if err != nil {
+		m, _ := s.whoami(r)
+		s.fail(w, r, m, err)
+		return
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition", "X-Duty-Manifest-SHA256", "X-Content-Type-Options", "Cache-Control"} {
+		if v := rec.header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.WriteHeader(rec.status)
+	_, _ = rec.body.WriteTo(w)
+}
+
 // serveDocument records a document's service from the case page's form.
 func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 	m, err := s.whoami(r)
