@@ -34,19 +34,50 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"datetime":  func(t time.Time) string { return t.In(rules.China).Format("2006-01-02 15:04:05") },
 	"retention": func(p rules.RetentionPeriod) string { return p.Label() },
 	"add":       func(a, b int) int { return a + b },
+	"zh":        i18n.ChinesePart,
 }).ParseFS(templateFiles, "templates/*.html"))
 
 // contentsPage is what the contents (卷内目录) is rendered from.
 type contentsPage struct {
-	M     *Manifest
-	Files []File
+	M    *Manifest
+	Rows []contentsRow
+}
+
+// contentsRow is a file of the contents, numbered; Case, on the first
+// file of a case, heads its group, and Evidence on the first evidence file.
+type contentsRow struct {
+	N        int
+	File     File
+	Case     *Case
+	Evidence bool
 }
 
 // renderContents is the table of contents: every file after it, with its
-// number (文号), issuer (责任者), title (题名) and date.
+// number (文号), issuer (责任者), title (题名) and date, grouped by case.
 func renderContents(m *Manifest, files []File) ([]byte, error) {
+	p := contentsPage{M: m}
+	last := ""
+	for i, f := range files {
+		r := contentsRow{N: i + 1, File: f}
+		group := f.CaseNo
+		if group == "" {
+			group = "evidence"
+		}
+		if group != last {
+			if f.CaseNo == "" {
+				r.Evidence = true
+			}
+			for j := range m.Cases {
+				if m.Cases[j].CaseNo == f.CaseNo {
+					r.Case = &m.Cases[j]
+				}
+			}
+			last = group
+		}
+		p.Rows = append(p.Rows, r)
+	}
 	var b bytes.Buffer
-	if err := pages.ExecuteTemplate(&b, "contents", contentsPage{M: m, Files: files}); err != nil {
+	if err := pages.ExecuteTemplate(&b, "contents", p); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

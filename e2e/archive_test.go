@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
 
 	"github.com/duty-project/duty/internal/pgtest"
 )
@@ -104,6 +108,50 @@ func TestACaseFileOfAPaidPenaltyVerifiesOffline(t *testing.T) {
 	}
 	if decision == "" {
 		t.Fatalf("no decision among %+v", m.Files)
+	}
+
+	// The closed case's page offers the case file to its regulators, and
+	// its link brings the zip through the pages; the enterprise has none.
+	shots := artefacts(t)
+	v := browse(t, chromium(t), duty.base, "wang.juzhang")
+	v.open("/cases/" + no)
+	v.sees("#archive", "下载案卷")
+	v.shot(shots, "archive-case-1280.png")
+	href := value(v, chromedp.Evaluate[string](`document.querySelector('#archive a').getAttribute('href')`))
+	cookies, err := chromedp.Call(v.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{v.base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest("GET", v.base+href, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cookies.Cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaPage, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" || len(resp.Header.Get("X-Duty-Manifest-SHA256")) != 64 {
+		t.Fatalf("the page's case file link %s: %d %v", href, resp.StatusCode, resp.Header)
+	}
+	if err := os.WriteFile(filepath.Join(work, "page.zip"), viaPage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runDuty(t, "audit", "verify", "--bundle", filepath.Join(work, "page.zip")); code != 0 {
+		t.Fatalf("verify the page's case file: exit %d\n%s", code, out)
+	}
+	v.resize(390)
+	v.open("/cases/" + no)
+	v.fitsWidth(390)
+	v.shot(shots, "archive-case-390.png")
+	ent := browse(t, chromium(t), duty.base, "qian.zong")
+	ent.open("/cases/" + no)
+	if n := value(ent, chromedp.Evaluate[int](`document.querySelectorAll('#archive').length`)); n != 0 {
+		t.Error("the enterprise is offered the case file")
 	}
 
 	// `duty archive`, twice with the same time and maker: the same bytes.
