@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/archive"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/documents"
 	"github.com/duty-project/duty/i18n"
@@ -85,49 +86,22 @@ func documentRoutes() []route {
 	}
 }
 
-// caseDocuments is a visible case's documents, each given its number.
+// caseDocuments is a visible case's documents, each given its number
+// (archive.NumberedDocuments: the case file shows the same).
 func (s *Server) caseDocuments(ctx context.Context, row store.CaseRow) ([]DocumentEntry, map[string]documents.Issuer, error) {
-	docs, err := documents.List(row.View)
+	docs, err := archive.NumberedDocuments(ctx, s.Store, row)
 	if err != nil {
 		return nil, nil, err
 	}
 	caseNo := row.Summary.CaseNo
-	numbers, err := s.Store.DocumentNumbers(ctx, caseNo)
-	if err != nil {
-		return nil, nil, err
-	}
-	services, err := s.Store.DocumentServices(ctx, caseNo)
-	if err != nil {
-		return nil, nil, err
-	}
 	issuers := map[string]documents.Issuer{}
 	out := make([]DocumentEntry, 0, len(docs))
 	base := "/api/v1/cases/" + url.PathEscape(caseNo) + "/documents/"
 	for _, d := range docs {
-		is, err := s.documentIssuer(ctx, d.Issuer)
-		if err != nil {
-			return nil, nil, err
-		}
-		issuers[d.ID] = is
-		number, ok := numbers[d.ID]
-		if !ok {
-			number, err = s.Store.NumberDocument(ctx, store.DocumentToNumber{
-				CaseNo: caseNo, DocID: d.ID, WorkflowID: row.Summary.WorkflowID, Kind: string(d.Kind),
-				IssuerOrgID: d.Issuer.ID, Code: d.Code, Year: d.Year(), Fixed: d.FixedNumber,
-				Format: func(seq int) string { return documents.Number(is.Code, d.Code, d.Year(), seq) },
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-		}
-		e := DocumentEntry{Document: d, Number: number, HTML: base + url.PathEscape(d.ID) + "?format=html",
-			PDF: base + url.PathEscape(d.ID) + "?format=pdf", Services: []store.DocumentService{},
+		issuers[d.ID] = d.Issuer
+		e := DocumentEntry{Document: d.Document, Number: d.Number, HTML: base + url.PathEscape(d.ID) + "?format=html",
+			PDF: base + url.PathEscape(d.ID) + "?format=pdf", Services: d.Services,
 			ServiceEndpoint: base + url.PathEscape(d.ID) + "/service"}
-		for _, sv := range services {
-			if sv.DocID == d.ID {
-				e.Services = append(e.Services, sv)
-			}
-		}
 		if d.ServedByStep {
 			e.ServiceEndpoint = "/api/v1/penalties/" + url.PathEscape(caseNo) + "/service"
 			e.ServiceStep = penaltyService(row)
@@ -147,17 +121,6 @@ func penaltyService(row store.CaseRow) *ServiceStep {
 	}
 	sv := v.Service
 	return &ServiceStep{Step: penalty.UpdateServe, Method: string(sv.Method), ServedAt: sv.At, ReceivedBy: sv.ReceivedBy, By: sv.Actor}
-}
-
-func (s *Server) documentIssuer(ctx context.Context, org cases.Org) (documents.Issuer, error) {
-	if org.ID == 0 {
-		return documents.NewIssuer(0, org.Name, nil, ""), nil
-	}
-	is, err := s.Store.GetDocumentIssuer(ctx, org.ID)
-	if err != nil {
-		return documents.Issuer{}, err
-	}
-	return documents.NewIssuer(org.ID, is.Name, is.Regions, is.Code), nil
 }
 
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) {

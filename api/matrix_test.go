@@ -91,6 +91,19 @@ var matrix = []matrixRow{
 	// chain (the level asked, and those that asked it).
 	{on: "case:view on campaign part", may: "departments: Y---; govhead deputy orgadmin: Y---"},
 
+	// The case file (案卷) of a closed case: its department's head files
+	// it, in the region and sectors the department acts in (whether the
+	// case is closed is the API's check, after this).
+	{on: "case:archive on hazard", may: "heads: Y---"},
+	{on: "case:archive on talk", may: "heads: Y---"},
+	{on: "case:archive on penalty", may: "heads: Y---"},
+	{on: "case:archive on accident", may: "heads: Y---"},
+	{on: "case:archive on inspection", may: "heads: Y---"},
+	{on: "case:archive on rescue", may: "heads: Y---"},
+	{on: "case:archive on plan", may: "heads: Y---"},
+	{on: "case:archive on escalation", may: "heads: Y---"},
+	{on: "case:archive on campaign", may: "heads: Y---"},
+
 	// Hazards: the regulator opens, orders, reviews, re-inspects and
 	// decides extensions; the enterprise answers.
 	{on: "hazard:open on hazard", may: "departments: Y---"},

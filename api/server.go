@@ -35,6 +35,9 @@ type Server struct {
 	// the worker checks (package warrant).
 	Warrants *warrant.Key
 	Rules    *rules.Catalogue
+	// EvidenceDir is the evidence folder the pages keep files in
+	// (<data>/evidence): case files (案卷) carry a case's files from it.
+	EvidenceDir string
 	// Checklists are the inspection checklists (检查表); nil means the
 	// built-in ones.
 	Checklists *rules.Checklists

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +237,33 @@ func TestLargeAccidentFromReportToClosureOverHTTP(t *testing.T) {
 	}
 	if n := len(secretary.must(200, "GET", "/api/v1/accidents", nil)["accidents"].([]any)); n != 0 {
 		t.Fatalf("a closed accident is still on the board (%d)", n)
+	}
+	// The closed accident files as one case file with its corrective
+	// hazards and its fines, kept for ever (people died), and verifies
+	// offline.
+	status, hdr, bundle := cityHead.fetch("/api/v1/cases/" + no + "/archive")
+	if status != 200 || hdr.Get("Content-Type") != "application/zip" {
+		t.Fatalf("the accident's case file: %d %s", status, bundle)
+	}
+	file := filepath.Join(t.TempDir(), no+".zip")
+	if err := os.WriteFile(file, bundle, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runDuty(t, "audit", "verify", "--bundle", file); code != 0 || !strings.Contains(out, "OK: case file of "+no) {
+		t.Fatalf("verify the accident's case file: exit %d\n%s", code, out)
+	}
+	m := manifestOf(t, bundle)
+	filed := map[string]bool{}
+	for _, c := range m.Cases {
+		filed[c.CaseNo] = true
+	}
+	for _, want := range append([]string{no}, append(hazards, fineCases[0].(map[string]any)["case_no"].(string), fineCases[1].(map[string]any)["case_no"].(string))...) {
+		if !filed[want] {
+			t.Errorf("the accident's case file lacks %s: %+v", want, m.Cases)
+		}
+	}
+	if m.Cases[0].CaseNo != no || m.RetentionLabel != "永久" {
+		t.Errorf("the accident's case file: first %s, kept %s", m.Cases[0].CaseNo, m.RetentionLabel)
 	}
 	saveHistory(t, duty, "accident/"+no, "accident_large_closed.json")
 	saveHistory(t, duty, "hazard/"+hazards[0], "hazard_corrective_closed.json")

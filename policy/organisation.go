@@ -21,6 +21,10 @@ const (
 	ActionDecidePenalty = "penalty:decide" // decide a penalty of a kind and amount
 	ActionPolicyRead    = "policy:read"
 	ActionPolicyWrite   = "policy:write"
+	// ActionArchive makes a closed case's case file (案卷): the whole
+	// record with its evidence, in one download, so it is the head's of
+	// the department, not every officer's who may read the case.
+	ActionArchive = "case:archive"
 )
 
 // RegulatorHazardActions are what a regulator department does on hazards.
@@ -145,6 +149,15 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Actions:     []string{ActionReadRecord},
 				Resources:   []string{"person:<[0-9/]+>:<" + alternatives(append([]string{id}, below[unit.ID]...)) + ">:<[0-9]+>"},
 				Effect:      ladon.AllowAccess,
+			})
+			out = append(out, &ladon.DefaultPolicy{
+				ID: OrgPolicyPrefix + "archive:" + id,
+				Description: fmt.Sprintf("the head of %s files the case files (案卷) of the cases in its region and below, in its industries; "+
+					"only a closed case is filed (the API's check)", unit.Name),
+				Subjects:  subjects(org.RoleDeptHead),
+				Actions:   []string{ActionArchive},
+				Resources: scope,
+				Effect:    ladon.AllowAccess,
 			})
 			out = append(out, departmentAccidents(unit, id, scope)...)
 			if unit.RegionLevel != "" {

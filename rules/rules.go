@@ -95,6 +95,9 @@ type RuleSet struct {
 	// code, its subtree, or "default"): the province sets it (分类分级
 	// 监督管理, 安全生产法 Art.62). Absent: DefaultInspectionsPerYear.
 	InspectionsPerYear map[string]map[string]int `json:"inspections_per_year,omitempty"`
+	// Retention is how long each kind of case's file (案卷) is kept
+	// (保管期限); absent kinds take DefaultRetention.
+	Retention Retention `json:"retention,omitzero"`
 }
 
 // RestDayExtends reports whether calendar-day periods ending on a rest day
@@ -226,6 +229,9 @@ func Parse(b []byte) (*Catalogue, error) {
 			return nil, fmt.Errorf("rules: rule set %s: accident: %w", s.ID, err)
 		}
 		if err := s.validateInspectionsPerYear(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
+		}
+		if err := s.Retention.validate(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
 		}
 		if err := s.validateAutoRungs(); err != nil {

@@ -152,3 +152,26 @@ func TestPlannedMonths(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionIsRuleSetData(t *testing.T) {
+	rs := Builtin().InForce(time.Date(2026, 6, 1, 0, 0, 0, 0, China))
+	for _, c := range []struct {
+		kind   string
+		deaths int
+		want   string
+	}{{"penalty", 0, "30年"}, {"accident", 1, "永久"}, {"accident", 0, "30年"}, {"talk", 0, "10年"}, {"unknown", 0, "30年"}} {
+		if got := rs.RetentionFor(c.kind, c.deaths).Label(); got != c.want {
+			t.Errorf("%s with %d deaths: %s, want %s", c.kind, c.deaths, got, c.want)
+		}
+	}
+	if got := Longer("10y", Permanent); got != Permanent {
+		t.Errorf("Longer(10y, permanent) = %s", got)
+	}
+	if got := Longer("30y", "10y"); got != "30y" {
+		t.Errorf("Longer(30y, 10y) = %s", got)
+	}
+	bad := strings.Replace(string(builtin), `"talk": "10y"`, `"talk": "ten years"`, 1)
+	if _, err := Parse([]byte(bad)); err == nil || !strings.Contains(err.Error(), "retention of talk") {
+		t.Errorf("a period that is not a number of years: %v", err)
+	}
+}

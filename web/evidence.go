@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/duty-project/duty/evidence"
 	"github.com/duty-project/duty/rules"
 )
 
@@ -164,7 +165,7 @@ func (u *upload) keep(caseNo string) error {
 
 // casesSuffix names the file beside an evidence file that lists, one a
 // line, the cases it was uploaded to through these pages.
-const casesSuffix = ".cases"
+const casesSuffix = evidence.CasesSuffix
 
 // recordCase adds a case to the list beside a file. One short append is
 // one write, so processes sharing the folder do not mix their lines.
@@ -181,29 +182,8 @@ func recordCase(file, caseNo string) error {
 }
 
 // keptFor reports whether a kept file was uploaded to the case numbered
-// caseNo. A step recorded through the API names a file by its hash alone,
-// and a hash is no secret to whoever once read a case: without this, a
-// step of one case naming another case's file would make it readable
-// there. A file kept before cases were recorded has no list and counts as
-// uploaded to every case that names it, as before.
-func (e *evidenceFiles) keptFor(sum, caseNo string) bool {
-	if !validHash(sum) {
-		return false
-	}
-	b, err := os.ReadFile(filepath.Join(e.dir, sum+casesSuffix))
-	if errors.Is(err, fs.ErrNotExist) {
-		return true
-	}
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if line == caseNo {
-			return true
-		}
-	}
-	return false
-}
+// caseNo (evidence.KeptFor: the case file carries the same files).
+func (e *evidenceFiles) keptFor(sum, caseNo string) bool { return evidence.KeptFor(e.dir, sum, caseNo) }
 
 // discard removes the staged files of a step that was not taken and gives
 // back what they had reserved.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/evidence"
 	"github.com/duty-project/duty/store"
 )
 
@@ -76,9 +77,7 @@ func str(v any) string { s, _ := v.(string); return s }
 
 // validHash reports whether s is a SHA-256 as the folder names files:
 // 64 lower-case hexadecimal characters, so it can never be a path.
-func validHash(s string) bool {
-	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
-}
+func validHash(s string) bool { return evidence.ValidHash(s) }
 
 // servedAs is how a file of a sniffed type is served: images and PDFs as
 // themselves (kind "image" or "pdf"), anything else — HTML, SVG, scripts,

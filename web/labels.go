@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -114,23 +113,9 @@ func deadlineLabel(d cases.Deadline) string {
 	return zh(d.What)
 }
 
-// englishTail matches the English that follows Chinese in the engine's
-// bilingual strings ("重大隐患 major · 凤台街" → "重大隐患 · 凤台街"): a
-// space, then ASCII words up to a separator or the end.
-var englishTail = regexp.MustCompile(`(\p{Han}[）)]?)\s+[A-Za-z][A-Za-z0-9 ,.'’:;()/&+-]*?(\s*(?:·|→|¥|$))`)
-
-// article is a statute's article as the engine cites it ("Art.73").
-var article = regexp.MustCompile(`\s*Art\.\s?(\d+)`)
-
-// zh keeps the Chinese of a bilingual string the engine wrote.
-func zh(s string) string {
-	s = article.ReplaceAllString(s, "第${1}条")
-	out := strings.TrimSpace(englishTail.ReplaceAllString(s, "$1$2"))
-	if strings.Count(out, "(") > strings.Count(out, ")") {
-		out += ")"
-	}
-	return out
-}
+// zh keeps the Chinese of a bilingual string the engine wrote
+// (i18n.ChinesePart).
+func zh(s string) string { return i18n.ChinesePart(s) }
 
 // chinaTime is how every moment is shown: Beijing time, Chinese style.
 const chinaTime = "2006年1月2日 15:04"

@@ -13,6 +13,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/evidence"
 	"github.com/duty-project/duty/org"
 )
 
@@ -362,6 +363,25 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 	_, _ = rec.body.WriteTo(w)
 }
 
+// caseArchive passes a closed case's case file (案卷, a zip) from the API
+// to the visitor, with the API's headers; the API decides who may have
+// it and refuses an open case, and the page shows its refusal.
+func (s *Server) caseArchive(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.send(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(r.PathValue("caseNo"))+"/archive", nil)
+	if err != nil {
+		m, _ := s.whoami(r)
+		s.fail(w, r, m, err)
+		return
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition", "X-Duty-Manifest-SHA256", "X-Content-Type-Options", "Cache-Control"} {
+		if v := rec.header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.WriteHeader(rec.status)
+	_, _ = rec.body.WriteTo(w)
+}
+
 // serveDocument records a document's service from the case page's form.
 func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 	m, err := s.whoami(r)
@@ -583,29 +603,4 @@ func parseForm(r *http.Request) error {
 
 // evidenceIn collects the evidence files anywhere in a case's view: the
 // lists named "evidence" (completions, talk reports, …), in order.
-func evidenceIn(v any, out []map[string]any) []map[string]any {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if list, ok := x[k].([]any); ok && k == "evidence" {
-				for _, e := range list {
-					if m, ok := e.(map[string]any); ok {
-						out = append(out, m)
-					}
-				}
-				continue
-			}
-			out = evidenceIn(x[k], out)
-		}
-	case []any:
-		for _, e := range x {
-			out = evidenceIn(e, out)
-		}
-	}
-	return out
-}
+func evidenceIn(v any, out []map[string]any) []map[string]any { return evidence.In(v, out) }

@@ -103,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 	s.organisationRoutes(mux)
 	mux.HandleFunc("POST /policies/proposals/{id}/{decision}", s.decideProposal)
 	mux.HandleFunc("GET /cases/{caseNo}/documents/{docID}", s.document)
+	mux.HandleFunc("GET /cases/{caseNo}/archive", s.caseArchive)
 	mux.HandleFunc("POST /cases/{caseNo}/documents/{docID}/service", s.serveDocument)
 	// A form posted from another site (a forged step, or a login into the
 	// attacker's account) is refused: browsers say where a request comes

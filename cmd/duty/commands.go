@@ -372,6 +372,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies, Record: api.PolicyRecorder(a.store)},
 		Signer: auth.NewSigner(a.secret, cfg.tokenTTL), Warrants: a.warrants, SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
+		EvidenceDir: filepath.Join(cfg.dataDir, "evidence"),
 	}
 	if err := a.instrument(srv, cfg); err != nil {
 		return err

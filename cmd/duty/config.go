@@ -51,9 +51,9 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit draw person calendar import"},
+	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit draw person calendar import archive"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
-	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit draw person calendar import"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit draw person calendar import archive"},
 	{"database-role", "DUTY_DATABASE_ROLE", "duty_app", "role the server and worker act as (SET ROLE) after migrating as the URL's user: no UPDATE or DELETE of audit rows; empty acts as that user", "dev server worker calendar"},
 	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker calendar"},
 	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker calendar"},
@@ -62,7 +62,7 @@ var settings = []setting{
 	{"temporal-tls-ca", "TEMPORAL_TLS_CA", "", "CA certificates (PEM file) the frontend's certificate must chain to; empty trusts the system's roots", "dev server worker calendar"},
 	{"temporal-tls-server-name", "TEMPORAL_TLS_SERVER_NAME", "", "name the frontend's certificate must carry when it is not the host of --temporal-address", "dev server worker calendar"},
 	{"temporal-tls-disable-host-verification", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "false", "accept the frontend's certificate whatever name it carries; its chain to the CA is still checked", "dev server worker calendar"},
-	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate calendar"},
+	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate calendar archive"},
 	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server worker calendar"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "15m", "how long an access token stays valid; a client then trades its refresh token for a new pair (the pages do it by themselves)", "dev server"},
 	{"session-idle", "DUTY_SESSION_IDLE", "30m", "a login session unused this long ends: its access and refresh tokens are refused", "dev server"},

@@ -33,6 +33,12 @@ Usage:
   duty audit verify [flags]
                           check every case's hash-chained audit log; names the first
                           broken entry and exits 1 if one was changed
+  duty audit verify --bundle FILE
+                          check a case file (案卷) offline, without the database: every
+                          file against its manifest and every case's chain; exits 1
+                          naming what changed
+  duty archive CASE-NO --out FILE [flags]
+                          make the case file (案卷) of a closed case and its child cases
   duty draw verify ID [flags]
                           repeat a 双随机 draw from its record; exits 1 if it differs
   duty import enterprises|persons|departments FILE --as LOGIN [--dry-run]
@@ -79,6 +85,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdAudit(ctx, args[1:], stdout, stderr)
 	case "draw":
 		err = cmdDraw(ctx, args[1:], stdout, stderr)
+	case "archive":
+		err = cmdArchive(ctx, args[1:], stdout, stderr)
 	case "person":
 		err = cmdPerson(ctx, args[1:], stdout, stderr)
 	case "calendar":
