@@ -95,6 +95,9 @@ type RuleSet struct {
 	// code, its subtree, or "default"): the province sets it (分类分级
 	// 监督管理, 安全生产法 Art.62). Absent: DefaultInspectionsPerYear.
 	InspectionsPerYear map[string]map[string]int `json:"inspections_per_year,omitempty"`
+	// Report holds the numbers of reports from the public (举报): the
+	// verification period and the reward range. Absent: no reports.
+	Report ReportRules `json:"report,omitzero"`
 }
 
 // RestDayExtends reports whether calendar-day periods ending on a rest day
@@ -224,6 +227,9 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if err := s.Accident.validate(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: accident: %w", s.ID, err)
+		}
+		if err := s.Report.validate(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: report: %w", s.ID, err)
 		}
 		if err := s.validateInspectionsPerYear(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
