@@ -64,6 +64,9 @@ type Server struct {
 	// logins limits login attempts per client address (login.go).
 	logins loginLimiter
 	public publicLimiter
+	// reports limits the filing of reports from the public per client
+	// address, more tightly than the public reads (reports.go).
+	reports publicLimiter
 }
 
 // route is one endpoint. The mux and /openapi.json are both built from the
