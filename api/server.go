@@ -98,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	if s.SessionMax == 0 {
 		s.SessionMax = 12 * time.Hour
 	}
+	s.reports.every, s.reports.burst = reportEvery, reportBurst
 	return s.recoverPanics(s.mux())
 }
 

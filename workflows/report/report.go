@@ -96,13 +96,9 @@ func (k *report) Live(ctx workflow.Context) error {
 			return err
 		}
 	}
-	if err := workflow.Await(ctx, func() bool { return k.finished() }); err != nil {
-		return err
-	}
-	before := string(k.state)
-	k.state = Closed
-	k.Close(workflow.Now(ctx))
-	return casekit.RecordStep(ctx, k, ActionClose, cases.SystemActor, before, struct{}{})
+	// The step that finishes the report (unfounded, or the reward) closes
+	// it: the reporter following it sees it closed at once.
+	return workflow.Await(ctx, func() bool { return k.finished() })
 }
 
 // finished says nothing is left to do: found unfounded, or confirmed and
@@ -177,6 +173,9 @@ func (k *report) applyOutcome(in OutcomeInput, now time.Time) (cases.Actor, any)
 	}
 	if in.Confirmed {
 		k.state = Confirmed
+	} else {
+		k.state = Closed
+		k.Close(now)
 	}
 	return in.Actor, in
 }
@@ -193,6 +192,8 @@ func (k *report) checkReward(in RewardInput, _ time.Time) error {
 
 func (k *report) applyReward(in RewardInput, now time.Time) (cases.Actor, any) {
 	k.reward = &Reward{Granted: in.Granted, AmountYuan: in.AmountYuan, Grounds: in.Grounds, By: in.Actor, At: now}
+	k.state = Closed
+	k.Close(now)
 	return in.Actor, in
 }
 
@@ -233,7 +234,7 @@ func (k *report) summary() cases.Summary {
 		WorkflowID: k.in.WorkflowID, CaseNo: k.in.CaseNo, Kind: cases.KindReport, State: string(k.state),
 		RegionCode: k.in.RegionCode, RegionPath: k.in.RegionPath, Industry: k.in.Industry,
 		Enterprise: k.enterprise, ActingOrg: k.in.ActingOrg, RuleSet: k.in.RuleSet,
-		Title:    "群众举报 · " + name,
+		Title:    "群众举报 · " + name + " · " + k.in.Place,
 		Overdue:  k.verify == cases.DeadlineMissed && k.outcome == nil,
 		OpenedAt: k.OpenedAt, ClosedAt: k.ClosedAt,
 		Deadlines: []cases.Deadline{{Key: DeadlineVerify, What: "核查举报", Party: cases.PartyRegulator, DueAt: k.due, State: k.verify}},

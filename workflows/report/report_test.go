@@ -86,7 +86,7 @@ func TestConfirmedReportIsRewardedAndCloses(t *testing.T) {
 	if v.Verify != cases.DeadlineMet || v.Deadlines[0].State != cases.DeadlineMet || !v.Deadlines[0].DueAt.Equal(start.Add(15*24*time.Hour)) {
 		t.Fatalf("verification deadline %v %+v", v.Verify, v.Deadlines)
 	}
-	equal(t, "steps", h.Actions(), []string{ActionFile, UpdateLinkInspection, UpdateRecordOutcome, UpdateDecideReward, ActionClose})
+	equal(t, "steps", h.Actions(), []string{ActionFile, UpdateLinkInspection, UpdateRecordOutcome, UpdateDecideReward})
 	if h.Steps[0].Actor.Side != cases.SidePublic || h.Steps[0].Actor.PersonID != 0 {
 		t.Errorf("the filing's actor %+v", h.Steps[0].Actor)
 	}
@@ -108,7 +108,7 @@ func TestUnfoundedReportCloses(t *testing.T) {
 	if unf.View.Outcome == nil || unf.View.Outcome.Confirmed || unf.View.Verify != cases.DeadlineMet {
 		t.Fatalf("outcome %+v", unf.View.Outcome)
 	}
-	equal(t, "steps", h.Actions(), []string{ActionFile, UpdateLinkInspection, UpdateRecordOutcome, ActionClose})
+	equal(t, "steps", h.Actions(), []string{ActionFile, UpdateLinkInspection, UpdateRecordOutcome})
 }
 
 // Left unverified past its period, the report's deadline is missed on the
@@ -130,7 +130,7 @@ func TestUnverifiedReportMissesItsDeadline(t *testing.T) {
 	if late.View.Outcome == nil || !late.View.Outcome.Late || late.View.Verify != cases.DeadlineMissed || late.View.Overdue {
 		t.Fatalf("late outcome %+v verify %v", late.View.Outcome, late.View.Verify)
 	}
-	equal(t, "steps", h.Actions(), []string{ActionFile, UpdateLinkInspection, ActionVerifyMissed, UpdateRecordOutcome, ActionClose})
+	equal(t, "steps", h.Actions(), []string{ActionFile, UpdateLinkInspection, ActionVerifyMissed, UpdateRecordOutcome})
 }
 
 // A filing without a department or without rules is refused before it

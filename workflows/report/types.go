@@ -23,8 +23,6 @@ const (
 	// ActionVerifyMissed is the verification period ending with no
 	// outcome recorded: the department's missed deadline.
 	ActionVerifyMissed = "verify_missed"
-	// ActionClose closes the report.
-	ActionClose = "close"
 	// DeadlineVerify is the key of the verification deadline.
 	DeadlineVerify = "verify"
 )
