@@ -29,6 +29,7 @@ import (
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/plan"
+	"github.com/duty-project/duty/workflows/report"
 	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -526,6 +527,7 @@ var states = map[cases.Kind][]string{
 	cases.KindEscalation: {string(escalation.Submitted), string(escalation.Acknowledged), string(escalation.Decided), string(escalation.Returned)},
 	cases.KindInspection: {string(inspection.Inspecting), string(inspection.Signing), string(inspection.Closed)},
 	cases.KindRescue:     {string(rescue.Reported), string(rescue.Following), string(rescue.Closed)},
+	cases.KindReport:     {string(report.Received), string(report.Verifying), string(report.Confirmed), string(report.Closed)},
 	cases.KindPlan:       {string(plan.InForce), string(plan.Closed)},
 	cases.KindCampaign:   {string(campaign.Running), string(campaign.Ended)},
 }
