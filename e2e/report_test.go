@@ -187,6 +187,11 @@ func TestReportsFromThePublic(t *testing.T) {
 		t.Errorf("report B as followed: %v", st)
 	}
 
+	// Both closed histories replay against the code (saved with the
+	// release that ships reports).
+	saveHistory(t, duty, "report/"+noA, "")
+	saveHistory(t, duty, "report/"+noB, "")
+
 	// A report left unverified past its period is the department's
 	// missed deadline, on its head's record.
 	if err := duty.stop(syscall.SIGTERM); err != nil {
@@ -220,6 +225,7 @@ func TestReportsFromThePublic(t *testing.T) {
 	if !onRecord {
 		t.Errorf("the missed verification of %s is not on the head's record: %v", noC, rec["missed"])
 	}
+	saveHistory(t, duty, "report/"+noC, "")
 	t.Logf("screenshots in %s", shots)
 }
 
