@@ -161,9 +161,18 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 		if err := aboutAnEnterprise(sum); err != nil {
 			return caseActor{}, err
 		}
+		if sum.Kind == cases.KindReport {
+			// A report is verified by an inspection; what follows is
+			// opened from the hazard case that opens.
+			return caseActor{}, duty.Fail(duty.EConflict, "report.no_enforcement", duty.Args{"CaseNo": sum.CaseNo})
+		}
 	}
 	if held {
 		resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
+	}
+	if kind == cases.KindReport {
+		// A report is handled by the department it was sent to alone.
+		resource = policy.ReportResource(sum.ActingOrg.ID, sum.CaseNo)
 	}
 	if sum.Kind == cases.KindCampaign {
 		// A campaign's steps are its levels': asked on the chain of
@@ -321,10 +330,31 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, g grant, body
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.startNumbered(ctx, g, num, workflowName, withNumber(num)); err != nil {
+		// A retry of an opening whose case has since closed (the update
+		// is gone with the workflow) is answered from the read model.
+		if row, gerr := s.Store.GetCase(ctx, num.String()); gerr == nil {
+			s.writeCase(w, r, http.StatusCreated, row)
+			return
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	row, err := s.Store.GetCase(ctx, num.String())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeCase(w, r, http.StatusCreated, row)
+}
+
+// startNumbered starts the case numbered num with its input, under the
+// warrant for what g established, and returns once its first step is in
+// the read model.
+func (s *Server) startNumbered(ctx context.Context, g grant, num cases.Number, workflowName string, input any) error {
 	// Started together with the UpdateOpen update, which completes once
 	// the case's first step is written. A retry of a keyed opening finds
 	// the case its first try started and the same update.
-	input := withNumber(num)
 	startOp := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       num.WorkflowID(),
 		TaskQueue:                taskQueue,
@@ -335,10 +365,9 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, g grant, body
 	defer cancel()
 	// The warrant is for the opening (the workflow and its input); the
 	// open update that comes with it takes no step and needs none.
-	uctx, err = s.warrant(uctx, g, warrant.Claims{Workflow: num.WorkflowID(), Name: workflowName}, input)
+	uctx, err := s.warrant(uctx, g, warrant.Claims{Workflow: num.WorkflowID(), Name: workflowName}, input)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	handle, err := s.Temporal.UpdateWithStartWorkflow(uctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
@@ -348,22 +377,7 @@ func (s *Server) startCase(w http.ResponseWriter, r *http.Request, g grant, body
 	if err == nil {
 		err = handle.Get(uctx, nil)
 	}
-	if err != nil {
-		// A retry of an opening whose case has since closed (the update
-		// is gone with the workflow) is answered from the read model.
-		if row, gerr := s.Store.GetCase(ctx, num.String()); gerr == nil {
-			s.writeCase(w, r, http.StatusCreated, row)
-			return
-		}
-		s.writeError(w, r, notYetRecorded(err))
-		return
-	}
-	row, err := s.Store.GetCase(ctx, num.String())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeCase(w, r, http.StatusCreated, row)
+	return notYetRecorded(err)
 }
 
 // childCase is the input of a case started from another one (a talk, a

@@ -165,6 +165,10 @@ func (s *Server) mayView(ctx context.Context, sub policy.Subject, c cases.Summar
 	switch c.Kind {
 	case cases.KindEscalation:
 		return s.Warden.Authorize(ctx, sub, policy.ActionView, policy.HeldResource(c.ActingOrg.ID, c.CaseNo), nil) == nil
+	case cases.KindReport:
+		// The handling department sees a report whatever its sector: a
+		// report about an enterprise not on record has none of its own.
+		return s.Warden.Authorize(ctx, sub, policy.ActionView, policy.ReportResource(c.ActingOrg.ID, c.CaseNo), nil) == nil
 	case cases.KindCampaign:
 		// A level sees the campaign it started or was asked to take
 		// part in, and the parts it passed down.

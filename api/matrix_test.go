@@ -37,6 +37,7 @@ import (
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/plan"
+	"github.com/duty-project/duty/workflows/report"
 	"github.com/duty-project/duty/workflows/talk"
 )
 
@@ -181,6 +182,7 @@ var matrix = []matrixRow{
 	{on: "penalty:decide on escalation", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on inspection", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on rescue", facts: "fine 50000", may: "heads: Y---"},
+	{on: "penalty:decide on report", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on plan", facts: "fine 50000", may: "heads: Y---"},
 
 	// Escalations: any case may be escalated by its department; the
@@ -240,6 +242,17 @@ var matrix = []matrixRow{
 	{on: "rescue:record_follow_up on rescue", may: "rescuer: YY--"},
 	{on: "rescue:acknowledge_alarm on rescue", may: "departments: Y---; enthead: Y---"},
 	{on: "rescue:decide_report on rescue", may: "departments: Y---"},
+	// Reports from the public (群众举报): seeing the case follows its
+	// region and sector like any other (the reporter is not in it), and
+	// the enterprise reported does not see it; handling it — and reading
+	// who filed it — is the department it was sent to alone, the reward
+	// its head's.
+	{on: "case:view on report", may: "departments: Y---; leaders: YY--; deputy: Y---"},
+	{on: "case:view on handled report", may: "departments: Y---"},
+	{on: "report:link_inspection on handled report", may: "departments: Y---"},
+	{on: "report:record_outcome on handled report", may: "departments: Y---"},
+	{on: "report:reporter on handled report", may: "departments: Y---"},
+	{on: "report:decide_reward on handled report", may: "heads: Y---"},
 	// A team's yearly coverage: its own people.
 	{on: "rescue:coverage on organisation", may: "rescuer: Y---"},
 	// The yearly plan (年度监督检查计划): a department makes its own and
@@ -482,6 +495,9 @@ func (row matrixRow) request(p persona, home org.Org, situation string, orgs map
 	case "held escalation":
 		holder := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
 		return action, policy.HeldResource(holder.ID, "TQ-"+holder.RegionCode+"-2026-000001")
+	case "handled report":
+		handler := map[string]org.Org{"its own": home, "another sector": orgs[p.peer], "another region": orgs[p.far], "ended": home}[situation]
+		return action, policy.ReportResource(handler.ID, "JB-"+handler.RegionCode+"-2026-000001")
 	case "campaign part":
 		// The organisation's own part: its chain ends with it; the level
 		// above escalates on the part of a level it asked.
@@ -614,6 +630,8 @@ var asksNothing = map[string]bool{
 	"POST /api/v1/token/refresh": true, "POST /api/v1/login/oidc/start": true, "POST /api/v1/login/oidc/finish": true,
 	// The drawn inspections' results are public (双随机、一公开).
 	"GET /api/v1/public/inspections": true,
+	// Anyone may report (举报) and follow a report by its code.
+	"GET /api/v1/public/report-form": true, "POST /api/v1/public/reports": true, "GET /api/v1/public/reports/{code}": true,
 	// The enterprise register is public record to whoever is logged in
 	// (GET /api/v1/orgs), its 主要负责人's numbers masked.
 	"GET /api/v1/exports/enterprises": true,
@@ -777,6 +795,8 @@ func permissionKey(action, resource string) string {
 		return action + " on held escalation"
 	case strings.HasPrefix(resource, "campaign:"):
 		return action + " on campaign part"
+	case strings.HasPrefix(resource, "report:handled:"):
+		return action + " on handled report"
 	case strings.HasPrefix(resource, "policy:"):
 		return action + " on policy"
 	case strings.HasPrefix(resource, "policyrecord:"):
@@ -825,7 +845,7 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 	now := time.Now()
 	rs := rules.Builtin().InForce(now)
 	var out []string
-	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation, cases.KindInspection, cases.KindRescue, cases.KindPlan, cases.KindCampaign} {
+	for _, kind := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindAccident, cases.KindEscalation, cases.KindInspection, cases.KindRescue, cases.KindPlan, cases.KindCampaign, cases.KindReport} {
 		num, err := st.NextCaseNumber(ctx, kind, ent.RegionCode, now.In(rules.China).Year())
 		if err != nil {
 			t.Fatal(err)
@@ -851,6 +871,8 @@ func readModelCases(t *testing.T, st *store.Store) []string {
 			sum.State, sum.Enterprise = string(plan.InForce), cases.Org{}
 		case cases.KindCampaign:
 			sum.State, sum.Enterprise, sum.Chain = string(campaign.Running), cases.Org{}, []int64{dept.ID}
+		case cases.KindReport:
+			sum.State = string(report.Received)
 		}
 		// The kinds' own views hold what their steps need; the
 		// permissions are asked before any of it is read.

@@ -34,6 +34,10 @@ const (
 type publicLimiter struct {
 	mu      sync.Mutex
 	buckets *lru.Cache
+	// every and burst are the bucket's refill and size; zero: publicEvery
+	// and publicBurst.
+	every time.Duration
+	burst int
 }
 
 func (l *publicLimiter) allow(addr string) bool {
@@ -44,7 +48,11 @@ func (l *publicLimiter) allow(addr string) bool {
 	}
 	v, ok := l.buckets.Get(addr)
 	if !ok {
-		v = rate.NewLimiter(rate.Every(publicEvery), publicBurst)
+		every, burst := l.every, l.burst
+		if every == 0 {
+			every, burst = publicEvery, publicBurst
+		}
+		v = rate.NewLimiter(rate.Every(every), burst)
 		l.buckets.Add(addr, v)
 	}
 	return v.(*rate.Limiter).Allow()
@@ -70,6 +78,12 @@ func (s *Server) publicInspections(w http.ResponseWriter, r *http.Request) {
 // publicRoutes need no login.
 func publicRoutes() []route {
 	return []route{
+		{method: "GET", path: "/api/v1/public/report-form", summary: "no login: what the public form for a report (举报) needs — the county-level regions and the rule set's verification period and reward range; limited per client address",
+			response: ReportFormResponse{}, public: true, handle: (*Server).publicReportForm},
+		{method: "POST", path: "/api/v1/public/reports", summary: "no login: a member of the public files a report of a hazard or a violation (举报), anonymously unless they give a name and mobile number (kept apart, seen only by the handling department); answers with the follow code, shown once; limited per client address",
+			request: FileReportRequest{}, response: FileReportResponse{}, public: true, handle: (*Server).fileReport},
+		{method: "GET", path: "/api/v1/public/reports/{code}", summary: "no login: where a report stands, by its follow code — state and outcome only, never who reported or who handled it; limited per client address",
+			response: ReportStatus{}, public: true, handle: (*Server).reportStatus},
 		{method: "GET", path: "/api/v1/public/inspections", summary: "no login: the results of drawn inspections (双随机、一公开) — enterprise, department, date, outcome, hazards found and their state; no personal data; limited per client address",
 			response: PublicInspectionsResponse{}, public: true, handle: (*Server).publicInspections},
 	}

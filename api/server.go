@@ -67,6 +67,9 @@ type Server struct {
 	// logins limits login attempts per client address (login.go).
 	logins loginLimiter
 	public publicLimiter
+	// reports limits the filing of reports from the public per client
+	// address, more tightly than the public reads (reports.go).
+	reports publicLimiter
 }
 
 // route is one endpoint. The mux and /openapi.json are both built from the
@@ -98,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	if s.SessionMax == 0 {
 		s.SessionMax = 12 * time.Hour
 	}
+	s.reports.every, s.reports.burst = reportEvery, reportBurst
 	return s.recoverPanics(s.mux())
 }
 

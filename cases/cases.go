@@ -27,16 +27,17 @@ const (
 	KindRescue     Kind = "rescue"     // 救援队伍预防性安全检查
 	KindPlan       Kind = "plan"       // 年度监督检查计划
 	KindCampaign   Kind = "campaign"   // 专项整治 (大排查): a campaign, or one level's part of it
+	KindReport     Kind = "report"     // 群众举报 (a report from the public, verified by an inspection)
 )
 
 // kindPrefixes are the letters a case number starts with, as printed on
-// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故, JC = 检查, JH = 检查计划, ZX = 专项整治, JY = 救援队伍检查).
+// documents (YH = 隐患, TQ = 提请, YT = 约谈, CF = 处罚, SG = 事故, JC = 检查, JH = 检查计划, ZX = 专项整治, JY = 救援队伍检查, JB = 举报).
 // A list, not a map: workflows parse case numbers, and workflow code must
 // not iterate over maps.
 var kindPrefixes = []struct {
 	kind   Kind
 	prefix string
-}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}, {KindRescue, "JY"}, {KindPlan, "JH"}, {KindCampaign, "ZX"}}
+}{{KindHazard, "YH"}, {KindEscalation, "TQ"}, {KindTalk, "YT"}, {KindPenalty, "CF"}, {KindAccident, "SG"}, {KindInspection, "JC"}, {KindRescue, "JY"}, {KindPlan, "JH"}, {KindCampaign, "ZX"}, {KindReport, "JB"}}
 
 // Prefix is the case-number prefix of the kind.
 func (k Kind) Prefix() string {
@@ -69,6 +70,8 @@ func (k Kind) Label() string {
 		return "年度监督检查计划 yearly inspection plan"
 	case KindCampaign:
 		return "专项整治 campaign"
+	case KindReport:
+		return "群众举报 report from the public"
 	}
 	return string(k)
 }
@@ -151,6 +154,10 @@ const (
 	// enterprise, it inspects the enterprises it serves and reports to
 	// the regulator, who alone decides on a case.
 	SideRescue = "rescue"
+	// SidePublic is a member of the public (举报人): anyone, without a
+	// login or a post; who they are, if they said, is kept apart from the
+	// case (see workflows/report).
+	SidePublic = "public"
 )
 
 // SystemActor is the actor of steps taken by the engine itself: timers

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/plan"
+	"github.com/duty-project/duty/workflows/report"
 	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -104,6 +107,7 @@ const (
 	ip  = "POST /api/v1/inspections/{caseNo}/"
 	cs  = "POST /api/v1/cases/{caseNo}/"
 	rp  = "POST /api/v1/rescue-inspections/{caseNo}/"
+	rep = "POST /api/v1/reports/{caseNo}/"
 	rsc = " as zhou.jiuhu" // 矿山救护大队, which serves 宏达建筑
 	cp  = "POST /api/v1/campaigns/{caseNo}/"
 	ins = " as zhao.jiancha"  // 区住建局 inspector
@@ -217,6 +221,17 @@ var handlerSeeds = []handlerSeed{
 	{"campaign/bureau-part " + cp + "submissions" + hd, `{"text":"已检查12家","figures":{"inspections":12,"hazards_found":30,"hazards_rectified":20}}`, 0},
 	{"campaign/bureau-part " + cp + "escalations" + cty, `{"key":"plan","summary":"请说明未按期报送的原因"}`, 0},
 	{"campaign/district-part " + cp + "pass-down" + gov, `{"plan_due":"$DATE","report_dues":["2099-06-30"]}`, 5},
+
+	// Reports from the public (举报): filed without login (the token sent
+	// is ignored); the handling department's steps and its reading of the
+	// reporter (answered without a case: no step).
+	{"hazard/reported POST /api/v1/public/reports" + ins, `{"enterprise":"晋城市宏达建筑工程有限公司","place":"3号楼","what":"临边无防护"}`, 0},
+	{"hazard/reported POST /api/v1/public/reports" + ins, `{"enterprise":"东街小作坊","region_code":"140502","place":"东街","what":"违规存放气瓶","name":"刘群众","phone":"13912345678"}`, 0},
+	{"report/received " + rep + "inspection" + ins, `{"inspection_no":"JC-140502-$YEAR-000001"}`, 0},
+	{"report/received " + rep + "reporter" + ins, `{}`, 0},
+	{"report/verifying " + rep + "outcome" + ins, `{"confirmed":false,"reason":"现场未发现所举报问题"}`, 0},
+	{"report/verifying " + rep + "outcome" + ins, `{"confirmed":true,"reason":"属实"}`, 0},
+	{"report/verifying " + rep + "reward" + hd, `{"granted":true,"amount_yuan":3000,"grounds":"举报奖励办法"}`, 0},
 
 	{"hazard/ordered " + cs + "documents/{docID}/service" + ins, `{"method":"直接","served_at":"$NOW","received_by":"钱宏达"}`, 0},
 	// Recording what the caller has seen changes nothing of the case.
@@ -512,6 +527,7 @@ var states = map[cases.Kind][]string{
 	cases.KindEscalation: {string(escalation.Submitted), string(escalation.Acknowledged), string(escalation.Decided), string(escalation.Returned)},
 	cases.KindInspection: {string(inspection.Inspecting), string(inspection.Signing), string(inspection.Closed)},
 	cases.KindRescue:     {string(rescue.Reported), string(rescue.Following), string(rescue.Closed)},
+	cases.KindReport:     {string(report.Received), string(report.Verifying), string(report.Confirmed), string(report.Closed)},
 	cases.KindPlan:       {string(plan.InForce), string(plan.Closed)},
 	cases.KindCampaign:   {string(campaign.Running), string(campaign.Ended)},
 }
@@ -966,6 +982,8 @@ var preparations = map[string]func(r *handlerRig, t failer) string{
 	"inspection/signing":     func(r *handlerRig, t failer) string { return r.inspection(t, 3) },
 	"rescue/reported":        func(r *handlerRig, t failer) string { return r.rescue(t, false) },
 	"rescue/following":       func(r *handlerRig, t failer) string { return r.rescue(t, true) },
+	"report/received":        func(r *handlerRig, t failer) string { return r.report(t, false) },
+	"report/verifying":       func(r *handlerRig, t failer) string { return r.report(t, true) },
 	"campaign/bureau-part":   func(r *handlerRig, t failer) string { return r.campaignPart(t, "zheng.juzhang", "140502-jsj") },
 	"campaign/district-part": func(r *handlerRig, t failer) string { return r.campaignPart(t, "gao.shizhang", "140502-zf") },
 	"plan/in_force":          func(r *handlerRig, t failer) string { return r.yearPlan(t) },
@@ -1098,6 +1116,45 @@ func (r *handlerRig) rescue(t failer, following bool) string {
 	if following {
 		r.step(t, "zhao.jiancha", 200, "/api/v1/rescue-inspections/"+no+"/decision",
 			`{"open":true,"reasons":"属重大事故隐患","measures":"加固基础","deadline":"`+day(20)+`"}`)
+	}
+	return no
+}
+
+// reportFrom counts the loopback addresses reports are filed from.
+var reportFrom atomic.Int32
+
+// report is a report from the public about 宏达建筑, handled by the
+// 区住建局; verifying: an inspection is linked. It is filed from a
+// loopback address of its own (filing is limited per address) and found
+// by the nonce in its place.
+func (r *handlerRig) report(t failer, verifying bool) string {
+	t.Helper()
+	n := reportFrom.Add(1)
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 1, byte(n>>8), byte(n))}}
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DialContext: dialer.DialContext}}
+	nonce := fmt.Sprintf("fuzz%06d", n)
+	body := `{"enterprise":"晋城市宏达建筑工程有限公司","place":"凤台街工地 ` + nonce + `","what":"临边无防护"}`
+	resp, err := client.Post(r.duty.base+"/api/v1/public/reports", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("preparing a report: %v", err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("preparing a report: %d %s", resp.StatusCode, raw)
+	}
+	_, raw = r.send(t, r.viewer, "GET", "/api/v1/cases?kind=report&q="+nonce, nil)
+	var list struct {
+		Cases []struct {
+			CaseNo string `json:"case_no"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &list); err != nil || len(list.Cases) != 1 {
+		t.Fatalf("preparing a report: the report %s is not found once: %s", nonce, raw)
+	}
+	no := list.Cases[0].CaseNo
+	if verifying {
+		r.step(t, "zhao.jiancha", 200, "/api/v1/reports/"+no+"/inspection", `{"inspection_no":"`+r.inspection(t, 0)+`"}`)
 	}
 	return no
 }

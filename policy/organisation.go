@@ -63,6 +63,27 @@ var (
 	EnterpriseRescueActions = []string{"acknowledge_alarm"}
 )
 
+// Reports from the public (群众举报) are handled by the department they
+// were sent to, and by no one else: its head and inspectors link the
+// verifying inspection, record the outcome and read who the reporter is
+// (ActionReporter, each read recorded); its head decides the reward.
+// They are asked on ReportResource, which names the handling department,
+// not on the case's region and sector, so a department above it or
+// beside it sees the case (without the reporter) but cannot handle it.
+var (
+	RegulatorReportActions = []string{"link_inspection", "record_outcome"}
+	HeadReportActions      = []string{"decide_reward"}
+)
+
+// ActionReporter is reading who filed a report from the public, unmasked.
+const ActionReporter = "report:reporter"
+
+// ReportResource is the Ladon resource of a report as handled by the
+// department it was sent to.
+func ReportResource(deptID int64, caseNo string) string {
+	return "report:handled:" + strconv.FormatInt(deptID, 10) + ":" + caseNo
+}
+
 // ActionRescueCoverage reads which enterprises a rescue team served in a
 // year and which of them it has not inspected.
 const ActionRescueCoverage = "rescue:coverage"
@@ -141,6 +162,21 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Effect:    ladon.AllowAccess,
 			})
 			out = append(out, heldEscalations(unit, id, subjects(org.RoleDeptHead, org.RoleInspector), subjects(org.RoleDeptHead))...)
+			out = append(out, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "report:" + id,
+				Description: fmt.Sprintf("%s handles the reports from the public sent to it: verifies them and reads who filed them (recorded)", unit.Name),
+				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector),
+				Actions:     []string{ActionView, ActionReporter, "report:<" + strings.Join(RegulatorReportActions, "|") + ">"},
+				Resources:   []string{"report:handled:" + id + ":<.+>"},
+				Effect:      ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "reportreward:" + id,
+				Description: fmt.Sprintf("the head of %s decides the reward for a confirmed report from the public", unit.Name),
+				Subjects:    subjects(org.RoleDeptHead),
+				Actions:     []string{"report:<" + strings.Join(HeadReportActions, "|") + ">"},
+				Resources:   []string{"report:handled:" + id + ":<.+>"},
+				Effect:      ladon.AllowAccess,
+			})
 			out = append(out, campaignPolicies(unit, id, subjects(org.RoleDeptHead, org.RoleInspector), subjects(org.RoleDeptHead))...)
 			out = append(out, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "records:" + id,

@@ -98,6 +98,9 @@ type RuleSet struct {
 	// Retention is how long each kind of case's file (案卷) is kept
 	// (保管期限); absent kinds take DefaultRetention.
 	Retention Retention `json:"retention,omitzero"`
+	// Report holds the numbers of reports from the public (举报): the
+	// verification period and the reward range. Absent: no reports.
+	Report ReportRules `json:"report,omitzero"`
 }
 
 // RestDayExtends reports whether calendar-day periods ending on a rest day
@@ -227,6 +230,9 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if err := s.Accident.validate(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: accident: %w", s.ID, err)
+		}
+		if err := s.Report.validate(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: report: %w", s.ID, err)
 		}
 		if err := s.validateInspectionsPerYear(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
+	"github.com/duty-project/duty/workflows/report"
 	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -31,6 +32,7 @@ type caseViews struct {
 	Inspection *inspection.View
 	Rescue     *rescue.View
 	Campaign   *campaign.View
+	Report     *report.View
 }
 
 // readViews reads the kind-specific view of a case; a view that cannot be
@@ -63,6 +65,9 @@ func readViews(kind cases.Kind, raw json.RawMessage) (caseViews, error) {
 	case cases.KindCampaign:
 		v.Campaign = new(campaign.View)
 		err = json.Unmarshal(raw, v.Campaign)
+	case cases.KindReport:
+		v.Report = new(report.View)
+		err = json.Unmarshal(raw, v.Report)
 	}
 	if err != nil {
 		return caseViews{}, err

@@ -301,6 +301,11 @@ type caseData struct {
 	Documents []documentRow
 	// Plan is a yearly plan's coverage and draws.
 	Plan *planPage
+	// Reporter is who filed a report from the public, shown to its
+	// handling department on the answer to its asking only; Handler says
+	// the visitor is of that department.
+	Reporter *api.ReporterResponse
+	Handler  bool
 }
 
 // documentRow is one document on a case page.
@@ -423,6 +428,12 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 // renderCase shows a case with the forms of the steps the visitor's side
 // may take now.
 func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, status int, msg, notice string, posted url.Values) {
+	s.renderCaseWith(w, r, m, status, msg, notice, posted, nil)
+}
+
+// renderCaseWith is renderCase with, for a report's handling department
+// that just asked, who filed the report (shown on this answer only).
+func (s *Server) renderCaseWith(w http.ResponseWriter, r *http.Request, m *me, status int, msg, notice string, posted url.Values, reporter *api.ReporterResponse) {
 	no := r.PathValue("caseNo")
 	var res api.CaseResponse
 	if err := s.call(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(no), nil, &res); err != nil {
@@ -459,6 +470,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 	d.Forms, d.Starts = formsFor(d.Summary, d.View, m.Side())
 	d.Forms = fitAccidentForms(d.Forms, d.Views.Accident, m)
 	d.Forms = fitCampaignForms(d.Forms, d.Views.Campaign, m)
+	d.Forms = fitReportForms(d.Forms, d.Views.Report, m)
+	d.Reporter = reporter
+	d.Handler = d.Views.Report != nil && m.inOrg(d.Views.Report.ActingOrg.ID)
 	d.Forms, d.ItemForms = splitItemForms(d.Forms)
 	s.markSeen(r, no)
 	if len(d.Forms)+len(d.Starts) > 0 {

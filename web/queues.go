@@ -320,6 +320,9 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 		}
 		f := steps[i]
 		switch {
+		case f.Kind == cases.KindReport && !m.inOrg(row.ActingOrg.ID):
+			// A report is the handling department's work alone.
+			continue
 		case f.Side == side && (f.Kind != cases.KindAccident || accidentStepFor(f, m, acc)):
 		case f.Side == "holder" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):
 		case f.Side == "level" && side == cases.SideRegulator && m.inOrg(row.ActingOrg.ID):

@@ -14,11 +14,11 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices", "orgregister", "orgstaff", "orgperson", "evidence", "rescue", "public", "campaigns", "campaignboard"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices", "orgregister", "orgstaff", "orgperson", "evidence", "rescue", "public", "campaigns", "campaignboard", "publicreport", "publicfollow"}
 
 // partials are the templates some pages share besides the layout.
 var partials = map[string][]string{
-	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"}, "case": {"templates/inspection.html", "templates/rescuecase.html", "templates/yearplan.html", "templates/campaign.html"},
+	"desk": {"templates/queue.html"}, "inbox": {"templates/queue.html"}, "case": {"templates/inspection.html", "templates/rescuecase.html", "templates/yearplan.html", "templates/campaign.html", "templates/reportcase.html"},
 }
 
 // parsePages parses every page with the layout, once for each language

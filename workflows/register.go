@@ -8,6 +8,7 @@ import (
 	"github.com/duty-project/duty/workflows/inspection"
 	"github.com/duty-project/duty/workflows/penalty"
 	"github.com/duty-project/duty/workflows/plan"
+	"github.com/duty-project/duty/workflows/report"
 	"github.com/duty-project/duty/workflows/rescue"
 	"github.com/duty-project/duty/workflows/talk"
 )
@@ -35,4 +36,5 @@ var All = []Registration{
 	{Name: rescue.WorkflowName, Func: rescue.Workflow},
 	{Name: plan.WorkflowName, Func: plan.Workflow},
 	{Name: campaign.WorkflowName, Func: campaign.Workflow},
+	{Name: report.WorkflowName, Func: report.Workflow},
 }
