@@ -104,6 +104,7 @@ var matrix = []matrixRow{
 	{on: "case:archive on plan", may: "heads: Y---"},
 	{on: "case:archive on escalation", may: "heads: Y---"},
 	{on: "case:archive on campaign", may: "heads: Y---"},
+	{on: "case:archive on report", may: "heads: Y---"},
 
 	// Hazards: the regulator opens, orders, reviews, re-inspects and
 	// decides extensions; the enterprise answers.
@@ -124,7 +125,6 @@ var matrix = []matrixRow{
 	{on: "talk:open on escalation", may: "departments: Y---"},
 	{on: "talk:open on inspection", may: "departments: Y---"},
 	{on: "talk:open on rescue", may: "departments: Y---"},
-	{on: "talk:open on plan", may: "departments: Y---"},
 	{on: "talk:record_talk on talk", may: "departments: Y---"},
 	{on: "talk:cancel_talk on talk", may: "departments: Y---"},
 	{on: "talk:submit_talk_report on talk", may: "enterprise: Y---"},
@@ -139,7 +139,6 @@ var matrix = []matrixRow{
 	{on: "penalty:open on escalation", may: "departments: Y---"},
 	{on: "penalty:open on inspection", may: "departments: Y---"},
 	{on: "penalty:open on rescue", may: "departments: Y---"},
-	{on: "penalty:open on plan", may: "departments: Y---"},
 	{on: "penalty:notify on penalty", may: "departments: Y---"},
 	{on: "penalty:schedule_hearing on penalty", may: "departments: Y---"},
 	{on: "penalty:record_hearing on penalty", may: "departments: Y---"},
@@ -183,7 +182,6 @@ var matrix = []matrixRow{
 	{on: "penalty:decide on inspection", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on rescue", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on report", facts: "fine 50000", may: "heads: Y---"},
-	{on: "penalty:decide on plan", facts: "fine 50000", may: "heads: Y---"},
 
 	// Escalations: any case may be escalated by its department; the
 	// organisation holding one — a department, or the party committee or
@@ -196,7 +194,6 @@ var matrix = []matrixRow{
 	{on: "escalation:open on escalation", may: "departments: Y---"},
 	{on: "escalation:open on inspection", may: "departments: Y---"},
 	{on: "escalation:open on rescue", may: "departments: Y---"},
-	{on: "escalation:open on plan", may: "departments: Y---"},
 	{on: "escalation:acknowledge on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:forward on held escalation", may: "departments: Y---; leaders: Y---"},
 	{on: "escalation:decide on held escalation", may: "heads: Y---; leaders: Y---"},
