@@ -117,6 +117,8 @@ func TestACaseFileOfAPaidPenaltyVerifiesOffline(t *testing.T) {
 	v.open("/cases/" + no)
 	v.sees("#archive", "下载案卷")
 	v.shot(shots, "archive-case-1280.png")
+	axe := axeSource(t)
+	v.accessible(axe, "a closed case's page at 1280 px")
 	href := value(v, chromedp.Evaluate[string](`document.querySelector('#archive a').getAttribute('href')`))
 	cookies, err := chromedp.Call(v.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{v.base}})
 	if err != nil {
@@ -147,6 +149,7 @@ func TestACaseFileOfAPaidPenaltyVerifiesOffline(t *testing.T) {
 	v.resize(390)
 	v.open("/cases/" + no)
 	v.fitsWidth(390)
+	v.accessible(axe, "a closed case's page at 390 px")
 	v.shot(shots, "archive-case-390.png")
 	ent := browse(t, chromium(t), duty.base, "qian.zong")
 	ent.open("/cases/" + no)
