@@ -110,13 +110,16 @@ func TestACaseFileOfAPaidPenaltyVerifiesOffline(t *testing.T) {
 		t.Fatalf("no decision among %+v", m.Files)
 	}
 
-	// The closed case's page offers the case file to its regulators, and
-	// its link brings the zip through the pages; the enterprise has none.
+	// The closed case's page offers the case file to the department's
+	// head, and its link brings the zip through the pages; the enterprise
+	// and the inspector are not offered one.
 	shots := artefacts(t)
 	v := browse(t, chromium(t), duty.base, "wang.juzhang")
 	v.open("/cases/" + no)
 	v.sees("#archive", "下载案卷")
 	v.shot(shots, "archive-case-1280.png")
+	axe := axeSource(t)
+	v.accessible(axe, "a closed case's page at 1280 px")
 	href := value(v, chromedp.Evaluate[string](`document.querySelector('#archive a').getAttribute('href')`))
 	cookies, err := chromedp.Call(v.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{v.base}})
 	if err != nil {
@@ -147,11 +150,14 @@ func TestACaseFileOfAPaidPenaltyVerifiesOffline(t *testing.T) {
 	v.resize(390)
 	v.open("/cases/" + no)
 	v.fitsWidth(390)
+	v.accessible(axe, "a closed case's page at 390 px")
 	v.shot(shots, "archive-case-390.png")
-	ent := browse(t, chromium(t), duty.base, "qian.zong")
-	ent.open("/cases/" + no)
-	if n := value(ent, chromedp.Evaluate[int](`document.querySelectorAll('#archive').length`)); n != 0 {
-		t.Error("the enterprise is offered the case file")
+	for _, login := range []string{"qian.zong", "zhao.jiancha"} {
+		b := browse(t, chromium(t), duty.base, login)
+		b.open("/cases/" + no)
+		if n := value(b, chromedp.Evaluate[int](`document.querySelectorAll('#archive').length`)); n != 0 {
+			t.Errorf("%s is offered the case file", login)
+		}
 	}
 
 	// `duty archive`, twice with the same time and maker: the same bytes.

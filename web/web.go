@@ -323,6 +323,18 @@ type mePost struct {
 func (m *me) Regulator() bool  { return m.has(org.KindDepartment) }
 func (m *me) Enterprise() bool { return m.has(org.KindEnterprise) }
 
+// DepartmentHead says the visitor heads a department: a closed case's
+// page offers them its case file (案卷). The API decides whether they may
+// have it (case:archive); this only spares the others a link to a refusal.
+func (m *me) DepartmentHead() bool {
+	for _, p := range m.Posts {
+		if p.Org.Kind == org.KindDepartment && p.Role == org.RoleDeptHead {
+			return true
+		}
+	}
+	return false
+}
+
 // Rescue says the visitor serves in a rescue team (救援队伍): the team's
 // page is theirs.
 func (m *me) Rescue() bool { return m.has(org.KindRescueTeam) }
