@@ -201,6 +201,14 @@ func TestInspectedEnterprisesAgreeWithTheCases(t *testing.T) {
 		{day(2026, 12, 31), day(2027, 1, 1)},  // a year's last day
 		{day(2026, 4, 1), day(2026, 4, 1)},    // no day at all
 		{start.AddDate(0, 0, 3), start.AddDate(1, 0, 9)},
+		// From a month's first day within its year, counted from the
+		// first inspections since then:
+		{day(2026, 1, 1), day(2026, 6, 20)},   // the year so far
+		{day(2026, 4, 1), day(2026, 5, 1)},    // a month
+		{day(2026, 7, 1), day(2026, 8, 17)},   // a month and days
+		{day(2026, 10, 1), day(2026, 10, 2)},  // its first day
+		{day(2025, 12, 1), day(2026, 1, 1)},   // to the year's end
+		{day(2026, 11, 1), day(2026, 12, 31)}, // to the eve of it
 	}
 	scopes := [][]store.StatsScope{everyIndustry,
 		{{RegionPath: "/14/1405/", Industries: []string{"construction", "mining"}}, {RegionPath: "/14/1406/", Industries: []string{"mining"}}}}
@@ -303,6 +311,7 @@ func BenchmarkBoardAtScale(b *testing.B) {
 		{"city by region, a year (区委/市政府)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0], To: year[1], Scopes: city}},
 		{"city by industry, a year", store.StatsQuery{By: store.ByIndustry, Under: "/14/1405/", From: year[0], To: year[1], Scopes: city}},
 		{"county by grade, a year (drill-down)", store.StatsQuery{By: store.ByGrade, Under: "/14/1405/140502/", From: year[0], To: year[1], Scopes: city}},
+		{"city by region, the year so far (1 Jan – 20 Jun)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0], To: year[0].AddDate(0, 5, 19), Scopes: city}},
 		{"city by region, 10 Mar – 20 Jun (partial months)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(0, 2, 9), To: year[0].AddDate(0, 5, 19), Scopes: city}},
 		{"one sector by region, two years (市住建局)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(-1, 0, 0), To: year[1], Scopes: sector}},
 	}
@@ -439,9 +448,11 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 		 FROM (SELECT region_path, industry, enterprise_id, ((opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date AS d
 		       FROM cases WHERE kind = 'inspection') i
 		 GROUP BY 1, 2, 3, 4`,
+		`SELECT inspected_counts_from_years()`,
 		`ALTER TABLE cases ENABLE TRIGGER cases_count`,
 		`ALTER TABLE cases ENABLE TRIGGER inspected_enterprise_years_count`,
-		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`, `ANALYZE inspected_enterprise_years`,
+		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`, `ANALYZE inspected_enterprise_years`, `ANALYZE inspected_firsts_monthly`,
+		`ANALYZE inspected_firsts_daily`, `ANALYZE inspected_enterprise_cells`,
 	} {
 		var args []any
 		if strings.Contains(sql, "'bench-i/'") {

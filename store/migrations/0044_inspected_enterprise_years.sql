@@ -34,34 +34,144 @@ CREATE FUNCTION inspected_on(r cases) RETURNS date LANGUAGE sql STABLE AS $$
     SELECT ((r.opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date
 $$;
 
--- An inspection arrives: its day's bit is set (an upsert, so the many
--- inspections of one enterprise's day write one bit).
-CREATE FUNCTION inspected_day_set(r cases) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO inspected_enterprise_years AS y (region_path, industry, year, enterprise_id, days)
-    VALUES (r.region_path, r.industry, extract(year FROM inspected_on(r))::smallint, r.enterprise_id,
-            set_bit(B'0'::bit(366), extract(doy FROM inspected_on(r))::int - 1, 1))
-    ON CONFLICT (year, region_path, industry, enterprise_id) DO UPDATE
-       SET days = set_bit(y.days, extract(doy FROM inspected_on(r))::int - 1, 1)
+-- Most periods a board asks for start on a month's first day within one
+-- year (the year so far, the default; a year; a quarter; a month). The
+-- enterprises a cell (region and sector) inspected in such a period are
+-- those whose first inspection day since the month's start (in that year)
+-- falls before the period's end: kept as counts by the month the period
+-- starts and the month or day of that first inspection, so that board
+-- reads a few rows a cell, not a row an enterprise.
+CREATE TABLE inspected_firsts_monthly (
+    region_path text NOT NULL,
+    industry    text NOT NULL,
+    year        smallint NOT NULL,
+    since       smallint NOT NULL, -- the month the period starts
+    first_month smallint NOT NULL, -- the month of the first inspection since
+    enterprises bigint NOT NULL,
+    PRIMARY KEY (year, since, region_path, industry, first_month)
+);
+CREATE TABLE inspected_firsts_daily (
+    region_path text NOT NULL,
+    industry    text NOT NULL,
+    since       smallint NOT NULL,
+    first_on    date NOT NULL,     -- the day of the first inspection since
+    enterprises bigint NOT NULL,
+    PRIMARY KEY (first_on, since, region_path, industry)
+);
+
+-- Summing cells counts an enterprise inspected in two of them (two
+-- sectors, or moved) twice: the board takes those few off, found from
+-- how many cells each enterprise has in a year.
+CREATE TABLE inspected_enterprise_cells (
+    year          smallint NOT NULL,
+    enterprise_id bigint NOT NULL,
+    cells         int NOT NULL,
+    PRIMARY KEY (year, enterprise_id)
+);
+CREATE INDEX inspected_enterprise_cells_shared ON inspected_enterprise_cells (year, enterprise_id) WHERE cells > 1;
+
+-- The first day (0-based) at or after day p with a bit set, or -1.
+CREATE FUNCTION inspected_first(days bit(366), p int) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN i = 0 THEN -1 ELSE p + i - 1 END FROM position('1' IN substr(days::text, p + 1)) i
 $$;
 
--- An inspection leaves (deleted, or moved to another day, region, sector
--- or enterprise): its day's bit is cleared unless another inspection of
--- the enterprise there still falls on that day. Rare (steps never move a
--- case), so it may look at the cases; a row with no day left goes.
-CREATE FUNCTION inspected_day_clear(r cases) RETURNS void LANGUAGE plpgsql AS $$
+-- One enterprise more (sign 1) or less (-1) whose first inspection in a
+-- cell since month "since" began was on the given day.
+CREATE FUNCTION inspected_firsts_add(path text, ind text, since int, day date, sign int) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO inspected_firsts_monthly AS m (region_path, industry, year, since, first_month, enterprises)
+    VALUES (path, ind, extract(year FROM day), since, extract(month FROM day), sign)
+    ON CONFLICT (year, since, region_path, industry, first_month) DO UPDATE SET enterprises = m.enterprises + EXCLUDED.enterprises;
+    INSERT INTO inspected_firsts_daily AS d (region_path, industry, since, first_on, enterprises)
+    VALUES (path, ind, since, day, sign)
+    ON CONFLICT (first_on, since, region_path, industry) DO UPDATE SET enterprises = d.enterprises + EXCLUDED.enterprises;
+$$;
+
+-- One enterprise's days in a cell and year went from old to new: the
+-- first-inspection counts of every month a period may start follow.
+CREATE FUNCTION inspected_firsts_move(path text, ind text, y smallint, old bit(366), new bit(366)) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    jan1 date := make_date(y, 1, 1);
+    f int;
+    t int;
+BEGIN
+    FOR s IN 1..12 LOOP
+        f := inspected_first(old, make_date(y, s, 1) - jan1);
+        t := inspected_first(new, make_date(y, s, 1) - jan1);
+        CONTINUE WHEN f = t;
+        IF f >= 0 THEN
+            PERFORM inspected_firsts_add(path, ind, s, jan1 + f, -1);
+        END IF;
+        IF t >= 0 THEN
+            PERFORM inspected_firsts_add(path, ind, s, jan1 + t, 1);
+        END IF;
+    END LOOP;
+END $$;
+
+-- An inspection arrives (v = 1) or leaves (v = 0; deleted, or moved to
+-- another day, region, sector or enterprise): its day's bit is set, or
+-- cleared unless another inspection of the enterprise there still falls
+-- on that day (leaving is rare, steps never move a case, so it may look
+-- at the cases). The row is locked while it changes, so that concurrent
+-- inspections of one enterprise move the counts one after the other.
+CREATE FUNCTION inspected_day_mark(r cases, v int) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     d date := inspected_on(r);
+    y smallint := extract(year FROM d)::smallint;
+    n int := extract(doy FROM d)::int - 1;
+    old bit(366);
+    new bit(366);
 BEGIN
-    IF EXISTS (SELECT 1 FROM cases c WHERE c.enterprise_id = r.enterprise_id AND c.kind = 'inspection'
-               AND c.region_path = r.region_path AND c.industry = r.industry AND inspected_on(c) = d) THEN
+    IF v = 0 AND EXISTS (SELECT 1 FROM cases c WHERE c.enterprise_id = r.enterprise_id AND c.kind = 'inspection'
+                         AND c.region_path = r.region_path AND c.industry = r.industry AND inspected_on(c) = d) THEN
         RETURN;
     END IF;
-    UPDATE inspected_enterprise_years SET days = set_bit(days, extract(doy FROM d)::int - 1, 0)
-    WHERE year = extract(year FROM d)::smallint AND region_path = r.region_path AND industry = r.industry AND enterprise_id = r.enterprise_id;
-    DELETE FROM inspected_enterprise_years
-    WHERE year = extract(year FROM d)::smallint AND region_path = r.region_path AND industry = r.industry AND enterprise_id = r.enterprise_id
-      AND bit_count(days) = 0;
+    IF v = 1 THEN
+        INSERT INTO inspected_enterprise_years (region_path, industry, year, enterprise_id, days)
+        VALUES (r.region_path, r.industry, y, r.enterprise_id, B'0'::bit(366))
+        ON CONFLICT DO NOTHING;
+    END IF;
+    SELECT days INTO old FROM inspected_enterprise_years
+    WHERE year = y AND region_path = r.region_path AND industry = r.industry AND enterprise_id = r.enterprise_id FOR UPDATE;
+    IF old IS NULL THEN
+        RETURN;
+    END IF;
+    new := set_bit(old, n, v);
+    IF new = old THEN
+        RETURN;
+    END IF;
+    IF bit_count(new) = 0 THEN
+        DELETE FROM inspected_enterprise_years
+        WHERE year = y AND region_path = r.region_path AND industry = r.industry AND enterprise_id = r.enterprise_id;
+    ELSE
+        UPDATE inspected_enterprise_years SET days = new
+        WHERE year = y AND region_path = r.region_path AND industry = r.industry AND enterprise_id = r.enterprise_id;
+    END IF;
+    IF bit_count(old) = 0 OR bit_count(new) = 0 THEN -- a cell more or less
+        INSERT INTO inspected_enterprise_cells AS c (year, enterprise_id, cells)
+        VALUES (y, r.enterprise_id, CASE WHEN bit_count(new) = 0 THEN -1 ELSE 1 END)
+        ON CONFLICT (year, enterprise_id) DO UPDATE SET cells = c.cells + EXCLUDED.cells;
+    END IF;
+    PERFORM inspected_firsts_move(r.region_path, r.industry, y, old, new);
 END $$;
+
+-- The counts, from the days as they are: for the rows already there
+-- (and a benchmark that writes its inspections in bulk).
+CREATE FUNCTION inspected_counts_from_years() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM inspected_firsts_monthly;
+    DELETE FROM inspected_firsts_daily;
+    DELETE FROM inspected_enterprise_cells;
+    INSERT INTO inspected_enterprise_cells (year, enterprise_id, cells)
+    SELECT year, enterprise_id, count(*) FROM inspected_enterprise_years GROUP BY 1, 2;
+    INSERT INTO inspected_firsts_daily (region_path, industry, since, first_on, enterprises)
+    SELECT region_path, industry, s, make_date(year, 1, 1) + f, count(*)
+    FROM inspected_enterprise_years, generate_series(1, 12) s,
+         LATERAL (SELECT inspected_first(days, make_date(year, s, 1) - make_date(year, 1, 1)) AS f) ff
+    WHERE f >= 0
+    GROUP BY 1, 2, 3, 4;
+    INSERT INTO inspected_firsts_monthly (region_path, industry, year, since, first_month, enterprises)
+    SELECT region_path, industry, extract(year FROM first_on), since, extract(month FROM first_on), sum(enterprises)
+    FROM inspected_firsts_daily GROUP BY 1, 2, 3, 4, 5;
+$$;
 
 -- Only an inspection's key counts here: its steps (items, signatures)
 -- change nothing and write nothing.
@@ -72,10 +182,10 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.kind = 'inspection' AND OLD.enterprise_id IS NOT NULL THEN
-        PERFORM inspected_day_clear(OLD);
+        PERFORM inspected_day_mark(OLD, 0);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.kind = 'inspection' AND NEW.enterprise_id IS NOT NULL THEN
-        PERFORM inspected_day_set(NEW);
+        PERFORM inspected_day_mark(NEW, 1);
     END IF;
     RETURN NULL;
 END $$;
@@ -83,10 +193,12 @@ END $$;
 CREATE TRIGGER inspected_enterprise_years_count AFTER INSERT OR UPDATE OR DELETE ON cases
     FOR EACH ROW EXECUTE FUNCTION inspected_enterprise_years_count();
 
--- The inspections already there: each enterprise's days of each year.
+-- The inspections already there: each enterprise's days of each year,
+-- then the counts from them.
 INSERT INTO inspected_enterprise_years (region_path, industry, year, enterprise_id, days)
 SELECT region_path, industry, extract(year FROM d)::smallint, enterprise_id,
        bit_or(set_bit(B'0'::bit(366), extract(doy FROM d)::int - 1, 1))
 FROM (SELECT region_path, industry, enterprise_id, inspected_on(cases) AS d FROM cases
       WHERE kind = 'inspection' AND enterprise_id IS NOT NULL) i
 GROUP BY region_path, industry, extract(year FROM d)::smallint, enterprise_id;
+SELECT inspected_counts_from_years();
