@@ -420,14 +420,15 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 		      LATERAL (SELECT CASE WHEN i % 20 < 16 THEN 'hazard' WHEN i % 20 < 19 THEN 'penalty' ELSE 'escalation' END AS k) kk`,
 		// As many inspections again (DUTY_BENCH_INSPECTIONS), of 20,000
 		// enterprises, so that 检查企业…家 counts distinct ones of many. An
-		// enterprise stays in its county and sector, but one inspection in
-		// 50 is by a second sector, so some enterprises are in two groups.
+		// enterprise stays in its county and sector, but one in eight is
+		// inspected once by a second sector (i/20000 is the enterprise's
+		// n-th inspection), so that some are in two groups.
 		`ALTER TABLE cases DISABLE TRIGGER inspected_enterprise_years_count`,
 		`INSERT INTO cases (workflow_id, case_no, kind, state, grade, region_code, region_path, industry, enterprise_id, acting_org_id,
 		                    rule_set, title, overdue, seq, opened_at, updated_at, closed_at, view)
 		 SELECT 'bench-i/' || i, 'BI-' || i, 'inspection', CASE WHEN i % 4 = 0 THEN 'inspecting' ELSE 'closed' END, '',
 		        '1405' || lpad((10 + e % 22)::text, 2, '0'), '/14/1405/1405' || lpad((10 + e % 22)::text, 2, '0') || '/',
-		        (ARRAY['construction','mining','hazardous_chemicals','industry_trade'])[1 + (e / 22 + CASE WHEN i % 50 = 0 THEN 1 ELSE 0 END) % 4],
+		        (ARRAY['construction','mining','hazardous_chemicals','industry_trade'])[1 + (e / 22 + CASE WHEN (i / 20000 + e) % 400 = 0 THEN 1 ELSE 0 END) % 4],
 		        e, 1 + i % 40, 'CN-2026', 'bench', false, 1,
 		        timestamptz '2025-01-01 00:00+08' + ((i::bigint * 6113) % 730) * interval '1 day' + (i % 86400) * interval '1 second', now(),
 		        CASE WHEN i % 4 <> 0 THEN now() END, '{}'::jsonb
@@ -464,4 +465,41 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 			b.Fatalf("%v\n%s", err, sql)
 		}
 	}
+}
+
+// BenchmarkOpeningAnInspection times the step that opens an inspection,
+// which keeps the enterprise's days and first-inspection counts (the worst
+// case: each is its enterprise's first of the year, in December, so every
+// month a period may start in moves), against the step that opens a
+// hazard, which keeps only the case counts, measured in the same run.
+func BenchmarkOpeningAnInspection(b *testing.B) {
+	st := pgtest.NewStore(b)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 10, 2, 0, 0, 0, time.UTC)
+	open := func(kind cases.Kind, i int) time.Duration {
+		no := string(kind) + "-" + strconv.Itoa(i)
+		sum := cases.Summary{WorkflowID: string(kind) + "/" + no, CaseNo: no, Kind: kind, State: "opened", Grade: "",
+			RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction", RuleSet: "T", OpenedAt: at}
+		sum.Enterprise.ID = int64(1 + i)
+		if kind == cases.KindHazard {
+			sum.Grade = "general"
+		}
+		start := time.Now()
+		if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: at, Action: "open", Actor: cases.SystemActor, StateAfter: "opened", Case: sum}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	open(cases.KindInspection, -1)
+	open(cases.KindHazard, -1)
+	var inspections, hazards time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		inspections += open(cases.KindInspection, i)
+		hazards += open(cases.KindHazard, i)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(inspections.Microseconds())/float64(b.N), "inspection-µs")
+	b.ReportMetric(float64(hazards.Microseconds())/float64(b.N), "hazard-µs")
+	b.ReportMetric(float64(inspections)/float64(hazards), "ratio")
 }
