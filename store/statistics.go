@@ -88,10 +88,13 @@ func (s *Store) Statistics(ctx context.Context, q StatsQuery) ([]StatsRow, error
 // InspectedEnterprises counts the distinct enterprises inspected in the
 // period (检查企业…家), by the query's grouping and in total (groups may
 // share an enterprise, so the total is its own count, not their sum).
-// It reads inspected_enterprise_years, kept by a trigger in the step's
-// transaction: one row per enterprise, region, sector and year, with the
-// days it was inspected on as bits, so a period of any days reads at most
-// one row per enterprise and year, however many inspections there were.
+// It reads what a trigger keeps in the step's transaction, never the
+// inspections: a period from a month's first day to a day of the same
+// year (the year so far, a year, a quarter, a month) from counts of first
+// inspections, a few rows a region and sector (inspectedSince); any other
+// from inspected_enterprise_years, one row per enterprise, region, sector
+// and year with the days it was inspected on as bits, so at most one row
+// per enterprise and year however many inspections there were.
 // Inspections have no grade: by grade, they all count under "".
 func (s *Store) InspectedEnterprises(ctx context.Context, q StatsQuery) (byKey map[string]int64, total int64, err error) {
 	byKey = map[string]int64{}
@@ -205,7 +208,8 @@ func (s *Store) inspectedEnterprises(ctx context.Context, q StatsQuery, sqlf str
 
 // statsFilter is the grouping key and the scope condition of a board
 // query, their parameters appended to args; gradeKey is the key by grade
-// (the column, or a constant where there is none).
+// (the column, or an expression that is "" on every row where there is
+// none).
 func statsFilter(q StatsQuery, gradeKey string, args *[]any) (key, scopes string, err error) {
 	arg := func(v any) string {
 		*args = append(*args, v)
