@@ -124,8 +124,8 @@ func (s *Store) InspectedEnterprises(ctx context.Context, q StatsQuery) (byKey m
 // inspections since that day: whole months from inspected_firsts_monthly,
 // the days of a partial last month from inspected_firsts_daily. The few
 // enterprises inspected in two cells that year would count twice where a
-// group or the total holds both: they are found from
-// inspected_enterprise_cells and taken off.
+// group or the total holds both: their rows are marked shared, and
+// taken off.
 func (s *Store) inspectedSince(ctx context.Context, q StatsQuery, from, to time.Time) (map[string]int64, int64, error) {
 	endMonth := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, beijing)
 	wholeTo := int(endMonth.Month()) // whole months are [since, wholeTo)
@@ -145,9 +145,8 @@ func (s *Store) inspectedSince(ctx context.Context, q StatsQuery, from, to time.
 		    GROUP BY GROUPING SETS ((1), ())
 		    UNION ALL
 		    SELECT %[1]s AS key, grouping(%[1]s) AS whole, count(DISTINCT enterprise_id) - count(*) FROM (
-		        SELECT y.region_path, y.industry, y.enterprise_id
-		        FROM inspected_enterprise_cells c JOIN inspected_enterprise_years y USING (year, enterprise_id)
-		        WHERE c.year = $2 AND c.cells > 1 AND y.region_path LIKE $1 AND bit_count(y.days & $7::bit(366)) > 0
+		        SELECT region_path, industry, enterprise_id FROM inspected_enterprise_years
+		        WHERE year = $2 AND shared AND region_path LIKE $1 AND bit_count(days & $7::bit(366)) > 0
 		    ) shared
 		    WHERE (%[2]s)
 		    GROUP BY GROUPING SETS ((1), ())

@@ -27,9 +27,13 @@ CREATE TABLE inspected_enterprise_years (
     year          smallint NOT NULL,
     enterprise_id bigint NOT NULL,
     days          bit(366) NOT NULL,
+    -- The enterprise has rows in other cells this year too (below).
+    shared        boolean NOT NULL DEFAULT false,
     PRIMARY KEY (year, region_path, industry, enterprise_id)
 );
 CREATE INDEX inspected_enterprise_years_region ON inspected_enterprise_years (year, region_path text_pattern_ops);
+CREATE INDEX inspected_enterprise_years_enterprise ON inspected_enterprise_years (year, enterprise_id);
+CREATE INDEX inspected_enterprise_years_shared ON inspected_enterprise_years (year, region_path text_pattern_ops) WHERE shared;
 
 -- The Beijing day an inspection counts on.
 CREATE FUNCTION inspected_on(r cases) RETURNS date LANGUAGE sql STABLE AS $$
@@ -62,8 +66,11 @@ CREATE TABLE inspected_firsts_daily (
 );
 
 -- Summing cells counts an enterprise inspected in two of them (two
--- sectors, or moved) twice: the board takes those few off, found from
--- how many cells each enterprise has in a year.
+-- sectors, or moved) twice: the board takes those few off, reading the
+-- rows marked shared. How many cells each enterprise has in a year is
+-- counted here; the upsert's row lock orders two steps adding cells of
+-- one enterprise, so the later one sees the earlier's row when it marks
+-- them.
 CREATE TABLE inspected_enterprise_cells (
     year          smallint NOT NULL,
     enterprise_id bigint NOT NULL,
@@ -144,6 +151,9 @@ BEGIN
         INSERT INTO inspected_enterprise_cells AS c (year, enterprise_id, cells)
         VALUES (y, r.enterprise_id, CASE WHEN bit_count(new) = 0 THEN -1 ELSE 1 END)
         ON CONFLICT (year, enterprise_id) DO UPDATE SET cells = c.cells + EXCLUDED.cells;
+        UPDATE inspected_enterprise_years SET shared = NOT shared
+        WHERE year = y AND enterprise_id = r.enterprise_id
+          AND shared <> (SELECT cells > 1 FROM inspected_enterprise_cells WHERE year = y AND enterprise_id = r.enterprise_id);
     END IF;
     PERFORM inspected_firsts_move(r.region_path, r.industry, y, old, new);
 END $$;
@@ -156,6 +166,8 @@ CREATE FUNCTION inspected_counts_from_years() RETURNS void LANGUAGE sql AS $$
     DELETE FROM inspected_enterprise_cells;
     INSERT INTO inspected_enterprise_cells (year, enterprise_id, cells)
     SELECT year, enterprise_id, count(*) FROM inspected_enterprise_years GROUP BY 1, 2;
+    UPDATE inspected_enterprise_years y SET shared = c.cells > 1
+    FROM inspected_enterprise_cells c WHERE c.year = y.year AND c.enterprise_id = y.enterprise_id AND y.shared <> (c.cells > 1);
     INSERT INTO inspected_firsts_daily (region_path, industry, since, first_on, enterprises)
     SELECT region_path, industry, s, make_date(year, 1, 1) + f, count(*)
     FROM inspected_enterprise_years, generate_series(1, 12) s,
