@@ -97,6 +97,15 @@ func TestReportsFromThePublic(t *testing.T) {
 	zb := browse(t, chrome, duty.base, "zhao.jiancha")
 	zb.open("/desk")
 	zb.sees("#mine", noA)
+	// The department is told of its report; the enterprise reported is not.
+	if n := zhao.settledNotifications(noA, 1); n[0]["category"] != "notice" {
+		t.Errorf("the department's notice of %s: %v", noA, n)
+	}
+	for _, n := range duty.login("qian.zong").must(200, "GET", "/api/v1/notifications", nil)["notifications"].([]any) {
+		if n.(map[string]any)["case_no"] == noA {
+			t.Errorf("the enterprise reported was told of the report: %v", n)
+		}
+	}
 
 	// The named reporter: the handling department reads it, recorded;
 	// the party secretary sees the case, not the reporter; the

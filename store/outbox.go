@@ -119,6 +119,18 @@ func concerned(st cases.Step, view []byte) (category string, auds []audience) {
 	if c.Kind == cases.KindRescue {
 		return rescueConcerned(st, view)
 	}
+	if c.Kind == cases.KindReport {
+		// A report from the public reaches the department that must verify
+		// it, and its missed verification that department's head; the
+		// enterprise reported is never told of it.
+		switch st.Action {
+		case "file":
+			return CategoryNotice, []audience{{orgID: c.ActingOrg.ID, roles: officerRoles, reason: "群众举报 report from the public"}}
+		case "verify_missed":
+			return CategoryOverdue, []audience{{orgID: c.ActingOrg.ID, roles: headRoles, reason: "举报核查逾期 verification overdue"}}
+		}
+		return "", nil
+	}
 	if c.Kind == cases.KindInspection {
 		// An inspection tells no one of its own steps (the hazard cases it
 		// opens serve their orders), except a refusal to sign the record:
