@@ -95,6 +95,10 @@ type RuleSet struct {
 	// code, its subtree, or "default"): the province sets it (分类分级
 	// 监督管理, 安全生产法 Art.62). Absent: DefaultInspectionsPerYear.
 	InspectionsPerYear map[string]map[string]int `json:"inspections_per_year,omitempty"`
+	// Duties holds the periods of the enterprises' prevention duties (plan
+	// filing, drills) and of the order a missed one brings; zero fields
+	// take the statutory defaults (DutyRules).
+	Duties DutyRules `json:"duties,omitzero"`
 }
 
 // RestDayExtends reports whether calendar-day periods ending on a rest day
@@ -227,6 +231,9 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if err := s.validateInspectionsPerYear(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
+		}
+		if err := s.DutyRules().validate(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: duties: %w", s.ID, err)
 		}
 		if err := s.validateAutoRungs(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
