@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/duty-project/duty/calendar"
 )
@@ -109,4 +110,33 @@ func (d DutyRules) validate() error {
 		}
 	}
 	return nil
+}
+
+// DutyDue is one duty an enterprise owes and when its current cycle ends.
+type DutyDue struct {
+	Kind string
+	Due  calendar.Deadline
+}
+
+// Armed is what publishing an emergency plan on published makes an
+// enterprise owe: its filing within the filing period, and each drill
+// its class owes within that drill's period (the first drill of a new
+// plan is due as a cycle after its publication).
+func (d DutyRules) Armed(cal *calendar.Calendar, published time.Time, highRisk bool) ([]DutyDue, error) {
+	var out []DutyDue
+	for _, kind := range DutyKinds {
+		p, ok := d.Filing, true
+		if kind != DutyPlanFiling {
+			p, ok = d.DrillPeriod(highRisk, kind)
+		}
+		if !ok {
+			continue
+		}
+		due, err := cal.Due(published, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, DutyDue{Kind: kind, Due: due})
+	}
+	return out, nil
 }
