@@ -81,6 +81,9 @@ func (a *Activities) TakeMissedDuties(ctx context.Context, in TakeMissedDutiesIn
 		if err != nil {
 			return TakeMissedDutiesResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "invalid", err)
 		}
+		if dr.CorrectionWithin > 0 {
+			due.End = in.Now.Add(time.Duration(dr.CorrectionWithin))
+		}
 		label, ok := dutyLabels[m.Kind]
 		if !ok {
 			return TakeMissedDutiesResult{}, temporal.NewNonRetryableApplicationError("unknown duty "+m.Kind, "invalid", nil)

@@ -42,6 +42,10 @@ type DutyRules struct {
 	// (安全生产法 Art.97 限期改正) [check: the department sets it per order;
 	// this is the default the engine orders by itself].
 	Correction calendar.Period `json:"correction,omitzero"`
+	// CorrectionWithin, when set, replaces Correction by a plain duration
+	// ("72h"): for a test or training installation whose orders must fall
+	// due within minutes. Production sets leave it out.
+	CorrectionWithin Duration `json:"correction_within,omitempty"`
 	// Basis is the legal basis written into every such order.
 	Basis string `json:"basis,omitempty"`
 }
@@ -88,6 +92,9 @@ func (d DutyRules) DrillPeriod(highRisk bool, kind string) (calendar.Period, boo
 }
 
 func (d DutyRules) validate() error {
+	if d.CorrectionWithin < 0 {
+		return fmt.Errorf("correction_within must not be negative")
+	}
 	for _, p := range []calendar.Period{d.Filing, d.Correction} {
 		if p.N <= 0 || p.N > 400 || p.Unit == 0 {
 			return fmt.Errorf("filing and correction need a positive period (%v)", p)
