@@ -53,8 +53,8 @@ type TakeMissedDutiesResult struct {
 // dutyLabels are the duties as an order names them.
 var dutyLabels = map[string]struct{ missed, do string }{
 	rules.DutyPlanFiling:         {"未在规定期限内将生产安全事故应急预案报送备案", "将应急预案报送备案"},
-	rules.DutyDrillComprehensive: {"未按规定组织综合应急预案或专项应急预案演练", "组织综合应急预案或专项应急预案演练，并报告演练情况"},
-	rules.DutyDrillOnSite:        {"未按规定组织现场处置方案演练", "组织现场处置方案演练，并报告演练情况"},
+	rules.DutyDrillComprehensive: {"未按规定组织综合应急预案或专项应急预案演练", "组织综合应急预案或专项应急预案演练"},
+	rules.DutyDrillOnSite:        {"未按规定组织现场处置方案演练", "组织现场处置方案演练"},
 }
 
 // TakeMissedDuties marks a page of duties missed (store.TakeMissed: each
@@ -101,7 +101,7 @@ func (a *Activities) TakeMissedDuties(ctx context.Context, in TakeMissedDutiesIn
 			Number: m.Order, EnterpriseID: m.EnterpriseID, Kind: m.Kind, Cycle: m.Cycle, DueAt: m.DueAt,
 			RegionCode: m.RegionCode, RegionPath: m.RegionPath, Industry: m.Industry,
 			Enterprise: m.Enterprise, Department: m.Department, Location: loc,
-			Description: fmt.Sprintf("%s%s（第 %d 期，应于 %s 前完成；应向 %s 履行）", m.Enterprise.Name, label.missed, m.Cycle, last, m.Department.Name),
+			Description: fmt.Sprintf("%s%s（第 %d 期，期限至 %s；应向 %s 履行）", m.Enterprise.Name, label.missed, m.Cycle, last, m.Department.Name),
 			Measures:    fmt.Sprintf("责令限期改正：%s，并将改正情况报告%s。依据：%s", label.do, m.Department.Name, dr.Basis),
 			Deadline:    due.End, RuleSet: rs, Ladder: ladder, AutoRungs: auto,
 		})
