@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
@@ -63,7 +62,7 @@ var dutyLabels = map[string]struct{ missed, do string }{
 // counted by the working-day calendar from Now.
 func (a *Activities) TakeMissedDuties(ctx context.Context, in TakeMissedDutiesInput) (TakeMissedDutiesResult, error) {
 	if in.Now.IsZero() {
-		return TakeMissedDutiesResult{}, temporal.NewNonRetryableApplicationError("a sweep needs its time", "invalid", nil)
+		return TakeMissedDutiesResult{}, duty.Fail(duty.EInvalid, "duty.sweep.no_time", nil)
 	}
 	missed, err := a.Store.TakeMissed(ctx, in.Now, in.Limit)
 	if err != nil {
@@ -79,14 +78,14 @@ func (a *Activities) TakeMissedDuties(ctx context.Context, in TakeMissedDutiesIn
 		dr := rs.DutyRules()
 		due, err := a.calendar().Due(in.Now, dr.Correction)
 		if err != nil {
-			return TakeMissedDutiesResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "invalid", err)
+			return TakeMissedDutiesResult{}, err
 		}
 		if dr.CorrectionWithin > 0 {
 			due.End = in.Now.Add(time.Duration(dr.CorrectionWithin))
 		}
 		label, ok := dutyLabels[m.Kind]
 		if !ok {
-			return TakeMissedDutiesResult{}, temporal.NewNonRetryableApplicationError("unknown duty "+m.Kind, "invalid", nil)
+			return TakeMissedDutiesResult{}, duty.Fail(duty.EInvalid, "duty.unknown_kind", duty.Args{"Kind": m.Kind})
 		}
 		last := m.DueAt.Add(-time.Nanosecond).In(rules.China).Format(time.DateOnly)
 		loc := m.Address

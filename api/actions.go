@@ -45,7 +45,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes(), inspectionRoutes(), rescueRoutes(), planRoutes(), publicRoutes(), campaignRoutes())
+	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes(), inspectionRoutes(), rescueRoutes(), planRoutes(), publicRoutes(), campaignRoutes(), dutyRoutes())
 }
 
 func coreRoutes() []route {

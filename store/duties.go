@@ -204,3 +204,36 @@ func (s *Store) OrderStarted(ctx context.Context, enterpriseID int64, kind, orde
 	}
 	return nil
 }
+
+// DutyRow is an obligation as the lists show it: with its enterprise's name.
+type DutyRow struct {
+	Obligation
+	EnterpriseName string `json:"enterprise_name"`
+}
+
+// MaxDutyRows bounds one list of duties.
+const MaxDutyRows = 500
+
+// DutiesOf lists the duties of one organisation, due first: an
+// enterprise's own (owner), or those owed to a department (not done)
+// that are missed or fall due before until.
+func (s *Store) DutiesOf(ctx context.Context, orgID int64, owner bool, until time.Time) ([]DutyRow, error) {
+	where := `o.department_id = $1 AND o.state <> 'done' AND (o.state = 'missed' OR o.due_at < $2)`
+	if owner {
+		where = `o.enterprise_id = $1 AND $2::timestamptz IS NOT NULL`
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT `+obligationColumns+`, e.name FROM duty_obligations o JOIN orgs e ON e.id = o.enterprise_id
+		WHERE `+where+` ORDER BY o.state = 'done', o.due_at, e.name, o.kind LIMIT $3`, orgID, until, MaxDutyRows)
+	if err != nil {
+		return nil, fmt.Errorf("store: duties: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (DutyRow, error) {
+		var d DutyRow
+		var met *time.Time
+		err := r.Scan(&d.EnterpriseID, &d.Kind, &d.DepartmentID, &d.RuleSet, &d.Cycle, &d.DueAt, &d.State, &met, &d.OrderNo, &d.EnterpriseName)
+		if met != nil {
+			d.LastMetAt = *met
+		}
+		return d, err
+	})
+}

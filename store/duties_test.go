@@ -85,3 +85,30 @@ func TestAnObligationMovesThroughItsCyclesInOneRow(t *testing.T) {
 		t.Fatalf("re-armed filing: %+v", o)
 	}
 }
+
+// The enterprise lists all its duties; the department those owed to it
+// that are missed or fall due within the window.
+func TestDutiesOfAnEnterpriseAndOfItsDepartment(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	ent, dept := d.orgs["ent-hongda"].ID, d.orgs["140502-jsj"].ID
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, rules.China)
+	if _, err := d.st.ArmDuties(ctx, []store.Obligation{
+		{EnterpriseID: ent, Kind: rules.DutyDrillOnSite, DepartmentID: dept, RuleSet: "CN-2026", DueAt: now.AddDate(0, 0, -1)},
+		{EnterpriseID: ent, Kind: rules.DutyDrillComprehensive, DepartmentID: dept, RuleSet: "CN-2026", DueAt: now.AddDate(0, 6, 0)},
+		{EnterpriseID: ent, Kind: rules.DutyPlanFiling, DepartmentID: dept, RuleSet: "CN-2026", DueAt: now.AddDate(0, 0, 10)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.st.TakeMissed(ctx, now, 10); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := d.st.DutiesOf(ctx, ent, true, now)
+	if err != nil || len(mine) != 3 || mine[0].Kind != rules.DutyDrillOnSite || mine[0].State != store.ObligationMissed || mine[0].OrderNo == "" {
+		t.Fatalf("the enterprise's duties: %+v %v", mine, err)
+	}
+	owed, err := d.st.DutiesOf(ctx, dept, false, now.AddDate(0, 1, 0))
+	if err != nil || len(owed) != 2 || owed[1].Kind != rules.DutyPlanFiling || owed[0].EnterpriseName == "" {
+		t.Fatalf("owed to the department within a month: %+v %v", owed, err)
+	}
+}
