@@ -28,7 +28,6 @@ import (
 // will (the pages and API for filing and drill reports are the next
 // slice).
 func TestAMissedDrillBecomesAnOrderThatClimbsTheLadder(t *testing.T) {
-	chrome := chromium(t)
 	db := pgtest.NewDatabase(t)
 	sets := readBuiltinRuleSets(t)
 	for i := range sets {
@@ -100,6 +99,39 @@ func TestAMissedDrillBecomesAnOrderThatClimbsTheLadder(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d hazard cases for one missed drill", n)
+	}
+
+	// The enterprise's page lists the drill with its order and the duties
+	// still owed; the department's, the drill overdue at the enterprise.
+	if _, err := conn.Exec(ctx, `INSERT INTO duty_obligations (enterprise_id, kind, department_id, rule_set, due_at, state)
+		VALUES ($1, $2, $3, $4, $5, 'pending')`, company.orgID, rules.DutyDrillComprehensive, dept, sets[0].ID, time.Now().AddDate(0, 0, 20)); err != nil {
+		t.Fatal(err)
+	}
+	mine := company.must(200, "GET", "/api/v1/orgs/"+itoa(company.orgID)+"/duties", nil)
+	if mine["overdue"].(float64) != 1 || mine["missed"].(float64) != 1 || len(mine["duties"].([]any)) != 2 {
+		t.Fatalf("the enterprise's duties: %v", mine)
+	}
+	company.must(403, "GET", "/api/v1/orgs/"+itoa(dept)+"/duties", nil)
+	// The browser's context runs for three minutes from here.
+	chrome := chromium(t)
+	for _, w := range []int64{1280, 390} {
+		b := browse(t, chrome, duty.base, "qian.zong")
+		b.resize(w)
+		b.open("/duties")
+		b.sees("#duties", "现场处置方案演练")
+		b.sees("#duties", orderNo)
+		b.sees("#duties", "责令限期改正")
+		b.noJSON()
+		b.fitsWidth(int(w))
+		b.shot(shots, "duties-enterprise-"+itoa(w)+".png")
+		b = browse(t, chrome, duty.base, "zhao.jiancha")
+		b.resize(w)
+		b.open("/duties")
+		b.sees("#duties", "宏达")
+		b.sees("#duties", "综合或专项应急预案演练")
+		b.noJSON()
+		b.fitsWidth(int(w))
+		b.shot(shots, "duties-department-"+itoa(w)+".png")
 	}
 
 	for _, w := range []int64{1280, 390} {
