@@ -24,6 +24,9 @@ type Activities struct {
 	Logger *slog.Logger
 	// Calendar counts working days; nil means the built-in one.
 	Calendar *calendar.Calendar
+	// Rules is the rule-set catalogue the sweep of prevention duties reads
+	// each missed duty's periods from; nil means the built-in one.
+	Rules *rules.Catalogue
 }
 
 // RecordStepInput is one workflow step to persist.

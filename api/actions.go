@@ -45,7 +45,7 @@ var (
 )
 
 func routes() []route {
-	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), archiveRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes(), inspectionRoutes(), rescueRoutes(), planRoutes(), publicRoutes(), campaignRoutes(), reportRoutes())
+	return slices.Concat(coreRoutes(), sessionRoutes(), penaltyRoutes(), accidentRoutes(), notificationRoutes(), metricsRoutes(), documentRoutes(), archiveRoutes(), personRoutes(), importRoutes(), boardExportRoutes(), readRoutes(), orgAdminRoutes(), inspectionRoutes(), rescueRoutes(), planRoutes(), publicRoutes(), campaignRoutes(), reportRoutes(), dutyRoutes())
 }
 
 func coreRoutes() []route {

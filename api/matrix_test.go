@@ -252,6 +252,9 @@ var matrix = []matrixRow{
 	{on: "report:decide_reward on handled report", may: "heads: Y---"},
 	// A team's yearly coverage: its own people.
 	{on: "rescue:coverage on organisation", may: "rescuer: Y---"},
+	// Prevention duties: an enterprise sees its own; a department those
+	// owed to it.
+	{on: "duty:view on organisation", may: "departments: Y---; enterprise: Y---"},
 	// The yearly plan (年度监督检查计划): a department makes its own and
 	// draws on it (双随机); that only the plan's own department draws is
 	// the API's check after policy.

@@ -68,6 +68,8 @@ func TestEveryPageIsAccessible(t *testing.T) {
 		{"zhao.jiancha", "/people/me", "record"},
 		{"zhao.jiancha", "/cases/" + no + "/documents/order-1?format=html", "document"},
 		{"qian.zong", "/inbox", "inbox"},
+		{"qian.zong", "/duties", "duties (enterprise)"},
+		{"zhao.jiancha", "/duties", "duties (department)"},
 		{"qian.zong", "/cases/" + no, "case (enterprise)"},
 		{"zhang.shuji", "/board", "board"},
 		{"zhang.shuji", "/board/cases?measure=found&from=2026-01-01&to=2030-12-31", "board's case list"},

@@ -88,6 +88,11 @@ func ReportResource(deptID int64, caseNo string) string {
 // year and which of them it has not inspected.
 const ActionRescueCoverage = "rescue:coverage"
 
+// ActionDuties reads an organisation's prevention duties (应急预案备案,
+// 演练): an enterprise's own, with what a miss brings; a department's,
+// those owed to it that are missed or coming due.
+const ActionDuties = "duty:view"
+
 // RegulatorPlanActions are what a department does with its yearly
 // inspection plan (年度监督检查计划): make it, and draw its routine
 // inspections (双随机). That only the plan's own department draws on it is
@@ -175,6 +180,13 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				Subjects:    subjects(org.RoleDeptHead),
 				Actions:     []string{"report:<" + strings.Join(HeadReportActions, "|") + ">"},
 				Resources:   []string{"report:handled:" + id + ":<.+>"},
+				Effect:      ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "duties:" + id,
+				Description: fmt.Sprintf("the people of %s see the enterprises' duties owed to it that are missed or coming due (应急预案备案, 演练)", unit.Name),
+				Subjects:    subjects(org.RoleDeptHead, org.RoleInspector),
+				Actions:     []string{ActionDuties},
+				Resources:   []string{OrgResource(unit.RegionPath, unit.ID)},
 				Effect:      ladon.AllowAccess,
 			})
 			out = append(out, campaignPolicies(unit, id, subjects(org.RoleDeptHead, org.RoleInspector), subjects(org.RoleDeptHead))...)
@@ -267,6 +279,13 @@ func ForOrganisation(o Organisation) []*ladon.DefaultPolicy {
 				// on the enterprise, though they are about it.
 				Resources: []string{"case:<[0-9/]+>:<" + alternatives(EnterpriseCaseKinds) + ">:<[a-z_]*>:" + id + ":<.+>"},
 				Effect:    ladon.AllowAccess,
+			}, &ladon.DefaultPolicy{
+				ID:          OrgPolicyPrefix + "enterpriseduties:" + id,
+				Description: fmt.Sprintf("%s sees its own prevention duties, when each is due and what a miss brings", unit.Name),
+				Subjects:    subjects(org.RoleEnterpriseHead, org.RoleProjectManager, org.RoleSafetyOfficer),
+				Actions:     []string{ActionDuties},
+				Resources:   []string{OrgResource(unit.RegionPath, unit.ID)},
+				Effect:      ladon.AllowAccess,
 			}, &ladon.DefaultPolicy{
 				ID:          OrgPolicyPrefix + "enterprisestaff:" + id,
 				Description: fmt.Sprintf("the 主要负责人 of %s keeps its own persons, posts and internal units", unit.Name),

@@ -27,7 +27,8 @@ import (
 // test checks the list against what ForOrganisation generates.
 var orgPolicyKinds = []string{"dept", "records", "penalty", "leader", "admin", "policyrecord", "arearecords", "enterprise",
 	"enterprisestaff", "held", "heldstaff", "accident", "accident-head", "accident-gov", "orgadmin",
-	"enterprisealarm", "rescue", "rescuecoverage", "campaignview", "campaign", "campaignasker", "archive", "report", "reportreward"}
+	"enterprisealarm", "rescue", "rescuecoverage", "campaignview", "campaign", "campaignasker", "archive", "report", "reportreward",
+	"duties", "enterpriseduties"}
 
 // orgPolicyIDs are the ids every generated policy of an organisation may
 // have.

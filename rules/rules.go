@@ -101,6 +101,10 @@ type RuleSet struct {
 	// Report holds the numbers of reports from the public (举报): the
 	// verification period and the reward range. Absent: no reports.
 	Report ReportRules `json:"report,omitzero"`
+	// Duties holds the periods of the enterprises' prevention duties (plan
+	// filing, drills) and of the order a missed one brings; zero fields
+	// take the statutory defaults (DutyRules).
+	Duties DutyRules `json:"duties,omitzero"`
 }
 
 // RestDayExtends reports whether calendar-day periods ending on a rest day
@@ -239,6 +243,9 @@ func Parse(b []byte) (*Catalogue, error) {
 		}
 		if err := s.Retention.validate(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)
+		}
+		if err := s.DutyRules().validate(); err != nil {
+			return nil, fmt.Errorf("rules: rule set %s: duties: %w", s.ID, err)
 		}
 		if err := s.validateAutoRungs(); err != nil {
 			return nil, fmt.Errorf("rules: rule set %s: %w", s.ID, err)

@@ -79,21 +79,37 @@ const versionChange = "warrants"
 // Every check is deterministic (the key is the installation's, the time
 // the workflow's), so replay decides alike; validators are not replayed.
 func Interceptor(k *Key, unwarranted ...string) interceptor.WorkerInterceptor {
+	return InterceptorWithSweeps(k, nil, unwarranted...)
+}
+
+// InterceptorWithSweeps is Interceptor that also lets the workflows named
+// in sweeps open without a warrant: those a Temporal Schedule starts (the
+// daily sweep of missed duties), which no API request stands behind. Such
+// a workflow must take nothing it acts on from its input — its time is
+// its own workflow time, its facts are read from the database — so that a
+// forged start can do no more than the scheduled one would. The cases it
+// opens are its children and are trusted as such.
+func InterceptorWithSweeps(k *Key, sweeps []string, unwarranted ...string) interceptor.WorkerInterceptor {
 	free := map[string]bool{}
 	for _, n := range unwarranted {
 		free[n] = true
 	}
-	return &workerInterceptor{key: k, free: free}
+	open := map[string]bool{}
+	for _, n := range sweeps {
+		open[n] = true
+	}
+	return &workerInterceptor{key: k, free: free, open: open}
 }
 
 type workerInterceptor struct {
 	interceptor.WorkerInterceptorBase
 	key  *Key
 	free map[string]bool
+	open map[string]bool
 }
 
 func (w *workerInterceptor) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	i := &inbound{key: w.key, free: w.free}
+	i := &inbound{key: w.key, free: w.free, open: w.open}
 	i.Next = next
 	return i
 }
@@ -103,6 +119,7 @@ type inbound struct {
 	interceptor.WorkflowInboundInterceptorBase
 	key  *Key
 	free map[string]bool
+	open map[string]bool
 	// legacy is set for a case opened before warrants, whose signals were
 	// sent unsealed.
 	legacy bool
@@ -123,6 +140,10 @@ func (i *inbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteW
 	if info.ParentWorkflowExecution != nil {
 		// Started by another case's workflow, on this worker's task
 		// queue: that case's own steps were warranted.
+		return i.Next.ExecuteWorkflow(ctx, in)
+	}
+	if i.open[info.WorkflowType.Name] {
+		// A sweep a Schedule starts: it acts on nothing its input says.
 		return i.Next.ExecuteWorkflow(ctx, in)
 	}
 	want := Claims{Workflow: info.WorkflowExecution.ID, Name: info.WorkflowType.Name}

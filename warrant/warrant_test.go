@@ -208,3 +208,21 @@ func assertForbidden(t *testing.T, err error) {
 		t.Fatalf("want a forbidden refusal, got %v", err)
 	}
 }
+
+// A sweep a Schedule starts opens with no warrant (nothing it acts on
+// comes from its input); any other workflow still needs one.
+func TestOnlyANamedSweepOpensWithoutAWarrant(t *testing.T) {
+	for name, want := range map[string]bool{"Sweep": true, "CaseLike": false} {
+		t.Run(name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			env.SetStartTime(now)
+			env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{warrant.InterceptorWithSweeps(key, []string{"Sweep"}, "open")}})
+			env.RegisterWorkflowWithOptions(func(workflow.Context) (int, error) { return 1, nil }, workflow.RegisterOptions{Name: name})
+			env.ExecuteWorkflow(name)
+			if err := env.GetWorkflowError(); (err == nil) != want {
+				t.Fatalf("%s opened without a warrant: error %v", name, err)
+			}
+		})
+	}
+}

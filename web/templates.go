@@ -14,7 +14,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices", "orgregister", "orgstaff", "orgperson", "evidence", "rescue", "public", "campaigns", "campaignboard", "publicreport", "publicfollow"}
+var pageNames = []string{"login", "desk", "inbox", "board", "case", "policies", "record", "ledgers", "error", "accidents", "notices", "orgregister", "orgstaff", "orgperson", "evidence", "rescue", "public", "campaigns", "campaignboard", "publicreport", "publicfollow", "duties"}
 
 // partials are the templates some pages share besides the layout.
 var partials = map[string][]string{

@@ -75,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /desk/hazards", s.openHazard)
 	mux.HandleFunc("POST /desk/inspections", s.openInspection)
 	mux.HandleFunc("GET /rescue", s.rescuePage)
+	mux.HandleFunc("GET /duties", s.dutiesPage)
 	mux.HandleFunc("POST /rescue/inspections", s.openRescue)
 	mux.HandleFunc("POST /desk/plans", s.openPlan)
 	mux.HandleFunc("POST /plans/{caseNo}/draws", s.drawOnPlan)

@@ -12,10 +12,12 @@ import (
 
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/warrant"
 	"github.com/duty-project/duty/workflows"
 	"github.com/duty-project/duty/workflows/casekit"
+	"github.com/duty-project/duty/workflows/duties"
 )
 
 // Options tunes the worker.
@@ -26,6 +28,9 @@ type Options struct {
 	// Calendar counts working days for the activities; nil means the
 	// built-in one.
 	Calendar *calendar.Calendar
+	// Rules is the rule-set catalogue the sweep of missed duties orders
+	// under; nil means the built-in one.
+	Rules *rules.Catalogue
 	// Interceptors wrap every workflow and activity the worker runs (the
 	// activity metrics).
 	Interceptors []interceptor.WorkerInterceptor
@@ -52,7 +57,7 @@ func New(c client.Client, st *store.Store, logger *slog.Logger, opts Options) sd
 	for _, r := range workflows.All {
 		w.RegisterWorkflowWithOptions(r.Func, workflow.RegisterOptions{Name: r.Name})
 	}
-	w.RegisterActivity(&activities.Activities{Store: st, Logger: logger, Calendar: opts.Calendar})
+	w.RegisterActivity(&activities.Activities{Store: st, Logger: logger, Calendar: opts.Calendar, Rules: opts.Rules})
 	return w
 }
 
@@ -60,5 +65,5 @@ func New(c client.Client, st *store.Store, logger *slog.Logger, opts Options) sd
 // and for replaying its histories: every update but the opening one (which
 // takes no step) needs one.
 func Warrants(k *warrant.Key) interceptor.WorkerInterceptor {
-	return warrant.Interceptor(k, casekit.UpdateOpen)
+	return warrant.InterceptorWithSweeps(k, []string{duties.WorkflowName}, casekit.UpdateOpen)
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/campaign"
+	"github.com/duty-project/duty/workflows/duties"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/inspection"
@@ -37,4 +38,5 @@ var All = []Registration{
 	{Name: plan.WorkflowName, Func: plan.Workflow},
 	{Name: campaign.WorkflowName, Func: campaign.Workflow},
 	{Name: report.WorkflowName, Func: report.Workflow},
+	{Name: duties.WorkflowName, Func: duties.Workflow},
 }

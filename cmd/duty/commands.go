@@ -344,10 +344,18 @@ func (a *app) startWorker(cfg *config) error {
 	if err != nil {
 		return err
 	}
-	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers, Calendar: cal, Warrants: a.warrants,
+	cat, err := cfg.catalogue()
+	if err != nil {
+		return err
+	}
+	w := worker.New(a.temporal, a.store, a.logger, worker.Options{Pollers: cfg.pollers, Calendar: cal, Rules: cat, Warrants: a.warrants,
 		Interceptors: []interceptor.WorkerInterceptor{a.processMetrics().WorkerInterceptor()}})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
+	}
+	if err := worker.EnsureSchedules(context.Background(), a.temporal); err != nil {
+		w.Stop()
+		return err
 	}
 	a.closers = append(a.closers, w.Stop)
 	return a.startDispatcher(cfg)

@@ -15,12 +15,18 @@ import (
 // not take the cases it started with it. Its workflow ID is its case
 // number's, never reused, so a retried start cannot open a second case.
 func StartChildCase(ctx workflow.Context, workflowID, workflowName string, input any) error {
-	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+	return StartChild(ctx, workflowID, workflowName, input).GetChildWorkflowExecution().Get(ctx, nil)
+}
+
+// StartChild starts a case as StartChildCase does without waiting, for a
+// workflow that starts many at once (the sweep of missed duties) and then
+// waits for each to have started.
+func StartChild(ctx workflow.Context, workflowID, workflowName string, input any) workflow.ChildWorkflowFuture {
+	return workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            workflowID,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}), workflowName, input)
-	return child.GetChildWorkflowExecution().Get(ctx, nil)
 }
 
 // CaseNumbers allocates count numbers of a kind of case in a region, for
