@@ -171,8 +171,22 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 	}
 	// The links are computed here, a batch at a time, and checked by the
 	// database after the insert (migration 0041): the hash covers the
-	// details as jsonb prints them and the time as stored, so both are
-	// read back first, with each chain's last entry.
+	// details as jsonb prints them and the time as stored. The details are
+	// printed so here (jsonbText); only what it cannot print is sent to be
+	// read back as jsonb text, with the time and each chain's last entry.
+	printed := true
+	for i := range details {
+		t, ok := jsonbText([]byte(details[i]))
+		if !ok {
+			printed = false
+			break
+		}
+		details[i] = t
+	}
+	readBack := details
+	if printed {
+		readBack = []string{}
+	}
 	var at time.Time
 	var heads []chainHead
 	rows, err := tx.Query(ctx, `
@@ -182,13 +196,13 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 		LEFT JOIN LATERAL (
 			SELECT a.chain_pos, a.hash, (SELECT max(b.seq) FROM audit_log b WHERE b.workflow_id = w.workflow_id) AS seq
 			FROM audit_log a WHERE a.workflow_id = w.workflow_id ORDER BY a.chain_pos DESC LIMIT 1) l ON true`,
-		workflowIDs, ch.At, details, genesis)
+		workflowIDs, ch.At, readBack, genesis)
 	if err != nil {
 		return fmt.Errorf("store: organisation record: %w", err)
 	}
 	for rows.Next() {
 		var h chainHead
-		if err := rows.Scan(&at, &details, &h.WorkflowID, &h.Pos, &h.Hash, &h.Seq); err != nil {
+		if err := rows.Scan(&at, &readBack, &h.WorkflowID, &h.Pos, &h.Hash, &h.Seq); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: organisation record: %w", err)
 		}
@@ -196,6 +210,9 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: organisation record: %w", err)
+	}
+	if !printed {
+		details = readBack
 	}
 	by := ch.By
 	var actorID, actorOrgID *int64
