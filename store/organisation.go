@@ -224,9 +224,11 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 	if by.OrgID != 0 {
 		actorOrgID = &by.OrgID
 	}
-	seqs, positions := make([]int64, n), make([]int64, n)
-	prevs, hashes := make([][]byte, n), make([][]byte, n)
-	actions, befores, afters := make([]string, n), make([]string, n), make([]string, n)
+	// COPY, not INSERT … SELECT FROM unnest: the entries go in as they
+	// are sent, without arrays built here and taken apart there (COPY
+	// still inserts them one by one, through the triggers, and runs the
+	// statement's link check after the last).
+	copied := make([][]any, n)
 	for i, e := range entries {
 		h := &heads[slices.IndexFunc(heads, func(h chainHead) bool { return h.WorkflowID == workflowIDs[i] })]
 		h.Pos++
@@ -234,25 +236,20 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 		r := auditRow{workflowID: workflowIDs[i], chainPos: h.Pos, seq: h.Seq, caseNo: caseNos[i], at: at, action: e.action,
 			actorID: actorID, actorName: by.Name, actorRole: by.Role, actorPost: by.Title, actorOrgID: actorOrgID, actorOrg: by.OrgName,
 			stateBefore: e.before, stateAfter: e.after, details: details[i]}
-		seqs[i], positions[i], prevs[i] = h.Seq, h.Pos, h.Hash
+		prev := h.Hash
 		h.Hash = auditHash(&r, h.Hash)
-		hashes[i] = h.Hash
-		actions[i], befores[i], afters[i] = e.action, e.before, e.after
+		copied[i] = []any{r.workflowID, r.seq, r.caseNo, at, r.action, actorID, by.Name, by.Role, by.Title, actorOrgID, by.OrgName,
+			r.stateBefore, r.stateAfter, r.details, r.chainPos, prev, h.Hash}
 	}
-	if _, err := tx.Exec(ctx, `
-		INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
-			actor_post, actor_org_id, actor_org, state_before, state_after, details, chain_pos, prev_hash, hash)
-		SELECT u.workflow_id, u.seq, u.case_no, $1, u.action, NULLIF($2, 0), $3, $4, $5, NULLIF($6, 0), $7,
-			u.state_before, u.state_after, u.details::jsonb, u.chain_pos, u.prev_hash, u.hash
-		FROM unnest($8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::bytea[], $17::bytea[])
-			WITH ORDINALITY AS u(workflow_id, seq, case_no, action, state_before, state_after, details, chain_pos, prev_hash, hash, ord)
-		ORDER BY u.ord`,
-		at, by.PersonID, by.Name, by.Role, by.Title, by.OrgID, by.OrgName,
-		workflowIDs, seqs, caseNos, actions, befores, afters, details, positions, prevs, hashes); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, auditColumns, pgx.CopyFromRows(copied)); err != nil {
 		return fmt.Errorf("store: organisation record entry: %w", err)
 	}
 	return nil
 }
+
+// auditColumns are the columns recordOrgChanges gives, in its order.
+var auditColumns = []string{"workflow_id", "seq", "case_no", "at", "action", "actor_id", "actor_name", "actor_role",
+	"actor_post", "actor_org_id", "actor_org", "state_before", "state_after", "details", "chain_pos", "prev_hash", "hash"}
 
 // chainHead is a chain's last entry: its position, hash and seq.
 type chainHead struct {
