@@ -20,8 +20,8 @@
 --    chain in the transaction's duty.org_chains_counted, and later
 --    entries of it queue none. The events queued (those of the first
 --    statement that wrote the chain in the transaction) still run at
---    commit and write the chain's last number as it then is, so the
---    length is the length at commit as before. A savepoint rolled back
+--    commit and write the chain's last number as it then is (below), so
+--    the length is the length at commit as before. A savepoint rolled back
 --    takes its events and its note with it.
 --
 -- The note only spares work: a writer that sets it by hand leaves the
@@ -77,6 +77,20 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+
+-- The events left write the chain's last number whatever the entry that
+-- queued them: 0023's test against the entry's own number (seq < NEW.seq)
+-- let only a later entry's event move the length, and a record begun by
+-- a statement of one entry, followed by others in the same transaction,
+-- would have kept the length 1.
+CREATE OR REPLACE FUNCTION org_chain_length() RETURNS trigger AS $$
+BEGIN
+    UPDATE org_chains c SET seq = l.seq
+    FROM (SELECT max(a.seq) AS seq FROM audit_log a WHERE a.workflow_id = NEW.workflow_id) l
+    WHERE c.workflow_id = NEW.workflow_id AND c.seq < l.seq;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 
 DROP TRIGGER org_chain_length ON audit_log;
 CREATE CONSTRAINT TRIGGER org_chain_length AFTER INSERT ON audit_log
