@@ -26,6 +26,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -171,6 +172,8 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 		return report, duty.Errorf(duty.EInvalid, "%v", err)
 	}
 	defer r.Close()
+	rows, stop := readAhead(r, BatchRows)
+	defer stop()
 	ctx = store.BatchOrgChanges(ctx)
 	tx, err := im.Store.Pool.Begin(ctx)
 	if err != nil {
@@ -189,7 +192,8 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 	ru := &run{st: im.Store, opt: opt, tx: tx, report: &report, regions: regions, allowed: map[string]error{}, today: today,
 		seen: map[string]int{}, names: map[string]string{}, orgs: map[string]org.Org{}}
 	for {
-		row, err := r.Next()
+		next := <-rows
+		row, err := next.row, next.err
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -221,7 +225,7 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 			}
 		}
 		if opt.Progress != nil && report.Rows%opt.ProgressEvery == 0 {
-			opt.Progress(report.Rows, r.Progress())
+			opt.Progress(report.Rows, next.progress)
 		}
 	}
 	if err := ru.flush(ctx); err != nil {
@@ -255,6 +259,41 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 	}
 	report.Committed = true
 	return report, nil
+}
+
+// readRow is a row of the ledger, or the error that ends it, with how far
+// reading had come.
+type readRow struct {
+	row      ledger.Row
+	err      error
+	progress float64
+}
+
+// readAhead reads r's rows in a goroutine of its own, up to ahead rows
+// before the import takes them: the file is parsed (XLSX's XML is about
+// half of the import's own CPU) while the batch before is written,
+// instead of PostgreSQL and the parsing waiting for each other in turn —
+// as a COPY of the same file, streamed while it is read, does not. The last row sent carries the error that ends
+// the file (io.EOF at its end). stop ends the reading and returns once
+// the goroutine has, so that r may be closed.
+func readAhead(r *ledger.Reader, ahead int) (rows <-chan readRow, stop func()) {
+	ch := make(chan readRow, ahead)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			row, err := r.Next()
+			select {
+			case ch <- readRow{row: row, err: err, progress: r.Progress()}:
+			case <-done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	return ch, func() { close(done); wg.Wait() }
 }
 
 // tally counts a row's outcome, or reports its problems; the error is

@@ -8,3 +8,7 @@ var StatisticsByScan = (*Store).statisticsByScan
 // the inspection cases, for the tests and the benchmark that hold
 // inspected_enterprise_years to it.
 var InspectedEnterprisesByScan = (*Store).inspectedEnterprisesByScan
+
+// JsonbText exposes the printing of details as jsonb prints them, for the
+// test that holds it to PostgreSQL's own.
+var JsonbText = jsonbText

@@ -138,7 +138,9 @@ func (s *Store) recordOrgChange(ctx context.Context, tx pgx.Tx, region, action, 
 // (migration 0041), so a wrong link is refused as it would have been
 // impossible before. The row's length is written once, at commit
 // (migration 0023), so that a deleted tail shows without a thousand
-// changes in one import rewriting the row a thousand times.
+// changes in one import rewriting the row a thousand times, by the events
+// of the first statement that writes the chain in the transaction only
+// (migration 0045), so that it is not 300,000 trigger calls either.
 func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEntry, ch OrgChange) error {
 	if len(entries) == 0 {
 		return nil
@@ -171,8 +173,22 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 	}
 	// The links are computed here, a batch at a time, and checked by the
 	// database after the insert (migration 0041): the hash covers the
-	// details as jsonb prints them and the time as stored, so both are
-	// read back first, with each chain's last entry.
+	// details as jsonb prints them and the time as stored. The details are
+	// printed so here (jsonbText); only what it cannot print is sent to be
+	// read back as jsonb text, with the time and each chain's last entry.
+	printed := true
+	for i := range details {
+		t, ok := jsonbText([]byte(details[i]))
+		if !ok {
+			printed = false
+			break
+		}
+		details[i] = t
+	}
+	readBack := details
+	if printed {
+		readBack = []string{}
+	}
 	var at time.Time
 	var heads []chainHead
 	rows, err := tx.Query(ctx, `
@@ -182,13 +198,13 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 		LEFT JOIN LATERAL (
 			SELECT a.chain_pos, a.hash, (SELECT max(b.seq) FROM audit_log b WHERE b.workflow_id = w.workflow_id) AS seq
 			FROM audit_log a WHERE a.workflow_id = w.workflow_id ORDER BY a.chain_pos DESC LIMIT 1) l ON true`,
-		workflowIDs, ch.At, details, genesis)
+		workflowIDs, ch.At, readBack, genesis)
 	if err != nil {
 		return fmt.Errorf("store: organisation record: %w", err)
 	}
 	for rows.Next() {
 		var h chainHead
-		if err := rows.Scan(&at, &details, &h.WorkflowID, &h.Pos, &h.Hash, &h.Seq); err != nil {
+		if err := rows.Scan(&at, &readBack, &h.WorkflowID, &h.Pos, &h.Hash, &h.Seq); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: organisation record: %w", err)
 		}
@@ -196,6 +212,9 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: organisation record: %w", err)
+	}
+	if !printed {
+		details = readBack
 	}
 	by := ch.By
 	var actorID, actorOrgID *int64
@@ -205,9 +224,11 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 	if by.OrgID != 0 {
 		actorOrgID = &by.OrgID
 	}
-	seqs, positions := make([]int64, n), make([]int64, n)
-	prevs, hashes := make([][]byte, n), make([][]byte, n)
-	actions, befores, afters := make([]string, n), make([]string, n), make([]string, n)
+	// COPY, not INSERT … SELECT FROM unnest: the entries go in as they
+	// are sent, without arrays built here and taken apart there (COPY
+	// still inserts them one by one, through the triggers, and runs the
+	// statement's link check after the last).
+	copied := make([][]any, n)
 	for i, e := range entries {
 		h := &heads[slices.IndexFunc(heads, func(h chainHead) bool { return h.WorkflowID == workflowIDs[i] })]
 		h.Pos++
@@ -215,25 +236,20 @@ func (s *Store) recordOrgChanges(ctx context.Context, tx pgx.Tx, entries []orgEn
 		r := auditRow{workflowID: workflowIDs[i], chainPos: h.Pos, seq: h.Seq, caseNo: caseNos[i], at: at, action: e.action,
 			actorID: actorID, actorName: by.Name, actorRole: by.Role, actorPost: by.Title, actorOrgID: actorOrgID, actorOrg: by.OrgName,
 			stateBefore: e.before, stateAfter: e.after, details: details[i]}
-		seqs[i], positions[i], prevs[i] = h.Seq, h.Pos, h.Hash
+		prev := h.Hash
 		h.Hash = auditHash(&r, h.Hash)
-		hashes[i] = h.Hash
-		actions[i], befores[i], afters[i] = e.action, e.before, e.after
+		copied[i] = []any{r.workflowID, r.seq, r.caseNo, at, r.action, actorID, by.Name, by.Role, by.Title, actorOrgID, by.OrgName,
+			r.stateBefore, r.stateAfter, r.details, r.chainPos, prev, h.Hash}
 	}
-	if _, err := tx.Exec(ctx, `
-		INSERT INTO audit_log (workflow_id, seq, case_no, at, action, actor_id, actor_name, actor_role,
-			actor_post, actor_org_id, actor_org, state_before, state_after, details, chain_pos, prev_hash, hash)
-		SELECT u.workflow_id, u.seq, u.case_no, $1, u.action, NULLIF($2, 0), $3, $4, $5, NULLIF($6, 0), $7,
-			u.state_before, u.state_after, u.details::jsonb, u.chain_pos, u.prev_hash, u.hash
-		FROM unnest($8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::bytea[], $17::bytea[])
-			WITH ORDINALITY AS u(workflow_id, seq, case_no, action, state_before, state_after, details, chain_pos, prev_hash, hash, ord)
-		ORDER BY u.ord`,
-		at, by.PersonID, by.Name, by.Role, by.Title, by.OrgID, by.OrgName,
-		workflowIDs, seqs, caseNos, actions, befores, afters, details, positions, prevs, hashes); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, auditColumns, pgx.CopyFromRows(copied)); err != nil {
 		return fmt.Errorf("store: organisation record entry: %w", err)
 	}
 	return nil
 }
+
+// auditColumns are the columns recordOrgChanges gives, in its order.
+var auditColumns = []string{"workflow_id", "seq", "case_no", "at", "action", "actor_id", "actor_name", "actor_role",
+	"actor_post", "actor_org_id", "actor_org", "state_before", "state_after", "details", "chain_pos", "prev_hash", "hash"}
 
 // chainHead is a chain's last entry: its position, hash and seq.
 type chainHead struct {

@@ -420,6 +420,59 @@ func TestOrganisationChangesAreNumberedInTurn(t *testing.T) {
 	if length != 48 || entries != 48 || last != 48 {
 		t.Fatalf("chain length %d, %d entries, the last numbered %d; want 48 each", length, entries, last)
 	}
+	// The length is written by one deferred event per chain and
+	// transaction (migration 0045): changes rolled back to a savepoint
+	// take their events and the note that spared the later changes'
+	// events with them, so the length is still the last number at commit.
+	must(t, inTx(t, st, func(tx pgx.Tx) error {
+		for i := 200; i < 206; i++ {
+			sp, err := tx.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			if err := save(sp, i); err != nil {
+				return err
+			}
+			if i%2 == 0 {
+				err = sp.Rollback(ctx)
+			} else {
+				err = sp.Commit(ctx)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	if err := st.Pool.QueryRow(ctx, `SELECT c.seq, count(a.*), max(a.seq) FROM org_chains c JOIN audit_log a USING (workflow_id)
+		WHERE c.region_code = '140525' GROUP BY c.seq`).Scan(&length, &entries, &last); err != nil {
+		t.Fatal(err)
+	}
+	if length != 51 || entries != 51 || last != 51 {
+		t.Fatalf("after savepoints: chain length %d, %d entries, the last numbered %d; want 51 each", length, entries, last)
+	}
+	// A region's record begun by one change, then three more, one
+	// statement each, in one transaction: the one event queued (the
+	// first's) writes the length of all four.
+	must(t, inTx(t, st, func(tx pgx.Tx) error {
+		if _, _, err := st.SaveRegion(ctx, tx, org.Region{Code: "140581", Name: "高平市"}, orgChange(d, "")); err != nil {
+			return err
+		}
+		for i := range 3 {
+			if _, _, err := st.SaveOrg(ctx, tx, store.OrgInput{Kind: org.KindEnterprise, Name: fmt.Sprintf("高平企业%d", i), RegionCode: "140581",
+				CreditCode: creditCode(t, 300+i), IndustryCode: "4710"}, orgChange(d, "")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	if err := st.Pool.QueryRow(ctx, `SELECT c.seq, count(a.*), max(a.seq) FROM org_chains c JOIN audit_log a USING (workflow_id)
+		WHERE c.region_code = '140581' GROUP BY c.seq`).Scan(&length, &entries, &last); err != nil {
+		t.Fatal(err)
+	}
+	if length != 4 || entries != 4 || last != 4 {
+		t.Fatalf("a new region's record: chain length %d, %d entries, the last numbered %d; want 4 each", length, entries, last)
+	}
 	if rep := verify(t, st); !rep.OK() {
 		t.Fatalf("report = %+v", rep)
 	}
