@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -303,6 +304,42 @@ var blockerPatterns = []struct {
 	{regexp.MustCompile(`^the fine under Art\.(\d+): its penalty case is starting`), "第${1}条罚款：处罚案件立案中"},
 	{regexp.MustCompile(`^the fine under Art\.(\d+) on (.+): penalty case (\S+) is not concluded`), "第${1}条罚款（${2}）：处罚案件${3}未办结"},
 	{regexp.MustCompile(`^the (?:hazard|penalty) case could not be started \(未能立案\): (.*)`), "未能立案：${1}"},
+}
+
+// gateBlockers says in lang what blocks a gate: the messages the case
+// keeps (GateStatus.Blocks), or, for a case recorded before it kept them,
+// its texts as blockerIn reads them. g is a GateStatus, or a gate as the
+// API's JSON decodes into a map (the supervisors' board).
+func gateBlockers(lang string, g any) []string {
+	st, ok := g.(accident.GateStatus)
+	if !ok {
+		b, _ := json.Marshal(g)
+		_ = json.Unmarshal(b, &st)
+	}
+	out := make([]string, 0, max(len(st.Blocks), len(st.Blockers)))
+	if len(st.Blocks) > 0 {
+		for _, b := range st.Blocks {
+			out = append(out, b.Text(lang))
+		}
+		return out
+	}
+	for _, s := range st.Blockers {
+		out = append(out, blockerIn(lang, s))
+	}
+	return out
+}
+
+// hanAside is a bracketed aside in Chinese within the engine's English.
+var hanAside = regexp.MustCompile(`\s*\([^()]*\p{Han}[^()]*\)`)
+
+// blockerIn says in lang what a text the engine kept about a gate or a
+// case that could not start says: in Chinese as blockerText reads it, in
+// English without its Chinese asides.
+func blockerIn(lang, s string) string {
+	if lang == i18n.Chinese {
+		return blockerText(s)
+	}
+	return strings.TrimSpace(hanAside.ReplaceAllString(s, ""))
 }
 
 // blockerText says in Chinese what blocks a gate.

@@ -38,6 +38,9 @@ func langFuncs(lang string) template.FuncMap {
 		"actionLabel": func(k cases.Kind, a string) string { return labelIn(lang, "action."+string(k)+"."+a) },
 		"label":       func(group string, v any) string { return labelIn(lang, group+"."+fmt.Sprint(v)) },
 		"listLabel":   func(group string, v []string) string { return listLabelIn(lang, group, v...) },
+		// What blocks a gate of 四不放过, and why a case could not start.
+		"gateBlockers": func(g any) []string { return gateBlockers(lang, g) },
+		"blocker":      func(s string) string { return blockerIn(lang, s) },
 	}
 	if lang != i18n.Chinese {
 		// when and day are Chinese style (labels.go); in another
