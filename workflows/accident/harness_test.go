@@ -3,7 +3,6 @@ package accident
 import (
 	"testing"
 
-	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/escalation"
 	"github.com/duty-project/duty/workflows/hazard"
 	"github.com/duty-project/duty/workflows/internal/casetest"
@@ -37,13 +36,4 @@ func newHarness(t *testing.T) *harness {
 		casetest.Workflow{Name: talk.WorkflowName, Func: talk.Workflow},
 		casetest.Workflow{Name: escalation.WorkflowName, Func: escalation.Workflow},
 		casetest.Workflow{Name: penalty.WorkflowName, Func: penalty.Workflow})
-}
-
-// said is what a refusal says to a reader of Chinese, the default
-// language: its catalogue message, else its free text.
-func said(o outcome) string {
-	if o.Refusal.ID == "" {
-		return o.Msg
-	}
-	return o.Refusal.Text(i18n.Chinese)
 }
