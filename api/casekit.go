@@ -187,7 +187,7 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 // on the campaign's own route.
 func notAboutACampaign(c cases.Summary) error {
 	if c.Kind == cases.KindCampaign {
-		return duty.Errorf(duty.EConflict, "%s 是专项整治，不能就其约谈、处罚或提请上级；逾期未报的督办请在专项整治页面办理", c.CaseNo)
+		return duty.Fail(duty.EConflict, "case.campaign.not_enforcement", duty.Args{"CaseNo": c.CaseNo})
 	}
 	return nil
 }
