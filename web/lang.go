@@ -40,7 +40,10 @@ func langFuncs(lang string) template.FuncMap {
 		"listLabel":   func(group string, v []string) string { return listLabelIn(lang, group, v...) },
 		// What blocks a gate of 四不放过, and why a case could not start.
 		"gateBlockers": func(g any) []string { return gateBlockers(lang, g) },
-		"blocker":      func(s string) string { return blockerIn(lang, s) },
+		// What a deadline is, and what follows when it passes.
+		"deadlineLabel": func(d cases.Deadline) string { return deadlineLabelIn(lang, d) },
+		"ifMissed":      func(k cases.Kind, key string) string { return ifMissedIn(lang, k, key) },
+		"blocker":       func(s string) string { return blockerIn(lang, s) },
 	}
 	if lang != i18n.Chinese {
 		// when and day are Chinese style (labels.go); in another
@@ -147,4 +150,12 @@ func langOptions(current string, here *url.URL) []langOption {
 		out = append(out, langOption{Lang: l, Name: names[l], Href: u.RequestURI(), Current: l == current})
 	}
 	return out
+}
+
+// reqLang is the request's language; no request (a test's) reads Chinese.
+func reqLang(r *http.Request) string {
+	if r == nil {
+		return i18n.Default
+	}
+	return i18n.FromRequest(r)
 }
