@@ -40,6 +40,7 @@ func langFuncs(lang string) template.FuncMap {
 		"listLabel":   func(group string, v []string) string { return listLabelIn(lang, group, v...) },
 		// What blocks a gate of 四不放过, and why a case could not start.
 		"gateBlockers": func(g any) []string { return gateBlockers(lang, g) },
+		"say":          func(s string) string { return sayIn(lang, s) },
 		// What a deadline is, and what follows when it passes.
 		"deadlineLabel": func(d cases.Deadline) string { return deadlineLabelIn(lang, d) },
 		"ifMissed":      func(k cases.Kind, key string) string { return ifMissedIn(lang, k, key) },
@@ -158,4 +159,13 @@ func reqLang(r *http.Request) string {
 		return i18n.Default
 	}
 	return i18n.FromRequest(r)
+}
+
+// sayIn shows in lang a form's label, hint or choice: a message of the
+// catalogue by its ID, or a choice's own text as it is.
+func sayIn(lang, s string) string {
+	if i18n.Has(lang, s) {
+		return i18n.T(lang, s, nil)
+	}
+	return s
 }

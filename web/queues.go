@@ -328,8 +328,8 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 		default:
 			continue
 		}
-		if !slices.Contains(row.Todo, f.Label) {
-			row.Todo = append(row.Todo, f.Label)
+		if todo := i18n.T(lang, f.Label, nil); !slices.Contains(row.Todo, todo) {
+			row.Todo = append(row.Todo, todo)
 		}
 	}
 	if row.LadderDue && side == cases.SideRegulator {

@@ -71,6 +71,9 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"ifMissed": ifMissed,
+	// say shows a form's words: a message ID of the catalogue, or a
+	// choice's own text (a person's name).
+	"say": func(s string) string { return sayIn(i18n.Chinese, s) },
 	"dueAt": func(v any) string {
 		if t, ok := v.(time.Time); ok {
 			return dueDay(t)
