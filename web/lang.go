@@ -49,23 +49,10 @@ func langFuncs(lang string) template.FuncMap {
 	if lang != i18n.Chinese {
 		// when and day are Chinese style (labels.go); in another
 		// language a moment reads as that language writes it.
-		fm["when"] = func(v any) string {
-			switch v.(type) {
-			case calendar.Date, calendar.Deadline, *calendar.Deadline:
-				if t, ok := asTime(v); ok {
-					return i18n.Date(lang, t)
-				}
-				return ""
-			}
-			t, ok := asTime(v)
-			if !ok {
-				if s, isStr := v.(string); isStr {
-					return s
-				}
-				return ""
-			}
-			return i18n.When(lang, t)
-		}
+		fm["when"] = func(v any) string { return whenIn(lang, v) }
+		// zh keeps the Chinese of what the engine wrote in both
+		// languages; in another language, its English.
+		fm["zh"] = func(s string) string { return bilingualIn(lang, s) }
 		fm["dueAt"] = func(v any) string {
 			if t, ok := v.(time.Time); ok {
 				b := t.In(i18n.Beijing)
@@ -168,4 +155,27 @@ func sayIn(lang, s string) string {
 		return i18n.T(lang, s, nil)
 	}
 	return s
+}
+
+// whenIn is when in lang: a moment as lang writes it, a date alone where
+// when shows one.
+func whenIn(lang string, v any) string {
+	if lang == i18n.Chinese {
+		return when(v)
+	}
+	switch v.(type) {
+	case calendar.Date, calendar.Deadline, *calendar.Deadline:
+		if t, ok := asTime(v); ok {
+			return i18n.Date(lang, t)
+		}
+		return ""
+	}
+	t, ok := asTime(v)
+	if !ok {
+		if s, isStr := v.(string); isStr {
+			return s
+		}
+		return ""
+	}
+	return i18n.When(lang, t)
 }

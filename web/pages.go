@@ -422,7 +422,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, m *me, statu
 	if d.Views, err = readViews(d.Summary.Kind, res.Case); err != nil {
 		s.Logger.Warn("case page: the case's view could not be read", "case", no, "error", err)
 	}
-	d.Steps = timeline(d.Summary.Kind, res.Timeline, d.Views)
+	d.Steps = timeline(reqLang(r), d.Summary.Kind, res.Timeline, d.Views)
 	if posted == nil {
 		if pre := d.Views.prefill(); pre != nil {
 			posted = url.Values{}
