@@ -13,6 +13,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 )
 
@@ -482,7 +483,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	}
 	steps, starts := formsFor(sum, view, m.Side())
 	if len(steps)+len(starts) == 0 {
-		s.fail(w, r, m, &apiError{Status: http.StatusConflict, Message: "当前没有您可办理的事项"})
+		s.fail(w, r, m, &apiError{Status: http.StatusConflict, Message: i18n.T(reqLang(r), "page.error.nothing_to_do", nil)})
 		return
 	}
 	if err := parseForm(r); err != nil {

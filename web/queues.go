@@ -493,7 +493,7 @@ func (s *Server) readNotices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "表单无法读取"})
+		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: i18n.T(reqLang(r), "page.error.form_unreadable", nil)})
 		return
 	}
 	ids := r.PostForm["id"]

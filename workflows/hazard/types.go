@@ -134,7 +134,7 @@ func (in Input) Validate() error {
 			return err
 		}
 		if in.Order.Deadline.IsZero() || in.Order.Actor.Side != cases.SideRegulator {
-			return casekit.Invalid("an order given on the spot needs its deadline and the regulator who gave it")
+			return casekit.Refuse("hazard.order.incomplete", nil)
 		}
 	}
 	return casekit.ValidEvidence(in.Evidence, false)
