@@ -140,17 +140,35 @@ type Arg struct {
 	// (i18n.RefList).
 	R string   `json:"r,omitempty"`
 	L []string `json:"l,omitempty"`
+	// M is another message with its own arguments (i18n.Msg), ML a list
+	// of them (i18n.MsgList).
+	M  *Refusal  `json:"m,omitempty"`
+	ML []Refusal `json:"ml,omitempty"`
 }
 
 // Refusal returns e's message ID and arguments in their wire form.
-func (e *Error) Refusal() Refusal {
-	r := Refusal{ID: e.ID}
-	if len(e.Args) > 0 {
-		r.Args = make(map[string]Arg, len(e.Args))
+func (e *Error) Refusal() Refusal { return Message(e.ID, e.Args) }
+
+// Message is message id with its arguments in the wire form of a refusal:
+// what a workflow keeps of a text it cannot render itself (the template
+// engine is no workflow code), for the API and the pages to render in
+// their visitor's language.
+func Message(id string, args Args) Refusal {
+	r := Refusal{ID: id}
+	if len(args) > 0 {
+		r.Args = make(map[string]Arg, len(args))
 	}
-	for k, v := range e.Args {
+	for k, v := range args {
 		var a Arg
 		switch x := v.(type) {
+		case i18n.Msg:
+			m := Message(x.ID, x.Args)
+			a.M = &m
+		case i18n.MsgList:
+			a.ML = make([]Refusal, len(x))
+			for i, m := range x {
+				a.ML[i] = Message(m.ID, m.Args)
+			}
 		case i18n.Ref:
 			a.R = string(x)
 		case i18n.RefList:
@@ -184,6 +202,14 @@ func (r Refusal) args() Args {
 	out := make(Args, len(r.Args))
 	for k, a := range r.Args {
 		switch {
+		case a.M != nil:
+			out[k] = i18n.Msg{ID: a.M.ID, Args: a.M.args()}
+		case a.ML != nil:
+			l := make(i18n.MsgList, len(a.ML))
+			for i, m := range a.ML {
+				l[i] = i18n.Msg{ID: m.ID, Args: m.args()}
+			}
+			out[k] = l
 		case a.R != "":
 			out[k] = i18n.Ref(a.R)
 		case a.L != nil:
@@ -208,6 +234,9 @@ func (r Refusal) args() Args {
 	}
 	return out
 }
+
+// Text is the message r carries, in lang.
+func (r Refusal) Text(lang string) string { return i18n.T(lang, r.ID, r.args()) }
 
 // Error rebuilds the *Error with code whose message ID and arguments r
 // carries; message is the text to fall back on when r has no ID (a

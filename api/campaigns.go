@@ -90,7 +90,11 @@ func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if starter.ID == 0 {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "专项整治由政府或部门开展：您在%s没有任职", orgNameOr(req.OrgID)))
+		id := "campaign.starter.no_post"
+		if req.OrgID != 0 {
+			id = "campaign.starter.no_post_there"
+		}
+		s.writeError(w, r, duty.Fail(duty.EForbidden, id, nil))
 		return
 	}
 	action := policy.Action(string(cases.KindCampaign), policy.ActionOpen)
@@ -122,7 +126,7 @@ func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(lower) == 0 {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "范围内没有可以布置的下级政府或部门 (regions, sectors)"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "campaign.scope.no_lower", nil))
 		return
 	}
 	asked := campaign.Schedule{PlanDue: req.PlanDue.Time, ReportDues: whens(req.ReportDues)}
@@ -149,13 +153,6 @@ func sectorName(sector string) string {
 	return name
 }
 
-func orgNameOr(id int64) string {
-	if id == 0 {
-		return "任何政府或部门"
-	}
-	return "该组织"
-}
-
 // campaignRegions are the regions of a campaign's scope, each the
 // starter's own region or one below it: a campaign reaches no further
 // than its starter's area (属地).
@@ -167,12 +164,12 @@ func (s *Server) campaignRegions(r *http.Request, starter org.Org, codes []strin
 	for _, code := range codes {
 		g, err := s.Store.GetRegion(r.Context(), code)
 		if duty.ErrorCode(err) == duty.ENotFound {
-			return nil, duty.Errorf(duty.EInvalid, "地区 %q 不在册 (regions)", code)
+			return nil, duty.Fail(duty.EInvalid, "campaign.region.unknown", duty.Args{"Code": code})
 		} else if err != nil {
 			return nil, err
 		}
 		if !strings.HasPrefix(g.Path, starter.RegionPath) {
-			return nil, duty.Errorf(duty.EForbidden, "%s不在%s的辖区内，不能列入专项整治范围", g.Name, starter.Name)
+			return nil, duty.Fail(duty.EForbidden, "campaign.region.outside", duty.Args{"Region": g.Name, "Starter": starter.Name})
 		}
 		if !slices.ContainsFunc(out, func(x campaign.Region) bool { return x.Code == g.Code }) {
 			out = append(out, campaign.Region{Code: g.Code, Path: g.Path, Name: g.Name})
@@ -185,15 +182,15 @@ func (s *Server) campaignRegions(r *http.Request, starter org.Org, codes []strin
 // department only those it supervises.
 func (s *Server) campaignSectors(starter org.Org, sectors []string) ([]string, error) {
 	if len(sectors) == 0 {
-		return nil, duty.Errorf(duty.EInvalid, "请选择专项整治的行业 (sectors)")
+		return nil, duty.Fail(duty.EInvalid, "campaign.sectors.required", nil)
 	}
 	var out []string
 	for _, sec := range sectors {
 		if label := sectorName(sec); label == "" {
-			return nil, duty.Errorf(duty.EInvalid, "行业 %q 不在册 (sectors)", sec)
+			return nil, duty.Fail(duty.EInvalid, "campaign.sector.unknown", duty.Args{"Sector": sec})
 		}
 		if starter.Kind == org.KindDepartment && !slices.Contains(starter.Industries, sec) {
-			return nil, duty.Errorf(duty.EForbidden, "%s不监管%s行业，不能就此开展专项整治", starter.Name, sectorName(sec))
+			return nil, duty.Fail(duty.EForbidden, "campaign.sector.not_supervised", duty.Args{"Starter": starter.Name, "Sector": sectorName(sec)})
 		}
 		if !slices.Contains(out, sec) {
 			out = append(out, sec)
@@ -241,7 +238,7 @@ var (
 			return nil, err
 		}
 		if len(lower) == 0 {
-			return nil, duty.Errorf(duty.EConflict, "%s没有可以布置的下级政府或部门", level.Name)
+			return nil, duty.Fail(duty.EConflict, "campaign.level.no_lower", duty.Args{"Org": level.Name})
 		}
 		in := campaign.PassDownInput{Actor: st.actor, Levels: levelsOf(lower, st.view.Sectors),
 			Asked: campaign.Schedule{PlanDue: b.PlanDue.Time, ReportDues: whens(b.ReportDues)}}
@@ -318,7 +315,7 @@ func (s *Server) campaignBoardOf(r *http.Request) (CampaignBoard, error) {
 		return CampaignBoard{}, err
 	}
 	if row.Summary.Kind != cases.KindCampaign {
-		return CampaignBoard{}, duty.Errorf(duty.ENotFound, "%s is not a %s case", row.Summary.CaseNo, cases.KindCampaign.Label())
+		return CampaignBoard{}, duty.Fail(duty.ENotFound, "campaign.not_campaign", duty.Args{"CaseNo": row.Summary.CaseNo})
 	}
 	var top campaign.View
 	if err := json.Unmarshal(row.View, &top); err != nil {

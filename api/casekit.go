@@ -161,11 +161,6 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 		if err := aboutAnEnterprise(sum); err != nil {
 			return caseActor{}, err
 		}
-		if sum.Kind == cases.KindReport {
-			// A report is verified by an inspection; what follows is
-			// opened from the hazard case that opens.
-			return caseActor{}, duty.Fail(duty.EConflict, "report.no_enforcement", duty.Args{"CaseNo": sum.CaseNo})
-		}
 	}
 	if held {
 		resource = policy.HeldResource(sum.ActingOrg.ID, sum.CaseNo)
@@ -193,10 +188,14 @@ func (s *Server) actOnCase(r *http.Request, w http.ResponseWriter, body any, kin
 // aboutAnEnterprise refuses a talk, a penalty or an escalation about a
 // case that concerns no enterprise: a campaign (专项整治) — they are opened
 // from its inspections and hazards, and a 督办 from a missed submission on
-// the campaign's own route — or a yearly inspection plan, whose missed
-// inspections are the department's own missed deadlines on its record.
+// the campaign's own route — a yearly inspection plan, whose missed
+// inspections are the department's own missed deadlines on its record, or
+// a report from the public, verified by an inspection: what follows is
+// opened from the hazard case that opens.
 func aboutAnEnterprise(c cases.Summary) error {
 	switch c.Kind {
+	case cases.KindReport:
+		return duty.Fail(duty.EConflict, "report.no_enforcement", duty.Args{"CaseNo": c.CaseNo})
 	case cases.KindCampaign:
 		return duty.Fail(duty.EConflict, "case.subject.campaign", duty.Args{"CaseNo": c.CaseNo})
 	case cases.KindPlan:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -319,7 +320,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.writeError(w, r, duty.Errorf(duty.EInternal, "document %s vanished after its service was recorded", doc.ID))
+	s.writeError(w, r, fmt.Errorf("api: document %s vanished after its service was recorded", doc.ID))
 }
 
 // serviceMethod reads a service method by its id or its Chinese name.

@@ -94,7 +94,7 @@ func (s *Server) openInspection(w http.ResponseWriter, r *http.Request) {
 		{PersonID: second.PersonID, Name: second.Name, CertNo: certs[second.PersonID]}}
 	list, ok := s.Checklists.InForce(ref.Industry, now)
 	if !ok {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "没有适用于该行业的检查表"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "inspection.checklist.none", nil))
 		return
 	}
 	rs := s.Rules.InForce(now)
@@ -120,9 +120,9 @@ func (s *Server) openInspection(w http.ResponseWriter, r *http.Request) {
 func (s *Server) secondOfficer(r *http.Request, login string, first cases.Actor, action, resource string) (cases.Actor, error) {
 	ctx := r.Context()
 	if strings.TrimSpace(login) == "" {
-		return cases.Actor{}, duty.Errorf(duty.EInvalid, "请填写第二名执法人员的登录名 (second_officer_login: two officers inspect, 行政处罚法 第四十二条)")
+		return cases.Actor{}, duty.Fail(duty.EInvalid, "inspection.second_officer.required", nil)
 	}
-	notOfficer := duty.Errorf(duty.EInvalid, "第二名执法人员须为%s的另一名执法人员 (second_officer_login: another officer of the department today)", first.OrgName)
+	notOfficer := duty.Fail(duty.EInvalid, "inspection.second_officer.not_officer", duty.Args{"Org": first.OrgName})
 	person, err := s.Store.PersonByLogin(ctx, login)
 	if duty.ErrorCode(err) == duty.ENotFound {
 		return cases.Actor{}, notOfficer

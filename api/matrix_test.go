@@ -181,7 +181,6 @@ var matrix = []matrixRow{
 	{on: "penalty:decide on escalation", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on inspection", facts: "fine 50000", may: "heads: Y---"},
 	{on: "penalty:decide on rescue", facts: "fine 50000", may: "heads: Y---"},
-	{on: "penalty:decide on report", facts: "fine 50000", may: "heads: Y---"},
 
 	// Escalations: any case may be escalated by its department; the
 	// organisation holding one — a department, or the party committee or

@@ -122,14 +122,14 @@ func (s *Server) openPlan(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if dept.ID == 0 {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "只有负有安全生产监督管理职责的部门可以制定监督检查计划"))
+		s.writeError(w, r, duty.Fail(duty.EForbidden, "plan.department_only", nil))
 		return
 	}
 	if no, err := s.Store.PlanOf(ctx, dept.ID, req.Year); err != nil {
 		s.writeError(w, r, err)
 		return
 	} else if no != "" {
-		s.writeError(w, r, duty.Errorf(duty.EConflict, "%s %d年度的监督检查计划已制定：%s", dept.Name, req.Year, no))
+		s.writeError(w, r, duty.Fail(duty.EConflict, "plan.exists", duty.Args{"Department": dept.Name, "Year": req.Year, "CaseNo": no}))
 		return
 	}
 	now := s.Now().In(rules.China)
@@ -166,7 +166,7 @@ func (s *Server) openPlan(w http.ResponseWriter, r *http.Request) {
 func (s *Server) planFor(r *http.Request, c caller) (store.CaseRow, plan.View, error) {
 	row, _, err := s.visibleCase(r, c)
 	if err == nil && row.Summary.Kind != cases.KindPlan {
-		err = duty.Errorf(duty.ENotFound, "%s 不是监督检查计划", row.Summary.CaseNo)
+		err = duty.Fail(duty.ENotFound, "plan.not_plan", duty.Args{"CaseNo": row.Summary.CaseNo})
 	}
 	var v plan.View
 	if err == nil {
@@ -205,11 +205,11 @@ func (s *Server) drawOnPlan(w http.ResponseWriter, r *http.Request) {
 	}
 	actor := c.actor(sub)
 	if actor.OrgID != row.Summary.ActingOrg.ID {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "只有%s可以对本计划进行随机抽取", row.Summary.ActingOrg.Name))
+		s.writeError(w, r, duty.Fail(duty.EForbidden, "plan.draw.who", duty.Args{"Department": row.Summary.ActingOrg.Name}))
 		return
 	}
 	if row.Summary.ClosedAt != nil {
-		s.writeError(w, r, duty.Errorf(duty.EConflict, "计划已结束，不能再抽取"))
+		s.writeError(w, r, duty.Fail(duty.EConflict, "plan.draw.closed", nil))
 		return
 	}
 	now := s.Now()
@@ -264,12 +264,12 @@ func (s *Server) getDraw(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "draw id must be a number"))
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "plan.draw.id", nil))
 		return
 	}
 	d, err := s.Store.GetDraw(r.Context(), id)
 	if err == nil && d.PlanWorkflowID != row.Summary.WorkflowID {
-		err = duty.Errorf(duty.ENotFound, "no draw %d on %s", id, row.Summary.CaseNo)
+		err = duty.Fail(duty.ENotFound, "plan.draw.other_plan", duty.Args{"CaseNo": row.Summary.CaseNo, "ID": id})
 	}
 	if err != nil {
 		s.writeError(w, r, err)

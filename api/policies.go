@@ -14,6 +14,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
@@ -162,7 +163,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusAccepted, ProposalResponse{Proposal: prop, Message: proposedMessage(prop)})
+		writeJSON(w, http.StatusAccepted, ProposalResponse{Proposal: prop, Message: proposedMessage(i18n.FromRequest(r), prop)})
 		return
 	}
 	created, err := s.PolicyEditor.Put(r.Context(), p, c.actor(post), sc.region.Code)
@@ -208,7 +209,7 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusAccepted, ProposalResponse{Proposal: prop, Message: proposedMessage(prop)})
+		writeJSON(w, http.StatusAccepted, ProposalResponse{Proposal: prop, Message: proposedMessage(i18n.FromRequest(r), prop)})
 		return
 	}
 	if err := s.PolicyEditor.Delete(r.Context(), id, c.actor(post), sc.region.Code); err != nil {
@@ -218,9 +219,9 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"deleted": id})
 }
 
-func proposedMessage(p policy.Proposal) string {
-	return fmt.Sprintf("proposed, not in effect (待审核，未生效): another policy administrator of region %s must approve proposal %d "+
-		"(POST /api/v1/policies/proposals/%d/approve) before %s", p.RegionCode, p.ID, p.ID, p.ExpiresAt.In(rules.China).Format("2006-01-02 15:04"))
+// proposedMessage tells the proposer, in lang, who must approve and by when.
+func proposedMessage(lang string, p policy.Proposal) string {
+	return i18n.T(lang, "policy.proposal.proposed", i18n.Args{"Region": p.RegionCode, "ID": p.ID, "Until": p.ExpiresAt})
 }
 
 // proposalFor reads the proposal named in the path and checks that the
@@ -282,10 +283,11 @@ func (s *Server) approveProposal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	msg := fmt.Sprintf("approved: policy %q is now in effect (已生效)", done.PolicyID)
+	id := "policy.proposal.approved"
 	if done.Action == policy.ProposeDelete {
-		msg = fmt.Sprintf("approved: policy %q is deleted (已删除)", done.PolicyID)
+		id = "policy.proposal.deleted"
 	}
+	msg := i18n.T(i18n.FromRequest(r), id, i18n.Args{"Policy": done.PolicyID})
 	writeJSON(w, http.StatusOK, ProposalResponse{Proposal: done, Message: msg})
 }
 
@@ -307,7 +309,7 @@ func (s *Server) rejectProposal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ProposalResponse{Proposal: done, Message: fmt.Sprintf("rejected: policy %q is unchanged (未生效)", done.PolicyID)})
+	writeJSON(w, http.StatusOK, ProposalResponse{Proposal: done, Message: i18n.T(i18n.FromRequest(r), "policy.proposal.rejected", i18n.Args{"Policy": done.PolicyID})})
 }
 
 // authorizePolicyRecord lets the caller read a region's policy record —

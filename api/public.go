@@ -64,7 +64,7 @@ func (l *publicLimiter) allow(addr string) bool {
 func (s *Server) publicInspections(w http.ResponseWriter, r *http.Request) {
 	if !s.public.allow(clientAddr(r)) {
 		w.Header().Set("Retry-After", "1")
-		s.writeError(w, r, duty.Errorf(duty.ETooMany, "请求过于频繁，请稍后再试 (too many requests)"))
+		s.writeError(w, r, duty.Fail(duty.ETooMany, "public.too_many", nil))
 		return
 	}
 	list, err := s.Store.PublicInspections(r.Context(), publicLimit)

@@ -84,7 +84,7 @@ func (s *Server) openRescueInspection(w http.ResponseWriter, r *http.Request) {
 	actor := g.actor
 	now := s.Now()
 	if actor.Side != cases.SideRescue {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "预防性安全检查须由救援队伍的人员登记"))
+		s.writeError(w, r, duty.Fail(duty.EForbidden, "rescue.register.team_only", nil))
 		return
 	}
 	serves, err := s.Store.ServesOn(ctx, actor.OrgID, ref.Enterprise.ID, now)
@@ -93,7 +93,7 @@ func (s *Server) openRescueInspection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !serves {
-		s.writeError(w, r, duty.Errorf(duty.EForbidden, "%s与%s没有有效的救援服务协议", actor.OrgName, ref.Enterprise.Name))
+		s.writeError(w, r, duty.Fail(duty.EForbidden, "rescue.no_agreement", duty.Args{"Team": actor.OrgName, "Enterprise": ref.Enterprise.Name}))
 		return
 	}
 	dept, err := s.Store.SupervisingDepartment(ctx, ref.RegionCode, ref.Industry)
@@ -159,7 +159,7 @@ func (s *Server) rescueCoverage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if team.Kind != org.KindRescueTeam {
-		s.writeError(w, r, duty.Errorf(duty.ENotFound, "no rescue team with id %d", team.ID))
+		s.writeError(w, r, duty.Fail(duty.ENotFound, "rescue.team.unknown", duty.Args{"ID": team.ID}))
 		return
 	}
 	year, err := intParam(r.URL.Query(), "year", s.Now().In(rules.China).Year(), 2000, 2100)

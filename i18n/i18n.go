@@ -136,6 +136,19 @@ type Ref string
 // list is false in a message's {{if}}.
 type RefList []Ref
 
+// Msg is a message with arguments of its own, used as an argument of
+// another: one thing that blocks a step, naming its case number, inside
+// the sentence that refuses the step.
+type Msg struct {
+	ID   string
+	Args Args
+}
+
+// MsgList is a list of messages used as one argument. Its items are
+// clauses rather than names, so they are joined with semicolons:
+// 未开展教育；整改未复查销号 or "no education; not verified".
+type MsgList []Msg
+
 // T renders message id in lang with args. An ID missing from the
 // catalogue renders as the ID itself: visible, never a crash, and the
 // catalogue tests fail on it before it ships.
@@ -180,6 +193,18 @@ func present(lang string, args Args) map[string]any {
 			parts := make([]string, len(x))
 			for i, id := range x {
 				parts[i] = T(lang, string(id), nil)
+			}
+			out[k] = strings.Join(parts, sep)
+		case Msg:
+			out[k] = T(lang, x.ID, x.Args)
+		case MsgList:
+			sep := "；"
+			if lang == English {
+				sep = "; "
+			}
+			parts := make([]string, len(x))
+			for i, m := range x {
+				parts[i] = T(lang, m.ID, m.Args)
 			}
 			out[k] = strings.Join(parts, sep)
 		default:

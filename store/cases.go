@@ -172,7 +172,7 @@ func (s *Store) GetCase(ctx context.Context, caseNo string) (CaseRow, error) {
 	row := s.Pool.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE case_no = $1`, caseNo)
 	c, err := scanCase(row)
 	if err != nil {
-		return CaseRow{}, notFound(err, "no case %s (案件不存在)", caseNo)
+		return CaseRow{}, missing(err, "case.not_found", duty.Args{"CaseNo": caseNo})
 	}
 	return c, nil
 }

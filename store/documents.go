@@ -115,7 +115,7 @@ func (s *Store) GetDocumentIssuer(ctx context.Context, orgID int64) (DocumentIss
 			coalesce((SELECT code FROM document_issuers WHERE org_id = o.id), '')
 		FROM orgs o WHERE o.id = $1`, orgID).Scan(&is.Name, &is.Regions, &is.Code)
 	if err != nil {
-		return DocumentIssuer{}, notFound(err, "no organisation with id %d", orgID)
+		return DocumentIssuer{}, missing(err, "org.unknown", duty.Args{"ID": orgID})
 	}
 	return is, nil
 }
@@ -154,7 +154,7 @@ func (s *Store) RecordDocumentService(ctx context.Context, sv DocumentService) (
 		return DocumentService{}, err
 	}
 	if len(rows) != 1 {
-		return DocumentService{}, duty.Errorf(duty.EInternal, "store: service record of %s %s not found after writing it", sv.CaseNo, sv.DocID)
+		return DocumentService{}, fmt.Errorf("store: service record of %s %s not found after writing it", sv.CaseNo, sv.DocID)
 	}
 	return rows[0], nil
 }

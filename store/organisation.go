@@ -15,6 +15,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/industry"
 	"github.com/duty-project/duty/org/personal"
@@ -76,7 +77,7 @@ type OrgChange struct {
 
 func (ch OrgChange) check() error {
 	if ch.By.Name == "" || ch.At.IsZero() {
-		return duty.Errorf(duty.EInternal, "an organisation change needs who makes it and when")
+		return errors.New("store: an organisation change needs who makes it and when")
 	}
 	return nil
 }
@@ -288,7 +289,11 @@ func lockOrgChain(ctx context.Context, tx pgx.Tx, region string) error {
 
 func invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
 
-func conflict(format string, args ...any) error { return duty.Errorf(duty.EConflict, format, args...) }
+// refuse is an invalid-input error, message id of the catalogue.
+func refuse(id string, args duty.Args) error { return duty.Fail(duty.EInvalid, id, args) }
+
+// clash is a conflict with what is on record, message id of the catalogue.
+func clash(id string, args duty.Args) error { return duty.Fail(duty.EConflict, id, args) }
 
 // states of a thing in the organisation record.
 func presence(existed bool) string {
@@ -316,12 +321,12 @@ func (s *Store) SaveRegion(ctx context.Context, tx pgx.Tx, r org.Region, ch OrgC
 	}
 	name := strings.TrimSpace(r.Name)
 	if name == "" {
-		return org.Region{}, false, invalid("行政区划 %s: 名称为空 (the region needs a name)", code)
+		return org.Region{}, false, refuse("region.name_required", duty.Args{"Code": code})
 	}
 	parent := regioncode.Parent(code)
 	if r.ParentCode != "" {
 		if !strings.HasPrefix(code, r.ParentCode) || len(r.ParentCode) >= len(code) {
-			return org.Region{}, false, invalid("行政区划 %s: 上级 %s 不是它的上级区划 (parent %s is not above %s)", code, r.ParentCode, r.ParentCode, code)
+			return org.Region{}, false, refuse("region.parent_not_above", duty.Args{"Code": code, "Parent": r.ParentCode})
 		}
 		parent = r.ParentCode
 	}
@@ -330,7 +335,7 @@ func (s *Store) SaveRegion(ctx context.Context, tx pgx.Tx, r org.Region, ch OrgC
 		var parentPath string
 		if err := tx.QueryRow(ctx, `SELECT path FROM regions WHERE code = $1`, parent).Scan(&parentPath); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
-				return org.Region{}, false, invalid("行政区划 %s: 上级区划 %s 未登记 (unknown region: add its parent %s first)", code, parent, parent)
+				return org.Region{}, false, refuse("region.parent_unknown", duty.Args{"Code": code, "Parent": parent})
 			}
 			return org.Region{}, false, err
 		}
@@ -345,7 +350,7 @@ func (s *Store) SaveRegion(ctx context.Context, tx pgx.Tx, r org.Region, ch OrgC
 	}
 	if existed {
 		if had.ParentCode != want.ParentCode {
-			return had, false, conflict("行政区划 %s 已登记在 %s 之下 (region %s is on record under %q; moving it is not supported)", code, had.ParentCode, code, had.ParentCode)
+			return had, false, clash("region.moved", duty.Args{"Code": code, "Parent": had.ParentCode})
 		}
 		if had == want {
 			return had, false, nil
@@ -435,8 +440,7 @@ func (s *Store) SaveOrg(ctx context.Context, tx pgx.Tx, in OrgInput, ch OrgChang
 			return org.Org{}, false, err
 		}
 		if existed && had.CreditCode != "" && want.CreditCode != "" && had.CreditCode != want.CreditCode {
-			return had, false, conflict("单位 %s 的统一社会信用代码是 %s，不是 %s (organisation %s has credit code %s on record, not %s)",
-				want.Code, had.CreditCode, want.CreditCode, want.Code, had.CreditCode, want.CreditCode)
+			return had, false, clash("org.credit_code.differs", duty.Args{"Code": want.Code, "Had": had.CreditCode, "Want": want.CreditCode})
 		}
 	}
 	if want.Code == "" {
@@ -447,14 +451,13 @@ func (s *Store) SaveOrg(ctx context.Context, tx pgx.Tx, in OrgInput, ch OrgChang
 	}
 	if existed {
 		if had.Kind != want.Kind {
-			return had, false, conflict("单位 %s 已登记为 %s，不能改为 %s (organisation %s is a %s; its kind does not change)", had.Code, had.Kind, want.Kind, had.Code, had.Kind)
+			return had, false, clash("org.kind.fixed", duty.Args{"Code": had.Code, "Had": i18n.Ref("org_kind." + had.Kind), "Want": i18n.Ref("org_kind." + want.Kind)})
 		}
 		if want.Code != had.Code {
-			return had, false, conflict("统一社会信用代码 %s 已属于单位 %s (credit code %s belongs to organisation %s, not %s)",
-				want.CreditCode, had.Code, want.CreditCode, had.Code, want.Code)
+			return had, false, clash("org.credit_code.belongs", duty.Args{"CreditCode": want.CreditCode, "Owner": had.Code, "Code": want.Code})
 		}
 		if want.ParentID != 0 && want.ParentID == had.ID {
-			return had, false, invalid("单位 %s 不能是自己的上级 (an organisation cannot be its own superior)", had.Code)
+			return had, false, refuse("org.superior.self", duty.Args{"Code": had.Code})
 		}
 		want.ID = had.ID
 		if sameOrg(had, want) {
@@ -468,7 +471,7 @@ func (s *Store) SaveOrg(ctx context.Context, tx pgx.Tx, in OrgInput, ch OrgChang
 				return org.Org{}, false, err
 			}
 			if below {
-				return had, false, invalid("单位 %s 的上级不能是它的下级 (the superior of %s is below it)", had.Code, had.Code)
+				return had, false, refuse("org.superior.below", duty.Args{"Code": had.Code})
 			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE orgs SET name = $2, region_code = $3, industries = $4, parent_id = NULLIF($5, 0),
@@ -543,10 +546,10 @@ func (s *Store) FlushOrgChanges(ctx context.Context, tx pgx.Tx) error {
 // orgWriteError says which key a write collided on.
 func orgWriteError(err error, o org.Org) error {
 	if strings.Contains(err.Error(), "orgs_code_key") {
-		return conflict("单位代码 %s 已被另一单位使用 (code %s is another organisation's)", o.Code, o.Code)
+		return clash("org.code.taken", duty.Args{"Code": o.Code})
 	}
 	if strings.Contains(err.Error(), "orgs_credit_code_key") {
-		return conflict("统一社会信用代码 %s 已被另一单位使用 (credit code %s is another organisation's)", o.CreditCode, o.CreditCode)
+		return clash("org.credit_code.taken", duty.Args{"CreditCode": o.CreditCode})
 	}
 	return fmt.Errorf("store: organisation %s: %w", o.Code, err)
 }
@@ -564,12 +567,12 @@ func (s *Store) checkOrg(ctx context.Context, q Querier, in OrgInput) (org.Org, 
 	var kind string
 	if err := q.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, o.ParentID).Scan(&kind); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return o, invalid("单位 %s: 上级单位 %d 不存在 (no superior with id %d)", orgLabel(in), o.ParentID, o.ParentID)
+			return o, refuse("org.superior.unknown", duty.Args{"Org": orgLabel(in), "ID": o.ParentID})
 		}
 		return o, err
 	}
 	if kind == org.KindEnterprise {
-		return o, invalid("单位 %s: 上级不能是企业 (an enterprise is nobody's superior)", orgLabel(in))
+		return o, refuse("org.superior.enterprise", duty.Args{"Org": orgLabel(in)})
 	}
 	return o, nil
 }
@@ -590,10 +593,10 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 		Address: strings.TrimSpace(in.Address)}
 	label := orgLabel(in)
 	if !slices.Contains(orgKinds, o.Kind) {
-		return o, invalid("单位 %s: 类别 %q 不存在 (kind must be one of %s)", label, in.Kind, strings.Join(orgKinds, ", "))
+		return o, refuse("org.kind.unknown", nil)
 	}
 	if o.Name == "" {
-		return o, invalid("单位 %s: 名称为空 (the organisation needs a name)", label)
+		return o, refuse("org.name_required", duty.Args{"Org": label})
 	}
 	if strings.TrimSpace(in.CreditCode) != "" {
 		c, err := uscc.Parse(in.CreditCode)
@@ -603,7 +606,7 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 		o.CreditCode = string(c)
 	}
 	if o.Code == "" && o.CreditCode == "" {
-		return o, invalid("单位 %s: 需要统一社会信用代码或单位代码 (an organisation needs a credit code or a code)", o.Name)
+		return o, refuse("org.code_required", duty.Args{"Name": o.Name})
 	}
 	region, err := regioncode.Parse(in.RegionCode)
 	if err != nil {
@@ -612,7 +615,7 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 	o.RegionCode = region
 	if o.RegionPath, o.RegionLevel, err = regionOf(region); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return o, invalid("单位 %s: 行政区划 %s 未登记 (unknown region %s)", label, region, region)
+			return o, refuse("org.region.unknown", duty.Args{"Org": label, "Region": region})
 		}
 		return o, err
 	}
@@ -629,7 +632,7 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 	o.Industries = []string{}
 	for _, sec := range in.Sectors {
 		if !sectorWord.MatchString(sec) {
-			return o, invalid("单位 %s: 行业 %q 不是行业代码 (sector %q is not a lower-case word such as construction)", label, sec, sec)
+			return o, refuse("org.sector.bad", duty.Args{"Org": label, "Sector": sec})
 		}
 		if !slices.Contains(o.Industries, sec) {
 			o.Industries = append(o.Industries, sec)
@@ -650,7 +653,7 @@ func sameOrg(a, b org.Org) bool {
 func (s *Store) OrgByCode(ctx context.Context, q Querier, code string) (org.Org, error) {
 	o, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.code = $1`, code))
 	if err != nil {
-		return org.Org{}, notFound(err, "no organisation with code %q (单位不存在)", code)
+		return org.Org{}, missing(err, "org.code.unknown", duty.Args{"Code": code})
 	}
 	return o, nil
 }
@@ -664,7 +667,7 @@ func (s *Store) OrgByCreditCode(ctx context.Context, q Querier, creditCode strin
 	}
 	o, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.credit_code = $1`, string(c)))
 	if err != nil {
-		return org.Org{}, notFound(err, "no organisation with credit code %s (统一社会信用代码未登记)", c)
+		return org.Org{}, missing(err, "org.credit_code.unknown", duty.Args{"CreditCode": string(c)})
 	}
 	return o, nil
 }
@@ -713,7 +716,7 @@ func (s *Store) ListEnterprises(ctx context.Context, f EnterpriseFilter) (Enterp
 	if f.After != "" {
 		b, err := base64.RawURLEncoding.DecodeString(f.After)
 		if err != nil || json.Unmarshal(b, &after) != nil {
-			return EnterprisePage{}, invalid("the page cursor %q is not one this list gave", f.After)
+			return EnterprisePage{}, refuse("request.cursor.unknown", duty.Args{"Cursor": f.After})
 		}
 	}
 	path := ""
@@ -812,14 +815,14 @@ func (s *Store) SaveUnit(ctx context.Context, tx pgx.Tx, in UnitInput, ch OrgCha
 	}
 	want := org.Unit{OrgID: in.OrgID, Code: strings.TrimSpace(in.Code), Kind: in.Kind, Name: strings.TrimSpace(in.Name)}
 	if want.Code == "" || want.Name == "" {
-		return want, false, invalid("内设机构需要编号和名称 (a unit needs a code and a name)")
+		return want, false, refuse("unit.code_name_required", nil)
 	}
 	if !slices.Contains(org.UnitKinds, want.Kind) {
-		return want, false, invalid("内设机构 %s: 类别 %q 不存在 (kind must be one of %s)", want.Code, in.Kind, strings.Join(org.UnitKinds, ", "))
+		return want, false, refuse("unit.kind.unknown", duty.Args{"Code": want.Code, "Kind": in.Kind})
 	}
 	var region string
 	if err := tx.QueryRow(ctx, `SELECT region_code FROM orgs WHERE id = $1`, in.OrgID).Scan(&region); err != nil {
-		return want, false, notFoundInvalid(err, "内设机构 %s: 单位 %d 不存在 (no organisation with id %d)", want.Code, in.OrgID, in.OrgID)
+		return want, false, unknownRef(err, "unit.org.unknown", duty.Args{"Code": want.Code, "ID": in.OrgID})
 	}
 	var had org.Unit
 	err := tx.QueryRow(ctx, `SELECT id, org_id, code, kind, name, coalesce(parent_id, 0) FROM org_units WHERE org_id = $1 AND code = $2 FOR UPDATE`,
@@ -830,7 +833,7 @@ func (s *Store) SaveUnit(ctx context.Context, tx pgx.Tx, in UnitInput, ch OrgCha
 	}
 	if in.ParentCode != "" {
 		if err := tx.QueryRow(ctx, `SELECT id FROM org_units WHERE org_id = $1 AND code = $2`, in.OrgID, in.ParentCode).Scan(&want.ParentID); err != nil {
-			return want, false, notFoundInvalid(err, "内设机构 %s: 上级机构 %s 未登记 (unknown parent unit %s)", want.Code, in.ParentCode, in.ParentCode)
+			return want, false, unknownRef(err, "unit.parent.unknown", duty.Args{"Code": want.Code, "Parent": in.ParentCode})
 		}
 		if existed {
 			var below bool
@@ -840,7 +843,7 @@ func (s *Store) SaveUnit(ctx context.Context, tx pgx.Tx, in UnitInput, ch OrgCha
 				return want, false, err
 			}
 			if below {
-				return want, false, invalid("内设机构 %s 的上级不能是它自己或它的下级 (a unit cannot be under itself)", want.Code)
+				return want, false, refuse("unit.parent.below", duty.Args{"Code": want.Code})
 			}
 		}
 	}
@@ -882,11 +885,12 @@ func (s *Store) Units(ctx context.Context, q Querier, orgID int64) ([]org.Unit, 
 	})
 }
 
-// notFoundInvalid turns pgx.ErrNoRows into an invalid-input error: a
-// reference in the input to something that is not on record.
-func notFoundInvalid(err error, format string, args ...any) error {
+// unknownRef turns pgx.ErrNoRows into an invalid-input error, message id
+// of the catalogue: a reference in the input to something that is not on
+// record.
+func unknownRef(err error, id string, args duty.Args) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return invalid(format, args...)
+		return refuse(id, args)
 	}
 	return err
 }
@@ -902,22 +906,22 @@ func (s *Store) SaveRescueAgreement(ctx context.Context, tx pgx.Tx, a org.Rescue
 		return a, false, err
 	}
 	if a.ValidFrom.IsZero() {
-		return a, false, invalid("救援服务协议需要起始日期 (the agreement needs its first day)")
+		return a, false, refuse("agreement.from_required", nil)
 	}
 	a.ValidFrom = calendarDay(a.ValidFrom)
 	if a.ValidTo != nil {
 		to := calendarDay(*a.ValidTo)
 		if to.Before(a.ValidFrom) {
-			return a, false, invalid("救援服务协议的截止日期 %s 早于起始日期 %s (the agreement ends before it starts)", day(to), day(a.ValidFrom))
+			return a, false, refuse("agreement.ends_before", duty.Args{"To": day(to), "From": day(a.ValidFrom)})
 		}
 		a.ValidTo = &to
 	}
 	var teamKind, entKind, region string
 	if err := tx.QueryRow(ctx, `SELECT kind, region_code FROM orgs WHERE id = $1`, a.TeamID).Scan(&teamKind, &region); err != nil || teamKind != org.KindRescueTeam {
-		return a, false, notFoundInvalid(orNoRows(err), "救援队伍 %d 不存在 (no rescue team with id %d)", a.TeamID, a.TeamID)
+		return a, false, unknownRef(orNoRows(err), "agreement.team.unknown", duty.Args{"ID": a.TeamID})
 	}
 	if err := tx.QueryRow(ctx, `SELECT kind FROM orgs WHERE id = $1`, a.EnterpriseID).Scan(&entKind); err != nil || entKind != org.KindEnterprise {
-		return a, false, notFoundInvalid(orNoRows(err), "企业 %d 不存在 (no enterprise with id %d)", a.EnterpriseID, a.EnterpriseID)
+		return a, false, unknownRef(orNoRows(err), "agreement.enterprise.unknown", duty.Args{"ID": a.EnterpriseID})
 	}
 	// One team's agreements are taken in turn, so two overlapping ones
 	// cannot both pass the check below.
@@ -946,7 +950,7 @@ func (s *Store) SaveRescueAgreement(ctx context.Context, tx pgx.Tx, a org.Rescue
 		AND valid_from <= coalesce($5::date, 'infinity') AND coalesce(valid_to, 'infinity') >= $4::date LIMIT 1`,
 		a.TeamID, a.EnterpriseID, a.ID, day(a.ValidFrom), dayOrNil(a.ValidTo)).Scan(&overlapFrom)
 	if err == nil {
-		return a, false, conflict("与 %s 起的协议重叠 (overlaps the agreement from %s)", day(overlapFrom), day(overlapFrom))
+		return a, false, clash("agreement.overlaps", duty.Args{"From": day(overlapFrom)})
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return a, false, err
 	}
@@ -1046,8 +1050,7 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 			return org.Person{}, false, err
 		}
 		if existed && had.idn != "" && idNumber != "" && had.idn != idNumber {
-			return org.Person{}, false, conflict("登录名 %s 属于另一身份证号的人员 (login %s belongs to a person with another identity number, %s)",
-				login, login, personal.MaskIDNumber(had.idn))
+			return org.Person{}, false, clash("person.login.other_id", duty.Args{"Login": login, "IDNumber": personal.MaskIDNumber(had.idn)})
 		}
 	}
 	want := storedPerson{id: had.id, login: had.login, name: name, idn: had.idn, phone: had.phone}
@@ -1066,7 +1069,7 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 	if existed {
 		if _, err := tx.Exec(ctx, `UPDATE persons SET login = $2, name = $3 WHERE id = $1`, want.id, want.login, want.name); err != nil {
 			if strings.Contains(err.Error(), "persons_login_key") {
-				return org.Person{}, false, conflict("登录名 %s 已被另一人员使用 (login %s is another person's)", want.login, want.login)
+				return org.Person{}, false, clash("person.login.taken", duty.Args{"Login": want.login})
 			}
 			return org.Person{}, false, fmt.Errorf("store: person: %w", err)
 		}
@@ -1079,7 +1082,7 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO persons (id, login, name) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3)`, want.id, want.login, want.name); err != nil {
 			if strings.Contains(err.Error(), "persons_login_key") {
-				return org.Person{}, false, conflict("登录名 %s 已被另一人员使用 (login %s is another person's)", want.login, want.login)
+				return org.Person{}, false, clash("person.login.taken", duty.Args{"Login": want.login})
 			}
 			return org.Person{}, false, fmt.Errorf("store: person: %w", err)
 		}
@@ -1088,8 +1091,7 @@ func (s *Store) SavePerson(ctx context.Context, tx pgx.Tx, in PersonInput, ch Or
 		if _, err := tx.Exec(ctx, `INSERT INTO person_private (person_id, id_number, phone) VALUES ($1, NULLIF($2, ''), NULLIF($3, ''))
 			ON CONFLICT (person_id) DO UPDATE SET id_number = EXCLUDED.id_number, phone = EXCLUDED.phone`, want.id, want.idn, want.phone); err != nil {
 			if strings.Contains(err.Error(), "person_private_id_number_key") {
-				return org.Person{}, false, conflict("身份证号 %s 已属于另一人员 (identity number %s is another person's)",
-					personal.MaskIDNumber(want.idn), personal.MaskIDNumber(want.idn))
+				return org.Person{}, false, clash("person.id_number.taken", duty.Args{"IDNumber": personal.MaskIDNumber(want.idn)})
 			}
 			return org.Person{}, false, fmt.Errorf("store: person: %w", err)
 		}
@@ -1120,13 +1122,13 @@ func checkPerson(in PersonInput) (PersonInput, error) {
 		}
 	}
 	if out.Name == "" {
-		return out, invalid("人员姓名为空 (the person needs a name)")
+		return out, refuse("person.name_required", nil)
 	}
 	if out.IDNumber == "" && out.Login == "" {
-		return out, invalid("人员 %s: 需要身份证号或登录名 (a person needs an identity number or a login)", out.Name)
+		return out, refuse("person.key_required", duty.Args{"Name": out.Name})
 	}
 	if strings.HasPrefix(out.Login, generatedLogin) {
-		return out, invalid("登录名不能以 %s 开头 (logins beginning %s are given by duty)", generatedLogin, generatedLogin)
+		return out, refuse("person.login.reserved", duty.Args{"Prefix": generatedLogin})
 	}
 	if out.RegionCode, err = regioncode.Parse(in.RegionCode); err != nil {
 		return out, invalid("人员 %s: %v", out.Name, err)
@@ -1163,7 +1165,7 @@ func (s *Store) PersonByIDNumber(ctx context.Context, q Querier, idNumber string
 	err = q.QueryRow(ctx, `SELECT p.id, p.login, p.name FROM persons p JOIN person_private x ON x.person_id = p.id WHERE x.id_number = $1`, n).
 		Scan(&p.ID, &p.Login, &p.Name)
 	if err != nil {
-		return org.Person{}, notFound(err, "no person with identity number %s (人员未登记)", personal.MaskIDNumber(n))
+		return org.Person{}, missing(err, "person.id_number.unknown", duty.Args{"IDNumber": personal.MaskIDNumber(n)})
 	}
 	return p, nil
 }
@@ -1186,7 +1188,7 @@ func (s *Store) GetPersonRecord(ctx context.Context, q Querier, personID int64) 
 		FROM persons p LEFT JOIN person_private x ON x.person_id = p.id WHERE p.id = $1`, personID).
 		Scan(&rec.Person.ID, &rec.Person.Login, &rec.Person.Name, &idn, &phone)
 	if err != nil {
-		return rec, notFound(err, "no person with id %d (人员不存在)", personID)
+		return rec, missing(err, "person.unknown", duty.Args{"ID": personID})
 	}
 	rec.IDNumber, rec.Phone = maskOrEmpty(idn, personal.MaskIDNumber), maskOrEmpty(phone, personal.MaskPhone)
 	rows, err := q.Query(ctx, `SELECT `+postColumns+` WHERE p.person_id = $1 ORDER BY p.started_on, p.id`, personID)
@@ -1215,13 +1217,13 @@ type PersonalInfo struct {
 func (s *Store) PersonalInfo(ctx context.Context, personID, readerID int64, purpose string, at time.Time) (PersonalInfo, error) {
 	var info PersonalInfo
 	if strings.TrimSpace(purpose) == "" {
-		return info, invalid("查看个人信息需说明用途 (say why the full record is read)")
+		return info, refuse("person.purpose_required", nil)
 	}
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT coalesce(x.id_number, ''), coalesce(x.phone, '')
 			FROM persons p LEFT JOIN person_private x ON x.person_id = p.id WHERE p.id = $1`, personID).Scan(&info.IDNumber, &info.Phone)
 		if err != nil {
-			return notFound(err, "no person with id %d (人员不存在)", personID)
+			return missing(err, "person.unknown", duty.Args{"ID": personID})
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO personal_reads (person_id, reader_id, at, purpose) VALUES ($1, $2, $3, $4)`, personID, readerID, at, purpose)
 		return err
@@ -1330,20 +1332,20 @@ func postState(p any) string {
 func (s *Store) appoint(ctx context.Context, tx pgx.Tx, a Appointment, ch OrgChange) (org.Post, any, bool, error) {
 	title := strings.TrimSpace(a.Title)
 	if !slices.Contains(org.Roles, a.Role) {
-		return org.Post{}, nil, false, invalid("职务角色 %q 不存在 (role must be one of %s)", a.Role, strings.Join(org.Roles, ", "))
+		return org.Post{}, nil, false, refuse("post.role.unknown", duty.Args{"Role": a.Role})
 	}
 	if title == "" {
-		return org.Post{}, nil, false, invalid("职务名称为空 (the post needs a title)")
+		return org.Post{}, nil, false, refuse("post.title_required", nil)
 	}
 	if a.StartsOn.IsZero() {
-		return org.Post{}, nil, false, invalid("任职需要起始日期 (the post needs its first day)")
+		return org.Post{}, nil, false, refuse("post.start_required", nil)
 	}
 	start := calendarDay(a.StartsOn)
 	var end *time.Time
 	if a.EndsOn != nil {
 		e := calendarDay(*a.EndsOn)
 		if e.Before(start) {
-			return org.Post{}, nil, false, invalid("离任日期 %s 早于任职日期 %s (a post cannot end before it started)", day(e), day(start))
+			return org.Post{}, nil, false, refuse("post.ends_before", duty.Args{"End": day(e), "Start": day(start)})
 		}
 		end = &e
 	}
@@ -1353,14 +1355,14 @@ func (s *Store) appoint(ctx context.Context, tx pgx.Tx, a Appointment, ch OrgCha
 	}
 	for _, sec := range portfolio {
 		if !sectorWord.MatchString(sec) {
-			return org.Post{}, nil, false, invalid("分管行业 %q 不是行业代码 (portfolio sector %q is not a lower-case word)", sec, sec)
+			return org.Post{}, nil, false, refuse("post.portfolio.bad", duty.Args{"Sector": sec})
 		}
 	}
 	// One person's posts change one at a time: the overlap check below
 	// then sees every post of theirs.
 	var personName string
 	if err := tx.QueryRow(ctx, `SELECT name FROM persons WHERE id = $1 FOR UPDATE`, a.PersonID).Scan(&personName); err != nil {
-		return org.Post{}, nil, false, notFoundInvalid(err, "人员 %d 不存在 (no person with id %d)", a.PersonID, a.PersonID)
+		return org.Post{}, nil, false, unknownRef(err, "person.unknown", duty.Args{"ID": a.PersonID})
 	}
 	if _, err := s.checkOrgRef(ctx, tx, a.OrgID); err != nil {
 		return org.Post{}, nil, false, err
@@ -1368,7 +1370,7 @@ func (s *Store) appoint(ctx context.Context, tx pgx.Tx, a Appointment, ch OrgCha
 	if a.UnitID != 0 {
 		var unitOrg int64
 		if err := tx.QueryRow(ctx, `SELECT org_id FROM org_units WHERE id = $1`, a.UnitID).Scan(&unitOrg); err != nil || unitOrg != a.OrgID {
-			return org.Post{}, nil, false, notFoundInvalid(orNoRows(err), "内设机构 %d 不属于单位 %d (unit %d is not one of organisation %d)", a.UnitID, a.OrgID, a.UnitID, a.OrgID)
+			return org.Post{}, nil, false, unknownRef(orNoRows(err), "post.unit.other_org", duty.Args{"Unit": a.UnitID, "Org": a.OrgID})
 		}
 	}
 	var hadID int64
@@ -1397,12 +1399,11 @@ func (s *Store) appoint(ctx context.Context, tx pgx.Tx, a Appointment, ch OrgCha
 		ORDER BY started_on LIMIT 1`, a.PersonID, a.OrgID, a.Role, a.UnitID, hadID, day(start), dayOrNil(end)).
 		Scan(&other.ID, &other.StartedOn, &other.EndedOn)
 	if err == nil {
-		until := "至今 (still held)"
+		var until any = i18n.Ref("post.still_held")
 		if other.EndedOn != nil {
 			until = day(*other.EndedOn)
 		}
-		return org.Post{}, nil, false, conflict("%s 已任此职 %s 起, %s (already holds this post from %s to %s: post %d)",
-			personName, day(other.StartedOn), until, day(other.StartedOn), until, other.ID)
+		return org.Post{}, nil, false, clash("post.held", duty.Args{"Person": personName, "Start": day(other.StartedOn), "Until": until, "ID": other.ID})
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return org.Post{}, nil, false, err
 	}
@@ -1444,7 +1445,7 @@ func endDoc(end *time.Time, ch OrgChange) string {
 func (s *Store) checkOrgRef(ctx context.Context, q Querier, orgID int64) (string, error) {
 	var region string
 	if err := q.QueryRow(ctx, `SELECT region_code FROM orgs WHERE id = $1`, orgID).Scan(&region); err != nil {
-		return "", notFoundInvalid(err, "单位 %d 不存在 (no organisation with id %d)", orgID, orgID)
+		return "", unknownRef(err, "org.unknown", duty.Args{"ID": orgID})
 	}
 	return region, nil
 }
@@ -1457,7 +1458,7 @@ func (s *Store) getPost(ctx context.Context, q Querier, id int64) (org.Post, err
 	}
 	p, err := pgx.CollectExactlyOneRow(rows, scanPost)
 	if err != nil {
-		return org.Post{}, notFound(err, "no post with id %d (职务不存在)", id)
+		return org.Post{}, missing(err, "post.unknown", duty.Args{"ID": id})
 	}
 	return p, nil
 }
@@ -1489,12 +1490,12 @@ func (s *Store) EndPost(ctx context.Context, tx pgx.Tx, postID int64, on time.Ti
 
 func (s *Store) endPost(ctx context.Context, tx pgx.Tx, postID int64, on time.Time, ch OrgChange) (org.Post, map[string]any, bool, error) {
 	if on.IsZero() {
-		return org.Post{}, nil, false, invalid("离任需要日期 (the end needs a day)")
+		return org.Post{}, nil, false, refuse("post.end_required", nil)
 	}
 	end := calendarDay(on)
 	var personID int64
 	if err := tx.QueryRow(ctx, `SELECT person_id FROM posts WHERE id = $1`, postID).Scan(&personID); err != nil {
-		return org.Post{}, nil, false, notFound(err, "no post with id %d (职务不存在)", postID)
+		return org.Post{}, nil, false, missing(err, "post.unknown", duty.Args{"ID": postID})
 	}
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM persons WHERE id = $1 FOR UPDATE`, personID); err != nil {
 		return org.Post{}, nil, false, err
@@ -1504,13 +1505,13 @@ func (s *Store) endPost(ctx context.Context, tx pgx.Tx, postID int64, on time.Ti
 		return org.Post{}, nil, false, err
 	}
 	if end.Before(calendarDay(had.StartedOn)) {
-		return had, nil, false, invalid("离任日期 %s 早于任职日期 %s (a post cannot end before it started)", day(end), day(had.StartedOn))
+		return had, nil, false, refuse("post.ends_before", duty.Args{"End": day(end), "Start": day(had.StartedOn)})
 	}
 	if had.EndedOn != nil {
 		if day(*had.EndedOn) == day(end) {
 			return had, nil, false, nil
 		}
-		return had, nil, false, conflict("该职务已于 %s 结束 (the post already ended on %s)", day(*had.EndedOn), day(*had.EndedOn))
+		return had, nil, false, clash("post.already_ended", duty.Args{"On": day(*had.EndedOn)})
 	}
 	if _, err := tx.Exec(ctx, `UPDATE posts SET ended_on = $2, ended_by = NULLIF($3, 0), end_doc = $4 WHERE id = $1`,
 		postID, day(end), ch.By.PersonID, ch.Document); err != nil {
@@ -1538,10 +1539,10 @@ func (s *Store) Transfer(ctx context.Context, tx pgx.Tx, fromPostID int64, to Ap
 		to.PersonID = from.PersonID
 	}
 	if to.PersonID != from.PersonID {
-		return org.Post{}, org.Post{}, false, invalid("调任须为同一人 (a transfer moves the person of post %d; appoint another person instead)", fromPostID)
+		return org.Post{}, org.Post{}, false, refuse("post.transfer.other_person", duty.Args{"ID": fromPostID})
 	}
 	if to.EndsOn != nil {
-		return org.Post{}, org.Post{}, false, invalid("调任的新职务不能带离任日期 (the new post of a transfer is held from its first day on)")
+		return org.Post{}, org.Post{}, false, refuse("post.transfer.end_given", nil)
 	}
 	ended, endedBefore, endChanged, err := s.endPost(ctx, tx, fromPostID, to.StartsOn, ch)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/draw"
 	"github.com/duty-project/duty/org"
 )
@@ -122,7 +123,7 @@ func (s *Store) GetDraw(ctx context.Context, id int64) (Draw, error) {
 	err := s.Pool.QueryRow(ctx, `SELECT plan_workflow_id, department_id, drawn_by, drawn_at, input FROM draws WHERE id = $1`, id).
 		Scan(&d.PlanWorkflowID, &d.DepartmentID, &d.DrawnBy, &d.DrawnAt, &in)
 	if err != nil {
-		return d, notFound(err, "no draw %d", id)
+		return d, missing(err, "draw.unknown", duty.Args{"ID": id})
 	}
 	if err := json.Unmarshal(in, &d.Input); err != nil {
 		return d, fmt.Errorf("store: draw %d: %w", id, err)

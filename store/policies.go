@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
@@ -164,7 +165,7 @@ func (s *Store) GetRegion(ctx context.Context, code string) (org.Region, error) 
 	err := s.Pool.QueryRow(ctx, `SELECT code, name, level, coalesce(parent_code, ''), path FROM regions WHERE code = $1`, code).
 		Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.Path)
 	if err != nil {
-		return org.Region{}, notFound(err, "no region %q (行政区划)", code)
+		return org.Region{}, missing(err, "region.not_found", duty.Args{"Code": code})
 	}
 	return r, nil
 }

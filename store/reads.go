@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/duty-project/duty"
 	"time"
 )
 
@@ -49,5 +50,5 @@ func (s *Store) SeenSeqs(ctx context.Context, personID int64, workflowIDs []stri
 // and step it tells of. Not found unless it was sent to that person.
 func (s *Store) NotificationOf(ctx context.Context, personID, id int64) (workflowID string, seq int64, err error) {
 	err = s.Pool.QueryRow(ctx, `SELECT workflow_id, seq FROM outbox WHERE id = $1 AND person_id = $2`, id, personID).Scan(&workflowID, &seq)
-	return workflowID, seq, notFound(err, "no notification %d of yours", id)
+	return workflowID, seq, missing(err, "notification.unknown", duty.Args{"ID": id})
 }

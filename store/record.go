@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/org"
 )
@@ -87,7 +88,7 @@ func (s *Store) AccountabilityRecord(ctx context.Context, personID int64, limit 
 	rec := AccountabilityRecord{PersonID: personID, Limit: limit}
 	err := s.Pool.QueryRow(ctx, `SELECT name FROM persons WHERE id = $1`, personID).Scan(&rec.Name)
 	if err != nil {
-		return rec, notFound(err, "no person %d", personID)
+		return rec, missing(err, "person.unknown", duty.Args{"ID": personID})
 	}
 	rows, err := s.Pool.Query(ctx, `SELECT `+postColumns+` WHERE p.person_id = $1 ORDER BY p.started_on DESC, p.id DESC`, personID)
 	if err != nil {

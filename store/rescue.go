@@ -39,7 +39,7 @@ func (s *Store) SupervisingDepartment(ctx context.Context, regionCode, industry 
 		WHERE o.kind = 'department' AND $2 = ANY(o.industries)
 		ORDER BY up.depth, o.id LIMIT 1`, regionCode, industry).Scan(&o.ID, &o.Name)
 	if err != nil {
-		return o, notFoundInvalid(err, "没有负责监管该单位所属行业的部门 (no department supervises %s here)", industry)
+		return o, unknownRef(err, "rescue.no_supervisor", nil)
 	}
 	return o, nil
 }

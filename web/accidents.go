@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -37,12 +38,12 @@ type column struct {
 }
 
 var (
-	levelOptions    = []option{{"city", "市级"}, {"province", "省级"}, {"state", "国务院（国家级）"}}
+	levelOptions    = []option{{"city", "option.level_options.city"}, {"province", "option.level_options.province"}, {"state", "option.level_options.state"}}
 	measureOptions  = optionsOf("measure", accident.AccountabilityMeasures...)
 	gateOptions     = optionsOf("gate", accident.Gates...)
-	educationKinds  = []option{{accident.EducationTraining, "安全培训"}, {accident.EducationWarning, "警示教育"}}
-	articleOptions  = []option{{"114", "第一百一十四条：对事故单位罚款"}, {"95", "第九十五条：对主要负责人罚款（上一年年收入的百分比）"}}
-	categoryOptions = []option{{accident.CategoryRoadTraffic, "道路交通事故"}, {accident.CategoryFire, "火灾事故"}}
+	educationKinds  = []option{{accident.EducationTraining, "option.education_kinds.training"}, {accident.EducationWarning, "option.education_kinds.warning_education"}}
+	articleOptions  = []option{{"114", "option.article_options.114"}, {"95", "option.article_options.95"}}
+	categoryOptions = []option{{accident.CategoryRoadTraffic, "option.category_options.road_traffic"}, {accident.CategoryFire, "option.category_options.fire"}}
 )
 
 func init() { forms = append(forms, accidentForms...) }
@@ -51,98 +52,98 @@ func init() { forms = append(forms, accidentForms...) }
 func optionsOf[V ~string](group string, values ...V) []option {
 	out := make([]option, 0, len(values))
 	for _, v := range values {
-		out = append(out, option{string(v), label(group + "." + string(v))})
+		out = append(out, option{string(v), group + "." + string(v)})
 	}
 	return out
 }
 
 // accidentOpenForm registers an accident as the unit reported it.
-var accidentOpenForm = actionForm{Kind: cases.KindAccident, Action: "open", Label: "登记事故", Side: "regulator", Path: "/api/v1/accidents",
+var accidentOpenForm = actionForm{Kind: cases.KindAccident, Action: "open", Label: "form.accident.open", Side: "regulator", Path: "/api/v1/accidents",
 	Fields: []field{
-		{Name: "enterprise_id", Label: "事故单位", Type: fOrg, Required: true},
-		{Name: "occurred_at", Label: "事故发生时间", Type: fDateTime, Required: true},
-		{Name: "place", Label: "事故地点", Type: fText, Required: true},
-		{Name: "category", Label: "事故类别", Type: fSelect, Options: categoryOptions, Hint: "道路交通、火灾事故补报期限为7日，其他30日"},
-		{Name: "deaths", Label: "死亡（人）", Type: fInt, Required: true},
-		{Name: "serious_injured", Label: "重伤（人，含急性工业中毒）", Type: fInt, Required: true},
-		{Name: "direct_loss_yuan", Label: "直接经济损失（元）", Type: fInt, Required: true},
-		{Name: "description", Label: "事故简要经过", Type: fTextarea, Required: true},
-		{Name: "learned_at", Label: "单位负责人接到报告时间", Type: fDateTime, Hint: "单位1小时报告时限自此起算；不填则自事故发生时起算"},
-		{Name: "unit_reported_at", Label: "单位报告到达时间", Type: fDateTime, Hint: "不填即为现在"},
-		{Name: "unit_reporter", Label: "单位报告人", Type: fText, Required: true},
+		{Name: "enterprise_id", Label: "form.accident.open.enterprise_id", Type: fOrg, Required: true},
+		{Name: "occurred_at", Label: "form.accident.open.occurred_at", Type: fDateTime, Required: true},
+		{Name: "place", Label: "form.accident.open.place", Type: fText, Required: true},
+		{Name: "category", Label: "form.accident.open.category", Type: fSelect, Options: categoryOptions, Hint: "form.accident.open.category.hint"},
+		{Name: "deaths", Label: "form.accident.open.deaths", Type: fInt, Required: true},
+		{Name: "serious_injured", Label: "form.accident.open.serious_injured", Type: fInt, Required: true},
+		{Name: "direct_loss_yuan", Label: "form.accident.open.direct_loss_yuan", Type: fInt, Required: true},
+		{Name: "description", Label: "form.accident.open.description", Type: fTextarea, Required: true},
+		{Name: "learned_at", Label: "form.accident.open.learned_at", Type: fDateTime, Hint: "form.accident.open.learned_at.hint"},
+		{Name: "unit_reported_at", Label: "form.accident.open.unit_reported_at", Type: fDateTime, Hint: "form.accident.open.unit_reported_at.hint"},
+		{Name: "unit_reporter", Label: "form.accident.open.unit_reporter", Type: fText, Required: true},
 	}}
 
 // accidentForms are the steps of an accident case; the workflow's
 // next_actions say which are allowed now, the API who may take them.
 var accidentForms = []actionForm{
-	{Kind: cases.KindAccident, Action: accident.UpdateReportUp, Label: "逐级上报", Side: "regulator", Path: "/api/v1/accidents/{no}/report-up", Fields: []field{
-		{Name: "to_level", Label: "上报至", Type: fSelect, Options: levelOptions, Required: true, Hint: "每级2小时内上报，可越级上报"},
-		{Name: "to_org", Label: "接报单位", Type: fText, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateAmendCasualties, Label: "补报伤亡", Side: "regulator", Path: "/api/v1/accidents/{no}/amendment", Fields: []field{
-		{Name: "deaths", Label: "死亡（人）", Type: fInt, Required: true},
-		{Name: "serious_injured", Label: "重伤（人）", Type: fInt, Required: true},
-		{Name: "direct_loss_yuan", Label: "直接经济损失（元）", Type: fInt, Required: true},
-		{Name: "reason", Label: "补报原因", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateFormTeam, Label: "成立事故调查组", Side: "regulator", Path: "/api/v1/accidents/{no}/team", Fields: []field{
-		{Name: "leader", Label: "组长", Type: fText, Required: true},
-		{Name: "members", Label: "成员（每行：姓名,单位,职责）", Type: fRows, Required: true, Hint: "组长也列为成员，例如：郑国华,晋城市住房和城乡建设局,组长",
+	{Kind: cases.KindAccident, Action: accident.UpdateReportUp, Label: "form.accident.report_up", Side: "regulator", Path: "/api/v1/accidents/{no}/report-up", Fields: []field{
+		{Name: "to_level", Label: "form.accident.report_up.to_level", Type: fSelect, Options: levelOptions, Required: true, Hint: "form.accident.report_up.to_level.hint"},
+		{Name: "to_org", Label: "form.accident.report_up.to_org", Type: fText, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateAmendCasualties, Label: "form.accident.amend_casualties", Side: "regulator", Path: "/api/v1/accidents/{no}/amendment", Fields: []field{
+		{Name: "deaths", Label: "form.accident.amend_casualties.deaths", Type: fInt, Required: true},
+		{Name: "serious_injured", Label: "form.accident.amend_casualties.serious_injured", Type: fInt, Required: true},
+		{Name: "direct_loss_yuan", Label: "form.accident.amend_casualties.direct_loss_yuan", Type: fInt, Required: true},
+		{Name: "reason", Label: "form.accident.amend_casualties.reason", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateFormTeam, Label: "form.accident.form_team", Side: "regulator", Path: "/api/v1/accidents/{no}/team", Fields: []field{
+		{Name: "leader", Label: "form.accident.form_team.leader", Type: fText, Required: true},
+		{Name: "members", Label: "form.accident.form_team.members", Type: fRows, Required: true, Hint: "form.accident.form_team.members.hint",
 			Columns: []column{{Name: "name"}, {Name: "org"}, {Name: "role"}}}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateStartAppraisal, Label: "技术鉴定开始（调查期限暂停）", Side: "regulator", Path: "/api/v1/accidents/{no}/appraisal-start", Fields: []field{
-		{Name: "subject", Label: "鉴定事项", Type: fText, Required: true},
-		{Name: "institution", Label: "鉴定机构", Type: fText, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateEndAppraisal, Label: "技术鉴定结束", Side: "regulator", Path: "/api/v1/accidents/{no}/appraisal-end", Fields: []field{
-		{Name: "findings", Label: "鉴定结论", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateExtendInvestigation, Label: "批准延长调查期限", Side: "regulator", Path: "/api/v1/accidents/{no}/extension", Fields: []field{
-		{Name: "days", Label: "延长天数", Type: fInt, Required: true, Hint: "累计不超过60日"},
-		{Name: "reason", Label: "延期理由", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateSubmitInvestigation, Label: "提交事故调查报告", Side: "regulator", Path: "/api/v1/accidents/{no}/investigation-report", Fields: []field{
-		{Name: "cause", Label: "事故原因（直接、间接）", Type: fTextarea, Required: true},
-		{Name: "nature", Label: "事故性质", Type: fText, Required: true},
-		{Name: "responsible_persons", Label: "责任认定（每行：姓名,职务,单位,类别,责任,处理建议）", Type: fRows,
-			Hint:    "类别填 企业、监管 或 党政；例如：孙建军,项目经理,宏达建筑,企业,未组织隐患排查,给予处分",
+	{Kind: cases.KindAccident, Action: accident.UpdateStartAppraisal, Label: "form.accident.start_appraisal", Side: "regulator", Path: "/api/v1/accidents/{no}/appraisal-start", Fields: []field{
+		{Name: "subject", Label: "form.accident.start_appraisal.subject", Type: fText, Required: true},
+		{Name: "institution", Label: "form.accident.start_appraisal.institution", Type: fText, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateEndAppraisal, Label: "form.accident.end_appraisal", Side: "regulator", Path: "/api/v1/accidents/{no}/appraisal-end", Fields: []field{
+		{Name: "findings", Label: "form.accident.end_appraisal.findings", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateExtendInvestigation, Label: "form.accident.extend_investigation", Side: "regulator", Path: "/api/v1/accidents/{no}/extension", Fields: []field{
+		{Name: "days", Label: "form.accident.extend_investigation.days", Type: fInt, Required: true, Hint: "form.accident.extend_investigation.days.hint"},
+		{Name: "reason", Label: "form.accident.extend_investigation.reason", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateSubmitInvestigation, Label: "form.accident.submit_investigation_report", Side: "regulator", Path: "/api/v1/accidents/{no}/investigation-report", Fields: []field{
+		{Name: "cause", Label: "form.accident.submit_investigation_report.cause", Type: fTextarea, Required: true},
+		{Name: "nature", Label: "form.accident.submit_investigation_report.nature", Type: fText, Required: true},
+		{Name: "responsible_persons", Label: "form.accident.submit_investigation_report.responsible_persons", Type: fRows,
+			Hint:    "form.accident.submit_investigation_report.responsible_persons.hint",
 			Columns: []column{{Name: "name"}, {Name: "post"}, {Name: "org"}, {Name: "category", Type: "map:person_category"}, {Name: "responsibility"}, {Name: "suggestion"}}},
-		{Name: "recommendations", Label: "整改措施建议", Type: fTextarea, Required: true},
-		{Name: "signatures", Label: "调查组成员签名", Type: fChecks, Required: true, Hint: "每名成员均须签名"}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateExtendApproval, Label: "延长批复期限", Side: "regulator", Path: "/api/v1/accidents/{no}/approval-extension", Fields: []field{
-		{Name: "reason", Label: "延期理由", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateApproveInvestigation, Label: "批复调查报告", Side: "regulator", Path: "/api/v1/accidents/{no}/approval", Fields: []field{
-		{Name: "decision", Label: "批复意见", Type: fTextarea, Required: true},
-		{Name: "document_no", Label: "批复文号", Type: fText}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateDecideAccountability, Label: "问责决定", Side: "regulator", Path: "/api/v1/accidents/{no}/accountability", Fields: []field{
-		{Name: "person", Label: "责任人", Type: fSelect, Required: true},
-		{Name: "measure", Label: "处理方式", Type: fSelect, Options: measureOptions, Required: true},
-		{Name: "reference", Label: "文号或处罚案件编号", Type: fText, Hint: "行政处罚须填处罚案件编号（CF-…）"},
-		{Name: "note", Label: "说明", Type: fTextarea}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateCarryOutAccountability, Label: "问责落实", Side: "regulator", Path: "/api/v1/accidents/{no}/accountability-carried-out", Fields: []field{
-		{Name: "person", Label: "责任人", Type: fSelect, Required: true},
-		{Name: "note", Label: "落实情况", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateAddMeasures, Label: "提出整改措施（每项立为隐患整改案件）", Side: "regulator", Path: "/api/v1/accidents/{no}/measures", Fields: []field{
-		{Name: "measures", Label: "整改措施（每行：措施,地点,等级）", Type: fRows, Required: true, Hint: "等级填 一般 或 重大；例如：补设全部连墙件,3号楼,一般",
+		{Name: "recommendations", Label: "form.accident.submit_investigation_report.recommendations", Type: fTextarea, Required: true},
+		{Name: "signatures", Label: "form.accident.submit_investigation_report.signatures", Type: fChecks, Required: true, Hint: "form.accident.submit_investigation_report.signatures.hint"}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateExtendApproval, Label: "form.accident.extend_approval", Side: "regulator", Path: "/api/v1/accidents/{no}/approval-extension", Fields: []field{
+		{Name: "reason", Label: "form.accident.extend_approval.reason", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateApproveInvestigation, Label: "form.accident.approve_report", Side: "regulator", Path: "/api/v1/accidents/{no}/approval", Fields: []field{
+		{Name: "decision", Label: "form.accident.approve_report.decision", Type: fTextarea, Required: true},
+		{Name: "document_no", Label: "form.accident.approve_report.document_no", Type: fText}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateDecideAccountability, Label: "form.accident.decide_accountability", Side: "regulator", Path: "/api/v1/accidents/{no}/accountability", Fields: []field{
+		{Name: "person", Label: "form.accident.decide_accountability.person", Type: fSelect, Required: true},
+		{Name: "measure", Label: "form.accident.decide_accountability.measure", Type: fSelect, Options: measureOptions, Required: true},
+		{Name: "reference", Label: "form.accident.decide_accountability.reference", Type: fText, Hint: "form.accident.decide_accountability.reference.hint"},
+		{Name: "note", Label: "form.accident.decide_accountability.note", Type: fTextarea}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateCarryOutAccountability, Label: "form.accident.carry_out_accountability", Side: "regulator", Path: "/api/v1/accidents/{no}/accountability-carried-out", Fields: []field{
+		{Name: "person", Label: "form.accident.carry_out_accountability.person", Type: fSelect, Required: true},
+		{Name: "note", Label: "form.accident.carry_out_accountability.note", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateAddMeasures, Label: "form.accident.add_measures", Side: "regulator", Path: "/api/v1/accidents/{no}/measures", Fields: []field{
+		{Name: "measures", Label: "form.accident.add_measures.measures", Type: fRows, Required: true, Hint: "form.accident.add_measures.measures.hint",
 			Columns: []column{{Name: "measure"}, {Name: "location"}, {Name: "grade", Type: "map:grade"}}}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateAssessMeasures, Label: "整改评估（第八十六条）", Side: "regulator", Path: "/api/v1/accidents/{no}/assessment", Fields: []field{
-		{Name: "findings", Label: "评估结论", Type: fTextarea, Required: true},
-		{Name: "published", Label: "已向社会公开", Type: fCheck}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateRecordEducation, Label: "记录培训或警示教育", Side: "regulator", Path: "/api/v1/accidents/{no}/education", Fields: []field{
-		{Name: "kind", Label: "形式", Type: fSelect, Options: educationKinds, Required: true},
-		{Name: "topic", Label: "主题", Type: fText, Required: true},
-		{Name: "held_at", Label: "时间", Type: fDateTime, Hint: "不填即为现在"},
-		{Name: "attendance", Label: "签到（每行：姓名,单位,是否到场）", Type: fRows, Required: true, Hint: "到场填 是，缺席填 否；例如：钱宏达,宏达建筑,是",
+	{Kind: cases.KindAccident, Action: accident.UpdateAssessMeasures, Label: "form.accident.assess_measures", Side: "regulator", Path: "/api/v1/accidents/{no}/assessment", Fields: []field{
+		{Name: "findings", Label: "form.accident.assess_measures.findings", Type: fTextarea, Required: true},
+		{Name: "published", Label: "form.accident.assess_measures.published", Type: fCheck}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateRecordEducation, Label: "form.accident.record_education", Side: "regulator", Path: "/api/v1/accidents/{no}/education", Fields: []field{
+		{Name: "kind", Label: "form.accident.record_education.kind", Type: fSelect, Options: educationKinds, Required: true},
+		{Name: "topic", Label: "form.accident.record_education.topic", Type: fText, Required: true},
+		{Name: "held_at", Label: "form.accident.record_education.held_at", Type: fDateTime, Hint: "form.accident.record_education.held_at.hint"},
+		{Name: "attendance", Label: "form.accident.record_education.attendance", Type: fRows, Required: true, Hint: "form.accident.record_education.attendance.hint",
 			Columns: []column{{Name: "name"}, {Name: "unit"}, {Name: "attended", Type: "bool"}}}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateOpenFine, Label: "罚款立案（行政处罚）", Side: "regulator", Path: "/api/v1/cases/{no}/penalties", Fields: []field{
-		{Name: "article", Label: "依据", Type: fSelect, Options: articleOptions, Required: true},
-		{Name: "party.kind", Label: "当事人类型", Type: fSelect, Required: true, Options: []option{{"unit", "单位"}, {"person", "个人"}}},
-		{Name: "party.name", Label: "当事人", Type: fText, Required: true},
-		{Name: "proposed.kind", Label: "拟处罚种类", Type: fSelect, Options: []option{{"fine", "罚款"}}, Required: true},
-		{Name: "proposed.amount_yuan", Label: "拟罚款（元）", Type: fInt, Required: true},
-		{Name: "principal_income_yuan", Label: "主要负责人上一年年收入（元，第九十五条）", Type: fInt},
-		{Name: "facts", Label: "违法事实", Type: fTextarea, Required: true},
-		{Name: "grounds", Label: "处罚依据", Type: fText, Required: true},
-		{Name: "co_officer_login", Label: "第二名执法人员（登录名）", Type: fText, Required: true}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateSignOffGate, Label: "四不放过签认", Side: "regulator", Path: "/api/v1/accidents/{no}/gate-sign-off", Fields: []field{
-		{Name: "gate", Label: "签认事项", Type: fSelect, Options: gateOptions, Required: true},
-		{Name: "comment", Label: "意见", Type: fTextarea}}},
-	{Kind: cases.KindAccident, Action: accident.UpdateClose, Label: "结案", Side: "regulator", Path: "/api/v1/accidents/{no}/close", Fields: []field{
-		{Name: "comment", Label: "结案意见", Type: fTextarea}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateOpenFine, Label: "form.accident.open_fine", Side: "regulator", Path: "/api/v1/cases/{no}/penalties", Fields: []field{
+		{Name: "article", Label: "form.accident.open_fine.article", Type: fSelect, Options: articleOptions, Required: true},
+		{Name: "party.kind", Label: "form.accident.open_fine.party_kind", Type: fSelect, Required: true, Options: []option{{"unit", "form.accident.open_fine.party_kind.unit"}, {"person", "form.accident.open_fine.party_kind.person"}}},
+		{Name: "party.name", Label: "form.accident.open_fine.party_name", Type: fText, Required: true},
+		{Name: "proposed.kind", Label: "form.accident.open_fine.proposed_kind", Type: fSelect, Options: []option{{"fine", "form.accident.open_fine.proposed_kind.fine"}}, Required: true},
+		{Name: "proposed.amount_yuan", Label: "form.accident.open_fine.proposed_amount_yuan", Type: fInt, Required: true},
+		{Name: "principal_income_yuan", Label: "form.accident.open_fine.principal_income_yuan", Type: fInt},
+		{Name: "facts", Label: "form.accident.open_fine.facts", Type: fTextarea, Required: true},
+		{Name: "grounds", Label: "form.accident.open_fine.grounds", Type: fText, Required: true},
+		{Name: "co_officer_login", Label: "form.accident.open_fine.co_officer_login", Type: fText, Required: true}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateSignOffGate, Label: "form.accident.sign_off_gate", Side: "regulator", Path: "/api/v1/accidents/{no}/gate-sign-off", Fields: []field{
+		{Name: "gate", Label: "form.accident.sign_off_gate.gate", Type: fSelect, Options: gateOptions, Required: true},
+		{Name: "comment", Label: "form.accident.sign_off_gate.comment", Type: fTextarea}}},
+	{Kind: cases.KindAccident, Action: accident.UpdateClose, Label: "form.accident.close_accident", Side: "regulator", Path: "/api/v1/accidents/{no}/close", Fields: []field{
+		{Name: "comment", Label: "form.accident.close_accident.comment", Type: fTextarea}}},
 }
 
 // accidentFormFor says whether an accident step is the visitor's to take:
@@ -210,7 +211,7 @@ func fitAccidentForms(list []actionForm, v *accident.View, m *me) []actionForm {
 				fd.Options = nil
 				for _, g := range v.Gates {
 					if g.SignedOff == nil && g.Ready {
-						fd.Options = append(fd.Options, option{g.Gate, label("gate." + g.Gate)})
+						fd.Options = append(fd.Options, option{g.Gate, "gate." + g.Gate})
 					}
 				}
 				keep = len(fd.Options) > 0
@@ -305,6 +306,42 @@ var blockerPatterns = []struct {
 	{regexp.MustCompile(`^the (?:hazard|penalty) case could not be started \(未能立案\): (.*)`), "未能立案：${1}"},
 }
 
+// gateBlockers says in lang what blocks a gate: the messages the case
+// keeps (GateStatus.Blocks), or, for a case recorded before it kept them,
+// its texts as blockerIn reads them. g is a GateStatus, or a gate as the
+// API's JSON decodes into a map (the supervisors' board).
+func gateBlockers(lang string, g any) []string {
+	st, ok := g.(accident.GateStatus)
+	if !ok {
+		b, _ := json.Marshal(g)
+		_ = json.Unmarshal(b, &st)
+	}
+	out := make([]string, 0, max(len(st.Blocks), len(st.Blockers)))
+	if len(st.Blocks) > 0 {
+		for _, b := range st.Blocks {
+			out = append(out, b.Text(lang))
+		}
+		return out
+	}
+	for _, s := range st.Blockers {
+		out = append(out, blockerIn(lang, s))
+	}
+	return out
+}
+
+// hanAside is a bracketed aside in Chinese within the engine's English.
+var hanAside = regexp.MustCompile(`\s*\([^()]*\p{Han}[^()]*\)`)
+
+// blockerIn says in lang what a text the engine kept about a gate or a
+// case that could not start says: in Chinese as blockerText reads it, in
+// English without its Chinese asides.
+func blockerIn(lang, s string) string {
+	if lang == i18n.Chinese {
+		return blockerText(s)
+	}
+	return strings.TrimSpace(hanAside.ReplaceAllString(s, ""))
+}
+
 // blockerText says in Chinese what blocks a gate.
 func blockerText(s string) string {
 	for _, p := range blockerPatterns {
@@ -351,7 +388,7 @@ func (s *Server) renderAccidents(w http.ResponseWriter, r *http.Request, m *me, 
 	d.Accidents = list.Accidents
 	d.Awaiting = map[string]string{}
 	for _, a := range d.Accidents {
-		if w := awaiting(a, m); w != "" {
+		if w := awaiting(reqLang(r), a, m); w != "" {
 			d.Awaiting[a.CaseNo] = w
 		}
 	}
@@ -398,7 +435,7 @@ func (s *Server) renderAccidents(w http.ResponseWriter, r *http.Request, m *me, 
 
 // awaiting is what an open accident awaits from the visitor, by its
 // state: the step the case cannot go on without, if it is theirs.
-func awaiting(a api.OpenAccident, m *me) string {
+func awaiting(lang string, a api.OpenAccident, m *me) string {
 	step := map[string]string{string(accident.Reported): accident.UpdateFormTeam, string(accident.Investigating): accident.UpdateSubmitInvestigation,
 		string(accident.InAppraisal): accident.UpdateEndAppraisal, string(accident.Submitted): accident.UpdateApproveInvestigation,
 		string(accident.Approved): accident.UpdateSignOffGate}[a.State]
@@ -407,9 +444,9 @@ func awaiting(a api.OpenAccident, m *me) string {
 		return ""
 	}
 	if step == accident.UpdateApproveInvestigation {
-		return "待您批复"
+		return i18n.T(lang, "accidents.awaiting.approval", nil)
 	}
-	return "待办：" + f.Label
+	return i18n.T(lang, "accidents.awaiting.step", i18n.Args{"Step": i18n.Ref(f.Label)})
 }
 
 // openAccident registers an accident from the board's form (事故报告).

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/accident"
@@ -75,6 +78,33 @@ func TestBlockersInChinese(t *testing.T) {
 		if got := blockerText(in); got != want {
 			t.Errorf("blockerText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// What blocks a gate is said in the reader's language: from the messages
+// a case keeps, or, for a case recorded before it kept them, from its
+// texts; on the case page (a GateStatus) and on the board (a map).
+func TestBlockersInTheReadersLanguage(t *testing.T) {
+	g := accident.GateStatus{Gate: accident.GatePersons,
+		Blockers: []string{"孙建军: no accountability decision (未作出处理决定)"},
+		Blocks:   []duty.Refusal{duty.Message("accident.blocker.undecided", duty.Args{"Person": "孙建军"})}}
+	var asMap map[string]any
+	b, _ := json.Marshal(g)
+	_ = json.Unmarshal(b, &asMap)
+	for _, v := range []any{g, asMap} {
+		if got := gateBlockers(i18n.English, v); len(got) != 1 || got[0] != "孙建军: no accountability decision" {
+			t.Errorf("in English: %q", got)
+		}
+		if got := gateBlockers(i18n.Chinese, v); len(got) != 1 || got[0] != "孙建军：未作出处理决定" {
+			t.Errorf("in Chinese: %q", got)
+		}
+	}
+	old := accident.GateStatus{Gate: accident.GateEducation, Blockers: []string{"no training or warning-education session recorded (未开展教育)"}}
+	if got := gateBlockers(i18n.English, old); len(got) != 1 || got[0] != "no training or warning-education session recorded" {
+		t.Errorf("a case recorded before, in English: %q", got)
+	}
+	if got := gateBlockers(i18n.Chinese, old); len(got) != 1 || got[0] != "未开展培训或警示教育" {
+		t.Errorf("a case recorded before, in Chinese: %q", got)
 	}
 }
 

@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 )
 
@@ -119,15 +119,16 @@ func (s *Server) loadBoardCharts(r *http.Request, q url.Values) *boardCharts {
 		return out
 	}
 	region := trend.Region.Code
-	trendChart := chartSpec{Kind: "trend", Title: "隐患月度趋势"}
-	found := chartSeries{Name: "查出", Color: colourFound}
-	rectified := chartSeries{Name: "其中已整改销号", Color: colourRectified}
-	overdue := chartSeries{Name: "其中逾期未整改", Color: colourOverdue}
+	lang := reqLang(r)
+	trendChart := chartSpec{Kind: "trend", Title: i18n.T(lang, "board.chart.trend", nil)}
+	found := chartSeries{Name: i18n.T(lang, "board.series.found", nil), Color: colourFound}
+	rectified := chartSeries{Name: i18n.T(lang, "board.series.rectified", nil), Color: colourRectified}
+	overdue := chartSeries{Name: i18n.T(lang, "board.series.overdue", nil), Color: colourOverdue}
 	for _, m := range trend.Months {
 		link := func(measure string) string {
 			return "/board/cases?" + url.Values{"region": {region}, "month": {m.Month}, "measure": {measure}}.Encode()
 		}
-		row := trendRow{Month: m.Month, Label: monthLabel(m.Month), Found: m.Found, Rectified: m.Rectified, Overdue: m.Overdue,
+		row := trendRow{Month: m.Month, Label: monthLabel(lang, m.Month), Found: m.Found, Rectified: m.Rectified, Overdue: m.Overdue,
 			FoundLink: link("found"), RectifiedLink: link("rectified"), OverdueLink: link("overdue")}
 		out.Trend = append(out.Trend, row)
 		trendChart.Categories = append(trendChart.Categories, row.Label)
@@ -142,16 +143,19 @@ func (s *Server) loadBoardCharts(r *http.Request, q url.Values) *boardCharts {
 	for _, g := range []struct {
 		id, group, key string
 		ranking        api.Ranking
-	}{{"regions", "地区", "region", ranks.Regions}, {"industries", "行业", "industry", ranks.Industries}, {"enterprises", "企业", "enterprise", ranks.Enterprises}} {
+	}{{"regions", i18n.T(lang, "board.group.regions", nil), "region", ranks.Regions},
+		{"industries", i18n.T(lang, "board.group.industries", nil), "industry", ranks.Industries},
+		{"enterprises", i18n.T(lang, "board.group.enterprises", nil), "enterprise", ranks.Enterprises}} {
 		for _, m := range []struct {
 			id, name, colour string
 			rows             []api.RankingRow
 			value            func(api.RankingRow) int64
 		}{
-			{"overdue", "逾期未整改", colourOverdue, g.ranking.ByOverdue, func(x api.RankingRow) int64 { return x.Overdue }},
-			{"repeat", "重复查出", colourRepeat, g.ranking.ByRepeat, func(x api.RankingRow) int64 { return x.Repeat }},
+			{"overdue", i18n.T(lang, "board.measure.overdue", nil), colourOverdue, g.ranking.ByOverdue, func(x api.RankingRow) int64 { return x.Overdue }},
+			{"repeat", i18n.T(lang, "board.measure.repeat", nil), colourRepeat, g.ranking.ByRepeat, func(x api.RankingRow) int64 { return x.Repeat }},
 		} {
-			t := rankingTable{ID: g.id + "-" + m.id, Title: g.group + " · " + m.name, Group: g.group, Measure: m.name}
+			t := rankingTable{ID: g.id + "-" + m.id, Title: i18n.T(lang, "board.ranking.title", i18n.Args{"Group": g.group, "Measure": m.name}),
+				Group: g.group, Measure: m.name}
 			chart := chartSpec{Kind: "ranking", Title: t.Title}
 			series := chartSeries{Name: m.name, Color: m.colour}
 			for _, x := range m.rows {
@@ -167,7 +171,7 @@ func (s *Server) loadBoardCharts(r *http.Request, q url.Values) *boardCharts {
 				case "enterprise":
 					dq.Set("enterprise", x.Key)
 				}
-				row := rankingRow{Label: zh(x.Label), Value: m.value(x), Link: "/board/cases?" + dq.Encode()}
+				row := rankingRow{Label: bilingualIn(lang, x.Label), Value: m.value(x), Link: "/board/cases?" + dq.Encode()}
 				t.Rows = append(t.Rows, row)
 				chart.Categories = append(chart.Categories, row.Label)
 				series.Values, series.Links = append(series.Values, row.Value), append(series.Links, row.Link)
@@ -180,21 +184,24 @@ func (s *Server) loadBoardCharts(r *http.Request, q url.Values) *boardCharts {
 	return out
 }
 
-// monthLabel is "2026-03" as people write it: 2026年3月.
-func monthLabel(month string) string {
+// monthLabel is "2026-03" as people write it in lang: 2026年3月, Mar 2026.
+func monthLabel(lang, month string) string {
 	t, err := time.Parse("2006-01", month)
 	if err != nil {
 		return month
 	}
+	if lang == i18n.English {
+		return t.Format("Jan 2006")
+	}
 	return t.Format("2006年1月")
 }
 
-// drillMeasures name what a drill-through lists.
+// drillMeasures name what a drill-through lists (message IDs).
 var drillMeasures = map[string]string{
-	"found":     "查出隐患",
-	"rectified": "查出后已整改销号",
-	"overdue":   "查出后逾期未整改",
-	"repeat":    "重复查出（同一企业两处及以上，含首次）",
+	"found":     "board.drill.found",
+	"rectified": "board.drill.rectified",
+	"overdue":   "board.drill.overdue",
+	"repeat":    "board.drill.repeat",
 }
 
 // boardCasesData is the case list behind a figure of the board.
@@ -222,30 +229,32 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	measure := q.Get("measure")
-	subject, known := drillMeasures[measure]
+	lang := reqLang(r)
+	measureID, known := drillMeasures[measure]
 	if !known {
-		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "未知的统计项（measure 应为 found、rectified、overdue 或 repeat）"})
+		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: i18n.T(lang, "board.drill.measure_unknown", nil)})
 		return
 	}
 	// The period: a month of the trend, or the days of a ranking.
 	var from, to time.Time
+	var period string
 	if v := q.Get("month"); v != "" {
 		t, err := time.ParseInLocation("2006-01", v, rules.China)
 		if err != nil {
-			s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "月份应形如 2026-03"})
+			s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: i18n.T(lang, "board.drill.month_bad", nil)})
 			return
 		}
 		from, to = t, t.AddDate(0, 1, 0)
-		subject = t.Format("2006年1月") + " · " + subject
+		period = monthLabel(lang, v)
 	} else {
 		fd, err1 := calendar.ParseDate(q.Get("from"))
 		td, err2 := calendar.ParseDate(q.Get("to"))
 		if err1 != nil || err2 != nil {
-			s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "期间应形如 from=2026-01-01&to=2026-12-31"})
+			s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: i18n.T(lang, "board.drill.period_bad", nil)})
 			return
 		}
 		from, to = fd.Start(), td.AddDays(1).Start()
-		subject = day(from) + "至" + day(td.Start()) + " · " + subject
+		period = i18n.T(lang, "board.drill.span", i18n.Args{"From": i18n.Date(lang, from), "To": i18n.Date(lang, td.Start())})
 	}
 	aq := url.Values{"kind": {string(cases.KindHazard)}, "limit": {"500"}}
 	if v := q.Get("region"); v != "" {
@@ -342,8 +351,9 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 	if measure == "repeat" {
 		slices.SortStableFunc(rows, func(a, b caseRow) int { return cmp.Compare(a.Enterprise.ID, b.Enterprise.ID) })
 	}
+	subject := i18n.T(lang, "board.drill.subject", i18n.Args{"Period": period, "Measure": i18n.Ref(measureID)})
 	if industry != "" {
-		subject = zh(api.IndustryLabel(industry)) + " · " + subject
+		subject = bilingualIn(lang, api.IndustryLabel(industry)) + " · " + subject
 	}
 	if len(rows) > 0 && q.Get("enterprise") != "" {
 		subject = rows[0].Enterprise.Name + " · " + subject
@@ -354,6 +364,6 @@ func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
 			back.Set(k, v)
 		}
 	}
-	d := boardCasesData{Cases: rows, Subject: subject + " · " + strconv.Itoa(len(rows)) + " 件", Back: "/board?" + back.Encode(), More: more, Exports: exports}
+	d := boardCasesData{Cases: rows, Subject: i18n.T(lang, "board.drill.count", i18n.Args{"Subject": subject, "N": len(rows)}), Back: "/board?" + back.Encode(), More: more, Exports: exports}
 	s.render(w, http.StatusOK, "boardcases", page{TitleID: "title.boardcases", Me: m, Data: d, Now: time.Now(), Section: "board", Period: subject})
 }

@@ -16,47 +16,42 @@ import (
 
 // campaignForm starts a campaign (专项整治) from the campaigns page; the
 // regions offered are those of the visitor's area, filled in per visit.
-var campaignForm = actionForm{Kind: cases.KindCampaign, Action: "open", Label: "开展专项整治", Side: "level", Path: "/api/v1/campaigns",
+var campaignForm = actionForm{Kind: cases.KindCampaign, Action: "open", Label: "form.campaign.open", Side: "level", Path: "/api/v1/campaigns",
 	Fields: []field{
-		{Name: "title", Label: "专项整治名称", Type: fText, Required: true},
-		{Name: "content", Label: "工作要求", Type: fTextarea},
-		{Name: "sectors", Label: "行业范围", Type: fChecks, Required: true, Options: sectorOptions(),
-			Hint: "部门只能在本部门监管的行业开展；地区范围为本级辖区"},
-		{Name: "starts", Label: "开始日期", Type: fDate, Required: true},
-		{Name: "ends", Label: "结束日期", Type: fDate, Required: true},
-		{Name: "plan_due", Label: "下级报送工作方案期限", Type: fDate, Required: true},
-		{Name: "report_dues", Label: "下级报送进展情况期限（每行一个日期，如 2026-12-31）", Type: fLines, Required: true},
+		{Name: "title", Label: "form.campaign.open.title", Type: fText, Required: true},
+		{Name: "content", Label: "form.campaign.open.content", Type: fTextarea},
+		{Name: "sectors", Label: "form.campaign.open.sectors", Type: fChecks, Required: true, Options: sectorOptions(),
+			Hint: "form.campaign.open.sectors.hint"},
+		{Name: "starts", Label: "form.campaign.open.starts", Type: fDate, Required: true},
+		{Name: "ends", Label: "form.campaign.open.ends", Type: fDate, Required: true},
+		{Name: "plan_due", Label: "form.campaign.open.plan_due", Type: fDate, Required: true},
+		{Name: "report_dues", Label: "form.campaign.open.report_dues", Type: fLines, Required: true},
 	}}
 
 // sectorOptions are the sectors a campaign may cover, by their names.
 func sectorOptions() []option {
-	var out []option
-	for _, sec := range []string{industry.SectorConstruction, industry.SectorMining, industry.SectorHazardousChemicals,
-		industry.SectorFireworks, industry.SectorIndustryTrade, industry.SectorRoadTraffic} {
-		name, _, _ := strings.Cut(industry.SectorNames[sec], " ")
-		out = append(out, option{sec, name})
-	}
-	return out
+	return optionsOf("sector", industry.SectorConstruction, industry.SectorMining, industry.SectorHazardousChemicals,
+		industry.SectorFireworks, industry.SectorIndustryTrade, industry.SectorRoadTraffic)
 }
 
-var missedOptions = []option{{"plan", "工作方案"}, {"progress-1", "第1次进展情况"}, {"progress-2", "第2次进展情况"},
-	{"progress-3", "第3次进展情况"}, {"progress-4", "第4次进展情况"}}
+var missedOptions = []option{{"plan", "option.missed_options.plan"}, {"progress-1", "option.missed_options.progress_1"}, {"progress-2", "option.missed_options.progress_2"},
+	{"progress-3", "option.missed_options.progress_3"}, {"progress-4", "option.missed_options.progress_4"}}
 
 // campaignForms are the steps of a campaign's part: the level's own
 // (submit, pass down) and the asker's (督办 from a miss).
 var campaignForms = []actionForm{
-	{Kind: cases.KindCampaign, Action: campaign.UpdateSubmit, Label: "报送工作方案或进展情况", Side: "level", Path: "/api/v1/campaigns/{no}/submissions", Fields: []field{
-		{Name: "text", Label: "报送内容", Type: fTextarea, Required: true},
-		{Name: "figures.inspections", Label: "检查企业（家次）", Type: fInt, Hint: "报送进展情况时填写"},
-		{Name: "figures.hazards_found", Label: "查出隐患（处）", Type: fInt},
-		{Name: "figures.hazards_rectified", Label: "整改隐患（处）", Type: fInt},
-		{Name: "attachments", Label: "附件", Type: fEvidence}}},
-	{Kind: cases.KindCampaign, Action: campaign.UpdatePassDown, Label: "向下级布置", Side: "level", Path: "/api/v1/campaigns/{no}/pass-down", Fields: []field{
-		{Name: "plan_due", Label: "下级报送工作方案期限", Type: fDate, Required: true},
-		{Name: "report_dues", Label: "下级报送进展情况期限（每行一个日期）", Type: fLines, Required: true}}},
-	{Kind: cases.KindCampaign, Action: campaign.UpdateEscalate, Label: "逾期督办", Side: "asker", Path: "/api/v1/campaigns/{no}/escalations", Fields: []field{
-		{Name: "key", Label: "逾期事项", Type: fSelect, Options: missedOptions, Required: true},
-		{Name: "summary", Label: "督办事由", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindCampaign, Action: campaign.UpdateSubmit, Label: "form.campaign.submit", Side: "level", Path: "/api/v1/campaigns/{no}/submissions", Fields: []field{
+		{Name: "text", Label: "form.campaign.submit.text", Type: fTextarea, Required: true},
+		{Name: "figures.inspections", Label: "form.campaign.submit.figures_inspections", Type: fInt, Hint: "form.campaign.submit.figures_inspections.hint"},
+		{Name: "figures.hazards_found", Label: "form.campaign.submit.figures_hazards_found", Type: fInt},
+		{Name: "figures.hazards_rectified", Label: "form.campaign.submit.figures_hazards_rectified", Type: fInt},
+		{Name: "attachments", Label: "form.campaign.submit.attachments", Type: fEvidence}}},
+	{Kind: cases.KindCampaign, Action: campaign.UpdatePassDown, Label: "form.campaign.pass_down", Side: "level", Path: "/api/v1/campaigns/{no}/pass-down", Fields: []field{
+		{Name: "plan_due", Label: "form.campaign.pass_down.plan_due", Type: fDate, Required: true},
+		{Name: "report_dues", Label: "form.campaign.pass_down.report_dues", Type: fLines, Required: true}}},
+	{Kind: cases.KindCampaign, Action: campaign.UpdateEscalate, Label: "form.campaign.escalate_miss", Side: "asker", Path: "/api/v1/campaigns/{no}/escalations", Fields: []field{
+		{Name: "key", Label: "form.campaign.escalate_miss.key", Type: fSelect, Options: missedOptions, Required: true},
+		{Name: "summary", Label: "form.campaign.escalate_miss.summary", Type: fTextarea, Required: true}}},
 }
 
 // fitCampaignForms keeps a campaign's steps the visitor's organisation

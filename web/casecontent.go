@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/accident"
@@ -169,30 +170,36 @@ var stepTellers = map[cases.Kind]func(action string, d map[string]any) (text str
 	cases.KindInspection: inspectionStep,
 }
 
-// timeline tells a case's steps in words, newest first.
-func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
+// timeline tells a case's steps in words in lang, newest first. The
+// tellers of the accident, the rescue team, the campaign and the
+// inspection speak Chinese only; in another language their steps are
+// told as every other kind's are, by the step's name and its own words.
+func timeline(lang string, kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 	out := make([]step, 0, len(entries))
 	decisions := 0 // extension decisions so far, to find each one's granted date
 	tell := stepTellers[kind]
+	if lang != i18n.Chinese {
+		tell = nil
+	}
 	if kind == cases.KindHazard {
 		tell = func(action string, d map[string]any) (string, bool) {
-			return hazardStep(action, d, v.Hazard, &decisions)
+			return hazardStep(lang, action, d, v.Hazard, &decisions)
 		}
 	}
 	for _, e := range entries {
 		var d map[string]any
 		_ = json.Unmarshal(e.Details, &d)
-		s := step{AuditEntry: e, Text: actionLabel(kind, e.Action)}
+		s := step{AuditEntry: e, Text: labelIn(lang, "action."+string(kind)+"."+e.Action)}
 		if tell != nil {
 			var shown bool
 			if s.Text, shown = tell(e.Action, d); !shown {
-				s.Facts = facts(d)
+				s.Facts = facts(lang, d)
 			}
 		} else {
 			if t := firstText(d); t != "" {
-				s.Text += "：" + t
+				s.Text = i18n.T(lang, "timeline.with", i18n.Args{"Head": s.Text, "Tail": t})
 			}
-			s.Facts = facts(d)
+			s.Facts = facts(lang, d)
 		}
 		out = append(out, s)
 	}
@@ -202,39 +209,41 @@ func timeline(kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 
 // hazardStep tells a hazard's step in words; shown says whether its
 // substance is on the page elsewhere (no details needed).
-func hazardStep(action string, d map[string]any, h *hazard.View, decisions *int) (text string, shown bool) {
+func hazardStep(lang, action string, d map[string]any, h *hazard.View, decisions *int) (text string, shown bool) {
 	str := func(k string) string { s, _ := d[k].(string); return strings.TrimSpace(s) }
+	t := func(id string, args i18n.Args) string { return i18n.T(lang, id, args) }
+	when := func(v any) string { return whenIn(lang, v) }
 	with := func(head, tail string) string {
 		if tail == "" {
 			return head
 		}
-		return head + "：" + tail
+		return t("timeline.with", i18n.Args{"Head": head, "Tail": tail})
 	}
 	switch action {
 	case "report":
-		return with("登记"+label("grade."+str("grade")), str("location")), true
+		return with(t("timeline.hazard.report", i18n.Args{"Grade": i18n.Ref("grade." + str("grade"))}), str("location")), true
 	case hazard.UpdateOrder:
-		return "责令限期整改，期限至" + when(str("deadline")), true
+		return t("timeline.hazard.order", i18n.Args{"Deadline": when(str("deadline"))}), true
 	case hazard.UpdateSubmitPlan:
-		return "提交治理方案（五落实）", true
+		return t("timeline.hazard.submit_plan", nil), true
 	case hazard.UpdateReviewPlan:
 		if b, _ := d["approve"].(bool); b {
-			return with("治理方案通过审查", str("comment")), true
+			return with(t("timeline.hazard.plan_approved", nil), str("comment")), true
 		}
-		return with("治理方案被退回", str("comment")), true
+		return with(t("timeline.hazard.plan_returned", nil), str("comment")), true
 	case hazard.UpdateReportCompletion:
-		return with("报告整改完成", str("summary")), true
+		return with(t("timeline.hazard.report_completion", nil), str("summary")), true
 	case hazard.UpdateReinspect:
 		if b, _ := d["passed"].(bool); b {
-			return with("复查合格，予以销号", str("findings")), true
+			return with(t("timeline.hazard.reinspect_passed", nil), str("findings")), true
 		}
-		t := with("复查不合格", str("findings"))
+		text := with(t("timeline.hazard.reinspect_failed", nil), str("findings"))
 		if nd := str("new_deadline"); nd != "" {
-			t += "；重新责令整改，期限至" + when(nd)
+			text += t("timeline.hazard.reordered", i18n.Args{"Deadline": when(nd)})
 		}
-		return t, true
+		return text, true
 	case hazard.UpdateRequestExtension:
-		return with("申请将整改期限延至"+when(str("new_deadline")), str("reason")), true
+		return with(t("timeline.hazard.request_extension", i18n.Args{"Deadline": when(str("new_deadline"))}), str("reason")), true
 	case hazard.UpdateDecideExtension:
 		i := *decisions
 		*decisions++
@@ -245,23 +254,23 @@ func hazardStep(action string, d map[string]any, h *hazard.View, decisions *int)
 					to = decided[i].Granted.Format("2006-01-02T15:04:05Z07:00")
 				}
 			}
-			return with("整改期限延长至"+when(to), str("comment")), true
+			return with(t("timeline.hazard.extension_granted", i18n.Args{"Deadline": when(to)}), str("comment")), true
 		}
-		return with("延期申请未获批准", str("comment")), true
+		return with(t("timeline.hazard.extension_refused", nil), str("comment")), true
 	case "remind":
-		return "整改期限将至，已提醒企业（期限" + when(str("deadline")) + "）", true
+		return t("timeline.hazard.remind", i18n.Args{"Deadline": when(str("deadline"))}), true
 	case "overdue":
-		return "逾期未完成整改，执法升级待启动（期限" + when(str("deadline")) + "）", true
+		return t("timeline.hazard.overdue", i18n.Args{"Deadline": when(str("deadline"))}), true
 	case "ladder":
-		t := "执法升级：" + label("rung."+str("rung")) + label("outcome."+str("outcome"))
+		text := t("timeline.hazard.ladder", i18n.Args{"Rung": labelIn(lang, "rung."+str("rung")), "Outcome": labelIn(lang, "outcome."+str("outcome"))})
 		if n := str("next_rung"); n != "" {
-			t += "；下一步应启动" + label("rung."+n)
+			text += t("timeline.hazard.next_rung", i18n.Args{"Rung": labelIn(lang, "rung."+n)})
 		}
-		return t, true
+		return text, true
 	case "rung_overdue":
-		return "未按期启动" + label("rung."+str("rung")) + "（应于" + when(str("due_at")) + "前）", true
+		return t("timeline.hazard.rung_overdue", i18n.Args{"Rung": labelIn(lang, "rung."+str("rung")), "Due": when(str("due_at"))}), true
 	}
-	return actionLabel(cases.KindHazard, action), false
+	return labelIn(lang, "action.hazard."+action), false
 }
 
 func decidedExtensions(h *hazard.View) []hazard.Extension {
@@ -287,28 +296,29 @@ func firstText(d map[string]any) string {
 	return ""
 }
 
-// factFields name the details a step's facts show, with the label group
-// of a field whose values are the engine's words. Details not named here
+// factFields name the details a step's facts show (labelled by
+// fact.<key>), with the label group of a field whose values are the
+// engine's words. Details not named here
 // (the actor, who is in the row; the rule set, named in the summary; ids)
 // are left out.
-var factFields = []struct{ key, label, group string }{
-	{"penalty", "处罚", ""}, {"proposed", "拟处罚", ""}, {"kind", "种类", "penalty"}, {"amount_yuan", "金额", ""},
-	{"party", "当事人", ""}, {"name", "名称", ""}, {"procedure", "程序", "procedure"},
-	{"method", "送达方式", "service"}, {"received_by", "签收人", ""}, {"refused_to_sign", "拒绝签收", ""},
-	{"document_no", "文号", ""}, {"reference", "文号", ""}, {"reasons", "理由", ""}, {"facts", "违法事实", ""},
-	{"grounds", "处罚依据", ""}, {"requested_amount_yuan", "请求的数额", ""},
-	{"at", "时间", ""}, {"scheduled_at", "时间", ""}, {"place", "地点", ""}, {"presider", "主持人", ""},
-	{"subject", "事由", ""}, {"transcript", "笔录", ""}, {"party_attended", "当事人到场", ""},
-	{"participants", "参加人", ""}, {"minutes", "约谈记录", ""}, {"commitments", "整改承诺", ""},
-	{"attendance", "到场情况", ""}, {"persons", "约谈对象", ""}, {"role", "职务", ""}, {"attended", "到场", ""},
-	{"amount_fen", "金额", ""}, {"receipt", "缴款凭证", ""}, {"body", "受理机关", ""},
-	{"outcome", "结果", "appeal_outcome"}, {"court", "法院", ""}, {"to", "转至", ""}, {"to_org", "转至", ""},
-	{"rung", "执法措施", "rung"}, {"due_at", "期限", ""}, {"deadline", "期限", ""}, {"next_rung", "下一步", "rung"},
+var factFields = []struct{ key, group string }{
+	{"penalty", ""}, {"proposed", ""}, {"kind", "penalty"}, {"amount_yuan", ""},
+	{"party", ""}, {"name", ""}, {"procedure", "procedure"},
+	{"method", "service"}, {"received_by", ""}, {"refused_to_sign", ""},
+	{"document_no", ""}, {"reference", ""}, {"reasons", ""}, {"facts", ""},
+	{"grounds", ""}, {"requested_amount_yuan", ""},
+	{"at", ""}, {"scheduled_at", ""}, {"place", ""}, {"presider", ""},
+	{"subject", ""}, {"transcript", ""}, {"party_attended", ""},
+	{"participants", ""}, {"minutes", ""}, {"commitments", ""},
+	{"attendance", ""}, {"persons", ""}, {"role", ""}, {"attended", ""},
+	{"amount_fen", ""}, {"receipt", ""}, {"body", ""},
+	{"outcome", "appeal_outcome"}, {"court", ""}, {"to", ""}, {"to_org", ""},
+	{"rung", "rung"}, {"due_at", ""}, {"deadline", ""}, {"next_rung", "rung"},
 }
 
-// facts lists a step's details as labelled values, nested values
-// flattened; the step's sentence already has its main text.
-func facts(d map[string]any) []fact {
+// facts lists a step's details as labelled values in lang (fact.<key>),
+// nested values flattened; the step's sentence already has its main text.
+func facts(lang string, d map[string]any) []fact {
 	var out []fact
 	main := ""
 	for _, k := range textKeys {
@@ -322,14 +332,14 @@ func facts(d map[string]any) []fact {
 		if !ok || f.key == main {
 			continue
 		}
-		s := factValue(v, f.group)
+		s := factValue(lang, v, f.group)
 		if n, isNum := v.(float64); isNum && strings.HasSuffix(f.key, "_yuan") {
 			s = yuan(int64(n))
 		} else if isNum && strings.HasSuffix(f.key, "_fen") {
 			s = fen(int64(n))
 		}
 		if s != "" {
-			out = append(out, fact{f.label, s})
+			out = append(out, fact{labelIn(lang, "fact."+f.key), s})
 		}
 	}
 	for _, k := range textKeys {
@@ -337,58 +347,57 @@ func facts(d map[string]any) []fact {
 			continue
 		}
 		if s, ok := d[k].(string); ok && strings.TrimSpace(s) != "" {
-			out = append(out, fact{textLabels[k], s})
+			out = append(out, fact{labelIn(lang, "fact."+k), s})
 		}
 	}
 	return out
 }
 
-var textLabels = map[string]string{"comment": "意见", "reason": "理由", "statement": "陈述", "findings": "复查意见",
-	"summary": "摘要", "decision": "决定", "conclusion": "结论", "note": "说明"}
-
-// factValue formats one detail for people.
-func factValue(v any, group string) string {
+// factValue formats one detail for people in lang.
+func factValue(lang string, v any, group string) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
 		if group != "" {
-			return label(group + "." + x)
+			return labelIn(lang, group+"."+x)
 		}
 		if t, ok := asTime(x); ok && len(x) >= len("2006-01-02T15:04") {
-			return when(t)
+			return whenIn(lang, t)
 		}
 		return x
 	case bool:
 		if x {
-			return "是"
+			return labelIn(lang, "fact.yes")
 		}
-		return "否"
+		return labelIn(lang, "fact.no")
 	case float64:
 		return fmt.Sprint(int64(x))
 	case []any:
 		parts := make([]string, 0, len(x))
 		for _, e := range x {
-			if s := factValue(e, group); s != "" {
+			if s := factValue(lang, e, group); s != "" {
 				parts = append(parts, s)
 			}
+		}
+		if lang == i18n.English {
+			return strings.Join(parts, "; ")
 		}
 		return strings.Join(parts, "；")
 	case map[string]any:
 		var parts []string
 		for _, f := range factFields {
 			if e, ok := x[f.key]; ok {
-				if s := factValue(e, f.group); s != "" {
-					parts = append(parts, f.label+" "+s)
+				if s := factValue(lang, e, f.group); s != "" {
+					if n, isNum := e.(float64); isNum && f.key == "amount_yuan" {
+						s = yuan(int64(n))
+					}
+					parts = append(parts, labelIn(lang, "fact."+f.key)+" "+s)
 				}
 			}
 		}
-		if n, ok := x["amount_yuan"].(float64); ok {
-			for i, p := range parts {
-				if strings.HasPrefix(p, "金额 ") {
-					parts[i] = "金额 " + yuan(int64(n))
-				}
-			}
+		if lang == i18n.English {
+			return strings.Join(parts, ", ")
 		}
 		return strings.Join(parts, "，")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/evidence"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/store"
 )
 
@@ -134,7 +135,7 @@ func (s *Server) evidenceOf(w http.ResponseWriter, r *http.Request, m *me) (evid
 			return items[i], items, true
 		}
 	}
-	s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: "本案没有该证据材料"})
+	s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: i18n.T(reqLang(r), "page.error.evidence_not_in_case", nil)})
 	return evidenceItem{}, nil, false
 }
 
@@ -185,7 +186,7 @@ func (s *Server) evidenceThumb(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !it.Thumb {
-		s.fail(w, r, nil, &apiError{Status: http.StatusNotFound, Message: "该证据材料没有缩略图"})
+		s.fail(w, r, nil, &apiError{Status: http.StatusNotFound, Message: i18n.T(reqLang(r), "page.error.no_thumbnail", nil)})
 		return
 	}
 	f, err := s.evidence.thumbnail(it.SHA256)
@@ -210,7 +211,7 @@ func (s *Server) evidenceGone(w http.ResponseWriter, r *http.Request, err error)
 	if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errNoThumbnail) {
 		s.Logger.Warn("evidence file could not be read", "case", r.PathValue("caseNo"), "error", err)
 	}
-	s.fail(w, r, nil, &apiError{Status: http.StatusNotFound, Message: "该证据材料无法读取"})
+	s.fail(w, r, nil, &apiError{Status: http.StatusNotFound, Message: i18n.T(reqLang(r), "page.error.evidence_unreadable", nil)})
 }
 
 // contentDisposition names the file for the browser (its recorded name,

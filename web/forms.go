@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,10 +9,13 @@ import (
 	"strings"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 )
 
 // field is one input of an action form. Name is the JSON field it fills;
-// a dot nests it ("penalty.kind" fills {"penalty":{"kind":…}}).
+// a dot nests it ("penalty.kind" fills {"penalty":{"kind":…}}). Label and
+// Hint are message IDs of the catalogue (form.<kind>.<step>.<field>), so
+// a page shows them in its visitor's language (the say function).
 type field struct {
 	Name     string
 	Label    string
@@ -43,6 +45,8 @@ const (
 	fRadio      = "radio"      // one of Options, as a string, chosen by a large tap target (a phone on site)
 )
 
+// option is one choice of a field. Label is a message ID of the catalogue,
+// or, for a choice made from the case (a person named), its own text.
 type option struct{ Value, Label string }
 
 // actionForm is the form of one step: which case kind and update it
@@ -69,228 +73,228 @@ func (f actionForm) path(no string) string {
 }
 
 var (
-	approveReturn = []option{{"true", "同意"}, {"false", "退回修改"}}
-	grantRefuse   = []option{{"true", "批准延期"}, {"false", "不予批准"}}
-	passFail      = []option{{"true", "合格"}, {"false", "不合格"}}
-	penaltyKinds  = []option{{"warning", "警告"}, {"fine", "罚款"}, {"daily_fine", "按日连续处罚"}, {"stop_production", "责令停产停业整顿"}}
-	gradeOptions  = []option{{"general", "一般隐患"}, {"major", "重大隐患"}}
+	approveReturn = []option{{"true", "option.approve_return.true"}, {"false", "option.approve_return.false"}}
+	grantRefuse   = []option{{"true", "option.grant_refuse.true"}, {"false", "option.grant_refuse.false"}}
+	passFail      = []option{{"true", "option.pass_fail.true"}, {"false", "option.pass_fail.false"}}
+	penaltyKinds  = []option{{"warning", "option.penalty_kinds.warning"}, {"fine", "option.penalty_kinds.fine"}, {"daily_fine", "option.penalty_kinds.daily_fine"}, {"stop_production", "option.penalty_kinds.stop_production"}}
+	gradeOptions  = []option{{"general", "option.grade_options.general"}, {"major", "option.grade_options.major"}}
 )
 
 // hazardForm opens a hazard case from an inspection (隐患登记).
-var hazardForm = actionForm{Kind: cases.KindHazard, Action: "open", Label: "登记隐患", Side: "regulator", Path: "/api/v1/hazards",
+var hazardForm = actionForm{Kind: cases.KindHazard, Action: "open", Label: "form.hazard.open", Side: "regulator", Path: "/api/v1/hazards",
 	Fields: []field{
-		{Name: "enterprise_id", Label: "企业", Type: fOrg, Required: true},
-		{Name: "grade", Label: "等级", Type: fSelect, Options: gradeOptions, Required: true},
-		{Name: "location", Label: "位置", Type: fText, Required: true},
-		{Name: "description", Label: "隐患描述", Type: fTextarea, Required: true},
-		{Name: "evidence", Label: "现场照片", Type: fEvidence},
+		{Name: "enterprise_id", Label: "form.hazard.open.enterprise_id", Type: fOrg, Required: true},
+		{Name: "grade", Label: "form.hazard.open.grade", Type: fSelect, Options: gradeOptions, Required: true},
+		{Name: "location", Label: "form.hazard.open.location", Type: fText, Required: true},
+		{Name: "description", Label: "form.hazard.open.description", Type: fTextarea, Required: true},
+		{Name: "evidence", Label: "form.hazard.open.evidence", Type: fEvidence},
 	}}
 
 // inspectionForm opens an inspection (现场检查) from the desk; the checklist
 // is the enterprise's sector's, chosen by the server.
-var inspectionForm = actionForm{Kind: cases.KindInspection, Action: "open", Label: "开始现场检查", Side: "regulator", Path: "/api/v1/inspections",
+var inspectionForm = actionForm{Kind: cases.KindInspection, Action: "open", Label: "form.inspection.open", Side: "regulator", Path: "/api/v1/inspections",
 	Fields: []field{
-		{Name: "enterprise_id", Label: "被检查单位", Type: fOrg, Required: true},
-		{Name: "second_officer_login", Label: "第二名执法人员（登录名）", Type: fText, Required: true,
-			Hint: "现场检查由两名持执法证的执法人员进行（行政处罚法第四十二条）"},
-		{Name: "place", Label: "检查地点", Type: fText, Required: true},
+		{Name: "enterprise_id", Label: "form.inspection.open.enterprise_id", Type: fOrg, Required: true},
+		{Name: "second_officer_login", Label: "form.inspection.open.second_officer_login", Type: fText, Required: true,
+			Hint: "form.inspection.open.second_officer_login.hint"},
+		{Name: "place", Label: "form.inspection.open.place", Type: fText, Required: true},
 	}}
 
 var (
-	findingOptions      = []option{{"passed", "符合"}, {"failed", "不符合"}, {"not_applicable", "不适用"}}
-	itemDecisionOptions = []option{{"corrected", "当场整改"}, {"order", "责令限期整改（立隐患整改案）"}, {"stop", "责令停产停业／停止使用（重大隐患）"}}
-	signerOptions       = []option{{"officer", "执法人员本人签字"}, {"enterprise", "被检查单位负责人签字"}}
+	findingOptions      = []option{{"passed", "option.finding_options.passed"}, {"failed", "option.finding_options.failed"}, {"not_applicable", "option.finding_options.not_applicable"}}
+	itemDecisionOptions = []option{{"corrected", "option.item_decision_options.corrected"}, {"order", "option.item_decision_options.order"}, {"stop", "option.item_decision_options.stop"}}
+	signerOptions       = []option{{"officer", "option.signer_options.officer"}, {"enterprise", "option.signer_options.enterprise"}}
 )
 
 // inspectionForms are the steps of an inspection; the item steps are
 // shown on each item's card of the checklist.
 var inspectionForms = []actionForm{
-	{Kind: cases.KindInspection, Action: "record_item", Label: "逐项记录检查结果", Side: "regulator", Path: "/api/v1/inspections/{no}/items", Item: true, Fields: []field{
-		{Name: "no", Label: "检查项", Type: fText, Required: true},
-		{Name: "result", Label: "检查结果", Type: fRadio, Options: findingOptions, Required: true},
-		{Name: "note", Label: "检查情况", Type: fTextarea},
-		{Name: "photos", Label: "照片", Type: fEvidence}}},
-	{Kind: cases.KindInspection, Action: "decide_item", Label: "作出处理决定", Side: "regulator", Path: "/api/v1/inspections/{no}/decisions", Item: true, Fields: []field{
-		{Name: "no", Label: "检查项", Type: fText, Required: true},
-		{Name: "decision", Label: "处理决定", Type: fRadio, Options: itemDecisionOptions, Required: true},
-		{Name: "measures", Label: "整改措施", Type: fTextarea},
-		{Name: "deadline", Label: "整改期限", Type: fDate},
-		{Name: "scope", Label: "停产停业（停止使用）范围", Type: fText},
-		{Name: "note", Label: "说明（当场整改时写明整改情况）", Type: fTextarea}}},
-	{Kind: cases.KindInspection, Action: "sign_record", Label: "检查记录签字", Side: "regulator", Path: "/api/v1/inspections/{no}/signatures", Fields: []field{
-		{Name: "signer", Label: "签字人", Type: fRadio, Options: signerOptions, Required: true},
-		{Name: "name", Label: "被检查单位负责人姓名", Type: fText, Hint: "由被检查单位负责人签字时填写"}}},
-	{Kind: cases.KindInspection, Action: "refuse_to_sign", Label: "被检查单位负责人拒绝签字", Side: "regulator", Path: "/api/v1/inspections/{no}/refusal", Fields: []field{
-		{Name: "name", Label: "拒绝签字人", Type: fText, Required: true},
-		{Name: "reason", Label: "拒签情况", Type: fTextarea, Required: true, Hint: "记录在案并报告本部门负责人（安全生产法第六十八条）"}}},
+	{Kind: cases.KindInspection, Action: "record_item", Label: "form.inspection.record_item", Side: "regulator", Path: "/api/v1/inspections/{no}/items", Item: true, Fields: []field{
+		{Name: "no", Label: "form.inspection.record_item.no", Type: fText, Required: true},
+		{Name: "result", Label: "form.inspection.record_item.result", Type: fRadio, Options: findingOptions, Required: true},
+		{Name: "note", Label: "form.inspection.record_item.note", Type: fTextarea},
+		{Name: "photos", Label: "form.inspection.record_item.photos", Type: fEvidence}}},
+	{Kind: cases.KindInspection, Action: "decide_item", Label: "form.inspection.decide_item", Side: "regulator", Path: "/api/v1/inspections/{no}/decisions", Item: true, Fields: []field{
+		{Name: "no", Label: "form.inspection.decide_item.no", Type: fText, Required: true},
+		{Name: "decision", Label: "form.inspection.decide_item.decision", Type: fRadio, Options: itemDecisionOptions, Required: true},
+		{Name: "measures", Label: "form.inspection.decide_item.measures", Type: fTextarea},
+		{Name: "deadline", Label: "form.inspection.decide_item.deadline", Type: fDate},
+		{Name: "scope", Label: "form.inspection.decide_item.scope", Type: fText},
+		{Name: "note", Label: "form.inspection.decide_item.note", Type: fTextarea}}},
+	{Kind: cases.KindInspection, Action: "sign_record", Label: "form.inspection.sign_record", Side: "regulator", Path: "/api/v1/inspections/{no}/signatures", Fields: []field{
+		{Name: "signer", Label: "form.inspection.sign_record.signer", Type: fRadio, Options: signerOptions, Required: true},
+		{Name: "name", Label: "form.inspection.sign_record.name", Type: fText, Hint: "form.inspection.sign_record.name.hint"}}},
+	{Kind: cases.KindInspection, Action: "refuse_to_sign", Label: "form.inspection.refuse_to_sign", Side: "regulator", Path: "/api/v1/inspections/{no}/refusal", Fields: []field{
+		{Name: "name", Label: "form.inspection.refuse_to_sign.name", Type: fText, Required: true},
+		{Name: "reason", Label: "form.inspection.refuse_to_sign.reason", Type: fTextarea, Required: true, Hint: "form.inspection.refuse_to_sign.reason.hint"}}},
 }
 
 // rescueOpenForm registers a rescue team's preventive inspection from the
 // team's page; a major hazard sounds the alarm.
-var rescueOpenForm = actionForm{Kind: cases.KindRescue, Action: "open", Label: "登记预防性安全检查", Side: cases.SideRescue, Path: "/api/v1/rescue-inspections",
+var rescueOpenForm = actionForm{Kind: cases.KindRescue, Action: "open", Label: "form.rescue.open", Side: cases.SideRescue, Path: "/api/v1/rescue-inspections",
 	Fields: []field{
-		{Name: "enterprise_id", Label: "服务单位", Type: fOrg, Required: true},
-		{Name: "place", Label: "检查地点", Type: fText, Required: true},
-		{Name: "findings", Label: "发现的问题", Type: fTextarea, Required: true},
-		{Name: "photos", Label: "现场照片", Type: fEvidence},
-		{Name: "major", Label: "发现重大事故隐患，已建议立即停止作业、撤出人员（立即向企业主要负责人和监管部门发出警报）", Type: fCheck},
-		{Name: "advice", Label: "停止作业、撤出人员的建议", Type: fTextarea, Hint: "发现重大事故隐患时必填：停止哪里的作业，撤出哪些人员"},
+		{Name: "enterprise_id", Label: "form.rescue.open.enterprise_id", Type: fOrg, Required: true},
+		{Name: "place", Label: "form.rescue.open.place", Type: fText, Required: true},
+		{Name: "findings", Label: "form.rescue.open.findings", Type: fTextarea, Required: true},
+		{Name: "photos", Label: "form.rescue.open.photos", Type: fEvidence},
+		{Name: "major", Label: "form.rescue.open.major", Type: fCheck},
+		{Name: "advice", Label: "form.rescue.open.advice", Type: fTextarea, Hint: "form.rescue.open.advice.hint"},
 	}}
 
-var openOrNot = []option{{"true", "立案（隐患整改）"}, {"false", "不予立案"}}
+var openOrNot = []option{{"true", "option.open_or_not.true"}, {"false", "option.open_or_not.false"}}
 
 // rescueForms are the steps of a rescue team's inspection: the alarm is
 // acknowledged by either side, each with its own form.
 var rescueForms = []actionForm{
-	{Kind: cases.KindRescue, Action: "acknowledge_alarm", Label: "确认收到停产撤人警报", Side: cases.SideEnterprise, Path: "/api/v1/rescue-inspections/{no}/acknowledgements", Fields: []field{
-		{Name: "note", Label: "已采取的措施", Type: fTextarea, Hint: "如：已停止作业，人员已全部撤出"}}},
-	{Kind: cases.KindRescue, Action: "acknowledge_alarm", Label: "确认收到停产撤人警报", Side: cases.SideRegulator, Path: "/api/v1/rescue-inspections/{no}/acknowledgements", Fields: []field{
-		{Name: "note", Label: "备注", Type: fTextarea}}},
-	{Kind: cases.KindRescue, Action: "decide_report", Label: "决定是否立案", Side: cases.SideRegulator, Path: "/api/v1/rescue-inspections/{no}/decision", Fields: []field{
-		{Name: "open", Label: "决定", Type: fBool, Options: openOrNot, Required: true},
-		{Name: "reasons", Label: "理由", Type: fTextarea, Required: true},
-		{Name: "measures", Label: "整改措施", Type: fTextarea, Hint: "立案时必填"},
-		{Name: "deadline", Label: "整改期限", Type: fDate, Hint: "立案时必填"}}},
-	{Kind: cases.KindRescue, Action: "record_follow_up", Label: "记录跟踪回访", Side: cases.SideRescue, Path: "/api/v1/rescue-inspections/{no}/follow-ups", Fields: []field{
-		{Name: "note", Label: "回访情况", Type: fTextarea, Required: true},
-		{Name: "photos", Label: "照片", Type: fEvidence},
-		{Name: "rectified", Label: "隐患已整改到位（结束跟踪）", Type: fCheck}}},
+	{Kind: cases.KindRescue, Action: "acknowledge_alarm", Label: "form.rescue.acknowledge_alarm", Side: cases.SideEnterprise, Path: "/api/v1/rescue-inspections/{no}/acknowledgements", Fields: []field{
+		{Name: "note", Label: "form.rescue.acknowledge_alarm.note", Type: fTextarea, Hint: "form.rescue.acknowledge_alarm.note.hint"}}},
+	{Kind: cases.KindRescue, Action: "acknowledge_alarm", Label: "form.rescue.acknowledge_alarm_regulator", Side: cases.SideRegulator, Path: "/api/v1/rescue-inspections/{no}/acknowledgements", Fields: []field{
+		{Name: "note", Label: "form.rescue.acknowledge_alarm_regulator.note", Type: fTextarea}}},
+	{Kind: cases.KindRescue, Action: "decide_report", Label: "form.rescue.decide_report", Side: cases.SideRegulator, Path: "/api/v1/rescue-inspections/{no}/decision", Fields: []field{
+		{Name: "open", Label: "form.rescue.decide_report.open", Type: fBool, Options: openOrNot, Required: true},
+		{Name: "reasons", Label: "form.rescue.decide_report.reasons", Type: fTextarea, Required: true},
+		{Name: "measures", Label: "form.rescue.decide_report.measures", Type: fTextarea, Hint: "form.rescue.decide_report.measures.hint"},
+		{Name: "deadline", Label: "form.rescue.decide_report.deadline", Type: fDate, Hint: "form.rescue.decide_report.deadline.hint"}}},
+	{Kind: cases.KindRescue, Action: "record_follow_up", Label: "form.rescue.record_follow_up", Side: cases.SideRescue, Path: "/api/v1/rescue-inspections/{no}/follow-ups", Fields: []field{
+		{Name: "note", Label: "form.rescue.record_follow_up.note", Type: fTextarea, Required: true},
+		{Name: "photos", Label: "form.rescue.record_follow_up.photos", Type: fEvidence},
+		{Name: "rectified", Label: "form.rescue.record_follow_up.rectified", Type: fCheck}}},
 }
 
 // forms are the steps a page offers, by kind and update name (the
 // workflows' next_actions say which are allowed now).
 var forms = []actionForm{
-	{Kind: cases.KindHazard, Action: "order", Label: "责令限期整改", Side: "regulator", Path: "/api/v1/hazards/{no}/order", Fields: []field{
-		{Name: "measures", Label: "整改措施", Type: fTextarea, Required: true},
-		{Name: "deadline", Label: "整改期限", Type: fDate, Required: true}}},
-	{Kind: cases.KindHazard, Action: "submit_plan", Label: "提交治理方案（五落实）", Side: "enterprise", Path: "/api/v1/hazards/{no}/plan", Fields: []field{
-		{Name: "responsible_person", Label: "责任人", Type: fText, Required: true},
-		{Name: "measures", Label: "措施", Type: fTextarea, Required: true},
-		{Name: "funds_yuan", Label: "资金（元）", Type: fInt, Required: true},
-		{Name: "deadline", Label: "时限", Type: fDate, Required: true},
-		{Name: "emergency_plan", Label: "预案", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindHazard, Action: "review_plan", Label: "审查治理方案", Side: "regulator", Path: "/api/v1/hazards/{no}/plan-review", Fields: []field{
-		{Name: "approve", Label: "审查结论", Type: fBool, Options: approveReturn, Required: true},
-		{Name: "comment", Label: "意见", Type: fTextarea}}},
-	{Kind: cases.KindHazard, Action: "report_completion", Label: "报告整改完成", Side: "enterprise", Path: "/api/v1/hazards/{no}/completion", Fields: []field{
-		{Name: "summary", Label: "整改情况", Type: fTextarea, Required: true},
-		{Name: "evidence", Label: "证据材料", Type: fEvidence, Required: true}}},
-	{Kind: cases.KindHazard, Action: "reinspect", Label: "复查", Side: "regulator", Path: "/api/v1/hazards/{no}/reinspection", Fields: []field{
-		{Name: "passed", Label: "结论", Type: fBool, Options: passFail, Required: true},
-		{Name: "findings", Label: "复查意见", Type: fTextarea, Required: true},
-		{Name: "new_measures", Label: "不合格时：新的整改措施", Type: fTextarea},
-		{Name: "new_deadline", Label: "不合格时：新的期限", Type: fDate},
-		{Name: "evidence", Label: "复查照片", Type: fEvidence}}},
-	{Kind: cases.KindHazard, Action: "request_extension", Label: "申请延期", Side: "enterprise", Path: "/api/v1/hazards/{no}/extension-request", Fields: []field{
-		{Name: "reason", Label: "理由", Type: fTextarea, Required: true},
-		{Name: "new_deadline", Label: "申请期限", Type: fDate, Required: true}}},
-	{Kind: cases.KindHazard, Action: "decide_extension", Label: "审批延期", Side: "regulator", Path: "/api/v1/hazards/{no}/extension-decision", Fields: []field{
-		{Name: "grant", Label: "审批结论", Type: fBool, Options: grantRefuse, Required: true},
-		{Name: "comment", Label: "意见", Type: fTextarea},
-		{Name: "new_deadline", Label: "批准的期限（可选，不填即按申请的期限）", Type: fDate}}},
+	{Kind: cases.KindHazard, Action: "order", Label: "form.hazard.order", Side: "regulator", Path: "/api/v1/hazards/{no}/order", Fields: []field{
+		{Name: "measures", Label: "form.hazard.order.measures", Type: fTextarea, Required: true},
+		{Name: "deadline", Label: "form.hazard.order.deadline", Type: fDate, Required: true}}},
+	{Kind: cases.KindHazard, Action: "submit_plan", Label: "form.hazard.submit_plan", Side: "enterprise", Path: "/api/v1/hazards/{no}/plan", Fields: []field{
+		{Name: "responsible_person", Label: "form.hazard.submit_plan.responsible_person", Type: fText, Required: true},
+		{Name: "measures", Label: "form.hazard.submit_plan.measures", Type: fTextarea, Required: true},
+		{Name: "funds_yuan", Label: "form.hazard.submit_plan.funds_yuan", Type: fInt, Required: true},
+		{Name: "deadline", Label: "form.hazard.submit_plan.deadline", Type: fDate, Required: true},
+		{Name: "emergency_plan", Label: "form.hazard.submit_plan.emergency_plan", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindHazard, Action: "review_plan", Label: "form.hazard.review_plan", Side: "regulator", Path: "/api/v1/hazards/{no}/plan-review", Fields: []field{
+		{Name: "approve", Label: "form.hazard.review_plan.approve", Type: fBool, Options: approveReturn, Required: true},
+		{Name: "comment", Label: "form.hazard.review_plan.comment", Type: fTextarea}}},
+	{Kind: cases.KindHazard, Action: "report_completion", Label: "form.hazard.report_completion", Side: "enterprise", Path: "/api/v1/hazards/{no}/completion", Fields: []field{
+		{Name: "summary", Label: "form.hazard.report_completion.summary", Type: fTextarea, Required: true},
+		{Name: "evidence", Label: "form.hazard.report_completion.evidence", Type: fEvidence, Required: true}}},
+	{Kind: cases.KindHazard, Action: "reinspect", Label: "form.hazard.reinspect", Side: "regulator", Path: "/api/v1/hazards/{no}/reinspection", Fields: []field{
+		{Name: "passed", Label: "form.hazard.reinspect.passed", Type: fBool, Options: passFail, Required: true},
+		{Name: "findings", Label: "form.hazard.reinspect.findings", Type: fTextarea, Required: true},
+		{Name: "new_measures", Label: "form.hazard.reinspect.new_measures", Type: fTextarea},
+		{Name: "new_deadline", Label: "form.hazard.reinspect.new_deadline", Type: fDate},
+		{Name: "evidence", Label: "form.hazard.reinspect.evidence", Type: fEvidence}}},
+	{Kind: cases.KindHazard, Action: "request_extension", Label: "form.hazard.request_extension", Side: "enterprise", Path: "/api/v1/hazards/{no}/extension-request", Fields: []field{
+		{Name: "reason", Label: "form.hazard.request_extension.reason", Type: fTextarea, Required: true},
+		{Name: "new_deadline", Label: "form.hazard.request_extension.new_deadline", Type: fDate, Required: true}}},
+	{Kind: cases.KindHazard, Action: "decide_extension", Label: "form.hazard.decide_extension", Side: "regulator", Path: "/api/v1/hazards/{no}/extension-decision", Fields: []field{
+		{Name: "grant", Label: "form.hazard.decide_extension.grant", Type: fBool, Options: grantRefuse, Required: true},
+		{Name: "comment", Label: "form.hazard.decide_extension.comment", Type: fTextarea},
+		{Name: "new_deadline", Label: "form.hazard.decide_extension.new_deadline", Type: fDate}}},
 
-	{Kind: cases.KindTalk, Action: "record_talk", Label: "记录约谈", Side: "regulator", Path: "/api/v1/talks/{no}/record", Fields: []field{
-		{Name: "attendance", Label: "到场", Type: fAttendance},
-		{Name: "minutes", Label: "约谈记录", Type: fTextarea, Required: true},
-		{Name: "commitments", Label: "整改承诺", Type: fTextarea}}},
-	{Kind: cases.KindTalk, Action: "submit_talk_report", Label: "提交书面整改报告", Side: "enterprise", Path: "/api/v1/talks/{no}/report", Fields: []field{
-		{Name: "summary", Label: "报告", Type: fTextarea, Required: true},
-		{Name: "evidence", Label: "证据材料", Type: fEvidence}}},
-	{Kind: cases.KindTalk, Action: "cancel_talk", Label: "取消约谈", Side: "regulator", Path: "/api/v1/talks/{no}/cancel", Fields: []field{
-		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindTalk, Action: "record_talk", Label: "form.talk.record_talk", Side: "regulator", Path: "/api/v1/talks/{no}/record", Fields: []field{
+		{Name: "attendance", Label: "form.talk.record_talk.attendance", Type: fAttendance},
+		{Name: "minutes", Label: "form.talk.record_talk.minutes", Type: fTextarea, Required: true},
+		{Name: "commitments", Label: "form.talk.record_talk.commitments", Type: fTextarea}}},
+	{Kind: cases.KindTalk, Action: "submit_talk_report", Label: "form.talk.submit_talk_report", Side: "enterprise", Path: "/api/v1/talks/{no}/report", Fields: []field{
+		{Name: "summary", Label: "form.talk.submit_talk_report.summary", Type: fTextarea, Required: true},
+		{Name: "evidence", Label: "form.talk.submit_talk_report.evidence", Type: fEvidence}}},
+	{Kind: cases.KindTalk, Action: "cancel_talk", Label: "form.talk.cancel_talk", Side: "regulator", Path: "/api/v1/talks/{no}/cancel", Fields: []field{
+		{Name: "reason", Label: "form.talk.cancel_talk.reason", Type: fTextarea, Required: true}}},
 
-	{Kind: cases.KindPenalty, Action: "notify", Label: "告知", Side: "regulator", Path: "/api/v1/penalties/{no}/notify", Fields: []field{
-		{Name: "note", Label: "说明", Type: fTextarea}}},
-	{Kind: cases.KindPenalty, Action: "decide_on_the_spot", Label: "当场处罚决定", Side: "regulator", Path: "/api/v1/penalties/{no}/on-the-spot", Fields: []field{
-		{Name: "penalty.kind", Label: "种类", Type: fSelect, Options: penaltyKinds[:2], Required: true},
-		{Name: "penalty.amount_yuan", Label: "罚款（元）", Type: fInt},
-		{Name: "statement", Label: "当事人陈述申辩", Type: fTextarea},
-		{Name: "reasons", Label: "理由", Type: fTextarea, Required: true},
-		{Name: "document_no", Label: "决定书编号", Type: fText, Required: true},
-		{Name: "received_by", Label: "签收人", Type: fText, Required: true},
-		{Name: "refused_to_sign", Label: "拒绝签收", Type: fCheck}}},
-	{Kind: cases.KindPenalty, Action: "plead", Label: "陈述申辩", Side: "enterprise", Path: "/api/v1/penalties/{no}/plead", Fields: []field{
-		{Name: "statement", Label: "陈述申辩", Type: fTextarea, Required: true},
-		{Name: "requested_amount_yuan", Label: "请求的数额（元）", Type: fInt}}},
-	{Kind: cases.KindPenalty, Action: "waive_rights", Label: "放弃陈述申辩和听证", Side: "enterprise", Path: "/api/v1/penalties/{no}/waiver", Fields: []field{
-		{Name: "statement", Label: "书面声明", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "request_hearing", Label: "申请听证", Side: "enterprise", Path: "/api/v1/penalties/{no}/hearing-request", Fields: []field{
-		{Name: "reason", Label: "理由", Type: fTextarea}}},
-	{Kind: cases.KindPenalty, Action: "schedule_hearing", Label: "通知听证", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-schedule", Fields: []field{
-		{Name: "at", Label: "时间", Type: fDateTime, Required: true},
-		{Name: "place", Label: "地点", Type: fText, Required: true},
-		{Name: "presider", Label: "主持人", Type: fText, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "record_hearing", Label: "听证笔录", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-record", Fields: []field{
-		{Name: "transcript", Label: "笔录", Type: fTextarea, Required: true},
-		{Name: "party_attended", Label: "当事人到场", Type: fCheck}}},
-	{Kind: cases.KindPenalty, Action: "record_discussion", Label: "集体讨论", Side: "regulator", Path: "/api/v1/penalties/{no}/discussion", Fields: []field{
-		{Name: "participants", Label: "参加人（每行一人）", Type: fLines, Required: true},
-		{Name: "conclusion", Label: "结论", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "decide", Label: "处罚决定", Side: "regulator", Path: "/api/v1/penalties/{no}/decision", Fields: []field{
-		{Name: "penalty.kind", Label: "种类", Type: fSelect, Options: penaltyKinds, Required: true},
-		{Name: "penalty.amount_yuan", Label: "罚款（元）", Type: fInt},
-		{Name: "reasons", Label: "理由", Type: fTextarea, Required: true},
-		{Name: "document_no", Label: "文号", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "serve", Label: "送达", Side: "regulator", Path: "/api/v1/penalties/{no}/service", Fields: []field{
-		{Name: "method", Label: "方式", Type: fSelect, Required: true, Options: []option{{"direct", "直接送达"}, {"on_the_spot", "当场交付"},
-			{"post", "邮寄送达"}, {"electronic", "电子送达"}, {"retained", "留置送达"}, {"announcement", "公告送达"}}},
-		{Name: "received_by", Label: "签收人", Type: fText, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "pay", Label: "缴纳罚款", Side: "enterprise", Path: "/api/v1/penalties/{no}/payment", Fields: []field{
-		{Name: "amount_fen", Label: "金额（分，含加处罚款）", Type: fInt, Required: true},
-		{Name: "receipt", Label: "缴款凭证", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "appeal", Label: "申请复议/提起诉讼", Side: "enterprise", Path: "/api/v1/penalties/{no}/appeal", Fields: []field{
-		{Name: "kind", Label: "方式", Type: fSelect, Required: true, Options: []option{{"review", "行政复议"}, {"lawsuit", "行政诉讼"}}},
-		{Name: "body", Label: "受理机关", Type: fText, Required: true},
-		{Name: "reference", Label: "文号", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "appeal_result", Label: "复议/判决结果", Side: "regulator", Path: "/api/v1/penalties/{no}/appeal-result", Fields: []field{
-		{Name: "outcome", Label: "结果", Type: fSelect, Required: true, Options: []option{{"upheld", "维持"}, {"revoked", "撤销"}}},
-		{Name: "summary", Label: "摘要", Type: fTextarea, Required: true},
-		{Name: "reference", Label: "文号", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "remind", Label: "催告", Side: "regulator", Path: "/api/v1/penalties/{no}/reminder", Fields: []field{
-		{Name: "reference", Label: "文号", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "apply_enforcement", Label: "申请强制执行", Side: "regulator", Path: "/api/v1/penalties/{no}/enforcement", Fields: []field{
-		{Name: "court", Label: "法院", Type: fText, Required: true},
-		{Name: "reference", Label: "文号", Type: fText}}},
-	{Kind: cases.KindPenalty, Action: "stop_daily_fine", Label: "停止按日计罚", Side: "regulator", Path: "/api/v1/penalties/{no}/daily-fine-stop", Fields: []field{
-		{Name: "findings", Label: "复查意见", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindPenalty, Action: "withdraw", Label: "撤案", Side: "regulator", Path: "/api/v1/penalties/{no}/withdrawal", Fields: []field{
-		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "notify", Label: "form.penalty.notify", Side: "regulator", Path: "/api/v1/penalties/{no}/notify", Fields: []field{
+		{Name: "note", Label: "form.penalty.notify.note", Type: fTextarea}}},
+	{Kind: cases.KindPenalty, Action: "decide_on_the_spot", Label: "form.penalty.decide_on_the_spot", Side: "regulator", Path: "/api/v1/penalties/{no}/on-the-spot", Fields: []field{
+		{Name: "penalty.kind", Label: "form.penalty.decide_on_the_spot.penalty_kind", Type: fSelect, Options: penaltyKinds[:2], Required: true},
+		{Name: "penalty.amount_yuan", Label: "form.penalty.decide_on_the_spot.penalty_amount_yuan", Type: fInt},
+		{Name: "statement", Label: "form.penalty.decide_on_the_spot.statement", Type: fTextarea},
+		{Name: "reasons", Label: "form.penalty.decide_on_the_spot.reasons", Type: fTextarea, Required: true},
+		{Name: "document_no", Label: "form.penalty.decide_on_the_spot.document_no", Type: fText, Required: true},
+		{Name: "received_by", Label: "form.penalty.decide_on_the_spot.received_by", Type: fText, Required: true},
+		{Name: "refused_to_sign", Label: "form.penalty.decide_on_the_spot.refused_to_sign", Type: fCheck}}},
+	{Kind: cases.KindPenalty, Action: "plead", Label: "form.penalty.plead", Side: "enterprise", Path: "/api/v1/penalties/{no}/plead", Fields: []field{
+		{Name: "statement", Label: "form.penalty.plead.statement", Type: fTextarea, Required: true},
+		{Name: "requested_amount_yuan", Label: "form.penalty.plead.requested_amount_yuan", Type: fInt}}},
+	{Kind: cases.KindPenalty, Action: "waive_rights", Label: "form.penalty.waive_rights", Side: "enterprise", Path: "/api/v1/penalties/{no}/waiver", Fields: []field{
+		{Name: "statement", Label: "form.penalty.waive_rights.statement", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "request_hearing", Label: "form.penalty.request_hearing", Side: "enterprise", Path: "/api/v1/penalties/{no}/hearing-request", Fields: []field{
+		{Name: "reason", Label: "form.penalty.request_hearing.reason", Type: fTextarea}}},
+	{Kind: cases.KindPenalty, Action: "schedule_hearing", Label: "form.penalty.schedule_hearing", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-schedule", Fields: []field{
+		{Name: "at", Label: "form.penalty.schedule_hearing.at", Type: fDateTime, Required: true},
+		{Name: "place", Label: "form.penalty.schedule_hearing.place", Type: fText, Required: true},
+		{Name: "presider", Label: "form.penalty.schedule_hearing.presider", Type: fText, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "record_hearing", Label: "form.penalty.record_hearing", Side: "regulator", Path: "/api/v1/penalties/{no}/hearing-record", Fields: []field{
+		{Name: "transcript", Label: "form.penalty.record_hearing.transcript", Type: fTextarea, Required: true},
+		{Name: "party_attended", Label: "form.penalty.record_hearing.party_attended", Type: fCheck}}},
+	{Kind: cases.KindPenalty, Action: "record_discussion", Label: "form.penalty.record_discussion", Side: "regulator", Path: "/api/v1/penalties/{no}/discussion", Fields: []field{
+		{Name: "participants", Label: "form.penalty.record_discussion.participants", Type: fLines, Required: true},
+		{Name: "conclusion", Label: "form.penalty.record_discussion.conclusion", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "decide", Label: "form.penalty.decide", Side: "regulator", Path: "/api/v1/penalties/{no}/decision", Fields: []field{
+		{Name: "penalty.kind", Label: "form.penalty.decide.penalty_kind", Type: fSelect, Options: penaltyKinds, Required: true},
+		{Name: "penalty.amount_yuan", Label: "form.penalty.decide.penalty_amount_yuan", Type: fInt},
+		{Name: "reasons", Label: "form.penalty.decide.reasons", Type: fTextarea, Required: true},
+		{Name: "document_no", Label: "form.penalty.decide.document_no", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "serve", Label: "form.penalty.serve", Side: "regulator", Path: "/api/v1/penalties/{no}/service", Fields: []field{
+		{Name: "method", Label: "form.penalty.serve.method", Type: fSelect, Required: true, Options: []option{{"direct", "form.penalty.serve.method.direct"}, {"on_the_spot", "form.penalty.serve.method.on_the_spot"},
+			{"post", "form.penalty.serve.method.post"}, {"electronic", "form.penalty.serve.method.electronic"}, {"retained", "form.penalty.serve.method.retained"}, {"announcement", "form.penalty.serve.method.announcement"}}},
+		{Name: "received_by", Label: "form.penalty.serve.received_by", Type: fText, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "pay", Label: "form.penalty.pay", Side: "enterprise", Path: "/api/v1/penalties/{no}/payment", Fields: []field{
+		{Name: "amount_fen", Label: "form.penalty.pay.amount_fen", Type: fInt, Required: true},
+		{Name: "receipt", Label: "form.penalty.pay.receipt", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "appeal", Label: "form.penalty.appeal", Side: "enterprise", Path: "/api/v1/penalties/{no}/appeal", Fields: []field{
+		{Name: "kind", Label: "form.penalty.appeal.kind", Type: fSelect, Required: true, Options: []option{{"review", "form.penalty.appeal.kind.review"}, {"lawsuit", "form.penalty.appeal.kind.lawsuit"}}},
+		{Name: "body", Label: "form.penalty.appeal.body", Type: fText, Required: true},
+		{Name: "reference", Label: "form.penalty.appeal.reference", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "appeal_result", Label: "form.penalty.appeal_result", Side: "regulator", Path: "/api/v1/penalties/{no}/appeal-result", Fields: []field{
+		{Name: "outcome", Label: "form.penalty.appeal_result.outcome", Type: fSelect, Required: true, Options: []option{{"upheld", "form.penalty.appeal_result.outcome.upheld"}, {"revoked", "form.penalty.appeal_result.outcome.revoked"}}},
+		{Name: "summary", Label: "form.penalty.appeal_result.summary", Type: fTextarea, Required: true},
+		{Name: "reference", Label: "form.penalty.appeal_result.reference", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "remind", Label: "form.penalty.remind", Side: "regulator", Path: "/api/v1/penalties/{no}/reminder", Fields: []field{
+		{Name: "reference", Label: "form.penalty.remind.reference", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "apply_enforcement", Label: "form.penalty.apply_enforcement", Side: "regulator", Path: "/api/v1/penalties/{no}/enforcement", Fields: []field{
+		{Name: "court", Label: "form.penalty.apply_enforcement.court", Type: fText, Required: true},
+		{Name: "reference", Label: "form.penalty.apply_enforcement.reference", Type: fText}}},
+	{Kind: cases.KindPenalty, Action: "stop_daily_fine", Label: "form.penalty.stop_daily_fine", Side: "regulator", Path: "/api/v1/penalties/{no}/daily-fine-stop", Fields: []field{
+		{Name: "findings", Label: "form.penalty.stop_daily_fine.findings", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindPenalty, Action: "withdraw", Label: "form.penalty.withdraw", Side: "regulator", Path: "/api/v1/penalties/{no}/withdrawal", Fields: []field{
+		{Name: "reason", Label: "form.penalty.withdraw.reason", Type: fTextarea, Required: true}}},
 
-	{Kind: cases.KindEscalation, Action: "acknowledge", Label: "签收", Side: "holder", Path: "/api/v1/escalations/{no}/acknowledge"},
-	{Kind: cases.KindEscalation, Action: "forward", Label: "转办", Side: "holder", Path: "/api/v1/escalations/{no}/forward", Fields: []field{
-		{Name: "to_org_id", Label: "转至", Type: fOrg, Required: true},
-		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindEscalation, Action: "decide", Label: "办结", Side: "holder", Path: "/api/v1/escalations/{no}/decide", Fields: []field{
-		{Name: "decision", Label: "决定", Type: fTextarea, Required: true}}},
-	{Kind: cases.KindEscalation, Action: "return", Label: "退回", Side: "holder", Path: "/api/v1/escalations/{no}/return", Fields: []field{
-		{Name: "reason", Label: "理由", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindEscalation, Action: "acknowledge", Label: "form.escalation.acknowledge", Side: "holder", Path: "/api/v1/escalations/{no}/acknowledge"},
+	{Kind: cases.KindEscalation, Action: "forward", Label: "form.escalation.forward", Side: "holder", Path: "/api/v1/escalations/{no}/forward", Fields: []field{
+		{Name: "to_org_id", Label: "form.escalation.forward.to_org_id", Type: fOrg, Required: true},
+		{Name: "reason", Label: "form.escalation.forward.reason", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindEscalation, Action: "decide", Label: "form.escalation.decide", Side: "holder", Path: "/api/v1/escalations/{no}/decide", Fields: []field{
+		{Name: "decision", Label: "form.escalation.decide.decision", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindEscalation, Action: "return", Label: "form.escalation.return", Side: "holder", Path: "/api/v1/escalations/{no}/return", Fields: []field{
+		{Name: "reason", Label: "form.escalation.return.reason", Type: fTextarea, Required: true}}},
 }
 
 // startForms begin a rung of the enforcement ladder from a hazard.
 var startForms = []actionForm{
-	{Kind: cases.KindHazard, Action: "start_talk", Label: "约谈", Side: "regulator", Path: "/api/v1/cases/{no}/warning-talks", Start: true, Fields: []field{
-		{Name: "persons", Label: "约谈对象（每行：姓名,职务）", Type: fPersons, Required: true},
-		{Name: "scheduled_at", Label: "时间", Type: fDateTime, Required: true},
-		{Name: "place", Label: "地点", Type: fText, Required: true},
-		{Name: "subject", Label: "事由", Type: fText, Required: true}}},
-	{Kind: cases.KindHazard, Action: "start_penalty", Label: "立案处罚（含书面警告）", Side: "regulator", Path: "/api/v1/cases/{no}/penalties", Start: true, Fields: []field{
-		{Name: "procedure", Label: "程序", Type: fSelect, Required: true, Options: []option{{"general", "普通程序"}, {"simple", "简易程序"}}},
-		{Name: "party.kind", Label: "当事人类型", Type: fSelect, Required: true, Options: []option{{"unit", "单位"}, {"person", "个人"}}},
-		{Name: "party.name", Label: "当事人", Type: fText, Required: true},
-		{Name: "proposed.kind", Label: "拟处罚种类", Type: fSelect, Options: penaltyKinds, Required: true},
-		{Name: "proposed.amount_yuan", Label: "拟罚款（元）", Type: fInt},
-		{Name: "facts", Label: "违法事实", Type: fTextarea, Required: true},
-		{Name: "grounds", Label: "处罚依据", Type: fText, Required: true},
-		{Name: "co_officer_login", Label: "第二名执法人员（登录名）", Type: fText, Required: true},
-		{Name: "correction_order_date", Label: "责令改正日期（按日计罚）", Type: fDate}}},
-	{Kind: cases.KindHazard, Action: "start_escalation", Label: "提请上级部门", Side: "regulator", Path: "/api/v1/cases/{no}/escalations", Start: true, Fields: []field{
-		{Name: "to_org_id", Label: "提请至", Type: fOrg, Required: true},
-		{Name: "reason", Label: "事由", Type: fSelect, Required: true, Options: []option{{"authority_limit", "超出处罚权限"},
-			{"closure", "提请关闭"}, {"licence_suspension", "暂扣吊销许可证"}, {"listed_supervision", "挂牌督办"},
-			{"transfer", "移送"}, {"crime", "涉嫌犯罪"}}},
-		{Name: "summary", Label: "提请事由", Type: fTextarea, Required: true},
-		{Name: "amount_yuan", Label: "拟罚款（元）", Type: fInt},
-		{Name: "major", Label: "重大事项（同时告知党政主要负责人）", Type: fCheck}}},
+	{Kind: cases.KindHazard, Action: "start_talk", Label: "form.hazard.start_talk", Side: "regulator", Path: "/api/v1/cases/{no}/warning-talks", Start: true, Fields: []field{
+		{Name: "persons", Label: "form.hazard.start_talk.persons", Type: fPersons, Required: true},
+		{Name: "scheduled_at", Label: "form.hazard.start_talk.scheduled_at", Type: fDateTime, Required: true},
+		{Name: "place", Label: "form.hazard.start_talk.place", Type: fText, Required: true},
+		{Name: "subject", Label: "form.hazard.start_talk.subject", Type: fText, Required: true}}},
+	{Kind: cases.KindHazard, Action: "start_penalty", Label: "form.hazard.start_penalty", Side: "regulator", Path: "/api/v1/cases/{no}/penalties", Start: true, Fields: []field{
+		{Name: "procedure", Label: "form.hazard.start_penalty.procedure", Type: fSelect, Required: true, Options: []option{{"general", "form.hazard.start_penalty.procedure.general"}, {"simple", "form.hazard.start_penalty.procedure.simple"}}},
+		{Name: "party.kind", Label: "form.hazard.start_penalty.party_kind", Type: fSelect, Required: true, Options: []option{{"unit", "form.hazard.start_penalty.party_kind.unit"}, {"person", "form.hazard.start_penalty.party_kind.person"}}},
+		{Name: "party.name", Label: "form.hazard.start_penalty.party_name", Type: fText, Required: true},
+		{Name: "proposed.kind", Label: "form.hazard.start_penalty.proposed_kind", Type: fSelect, Options: penaltyKinds, Required: true},
+		{Name: "proposed.amount_yuan", Label: "form.hazard.start_penalty.proposed_amount_yuan", Type: fInt},
+		{Name: "facts", Label: "form.hazard.start_penalty.facts", Type: fTextarea, Required: true},
+		{Name: "grounds", Label: "form.hazard.start_penalty.grounds", Type: fText, Required: true},
+		{Name: "co_officer_login", Label: "form.hazard.start_penalty.co_officer_login", Type: fText, Required: true},
+		{Name: "correction_order_date", Label: "form.hazard.start_penalty.correction_order_date", Type: fDate}}},
+	{Kind: cases.KindHazard, Action: "start_escalation", Label: "form.hazard.start_escalation", Side: "regulator", Path: "/api/v1/cases/{no}/escalations", Start: true, Fields: []field{
+		{Name: "to_org_id", Label: "form.hazard.start_escalation.to_org_id", Type: fOrg, Required: true},
+		{Name: "reason", Label: "form.hazard.start_escalation.reason", Type: fSelect, Required: true, Options: []option{{"authority_limit", "form.hazard.start_escalation.reason.authority_limit"},
+			{"closure", "form.hazard.start_escalation.reason.closure"}, {"licence_suspension", "form.hazard.start_escalation.reason.licence_suspension"}, {"listed_supervision", "form.hazard.start_escalation.reason.listed_supervision"},
+			{"transfer", "form.hazard.start_escalation.reason.transfer"}, {"crime", "form.hazard.start_escalation.reason.crime"}}},
+		{Name: "summary", Label: "form.hazard.start_escalation.summary", Type: fTextarea, Required: true},
+		{Name: "amount_yuan", Label: "form.hazard.start_escalation.amount_yuan", Type: fInt},
+		{Name: "major", Label: "form.hazard.start_escalation.major", Type: fCheck}}},
 }
 
 // formByKey finds a form by its key.
@@ -334,14 +338,15 @@ const maxUpload = 32 << 20
 // Evidence files are staged by up (nil: the form takes none).
 func formBody(r *http.Request, fields []field, up *upload) (map[string]any, error) {
 	body := map[string]any{}
+	lang := reqLang(r)
 	for _, f := range fields {
 		v, set, err := fieldValue(r, f, up)
 		if err != nil {
-			return nil, fmt.Errorf("%s：%w", f.Label, err)
+			return nil, errors.New(i18n.T(lang, "form.error.field", i18n.Args{"Field": i18n.Ref(f.Label), "Err": err.Error()}))
 		}
 		if !set {
 			if f.Required {
-				return nil, fmt.Errorf("请填写%s", f.Label)
+				return nil, errors.New(i18n.T(lang, "form.error.required", i18n.Args{"Field": i18n.Ref(f.Label)}))
 			}
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
@@ -63,42 +64,46 @@ func listLabelIn(lang, group string, values ...string) string {
 	return strings.Join(out, "、")
 }
 
-// deadlineLabel says what a deadline is, in Chinese: by its key where the
-// key says it, else the Chinese part of what the workflow wrote.
-func deadlineLabel(d cases.Deadline) string {
+// deadlineLabel says what a deadline is, in Chinese (deadlineLabelIn).
+func deadlineLabel(d cases.Deadline) string { return deadlineLabelIn(i18n.Chinese, d) }
+
+// deadlineLabelIn says what a deadline is, in lang: by its key where the
+// key says it, else the part in lang of what the workflow wrote.
+func deadlineLabelIn(lang string, d cases.Deadline) string {
+	t := func(id string, args i18n.Args) string { return i18n.T(lang, id, args) }
 	k := d.Key
 	switch {
 	case strings.HasPrefix(k, "rectify-"):
 		if n, err := strconv.Atoi(strings.TrimPrefix(k, "rectify-")); err == nil && n > 1 {
-			return fmt.Sprintf("整改完成（第%d轮）", n)
+			return t("deadline.what.rectify_round", i18n.Args{"N": n})
 		}
-		return "整改完成"
+		return t("deadline.what.rectify", nil)
 	case strings.HasPrefix(k, "rung-"):
 		parts := strings.SplitN(k, "-", 3)
 		if len(parts) == 3 {
-			return "启动下一执法措施：" + label("rung."+parts[2])
+			return t("deadline.what.rung", i18n.Args{"Rung": i18n.Ref("rung." + parts[2])})
 		}
 	case k == "talk-report":
-		return "约谈后提交书面整改报告"
+		return t("deadline.what.talk_report", nil)
 	case strings.HasPrefix(k, "ack-"):
 		if _, org, ok := strings.Cut(d.What, ": "); ok {
-			return "签收：" + org
+			return t("deadline.what.ack_org", i18n.Args{"Org": org})
 		}
-		return "签收"
+		return t("deadline.what.ack", nil)
 	case k == "decision":
-		return "作出处罚决定（行政处罚法第六十条）"
+		return t("deadline.what.decision", nil)
 	case k == "service":
-		return "送达处罚决定书（第六十一条）"
+		return t("deadline.what.service", nil)
 	case k == "payment":
-		return "缴纳罚款（第六十七条）"
+		return t("deadline.what.payment", nil)
 	case k == "investigation":
-		return "提交事故调查报告"
+		return t("deadline.what.investigation", nil)
 	case k == "approval":
-		return "批复调查报告"
+		return t("deadline.what.approval", nil)
 	case k == "assessment":
-		return "整改措施落实情况评估"
+		return t("deadline.what.assessment", nil)
 	case k == "unit-report":
-		return "事故单位报告"
+		return t("deadline.what.unit_report", nil)
 	case strings.HasPrefix(k, "report-"):
 		// "上报 report passed up to 晋城市住房和城乡建设局 (2 h, Art.10)",
 		// or, while it is due, "上报 report up to 省级 province (2 h, Art.10)".
@@ -106,11 +111,29 @@ func deadlineLabel(d cases.Deadline) string {
 			if i := strings.LastIndex(to, " ("); i > 0 {
 				to = to[:i]
 			}
-			return "逐级上报至" + zh(strings.TrimSpace(to)) + "（2小时内）"
+			return t("deadline.what.report_up_to", i18n.Args{"To": bilingualIn(lang, strings.TrimSpace(to))})
 		}
-		return "逐级上报（2小时内）"
+		return t("deadline.what.report_up", nil)
 	}
-	return zh(d.What)
+	return bilingualIn(lang, d.What)
+}
+
+// bilingualIn keeps of a string the engine wrote in both languages
+// ("重大隐患 major · 凤台街") the part in lang: its Chinese (zh), or its
+// English, the Chinese words dropped and the names, which have no
+// English, kept ("major · 凤台街" would lose the street: a run of Chinese
+// is dropped only where English follows it within the same part).
+func bilingualIn(lang, s string) string {
+	if lang != i18n.English {
+		return zh(s)
+	}
+	parts := strings.Split(s, " · ")
+	for i, p := range parts {
+		if j := strings.IndexFunc(p, func(r rune) bool { return r < 0x80 && unicode.IsLetter(r) }); j > 0 && strings.ContainsFunc(p[:j], isHan) {
+			parts[i] = strings.TrimSpace(p[j:])
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // zh keeps the Chinese of a bilingual string the engine wrote

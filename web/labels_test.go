@@ -222,19 +222,35 @@ func TestLabelsAreChineseOnly(t *testing.T) {
 			t.Errorf("label %s has English: %q", k, l)
 		}
 	}
-	for _, list := range [][]actionForm{forms, startForms, inspectionForms, {hazardForm, inspectionForm}} {
+	// A form's words are messages: Chinese only in Chinese, and no
+	// Chinese left in English.
+	han := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+	}
+	check := func(what, id string) {
+		t.Helper()
+		zh, ok := i18n.Source(i18n.Chinese, id)
+		en, ok2 := i18n.Source(i18n.English, id)
+		switch {
+		case !ok || !ok2:
+			t.Errorf("%s: %q is not a message in both languages", what, id)
+		case english(zh):
+			t.Errorf("%s: %q has English: %q", what, id, zh)
+		case han(en):
+			t.Errorf("%s: %q has Chinese in English: %q", what, id, en)
+		}
+	}
+	for _, list := range [][]actionForm{forms, startForms, inspectionForms, accidentForms, campaignForms, rescueForms,
+		{hazardForm, inspectionForm, rescueOpenForm, accidentOpenForm, campaignForm, planForm}} {
 		for _, f := range list {
-			if english(f.Label) {
-				t.Errorf("form %s: %q", f.Key(), f.Label)
-			}
+			check("form "+f.Key(), f.Label)
 			for _, fd := range f.Fields {
-				if english(fd.Label) {
-					t.Errorf("form %s, field %s: %q", f.Key(), fd.Name, fd.Label)
+				check("form "+f.Key()+", field "+fd.Name, fd.Label)
+				if fd.Hint != "" {
+					check("form "+f.Key()+", field "+fd.Name+", hint", fd.Hint)
 				}
 				for _, o := range fd.Options {
-					if english(o.Label) {
-						t.Errorf("form %s, field %s, option %s: %q", f.Key(), fd.Name, o.Value, o.Label)
-					}
+					check("form "+f.Key()+", field "+fd.Name+", option "+o.Value, o.Label)
 				}
 			}
 		}

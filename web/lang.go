@@ -38,27 +38,21 @@ func langFuncs(lang string) template.FuncMap {
 		"actionLabel": func(k cases.Kind, a string) string { return labelIn(lang, "action."+string(k)+"."+a) },
 		"label":       func(group string, v any) string { return labelIn(lang, group+"."+fmt.Sprint(v)) },
 		"listLabel":   func(group string, v []string) string { return listLabelIn(lang, group, v...) },
+		// What blocks a gate of 四不放过, and why a case could not start.
+		"gateBlockers": func(g any) []string { return gateBlockers(lang, g) },
+		"say":          func(s string) string { return sayIn(lang, s) },
+		// What a deadline is, and what follows when it passes.
+		"deadlineLabel": func(d cases.Deadline) string { return deadlineLabelIn(lang, d) },
+		"ifMissed":      func(k cases.Kind, key string) string { return ifMissedIn(lang, k, key) },
+		"blocker":       func(s string) string { return blockerIn(lang, s) },
 	}
 	if lang != i18n.Chinese {
 		// when and day are Chinese style (labels.go); in another
 		// language a moment reads as that language writes it.
-		fm["when"] = func(v any) string {
-			switch v.(type) {
-			case calendar.Date, calendar.Deadline, *calendar.Deadline:
-				if t, ok := asTime(v); ok {
-					return i18n.Date(lang, t)
-				}
-				return ""
-			}
-			t, ok := asTime(v)
-			if !ok {
-				if s, isStr := v.(string); isStr {
-					return s
-				}
-				return ""
-			}
-			return i18n.When(lang, t)
-		}
+		fm["when"] = func(v any) string { return whenIn(lang, v) }
+		// zh keeps the Chinese of what the engine wrote in both
+		// languages; in another language, its English.
+		fm["zh"] = func(s string) string { return bilingualIn(lang, s) }
 		fm["dueAt"] = func(v any) string {
 			if t, ok := v.(time.Time); ok {
 				b := t.In(i18n.Beijing)
@@ -144,4 +138,44 @@ func langOptions(current string, here *url.URL) []langOption {
 		out = append(out, langOption{Lang: l, Name: names[l], Href: u.RequestURI(), Current: l == current})
 	}
 	return out
+}
+
+// reqLang is the request's language; no request (a test's) reads Chinese.
+func reqLang(r *http.Request) string {
+	if r == nil {
+		return i18n.Default
+	}
+	return i18n.FromRequest(r)
+}
+
+// sayIn shows in lang a form's label, hint or choice: a message of the
+// catalogue by its ID, or a choice's own text as it is.
+func sayIn(lang, s string) string {
+	if i18n.Has(lang, s) {
+		return i18n.T(lang, s, nil)
+	}
+	return s
+}
+
+// whenIn is when in lang: a moment as lang writes it, a date alone where
+// when shows one.
+func whenIn(lang string, v any) string {
+	if lang == i18n.Chinese {
+		return when(v)
+	}
+	switch v.(type) {
+	case calendar.Date, calendar.Deadline, *calendar.Deadline:
+		if t, ok := asTime(v); ok {
+			return i18n.Date(lang, t)
+		}
+		return ""
+	}
+	t, ok := asTime(v)
+	if !ok {
+		if s, isStr := v.(string); isStr {
+			return s
+		}
+		return ""
+	}
+	return i18n.When(lang, t)
 }

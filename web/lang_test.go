@@ -59,7 +59,7 @@ func TestLanguageSwitch(t *testing.T) {
 // for every kind whose refusals are catalogued: every state and step of
 // those workflows has its message in both languages.
 func TestRefusedStatesAreCatalogued(t *testing.T) {
-	for _, pkg := range []string{"hazard", "talk", "escalation"} {
+	for _, pkg := range []string{"hazard", "talk", "escalation", "accident", "penalty", "inspection"} {
 		kind := workflowKinds[pkg]
 		states, actions := workflowValues(t, pkg)
 		if len(states) == 0 || len(actions) == 0 {

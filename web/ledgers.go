@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/api"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/ledger"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/orgimport"
@@ -266,7 +267,7 @@ func (s *Server) exportLedger(w http.ResponseWriter, r *http.Request) {
 	}
 	list := r.PathValue("list")
 	if !slices.Contains([]string{"enterprises", "persons", "cases", "statistics", "trend", "rankings", "escalations"}, list) {
-		s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: "no such list (没有该台账)"})
+		s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: i18n.T(reqLang(r), "page.error.no_ledger", nil)})
 		return
 	}
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, "/api/v1/exports/"+list+"?"+r.URL.RawQuery, http.NoBody)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/api"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/store"
 )
@@ -248,7 +249,7 @@ func (s *Server) staffAction(w http.ResponseWriter, r *http.Request) {
 	case "unit":
 		path, body = "/api/v1/orgs/"+id+"/units", api.UnitRequest{Code: f.Get("code"), Kind: f.Get("kind"), Name: f.Get("name"), Document: f.Get("document")}
 	default:
-		s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: "no such form"})
+		s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: i18n.T(reqLang(r), "page.error.no_form", nil)})
 		return
 	}
 	var out json.RawMessage
@@ -311,7 +312,7 @@ func (s *Server) personalPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(r); err != nil {
-		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "the form could not be read: " + err.Error()})
+		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: i18n.T(reqLang(r), "page.error.form_unreadable", nil) + ": " + err.Error()})
 		return
 	}
 	var info store.PersonalInfo

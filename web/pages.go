@@ -14,6 +14,7 @@ import (
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/evidence"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 )
 
@@ -453,7 +454,7 @@ func (s *Server) renderCaseWith(w http.ResponseWriter, r *http.Request, m *me, s
 	if d.Views, err = readViews(d.Summary.Kind, res.Case); err != nil {
 		s.Logger.Warn("case page: the case's view could not be read", "case", no, "error", err)
 	}
-	d.Steps = timeline(d.Summary.Kind, res.Timeline, d.Views)
+	d.Steps = timeline(reqLang(r), d.Summary.Kind, res.Timeline, d.Views)
 	if posted == nil {
 		if pre := d.Views.prefill(); pre != nil {
 			posted = url.Values{}
@@ -516,7 +517,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	}
 	steps, starts := formsFor(sum, view, m.Side())
 	if len(steps)+len(starts) == 0 {
-		s.fail(w, r, m, &apiError{Status: http.StatusConflict, Message: "当前没有您可办理的事项"})
+		s.fail(w, r, m, &apiError{Status: http.StatusConflict, Message: i18n.T(reqLang(r), "page.error.nothing_to_do", nil)})
 		return
 	}
 	if err := parseForm(r); err != nil {

@@ -12,10 +12,10 @@ import (
 
 // planForm makes the department's yearly inspection plan from the desk:
 // the year only; which enterprises and how often are the server's.
-var planForm = actionForm{Kind: cases.KindPlan, Action: "open", Label: "制定计划", Side: "regulator", Path: "/api/v1/plans",
+var planForm = actionForm{Kind: cases.KindPlan, Action: "open", Label: "form.plan.open", Side: "regulator", Path: "/api/v1/plans",
 	Fields: []field{
-		{Name: "year", Label: "计划年度", Type: fInt, Required: true,
-			Hint: "按本部门监管的行业、区域和企业风险等级（分类分级监督管理，安全生产法第六十二条）生成；错过计划月份即为本部门逾期"},
+		{Name: "year", Label: "form.plan.open.year", Type: fInt, Required: true,
+			Hint: "form.plan.open.year.hint"},
 	}}
 
 // openPlan makes a plan from the desk's form.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/api"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/store"
@@ -92,7 +93,7 @@ func (s *Server) decideProposal(w http.ResponseWriter, r *http.Request) {
 	case "reject":
 		body = api.RejectProposalRequest{Note: strings.TrimSpace(r.PostForm.Get("note"))}
 	default:
-		s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: "a proposal is approved or rejected"})
+		s.fail(w, r, m, &apiError{Status: http.StatusNotFound, Message: i18n.T(reqLang(r), "page.error.proposal_decision", nil)})
 		return
 	}
 	var res api.ProposalResponse

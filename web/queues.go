@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/workflows/accident"
 	"github.com/duty-project/duty/workflows/penalty"
@@ -296,6 +297,7 @@ func soonest(c caseRow) time.Time {
 // workflow awaits now is theirs — and lists that side's time limits, each
 // with what follows when it is missed.
 func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc *accident.View) {
+	lang := reqLang(r)
 	for _, a := range row.NextActions {
 		if slices.Contains(optionalSteps, a) {
 			continue
@@ -329,19 +331,19 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 		default:
 			continue
 		}
-		if !slices.Contains(row.Todo, f.Label) {
-			row.Todo = append(row.Todo, f.Label)
+		if todo := i18n.T(lang, f.Label, nil); !slices.Contains(row.Todo, todo) {
+			row.Todo = append(row.Todo, todo)
 		}
 	}
 	if row.LadderDue && side == cases.SideRegulator {
-		row.Todo = append(row.Todo, "启动执法升级")
+		row.Todo = append(row.Todo, i18n.T(lang, "queue.todo.ladder", nil))
 	}
 	for _, d := range row.Deadlines {
 		if d.Party != side || !d.Open() {
 			continue
 		}
-		row.Due = append(row.Due, dueRow{What: deadlineLabel(d), At: d.DueAt, Sort: d.DueAt, State: d.State,
-			IfMissed: ifMissedBy(side, row.Kind, d.Key), Unconfirmed: d.Unconfirmed})
+		row.Due = append(row.Due, dueRow{What: deadlineLabelIn(lang, d), At: d.DueAt, Sort: d.DueAt, State: d.State,
+			IfMissed: ifMissedBy(lang, side, row.Kind, d.Key), Unconfirmed: d.Unconfirmed})
 	}
 	if side == cases.SideEnterprise {
 		s.enterpriseWindows(r, row)
@@ -357,6 +359,7 @@ func (s *Server) sortInto(r *http.Request, m *me, side string, row *caseRow, acc
 // a case's deadlines: a penalty's windows to plead and to ask for a
 // hearing, and the 治理方案 a 重大隐患 needs before its deadline.
 func (s *Server) enterpriseWindows(r *http.Request, row *caseRow) {
+	lang := reqLang(r)
 	switch {
 	case row.Kind == cases.KindPenalty && (slices.Contains(row.NextActions, "plead") || slices.Contains(row.NextActions, "request_hearing")):
 		var res struct {
@@ -367,18 +370,18 @@ func (s *Server) enterpriseWindows(r *http.Request, row *caseRow) {
 		}
 		n := res.Case.Notice
 		if slices.Contains(row.NextActions, "plead") {
-			row.Due = append(row.Due, dueRow{What: "陈述申辩（行政处罚法第四十五条）", At: n.PleaDue, Sort: n.PleaDue.End,
-				IfMissed: "逾期视为放弃陈述、申辩的权利，行政机关将依法作出处罚决定", Unconfirmed: n.PleaDue.Unconfirmed})
+			row.Due = append(row.Due, dueRow{What: i18n.T(lang, "deadline.what.plead", nil), At: n.PleaDue, Sort: n.PleaDue.End,
+				IfMissed: i18n.T(lang, "if_missed.plead", nil), Unconfirmed: n.PleaDue.Unconfirmed})
 		}
 		if n.HearingQualifies && slices.Contains(row.NextActions, "request_hearing") {
-			row.Due = append(row.Due, dueRow{What: "申请听证（行政处罚法第六十四条，告知后5个工作日内）", At: n.HearingDue, Sort: n.HearingDue.End,
-				IfMissed: "逾期视为放弃听证的权利", Unconfirmed: n.HearingDue.Unconfirmed})
+			row.Due = append(row.Due, dueRow{What: i18n.T(lang, "deadline.what.hearing", nil), At: n.HearingDue, Sort: n.HearingDue.End,
+				IfMissed: i18n.T(lang, "if_missed.hearing", nil), Unconfirmed: n.HearingDue.Unconfirmed})
 		}
 	case row.Kind == cases.KindHazard && slices.Contains(row.NextActions, "submit_plan"):
 		for _, d := range row.Deadlines {
 			if d.Open() && d.Party == cases.PartyEnterprise {
-				row.Due = append(row.Due, dueRow{What: "提交治理方案（五落实），须在整改期限前经审查同意", At: d.DueAt, Sort: d.DueAt,
-					IfMissed: "方案未获同意不得视为整改；整改逾期将启动执法升级：约谈 → 书面警告 → 行政处罚", Unconfirmed: d.Unconfirmed})
+				row.Due = append(row.Due, dueRow{What: i18n.T(lang, "deadline.what.plan", nil), At: d.DueAt, Sort: d.DueAt,
+					IfMissed: i18n.T(lang, "if_missed.plan", nil), Unconfirmed: d.Unconfirmed})
 				break
 			}
 		}
@@ -393,21 +396,22 @@ var optionalSteps = []string{"withdraw", "cancel_talk", "request_extension", "ap
 
 // ifMissedBy says what follows a missed deadline: for the enterprise the
 // next step against it, for a regulator the record kept of its officers.
-func ifMissedBy(side string, k cases.Kind, key string) string {
+func ifMissedBy(lang, side string, k cases.Kind, key string) string {
 	if side == cases.SideEnterprise {
-		return ifMissed(k, key)
+		return ifMissedIn(lang, k, key)
 	}
+	id := "if_missed.officer.default"
 	switch {
 	case k == cases.KindPenalty && key == "decision":
-		return "超过九十日未作出决定：记入经办人和部门负责人的履职记录（终身追责）"
+		id = "if_missed.officer.decision"
 	case k == cases.KindEscalation:
-		return "逾期未签收：记入承办单位的履职记录，提请单位和党政领导可见"
+		id = "if_missed.officer.escalation"
 	case k == cases.KindCampaign:
-		return "逾期未报送：记入本级负责人的履职记录，上级可以督办"
+		id = "if_missed.officer.campaign"
 	case k == cases.KindAccident:
-		return "逾期记入经办人和部门负责人的履职记录；迟报、漏报依法追责"
+		id = "if_missed.officer.accident"
 	}
-	return "逾期记入经办人和部门负责人的履职记录（终身追责）"
+	return i18n.T(lang, id, nil)
 }
 
 // inOrg reports whether the visitor holds a post in the organisation.
@@ -492,7 +496,7 @@ func (s *Server) readNotices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: "表单无法读取"})
+		s.fail(w, r, m, &apiError{Status: http.StatusBadRequest, Message: i18n.T(reqLang(r), "page.error.form_unreadable", nil)})
 		return
 	}
 	ids := r.PostForm["id"]

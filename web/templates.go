@@ -71,6 +71,9 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"ifMissed": ifMissed,
+	// say shows a form's words: a message ID of the catalogue, or a
+	// choice's own text (a person's name).
+	"say": func(s string) string { return sayIn(i18n.Chinese, s) },
 	"dueAt": func(v any) string {
 		if t, ok := v.(time.Time); ok {
 			return dueDay(t)
@@ -126,19 +129,23 @@ func heldFor(hours float64) string {
 }
 
 // ifMissed tells an enterprise what follows when a deadline of its own
-// passes, by the deadline's key.
-func ifMissed(k cases.Kind, key string) string {
+// passes, by the deadline's key, in Chinese (ifMissedIn).
+func ifMissed(k cases.Kind, key string) string { return ifMissedIn(i18n.Chinese, k, key) }
+
+// ifMissedIn is ifMissed in lang.
+func ifMissedIn(lang string, k cases.Kind, key string) string {
+	id := "if_missed.recorded"
 	switch {
 	case strings.HasPrefix(key, "rectify"):
-		return "逾期将启动执法升级：约谈 → 书面警告 → 行政处罚 → 提请上级部门"
+		id = "if_missed.ladder"
 	case key == "talk-report":
-		return "逾期未报告，约谈失败，执法升级至书面警告"
+		id = "if_missed.talk_report"
 	case key == "payment":
-		return "逾期每日按罚款数额的3%加处罚款，以罚款数额为限，并可申请法院强制执行"
+		id = "if_missed.payment"
 	case k == cases.KindPenalty:
-		return "逾期视为放弃该权利"
+		id = "if_missed.penalty"
 	}
-	return "逾期将记录在案"
+	return i18n.T(lang, id, nil)
 }
 
 // industryName names an industry code for people.

@@ -17,6 +17,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
@@ -303,13 +304,13 @@ func (a *accident) checkReportUp(in ReportUpInput, _ time.Time) error {
 	}
 	holder := a.chain[len(a.chain)-1]
 	if _, open := a.nextReportDue(); !open {
-		return casekit.Conflict("the report has reached %s, as far as a %s must go (已报至%s)", holder.Org, a.grade.Label, rules.LevelLabel(holder.Level))
+		return casekit.NotNow("accident.report_up.far_enough", duty.Args{"Org": holder.Org, "Grade": a.gradeRef(), "Level": levelRef(holder.Level)})
 	}
 	if in.ActorLevel != holder.Level {
-		return duty.Errorf(duty.EForbidden, "the report is held at the %s level (%s); only a department of that level passes it up (逐级上报)", rules.LevelLabel(holder.Level), holder.Org)
+		return duty.Fail(duty.EForbidden, "accident.report_up.not_holder", duty.Args{"Level": levelRef(holder.Level), "Org": holder.Org})
 	}
 	if rules.LevelRank(in.ToLevel) <= rules.LevelRank(holder.Level) {
-		return casekit.Invalid("a report goes up (向上级报告): %s is not above %s", rules.LevelLabel(in.ToLevel), rules.LevelLabel(holder.Level))
+		return casekit.Refuse("accident.report_up.not_above", duty.Args{"To": levelRef(in.ToLevel), "From": levelRef(holder.Level)})
 	}
 	return nil
 }
@@ -353,14 +354,13 @@ func (a *accident) checkAmend(in AmendCasualtiesInput, now time.Time) error {
 		return a.wrongState(UpdateAmendCasualties)
 	}
 	if until := a.amendUntil(); !now.Before(until) {
-		return casekit.Conflict("casualty figures may be amended until %s (补报期限, %s after the accident); it has passed",
-			until.Format(time.RFC3339), a.amendPeriod())
+		return casekit.NotNow("accident.amend.too_late", duty.Args{"Days": a.amendPeriod().N, "Until": until})
 	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
 	if in.Casualties == a.casualties {
-		return casekit.Invalid("the figures are unchanged (数字未变)")
+		return casekit.Refuse("accident.casualties.unchanged", nil)
 	}
 	return nil
 }
@@ -533,18 +533,17 @@ func (a *accident) checkExtend(in ExtendInvestigationInput, now time.Time) error
 	if a.state != Investigating && a.state != InAppraisal {
 		return a.wrongState(UpdateExtendInvestigation)
 	}
-	if err := a.atLevel(in.ActorLevel, "approve an extension (批准延期)"); err != nil {
+	if err := a.atLevel(in.ActorLevel, UpdateExtendInvestigation); err != nil {
 		return err
 	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
 	if left := a.rules.MaxExtensionDays - a.extendedDays(); in.Days > left {
-		return casekit.Invalid("the investigation may be extended by at most %d days in all (延长期限最长不超过%d日); %d days are left",
-			a.rules.MaxExtensionDays, a.rules.MaxExtensionDays, left)
+		return casekit.Refuse("accident.extension.too_long", duty.Args{"Max": a.rules.MaxExtensionDays, "Left": left})
 	}
 	if d := a.investigationDue(); !now.Before(d.End) {
-		return casekit.Conflict("the report was due %s; an extension (延期) is approved before the period ends", d.Last)
+		return casekit.NotNow("accident.extension.too_late", duty.Args{"Due": lastDay(d.Last)})
 	}
 	return nil
 }
@@ -562,7 +561,7 @@ func (a *accident) checkSubmit(in SubmitInvestigationInput, _ time.Time) error {
 		return err
 	}
 	if a.state == InAppraisal {
-		return casekit.Conflict("a technical appraisal (技术鉴定) is under way; end it before submitting the report")
+		return casekit.NotNow("accident.submit.in_appraisal", nil)
 	}
 	if a.state != Investigating {
 		return a.wrongState(UpdateSubmitInvestigation)
@@ -577,11 +576,11 @@ func (a *accident) checkSubmit(in SubmitInvestigationInput, _ time.Time) error {
 		}
 	}
 	if len(missing) > 0 {
-		return casekit.Invalid("every member of the team signs the report (调查组成员签名); missing: %s", strings.Join(missing, ", "))
+		return casekit.Refuse("accident.submit.unsigned", duty.Args{"Missing": strings.Join(missing, "、")})
 	}
 	for _, s := range in.Signatures {
 		if !slices.ContainsFunc(a.team.Members, func(m TeamMember) bool { return m.Name == s }) {
-			return casekit.Invalid("%s signed but is not a member of the team (非调查组成员)", s)
+			return casekit.Refuse("accident.submit.not_member", duty.Args{"Name": s})
 		}
 	}
 	return nil
@@ -605,13 +604,13 @@ func (a *accident) checkExtendApproval(in ExtendApprovalInput, now time.Time) er
 		return a.wrongState(UpdateExtendApproval)
 	}
 	if a.grade.ApprovalExtensionDays == 0 {
-		return casekit.Conflict("the approval period of a %s cannot be extended (only 特别重大: 30 + 30 days)", a.grade.Label)
+		return casekit.NotNow("accident.approval.no_extension", duty.Args{"Grade": a.gradeRef()})
 	}
 	if a.approvalExtend {
-		return casekit.Conflict("the approval period was already extended (已延长批复期限)")
+		return casekit.NotNow("accident.approval.extended", nil)
 	}
 	if a.approvalDue.Missed(now) {
-		return casekit.Conflict("the approval (批复) was due %s; an extension comes before the period ends", a.approvalDue.Last)
+		return casekit.NotNow("accident.approval.too_late", duty.Args{"Due": lastDay(a.approvalDue.Last)})
 	}
 	return in.Validate()
 }
@@ -630,12 +629,11 @@ func (a *accident) checkApprove(in ApproveInvestigationInput, _ time.Time) error
 	if a.state != Submitted {
 		return a.wrongState(UpdateApproveInvestigation)
 	}
-	if err := a.atLevel(in.ActorLevel, "approve the report (批复)"); err != nil {
+	if err := a.atLevel(in.ActorLevel, UpdateApproveInvestigation); err != nil {
 		return err
 	}
 	if a.asWritten && in.Actor.Role != org.RoleGovernmentHead {
-		return duty.Errorf(duty.EForbidden, "the report is approved (批复) by the people's government that investigated the accident "+
-			"(生产安全事故报告和调查处理条例 Art.32), through its head; a department may prepare the approval but not give it")
+		return duty.Fail(duty.EForbidden, "accident.approve.government", nil)
 	}
 	return in.Validate()
 }
@@ -678,10 +676,10 @@ func (a *accident) checkDecidePerson(in DecideAccountabilityInput, _ time.Time) 
 	}
 	p := a.person(in.Person)
 	if p == nil {
-		return casekit.Invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
+		return casekit.Refuse("accident.person.not_named", duty.Args{"Person": in.Person})
 	}
 	if p.Decision != nil {
-		return casekit.Conflict("%s already has a decision (已作出处理决定: %s)", p.Name, p.Decision.Label)
+		return casekit.NotNow("accident.person.decided", duty.Args{"Person": p.Name, "Measure": i18n.Ref("measure." + string(p.Decision.Measure))})
 	}
 	return in.Validate()
 }
@@ -698,11 +696,11 @@ func (a *accident) checkCarryOut(in CarryOutAccountabilityInput, _ time.Time) er
 	p := a.person(in.Person)
 	switch {
 	case p == nil:
-		return casekit.Invalid("%q is not named in the approved report (调查报告未认定其责任)", in.Person)
+		return casekit.Refuse("accident.person.not_named", duty.Args{"Person": in.Person})
 	case p.Decision == nil:
-		return casekit.Conflict("there is no decision on %s to carry out yet (尚未作出处理决定)", p.Name)
+		return casekit.NotNow("accident.person.undecided", duty.Args{"Person": p.Name})
 	case p.CarriedOut != nil:
-		return casekit.Conflict("the decision on %s is already carried out (已落实)", p.Name)
+		return casekit.NotNow("accident.person.carried_out", duty.Args{"Person": p.Name})
 	}
 	return in.Validate()
 }
@@ -717,7 +715,7 @@ func (a *accident) checkAddMeasures(in AddMeasuresInput, _ time.Time) error {
 		return err
 	}
 	if len(a.measures)+len(in.Measures) > 5*maxMeasures {
-		return casekit.Invalid("at most %d corrective measures (整改措施) per accident", 5*maxMeasures)
+		return casekit.Refuse("accident.measures.too_many", duty.Args{"Max": 5 * maxMeasures})
 	}
 	return in.Validate()
 }
@@ -773,7 +771,7 @@ func (a *accident) startMeasures(ctx workflow.Context) error {
 		hz.RuleSet.Accident = rules.AccidentRules{}
 		if err := casekit.StartChildCase(ctx, hz.WorkflowID, hazard.WorkflowName, hz); err != nil {
 			workflow.GetLogger(ctx).Warn("could not start a corrective hazard case", "case", a.in.CaseNo, "hazard", hz.CaseNo, "error", err)
-			m.Failed = "the hazard case could not be started (未能立案): " + hz.CaseNo
+			m.Failed = failedPrefix + hz.CaseNo
 			out = append(out, started{Measure: m.Measure, Failed: m.Failed})
 			continue
 		}
@@ -820,10 +818,10 @@ func (a *accident) checkAssess(in AssessMeasuresInput, _ time.Time) error {
 		return err
 	}
 	if a.assessment != nil {
-		return casekit.Conflict("the measures were already assessed (已评估)")
+		return casekit.NotNow("accident.measures.assessed", nil)
 	}
 	if len(a.measures) == 0 {
-		return casekit.Conflict("there are no corrective measures (整改措施) to assess yet")
+		return casekit.NotNow("accident.measures.none_to_assess", nil)
 	}
 	return in.Validate()
 }
@@ -838,7 +836,7 @@ func (a *accident) checkEducation(in RecordEducationInput, now time.Time) error 
 		return err
 	}
 	if len(a.education) >= 100 {
-		return casekit.Invalid("at most 100 education sessions (教育记录) per accident")
+		return casekit.Refuse("accident.education.too_many", duty.Args{"Max": 100})
 	}
 	return in.Validate(now)
 }
@@ -848,43 +846,70 @@ func (a *accident) applyEducation(in RecordEducationInput, now time.Time) (cases
 	return in.Actor, in
 }
 
+// blocker is one thing that keeps a gate from being signed off: as a
+// message of the catalogue, which the pages and refusals show in their
+// reader's language, and as the text the view has always carried
+// (GateStatus.Blockers), kept as it was for the API's clients.
+type blocker struct {
+	msg  i18n.Msg
+	text string
+}
+
+func block(text, id string, args i18n.Args) blocker {
+	return blocker{msg: i18n.Msg{ID: id, Args: args}, text: text}
+}
+
+// messages are the blockers' messages, for a refusal.
+func messages(b []blocker) i18n.MsgList {
+	out := make(i18n.MsgList, len(b))
+	for i, x := range b {
+		out[i] = x.msg
+	}
+	return out
+}
+
+// failedPrefix begins the text a measure keeps when its hazard case could
+// not be started; the case number follows.
+const failedPrefix = "the hazard case could not be started (未能立案): "
+
 // blockers lists what keeps a gate from being signed off; none means ready.
-func (a *accident) blockers(gate string) []string {
-	out := []string{}
+func (a *accident) blockers(gate string) []blocker {
+	out := []blocker{}
 	if a.approval == nil {
-		return append(out, "the investigation report is not approved (调查报告未批复)")
+		return append(out, block("the investigation report is not approved (调查报告未批复)", "accident.blocker.not_approved", nil))
 	}
 	switch gate {
 	case GatePersons:
 		for _, p := range a.persons {
 			switch {
 			case p.Decision == nil:
-				out = append(out, p.Name+": no accountability decision (未作出处理决定)")
+				out = append(out, block(p.Name+": no accountability decision (未作出处理决定)", "accident.blocker.undecided", i18n.Args{"Person": p.Name}))
 			case p.CarriedOut == nil:
-				out = append(out, p.Name+": "+p.Decision.Label+" not carried out (未落实)")
+				out = append(out, block(p.Name+": "+p.Decision.Label+" not carried out (未落实)", "accident.blocker.not_carried_out",
+					i18n.Args{"Person": p.Name, "Measure": i18n.Ref("measure." + string(p.Decision.Measure))}))
 			}
 		}
 		out = append(out, a.fineBlockers()...)
 	case GateMeasures:
 		if len(a.measures) == 0 {
-			out = append(out, "no corrective measure added (未提出整改措施)")
+			out = append(out, block("no corrective measure added (未提出整改措施)", "accident.blocker.no_measures", nil))
 		}
 		for i, m := range a.measures {
 			switch {
 			case m.Failed != "":
-				out = append(out, m.Failed)
+				out = append(out, block(m.Failed, "accident.blocker.measure_failed", i18n.Args{"CaseNo": strings.TrimPrefix(m.Failed, failedPrefix)}))
 			case m.CaseNo == "":
-				out = append(out, "measure "+strconv.Itoa(i+1)+": its hazard case is starting (立案中)")
+				out = append(out, block("measure "+strconv.Itoa(i+1)+": its hazard case is starting (立案中)", "accident.blocker.measure_starting", i18n.Args{"N": i + 1}))
 			case m.Verified == nil:
-				out = append(out, m.CaseNo+": not verified (整改未销号)")
+				out = append(out, block(m.CaseNo+": not verified (整改未销号)", "accident.blocker.not_verified", i18n.Args{"CaseNo": m.CaseNo}))
 			}
 		}
 		if a.assessment == nil {
-			out = append(out, "the assessment of the measures (整改评估, Art.86) is not made")
+			out = append(out, block("the assessment of the measures (整改评估, Art.86) is not made", "accident.blocker.no_assessment", nil))
 		}
 	case GateEducation:
 		if len(a.education) == 0 {
-			out = append(out, "no training or warning-education session recorded (未开展教育)")
+			out = append(out, block("no training or warning-education session recorded (未开展教育)", "accident.blocker.no_education", nil))
 		}
 	}
 	return out
@@ -901,14 +926,14 @@ func (a *accident) checkSignOff(in SignOffGateInput, _ time.Time) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	if err := a.atLevel(in.ActorLevel, "sign off a gate of 四不放过"); err != nil {
+	if err := a.atLevel(in.ActorLevel, UpdateSignOffGate); err != nil {
 		return err
 	}
 	if a.signedOff(in.Gate) {
-		return casekit.Conflict("%s is already signed off (已签认)", GateLabel(in.Gate))
+		return casekit.NotNow("accident.gate.already_signed", duty.Args{"Gate": gateRef(in.Gate)})
 	}
 	if b := a.blockers(in.Gate); len(b) > 0 {
-		return casekit.Conflict("%s cannot be signed off yet (不能签认): %s", GateLabel(in.Gate), strings.Join(b, "; "))
+		return casekit.NotNow("accident.gate.blocked", duty.Args{"Gate": gateRef(in.Gate), "Blockers": messages(b)})
 	}
 	return nil
 }
@@ -922,25 +947,25 @@ func (a *accident) checkClose(in CloseInput, _ time.Time) error {
 	if err := a.afterApproval(UpdateClose, in.Actor); err != nil {
 		return err
 	}
-	if err := a.atLevel(in.ActorLevel, "close the case (结案)"); err != nil {
+	if err := a.atLevel(in.ActorLevel, UpdateClose); err != nil {
 		return err
 	}
 	if err := casekit.Text("field.accident.comment", in.Comment, false); err != nil {
 		return err
 	}
-	var open []string
+	var open i18n.MsgList
 	for _, g := range Gates {
 		if a.signedOff(g) {
 			continue
 		}
-		why := "ready, not signed off (待签认)"
+		var why any = i18n.Ref("accident.gate.waiting")
 		if b := a.blockers(g); len(b) > 0 {
-			why = strings.Join(b, "; ")
+			why = messages(b)
 		}
-		open = append(open, GateLabel(g)+": "+why)
+		open = append(open, i18n.Msg{ID: "accident.gate.open_because", Args: i18n.Args{"Gate": gateRef(g), "Why": why}})
 	}
 	if len(open) > 0 {
-		return casekit.Conflict("the case cannot close until all four of 四不放过 hold; open: %s", strings.Join(open, " | "))
+		return casekit.NotNow("accident.close.gates_open", duty.Args{"Open": open})
 	}
 	return nil
 }
@@ -989,18 +1014,38 @@ func (a *accident) due(from time.Time, p calendar.Period) calendar.Deadline {
 }
 
 // atLevel checks that the actor's department is at the investigating
-// level or above (a higher level may take an investigation over, Art.20).
-func (a *accident) atLevel(actorLevel, what string) error {
+// level or above (a higher level may take an investigation over, Art.20)
+// before it takes step action.
+func (a *accident) atLevel(actorLevel, action string) error {
 	if rules.LevelRank(actorLevel) < rules.LevelRank(a.level) {
-		return duty.Errorf(duty.EForbidden, "a %s is investigated at the %s level (分级调查); a %s department may not %s",
-			a.grade.Label, rules.LevelLabel(a.level), rules.LevelLabel(actorLevel), what)
+		var actor any = i18n.Ref("accident.level.unknown")
+		if rules.LevelRank(actorLevel) > 0 {
+			actor = levelRef(actorLevel)
+		}
+		return duty.Fail(duty.EForbidden, "accident.level.too_low", duty.Args{"Grade": a.gradeRef(), "Level": levelRef(a.level),
+			"ActorLevel": actor, "Action": i18n.Ref("action.accident." + action)})
 	}
 	return nil
 }
 
+// gradeRef names the accident's grade in the reader's language.
+func (a *accident) gradeRef() i18n.Ref { return i18n.Ref("accident_grade." + a.grade.Grade) }
+
+// levelRef names a region level in the reader's language.
+func levelRef(level string) i18n.Ref { return i18n.Ref("level." + level) }
+
+// gateRef names a gate of 四不放过 in the reader's language.
+func gateRef(gate string) i18n.Ref { return i18n.Ref("gate." + gate) }
+
+// lastDay is the moment a deadline's last day ends, which a message shows
+// as that day alone.
+func lastDay(d calendar.Date) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, i18n.Beijing)
+}
+
 func (a *accident) regulator(actor cases.Actor) error {
 	if actor.Side != cases.SideRegulator {
-		return duty.Errorf(duty.EForbidden, "only the regulator (监管部门) may take this step")
+		return duty.Fail(duty.EForbidden, "accident.regulator_only", nil)
 	}
 	return nil
 }
@@ -1008,17 +1053,13 @@ func (a *accident) regulator(actor cases.Actor) error {
 // official is a regulator or a government (党政): approvals and sign-offs.
 func (a *accident) official(actor cases.Actor) error {
 	if actor.Side != cases.SideRegulator && actor.Side != cases.SideLeader {
-		return duty.Errorf(duty.EForbidden, "only the regulator or the government (监管部门 / 人民政府) may take this step")
+		return duty.Fail(duty.EForbidden, "accident.official_only", nil)
 	}
 	return nil
 }
 
 func (a *accident) wrongState(action string) error {
-	msg := "the accident case is " + a.state.Label() + "; " + action + " is not allowed now"
-	if next := a.nextActions(); len(next) > 0 {
-		msg += " (allowed: " + strings.Join(next, ", ") + ")"
-	}
-	return casekit.Conflict("%s", msg)
+	return casekit.WrongState("accident", string(a.state), action, a.nextActions(), "")
 }
 
 func (a *accident) nextActions() []string {
@@ -1063,8 +1104,12 @@ func (a *accident) nextActions() []string {
 func (a *accident) gates() []GateStatus {
 	out := make([]GateStatus, 0, len(Gates))
 	for i, g := range Gates {
-		st := GateStatus{Gate: g, Label: GateLabel(g), Blockers: a.blockers(g)}
-		st.Ready = len(st.Blockers) == 0
+		b := a.blockers(g)
+		st := GateStatus{Gate: g, Label: GateLabel(g), Blockers: make([]string, len(b)), Ready: len(b) == 0}
+		for j, x := range b {
+			st.Blockers[j] = x.text
+			st.Blocks = append(st.Blocks, duty.Message(x.msg.ID, x.msg.Args))
+		}
 		if !a.signOffs[i].At.IsZero() {
 			d := a.signOffs[i]
 			st.SignedOff = &d

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/workflow"
@@ -12,6 +13,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
@@ -306,8 +308,8 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	ok(t, "form team", formed)
 	refused(t, "批复 by the department (493号令 Art.32)", approvedByDepartment, duty.EForbidden)
 	refused(t, "a report one member did not sign", unsigned, duty.EInvalid)
-	if !strings.Contains(unsigned.Msg, "赵明") {
-		t.Fatalf("the refusal does not name the missing signature: %s", unsigned.Msg)
+	if !strings.Contains(unsigned.Said(), "赵明") {
+		t.Fatalf("the refusal does not name the missing signature: %s", unsigned.Said())
 	}
 	for name, o := range map[string]outcome{"submit": submitted, "approve": approved, "decide": decided, "carry out": carried,
 		"add measures": added, "assess": assessed, "fines": fineOK, "principal's fine": principalFine, "education": educated, "sign off education": signed, "close": closed} {
@@ -319,8 +321,8 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 	refused(t, "a second fine on the unit", fineAgain, duty.EConflict)
 	refused(t, "an Art.95 fine that is not 40% of the income", principalWrong, duty.EInvalid)
 	refused(t, "the persons gate with the fine cases open", personsEarly, duty.EConflict)
-	if !strings.Contains(fineOut.Msg, "Art.114") || !strings.Contains(personsEarly.Msg, "罚款案件未办结") {
-		t.Fatalf("the refusals do not say why: %q; %q", fineOut.Msg, personsEarly.Msg)
+	if !strings.Contains(fineOut.Said(), "Art.114") || !strings.Contains(personsEarly.Said(), "处罚案件 CF-140502-2027-000103 未办结") {
+		t.Fatalf("the refusals do not say why: %q; %q", fineOut.Said(), personsEarly.Said())
 	}
 	if len(*fines) != 2 {
 		t.Fatalf("fine cases started: %+v", *fines)
@@ -342,8 +344,14 @@ func TestAccidentClosesOnlyWhenAllFourGatesHold(t *testing.T) {
 		t.Fatalf("fine cases before they end: %+v", afterFines.FineCases)
 	}
 	refused(t, "close with the education gate open", closeEarly, duty.EConflict)
-	if !strings.Contains(closeEarly.Msg, "有关人员未受到教育不放过") || !strings.Contains(closeEarly.Msg, "未开展教育") {
-		t.Fatalf("the refusal does not say what blocks: %s", closeEarly.Msg)
+	if !strings.Contains(closeEarly.Said(), "有关人员未受到教育不放过（未开展培训或警示教育）") {
+		t.Fatalf("the refusal does not say what blocks: %s", closeEarly.Said())
+	}
+	// The same refusal read in English names the gate and its blocker in
+	// English, nested messages and all.
+	if en := closeEarly.Refusal.Text(i18n.English); !strings.Contains(en, "not let go until those concerned are educated (no training or warning-education session recorded)") ||
+		strings.ContainsFunc(en, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		t.Fatalf("the refusal in English: %s", en)
 	}
 	if len(*started) != 2 || (*started)[0].ParentWorkflowID != in.WorkflowID || (*started)[1].CaseNo != "YH-140502-2027-000102" ||
 		(*started)[0].Grade != hazard.GradeMajor || (*started)[0].Enterprise != in.Enterprise {

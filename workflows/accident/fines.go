@@ -64,8 +64,7 @@ func (a *accident) checkFines(in DecideFinesInput, _ time.Time) error {
 	}
 	p := a.fineProposal()
 	if in.UnitFineYuan < p.UnitMinYuan || in.UnitFineYuan > p.UnitMaxYuan {
-		return casekit.Invalid("a unit fine of ¥%d is outside the range for a %s: ¥%d–¥%d (安全生产法 Art.114)",
-			in.UnitFineYuan, a.grade.Label, p.UnitMinYuan, p.UnitMaxYuan)
+		return casekit.Refuse("accident.fine.unit_range", duty.Args{"Got": in.UnitFineYuan, "Grade": a.gradeRef(), "Min": p.UnitMinYuan, "Max": p.UnitMaxYuan})
 	}
 	if want := in.PrincipalIncomeYuan * int64(p.PrincipalPercent) / 100; in.PrincipalFineYuan != want {
 		return casekit.Refuse("accident.fine.principal_share", duty.Args{"Percent": p.PrincipalPercent, "Want": want, "Got": in.PrincipalFineYuan})
@@ -107,18 +106,14 @@ func (a *accident) checkOpenFine(in OpenFineInput, now time.Time) error {
 	}
 	for _, f := range a.fineCases {
 		if f.Article == in.Fine.Article && f.standing() {
-			return casekit.Conflict("a fine under Art.%s is already open for this accident%s; it may be opened again only if that case is revoked or withdrawn",
-				f.Article, caseNoSuffix(f.CaseNo))
+			var no any = f.CaseNo
+			if f.CaseNo == "" {
+				no = i18n.Ref("accident.opening")
+			}
+			return casekit.NotNow("accident.fine.open_already", duty.Args{"Article": f.Article, "CaseNo": no})
 		}
 	}
 	return a.fineCase(in).Validate(now)
-}
-
-func caseNoSuffix(no string) string {
-	if no == "" {
-		return " (立案中)"
-	}
-	return ": " + no
 }
 
 func (a *accident) applyOpenFine(in OpenFineInput, now time.Time) (cases.Actor, any) {
@@ -230,15 +225,17 @@ func (a *accident) listenForFineCases(ctx workflow.Context) {
 
 // fineBlockers lists the fine cases that keep the persons gate from being
 // signed off: every fine opened must have ended.
-func (a *accident) fineBlockers() []string {
-	var out []string
+func (a *accident) fineBlockers() []blocker {
+	var out []blocker
 	for _, f := range a.fineCases {
 		switch {
 		case f.Failed != "" || f.ended():
 		case f.CaseNo == "":
-			out = append(out, "the fine under Art."+f.Article+": its penalty case is starting (罚款立案中)")
+			out = append(out, block("the fine under Art."+f.Article+": its penalty case is starting (罚款立案中)",
+				"accident.blocker.fine_starting", i18n.Args{"Article": f.Article}))
 		default:
-			out = append(out, "the fine under Art."+f.Article+" on "+f.Party.Name+": penalty case "+f.CaseNo+" is not concluded (罚款案件未办结)")
+			out = append(out, block("the fine under Art."+f.Article+" on "+f.Party.Name+": penalty case "+f.CaseNo+" is not concluded (罚款案件未办结)",
+				"accident.blocker.fine_open", i18n.Args{"Article": f.Article, "Party": f.Party.Name, "CaseNo": f.CaseNo}))
 		}
 	}
 	return out

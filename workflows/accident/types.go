@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/i18n"
@@ -86,10 +87,10 @@ type Casualties struct {
 // Validate bounds the figures.
 func (c Casualties) Validate() error {
 	if c.Deaths < 0 || c.SeriousInjured < 0 || c.DirectLossYuan < 0 {
-		return casekit.Invalid("deaths (死亡), serious_injured (重伤) and direct_loss_yuan (直接经济损失) may not be negative")
+		return casekit.Refuse("accident.casualties.negative", nil)
 	}
 	if c.Deaths > 100_000 || c.SeriousInjured > 100_000 || c.DirectLossYuan > 1_000_000_000_000 {
-		return casekit.Invalid("casualty figures (伤亡数字) out of range")
+		return casekit.Refuse("accident.casualties.range", nil)
 	}
 	return nil
 }
@@ -126,24 +127,24 @@ type Input struct {
 // Validate checks the report's own fields at now.
 func (in Input) Validate(now time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return casekit.Invalid("enterprise_id is required: the unit where the accident happened (事故单位)")
+		return casekit.Refuse("accident.enterprise.required", nil)
 	}
 	if in.OccurredAt.IsZero() || in.OccurredAt.After(now) {
-		return casekit.Invalid("occurred_at (事故发生时间) is required and may not be in the future")
+		return casekit.Refuse("accident.occurred_at.bad", nil)
 	}
 	if in.UnitReportedAt.IsZero() || in.UnitReportedAt.Before(in.OccurredAt) || in.UnitReportedAt.After(now) {
-		return casekit.Invalid("unit_reported_at (单位报告时间) must lie between the accident and now")
+		return casekit.Refuse("accident.unit_reported_at.bad", nil)
 	}
 	if !in.LearnedAt.IsZero() && (in.LearnedAt.Before(in.OccurredAt) || in.LearnedAt.After(in.UnitReportedAt)) {
-		return casekit.Invalid("learned_at (单位负责人接到报告时间) must lie between the accident and the unit's report")
+		return casekit.Refuse("accident.learned_at.bad", nil)
 	}
 	if rules.LevelRank(in.ReceiverLevel) == 0 {
-		return casekit.Invalid("the receiving department's level %q is not one of %v", in.ReceiverLevel, rules.Levels)
+		return casekit.Refuse("accident.receiver_level.unknown", duty.Args{"Level": in.ReceiverLevel})
 	}
 	switch in.Category {
 	case "", CategoryRoadTraffic, CategoryFire:
 	default:
-		return casekit.Invalid("category must be empty, %q or %q", CategoryRoadTraffic, CategoryFire)
+		return casekit.Refuse("accident.category.unknown", nil)
 	}
 	if err := in.Casualties.Validate(); err != nil {
 		return err
@@ -158,7 +159,7 @@ func (in Input) Validate(now time.Time) error {
 		}
 	}
 	if in.Calendar == nil {
-		return casekit.Invalid("the case needs the holiday calendar to count its periods")
+		return casekit.Refuse("calendar.required", nil)
 	}
 	return nil
 }
@@ -200,7 +201,7 @@ type ReportUpInput struct {
 // Validate checks the input's own fields.
 func (in ReportUpInput) Validate() error {
 	if rules.LevelRank(in.ToLevel) == 0 {
-		return casekit.Invalid("to_level must be one of %v", rules.Levels)
+		return casekit.Refuse("accident.to_level.unknown", nil)
 	}
 	return casekit.Text("field.accident.to_org", in.ToOrg, true)
 }
@@ -260,20 +261,20 @@ const maxTeam = 50
 // Validate checks the team: named members, no one twice, the leader among them.
 func (in FormTeamInput) Validate() error {
 	if len(in.Members) == 0 || len(in.Members) > maxTeam {
-		return casekit.Invalid("a team (调查组) has 1 to %d members", maxTeam)
+		return casekit.Refuse("accident.team.size", duty.Args{"Max": maxTeam})
 	}
 	seen := map[string]bool{}
 	for i, m := range in.Members {
 		if strings.TrimSpace(m.Name) == "" || strings.TrimSpace(m.Org) == "" {
-			return casekit.Invalid("member %d needs a name and an organisation", i+1)
+			return casekit.Refuse("accident.team.member_incomplete", duty.Args{"N": i + 1})
 		}
 		if seen[m.Name] {
-			return casekit.Invalid("%s is named twice", m.Name)
+			return casekit.Refuse("accident.name.twice", duty.Args{"Name": m.Name})
 		}
 		seen[m.Name] = true
 	}
 	if !seen[in.Leader] {
-		return casekit.Invalid("the leader (组长) %q must be one of the members", in.Leader)
+		return casekit.Refuse("accident.team.leader_not_member", duty.Args{"Leader": in.Leader})
 	}
 	return nil
 }
@@ -338,7 +339,7 @@ type ExtendInvestigationInput struct {
 // Validate checks the input's own fields.
 func (in ExtendInvestigationInput) Validate() error {
 	if in.Days <= 0 {
-		return casekit.Invalid("days (延长天数) must be positive")
+		return casekit.Refuse("accident.extension.days", nil)
 	}
 	return casekit.Text("field.accident.extension_reason", in.Reason, true)
 }
@@ -391,18 +392,18 @@ func (in SubmitInvestigationInput) Validate() error {
 		}
 	}
 	if len(in.ResponsiblePersons) > maxTeam {
-		return casekit.Invalid("at most %d responsible persons per report", maxTeam)
+		return casekit.Refuse("accident.persons.too_many", duty.Args{"Max": maxTeam})
 	}
 	seen := map[string]bool{}
 	for i, p := range in.ResponsiblePersons {
 		if strings.TrimSpace(p.Name) == "" || strings.TrimSpace(p.Responsibility) == "" {
-			return casekit.Invalid("responsible person %d needs a name and their responsibility (责任认定)", i+1)
+			return casekit.Refuse("accident.person.incomplete", duty.Args{"N": i + 1})
 		}
 		if !slices.Contains([]string{PersonEnterprise, PersonOfficial, PersonLeader}, p.Category) {
-			return casekit.Invalid("responsible person %s: category must be %s (企业), %s (监管人员) or %s (党政领导)", p.Name, PersonEnterprise, PersonOfficial, PersonLeader)
+			return casekit.Refuse("accident.person.category", duty.Args{"Name": p.Name})
 		}
 		if seen[p.Name] {
-			return casekit.Invalid("%s is named twice", p.Name)
+			return casekit.Refuse("accident.name.twice", duty.Args{"Name": p.Name})
 		}
 		seen[p.Name] = true
 	}
@@ -509,11 +510,11 @@ type DecideAccountabilityInput struct {
 // Validate checks the input's own fields.
 func (in DecideAccountabilityInput) Validate() error {
 	if !slices.Contains(AccountabilityMeasures, in.Measure) {
-		return casekit.Invalid("measure (处理方式) must be one of %v", AccountabilityMeasures)
+		return casekit.Refuse("accident.measure.unknown", duty.Args{"Measure": string(in.Measure)})
 	}
 	if in.Measure == MeasurePenalty {
 		if n, err := cases.ParseNumber(in.Reference); err != nil || n.Kind != cases.KindPenalty {
-			return casekit.Invalid("a penalty (行政处罚) is decided through a penalty case: reference must be its number (CF-…)")
+			return casekit.Refuse("accident.measure.penalty_reference", nil)
 		}
 	}
 	if err := casekit.Text("field.accident.reference", in.Reference, false); err != nil {
@@ -571,16 +572,16 @@ const maxMeasures = 20
 // Validate checks the measures' own fields.
 func (in AddMeasuresInput) Validate() error {
 	if len(in.Measures) == 0 || len(in.Measures) > maxMeasures {
-		return casekit.Invalid("add 1 to %d corrective measures at a time", maxMeasures)
+		return casekit.Refuse("accident.measures.batch", duty.Args{"Max": maxMeasures})
 	}
 	for i, m := range in.Measures {
 		if m.Grade != hazard.GradeGeneral && m.Grade != hazard.GradeMajor {
-			return casekit.Invalid("measure %d: grade must be %q or %q", i+1, hazard.GradeGeneral, hazard.GradeMajor)
+			return casekit.Refuse("accident.measure.grade", duty.Args{"N": i + 1})
 		}
-		if err := casekit.Text("measure (整改措施)", m.Measure, true); err != nil {
+		if err := casekit.Text("field.accident.measure", m.Measure, true); err != nil {
 			return err
 		}
-		if err := casekit.Text("location (地点)", m.Location, true); err != nil {
+		if err := casekit.Text("field.accident.location", m.Location, true); err != nil {
 			return err
 		}
 	}
@@ -646,28 +647,28 @@ const maxAttendees = 500
 // Validate checks the session's own fields at now.
 func (in RecordEducationInput) Validate(now time.Time) error {
 	if in.Kind != EducationTraining && in.Kind != EducationWarning {
-		return casekit.Invalid("kind must be %q (培训) or %q (警示教育)", EducationTraining, EducationWarning)
+		return casekit.Refuse("accident.education.kind", nil)
 	}
 	if err := casekit.Text("field.accident.topic", in.Topic, true); err != nil {
 		return err
 	}
 	if in.HeldAt.IsZero() || in.HeldAt.After(now) {
-		return casekit.Invalid("held_at is required and may not be in the future")
+		return casekit.Refuse("accident.education.held_at", nil)
 	}
 	if len(in.Attendance) == 0 || len(in.Attendance) > maxAttendees {
-		return casekit.Invalid("record the attendance of 1 to %d persons", maxAttendees)
+		return casekit.Refuse("accident.education.attendance_size", duty.Args{"Max": maxAttendees})
 	}
 	attended := 0
 	for i, a := range in.Attendance {
 		if strings.TrimSpace(a.Name) == "" || strings.TrimSpace(a.Unit) == "" {
-			return casekit.Invalid("attendee %d needs a name and a unit", i+1)
+			return casekit.Refuse("accident.education.attendee_incomplete", duty.Args{"N": i + 1})
 		}
 		if a.Attended {
 			attended++
 		}
 	}
 	if attended == 0 {
-		return casekit.Invalid("nobody attended (无人参加): a session no one attended educates no one")
+		return casekit.Refuse("accident.education.nobody", nil)
 	}
 	return nil
 }
@@ -701,7 +702,7 @@ type DecideFinesInput struct {
 // Validate checks the input's own fields.
 func (in DecideFinesInput) Validate() error {
 	if in.UnitFineYuan <= 0 || in.PrincipalIncomeYuan < 0 || in.PrincipalFineYuan < 0 {
-		return casekit.Invalid("unit_fine_yuan must be positive; income and fine not negative")
+		return casekit.Refuse("accident.fines.amounts", nil)
 	}
 	if err := casekit.Text("field.accident.principal", in.Principal, true); err != nil {
 		return err
@@ -805,18 +806,22 @@ type SignOffGateInput struct {
 // Validate checks the input's own fields.
 func (in SignOffGateInput) Validate() error {
 	if !slices.Contains(Gates, in.Gate) {
-		return casekit.Invalid("gate must be one of %v (四不放过)", Gates)
+		return casekit.Refuse("accident.gate.unknown", nil)
 	}
 	return casekit.Text("field.accident.comment", in.Comment, false)
 }
 
 // GateStatus is one gate as it stands: signed off, or what blocks it.
 type GateStatus struct {
-	Gate      string    `json:"gate"`
-	Label     string    `json:"label"`
-	Ready     bool      `json:"ready"`
-	Blockers  []string  `json:"blockers"`
-	SignedOff *Decision `json:"signed_off,omitempty"`
+	Gate     string   `json:"gate"`
+	Label    string   `json:"label"`
+	Ready    bool     `json:"ready"`
+	Blockers []string `json:"blockers"`
+	// Blocks are the blockers as messages of the catalogue (ID and
+	// arguments), for a reader's language; cases recorded before they
+	// were kept have Blockers alone.
+	Blocks    []duty.Refusal `json:"blocks,omitempty"`
+	SignedOff *Decision      `json:"signed_off,omitempty"`
 }
 
 // CloseInput closes the case once all four gates are signed off.

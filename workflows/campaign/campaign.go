@@ -19,6 +19,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/escalation"
 )
@@ -158,14 +159,14 @@ func (c *campaign) Result(workflow.Context) Result {
 // passes down its own part; the level above escalates from it.
 func actsFor(a cases.Actor, o cases.Org) error {
 	if (a.Side != cases.SideRegulator && a.Side != cases.SideLeader) || a.OrgID != o.ID {
-		return duty.Errorf(duty.EForbidden, "只有%s可以办理", o.Name)
+		return duty.Fail(duty.EForbidden, "campaign.only_org", duty.Args{"Org": o.Name})
 	}
 	return nil
 }
 
-func (c *campaign) ended(what string) error {
+func (c *campaign) ended(action string) error {
 	if c.state == Ended {
-		return casekit.Conflict("专项整治已结束，不能%s", what)
+		return casekit.NotNow("campaign.ended", duty.Args{"Action": i18n.Ref("action.campaign." + action)})
 	}
 	return nil
 }
@@ -180,18 +181,18 @@ func (c *campaign) checkSubmit(in SubmitInput, _ time.Time) error {
 	if err := actsFor(in.Actor, c.in.Org); err != nil {
 		return err
 	}
-	if err := c.ended("报送"); err != nil {
+	if err := c.ended(UpdateSubmit); err != nil {
 		return err
 	}
 	i := c.due()
 	if i < 0 {
 		if len(c.subs) == 0 {
-			return casekit.Conflict("本级是专项整治的开展单位，没有需要报送的材料")
+			return casekit.NotNow("campaign.submit.nothing_owed", nil)
 		}
-		return casekit.Conflict("工作方案和进展情况均已报送")
+		return casekit.NotNow("campaign.submit.all_done", nil)
 	}
 	if c.subs[i].Kind == KindReport && in.Figures == nil {
-		return casekit.Invalid("进展情况须填写检查、查出隐患和整改隐患的数字 (figures)")
+		return casekit.Refuse("campaign.submit.figures_required", nil)
 	}
 	return in.Validate()
 }
@@ -211,19 +212,19 @@ func (c *campaign) checkPassDown(in PassDownInput, now time.Time) error {
 	if err := actsFor(in.Actor, c.in.Org); err != nil {
 		return err
 	}
-	if err := c.ended("向下布置"); err != nil {
+	if err := c.ended(UpdatePassDown); err != nil {
 		return err
 	}
 	if len(in.Levels) == 0 {
-		return casekit.Invalid("没有可以布置的下级 (levels)")
+		return casekit.Refuse("campaign.pass_down.none", nil)
 	}
 	for _, l := range in.Levels {
 		if slices.ContainsFunc(c.levels, func(a Asked) bool { return a.Org.ID == l.Org.ID }) || slices.Contains(c.in.Chain, l.Org.ID) {
-			return casekit.Conflict("已向%s布置过本专项整治", l.Org.Name)
+			return casekit.NotNow("campaign.pass_down.asked_already", duty.Args{"Org": l.Org.Name})
 		}
 	}
 	if a := c.in.Asked; a != nil && in.Asked.PlanDue.After(a.ReportDues[len(a.ReportDues)-1]) {
-		return casekit.Invalid("下级报送工作方案的期限不能晚于本级最后一次报送期限")
+		return casekit.Refuse("campaign.pass_down.plan_too_late", nil)
 	}
 	return validLevels(in.Levels, in.Asked, c.in.Org, c.in.Regions, now, c.in.Ends)
 }
@@ -241,22 +242,22 @@ func (c *campaign) ask(levels []Level, s Schedule) {
 
 func (c *campaign) checkEscalate(in EscalateInput, now time.Time) error {
 	if c.in.AskedBy == nil {
-		return casekit.Conflict("本级是专项整治的开展单位，没有下级任务可以督办")
+		return casekit.NotNow("campaign.escalate.not_asked", nil)
 	}
 	if err := actsFor(in.Actor, *c.in.AskedBy); err != nil {
 		return err
 	}
-	if err := c.ended("督办"); err != nil {
+	if err := c.ended(UpdateEscalate); err != nil {
 		return err
 	}
 	i := slices.IndexFunc(c.subs, func(s Submission) bool { return s.Key == in.Key })
 	switch {
 	case i < 0:
-		return casekit.Invalid("没有报送事项 %q", in.Key)
+		return casekit.Refuse("campaign.escalate.unknown", duty.Args{"Key": in.Key})
 	case !c.subs[i].Missed:
-		return casekit.Conflict("%s未逾期，不能督办", c.subs[i].Label())
+		return casekit.NotNow("campaign.escalate.not_missed", duty.Args{"Submission": c.subs[i].message()})
 	case c.subs[i].Escalation != "" || c.subs[i].Escalating != nil:
-		return casekit.Conflict("%s已督办", c.subs[i].Label())
+		return casekit.NotNow("campaign.escalate.already", duty.Args{"Submission": c.subs[i].message()})
 	}
 	return in.Validate(now)
 }

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 )
 
@@ -80,23 +82,23 @@ const MaxLevels = 200
 // the plan first, then each report, none after the end and none passed.
 func (s Schedule) Validate(now, ends time.Time) error {
 	if s.PlanDue.IsZero() {
-		return casekit.Invalid("请填写报送工作方案的期限 (plan_due)")
+		return casekit.Refuse("campaign.schedule.plan_required", nil)
 	}
 	if !s.PlanDue.After(now) {
-		return casekit.Invalid("报送工作方案的期限须晚于现在 (plan_due)")
+		return casekit.Refuse("campaign.schedule.plan_past", nil)
 	}
 	if len(s.ReportDues) == 0 || len(s.ReportDues) > MaxReports {
-		return casekit.Invalid("请填写1至%d个报送进展情况的期限 (report_dues)", MaxReports)
+		return casekit.Refuse("campaign.schedule.reports", duty.Args{"Max": MaxReports})
 	}
 	prev := s.PlanDue
 	for i, d := range s.ReportDues {
 		if !d.After(prev) {
-			return casekit.Invalid("第%d次进展报告的期限须晚于前一期限 (report_dues)", i+1)
+			return casekit.Refuse("campaign.schedule.report_order", duty.Args{"N": i + 1})
 		}
 		prev = d
 	}
 	if prev.After(ends) {
-		return casekit.Invalid("报送期限不能晚于专项整治结束日期 (report_dues)")
+		return casekit.Refuse("campaign.schedule.after_end", nil)
 	}
 	return nil
 }
@@ -132,26 +134,26 @@ type Input struct {
 
 // Validate checks the opening's own fields.
 func (in Input) Validate(now time.Time) error {
-	if err := casekit.Text("专项整治名称 (title)", in.Title, true); err != nil {
+	if err := casekit.Text("field.campaign.title", in.Title, true); err != nil {
 		return err
 	}
-	if err := casekit.Text("工作要求 (content)", in.Content, false); err != nil {
+	if err := casekit.Text("field.campaign.content", in.Content, false); err != nil {
 		return err
 	}
 	if len(in.Sectors) == 0 || len(in.Regions) == 0 {
-		return casekit.Invalid("请选择专项整治的行业和地区范围 (sectors, regions)")
+		return casekit.Refuse("campaign.scope.required", nil)
 	}
 	if in.Starts.IsZero() || !in.Ends.After(in.Starts) || !in.Ends.After(now) {
-		return casekit.Invalid("结束日期须晚于开始日期和现在 (starts, ends)")
+		return casekit.Refuse("campaign.dates.bad", nil)
 	}
 	if in.Org.ID == 0 || len(in.Chain) == 0 || in.Chain[len(in.Chain)-1] != in.Org.ID {
-		return casekit.Invalid("专项整治须由一个组织开展 (org)")
+		return casekit.Refuse("campaign.org.required", nil)
 	}
 	if in.OpenedBy.Side != cases.SideRegulator && in.OpenedBy.Side != cases.SideLeader {
-		return casekit.Invalid("专项整治由政府或部门开展")
+		return casekit.Refuse("campaign.org.kind", nil)
 	}
 	if (in.AskedBy == nil) != (in.Asked == nil) {
-		return casekit.Invalid("下级的任务须写明由谁布置、布置什么")
+		return casekit.Refuse("campaign.asked.incomplete", nil)
 	}
 	if in.Asked != nil {
 		if err := in.Asked.Validate(now, in.Ends); err != nil {
@@ -160,7 +162,7 @@ func (in Input) Validate(now time.Time) error {
 	}
 	if len(in.Levels) > 0 {
 		if in.LevelsAsked == nil {
-			return casekit.Invalid("请填写下级报送工作方案和进展情况的期限")
+			return casekit.Refuse("campaign.levels.schedule_required", nil)
 		}
 		return validLevels(in.Levels, *in.LevelsAsked, in.Org, in.Regions, now, in.Ends)
 	}
@@ -171,16 +173,16 @@ func (in Input) Validate(now time.Time) error {
 // the asker, each once, each in the campaign's regions.
 func validLevels(levels []Level, s Schedule, asker cases.Org, regions []Region, now, ends time.Time) error {
 	if len(levels) > MaxLevels {
-		return casekit.Invalid("一次最多布置%d个下级", MaxLevels)
+		return casekit.Refuse("campaign.levels.too_many", duty.Args{"Max": MaxLevels})
 	}
 	seen := map[int64]bool{}
 	for _, l := range levels {
 		if l.Org.ID == 0 || l.Org.ID == asker.ID || seen[l.Org.ID] {
-			return casekit.Invalid("下级须为本级以外的不同组织")
+			return casekit.Refuse("campaign.levels.distinct", nil)
 		}
 		seen[l.Org.ID] = true
 		if !slices.ContainsFunc(regions, func(r Region) bool { return strings.HasPrefix(l.RegionPath, r.Path) }) {
-			return casekit.Invalid("%s 不在专项整治的地区范围内", l.Org.Name)
+			return casekit.Refuse("campaign.levels.out_of_scope", duty.Args{"Org": l.Org.Name})
 		}
 	}
 	return s.Validate(now, ends)
@@ -211,12 +213,12 @@ type SubmitInput struct {
 
 // Validate checks the submission's own fields.
 func (in SubmitInput) Validate() error {
-	if err := casekit.Text("报送内容 (text)", in.Text, true); err != nil {
+	if err := casekit.Text("field.campaign.text", in.Text, true); err != nil {
 		return err
 	}
 	if f := in.Figures; f != nil {
 		if f.Inspections < 0 || f.HazardsFound < 0 || f.HazardsRectified < 0 || f.HazardsRectified > f.HazardsFound {
-			return casekit.Invalid("数字不能为负，整改隐患数不能多于查出隐患数 (figures)")
+			return casekit.Refuse("campaign.figures.bad", nil)
 		}
 	}
 	return casekit.ValidEvidence(in.Attachments, false)
@@ -245,12 +247,12 @@ type EscalateInput struct {
 // Validate checks the escalation's own fields.
 func (in EscalateInput) Validate(now time.Time) error {
 	if !in.AckDue.After(now) {
-		return casekit.Invalid("签收期限须晚于现在")
+		return casekit.Refuse("campaign.ack_due.past", nil)
 	}
 	if in.AckDeadline != nil && !in.AckDeadline.End.Equal(in.AckDue) {
-		return casekit.Invalid("ack_deadline must end at ack_due")
+		return casekit.Refuse("campaign.ack_deadline.mismatch", nil)
 	}
-	return casekit.Text("督办事由 (summary)", in.Summary, true)
+	return casekit.Text("field.campaign.summary", in.Summary, true)
 }
 
 // Submission is one obligation of a level: its plan or one progress
@@ -278,6 +280,15 @@ func (s Submission) Label() string {
 		return "报送工作方案"
 	}
 	return "第" + strconv.Itoa(s.No) + "次报送进展情况"
+}
+
+// message names the submission in the reader's language (Label is the
+// Chinese that steps record).
+func (s Submission) message() i18n.Msg {
+	if s.Kind == KindPlan {
+		return i18n.Msg{ID: "campaign.submission.plan_due"}
+	}
+	return i18n.Msg{ID: "campaign.submission.report_due", Args: i18n.Args{"No": s.No}}
 }
 
 // Asked is one lower level asked, and its part (a campaign case of its

@@ -130,11 +130,11 @@ func (in Input) Validate() error {
 		return err
 	}
 	if in.Order != nil {
-		if err := casekit.Text("measures (整改措施)", in.Order.Measures, true); err != nil {
+		if err := casekit.Text("field.hazard.measures", in.Order.Measures, true); err != nil {
 			return err
 		}
 		if in.Order.Deadline.IsZero() || in.Order.Actor.Side != cases.SideRegulator {
-			return casekit.Invalid("an order given on the spot needs its deadline and the regulator who gave it")
+			return casekit.Refuse("hazard.order.incomplete", nil)
 		}
 	}
 	return casekit.ValidEvidence(in.Evidence, false)

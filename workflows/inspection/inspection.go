@@ -17,6 +17,7 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
@@ -114,18 +115,18 @@ func (k *inspection) officer(a cases.Actor) (int, error) {
 			}
 		}
 	}
-	return -1, duty.Errorf(duty.EForbidden, "只有本次检查的两名执法人员（%s、%s）可以办理", k.in.Officers[0].Name, k.in.Officers[1].Name)
+	return -1, duty.Fail(duty.EForbidden, "inspection.officers_only", duty.Args{"First": k.in.Officers[0].Name, "Second": k.in.Officers[1].Name})
 }
 
-func (k *inspection) wrongState(what string) error {
-	msg := "检查" + k.state.Label() + "，不能" + what
+func (k *inspection) wrongState(action string) error {
+	var hint i18n.Ref
 	switch k.state {
 	case Signing:
-		msg += "：检查记录已开始签字，检查内容不能再更改"
+		hint = "inspection.hint.signing"
 	case Closed:
-		msg += "：检查已结束"
+		hint = "inspection.hint.closed"
 	}
-	return casekit.Conflict("%s", msg)
+	return casekit.WrongState("inspection", string(k.state), action, k.nextActions(), hint)
 }
 
 func (k *inspection) item(no string) (int, error) {
@@ -134,7 +135,7 @@ func (k *inspection) item(no string) (int, error) {
 			return i, nil
 		}
 	}
-	return -1, casekit.Invalid("检查表 %s 中没有第 %s 项", k.in.Checklist.ID, no)
+	return -1, casekit.Refuse("inspection.item.unknown", duty.Args{"Checklist": k.in.Checklist.ID, "No": no})
 }
 
 func (k *inspection) checkRecord(in RecordItemInput, _ time.Time) error {
@@ -142,14 +143,14 @@ func (k *inspection) checkRecord(in RecordItemInput, _ time.Time) error {
 		return err
 	}
 	if k.state != Inspecting {
-		return k.wrongState("记录检查项")
+		return k.wrongState(UpdateRecordItem)
 	}
 	i, err := k.item(in.No)
 	if err != nil {
 		return err
 	}
 	if d := k.items[i].Decision; d != nil && in.Result != Failed {
-		return casekit.Conflict("第 %s 项已作出处理决定（%s），不能再改为%s", in.No, d.Decision.Label(), in.Result.Label())
+		return casekit.NotNow("inspection.item.decided_change", duty.Args{"No": in.No, "Decision": i18n.Ref("item_decision." + string(d.Decision)), "Result": i18n.Ref("finding." + string(in.Result))})
 	}
 	return in.Validate()
 }
@@ -166,17 +167,17 @@ func (k *inspection) checkDecide(in DecideInput, now time.Time) error {
 		return err
 	}
 	if k.state != Inspecting {
-		return k.wrongState("作出处理决定")
+		return k.wrongState(UpdateDecide)
 	}
 	i, err := k.item(in.No)
 	if err != nil {
 		return err
 	}
 	if k.items[i].Result != Failed {
-		return casekit.Conflict("第 %s 项未记录为不符合，无需作出处理决定", in.No)
+		return casekit.NotNow("inspection.item.not_failed", duty.Args{"No": in.No})
 	}
 	if d := k.items[i].Decision; d != nil {
-		return casekit.Conflict("第 %s 项已作出处理决定：%s", in.No, d.Decision.Label())
+		return casekit.NotNow("inspection.item.decided", duty.Args{"No": in.No, "Decision": i18n.Ref("item_decision." + string(d.Decision))})
 	}
 	return in.Validate(now, k.in.RuleSet)
 }
@@ -201,10 +202,10 @@ func (k *inspection) signable() error {
 		}
 	}
 	if len(unchecked) > 0 {
-		return casekit.Conflict("尚有检查项未记录结果（第 %s 项），检查记录不能签字", strings.Join(unchecked, "、"))
+		return casekit.NotNow("inspection.sign.unchecked", duty.Args{"Items": strings.Join(unchecked, "、")})
 	}
 	if len(undecided) > 0 {
-		return casekit.Conflict("尚有不符合项未作出处理决定（第 %s 项），检查记录不能签字", strings.Join(undecided, "、"))
+		return casekit.NotNow("inspection.sign.undecided", duty.Args{"Items": strings.Join(undecided, "、")})
 	}
 	return nil
 }
@@ -220,7 +221,7 @@ func (k *inspection) checkSign(in SignInput, _ time.Time) error {
 		return err
 	}
 	if k.state == Closed {
-		return k.wrongState("签字")
+		return k.wrongState(UpdateSign)
 	}
 	if err := k.signable(); err != nil {
 		return err
@@ -230,9 +231,9 @@ func (k *inspection) checkSign(in SignInput, _ time.Time) error {
 	}
 	if k.signed(in.Signer, in.Actor.PersonID) {
 		if in.Signer == SignerEnterprise {
-			return casekit.Conflict("被检查单位负责人已签字或拒绝签字")
+			return casekit.NotNow("inspection.sign.enterprise_done", nil)
 		}
-		return casekit.Conflict("%s 已在检查记录上签字", in.Actor.Name)
+		return casekit.NotNow("inspection.sign.already", duty.Args{"Name": in.Actor.Name})
 	}
 	return nil
 }
@@ -252,7 +253,7 @@ func (k *inspection) checkRefuse(in RefuseInput, _ time.Time) error {
 		return err
 	}
 	if k.state == Closed {
-		return k.wrongState("记录拒绝签字")
+		return k.wrongState(UpdateRefuse)
 	}
 	if err := k.signable(); err != nil {
 		return err
@@ -261,7 +262,7 @@ func (k *inspection) checkRefuse(in RefuseInput, _ time.Time) error {
 		return err
 	}
 	if k.signed(SignerEnterprise, 0) {
-		return casekit.Conflict("被检查单位负责人已签字或拒绝签字")
+		return casekit.NotNow("inspection.sign.enterprise_done", nil)
 	}
 	return nil
 }

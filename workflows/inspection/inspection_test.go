@@ -193,8 +193,8 @@ func TestInvalidStepsAreRefusedAndChangeNothing(t *testing.T) {
 	refused(t, "a decision on a passed item", decidePassed, duty.EConflict)
 	refused(t, "sign with a failed item undecided", undecided, duty.EConflict)
 	refused(t, "an order without a deadline", noMeasures, duty.EInvalid)
-	if !strings.Contains(noMeasures.Msg, "请填写整改期限") {
-		t.Errorf("the refusal of an order without a deadline says %q", noMeasures.Msg)
+	if !strings.Contains(noMeasures.Said(), "请填写整改期限") {
+		t.Errorf("the refusal of an order without a deadline says %q", noMeasures.Said())
 	}
 	refused(t, "a second decision", decideAgain, duty.EConflict)
 	refused(t, "an officer signs twice", twice, duty.EConflict)
@@ -202,13 +202,13 @@ func TestInvalidStepsAreRefusedAndChangeNothing(t *testing.T) {
 	for name, o := range map[string]outcome{"failed 1": failed1, "p2": p2, "p3": p3, "decided": decided, "s1": s1, "s2": s2, "s3": s3} {
 		ok(t, name, o)
 	}
-	for what, msg := range map[string]string{"early": early.Msg, "undecided": undecided.Msg, "change": change.Msg, "stranger": stranger.Msg} {
+	for what, msg := range map[string]string{"early": early.Said(), "undecided": undecided.Said(), "change": change.Said(), "stranger": stranger.Said()} {
 		if !strings.ContainsAny(msg, "检项签字只有") {
 			t.Errorf("%s: the refusal is not in Chinese: %q", what, msg)
 		}
 	}
-	if !strings.Contains(undecided.Msg, "第 1 项") || !strings.Contains(early.Msg, "第 1、2、3 项") {
-		t.Errorf("the refusals do not name the items: %q; %q", undecided.Msg, early.Msg)
+	if !strings.Contains(undecided.Said(), "第 1 项") || !strings.Contains(early.Said(), "第 1、2、3 项") {
+		t.Errorf("the refusals do not name the items: %q; %q", undecided.Said(), early.Said())
 	}
 	if len(*started) != 1 {
 		t.Fatalf("hazards opened: %d", len(*started))

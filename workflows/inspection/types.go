@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
@@ -126,24 +127,24 @@ type Input struct {
 // 执法证号, the opener one of them, a place and a checklist.
 func (in Input) Validate(time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return casekit.Invalid("请选择被检查单位 (enterprise_id is required)")
+		return casekit.Refuse("inspection.enterprise.required", nil)
 	}
 	if len(in.Officers) != 2 || in.Officers[0].PersonID == in.Officers[1].PersonID {
-		return casekit.Invalid("现场检查须由两名执法人员进行 (two different officers inspect, 行政处罚法 第四十二条)")
+		return casekit.Refuse("inspection.officers.two", nil)
 	}
 	for _, o := range in.Officers {
 		if o.PersonID == 0 || strings.TrimSpace(o.CertNo) == "" {
-			return casekit.Invalid("%s 没有执法证，不能参加现场检查 (安全生产法 第六十七条)", o.Name)
+			return casekit.Refuse("inspection.officer.no_cert", duty.Args{"Name": o.Name})
 		}
 	}
 	if in.OpenedBy.PersonID != in.Officers[0].PersonID || in.OpenedBy.Side != cases.SideRegulator {
-		return casekit.Invalid("检查须由执法人员本人开始")
+		return casekit.Refuse("inspection.opened_by", nil)
 	}
 	if err := casekit.Text("field.inspection.place", in.Place, true); err != nil {
 		return err
 	}
 	if len(in.Checklist.Items) == 0 {
-		return casekit.Invalid("没有适用于该行业的检查表")
+		return casekit.Refuse("inspection.checklist.none", nil)
 	}
 	return nil
 }
@@ -163,7 +164,7 @@ type RecordItemInput struct {
 // saying what is wrong, which becomes the hazard's description.
 func (in RecordItemInput) Validate() error {
 	if in.Result != Passed && in.Result != Failed && in.Result != NotApplicable {
-		return casekit.Invalid("检查结果须为符合、不符合或不适用 (result must be passed, failed or not_applicable)")
+		return casekit.Refuse("inspection.result.unknown", nil)
 	}
 	if err := casekit.Text("field.inspection.note", in.Note, in.Result == Failed); err != nil {
 		return err
@@ -205,14 +206,14 @@ func (in DecideInput) Validate(now time.Time, rs rules.RuleSet) error {
 			return err
 		}
 		if in.Deadline.IsZero() {
-			return casekit.Invalid("请填写整改期限 (deadline)")
+			return casekit.Refuse("inspection.deadline.required", nil)
 		}
 		// The hazard case's own rules for its order: the same deadline
 		// limits as an order given on the hazard's page.
 		o := hazard.OrderInput{Actor: in.Actor, Measures: in.Measures, Deadline: in.Deadline}
 		return o.Validate(now, rs)
 	}
-	return casekit.Invalid("处理决定须为当场整改、责令限期整改或责令停产停业 (decision must be corrected, order or stop)")
+	return casekit.Refuse("inspection.decision.unknown", nil)
 }
 
 // Signer is whose signature a step records on the written record.
@@ -242,7 +243,7 @@ func (in SignInput) Validate() error {
 	case SignerEnterprise:
 		return casekit.Name("field.inspection.signer_name", in.Name)
 	}
-	return casekit.Invalid("签字人须为执法人员或被检查单位负责人 (signer must be officer or enterprise)")
+	return casekit.Refuse("inspection.signer.unknown", nil)
 }
 
 // RefuseInput notes that the enterprise's responsible person refused to

@@ -82,6 +82,6 @@ func TestEnforcementWaitsTenWorkingDaysAcrossTwoHolidays(t *testing.T) {
 	if !r.EnforceFrom.Equal(bj(2026, 10, 14, 0, 0)) || !r.EnforceBy.Equal(bj(2026, 12, 25, 0, 0)) {
 		t.Fatalf("enforcement window %v – %v, want 2026-10-14 00:00 – 2026-12-25 00:00", r.EnforceFrom, r.EnforceBy)
 	}
-	refusedWith(t, "enforcement on the 10th working day", applied[0], duty.EConflict, "from 2026-10-14")
+	refusedWith(t, "enforcement on the 10th working day", applied[0], duty.EConflict, "自 2026年10月14日 起")
 	ok(t, "enforcement on the 11th", applied[1])
 }

@@ -327,7 +327,7 @@ func (p *penalty) checkRequestHearing(in RequestHearingInput, now time.Time) err
 		return err
 	}
 	if !p.notice.HearingQualifies {
-		return casekit.NotNow("penalty.hearing.not_eligible", duty.Args{"Penalty": p.notice.Penalty.Label(),
+		return casekit.NotNow("penalty.hearing.not_eligible", duty.Args{"Penalty": p.notice.Penalty.Message(),
 			"Party": i18n.Ref("party." + string(p.in.Party.Kind)), "Person": p.in.Rules.HearingPersonYuan, "Unit": p.in.Rules.HearingUnitYuan})
 	}
 	if p.notice.HearingDue.Missed(now) {
@@ -355,8 +355,7 @@ func (p *penalty) checkScheduleHearing(in ScheduleHearingInput, now time.Time) e
 		}
 	}
 	if earliest := p.due(now, p.in.Rules.HearingNotice); in.At.Before(earliest.End) {
-		return casekit.Invalid("the party is notified %s before the hearing (Art.64): hold it on %s or later",
-			p.in.Rules.HearingNotice, calendar.DateOf(earliest.End))
+		return casekit.Refuse("penalty.hearing.too_soon", duty.Args{"Period": periodMsg(p.in.Rules.HearingNotice), "Earliest": lastDay(calendar.DateOf(earliest.End))})
 	}
 	return nil
 }
@@ -371,7 +370,7 @@ func (p *penalty) checkRecordHearing(in RecordHearingInput, now time.Time) error
 	if now.Before(p.hearing.At) {
 		return casekit.NotNow("penalty.hearing.not_yet", duty.Args{"At": p.hearing.At})
 	}
-	if err := eventTime("the hearing (听证)", in.OccurredAt, p.hearing.At, now); err != nil {
+	if err := eventTime("penalty.event.hearing", in.OccurredAt, p.hearing.At, now); err != nil {
 		return err
 	}
 	return casekit.Text("field.penalty.transcript", in.Transcript, true)
@@ -401,10 +400,10 @@ func (p *penalty) checkDecide(in DecideInput, now time.Time) error {
 		return err
 	}
 	if in.Penalty.heavierThan(p.notice.Penalty) {
-		return casekit.Refuse("penalty.decision.heavier_than_notice", duty.Args{"Decision": in.Penalty.Label(), "Notice": p.notice.Penalty.Label()})
+		return casekit.Refuse("penalty.decision.heavier_than_notice", duty.Args{"Decision": in.Penalty.Message(), "Notice": p.notice.Penalty.Message()})
 	}
 	if p.discussionRequired(in.Penalty) && p.discussion == nil {
-		return casekit.NotNow("penalty.decision.discussion_first", duty.Args{"Penalty": in.Penalty.Label(), "Step": i18n.Ref("action.penalty.record_discussion")})
+		return casekit.NotNow("penalty.decision.discussion_first", duty.Args{"Penalty": in.Penalty.Message(), "Step": i18n.Ref("action.penalty.record_discussion")})
 	}
 	if err := casekit.Text("field.penalty.reasons", in.Reasons, true); err != nil {
 		return err
@@ -434,8 +433,7 @@ func (p *penalty) readyToDecide(action string, now time.Time) error {
 // from 立案 are over.
 func (p *penalty) pastDecisionDue(now time.Time) error {
 	if p.decisionDue.Missed(now) {
-		return casekit.Conflict("the decision was due within %s of opening the case, by %s (行政处罚法 Art.60); it can no longer be made: withdraw the case",
-			p.in.Rules.Decision, p.decisionDue.Last)
+		return casekit.NotNow("penalty.decision.too_late", duty.Args{"Period": periodMsg(p.in.Rules.Decision), "Due": lastDay(p.decisionDue.Last)})
 	}
 	return nil
 }
@@ -481,7 +479,7 @@ func (p *penalty) checkDecideOnTheSpot(in DecideOnTheSpotInput, now time.Time) e
 		return err
 	}
 	if in.Penalty.heavierThan(p.in.Proposed) {
-		return casekit.Refuse("penalty.decision.heavier_than_told", duty.Args{"Decision": in.Penalty.Label(), "Told": p.in.Proposed.Label()})
+		return casekit.Refuse("penalty.decision.heavier_than_told", duty.Args{"Decision": in.Penalty.Message(), "Told": p.in.Proposed.Message()})
 	}
 	return in.Validate()
 }
@@ -493,7 +491,7 @@ func (p *penalty) checkServe(in ServeInput, now time.Time) error {
 	if p.state != Decided {
 		return p.wrongState(UpdateServe)
 	}
-	if err := eventTime("the service (送达)", in.OccurredAt, p.decision.At, now); err != nil {
+	if err := eventTime("penalty.event.service", in.OccurredAt, p.decision.At, now); err != nil {
 		return err
 	}
 	return in.Validate()
@@ -514,14 +512,14 @@ func (p *penalty) checkPay(in PayInput, now time.Time) error {
 	if err := casekit.Text("field.penalty.receipt", in.Receipt, false); err != nil {
 		return err
 	}
-	if err := eventTime("the payment (缴款)", in.OccurredAt, p.lastPayableSince(), now); err != nil {
+	if err := eventTime("penalty.event.payment", in.OccurredAt, p.lastPayableSince(), now); err != nil {
 		return err
 	}
 	// Due as of the day the money was paid, not the day it is recorded.
 	paidAt := eventAt(in.OccurredAt, now)
 	if due := p.money(paidAt).DueFen; in.AmountFen != due {
-		return casekit.Invalid("the amount due on %s is ¥%d.%02d (%d fen: fine plus late surcharge); %d fen was given: pay in full",
-			calendar.DateOf(paidAt), due/100, due%100, due, in.AmountFen)
+		return casekit.Refuse("penalty.payment.amount", duty.Args{"Date": lastDay(calendar.DateOf(paidAt)), "Yuan": fmt.Sprintf("%d.%02d", due/100, due%100),
+			"Due": due, "Got": in.AmountFen})
 	}
 	return nil
 }
@@ -549,14 +547,14 @@ func eventAt(occurred, now time.Time) time.Time {
 // eventTime checks the time a step states its event happened at: not in
 // the future, and not before the step it follows (since). Zero is the
 // time it is recorded.
-func eventTime(what string, occurred, since, now time.Time) error {
+func eventTime(what i18n.Ref, occurred, since, now time.Time) error {
 	switch {
 	case occurred.IsZero():
 		return nil
 	case occurred.After(now):
-		return casekit.Invalid("occurred_at: %s cannot be in the future (%s)", what, occurred.In(rules.China).Format(time.RFC3339))
+		return casekit.Refuse("penalty.occurred_at.future", duty.Args{"Event": what, "At": occurred})
 	case occurred.Before(since):
-		return casekit.Invalid("occurred_at: %s cannot be before the step it follows (%s)", what, since.In(rules.China).Format(time.RFC3339))
+		return casekit.Refuse("penalty.occurred_at.before", duty.Args{"Event": what, "At": since})
 	}
 	return nil
 }
@@ -585,7 +583,7 @@ func (p *penalty) checkAppeal(in AppealInput, now time.Time) error {
 			return casekit.NotNow("penalty.appeal.already", duty.Args{"Kind": i18n.Ref("appeal." + string(in.Kind))})
 		}
 	}
-	if err := eventTime("the appeal (复议/诉讼)", in.OccurredAt, p.service.At, now); err != nil {
+	if err := eventTime("penalty.event.appeal", in.OccurredAt, p.service.At, now); err != nil {
 		return err
 	}
 	if window.Missed(eventAt(in.OccurredAt, now)) {
@@ -604,7 +602,7 @@ func (p *penalty) checkAppealResult(in AppealResultInput, now time.Time) error {
 	if p.state.closed() || p.pendingAppeal() == nil {
 		return p.wrongState(UpdateAppealResult)
 	}
-	if err := eventTime("the appeal's decision", in.OccurredAt, p.pendingAppeal().FiledAt, now); err != nil {
+	if err := eventTime("penalty.event.appeal_result", in.OccurredAt, p.pendingAppeal().FiledAt, now); err != nil {
 		return err
 	}
 	if in.Outcome != AppealUpheld && in.Outcome != AppealRevoked {
@@ -640,8 +638,7 @@ func (p *penalty) checkEnforcement(in ApplyEnforcementInput, now time.Time) erro
 		return casekit.NotNow("penalty.enforcement.appeal_pending", nil)
 	}
 	if wait := p.due(p.reminder.At, p.in.Rules.ReminderWait); !wait.Missed(now) {
-		return casekit.Conflict("the court may be asked no sooner than %s after the written reminder (行政强制法 Art.54): from %s",
-			p.in.Rules.ReminderWait, calendar.DateOf(wait.End))
+		return casekit.NotNow("penalty.enforcement.wait", duty.Args{"Period": periodMsg(p.in.Rules.ReminderWait), "From": lastDay(calendar.DateOf(wait.End))})
 	}
 	if sue := p.service.LawsuitDue; !sue.Missed(now) {
 		return casekit.NotNow("penalty.enforcement.may_sue", duty.Args{"Date": lastDay(sue.Last)})
@@ -663,7 +660,7 @@ func (p *penalty) checkStopDailyFine(in StopDailyFineInput, _ time.Time) error {
 		return p.wrongState(UpdateStopDailyFine)
 	}
 	if p.current().Kind != KindDailyFine {
-		return casekit.NotNow("penalty.daily_fine.not", duty.Args{"Penalty": p.current().Label()})
+		return casekit.NotNow("penalty.daily_fine.not", duty.Args{"Penalty": p.current().Message()})
 	}
 	if !p.stoppedOn.IsZero() {
 		return casekit.NotNow("penalty.daily_fine.stopped", duty.Args{"Date": lastDay(p.stoppedOn)})
@@ -1087,12 +1084,12 @@ func (p *penalty) party(a cases.Actor) error {
 }
 
 func (p *penalty) wrongState(action string) error {
-	now := p.now()
-	msg := "the penalty case is " + p.state.Label() + "; " + action + " is not allowed now"
-	if next := p.nextActions(now); len(next) > 0 {
-		msg += " (allowed: " + strings.Join(next, ", ") + ")"
-	}
-	return casekit.Conflict("%s", msg)
+	return casekit.WrongState("penalty", string(p.state), action, p.nextActions(p.now()), "")
+}
+
+// periodMsg names a period in the reader's language: 15 日, 5 个工作日.
+func periodMsg(d calendar.Period) i18n.Msg {
+	return i18n.Msg{ID: "period." + d.Unit.String(), Args: i18n.Args{"N": d.N}}
 }
 
 // nextActions lists the updates the state allows at now.

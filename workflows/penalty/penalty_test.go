@@ -157,7 +157,7 @@ func TestPenaltyWithAHearing(t *testing.T) {
 	}
 	ok(t, "request hearing", req)
 	refused(t, "second request", again, duty.EConflict)
-	refusedWith(t, "hearing less than 7 working days ahead", tooSoon, duty.EInvalid, "2026-10-14")
+	refusedWith(t, "hearing less than 7 working days ahead", tooSoon, duty.EInvalid, "请定于 2026年10月14日 或以后")
 	refused(t, "an investigating officer presiding", presider, duty.EInvalid)
 	ok(t, "schedule", sched)
 	refusedWith(t, "decision before the hearing", early, duty.EConflict, "听证笔录")
@@ -208,7 +208,7 @@ func TestPenaltyWithoutHearingAPleaNeverRaisesIt(t *testing.T) {
 	refused(t, "decision by the enterprise", byCompany, duty.EForbidden)
 	ok(t, "decision lowering the fine", decide)
 	ok(t, "serve", serve)
-	refusedWith(t, "paying the notified amount", wrongPay, duty.EInvalid, "3000000 fen")
+	refusedWith(t, "paying the notified amount", wrongPay, duty.EInvalid, "共 3000000 分")
 	ok(t, "pay", pay)
 	res := penaltyResult(t, h, Paid)
 	if *res.Penalty != fine(30_000) || res.Money.PaidFen != 3_000_000 || res.Money.SurchargeFen != 0 {
@@ -239,7 +239,7 @@ func TestPenaltyDecisionAfter90DaysIsRefused(t *testing.T) {
 	if !overdue.Overdue || overdue.Deadlines[0].State != cases.DeadlineMissed || slices.Contains(overdue.NextActions, UpdateDecide) {
 		t.Fatalf("the day after: overdue %v deadline %s next %v", overdue.Overdue, overdue.Deadlines[0].State, overdue.NextActions)
 	}
-	refusedWith(t, "decision on day 92", late, duty.EConflict, "by 2026-12-21 (行政处罚法 Art.60)")
+	refusedWith(t, "decision on day 92", late, duty.EConflict, "2026年12月21日 前作出（行政处罚法第六十条）")
 	ok(t, "withdraw", withdraw)
 	penaltyResult(t, h, Withdrawn)
 	equal(t, "steps", h.Actions(), []string{"open", "notify", "notice_windows_closed", "decision_overdue", "withdraw"})
@@ -304,7 +304,7 @@ func TestPenaltySurchargePausesDuringReviewAndStopsAtTheFine(t *testing.T) {
 	// 11 + 11-16 … 12-07 (22) = 33.
 	wantMoney(t, "day 33", q[4].Money, 1_000_000, 990_000, 33, false)
 	wantMoney(t, "day 34, capped at the fine", q[5].Money, 1_000_000, 1_000_000, 34, true)
-	refusedWith(t, "paying short", short, duty.EInvalid, "2000000 fen")
+	refusedWith(t, "paying short", short, duty.EInvalid, "共 2000000 分")
 	ok(t, "pay", pay)
 	res := penaltyResult(t, h, Paid)
 	wantMoney(t, "result", res.Money, 1_000_000, 1_000_000, 34, true)
@@ -450,8 +450,8 @@ func TestPenaltyEnforcementWaitsTenDaysAfterTheReminder(t *testing.T) {
 	if !r.EnforceFrom.Equal(bj(2027, 4, 16, 0, 0)) || !r.EnforceBy.Equal(bj(2027, 7, 10, 0, 0)) {
 		t.Fatalf("enforcement window %v – %v", r.EnforceFrom, r.EnforceBy)
 	}
-	refusedWith(t, "enforcement the day after the reminder", next, duty.EConflict, "from 2027-04-16")
-	refusedWith(t, "enforcement on the 10th working day", lastDay, duty.EConflict, "from 2027-04-16")
+	refusedWith(t, "enforcement the day after the reminder", next, duty.EConflict, "自 2027年4月16日 起")
+	refusedWith(t, "enforcement on the 10th working day", lastDay, duty.EConflict, "自 2027年4月16日 起")
 	refused(t, "enforcement asked by the enterprise", byCompany, duty.EForbidden)
 	ok(t, "apply", apply)
 	// ¥20,000 plus the surcharge capped at ¥20,000.
@@ -646,7 +646,7 @@ func TestSimpleProcedureOnlyForAWarningOrASmallFine(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("%s on a %s under the simple procedure: %v", c.pen.Label(), c.party, err)
 		}
-		if err != nil && !strings.Contains(err.Error(), "普通程序") {
+		if err != nil && !strings.Contains(err.Error(), "general procedure") {
 			t.Errorf("refusal does not name the general procedure: %v", err)
 		}
 	}
@@ -695,7 +695,7 @@ func TestPenaltyEventsAreDatedWhenTheyHappened(t *testing.T) {
 	}
 	wantMoney(t, "recorded on 11-03", before.Money, 1_000_000, 240_000, 8, false)
 	refused(t, "paid in the future", payFuture, duty.EInvalid)
-	refusedWith(t, "charged to the day recorded", payLate, duty.EInvalid, "1150000 fen")
+	refusedWith(t, "charged to the day recorded", payLate, duty.EInvalid, "共 1150000 分")
 	ok(t, "paid on 10-31", paid)
 	res := penaltyResult(t, h, Paid)
 	wantMoney(t, "result", res.Money, 1_000_000, 150_000, 5, false)

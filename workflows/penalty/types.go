@@ -9,6 +9,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
 )
@@ -104,13 +105,13 @@ type Penalty struct {
 func (p Penalty) Validate() error {
 	switch {
 	case p.Kind.severity() == 0:
-		return casekit.Invalid("penalty kind must be one of %v, not %q", Kinds, p.Kind)
+		return casekit.Refuse("penalty.kind.unknown", nil)
 	case p.AmountYuan < 0 || p.AmountYuan > maxPenaltyYuan:
 		return casekit.Refuse("penalty.amount.range", duty.Args{"Max": maxPenaltyYuan})
 	case p.Kind == KindWarning && p.AmountYuan != 0:
 		return casekit.Refuse("penalty.warning.amount", nil)
 	case (p.Kind == KindFine || p.Kind == KindDailyFine) && p.AmountYuan == 0:
-		return casekit.Invalid("a %s needs amount_yuan", p.Kind.Label())
+		return casekit.Refuse("penalty.amount.required", duty.Args{"Kind": p.Kind.ref()})
 	}
 	return nil
 }
@@ -136,6 +137,21 @@ func (p Penalty) Label() string {
 	}
 	return s
 }
+
+// Message is the penalty in the reader's language (Label is the text the
+// steps record): 罚款 ¥50000, or "fine of ¥50000".
+func (p Penalty) Message() i18n.Msg {
+	switch {
+	case p.Kind == KindDailyFine:
+		return i18n.Msg{ID: "penalty.label.daily", Args: i18n.Args{"Kind": p.Kind.ref(), "Amount": p.AmountYuan}}
+	case p.AmountYuan > 0:
+		return i18n.Msg{ID: "penalty.label.amount", Args: i18n.Args{"Kind": p.Kind.ref(), "Amount": p.AmountYuan}}
+	}
+	return i18n.Msg{ID: string(p.Kind.ref())}
+}
+
+// ref names the kind in the reader's language.
+func (k Kind) ref() i18n.Ref { return i18n.Ref("penalty." + string(k)) }
 
 // PartyKind says whether the party is a unit or a person; the hearing
 // threshold depends on it.
@@ -241,14 +257,14 @@ func (in Input) Validate(now time.Time) error {
 	}
 	r := in.Rules
 	if r.HearingPersonYuan <= 0 || r.HearingUnitYuan <= 0 || r.DiscussionAboveYuan <= 0 {
-		return casekit.Invalid("rules: hearing thresholds and discussion_above_yuan must be positive")
+		return casekit.Refuse("penalty.rules.thresholds", nil)
 	}
 	if r.SurchargeBasisPoints <= 0 || r.SurchargeBasisPoints > 10_000 {
-		return casekit.Invalid("rules: surcharge_basis_points must be between 1 and 10000")
+		return casekit.Refuse("penalty.rules.surcharge", nil)
 	}
 	for _, f := range r.Periods() {
 		if _, err := in.Calendar.Due(now, f.Period); err != nil {
-			return casekit.Invalid("rules: %s: %v", f.Name, err)
+			return casekit.Refuse("penalty.rules.period", duty.Args{"Name": f.Name})
 		}
 	}
 	return nil
@@ -292,28 +308,31 @@ func (in Input) validArticle() error {
 	switch in.Article {
 	case "", ArticleOther, Article97, Article97Overdue, Article102:
 		if in.Range != nil {
-			return casekit.Invalid("a fine range is set only by an accident, for a fine under Art.114 or Art.95")
+			return casekit.Refuse("penalty.range.not_accident", nil)
 		}
 		if in.Article == Article97 && in.Party.Kind == PartyPerson {
-			return casekit.Invalid("安全生产法 Art.97 fines the persons directly in charge only when the unit did not correct by the deadline: article %q", Article97Overdue)
+			return casekit.Refuse("penalty.art97.person", duty.Args{"Article": Article97Overdue})
 		}
 		return nil
 	case Article114, Article95:
 		if in.Range == nil || in.Range.MinYuan <= 0 || in.Range.MaxYuan < in.Range.MinYuan {
-			return casekit.Invalid("a fine under 安全生产法 Art.%s is opened by its accident, which sets the range of its grade", in.Article)
+			return casekit.Refuse("penalty.accident_article.no_range", duty.Args{"Article": in.Article})
 		}
 		want := PartyUnit
 		if in.Article == Article95 {
 			want = PartyPerson
 		}
 		if in.Party.Kind != want || in.Proposed.Kind != KindFine {
-			return casekit.Invalid("安全生产法 Art.%s fines the %s (罚款); this case proposes a %s on a %s", in.Article,
-				map[PartyKind]string{PartyUnit: "unit (事故单位)", PartyPerson: "主要负责人"}[want], in.Proposed.Kind, in.Party.Kind)
+			fined := i18n.Ref("penalty.fined.unit")
+			if want == PartyPerson {
+				fined = "penalty.fined.principal"
+			}
+			return casekit.Refuse("penalty.accident_article.party", duty.Args{"Article": in.Article, "Want": fined,
+				"Kind": in.Proposed.Kind.ref(), "Party": i18n.Ref("party." + string(in.Party.Kind))})
 		}
 		return nil
 	}
-	return casekit.Invalid("article must be one of %q, %q (安全生产法 Art.97), %q (Art.102), %q, %q (after an accident, Art.114/95) or %q; not %q",
-		Article97, Article97Overdue, Article102, Article114, Article95, ArticleOther, in.Article)
+	return casekit.Refuse("penalty.article.unknown", duty.Args{"Got": in.Article})
 }
 
 // penaltyAllowed checks a penalty against the case: a daily fine needs
@@ -335,8 +354,7 @@ func (in Input) penaltyAllowed(p Penalty) error {
 			limit = in.Rules.SimplePersonYuan
 		}
 		if p.Kind != KindWarning && (p.Kind != KindFine || p.AmountYuan > limit) {
-			return casekit.Invalid("the simple procedure (简易程序, 行政处罚法 Art.51) decides on the spot only a warning or a fine of at most ¥%d on a %s; %s needs the general procedure (普通程序)",
-				limit, in.Party.Kind, p.Label())
+			return casekit.Refuse("penalty.simple.too_heavy", duty.Args{"Limit": limit, "Party": i18n.Ref("party." + string(in.Party.Kind)), "Penalty": p.Message()})
 		}
 	}
 	return nil
@@ -562,7 +580,7 @@ type ServeInput struct {
 // Validate checks the service's own fields.
 func (in ServeInput) Validate() error {
 	if !slices.Contains(ServiceMethods, in.Method) {
-		return casekit.Invalid("method must be one of %v", ServiceMethods)
+		return casekit.Refuse("penalty.service.method", nil)
 	}
 	return casekit.Text("field.penalty.served_on", in.ReceivedBy, true)
 }
@@ -826,34 +844,35 @@ func (in Input) withinArticle(p Penalty) error {
 	}
 	r, person := in.Rules, in.Party.Kind == PartyPerson
 	var lo, hi int64
-	var basis string
+	// basis is the accident's own words for its range, else the
+	// article's message.
+	var basis any
 	switch {
 	case in.Range != nil:
 		lo, hi, basis = in.Range.MinYuan, in.Range.MaxYuan, in.Range.Basis
 	case in.Article == Article102 && person:
 		lo, hi = r.Art102PersonMinYuan, r.Art102PersonMaxYuan
-		basis = "安全生产法 Art.102 fines the persons directly responsible (when the unit refuses to rectify)"
+		basis = i18n.Ref("penalty.basis.art102_person")
 	case in.Article == Article102:
 		hi = r.Art102UnitMaxYuan
-		basis = "安全生产法 Art.102 fines a unit that fails to eliminate a hazard " +
-			"(a unit that refuses is stopped for rectification and its responsible persons fined)"
+		basis = i18n.Ref("penalty.basis.art102_unit")
 	case in.Article == Article97:
 		hi = r.Art97UnitMaxYuan
-		basis = "安全生产法 Art.97 fines the unit, when ordered to correct"
+		basis = i18n.Ref("penalty.basis.art97_unit")
 	case in.Article == Article97Overdue && person:
 		lo, hi = r.Art97PersonMinYuan, r.Art97PersonMaxYuan
-		basis = "安全生产法 Art.97 fines the persons directly in charge, when the unit did not correct by the deadline"
+		basis = i18n.Ref("penalty.basis.art97_person")
 	case in.Article == Article97Overdue:
 		lo, hi = r.Art97OverdueUnitMinYuan, r.Art97OverdueUnitMaxYuan
-		basis = "安全生产法 Art.97 fines the unit that did not correct by the deadline (and stops it for rectification)"
+		basis = i18n.Ref("penalty.basis.art97_overdue_unit")
 	default:
 		return nil
 	}
 	if p.AmountYuan < lo || p.AmountYuan > hi {
 		if lo == 0 {
-			return casekit.Invalid("%s at most ¥%d; ¥%d is beyond it", basis, hi, p.AmountYuan)
+			return casekit.Refuse("penalty.fine.above", duty.Args{"Basis": basis, "Max": hi, "Got": p.AmountYuan})
 		}
-		return casekit.Invalid("%s ¥%d to ¥%d; ¥%d is outside it", basis, lo, hi, p.AmountYuan)
+		return casekit.Refuse("penalty.fine.outside", duty.Args{"Basis": basis, "Min": lo, "Max": hi, "Got": p.AmountYuan})
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/workflows/casekit"
@@ -72,33 +73,33 @@ type Input struct {
 // Validate checks the plan: a year, months inside it, each enterprise once.
 func (in Input) Validate(now time.Time) error {
 	if in.ActingOrg.ID == 0 || in.OpenedBy.Side != cases.SideRegulator {
-		return casekit.Invalid("检查计划须由监管部门制定")
+		return casekit.Refuse("plan.opened_by", nil)
 	}
 	this := now.In(rules.China).Year()
 	if in.Year < this || in.Year > this+1 {
-		return casekit.Invalid("计划年度须为今年或明年 (year must be %d or %d)", this, this+1)
+		return casekit.Refuse("plan.year", duty.Args{"This": this, "Next": this + 1})
 	}
 	if in.FirstMonth < 1 || in.FirstMonth > 12 || (in.Year == this && in.FirstMonth < int(now.In(rules.China).Month())) {
-		return casekit.Invalid("计划起始月份须为本月或以后 (first_month: a plan does not cover months already gone)")
+		return casekit.Refuse("plan.first_month", nil)
 	}
 	if len(in.Entries) == 0 {
-		return casekit.Invalid("本部门监管范围内没有在册的生产经营单位，无需制定检查计划")
+		return casekit.Refuse("plan.no_enterprises", nil)
 	}
 	if len(in.Entries) > MaxEntries {
-		return casekit.Invalid("一份计划至多 %d 家企业：请按行业或区域分别制定", MaxEntries)
+		return casekit.Refuse("plan.too_many", duty.Args{"Max": MaxEntries})
 	}
 	seen := map[int64]bool{}
 	for _, e := range in.Entries {
 		if e.Enterprise.ID == 0 || seen[e.Enterprise.ID] {
-			return casekit.Invalid("计划中的企业须各列一次")
+			return casekit.Refuse("plan.enterprise.twice", nil)
 		}
 		seen[e.Enterprise.ID] = true
 		if !slices.IsSorted(e.Months) || len(slices.Compact(slices.Clone(e.Months))) != len(e.Months) {
-			return casekit.Invalid("%s 的计划月份须按先后排列且不重复", e.Enterprise.Name)
+			return casekit.Refuse("plan.months.order", duty.Args{"Enterprise": e.Enterprise.Name})
 		}
 		for _, m := range e.Months {
 			if m < in.FirstMonth || m > 12 {
-				return casekit.Invalid("%s 的计划月份 %d 不在 %d–12 月之内", e.Enterprise.Name, m, in.FirstMonth)
+				return casekit.Refuse("plan.months.range", duty.Args{"Enterprise": e.Enterprise.Name, "Month": m, "First": in.FirstMonth})
 			}
 		}
 	}

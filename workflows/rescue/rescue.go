@@ -223,7 +223,7 @@ func (k *rescue) ackSide(a cases.Actor) (string, error) {
 	case a.Side == cases.SideRegulator && a.OrgID == k.in.ActingOrg.ID:
 		return cases.SideRegulator, nil
 	}
-	return "", duty.Errorf(duty.EForbidden, "只有%s或%s的人员可以确认警报", k.in.Enterprise.Name, k.in.ActingOrg.Name)
+	return "", duty.Fail(duty.EForbidden, "rescue.ack.who", duty.Args{"Enterprise": k.in.Enterprise.Name, "Department": k.in.ActingOrg.Name})
 }
 
 func (k *rescue) checkAck(in AcknowledgeInput, _ time.Time) error {
@@ -232,10 +232,10 @@ func (k *rescue) checkAck(in AcknowledgeInput, _ time.Time) error {
 		return err
 	}
 	if k.alarm == nil {
-		return casekit.Conflict("本次检查没有发出停产撤人警报")
+		return casekit.NotNow("rescue.ack.no_alarm", nil)
 	}
 	if k.acked(side) {
-		return casekit.Conflict("警报已由%s确认", k.ackOf(side).Actor.Name)
+		return casekit.NotNow("rescue.ack.already", duty.Args{"Name": k.ackOf(side).Actor.Name})
 	}
 	return casekit.Text("field.rescue.note", in.Note, false)
 }
@@ -255,7 +255,7 @@ func (k *rescue) regulator(a cases.Actor) error {
 	if a.Side == cases.SideRegulator && a.OrgID == k.in.ActingOrg.ID {
 		return nil
 	}
-	return duty.Errorf(duty.EForbidden, "只有%s可以决定是否立案", k.in.ActingOrg.Name)
+	return duty.Fail(duty.EForbidden, "rescue.decide.who", duty.Args{"Department": k.in.ActingOrg.Name})
 }
 
 func (k *rescue) checkDecide(in DecideInput, now time.Time) error {
@@ -263,7 +263,10 @@ func (k *rescue) checkDecide(in DecideInput, now time.Time) error {
 		return err
 	}
 	if k.state != Reported {
-		return casekit.Conflict("已决定%s", map[bool]string{true: "立案", false: "不予立案"}[k.decision != nil && k.decision.Open])
+		if k.decision != nil && k.decision.Open {
+			return casekit.NotNow("rescue.decide.already_open", nil)
+		}
+		return casekit.NotNow("rescue.decide.already_not", nil)
 	}
 	return in.Validate(now, k.in.RuleSet)
 }
@@ -278,10 +281,10 @@ func (k *rescue) applyDecide(in DecideInput, now time.Time) (cases.Actor, any) {
 
 func (k *rescue) checkFollowUp(in FollowUpInput, _ time.Time) error {
 	if in.Actor.Side != cases.SideRescue || in.Actor.OrgID != k.in.Team.ID {
-		return duty.Errorf(duty.EForbidden, "只有%s可以记录跟踪回访", k.in.Team.Name)
+		return duty.Fail(duty.EForbidden, "rescue.follow_up.who", duty.Args{"Team": k.in.Team.Name})
 	}
 	if k.state != Following || k.rectified() {
-		return casekit.Conflict("监管部门立案后才能记录跟踪回访，整改完成后不再回访")
+		return casekit.NotNow("rescue.follow_up.not_now", nil)
 	}
 	return in.Validate()
 }

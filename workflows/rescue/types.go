@@ -107,13 +107,13 @@ type Input struct {
 // what was found, and for a major hazard the advice and the alarm's timer.
 func (in Input) Validate(time.Time) error {
 	if in.Enterprise.ID == 0 {
-		return casekit.Invalid("请选择被检查单位 (enterprise_id is required)")
+		return casekit.Refuse("rescue.enterprise.required", nil)
 	}
 	if in.Team.ID == 0 || in.OpenedBy.Side != cases.SideRescue || in.OpenedBy.OrgID != in.Team.ID {
-		return casekit.Invalid("预防性安全检查须由救援队伍的人员登记")
+		return casekit.Refuse("rescue.opened_by", nil)
 	}
 	if in.ActingOrg.ID == 0 {
-		return casekit.Invalid("没有负责监管该单位的部门，无法报告")
+		return casekit.Refuse("rescue.no_department", nil)
 	}
 	if err := casekit.Text("field.rescue.place", in.Place, true); err != nil {
 		return err
@@ -129,7 +129,7 @@ func (in Input) Validate(time.Time) error {
 			return err
 		}
 		if in.AlarmResend <= 0 || in.EscalateAfter <= 0 || in.AlarmReminder < 0 || in.AlarmStopAfter < 0 {
-			return casekit.Invalid("警报的重发间隔和升级次数须为正数")
+			return casekit.Refuse("rescue.alarm.rules", nil)
 		}
 	}
 	return nil
@@ -167,7 +167,7 @@ func (in DecideInput) Validate(now time.Time, rs rules.RuleSet) error {
 		return err
 	}
 	if in.Deadline.IsZero() {
-		return casekit.Invalid("请填写整改期限 (deadline)")
+		return casekit.Refuse("rescue.deadline.required", nil)
 	}
 	o := hazard.OrderInput{Actor: in.Actor, Measures: in.Measures, Deadline: in.Deadline}
 	return o.Validate(now, rs)

@@ -28,6 +28,7 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/ladder"
 )
@@ -165,6 +166,15 @@ type Outcome[V any] struct {
 	Code    string
 	Msg     string
 	Refusal duty.Refusal
+}
+
+// Said is what the refusal says to a reader of Chinese, the default
+// language: its catalogue message, else its free text.
+func (o Outcome[V]) Said() string {
+	if o.Refusal.ID == "" {
+		return o.Msg
+	}
+	return o.Refusal.Text(i18n.Chinese)
 }
 
 // At sends an update `after` the workflow started and stores the outcome:
