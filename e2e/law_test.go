@@ -142,7 +142,7 @@ func TestAFineForAnUnfixedHazardIsWithinArticle102(t *testing.T) {
 		return inspector.must(want, "POST", "/api/v1/cases/"+hazard+"/penalties", body)
 	}
 	refused := fine(400, "unit", 60000, "")
-	if !strings.Contains(refused["message"].(string), "Art.102") {
+	if msg := refused["message"].(string); !strings.Contains(msg, "第一百零二条") || !strings.Contains(msg, "50000") {
 		t.Fatalf("the refusal does not name Art.102: %v", refused)
 	}
 	fine(400, "person", 40000, "")

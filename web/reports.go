@@ -17,15 +17,15 @@ import (
 // public: link the verifying inspection, record its outcome, decide the
 // reward.
 var reportForms = []actionForm{
-	{Kind: cases.KindReport, Action: "link_inspection", Label: "关联核查检查", Side: cases.SideRegulator, Path: "/api/v1/reports/{no}/inspection", Fields: []field{
-		{Name: "inspection_no", Label: "现场检查编号", Type: fText, Required: true, Hint: "本部门对被举报单位的现场检查（JC-…）：先在工作台开始检查，再在此关联"}}},
-	{Kind: cases.KindReport, Action: "record_outcome", Label: "记录核查结果", Side: cases.SideRegulator, Path: "/api/v1/reports/{no}/outcome", Fields: []field{
-		{Name: "confirmed", Label: "核查结论", Type: fBool, Options: []option{{"true", "举报属实"}, {"false", "举报不实"}}, Required: true},
-		{Name: "reason", Label: "核查情况", Type: fTextarea, Required: true, Hint: "举报属实的，检查中须已就不符合项责令整改（立隐患案件）"}}},
-	{Kind: cases.KindReport, Action: "decide_reward", Label: "决定举报奖励", Side: cases.SideRegulator, Path: "/api/v1/reports/{no}/reward", Fields: []field{
-		{Name: "granted", Label: "决定", Type: fBool, Options: []option{{"true", "给予奖励"}, {"false", "不予奖励"}}, Required: true},
-		{Name: "amount_yuan", Label: "奖励金额（元）", Type: fInt, Hint: "在规则规定的范围内"},
-		{Name: "grounds", Label: "依据", Type: fTextarea, Required: true}}},
+	{Kind: cases.KindReport, Action: "link_inspection", Label: "form.report.link_inspection", Side: cases.SideRegulator, Path: "/api/v1/reports/{no}/inspection", Fields: []field{
+		{Name: "inspection_no", Label: "form.report.link_inspection.inspection_no", Type: fText, Required: true, Hint: "form.report.link_inspection.inspection_no.hint"}}},
+	{Kind: cases.KindReport, Action: "record_outcome", Label: "form.report.record_outcome", Side: cases.SideRegulator, Path: "/api/v1/reports/{no}/outcome", Fields: []field{
+		{Name: "confirmed", Label: "form.report.record_outcome.confirmed", Type: fBool, Options: []option{{"true", "option.report.confirmed.true"}, {"false", "option.report.confirmed.false"}}, Required: true},
+		{Name: "reason", Label: "form.report.record_outcome.reason", Type: fTextarea, Required: true, Hint: "form.report.record_outcome.reason.hint"}}},
+	{Kind: cases.KindReport, Action: "decide_reward", Label: "form.report.decide_reward", Side: cases.SideRegulator, Path: "/api/v1/reports/{no}/reward", Fields: []field{
+		{Name: "granted", Label: "form.report.decide_reward.granted", Type: fBool, Options: []option{{"true", "option.report.reward.true"}, {"false", "option.report.reward.false"}}, Required: true},
+		{Name: "amount_yuan", Label: "form.report.decide_reward.amount_yuan", Type: fInt, Hint: "form.report.decide_reward.amount_yuan.hint"},
+		{Name: "grounds", Label: "form.report.decide_reward.grounds", Type: fTextarea, Required: true}}},
 }
 
 func init() { forms = append(forms, reportForms...) }
@@ -43,12 +43,12 @@ func fitReportForms(fs []actionForm, v *report.View, m *me) []actionForm {
 // county-level regions on record.
 func reportFormFields(regions []option) []field {
 	return []field{
-		{Name: "enterprise", Label: "被举报单位", Type: fText, Required: true, Hint: "单位名称或统一社会信用代码；不知道全称的，写您知道的名称或描述"},
-		{Name: "region_code", Label: "所在县（区）", Type: fSelect, Options: regions, Hint: "按名称找不到该单位时，举报交由所选县（区）的应急管理部门核查"},
-		{Name: "place", Label: "地点", Type: fText, Required: true},
-		{Name: "what", Label: "举报内容", Type: fTextarea, Required: true, Hint: "您看到的事故隐患或违法行为：什么、何时、涉及哪些人员"},
-		{Name: "name", Label: "您的姓名（选填）", Type: fText},
-		{Name: "phone", Label: "您的手机号（选填）", Type: fText, Hint: "姓名和手机号都不填即为匿名举报；填写的，仅负责核查的部门可见"},
+		{Name: "enterprise", Label: "form.report.public.enterprise", Type: fText, Required: true, Hint: "form.report.public.enterprise.hint"},
+		{Name: "region_code", Label: "form.report.public.region_code", Type: fSelect, Options: regions, Hint: "form.report.public.region_code.hint"},
+		{Name: "place", Label: "form.report.public.place", Type: fText, Required: true},
+		{Name: "what", Label: "form.report.public.what", Type: fTextarea, Required: true, Hint: "form.report.public.what.hint"},
+		{Name: "name", Label: "form.report.public.name", Type: fText},
+		{Name: "phone", Label: "form.report.public.phone", Type: fText, Hint: "form.report.public.phone.hint"},
 	}
 }
 
