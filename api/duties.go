@@ -36,17 +36,8 @@ type DutiesResponse struct {
 
 // duties answers GET /api/v1/orgs/{orgID}/duties.
 func (s *Server) duties(w http.ResponseWriter, r *http.Request) {
-	c, err := s.authenticate(r)
+	o, err := s.orgAllowed(r, policy.ActionDuties)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.pathOrg(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, err := s.Warden.AllowedBy(r.Context(), c.subject(), policy.ActionDuties, policy.OrgResource(o.RegionPath, o.ID), nil); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -252,6 +252,24 @@ func pathID(r *http.Request, name, what string) (int64, error) {
 	return id, nil
 }
 
+// orgAllowed authenticates the caller, reads the organisation the path
+// names and asks policy whether the caller may take action on it: the
+// start of every read about one organisation that policy decides.
+func (s *Server) orgAllowed(r *http.Request, action string) (org.Org, error) {
+	c, err := s.authenticate(r)
+	if err != nil {
+		return org.Org{}, err
+	}
+	o, err := s.pathOrg(r)
+	if err != nil {
+		return org.Org{}, err
+	}
+	if _, err := s.Warden.AllowedBy(r.Context(), c.subject(), action, policy.OrgResource(o.RegionPath, o.ID), nil); err != nil {
+		return org.Org{}, err
+	}
+	return o, nil
+}
+
 // pathOrg reads the organisation named in the path.
 func (s *Server) pathOrg(r *http.Request) (org.Org, error) {
 	id, err := pathID(r, "orgID", "organisation")

@@ -144,17 +144,8 @@ var (
 // rescueCoverage is a team's year: the enterprises it served and which it
 // has not inspected. Policy decides who reads it (the team's people).
 func (s *Server) rescueCoverage(w http.ResponseWriter, r *http.Request) {
-	c, err := s.authenticate(r)
+	team, err := s.orgAllowed(r, policy.ActionRescueCoverage)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	team, err := s.pathOrg(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, err := s.Warden.AllowedBy(r.Context(), c.subject(), policy.ActionRescueCoverage, policy.OrgResource(team.RegionPath, team.ID), nil); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
