@@ -633,7 +633,7 @@ var asksNothing = map[string]bool{
 	"GET /api/v1/public/report-form": true, "POST /api/v1/public/reports": true, "GET /api/v1/public/reports/{code}": true,
 	// The enterprise register is public record to whoever is logged in
 	// (GET /api/v1/orgs), its 主要负责人's numbers masked.
-	"GET /api/v1/exports/enterprises": true,
+	"GET /api/v1/exports/enterprises": true, "GET /api/v1/enterprises": true,
 	// Deciding a proposal asks policy:write on the policy proposed, once
 	// the proposal is found (the probe has none): TestFourEyesOverHTTP
 	// and e2e's TestBroadPoliciesNeedFourEyesOverHTTP test who may.
