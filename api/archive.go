@@ -15,7 +15,8 @@ func archiveRoutes() []route {
 		{method: "GET", path: "/api/v1/cases/{caseNo}/archive", summary: "the case file (案卷) of a closed case and its child cases, " +
 			"as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, " +
 			"manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); " +
-			"409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest",
+			"409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest; " +
+			"format=pdf prints it instead as one A4 PDF for the paper archive, pages numbered (503 without Chromium)",
 			handle: (*Server).getArchive},
 	}
 }
@@ -61,6 +62,29 @@ func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
+	switch r.URL.Query().Get("format") {
+	case "", "zip":
+	case "pdf":
+		page, err := bn.PrintPage()
+		if err == nil {
+			page, err = printer.Book(ctx, page)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Disposition", "attachment; filename=\""+row.Summary.CaseNo+".pdf\"; filename*=UTF-8''"+
+			url.PathEscape("案卷-"+row.Summary.CaseNo+".pdf"))
+		h.Set("X-Duty-Manifest-SHA256", sum)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "private, no-store")
+		_, _ = w.Write(page)
+		return
+	default:
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "archive.format", nil))
+		return
+	}
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Disposition", "attachment; filename=\""+row.Summary.CaseNo+".zip\"; filename*=UTF-8''"+
 		url.PathEscape("案卷-"+row.Summary.CaseNo+".zip"))

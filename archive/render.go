@@ -20,6 +20,10 @@ var templateFiles embed.FS
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"kind":  func(k cases.Kind) string { return i18n.T(i18n.Chinese, "kind."+string(k), nil) },
 	"state": func(k cases.Kind, s string) string { return i18n.T(i18n.Chinese, "state."+string(k)+"."+s, nil) },
+	// stateIn and action name a timeline's states and steps, or print the
+	// value itself where the catalogue has no name for it.
+	"stateIn": func(k, s string) string { return labelOr("state."+k+"."+s, s) },
+	"action":  func(k, a string) string { return labelOr("action."+k+"."+a, a) },
 	"date": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:
@@ -36,6 +40,14 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"add":       func(a, b int) int { return a + b },
 	"zh":        i18n.ChinesePart,
 }).ParseFS(templateFiles, "templates/*.html"))
+
+// labelOr is the catalogue's Chinese for key, else fallback.
+func labelOr(key, fallback string) string {
+	if i18n.Has(i18n.Chinese, key) {
+		return i18n.T(i18n.Chinese, key, nil)
+	}
+	return fallback
+}
 
 // contentsPage is what the contents (卷内目录) is rendered from.
 type contentsPage struct {

@@ -30,6 +30,16 @@ func testPhotoSum() string { s := sha256.Sum256(testPhoto); return hex.EncodeToS
 // penalty of three steps, a document and a photo.
 func testBundle(t *testing.T, at time.Time) []byte {
 	t.Helper()
+	var out bytes.Buffer
+	if err := testBundleOf(t, at).WriteZip(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// testBundleOf is testBundle before it is zipped.
+func testBundleOf(t *testing.T, at time.Time) *Bundle {
+	t.Helper()
 	opened := time.Date(2026, 11, 2, 9, 30, 0, 123456000, time.UTC)
 	id := int64(7)
 	entries := []store.ChainEntry{
@@ -69,11 +79,7 @@ func testBundle(t *testing.T, at time.Time) []byte {
 	if err := bn.seal(files, data); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := bn.WriteZip(&out); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return bn
 }
 
 // rezip copies a bundle, changing each file through change (nil drops

@@ -49,6 +49,23 @@ func errNoChromium() error {
 
 // PDF prints an HTML page (one from Render) to an A4 PDF.
 func (p *Printer) PDF(ctx context.Context, html []byte) ([]byte, error) {
+	return p.print(ctx, html)
+}
+
+// bookFooter numbers a book's pages (the browser fills the spans in); its
+// font size must be set, the browser's is 0 there.
+const bookFooter = `<div style="width:100%;text-align:center;font-size:9pt;font-family:'Noto Serif CJK SC',serif">` +
+	`第 <span class="pageNumber"></span> 页，共 <span class="totalPages"></span> 页</div>`
+
+// Book prints a long HTML page — a whole case file — to one A4 PDF with
+// its pages numbered at the foot (卷内页号), its headings as the PDF's
+// outline, streamed from the browser as it is large.
+func (p *Printer) Book(ctx context.Context, html []byte) ([]byte, error) {
+	return p.print(ctx, html, chromedp.PDFHeaderTemplate("<span></span>"), chromedp.PDFFooterTemplate(bookFooter),
+		chromedp.PDFOutlineAndTagged(), chromedp.PDFStream())
+}
+
+func (p *Printer) print(ctx context.Context, html []byte, extra ...chromedp.PDFOption) ([]byte, error) {
 	bin := p.Chromium
 	if bin == "" {
 		bin = FindChromium()
@@ -95,8 +112,9 @@ func (p *Printer) PDF(ctx context.Context, html []byte) ([]byte, error) {
 	if err := chromedp.Do(bctx, chromedp.Navigate(u.String())); err != nil {
 		return nil, fmt.Errorf("documents: print: open the page in %s: %w", bin, err)
 	}
-	pdf, err := chromedp.Run(bctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4),
-		chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()))
+	pdfOpts := append([]chromedp.PDFOption{chromedp.PDFPaper(chromedp.PaperA4),
+		chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()}, extra...)
+	pdf, err := chromedp.Run(bctx, chromedp.PrintToPDF(pdfOpts...))
 	if err != nil {
 		return nil, fmt.Errorf("documents: print to PDF: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -182,6 +183,23 @@ func TestACaseFileOfAPaidPenaltyVerifiesOffline(t *testing.T) {
 	if out, code := runDuty(t, "audit", "verify", "--bundle", filepath.Join(work, "cli-1.zip")); code != 0 {
 		t.Fatalf("verify duty archive's case file: exit %d\n%s", code, out)
 	}
+	// Printed for the paper archive, by the API and by the command: one
+	// PDF, a page at least for the cover, the contents, the timeline and
+	// each document.
+	status, hdr, printed := head.fetch("/api/v1/cases/" + no + "/archive?format=pdf")
+	if status != 200 || hdr.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(printed, []byte("%PDF-")) {
+		t.Fatalf("the printed case file: %d %v %.40q", status, hdr, printed)
+	}
+	if pages := len(regexp.MustCompile(`/Type\s*/Page\b`).FindAll(printed, -1)); pages < 3+m.documents() {
+		t.Errorf("the printed case file has %d pages for %d documents", pages, m.documents())
+	}
+	printedFile := filepath.Join(shots, "archive-case-file.pdf")
+	if out, code := runDuty(t, "archive", no, "--out", filepath.Join(work, "cli-3.zip"), "--pdf", printedFile, "--database-url", db, "--data", dir); code != 0 {
+		t.Fatalf("duty archive --pdf: exit %d\n%s", code, out)
+	}
+	if b, err := os.ReadFile(printedFile); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("duty archive --pdf wrote %.40q, %v", b, err)
+	}
 	if out, code := runDuty(t, "archive", hazard, "--out", filepath.Join(work, "open.zip"), "--database-url", db, "--data", dir); code != 1 ||
 		!strings.Contains(out, "is not closed") {
 		t.Fatalf("duty archive of an open case: exit %d\n%s", code, out)
@@ -226,6 +244,17 @@ type bundleManifest struct {
 		Path   string `json:"path"`
 		Number string `json:"number"`
 	} `json:"files"`
+}
+
+// documents counts the documents the case file holds.
+func (m bundleManifest) documents() int {
+	n := 0
+	for _, f := range m.Files {
+		if strings.Contains(f.Path, "/documents/") && strings.HasSuffix(f.Path, ".html") {
+			n++
+		}
+	}
+	return n
 }
 
 func manifestOf(t *testing.T, b []byte) bundleManifest {

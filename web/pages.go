@@ -369,11 +369,16 @@ func (s *Server) document(w http.ResponseWriter, r *http.Request) {
 	_, _ = rec.body.WriteTo(w)
 }
 
-// caseArchive passes a closed case's case file (案卷, a zip) from the API
+// caseArchive passes a closed case's case file (案卷, a zip, or printed as
+// a PDF with format=pdf) from the API
 // to the visitor, with the API's headers; the API decides who may have
 // it and refuses an open case, and the page shows its refusal.
 func (s *Server) caseArchive(w http.ResponseWriter, r *http.Request) {
-	rec, err := s.send(r, http.MethodGet, "/api/v1/cases/"+url.PathEscape(r.PathValue("caseNo"))+"/archive", nil)
+	path := "/api/v1/cases/" + url.PathEscape(r.PathValue("caseNo")) + "/archive"
+	if f := r.URL.Query().Get("format"); f != "" {
+		path += "?format=" + url.QueryEscape(f)
+	}
+	rec, err := s.send(r, http.MethodGet, path, nil)
 	if err != nil {
 		m, _ := s.whoami(r)
 		s.fail(w, r, m, err)

@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/archive"
+	"github.com/duty-project/duty/documents"
 	"github.com/duty-project/duty/rules"
 )
 
-const archiveUsage = `Usage: duty archive CASE-NO --out FILE [flags]
+const archiveUsage = `Usage: duty archive CASE-NO --out FILE [--pdf FILE.pdf] [flags]
 
 Makes the case file (案卷) of a closed case: the case and its child cases
 (a hazard with its talks, penalties and escalations; an accident with its
@@ -30,6 +31,11 @@ with its hash chain, and manifest.json listing every file's size and
 SHA-256. Check it anywhere, without the database:
 
   duty audit verify --bundle FILE
+
+With --pdf it also prints the case file for the paper archive as one A4
+PDF, pages numbered: the cover, the contents, every document as issued,
+each case's timeline with its hashes, and the evidence photos (headless
+Chromium, as documents are printed; the PDF is not part of the zip).
 
 A case that is not closed is refused, and so is one whose audit chain
 does not verify. The same case made with the same --by and --at is the
@@ -45,9 +51,10 @@ Flags:
 // cmdArchive is 'duty archive CASE-NO --out FILE'.
 func cmdArchive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	var out, by, at string
+	var out, pdf, by, at string
 	fs := newFlags("archive", &cfg, stderr)
 	fs.StringVar(&out, "out", "", "the zip to write (required)")
+	fs.StringVar(&pdf, "pdf", "", "also print the case file to this PDF")
 	fs.StringVar(&by, "by", "duty archive（系统操作员）", "who makes the case file, as the cover names them (立卷人)")
 	fs.StringVar(&at, "at", "", "when it is made, RFC 3339 (default now): give the same to make the same bytes again")
 	fs.Usage = func() {
@@ -122,6 +129,12 @@ func cmdArchive(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if pdf != "" {
+		say("printing the case file to %s (headless Chromium)", pdf)
+		if err := printArchive(ctx, bn, pdf); err != nil {
+			return err
+		}
+	}
 	m := bn.Manifest
 	fmt.Fprintf(stdout, "wrote %s: case file of %s, %d cases, %d files, kept %s\n", out, m.CaseNo, len(m.Cases), len(m.Files), m.RetentionLabel)
 	for _, c := range m.Cases {
@@ -129,6 +142,24 @@ func cmdArchive(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "manifest sha256:%s\n", sum)
 	return nil
+}
+
+// printArchive writes the case file's printed form to path, whole or not
+// at all.
+func printArchive(ctx context.Context, bn *archive.Bundle, path string) error {
+	page, err := bn.PrintPage()
+	if err != nil {
+		return err
+	}
+	data, err := documents.NewPrinter().Book(ctx, page)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".part"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // errBundleBroken is a bundle that did not verify.
