@@ -148,3 +148,24 @@ func (a *Activities) calendar() *calendar.Calendar {
 	}
 	return calendar.Default()
 }
+
+// RecordRescueYearInput names the year (in China) whose rescue misses to
+// record.
+type RecordRescueYearInput struct {
+	Year int `json:"year"`
+	// Now is the sweep's own time: the year must be over by then.
+	Now time.Time `json:"now"`
+}
+
+// RecordRescueYearResult is how many misses went on the teams' records.
+type RecordRescueYearResult struct {
+	Recorded int64 `json:"recorded"`
+}
+
+// RecordRescueYear puts on each rescue team's record the enterprises it
+// served in the year and never inspected (救护队 preventive inspections,
+// at least one a year). Idempotent: a second run records nothing more.
+func (a *Activities) RecordRescueYear(ctx context.Context, in RecordRescueYearInput) (RecordRescueYearResult, error) {
+	n, err := a.Store.RecordRescueYearMisses(ctx, in.Year, in.Now)
+	return RecordRescueYearResult{Recorded: n}, err
+}

@@ -3,13 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/rules"
 )
 
 // AccountabilityRecord is what a person is accountable for (终身追责): every post
@@ -59,6 +62,11 @@ const (
 	// (一岗双责: the head answers for the department's deadlines).
 	MissedAsHead = "head"
 )
+
+// RescueYearMissKey starts the key of a rescue team's year in which it
+// never inspected an enterprise it served (RecordRescueYearMisses); the
+// enterprise's id follows. Such a miss has no case.
+const RescueYearMissKey = "rescue.yearly_inspection/"
 
 // MissedDeadline is a regulator's deadline missed on a person's watch.
 type MissedDeadline struct {
@@ -128,15 +136,28 @@ func (s *Store) AccountabilityRecord(ctx context.Context, personID int64, limit 
 			WHERE d.state = 'missed' AND d.party = 'regulator'
 			  AND p.started_on <= (d.due_at AT TIME ZONE 'Asia/Shanghai')::date
 			  AND (p.ended_on IS NULL OR p.ended_on > (d.due_at AT TIME ZONE 'Asia/Shanghai')::date)
+			UNION ALL
+			-- A rescue team's year with an enterprise it served never
+			-- inspected: its head's on the year's last day.
+			SELECT '', 'rescue', $4 || m.enterprise_id, o.name, make_timestamptz(m.year, 12, 31, 23, 59, 59, 'Asia/Shanghai'), 'head'
+			FROM rescue_year_misses m JOIN orgs o ON o.id = m.enterprise_id
+			JOIN posts p ON p.org_id = m.team_id AND p.person_id = $1 AND p.role = $3
+			WHERE p.started_on <= make_date(m.year, 12, 31) AND (p.ended_on IS NULL OR p.ended_on > make_date(m.year, 12, 31))
 		)
 		SELECT DISTINCT ON (due_at, case_no, key) case_no, kind, key, what, due_at, as_
-		FROM missed ORDER BY due_at DESC, case_no, key, as_ DESC LIMIT $2`, personID, limit, org.RoleDeptHead)
+		FROM missed ORDER BY due_at DESC, case_no, key, as_ DESC LIMIT $2`, personID, limit, org.RoleDeptHead, RescueYearMissKey)
 	if err != nil {
 		return rec, fmt.Errorf("store: deadlines missed: %w", err)
 	}
 	if rec.Missed, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (MissedDeadline, error) {
 		var m MissedDeadline
-		return m, r.Scan(&m.CaseNo, &m.Kind, &m.Key, &m.What, &m.DueAt, &m.As)
+		if err := r.Scan(&m.CaseNo, &m.Kind, &m.Key, &m.What, &m.DueAt, &m.As); err != nil {
+			return m, err
+		}
+		if strings.HasPrefix(m.Key, RescueYearMissKey) {
+			m.What = i18n.T(i18n.Chinese, "record.rescue_year_missed", i18n.Args{"Enterprise": m.What, "Year": m.DueAt.In(rules.China).Year()})
+		}
+		return m, nil
 	}); err != nil {
 		return rec, fmt.Errorf("store: deadlines missed: %w", err)
 	}

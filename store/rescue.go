@@ -52,6 +52,9 @@ type Coverage struct {
 	Inspections    int        `json:"inspections"`
 	LastAt         *time.Time `json:"last_at,omitempty"`
 	LastCaseNo     string     `json:"last_case_no,omitempty"`
+	// MissRecordedAt is when the year's miss went on the team's record
+	// (RecordRescueYearMisses): set for a past year it never inspected.
+	MissRecordedAt *time.Time `json:"miss_recorded_at,omitempty"`
 }
 
 // RescueCoverage lists the enterprises a team served at any time in a
@@ -70,14 +73,40 @@ func (s *Store) RescueCoverage(ctx context.Context, teamID int64, year int) ([]C
 			FROM cases c
 			WHERE c.kind = 'rescue' AND (c.view->'team'->>'id')::bigint = $1 AND c.opened_at >= $2 AND c.opened_at < $3
 			GROUP BY c.enterprise_id)
-		SELECT o.id, o.name, coalesce(d.n, 0), d.last_at, coalesce(d.last_no, '')
+		SELECT o.id, o.name, coalesce(d.n, 0), d.last_at, coalesce(d.last_no, ''), m.recorded_at
 		FROM served s JOIN orgs o ON o.id = s.enterprise_id LEFT JOIN done d ON d.enterprise_id = s.enterprise_id
-		ORDER BY coalesce(d.n, 0) > 0, o.name, o.id`, teamID, from, to)
+		LEFT JOIN rescue_year_misses m ON m.team_id = $1 AND m.year = $4 AND m.enterprise_id = s.enterprise_id
+		ORDER BY coalesce(d.n, 0) > 0, o.name, o.id`, teamID, from, to, year)
 	if err != nil {
 		return nil, fmt.Errorf("store: rescue coverage: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Coverage, error) {
 		var c Coverage
-		return c, r.Scan(&c.EnterpriseID, &c.EnterpriseName, &c.Inspections, &c.LastAt, &c.LastCaseNo)
+		return c, r.Scan(&c.EnterpriseID, &c.EnterpriseName, &c.Inspections, &c.LastAt, &c.LastCaseNo, &c.MissRecordedAt)
 	})
+}
+
+// RecordRescueYearMisses puts on every rescue team's record the
+// enterprises it served at some time in year (a calendar year in China)
+// but never inspected that year, as RescueCoverage lists them, and returns
+// how many it added. A year not yet over is refused: its misses are not
+// misses yet. Run again it adds nothing.
+func (s *Store) RecordRescueYearMisses(ctx context.Context, year int, now time.Time) (int64, error) {
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, rules.China)
+	to := from.AddDate(1, 0, 0)
+	if now.Before(to) {
+		return 0, fmt.Errorf("store: the rescue year %d is not over at %v", year, now)
+	}
+	tag, err := s.Pool.Exec(ctx, `
+		INSERT INTO rescue_year_misses (team_id, year, enterprise_id, recorded_at)
+		SELECT DISTINCT a.team_id, $3::int, a.enterprise_id, $4::timestamptz FROM rescue_agreements a
+		WHERE a.valid_from < $2::timestamptz::date AND (a.valid_to IS NULL OR a.valid_to >= $1::timestamptz::date)
+		  AND NOT EXISTS (SELECT 1 FROM cases c
+			WHERE c.kind = 'rescue' AND c.enterprise_id = a.enterprise_id AND (c.view->'team'->>'id')::bigint = a.team_id
+			  AND c.opened_at >= $1 AND c.opened_at < $2)
+		ON CONFLICT DO NOTHING`, from, to, year, now)
+	if err != nil {
+		return 0, fmt.Errorf("store: record the rescue teams' year %d: %w", year, err)
+	}
+	return tag.RowsAffected(), nil
 }

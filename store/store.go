@@ -187,7 +187,7 @@ const AppRole = "duty_app"
 
 // AppendOnlyTables are the tables AppRole may read and append to but never
 // change: the audit records.
-var AppendOnlyTables = []string{"audit_log", "policy_audit", "personal_reads", "reporter_reads"}
+var AppendOnlyTables = []string{"audit_log", "policy_audit", "personal_reads", "reporter_reads", "rescue_year_misses"}
 
 // grantAppRole gives AppRole its privileges on every table and sequence
 // there is now — so a table a later migration adds needs no grant of its

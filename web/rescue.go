@@ -47,7 +47,11 @@ func (s *Server) renderRescue(w http.ResponseWriter, r *http.Request, m *me, sta
 		return
 	}
 	var d rescueData
-	if err := s.call(r, http.MethodGet, "/api/v1/orgs/"+strconv.FormatInt(team, 10)+"/rescue-coverage", nil, &d.Coverage); err != nil {
+	path := "/api/v1/orgs/" + strconv.FormatInt(team, 10) + "/rescue-coverage"
+	if y := r.URL.Query().Get("year"); y != "" {
+		path += "?year=" + url.QueryEscape(y)
+	}
+	if err := s.call(r, http.MethodGet, path, nil, &d.Coverage); err != nil {
 		s.fail(w, r, m, err)
 		return
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/duty-project/duty/activities"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
 	"github.com/duty-project/duty/workflows/casekit"
 	"github.com/duty-project/duty/workflows/hazard"
@@ -34,6 +35,10 @@ const (
 	// ScheduleID is the Temporal Schedule that starts the sweep each day.
 	ScheduleID = "duty-sweep"
 )
+
+// rescueYearChange marks the sweep's recording of the rescue teams' past
+// year, added after sweeps had run.
+const rescueYearChange = "rescue-year-misses"
 
 // PageSize is how many missed duties one page takes: their orders are
 // started from one workflow task.
@@ -64,6 +69,16 @@ type Result struct {
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
 	var res Result
 	ctx = workflow.WithActivityOptions(ctx, casekit.RecordOptions)
+	// Each day's first run also puts last year's rescue misses on the
+	// teams' records: idempotent, so every day of the year may, and the
+	// first sweep after New Year's Day does.
+	if in.Run == 0 && workflow.GetVersion(ctx, rescueYearChange, workflow.DefaultVersion, 1) == 1 {
+		now := workflow.Now(ctx)
+		if err := workflow.ExecuteActivity(ctx, act.RecordRescueYear,
+			activities.RecordRescueYearInput{Year: now.In(rules.China).Year() - 1, Now: now}).Get(ctx, nil); err != nil {
+			return res, err
+		}
+	}
 	for range PagesPerRun {
 		var page activities.TakeMissedDutiesResult
 		if err := workflow.ExecuteActivity(ctx, act.TakeMissedDuties,

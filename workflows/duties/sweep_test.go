@@ -40,6 +40,7 @@ type sweepEnv struct {
 	marked  []activities.DutyOrderKey
 	pages   [][]activities.DutyOrder
 	takenAt []time.Time
+	years   []activities.RecordRescueYearInput
 }
 
 // newSweep runs the sweep against pages of missed duties; the order cases
@@ -74,7 +75,31 @@ func newSweep(t *testing.T, pages ...[]activities.DutyOrder) *sweepEnv {
 			e.marked = append(e.marked, in.Orders...)
 			return activities.DutyOrdersStartedResult{}, nil
 		})
+	e.env.OnActivity(new(activities.Activities).RecordRescueYear, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RecordRescueYearInput) (activities.RecordRescueYearResult, error) {
+			e.years = append(e.years, in)
+			return activities.RecordRescueYearResult{}, nil
+		})
 	return e
+}
+
+// A day's sweep puts last year (in China) on the rescue teams' records,
+// at its own time, once: not again in the runs it continues as.
+func TestTheSweepRecordsTheRescueTeamsLastYear(t *testing.T) {
+	e := newSweep(t)
+	e.env.ExecuteWorkflow(WorkflowName, Input{})
+	if err := e.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	// start is 16:05 UTC on 7 December 2026: 8 December in Beijing.
+	if len(e.years) != 1 || e.years[0].Year != 2025 || !e.years[0].Now.Equal(start) {
+		t.Fatalf("recorded %+v, want 2025 once at %v", e.years, start)
+	}
+	again := newSweep(t)
+	again.env.ExecuteWorkflow(WorkflowName, Input{Run: 1})
+	if err := again.env.GetWorkflowError(); err != nil || len(again.years) != 0 {
+		t.Fatalf("a continued run recorded %+v (%v)", again.years, err)
+	}
 }
 
 // Each missed duty of a page opens its order as a case of its own under
