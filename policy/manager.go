@@ -21,7 +21,7 @@ import (
 )
 
 // notifyChannel is the channel the policies table's trigger notifies on
-// every change (store/migrations/0001_init.sql).
+// every change (store/migrations/0001_init.up.sql).
 const notifyChannel = "duty_policies_changed"
 
 // ErrConflict is matched (errors.Is) by the error Create returns when the

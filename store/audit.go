@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The audit log is hash-chained per case (migration 0003_audit_chain.sql):
+// The audit log is hash-chained per case (migration 0003_audit_chain.up.sql):
 // a trigger gives every new entry its chain position, the hash of the
 // entry before and its own hash, and refuses UPDATE, DELETE and TRUNCATE.
 // This file recomputes the chains independently of the database, so that
@@ -51,7 +51,7 @@ var genesis = make([]byte, sha256.Size)
 
 // auditHash computes an entry's chain hash, given the hash of the entry
 // before it. Encoding (version 1, the same as audit_entry_hash in
-// 0003_audit_chain.sql):
+// 0003_audit_chain.up.sql):
 //
 //	SHA-256("duty-audit-v1\n" || f(workflow_id) || f(chain_pos) || f(seq) ||
 //	        f(case_no) || f(at) || f(action) || f(actor_id) || f(actor_name) ||

@@ -217,25 +217,8 @@ func TestAuditMigrationChainsExistingEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	migrations, err := store.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool.Exec(ctx, `CREATE TABLE schema_migrations (
-		version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations {
-		if m.Version >= 3 {
-			break
-		}
-		if _, err := st.Pool.Exec(ctx, m.SQL); err != nil {
-			t.Fatalf("%s: %v", m.Name, err)
-		}
-		if _, err := st.Pool.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Migrated by duty's own migrator as far as 0002.
+	migrateTheOldWay(t, st.Pool, 3)
 	// What RecordStep wrote before the chain existed: two cases, steps out
 	// of order, a system actor (no ids).
 	for i, c := range []struct {
@@ -253,7 +236,7 @@ func TestAuditMigrationChainsExistingEntries(t *testing.T) {
 		}
 	}
 	applied, err := store.Migrate(ctx, st.Pool)
-	if err != nil || len(applied) == 0 || applied[0] != "0003_audit_chain.sql" {
+	if err != nil || len(applied) == 0 || applied[0] != "0003_audit_chain.up.sql" {
 		t.Fatalf("migrate applied %v, %v", applied, err)
 	}
 	rep := verify(t, st)
@@ -299,7 +282,11 @@ func TestTheAppRoleCannotChangeTheAuditLog(t *testing.T) {
 		`DELETE FROM policy_audit`,
 		`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`,
 		`SET session_replication_role = replica`,
-		`DELETE FROM schema_migrations`,
+		// The schema's version is read, never set, by the role.
+		`DELETE FROM duty_schema_version`,
+		`UPDATE duty_schema_version SET version = 1`,
+		`TRUNCATE duty_schema_version`,
+		`INSERT INTO duty_schema_version (version, dirty) VALUES (1, false)`,
 	} {
 		_, err := app.Pool.Exec(ctx, sql)
 		var pgErr *pgconn.PgError

@@ -23,7 +23,7 @@ import (
 // the view the step before left; a step whose predecessor is not yet
 // written is refused and retried. The audit entry is linked into its
 // case's hash chain by a trigger, in the order entries are inserted, which
-// is step order (0003_audit_chain.sql; VerifyAudit checks the chains).
+// is step order (0003_audit_chain.up.sql; VerifyAudit checks the chains).
 func (s *Store) RecordStep(ctx context.Context, st cases.Step) (written bool, err error) {
 	c := st.Case
 	details, err := json.Marshal(st.Details)

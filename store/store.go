@@ -4,12 +4,8 @@ package store
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -19,9 +15,6 @@ import (
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/org/industry"
 )
-
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
 
 // Store wraps the connection pool every query goes through.
 type Store struct {
@@ -85,103 +78,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 // Close releases the pool.
 func (s *Store) Close() { s.Pool.Close() }
 
-// Migration is one versioned SQL file.
-type Migration struct {
-	Version int
-	Name    string
-	SQL     string
-}
-
-// Migrations lists the embedded migrations in version order. File names
-// are NNNN_name.sql; the number is the version.
-func Migrations() ([]Migration, error) {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	return readMigrations(sub)
-}
-
-// readMigrations reads the NNNN_name.sql files of a folder in version
-// order. Two files with one number are refused: Migrate records a version
-// once, so the second would be skipped wherever the first had run.
-func readMigrations(dir fs.FS) ([]Migration, error) {
-	entries, err := fs.ReadDir(dir, ".")
-	if err != nil {
-		return nil, err
-	}
-	var out []Migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
-			return nil, fmt.Errorf("store: migration %q is not named NNNN_name.sql", e.Name())
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("store: migrations %q and %q have the same number %d; renumber the newer one", other, e.Name(), v)
-		}
-		seen[v] = e.Name()
-		body, err := fs.ReadFile(dir, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Migration{Version: v, Name: e.Name(), SQL: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out, nil
-}
-
-// migrateLockKey serialises concurrent `duty migrate` runs and process
-// starts (several workers starting at once) on one database.
-const migrateLockKey = 0x64757479 // "duty"
-
-// Migrate applies every migration not yet applied, each in its own
-// transaction, and returns the names of those it applied.
-func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
-	migrations, err := Migrations()
-	if err != nil {
-		return nil, err
-	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: migrate: %w", err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey); err != nil {
-		return nil, fmt.Errorf("store: migrate lock: %w", err)
-	}
-	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLockKey) }()
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return nil, fmt.Errorf("store: migrate: %w", err)
-	}
-	var applied []string
-	for _, m := range migrations {
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, m.Version, m.Name)
-			if err != nil || tag.RowsAffected() == 0 {
-				return err
-			}
-			if _, err := tx.Exec(ctx, m.SQL); err != nil {
-				return fmt.Errorf("%s: %w", m.Name, err)
-			}
-			applied = append(applied, m.Name)
-			return nil
-		})
-		if err != nil {
-			return applied, fmt.Errorf("store: migrate: %w", err)
-		}
-	}
-	// Under the same lock: concurrent GRANTs on one table collide.
-	if err := grantAppRole(ctx, conn.Conn()); err != nil {
-		return applied, err
-	}
-	return applied, nil
-}
-
 // AppRole is the role duty's server and worker act as (see
-// migrations/0010_app_role.sql): everything the API and the workflows
+// migrations/0010_app_role.up.sql): everything the API and the workflows
 // need, and no UPDATE, DELETE or TRUNCATE on AppendOnlyTables.
 const AppRole = "duty_app"
 
@@ -191,8 +89,9 @@ var AppendOnlyTables = []string{"audit_log", "policy_audit", "personal_reads", "
 
 // grantAppRole gives AppRole its privileges on every table and sequence
 // there is now — so a table a later migration adds needs no grant of its
-// own — and takes back what it must not hold. It runs after every
-// migration (it is idempotent) and does nothing where the role does not
+// own — and takes back what it must not hold. Migrate runs it after the
+// migrations, under the migrator's lock (concurrent GRANTs on one table
+// collide); it is idempotent, and does nothing where the role does not
 // exist (the migrating user could not create it).
 func grantAppRole(ctx context.Context, conn *pgx.Conn) error {
 	exists, member, err := roleStatus(ctx, conn, AppRole)
@@ -212,7 +111,15 @@ func grantAppRole(ctx context.Context, conn *pgx.Conn) error {
 		"GRANT USAGE ON SCHEMA " + in + " TO " + role,
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + in + " TO " + role,
 		"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA " + in + " TO " + role,
-		"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM " + role,
+		// The role may read the schema's version, never set it.
+		"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON " + pgx.Identifier{schema, MigrationsTable}.Sanitize() + " FROM " + role,
+	}
+	var legacy bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, pgx.Identifier{schema, legacyMigrationsTable}.Sanitize()).Scan(&legacy); err != nil {
+		return fmt.Errorf("store: grant %s: %w", AppRole, err)
+	}
+	if legacy {
+		stmts = append(stmts, "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "+pgx.Identifier{schema, legacyMigrationsTable}.Sanitize()+" FROM "+role)
 	}
 	for _, t := range AppendOnlyTables {
 		stmts = append(stmts, "REVOKE UPDATE, DELETE, TRUNCATE ON "+pgx.Identifier{t}.Sanitize()+" FROM "+role)

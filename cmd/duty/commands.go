@@ -468,7 +468,7 @@ func (a *app) actAsRole(ctx context.Context, cfg *config, url string) error {
 		return err
 	}
 	if !ok {
-		a.logger.Warn("cannot act as the database role (missing, or the connecting user is not a member): acting as the connecting user, who may change the audit log; see store/migrations/0010_app_role.sql",
+		a.logger.Warn("cannot act as the database role (missing, or the connecting user is not a member): acting as the connecting user, who may change the audit log; see store/migrations/0010_app_role.up.sql",
 			"role", cfg.databaseRole)
 		return nil
 	}
@@ -533,7 +533,12 @@ func cmdWorker(ctx context.Context, args []string, stderr io.Writer) error {
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	if err := newFlags("migrate", &cfg, stderr).Parse(args); err != nil {
+	var status bool
+	force := noForce
+	fs := newFlags("migrate", &cfg, stderr)
+	fs.BoolVar(&status, "status", false, "print the migrations applied and pending, and change nothing")
+	fs.IntVar(&force, "force", noForce, "after a migration failed part-way and the schema was made whole by hand: record VERSION (a migration's number or time; -1: none) as applied, clean, and apply nothing")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	logger, err := newLogger(cfg.logLevel, stderr)
@@ -543,10 +548,61 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	a := &app{logger: logger}
 	defer a.close()
 	progress := func(format string, a ...any) { fmt.Fprintf(stdout, "duty: "+format+"\n", a...) }
+	if status || force != noForce {
+		if cfg.databaseURL == "" {
+			return errors.New("DATABASE_URL (or --database-url) is required")
+		}
+		st, err := store.Open(ctx, cfg.databaseURL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if force != noForce {
+			if err := store.ForceVersion(ctx, st.Pool, force); err != nil {
+				return err
+			}
+			progress("schema version set to %d; nothing applied", force)
+			return nil
+		}
+		return printMigrationStatus(ctx, st, stdout)
+	}
 	if err := a.openStore(ctx, &cfg, false, progress); err != nil {
 		return err
 	}
 	progress("database is up to date")
+	return nil
+}
+
+// noForce is --force unset: -1 is a version (none applied).
+const noForce = -2
+
+// printMigrationStatus prints each embedded migration, applied or
+// pending, after the database's schema version.
+func printMigrationStatus(ctx context.Context, st *store.Store, stdout io.Writer) error {
+	status, err := store.MigrationStatus(ctx, st.Pool)
+	if err != nil {
+		return err
+	}
+	switch {
+	case status.Legacy:
+		fmt.Fprintf(stdout, "duty: applied migrations as recorded by duty's former migrator (schema_migrations); the next 'duty migrate' carries them over to %s\n", store.MigrationsTable)
+	case status.Version < 0:
+		fmt.Fprintln(stdout, "duty: no migration applied yet")
+	case status.Dirty:
+		fmt.Fprintf(stdout, "duty: schema version %d, DIRTY: that migration failed part-way; make the schema whole by hand, then 'duty migrate --force VERSION'\n", status.Version)
+	default:
+		fmt.Fprintf(stdout, "duty: schema version %d (%s)\n", status.Version, store.MigrationsTable)
+	}
+	for _, m := range status.Migrations {
+		state := "pending"
+		if m.Applied {
+			state = "applied"
+		} else if status.Dirty && int64(m.Version) == status.Version {
+			state = "dirty"
+		}
+		fmt.Fprintf(stdout, "%-8s %s\n", state, m.Name)
+	}
+	fmt.Fprintf(stdout, "duty: %d applied, %d pending\n", len(status.Migrations)-status.Pending(), status.Pending())
 	return nil
 }
 

@@ -25,7 +25,8 @@ Usage:
                           worker, API, demo organisation (start here)
   duty server   [flags]   the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   duty worker   [flags]   the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
-  duty migrate  [flags]   apply database migrations (and --seed-demo) and exit
+  duty migrate  [flags]   apply database migrations (and --seed-demo) and exit;
+                          --status lists those applied and pending
   duty pg start|stop|url [--data DIR]
                           manage the local PostgreSQL cluster in the data folder
   duty bench    [flags]   benchmarks of the whole engine against bare Temporal baselines
