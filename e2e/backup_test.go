@@ -305,3 +305,90 @@ func TestUncleanStopThenCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCheckRepairsAReadModelBehindItsWorkflows restores PostgreSQL from
+// one backup and the Temporal store from a later one — the read model
+// behind its workflows by several steps and a whole case, what a step
+// written between two snapshots leaves on a smaller scale — and expects
+// `duty check` to name each difference and exit 1, `--repair` to write
+// the missing steps from the workflows' histories, the audit chains to
+// verify, and the repaired cases to carry on.
+func TestCheckRepairsAReadModelBehindItsWorkflows(t *testing.T) {
+	dir, db := dataDir(t), pgtest.NewDatabase(t)
+	duty := start(t, dir, db)
+	inspector := duty.login("zhao.jiancha")
+	company := duty.login("qian.zong")
+	var nos []string
+	for i := range 2 {
+		opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{
+			"grade": "general", "enterprise_id": company.orgID, "location": "仓库" + itoa(int64(i)), "description": "消防通道堵塞"})
+		nos = append(nos, caseOf(opened)["case_no"].(string))
+	}
+	early := filepath.Join(t.TempDir(), "early")
+	if out, errOut, code := runDutySplit(t, "backup", "--out", early, "--data", dir, "--database-url", db); code != 0 {
+		t.Fatalf("backup: %d\n%s%s", code, out, errOut)
+	}
+	for _, no := range nos {
+		inspector.must(200, "POST", "/api/v1/hazards/"+no+"/order", map[string]any{"measures": "清理", "deadline": day(20)})
+	}
+	company.must(200, "POST", "/api/v1/hazards/"+nos[0]+"/completion", map[string]any{"summary": "已清理", "evidence": []map[string]any{{"name": "d.jpg"}}})
+	later := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{
+		"grade": "general", "enterprise_id": company.orgID, "location": "车间", "description": "安全出口上锁"})
+	nos = append(nos, caseOf(later)["case_no"].(string))
+	late := filepath.Join(t.TempDir(), "late")
+	if out, errOut, code := runDutySplit(t, "backup", "--out", late, "--data", dir, "--database-url", db); code != 0 {
+		t.Fatalf("backup: %d\n%s%s", code, out, errOut)
+	}
+	if err := duty.stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+
+	dir2, db2 := filepath.Join(dataDir(t), "restored"), pgtest.NewDatabase(t)
+	if out, errOut, code := runDutySplit(t, "restore", "--from", early, "--data", dir2, "--database-url", db2); code != 0 {
+		t.Fatalf("restore: %d\n%s%s", code, out, errOut)
+	}
+	temporal, err := os.ReadFile(filepath.Join(late, "temporal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir2, "temporal.db"), temporal, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	restored := start(t, dir2, db2)
+
+	out, _, code := runDutySplit(t, "check", "--data", dir2, "--database-url", db2)
+	t.Logf("check:\n%s", out)
+	if code != 1 || !strings.Contains(out, "4 differences found, 4 remain") ||
+		!strings.Contains(out, "PostgreSQL's counter is at 2, but a workflow holds "+nos[2]) ||
+		!strings.Contains(out, nos[0]+" (hazard/"+nos[0]+"): the read model stops at step 1 (state reported); the workflow wrote up to step 3 (state completion_reported); missing: 2 order, 3 report_completion") ||
+		!strings.Contains(out, nos[2]+" (hazard/"+nos[2]+"): the read model stops at step 0 (state none)") {
+		t.Fatalf("duty check on a read model behind: exit %d", code)
+	}
+	out, _, code = runDutySplit(t, "check", "--repair", "--data", dir2, "--database-url", db2)
+	t.Logf("check --repair:\n%s", out)
+	if code != 0 || strings.Count(out, "repaired: wrote steps") != 3 || !strings.Contains(out, "repaired: the counter is at 3") {
+		t.Fatalf("duty check --repair: exit %d", code)
+	}
+	if out, _, code := runDutySplit(t, "check", "--data", dir2, "--database-url", db2); code != 0 || !strings.Contains(out, "0 differences found") {
+		t.Fatalf("duty check after the repair: exit %d\n%s", code, out)
+	}
+	if out, code := auditVerify(t, db2); code != 0 {
+		t.Fatalf("duty audit verify after the repair exited %d:\n%s", code, out)
+	}
+	inspector = restored.login("zhao.jiancha")
+	closed := inspector.must(200, "POST", "/api/v1/hazards/"+nos[0]+"/reinspection", map[string]any{"passed": true, "findings": "通道畅通"})
+	if got := strings.Join(actions(closed), ","); got != "report,order,report_completion,reinspect" {
+		t.Fatalf("timeline of the repaired case: %s", got)
+	}
+	inspector.must(200, "POST", "/api/v1/hazards/"+nos[2]+"/order", map[string]any{"measures": "解锁", "deadline": day(10)})
+	// The next case gets a new number, not one a workflow already holds.
+	company = restored.login("qian.zong")
+	next := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{
+		"grade": "general", "enterprise_id": company.orgID, "location": "食堂", "description": "燃气报警器失效"})
+	if no := caseOf(next)["case_no"].(string); no <= nos[2] {
+		t.Fatalf("the case opened after the repair is %s; %s was already in use", no, nos[2])
+	}
+	if err := restored.stop(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/casecheck"
 	"github.com/duty-project/duty/internal/temporaltls"
 	"github.com/duty-project/duty/store"
@@ -97,12 +98,14 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	say("checking %d open cases", len(ids))
 	var diffs []casecheck.Difference
+	var held []cases.Number
 	for i, id := range ids {
-		d, err := checkCase(ctx, tc, id, rows[id])
+		d, numbers, err := checkCase(ctx, tc, id, rows[id])
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
 		diffs = append(diffs, d...)
+		held = append(held, numbers...)
 		if (i+1)%1000 == 0 {
 			say("%d of %d cases checked", i+1, len(ids))
 		}
@@ -124,7 +127,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		again, err := checkCase(ctx, tc, d.WorkflowID, row)
+		again, _, err := checkCase(ctx, tc, d.WorkflowID, row)
 		if err != nil {
 			return err
 		}
@@ -135,8 +138,29 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		remaining++
 		fmt.Fprintf(stdout, "  not repaired: %s\n", again[0].Text)
 	}
+	// The case-number counters, once the steps are written.
+	counters, err := st.CaseNumberCounters(ctx)
+	if err != nil {
+		return err
+	}
+	last := map[casecheck.Counter]int{}
+	for _, n := range counters {
+		last[casecheck.Counter{Kind: n.Kind, Region: n.Region, Year: n.Year}] = n.Seq
+	}
+	texts, raise := casecheck.CountersBehind(held, last)
+	for i, text := range texts {
+		fmt.Fprintln(stdout, text)
+		if !*repair {
+			remaining++
+			continue
+		}
+		if err := st.RaiseCaseNumber(ctx, raise[i]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  repaired: the counter is at %d\n", raise[i].Seq)
+	}
 	fmt.Fprintf(stdout, "duty check: %d open cases, %d differences found, %d remain (%s)\n",
-		len(ids), len(diffs), remaining, time.Since(started).Round(time.Millisecond))
+		len(ids), len(diffs)+len(texts), remaining, time.Since(started).Round(time.Millisecond))
 	if remaining > 0 {
 		return errDifferences
 	}
@@ -238,18 +262,20 @@ func readModelOf(ctx context.Context, st *store.Store, id string) (casecheck.Rea
 // checkCase compares one workflow with its read model. A running
 // workflow that never took a step is not a case (the duties sweep, a
 // campaign's own bookkeeping) and has nothing to compare.
-func checkCase(ctx context.Context, tc client.Client, id string, rm casecheck.ReadModel) ([]casecheck.Difference, error) {
+//
+// It also returns the case numbers the workflow holds.
+func checkCase(ctx context.Context, tc client.Client, id string, rm casecheck.ReadModel) ([]casecheck.Difference, []cases.Number, error) {
 	it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	wf, err := casecheck.Read(it)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return casecheck.Compare(id, rm, nil), nil
+		return casecheck.Compare(id, rm, nil), nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !rm.Exists && len(wf.Taken) == 0 {
-		return nil, nil
+		return nil, wf.Numbers, nil
 	}
-	return casecheck.Compare(id, rm, &wf), nil
+	return casecheck.Compare(id, rm, &wf), wf.Numbers, nil
 }

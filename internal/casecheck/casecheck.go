@@ -13,6 +13,7 @@ package casecheck
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -41,7 +42,16 @@ type Workflow struct {
 	// Closed is set once the workflow has ended (completed, failed,
 	// terminated, timed out, continued as new).
 	Closed bool
+	// Numbers are the case numbers the workflow holds: its own and those
+	// it allocated for cases it starts. PostgreSQL's counters must be past
+	// them, or a new case would be given a number already in use.
+	Numbers []cases.Number
 }
+
+// numberActivities are the activities that allocate case numbers in
+// PostgreSQL and return them (activities.CaseNumbersResult,
+// activities.PrepareRungResult).
+var numberActivities = map[string]bool{"AllocateCaseNumbers": true, "PrepareRung": true}
 
 // LastTaken is the highest seq the workflow took.
 func (w Workflow) LastTaken() int64 {
@@ -56,6 +66,8 @@ func (w Workflow) LastTaken() int64 {
 func Read(events Events) (Workflow, error) {
 	w := Workflow{Taken: map[int64]cases.Step{}}
 	scheduled := map[int64]int64{} // event id → seq
+	allocating := map[int64]bool{} // event ids of numberActivities
+	own := map[string]bool{}
 	for events.HasNext() {
 		ev, err := events.Next()
 		if err != nil {
@@ -64,6 +76,9 @@ func Read(events Events) (Workflow, error) {
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			a := ev.GetActivityTaskScheduledEventAttributes()
+			if numberActivities[a.GetActivityType().GetName()] {
+				allocating[ev.GetEventId()] = true
+			}
 			if a.GetActivityType().GetName() != RecordStepActivity {
 				continue
 			}
@@ -77,9 +92,27 @@ func Read(events Events) (Workflow, error) {
 			}
 			w.Taken[step.Seq] = step
 			scheduled[ev.GetEventId()] = step.Seq
+			if n, err := cases.ParseNumber(step.Case.CaseNo); err == nil && !own[step.Case.CaseNo] {
+				own[step.Case.CaseNo] = true
+				w.Numbers = append(w.Numbers, n)
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-			if seq, ok := scheduled[ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]; ok {
+			a := ev.GetActivityTaskCompletedEventAttributes()
+			if seq, ok := scheduled[a.GetScheduledEventId()]; ok {
 				w.Written = max(w.Written, seq)
+			}
+			if p := a.GetResult().GetPayloads(); allocating[a.GetScheduledEventId()] && len(p) == 1 {
+				var res struct {
+					Numbers []cases.Number `json:"numbers"`
+					Number  *cases.Number  `json:"number"`
+				}
+				if err := json.Unmarshal(p[0].GetData(), &res); err != nil {
+					return w, fmt.Errorf("event %d: allocated numbers: %w", ev.GetEventId(), err)
+				}
+				w.Numbers = append(w.Numbers, res.Numbers...)
+				if res.Number != nil && res.Number.Seq > 0 {
+					w.Numbers = append(w.Numbers, *res.Number)
+				}
 			}
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
 			enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
@@ -195,4 +228,40 @@ func Compare(id string, rm ReadModel, wf *Workflow) []Difference {
 		}
 	}
 	return out
+}
+
+// Counter is PostgreSQL's case-number counter of a kind, region and year.
+type Counter struct {
+	Kind   cases.Kind
+	Region string
+	Year   int
+}
+
+// CountersBehind compares the highest number the workflows hold of each
+// counter with the counter's last number in PostgreSQL (last; a missing
+// counter is 0), and says which are behind, in words, with the number to
+// raise each to.
+func CountersBehind(held []cases.Number, last map[Counter]int) (texts []string, raise []cases.Number) {
+	top := map[Counter]cases.Number{}
+	for _, n := range held {
+		c := Counter{n.Kind, n.Region, n.Year}
+		if n.Seq > top[c].Seq {
+			top[c] = n
+		}
+	}
+	keys := make([]Counter, 0, len(top))
+	for c := range top {
+		keys = append(keys, c)
+	}
+	sort.Slice(keys, func(i, j int) bool { return top[keys[i]].String() < top[keys[j]].String() })
+	for _, c := range keys {
+		n := top[c]
+		if last[c] >= n.Seq {
+			continue
+		}
+		texts = append(texts, fmt.Sprintf("case numbers %s %s %d: PostgreSQL's counter is at %d, but a workflow holds %s: a new case would be given a number in use",
+			c.Kind, c.Region, c.Year, last[c], n))
+		raise = append(raise, n)
+	}
+	return texts, raise
 }

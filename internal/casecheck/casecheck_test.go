@@ -97,3 +97,35 @@ func TestReadAndCompare(t *testing.T) {
 		t.Fatalf("no workflow: %+v", d)
 	}
 }
+
+func TestNumbersHeldAndCountersBehind(t *testing.T) {
+	h := history(t, 2, 2)
+	result, err := json.Marshal(activities.CaseNumbersResult{Numbers: []cases.Number{{Kind: cases.KindTalk, Region: "140502", Year: 2026, Seq: 9}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	*h = append(*h, &historypb.HistoryEvent{EventId: 100, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+		Attributes: &historypb.HistoryEvent_ActivityTaskScheduledEventAttributes{ActivityTaskScheduledEventAttributes: &historypb.ActivityTaskScheduledEventAttributes{
+			ActivityType: &commonpb.ActivityType{Name: "AllocateCaseNumbers"}}}},
+		&historypb.HistoryEvent{EventId: 101, EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+			Attributes: &historypb.HistoryEvent_ActivityTaskCompletedEventAttributes{ActivityTaskCompletedEventAttributes: &historypb.ActivityTaskCompletedEventAttributes{
+				ScheduledEventId: 100, Result: &commonpb.Payloads{Payloads: []*commonpb.Payload{{Data: result}}}}}})
+	wf, err := Read(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wf.Numbers) != 1 || wf.Numbers[0].Seq != 9 {
+		// YH-1 is no case number; the talk's is.
+		t.Fatalf("numbers %+v", wf.Numbers)
+	}
+	held := append(wf.Numbers, cases.Number{Kind: cases.KindHazard, Region: "140502", Year: 2026, Seq: 3})
+	last := map[Counter]int{{cases.KindTalk, "140502", 2026}: 9, {cases.KindHazard, "140502", 2026}: 2}
+	texts, raise := CountersBehind(held, last)
+	if len(texts) != 1 || len(raise) != 1 || raise[0].Seq != 3 || raise[0].Kind != cases.KindHazard || !strings.Contains(texts[0], "counter is at 2") {
+		t.Fatalf("behind: %v %v", texts, raise)
+	}
+	last[Counter{cases.KindHazard, "140502", 2026}] = 3
+	if texts, _ := CountersBehind(held, last); len(texts) != 0 {
+		t.Fatalf("counters level with the workflows: %v", texts)
+	}
+}
