@@ -19,7 +19,7 @@ import (
 
 // runDutySplit runs a duty command to its end and returns its stdout, stderr
 // and exit status.
-func runDutySplit(t *testing.T, args ...string) (stdout, stderr string, code int) {
+func runDutySplit(t testing.TB, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	var out, errOut strings.Builder
