@@ -145,7 +145,7 @@ func TestBackupUnderLoadRestoresIntoASystemThatCarriesOn(t *testing.T) {
 	timed := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{
 		"grade": "general", "enterprise_id": company.orgID, "location": "配电房", "description": "漏电保护器失效"})
 	timedNo := caseOf(timed)["case_no"].(string)
-	due := time.Now().Add(25 * time.Second)
+	due := time.Now().Add(40 * time.Second)
 	timed = inspector.must(200, "POST", "/api/v1/hazards/"+timedNo+"/order", map[string]any{"measures": "更换", "deadline": due.Format(time.RFC3339Nano)})
 	cases = append(cases, ackedCase{no: timedNo, seq: seq(timed)})
 
@@ -156,6 +156,7 @@ func TestBackupUnderLoadRestoresIntoASystemThatCarriesOn(t *testing.T) {
 	backupDir := filepath.Join(t.TempDir(), "backup")
 	began := time.Now()
 	out, progress, code := runDutySplit(t, "backup", "--out", backupDir, "--data", dir, "--database-url", db)
+	backupDone := time.Now()
 	close(stop)
 	wait()
 	if code != 0 {
@@ -228,6 +229,17 @@ func TestBackupUnderLoadRestoresIntoASystemThatCarriesOn(t *testing.T) {
 	}
 	if caseOf(c)["overdue"] != true {
 		t.Fatalf("the deadline of %s (due %s) did not fire after the restore: %v", timedNo, due.Format(time.TimeOnly), caseOf(c))
+	}
+	// It fired in the restored system, not before the backup.
+	for _, e := range c["timeline"].([]any) {
+		entry := e.(map[string]any)
+		if entry["action"] != "overdue" {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, entry["at"].(string))
+		if err != nil || !at.After(backupDone) {
+			t.Fatalf("the overdue step of %s is at %v, the backup ended at %s: the timer did not come due after the backup (%v)", timedNo, entry["at"], backupDone, err)
+		}
 	}
 	// Every case carries on: the ordered ones to completion, the completed
 	// ones to closed.
