@@ -164,7 +164,7 @@ func Take(ctx context.Context, src Sources, out string, progress Progress) (*Man
 	dumpFile := filepath.Join(out, PostgresFile)
 	pgStart := time.Now()
 	dump := exec.CommandContext(ctx, filepath.Join(src.BinDir, "pg_dump"), "--format=custom", "--snapshot="+snapshot,
-		"--no-sync", "--file="+dumpFile, "--dbname="+src.PostgresURL)
+		"--file="+dumpFile, "--dbname="+src.PostgresURL)
 	var dumpErr strings.Builder
 	dump.Stderr = &dumpErr
 	if err := dump.Start(); err != nil {
