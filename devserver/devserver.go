@@ -56,7 +56,26 @@ type Options struct {
 	LogLevel string
 	// Retention is how long closed workflow histories are kept.
 	Retention time.Duration
+	// Synchronous is SQLite's synchronous pragma: SyncFull (the default)
+	// or SyncNormal. See the constants.
+	Synchronous string
 }
+
+// The durability settings of the SQLite file (PRAGMA synchronous, in WAL
+// mode). Both survive the process being killed (SIGKILL, a crash of duty):
+// what is committed is in the operating system's page cache either way.
+// They differ on a power cut or a crash of the machine itself.
+const (
+	// SyncFull fsyncs the WAL at every commit: a step the server has
+	// acknowledged survives a power cut. It is the default, so that the
+	// Temporal store never loses a step PostgreSQL (which fsyncs its own
+	// commits) has already been told about.
+	SyncFull = "full"
+	// SyncNormal fsyncs only at checkpoints: faster, but a power cut may
+	// lose the last transactions — workflow steps whose rows PostgreSQL
+	// kept, which `duty check` then reports. For trials and development.
+	SyncNormal = "normal"
+)
 
 // Server is a running embedded Temporal server.
 type Server struct {
@@ -88,6 +107,13 @@ func Start(opts Options) (*Server, error) {
 	}
 	if opts.Retention == 0 {
 		opts.Retention = 30 * 24 * time.Hour
+	}
+	switch opts.Synchronous {
+	case "":
+		opts.Synchronous = SyncFull
+	case SyncFull, SyncNormal:
+	default:
+		return nil, fmt.Errorf("devserver: synchronous %q: use %q or %q", opts.Synchronous, SyncFull, SyncNormal)
 	}
 	ports, err := freePorts(opts.Host, 4)
 	if err != nil {
@@ -249,11 +275,10 @@ func prepareSQLite(opts Options) (*config.SQL, error) {
 		// "_journal_mode" (which SQLite ignores as an unknown pragma: duty
 		// ran in the rollback-journal mode, an fsync and a journal file
 		// created and unlinked per transaction, until this was noticed in
-		// a profile). WAL with synchronous=normal commits without fsync;
-		// a process killed with SIGKILL loses nothing (the WAL is in the
-		// page cache), only a crash of the machine itself may lose the
-		// last transactions.
-		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "normal"},
+		// a profile). In WAL mode synchronous=full fsyncs every commit,
+		// synchronous=normal only at checkpoints (see SyncFull,
+		// SyncNormal).
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": opts.Synchronous},
 	}
 	if _, err := os.Stat(opts.DatabaseFile); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(filepath.Dir(opts.DatabaseFile), 0o755); err != nil {

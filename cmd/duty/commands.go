@@ -224,23 +224,33 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 			return errors.New("TEMPORAL_ADDRESS (or --temporal-address) is required")
 		}
 		start := time.Now()
+		sync := cfg.sqliteSync()
 		srv, err := devserver.Start(devserver.Options{
 			DatabaseFile: filepath.Join(cfg.dataDir, "temporal.db"),
 			CertDir:      filepath.Join(cfg.dataDir, temporalTLSDir),
 			Namespaces:   []string{cfg.temporalNamespace},
+			Synchronous:  sync,
 		})
 		if err != nil {
 			return err
 		}
 		address = srv.Address()
+		// `duty check` and `duty backup` beside this process find the
+		// server here; the port is a new one on every start.
+		addrFile := filepath.Join(cfg.dataDir, temporalAddressFile)
+		if err := os.WriteFile(addrFile, []byte(address+"\n"), 0o644); err != nil {
+			_ = srv.Stop()
+			return err
+		}
 		certs := srv.Certificates()
 		tlsConfig = certs.ClientConfig()
 		if certs.Generated != "" {
 			progress("made new certificates for the embedded Temporal server (%s)", certs.Generated)
 		}
-		progress("started the embedded Temporal server on %s in %s (mutual TLS: duty's client certificate and the CA in %s)",
-			address, time.Since(start).Round(time.Millisecond), certs.Dir)
+		progress("started the embedded Temporal server on %s in %s (mutual TLS: duty's client certificate and the CA in %s; SQLite synchronous=%s)",
+			address, time.Since(start).Round(time.Millisecond), certs.Dir, sync)
 		a.closers = append(a.closers, func() {
+			_ = os.Remove(addrFile)
 			if err := srv.Stop(); err != nil {
 				a.logger.Warn("stopping Temporal", "err", err)
 			}
@@ -265,6 +275,25 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 	a.temporal = c
 	a.closers = append(a.closers, c.Close)
 	return nil
+}
+
+// temporalAddressFile is the data folder's file that holds the embedded
+// server's frontend address while `duty dev` runs.
+const temporalAddressFile = "temporal.address"
+
+// sqliteSync is the embedded server's SQLite synchronous setting:
+// --temporal-sync, else full — normal only for the demo (dev seeding the
+// demo organisation), where speed matters more than the last steps
+// before a power cut. An installation that is its own production runs
+// `duty dev --seed-demo=false` and gets full.
+func (cfg *config) sqliteSync() string {
+	if cfg.temporalSync != "" {
+		return cfg.temporalSync
+	}
+	if cfg.seedDemo {
+		return devserver.SyncNormal
+	}
+	return devserver.SyncFull
 }
 
 // temporalTLSDir is the data folder's subfolder of the embedded server's

@@ -40,6 +40,7 @@ type config struct {
 	pollers           int
 	uiPort            int
 	noWorker          bool
+	temporalSync      string
 }
 
 // setting is one configurable value: flag name, environment variable,
@@ -51,17 +52,17 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit draw person calendar import archive"},
+	{"data", "DUTY_DATA", "./.duty", "data folder: the local PostgreSQL cluster, the embedded Temporal server's SQLite file and its TLS certificates (temporal-tls/)", "dev pg audit draw person calendar import archive backup restore check"},
 	{"listen", "DUTY_LISTEN", "127.0.0.1:8080", "HTTP address of the API (port 0 picks a free port)", "dev server"},
-	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit draw person calendar import archive"},
+	{"database-url", "DATABASE_URL", "", "PostgreSQL URL; empty in 'dev' starts a local cluster in the data folder", "dev server worker migrate audit draw person calendar import archive backup restore check"},
 	{"database-role", "DUTY_DATABASE_ROLE", "duty_app", "role the server and worker act as (SET ROLE) after migrating as the URL's user: no UPDATE or DELETE of audit rows; empty acts as that user", "dev server worker calendar"},
-	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker calendar"},
-	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker calendar"},
-	{"temporal-tls-cert", "TEMPORAL_TLS_CERT", "", "client certificate (PEM file) for a --temporal-address frontend that requires mutual TLS; any --temporal-tls-* setting turns TLS on (the embedded server always uses the data folder's certificates)", "dev server worker calendar"},
-	{"temporal-tls-key", "TEMPORAL_TLS_KEY", "", "private key (PEM file) of --temporal-tls-cert", "dev server worker calendar"},
-	{"temporal-tls-ca", "TEMPORAL_TLS_CA", "", "CA certificates (PEM file) the frontend's certificate must chain to; empty trusts the system's roots", "dev server worker calendar"},
-	{"temporal-tls-server-name", "TEMPORAL_TLS_SERVER_NAME", "", "name the frontend's certificate must carry when it is not the host of --temporal-address", "dev server worker calendar"},
-	{"temporal-tls-disable-host-verification", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "false", "accept the frontend's certificate whatever name it carries; its chain to the CA is still checked", "dev server worker calendar"},
+	{"temporal-address", "TEMPORAL_ADDRESS", "", "Temporal frontend host:port; empty in 'dev' starts the embedded server", "dev server worker calendar check"},
+	{"temporal-namespace", "TEMPORAL_NAMESPACE", "duty", "Temporal namespace; registered if missing", "dev server worker calendar check"},
+	{"temporal-tls-cert", "TEMPORAL_TLS_CERT", "", "client certificate (PEM file) for a --temporal-address frontend that requires mutual TLS; any --temporal-tls-* setting turns TLS on (the embedded server always uses the data folder's certificates)", "dev server worker calendar check"},
+	{"temporal-tls-key", "TEMPORAL_TLS_KEY", "", "private key (PEM file) of --temporal-tls-cert", "dev server worker calendar check"},
+	{"temporal-tls-ca", "TEMPORAL_TLS_CA", "", "CA certificates (PEM file) the frontend's certificate must chain to; empty trusts the system's roots", "dev server worker calendar check"},
+	{"temporal-tls-server-name", "TEMPORAL_TLS_SERVER_NAME", "", "name the frontend's certificate must carry when it is not the host of --temporal-address", "dev server worker calendar check"},
+	{"temporal-tls-disable-host-verification", "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "false", "accept the frontend's certificate whatever name it carries; its chain to the CA is still checked", "dev server worker calendar check"},
 	{"rules", "DUTY_RULES_FILE", "", "JSON file of rule sets (reminder offsets, maximum periods, authority limits, ladders and the rungs the engine starts itself, accident numbers) replacing the built-in ones", "dev server worker migrate calendar archive"},
 	{"calendar", "DUTY_CALENDAR_DIR", "", "folder of extra holiday-calendar years (YYYY.json, from the State Council's notice); default <data>/calendar if present", "dev server worker calendar"},
 	{"token-ttl", "DUTY_TOKEN_TTL", "15m", "how long an access token stays valid; a client then trades its refresh token for a new pair (the pages do it by themselves)", "dev server"},
@@ -77,6 +78,7 @@ var settings = []setting{
 	{"demo-enterprises", "DUTY_DEMO_ENTERPRISES", "2000", "with --seed-demo, how many generated enterprises of 城区 and 泽州县 (each with its 主要负责人) a new installation gets, so lists and exports are tried at a believable size; 0 for none", "dev migrate"},
 	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
 	{"ui-port", "DUTY_UI_PORT", "-1", "dev: loopback port of Temporal's Web UI (read-only, every case's history, no login: any local user can read it) for the embedded server, e.g. 8233; 0 picks a free port; -1, the default, serves none", "dev"},
+	{"temporal-sync", "DUTY_TEMPORAL_SYNC", "", "dev: durability of the embedded Temporal server's SQLite file: full (every commit synced to disk: nothing acknowledged is lost on a power cut) or normal (faster; a power cut may lose the last steps, which 'duty check' then reports); default full, normal when dev seeds the demo organisation", "dev"},
 	{"no-worker", "DUTY_NO_WORKER", "false", "dev: run no worker in this process; cases wait for 'duty worker' processes (the fault tests kill and restart those on their own)", "dev"},
 }
 
@@ -171,6 +173,8 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			n := -1
 			_, _ = fmt.Sscan(def, &n)
 			fs.IntVar(&c.uiPort, s.flag, n, usage)
+		case "temporal-sync":
+			fs.StringVar(&c.temporalSync, s.flag, def, usage)
 		case "no-worker":
 			fs.BoolVar(&c.noWorker, s.flag, def == "true" || def == "1", usage)
 		default:

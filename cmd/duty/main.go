@@ -40,6 +40,15 @@ Usage:
                           naming what changed
   duty archive CASE-NO --out FILE [flags]
                           make the case file (案卷) of a closed case and its child cases
+  duty backup --out DIR [flags]
+                          a consistent online backup of PostgreSQL, the embedded
+                          Temporal store and the evidence files, with a manifest
+  duty restore --from DIR --data NEWDIR [flags]
+                          restore a backup into a new data folder (and database)
+  duty check [--repair] [flags]
+                          compare every open case's workflow with the read model;
+                          --repair writes what the read model lacks; exits 1 if
+                          differences remain
   duty draw verify ID [flags]
                           repeat a 双随机 draw from its record; exits 1 if it differs
   duty import enterprises|persons|departments FILE --as LOGIN [--dry-run]
@@ -88,6 +97,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDraw(ctx, args[1:], stdout, stderr)
 	case "archive":
 		err = cmdArchive(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = cmdRestore(ctx, args[1:], stdout, stderr)
+	case "check":
+		err = cmdCheck(ctx, args[1:], stdout, stderr)
 	case "person":
 		err = cmdPerson(ctx, args[1:], stdout, stderr)
 	case "calendar":
