@@ -426,3 +426,10 @@ func ForceVersion(ctx context.Context, pool *pgxpool.Pool, version int) error {
 	}
 	return nil
 }
+
+// MigrationSQL is the text of an embedded migration, by its file name (as
+// Migrations lists it).
+func MigrationSQL(name string) (string, error) {
+	b, err := fs.ReadFile(migrationFiles, "migrations/"+name)
+	return string(b), err
+}

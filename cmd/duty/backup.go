@@ -195,8 +195,12 @@ func grantAfterRestore(ctx context.Context, url string) error {
 		return err
 	}
 	for _, m := range migrations {
-		if m.Version == 10 { // 0010_app_role.sql: creates duty_app if missing
-			if _, err := st.Pool.Exec(ctx, m.SQL); err != nil {
+		if m.Version == 10 { // 0010_app_role.up.sql: creates duty_app if missing
+			sql, err := store.MigrationSQL(m.Name)
+			if err != nil {
+				return err
+			}
+			if _, err := st.Pool.Exec(ctx, sql); err != nil {
 				return fmt.Errorf("restore: application role: %w", err)
 			}
 		}
