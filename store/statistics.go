@@ -141,10 +141,11 @@ func (s *Store) InspectedEnterprises(ctx context.Context, q StatsQuery) (byKey m
 		    WHERE (%[2]s)
 		    GROUP BY GROUPING SETS ((1), ())
 		    UNION ALL
-		    SELECT %[1]s AS key, grouping(%[1]s) AS whole, count(DISTINCT enterprise_id) - count(DISTINCT (enterprise_id, region_path, industry, risk_class))
+		    SELECT %[1]s AS key, grouping(%[1]s) AS whole, count(DISTINCT enterprise_id) - count(*)
 		    FROM (SELECT region_path, industry, risk_class, enterprise_id FROM inspected_enterprise_years,
 		               (SELECT array_agg(x::bit(366) ORDER BY o) AS masks FROM unnest(` + m + `::text[]) WITH ORDINALITY AS u(x, o)) mm
-		          WHERE shared AND year BETWEEN ` + y1 + ` AND ` + y2 + ` AND region_path LIKE $1 AND bit_count(days & mm.masks[year - ` + y1 + ` + 1]) > 0) shared
+		          WHERE shared AND year BETWEEN ` + y1 + ` AND ` + y2 + ` AND region_path LIKE $1 AND bit_count(days & mm.masks[year - ` + y1 + ` + 1]) > 0
+		          GROUP BY 1, 2, 3, 4) shared -- an enterprise's cell once, over the years
 		    WHERE (%[2]s)
 		    GROUP BY GROUPING SETS ((1), ())
 		) n
