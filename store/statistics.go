@@ -177,9 +177,9 @@ func nextDekad(t time.Time) time.Time {
 	return monthStart(t).AddDate(0, 1, 0)
 }
 
-// periodRanges cuts the days [from, to) into whole months, whole dekads
-// and single days: the key ranges at each resolution that cover them
-// exactly once (at most five).
+// periodRanges cuts the days [from, to) into whole years, whole months,
+// whole dekads and single days: the key ranges at each resolution that
+// cover them exactly once (at most seven).
 func periodRanges(from, to time.Time) []keyRange {
 	var out []keyRange
 	add := func(level int, lo, hi time.Time) {
@@ -191,6 +191,9 @@ func periodRanges(from, to time.Time) []keyRange {
 	}
 	for t := from; t.Before(to); {
 		switch next := monthStart(t).AddDate(0, 1, 0); {
+		case t.YearDay() == 1 && !t.AddDate(1, 0, 0).After(to):
+			add(3, t, t.AddDate(1, 0, 0))
+			t = t.AddDate(1, 0, 0)
 		case t.Day() == 1 && !next.After(to):
 			add(2, t, next)
 			t = next
@@ -213,19 +216,36 @@ type pairRange struct{ p, d keyRange }
 // resolutions of p and d: p's days from a cut into a's remaining days,
 // the remaining dekads of its month and the months after; d's days up to
 // b into the months before b's, the dekads of b's month before b's dekad
-// and the days of that dekad up to b. Every pair has p < d, so p's months
-// end with b and d's begin with a's month.
+// and the days of that dekad up to b (an end on a dekad's or month's
+// edge, whole months, whole years: fewer and coarser). Every pair has
+// p < d, so p's months end with b and d's begin with a's month.
 func pairRanges(a, b time.Time) []pairRange {
 	end := b.AddDate(0, 0, 1)
+	if a.YearDay() == 1 && end.YearDay() == 1 { // whole years: pairs kept by year
+		return []pairRange{{keyRange{3, a, end}, keyRange{3, a, end}}}
+	}
+	// An end on a month's or dekad's edge needs no finer cut.
 	ps := []keyRange{
 		{0, a, nextDekad(a)},
 		{1, nextDekad(a), monthStart(a).AddDate(0, 1, 0)},
 		{2, monthStart(a).AddDate(0, 1, 0), end},
 	}
+	switch {
+	case a.Day() == 1:
+		ps = []keyRange{{2, a, end}}
+	case dekadStart(a).Equal(a):
+		ps = []keyRange{{1, a, monthStart(a).AddDate(0, 1, 0)}, ps[2]}
+	}
 	ds := []keyRange{
 		{2, monthStart(a), monthStart(b)},
 		{1, monthStart(b), dekadStart(b)},
 		{0, dekadStart(b), end},
+	}
+	switch {
+	case end.Day() == 1:
+		ds = []keyRange{{2, monthStart(a), end}}
+	case dekadStart(end).Equal(end):
+		ds = []keyRange{ds[0], {1, monthStart(b), end}}
 	}
 	var out []pairRange
 	for _, p := range ps {

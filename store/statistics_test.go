@@ -230,6 +230,10 @@ func TestInspectedEnterprisesAgreeWithTheCases(t *testing.T) {
 		{day(2026, 1, 21), day(2026, 2, 1)},   // a month's last dekad
 		{day(2026, 2, 15), day(2026, 3, 25)},  // days, dekads, days
 		{day(2025, 12, 5), day(2026, 11, 23)}, // across a year's end, mid-month both ends
+		{day(2026, 3, 21), day(2026, 6, 11)},  // from a dekad to a dekad
+		{day(2026, 1, 1), day(2026, 3, 11)},   // from a year's start to a dekad
+		{day(2025, 1, 1), day(2026, 1, 1)},    // a whole year before
+		{day(2025, 6, 1), day(2027, 1, 1)},    // from a month to a year's end
 	}
 	for range 40 { // and any other
 		a := day(2025, 11, 1).AddDate(0, 0, rng.IntN(480))

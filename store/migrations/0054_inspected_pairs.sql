@@ -14,10 +14,11 @@
 -- second term takes off the repeat days whose previous one is inside the
 -- period too. Both are counts, kept per cell: the days by day, and the
 -- pairs by (p, d). Read at day resolution a period's pairs are as many as
--- its repeat inspections; so each count is kept at three resolutions —
--- the day, the dekad (旬: days 1–10, 11–20, 21–end) and the month — and a
--- period is cut into its whole months, whole dekads and single days at
--- either end: a few dozen rows a cell for any period, of any length.
+-- its repeat inspections; so each count is kept at several resolutions —
+-- the day, the dekad (旬: days 1–10, 11–20, 21–end), the month, and for
+-- whole years the year — and a period is cut into its whole years or
+-- months, whole dekads and single days at either end: a few dozen rows a
+-- cell for any period, of any length.
 --
 -- An enterprise inspected in two cells (two sectors, moved, or classed
 -- again) counts in both; where a group or the total holds both, it is
@@ -76,15 +77,23 @@ CREATE TABLE inspected_enterprise_years (
 CREATE INDEX inspected_enterprise_years_enterprise ON inspected_enterprise_years (enterprise_id);
 CREATE INDEX inspected_enterprise_years_shared ON inspected_enterprise_years (year, region_path text_pattern_ops) WHERE shared;
 
--- Resolutions: 0 the day, 1 the dekad (旬), 2 the month; a day's key at
--- each is the first day of its dekad or month.
+-- Resolutions: 0 the day, 1 the dekad (旬), 2 the month, 3 the year; a
+-- day's key at each is the first day of its dekad, month or year.
 CREATE FUNCTION inspected_key(d date, level int) RETURNS date LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE level WHEN 0 THEN d
                       WHEN 1 THEN d - (extract(day FROM d)::int - 1) + least((extract(day FROM d)::int - 1) / 10, 2) * 10
-                      ELSE d - (extract(day FROM d)::int - 1) END
+                      WHEN 2 THEN d - (extract(day FROM d)::int - 1)
+                      ELSE d - (extract(doy FROM d)::int - 1) END
 $$;
 
--- Enterprise-days per cell, by day, dekad and month.
+-- The resolutions pairs are kept under: each end by day, dekad or month,
+-- and both by year (for periods of whole years).
+CREATE FUNCTION inspected_pair_levels() RETURNS TABLE (pl int, dl int) LANGUAGE sql IMMUTABLE AS $$
+    SELECT pl, dl FROM generate_series(0, 2) pl, generate_series(0, 2) dl
+    UNION ALL SELECT 3, 3
+$$;
+
+-- Enterprise-days per cell, by day, dekad, month and year.
 CREATE TABLE inspected_day_counts (
     level       smallint NOT NULL,
     day         date NOT NULL,
@@ -96,7 +105,8 @@ CREATE TABLE inspected_day_counts (
 );
 
 -- Consecutive inspection days (p, d) of an enterprise per cell, by the
--- resolution of each end: every pair is counted under all nine.
+-- resolution of each end: every pair is counted under all ten
+-- (inspected_pair_levels).
 CREATE TABLE inspected_pairs (
     plevel      smallint NOT NULL,
     dlevel      smallint NOT NULL,
@@ -128,12 +138,12 @@ $$;
 CREATE FUNCTION inspected_counts_move(path text, ind text, cls text, day_moves jsonb, pair_moves jsonb) RETURNS void LANGUAGE sql AS $$
     INSERT INTO inspected_day_counts AS c (level, day, region_path, industry, risk_class, enterprises)
     SELECT l, inspected_key((x->>0)::date, l), path, ind, cls, sum((x->>1)::int)
-    FROM jsonb_array_elements(day_moves) x, generate_series(0, 2) l
+    FROM jsonb_array_elements(day_moves) x, generate_series(0, 3) l
     GROUP BY 1, 2
     ON CONFLICT (level, day, region_path, industry, risk_class) DO UPDATE SET enterprises = c.enterprises + EXCLUDED.enterprises;
     INSERT INTO inspected_pairs AS c (plevel, dlevel, p, d, region_path, industry, risk_class, pairs)
     SELECT pl, dl, inspected_key((x->>0)::date, pl), inspected_key((x->>1)::date, dl), path, ind, cls, sum((x->>2)::int)
-    FROM jsonb_array_elements(pair_moves) x, generate_series(0, 2) pl, generate_series(0, 2) dl
+    FROM jsonb_array_elements(pair_moves) x, inspected_pair_levels()
     GROUP BY 1, 2, 3, 4
     HAVING sum((x->>2)::int) <> 0
     ON CONFLICT (plevel, dlevel, p, d, region_path, industry, risk_class) DO UPDATE SET pairs = c.pairs + EXCLUDED.pairs;
@@ -266,14 +276,14 @@ CREATE FUNCTION inspected_counts_from_cases() RETURNS void LANGUAGE sql AS $$
     ORDER BY 4, 1, 2, 3, 5;
     INSERT INTO inspected_day_counts (level, day, region_path, industry, risk_class, enterprises)
     SELECT l, inspected_key(day, l), region_path, industry, risk_class, count(*)
-    FROM inspected_enterprise_days, generate_series(0, 2) l
+    FROM inspected_enterprise_days, generate_series(0, 3) l
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5; -- in the key's order, as a board reads them
     INSERT INTO inspected_pairs (plevel, dlevel, p, d, region_path, industry, risk_class, pairs)
     SELECT pl, dl, inspected_key(p, pl), inspected_key(d, dl), region_path, industry, risk_class, count(*)
     FROM (SELECT region_path, industry, risk_class, day AS d,
                  lag(day) OVER (PARTITION BY enterprise_id, region_path, industry, risk_class ORDER BY day) AS p
-          FROM inspected_enterprise_days) x, generate_series(0, 2) pl, generate_series(0, 2) dl
+          FROM inspected_enterprise_days) x, inspected_pair_levels()
     WHERE p IS NOT NULL
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     ORDER BY 1, 2, 3, 4, 5, 6, 7;
