@@ -474,20 +474,27 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 		        (ARRAY['A','B','C','D'])[1 + (e + CASE WHEN e % 500 = 0 AND i / 20000 >= 25 THEN 1 ELSE 0 END) % 4]
 		 FROM generate_series(1, $1::int) i, LATERAL (SELECT 1 + (i::bigint * 7919) % 20000 AS e) ee`,
 		`UPDATE cases SET region_code = '140502', region_path = '/14/1405/140502/' WHERE region_code = '140510'`,
-		`INSERT INTO case_counts (region_path, industry, grade, risk_class, opened_on, found, rectified, overdue, penalties, inspections)
+		`INSERT INTO case_counts_classes (region_path, industry, grade, risk_class, opened_on, found, rectified, overdue, penalties, inspections)
 		 SELECT region_path, industry, grade, risk_class, ((opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date,
 		        count(*) FILTER (WHERE kind = 'hazard'), count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
 		        count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
 		        count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state)), count(*) FILTER (WHERE kind = 'inspection')
 		 FROM cases WHERE kind IN ('hazard', 'penalty', 'inspection') GROUP BY 1, 2, 3, 4, 5`,
-		`INSERT INTO case_counts_monthly (region_path, industry, grade, risk_class, opened_month, found, rectified, overdue, penalties, inspections)
+		`INSERT INTO case_counts_classes_monthly (region_path, industry, grade, risk_class, opened_month, found, rectified, overdue, penalties, inspections)
 		 SELECT region_path, industry, grade, risk_class, date_trunc('month', opened_on)::date, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
-		 FROM case_counts GROUP BY 1, 2, 3, 4, 5`,
+		 FROM case_counts_classes GROUP BY 1, 2, 3, 4, 5`,
+		`INSERT INTO case_counts (region_path, industry, grade, opened_on, found, rectified, overdue, penalties, inspections)
+		 SELECT region_path, industry, grade, opened_on, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
+		 FROM case_counts_classes GROUP BY 1, 2, 3, 4`,
+		`INSERT INTO case_counts_monthly (region_path, industry, grade, opened_month, found, rectified, overdue, penalties, inspections)
+		 SELECT region_path, industry, grade, opened_month, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
+		 FROM case_counts_classes_monthly GROUP BY 1, 2, 3, 4`,
 		`SELECT inspected_counts_from_cases()`,
 		`ALTER TABLE cases ENABLE TRIGGER cases_count`,
 		`ALTER TABLE cases ENABLE TRIGGER cases_risk_class`,
 		`ALTER TABLE cases ENABLE TRIGGER inspected_count`,
-		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`, `ANALYZE inspected_enterprise_years`, `ANALYZE inspected_day_counts`,
+		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`, `ANALYZE case_counts_classes`, `ANALYZE case_counts_classes_monthly`,
+		`ANALYZE inspected_enterprise_years`, `ANALYZE inspected_day_counts`,
 		`ANALYZE inspected_pairs`, `ANALYZE inspected_enterprise_days`, `ANALYZE inspected_enterprise_cells`, `ANALYZE inspected_enterprises`,
 	} {
 		var args []any
