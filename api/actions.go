@@ -101,7 +101,7 @@ func coreRoutes() []route {
 			response: PolicyChangeList{}, handle: (*Server).policyChanges},
 		{method: "POST", path: "/api/v1/cases/{caseNo}/escalations", summary: "escalate a case: to a superior (提请上级部门), to the government (关闭, Art.113), across (移送) or to the judiciary",
 			request: EscalateRequest{}, response: CaseResponse{}, handle: (*Server).escalate},
-		{method: "GET", path: "/api/v1/statistics", summary: "inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry or grade, over the cases the caller may see; query: by, region, from, to",
+		{method: "GET", path: "/api/v1/statistics", summary: "inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry, grade or risk class (风险等级, as recorded when each case opened), over the cases the caller may see; query: by, region, from, to, risk_class (A–D or none: that class alone)",
 			response: StatisticsResponse{}, handle: (*Server).statistics},
 		{method: "GET", path: "/api/v1/statistics/trend", summary: "the monthly trend: hazards found in each month and, of those, rectified and overdue, over the cases the caller may see; query: region, months (default 12), to",
 			response: TrendResponse{}, handle: (*Server).statisticsTrend},

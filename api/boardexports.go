@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/duty-project/duty/cases"
@@ -23,7 +24,7 @@ import (
 
 func boardExportRoutes() []route {
 	return []route{
-		{method: "GET", path: "/api/v1/exports/statistics", summary: "the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to), with its total, over the cases the caller may see",
+		{method: "GET", path: "/api/v1/exports/statistics", summary: "the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to, risk_class), with its total, over the cases the caller may see",
 			handle: (*Server).exportStatistics},
 		{method: "GET", path: "/api/v1/exports/trend", summary: "the board's monthly trend as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics/trend: region, months, to)",
 			handle: (*Server).exportTrend},
@@ -85,7 +86,7 @@ func columns(headers ...string) []ledger.Column {
 
 // statisticsGroupHeader names the first column of the statistics by what
 // they are grouped by.
-var statisticsGroupHeader = map[string]string{store.ByRegion: "地区", store.ByIndustry: "行业", store.ByGrade: "隐患等级"}
+var statisticsGroupHeader = map[string]string{store.ByRegion: "地区", store.ByIndustry: "行业", store.ByGrade: "隐患等级", store.ByRiskClass: "风险等级"}
 
 func (s *Server) exportStatistics(w http.ResponseWriter, r *http.Request) {
 	s.exportTable(w, r, func() (boardTable, error) {
@@ -93,7 +94,11 @@ func (s *Server) exportStatistics(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return boardTable{}, err
 		}
-		t := boardTable{name: fmt.Sprintf("隐患统计-%s-%s至%s", res.Region.Name, res.From, res.To),
+		name := fmt.Sprintf("隐患统计-%s-%s至%s", res.Region.Name, res.From, res.To)
+		if res.RiskClass != "" { // counted for one class: the file says which
+			name += "-" + chinese(RiskClassLabel(strings.TrimSuffix(res.RiskClass, "none")))
+		}
+		t := boardTable{name: name,
 			schema: ledger.Schema{Name: "隐患统计", Columns: columns(statisticsGroupHeader[res.By], "查出隐患", "整改销号", "整改率（%）", "逾期未整改", "行政处罚")}}
 		for i, row := range append(res.Rows, res.Total) {
 			label := chinese(row.Label)

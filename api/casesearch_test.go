@@ -195,6 +195,8 @@ func TestBoardExports(t *testing.T) {
 	}{
 		{"/api/v1/exports/statistics?format=csv", []string{"地区", "查出隐患", "整改销号", "整改率（%）", "逾期未整改", "行政处罚"}, "合计"},
 		{"/api/v1/exports/statistics?format=csv&by=grade", []string{"隐患等级", "查出隐患", "整改销号", "整改率（%）", "逾期未整改", "行政处罚"}, "重大隐患"},
+		{"/api/v1/exports/statistics?format=csv&by=risk_class", []string{"风险等级", "查出隐患", "整改销号", "整改率（%）", "逾期未整改", "行政处罚"}, "未分级"},
+		{"/api/v1/exports/statistics?format=csv&by=region&risk_class=none", []string{"地区", "查出隐患", "整改销号", "整改率（%）", "逾期未整改", "行政处罚"}, "合计"},
 		{"/api/v1/exports/trend?format=csv&months=3", []string{"月份", "查出隐患", "其中已整改销号", "其中逾期未整改"}, time.Now().In(rules.China).Format("2006年1月")},
 		{"/api/v1/exports/rankings?format=csv", []string{"排名对象", "排序依据", "名次", "名称", "逾期未整改", "重复查出"}, ""},
 		{"/api/v1/exports/escalations?format=csv", []string{"提请编号", "原案编号", "事由", "状态", "企业", "提请单位", "承办单位", "持有时长（小时）", "签收期限", "逾期签收"}, ""},
@@ -214,6 +216,14 @@ func TestBoardExports(t *testing.T) {
 	rig.handler.ServeHTTP(rec, r)
 	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "PK") || !strings.Contains(rec.Header().Get("Content-Disposition"), "filename*=UTF-8''%E9%9A%90%E6%82%A3%E7%BB%9F%E8%AE%A1") {
 		t.Fatalf("statistics as XLSX: %d %v", rec.Code, rec.Header())
+	}
+	// Counted for one risk class, the file's name says which.
+	r = httptest.NewRequest("GET", "/api/v1/exports/statistics?format=csv&risk_class=A", nil)
+	r.Header.Set("Authorization", "Bearer "+secretary.token)
+	rec = httptest.NewRecorder()
+	rig.handler.ServeHTTP(rec, r)
+	if name, _ := url.PathUnescape(rec.Header().Get("Content-Disposition")); rec.Code != 200 || !strings.Contains(name, "A类（红色，重大风险）") {
+		t.Fatalf("statistics of class A: %d %s", rec.Code, name)
 	}
 	// An enterprise sees no board: its exports are refused as the board is.
 	qian := rig.as(t, "qian.zong")

@@ -8,7 +8,9 @@ import (
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/org/riskclass"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -29,19 +31,23 @@ type StatisticsRow struct {
 // industry or grade, under a region, counted over exactly the cases the
 // caller may see.
 type StatisticsResponse struct {
-	By     string          `json:"by"`
-	Region org.Region      `json:"region"`
-	From   calendar.Date   `json:"from"`
-	To     calendar.Date   `json:"to"`
-	Rows   []StatisticsRow `json:"rows"`
-	Total  StatisticsRow   `json:"total"`
+	By     string     `json:"by"`
+	Region org.Region `json:"region"`
+	// RiskClass is the risk class counted alone (A–D, "none" for the
+	// unclassified), or "" for all: the class the enterprise had when
+	// each case opened.
+	RiskClass string          `json:"risk_class,omitempty"`
+	From      calendar.Date   `json:"from"`
+	To        calendar.Date   `json:"to"`
+	Rows      []StatisticsRow `json:"rows"`
+	Total     StatisticsRow   `json:"total"`
 }
 
 // statisticsKind is the kind of case whose resource stands for a scope
 // when policy is asked what the caller may count.
 const statisticsKind = "hazard"
 
-// statistics answers GET /api/v1/statistics?by=region|industry|grade&region=CODE&from=DATE&to=DATE.
+// statistics answers GET /api/v1/statistics?by=region|industry|grade|risk_class&region=CODE&from=DATE&to=DATE&risk_class=A–D|none.
 // Policy decides the scope: for each region the caller's posts belong to
 // and each industry on record, may the caller view that region's cases of
 // that industry? Enterprises may view none.
@@ -67,8 +73,12 @@ func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
 	if res.By == "" {
 		res.By = store.ByRegion
 	}
-	if !slices.Contains([]string{store.ByRegion, store.ByIndustry, store.ByGrade}, res.By) {
+	if !slices.Contains([]string{store.ByRegion, store.ByIndustry, store.ByGrade, store.ByRiskClass}, res.By) {
 		return res, duty.Fail(duty.EInvalid, "statistics.by.unknown", nil)
+	}
+	classes, err := statisticsRiskClass(q.Get("risk_class"), &res.RiskClass)
+	if err != nil {
+		return res, err
 	}
 	if err := statisticsPeriod(q, &res.From, &res.To); err != nil {
 		return res, err
@@ -107,7 +117,7 @@ func (s *Server) statisticsOf(r *http.Request) (StatisticsResponse, error) {
 			res.Region = g
 		}
 	}
-	sq := store.StatsQuery{By: res.By, Under: under, Scopes: scopes, From: res.From.Start(), To: res.To.AddDays(1).Start()}
+	sq := store.StatsQuery{By: res.By, Under: under, Scopes: scopes, From: res.From.Start(), To: res.To.AddDays(1).Start(), RiskClasses: classes}
 	rows, err := s.Store.Statistics(ctx, sq)
 	if err != nil {
 		return res, err
@@ -204,6 +214,8 @@ func statisticsLabel(by, key string, regions map[string]org.Region, under org.Re
 		case "general":
 			return "一般隐患 general"
 		}
+	case store.ByRiskClass:
+		return RiskClassLabel(key)
 	}
 	if key == "" {
 		return "—"
@@ -248,4 +260,36 @@ func statisticsPeriod(q url.Values, from, to *calendar.Date) error {
 		return duty.Fail(duty.EInvalid, "request.period.reversed", duty.Args{"From": from.Start(), "To": to.Start()})
 	}
 	return nil
+}
+
+// RiskClassLabel names a risk class for people from the catalogue,
+// Chinese then English as the board's other labels: "" is unclassified.
+func RiskClassLabel(class string) string {
+	key := "risk_class." + class
+	if class == "" {
+		key = "risk_class.none"
+	}
+	if !i18n.Has(i18n.Chinese, key) {
+		return class
+	}
+	return i18n.T(i18n.Chinese, key, nil) + " " + i18n.T(i18n.English, key, nil)
+}
+
+// statisticsRiskClass reads the query's risk class (any form the register
+// takes: A–D, 红橙黄蓝, 1–4; "none" for the unclassified) into the
+// classes to count — nil for all — and the letter the answer echoes.
+func statisticsRiskClass(v string, echo *string) ([]string, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "":
+		return nil, nil
+	case "none", "未分级":
+		*echo = "none"
+		return []string{""}, nil
+	}
+	c, err := riskclass.Parse(v)
+	if err != nil || c == "" {
+		return nil, duty.Fail(duty.EInvalid, "statistics.risk_class.unknown", duty.Args{"Class": v})
+	}
+	*echo = c
+	return []string{c}, nil
 }

@@ -76,6 +76,29 @@ func TestTheBoardDrawsTrendsAndRankings(t *testing.T) {
 		b.shot(shots, "board-charts-"+itoa(width)+".png")
 	}
 
+	// By risk class, the class alone: the table names the classes in
+	// words, the filter keeps the choice, the export follows it.
+	for _, width := range []int64{1280, 390} {
+		b.resize(width)
+		b.open("/board?by=risk_class")
+		if th := value(b, chromedp.Evaluate[string](`document.querySelector('table.stats thead th').textContent`)); th != "风险等级" {
+			t.Fatalf("by risk class, the first column is %q", th)
+		}
+		b.sees("table.stats tbody", "未分级") // 宏达 is unclassified in the seed
+		b.open("/board?by=risk_class&risk_class=none")
+		b.sees("table.stats tfoot", "3")
+		if v := value(b, chromedp.Evaluate[string](`document.querySelector('select[name=risk_class]').value`)); v != "none" {
+			t.Fatalf("the risk class filter shows %q", v)
+		}
+		if href := value(b, chromedp.Evaluate[string](`document.querySelector('p.exports a').getAttribute('href')`)); !strings.Contains(href, "risk_class=none") {
+			t.Fatalf("the statistics export is %s", href)
+		}
+		b.fitsWidth(int(width))
+		b.shot(shots, "board-risk-class-"+itoa(width)+".png")
+	}
+	b.open("/board?by=region&risk_class=A")
+	b.sees("table.stats tbody", "该期间无数据") // no class-A case: nothing counted
+
 	// A bar of the repeat-findings chart opens the enterprise's hazards.
 	b.resize(1280)
 	b.open("/board")

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"context"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty/internal/pgtest"
 )
@@ -12,7 +16,8 @@ import (
 // sector in every county, the district party secretary every sector in
 // the district, an enterprise nothing — by region, industry and grade.
 func TestStatisticsCountWhatEachSupervisorMaySee(t *testing.T) {
-	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
+	db := pgtest.NewDatabase(t)
+	duty := start(t, dataDir(t), db)
 	district := duty.login("zhao.jiancha") // 区住建局 (construction, 城区)
 	emergency := duty.login("wu.jiancha")  // 区应急管理局 (chemicals, 城区)
 	county := duty.login("ma.jiancha")     // 泽州县住建局 (construction, 泽州县)
@@ -74,6 +79,41 @@ func TestStatisticsCountWhatEachSupervisorMaySee(t *testing.T) {
 	if got := figures(district, "by=region&from=2000-01-01&to=2000-12-31"); got["total"].found != 0 {
 		t.Errorf("a period with no cases: %v", got)
 	}
+
+	// By risk class (风险等级): a case counts under the class its
+	// enterprise had when it opened. 宏达 was unclassified for the two
+	// above; classed A, then B, each later hazard keeps the class it
+	// opened under.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	classify := func(class string) {
+		t.Helper()
+		if _, err := conn.Exec(ctx, `UPDATE orgs SET risk_class = $2 WHERE id = $1`, hongda.orgID, class); err != nil {
+			t.Fatal(err)
+		}
+	}
+	classify("A")
+	open(district, hongda.orgID, "general")
+	classify("B")
+	open(district, hongda.orgID, "major")
+	byClass := figures(district, "by=risk_class")
+	want("district bureau by risk class", byClass, "", 2, 1, 50)
+	want("district bureau by risk class", byClass, "A", 1, 0, 0)
+	want("district bureau by risk class", byClass, "B", 1, 0, 0)
+	want("district bureau by risk class", byClass, "total", 4, 1, 25)
+	want("district bureau, class A alone", figures(district, "by=grade&risk_class=A"), "total", 1, 0, 0)
+	want("district bureau, the unclassified", figures(district, "by=region&risk_class=none"), "total", 2, 1, 50)
+	res := district.must(200, "GET", "/api/v1/statistics?by=risk_class", nil)
+	for _, r := range res["rows"].([]any) {
+		if m := r.(map[string]any); m["key"] == "A" && !strings.HasPrefix(m["label"].(string), "A类（红色") {
+			t.Errorf("class A is labelled %q", m["label"])
+		}
+	}
+	district.must(400, "GET", "/api/v1/statistics?risk_class=E", nil)
 
 	hongda.must(403, "GET", "/api/v1/statistics", nil)
 	city.must(400, "GET", "/api/v1/statistics?by=colour", nil)

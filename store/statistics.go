@@ -17,6 +17,9 @@ const (
 	ByRegion   = "region"   // the regions directly below Under
 	ByIndustry = "industry" // 行业
 	ByGrade    = "grade"    // 一般 / 重大
+	// ByRiskClass groups by the risk class (风险等级, A–D; "" for none)
+	// the enterprise had when the case opened.
+	ByRiskClass = "risk_class"
 )
 
 // StatsScope is one part of what a caller may count: a region and below,
@@ -35,6 +38,10 @@ type StatsQuery struct {
 	Under    string
 	From, To time.Time
 	Scopes   []StatsScope
+	// RiskClasses, when not nil, counts only the cases of these risk
+	// classes ("" is unclassified), as the enterprise had them when the
+	// case opened.
+	RiskClasses []string
 }
 
 // StatsRow is one group's figures. Key is the child region's code, the
@@ -54,8 +61,9 @@ type StatsRow struct {
 }
 
 // Statistics reads the board's figures from the counts kept per region,
-// industry, grade and month or day the cases were opened (case_counts_monthly
-// and case_counts, kept by a trigger on the read model): the whole months
+// industry, grade (and risk class, in case_counts_classes…) and month or
+// day the cases were opened (case_counts_monthly and case_counts, kept by
+// a trigger on the read model): the whole months
 // of the period from the one, its partial months at either end from the
 // other, so a year of a city is a few thousand rows, not hundreds of
 // thousands of cases. The scopes become an OR of region-prefix and
@@ -71,30 +79,38 @@ func (s *Store) Statistics(ctx context.Context, q StatsQuery) ([]StatsRow, error
 	if !mFrom.Before(mTo) {
 		mFrom, mTo = to, to // no whole month: every day from case_counts
 	}
+	// By class, or for some classes, the counts kept by class; else those
+	// without, up to five times fewer rows.
+	daily, monthly, class := "case_counts", "case_counts_monthly", "''"
+	if q.By == ByRiskClass || q.RiskClasses != nil {
+		daily, monthly, class = "case_counts_classes", "case_counts_classes_monthly", "risk_class"
+	}
 	return s.statistics(ctx, q, `
 		SELECT %s AS key, sum(found)::bigint, sum(rectified)::bigint, sum(overdue)::bigint, sum(penalties)::bigint, sum(inspections)::bigint
 		FROM (
-		    SELECT region_path, industry, grade, found, rectified, overdue, penalties, inspections FROM case_counts_monthly
+		    SELECT region_path, industry, grade, `+class+` AS risk_class, found, rectified, overdue, penalties, inspections FROM `+monthly+`
 		    WHERE region_path LIKE $1 AND opened_month >= $4::date AND opened_month < $5::date
 		    UNION ALL
-		    SELECT region_path, industry, grade, found, rectified, overdue, penalties, inspections FROM case_counts
+		    SELECT region_path, industry, grade, `+class+`, found, rectified, overdue, penalties, inspections FROM `+daily+`
 		    WHERE region_path LIKE $1 AND ((opened_on >= $2::date AND opened_on < $4::date)
 		                               OR (opened_on >= $5::date AND opened_on < $3::date))
 		) counts
 		WHERE (%s)
-		GROUP BY 1 ORDER BY 1`, dateOnly, dateOnly(mFrom), dateOnly(mTo))
+		GROUP BY 1 HAVING `+anyCounted+` ORDER BY 1`, dateOnly, dateOnly(mFrom), dateOnly(mTo))
 }
 
 // InspectedEnterprises counts the distinct enterprises inspected in the
 // period (检查企业…家), by the query's grouping and in total (groups may
 // share an enterprise, so the total is its own count, not their sum).
 // It reads what a trigger keeps in the step's transaction, never the
-// inspections: a period from a month's first day to a day of the same
-// year (the year so far, a year, a quarter, a month) from counts of first
-// inspections, a few rows a region and sector (inspectedSince); any other
-// from inspected_enterprise_years, one row per enterprise, region, sector
-// and year with the days it was inspected on as bits, so at most one row
-// per enterprise and year however many inspections there were.
+// inspections (20261207213444): per region, sector and risk class, the enterprise
+// days of the period less the pairs of consecutive inspection days of an
+// enterprise that both fall in it — each enterprise is left counted once,
+// on its first day there. Both are kept by month, dekad (旬) and day, and
+// the period is cut into whole months, whole dekads and single days, so a
+// period of any start and length reads a few dozen rows a cell. The few
+// enterprises inspected in two cells are taken off where a group or the
+// total holds both (their rows of days by year, marked shared).
 // Inspections have no grade: by grade, they all count under "".
 func (s *Store) InspectedEnterprises(ctx context.Context, q StatsQuery) (byKey map[string]int64, total int64, err error) {
 	byKey = map[string]int64{}
@@ -102,58 +118,151 @@ func (s *Store) InspectedEnterprises(ctx context.Context, q StatsQuery) (byKey m
 	if len(q.Scopes) == 0 || !from.Before(to) {
 		return byKey, 0, nil
 	}
-	if y := from.Year(); from.Day() == 1 && !to.After(time.Date(y+1, 1, 1, 0, 0, 0, 0, beijing)) {
-		return s.inspectedSince(ctx, q, from, to)
+	last := to.AddDate(0, 0, -1)
+	var parts []string
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args)+1) // $1 is the region prefix
 	}
-	// Otherwise each enterprise's row of each year, with a mask of the
-	// period's days for each of its years.
-	first, last := from.Year(), to.AddDate(0, 0, -1).Year()
-	masks := make([]string, 0, last-first+1)
-	for y := first; y <= last; y++ {
+	for _, r := range periodRanges(from, to) {
+		parts = append(parts, fmt.Sprintf(`SELECT region_path, industry, risk_class, enterprises AS n FROM inspected_day_counts
+		    WHERE level = %d AND day >= %s::date AND day < %s::date AND region_path LIKE $1`, r.level, arg(dateOnly(r.lo)), arg(dateOnly(r.hi))))
+	}
+	for _, r := range pairRanges(from, last) {
+		parts = append(parts, fmt.Sprintf(`SELECT region_path, industry, risk_class, -pairs FROM inspected_pairs
+		    WHERE plevel = %d AND dlevel = %d AND p >= %s::date AND p < %s::date AND d >= %s::date AND d < %s::date AND region_path LIKE $1`,
+			r.p.level, r.d.level, arg(dateOnly(r.p.lo)), arg(dateOnly(r.p.hi)), arg(dateOnly(r.d.lo)), arg(dateOnly(r.d.hi))))
+	}
+	// The shared enterprises' rows, with a mask of the period's days for
+	// each of its years.
+	first, lastYear := from.Year(), last.Year()
+	masks := make([]string, 0, lastYear-first+1)
+	for y := first; y <= lastYear; y++ {
 		masks = append(masks, daysOf(y, from, to))
 	}
-	return s.inspectedEnterprises(ctx, q, `
-		WITH m AS (SELECT array_agg(x::bit(366) ORDER BY o) AS masks FROM unnest($4::text[]) WITH ORDINALITY AS u(x, o))
-		SELECT %s AS key, count(DISTINCT enterprise_id) FROM inspected_enterprise_years, m
-		WHERE year BETWEEN $2 AND $3 AND region_path LIKE $1 AND bit_count(days & m.masks[year - $2 + 1]) > 0 AND (%s)
-		GROUP BY GROUPING SETS ((1), ())`, first, last, masks)
-}
-
-// inspectedSince counts the enterprises of a period that starts on a
-// month's first day and ends within its year from the counts of first
-// inspections since that day: whole months from inspected_firsts_monthly,
-// the days of a partial last month from inspected_firsts_daily. The few
-// enterprises inspected in two cells that year would count twice where a
-// group or the total holds both: their rows are marked shared, and
-// taken off.
-func (s *Store) inspectedSince(ctx context.Context, q StatsQuery, from, to time.Time) (map[string]int64, int64, error) {
-	endMonth := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, beijing)
-	wholeTo := int(endMonth.Month()) // whole months are [since, wholeTo)
-	if endMonth.Year() > from.Year() {
-		wholeTo = 13
-	}
+	y1, y2, m := arg(first), arg(lastYear), arg(masks)
 	sqlf := `
 		SELECT CASE WHEN whole = 0 THEN key END, sum(n)::bigint FROM (
-		    SELECT %[1]s AS key, grouping(%[1]s) AS whole, sum(enterprises) AS n FROM (
-		        SELECT region_path, industry, enterprises FROM inspected_firsts_monthly
-		        WHERE year = $2 AND since = $3 AND first_month < $4 AND region_path LIKE $1
-		        UNION ALL
-		        SELECT region_path, industry, enterprises FROM inspected_firsts_daily
-		        WHERE since = $3 AND first_on >= $5 AND first_on < $6 AND region_path LIKE $1
-		    ) firsts
+		    SELECT %[1]s AS key, grouping(%[1]s) AS whole, sum(n) AS n FROM (` + strings.Join(parts, "\n\t\t    UNION ALL ") + `) counts
 		    WHERE (%[2]s)
 		    GROUP BY GROUPING SETS ((1), ())
 		    UNION ALL
-		    SELECT %[1]s AS key, grouping(%[1]s) AS whole, count(DISTINCT enterprise_id) - count(*) FROM (
-		        SELECT region_path, industry, enterprise_id FROM inspected_enterprise_years
-		        WHERE year = $2 AND shared AND region_path LIKE $1 AND bit_count(days & $7::bit(366)) > 0
-		    ) shared
+		    SELECT %[1]s AS key, grouping(%[1]s) AS whole, count(DISTINCT enterprise_id) - count(*)
+		    FROM (SELECT region_path, industry, risk_class, enterprise_id FROM inspected_enterprise_years,
+		               (SELECT array_agg(x::bit(366) ORDER BY o) AS masks FROM unnest(` + m + `::text[]) WITH ORDINALITY AS u(x, o)) mm
+		          WHERE shared AND year BETWEEN ` + y1 + ` AND ` + y2 + ` AND region_path LIKE $1 AND bit_count(days & mm.masks[year - ` + y1 + ` + 1]) > 0
+		          GROUP BY 1, 2, 3, 4) shared -- an enterprise's cell once, over the years
 		    WHERE (%[2]s)
 		    GROUP BY GROUPING SETS ((1), ())
 		) n
 		GROUP BY whole, key`
-	return s.inspectedEnterprises(ctx, q, sqlf, from.Year(), int(from.Month()), wholeTo,
-		dateOnly(endMonth), dateOnly(to), daysOf(from.Year(), from, to))
+	return s.inspectedEnterprises(ctx, q, sqlf, args...)
+}
+
+// keyRange is a half-open range [lo, hi) of the keys a count is kept
+// under at one resolution (0 day, 1 dekad, 2 month): a key is the first
+// day of its day, dekad or month.
+type keyRange struct {
+	level  int
+	lo, hi time.Time
+}
+
+// dekadStart is the first day of t's dekad (旬): the 1st, 11th or 21st.
+func dekadStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), min((t.Day()-1)/10, 2)*10+1, 0, 0, 0, 0, beijing)
+}
+
+// monthStart is the first day of t's month.
+func monthStart(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, beijing) }
+
+// nextDekad is the first day of the dekad after t's.
+func nextDekad(t time.Time) time.Time {
+	if d := dekadStart(t); d.Day() < 21 {
+		return d.AddDate(0, 0, 10)
+	}
+	return monthStart(t).AddDate(0, 1, 0)
+}
+
+// periodRanges cuts the days [from, to) into whole years, whole months,
+// whole dekads and single days: the key ranges at each resolution that
+// cover them exactly once (at most seven).
+func periodRanges(from, to time.Time) []keyRange {
+	var out []keyRange
+	add := func(level int, lo, hi time.Time) {
+		if n := len(out); n > 0 && out[n-1].level == level && out[n-1].hi.Equal(lo) {
+			out[n-1].hi = hi
+			return
+		}
+		out = append(out, keyRange{level, lo, hi})
+	}
+	for t := from; t.Before(to); {
+		switch next := monthStart(t).AddDate(0, 1, 0); {
+		case t.YearDay() == 1 && !t.AddDate(1, 0, 0).After(to):
+			add(3, t, t.AddDate(1, 0, 0))
+			t = t.AddDate(1, 0, 0)
+		case t.Day() == 1 && !next.After(to):
+			add(2, t, next)
+			t = next
+		case dekadStart(t).Equal(t) && !nextDekad(t).After(to):
+			add(1, t, nextDekad(t))
+			t = nextDekad(t)
+		default:
+			add(0, t, t.AddDate(0, 0, 1))
+			t = t.AddDate(0, 0, 1)
+		}
+	}
+	return out
+}
+
+// pairRange is the pairs of one cut: the first day's keys at one
+// resolution and the second's at another.
+type pairRange struct{ p, d keyRange }
+
+// pairRanges are the pairs (p, d) with a ≤ p and d ≤ b, by the
+// resolutions of p and d: p's days from a cut into a's remaining days,
+// the remaining dekads of its month and the months after; d's days up to
+// b into the months before b's, the dekads of b's month before b's dekad
+// and the days of that dekad up to b (an end on a dekad's or month's
+// edge, whole months, whole years: fewer and coarser). Every pair has
+// p < d, so p's months end with b and d's begin with a's month.
+func pairRanges(a, b time.Time) []pairRange {
+	end := b.AddDate(0, 0, 1)
+	if a.YearDay() == 1 && end.YearDay() == 1 { // whole years: pairs kept by year
+		return []pairRange{{keyRange{3, a, end}, keyRange{3, a, end}}}
+	}
+	// An end on a month's or dekad's edge needs no finer cut.
+	ps := []keyRange{
+		{0, a, nextDekad(a)},
+		{1, nextDekad(a), monthStart(a).AddDate(0, 1, 0)},
+		{2, monthStart(a).AddDate(0, 1, 0), end},
+	}
+	switch {
+	case a.Day() == 1:
+		ps = []keyRange{{2, a, end}}
+	case dekadStart(a).Equal(a):
+		ps = []keyRange{{1, a, monthStart(a).AddDate(0, 1, 0)}, ps[2]}
+	}
+	ds := []keyRange{
+		{2, monthStart(a), monthStart(b)},
+		{1, monthStart(b), dekadStart(b)},
+		{0, dekadStart(b), end},
+	}
+	switch {
+	case end.Day() == 1:
+		ds = []keyRange{{2, monthStart(a), end}}
+	case dekadStart(end).Equal(end):
+		ds = []keyRange{ds[0], {1, monthStart(b), end}}
+	}
+	var out []pairRange
+	for _, p := range ps {
+		for _, d := range ds {
+			if p.lo.Before(p.hi) && d.lo.Before(d.hi) && p.lo.Before(d.hi) {
+				out = append(out, pairRange{p, d})
+			}
+		}
+	}
+	return out
 }
 
 // inspectedEnterprisesByScan counts the same enterprises from the
@@ -221,6 +330,8 @@ func statsFilter(q StatsQuery, gradeKey string, args *[]any) (key, scopes string
 		key = "industry"
 	case ByGrade:
 		key = gradeKey
+	case ByRiskClass:
+		key = "risk_class"
 	default:
 		return "", "", fmt.Errorf("store: statistics by %q", q.By)
 	}
@@ -228,7 +339,11 @@ func statsFilter(q StatsQuery, gradeKey string, args *[]any) (key, scopes string
 	for _, sc := range q.Scopes {
 		conds = append(conds, "(region_path LIKE "+arg(sc.RegionPath+"%")+" AND industry = ANY("+arg(sc.Industries)+"))")
 	}
-	return key, strings.Join(conds, " OR "), nil
+	scopes = strings.Join(conds, " OR ")
+	if q.RiskClasses != nil {
+		scopes = "(" + scopes + ") AND risk_class = ANY(" + arg(q.RiskClasses) + ")"
+	}
+	return key, scopes, nil
 }
 
 // daysOf is the mask of year's days (Beijing) within [from, to), in the
@@ -259,8 +374,13 @@ func (s *Store) statisticsByScan(ctx context.Context, q StatsQuery) ([]StatsRow,
 		       count(*) FILTER (WHERE kind = 'inspection')
 		FROM cases
 		WHERE kind IN ('hazard', 'penalty', 'inspection') AND region_path LIKE $1 AND opened_at >= $2 AND opened_at < $3 AND (%s)
-		GROUP BY 1 ORDER BY 1`, func(t time.Time) any { return t })
+		GROUP BY 1 HAVING count(*) FILTER (WHERE kind IN ('hazard', 'inspection') OR penalty_decided(state)) > 0
+		ORDER BY 1`, func(t time.Time) any { return t })
 }
+
+// anyCounted keeps the groups with anything counted: a count row whose
+// cases all moved away (a case's class recorded again) stays, at 0.
+const anyCounted = `(sum(found) <> 0 OR sum(rectified) <> 0 OR sum(overdue) <> 0 OR sum(penalties) <> 0 OR sum(inspections) <> 0)`
 
 // beijing is where the board's days begin and end.
 var beijing = time.FixedZone("CST", 8*60*60)

@@ -57,6 +57,11 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 	penaltyStates := []string{"notified", "decided", "served", "paid", "revoked", "withdrawn"}
 	inspectionStates := []string{"inspecting", "signing", "closed"}
 	for round := range 6 {
+		if round == 2 { // the cases' classes, as recorded at opening (the register's are none here)
+			if _, err := st.Pool.Exec(ctx, `UPDATE cases SET risk_class = (ARRAY['A','B','C','D',''])[1 + abs(hashtext(case_no)) % 5]`); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, c := range all {
 			if rng.IntN(3) == 0 {
 				continue
@@ -91,7 +96,7 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 	var counted, inspections int64
 	scopes := [][]store.StatsScope{everyIndustry,
 		{{RegionPath: "/14/1405/", Industries: []string{"construction"}}, {RegionPath: "/14/1405/140502/", Industries: []string{"mining"}}}}
-	for _, by := range []string{store.ByRegion, store.ByIndustry, store.ByGrade} {
+	for _, by := range []string{store.ByRegion, store.ByIndustry, store.ByGrade, store.ByRiskClass} {
 		for _, under := range []string{"/14/", "/14/1405/", "/14/1405/140502/"} {
 			for si, sc := range scopes {
 				for _, period := range [][2]time.Time{
@@ -102,6 +107,9 @@ func TestCaseCountsAgreeWithTheCases(t *testing.T) {
 					{start.AddDate(0, 1, 27), start.AddDate(0, 2, 3)},  // days across a month's end
 				} {
 					q := store.StatsQuery{By: by, Under: under, From: period[0], To: period[1], Scopes: sc}
+					if si == 1 {
+						q.RiskClasses = []string{"A", ""}
+					}
 					got, err := st.Statistics(ctx, q)
 					if err != nil {
 						t.Fatal(err)
@@ -171,10 +179,18 @@ func TestInspectedEnterprisesAgreeWithTheCases(t *testing.T) {
 			}
 		}
 	}
+	// The classes the inspections recorded when they opened: mostly one
+	// an enterprise, but some were classed again in between.
+	if _, err := st.Pool.Exec(ctx, `UPDATE cases SET risk_class = (ARRAY['A','B','C','D'])[1 + (enterprise_id + CASE WHEN abs(hashtext(case_no)) % 7 = 0 THEN 1 ELSE 0 END) % 4]
+		WHERE enterprise_id IS NOT NULL AND abs(hashtext(case_no)) % 9 <> 0`); err != nil {
+		t.Fatal(err)
+	}
 	// Steps never move a case, but the table allows it: the days follow.
-	for _, c := range all[:60] {
+	for _, c := range all[:80] {
 		var err error
-		switch rng.IntN(4) {
+		switch rng.IntN(5) {
+		case 4:
+			_, err = st.Pool.Exec(ctx, `UPDATE cases SET risk_class = $2 WHERE workflow_id = $1`, c.WorkflowID, []string{"", "A", "B", "C", "D"}[rng.IntN(5)])
 		case 0:
 			_, err = st.Pool.Exec(ctx, `UPDATE cases SET opened_at = $2 WHERE workflow_id = $1`, c.WorkflowID, opened())
 		case 1:
@@ -209,15 +225,31 @@ func TestInspectedEnterprisesAgreeWithTheCases(t *testing.T) {
 		{day(2026, 10, 1), day(2026, 10, 2)},  // its first day
 		{day(2025, 12, 1), day(2026, 1, 1)},   // to the year's end
 		{day(2026, 11, 1), day(2026, 12, 31)}, // to the eve of it
+		// Dekads (旬) and their edges:
+		{day(2026, 1, 11), day(2026, 1, 21)},  // one dekad
+		{day(2026, 1, 21), day(2026, 2, 1)},   // a month's last dekad
+		{day(2026, 2, 15), day(2026, 3, 25)},  // days, dekads, days
+		{day(2025, 12, 5), day(2026, 11, 23)}, // across a year's end, mid-month both ends
+		{day(2026, 3, 21), day(2026, 6, 11)},  // from a dekad to a dekad
+		{day(2026, 1, 1), day(2026, 3, 11)},   // from a year's start to a dekad
+		{day(2025, 1, 1), day(2026, 1, 1)},    // a whole year before
+		{day(2025, 6, 1), day(2027, 1, 1)},    // from a month to a year's end
+	}
+	for range 40 { // and any other
+		a := day(2025, 11, 1).AddDate(0, 0, rng.IntN(480))
+		periods = append(periods, [2]time.Time{a, a.AddDate(0, 0, 1+rng.IntN(200))})
 	}
 	scopes := [][]store.StatsScope{everyIndustry,
 		{{RegionPath: "/14/1405/", Industries: []string{"construction", "mining"}}, {RegionPath: "/14/1406/", Industries: []string{"mining"}}}}
 	var counted int64
-	for _, by := range []string{store.ByRegion, store.ByIndustry, store.ByGrade} {
+	for _, by := range []string{store.ByRegion, store.ByIndustry, store.ByGrade, store.ByRiskClass} {
 		for _, under := range []string{"/14/", "/14/1405/", "/14/1405/140502/"} {
 			for si, sc := range scopes {
 				for _, period := range periods {
 					q := store.StatsQuery{By: by, Under: under, From: period[0], To: period[1], Scopes: sc}
+					if si == 1 && by != store.ByGrade {
+						q.RiskClasses = []string{"B", "C", ""}
+					}
 					got, gotTotal, err := st.InspectedEnterprises(ctx, q)
 					if err != nil {
 						t.Fatal(err)
@@ -314,6 +346,10 @@ func BenchmarkBoardAtScale(b *testing.B) {
 		{"city by region, the year so far (1 Jan – 20 Jun)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0], To: year[0].AddDate(0, 5, 19), Scopes: city}},
 		{"city by region, 10 Mar – 20 Jun (partial months)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(0, 2, 9), To: year[0].AddDate(0, 5, 19), Scopes: city}},
 		{"one sector by region, two years (市住建局)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(-1, 0, 0), To: year[1], Scopes: sector}},
+		{"city by region, 5 – 16 Mar (days within a month)", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(0, 2, 4), To: year[0].AddDate(0, 2, 16), Scopes: city}},
+		{"city by region, 10 Mar 2025 – 20 Jun 2026", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(-1, 2, 9), To: year[0].AddDate(0, 5, 19), Scopes: city}},
+		{"city by risk class, a year", store.StatsQuery{By: store.ByRiskClass, Under: "/14/1405/", From: year[0], To: year[1], Scopes: city}},
+		{"city by region, class A only, 10 Mar – 20 Jun", store.StatsQuery{By: store.ByRegion, Under: "/14/1405/", From: year[0].AddDate(0, 2, 9), To: year[0].AddDate(0, 5, 19), Scopes: city, RiskClasses: []string{"A"}}},
 	}
 	fmt.Printf("\nboard queries (counts and 检查企业…家) over %d cases and %d inspections: p50/p99 of 50 runs, against counting the same rows from the cases (index scan, 5 runs); load average %s\n",
 		n, benchInspections(b, n), loadAverage())
@@ -404,8 +440,9 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 	ctx := context.Background()
 	for _, sql := range []string{
 		`ALTER TABLE cases DISABLE TRIGGER cases_count`,
+		`ALTER TABLE cases DISABLE TRIGGER cases_risk_class`,
 		`INSERT INTO cases (workflow_id, case_no, kind, state, grade, region_code, region_path, industry, enterprise_id, acting_org_id,
-		                    rule_set, title, overdue, seq, opened_at, updated_at, closed_at, view)
+		                    rule_set, title, overdue, seq, opened_at, updated_at, closed_at, view, risk_class)
 		 SELECT 'bench/' || i, 'B-' || i, k,
 		        CASE k WHEN 'hazard' THEN (ARRAY['ordered','rectifying','completion_reported','closed','closed','closed'])[1 + i % 6]
 		               WHEN 'penalty' THEN (ARRAY['notified','decided','paid','paid','executed'])[1 + i % 5]
@@ -415,45 +452,50 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 		        (ARRAY['construction','mining','hazardous_chemicals','industry_trade'])[1 + (i / 7) % 4],
 		        1 + i % 500, 1 + i % 40, 'CN-2026', 'bench', i % 11 = 0, 1,
 		        timestamptz '2025-01-01 00:00+08' + ((i::bigint * 7919) % 730) * interval '1 day' + (i % 86400) * interval '1 second', now(),
-		        CASE WHEN i % 6 >= 3 THEN now() END, '{}'::jsonb
+		        CASE WHEN i % 6 >= 3 THEN now() END, '{}'::jsonb, (ARRAY['A','B','C','D',''])[1 + (1 + i % 500) % 5]
 		 FROM generate_series(1, $1::int) i,
 		      LATERAL (SELECT CASE WHEN i % 20 < 16 THEN 'hazard' WHEN i % 20 < 19 THEN 'penalty' ELSE 'escalation' END AS k) kk`,
 		// As many inspections again (DUTY_BENCH_INSPECTIONS), of 20,000
 		// enterprises, so that 检查企业…家 counts distinct ones of many. An
 		// enterprise stays in its county and sector, but one in eight is
 		// inspected once by a second sector (i/20000 is the enterprise's
-		// n-th inspection), so that some are in two groups.
-		`ALTER TABLE cases DISABLE TRIGGER inspected_enterprise_years_count`,
+		// n-th inspection), so that some are in two groups. Its risk class
+		// is A–D by its id, and one in five hundred was classed again
+		// after its 25th inspection.
+		`ALTER TABLE cases DISABLE TRIGGER inspected_count`,
 		`INSERT INTO cases (workflow_id, case_no, kind, state, grade, region_code, region_path, industry, enterprise_id, acting_org_id,
-		                    rule_set, title, overdue, seq, opened_at, updated_at, closed_at, view)
+		                    rule_set, title, overdue, seq, opened_at, updated_at, closed_at, view, risk_class)
 		 SELECT 'bench-i/' || i, 'BI-' || i, 'inspection', CASE WHEN i % 4 = 0 THEN 'inspecting' ELSE 'closed' END, '',
 		        '1405' || lpad((10 + e % 22)::text, 2, '0'), '/14/1405/1405' || lpad((10 + e % 22)::text, 2, '0') || '/',
 		        (ARRAY['construction','mining','hazardous_chemicals','industry_trade'])[1 + (e / 22 + CASE WHEN (i / 20000 + e) % 400 = 0 THEN 1 ELSE 0 END) % 4],
 		        e, 1 + i % 40, 'CN-2026', 'bench', false, 1,
 		        timestamptz '2025-01-01 00:00+08' + ((i::bigint * 6113) % 730) * interval '1 day' + (i % 86400) * interval '1 second', now(),
-		        CASE WHEN i % 4 <> 0 THEN now() END, '{}'::jsonb
+		        CASE WHEN i % 4 <> 0 THEN now() END, '{}'::jsonb,
+		        (ARRAY['A','B','C','D'])[1 + (e + CASE WHEN e % 500 = 0 AND i / 20000 >= 25 THEN 1 ELSE 0 END) % 4]
 		 FROM generate_series(1, $1::int) i, LATERAL (SELECT 1 + (i::bigint * 7919) % 20000 AS e) ee`,
 		`UPDATE cases SET region_code = '140502', region_path = '/14/1405/140502/' WHERE region_code = '140510'`,
-		`INSERT INTO case_counts (region_path, industry, grade, opened_on, found, rectified, overdue, penalties, inspections)
-		 SELECT region_path, industry, grade, ((opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date,
+		`INSERT INTO case_counts_classes (region_path, industry, grade, risk_class, opened_on, found, rectified, overdue, penalties, inspections)
+		 SELECT region_path, industry, grade, risk_class, ((opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date,
 		        count(*) FILTER (WHERE kind = 'hazard'), count(*) FILTER (WHERE kind = 'hazard' AND state = 'closed'),
 		        count(*) FILTER (WHERE kind = 'hazard' AND overdue AND closed_at IS NULL),
 		        count(*) FILTER (WHERE kind = 'penalty' AND penalty_decided(state)), count(*) FILTER (WHERE kind = 'inspection')
-		 FROM cases WHERE kind IN ('hazard', 'penalty', 'inspection') GROUP BY 1, 2, 3, 4`,
+		 FROM cases WHERE kind IN ('hazard', 'penalty', 'inspection') GROUP BY 1, 2, 3, 4, 5`,
+		`INSERT INTO case_counts_classes_monthly (region_path, industry, grade, risk_class, opened_month, found, rectified, overdue, penalties, inspections)
+		 SELECT region_path, industry, grade, risk_class, date_trunc('month', opened_on)::date, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
+		 FROM case_counts_classes GROUP BY 1, 2, 3, 4, 5`,
+		`INSERT INTO case_counts (region_path, industry, grade, opened_on, found, rectified, overdue, penalties, inspections)
+		 SELECT region_path, industry, grade, opened_on, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
+		 FROM case_counts_classes GROUP BY 1, 2, 3, 4`,
 		`INSERT INTO case_counts_monthly (region_path, industry, grade, opened_month, found, rectified, overdue, penalties, inspections)
-		 SELECT region_path, industry, grade, date_trunc('month', opened_on)::date, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
-		 FROM case_counts GROUP BY 1, 2, 3, 4`,
-		`INSERT INTO inspected_enterprise_years (region_path, industry, year, enterprise_id, days)
-		 SELECT region_path, industry, extract(year FROM d)::smallint, enterprise_id,
-		        bit_or(set_bit(B'0'::bit(366), extract(doy FROM d)::int - 1, 1))
-		 FROM (SELECT region_path, industry, enterprise_id, ((opened_at AT TIME ZONE 'UTC') + interval '8 hours')::date AS d
-		       FROM cases WHERE kind = 'inspection') i
-		 GROUP BY 1, 2, 3, 4`,
-		`SELECT inspected_counts_from_years()`,
+		 SELECT region_path, industry, grade, opened_month, sum(found), sum(rectified), sum(overdue), sum(penalties), sum(inspections)
+		 FROM case_counts_classes_monthly GROUP BY 1, 2, 3, 4`,
+		`SELECT inspected_counts_from_cases()`,
 		`ALTER TABLE cases ENABLE TRIGGER cases_count`,
-		`ALTER TABLE cases ENABLE TRIGGER inspected_enterprise_years_count`,
-		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`, `ANALYZE inspected_enterprise_years`, `ANALYZE inspected_firsts_monthly`,
-		`ANALYZE inspected_firsts_daily`, `ANALYZE inspected_enterprise_cells`,
+		`ALTER TABLE cases ENABLE TRIGGER cases_risk_class`,
+		`ALTER TABLE cases ENABLE TRIGGER inspected_count`,
+		`ANALYZE cases`, `ANALYZE case_counts`, `ANALYZE case_counts_monthly`, `ANALYZE case_counts_classes`, `ANALYZE case_counts_classes_monthly`,
+		`ANALYZE inspected_enterprise_years`, `ANALYZE inspected_day_counts`,
+		`ANALYZE inspected_pairs`, `ANALYZE inspected_enterprise_days`, `ANALYZE inspected_enterprise_cells`, `ANALYZE inspected_enterprises`,
 	} {
 		var args []any
 		if strings.Contains(sql, "'bench-i/'") {
@@ -468,9 +510,10 @@ func generateCases(b *testing.B, st *store.Store, n int) {
 }
 
 // BenchmarkOpeningAnInspection times the step that opens an inspection,
-// which keeps the enterprise's days and first-inspection counts (the worst
-// case: each is its enterprise's first of the year, in December, so every
-// month a period may start in moves), against the step that opens a
+// which keeps the enterprise's days, day counts and pairs of consecutive
+// days (the worst case: each falls between two inspections of its
+// enterprise already there, opened out of order, so a pair splits in
+// two), against the step that opens a
 // hazard, which keeps only the case counts, measured in the same run.
 func BenchmarkOpeningAnInspection(b *testing.B) {
 	st := pgtest.NewStore(b)
@@ -478,6 +521,17 @@ func BenchmarkOpeningAnInspection(b *testing.B) {
 	at := time.Date(2026, 12, 10, 2, 0, 0, 0, time.UTC)
 	open := func(kind cases.Kind, i int) time.Duration {
 		no := string(kind) + "-" + strconv.Itoa(i)
+		if kind == cases.KindInspection { // the enterprise's inspections before and after, untimed
+			for _, days := range []int{-40, 20} {
+				no := no + "-" + strconv.Itoa(days)
+				sum := cases.Summary{WorkflowID: "inspection/" + no, CaseNo: no, Kind: kind, State: "opened", RegionCode: "140502",
+					RegionPath: "/14/1405/140502/", Industry: "construction", RuleSet: "T", OpenedAt: at.AddDate(0, 0, days)}
+				sum.Enterprise.ID = int64(1 + i)
+				if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: at, Action: "open", Actor: cases.SystemActor, StateAfter: "opened", Case: sum}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
 		sum := cases.Summary{WorkflowID: string(kind) + "/" + no, CaseNo: no, Kind: kind, State: "opened", Grade: "",
 			RegionCode: "140502", RegionPath: "/14/1405/140502/", Industry: "construction", RuleSet: "T", OpenedAt: at}
 		sum.Enterprise.ID = int64(1 + i)

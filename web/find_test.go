@@ -61,6 +61,15 @@ func TestTheBoardExportsWhatItShows(t *testing.T) {
 			t.Errorf("%s: %s", table, got)
 		}
 	}
+	d.Stats.RiskClass = "A" // counted for one risk class: so is the export
+	if got := d.ExportLink("statistics", "csv"); got != "/ledgers/export/statistics?by=industry&format=csv&from=2026-03-01&region=140502&risk_class=A&to=2026-09-30" {
+		t.Errorf("one risk class: %s", got)
+	}
+	for _, c := range d.RiskClasses() {
+		if !hasLabel("risk_class." + c) {
+			t.Errorf("risk class %q has no words", c)
+		}
+	}
 }
 
 // A state is chosen as a kind's ("hazard.ordered"): the list asks the API

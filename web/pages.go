@@ -16,6 +16,7 @@ import (
 	"github.com/duty-project/duty/evidence"
 	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
+	"github.com/duty-project/duty/org/riskclass"
 )
 
 // caseRow is a case in a list, with its next open deadline, whether it
@@ -219,6 +220,10 @@ type boardData struct {
 	Charts      *boardCharts
 }
 
+// RiskClasses are the choices of the board's risk class filter: the
+// classes, then the unclassified.
+func (boardData) RiskClasses() []string { return append(slices.Clone(riskclass.All), "none") }
+
 // ExportLink downloads one of the board's tables (statistics, trend,
 // rankings, escalations) in format (xlsx, csv), over the region and
 // period the board shows.
@@ -233,6 +238,9 @@ func (d boardData) ExportLink(table, format string) string {
 		v.Set("to", d.Stats.To.String())
 		if table == "statistics" {
 			v.Set("by", d.Stats.By)
+			if d.Stats.RiskClass != "" {
+				v.Set("risk_class", d.Stats.RiskClass)
+			}
 		}
 	case "trend":
 		v.Set("to", d.Stats.To.String()) // the 12 months to the board's end
@@ -248,7 +256,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := url.Values{}
-	for _, k := range []string{"by", "region", "from", "to"} {
+	for _, k := range []string{"by", "region", "from", "to", "risk_class"} {
 		if v := r.URL.Query().Get(k); v != "" {
 			q.Set(k, v)
 		}
