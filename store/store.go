@@ -65,20 +65,22 @@ func AsRole(role string) Option {
 	}
 }
 
-// Traced records a span for every statement, batch and connection
-// acquisition made in a traced request (one whose context holds a
-// recording span), as children of that span, through otelpgx; statements
-// outside one (the policy watcher, the outbox's polling) make none. nil
-// traces nothing and leaves the pool untouched, so traces off cost
-// nothing here.
+// Traced records a span for every statement and batch made in a traced
+// request (one whose context holds a recording span), as children of that
+// span, through otelpgx; statements outside one (the policy watcher, the
+// outbox's polling) make none. nil traces nothing and leaves the pool
+// untouched, so traces off cost nothing here.
 func Traced(tp trace.TracerProvider) Option {
 	return func(cfg *pgxpool.Config) {
 		if tp == nil {
 			return
 		}
 		// duty's metrics are Prometheus (package metrics): otelpgx's own
-		// go nowhere.
-		cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tp), otelpgx.WithMeterProvider(noopmetric.NewMeterProvider()))
+		// go nowhere. A span per pool acquisition would double the spans
+		// of a request for little: a wait for a connection shows as the
+		// gap before its statement.
+		cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tp), otelpgx.WithMeterProvider(noopmetric.NewMeterProvider()),
+			otelpgx.WithDisableAcquireTracer())
 	}
 }
 

@@ -72,7 +72,10 @@ func Start(ctx context.Context, o Options) (*Tracing, error) {
 		return &Tracing{}, nil
 	}
 	var opts []otlptracehttp.Option
-	if o.Endpoint != "" {
+	// The traces' own endpoint in the environment wins over the general
+	// one the flag defaults to, as the OTLP settings are specified.
+	general := o.Endpoint == os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	if o.Endpoint != "" && !(general && os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "") {
 		u := strings.TrimSuffix(o.Endpoint, "/")
 		if !strings.HasSuffix(u, "/v1/traces") {
 			u += "/v1/traces"
