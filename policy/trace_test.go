@@ -44,7 +44,7 @@ func TestDecisionsAreTracedInsideATrace(t *testing.T) {
 		}
 		a := map[string]string{}
 		for _, kv := range s.Attributes() {
-			a[string(kv.Key)] = kv.Value.Emit()
+			a[string(kv.Key)] = kv.Value.String()
 		}
 		got = append(got, a)
 	}
