@@ -52,7 +52,7 @@ func (a *Activities) RecordStep(ctx context.Context, in RecordStepInput) (Record
 		return RecordStepResult{}, err
 	}
 	if !written && a.Logger != nil {
-		a.Logger.Debug("step already recorded", "workflow_id", in.Step.Case.WorkflowID, "seq", in.Step.Seq)
+		a.Logger.DebugContext(ctx, "step already recorded", "workflow_id", in.Step.Case.WorkflowID, "seq", in.Step.Seq)
 	}
 	return RecordStepResult{Written: written}, nil
 }

@@ -96,6 +96,6 @@ func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) {
 	// the connection's or the disk's, and is logged; the client has a
 	// truncated zip, which does not verify.
 	if err := bn.WriteZip(w); err != nil {
-		s.Logger.Error("writing a case file", "case", row.Summary.CaseNo, "err", err)
+		s.Logger.ErrorContext(r.Context(), "writing a case file", "case", row.Summary.CaseNo, "err", err)
 	}
 }

@@ -242,7 +242,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, format ledger.
 			s.writeError(w, r, err)
 			return
 		}
-		s.Logger.Error("export cut off", "path", r.URL.Path, "err", err)
+		s.Logger.ErrorContext(r.Context(), "export cut off", "path", r.URL.Path, "err", err)
 	}
 }
 

@@ -188,7 +188,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	next, hash := auth.NewRefreshToken()
 	sess, err := s.Store.RefreshSession(r.Context(), auth.HashRefreshToken(req.RefreshToken), hash, now, s.SessionIdle)
 	if sess.Reused {
-		s.Logger.Warn("a refresh token came back after it was used: its session is ended", "session", sess.ID,
+		s.Logger.WarnContext(r.Context(), "a refresh token came back after it was used: its session is ended", "session", sess.ID,
 			"person", sess.PersonID, "addr", clientAddr(r))
 	}
 	if duty.ErrorCode(err) == duty.ENotFound {

@@ -50,7 +50,7 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.OIDC.Start(r.Context(), s.Signer, req.RedirectURI, s.Now())
 	if err != nil {
-		s.Logger.Warn("oidc sign-in could not start", "err", err)
+		s.Logger.WarnContext(r.Context(), "oidc sign-in could not start", "err", err)
 		s.writeError(w, r, err)
 		return
 	}
@@ -79,13 +79,13 @@ func (s *Server) oidcFinish(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	id, err := s.OIDC.Finish(r.Context(), s.Signer, req.Flow, req.State, req.Code, now)
 	if err != nil {
-		s.Logger.Warn("oidc sign-in refused", "addr", clientAddr(r), "err", err)
+		s.Logger.WarnContext(r.Context(), "oidc sign-in refused", "addr", clientAddr(r), "err", err)
 		s.writeError(w, r, err)
 		return
 	}
 	person, err := s.Store.PersonByIdentity(r.Context(), id.Issuer, id.Subject)
 	if duty.ErrorCode(err) == duty.ENotFound {
-		s.Logger.Info("oidc sign-in of a subject linked to nobody", "issuer", id.Issuer, "subject", id.Subject, "addr", clientAddr(r))
+		s.Logger.InfoContext(r.Context(), "oidc sign-in of a subject linked to nobody", "issuer", id.Issuer, "subject", id.Subject, "addr", clientAddr(r))
 		e := duty.Fail(duty.EForbidden, "auth.oidc.not_linked", duty.Args{"Subject": id.Subject})
 		e.Details = map[string]any{"issuer": id.Issuer, "subject": id.Subject}
 		s.writeError(w, r, e)

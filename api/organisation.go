@@ -233,7 +233,7 @@ func (s *Server) orgTx(ctx context.Context, f func(tx pgx.Tx) error) error {
 		if err := s.Policies.CatchUp(ctx); err != nil {
 			// The change is made; other processes follow the notice, and so
 			// will this one.
-			s.Logger.Warn("an organisation change was made, but this process could not catch up with its policies yet", "err", err)
+			s.Logger.WarnContext(ctx, "an organisation change was made, but this process could not catch up with its policies yet", "err", err)
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
@@ -23,6 +25,7 @@ import (
 // workflow (policy administration). Tests that do reach one run against
 // the real binary (e2e: FuzzHandlers).
 type handlerRig struct {
+	server  *Server
 	handler http.Handler
 	store   *store.Store
 	signer  *auth.Signer
@@ -32,8 +35,15 @@ type handlerRig struct {
 
 func newHandlerRig(t testing.TB) *handlerRig {
 	t.Helper()
+	return newTracedHandlerRig(t, nil)
+}
+
+// newTracedHandlerRig is newHandlerRig with its requests and statements
+// traced on tp (nil: not traced).
+func newTracedHandlerRig(t testing.TB, tp trace.TracerProvider) *handlerRig {
+	t.Helper()
 	ctx := context.Background()
-	st := pgtest.NewStore(t)
+	st := pgtest.NewStore(t, store.Traced(tp))
 	if _, err := seed.Demo(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +107,9 @@ func newHandlerRig(t testing.TB) *handlerRig {
 	}
 	rig.caseNo = sum.CaseNo
 	srv := &Server{Store: st, Temporal: refusingTemporal{}, Warden: policy.NewWarden(m), Policies: m,
-		PolicyEditor: &policy.Editor{Manager: m, Record: PolicyRecorder(st)}, Signer: signer, Rules: rules.Builtin(), Logger: discardLogger()}
+		PolicyEditor: &policy.Editor{Manager: m, Record: PolicyRecorder(st)}, Signer: signer, Rules: rules.Builtin(), Logger: discardLogger(),
+		Traces: tp}
+	rig.server = srv
 	rig.handler = srv.Handler()
 	return rig
 }

@@ -10,12 +10,16 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/i18n"
+	"github.com/duty-project/duty/internal/tracing"
 	"github.com/duty-project/duty/policy"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -63,6 +67,10 @@ type Server struct {
 	// not serve it (the process may on an address of its own).
 	Metrics      http.Handler
 	MetricsToken string
+	// Traces, when set, traces every request: a span for it (named by its
+	// route) whose context reaches the policy decision, the Temporal
+	// update and the PostgreSQL statements it makes. nil traces nothing.
+	Traces trace.TracerProvider
 
 	// logins limits login attempts per client address (login.go).
 	logins loginLimiter
@@ -102,7 +110,28 @@ func (s *Server) Handler() http.Handler {
 		s.SessionMax = 12 * time.Hour
 	}
 	s.reports.every, s.reports.burst = reportEvery, reportBurst
-	return s.recoverPanics(s.mux())
+	return s.traced(s.recoverPanics(s.mux()))
+}
+
+// traced wraps next in otelhttp's middleware when s.Traces is set. A
+// request's span is named by the route the mux matched ("POST
+// /api/v1/hazards/{caseNo}/order"), so names stay few whatever the case
+// numbers. A trace context sent with the request (W3C traceparent, from a
+// gateway that traces) is continued.
+func (s *Server) traced(next http.Handler) http.Handler {
+	if s.Traces == nil {
+		return next
+	}
+	return otelhttp.NewHandler(next, "duty api",
+		otelhttp.WithTracerProvider(s.Traces), otelhttp.WithPropagators(tracing.Propagator),
+		// The Prometheus metrics (package metrics) count requests.
+		otelhttp.WithMeterProvider(noopmetric.NewMeterProvider()),
+		otelhttp.WithSpanNameFormatter(func(operation string, r *http.Request) string {
+			if r.Pattern != "" {
+				return r.Pattern
+			}
+			return operation
+		}))
 }
 
 // mux routes every endpoint of the routes table, and "/" to the index.
@@ -130,7 +159,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.Logger.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				s.Logger.ErrorContext(r.Context(), "handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
 				status, body := errorBody(i18n.FromRequest(r), errors.New("panic"))
 				writeJSON(w, status, body)
 			}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ory/ladon"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/i18n"
@@ -74,6 +76,9 @@ func PostSubject(role string, orgID int64) string {
 // request body.
 type Facts map[string]any
 
+// tracerName names the instrumentation of decisions in a trace.
+const tracerName = "github.com/duty-project/duty/policy"
+
 // Warden answers permission questions.
 type Warden struct {
 	ladon   *ladon.Ladon
@@ -120,6 +125,23 @@ func (w *Warden) Authorize(ctx context.Context, subject Subject, action, resourc
 // none (their person subject, and any post whose organisation has nothing
 // there), so that was most of a decision's cost.
 func (w *Warden) AllowedBy(ctx context.Context, subject Subject, action, resource string, facts Facts) (by string, err error) {
+	if parent := trace.SpanFromContext(ctx); parent.IsRecording() {
+		// Traced only inside a traced request, on its provider: a
+		// decision otherwise costs no span, not even a no-op one.
+		var span trace.Span
+		ctx, span = parent.TracerProvider().Tracer(tracerName).Start(ctx, "policy.decide", trace.WithAttributes(
+			attribute.String("duty.policy.action", action), attribute.String("duty.policy.resource", resource),
+			attribute.Int("duty.policy.subjects", len(subject.Posts))))
+		defer func() {
+			span.SetAttributes(attribute.Bool("duty.policy.allowed", err == nil), attribute.String("duty.policy.allowed_by", by))
+			var e *duty.Error
+			if errors.As(err, &e) {
+				why, _ := e.Args["Why"].(i18n.Ref)
+				span.SetAttributes(attribute.String("duty.policy.refusal", string(why)))
+			}
+			span.End()
+		}()
+	}
 	if w.observe != nil {
 		start := time.Now()
 		defer func() { w.observe(action, err == nil, time.Since(start)) }()

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	noopmetric "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/org/industry"
@@ -52,6 +55,25 @@ func AsRole(role string) Option {
 			}
 			return nil
 		}
+	}
+}
+
+// Traced records a span for every statement and batch made in a traced
+// request (one whose context holds a recording span), as children of that
+// span, through otelpgx; statements outside one (the policy watcher, the
+// outbox's polling) make none. nil traces nothing and leaves the pool
+// untouched, so traces off cost nothing here.
+func Traced(tp trace.TracerProvider) Option {
+	return func(cfg *pgxpool.Config) {
+		if tp == nil {
+			return
+		}
+		// duty's metrics are Prometheus (package metrics): otelpgx's own
+		// go nowhere. A span per pool acquisition would double the spans
+		// of a request for little: a wait for a connection shows as the
+		// gap before its statement.
+		cfg.ConnConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(tp), otelpgx.WithMeterProvider(noopmetric.NewMeterProvider()),
+			otelpgx.WithDisableAcquireTracer())
 	}
 }
 

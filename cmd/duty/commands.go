@@ -22,10 +22,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/auth"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/devserver"
+	"github.com/duty-project/duty/internal/tracing"
 	"github.com/duty-project/duty/localpg"
 	"github.com/duty-project/duty/metrics"
 	"github.com/duty-project/duty/policy"
@@ -56,6 +58,41 @@ type app struct {
 	secret []byte
 	// warrants signs and checks the warrants of steps (package warrant).
 	warrants *warrant.Key
+	// tracing is the process's traces, off unless an OTLP endpoint is
+	// configured (startTracing).
+	tracing *tracing.Tracing
+}
+
+// startTracing turns traces on when an OTLP endpoint is configured; every
+// part started after it (the pool, the Temporal client and worker, the
+// API) is instrumented then, and left alone otherwise. Stopping flushes
+// the spans still buffered, after everything else has stopped.
+func (a *app) startTracing(ctx context.Context, cfg *config, command string, progress func(string, ...any)) error {
+	t, err := tracing.Start(ctx, tracing.Options{Endpoint: cfg.otlpEndpoint, Command: command, Version: duty.Version})
+	if err != nil {
+		return err
+	}
+	a.tracing = t
+	if !t.On() {
+		return nil
+	}
+	a.closers = append(a.closers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := t.Shutdown(ctx); err != nil {
+			a.logger.Warn("flushing traces", "err", err)
+		}
+	})
+	progress("sending traces over OTLP (%s)", traceDestination(cfg.otlpEndpoint))
+	return nil
+}
+
+// traceDestination names where traces go, for the start-up line.
+func traceDestination(endpoint string) string {
+	if endpoint != "" {
+		return endpoint
+	}
+	return "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 }
 
 func (a *app) close() {
@@ -86,7 +123,7 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 			}
 		})
 	}
-	st, err := store.Open(ctx, url)
+	st, err := store.Open(ctx, url, store.Traced(a.tracing.Provider()))
 	if err != nil {
 		return err
 	}
@@ -265,6 +302,16 @@ func (a *app) connectTemporal(ctx context.Context, cfg *config, embedded bool, p
 		ConnectionOptions: connectionOptions(address, tlsConfig),
 		// Sends the API's warrant of each step with it.
 		ContextPropagators: []workflow.ContextPropagator{warrant.Propagator()}}
+	// Traced, the client's updates carry their request's trace in their
+	// headers; the worker made from this client takes the interceptor
+	// too, outermost, ahead of the warrant check and the metrics.
+	ti, err := a.tracing.TemporalInterceptor()
+	if err != nil {
+		return err
+	}
+	if ti != nil {
+		opts.Interceptors = []interceptor.ClientInterceptor{ti}
+	}
 	if err := ensureNamespace(ctx, opts); err != nil {
 		return err
 	}
@@ -409,7 +456,7 @@ func (a *app) serveAPI(ctx context.Context, cfg *config, ready func(addr string)
 		Store: a.store, Temporal: a.temporal, Warden: policy.NewWarden(a.policies),
 		Policies: a.policies, PolicyEditor: &policy.Editor{Manager: a.policies, Record: api.PolicyRecorder(a.store)},
 		Signer: auth.NewSigner(a.secret, cfg.tokenTTL), Warrants: a.warrants, SessionIdle: cfg.sessionIdle, Rules: catalogue, Logger: a.logger,
-		EvidenceDir: filepath.Join(cfg.dataDir, "evidence"),
+		EvidenceDir: filepath.Join(cfg.dataDir, "evidence"), Traces: a.tracing.Provider(),
 	}
 	if err := a.instrument(srv, cfg); err != nil {
 		return err
@@ -464,6 +511,9 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		a.close()
 		progress("stopped; open cases resume on the next start")
 	}()
+	if err := a.startTracing(ctx, &cfg, "dev", progress); err != nil {
+		return err
+	}
 	if err := a.openStore(ctx, &cfg, true, progress); err != nil {
 		return err
 	}
@@ -501,7 +551,7 @@ func (a *app) actAsRole(ctx context.Context, cfg *config, url string) error {
 			"role", cfg.databaseRole)
 		return nil
 	}
-	st, err := store.Open(ctx, url, store.AsRole(cfg.databaseRole))
+	st, err := store.Open(ctx, url, store.AsRole(cfg.databaseRole), store.Traced(a.tracing.Provider()))
 	if err != nil {
 		return err
 	}
@@ -526,6 +576,9 @@ func connectAll(ctx context.Context, command string, args []string, stderr io.Wr
 	}
 	progress := func(format string, a ...any) { logger.Info(fmt.Sprintf(format, a...)) }
 	a := &app{logger: logger}
+	if err := a.startTracing(ctx, &cfg, command, progress); err != nil {
+		return nil, nil, err
+	}
 	if err := a.openStore(ctx, &cfg, false, progress); err != nil {
 		a.close()
 		return nil, nil, err

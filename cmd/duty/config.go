@@ -35,6 +35,7 @@ type config struct {
 	oidcClientSecret  string
 	oidcRedirectURL   string
 	logLevel          string
+	otlpEndpoint      string
 	seedDemo          bool
 	demoEnterprises   int
 	pollers           int
@@ -74,6 +75,7 @@ var settings = []setting{
 	{"oidc-redirect-url", "DUTY_OIDC_REDIRECT_URL", "", "the callback registered at the identity provider, e.g. https://duty.example.gov.cn/login/oidc/callback; empty: derived from each request's host", "dev server"},
 	{"read-timeout", "DUTY_READ_TIMEOUT", "2m", "longest time a client may take to send a whole request, its body (an evidence upload) included; a slower one is cut off", "dev server"},
 	{"log-level", "DUTY_LOG_LEVEL", "info", "debug, info, warn or error", "dev server worker migrate calendar"},
+	{"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://127.0.0.1:4318): traces of every request, policy decision, Temporal update, activity and SQL statement go to its /v1/traces; empty sends none (also on when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; the other OTEL_* settings apply)", "dev server worker"},
 	{"seed-demo", "DUTY_SEED_DEMO", "", "write the demo organisation (晋城市 城区) and its logins; default true for dev", "dev migrate"},
 	{"demo-enterprises", "DUTY_DEMO_ENTERPRISES", "2000", "with --seed-demo, how many generated enterprises of 城区 and 泽州县 (each with its 主要负责人) a new installation gets, so lists and exports are tried at a believable size; 0 for none", "dev migrate"},
 	{"pollers", "DUTY_WORKER_POLLERS", "8", "Temporal task pollers per kind in the worker", "dev worker"},
@@ -158,6 +160,8 @@ func (c *config) bind(fs *flag.FlagSet, command string) {
 			fs.DurationVar(&c.readTimeout, s.flag, d, usage)
 		case "log-level":
 			fs.StringVar(&c.logLevel, s.flag, def, usage)
+		case "otlp-endpoint":
+			fs.StringVar(&c.otlpEndpoint, s.flag, def, usage)
 		case "seed-demo":
 			b := def == "true" || def == "1" || (def == "" && command == "dev")
 			fs.BoolVar(&c.seedDemo, s.flag, b, usage)

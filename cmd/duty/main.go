@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/internal/tracing"
 )
 
 const usage = `duty — 安全生产责任追究 workflow engine
@@ -145,5 +146,6 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	// A line logged inside a traced request names its trace.
+	return slog.New(tracing.LogHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))), nil
 }

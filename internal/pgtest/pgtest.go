@@ -69,12 +69,13 @@ func NewDatabase(t testing.TB) string {
 	return replaceDatabase(base, cfg.Database, name)
 }
 
-// NewStore returns a Store on a fresh, migrated database.
-func NewStore(t testing.TB) *store.Store {
+// NewStore returns a Store on a fresh, migrated database, opened with
+// opts (store.Traced, for a test of traces).
+func NewStore(t testing.TB, opts ...store.Option) *store.Store {
 	t.Helper()
 	url := NewDatabase(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, url)
+	s, err := store.Open(ctx, url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
