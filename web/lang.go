@@ -157,6 +157,18 @@ func sayIn(lang, s string) string {
 	return s
 }
 
+// dayIn is day in lang: a moment's date in Beijing time.
+func dayIn(lang string, v any) string {
+	if lang == i18n.Chinese {
+		return day(v)
+	}
+	t, ok := asTime(v)
+	if !ok {
+		return ""
+	}
+	return i18n.Date(lang, t)
+}
+
 // whenIn is when in lang: a moment as lang writes it, a date alone where
 // when shows one.
 func whenIn(lang string, v any) string {
