@@ -369,7 +369,7 @@ type accidentsData struct {
 }
 
 func (s *Server) accidentsPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "事故督办供监管部门、上级部门和党政领导使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.accidents")
 	if !ok {
 		return
 	}
@@ -559,16 +559,18 @@ func startedCases(lang string, v any) string {
 	return strings.Join(out, "、")
 }
 
-// minutesLate says how late a level received the report, if it was.
-func minutesLate(l accident.LevelReport) string {
+// minutesLate says how late a level received the report, if it was, in
+// lang.
+func minutesLate(lang string, l accident.LevelReport) string {
 	if !l.Late {
 		return ""
 	}
 	late := l.ReceivedAt.Sub(l.DueAt)
 	if late < time.Hour {
-		return fmt.Sprintf("迟报%d分钟", int(late.Minutes()))
+		return i18n.T(lang, "accident.late.minutes", i18n.Args{"Minutes": int(late.Minutes())})
 	}
-	return "迟报" + heldFor(late.Hours())
+	h := int(late.Hours())
+	return i18n.T(lang, "accident.late.hours", i18n.Args{"Days": h / 24, "Hours": h % 24})
 }
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }

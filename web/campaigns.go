@@ -83,7 +83,7 @@ type campaignsData struct {
 }
 
 func (s *Server) campaigns(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "专项整治供政府和部门使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.campaigns")
 	if !ok {
 		return
 	}
@@ -109,7 +109,7 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, m *me, 
 	d.CanStart = slices.ContainsFunc(m.Posts, func(p mePost) bool {
 		return p.Org.Kind == org.KindGovernment || p.Org.Kind == org.KindDepartment
 	})
-	s.render(w, status, "campaigns", page{Title: "专项整治", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "campaigns"})
+	s.render(w, status, "campaigns", page{TitleID: "title.campaigns", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "campaigns"})
 }
 
 // startCampaign starts a campaign from the campaigns page.
@@ -120,7 +120,7 @@ func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 // campaignBoard shows a campaign's board: each level's submissions, the
 // figures it reported and those its cases count.
 func (s *Server) campaignBoard(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "专项整治供政府和部门使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.campaigns")
 	if !ok {
 		return
 	}
@@ -129,7 +129,7 @@ func (s *Server) campaignBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "campaignboard", page{Title: "专项整治看板 · " + b.Title, Me: m, Data: b, Now: time.Now(), Section: "campaigns"})
+	s.render(w, http.StatusOK, "campaignboard", page{TitleID: "title.campaignboard", Title: b.Title, Me: m, Data: b, Now: time.Now(), Section: "campaigns"})
 }
 
 // campaignStep tells a campaign's step in words in lang.

@@ -67,7 +67,7 @@ func (s *Server) uploadDir() string {
 // importLedger is both steps of an import from the page: an upload is
 // checked (a dry run) and kept; a confirmation imports the kept file.
 func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "only an organisation administrator imports 台账 (组织管理员)")
+	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "forbid.import")
 	if !ok {
 		return
 	}

@@ -44,7 +44,7 @@ func (s *Server) renderRescue(w http.ResponseWriter, r *http.Request, m *me, sta
 		}
 	}
 	if team == 0 {
-		s.forbidden(w, r, m, "预防性安全检查由救援队伍的人员登记；您的页面是 "+homeOf(m))
+		s.forbidden(w, r, m, "forbid.rescue")
 		return
 	}
 	var d rescueData
@@ -55,8 +55,8 @@ func (s *Server) renderRescue(w http.ResponseWriter, r *http.Request, m *me, sta
 	for _, e := range d.Coverage.Enterprises {
 		d.Enterprises = append(d.Enterprises, org.Org{ID: e.EnterpriseID, Name: e.EnterpriseName})
 	}
-	s.render(w, status, "rescue", page{Title: "预防性安全检查", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "rescue",
-		Period: d.Coverage.Team.Name + " · " + strconv.Itoa(d.Coverage.Year) + "年"})
+	s.render(w, status, "rescue", page{TitleID: "title.rescue", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "rescue",
+		Period: i18n.T(i18n.FromRequest(r), "rescue.period", i18n.Args{"Team": d.Coverage.Team.Name, "Year": d.Coverage.Year})})
 }
 
 // rescueStep tells a rescue team's step in words in lang; the substance
