@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -249,7 +248,7 @@ func rowsValue(raw string, cols []column) ([]map[string]any, error) {
 			case c.Type == "int":
 				x, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
-					return nil, fmt.Errorf("第%d行第%d项须为整数", n+1, i+1)
+					return nil, formError{ID: "form.error.rows_integer", Args: i18n.Args{"Line": n + 1, "Item": i + 1}}
 				}
 				rec[c.Name] = x
 			case c.Type == "bool":
