@@ -37,9 +37,9 @@ type Error struct {
 	Code string
 	ID   string
 	Args Args
-	// Message is the free text of an error not yet given a message ID
-	// (made by Errorf); it is shown as it is, in whatever language it was
-	// written. Empty when ID is set.
+	// Message is the text of a refusal from a worker that predates the
+	// catalogue (Refusal.Error); it is shown as it is. Empty when ID is
+	// set.
 	Message string
 	// Details carries structured help for the caller, e.g. which superior
 	// department to escalate to when an authority limit is reached.
@@ -64,12 +64,27 @@ func Fail(code, id string, args Args) *Error {
 	return &Error{Code: code, ID: id, Args: args}
 }
 
-// Errorf builds an *Error with a formatted free-text message. It is the
-// old way, kept while errors move to the catalogue (Fail); the i18n tests
-// count its callers so the number can only go down.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// FailWith builds an *Error of code from err's message in the catalogue:
+// err may be an *Error (returned as it is) or say itself as a message
+// (i18n.Messager, the parsers' errors). Any other error is returned as
+// it is, and so is answered as internal: its text is not for users.
+func FailWith(code string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var m i18n.Messager
+	if errors.As(err, &m) {
+		msg := m.Msg()
+		return &Error{Code: code, ID: msg.ID, Args: msg.Args}
+	}
+	return err
 }
+
+// Msg is the error's message in the catalogue, to be used inside
+// another (an import's report of a bad cell): it makes *Error an
+// i18n.Messager.
+func (e *Error) Msg() i18n.Msg { return i18n.Msg{ID: e.ID, Args: e.Args} }
 
 // ErrorCode returns the code of the first *Error in err's chain, EInternal
 // for any other non-nil error, and "" for nil.

@@ -45,7 +45,7 @@ type RecordStepResult struct {
 // the only writer of steps: every step of every case comes through here.
 func (a *Activities) RecordStep(ctx context.Context, in RecordStepInput) (RecordStepResult, error) {
 	if in.Step.Case.WorkflowID == "" || in.Step.Seq <= 0 {
-		return RecordStepResult{}, temporal.NewNonRetryableApplicationError("step has no workflow id or sequence", "invalid", nil)
+		return RecordStepResult{}, refuse(duty.EInvalid, "step.bad_record", nil, nil)
 	}
 	written, err := a.Store.RecordStep(ctx, in.Step)
 	if err != nil {
@@ -150,3 +150,12 @@ func (a *Activities) InspectionsDone(ctx context.Context, in InspectionsDoneInpu
 
 // EnterpriseCount is how many inspections one enterprise had.
 type EnterpriseCount = store.EnterpriseCount
+
+// refuse is an activity's failure that a retry cannot mend, as message id
+// of the catalogue: a Temporal application error whose type is the code
+// and whose details carry the message, as a workflow's refusals do
+// (casekit.Refusal). cause is kept for the logs.
+func refuse(code, id string, args duty.Args, cause error) error {
+	return temporal.NewApplicationErrorWithOptions(id, code, temporal.ApplicationErrorOptions{NonRetryable: true,
+		Cause: cause, Details: []any{duty.Message(id, args)}})
+}

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/rules"
 )
@@ -93,7 +92,7 @@ func (a *Activities) PrepareRung(ctx context.Context, in PrepareRungInput) (Prep
 		}
 		day, err := cal.Due(in.At, calendar.StatutoryPeriod(in.TalkNoticeDays))
 		if err != nil {
-			return res, temporal.NewNonRetryableApplicationError(err.Error(), duty.EInvalid, err)
+			return res, refuse(duty.EInvalid, "ladder.no_due", nil, err)
 		}
 		res.ScheduledAt, res.Place = day.Last.Start().Add(talkHour), acting.Name
 	case rules.RungEscalation:
@@ -109,11 +108,11 @@ func (a *Activities) PrepareRung(ctx context.Context, in PrepareRungInput) (Prep
 		res.To = cases.Org{ID: to.ID, Name: to.Name}
 		due, err := cal.Due(in.At, calendar.StatutoryPeriod(in.AckDays))
 		if err != nil {
-			return res, temporal.NewNonRetryableApplicationError(err.Error(), duty.EInvalid, err)
+			return res, refuse(duty.EInvalid, "ladder.no_due", nil, err)
 		}
 		res.AckDue, res.AckDeadline = due.End, &due
 	default:
-		return res, temporal.NewNonRetryableApplicationError("the engine does not start a "+in.Rung+" by itself", duty.EInvalid, nil)
+		return res, refuse(duty.EInvalid, "ladder.not_automatic", duty.Args{"Rung": i18n.Ref("rung." + in.Rung)}, nil)
 	}
 	res.Number, err = a.Store.NextCaseNumber(ctx, kind, in.RegionCode, in.At.In(rules.China).Year())
 	return res, err

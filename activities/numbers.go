@@ -3,8 +3,7 @@ package activities
 import (
 	"context"
 
-	"go.temporal.io/sdk/temporal"
-
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
 )
 
@@ -32,7 +31,7 @@ type CaseNumbersResult struct {
 // never a number used twice.
 func (a *Activities) AllocateCaseNumbers(ctx context.Context, in CaseNumbersInput) (CaseNumbersResult, error) {
 	if in.Count <= 0 || in.Count > maxNumbersAtOnce || in.RegionCode == "" || in.Kind.Prefix() == "" {
-		return CaseNumbersResult{}, temporal.NewNonRetryableApplicationError("bad case-number request", "invalid", nil)
+		return CaseNumbersResult{}, refuse(duty.EInvalid, "case_number.bad_request", nil, nil)
 	}
 	out := CaseNumbersResult{Numbers: make([]cases.Number, 0, in.Count)}
 	for range in.Count {

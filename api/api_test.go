@@ -95,10 +95,10 @@ func TestWhenReadsDatesAsEndOfDayInChina(t *testing.T) {
 func TestErrorsMapToStatusesWithoutLeakingInternals(t *testing.T) {
 	s := &Server{Logger: discardLogger()}
 	for err, want := range map[error]int{
-		duty.Errorf(duty.EInvalid, "x"):   400,
-		duty.Errorf(duty.EForbidden, "x"): 403,
-		duty.Errorf(duty.EConflict, "x"):  409,
-		errString("pq: secret table"):     500,
+		duty.Fail(duty.EInvalid, "x.y", nil):   400,
+		duty.Fail(duty.EForbidden, "x.y", nil): 403,
+		duty.Fail(duty.EConflict, "x.y", nil):  409,
+		errString("pq: secret table"):          500,
 	} {
 		rec := httptest.NewRecorder()
 		s.writeError(rec, httptest.NewRequest("GET", "/", nil), err)

@@ -72,7 +72,7 @@ func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
 	}
 	kind, err := orgimport.ParseKind(r.PathValue("kind"))
 	if err != nil {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "%v", err))
+		s.writeError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -107,6 +107,11 @@ func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	// The reasons of the bad rows, in the caller's language.
+	lang := i18n.FromRequest(r)
+	for i, e := range rep.Errors {
+		rep.Errors[i] = e.In(lang)
 	}
 	status := http.StatusOK
 	if !dry && !rep.OK() {
@@ -148,7 +153,7 @@ func receiveUpload(w http.ResponseWriter, r *http.Request) (path, document strin
 			}
 			format, err := ledger.FormatOf(part.FileName())
 			if err != nil {
-				return "", "", cleanup, duty.Errorf(duty.EInvalid, "%v", err)
+				return "", "", cleanup, duty.FailWith(duty.EInvalid, err)
 			}
 			path, cleanup, err = saveTemp(part, format)
 			if err != nil {
@@ -191,7 +196,7 @@ func uploadError(err error) error {
 	if duty.ErrorCode(err) != duty.EInternal {
 		return err
 	}
-	return duty.Errorf(duty.EInvalid, "the upload could not be read: %v", err)
+	return duty.Fail(duty.EInvalid, "import.upload.unreadable", nil)
 }
 
 // exportFormat reads format=xlsx|csv (xlsx by default).

@@ -284,7 +284,7 @@ func (s *Server) pathOrg(r *http.Request) (org.Org, error) {
 func (s *Server) regionPath(ctx context.Context, code, parentCode string) (string, error) {
 	c, err := regioncode.Parse(code)
 	if err != nil {
-		return "", duty.Errorf(duty.EInvalid, "%v", err)
+		return "", duty.FailWith(duty.EInvalid, err)
 	}
 	if r, err := s.Store.GetRegion(ctx, c); err == nil {
 		return r.Path, nil
@@ -377,7 +377,7 @@ func (s *Server) saveOrg(w http.ResponseWriter, r *http.Request) {
 	}
 	code, err := regioncode.Parse(b.RegionCode)
 	if err != nil {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "region_code: %v", err))
+		s.writeError(w, r, duty.FailWith(duty.EInvalid, err))
 		return
 	}
 	region, err := s.Store.GetRegion(r.Context(), code)
@@ -446,7 +446,7 @@ func (s *Server) listEnterprises(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if code, err = regioncode.Parse(code); err != nil {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "region: %v", err))
+		s.writeError(w, r, duty.FailWith(duty.EInvalid, err))
 		return
 	}
 	// An unknown region is refused, not answered with an empty page.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/cases"
@@ -232,7 +231,7 @@ func (s *Server) drawOnPlan(w http.ResponseWriter, r *http.Request) {
 		in.Officers = append(in.Officers, p.ID)
 	}
 	if err := in.Validate(); err != nil {
-		s.writeError(w, r, duty.Errorf(duty.EInvalid, "%s", strings.TrimPrefix(err.Error(), "draw: ")))
+		s.writeError(w, r, duty.FailWith(duty.EInvalid, err))
 		return
 	}
 	d, err := s.Store.RecordDraw(ctx, store.Draw{PlanWorkflowID: row.Summary.WorkflowID, DepartmentID: actor.OrgID,

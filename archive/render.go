@@ -24,18 +24,26 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	// value itself where the catalogue has no name for it.
 	"stateIn": func(k, s string) string { return labelOr("state."+k+"."+s, s) },
 	"action":  func(k, a string) string { return labelOr("action."+k+"."+a, a) },
+	// The papers print dates as Chinese documents do (2026年12月8日);
+	// the manifest keeps them as ISO dates (day), for programs.
 	"date": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:
-			return day(v)
+			return chineseDay(v)
 		case *time.Time:
 			if v != nil {
-				return day(*v)
+				return chineseDay(*v)
 			}
+		case string:
+			// a manifest's date (2026-12-08)
+			if d, err := time.ParseInLocation(time.DateOnly, v, rules.China); err == nil {
+				return chineseDay(d)
+			}
+			return v
 		}
 		return ""
 	},
-	"datetime":  func(t time.Time) string { return t.In(rules.China).Format("2006-01-02 15:04:05") },
+	"datetime":  func(t time.Time) string { return t.In(rules.China).Format("2006年1月2日 15:04:05") },
 	"retention": func(p rules.RetentionPeriod) string { return p.Label() },
 	"add":       func(a, b int) int { return a + b },
 	"zh":        i18n.ChinesePart,
@@ -123,4 +131,12 @@ func renderCover(m *Manifest) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// chineseDay is a date as a Chinese document writes it, in China: 2026年12月8日.
+func chineseDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(rules.China).Format("2006年1月2日")
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -154,9 +155,18 @@ func TestABundleVerifiesAndIsTheSameTwice(t *testing.T) {
 	}
 	m, _ := zr.Open(CoverPath)
 	cover, _ := io.ReadAll(m)
-	for _, s := range []string{"保管期限", "30年", testCaseNo, "2026-11-02", "2026-11-06", "城区住房和城乡建设局"} {
+	for _, s := range []string{"保管期限", "30年", testCaseNo, "2026年11月2日", "2026年11月6日", "城区住房和城乡建设局"} {
 		if !bytes.Contains(cover, []byte(s)) {
 			t.Errorf("the cover does not print %s", s)
+		}
+	}
+	// Dates in Chinese form only: no ISO date on the cover or the contents.
+	c, _ := zr.Open(ContentsPath)
+	contents, _ := io.ReadAll(c)
+	iso := regexp.MustCompile(`\b20\d\d-\d\d-\d\d\b`)
+	for name, page := range map[string][]byte{"cover": cover, "contents": contents} {
+		if m := iso.Find(page); m != nil {
+			t.Errorf("the %s prints an ISO date, %s", name, m)
 		}
 	}
 }

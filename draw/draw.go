@@ -34,6 +34,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Algorithm names the procedure above; a record keeps it so that a later
@@ -83,13 +85,36 @@ func (in Input) Validate() error {
 		}
 	}
 	if in.Count < 1 || in.Count > len(in.Enterprises) {
-		return fmt.Errorf("抽取数量须为1至%d家 (count must be 1–%d)", len(in.Enterprises), len(in.Enterprises))
+		return &Error{Reason: ReasonCount, Max: len(in.Enterprises)}
 	}
 	if len(in.Officers) < 2 {
-		return fmt.Errorf("本部门持有执法证的执法人员不足两名，不能随机选派 (two officers with a 执法证 are needed)")
+		return &Error{Reason: ReasonOfficers}
 	}
 	return nil
 }
+
+// Error is an input a draw cannot be made from for a reason the person
+// asking can mend (the Reason… constants); the message of the catalogue
+// it names (draw.<reason>) says it in their language. The input's other
+// faults are the server's, and plain errors.
+type Error struct {
+	Reason string
+	Max    int // the most enterprises that may be drawn (ReasonCount)
+}
+
+// The reasons a draw is refused.
+const (
+	ReasonCount    = "count"    // more enterprises than there are, or none
+	ReasonOfficers = "officers" // fewer than two officers with a 执法证
+)
+
+// Msg is the reason as a message of the catalogue.
+func (e *Error) Msg() i18n.Msg {
+	return i18n.Msg{ID: "draw." + e.Reason, Args: i18n.Args{"Max": e.Max}}
+}
+
+// Error is the reason in Chinese.
+func (e *Error) Error() string { m := e.Msg(); return i18n.T(i18n.Chinese, m.ID, m.Args) }
 
 // Draw makes the draw: a pure function of in (see the package comment).
 func Draw(in Input) ([]Pair, error) {

@@ -277,3 +277,11 @@ func When(lang string, t time.Time) string {
 	}
 	return DateTime(lang, t)
 }
+
+// Messager is an error that says itself as a message of the catalogue:
+// a parser's (a region code's, a credit code's, an identity number's),
+// which names the reason and the position of the bad character, for the
+// API to answer and an import to report in the reader's language.
+type Messager interface {
+	Msg() Msg
+}

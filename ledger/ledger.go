@@ -20,12 +20,12 @@
 package ledger
 
 import (
-	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Format is a spreadsheet's file format.
@@ -45,7 +45,7 @@ func FormatOf(name string) (Format, error) {
 	case ".csv":
 		return CSV, nil
 	}
-	return "", fmt.Errorf("%s: 只支持 .xlsx 和 .csv 文件 (only .xlsx and .csv files are read)", filepath.Base(name))
+	return "", &Error{ID: "ledger.format", Args: i18n.Args{"File": filepath.Base(name)}}
 }
 
 // ContentType is the MIME type a format is served as.
@@ -112,22 +112,67 @@ func normalHeader(h string) string {
 // CellError is what is wrong with one cell, or with a row when Column is
 // empty: the row's number as the spreadsheet shows it (the header is row
 // 1), the column's letter and header, and the reason.
+//
+// The reason is a message of the catalogue: ID (a stable code a client
+// may match on) with Args. Reason is its text, in Chinese as the error is
+// made; In renders it in the reader's language.
 type CellError struct {
-	Row    int    `json:"row"`
-	Column string `json:"column,omitempty"`
-	Header string `json:"header,omitempty"`
-	Reason string `json:"reason"`
+	Row    int       `json:"row"`
+	Column string    `json:"column,omitempty"`
+	Header string    `json:"header,omitempty"`
+	Reason string    `json:"reason"`
+	ID     string    `json:"id,omitempty"`
+	Args   i18n.Args `json:"-"`
 }
 
-func (e CellError) Error() string {
+// In is e with its reason in lang.
+func (e CellError) In(lang string) CellError {
+	if e.ID != "" {
+		e.Reason = i18n.T(lang, e.ID, e.Args)
+	}
+	return e
+}
+
+// Msg is the whole error — row, column, header and reason — as a message
+// of the catalogue, for an error about a file rather than a report.
+func (e CellError) Msg() i18n.Msg {
+	args := i18n.Args{"Row": e.Row, "Column": e.Column, "Header": e.Header, "Reason": i18n.Msg{ID: e.ID, Args: e.Args}}
 	switch {
 	case e.Column != "" && e.Header != "":
-		return fmt.Sprintf("第%d行 %s列（%s）：%s", e.Row, e.Column, e.Header, e.Reason)
+		return i18n.Msg{ID: "ledger.at.cell", Args: args}
 	case e.Column != "":
-		return fmt.Sprintf("第%d行 %s列：%s", e.Row, e.Column, e.Reason)
+		return i18n.Msg{ID: "ledger.at.column", Args: args}
 	}
-	return fmt.Sprintf("第%d行：%s", e.Row, e.Reason)
+	return i18n.Msg{ID: "ledger.at.row", Args: args}
 }
+
+func (e CellError) Error() string { m := e.Msg(); return i18n.T(i18n.Chinese, m.ID, m.Args) }
+
+// cellError is a CellError whose reason is message id with args.
+func cellError(row int, column, header, id string, args i18n.Args) CellError {
+	return CellError{Row: row, Column: column, Header: header, ID: id, Args: args, Reason: i18n.T(i18n.Chinese, id, args)}
+}
+
+// Error is a file that cannot be read as a ledger, for a reason the
+// catalogue's message ID names (with Args); Err is the cause, for logs.
+type Error struct {
+	ID   string
+	Args i18n.Args
+	Err  error
+}
+
+// Msg is the reason as a message of the catalogue.
+func (e *Error) Msg() i18n.Msg { return i18n.Msg{ID: e.ID, Args: e.Args} }
+
+func (e *Error) Error() string {
+	text := i18n.T(i18n.Chinese, e.ID, e.Args)
+	if e.Err != nil {
+		return text + ": " + e.Err.Error()
+	}
+	return text
+}
+
+func (e *Error) Unwrap() error { return e.Err }
 
 // ColumnLetter is the spreadsheet letter of a 0-based column index: 0 is
 // A, 26 is AA.
@@ -140,4 +185,4 @@ func ColumnLetter(i int) string {
 }
 
 // ErrNoHeader is returned for a file without a header row.
-var ErrNoHeader = errors.New("文件为空：第1行应为表头 (the file is empty: row 1 should hold the headers)")
+var ErrNoHeader error = &Error{ID: "ledger.no_header"}

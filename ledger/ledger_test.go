@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 var enterprises = Schema{Name: "企业台账", Columns: []Column{
@@ -96,9 +98,12 @@ func TestAGBKFileFromExcelReads(t *testing.T) {
 	if len(rows) != 1 || rows[0].N != 3 || rows[0].Get("name") != "晋城市宏达建筑工程有限公司" || rows[0].Get("address") != "城区凤台街1号" {
 		t.Fatalf("rows %+v", rows)
 	}
-	e := rows[0].Error("credit_code", "第18位校验码应为 Y")
-	if e.Error() != "第3行 B列（信用代码）：第18位校验码应为 Y" {
+	e := rows[0].Fail("credit_code", "uscc.check", i18n.Args{"Code": "X", "Position": 18, "Want": "Y", "Char": "1"})
+	if e.Error() != "第3行 B列（信用代码）：统一社会信用代码“X”第18位校验码应为Y，不是1" || e.ID != "uscc.check" {
 		t.Fatalf("error %q", e.Error())
+	}
+	if en := e.In(i18n.English).Reason; en != "credit code “X”: the check character at position 18 should be Y, not 1" {
+		t.Fatalf("in English: %q", en)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -14,6 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Row is one data row of a ledger, its values found by column key.
@@ -40,20 +41,29 @@ func (r Row) Has(key string) bool {
 	return ok
 }
 
-// Error is a CellError on the column key of this row.
-func (r Row) Error(key, reason string) CellError {
-	e := CellError{Row: r.N, Reason: reason}
+// Fail is a CellError on the column key of this row, whose reason is
+// message id of the catalogue with args.
+func (r Row) Fail(key, id string, args i18n.Args) CellError {
+	column, header := "", ""
 	if i, ok := r.reader.index[key]; ok {
-		e.Column, e.Header = ColumnLetter(i), r.reader.headers[i]
+		column, header = ColumnLetter(i), r.reader.headers[i]
 	} else if c, ok := r.reader.schema.byKey(key); ok {
-		e.Header = c.Header
+		header = c.Header
 	}
-	return e
+	return cellError(r.N, column, header, id, args)
 }
 
-// Errorf is Error with a formatted reason.
-func (r Row) Errorf(key, format string, args ...any) CellError {
-	return r.Error(key, fmt.Sprintf(format, args...))
+// Wrap is a CellError on the column key of this row whose reason is err's
+// message: a parser's (i18n.Messager) or a user-facing error's. Any other
+// error is the import's fault, not the cell's, and is reported as such.
+func (r Row) Wrap(key string, err error) CellError {
+	var m i18n.Messager
+	if errors.As(err, &m) {
+		if msg := m.Msg(); msg.ID != "" {
+			return r.Fail(key, msg.ID, msg.Args)
+		}
+	}
+	return r.Fail(key, "ledger.cell_unchecked", nil)
 }
 
 func (s Schema) byKey(key string) (Column, bool) {
@@ -109,7 +119,7 @@ func Open(path string, schema Schema) (*Reader, error) {
 func (r *Reader) openXLSX(path string) error {
 	f, err := excelize.OpenFile(path)
 	if err != nil {
-		return fmt.Errorf("无法读取该 XLSX 文件 (not a readable XLSX workbook): %w", err)
+		return &Error{ID: "ledger.xlsx_unreadable", Err: err}
 	}
 	r.closers = append(r.closers, f)
 	sheets := f.GetSheetList()
@@ -167,7 +177,7 @@ func (r *Reader) openCSV(path string) error {
 		rec, err := cr.Read()
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, CellError{Row: pe.StartLine, Column: ColumnLetter(pe.Column - 1), Reason: "CSV 格式错误 (malformed CSV): " + pe.Err.Error()}
+			return nil, cellError(pe.StartLine, ColumnLetter(pe.Column-1), "", "ledger.csv_malformed", i18n.Args{"Detail": pe.Err.Error()})
 		}
 		return rec, err
 	}
@@ -232,19 +242,18 @@ func (r *Reader) readHeader() error {
 			continue
 		}
 		if j, dup := r.index[c.Key]; dup {
-			return CellError{Row: r.n, Column: ColumnLetter(i), Header: h,
-				Reason: fmt.Sprintf("与 %s列 重复：同一列出现两次 (the same column twice)", ColumnLetter(j))}
+			return cellError(r.n, ColumnLetter(i), h, "ledger.column_twice", i18n.Args{"Other": ColumnLetter(j)})
 		}
 		r.index[c.Key] = i
 	}
 	var missing []string
 	for _, c := range r.schema.Columns {
 		if _, ok := r.index[c.Key]; c.Required && !ok {
-			missing = append(missing, "「"+c.Header+"」")
+			missing = append(missing, c.Header)
 		}
 	}
 	if len(missing) > 0 {
-		return CellError{Row: r.n, Reason: "缺少必填列 " + strings.Join(missing, "、") + " (required columns missing)"}
+		return cellError(r.n, "", "", "ledger.columns_missing", i18n.Args{"Columns": strings.Join(missing, "」「")})
 	}
 	return nil
 }

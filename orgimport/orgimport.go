@@ -33,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/ledger"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/industry"
@@ -155,7 +156,7 @@ func (ru *run) industries() *industry.Table {
 func (im *Importer) Import(ctx context.Context, path string, opt Options) (Report, error) {
 	report := Report{Kind: opt.Kind, DryRun: opt.DryRun, Errors: []ledger.CellError{}, Regions: []string{}}
 	if _, err := ParseKind(string(opt.Kind)); err != nil {
-		return report, duty.Errorf(duty.EInvalid, "%v", err)
+		return report, err
 	}
 	if opt.Change.Note == "" {
 		opt.Change.Note = "导入 " + filepath.Base(path)
@@ -165,11 +166,7 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 	}
 	r, err := ledger.Open(path, opt.Kind.Schema())
 	if err != nil {
-		var ce ledger.CellError
-		if errors.As(err, &ce) {
-			return report, duty.Errorf(duty.EInvalid, "%s", ce.Error())
-		}
-		return report, duty.Errorf(duty.EInvalid, "%v", err)
+		return report, duty.FailWith(duty.EInvalid, err)
 	}
 	defer r.Close()
 	rows, stop := readAhead(r, BatchRows)
@@ -203,7 +200,7 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 				ru.fail(ce)
 				break
 			}
-			return report, duty.Errorf(duty.EInvalid, "读取文件出错 (the file cannot be read): %v", err)
+			return report, duty.FailWith(duty.EInvalid, &ledger.Error{ID: "import.unreadable", Err: err})
 		}
 		report.Rows++
 		var out outcome
@@ -244,7 +241,7 @@ func (im *Importer) Import(ctx context.Context, path string, opt Options) (Repor
 	}
 	slices.Sort(report.Regions)
 	if report.Rows == 0 {
-		ru.fail(ledger.CellError{Row: 2, Reason: "文件中没有数据行 (the file has no rows below the headers)"})
+		ru.fail(ledger.CellError{Row: 2, ID: "import.no_rows", Reason: i18n.T(i18n.Chinese, "import.no_rows", nil)})
 	}
 	if opt.DryRun || report.ErrorCount > 0 {
 		return report, nil
@@ -346,7 +343,7 @@ func (ru *run) authorize(ctx context.Context, code string) error {
 // reported on the column key; any other error stops the import.
 func (ru *run) write(row ledger.Row, key string, fn func() (outcome, error)) (outcome, error) {
 	if ru.broken {
-		return unchanged, row.Error(key, "未能核对：前面的行使数据库事务中止 (not checked against the record: an earlier row aborted the transaction)")
+		return unchanged, row.Fail(key, "import.row.aborted", nil)
 	}
 	out, err := fn()
 	if err == nil {
@@ -355,7 +352,7 @@ func (ru *run) write(row ledger.Row, key string, fn func() (outcome, error)) (ou
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		ru.broken = true
-		return unchanged, row.Errorf(key, "数据库拒绝写入 (PostgreSQL refused the row): %s", pgErr.Message)
+		return unchanged, row.Fail(key, "import.row.refused", i18n.Args{"Detail": pgErr.Message})
 	}
 	var ce ledger.CellError
 	if errors.As(err, &ce) {
@@ -363,7 +360,7 @@ func (ru *run) write(row ledger.Row, key string, fn func() (outcome, error)) (ou
 	}
 	switch duty.ErrorCode(err) {
 	case duty.EInvalid, duty.EConflict, duty.ENotFound:
-		return unchanged, row.Error(key, duty.ErrorMessage(err))
+		return unchanged, row.Wrap(key, err)
 	}
 	return unchanged, err
 }
@@ -372,11 +369,11 @@ func (ru *run) write(row ledger.Row, key string, fn func() (outcome, error)) (ou
 func (ru *run) region(row ledger.Row, key string) (string, *ledger.CellError) {
 	code, err := regioncode.Parse(regionInCell(row.Get(key)))
 	if err != nil {
-		e := row.Error(key, err.Error())
+		e := row.Wrap(key, err)
 		return "", &e
 	}
 	if _, ok := ru.regions[code]; !ok {
-		e := row.Errorf(key, "行政区划 %s 未登记 (unknown region %s: add it first)", regioncode.Full(code), code)
+		e := row.Fail(key, "import.region.unknown", i18n.Args{"Code": regioncode.Full(code)})
 		return "", &e
 	}
 	return code, nil
@@ -401,45 +398,45 @@ func (ru *run) enterprise(ctx context.Context, row ledger.Row) (outcome, error) 
 	var bad badRow
 	credit, err := uscc.Parse(row.Get(colCredit))
 	if row.Get(colCredit) == "" {
-		bad.add(row.Error(colCredit, "统一社会信用代码为空 (the credit code is required)"))
+		bad.add(row.Fail(colCredit, "import.credit_code.required", nil))
 	} else if err != nil {
-		bad.add(row.Error(colCredit, err.Error()))
+		bad.add(row.Wrap(colCredit, err))
 	} else if first, dup := ru.seen[string(credit)]; dup {
-		bad.add(row.Errorf(colCredit, "与第%d行重复：同一统一社会信用代码出现两次 (the same credit code as row %d)", first, first))
+		bad.add(row.Fail(colCredit, "import.credit_code.twice", i18n.Args{"Row": first}))
 	} else {
 		ru.seen[string(credit)] = row.N
 	}
 	name := row.Get(colName)
 	if name == "" {
-		bad.add(row.Error(colName, "企业名称为空 (the name is required)"))
+		bad.add(row.Fail(colName, "import.enterprise_name.required", nil))
 	}
 	region, rerr := ru.region(row, colRegion)
 	if rerr != nil {
 		bad.add(*rerr)
 	}
 	if row.Get(colIndustry) == "" {
-		bad.add(row.Error(colIndustry, "行业代码为空 (the GB/T 4754 industry code is required)"))
+		bad.add(row.Fail(colIndustry, "import.industry.required", nil))
 	} else if _, err := ru.industries().Resolve(row.Get(colIndustry)); err != nil {
-		bad.add(row.Error(colIndustry, err.Error()))
+		bad.add(row.Wrap(colIndustry, err))
 	}
 	if _, err := riskclass.Parse(row.Get(colRisk)); err != nil {
-		bad.add(row.Error(colRisk, err.Error()))
+		bad.add(row.Wrap(colRisk, err))
 	}
 	headName, headID, headPhone := row.Get(colHeadName), row.Get(colHeadID), row.Get(colHeadPhone)
 	if headName == "" {
-		bad.add(row.Error(colHeadName, "缺少主要负责人姓名 (the 主要负责人 is required)"))
+		bad.add(row.Fail(colHeadName, "import.head_name.required", nil))
 	}
 	switch {
 	case headID == "":
-		bad.add(row.Error(colHeadID, "缺少主要负责人身份证号 (the 主要负责人's identity number is required)"))
+		bad.add(row.Fail(colHeadID, "import.head_id.required", nil))
 	case masked(headID):
 	default:
 		if n, err := personal.ParseIDNumber(headID); err != nil {
-			bad.add(row.Error(colHeadID, err.Error()))
+			bad.add(row.Wrap(colHeadID, err))
 		} else {
 			headID = n
 			if had, ok := ru.names[n]; ok && headName != "" && had != headName {
-				bad.add(row.Errorf(colHeadName, "同一身份证号在前面的行中姓名为 %s (the same identity number is named %s above)", had, had))
+				bad.add(row.Fail(colHeadName, "import.id_number.other_name", i18n.Args{"Name": had}))
 			} else if !ok {
 				ru.names[n] = headName
 			}
@@ -447,7 +444,7 @@ func (ru *run) enterprise(ctx context.Context, row ledger.Row) (outcome, error) 
 	}
 	if headPhone != "" && !masked(headPhone) {
 		if _, err := personal.ParsePhone(headPhone); err != nil {
-			bad.add(row.Error(colHeadPhone, err.Error()))
+			bad.add(row.Wrap(colHeadPhone, err))
 		}
 	}
 	if err := bad.err(); err != nil {
@@ -520,7 +517,7 @@ func (ru *run) flush(ctx context.Context) error {
 		// enterprises at once): name the batch.
 		ru.broken = true
 		first, last := queue[0].row, queue[len(queue)-1].row
-		ru.fail(first.Errorf(colCredit, "数据库拒绝写入第%d–%d行 (PostgreSQL refused rows %d–%d): %s", first.N, last.N, first.N, last.N, pgErr.Message))
+		ru.fail(first.Fail(colCredit, "import.rows.refused", i18n.Args{"First": first.N, "Last": last.N, "Detail": pgErr.Message}))
 		return nil
 	}
 	if err != nil {
@@ -600,11 +597,11 @@ func (ru *run) hold(ctx context.Context, row ledger.Row, o org.Org, role, title 
 			}
 		}
 		if masked(h.id) && match == nil {
-			return false, row.Error(h.idKey, "脱敏的身份证号只能指已登记的任职人员，请填写完整号码 (a masked number stands only for the holder on record: give the full number)")
+			return false, row.Fail(h.idKey, "import.id_number.masked", nil)
 		}
 		if masked(h.phone) {
 			if match == nil || match.Phone != h.phone {
-				return false, row.Error(h.phoneKey, "脱敏的手机号与登记的不符，请填写完整号码 (a masked phone must be the one on record: give the full number)")
+				return false, row.Fail(h.phoneKey, "import.phone.masked", nil)
 			}
 			in.Phone = ""
 		}
@@ -620,7 +617,7 @@ func (ru *run) hold(ctx context.Context, row ledger.Row, o org.Org, role, title 
 		if err != nil {
 			var cerr error = err
 			if code := duty.ErrorCode(err); code == duty.EInvalid || code == duty.EConflict {
-				cerr = row.Error(h.idKey, duty.ErrorMessage(err))
+				cerr = row.Wrap(h.idKey, err)
 			}
 			return false, cerr
 		}

@@ -237,7 +237,7 @@ func TestPersonsAndDepartments(t *testing.T) {
 	// Writing into a region the importer may not is refused, naming it.
 	opt := options(Persons, true)
 	opt.Authorize = func(_ context.Context, code, _ string) error {
-		return duty.Errorf(duty.EForbidden, "无权导入到 %s", code)
+		return duty.Fail(duty.EForbidden, "import.region.not_yours", duty.Args{"Code": code})
 	}
 	if _, err := im.Import(ctx, persons, opt); duty.ErrorCode(err) != duty.EForbidden || !strings.Contains(err.Error(), "140502") {
 		t.Errorf("forbidden region: %v", err)

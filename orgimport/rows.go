@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/ledger"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/personal"
@@ -46,19 +47,19 @@ func (ru *run) person(ctx context.Context, row ledger.Row) (outcome, error) {
 	var bad badRow
 	name, id, phone := row.Get(colName), row.Get(colIDNumber), row.Get(colPhone)
 	if name == "" {
-		bad.add(row.Error(colName, "姓名为空 (the name is required)"))
+		bad.add(row.Fail(colName, "import.person_name.required", nil))
 	}
 	switch {
 	case id == "":
-		bad.add(row.Error(colIDNumber, "身份证号为空 (the identity number is required)"))
+		bad.add(row.Fail(colIDNumber, "import.id_number.required", nil))
 	case masked(id):
 	default:
 		if n, err := personal.ParseIDNumber(id); err != nil {
-			bad.add(row.Error(colIDNumber, err.Error()))
+			bad.add(row.Wrap(colIDNumber, err))
 		} else {
 			id = n
 			if had, ok := ru.names[n]; ok && name != "" && had != name {
-				bad.add(row.Errorf(colName, "同一身份证号在前面的行中姓名为 %s (the same identity number is named %s above)", had, had))
+				bad.add(row.Fail(colName, "import.id_number.other_name", i18n.Args{"Name": had}))
 			} else if !ok {
 				ru.names[n] = name
 			}
@@ -66,32 +67,32 @@ func (ru *run) person(ctx context.Context, row ledger.Row) (outcome, error) {
 	}
 	if phone != "" && !masked(phone) {
 		if _, err := personal.ParsePhone(phone); err != nil {
-			bad.add(row.Error(colPhone, err.Error()))
+			bad.add(row.Wrap(colPhone, err))
 		}
 	}
 	title := row.Get(colTitle)
 	if title == "" {
-		bad.add(row.Error(colTitle, "职务为空 (the post's title is required)"))
+		bad.add(row.Fail(colTitle, "import.title.required", nil))
 	}
 	role, ok := parseRole(row.Get(colRole))
 	if !ok {
-		bad.add(row.Errorf(colRole, "角色 %q 不存在 (unknown role): 应为 %s", row.Get(colRole), roleList(org.Roles)))
+		bad.add(row.Fail(colRole, "import.role.unknown", i18n.Args{"Role": row.Get(colRole), "Roles": roleList(org.Roles)}))
 	}
 	var start, end *time.Time
 	if v := row.Get(colStartedOn); v != "" {
 		if d, err := parseDay(v); err != nil {
-			bad.add(row.Error(colStartedOn, err.Error()))
+			bad.add(row.Wrap(colStartedOn, err))
 		} else {
 			start = &d
 		}
 	}
 	if v := row.Get(colEndedOn); v != "" {
 		if d, err := parseDay(v); err != nil {
-			bad.add(row.Error(colEndedOn, err.Error()))
+			bad.add(row.Wrap(colEndedOn, err))
 		} else if start == nil {
-			bad.add(row.Error(colEndedOn, "有离任日期须有任职日期 (a post that ended needs its first day)"))
+			bad.add(row.Fail(colEndedOn, "import.post.end_without_start", nil))
 		} else if d.Before(*start) {
-			bad.add(row.Error(colEndedOn, "离任日期早于任职日期 (the post ends before it starts)"))
+			bad.add(row.Fail(colEndedOn, "import.post.ends_before_start", nil))
 		} else {
 			end = &d
 		}
@@ -99,21 +100,21 @@ func (ru *run) person(ctx context.Context, row ledger.Row) (outcome, error) {
 	ref := row.Get(colOrg)
 	var o org.Org
 	if ref == "" {
-		bad.add(row.Error(colOrg, "单位为空：填写统一社会信用代码或单位代码 (the organisation is required)"))
+		bad.add(row.Fail(colOrg, "import.org.required", nil))
 	} else if ru.broken {
-		bad.add(row.Error(colOrg, "未能核对：前面的行使数据库事务中止 (not checked against the record: an earlier row aborted the transaction)"))
+		bad.add(row.Fail(colOrg, "import.row.aborted", nil))
 	} else {
 		found, ok, err := ru.findOrg(ctx, ref)
 		switch {
 		case err != nil:
 			return unchanged, err
 		case !ok:
-			bad.add(row.Errorf(colOrg, "单位 %s 未登记 (no organisation with this credit code or code)", ref))
+			bad.add(row.Fail(colOrg, "import.org.unknown", i18n.Args{"Ref": ref}))
 		default:
 			o = found
 			if role != "" && !slices.Contains(rolesOf[o.Kind], role) {
-				bad.add(row.Errorf(colRole, "%s（%s）没有「%s」这一角色，可为 %s (a %s has no posts of role %s)",
-					o.Name, KindName(o.Kind), RoleName(role), roleList(rolesOf[o.Kind]), o.Kind, role))
+				bad.add(row.Fail(colRole, "import.role.not_of_kind", i18n.Args{"Org": o.Name, "Kind": i18n.Ref("org_kind." + o.Kind),
+					"Role": i18n.Ref("role." + role), "Roles": roleList(rolesOf[o.Kind])}))
 			}
 		}
 	}
@@ -123,7 +124,7 @@ func (ru *run) person(ctx context.Context, row ledger.Row) (outcome, error) {
 			key += ":" + start.Format(time.DateOnly)
 		}
 		if first, dup := ru.seen[key]; dup {
-			bad.add(row.Errorf(colIDNumber, "与第%d行重复：同一人在同一单位的同一职务出现两次 (the same post as row %d)", first, first))
+			bad.add(row.Fail(colIDNumber, "import.post.twice", i18n.Args{"Row": first}))
 		} else {
 			ru.seen[key] = row.N
 		}
@@ -148,7 +149,7 @@ func (ru *run) person(ctx context.Context, row ledger.Row) (outcome, error) {
 		case err != nil:
 			var ce ledger.CellError
 			if !errors.As(err, &ce) && (duty.ErrorCode(err) == duty.EInvalid || duty.ErrorCode(err) == duty.EConflict) {
-				return unchanged, row.Error(colRole, duty.ErrorMessage(err))
+				return unchanged, row.Wrap(colRole, err)
 			}
 			return unchanged, err
 		case !existed:
@@ -165,12 +166,12 @@ func (ru *run) department(ctx context.Context, row ledger.Row) (outcome, error) 
 	var bad badRow
 	name, code := row.Get(colName), row.Get(colCode)
 	if name == "" {
-		bad.add(row.Error(colName, "名称为空 (the name is required)"))
+		bad.add(row.Fail(colName, "import.dept_name.required", nil))
 	}
 	if code == "" {
-		bad.add(row.Error(colCode, "代码为空 (the department's code is required)"))
+		bad.add(row.Fail(colCode, "import.code.required", nil))
 	} else if first, dup := ru.seen[code]; dup {
-		bad.add(row.Errorf(colCode, "与第%d行重复：同一代码出现两次 (the same code as row %d)", first, first))
+		bad.add(row.Fail(colCode, "import.code.twice", i18n.Args{"Row": first}))
 	} else {
 		ru.seen[code] = row.N
 	}
@@ -182,15 +183,15 @@ func (ru *run) department(ctx context.Context, row ledger.Row) (outcome, error) 
 		level, ok := levelNames[v]
 		switch {
 		case !ok:
-			bad.add(row.Errorf(colLevel, "层级 %q 不存在，应为 省级、市级、县级 或 乡级 (unknown level)", v))
+			bad.add(row.Fail(colLevel, "import.level.unknown", i18n.Args{"Level": v}))
 		case level != regioncode.Level(region):
-			bad.add(row.Errorf(colLevel, "层级为%s，但所属地区 %s 是%s (the level does not match the region's)", LevelName(level),
-				regioncode.Full(region), LevelName(regioncode.Level(region))))
+			bad.add(row.Fail(colLevel, "import.level.mismatch", i18n.Args{"Level": i18n.Ref("level." + level),
+				"Region": regioncode.Full(region), "RegionLevel": i18n.Ref("level." + regioncode.Level(region))}))
 		}
 	}
 	sectors, err := parseSectors(row.Get(colSectors))
 	if err != nil {
-		bad.add(row.Error(colSectors, err.Error()))
+		bad.add(row.Wrap(colSectors, err))
 	}
 	var superior int64
 	if ref := row.Get(colSuperior); ref != "" && !ru.broken {
@@ -199,11 +200,11 @@ func (ru *run) department(ctx context.Context, row ledger.Row) (outcome, error) 
 		case err != nil:
 			return unchanged, err
 		case !ok:
-			bad.add(row.Errorf(colSuperior, "上级单位 %s 未登记，也不在前面的行中 (no organisation with this code on record or above)", ref))
+			bad.add(row.Fail(colSuperior, "import.superior.unknown", i18n.Args{"Ref": ref}))
 		case o.Kind == org.KindEnterprise:
-			bad.add(row.Errorf(colSuperior, "上级单位 %s 是企业 (an enterprise is nobody's superior)", ref))
+			bad.add(row.Fail(colSuperior, "import.superior.enterprise", i18n.Args{"Ref": ref}))
 		case ref == code:
-			bad.add(row.Error(colSuperior, "上级单位不能是自己 (a department cannot be its own superior)"))
+			bad.add(row.Fail(colSuperior, "import.superior.self", nil))
 		default:
 			superior = o.ID
 		}
@@ -222,7 +223,7 @@ func (ru *run) department(ctx context.Context, row ledger.Row) (outcome, error) 
 			return unchanged, err
 		}
 		if existed && had != org.KindDepartment {
-			return unchanged, row.Errorf(colCode, "代码 %s 已属于一个%s，不是部门 (code %s is a %s's)", code, KindName(had), code, had)
+			return unchanged, row.Fail(colCode, "import.code.not_department", i18n.Args{"Code": code, "Kind": i18n.Ref("org_kind." + had)})
 		}
 		o, ch, err := ru.st.SaveOrg(ctx, ru.tx, store.OrgInput{Code: code, Kind: org.KindDepartment, Name: name, RegionCode: region,
 			Sectors: sectors, SuperiorID: superior}, ru.opt.Change)

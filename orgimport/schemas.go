@@ -1,7 +1,6 @@
 package orgimport
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/ledger"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/industry"
@@ -35,7 +36,7 @@ func ParseKind(s string) (Kind, error) {
 	if slices.Contains(Kinds, k) {
 		return k, nil
 	}
-	return "", fmt.Errorf("导入类别 %q 不存在 (the kind of list must be enterprises, persons or departments)", s)
+	return "", duty.Fail(duty.EInvalid, "import.kind.unknown", duty.Args{"Kind": s})
 }
 
 // Label is the kind's Chinese name.
@@ -180,12 +181,14 @@ func KindName(kind string) string {
 		org.KindPartyCommittee: "党委", org.KindRescueTeam: "救援队伍", org.KindJudicial: "司法机关"}[kind]
 }
 
-func roleList(roles []string) string {
-	names := make([]string, len(roles))
+// roleList names roles as a list of the catalogue, so a reason lists
+// them in its reader's language.
+func roleList(roles []string) i18n.RefList {
+	names := make(i18n.RefList, len(roles))
 	for i, r := range roles {
-		names[i] = RoleName(r)
+		names[i] = i18n.Ref("role." + r)
 	}
-	return strings.Join(names, "、")
+	return names
 }
 
 // levelNames are how a ledger writes a region level.
@@ -227,19 +230,23 @@ func parseSectors(s string) ([]string, error) {
 			}
 		}
 		if sector == "" {
-			names := make([]string, 0, len(industry.SectorNames))
+			keys := make([]string, 0, len(industry.SectorNames))
 			for key := range industry.SectorNames {
-				names = append(names, SectorName(key))
+				keys = append(keys, key)
 			}
-			slices.Sort(names)
-			return nil, fmt.Errorf("监管行业 %q 不存在，应为 %s 之一 (unknown sector)", w, strings.Join(names, "、"))
+			slices.Sort(keys)
+			names := make(i18n.RefList, len(keys))
+			for i, k := range keys {
+				names[i] = i18n.Ref("sector." + k)
+			}
+			return nil, &ledger.Error{ID: "import.sector.unknown", Args: i18n.Args{"Sector": w, "Sectors": names}}
 		}
 		if !slices.Contains(out, sector) {
 			out = append(out, sector)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("监管行业为空 (the department supervises no sector)")
+		return nil, &ledger.Error{ID: "import.sector.none"}
 	}
 	return out, nil
 }
@@ -271,7 +278,7 @@ func parseDay(s string) (time.Time, error) {
 			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("日期 %q 无法识别，请写作 2026-12-07 (not a date)", s)
+	return time.Time{}, &ledger.Error{ID: "import.date.bad", Args: i18n.Args{"Date": s}}
 }
 
 // masked reports whether a cell holds a masked number, as an export

@@ -313,7 +313,7 @@ func (m *Manager) Update(ctx context.Context, p ladon.Policy) error {
 		return fmt.Errorf("policy: update %q: %w", p.GetID(), err)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound(p.GetID())
+		return missingPolicy(p.GetID())
 	}
 	return m.reloadAfterWrite(ctx, p.GetID())
 }
@@ -326,7 +326,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("policy: delete %q: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound(id)
+		return missingPolicy(id)
 	}
 	return m.reloadAfterWrite(ctx, id)
 }
@@ -346,7 +346,7 @@ func (m *Manager) reloadAfterWrite(ctx context.Context, id string) error {
 func (m *Manager) Get(_ context.Context, id string) (ladon.Policy, error) {
 	p, ok := m.snap.Load().get(id)
 	if !ok {
-		return nil, notFound(id)
+		return nil, missingPolicy(id)
 	}
 	return clonePolicy(p)
 }
@@ -770,9 +770,9 @@ func clonePolicy(p *ladon.DefaultPolicy) (*ladon.DefaultPolicy, error) {
 	return c, nil
 }
 
-// notFound is the error for a missing id: duty's code for the API, and
+// missingPolicy is the error for a missing id: duty's code for the API, and
 // ladon's ErrNotFound for code written against ladon.
-func notFound(id string) error {
+func missingPolicy(id string) error {
 	return &codedError{duty.Fail(duty.ENotFound, "policy.not_found", duty.Args{"ID": id}), ladon.ErrNotFound}
 }
 

@@ -287,7 +287,20 @@ func lockOrgChain(ctx context.Context, tx pgx.Tx, region string) error {
 	return nil
 }
 
-func invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
+// badInput is an invalid-input error whose message is a parser's (a code
+// or number that is not one): its reason and the position at fault.
+func badInput(err error) error { return duty.FailWith(duty.EInvalid, err) }
+
+// badInputIn is badInput naming whose input it is: message id (of the
+// catalogue) with the parser's reason as its argument Reason.
+func badInputIn(id string, args duty.Args, err error) error {
+	var m i18n.Messager
+	if !errors.As(err, &m) {
+		return err
+	}
+	args["Reason"] = m.Msg()
+	return refuse(id, args)
+}
 
 // refuse is an invalid-input error, message id of the catalogue.
 func refuse(id string, args duty.Args) error { return duty.Fail(duty.EInvalid, id, args) }
@@ -317,7 +330,7 @@ func (s *Store) SaveRegion(ctx context.Context, tx pgx.Tx, r org.Region, ch OrgC
 	}
 	code, err := regioncode.Parse(r.Code)
 	if err != nil {
-		return org.Region{}, false, invalid("%v", err)
+		return org.Region{}, false, badInput(err)
 	}
 	name := strings.TrimSpace(r.Name)
 	if name == "" {
@@ -601,7 +614,7 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 	if strings.TrimSpace(in.CreditCode) != "" {
 		c, err := uscc.Parse(in.CreditCode)
 		if err != nil {
-			return o, invalid("%v", err)
+			return o, badInput(err)
 		}
 		o.CreditCode = string(c)
 	}
@@ -610,7 +623,7 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 	}
 	region, err := regioncode.Parse(in.RegionCode)
 	if err != nil {
-		return o, invalid("单位 %s: %v", label, err)
+		return o, badInputIn("org.input.bad", duty.Args{"Org": label}, err)
 	}
 	o.RegionCode = region
 	if o.RegionPath, o.RegionLevel, err = regionOf(region); err != nil {
@@ -622,7 +635,7 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 	if strings.TrimSpace(in.IndustryCode) != "" {
 		e, err := s.industries().Resolve(in.IndustryCode)
 		if err != nil {
-			return o, invalid("单位 %s: %v", label, err)
+			return o, badInputIn("org.input.bad", duty.Args{"Org": label}, err)
 		}
 		o.IndustryCode, _ = industry.Parse(in.IndustryCode)
 		if len(in.Sectors) == 0 && o.Kind == org.KindEnterprise {
@@ -639,7 +652,7 @@ func (s *Store) orgFromInput(in OrgInput, regionOf func(code string) (path, leve
 		}
 	}
 	if o.RiskClass, err = riskclass.Parse(in.RiskClass); err != nil {
-		return o, invalid("单位 %s: %v", label, err)
+		return o, badInputIn("org.input.bad", duty.Args{"Org": label}, err)
 	}
 	return o, nil
 }
@@ -663,7 +676,7 @@ func (s *Store) OrgByCode(ctx context.Context, q Querier, code string) (org.Org,
 func (s *Store) OrgByCreditCode(ctx context.Context, q Querier, creditCode string) (org.Org, error) {
 	c, err := uscc.Parse(creditCode)
 	if err != nil {
-		return org.Org{}, invalid("%v", err)
+		return org.Org{}, badInput(err)
 	}
 	o, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs o JOIN regions r ON r.code = o.region_code WHERE o.credit_code = $1`, string(c)))
 	if err != nil {
@@ -723,7 +736,7 @@ func (s *Store) ListEnterprises(ctx context.Context, f EnterpriseFilter) (Enterp
 	if f.RegionCode != "" {
 		code, err := regioncode.Parse(f.RegionCode)
 		if err != nil {
-			return EnterprisePage{}, invalid("%v", err)
+			return EnterprisePage{}, badInput(err)
 		}
 		r, err := s.GetRegion(ctx, code)
 		if err != nil {
@@ -735,13 +748,13 @@ func (s *Store) ListEnterprises(ctx context.Context, f EnterpriseFilter) (Enterp
 	if f.IndustryCode != "" {
 		c, err := industry.Parse(f.IndustryCode)
 		if err != nil {
-			return EnterprisePage{}, invalid("%v", err)
+			return EnterprisePage{}, badInput(err)
 		}
 		industryPrefix = c
 	}
 	risk, err := riskclass.Parse(f.RiskClass)
 	if err != nil {
-		return EnterprisePage{}, invalid("%v", err)
+		return EnterprisePage{}, badInput(err)
 	}
 	// Only the filters given become conditions, so that the keyset
 	// condition meets the (name, id) index as a range, not an OR.
@@ -1113,12 +1126,12 @@ func checkPerson(in PersonInput) (PersonInput, error) {
 	var err error
 	if strings.TrimSpace(in.IDNumber) != "" {
 		if out.IDNumber, err = personal.ParseIDNumber(in.IDNumber); err != nil {
-			return out, invalid("人员 %s: %v", out.Name, err)
+			return out, badInputIn("person.input.bad", duty.Args{"Name": out.Name}, err)
 		}
 	}
 	if strings.TrimSpace(in.Phone) != "" {
 		if out.Phone, err = personal.ParsePhone(in.Phone); err != nil {
-			return out, invalid("人员 %s: %v", out.Name, err)
+			return out, badInputIn("person.input.bad", duty.Args{"Name": out.Name}, err)
 		}
 	}
 	if out.Name == "" {
@@ -1131,7 +1144,7 @@ func checkPerson(in PersonInput) (PersonInput, error) {
 		return out, refuse("person.login.reserved", duty.Args{"Prefix": generatedLogin})
 	}
 	if out.RegionCode, err = regioncode.Parse(in.RegionCode); err != nil {
-		return out, invalid("人员 %s: %v", out.Name, err)
+		return out, badInputIn("person.input.bad", duty.Args{"Name": out.Name}, err)
 	}
 	return out, nil
 }
@@ -1159,7 +1172,7 @@ func maskOrEmpty(s string, mask func(string) string) string {
 func (s *Store) PersonByIDNumber(ctx context.Context, q Querier, idNumber string) (org.Person, error) {
 	n, err := personal.ParseIDNumber(idNumber)
 	if err != nil {
-		return org.Person{}, invalid("%v", err)
+		return org.Person{}, badInput(err)
 	}
 	var p org.Person
 	err = q.QueryRow(ctx, `SELECT p.id, p.login, p.name FROM persons p JOIN person_private x ON x.person_id = p.id WHERE x.id_number = $1`, n).

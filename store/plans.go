@@ -90,7 +90,7 @@ type Draw struct {
 func (s *Store) RecordDraw(ctx context.Context, d Draw) (Draw, error) {
 	pairs, err := draw.Draw(d.Input)
 	if err != nil {
-		return d, invalid("%v", err)
+		return d, badInput(err)
 	}
 	in, err := json.Marshal(d.Input)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/org"
 )
 
@@ -436,7 +437,7 @@ func (s *Store) RegionPath(ctx context.Context, code string) (string, error) {
 	var path string
 	err := s.Pool.QueryRow(ctx, `SELECT path FROM regions WHERE code = $1`, code).Scan(&path)
 	if err != nil {
-		return "", notFound(err, "no region %q (行政区划代码)", code)
+		return "", missing(err, "region.not_found", duty.Args{"Code": code})
 	}
 	return path, nil
 }

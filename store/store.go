@@ -197,12 +197,3 @@ func missing(err error, id string, args duty.Args) error {
 	}
 	return err
 }
-
-// notFound turns pgx.ErrNoRows into a user-facing not-found error, in the
-// old free-text form (see missing).
-func notFound(err error, format string, args ...any) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return duty.Errorf(duty.ENotFound, format, args...)
-	}
-	return err
-}

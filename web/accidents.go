@@ -3,7 +3,6 @@ package web
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -249,7 +248,7 @@ func rowsValue(raw string, cols []column) ([]map[string]any, error) {
 			case c.Type == "int":
 				x, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
-					return nil, fmt.Errorf("第%d行第%d项须为整数", n+1, i+1)
+					return nil, formError{ID: "form.error.rows_integer", Args: i18n.Args{"Line": n + 1, "Item": i + 1}}
 				}
 				rec[c.Name] = x
 			case c.Type == "bool":
@@ -369,7 +368,7 @@ type accidentsData struct {
 }
 
 func (s *Server) accidentsPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "事故督办供监管部门、上级部门和党政领导使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.accidents")
 	if !ok {
 		return
 	}
@@ -454,90 +453,92 @@ func (s *Server) openAccident(w http.ResponseWriter, r *http.Request) {
 	s.openCase(w, r, accidentOpenForm, s.renderAccidents)
 }
 
-// accidentStep tells an accident's step in words; shown says whether its
-// substance is on the page elsewhere (no details needed).
-func accidentStep(action string, d map[string]any) (text string, shown bool) {
+// accidentStep tells an accident's step in words in lang; shown says
+// whether its substance is on the page elsewhere (no details needed).
+func accidentStep(lang, action string, d map[string]any) (text string, shown bool) {
 	str := func(k string) string { s, _ := d[k].(string); return strings.TrimSpace(s) }
+	t := func(id string, args i18n.Args) string { return i18n.T(lang, id, args) }
 	with := func(head, tail string) string {
 		if tail == "" {
 			return head
 		}
-		return head + "：" + tail
+		return t("timeline.with", i18n.Args{"Head": head, "Tail": tail})
 	}
 	switch action {
 	case "report":
-		return with("登记事故报告", str("place")), true
+		return with(t("timeline.accident.report", nil), str("place")), true
 	case accident.UpdateReportUp:
 		// The step records the level's receipt (LevelReport).
-		t := "上报至" + label("level."+cmp.Or(str("level"), str("to_level"))) + " " + cmp.Or(str("org"), str("to_org"))
+		text := t("timeline.accident.report_up", i18n.Args{"Level": labelIn(lang, "level."+cmp.Or(str("level"), str("to_level"))),
+			"Org": cmp.Or(str("org"), str("to_org"))})
 		if late, _ := d["late"].(bool); late {
-			t += "（迟报）"
+			text += t("timeline.accident.late", nil)
 		}
-		return t, true
+		return text, true
 	case accident.UpdateAmendCasualties:
-		return with("补报伤亡", str("reason")), true
+		return with(t("timeline.accident.amend", nil), str("reason")), true
 	case accident.UpdateFormTeam:
-		return with("成立事故调查组，组长", str("leader")), true
+		return with(t("timeline.accident.form_team", nil), str("leader")), true
 	case accident.UpdateStartAppraisal:
-		return with("技术鉴定开始，调查期限暂停", str("subject")), true
+		return with(t("timeline.accident.start_appraisal", nil), str("subject")), true
 	case accident.UpdateEndAppraisal:
-		return with("技术鉴定结束，调查期限恢复计算", str("findings")), true
+		return with(t("timeline.accident.end_appraisal", nil), str("findings")), true
 	case accident.UpdateExtendInvestigation:
 		n, _ := d["days"].(float64)
-		return with(fmt.Sprintf("批准调查期限延长%d日", int(n)), str("reason")), true
+		return with(t("timeline.accident.extend_investigation", i18n.Args{"Days": int(n)}), str("reason")), true
 	case accident.UpdateSubmitInvestigation:
-		return with("提交事故调查报告（调查组成员签名）", str("nature")), true
+		return with(t("timeline.accident.submit_investigation", nil), str("nature")), true
 	case accident.UpdateExtendApproval:
-		return with("延长批复期限", str("reason")), true
+		return with(t("timeline.accident.extend_approval", nil), str("reason")), true
 	case accident.UpdateApproveInvestigation:
-		return with("批复调查报告", str("decision")), true
+		return with(t("timeline.accident.approve", nil), str("decision")), true
 	case accident.UpdateDecideAccountability:
-		return str("person") + "：" + label("measure."+str("measure")), true
+		return with(str("person"), labelIn(lang, "measure."+str("measure"))), true
 	case accident.UpdateCarryOutAccountability:
-		return with(str("person")+"的处理已落实", str("note")), true
+		return with(t("timeline.accident.carried_out", i18n.Args{"Person": str("person")}), str("note")), true
 	case accident.UpdateAddMeasures:
-		return "提出整改措施", true
+		return t("timeline.accident.add_measures", nil), true
 	case accident.UpdateAssessMeasures:
-		return with("整改措施落实情况评估", str("findings")), true
+		return with(t("timeline.accident.assess", nil), str("findings")), true
 	case accident.UpdateRecordEducation:
-		return label("education."+str("kind")) + "：" + str("topic"), true
+		return with(labelIn(lang, "education."+str("kind")), str("topic")), true
 	case accident.UpdateOpenFine:
 		party, _ := d["party"].(map[string]any)
 		name, _ := party["name"].(string)
-		t := "罚款立案：" + label("article."+str("article")) + " " + name
+		amount := ""
 		if p, ok := d["proposed"].(map[string]any); ok {
 			if n, ok := p["amount_yuan"].(float64); ok {
-				t += " " + yuan(int64(n))
+				amount = yuan(int64(n))
 			}
 		}
-		return t, true
+		return strings.TrimSpace(t("timeline.accident.open_fine", i18n.Args{"Article": labelIn(lang, "article."+str("article")), "Party": name, "Amount": amount})), true
 	case accident.UpdateSignOffGate:
-		return with("签认："+label("gate."+str("gate")), str("comment")), true
+		return with(t("timeline.accident.sign_off", i18n.Args{"Gate": labelIn(lang, "gate."+str("gate"))}), str("comment")), true
 	case accident.UpdateClose:
-		return with("结案", str("comment")), true
+		return with(t("timeline.accident.close", nil), str("comment")), true
 	case "measure_verified":
-		return with("整改措施复查销号 "+str("case_no"), str("findings")), true
+		return with(t("timeline.accident.measure_verified", i18n.Args{"CaseNo": str("case_no")}), str("findings")), true
 	case "measures_started", "fine_cases_opened":
-		head := map[string]string{"measures_started": "整改措施已立为隐患整改案件", "fine_cases_opened": "罚款已立为行政处罚案件"}[action]
-		return with(head, startedCases(d["cases"])), true
+		return with(t("timeline.accident."+action, nil), startedCases(lang, d["cases"])), true
 	case "fine_case_ended":
-		return "罚款案件" + str("case_no") + "（" + label("article."+str("article")) + "）" + label("fine_outcome."+str("outcome")), true
+		return t("timeline.accident.fine_case_ended", i18n.Args{"CaseNo": str("case_no"), "Article": labelIn(lang, "article."+str("article")),
+			"Outcome": labelIn(lang, "fine_outcome."+str("outcome"))}), true
 	case "report_up_overdue":
-		return "逾期未上报：" + str("holder") + "应于" + when(str("due_at")) + "前上报", true
+		return t("timeline.accident.report_up_overdue", i18n.Args{"Holder": str("holder"), "Due": whenIn(lang, str("due_at"))}), true
 	case "investigation_overdue", "approval_overdue", "assessment_overdue":
 		due, _ := d["due"].(map[string]any)
-		t := actionLabel(cases.KindAccident, action)
+		text := labelIn(lang, "action.accident."+action)
 		if last, ok := due["last"].(string); ok {
-			t += "（期限" + day(last) + "）"
+			text += t("timeline.accident.due_on", i18n.Args{"Day": dayIn(lang, last)})
 		}
-		return t, true
+		return text, true
 	}
-	return actionLabel(cases.KindAccident, action), false
+	return labelIn(lang, "action.accident."+action), false
 }
 
 // startedCases lists the cases a step started: their numbers, or why one
 // could not start.
-func startedCases(v any) string {
+func startedCases(lang string, v any) string {
 	list, _ := v.([]any)
 	var out []string
 	for _, e := range list {
@@ -548,22 +549,27 @@ func startedCases(v any) string {
 		case no != "":
 			out = append(out, no)
 		case failed != "":
-			out = append(out, blockerText(failed))
+			out = append(out, blockerIn(lang, failed))
 		}
+	}
+	if lang == i18n.English {
+		return strings.Join(out, ", ")
 	}
 	return strings.Join(out, "、")
 }
 
-// minutesLate says how late a level received the report, if it was.
-func minutesLate(l accident.LevelReport) string {
+// minutesLate says how late a level received the report, if it was, in
+// lang.
+func minutesLate(lang string, l accident.LevelReport) string {
 	if !l.Late {
 		return ""
 	}
 	late := l.ReceivedAt.Sub(l.DueAt)
 	if late < time.Hour {
-		return fmt.Sprintf("迟报%d分钟", int(late.Minutes()))
+		return i18n.T(lang, "accident.late.minutes", i18n.Args{"Minutes": int(late.Minutes())})
 	}
-	return "迟报" + heldFor(late.Hours())
+	h := int(late.Hours())
+	return i18n.T(lang, "accident.late.hours", i18n.Args{"Days": h / 24, "Hours": h % 24})
 }
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }

@@ -157,8 +157,38 @@ func TestAccidentStepsInWords(t *testing.T) {
 		{"open_fine", map[string]any{"article": "95", "party": map[string]any{"kind": "person", "name": "钱宏达"}, "proposed": map[string]any{"kind": "fine", "amount_yuan": 180000.0}},
 			"罚款立案：安全生产法第九十五条（主要负责人） 钱宏达 ¥180,000"},
 	} {
-		if got, shown := accidentStep(c.action, c.d); got != c.want || !shown {
+		if got, shown := accidentStep(i18n.Chinese, c.action, c.d); got != c.want || !shown {
 			t.Errorf("%s: %q (shown %v), want %q", c.action, got, shown, c.want)
+		}
+	}
+	// In English, the same steps in English; only the data (names) stay
+	// Chinese.
+	for _, c := range []struct {
+		action string
+		d      map[string]any
+		want   string
+	}{
+		{"report_up", map[string]any{"level": "city", "org": "晋城市住房和城乡建设局", "late": true}, "reported up to the city level, 晋城市住房和城乡建设局 (late)"},
+		{"measures_started", map[string]any{"cases": []any{map[string]any{"case_no": "YH-140502-2026-000001"}}}, "corrective measures opened as hazard cases: YH-140502-2026-000001"},
+		{"approval_overdue", map[string]any{"due": map[string]any{"last": "2026-12-22"}}, "approval overdue (due 22 Dec 2026)"},
+		{"close_accident", map[string]any{"comment": "四不放过已落实"}, "case closed: 四不放过已落实"},
+		{"extend_investigation", map[string]any{"days": 30.0}, "investigation extended by 30 days"},
+	} {
+		if got, shown := accidentStep(i18n.English, c.action, c.d); got != c.want || !shown {
+			t.Errorf("in English, %s: %q (shown %v), want %q", c.action, got, shown, c.want)
+		}
+	}
+	// Every step the accident records reads in English without Chinese of
+	// duty's own.
+	for _, action := range []string{"report", "report_up", "amend_casualties", "form_team", "start_appraisal", "end_appraisal",
+		"extend_investigation", "submit_investigation_report", "extend_approval", "approve_report", "decide_accountability",
+		"carry_out_accountability", "add_measures", "assess_measures", "record_education", "open_fine", "sign_off_gate",
+		"close_accident", "measure_verified", "measures_started", "fine_cases_opened", "fine_case_ended", "report_up_overdue",
+		"investigation_overdue", "approval_overdue", "assessment_overdue"} {
+		d := map[string]any{"level": "city", "measure": "discipline", "kind": "warning_education", "article": "95", "gate": "cause",
+			"outcome": "completed", "due_at": "2026-12-22T10:00:00+08:00", "due": map[string]any{"last": "2026-12-22"}}
+		if got, _ := accidentStep(i18n.English, action, d); strings.ContainsFunc(got, isHan) || got == "" {
+			t.Errorf("in English, %s reads %q", action, got)
 		}
 	}
 }

@@ -223,7 +223,7 @@ const maxDrill = 2000
 // of the trend or a group of a ranking — among the cases the visitor may
 // open (the API's list decides, case by case).
 func (s *Server) boardCases(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "督办看板供上级部门和党政领导使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.board")
 	if !ok {
 		return
 	}

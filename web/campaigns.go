@@ -9,6 +9,7 @@ import (
 
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/org/industry"
 	"github.com/duty-project/duty/workflows/campaign"
@@ -82,7 +83,7 @@ type campaignsData struct {
 }
 
 func (s *Server) campaigns(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "专项整治供政府和部门使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.campaigns")
 	if !ok {
 		return
 	}
@@ -108,7 +109,7 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, m *me, 
 	d.CanStart = slices.ContainsFunc(m.Posts, func(p mePost) bool {
 		return p.Org.Kind == org.KindGovernment || p.Org.Kind == org.KindDepartment
 	})
-	s.render(w, status, "campaigns", page{Title: "专项整治", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "campaigns"})
+	s.render(w, status, "campaigns", page{TitleID: "title.campaigns", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "campaigns"})
 }
 
 // startCampaign starts a campaign from the campaigns page.
@@ -119,7 +120,7 @@ func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request) {
 // campaignBoard shows a campaign's board: each level's submissions, the
 // figures it reported and those its cases count.
 func (s *Server) campaignBoard(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "专项整治供政府和部门使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.campaigns")
 	if !ok {
 		return
 	}
@@ -128,27 +129,34 @@ func (s *Server) campaignBoard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "campaignboard", page{Title: "专项整治看板 · " + b.Title, Me: m, Data: b, Now: time.Now(), Section: "campaigns"})
+	s.render(w, http.StatusOK, "campaignboard", page{TitleID: "title.campaignboard", Title: b.Title, Me: m, Data: b, Now: time.Now(), Section: "campaigns"})
 }
 
-// campaignStep tells a campaign's step in words.
-func campaignStep(action string, d map[string]any) (text string, shown bool) {
+// campaignStep tells a campaign's step in words in lang.
+func campaignStep(lang, action string, d map[string]any) (text string, shown bool) {
 	str := func(k string) string { s, _ := d[k].(string); return strings.TrimSpace(s) }
+	t := func(id string, args i18n.Args) string { return i18n.T(lang, id, args) }
+	with := func(head, tail string) string {
+		if tail == "" {
+			return head
+		}
+		return t("timeline.with", i18n.Args{"Head": head, "Tail": tail})
+	}
 	switch action {
 	case campaign.ActionStart:
-		return "开展专项整治：" + str("title"), true
+		return with(t("timeline.campaign.start", nil), str("title")), true
 	case campaign.UpdateSubmit:
-		t := "报送" + label("campaign_key."+keyKind(str("key"))) + "：" + str("text")
+		text := with(t("timeline.campaign.submit", i18n.Args{"What": labelIn(lang, "campaign_key."+keyKind(str("key")))}), str("text"))
 		if late, _ := d["late"].(bool); late {
-			t += "（逾期报送）"
+			text += t("timeline.campaign.late", nil)
 		}
-		return t, true
+		return text, true
 	case campaign.UpdatePassDown:
 		asked, _ := d["asked"].(map[string]any)
 		due, _ := asked["plan_due"].(string)
-		return "向下级布置，下级报送工作方案期限 " + day(due), due != ""
+		return t("timeline.campaign.pass_down", i18n.Args{"Due": dayIn(lang, due)}), due != ""
 	case campaign.ActionMissed:
-		return "逾期未报送", true
+		return t("timeline.campaign.missed", nil), true
 	case campaign.ActionLevelsOpen:
 		var names []string
 		ls, _ := d["levels"].([]any)
@@ -159,15 +167,19 @@ func campaignStep(action string, d map[string]any) (text string, shown bool) {
 				names = append(names, n)
 			}
 		}
-		return "已向下级布置：" + strings.Join(names, "、"), true
+		sep := "、"
+		if lang == i18n.English {
+			sep = ", "
+		}
+		return with(t("timeline.campaign.levels_open", nil), strings.Join(names, sep)), true
 	case campaign.UpdateEscalate:
-		return "逾期督办：" + str("summary"), true
+		return with(t("timeline.campaign.escalate", nil), str("summary")), true
 	case "escalation_opened":
-		return "督办案件已立案：" + str("case_no"), true
+		return t("timeline.campaign.escalation_opened", i18n.Args{"CaseNo": str("case_no")}), true
 	case "end":
-		return "专项整治结束", true
+		return t("timeline.campaign.end", nil), true
 	}
-	return actionLabel("campaign", action), false
+	return labelIn(lang, "action.campaign."+action), false
 }
 
 // keyKind is the kind of a submission's key ("report-2" → "report").

@@ -163,23 +163,22 @@ type fact struct{ Label, Value string }
 // their own for them; shown says whether a step's substance is on the
 // page elsewhere (no details needed). The hazard's needs the case's view
 // as well (timeline).
-var stepTellers = map[cases.Kind]func(action string, d map[string]any) (text string, shown bool){
+var stepTellers = map[cases.Kind]func(lang, action string, d map[string]any) (text string, shown bool){
 	cases.KindAccident:   accidentStep,
 	cases.KindRescue:     rescueStep,
 	cases.KindCampaign:   campaignStep,
 	cases.KindInspection: inspectionStep,
 }
 
-// timeline tells a case's steps in words in lang, newest first. The
-// tellers of the accident, the rescue team, the campaign and the
-// inspection speak Chinese only; in another language their steps are
-// told as every other kind's are, by the step's name and its own words.
+// timeline tells a case's steps in words in lang, newest first: by the
+// kind's teller where it has one, else by the step's name and its own
+// words.
 func timeline(lang string, kind cases.Kind, entries []store.AuditEntry, v caseViews) []step {
 	out := make([]step, 0, len(entries))
 	decisions := 0 // extension decisions so far, to find each one's granted date
-	tell := stepTellers[kind]
-	if lang != i18n.Chinese {
-		tell = nil
+	var tell func(action string, d map[string]any) (string, bool)
+	if teller, ok := stepTellers[kind]; ok {
+		tell = func(action string, d map[string]any) (string, bool) { return teller(lang, action, d) }
 	}
 	if kind == cases.KindHazard {
 		tell = func(action string, d map[string]any) (string, bool) {

@@ -28,7 +28,7 @@ func (s *Server) dutiesPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if id == 0 {
-		s.forbidden(w, r, m, label("duties.not_yours"))
+		s.forbidden(w, r, m, "duties.not_yours")
 		return
 	}
 	path := "/api/v1/orgs/" + strconv.FormatInt(id, 10) + "/duties"

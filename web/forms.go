@@ -342,7 +342,12 @@ func formBody(r *http.Request, fields []field, up *upload) (map[string]any, erro
 	for _, f := range fields {
 		v, set, err := fieldValue(r, f, up)
 		if err != nil {
-			return nil, errors.New(i18n.T(lang, "form.error.field", i18n.Args{"Field": i18n.Ref(f.Label), "Err": err.Error()}))
+			var why any = err.Error() // a file that could not be staged
+			var m i18n.Messager
+			if errors.As(err, &m) {
+				why = m.Msg()
+			}
+			return nil, errors.New(i18n.T(lang, "form.error.field", i18n.Args{"Field": i18n.Ref(f.Label), "Err": why}))
 		}
 		if !set {
 			if f.Required {
@@ -354,6 +359,19 @@ func formBody(r *http.Request, fields []field, up *upload) (map[string]any, erro
 	}
 	return body, nil
 }
+
+// formError is what is wrong with a field's value, as a message of the
+// catalogue (i18n.Messager), for formBody to name in the visitor's
+// language.
+type formError struct {
+	ID   string
+	Args i18n.Args
+}
+
+// Msg is the error's message.
+func (e formError) Msg() i18n.Msg { return i18n.Msg{ID: e.ID, Args: e.Args} }
+
+func (e formError) Error() string { return i18n.T(i18n.Chinese, e.ID, e.Args) }
 
 // fieldValue reads one field; set is false when it was left empty.
 func fieldValue(r *http.Request, f field, up *upload) (v any, set bool, err error) {
@@ -382,7 +400,7 @@ func fieldValue(r *http.Request, f field, up *upload) (v any, set bool, err erro
 	case fInt, fOrg:
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			return nil, false, errors.New("须为整数")
+			return nil, false, formError{ID: "form.error.integer"}
 		}
 		return n, true, nil
 	case fBool:
@@ -441,7 +459,7 @@ func saveEvidence(r *http.Request, name string, up *upload) ([]map[string]string
 		return nil, nil
 	}
 	if up == nil {
-		return nil, errors.New("此表单不能附加证据材料")
+		return nil, formError{ID: "form.error.no_evidence"}
 	}
 	var out []map[string]string
 	for _, fh := range r.MultipartForm.File[name] {

@@ -3,34 +3,45 @@ package web
 import (
 	"strings"
 
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/workflows/inspection"
 )
 
-// inspectionStep tells an inspection's step in words: which item, what
-// was found or decided, who signed. The substance is on the checklist's
-// cards, so shown is true for every step the kind records.
-func inspectionStep(action string, d map[string]any) (text string, shown bool) {
+// inspectionStep tells an inspection's step in words in lang: which item,
+// what was found or decided, who signed. The substance is on the
+// checklist's cards, so shown is true for every step the kind records.
+func inspectionStep(lang, action string, d map[string]any) (text string, shown bool) {
 	str := func(k string) string { s, _ := d[k].(string); return strings.TrimSpace(s) }
-	item := "第" + str("no") + "项"
+	t := func(id string, args i18n.Args) string { return i18n.T(lang, id, args) }
+	with := func(head, tail string) string {
+		if tail == "" {
+			return head
+		}
+		return t("timeline.with", i18n.Args{"Head": head, "Tail": tail})
+	}
 	switch action {
 	case "inspect":
-		return "开始现场检查：" + str("place"), true
+		return with(t("timeline.inspection.start", nil), str("place")), true
 	case inspection.UpdateRecordItem:
-		t := "记录检查结果：" + item + label("finding."+str("result"))
+		text := t("timeline.inspection.record", i18n.Args{"N": str("no"), "Finding": labelIn(lang, "finding."+str("result"))})
 		if n := str("note"); n != "" {
-			t += "，" + n
+			text += t("timeline.inspection.note", i18n.Args{"Note": n})
 		}
-		return t, true
+		return text, true
 	case inspection.UpdateDecide:
-		t := "现场处理决定：" + item + label("item_decision."+str("decision"))
+		text := t("timeline.inspection.decide", i18n.Args{"N": str("no"), "Decision": labelIn(lang, "item_decision."+str("decision"))})
 		if dl := str("deadline"); dl != "" {
-			t += "，整改期限至" + day(dl)
+			text += t("timeline.inspection.deadline", i18n.Args{"Deadline": dayIn(lang, dl)})
 		}
-		return t, true
+		return text, true
 	case inspection.UpdateSign:
-		return "检查记录签字：" + label("signer."+str("signer")) + " " + str("name"), true
+		return t("timeline.inspection.sign", i18n.Args{"Signer": labelIn(lang, "signer."+str("signer")), "Name": str("name")}), true
 	case inspection.UpdateRefuse:
-		return "被检查单位负责人拒绝签字：" + str("name") + "，" + str("reason"), true
+		text := t("timeline.inspection.refuse", i18n.Args{"Name": str("name")})
+		if r := str("reason"); r != "" {
+			text += t("timeline.inspection.note", i18n.Args{"Note": r})
+		}
+		return text, true
 	case "hazards_opened":
 		var nos []string
 		cs, _ := d["cases"].([]any)
@@ -40,7 +51,11 @@ func inspectionStep(action string, d map[string]any) (text string, shown bool) {
 				nos = append(nos, no)
 			}
 		}
-		return "隐患整改案件已立案：" + strings.Join(nos, "、"), true
+		sep := "、"
+		if lang == i18n.English {
+			sep = ", "
+		}
+		return with(t("timeline.inspection.hazards_opened", nil), strings.Join(nos, sep)), true
 	}
-	return actionLabel("inspection", action), false
+	return labelIn(lang, "action.inspection."+action), false
 }

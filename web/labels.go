@@ -247,9 +247,4 @@ func fen(v int64) string {
 
 // serviceLabel names a service method (送达方式); the document service
 // form posts the Chinese word itself, which stays as it is.
-func serviceLabel(m string) string {
-	if hasLabel("service." + m) {
-		return label("service." + m)
-	}
-	return m
-}
+func serviceLabel(lang, m string) string { return labelIn(lang, "service."+m) }

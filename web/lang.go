@@ -10,6 +10,7 @@ import (
 	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/i18n"
+	"github.com/duty-project/duty/workflows/accident"
 )
 
 // The pages speak the visitor's language (i18n.FromRequest): Chinese
@@ -45,6 +46,10 @@ func langFuncs(lang string) template.FuncMap {
 		"deadlineLabel": func(d cases.Deadline) string { return deadlineLabelIn(lang, d) },
 		"ifMissed":      func(k cases.Kind, key string) string { return ifMissedIn(lang, k, key) },
 		"blocker":       func(s string) string { return blockerIn(lang, s) },
+		// A case's title, its words in lang (titles.go).
+		"caseTitle": func(s string) string { return caseTitle(lang, s) },
+		// How late a level received an accident's report.
+		"minutesLate": func(l accident.LevelReport) string { return minutesLate(lang, l) },
 	}
 	if lang != i18n.Chinese {
 		// when and day are Chinese style (labels.go); in another
@@ -155,6 +160,18 @@ func sayIn(lang, s string) string {
 		return i18n.T(lang, s, nil)
 	}
 	return s
+}
+
+// dayIn is day in lang: a moment's date in Beijing time.
+func dayIn(lang string, v any) string {
+	if lang == i18n.Chinese {
+		return day(v)
+	}
+	t, ok := asTime(v)
+	if !ok {
+		return ""
+	}
+	return i18n.Date(lang, t)
 }
 
 // whenIn is when in lang: a moment as lang writes it, a date alone where

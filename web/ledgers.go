@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/ledger"
@@ -54,7 +55,7 @@ func (s *Server) ledgersPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLedgers(w http.ResponseWriter, m *me, status int, d ledgersData, notice, msg string) {
 	d.Kinds = orgimport.Kinds
-	s.render(w, status, "ledgers", page{Title: "台账 导入与导出 Ledgers", Me: m, Data: d, Notice: notice, Error: msg, Now: time.Now(), Section: "ledgers"})
+	s.render(w, status, "ledgers", page{TitleID: "title.ledgers", Me: m, Data: d, Notice: notice, Error: msg, Now: time.Now(), Section: "ledgers"})
 }
 
 // uploadDir keeps files checked by a dry run until they are confirmed,
@@ -66,19 +67,23 @@ func (s *Server) uploadDir() string {
 // importLedger is both steps of an import from the page: an upload is
 // checked (a dry run) and kept; a confirmation imports the kept file.
 func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "only an organisation administrator imports 台账 (组织管理员)")
+	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "forbid.import")
 	if !ok {
 		return
 	}
 	s.sweepUploads()
 	d := ledgersData{Kind: orgimport.Enterprises}
+	lang := i18n.FromRequest(r)
+	refuse := func(err error) {
+		s.renderLedgers(w, m, http.StatusBadRequest, d, "", duty.ErrorText(lang, duty.FailWith(duty.EInvalid, err)))
+	}
 	var path string
 	confirm := false
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 		r.Body = http.MaxBytesReader(w, r.Body, api.MaxImportBytes+1<<20)
 		mr, err := r.MultipartReader()
 		if err != nil {
-			s.renderLedgers(w, m, http.StatusBadRequest, d, "", "the form could not be read: "+err.Error())
+			refuse(duty.Fail(duty.EInvalid, "form.unreadable", nil))
 			return
 		}
 		for {
@@ -87,7 +92,7 @@ func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			if err != nil {
-				s.renderLedgers(w, m, http.StatusBadRequest, d, "", "the upload could not be read (上传失败): "+err.Error())
+				refuse(duty.Fail(duty.EInvalid, "import.upload.unreadable", nil))
 				return
 			}
 			switch part.FormName() {
@@ -106,26 +111,26 @@ func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
 				}
 				d.File = filepath.Base(part.FileName())
 				if path, err = s.keepUpload(m, part); err != nil {
-					s.renderLedgers(w, m, http.StatusBadRequest, d, "", err.Error())
+					refuse(err)
 					return
 				}
 			}
 		}
 	} else {
 		if err := parseForm(r); err != nil {
-			s.renderLedgers(w, m, http.StatusBadRequest, d, "", "the form could not be read: "+err.Error())
+			refuse(duty.Fail(duty.EInvalid, "form.unreadable", nil))
 			return
 		}
 		d.Kind, d.Document, d.File = orgimport.Kind(r.PostForm.Get("kind")), r.PostForm.Get("document"), r.PostForm.Get("file")
 		var err error
 		if path, err = s.keptUpload(m, r.PostForm.Get("upload")); err != nil {
-			s.renderLedgers(w, m, http.StatusBadRequest, d, "", err.Error())
+			refuse(err)
 			return
 		}
 		confirm = true
 	}
 	if path == "" {
-		s.renderLedgers(w, m, http.StatusBadRequest, d, "", "请选择要导入的文件 (choose a file)")
+		refuse(duty.Fail(duty.EInvalid, "import.no_file", nil))
 		return
 	}
 	rep, status, err := s.sendImport(r, d.Kind, path, d.File, d.Document, !confirm)
@@ -148,7 +153,7 @@ func (s *Server) importLedger(w http.ResponseWriter, r *http.Request) {
 	}
 	notice := ""
 	if rep.Committed {
-		notice = fmt.Sprintf("已导入 %s：新增 %d，变更 %d，未变 %d (imported)", d.File, rep.New, rep.Changed, rep.Unchanged)
+		notice = i18n.T(lang, "ledgers.imported.notice", i18n.Args{"File": d.File, "New": rep.New, "Changed": rep.Changed, "Unchanged": rep.Unchanged})
 	}
 	s.renderLedgers(w, m, status, d, notice, "")
 }
@@ -175,7 +180,7 @@ func (s *Server) keepUpload(m *me, part *multipart.Part) (string, error) {
 		err = cerr
 	}
 	if err == nil && n > api.MaxImportBytes {
-		err = fmt.Errorf("文件超过 %d MiB (the file is too large)", api.MaxImportBytes>>20)
+		err = duty.Fail(duty.EInvalid, "import.too_large", duty.Args{"MiB": api.MaxImportBytes >> 20})
 	}
 	if err != nil {
 		os.Remove(path)
@@ -189,11 +194,11 @@ func (s *Server) keepUpload(m *me, part *multipart.Part) (string, error) {
 func (s *Server) keptUpload(m *me, name string) (string, error) {
 	prefix := strconv.FormatInt(m.ID, 10) + "-"
 	if !strings.HasPrefix(name, prefix) || name != filepath.Base(name) || strings.ContainsAny(name, `/\`) {
-		return "", errors.New("没有待确认的文件，请重新上传 (no checked file to confirm: upload it again)")
+		return "", duty.Fail(duty.EInvalid, "ledgers.upload.none", nil)
 	}
 	path := filepath.Join(s.uploadDir(), name)
 	if _, err := os.Stat(path); err != nil {
-		return "", errors.New("待确认的文件已过期，请重新上传 (the checked file has expired: upload it again)")
+		return "", duty.Fail(duty.EInvalid, "ledgers.upload.expired", nil)
 	}
 	return path, nil
 }
@@ -235,7 +240,8 @@ func (s *Server) sendImport(r *http.Request, kind orgimport.Kind, path, name, do
 		}()
 		pw.CloseWithError(err)
 	}()
-	q := url.Values{"dry_run": {strconv.FormatBool(dry)}}
+	// The API answers in the visitor's language: the report's reasons too.
+	q := url.Values{"dry_run": {strconv.FormatBool(dry)}, "lang": {i18n.FromRequest(r)}}
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "/api/v1/imports/"+url.PathEscape(string(kind))+"?"+q.Encode(), pr)
 	if err != nil {
 		return rep, 0, err

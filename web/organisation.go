@@ -59,7 +59,7 @@ type registerData struct {
 // registerPage lists the region's enterprises with search, filters and
 // keyset pages, and a form to register one.
 func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "the register is for a region's organisation administrators (组织管理员)")
+	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "forbid.register")
 	if !ok {
 		return
 	}
@@ -99,14 +99,14 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, m *me, s
 		fq.Del("limit")
 		d.First = "/organisation?" + fq.Encode()
 	}
-	s.render(w, status, "orgregister", page{Title: "组织管理 · 企业名录", Me: m, Data: d, Notice: notice, Error: msg, Posted: posted,
+	s.render(w, status, "orgregister", page{TitleID: "title.orgregister", Me: m, Data: d, Notice: notice, Error: msg, Posted: posted,
 		Now: time.Now(), Section: "organisation"})
 }
 
 // registerEnterprise registers (or updates, by credit code) an enterprise
 // of the visitor's region.
 func (s *Server) registerEnterprise(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "only a region's organisation administrator registers enterprises (组织管理员)")
+	m, ok := s.visitorFor(w, r, (*me).OrgAdmin, "forbid.register_enterprise")
 	if !ok {
 		return
 	}
@@ -154,31 +154,38 @@ type staffData struct {
 
 type roleChoice struct{ Value, Label string }
 
-// roleChoices are the roles offered on an organisation's forms, by its kind.
-func roleChoices(kind string) []roleChoice {
+// roleChoices are the roles offered on an organisation's forms, by its
+// kind, named in lang (orgrole.<kind>.<role>: a staff member of an
+// enterprise is 岗位人员, of a department 工作人员).
+func roleChoices(lang, kind string) []roleChoice {
+	var roles []string
 	switch kind {
 	case org.KindEnterprise:
-		return []roleChoice{{org.RoleEnterpriseHead, "主要负责人"}, {org.RoleSafetyOfficer, "安全员"}, {org.RoleProjectManager, "项目经理"},
-			{org.RoleUnitHead, "车间主任/班组长"}, {org.RoleStaff, "岗位人员"}}
+		roles = []string{org.RoleEnterpriseHead, org.RoleSafetyOfficer, org.RoleProjectManager, org.RoleUnitHead, org.RoleStaff}
 	case org.KindDepartment:
-		return []roleChoice{{org.RoleDeptHead, "局长/负责人"}, {org.RoleInspector, "执法检查人员"}, {org.RoleStaff, "工作人员"}}
+		roles = []string{org.RoleDeptHead, org.RoleInspector, org.RoleStaff}
 	case org.KindGovernment, org.KindPartyCommittee:
-		return []roleChoice{{org.RoleGovernmentHead, "政府主要负责人"}, {org.RolePartySecretary, "党委书记"}, {org.RoleDeputyHead, "分管负责人"},
-			{org.RoleOrgAdmin, "组织管理员"}, {org.RolePolicyAdmin, "权限管理员"}, {org.RoleStaff, "工作人员"}}
+		kind, roles = org.KindGovernment, []string{org.RoleGovernmentHead, org.RolePartySecretary, org.RoleDeputyHead, org.RoleOrgAdmin, org.RolePolicyAdmin, org.RoleStaff}
+	default:
+		kind, roles = "other", []string{org.RoleStaff}
 	}
-	return []roleChoice{{org.RoleStaff, "工作人员"}}
+	out := make([]roleChoice, len(roles))
+	for i, r := range roles {
+		out[i] = roleChoice{r, i18n.T(lang, "orgrole."+kind+"."+r, nil)}
+	}
+	return out
 }
 
 // staffPage shows an organisation's units, persons and posts with the
 // forms to keep them.
 func (s *Server) staffPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "an organisation's persons and posts are kept by its region's organisation administrator, an enterprise's by its 主要负责人")
+	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "forbid.staff")
 	if !ok {
 		return
 	}
 	notice := ""
 	if r.URL.Query().Get("notice") != "" {
-		notice = "已保存 Saved"
+		notice = i18n.T(i18n.FromRequest(r), "saved.notice", nil)
 	}
 	s.renderStaff(w, r, m, http.StatusOK, notice, "", nil)
 }
@@ -190,10 +197,11 @@ func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, m *me, stat
 		s.fail(w, r, m, err)
 		return
 	}
-	d.Roles = roleChoices(d.Org.Kind)
+	lang := i18n.FromRequest(r)
+	d.Roles = roleChoices(lang, d.Org.Kind)
 	d.RoleLabels = map[string]string{}
 	for _, kind := range []string{org.KindEnterprise, org.KindDepartment, org.KindGovernment} {
-		for _, c := range roleChoices(kind) {
+		for _, c := range roleChoices(lang, kind) {
 			d.RoleLabels[c.Value] = c.Label
 		}
 	}
@@ -213,14 +221,14 @@ func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, m *me, stat
 		}
 	}
 	d.Today = time.Now().Format(time.DateOnly)
-	s.render(w, status, "orgstaff", page{Title: "组织管理 · " + d.Org.Name, Me: m, Data: d, Notice: notice, Error: msg, Posted: posted,
+	s.render(w, status, "orgstaff", page{TitleID: "title.organisation", Title: d.Org.Name, Me: m, Data: d, Notice: notice, Error: msg, Posted: posted,
 		Now: time.Now(), Section: "organisation"})
 }
 
 // staffAction takes one of an organisation's forms: add a person,
 // appoint, end a post, transfer; then shows the organisation again.
 func (s *Server) staffAction(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "an organisation's persons and posts are kept by its region's organisation administrator, an enterprise's by its 主要负责人")
+	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "forbid.staff")
 	if !ok {
 		return
 	}
@@ -292,7 +300,7 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, full *store.PersonalInfo) {
-	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "a person's administrative record is for those who keep them")
+	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "forbid.person_record")
 	if !ok {
 		return
 	}
@@ -301,13 +309,13 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, full *stor
 		s.fail(w, r, m, err)
 		return
 	}
-	s.render(w, http.StatusOK, "orgperson", page{Title: "人员 · " + d.Person.Name, Me: m, Data: d, Now: time.Now(), Section: "organisation"})
+	s.render(w, http.StatusOK, "orgperson", page{TitleID: "title.person", Title: d.Person.Name, Me: m, Data: d, Now: time.Now(), Section: "organisation"})
 }
 
 // personalPage reads a person's identity number and phone in full for a
 // stated purpose (the API records the read) and shows them once.
 func (s *Server) personalPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "a person's personal information is for those who keep them")
+	m, ok := s.visitorFor(w, r, (*me).StaffKeeper, "forbid.person_private")
 	if !ok {
 		return
 	}

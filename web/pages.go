@@ -94,7 +94,7 @@ type deskData struct {
 }
 
 func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Regulator, "执法工作台供监管部门使用")
+	m, ok := s.visitorFor(w, r, (*me).Regulator, "forbid.desk")
 	if !ok {
 		return
 	}
@@ -152,11 +152,11 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request, form actionFor
 	// Only departments, governments and party committees open cases: an
 	// enterprise's form (and its files) is not even read.
 	if !m.Regulator() && !m.Supervisor() && !(m.Rescue() && form.Kind == cases.KindRescue) {
-		s.forbidden(w, r, m, "登记案件须由监管部门办理；您的页面是 "+homeOf(m))
+		s.forbidden(w, r, m, "forbid.open_case")
 		return
 	}
 	if err := parseForm(r); err != nil {
-		again(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), nil)
+		again(w, r, m, http.StatusBadRequest, i18n.T(i18n.FromRequest(r), "form.unreadable", nil), nil)
 		return
 	}
 	up, err := s.evidence.begin(m.ID, r.MultipartForm, time.Now())
@@ -198,7 +198,7 @@ type inboxData struct {
 }
 
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Enterprise, "企业待办供生产经营单位使用")
+	m, ok := s.visitorFor(w, r, (*me).Enterprise, "forbid.inbox")
 	if !ok {
 		return
 	}
@@ -251,7 +251,7 @@ func (d boardData) ExportLink(table, format string) string {
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).Supervisor, "督办看板供上级部门和党政领导使用")
+	m, ok := s.visitorFor(w, r, (*me).Supervisor, "forbid.board")
 	if !ok {
 		return
 	}
@@ -284,7 +284,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 	d.Charts = s.loadBoardCharts(r, q)
 	w.Header().Set("Content-Security-Policy", boardPolicy)
 	s.render(w, http.StatusOK, "board", page{TitleID: "nav.board", Me: m, Data: d, Now: time.Now(), Section: "board",
-		Period: "统计范围：" + d.Stats.Region.Name + " · 统计期间：" + day(d.Stats.From.Start()) + "至" + day(d.Stats.To.Start())})
+		Period: i18n.T(i18n.FromRequest(r), "board.print_period", i18n.Args{"Region": d.Stats.Region.Name,
+			"From": dayIn(i18n.FromRequest(r), d.Stats.From.Start()), "To": dayIn(i18n.FromRequest(r), d.Stats.To.Start())})})
 }
 
 // caseData is one case's page.
@@ -343,11 +344,11 @@ func (s *Server) caseDocuments(r *http.Request, no string) []documentRow {
 	for _, d := range list.Documents {
 		row := documentRow{DocumentEntry: d}
 		for _, sv := range d.Services {
-			row.Served = append(row.Served, servedRow{Method: serviceLabel(sv.Method), ReceivedBy: sv.ReceivedBy,
+			row.Served = append(row.Served, servedRow{Method: serviceLabel(reqLang(r), sv.Method), ReceivedBy: sv.ReceivedBy,
 				By: sv.Actor.Name, At: sv.ServedAt})
 		}
 		if st := d.ServiceStep; st != nil {
-			row.Served = append(row.Served, servedRow{Method: serviceLabel(st.Method), ReceivedBy: st.ReceivedBy,
+			row.Served = append(row.Served, servedRow{Method: serviceLabel(reqLang(r), st.Method), ReceivedBy: st.ReceivedBy,
 				By: st.By.Name, At: st.ServedAt})
 		}
 		out = append(out, row)
@@ -409,7 +410,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.renderCase(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), "", nil)
+		s.renderCase(w, r, m, http.StatusBadRequest, i18n.T(i18n.FromRequest(r), "form.unreadable", nil), "", nil)
 		return
 	}
 	no := r.PathValue("caseNo")
@@ -435,7 +436,10 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	notice := map[string]string{"opened": "已登记", "done": "已办理", "served": "已记录送达", "drawn": "已抽取"}[r.URL.Query().Get("notice")]
+	notice := ""
+	if n := r.URL.Query().Get("notice"); slices.Contains([]string{"opened", "done", "served", "drawn"}, n) {
+		notice = i18n.T(i18n.FromRequest(r), "case.notice."+n, nil)
+	}
 	s.renderCase(w, r, m, http.StatusOK, "", notice, nil)
 }
 
@@ -534,7 +538,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(r); err != nil {
-		s.renderCase(w, r, m, http.StatusBadRequest, "表单无法读取："+err.Error(), "", nil)
+		s.renderCase(w, r, m, http.StatusBadRequest, i18n.T(i18n.FromRequest(r), "form.unreadable", nil), "", nil)
 		return
 	}
 	key := r.PostForm.Get("form")
@@ -545,7 +549,8 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		f = steps[i]
 	}
 	if !ok || !slices.ContainsFunc(append(steps, starts...), func(a actionForm) bool { return a.Key() == key }) {
-		s.renderCase(w, r, m, http.StatusConflict, "该案件当前不能办理此事项："+actionLabel(sum.Kind, strings.TrimPrefix(key, string(sum.Kind)+":")), "", nil)
+		lang := i18n.FromRequest(r)
+		s.renderCase(w, r, m, http.StatusConflict, i18n.T(lang, "case.step.not_now", i18n.Args{"Step": labelIn(lang, "action."+string(sum.Kind)+"."+strings.TrimPrefix(key, string(sum.Kind)+":"))}), "", nil)
 		return
 	}
 	up, err := s.evidence.begin(m.ID, r.MultipartForm, time.Now())
@@ -586,7 +591,8 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 }
 
 // visitorFor reads the visitor of a page that is for some kinds of user
-// only; anyone else gets a refusal naming their own page.
+// only; anyone else gets a refusal (message id of the catalogue) naming
+// their own page.
 func (s *Server) visitorFor(w http.ResponseWriter, r *http.Request, allowed func(*me) bool, refusal string) (*me, bool) {
 	m, err := s.whoami(r)
 	if err != nil {
@@ -594,7 +600,7 @@ func (s *Server) visitorFor(w http.ResponseWriter, r *http.Request, allowed func
 		return nil, false
 	}
 	if !allowed(m) {
-		s.forbidden(w, r, m, refusal+"；您的页面是 "+homeOf(m))
+		s.forbidden(w, r, m, refusal)
 		return nil, false
 	}
 	return m, true

@@ -43,7 +43,7 @@ type policiesData struct {
 }
 
 func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).PolicyReader, "权限记录供权限管理员和党政主要负责人查看")
+	m, ok := s.visitorFor(w, r, (*me).PolicyReader, "forbid.policies")
 	if !ok {
 		return
 	}
@@ -71,19 +71,19 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, m *me, s
 	}
 	slices.Reverse(changes.Changes)
 	d := policiesData{Region: changes.Region, Record: changes.Record, Pending: pending.Proposals, Changes: changes.Changes, Decide: m.PolicyAdmin()}
-	s.render(w, status, "policies", page{Title: "权限记录 · " + d.Region.Name, Me: m, Data: d, Notice: notice, Error: msg,
+	s.render(w, status, "policies", page{TitleID: "title.policies", Title: d.Region.Name, Me: m, Data: d, Notice: notice, Error: msg,
 		Now: time.Now(), Section: "policies"})
 }
 
 // decideProposal approves or rejects a proposal through the API: the four
 // eyes (the proposer is refused) are the API's, as every rule is.
 func (s *Server) decideProposal(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.visitorFor(w, r, (*me).PolicyAdmin, "只有权限管理员可以审核权限规则")
+	m, ok := s.visitorFor(w, r, (*me).PolicyAdmin, "forbid.policy_review")
 	if !ok {
 		return
 	}
 	if err := parseForm(r); err != nil {
-		s.renderPolicies(w, r, m, http.StatusBadRequest, "", "表单无法读取："+err.Error())
+		s.renderPolicies(w, r, m, http.StatusBadRequest, "", i18n.T(i18n.FromRequest(r), "form.unreadable", nil))
 		return
 	}
 	decision := r.PathValue("decision")

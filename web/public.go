@@ -18,11 +18,11 @@ func (s *Server) publicInspections(w http.ResponseWriter, r *http.Request) {
 	anon := r.WithContext(context.WithValue(r.Context(), tokenKey{}, ""))
 	if err := s.call(anon, http.MethodGet, "/api/v1/public/inspections", nil, &res); err != nil {
 		if e, ok := err.(*apiError); ok {
-			s.render(w, e.Status, "public", page{Title: "双随机抽查结果公示", Error: e.Message, Now: time.Now()})
+			s.render(w, e.Status, "public", page{TitleID: "title.public", Error: e.Message, Now: time.Now()})
 			return
 		}
 		s.fail(w, r, nil, err)
 		return
 	}
-	s.render(w, http.StatusOK, "public", page{Title: "双随机抽查结果公示", Data: res, Now: time.Now()})
+	s.render(w, http.StatusOK, "public", page{TitleID: "title.public", Data: res, Now: time.Now()})
 }

@@ -52,6 +52,8 @@ type queue struct {
 	// Wide says the visitor sees the cases of many enterprises, so the
 	// filter offers to search by enterprise.
 	Wide bool
+	// Lang is the language the queue's words are in (Chinese when empty).
+	Lang string
 }
 
 // PageLink is the address of another page of the queue, keeping the filter.
@@ -113,50 +115,67 @@ func (q queue) ExportLink(format string) string {
 // Filtered says whether any filter narrows the queue.
 func (q queue) Filtered() bool { return len(q.Filter) > 0 }
 
-// Described is the queue's filter in words, for the printed page.
+// Described is the queue's filter in words, in the queue's language, for
+// the printed page.
 func (q queue) Described() string {
+	lang := q.lang()
+	t := func(id string, args i18n.Args) string { return i18n.T(lang, id, args) }
 	var parts []string
 	f := q.Filter
-	add := func(label, v string) {
+	add := func(id, v string) {
 		if v != "" {
-			parts = append(parts, label+"："+v)
+			parts = append(parts, t("filter.described", i18n.Args{"What": i18n.Ref("filter." + id), "Value": v}))
 		}
 	}
-	add("搜索", f.Get("q"))
-	add("企业", f.Get("enterprise"))
-	add("地点", f.Get("place"))
+	add("search", f.Get("q"))
+	add("enterprise", f.Get("enterprise"))
+	add("place", f.Get("place"))
 	if k := f.Get("kind"); k != "" {
-		add("类型", kindLabel(cases.Kind(k)))
+		add("kind", labelIn(lang, "kind."+k))
 	}
 	if kind, state, ok := strings.Cut(f.Get("state"), "."); ok {
-		add("状态", kindLabel(cases.Kind(kind))+"·"+stateLabel(cases.Kind(kind), state))
+		add("state", labelIn(lang, "kind."+kind)+"·"+labelIn(lang, "state."+kind+"."+state))
 	}
-	add("等级", gradeFilterLabels[f.Get("grade")])
+	if g := f.Get("grade"); g != "" {
+		add("grade", labelIn(lang, "filter.grade."+g))
+	}
 	switch from, to := f.Get("from"), f.Get("to"); {
 	case from != "" && to != "":
-		add("立案日期", from+"至"+to)
+		add("opened", t("filter.opened.between", i18n.Args{"From": from, "To": to}))
 	case from != "":
-		add("立案日期", from+"起")
+		add("opened", t("filter.opened.from", i18n.Args{"From": from}))
 	case to != "":
-		add("立案日期", "至"+to)
+		add("opened", t("filter.opened.to", i18n.Args{"To": to}))
 	}
 	if f.Get("officer") == "me" {
-		parts = append(parts, "我经办的")
+		parts = append(parts, t("filter.mine", nil))
 	}
 	if f.Get("overdue") == "true" {
-		parts = append(parts, "仅逾期")
+		parts = append(parts, t("filter.overdue_only", nil))
 	}
 	if q.Closed {
-		parts = append(parts, "含已办结")
+		parts = append(parts, t("filter.with_closed", nil))
 	} else {
-		parts = append(parts, "未办结")
+		parts = append(parts, t("filter.open_only", nil))
+	}
+	if lang == i18n.English {
+		return strings.Join(parts, "; ")
 	}
 	return strings.Join(parts, "；")
 }
 
-// gradeFilterLabels name the grades a list may be filtered by: the one
-// word of a hazard's and an accident's grade that the two share.
-var gradeFilterLabels = map[string]string{"general": "一般", "large": "较大（事故）", "major": "重大", "extraordinary": "特别重大（事故）"}
+// lang is the queue's language: Chinese unless the visitor chose another.
+func (q queue) lang() string {
+	if q.Lang == "" {
+		return i18n.Default
+	}
+	return q.Lang
+}
+
+// gradeFilter are the grades a list may be filtered by: the one word of
+// a hazard's and an accident's grade that the two share
+// (filter.grade.<grade>).
+var gradeFilter = []string{"general", "large", "major", "extraordinary"}
 
 // stateGroup is one kind's states in the state filter.
 type stateGroup struct {
@@ -169,9 +188,9 @@ type stateGroup struct {
 func (q queue) StateOptions() []stateGroup {
 	var out []stateGroup
 	for _, k := range []cases.Kind{cases.KindHazard, cases.KindTalk, cases.KindPenalty, cases.KindEscalation, cases.KindAccident} {
-		g := stateGroup{Kind: kindLabel(k)}
+		g := stateGroup{Kind: labelIn(q.lang(), "kind."+string(k))}
 		for _, st := range kindStates[k] {
-			g.Options = append(g.Options, [2]string{string(k) + "." + st, stateLabel(k, st)})
+			g.Options = append(g.Options, [2]string{string(k) + "." + st, labelIn(q.lang(), "state."+string(k)+"."+st)})
 		}
 		out = append(out, g)
 	}
@@ -189,13 +208,16 @@ var kindStates = map[cases.Kind][]string{
 
 // GradeOptions are the grade filter's choices, in order.
 func (q queue) GradeOptions() [][2]string {
-	return [][2]string{{"general", gradeFilterLabels["general"]}, {"large", gradeFilterLabels["large"]},
-		{"major", gradeFilterLabels["major"]}, {"extraordinary", gradeFilterLabels["extraordinary"]}}
+	out := make([][2]string, len(gradeFilter))
+	for i, g := range gradeFilter {
+		out[i] = [2]string{g, labelIn(q.lang(), "filter.grade."+g)}
+	}
+	return out
 }
 
 // workQueue reads the visitor's cases and sorts them into a queue.
 func (s *Server) workQueue(r *http.Request, m *me) (queue, error) {
-	q := queue{Filter: caseFilter(r), Closed: r.URL.Query().Get("closed") == "1", Wide: m.Regulator()}
+	q := queue{Filter: caseFilter(r), Closed: r.URL.Query().Get("closed") == "1", Wide: m.Regulator(), Lang: reqLang(r)}
 	rows, err := s.listCases(r, q.apiQuery())
 	if err != nil {
 		return q, err

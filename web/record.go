@@ -30,5 +30,5 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	if rec.PersonID == m.ID {
 		section = "record"
 	}
-	s.render(w, http.StatusOK, "record", page{Title: "履职记录 · " + rec.Name, Me: m, Data: rec, Now: time.Now(), Section: section})
+	s.render(w, http.StatusOK, "record", page{TitleID: "title.record", Title: rec.Name, Me: m, Data: rec, Now: time.Now(), Section: section})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/duty-project/duty/api"
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org"
 	"github.com/duty-project/duty/workflows/rescue"
 )
@@ -43,7 +44,7 @@ func (s *Server) renderRescue(w http.ResponseWriter, r *http.Request, m *me, sta
 		}
 	}
 	if team == 0 {
-		s.forbidden(w, r, m, "预防性安全检查由救援队伍的人员登记；您的页面是 "+homeOf(m))
+		s.forbidden(w, r, m, "forbid.rescue")
 		return
 	}
 	var d rescueData
@@ -58,56 +59,60 @@ func (s *Server) renderRescue(w http.ResponseWriter, r *http.Request, m *me, sta
 	for _, e := range d.Coverage.Enterprises {
 		d.Enterprises = append(d.Enterprises, org.Org{ID: e.EnterpriseID, Name: e.EnterpriseName})
 	}
-	s.render(w, status, "rescue", page{Title: "预防性安全检查", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "rescue",
-		Period: d.Coverage.Team.Name + " · " + strconv.Itoa(d.Coverage.Year) + "年"})
+	s.render(w, status, "rescue", page{TitleID: "title.rescue", Me: m, Data: d, Error: msg, Posted: posted, Now: time.Now(), Section: "rescue",
+		Period: i18n.T(i18n.FromRequest(r), "rescue.period", i18n.Args{"Team": d.Coverage.Team.Name, "Year": d.Coverage.Year})})
 }
 
-// rescueStep tells a rescue team's step in words; the substance is in the
-// case's own section, so shown is true for every step the kind records.
-func rescueStep(action string, d map[string]any) (text string, shown bool) {
+// rescueStep tells a rescue team's step in words in lang; the substance
+// is in the case's own section, so shown is true for every step the kind
+// records.
+func rescueStep(lang, action string, d map[string]any) (text string, shown bool) {
 	str := func(k string) string { s, _ := d[k].(string); return strings.TrimSpace(s) }
 	num := func(k string) int { f, _ := d[k].(float64); return int(f) }
+	t := func(id string, args i18n.Args) string { return i18n.T(lang, id, args) }
+	with := func(head, tail string) string {
+		if tail == "" {
+			return head
+		}
+		return t("timeline.with", i18n.Args{"Head": head, "Tail": tail})
+	}
 	switch action {
 	case rescue.ActionAlarm:
-		return "发现重大事故隐患，建议立即停止作业、撤出人员，发出警报：" + str("advice"), true
+		return with(t("timeline.rescue.alarm", nil), str("advice")), true
 	case rescue.ActionRegister:
-		return "登记预防性检查情况并报告监管部门：" + str("findings"), true
+		return with(t("timeline.rescue.register", nil), str("findings")), true
 	case rescue.ActionAlarmResent:
-		return "警报未获确认，第" + strconv.Itoa(num("sent")) + "次发送", true
+		return t("timeline.rescue.resent", i18n.Args{"N": num("sent")}), true
 	case rescue.ActionAlarmEscalated:
-		return "警报无人确认，第" + strconv.Itoa(num("sent")) + "次发送并报告当地党委、政府主要负责人", true
+		return t("timeline.rescue.escalated", i18n.Args{"N": num("sent")}), true
 	case rescue.ActionAlarmUnanswered:
 		var silent []string
 		waiting, _ := d["waiting"].([]any)
 		for _, side := range waiting {
 			s, _ := side.(string)
-			silent = append(silent, label("side."+s))
+			silent = append(silent, s)
 		}
-		return "警报发出后长期未获确认，停止发送；未确认：" + strings.Join(silent, "、"), true
+		return t("timeline.rescue.unanswered", i18n.Args{"Sides": listLabelIn(lang, "side", silent...)}), true
 	case rescue.UpdateAcknowledge:
-		t := label("side."+str("side")) + "确认收到警报"
-		if n := str("note"); n != "" {
-			t += "：" + n
-		}
-		return t, true
+		return with(t("timeline.rescue.acknowledged", i18n.Args{"Side": labelIn(lang, "side."+str("side"))}), str("note")), true
 	case rescue.UpdateDecide:
 		if b, _ := d["open"].(bool); b {
-			return "决定立案，整改期限至" + day(str("deadline")) + "：" + str("reasons"), true
+			return with(t("timeline.rescue.decide_open", i18n.Args{"Deadline": dayIn(lang, str("deadline"))}), str("reasons")), true
 		}
-		return "决定不予立案：" + str("reasons"), true
+		return with(t("timeline.rescue.decide_not", nil), str("reasons")), true
 	case rescue.UpdateFollowUp:
-		t := "跟踪回访：" + str("note")
+		text := with(t("timeline.rescue.follow_up", nil), str("note"))
 		if b, _ := d["rectified"].(bool); b {
-			t += "（已整改到位）"
+			text += t("timeline.rescue.rectified", nil)
 		}
-		return t, true
+		return text, true
 	case "hazard_opened":
 		if no := str("case_no"); no != "" {
-			return "隐患整改案件已立案：" + no, true
+			return t("timeline.rescue.hazard_opened", i18n.Args{"CaseNo": no}), true
 		}
-		return "隐患整改案件未能立案：" + str("failed"), true
+		return with(t("timeline.rescue.hazard_failed", nil), blockerIn(lang, str("failed"))), true
 	case "close":
-		return "办结", true
+		return t("timeline.rescue.close", nil), true
 	}
-	return actionLabel("rescue", action), false
+	return labelIn(lang, "action.rescue."+action), false
 }

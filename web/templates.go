@@ -11,6 +11,7 @@ import (
 	"github.com/duty-project/duty/api"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/i18n"
+	"github.com/duty-project/duty/workflows/accident"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
@@ -110,7 +111,7 @@ var funcs = template.FuncMap{
 	"itemDecisions":    func() []option { return itemDecisionOptions },
 	"accidentOpenForm": func() actionForm { return accidentOpenForm },
 	"blocker":          blockerText,
-	"minutesLate":      minutesLate,
+	"minutesLate":      func(l accident.LevelReport) string { return minutesLate(i18n.Chinese, l) },
 	// detail reads a step's details (JSON) as a map, for the fields a page names.
 	"detail": func(raw json.RawMessage) map[string]any {
 		var m map[string]any

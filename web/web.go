@@ -414,8 +414,18 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, homeOf(m), http.StatusSeeOther)
 }
 
-// forbidden is the page for a visitor on a page that is not theirs.
-func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, m *me, what string) {
+// forbidden is the page for a visitor on a page that is not theirs: why
+// (message id of the catalogue; none when empty), and their own page.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, m *me, id string) {
+	lang := i18n.FromRequest(r)
+	home := "/"
+	if m != nil {
+		home = homeOf(m)
+	}
+	what := i18n.T(lang, "forbid.your_home", i18n.Args{"Home": home})
+	if id != "" {
+		what = i18n.T(lang, "forbid.why", i18n.Args{"Why": i18n.Ref(id), "Home": home})
+	}
 	s.fail(w, r, m, &apiError{Status: http.StatusForbidden, Message: what})
 }
 

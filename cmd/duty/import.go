@@ -155,7 +155,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Change: store.OrgChange{By: actor, At: now, Document: strings.TrimSpace(document)},
 		Authorize: func(ctx context.Context, code, path string) error {
 			if warden.Authorize(ctx, sub, policy.ActionAdministerOrg, policy.OrgResource(path, 0), nil) != nil {
-				return duty.Errorf(duty.EForbidden, "%s 无权导入到行政区划 %s (%s does not administer region %s)", person.Login, code, person.Login, code)
+				return duty.Fail(duty.EForbidden, "import.region.not_theirs", duty.Args{"Login": person.Login, "Code": code})
 			}
 			return nil
 		},

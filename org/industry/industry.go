@@ -18,6 +18,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Sectors on record: what departments supervise and policies match on.
@@ -52,15 +55,37 @@ var sections = []struct {
 	{'O', 80, 82}, {'P', 83, 83}, {'Q', 84, 85}, {'R', 86, 90}, {'S', 91, 96}, {'T', 97, 97},
 }
 
-// Error is a code that is not a GB/T 4754 code.
+// Error is a code that is not a GB/T 4754 code. Reason says what is
+// wrong (the Reason… constants); the message of the catalogue it names
+// (industry.<reason>) says it in the reader's language.
 type Error struct {
 	Code   string
 	Reason string
+	// Position is the 1-based position of the character that is not a
+	// digit (ReasonDigit), Char that character; Part is the 门类 or 大类
+	// at fault, In the 门类 a 大类 is in (ReasonSection).
+	Position int
+	Char     string
+	Part     string
+	In       string
 }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("行业代码 %q: %s", e.Code, e.Reason)
+// The reasons a code is refused.
+const (
+	ReasonNoSection = "no_section" // a 门类 letter that is not one (A–T)
+	ReasonShape     = "shape"      // neither a letter nor 2–4 digits
+	ReasonDigit     = "digit"      // a character that is not a digit
+	ReasonDivision  = "division"   // a 大类 that is not one (01–97)
+	ReasonSection   = "section"    // a 大类 given under another 门类's letter
+)
+
+// Message is the reason as a message of the catalogue.
+func (e *Error) Msg() i18n.Msg {
+	return i18n.Msg{ID: "industry." + e.Reason, Args: i18n.Args{"Code": e.Code, "Position": e.Position, "Char": e.Char, "Part": e.Part, "In": e.In}}
 }
+
+// Error is the reason in Chinese.
+func (e *Error) Error() string { m := e.Msg(); return i18n.T(i18n.Chinese, m.ID, m.Args) }
 
 // Parse checks an industry code and returns its canonical form: the
 // digits of a 大类, 中类 or 小类 ("C2672" and "2672" give "2672"), or a 门类
@@ -74,26 +99,31 @@ func Parse(code string) (string, error) {
 				return c, nil
 			}
 		}
-		return "", &Error{Code: code, Reason: fmt.Sprintf("门类%s不存在 (no section %s: A–T)", c, c)}
+		return "", &Error{Code: code, Reason: ReasonNoSection, Part: c}
 	}
 	letter := byte(0)
 	if len(c) > 0 && c[0] >= 'A' && c[0] <= 'Z' {
 		letter, c = c[0], c[1:]
 	}
 	if len(c) < 2 || len(c) > 4 {
-		return "", &Error{Code: code, Reason: "应为门类字母或2–4位数字 (a section letter, or 2–4 digits: 大类, 中类, 小类)"}
+		return "", &Error{Code: code, Reason: ReasonShape}
 	}
 	for i := 0; i < len(c); i++ {
 		if c[i] < '0' || c[i] > '9' {
-			return "", &Error{Code: code, Reason: fmt.Sprintf("'%c'不是数字 (not a digit)", c[i])}
+			r, _ := utf8.DecodeRuneInString(c[i:])
+			at := utf8.RuneCountInString(c[:i]) + 1
+			if letter != 0 {
+				at++
+			}
+			return "", &Error{Code: code, Reason: ReasonDigit, Position: at, Char: string(r)}
 		}
 	}
 	section := Section(c)
 	if section == 0 {
-		return "", &Error{Code: code, Reason: fmt.Sprintf("大类%s不存在 (no division %s: 01–97)", c[:2], c[:2])}
+		return "", &Error{Code: code, Reason: ReasonDivision, Part: c[:2]}
 	}
 	if letter != 0 && letter != section {
-		return "", &Error{Code: code, Reason: fmt.Sprintf("大类%s属于门类%c，不是%c (division %s is in section %c, not %c)", c[:2], section, letter, c[:2], section, letter)}
+		return "", &Error{Code: code, Reason: ReasonSection, Part: c[:2], In: string(section), Char: string(letter)}
 	}
 	return c, nil
 }

@@ -9,10 +9,10 @@
 package personal
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org/regioncode"
 )
 
@@ -26,23 +26,46 @@ var idWeights = [IDNumberLength - 1]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10,
 const idChecks = "10X98765432"
 
 // Error is a number that is not valid. Position is 1-based; 0 means the
-// number as a whole (its length). Reason is in Chinese with English in
-// brackets. The number itself is never part of the message: an error
-// may be logged, and a log must not hold a full identity number.
+// number as a whole (its length). Reason says what is wrong (the Reason…
+// constants); the message of the catalogue it names
+// (personal.<what>.<reason>) says it in the reader's language. The number
+// itself is never part of the message: an error may be logged, and a log
+// must not hold a full identity number.
 type Error struct {
-	What     string // 居民身份证号 or 手机号
+	What     string // WhatIDNumber or WhatPhone
 	Position int
 	Reason   string
+	// Length is the number's length (ReasonLength); Want the check
+	// character it should end in (ReasonCheck).
+	Length int
+	Want   string
 }
 
-func (e *Error) Error() string {
-	if e.Position == 0 {
-		return fmt.Sprintf("%s: %s", e.What, e.Reason)
-	}
-	return fmt.Sprintf("%s: 第%d位%s", e.What, e.Position, e.Reason)
+// What a number is.
+const (
+	WhatIDNumber = "id_number" // 居民身份证号
+	WhatPhone    = "phone"     // 手机号
+)
+
+// The reasons a number is refused.
+const (
+	ReasonLength     = "length"      // the wrong number of characters
+	ReasonDigit      = "digit"       // a character that should be a digit is not
+	ReasonDigitOrX   = "digit_or_x"  // the check character is neither a digit nor X
+	ReasonProvince   = "province"    // positions 1–2 are not a province
+	ReasonBirth      = "birth"       // positions 7–14 are not a birth date
+	ReasonCheck      = "check"       // the check character is wrong
+	ReasonFirstDigit = "first_digit" // a mobile number begins with 1
+	ReasonSecond     = "second"      // and then 3–9
+)
+
+// Message is the reason as a message of the catalogue.
+func (e *Error) Msg() i18n.Msg {
+	return i18n.Msg{ID: "personal." + e.What + "." + e.Reason, Args: i18n.Args{"Position": e.Position, "Length": e.Length, "Want": e.Want}}
 }
 
-const idWhat = "居民身份证号 (identity number)"
+// Error is the reason in Chinese.
+func (e *Error) Error() string { m := e.Msg(); return i18n.T(i18n.Chinese, m.ID, m.Args) }
 
 // ParseIDNumber checks an 18-character identity number and returns it in
 // canonical form (spaces dropped, a lower-case x upper-cased): digits at
@@ -53,27 +76,27 @@ const idWhat = "居民身份证号 (identity number)"
 func ParseIDNumber(s string) (string, error) {
 	n := strings.ToUpper(strings.TrimSpace(s))
 	if l := len([]rune(n)); l != IDNumberLength {
-		return "", &Error{What: idWhat, Reason: fmt.Sprintf("应为18位，实为%d位 (must be 18 characters, not %d)", l, l)}
+		return "", &Error{What: WhatIDNumber, Reason: ReasonLength, Length: l}
 	}
 	sum := 0
 	for i, r := range n[:IDNumberLength-1] {
 		if r < '0' || r > '9' {
-			return "", &Error{What: idWhat, Position: i + 1, Reason: "应为数字 (must be a digit)"}
+			return "", &Error{What: WhatIDNumber, Position: i + 1, Reason: ReasonDigit}
 		}
 		sum += int(r-'0') * idWeights[i]
 	}
 	if n[17] != 'X' && (n[17] < '0' || n[17] > '9') {
-		return "", &Error{What: idWhat, Position: 18, Reason: "应为数字或X (must be a digit or X)"}
+		return "", &Error{What: WhatIDNumber, Position: 18, Reason: ReasonDigitOrX}
 	}
 	if _, ok := regioncode.ProvinceName(n[:2]); !ok || n[:2] == "10" {
-		return "", &Error{What: idWhat, Position: 1, Reason: "前两位不是省级行政区划代码 (positions 1–2 are not a province code)"}
+		return "", &Error{What: WhatIDNumber, Position: 1, Reason: ReasonProvince}
 	}
 	birth, err := time.Parse("20060102", n[6:14])
 	if err != nil || birth.Year() < 1800 {
-		return "", &Error{What: idWhat, Position: 7, Reason: "第7–14位不是有效的出生日期 (positions 7–14 are not a valid birth date YYYYMMDD)"}
+		return "", &Error{What: WhatIDNumber, Position: 7, Reason: ReasonBirth}
 	}
 	if want := idChecks[sum%11]; n[17] != want {
-		return "", &Error{What: idWhat, Position: 18, Reason: fmt.Sprintf("校验码错误 (check character at position 18 is wrong: should be %c)", want)}
+		return "", &Error{What: WhatIDNumber, Position: 18, Reason: ReasonCheck, Want: string(want)}
 	}
 	return n, nil
 }
@@ -99,8 +122,6 @@ func MaskIDNumber(s string) string {
 	return n[:6] + strings.Repeat("*", 8) + n[14:]
 }
 
-const phoneWhat = "手机号 (mobile number)"
-
 // ParsePhone checks a mainland mobile number — 11 digits beginning 1, the
 // second 3–9 — and returns the 11 digits. Spaces and hyphens between
 // digits, and a leading +86 or 86, are accepted and dropped.
@@ -112,18 +133,18 @@ func ParsePhone(s string) (string, error) {
 		p = p[2:]
 	}
 	if l := len([]rune(p)); l != 11 {
-		return "", &Error{What: phoneWhat, Reason: fmt.Sprintf("应为11位，实为%d位 (must be 11 digits, not %d)", l, l)}
+		return "", &Error{What: WhatPhone, Reason: ReasonLength, Length: l}
 	}
 	for i, r := range p {
 		if r < '0' || r > '9' {
-			return "", &Error{What: phoneWhat, Position: i + 1, Reason: "应为数字 (must be a digit)"}
+			return "", &Error{What: WhatPhone, Position: i + 1, Reason: ReasonDigit}
 		}
 	}
 	if p[0] != '1' {
-		return "", &Error{What: phoneWhat, Position: 1, Reason: "应为1 (a mobile number begins with 1)"}
+		return "", &Error{What: WhatPhone, Position: 1, Reason: ReasonFirstDigit}
 	}
 	if p[1] < '3' {
-		return "", &Error{What: phoneWhat, Position: 2, Reason: "应为3–9 (no mobile number begins 10, 11 or 12)"}
+		return "", &Error{What: WhatPhone, Position: 2, Reason: ReasonSecond}
 	}
 	return p, nil
 }

@@ -1,9 +1,12 @@
 package personal
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 func TestIDNumbers(t *testing.T) {
@@ -28,7 +31,7 @@ func TestIDNumbers(t *testing.T) {
 		position int
 		says     string
 	}{
-		{"110105194912310021", 18, "should be X"},
+		{"110105194912310021", 18, "应为X"},
 		{"11010519491231002", 0, "实为17位"},
 		{"110105194902300028", 7, "出生日期"}, // 30 February
 		{"1101051949123A002X", 14, "应为数字"},
@@ -39,6 +42,12 @@ func TestIDNumbers(t *testing.T) {
 		e, ok := err.(*Error)
 		if !ok || e.Position != tc.position || !strings.Contains(e.Error(), tc.says) {
 			t.Errorf("ParseIDNumber(%q) = %v; want position %d saying %q", tc.in, err, tc.position, tc.says)
+		}
+		if ok {
+			m := e.Msg()
+			if en := i18n.T(i18n.English, m.ID, m.Args); !i18n.Has(i18n.English, m.ID) || (tc.position > 0 && !strings.Contains(en, strconv.Itoa(tc.position))) {
+				t.Errorf("ParseIDNumber(%q) in English: %q", tc.in, en)
+			}
 		}
 		if ok && strings.Contains(e.Error(), tc.in[:10]) {
 			t.Errorf("the error repeats the number: %v", e)

@@ -12,8 +12,10 @@
 package regioncode
 
 import (
-	"fmt"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Levels, as stored in regions.level.
@@ -50,18 +52,46 @@ func ProvinceName(code string) (string, bool) {
 
 // Error is a code that is not a division code: Position is the 1-based
 // position of the first offending character, 0 when the length is wrong.
+// Reason says what is wrong (the Reason… constants); the message of the
+// catalogue it names (regioncode.<reason>) says it in the reader's
+// language.
 type Error struct {
 	Code     string
 	Position int
 	Reason   string
+	// Length is the code's length (ReasonLength); Char the character at
+	// Position (ReasonDigit).
+	Length int
+	Char   string
 }
 
-func (e *Error) Error() string {
-	if e.Position == 0 {
-		return fmt.Sprintf("行政区划代码 %q: %s", e.Code, e.Reason)
+// The reasons a code is refused.
+const (
+	ReasonLength   = "length"   // not 2, 4, 6 or 9 characters
+	ReasonDigit    = "digit"    // a character that is not a digit
+	ReasonProvince = "province" // no province has the first two digits
+	ReasonNation   = "nation"   // 10 is the nation, with nothing under it
+	ReasonTownship = "township" // a township code of 000
+	ReasonCounty   = "county"   // a township not under a county
+	ReasonCity     = "city"     // a county not under a city
+)
+
+// Message is the reason as a message of the catalogue.
+func (e *Error) Msg() i18n.Msg {
+	args := i18n.Args{"Code": e.Code, "Position": e.Position}
+	switch e.Reason {
+	case ReasonLength:
+		args["Length"] = e.Length
+	case ReasonDigit:
+		args["Char"] = e.Char
+	case ReasonProvince:
+		args["Province"] = e.Code[:2]
 	}
-	return fmt.Sprintf("行政区划代码 %q 第%d位: %s", e.Code, e.Position, e.Reason)
+	return i18n.Msg{ID: "regioncode." + e.Reason, Args: args}
 }
+
+// Error is the reason in Chinese.
+func (e *Error) Error() string { m := e.Msg(); return i18n.T(i18n.Chinese, m.ID, m.Args) }
 
 // Parse checks a division code in either form — full (6 or 9 digits) or
 // short (2, 4 or 6 digits, trailing zero pairs removed) — and returns its
@@ -73,30 +103,31 @@ func Parse(code string) (string, error) {
 	switch len(code) {
 	case 2, 4, 6, 9:
 	default:
-		return "", &Error{Code: code, Reason: fmt.Sprintf("应为6位数字 (or its short form of 2 or 4, or 9 for a township); got %d characters", len(code))}
+		return "", &Error{Code: code, Reason: ReasonLength, Length: len([]rune(code))}
 	}
 	for i := 0; i < len(code); i++ {
 		if code[i] < '0' || code[i] > '9' {
-			return "", &Error{Code: code, Position: i + 1, Reason: fmt.Sprintf("'%c'不是数字 (not a digit)", code[i])}
+			r, _ := utf8.DecodeRuneInString(code[i:])
+			return "", &Error{Code: code, Position: utf8.RuneCountInString(code[:i]) + 1, Reason: ReasonDigit, Char: string(r)}
 		}
 	}
 	if _, ok := provinces[code[:2]]; !ok {
-		return "", &Error{Code: code, Position: 1, Reason: fmt.Sprintf("省级代码%s不存在 (no province has code %s)", code[:2], code[:2])}
+		return "", &Error{Code: code, Position: 1, Reason: ReasonProvince}
 	}
 	// 10 is the national registration (100000, in a credit code), never a
 	// province with cities under it.
 	if code[:2] == "10" && code != "100000" && code != "10" {
-		return "", &Error{Code: code, Position: 3, Reason: "代码10只用于全国 (100000); 其下没有地级、县级区划 (code 10 is the nation only)"}
+		return "", &Error{Code: code, Position: 3, Reason: ReasonNation}
 	}
 	short := Short(code)
 	if len(short) == 9 && code[6:] == "000" {
-		return "", &Error{Code: code, Position: 7, Reason: "乡级代码不能为000 (a township code cannot be 000)"}
+		return "", &Error{Code: code, Position: 7, Reason: ReasonTownship}
 	}
 	if len(code) == 9 && code[4:6] == "00" {
-		return "", &Error{Code: code, Position: 5, Reason: "乡级区划须在县级之下 (a township lies under a county)"}
+		return "", &Error{Code: code, Position: 5, Reason: ReasonCounty}
 	}
 	if len(code) >= 6 && code[2:4] == "00" && code[4:6] != "00" {
-		return "", &Error{Code: code, Position: 3, Reason: "县级区划须在地级之下, 地级代码不能为00 (a county lies under a city: the city digits cannot be 00)"}
+		return "", &Error{Code: code, Position: 3, Reason: ReasonCity}
 	}
 	return short, nil
 }

@@ -1,6 +1,12 @@
 package regioncode
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/duty-project/duty/i18n"
+)
 
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
@@ -31,6 +37,16 @@ func TestParse(t *testing.T) {
 			e, ok := err.(*Error)
 			if !ok || (tc.badAt > 0 && e.Position != tc.badAt) || (tc.badAt < 0 && e.Position != 0) {
 				t.Errorf("Parse(%q) = %q, %v; want an error at %d", tc.in, short, err, tc.badAt)
+				continue
+			}
+			// The reason is a message in both languages, naming the
+			// position where there is one.
+			m := e.Msg()
+			for _, lang := range i18n.Languages {
+				text := i18n.T(lang, m.ID, m.Args)
+				if !i18n.Has(lang, m.ID) || strings.Contains(text, "<no value>") || (tc.badAt > 0 && !strings.Contains(text, strconv.Itoa(tc.badAt))) {
+					t.Errorf("Parse(%q) in %s: %q (%s)", tc.in, lang, text, m.ID)
+				}
 			}
 			continue
 		}

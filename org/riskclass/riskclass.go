@@ -7,8 +7,9 @@
 package riskclass
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Classes, as stored in orgs.risk_class ("" is not yet classified).
@@ -49,8 +50,19 @@ func Parse(s string) (string, error) {
 	if c, ok := aliases[s]; ok {
 		return c, nil
 	}
-	return "", fmt.Errorf("风险等级 %q 不存在 (risk class %q: use A–D, 红橙黄蓝 or 1–4)", s, s)
+	return "", &Error{Class: s}
 }
+
+// Error is a class that is not one.
+type Error struct{ Class string }
+
+// Message is the reason as a message of the catalogue.
+func (e *Error) Msg() i18n.Msg {
+	return i18n.Msg{ID: "riskclass.unknown", Args: i18n.Args{"Class": e.Class}}
+}
+
+// Error is the reason in Chinese.
+func (e *Error) Error() string { m := e.Msg(); return i18n.T(i18n.Chinese, m.ID, m.Args) }
 
 // Name is a class's name for people; "未分级 unclassified" for "".
 func Name(class string) string {

@@ -11,14 +11,15 @@
 //	positions 9–17  the organisation's code (主体标识码, formerly the 组织机构代码)
 //	position 18     the check character: (31 − Σ value(cᵢ)·(3ⁱ mod 31), i = 0…16, mod 31) mod 31
 //
-// Parse refuses a code with the position of the first error, in Chinese
-// and English, since regulators read both and fix spreadsheets by cell.
+// Parse refuses a code with the position of the first error and a reason
+// the catalogue says in Chinese or English, so that regulators can fix
+// spreadsheets by cell.
 package uscc
 
 import (
-	"fmt"
 	"strings"
 
+	"github.com/duty-project/duty/i18n"
 	"github.com/duty-project/duty/org/regioncode"
 )
 
@@ -58,20 +59,51 @@ var categories = map[string]string{
 }
 
 // Error is a code that is not valid. Position is 1-based; 0 means the
-// code as a whole (its length).
+// code as a whole (its length). Reason says what is wrong (the Reason…
+// constants); the message of the catalogue it names (uscc.<reason>) says
+// it in the reader's language.
 type Error struct {
 	Code     string
 	Position int
-	// Reason is the explanation in Chinese with English in brackets.
-	Reason string
+	Reason   string
+	// Length is the code's length (ReasonLength); Char the character at
+	// Position; Want the check character the code should end in
+	// (ReasonCheck); Region why positions 3–8 are not a region code
+	// (ReasonRegion).
+	Length int
+	Char   string
+	Want   string
+	Region *regioncode.Error
 }
 
-func (e *Error) Error() string {
-	if e.Position == 0 {
-		return fmt.Sprintf("统一社会信用代码 %q: %s", e.Code, e.Reason)
+// The reasons a code is refused.
+const (
+	ReasonLength    = "length"    // not 18 characters
+	ReasonChar      = "char"      // a character outside the alphabet
+	ReasonAuthority = "authority" // no registration authority has position 1's code
+	ReasonDigit     = "digit"     // a letter in the region code (positions 3–8)
+	ReasonRegion    = "region"    // positions 3–8 are not a region code
+	ReasonCheck     = "check"     // the check character is wrong
+)
+
+// Message is the reason as a message of the catalogue.
+func (e *Error) Msg() i18n.Msg {
+	args := i18n.Args{"Code": e.Code, "Position": e.Position}
+	switch e.Reason {
+	case ReasonLength:
+		args["Length"] = e.Length
+	case ReasonChar, ReasonAuthority, ReasonDigit:
+		args["Char"] = e.Char
+	case ReasonRegion:
+		args["Region"] = e.Region.Msg()
+	case ReasonCheck:
+		args["Char"], args["Want"] = e.Char, e.Want
 	}
-	return fmt.Sprintf("统一社会信用代码 %q: 第%d位%s", e.Code, e.Position, e.Reason)
+	return i18n.Msg{ID: "uscc." + e.Reason, Args: args}
 }
+
+// Error is the reason in Chinese.
+func (e *Error) Error() string { m := e.Msg(); return i18n.T(i18n.Chinese, m.ID, m.Args) }
 
 // Code is a checked 统一社会信用代码 in canonical form (upper case).
 type Code string
@@ -85,12 +117,12 @@ type Code string
 func Parse(s string) (Code, error) {
 	c := strings.ToUpper(strings.TrimSpace(s))
 	if n := len([]rune(c)); n != Length {
-		return "", &Error{Code: s, Reason: fmt.Sprintf("应为18位，实为%d位 (must be 18 characters, not %d)", n, n)}
+		return "", &Error{Code: s, Reason: ReasonLength, Length: n}
 	}
 	if len(c) != Length { // 18 runes but more bytes: a character outside ASCII
 		for i, r := range []rune(c) {
 			if r > 0x7f {
-				return "", &Error{Code: s, Position: i + 1, Reason: fmt.Sprintf("字符'%c'不是合法字符 (character '%c' is not allowed: digits and capital letters except I, O, S, V, Z)", r, r)}
+				return "", &Error{Code: s, Position: i + 1, Reason: ReasonChar, Char: string(r)}
 			}
 		}
 	}
@@ -98,29 +130,32 @@ func Parse(s string) (Code, error) {
 	for i := 0; i < Length; i++ {
 		v := value(c[i])
 		if v < 0 {
-			return "", &Error{Code: s, Position: i + 1, Reason: fmt.Sprintf("字符'%c'不是合法字符 (character '%c' is not allowed: digits and capital letters except I, O, S, V, Z)", c[i], c[i])}
+			return "", &Error{Code: s, Position: i + 1, Reason: ReasonChar, Char: string(c[i])}
 		}
 		if i < Length-1 {
 			sum += v * weights[i]
 		}
 	}
 	if _, ok := authorities[c[0]]; !ok {
-		return "", &Error{Code: s, Position: 1, Reason: fmt.Sprintf("登记管理部门代码'%c'不存在 (no registration authority has code '%c')", c[0], c[0])}
+		return "", &Error{Code: s, Position: 1, Reason: ReasonAuthority, Char: string(c[0])}
 	}
 	for i := 2; i < 8; i++ {
 		if c[i] < '0' || c[i] > '9' {
-			return "", &Error{Code: s, Position: i + 1, Reason: fmt.Sprintf("应为数字: 第3–8位是行政区划代码 (must be a digit: positions 3–8 are the region code), not '%c'", c[i])}
+			return "", &Error{Code: s, Position: i + 1, Reason: ReasonDigit, Char: string(c[i])}
 		}
 	}
 	if _, err := regioncode.Parse(c[2:8]); err != nil {
+		// Only a six-digit code reaches here, so regioncode's error is
+		// always its own.
+		re, _ := err.(*regioncode.Error)
 		pos := 3
-		if e, ok := err.(*regioncode.Error); ok && e.Position > 0 {
-			pos = 2 + e.Position
+		if re.Position > 0 {
+			pos = 2 + re.Position
 		}
-		return "", &Error{Code: s, Position: pos, Reason: fmt.Sprintf("行政区划代码%s不合法 (positions 3–8 are not a region code: %v)", c[2:8], err)}
+		return "", &Error{Code: s, Position: pos, Reason: ReasonRegion, Region: re}
 	}
 	if want := alphabet[(31-sum%31)%31]; c[Length-1] != want {
-		return "", &Error{Code: s, Position: Length, Reason: fmt.Sprintf("校验码应为%c (check character at position 18 should be %c, not %c)", want, want, c[Length-1])}
+		return "", &Error{Code: s, Position: Length, Reason: ReasonCheck, Char: string(c[Length-1]), Want: string(want)}
 	}
 	return Code(c), nil
 }

@@ -3,6 +3,8 @@ package uscc
 import (
 	"strings"
 	"testing"
+
+	"github.com/duty-project/duty/i18n"
 )
 
 // Codes of well-known enterprises, as they publish them: each must pass.
@@ -31,24 +33,30 @@ func TestErrorsNameThePosition(t *testing.T) {
 	for _, tc := range []struct {
 		code     string
 		position int
-		says     string
+		reason   string
+		says, en string
 	}{
-		{"914403001922038217", 18, "第18位校验码应为6 (check character at position 18 should be 6, not 7)"},
-		{"91440300I922038216", 9, "第9位字符'I'不是合法字符"},
-		{"9144O3001922038216", 5, "第5位字符'O'不是合法字符"},
-		{"9144030019220382", 0, "应为18位，实为16位 (must be 18 characters, not 16)"},
-		{"9144030019220382161", 0, "实为19位"},
-		{"Z14403001922038216", 1, "第1位字符'Z'不是合法字符"},
-		{"B14403001922038216", 1, "登记管理部门代码'B'不存在"},
-		{"9144A3001922038216", 5, "应为数字"},
-		{"919903001922038216", 3, "行政区划代码990300不合法"},
-		{"9144030019220382１6", 17, "不是合法字符"}, // a full-width digit
-		{"", 0, "实为0位"},
+		{"914403001922038217", 18, ReasonCheck, "第18位校验码应为6，不是7", "should be 6, not 7"},
+		{"91440300I922038216", 9, ReasonChar, "第9位字符“I”不是合法字符", "character 9, “I”, is not allowed"},
+		{"9144O3001922038216", 5, ReasonChar, "第5位字符“O”不是合法字符", "character 5, “O”"},
+		{"9144030019220382", 0, ReasonLength, "应为18位，实为16位", "must be 18 characters, not 16"},
+		{"9144030019220382161", 0, ReasonLength, "实为19位", "not 19"},
+		{"Z14403001922038216", 1, ReasonChar, "第1位字符“Z”不是合法字符", "“Z”, is not allowed"},
+		{"B14403001922038216", 1, ReasonAuthority, "登记管理部门代码“B”不存在", "no registration authority has code “B”"},
+		{"9144A3001922038216", 5, ReasonDigit, "应为数字", "must be a digit"},
+		{"919903001922038216", 3, ReasonRegion, "第3–8位不是行政区划代码（行政区划代码“990300”第1位起：省级代码99不存在）", "no province has code 99"},
+		{"9144030019220382１6", 17, ReasonChar, "不是合法字符", "“１”, is not allowed"}, // a full-width digit
+		{"", 0, ReasonLength, "实为0位", "not 0"},
 	} {
 		_, err := Parse(tc.code)
 		e, ok := err.(*Error)
-		if !ok || e.Position != tc.position || !strings.Contains(e.Error(), tc.says) {
-			t.Errorf("Parse(%q) = %v; want position %d saying %q", tc.code, err, tc.position, tc.says)
+		if !ok || e.Position != tc.position || e.Reason != tc.reason || !strings.Contains(e.Error(), tc.says) {
+			t.Errorf("Parse(%q) = %v; want position %d, reason %s, saying %q", tc.code, err, tc.position, tc.reason, tc.says)
+			continue
+		}
+		m := e.Msg()
+		if en := i18n.T(i18n.English, m.ID, m.Args); !strings.Contains(en, tc.en) {
+			t.Errorf("Parse(%q) in English: %q, want it to say %q", tc.code, en, tc.en)
 		}
 	}
 }

@@ -19,15 +19,6 @@ const (
 // the same reason as the limit on free text.
 const MaxNameLen = 200
 
-// Invalid is the refusal of an input that is wrong in itself, whatever
-// state the case is in. It is the old free-text form, kept while refusals
-// move to the catalogue (Refuse).
-func Invalid(format string, args ...any) error { return duty.Errorf(duty.EInvalid, format, args...) }
-
-// Conflict is the refusal of a step the case's state does not allow now,
-// in the old free-text form (see Invalid).
-func Conflict(format string, args ...any) error { return duty.Errorf(duty.EConflict, format, args...) }
-
 // Refuse is the refusal of an input that is wrong in itself, as message id
 // of the catalogue with its arguments.
 func Refuse(id string, args duty.Args) error { return duty.Fail(duty.EInvalid, id, args) }

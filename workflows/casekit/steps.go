@@ -1,6 +1,7 @@
 package casekit
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -163,10 +164,10 @@ func Refusal(err error) error {
 	}
 	var e *duty.Error
 	if errors.As(err, &e) {
-		if e.ID == "" {
-			return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true})
-		}
-		return temporal.NewApplicationErrorWithOptions(e.ID, e.Code, temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{e.Refusal()}})
+		// An error without an ID (a refusal passed on from a worker that
+		// predates the catalogue) keeps its text as the message, which the
+		// API falls back on.
+		return temporal.NewApplicationErrorWithOptions(cmp.Or(e.ID, e.Message), e.Code, temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{e.Refusal()}})
 	}
 	return err
 }
