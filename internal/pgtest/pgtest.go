@@ -69,7 +69,8 @@ func NewDatabase(t testing.TB) string {
 	return replaceDatabase(base, cfg.Database, name)
 }
 
-// NewStore returns a Store on a fresh, migrated database.
+// NewStore returns a Store on a fresh database migrated by duty's
+// migrations and River's.
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
 	url := NewDatabase(t)
@@ -80,6 +81,10 @@ func NewStore(t testing.TB) *store.Store {
 	}
 	t.Cleanup(s.Close)
 	if _, err := store.Migrate(ctx, s.Pool); err != nil {
+		t.Fatal(err)
+	}
+	// River's tables too: every step that notifies queues River jobs.
+	if _, err := store.MigrateRiver(ctx, s.Pool); err != nil {
 		t.Fatal(err)
 	}
 	return s
