@@ -23,7 +23,7 @@ import (
 )
 
 // Metrics holds duty's registry and the instruments the API, the worker
-// and the notification dispatcher report to. One process has one.
+// and the notification deliveries report to. One process has one.
 type Metrics struct {
 	registry   *prometheus.Registry
 	decisions  *prometheus.HistogramVec
