@@ -539,6 +539,27 @@ func (f *faultRun) verify(results []*faultCase, dbURL string, elapsed time.Durat
 			t.Errorf("outbox: %d duplicated notifications, %d without their step", dup, orphan)
 		}
 		notifications = fmt.Sprintf("%d queued (%d delivered so far), duplicated %d, without their step %d", queued, delivered, dup, orphan)
+		// Where River delivers them: every row has its own job, and no
+		// notification has two.
+		var hasRiver bool
+		if err := f.pool.QueryRow(ctx, `SELECT to_regclass('river_job') IS NOT NULL`).Scan(&hasRiver); err != nil {
+			t.Fatal(err)
+		}
+		if hasRiver {
+			var unqueued, shared, twice int
+			if err := f.pool.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM river_job j WHERE j.id = o.job_id
+					AND j.args = jsonb_build_object('workflow_id', o.workflow_id, 'seq', o.seq, 'person_id', o.person_id, 'channel', o.channel))),
+				(SELECT count(*) FROM (SELECT 1 FROM outbox GROUP BY job_id HAVING count(*) > 1) s),
+				(SELECT count(*) FROM (SELECT 1 FROM river_job WHERE kind = 'duty_notification' GROUP BY args HAVING count(*) > 1) d)`).
+				Scan(&unqueued, &shared, &twice); err != nil {
+				t.Fatal(err)
+			}
+			if unqueued > 0 || shared > 0 || twice > 0 {
+				t.Errorf("River: %d notifications without their job, %d jobs shared by two, %d notifications queued twice", unqueued, shared, twice)
+			}
+			notifications += fmt.Sprintf("; River jobs: %d missing, %d shared, %d twice", unqueued, shared, twice)
+		}
 	}
 
 	// The hash chains survived every crash.

@@ -85,8 +85,8 @@ func (u *user) settledNotifications(caseNo string, want int) []map[string]any {
 
 // TestNotificationsAndMetrics drives a major hazard and a major escalation
 // on the real binary with a webhook that is down at first: every person
-// concerned is notified on the log and the webhook channels, retried until
-// delivered, and /metrics reports the case, the escalation, the activities,
+// concerned is notified on the log and the webhook channels, retried with
+// River's backoff until delivered, and /metrics reports the case, the escalation, the activities,
 // the deliveries and the permission decisions.
 func TestNotificationsAndMetrics(t *testing.T) {
 	sink := &webhookSink{refuse: 3}
@@ -94,7 +94,7 @@ func TestNotificationsAndMetrics(t *testing.T) {
 	defer hook.Close()
 	const metricsToken = "e2e-metrics-token"
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t),
-		"--webhook-url", hook.URL, "--notify-backoff", "300ms", "--notify-poll", "100ms", "--metrics-token", metricsToken)
+		"--webhook-url", hook.URL, "--notify-poll", "100ms", "--metrics-token", metricsToken)
 	inspector := duty.login("zhao.jiancha")
 	company := duty.login("qian.zong")
 	head := duty.login("wang.juzhang")

@@ -23,7 +23,7 @@ import (
 )
 
 // Metrics holds duty's registry and the instruments the API, the worker
-// and the notification dispatcher report to. One process has one.
+// and the notification deliveries report to. One process has one.
 type Metrics struct {
 	registry   *prometheus.Registry
 	decisions  *prometheus.HistogramVec
@@ -83,7 +83,7 @@ func (m *Metrics) ObserveDecision(_ string, allowed bool, took time.Duration) {
 }
 
 // ObserveDelivery records one notification delivery attempt
-// (notify.Dispatcher.Observe).
+// (notify.Options.Observe, told by the River worker).
 func (m *Metrics) ObserveDelivery(channel, outcome string, _ time.Duration) {
 	m.deliveries.WithLabelValues(channel, outcome).Inc()
 }
@@ -156,7 +156,7 @@ var (
 		nil, nil)
 	descHeld = prometheus.NewDesc("duty_escalation_held_seconds", "How long each open escalation has been held by its current holder (a snapshot at scrape time).",
 		nil, nil)
-	descBacklog = prometheus.NewDesc("duty_notifications_backlog", "Undelivered notifications in the outbox, by channel and state (pending: not yet tried or retrying after a lease; failed: last attempt failed).",
+	descBacklog = prometheus.NewDesc("duty_notifications_backlog", "Undelivered notifications in the outbox, by channel and state (pending: not yet tried; failed: last attempt failed, retried by River until the attempts are used up).",
 		[]string{"channel", "state"}, nil)
 	descBacklogAge = prometheus.NewDesc("duty_notifications_backlog_oldest_seconds", "Age of the oldest undelivered notification, by channel and state.",
 		[]string{"channel", "state"}, nil)

@@ -1,9 +1,12 @@
-// Package notify delivers the notification outbox: a dispatcher running in
-// every worker process claims due rows (store.ClaimNotifications: FOR
-// UPDATE SKIP LOCKED, leased) and hands each to its channel — the log, a
-// webhook, e-mail — retrying failures with exponential backoff. Delivery
-// is at least once: a receiver may see a notification twice (after a crash
-// between sending and recording), and can tell by its id.
+// Package notify delivers notifications. The store queues each one — one
+// person, one channel — as a River job (store.DeliveryArgs) in the
+// transaction that records the step causing it; a River client in every
+// worker process works the queues of the channels it has (the log, a
+// webhook, e-mail), and River retries failures with its backoff. The
+// outbox row stays the person-facing record: the worker writes each
+// attempt's outcome there. Delivery is at least once: a receiver may see a
+// notification twice (after a crash between sending and recording), and
+// can tell by its id.
 package notify
 
 import (
@@ -11,8 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/duty-project/duty/store"
 )
@@ -47,171 +53,161 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// Dispatcher delivers due outbox rows through its channels.
-type Dispatcher struct {
-	Store    *store.Store
+// Options configure a worker process's deliveries.
+type Options struct {
 	Channels []Channel
 	Logger   *slog.Logger
-	// Poll is how often it looks for due rows when the last look found none.
-	Poll time.Duration
-	// Batch is how many rows one claim takes; Parallel how many it sends at once.
-	Batch, Parallel int
-	// Lease is how long a claimed row is left to this dispatcher before
-	// another may claim it again; longer than any channel's timeout.
-	Lease time.Duration
-	// MaxAttempts is how many attempts a row gets before it stays failed.
+	// MaxAttempts is how many attempts a notification gets on a channel
+	// before it stays failed; 10 if zero.
 	MaxAttempts int
-	// Backoff is the wait after the first failure; it doubles with every
-	// attempt up to MaxBackoff.
-	Backoff, MaxBackoff time.Duration
-	// Now is the clock; tests may replace it.
-	Now func() time.Time
+	// Parallel is how many deliveries of one channel run at once; 4 if zero.
+	Parallel int
+	// Poll is how often each queue looks for jobs when no notice of an
+	// insert has reached it (River's FetchPollInterval); 1 s if zero.
+	Poll time.Duration
+	// Timeout is how long one attempt may run before River cancels it;
+	// a minute if zero. Longer than any channel's own timeout.
+	Timeout time.Duration
+	// RescueAfter is how long an attempt may stay running before River
+	// takes it for lost (a worker that died mid-delivery) and runs it
+	// again; 5 minutes if zero.
+	RescueAfter time.Duration
 	// Observe, if set, is told each attempt's channel, outcome
 	// ("delivered", "retry", "failed") and duration: the metrics.
 	Observe func(channel, outcome string, took time.Duration)
 }
 
-func (d *Dispatcher) defaults() {
-	if d.Poll <= 0 {
-		d.Poll = time.Second
-	}
-	if d.Batch <= 0 {
-		d.Batch = 32
-	}
-	if d.Parallel <= 0 {
-		d.Parallel = 4
-	}
-	if d.Lease <= 0 {
-		d.Lease = 5 * time.Minute
-	}
-	if d.MaxAttempts <= 0 {
-		d.MaxAttempts = 10
-	}
-	if d.Backoff <= 0 {
-		d.Backoff = 5 * time.Second
-	}
-	if d.MaxBackoff <= 0 {
-		d.MaxBackoff = time.Hour
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
-	}
-}
-
-// ChannelNames are the names of the dispatcher's channels: what the store
-// queues rows for (store.Store.NotifyChannels).
-func (d *Dispatcher) ChannelNames() []string {
-	names := make([]string, 0, len(d.Channels))
-	for _, c := range d.Channels {
+// ChannelNames are the names of channels: what the store queues
+// notifications for (store.Store.NotifyChannels).
+func ChannelNames(chans []Channel) []string {
+	names := make([]string, 0, len(chans))
+	for _, c := range chans {
 		names = append(names, c.Name())
 	}
 	return names
 }
 
-// Run delivers until ctx ends. A database that is briefly unreachable is
-// logged and retried at the poll interval.
-func (d *Dispatcher) Run(ctx context.Context) {
-	d.defaults()
-	for {
-		n, err := d.DispatchOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			d.Logger.Warn("notification dispatch", "err", err)
-		}
-		if n == d.Batch && err == nil {
-			continue // more may be due at once
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(d.Poll):
-		}
+// NewClient is the River client that works the delivery queues of the
+// channels in opts on the store's pool: Start it, and Stop it before the
+// pool closes.
+func NewClient(st *store.Store, opts Options) (*river.Client[pgx.Tx], error) {
+	if opts.Parallel <= 0 {
+		opts.Parallel = 4
 	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Minute
+	}
+	if opts.RescueAfter <= 0 {
+		opts.RescueAfter = 5 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	w := &Worker{Store: st, Channels: opts.Channels, Logger: opts.Logger, MaxAttempts: opts.MaxAttempts, Observe: opts.Observe}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, w); err != nil {
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	cooldown := time.Duration(0) // River's default
+	if opts.Poll > 0 {
+		// River refuses a poll more frequent than its cooldown between fetches.
+		cooldown = min(river.FetchCooldownDefault, opts.Poll)
+	}
+	queues := map[string]river.QueueConfig{}
+	for _, name := range ChannelNames(opts.Channels) {
+		queues[store.DeliveryQueue(name)] = river.QueueConfig{MaxWorkers: opts.Parallel}
+	}
+	c, err := river.NewClient(riverpgxv5.New(st.Pool), &river.Config{
+		Queues: queues, Workers: workers, Logger: opts.Logger,
+		FetchPollInterval: opts.Poll, FetchCooldown: cooldown, JobTimeout: opts.Timeout, RescueStuckJobsAfter: max(opts.RescueAfter, opts.Timeout),
+		// REINDEX needs the tables' owner; the workers act as the app role.
+		ReindexerSchedule: river.NeverSchedule(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notify: river client: %w", err)
+	}
+	return c, nil
 }
 
-// DispatchOnce claims one batch of due rows, delivers them and records
-// each outcome; it returns how many it claimed.
-func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
-	d.defaults()
-	byName := map[string]Channel{}
-	for _, c := range d.Channels {
-		byName[c.Name()] = c
-	}
-	now := d.Now()
-	rows, err := d.Store.ClaimNotifications(ctx, d.ChannelNames(), d.Batch, now, now.Add(d.Lease))
-	if err != nil || len(rows) == 0 {
-		return 0, err
-	}
-	sem := make(chan struct{}, d.Parallel)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	for _, n := range rows {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := d.deliver(ctx, byName[n.Channel], n); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return len(rows), errors.Join(errs...)
+// Worker is the River worker of delivery jobs: it sends the job's
+// notification on its channel and records the outcome on the outbox row.
+type Worker struct {
+	river.WorkerDefaults[store.DeliveryArgs]
+	Store    *store.Store
+	Channels []Channel
+	Logger   *slog.Logger
+	// MaxAttempts is Options.MaxAttempts.
+	MaxAttempts int
+	// Observe is Options.Observe.
+	Observe func(channel, outcome string, took time.Duration)
 }
 
-// deliver sends one claimed row and records the outcome; the error
-// returned is only a failure to record it.
-func (d *Dispatcher) deliver(ctx context.Context, ch Channel, n store.Notification) error {
+// Work implements river.Worker. An error returned makes River try again
+// later (its backoff), unless it is a river.JobCancel: a permanent
+// failure, or the last attempt.
+func (w *Worker) Work(ctx context.Context, job *river.Job[store.DeliveryArgs]) error {
+	n, err := w.Store.DeliveryOf(ctx, job.Args)
+	if err != nil {
+		return err
+	}
+	if n.State == store.DeliveryDelivered {
+		return nil // run again after its delivery was recorded (rescued as stuck)
+	}
+	n.Attempts = job.Attempt
+	var ch Channel
+	for _, c := range w.Channels {
+		if c.Name() == n.Channel {
+			ch = c
+		}
+	}
 	start := time.Now()
-	var err error
 	if ch == nil {
 		err = Permanent(fmt.Errorf("no channel %q in this worker", n.Channel))
 	} else {
 		err = ch.Send(ctx, n)
 	}
 	took := time.Since(start)
-	if ctx.Err() != nil && err != nil {
-		return nil // shutting down: the lease runs out and another attempt follows
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return err // the worker is stopping: River puts the attempt back
 	}
 	// The outcome is recorded even if ctx ends now: a delivery made must
 	// not be sent again for want of a write.
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err == nil {
-		d.observe(n.Channel, "delivered", took)
-		return d.Store.MarkDelivered(rec, n.ID, n.Attempts, d.Now())
+		w.observe(n.Channel, "delivered", took)
+		return w.Store.MarkDelivered(rec, n.ID, job.Attempt, time.Now())
 	}
-	var next *time.Time
-	outcome := "failed"
-	if !IsPermanent(err) && n.Attempts < d.MaxAttempts {
-		t := d.Now().Add(d.backoff(n.Attempts))
-		next, outcome = &t, "retry"
+	maxAttempts := w.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 10
 	}
-	d.observe(n.Channel, outcome, took)
-	d.Logger.Warn("notification not delivered", "id", n.ID, "channel", n.Channel, "person_id", n.PersonID,
-		"case_no", n.CaseNo, "attempt", n.Attempts, "retry", next != nil, "err", err)
-	return d.Store.MarkFailed(rec, n.ID, n.Attempts, err.Error(), next)
+	final := IsPermanent(err) || job.Attempt >= min(maxAttempts, job.MaxAttempts)
+	outcome := "retry"
+	if final {
+		outcome = "failed"
+	}
+	w.observe(n.Channel, outcome, took)
+	w.logger().Warn("notification not delivered", "id", n.ID, "channel", n.Channel, "person_id", n.PersonID,
+		"case_no", n.CaseNo, "attempt", job.Attempt, "retry", !final, "err", err)
+	if merr := w.Store.MarkFailed(rec, n.ID, job.Attempt, err.Error()); merr != nil {
+		w.logger().Warn("notification outcome not recorded", "id", n.ID, "err", merr)
+	}
+	if final {
+		return river.JobCancel(err)
+	}
+	return err
 }
 
-// backoff is the wait after the attempt-th failure: Backoff doubled
-// attempt-1 times, at most MaxBackoff.
-func (d *Dispatcher) backoff(attempt int) time.Duration {
-	wait := d.Backoff
-	for i := 1; i < attempt && wait < d.MaxBackoff; i++ {
-		wait *= 2
+func (w *Worker) logger() *slog.Logger {
+	if w.Logger == nil {
+		return slog.New(slog.DiscardHandler)
 	}
-	return min(wait, d.MaxBackoff)
+	return w.Logger
 }
 
-func (d *Dispatcher) observe(channel, outcome string, took time.Duration) {
-	if d.Observe != nil {
-		d.Observe(channel, outcome, took)
+func (w *Worker) observe(channel, outcome string, took time.Duration) {
+	if w.Observe != nil {
+		w.Observe(channel, outcome, took)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -18,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/internal/pgtest"
 	"github.com/duty-project/duty/notify"
@@ -28,6 +32,11 @@ import (
 // orderedCase records one rectification order at 宏达建筑 in a fresh demo
 // database with the given channels: three persons are notified on each.
 func orderedCase(t *testing.T, channels ...string) *store.Store {
+	return orderedSteps(t, 1, channels...)
+}
+
+// orderedSteps is orderedCase with steps orders, one case's steps 1..steps.
+func orderedSteps(t *testing.T, steps int, channels ...string) *store.Store {
 	t.Helper()
 	st := pgtest.NewStore(t)
 	ctx := context.Background()
@@ -48,29 +57,40 @@ func orderedCase(t *testing.T, channels ...string) *store.Store {
 	sum := cases.Summary{WorkflowID: "hazard/YH-140502-2026-000001", CaseNo: "YH-140502-2026-000001", Kind: cases.KindHazard,
 		State: "ordered", RegionCode: "140502", RegionPath: "/14/1405/140502/", Enterprise: ent, ActingOrg: dept,
 		RuleSet: "T", OpenedAt: at, Title: "脚手架连墙件缺失"}
-	if _, err := st.RecordStep(ctx, cases.Step{Seq: 1, At: at, Action: "order", Actor: cases.Actor{Name: "赵明", Side: cases.SideRegulator},
-		StateBefore: "reported", StateAfter: "ordered", Case: sum}); err != nil {
-		t.Fatal(err)
+	for seq := int64(1); seq <= int64(steps); seq++ {
+		if _, err := st.RecordStep(ctx, cases.Step{Seq: seq, At: at, Action: "order", Actor: cases.Actor{Name: "赵明", Side: cases.SideRegulator},
+			StateBefore: "reported", StateAfter: "ordered", Case: sum}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return st
 }
 
-// clock is a settable time for the dispatcher.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// deliver runs a River client delivering the store's notifications with
+// opts, as a worker does, until the test ends.
+func deliver(t *testing.T, st *store.Store, opts notify.Options) *river.Client[pgx.Tx] {
+	t.Helper()
+	opts.Poll = 50 * time.Millisecond
+	c, err := notify.NewClient(st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return c
 }
 
 func states(t *testing.T, st *store.Store, channel string) map[string]int {
 	t.Helper()
-	rows, err := st.Pool.Query(context.Background(), `SELECT state FROM outbox WHERE channel = $1`, channel)
+	rows, err := st.Pool.Query(context.Background(), `SELECT state || '/' || attempts FROM outbox WHERE channel = $1`, channel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,17 +105,94 @@ func states(t *testing.T, st *store.Store, channel string) map[string]int {
 	return out
 }
 
-func TestWebhookRetriesWithBackoffUntilTheEndpointRecovers(t *testing.T) {
+// settle waits until the channel's rows stand as want ("state/attempts":
+// count).
+func settle(t *testing.T, st *store.Store, channel string, want map[string]int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got := states(t, st, channel)
+		if maps.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s rows stand %v, want %v", channel, got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// jobStates counts the River jobs of a channel's queue by state.
+func jobStates(t *testing.T, st *store.Store, channel string) map[string]int {
+	t.Helper()
+	rows, err := st.Pool.Query(context.Background(), `SELECT state::text, count(*) FROM river_job WHERE queue = $1 GROUP BY 1`, store.DeliveryQueue(channel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[s] = n
+	}
+	return out
+}
+
+// settleJobs waits until the River jobs of the channel's queue stand as
+// want (state: count): River records a job's end after the worker has
+// written the row's outcome.
+func settleJobs(t *testing.T, st *store.Store, channel string, want map[string]int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got := jobStates(t, st, channel)
+		if maps.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s jobs stand %v, want %v", channel, got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// outcomes collects the webhook attempts' outcomes as the metrics see them.
+type outcomes struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (o *outcomes) observe(ch, outcome string, _ time.Duration) {
+	if ch == store.ChannelWebhook {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.got = append(o.got, outcome)
+	}
+}
+
+func (o *outcomes) sorted() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Sorted(slices.Values(o.got))
+}
+
+func TestWebhookRetriesWithRiversBackoffUntilTheEndpointRecovers(t *testing.T) {
 	st := orderedCase(t, store.ChannelLog, store.ChannelWebhook)
 	ctx := context.Background()
-	var calls atomic.Int32
-	var healthy atomic.Bool
 	var mu sync.Mutex
 	var got []notify.WebhookBody
 	keys := map[string]int{}
+	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		if !healthy.Load() {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		key := r.Header.Get("Idempotency-Key")
+		keys[key]++
+		if keys[key] == 1 { // down for each notification's first call
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 			return
 		}
@@ -104,71 +201,54 @@ func TestWebhookRetriesWithBackoffUntilTheEndpointRecovers(t *testing.T) {
 			http.Error(w, "bad body", http.StatusBadRequest)
 			return
 		}
-		mu.Lock()
 		got = append(got, b)
-		keys[r.Header.Get("Idempotency-Key")]++
-		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()
 
-	var logs bytes.Buffer
-	clk := &clock{t: time.Now().Truncate(time.Microsecond)} // PostgreSQL keeps microseconds
-	var outcomes []string
-	d := &notify.Dispatcher{Store: st, Now: clk.now, Backoff: 10 * time.Second, MaxBackoff: time.Minute, MaxAttempts: 5,
+	var logs syncBuffer
+	var seen outcomes
+	deliver(t, st, notify.Options{MaxAttempts: 5, Observe: seen.observe,
 		Channels: []notify.Channel{notify.Log{Logger: slog.New(slog.NewTextHandler(&logs, nil))},
-			notify.Webhook{URL: srv.URL, Timeout: 2 * time.Second}},
-		Observe: func(ch, outcome string, _ time.Duration) {
-			if ch == store.ChannelWebhook {
-				mu.Lock()
-				outcomes = append(outcomes, outcome)
-				mu.Unlock()
-			}
-		}}
+			notify.Webhook{URL: srv.URL, Timeout: 2 * time.Second}}})
 
-	// First attempt: the endpoint is down; the log channel delivers.
-	if n, err := d.DispatchOnce(ctx); err != nil || n != 6 {
-		t.Fatalf("first dispatch claimed %d, %v", n, err)
-	}
-	if s := states(t, st, store.ChannelWebhook); s[store.DeliveryFailed] != 3 {
-		t.Fatalf("webhook states after a 503: %v", s)
-	}
-	if s := states(t, st, store.ChannelLog); s[store.DeliveryDelivered] != 3 {
-		t.Fatalf("log states: %v", s)
-	}
+	settle(t, st, store.ChannelLog, map[string]int{"delivered/1": 3})
+	settle(t, st, store.ChannelWebhook, map[string]int{"delivered/2": 3})
 	if !strings.Contains(logs.String(), "YH-140502-2026-000001") {
 		t.Fatalf("log channel wrote %q", logs.String())
 	}
-	// Not due again before the backoff; due after it (10 s, then 20 s).
-	if n, _ := d.DispatchOnce(ctx); n != 0 {
-		t.Fatalf("%d rows retried before their backoff", n)
+	mu.Lock()
+	if calls != 6 || len(keys) != 3 || len(got) != 3 || got[0].CaseNo != "YH-140502-2026-000001" || got[0].Attempt != 2 ||
+		got[0].Category != store.CategoryNotice {
+		t.Fatalf("%d calls, received %+v, keys %v", calls, got, keys)
 	}
-	clk.add(10 * time.Second)
-	if n, _ := d.DispatchOnce(ctx); n != 3 {
-		t.Fatalf("after 10 s: %d retried", n)
+	mu.Unlock()
+	if o := seen.sorted(); !slices.Equal(o, []string{"delivered", "delivered", "delivered", "retry", "retry", "retry"}) {
+		t.Fatalf("outcomes %v", o)
 	}
-	var next time.Time
-	var lastErr string
-	if err := st.Pool.QueryRow(ctx, `SELECT next_attempt_at, last_error FROM outbox WHERE channel = 'webhook' LIMIT 1`).Scan(&next, &lastErr); err != nil {
+	// River waited its backoff (1 s after a first failure, give or take
+	// a tenth) between the failed attempt and the next, and kept the
+	// failure on the job.
+	settleJobs(t, st, store.ChannelWebhook, map[string]int{"completed": 3})
+	rows, err := st.Pool.Query(ctx, `SELECT extract(epoch FROM attempted_at - (errors[1]->>'at')::timestamptz)::float8, errors[1]->>'error'
+		FROM river_job WHERE queue = 'notify_webhook' AND state = 'completed' AND attempt = 2`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if wait := next.Sub(clk.now()); wait != 20*time.Second || !strings.Contains(lastErr, "503") {
-		t.Fatalf("second backoff %s, last error %q; want 20s and the 503", wait, lastErr)
+	waits := 0
+	for rows.Next() {
+		var wait float64
+		var firstErr string
+		if err := rows.Scan(&wait, &firstErr); err != nil {
+			t.Fatal(err)
+		}
+		if wait < 0.85 || !strings.Contains(firstErr, "503") {
+			t.Fatalf("retried %.2f s after a first failure %q, want River's backoff of about 1 s", wait, firstErr)
+		}
+		waits++
 	}
-	// The endpoint recovers: the next attempt delivers each once.
-	healthy.Store(true)
-	clk.add(20 * time.Second)
-	if n, err := d.DispatchOnce(ctx); n != 3 || err != nil {
-		t.Fatalf("after recovery: %d, %v", n, err)
-	}
-	if s := states(t, st, store.ChannelWebhook); s[store.DeliveryDelivered] != 3 {
-		t.Fatalf("webhook states after recovery: %v", s)
-	}
-	if len(got) != 3 || len(keys) != 3 || got[0].CaseNo != "YH-140502-2026-000001" || got[0].Attempt != 3 || got[0].Category != store.CategoryNotice {
-		t.Fatalf("received %+v, keys %v", got, keys)
-	}
-	if calls.Load() != 9 || !slices.Equal(outcomes, []string{"retry", "retry", "retry", "retry", "retry", "retry", "delivered", "delivered", "delivered"}) {
-		t.Fatalf("%d calls, outcomes %v", calls.Load(), outcomes)
+	if waits != 3 {
+		t.Fatalf("%d completed webhook jobs on their second attempt, want 3", waits)
 	}
 	mine, err := st.NotificationsFor(ctx, got[0].Person.ID, 0, 10)
 	if err != nil {
@@ -181,35 +261,49 @@ func TestWebhookRetriesWithBackoffUntilTheEndpointRecovers(t *testing.T) {
 	}
 }
 
+// syncBuffer is a bytes.Buffer a logger and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
 func TestWebhookGivesUp(t *testing.T) {
 	st := orderedCase(t, store.ChannelWebhook)
 	ctx := context.Background()
-	status := http.StatusBadGateway
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
+	var status atomic.Int32
+	status.Store(http.StatusBadGateway)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(int(status.Load())) }))
 	defer srv.Close()
-	clk := &clock{t: time.Now().Truncate(time.Microsecond)} // PostgreSQL keeps microseconds
-	d := &notify.Dispatcher{Store: st, Now: clk.now, Backoff: time.Second, MaxAttempts: 2,
-		Channels: []notify.Channel{notify.Webhook{URL: srv.URL}}}
-	for range 2 {
-		if _, err := d.DispatchOnce(ctx); err != nil {
-			t.Fatal(err)
-		}
-		clk.add(time.Hour)
+	var seen outcomes
+	deliver(t, st, notify.Options{MaxAttempts: 2, Observe: seen.observe, Channels: []notify.Channel{notify.Webhook{URL: srv.URL}}})
+	settle(t, st, store.ChannelWebhook, map[string]int{"failed/2": 3})
+	if o := seen.sorted(); !slices.Equal(o, []string{"failed", "failed", "failed", "retry", "retry", "retry"}) {
+		t.Fatalf("outcomes %v", o)
 	}
-	var open int
-	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE state = 'failed' AND attempts = 2 AND next_attempt_at IS NULL`).Scan(&open); err != nil || open != 3 {
-		t.Fatalf("%d rows given up after 2 attempts, %v", open, err)
-	}
-	// A 4xx is permanent at once.
-	st2 := orderedCase(t, store.ChannelWebhook)
-	status = http.StatusBadRequest
-	d.Store = st2
-	if _, err := d.DispatchOnce(ctx); err != nil {
+	// Given up: River tries no more, and the person sees no next attempt.
+	settleJobs(t, st, store.ChannelWebhook, map[string]int{"cancelled": 3})
+	var person int64
+	if err := st.Pool.QueryRow(ctx, `SELECT person_id FROM outbox LIMIT 1`).Scan(&person); err != nil {
 		t.Fatal(err)
 	}
-	if err := st2.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE state = 'failed' AND attempts = 1 AND next_attempt_at IS NULL`).Scan(&open); err != nil || open != 3 {
-		t.Fatalf("%d rows failed permanently on a 400, %v", open, err)
+	mine, err := st.NotificationsFor(ctx, person, 0, 10)
+	if err != nil || len(mine) != 1 || mine[0].NextAttemptAt != nil || !strings.Contains(mine[0].LastError, "502") {
+		t.Fatalf("given up: %+v, %v", mine, err)
 	}
+
+	// A 4xx is permanent at once.
+	st2 := orderedCase(t, store.ChannelWebhook)
+	status.Store(http.StatusBadRequest)
+	deliver(t, st2, notify.Options{Channels: []notify.Channel{notify.Webhook{URL: srv.URL}}})
+	settle(t, st2, store.ChannelWebhook, map[string]int{"failed/1": 3})
+	settleJobs(t, st2, store.ChannelWebhook, map[string]int{"cancelled": 3})
 }
 
 func TestWebhookTimesOut(t *testing.T) {
@@ -223,13 +317,48 @@ func TestWebhookTimesOut(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	d := &notify.Dispatcher{Store: st, Channels: []notify.Channel{notify.Webhook{URL: srv.URL, Timeout: 200 * time.Millisecond}}}
-	start := time.Now()
-	if _, err := d.DispatchOnce(context.Background()); err != nil {
-		t.Fatal(err)
+	deliver(t, st, notify.Options{MaxAttempts: 1, Channels: []notify.Channel{notify.Webhook{URL: srv.URL, Timeout: 200 * time.Millisecond}}})
+	settle(t, st, store.ChannelWebhook, map[string]int{"failed/1": 3})
+}
+
+// Two workers deliver side by side, each notification once; a worker
+// without a channel leaves that channel's notifications to the workers
+// that have it.
+func TestWorkersShareTheQueueAndKeepToTheirChannels(t *testing.T) {
+	st := orderedSteps(t, 10, store.ChannelLog, store.ChannelWebhook)
+	var mu sync.Mutex
+	keys := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		keys[r.Header.Get("Idempotency-Key")]++
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	logOnly := deliver(t, st, notify.Options{Channels: []notify.Channel{notify.Log{Logger: slog.New(slog.DiscardHandler)}}})
+	settle(t, st, store.ChannelLog, map[string]int{"delivered/1": 30})
+	if s := states(t, st, store.ChannelWebhook); !maps.Equal(s, map[string]int{"pending/0": 30}) {
+		t.Fatalf("a worker without the webhook touched its notifications: %v", s)
 	}
-	if s := states(t, st, store.ChannelWebhook); s[store.DeliveryFailed] != 3 {
-		t.Fatalf("states after a hanging endpoint: %v (took %s)", s, time.Since(start))
+	for range 2 {
+		deliver(t, st, notify.Options{Parallel: 2, Channels: []notify.Channel{notify.Webhook{URL: srv.URL}}})
+	}
+	settle(t, st, store.ChannelWebhook, map[string]int{"delivered/1": 30})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(keys) != 30 {
+		t.Fatalf("webhook got %d distinct notifications, want 30", len(keys))
+	}
+	for k, n := range keys {
+		if n != 1 {
+			t.Fatalf("%s delivered %d times", k, n)
+		}
+	}
+	// A worker stops when asked, promptly.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := logOnly.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
 	}
 }
 
@@ -310,10 +439,9 @@ func (s *smtpServer) serve(c net.Conn) {
 func TestEmailChannelSendsBySMTP(t *testing.T) {
 	st := orderedCase(t, store.ChannelEmail)
 	srv := newSMTPServer(t)
-	d := &notify.Dispatcher{Store: st, Channels: []notify.Channel{notify.Email{Addr: srv.ln.Addr().String(), From: "duty@example.test"}}}
-	if n, err := d.DispatchOnce(context.Background()); n != 1 || err != nil {
-		t.Fatalf("dispatched %d e-mails, %v (only qian.zong has an address)", n, err)
-	}
+	deliver(t, st, notify.Options{Channels: []notify.Channel{notify.Email{Addr: srv.ln.Addr().String(), From: "duty@example.test"}}})
+	// Only qian.zong has an address.
+	settle(t, st, store.ChannelEmail, map[string]int{"delivered/1": 1})
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	if len(srv.msgs) != 1 || !slices.Equal(srv.rcpt, []string{"<qian.zong@example.test>"}) {
@@ -328,29 +456,5 @@ func TestEmailChannelSendsBySMTP(t *testing.T) {
 	}
 	if !strings.Contains(subject, "YH-140502-2026-000001") || !strings.Contains(subject, "通知") || !strings.Contains(msg, "脚手架连墙件缺失") {
 		t.Fatalf("message:\n%s\nsubject %q", msg, subject)
-	}
-	if s := states(t, st, store.ChannelEmail); s[store.DeliveryDelivered] != 1 {
-		t.Fatalf("e-mail states %v", s)
-	}
-}
-
-func TestRunStopsWithItsContext(t *testing.T) {
-	st := orderedCase(t, store.ChannelLog)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	d := &notify.Dispatcher{Store: st, Poll: 20 * time.Millisecond, Channels: []notify.Channel{notify.Log{Logger: slog.New(slog.DiscardHandler)}}}
-	go func() { d.Run(ctx); close(done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for states(t, st, store.ChannelLog)[store.DeliveryDelivered] != 3 {
-		if time.Now().After(deadline) {
-			t.Fatal("Run did not deliver")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not stop")
 	}
 }

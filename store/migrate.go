@@ -433,3 +433,15 @@ func MigrationSQL(name string) (string, error) {
 	b, err := fs.ReadFile(migrationFiles, "migrations/"+name)
 	return string(b), err
 }
+
+// withMigrationLock runs f holding golang-migrate's lock of the database,
+// as Migrate's own steps run: River's migrations and their grants
+// (MigrateRiver) do not interleave with another process's.
+func withMigrationLock(pool *pgxpool.Pool, f func() error) error {
+	m, drv, err := migrator(pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return locked(drv, f)
+}

@@ -39,7 +39,7 @@ const (
 	CategoryAlarm = "alarm" // 警报
 )
 
-// Delivery states of an outbox row.
+// Delivery states of an outbox row, as its River job records them.
 const (
 	DeliveryPending   = "pending"
 	DeliveryDelivered = "delivered"
@@ -364,17 +364,15 @@ type outboxRows struct {
 }
 
 // insertOutbox queues one row per person and channel the store queues for
-// (the log only, unless NotifyChannels says more).
+// (the log only, unless NotifyChannels says more), each with the River
+// job that delivers it.
 func (s *Store) insertOutbox(ctx context.Context, tx pgx.Tx, n outboxRows, people []recipient) error {
 	channels := s.NotifyChannels
 	if len(channels) == 0 {
 		channels = []string{ChannelLog}
 	}
-	// One statement for every row: a step notifies a handful of persons
-	// on one to three channels, and each round trip is inside the step's
-	// transaction.
-	var ids []int64
-	var chans, addresses, reasons []string
+	var jobs []DeliveryArgs
+	var addresses, reasons []string
 	for _, p := range people {
 		if p.personID == n.actorID {
 			continue // nobody is told of their own step
@@ -387,20 +385,34 @@ func (s *Store) insertOutbox(ctx context.Context, tx pgx.Tx, n outboxRows, peopl
 				}
 				address = p.email
 			}
-			ids, chans, addresses, reasons = append(ids, p.personID), append(chans, ch), append(addresses, address), append(reasons, p.reason)
+			jobs = append(jobs, DeliveryArgs{WorkflowID: n.workflowID, Seq: n.seq, PersonID: p.personID, Channel: ch})
+			addresses, reasons = append(addresses, address), append(reasons, p.reason)
 		}
 	}
-	if len(ids) == 0 {
+	if len(jobs) == 0 {
 		return nil
 	}
+	// The jobs first, for their ids: they become workable only when the
+	// step's transaction commits, when the rows are there too.
+	jobIDs, err := insertDeliveries(ctx, tx, s.jobs, jobs)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	ids, chans := make([]int64, len(jobs)), make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i], chans[i] = j.PersonID, j.Channel
+	}
+	// One statement for every row: a step notifies a handful of persons
+	// on one to three channels, and each round trip is inside the step's
+	// transaction.
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO outbox (workflow_id, seq, case_no, person_id, channel, address, category, action, reason,
-			subject, body, payload, step_at)
-		SELECT $1, $2, $3, r.person_id, r.channel, r.address, $4, $5, r.reason, $6, $7, $8, $9
-		FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[]) AS r(person_id, channel, address, reason)
+			subject, body, payload, step_at, job_id)
+		SELECT $1, $2, $3, r.person_id, r.channel, r.address, $4, $5, r.reason, $6, $7, $8, $9, r.job_id
+		FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[], $14::bigint[]) AS r(person_id, channel, address, reason, job_id)
 		ON CONFLICT (workflow_id, seq, person_id, channel) DO NOTHING`,
 		n.workflowID, n.seq, n.caseNo, n.category, n.action, n.subject, n.body, n.payload, n.at,
-		ids, chans, addresses, reasons); err != nil {
+		ids, chans, addresses, reasons, jobIDs); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil
@@ -440,7 +452,14 @@ type Delivery struct {
 
 const notificationColumns = `o.id, o.workflow_id, o.case_no, o.seq, o.person_id, pe.name, pe.login, o.channel, o.address,
 	o.category, o.action, o.reason, o.subject, o.body, o.payload, o.step_at, o.created_at,
-	o.state, o.attempts, o.last_error, o.next_attempt_at, o.delivered_at`
+	o.state, o.attempts, o.last_error,
+	CASE WHEN o.state <> 'delivered' AND j.state IN ('available', 'retryable', 'scheduled') THEN j.scheduled_at END,
+	o.delivered_at`
+
+// notificationJoins are the tables notificationColumns read beside outbox
+// o: the recipient, and the River job (j), which knows when the next
+// attempt is; it is gone once River cleans finished jobs away.
+const notificationJoins = ` JOIN persons pe ON pe.id = o.person_id LEFT JOIN river_job j ON j.id = o.job_id`
 
 func scanNotification(r pgx.CollectableRow) (Notification, error) {
 	var n Notification
@@ -450,68 +469,13 @@ func scanNotification(r pgx.CollectableRow) (Notification, error) {
 	return n, err
 }
 
-// ClaimNotifications takes up to limit undelivered rows of the given
-// channels whose next attempt is due at now, counts the attempt, and
-// leases them until leaseUntil: a dispatcher that dies mid-delivery leaves
-// them due again then (at least once). SKIP LOCKED lets dispatchers in
-// several workers claim side by side without waiting on each other.
-func (s *Store) ClaimNotifications(ctx context.Context, channels []string, limit int, now, leaseUntil time.Time) ([]Notification, error) {
-	rows, err := s.Pool.Query(ctx, `
-		WITH due AS (
-			SELECT id FROM outbox
-			WHERE state <> 'delivered' AND next_attempt_at <= $2 AND channel = ANY($1)
-			ORDER BY next_attempt_at, id
-			LIMIT $3
-			FOR UPDATE SKIP LOCKED),
-		claimed AS (
-			UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $4
-			FROM due WHERE o.id = due.id
-			RETURNING o.*)
-		SELECT `+notificationColumns+` FROM claimed o JOIN persons pe ON pe.id = o.person_id ORDER BY o.id`,
-		channels, now, limit, leaseUntil)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim notifications: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, scanNotification)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim notifications: %w", err)
-	}
-	return out, nil
-}
-
-// MarkDelivered records a delivery. attempt is the claim's attempt
-// number: a late answer from a lease that expired and was claimed again
-// does not overwrite the newer attempt's outcome.
-func (s *Store) MarkDelivered(ctx context.Context, id int64, attempt int, at time.Time) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE outbox SET state = 'delivered', delivered_at = $3, next_attempt_at = NULL, last_error = ''
-		WHERE id = $1 AND attempts = $2 AND state <> 'delivered'`, id, attempt, at)
-	if err != nil {
-		return fmt.Errorf("store: mark delivered: %w", err)
-	}
-	return nil
-}
-
-// MarkFailed records a failed attempt; next is when to try again, nil
-// when the attempts are used up (the row stays failed for an operator).
-func (s *Store) MarkFailed(ctx context.Context, id int64, attempt int, errText string, next *time.Time) error {
-	if len(errText) > 2000 {
-		errText = errText[:2000]
-	}
-	_, err := s.Pool.Exec(ctx, `UPDATE outbox SET state = 'failed', last_error = $3, next_attempt_at = $4
-		WHERE id = $1 AND attempts = $2 AND state <> 'delivered'`, id, attempt, errText, next)
-	if err != nil {
-		return fmt.Errorf("store: mark failed: %w", err)
-	}
-	return nil
-}
-
 // NotificationsFor lists a person's notifications, newest first, before
 // the row id given (0: from the newest).
 func (s *Store) NotificationsFor(ctx context.Context, personID int64, beforeID int64, limit int) ([]Notification, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM outbox o JOIN persons pe ON pe.id = o.person_id
+	rows, err := s.Pool.Query(ctx, `SELECT `+notificationColumns+` FROM outbox o`+notificationJoins+`
 		WHERE o.person_id = $1 AND ($2 = 0 OR o.id < $2) ORDER BY o.id DESC LIMIT $3`, personID, beforeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: notifications: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +102,9 @@ func TestStepsQueueNotificationsToThePersonsConcerned(t *testing.T) {
 	if n := count(t, d.st, `SELECT count(*) FROM outbox`); n != 3 {
 		t.Fatalf("outbox rows = %d after three writes of one step", n)
 	}
+	if n := count(t, d.st, `SELECT count(*) FROM river_job`); n != 3 {
+		t.Fatalf("River jobs = %d after three writes of one step", n)
+	}
 
 	// The enterprise answers: the acting department is told, not the person who acted.
 	plan := d.hazardStep(2, "submit_plan", d.actor("qian.zong", "enterprise_head", cases.SideEnterprise), due)
@@ -181,6 +183,9 @@ func TestOutboxIsWrittenInTheStepsTransaction(t *testing.T) {
 	if n := count(t, d.st, `SELECT count(*) FROM outbox`); n != 0 {
 		t.Fatalf("%d notifications of a step that was never recorded", n)
 	}
+	if n := count(t, d.st, `SELECT count(*) FROM river_job`); n != 0 {
+		t.Fatalf("%d delivery jobs of a step that was never recorded", n)
+	}
 }
 
 func TestEmailOnlyForPersonsWithAnAddress(t *testing.T) {
@@ -202,82 +207,124 @@ func TestEmailOnlyForPersonsWithAnAddress(t *testing.T) {
 	}
 }
 
-func TestClaimLeasesAndSkipsLockedRows(t *testing.T) {
+// Each notification is delivered by one River job, queued with its row
+// on its channel's queue: River's unique jobs refuse a second one even
+// when the row's own uniqueness is bypassed (a step written again after
+// its first write was lost), and the row's delivery state reads the job's
+// next attempt.
+func TestEachNotificationHasOneRiverJob(t *testing.T) {
 	d := newDemo(t)
 	ctx := context.Background()
+	d.st.NotifyChannels = []string{store.ChannelLog, store.ChannelWebhook}
 	for seq := int64(1); seq <= 10; seq++ {
 		if _, err := d.st.RecordStep(ctx, d.hazardStep(seq, "order", d.actor("zhao.jiancha", "inspector", cases.SideRegulator))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// 30 rows; three dispatchers claim at once and never share a row.
-	now := time.Now()
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Go(func() {
-			for {
-				got, err := d.st.ClaimNotifications(ctx, []string{store.ChannelLog}, 4, now, now.Add(time.Minute))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, n := range got {
-					seen[n.ID]++
-				}
-				mu.Unlock()
-			}
-		})
+	if n := count(t, d.st, `SELECT count(*) FROM outbox o JOIN river_job j ON j.id = o.job_id
+		WHERE j.kind = 'duty_notification' AND j.queue = 'notify_' || o.channel AND j.state = 'available'
+		  AND j.args = jsonb_build_object('workflow_id', o.workflow_id, 'seq', o.seq, 'person_id', o.person_id, 'channel', o.channel)`); n != 60 {
+		t.Fatalf("%d rows with their own job, want 60 (10 steps, 3 persons, 2 channels)", n)
 	}
-	wg.Wait()
-	if len(seen) != 30 {
-		t.Fatalf("claimed %d distinct rows, want 30", len(seen))
+	if n := count(t, d.st, `SELECT count(DISTINCT job_id) FROM outbox`); n != 60 {
+		t.Fatalf("%d distinct jobs for 60 rows", n)
 	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Fatalf("row %d claimed %d times", id, n)
+	// Step 1 queued again, with its rows there (the rows' key stops
+	// them) and with its rows lost (River's unique jobs stop the jobs):
+	// its jobs are found queued and none is added.
+	step1 := d.hazardStep(1, "order", d.actor("zhao.jiancha", "inspector", cases.SideRegulator))
+	if err := d.st.EnqueueAgain(ctx, step1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.st.Pool.Exec(ctx, `DELETE FROM outbox WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.st.EnqueueAgain(ctx, step1); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, d.st, `SELECT count(*) FROM river_job`); n != 60 {
+		t.Fatalf("%d jobs after step 1 was written again, want 60", n)
+	}
+	if n := count(t, d.st, `SELECT count(*) FROM outbox o WHERE seq = 1 AND EXISTS (SELECT 1 FROM river_job j WHERE j.id = o.job_id)`); n != 6 {
+		t.Fatalf("step 1 written again: %d rows with their job, want 6", n)
+	}
+
+	// Outcomes: a stale attempt's answer is ignored; a failure shows when
+	// River tries again.
+	var n store.Notification
+	mine, err := d.st.NotificationsFor(ctx, d.persons["qian.zong"], 0, 100)
+	if err != nil || len(mine) != 20 {
+		t.Fatalf("%d notifications, %v", len(mine), err)
+	}
+	n = mine[0]
+	if n.State != store.DeliveryPending || n.NextAttemptAt == nil {
+		t.Fatalf("a queued notification: %+v", n.Delivery)
+	}
+	if err := d.st.MarkFailed(ctx, n.ID, 2, "connection refused"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.st.MarkDelivered(ctx, n.ID, 1, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	next := time.Now().Add(16 * time.Second).Truncate(time.Microsecond)
+	if _, err := d.st.Pool.Exec(ctx, `UPDATE river_job SET state = 'retryable', scheduled_at = $2, attempt = 2
+		WHERE id = (SELECT job_id FROM outbox WHERE id = $1)`, n.ID, next); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.st.DeliveryOf(ctx, store.DeliveryArgs{WorkflowID: n.WorkflowID, Seq: n.Seq, PersonID: n.PersonID, Channel: n.Channel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != n.ID || got.State != store.DeliveryFailed || got.Attempts != 2 || got.LastError != "connection refused" ||
+		got.NextAttemptAt == nil || !got.NextAttemptAt.Equal(next) {
+		t.Fatalf("after a failure and a stale delivery: %+v", got.Delivery)
+	}
+	if err := d.st.MarkDelivered(ctx, n.ID, 3, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = d.st.DeliveryOf(ctx, store.DeliveryArgs{WorkflowID: n.WorkflowID, Seq: n.Seq, PersonID: n.PersonID, Channel: n.Channel}); got.State != store.DeliveryDelivered ||
+		got.NextAttemptAt != nil || got.LastError != "" || got.Attempts != 3 {
+		t.Fatalf("delivered: %+v", got.Delivery)
+	}
+	backlog, err := d.st.NotificationBacklog(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(backlog) != 2 || backlog[0].Channel != store.ChannelLog || backlog[0].State != store.DeliveryPending || backlog[0].Count != 30 ||
+		backlog[1].Count != 29 {
+		t.Fatalf("backlog %+v, want 30 log and 29 webhook pending", backlog)
+	}
+}
+
+// Rows the hand-written dispatcher had not delivered when migration 20261207213825
+// replaced it get a River job from MigrateRiver; rows delivered or given
+// up do not.
+func TestMigrateRiverQueuesRowsLeftUndelivered(t *testing.T) {
+	d := newDemo(t)
+	ctx := context.Background()
+	for seq := int64(1); seq <= 3; seq++ {
+		if _, err := d.st.RecordStep(ctx, d.hazardStep(seq, "order", d.actor("zhao.jiancha", "inspector", cases.SideRegulator))); err != nil {
+			t.Fatal(err)
 		}
 	}
-	// Leased: nothing is due until the lease ends, then all of it again.
-	if got, _ := d.st.ClaimNotifications(ctx, []string{store.ChannelLog}, 100, now, now.Add(time.Minute)); len(got) != 0 {
-		t.Fatalf("%d leased rows claimed again", len(got))
+	// As the old dispatcher left them: step 1 delivered, step 2 given up,
+	// step 3 pending; no jobs.
+	for _, q := range []string{`DELETE FROM river_job`, `UPDATE outbox SET job_id = NULL`,
+		`UPDATE outbox SET state = 'delivered' WHERE seq = 1`, `UPDATE outbox SET state = 'failed', attempts = 10 WHERE seq = 2`} {
+		if _, err := d.st.Pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
 	}
-	later := now.Add(2 * time.Minute)
-	again, err := d.st.ClaimNotifications(ctx, []string{store.ChannelLog}, 100, later, later.Add(time.Minute))
-	if err != nil || len(again) != 30 || again[0].Attempts != 2 {
-		t.Fatalf("after the lease: %d rows (attempts %v), %v", len(again), again[0].Attempts, err)
+	for range 2 { // a second run finds nothing to do
+		if _, err := store.MigrateRiver(ctx, d.st.Pool); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// Outcomes: a stale attempt's answer is ignored.
-	n := again[0]
-	if err := d.st.MarkDelivered(ctx, n.ID, 1, later); err != nil {
-		t.Fatal(err)
+	if n := count(t, d.st, `SELECT count(*) FROM outbox o JOIN river_job j ON j.id = o.job_id WHERE o.seq = 3`); n != 3 {
+		t.Fatalf("%d pending rows queued, want 3", n)
 	}
-	next := later.Add(time.Minute)
-	if err := d.st.MarkFailed(ctx, n.ID, 2, "connection refused", &next); err != nil {
-		t.Fatal(err)
-	}
-	mine, err := d.st.NotificationsFor(ctx, n.PersonID, 0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(mine, func(m store.Notification) bool { return m.ID == n.ID })
-	if i < 0 || mine[i].State != store.DeliveryFailed || mine[i].LastError != "connection refused" || mine[i].NextAttemptAt == nil {
-		t.Fatalf("after a failure: %+v", mine)
-	}
-	if err := d.st.MarkDelivered(ctx, n.ID, 2, later); err != nil {
-		t.Fatal(err)
-	}
-	backlog, err := d.st.NotificationBacklog(ctx, later)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(backlog) != 1 || backlog[0].State != store.DeliveryPending || backlog[0].Count != 29 {
-		t.Fatalf("backlog %+v, want 29 pending", backlog)
+	if n := count(t, d.st, `SELECT count(*) FROM river_job`); n != 3 {
+		t.Fatalf("%d jobs, want 3", n)
 	}
 }
 

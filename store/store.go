@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	noopmetric "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
+	"github.com/riverqueue/river"
 
 	"github.com/duty-project/duty"
 	"github.com/duty-project/duty/org/industry"
@@ -38,6 +39,9 @@ type Store struct {
 	// cmd/duty sets it to policy.SyncOrgs; package store cannot import
 	// package policy, whose tests import it.
 	OrgChanged func(ctx context.Context, tx pgx.Tx, orgIDs, postIDs []int64) error
+	// jobs queues notification deliveries as River jobs, in the
+	// transaction of the step or change that causes them (river.go).
+	jobs *river.Client[pgx.Tx]
 }
 
 // Option changes how Open connects.
@@ -94,7 +98,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: ping %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
-	return &Store{Pool: pool}, nil
+	jobs, err := newJobClient(pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{Pool: pool, jobs: jobs}, nil
 }
 
 // Close releases the pool.

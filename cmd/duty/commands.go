@@ -133,7 +133,11 @@ func (a *app) openStore(ctx context.Context, cfg *config, localCluster bool, pro
 	if err != nil {
 		return err
 	}
-	for _, m := range applied {
+	river, err := store.MigrateRiver(ctx, st.Pool)
+	if err != nil {
+		return err
+	}
+	for _, m := range append(applied, river...) {
 		progress("applied migration %s", m)
 	}
 	if err := a.actAsRole(ctx, cfg, url); err != nil {
@@ -434,7 +438,7 @@ func (a *app) startWorker(cfg *config) error {
 		return err
 	}
 	a.closers = append(a.closers, w.Stop)
-	return a.startDispatcher(cfg)
+	return a.startDelivery(cfg)
 }
 
 // serveAPI listens on cfg.listen and serves until ctx ends. ready gets the

@@ -25,7 +25,6 @@ type notifyConfig struct {
 	smtpUsername   string
 	smtpPassword   string
 	notifyAttempts int
-	notifyBackoff  time.Duration
 	notifyPoll     time.Duration
 	metricsAccess  string
 	metricsToken   string
@@ -41,9 +40,8 @@ var notifySettings = []setting{
 	{"smtp-from", "DUTY_SMTP_FROM", "duty@localhost", "sender address of notification e-mails", "dev worker"},
 	{"smtp-username", "DUTY_SMTP_USERNAME", "", "SMTP user for PLAIN authentication (over TLS, or to localhost); empty: none", "dev worker"},
 	{"smtp-password", "DUTY_SMTP_PASSWORD", "", "SMTP password; prefer the environment variable to the flag", "dev worker"},
-	{"notify-attempts", "DUTY_NOTIFY_ATTEMPTS", "10", "delivery attempts per notification and channel before it stays failed", "dev worker"},
-	{"notify-backoff", "DUTY_NOTIFY_BACKOFF", "5s", "wait after a failed delivery; doubles with each attempt, up to an hour", "dev worker"},
-	{"notify-poll", "DUTY_NOTIFY_POLL", "1s", "how often the dispatcher looks for notifications due", "dev worker"},
+	{"notify-attempts", "DUTY_NOTIFY_ATTEMPTS", "10", "delivery attempts per notification and channel before it stays failed (River retries after 1 s, 16 s, 81 s, ...: the attempt number to the 4th power)", "dev worker"},
+	{"notify-poll", "DUTY_NOTIFY_POLL", "1s", "how often each delivery queue looks for jobs when no notice of a new one has reached it", "dev worker"},
 	{"metrics", "DUTY_METRICS", "on", "on or off: whether the process keeps Prometheus metrics and serves GET /metrics", "dev server"},
 	{"metrics-token", "DUTY_METRICS_TOKEN", "", "bearer token GET /metrics on the API's address requires; empty: the API's address does not serve it (use --metrics-listen); prefer the environment variable to the flag", "dev server"},
 	{"metrics-listen", "DUTY_METRICS_LISTEN", "", "a separate address that serves GET /metrics to whoever reaches it, without a token (e.g. 127.0.0.1:9464 or a private network's); empty: none", "dev server worker"},
@@ -77,8 +75,6 @@ func (c *config) bindNotify(fs *flag.FlagSet, s setting, def, usage string) {
 		n := 10
 		_, _ = fmt.Sscan(def, &n)
 		fs.IntVar(&c.notifyAttempts, s.flag, n, usage)
-	case "notify-backoff":
-		duration(&c.notifyBackoff, 5*time.Second)
 	case "notify-poll":
 		duration(&c.notifyPoll, time.Second)
 	case "metrics":
@@ -91,7 +87,7 @@ func (c *config) bindNotify(fs *flag.FlagSet, s setting, def, usage string) {
 }
 
 // processMetrics is the process's one registry, made on first use: in
-// `duty dev` the API, the worker and the dispatcher share it.
+// `duty dev` the API, the worker and the deliveries share it.
 func (a *app) processMetrics() *metrics.Metrics {
 	if a.metrics == nil {
 		a.metrics = metrics.New(a.store, 10*time.Second)
@@ -113,8 +109,8 @@ func (cfg *config) channels(a *app) []notify.Channel {
 }
 
 // channelNames are the notification channels the configuration turns on,
-// by name: what the store queues notifications for. The worker's
-// dispatcher delivers them; an API server queues the notifications of a
+// by name: what the store queues notifications for. The worker's River
+// client delivers them; an API server queues the notifications of a
 // policy change itself (in the change's transaction), so it must queue
 // for the same channels as the workers deliver.
 func (cfg *config) channelNames() []string {
@@ -128,22 +124,33 @@ func (cfg *config) channelNames() []string {
 	return names
 }
 
-// startDispatcher runs the notification dispatcher beside the worker; the
-// store queues for the channels it delivers (channelNames, set when the
-// store opened).
-func (a *app) startDispatcher(cfg *config) error {
+// startDelivery runs the River client that delivers notifications beside
+// the worker, on the queues of the channels it has; the store queues for
+// the same channels (channelNames, set when the store opened).
+func (a *app) startDelivery(cfg *config) error {
 	m := a.processMetrics()
-	d := &notify.Dispatcher{Store: a.store, Channels: cfg.channels(a), Logger: a.logger.With("component", "notify"),
-		Poll: cfg.notifyPoll, MaxAttempts: cfg.notifyAttempts, Backoff: cfg.notifyBackoff,
-		Lease: max(5*time.Minute, 4*cfg.webhookTimeout), Observe: m.ObserveDelivery}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		d.Run(ctx)
-	}()
-	a.closers = append(a.closers, func() { stop(); <-done })
-	a.logger.Info("notification dispatcher running", "channels", strings.Join(d.ChannelNames(), ","))
+	chans := cfg.channels(a)
+	client, err := notify.NewClient(a.store, notify.Options{Channels: chans, Logger: a.logger.With("component", "notify"),
+		Poll: cfg.notifyPoll, MaxAttempts: cfg.notifyAttempts, RescueAfter: max(5*time.Minute, 4*cfg.webhookTimeout),
+		Observe: m.ObserveDelivery})
+	if err != nil {
+		return err
+	}
+	if err := client.Start(context.Background()); err != nil {
+		return fmt.Errorf("notification delivery: %w", err)
+	}
+	a.closers = append(a.closers, func() {
+		// Deliveries under way get a while to finish; then they are
+		// cancelled, and River runs them again in some worker.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := client.Stop(ctx); err != nil {
+			stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = client.StopAndCancel(stop)
+		}
+	})
+	a.logger.Info("notification delivery running", "channels", strings.Join(notify.ChannelNames(chans), ","))
 	return a.serveMetrics(cfg)
 }
 

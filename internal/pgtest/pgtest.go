@@ -69,8 +69,9 @@ func NewDatabase(t testing.TB) string {
 	return replaceDatabase(base, cfg.Database, name)
 }
 
-// NewStore returns a Store on a fresh, migrated database, opened with
-// opts (store.Traced, for a test of traces).
+// NewStore returns a Store on a fresh database migrated by duty's
+// migrations and River's, opened with opts (store.Traced, for a test of
+// traces).
 func NewStore(t testing.TB, opts ...store.Option) *store.Store {
 	t.Helper()
 	url := NewDatabase(t)
@@ -81,6 +82,10 @@ func NewStore(t testing.TB, opts ...store.Option) *store.Store {
 	}
 	t.Cleanup(s.Close)
 	if _, err := store.Migrate(ctx, s.Pool); err != nil {
+		t.Fatal(err)
+	}
+	// River's tables too: every step that notifies queues River jobs.
+	if _, err := store.MigrateRiver(ctx, s.Pool); err != nil {
 		t.Fatal(err)
 	}
 	return s
