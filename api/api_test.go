@@ -1,15 +1,20 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/duty-project/duty"
+	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
+	"github.com/duty-project/duty/workflows/hazard"
 )
 
 // The OpenAPI document and the router are both built from routes(); this
@@ -22,8 +27,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var parsed struct {
-		OpenAPI string                                `json:"openapi"`
-		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+		OpenAPI    string                                `json:"openapi"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
 	}
 	if err := json.Unmarshal(b, &parsed); err != nil {
 		t.Fatal(err)
@@ -47,10 +55,80 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if documented != len(routes()) {
 		t.Fatalf("%d operations documented, %d routes", documented, len(routes()))
 	}
+	ids := map[string]bool{}
+	for _, rt := range routes() {
+		id := operationID(rt.method, rt.path)
+		if ids[id] {
+			t.Errorf("two operations are named %s", id)
+		}
+		ids[id] = true
+	}
 	// A body field renamed in Go shows up in the document.
 	order := parsed.Paths["/api/v1/hazards/{caseNo}/order"]["post"]
-	if !strings.Contains(string(order), `"deadline"`) || !strings.Contains(string(order), `"measures"`) {
-		t.Fatalf("order operation lacks its body fields: %s", order)
+	body := parsed.Components.Schemas["OrderRequest"]
+	if !strings.Contains(string(order), `"#/components/schemas/OrderRequest"`) || !strings.Contains(string(body), `"deadline"`) || !strings.Contains(string(body), `"measures"`) {
+		t.Fatalf("order operation lacks its body fields: %s %s", order, body)
+	}
+}
+
+// The checked-in copy of the document (api/openapi.json), which the linter
+// and the client generator read, is the one the server serves.
+func TestCheckedInOpenAPIIsServed(t *testing.T) {
+	want, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	(&Server{}).mux().ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.json", nil))
+	if rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), want) {
+		t.Fatal("api/openapi.json is not the document the server serves: run `go generate ./api ./apiclient` and commit the result")
+	}
+}
+
+// The document names the shared components, requires what responses
+// always carry, and lists the enums' values from the Go constants.
+func TestOpenAPIComponents(t *testing.T) {
+	var doc struct {
+		Servers    []map[string]any `json:"servers"`
+		Components struct {
+			Schemas map[string]struct {
+				Required []string `json:"required"`
+				Enum     []string `json:"enum"`
+			} `json:"schemas"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Security []map[string][]string `json:"security"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(OpenAPIJSON(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Servers) == 0 {
+		t.Error("no servers")
+	}
+	schemas := doc.Components.Schemas
+	for _, name := range []string{"Case", "Step", "Deadline", "Error", "CaseResponse"} {
+		if _, ok := schemas[name]; !ok {
+			t.Errorf("no component %s", name)
+		}
+	}
+	if got := schemas["Error"].Required; !slices.Equal(got, []string{"code", "message"}) {
+		t.Errorf("Error requires %v", got)
+	}
+	if !slices.Contains(schemas["Case"].Required, "case_no") || !slices.Contains(schemas["OrderRequest"].Required, "deadline") {
+		t.Errorf("Case requires %v, OrderRequest %v", schemas["Case"].Required, schemas["OrderRequest"].Required)
+	}
+	for enum, want := range map[string]string{"Kind": string(cases.KindReport), "CaseState": string(hazard.CompletionReported),
+		"Action": hazard.UpdateReinspect, "DeadlineState": string(cases.DeadlineExtended)} {
+		if !slices.Contains(schemas[enum].Enum, want) {
+			t.Errorf("enum %s lacks %q: %v", enum, want, schemas[enum].Enum)
+		}
+	}
+	if got := doc.Paths["/api/v1/hazards/{caseNo}/order"]["post"].Security; len(got) != 1 || got[0]["bearer"] == nil {
+		t.Errorf("order's security %v", got)
+	}
+	if got := doc.Paths["/api/v1/login"]["post"].Security; got == nil || len(got) != 0 {
+		t.Errorf("login's security %v, want none (an empty list)", got)
 	}
 }
 

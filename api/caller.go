@@ -79,8 +79,8 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 
 // LoginRequest asks for a token.
 type LoginRequest struct {
-	Login    string `json:"login"`
-	Password string `json:"password"`
+	Login    string `json:"login" openapi:"required"`
+	Password string `json:"password" openapi:"required"`
 }
 
 // LoginResponse carries the session's first tokens and who they are for.

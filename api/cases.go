@@ -25,17 +25,17 @@ import (
 
 // OpenHazardRequest reports a hazard found on inspection.
 type OpenHazardRequest struct {
-	Grade        hazard.Grade       `json:"grade"`
-	EnterpriseID int64              `json:"enterprise_id"`
-	Location     string             `json:"location"`
-	Description  string             `json:"description"`
+	Grade        hazard.Grade       `json:"grade" openapi:"required"`
+	EnterpriseID int64              `json:"enterprise_id" openapi:"required"`
+	Location     string             `json:"location" openapi:"required"`
+	Description  string             `json:"description" openapi:"required"`
 	Evidence     []casekit.Evidence `json:"evidence,omitempty"`
 }
 
 // CaseResponse is a case with its timeline: the common summary, the
 // kind-specific view, and every recorded step.
 type CaseResponse struct {
-	Case     json.RawMessage    `json:"case"`
+	Case     json.RawMessage    `json:"case" openapi:"case"`
 	Timeline []store.AuditEntry `json:"timeline"`
 }
 
@@ -51,16 +51,16 @@ type CaseList struct {
 type (
 	// OrderRequest issues a rectification order (责令限期整改).
 	OrderRequest struct {
-		Measures string `json:"measures"`
-		Deadline When   `json:"deadline"`
+		Measures string `json:"measures" openapi:"required"`
+		Deadline When   `json:"deadline" openapi:"required"`
 	}
 	// PlanRequest submits a 治理方案 covering the 五落实.
 	PlanRequest struct {
-		ResponsiblePerson string `json:"responsible_person"`
-		Measures          string `json:"measures"`
-		FundsYuan         int64  `json:"funds_yuan"`
-		Deadline          When   `json:"deadline"`
-		EmergencyPlan     string `json:"emergency_plan"`
+		ResponsiblePerson string `json:"responsible_person" openapi:"required"`
+		Measures          string `json:"measures" openapi:"required"`
+		FundsYuan         int64  `json:"funds_yuan" openapi:"required"`
+		Deadline          When   `json:"deadline" openapi:"required"`
+		EmergencyPlan     string `json:"emergency_plan" openapi:"required"`
 	}
 	// PlanReviewRequest approves or returns a plan.
 	PlanReviewRequest struct {
@@ -69,21 +69,21 @@ type (
 	}
 	// CompletionRequest reports the rectification done.
 	CompletionRequest struct {
-		Summary  string             `json:"summary"`
-		Evidence []casekit.Evidence `json:"evidence"`
+		Summary  string             `json:"summary" openapi:"required"`
+		Evidence []casekit.Evidence `json:"evidence" openapi:"required"`
 	}
 	// ReinspectionRequest records a re-inspection (复查).
 	ReinspectionRequest struct {
 		Passed      bool               `json:"passed"`
-		Findings    string             `json:"findings"`
+		Findings    string             `json:"findings" openapi:"required"`
 		NewMeasures string             `json:"new_measures,omitempty"`
 		NewDeadline When               `json:"new_deadline,omitzero"`
 		Evidence    []casekit.Evidence `json:"evidence,omitempty"`
 	}
 	// ExtensionRequest asks for a later deadline (延期).
 	ExtensionRequest struct {
-		Reason      string `json:"reason"`
-		NewDeadline When   `json:"new_deadline"`
+		Reason      string `json:"reason" openapi:"required"`
+		NewDeadline When   `json:"new_deadline" openapi:"required"`
 	}
 	// ExtensionDecisionRequest grants or refuses an extension.
 	ExtensionDecisionRequest struct {

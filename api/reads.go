@@ -35,7 +35,7 @@ type CaseItem struct {
 	cases.Summary
 	Seq         int64    `json:"seq"`
 	SeenSeq     int64    `json:"seen_seq"`
-	NextActions []string `json:"next_actions"`
+	NextActions []string `json:"next_actions" openapi:"enum=action"`
 }
 
 // Unread reports whether the case has a step the caller has not seen.

@@ -88,8 +88,11 @@ type route struct {
 	// request and response are zero values of the body types, for the
 	// OpenAPI document; nil means none.
 	request, response any
-	public            bool // no token needed
-	handle            func(s *Server, w http.ResponseWriter, r *http.Request)
+	// accepted is the body of a 202: the request is kept as a proposal
+	// (a broad policy change awaiting a second administrator); nil: none.
+	accepted any
+	public   bool // no token needed
+	handle   func(s *Server, w http.ResponseWriter, r *http.Request)
 }
 
 // Handler returns the API's HTTP handler.

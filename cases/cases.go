@@ -210,7 +210,7 @@ type Summary struct {
 	WorkflowID       string     `json:"workflow_id"`
 	CaseNo           string     `json:"case_no"`
 	Kind             Kind       `json:"kind"`
-	State            string     `json:"state"`
+	State            string     `json:"state" openapi:"enum=state"`
 	Grade            string     `json:"grade,omitempty"`
 	RegionCode       string     `json:"region_code"`
 	RegionPath       string     `json:"region_path"`

@@ -6,13 +6,16 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duty-project/duty/apiclient"
 	"github.com/duty-project/duty/internal/pgtest"
 )
 
@@ -235,7 +239,8 @@ func (in *instance) login(login string) *user {
 	return u
 }
 
-// call sends a JSON request and decodes the JSON answer.
+// call sends a JSON request and decodes the JSON answer; the exchange is
+// checked against the OpenAPI document (openapi_test.go).
 func (u *user) call(method, path string, body any) (int, map[string]any) {
 	u.t.Helper()
 	return u.callWithKey("", method, path, body)
@@ -263,11 +268,10 @@ func (u *user) callWithKey(key, method, path string, body any) (int, map[string]
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := checkedDoer{u.t}.Do(req)
 	if err != nil {
 		u.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
@@ -318,6 +322,9 @@ func day(n int) string {
 	return time.Now().Add(time.Duration(n) * 24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
 }
 
+// TestMajorHazardFromReportToClosedOverHTTP drives a major hazard from
+// its report to 销号 through the generated client (apiclient), every
+// exchange checked against the OpenAPI document.
 func TestMajorHazardFromReportToClosedOverHTTP(t *testing.T) {
 	duty := start(t, dataDir(t), pgtest.NewDatabase(t))
 	inspector := duty.login("zhao.jiancha")
@@ -325,78 +332,105 @@ func TestMajorHazardFromReportToClosedOverHTTP(t *testing.T) {
 	other := duty.login("zhou.zong")
 	leader := duty.login("zhang.shuji")
 	outsider := duty.login("wu.jiancha") // 区应急管理局: not the construction sector
+	ic, cc, oc := inspector.client(), company.client(), other.client()
+	ctx := context.Background()
 
-	opened := inspector.must(201, "POST", "/api/v1/hazards", map[string]any{
-		"grade": "major", "enterprise_id": company.orgID, "location": "凤台街工地3号楼",
-		"description": "脚手架连墙件缺失", "evidence": []map[string]any{{"name": "现场照片1.jpg"}},
-	})
-	no := caseOf(opened)["case_no"].(string)
-	if !strings.HasPrefix(no, "YH-140502-") || state(opened) != "reported" {
-		t.Fatalf("opened %s in state %s", no, state(opened))
+	opened := got(ic.PostHazardsWithResponse(ctx, nil, apiclient.OpenHazardRequest{
+		Grade: apiclient.Major, EnterpriseId: company.orgID, Location: "凤台街工地3号楼",
+		Description: "脚手架连墙件缺失", Evidence: []apiclient.EvidenceInput{{Name: "现场照片1.jpg"}},
+	})).is(t, 201).JSON201
+	no := opened.Case.CaseNo
+	if !strings.HasPrefix(no, "YH-140502-") || opened.Case.State != apiclient.CaseStateReported {
+		t.Fatalf("opened %s in state %s", no, opened.Case.State)
 	}
-	path := "/api/v1/hazards/" + no + "/"
+	order := func(c *apiclient.ClientWithResponses, want int, b apiclient.OrderRequest) *apiclient.PostHazardsByCaseNoOrderResponse {
+		t.Helper()
+		return got(c.PostHazardsByCaseNoOrderWithResponse(ctx, no, nil, b)).is(t, want)
+	}
+	plan := func(want int, b apiclient.PlanRequest) {
+		t.Helper()
+		got(cc.PostHazardsByCaseNoPlanWithResponse(ctx, no, nil, b)).is(t, want)
+	}
+	review := func(b apiclient.PlanReviewRequest) {
+		t.Helper()
+		got(ic.PostHazardsByCaseNoPlanReviewWithResponse(ctx, no, nil, b)).is(t, 200)
+	}
+	completion := func(c *apiclient.ClientWithResponses, want int, b apiclient.CompletionRequest) {
+		t.Helper()
+		got(c.PostHazardsByCaseNoCompletionWithResponse(ctx, no, nil, b)).is(t, want)
+	}
+	reinspect := func(want int, b apiclient.ReinspectionRequest) *apiclient.PostHazardsByCaseNoReinspectionResponse {
+		t.Helper()
+		return got(ic.PostHazardsByCaseNoReinspectionWithResponse(ctx, no, nil, b)).is(t, want)
+	}
+	ev := func(name string) []apiclient.EvidenceInput { return []apiclient.EvidenceInput{{Name: name}} }
 
 	// Refusals change nothing.
-	outsider.must(403, "POST", "/api/v1/hazards", map[string]any{"grade": "major", "enterprise_id": company.orgID, "location": "x", "description": "y"})
-	company.must(409, "POST", path+"completion", map[string]any{"summary": "完成", "evidence": []map[string]any{{"name": "a"}}})
-	company.must(403, "POST", path+"order", map[string]any{"measures": "x", "deadline": day(10)})
-	other.must(404, "GET", "/api/v1/cases/"+no, nil)
-	other.must(404, "POST", path+"completion", map[string]any{"summary": "x", "evidence": []map[string]any{{"name": "a"}}})
-	inspector.must(400, "POST", path+"order", map[string]any{"measures": "", "deadline": day(10)})
-	inspector.must(400, "POST", path+"order", map[string]any{"measures": "x", "deadline": "yesterday"})
-	inspector.must(400, "POST", path+"order", map[string]any{"measures": "x", "deadline": day(10), "amount": 5})
-	unchanged := inspector.must(200, "GET", "/api/v1/cases/"+no, nil)
-	if state(unchanged) != "reported" || seq(unchanged) != 1 {
-		t.Fatalf("refused requests changed the case: %s seq %v", state(unchanged), seq(unchanged))
+	got(outsider.client().PostHazardsWithResponse(ctx, nil, apiclient.OpenHazardRequest{Grade: apiclient.Major, EnterpriseId: company.orgID, Location: "x", Description: "y"})).is(t, 403)
+	completion(cc, 409, apiclient.CompletionRequest{Summary: "完成", Evidence: ev("a")})
+	order(cc, 403, apiclient.OrderRequest{Measures: "x", Deadline: day(10)})
+	got(oc.GetCasesByCaseNoWithResponse(ctx, no)).is(t, 404)
+	completion(oc, 404, apiclient.CompletionRequest{Summary: "x", Evidence: ev("a")})
+	order(ic, 400, apiclient.OrderRequest{Measures: "", Deadline: day(10)})
+	order(ic, 400, apiclient.OrderRequest{Measures: "x", Deadline: "yesterday"})
+	// A field the document does not have is refused by the server too
+	// (sent untyped: the generated client cannot send it).
+	inspector.must(400, "POST", "/api/v1/hazards/"+no+"/order", map[string]any{"measures": "x", "deadline": day(10), "amount": 5})
+	unchanged := got(ic.GetCasesByCaseNoWithResponse(ctx, no)).is(t, 200).JSON200
+	if unchanged.Case.State != apiclient.CaseStateReported || unchanged.Case.AdditionalProperties["seq"] != float64(1) {
+		t.Fatalf("refused requests changed the case: %s seq %v", unchanged.Case.State, unchanged.Case.AdditionalProperties["seq"])
 	}
 
-	inspector.must(200, "POST", path+"order", map[string]any{"measures": "补设连墙件，停止3号楼作业", "deadline": day(20)})
-	company.must(400, "POST", path+"plan", map[string]any{"responsible_person": "钱宏达", "measures": "补设", "funds_yuan": 0, "deadline": day(15), "emergency_plan": "撤离"})
-	company.must(200, "POST", path+"plan", map[string]any{"responsible_person": "钱宏达", "measures": "补设", "funds_yuan": 80000, "deadline": day(15), "emergency_plan": "撤离"})
-	inspector.must(200, "POST", path+"plan-review", map[string]any{"approve": false, "comment": "资金预算不足"})
-	company.must(200, "POST", path+"plan", map[string]any{"responsible_person": "钱宏达", "measures": "补设", "funds_yuan": 150000, "deadline": day(15), "emergency_plan": "撤离"})
-	inspector.must(200, "POST", path+"plan-review", map[string]any{"approve": true})
-	company.must(200, "POST", path+"extension-request", map[string]any{"reason": "钢管供应延误", "new_deadline": day(30)})
-	company.must(409, "POST", path+"extension-request", map[string]any{"reason": "again", "new_deadline": day(31)})
-	granted := inspector.must(200, "POST", path+"extension-decision", map[string]any{"grant": true, "comment": "同意延期至" + day(30)})
-	if got := caseOf(granted)["deadline"].(string); !strings.HasPrefix(got, day(30)) {
-		t.Fatalf("deadline after extension = %s, want %s", got, day(30))
+	order(ic, 200, apiclient.OrderRequest{Measures: "补设连墙件，停止3号楼作业", Deadline: day(20)})
+	plan(400, apiclient.PlanRequest{ResponsiblePerson: "钱宏达", Measures: "补设", FundsYuan: 0, Deadline: day(15), EmergencyPlan: "撤离"})
+	plan(200, apiclient.PlanRequest{ResponsiblePerson: "钱宏达", Measures: "补设", FundsYuan: 80000, Deadline: day(15), EmergencyPlan: "撤离"})
+	review(apiclient.PlanReviewRequest{Approve: false, Comment: "资金预算不足"})
+	plan(200, apiclient.PlanRequest{ResponsiblePerson: "钱宏达", Measures: "补设", FundsYuan: 150000, Deadline: day(15), EmergencyPlan: "撤离"})
+	review(apiclient.PlanReviewRequest{Approve: true})
+	got(cc.PostHazardsByCaseNoExtensionRequestWithResponse(ctx, no, nil, apiclient.ExtensionRequest{Reason: "钢管供应延误", NewDeadline: day(30)})).is(t, 200)
+	got(cc.PostHazardsByCaseNoExtensionRequestWithResponse(ctx, no, nil, apiclient.ExtensionRequest{Reason: "again", NewDeadline: day(31)})).is(t, 409)
+	granted := got(ic.PostHazardsByCaseNoExtensionDecisionWithResponse(ctx, no, nil, apiclient.ExtensionDecisionRequest{Grant: true, Comment: "同意延期至" + day(30)})).is(t, 200).JSON200
+	if due := granted.Case.AdditionalProperties["deadline"]; due == nil || !strings.HasPrefix(due.(string), day(30)) {
+		t.Fatalf("deadline after extension = %v, want %s", due, day(30))
 	}
-	company.must(200, "POST", path+"completion", map[string]any{"summary": "已补设", "evidence": []map[string]any{{"name": "整改后照片.jpg", "sha256": strings.Repeat("ab", 32)}}})
-	failed := inspector.must(200, "POST", path+"reinspection", map[string]any{"passed": false, "findings": "2处仍缺失", "new_measures": "补齐剩余连墙件", "new_deadline": day(40)})
-	if state(failed) != "ordered" || caseOf(failed)["round"].(float64) != 2 {
-		t.Fatalf("after failed re-inspection: %s round %v", state(failed), caseOf(failed)["round"])
+	completion(cc, 200, apiclient.CompletionRequest{Summary: "已补设", Evidence: []apiclient.EvidenceInput{{Name: "整改后照片.jpg", Sha256: strings.Repeat("ab", 32)}}})
+	failed := reinspect(200, apiclient.ReinspectionRequest{Passed: false, Findings: "2处仍缺失", NewMeasures: "补齐剩余连墙件", NewDeadline: day(40)}).JSON200
+	if failed.Case.State != apiclient.CaseStateOrdered || failed.Case.AdditionalProperties["round"] != float64(2) {
+		t.Fatalf("after failed re-inspection: %s round %v", failed.Case.State, failed.Case.AdditionalProperties["round"])
 	}
-	company.must(200, "POST", path+"plan", map[string]any{"responsible_person": "钱宏达", "measures": "补齐", "funds_yuan": 20000, "deadline": day(35), "emergency_plan": "撤离"})
-	inspector.must(200, "POST", path+"plan-review", map[string]any{"approve": true})
-	company.must(200, "POST", path+"completion", map[string]any{"summary": "已补齐", "evidence": []map[string]any{{"name": "b.jpg"}}})
-	closed := inspector.must(200, "POST", path+"reinspection", map[string]any{"passed": true, "findings": "符合要求，予以销号"})
-	if state(closed) != "closed" {
-		t.Fatalf("final state %s", state(closed))
+	plan(200, apiclient.PlanRequest{ResponsiblePerson: "钱宏达", Measures: "补齐", FundsYuan: 20000, Deadline: day(35), EmergencyPlan: "撤离"})
+	review(apiclient.PlanReviewRequest{Approve: true})
+	completion(cc, 200, apiclient.CompletionRequest{Summary: "已补齐", Evidence: ev("b.jpg")})
+	closed := reinspect(200, apiclient.ReinspectionRequest{Passed: true, Findings: "符合要求，予以销号"}).JSON200
+	if closed.Case.State != apiclient.CaseStateClosed {
+		t.Fatalf("final state %s", closed.Case.State)
 	}
-	inspector.must(409, "POST", path+"reinspection", map[string]any{"passed": true, "findings": "again"})
+	reinspect(409, apiclient.ReinspectionRequest{Passed: true, Findings: "again"})
 
 	want := []string{"report", "order", "submit_plan", "review_plan", "submit_plan", "review_plan", "request_extension",
 		"decide_extension", "report_completion", "reinspect", "submit_plan", "review_plan", "report_completion", "reinspect"}
-	if got := actions(closed); strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Fatalf("timeline %v\nwant     %v", got, want)
+	var steps []string
+	for _, step := range closed.Timeline {
+		steps = append(steps, step.Action)
 	}
-	first := closed["timeline"].([]any)[1].(map[string]any)["actor"].(map[string]any)
-	if first["title"] != "区住建局执法检查员" || first["name"] != "赵明" {
-		t.Fatalf("the order's actor is recorded as %v", first)
+	if strings.Join(steps, ",") != strings.Join(want, ",") {
+		t.Fatalf("timeline %v\nwant     %v", steps, want)
+	}
+	if first := closed.Timeline[1].Actor; first.Title != "区住建局执法检查员" || first.Name != "赵明" {
+		t.Fatalf("the order's actor is recorded as %+v", first)
 	}
 
 	// Lists: the district party secretary sees it (党政同责); the other enterprise does not.
-	if list := leader.must(200, "GET", "/api/v1/cases", nil)["cases"].([]any); len(list) != 1 {
+	if list := got(leader.client().GetCasesWithResponse(ctx)).is(t, 200).JSON200.Cases; len(list) != 1 {
 		t.Fatalf("party secretary sees %d cases", len(list))
 	}
-	if list := other.must(200, "GET", "/api/v1/cases", nil)["cases"].([]any); len(list) != 0 {
+	if list := got(oc.GetCasesWithResponse(ctx)).is(t, 200).JSON200.Cases; len(list) != 0 {
 		t.Fatalf("another enterprise sees %d cases", len(list))
 	}
-	if list := company.must(200, "GET", "/api/v1/cases?state=closed", nil)["cases"].([]any); len(list) != 1 {
+	if list := got(cc.GetCasesWithResponse(ctx, query(url.Values{"state": {"closed"}}))).is(t, 200).JSON200.Cases; len(list) != 1 || list[0].State != apiclient.CaseStateClosed {
 		t.Fatalf("the enterprise sees %d closed cases", len(list))
 	}
-	(&user{t: t, base: duty.base}).must(401, "GET", "/api/v1/cases", nil)
+	got((&user{t: t, base: duty.base}).client().GetCasesWithResponse(ctx)).is(t, 401)
 
 	saveHistory(t, duty, "hazard/"+no, "hazard_major_closed.json")
 
@@ -460,6 +494,18 @@ func TestHealthAndOpenAPI(t *testing.T) {
 	doc := anon.must(200, "GET", "/openapi.json", nil)
 	if _, ok := doc["paths"].(map[string]any)["/api/v1/hazards/{caseNo}/reinspection"]; !ok {
 		t.Fatal("openapi.json lacks the re-inspection endpoint")
+	}
+	// The binary serves the checked-in document the tests check against.
+	raw, err := os.ReadFile(specFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(doc, file) {
+		t.Fatal("duty serves another OpenAPI document than api/openapi.json: run `go generate ./api ./apiclient` (and rebuild $DUTY_BIN)")
 	}
 	wrong := anon.must(401, "POST", "/api/v1/login", map[string]any{"login": "zhao.jiancha", "password": "nope"})
 	if wrong["code"] != "unauthenticated" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -28,6 +27,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/duty-project/duty/apiclient"
 	"github.com/duty-project/duty/devserver"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -166,6 +166,9 @@ type bench struct {
 	apiDone    chan error
 	base       string
 	http       *http.Client
+	// api is the client generated from the OpenAPI document (apiclient):
+	// the bench drives duty as any client of the document would.
+	api *apiclient.Client
 
 	inspector, company string
 	enterprise         int64
@@ -255,6 +258,11 @@ func (b *bench) startEngine(ctx context.Context, port int) error {
 		return err
 	}
 	b.http = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	api, err := apiclient.NewClient(b.base, apiclient.WithHTTPClient(b.http))
+	if err != nil {
+		return err
+	}
+	b.api = api
 	return nil
 }
 
@@ -414,9 +422,8 @@ func (b *bench) majorHazard() error {
 	if err != nil {
 		return err
 	}
-	p := "/api/v1/hazards/" + no + "/"
 	for _, s := range b.hazardSteps() {
-		if _, err := b.call(s.token, p+s.path, s.body, 200); err != nil {
+		if err := b.take(s, no); err != nil {
 			return err
 		}
 	}
@@ -424,43 +431,79 @@ func (b *bench) majorHazard() error {
 }
 
 // hazardStep is one request of a major hazard's way to 销号 after its
-// report: who sends it, to which action of the case, with what.
+// report: who sends it, which action of the case (path, its last word),
+// with what body, and how the generated client sends it.
 type hazardStep struct {
 	token, path string
-	body        map[string]any
+	// body is the request's body; the baseline's bare update carries the
+	// same.
+	body any
+	send func(ctx context.Context, no string, params apiclient.PostHazardsByCaseNoOrderParams, auth apiclient.RequestEditorFn) (*http.Response, error)
+}
+
+// take sends the step st of case no and waits for its 200.
+func (b *bench) take(st hazardStep, no string) error {
+	_, err := b.call(st.token, "/api/v1/hazards/"+no+"/"+st.path, func(ctx context.Context, key string, auth apiclient.RequestEditorFn) (*http.Response, error) {
+		return st.send(ctx, no, apiclient.PostHazardsByCaseNoOrderParams{IdempotencyKey: key}, auth)
+	}, 200)
+	return err
 }
 
 // hazardSteps are a major hazard's steps after its report, in order —
 // one list, so that lifecycle and paced drive the same case.
 func (b *bench) hazardSteps() []hazardStep {
+	order := apiclient.OrderRequest{Measures: "补设连墙件", Deadline: benchDay(20)}
+	plan := apiclient.PlanRequest{ResponsiblePerson: "钱宏达", Measures: "补设", FundsYuan: 80000, Deadline: benchDay(15), EmergencyPlan: "撤离"}
+	review := apiclient.PlanReviewRequest{Approve: true}
+	completion := apiclient.CompletionRequest{Summary: "已补设", Evidence: []apiclient.EvidenceInput{{Name: "a.jpg"}}}
+	reinspection := apiclient.ReinspectionRequest{Passed: true, Findings: "予以销号"}
+	// The operations' Idempotency-Key parameters are one header each, of
+	// as many generated types: converted, not copied by hand.
 	return []hazardStep{
-		{b.inspector, "order", map[string]any{"measures": "补设连墙件", "deadline": benchDay(20)}},
-		{b.company, "plan", map[string]any{"responsible_person": "钱宏达", "measures": "补设", "funds_yuan": 80000, "deadline": benchDay(15), "emergency_plan": "撤离"}},
-		{b.inspector, "plan-review", map[string]any{"approve": true}},
-		{b.company, "completion", map[string]any{"summary": "已补设", "evidence": []map[string]any{{"name": "a.jpg"}}}},
-		{b.inspector, "reinspection", map[string]any{"passed": true, "findings": "予以销号"}},
+		{b.inspector, "order", order, func(ctx context.Context, no string, p apiclient.PostHazardsByCaseNoOrderParams, auth apiclient.RequestEditorFn) (*http.Response, error) {
+			return b.api.PostHazardsByCaseNoOrder(ctx, no, &p, order, auth)
+		}},
+		{b.company, "plan", plan, func(ctx context.Context, no string, p apiclient.PostHazardsByCaseNoOrderParams, auth apiclient.RequestEditorFn) (*http.Response, error) {
+			return b.api.PostHazardsByCaseNoPlan(ctx, no, (*apiclient.PostHazardsByCaseNoPlanParams)(&p), plan, auth)
+		}},
+		{b.inspector, "plan-review", review, func(ctx context.Context, no string, p apiclient.PostHazardsByCaseNoOrderParams, auth apiclient.RequestEditorFn) (*http.Response, error) {
+			return b.api.PostHazardsByCaseNoPlanReview(ctx, no, (*apiclient.PostHazardsByCaseNoPlanReviewParams)(&p), review, auth)
+		}},
+		{b.company, "completion", completion, func(ctx context.Context, no string, p apiclient.PostHazardsByCaseNoOrderParams, auth apiclient.RequestEditorFn) (*http.Response, error) {
+			return b.api.PostHazardsByCaseNoCompletion(ctx, no, (*apiclient.PostHazardsByCaseNoCompletionParams)(&p), completion, auth)
+		}},
+		{b.inspector, "reinspection", reinspection, func(ctx context.Context, no string, p apiclient.PostHazardsByCaseNoOrderParams, auth apiclient.RequestEditorFn) (*http.Response, error) {
+			return b.api.PostHazardsByCaseNoReinspection(ctx, no, (*apiclient.PostHazardsByCaseNoReinspectionParams)(&p), reinspection, auth)
+		}},
 	}
 }
 
 // report is the body of a hazard's report, which opens its case.
-func (b *bench) report(grade string) map[string]any {
-	return map[string]any{"grade": grade, "enterprise_id": b.enterprise, "location": "基准测试工地", "description": "benchmark"}
+func (b *bench) report(grade string) apiclient.OpenHazardRequest {
+	return apiclient.OpenHazardRequest{Grade: apiclient.HazardGrade(grade), EnterpriseId: b.enterprise, Location: "基准测试工地", Description: "benchmark"}
 }
 
 func (b *bench) openHazard(grade string) (string, error) {
-	out, err := b.call(b.inspector, "/api/v1/hazards", b.report(grade), 201)
+	out, err := b.call(b.inspector, "/api/v1/hazards", func(ctx context.Context, key string, auth apiclient.RequestEditorFn) (*http.Response, error) {
+		return b.api.PostHazards(ctx, &apiclient.PostHazardsParams{IdempotencyKey: key}, b.report(grade), auth)
+	}, 201)
 	if err != nil {
 		return "", err
 	}
-	var r struct {
-		Case struct {
-			CaseNo string `json:"case_no"`
-		} `json:"case"`
-	}
+	var r apiclient.CaseResponse
 	if err := json.Unmarshal(out, &r); err != nil {
 		return "", err
 	}
 	return r.Case.CaseNo, nil
+}
+
+// order orders case no with a deadline.
+func (b *bench) order(no, deadline string) error {
+	_, err := b.call(b.inspector, "/api/v1/hazards/"+no+"/order", func(ctx context.Context, key string, auth apiclient.RequestEditorFn) (*http.Response, error) {
+		return b.api.PostHazardsByCaseNoOrder(ctx, no, &apiclient.PostHazardsByCaseNoOrderParams{IdempotencyKey: key},
+			apiclient.OrderRequest{Measures: "整改", Deadline: deadline}, auth)
+	}, 200)
+	return err
 }
 
 // --- deadlines
@@ -553,7 +596,7 @@ func (b *bench) deadlines(ctx context.Context, n int, window time.Duration) erro
 			late.Add(1) // the estimate was short: leave this one out
 			return nil
 		}
-		_, err := b.call(b.inspector, "/api/v1/hazards/"+nos[i]+"/order", map[string]any{"measures": "整改", "deadline": d.Format(time.RFC3339Nano)}, 200)
+		err := b.order(nos[i], d.Format(time.RFC3339Nano))
 		if err != nil && time.Now().After(d) {
 			late.Add(1) // refused: the deadline passed while the order waited
 			return nil
@@ -629,8 +672,7 @@ func (b *bench) openMany(n int, progress io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if _, err := b.call(b.inspector, "/api/v1/hazards/"+no+"/order",
-			map[string]any{"measures": "整改", "deadline": benchDay(30)}, 200); err != nil {
+		if err := b.order(no, benchDay(30)); err != nil {
 			return err
 		}
 		if d := done.Add(1); d%1000 == 0 || d == int64(n) {
@@ -763,37 +805,46 @@ func (b *bench) login() error {
 		login string
 		token *string
 	}{{"zhao.jiancha", &b.inspector}, {"qian.zong", &b.company}} {
-		out, err := b.call("", "/api/v1/login", map[string]any{"login": who.login, "password": "duty-demo"}, 200)
+		out, err := b.call("", "/api/v1/login", func(ctx context.Context, _ string, auth apiclient.RequestEditorFn) (*http.Response, error) {
+			return b.api.PostLogin(ctx, apiclient.LoginRequest{Login: who.login, Password: "duty-demo"}, auth)
+		}, 200)
 		if err != nil {
 			return err
 		}
-		var r struct {
-			Token  string `json:"token"`
-			Person struct {
-				Posts []struct {
-					Org struct {
-						ID int64 `json:"id"`
-					} `json:"org"`
-				} `json:"posts"`
-			} `json:"person"`
-		}
+		var r apiclient.LoginResponse
 		if err := json.Unmarshal(out, &r); err != nil || len(r.Person.Posts) == 0 {
 			return fmt.Errorf("login %s: %v: %s", who.login, err, out)
 		}
 		*who.token = r.Token
 		if who.login == "qian.zong" {
-			b.enterprise = r.Person.Posts[0].Org.ID
+			b.enterprise = r.Person.Posts[0].Org.Id
 		}
 	}
 	return nil
 }
 
-// A 5xx or no answer is retried with the same Idempotency-Key, as a
-// client should, for up to two minutes; each counts as a retry.
-func (b *bench) call(token, path string, body any, want ...int) ([]byte, error) {
+// call sends a request with the generated client as the holder of token
+// (none when "") and returns the answer's body when its status is one of
+// want. send makes the request with the Idempotency-Key key. A 5xx or no
+// answer is retried with the same key, as a client should, for up to two
+// minutes; each counts as a retry. path names the request in errors.
+func (b *bench) call(token, path string, send func(ctx context.Context, key string, auth apiclient.RequestEditorFn) (*http.Response, error), want ...int) ([]byte, error) {
 	key := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), b.keys.Add(1))
+	auth := func(_ context.Context, req *http.Request) error {
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		return nil
+	}
 	for began := time.Now(); ; time.Sleep(200 * time.Millisecond) {
-		out, status, err := b.post(token, path, body, key)
+		var out []byte
+		status := 0
+		resp, err := send(context.Background(), key, auth)
+		if err == nil {
+			out, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			status = resp.StatusCode
+		}
 		if err == nil && slices.Contains(want, status) {
 			return out, nil
 		}
@@ -806,31 +857,6 @@ func (b *bench) call(token, path string, body any, want ...int) ([]byte, error) 
 		}
 		b.dutyRetries.Add(1)
 	}
-}
-
-func (b *bench) post(token, path string, body any, key string) ([]byte, int, error) {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return nil, 0, err
-	}
-	req, err := http.NewRequest("POST", b.base+path, bytes.NewReader(raw))
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return out, resp.StatusCode, err
 }
 
 // parallel runs f(0..n-1) with b.conc at once and returns the wall time;

@@ -148,8 +148,7 @@ func (b *bench) paced(ctx context.Context, n int, pace time.Duration) error {
 				case r == 0:
 					nos[i], err = b.openHazard("major")
 				default:
-					st := steps[r-1]
-					_, err = b.call(st.token, "/api/v1/hazards/"+nos[i]+"/"+st.path, st.body, 200)
+					err = b.take(steps[r-1], nos[i])
 				}
 				took := time.Since(sent)
 				if err != nil {

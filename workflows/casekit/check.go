@@ -56,7 +56,7 @@ func Name(field i18n.Ref, v string) error {
 // Evidence is a reference to a file (photo, report) kept outside the case:
 // a hazard's completion and a warning talk's report both carry it.
 type Evidence struct {
-	Name   string `json:"name"`
+	Name   string `json:"name" openapi:"required"`
 	SHA256 string `json:"sha256,omitempty"`
 	URI    string `json:"uri,omitempty"`
 }
