@@ -708,6 +708,7 @@ type Casualties struct {
 type CellError struct {
 	Column string `json:"column,omitempty"`
 	Header string `json:"header,omitempty"`
+	Id     string `json:"id,omitempty"`
 	Reason string `json:"reason"`
 	Row    int    `json:"row"`
 }
@@ -737,6 +738,7 @@ type Coverage struct {
 	Inspections    int       `json:"inspections"`
 	LastAt         time.Time `json:"last_at,omitempty"`
 	LastCaseNo     string    `json:"last_case_no,omitempty"`
+	MissRecordedAt time.Time `json:"miss_recorded_at,omitempty"`
 }
 
 // Date defines model for Date.
@@ -1914,12 +1916,13 @@ type StartCampaignRequest struct {
 
 // StatisticsResponse defines model for StatisticsResponse.
 type StatisticsResponse struct {
-	By     string          `json:"by"`
-	From   Date            `json:"from"`
-	Region Region          `json:"region"`
-	Rows   []StatisticsRow `json:"rows"`
-	To     Date            `json:"to"`
-	Total  StatisticsRow   `json:"total"`
+	By        string          `json:"by"`
+	From      Date            `json:"from"`
+	Region    Region          `json:"region"`
+	RiskClass string          `json:"risk_class,omitempty"`
+	Rows      []StatisticsRow `json:"rows"`
+	To        Date            `json:"to"`
+	Total     StatisticsRow   `json:"total"`
 }
 
 // StatisticsRow defines model for StatisticsRow.
@@ -3595,7 +3598,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/cases/{caseNo} (the `GetCasesByCaseNo` operationId).
 	GetCasesByCaseNo(ctx context.Context, caseNo string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetCasesByCaseNoArchive the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest
+	// GetCasesByCaseNoArchive the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest; format=pdf prints it instead as one A4 PDF for the paper archive, pages numbered (503 without Chromium)
 	//
 	// Corresponds with GET /api/v1/cases/{caseNo}/archive (the `GetCasesByCaseNoArchive` operationId).
 	GetCasesByCaseNoArchive(ctx context.Context, caseNo string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3785,7 +3788,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/exports/rankings (the `GetExportsRankings` operationId).
 	GetExportsRankings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetExportsStatistics the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to), with its total, over the cases the caller may see
+	// GetExportsStatistics the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to, risk_class), with its total, over the cases the caller may see
 	//
 	// Corresponds with GET /api/v1/exports/statistics (the `GetExportsStatistics` operationId).
 	GetExportsStatistics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4679,7 +4682,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/rescue-inspections/{caseNo}/follow-ups (the `PostRescueInspectionsByCaseNoFollowUps` operationId).
 	PostRescueInspectionsByCaseNoFollowUps(ctx context.Context, caseNo string, params *PostRescueInspectionsByCaseNoFollowUpsParams, body PostRescueInspectionsByCaseNoFollowUpsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetStatistics inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry or grade, over the cases the caller may see; query: by, region, from, to
+	// GetStatistics inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry, grade or risk class (风险等级, as recorded when each case opened), over the cases the caller may see; query: by, region, from, to, risk_class (A–D or none: that class alone)
 	//
 	// Corresponds with GET /api/v1/statistics (the `GetStatistics` operationId).
 	GetStatistics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5574,7 +5577,7 @@ func (c *Client) GetCasesByCaseNo(ctx context.Context, caseNo string, reqEditors
 	return c.Client.Do(req)
 }
 
-// GetCasesByCaseNoArchive the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest
+// GetCasesByCaseNoArchive the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest; format=pdf prints it instead as one A4 PDF for the paper archive, pages numbered (503 without Chromium)
 //
 // Corresponds with GET /api/v1/cases/{caseNo}/archive (the `GetCasesByCaseNoArchive` operationId).
 func (c *Client) GetCasesByCaseNoArchive(ctx context.Context, caseNo string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6064,7 +6067,7 @@ func (c *Client) GetExportsRankings(ctx context.Context, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
-// GetExportsStatistics the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to), with its total, over the cases the caller may see
+// GetExportsStatistics the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to, risk_class), with its total, over the cases the caller may see
 //
 // Corresponds with GET /api/v1/exports/statistics (the `GetExportsStatistics` operationId).
 func (c *Client) GetExportsStatistics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8298,7 +8301,7 @@ func (c *Client) PostRescueInspectionsByCaseNoFollowUps(ctx context.Context, cas
 	return c.Client.Do(req)
 }
 
-// GetStatistics inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry or grade, over the cases the caller may see; query: by, region, from, to
+// GetStatistics inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry, grade or risk class (风险等级, as recorded when each case opened), over the cases the caller may see; query: by, region, from, to, risk_class (A–D or none: that class alone)
 //
 // Corresponds with GET /api/v1/statistics (the `GetStatistics` operationId).
 func (c *Client) GetStatistics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -15587,7 +15590,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/cases/{caseNo} (the `GetCasesByCaseNo` operationId).
 	GetCasesByCaseNoWithResponse(ctx context.Context, caseNo string, reqEditors ...RequestEditorFn) (*GetCasesByCaseNoResponse, error)
 
-	// GetCasesByCaseNoArchiveWithResponse the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest
+	// GetCasesByCaseNoArchiveWithResponse the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest; format=pdf prints it instead as one A4 PDF for the paper archive, pages numbered (503 without Chromium)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15797,7 +15800,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/exports/rankings (the `GetExportsRankings` operationId).
 	GetExportsRankingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetExportsRankingsResponse, error)
 
-	// GetExportsStatisticsWithResponse the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to), with its total, over the cases the caller may see
+	// GetExportsStatisticsWithResponse the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to, risk_class), with its total, over the cases the caller may see
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16735,7 +16738,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/rescue-inspections/{caseNo}/follow-ups (the `PostRescueInspectionsByCaseNoFollowUps` operationId).
 	PostRescueInspectionsByCaseNoFollowUpsWithResponse(ctx context.Context, caseNo string, params *PostRescueInspectionsByCaseNoFollowUpsParams, body PostRescueInspectionsByCaseNoFollowUpsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostRescueInspectionsByCaseNoFollowUpsResponse, error)
 
-	// GetStatisticsWithResponse inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry or grade, over the cases the caller may see; query: by, region, from, to
+	// GetStatisticsWithResponse inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry, grade or risk class (风险等级, as recorded when each case opened), over the cases the caller may see; query: by, region, from, to, risk_class (A–D or none: that class alone)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -25409,7 +25412,7 @@ func (c *ClientWithResponses) GetCasesByCaseNoWithResponse(ctx context.Context, 
 	return ParseGetCasesByCaseNoResponse(rsp)
 }
 
-// GetCasesByCaseNoArchiveWithResponse the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest
+// GetCasesByCaseNoArchiveWithResponse the case file (案卷) of a closed case and its child cases, as a zip: cover, table of contents, documents with their numbers and service, evidence, each case's timeline with its hash chain, manifest.json with every file's SHA-256 (check it with duty audit verify --bundle); the department head's (case:archive); 409 for a case not closed; the header X-Duty-Manifest-SHA256 is the manifest's digest; format=pdf prints it instead as one A4 PDF for the paper archive, pages numbered (503 without Chromium)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -25799,7 +25802,7 @@ func (c *ClientWithResponses) GetExportsRankingsWithResponse(ctx context.Context
 	return ParseGetExportsRankingsResponse(rsp)
 }
 
-// GetExportsStatisticsWithResponse the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to), with its total, over the cases the caller may see
+// GetExportsStatisticsWithResponse the board's statistics as 台账 (format=xlsx|csv; the query of GET /api/v1/statistics: by, region, from, to, risk_class), with its total, over the cases the caller may see
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27541,7 +27544,7 @@ func (c *ClientWithResponses) PostRescueInspectionsByCaseNoFollowUpsWithResponse
 	return ParsePostRescueInspectionsByCaseNoFollowUpsResponse(rsp)
 }
 
-// GetStatisticsWithResponse inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry or grade, over the cases the caller may see; query: by, region, from, to
+// GetStatisticsWithResponse inspections (检查家次), hazards found, rectified (整改率), overdue and penalties decided, by region, industry, grade or risk class (风险等级, as recorded when each case opened), over the cases the caller may see; query: by, region, from, to, risk_class (A–D or none: that class alone)
 //
 // Returns a wrapper object for the known response body format(s).
 //
