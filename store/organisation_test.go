@@ -255,7 +255,7 @@ func TestABadCreditCodeIsRefusedWithItsPosition(t *testing.T) {
 	wrongCheck := good[:17] + map[bool]string{true: "1", false: "0"}[good[17] == '0']
 	for code, says := range map[string]string{
 		wrongCheck:                "第18位校验码应为" + good[17:],
-		good[:8] + "I" + good[9:]: "第9位字符'I'不是合法字符",
+		good[:8] + "I" + good[9:]: "第9位字符“I”不是合法字符",
 		good[:16]:                 "应为18位，实为16位",
 		"91990502MA0000001" + "X": "第3位",
 	} {
@@ -316,7 +316,7 @@ func TestPostRulesAreKept(t *testing.T) {
 	})
 	expect("a bad identity number", duty.EInvalid, func(tx pgx.Tx) error {
 		_, _, err := st.SavePerson(ctx, tx, store.PersonInput{IDNumber: "110105194912310021", Name: "某人", RegionCode: "140502"}, ch)
-		if err != nil && (!strings.Contains(err.Error(), "第18位") || strings.Contains(err.Error(), "110105194912310021")) {
+		if err != nil && (!strings.Contains(duty.ErrorMessage(err), "第18位") || strings.Contains(duty.ErrorMessage(err)+err.Error(), "110105194912310021")) {
 			return fmt.Errorf("%v: the error should name the position, not the number", err)
 		}
 		return err
