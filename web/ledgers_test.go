@@ -27,13 +27,13 @@ func TestTheLedgersPageShowsTheReport(t *testing.T) {
 			t.Errorf("the report lacks %q", want)
 		}
 	}
-	if strings.Contains(body, "确认导入") {
+	if strings.Contains(body, ">确认导入</button>") {
 		t.Error("a file with bad rows is offered for import")
 	}
 	good := &orgimport.Report{Kind: orgimport.Enterprises, DryRun: true, Rows: 2, New: 2}
 	w = httptest.NewRecorder()
 	s.render(w, http.StatusOK, "ledgers", page{Me: admin, Data: ledgersData{Kinds: orgimport.Kinds, Report: good, Upload: "7-abc.xlsx"}})
-	if body := w.Body.String(); !strings.Contains(body, "确认导入") || !strings.Contains(body, "7-abc.xlsx") {
+	if body := w.Body.String(); !strings.Contains(body, ">确认导入</button>") || !strings.Contains(body, "7-abc.xlsx") {
 		t.Errorf("a clean dry run is not offered for import:\n%s", body)
 	}
 	w = httptest.NewRecorder()
