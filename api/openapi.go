@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/duty-project/duty/calendar"
 	"github.com/duty-project/duty/cases"
 	"github.com/duty-project/duty/rules"
 	"github.com/duty-project/duty/store"
@@ -252,6 +254,8 @@ var (
 	dayType      = reflect.TypeOf(Day{})
 	durationType = reflect.TypeOf(rules.Duration(0))
 	rawType      = reflect.TypeOf(json.RawMessage{})
+	dateType     = reflect.TypeOf(calendar.Date{})
+	textType     = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
 )
 
 // enum is the component of a named enum, made once.
@@ -286,9 +290,15 @@ func (b *docBuilder) schema(t reflect.Type, input bool) map[string]any {
 		return map[string]any{"type": "string", "description": "a duration such as 72h"}
 	case rawType:
 		return map[string]any{}
+	case dateType:
+		return map[string]any{"type": "string", "format": "date"}
 	}
 	if e, ok := enumTypes[t]; ok {
 		return b.enum(e)
+	}
+	// A struct that writes itself as text is a string in JSON.
+	if t.Kind() == reflect.Struct && t.Implements(textType) {
+		return map[string]any{"type": "string"}
 	}
 	switch t.Kind() {
 	case reflect.String:

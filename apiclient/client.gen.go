@@ -741,12 +741,6 @@ type Coverage struct {
 	MissRecordedAt time.Time `json:"miss_recorded_at,omitempty"`
 }
 
-// Date defines model for Date.
-type Date = map[string]interface{}
-
-// DateInput defines model for DateInput.
-type DateInput = map[string]interface{}
-
 // Deadline defines model for Deadline.
 type Deadline struct {
 	DueAt       time.Time     `json:"due_at"`
@@ -1309,15 +1303,15 @@ type OpenInspectionRequest struct {
 
 // OpenPenaltyRequest defines model for OpenPenaltyRequest.
 type OpenPenaltyRequest struct {
-	Article             string    `json:"article,omitempty"`
-	CoOfficerLogin      string    `json:"co_officer_login,omitempty"`
-	CorrectionOrderDate DateInput `json:"correction_order_date,omitempty"`
-	Facts               string    `json:"facts,omitempty"`
-	Grounds             string    `json:"grounds,omitempty"`
-	Party               Party     `json:"party,omitempty"`
-	PrincipalIncomeYuan int64     `json:"principal_income_yuan,omitempty"`
-	Procedure           string    `json:"procedure,omitempty"`
-	Proposed            Penalty   `json:"proposed,omitempty"`
+	Article             string             `json:"article,omitempty"`
+	CoOfficerLogin      string             `json:"co_officer_login,omitempty"`
+	CorrectionOrderDate openapi_types.Date `json:"correction_order_date,omitempty"`
+	Facts               string             `json:"facts,omitempty"`
+	Grounds             string             `json:"grounds,omitempty"`
+	Party               Party              `json:"party,omitempty"`
+	PrincipalIncomeYuan int64              `json:"principal_income_yuan,omitempty"`
+	Procedure           string             `json:"procedure,omitempty"`
+	Proposed            Penalty            `json:"proposed,omitempty"`
 }
 
 // OpenPlanRequest defines model for OpenPlanRequest.
@@ -1631,12 +1625,12 @@ type RankingRow struct {
 
 // RankingsResponse defines model for RankingsResponse.
 type RankingsResponse struct {
-	Enterprises Ranking `json:"enterprises"`
-	From        Date    `json:"from"`
-	Industries  Ranking `json:"industries"`
-	Region      Region  `json:"region"`
-	Regions     Ranking `json:"regions"`
-	To          Date    `json:"to"`
+	Enterprises Ranking            `json:"enterprises"`
+	From        openapi_types.Date `json:"from"`
+	Industries  Ranking            `json:"industries"`
+	Region      Region             `json:"region"`
+	Regions     Ranking            `json:"regions"`
+	To          openapi_types.Date `json:"to"`
 }
 
 // RecordDiscussionRequest defines model for RecordDiscussionRequest.
@@ -1916,13 +1910,13 @@ type StartCampaignRequest struct {
 
 // StatisticsResponse defines model for StatisticsResponse.
 type StatisticsResponse struct {
-	By        string          `json:"by"`
-	From      Date            `json:"from"`
-	Region    Region          `json:"region"`
-	RiskClass string          `json:"risk_class,omitempty"`
-	Rows      []StatisticsRow `json:"rows"`
-	To        Date            `json:"to"`
-	Total     StatisticsRow   `json:"total"`
+	By        string             `json:"by"`
+	From      openapi_types.Date `json:"from"`
+	Region    Region             `json:"region"`
+	RiskClass string             `json:"risk_class,omitempty"`
+	Rows      []StatisticsRow    `json:"rows"`
+	To        openapi_types.Date `json:"to"`
+	Total     StatisticsRow      `json:"total"`
 }
 
 // StatisticsRow defines model for StatisticsRow.
