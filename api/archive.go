@@ -45,6 +45,17 @@ func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, duty.Fail(duty.EConflict, "archive.not_closed", duty.Args{"CaseNo": row.Summary.CaseNo}))
 		return
 	}
+	// The format is settled before the bundle is built: a wrong one costs
+	// nothing.
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "":
+		format = "zip"
+	case "zip", "pdf":
+	default:
+		s.writeError(w, r, duty.Fail(duty.EInvalid, "archive.format", nil))
+		return
+	}
 	actor := c.actor(post)
 	by := actor.Name
 	if actor.Title != "" || actor.OrgName != "" {
@@ -61,36 +72,28 @@ func (s *Server) getArchive(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	h := w.Header()
-	switch r.URL.Query().Get("format") {
-	case "", "zip":
-	case "pdf":
+	var printed []byte
+	if format == "pdf" {
 		page, err := bn.PrintPage()
 		if err == nil {
-			page, err = printer.Book(ctx, page)
+			printed, err = printer.Book(ctx, page)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		h.Set("Content-Type", "application/pdf")
-		h.Set("Content-Disposition", "attachment; filename=\""+row.Summary.CaseNo+".pdf\"; filename*=UTF-8''"+
-			url.PathEscape("案卷-"+row.Summary.CaseNo+".pdf"))
-		h.Set("X-Duty-Manifest-SHA256", sum)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "private, no-store")
-		_, _ = w.Write(page)
-		return
-	default:
-		s.writeError(w, r, duty.Fail(duty.EInvalid, "archive.format", nil))
-		return
 	}
-	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", "attachment; filename=\""+row.Summary.CaseNo+".zip\"; filename*=UTF-8''"+
-		url.PathEscape("案卷-"+row.Summary.CaseNo+".zip"))
+	h := w.Header()
+	h.Set("Content-Type", "application/"+format)
+	h.Set("Content-Disposition", "attachment; filename=\""+row.Summary.CaseNo+"."+format+"\"; filename*=UTF-8''"+
+		url.PathEscape("案卷-"+row.Summary.CaseNo+"."+format))
 	h.Set("X-Duty-Manifest-SHA256", sum)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, no-store")
+	if printed != nil {
+		_, _ = w.Write(printed)
+		return
+	}
 	// Streamed: the evidence may be large. Every file was read and
 	// hashed while the bundle was built, so a failure from here on is
 	// the connection's or the disk's, and is logged; the client has a

@@ -186,6 +186,7 @@ func TestACaseFileOfAPaidPenaltyVerifiesOffline(t *testing.T) {
 	// Printed for the paper archive, by the API and by the command: one
 	// PDF, a page at least for the cover, the contents, the timeline and
 	// each document.
+	head.must(400, "GET", "/api/v1/cases/"+no+"/archive?format=doc", nil)
 	status, hdr, printed := head.fetch("/api/v1/cases/" + no + "/archive?format=pdf")
 	if status != 200 || hdr.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(printed, []byte("%PDF-")) {
 		t.Fatalf("the printed case file: %d %v %.40q", status, hdr, printed)
